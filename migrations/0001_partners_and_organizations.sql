@@ -1,0 +1,82 @@
+-- Partners (agencies, SaaS vendors) are onboarded by the operator.
+CREATE TABLE partners (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  slug TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+  company_name TEXT,
+  support_email TEXT,
+  logo_url TEXT,
+  primary_color TEXT,
+  secondary_color TEXT,
+  script_domain TEXT,
+  script_domain_verified INTEGER NOT NULL DEFAULT 0,
+  global_name TEXT,
+  billing_mode TEXT NOT NULL CHECK (billing_mode IN ('credit_pool', 'external', 'usage_based')),
+  billing_period TEXT NOT NULL CHECK (billing_period IN ('monthly', 'quarterly', 'annually')),
+  billing_day_of_month INTEGER NOT NULL CHECK (billing_day_of_month BETWEEN 1 AND 28),
+  credit_pool_total INTEGER NOT NULL DEFAULT 0 CHECK (credit_pool_total >= 0),
+  max_organizations INTEGER,
+  max_identifications_per_org INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+-- Partner API keys: only a SHA-256 of the secret is kept; key_prefix is shown and used for lookup.
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  name TEXT NOT NULL,
+  key_prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL DEFAULT '[]', -- JSON array; empty = full access
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked')),
+  expires_at TEXT,
+  last_used_at TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX api_keys_by_prefix ON api_keys (key_prefix);
+CREATE INDEX api_keys_by_partner ON api_keys (partner_id, created_at);
+
+-- Sub-organizations: the partner's clients. Never hard-deleted (status 'canceled').
+CREATE TABLE organizations (
+  id TEXT PRIMARY KEY,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  name TEXT NOT NULL,
+  external_id TEXT,
+  owner_user_id TEXT,
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'canceled')),
+  tier TEXT NOT NULL DEFAULT 'trial' CHECK (tier IN ('trial', 'paid')),
+  product_type TEXT NOT NULL DEFAULT 'B2B' CHECK (product_type IN ('B2B', 'B2C')),
+  billing_period TEXT NOT NULL CHECK (billing_period IN ('monthly', 'quarterly', 'annually')),
+  billing_day_of_month INTEGER NOT NULL CHECK (billing_day_of_month BETWEEN 1 AND 28),
+  credits INTEGER NOT NULL DEFAULT 0 CHECK (credits >= 0), -- current allocation
+  metadata TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE UNIQUE INDEX organizations_external_id ON organizations (partner_id, external_id) WHERE external_id IS NOT NULL;
+CREATE INDEX organizations_by_partner ON organizations (partner_id, status, created_at);
+
+-- One pixel per organization. The hot path reads a copy of this from KV.
+CREATE TABLE pixels (
+  organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+  api_key TEXT NOT NULL UNIQUE,
+  allowed_referrers TEXT NOT NULL DEFAULT '[]', -- JSON array of hosts / *.suffix
+  respect_privacy_signals INTEGER NOT NULL DEFAULT 1, -- honour DNT / GPC
+  hash_routing INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+-- Every allocation a partner set, for audit (the credit counter keeps the same in its ledger).
+CREATE TABLE credit_allocations (
+  id TEXT PRIMARY KEY,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  credits INTEGER NOT NULL,
+  notes TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX credit_allocations_by_org ON credit_allocations (organization_id, created_at);

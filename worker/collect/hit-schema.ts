@@ -1,0 +1,45 @@
+import { z } from "zod";
+import type { EngagementHit, Hit, IdentifyHit, PageViewHit } from "../../shared/hit";
+
+const eventId = z.string().regex(/^[0-9a-f-]{32,36}$/i, "must be a UUID or 32 hex digits");
+const pageUrl = z
+  .string()
+  .max(2048)
+  .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL");
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be SHA-256 hex");
+
+const base = {
+  k: z.string().min(8).max(64),
+  i: eventId,
+  u: pageUrl,
+  b: z.literal(1).optional(),
+  h: sha256.optional(),
+};
+
+const pageView = z.object({
+  ...base,
+  t: z.literal("v"),
+  r: z.string().max(2048).optional(),
+  w: z.number().int().min(0).max(100_000).optional(),
+});
+
+const engagement = z.object({
+  ...base,
+  t: z.literal("e"),
+  p: eventId,
+  s: z.number().int().min(0).max(86_400),
+  d: z.number().int().min(0).max(100),
+});
+
+const identify = z.object({ ...base, t: z.literal("i"), h: sha256 });
+
+/** The hit body the pixel sends (see shared/hit.ts). */
+export const hitSchema = z.discriminatedUnion("t", [pageView, engagement, identify]);
+
+// The schema and the shared protocol types must describe the same thing.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _pageView: Same<z.infer<typeof pageView>, PageViewHit> = true;
+const _engagement: Same<z.infer<typeof engagement>, EngagementHit> = true;
+const _identify: Same<z.infer<typeof identify>, IdentifyHit> = true;
+const _hit: Same<z.infer<typeof hitSchema>, Hit> = true;
+void [_pageView, _engagement, _identify, _hit];

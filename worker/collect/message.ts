@@ -1,0 +1,31 @@
+import type { ProductType } from "../../shared/billing";
+import type { Hit } from "../../shared/hit";
+
+/** An accepted hit on its way from the edge to the consumer (identify → charge → store). */
+export interface AcceptedHit {
+  kind: "hit";
+  hit: Hit;
+  organizationId: string;
+  partnerId: string;
+  productType: ProductType;
+  /** `CF-Connecting-IP`. */
+  ip: string | null;
+  userAgent: string | null;
+  /** Visitor location from `request.cf`, when Cloudflare knows it. */
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  bot: boolean;
+  /** When the edge accepted it, ms since epoch: decides the session and the billing period. */
+  receivedAt: number;
+}
+
+/** A hit turned away at the edge: only counted, never stored as a visit. */
+export interface RejectedHit {
+  kind: "rejected";
+  organizationId: string;
+  reason: "referrer_not_allowed" | "disabled";
+  receivedAt: number;
+}
+
+export type HitMessage = AcceptedHit | RejectedHit;

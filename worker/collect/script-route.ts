@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import { PIXEL_SCRIPT } from "../../pixel/dist/bundle";
+import { renderPixel } from "../../pixel/serve";
+import { HIT_PATH, SCRIPT_PATH_PREFIX } from "../../shared/hit";
+import type { AppEnv } from "../env";
+import { loadPixelRecord } from "../pixel-config/record";
+
+/** Browsers and CDNs may keep the script this long; a disable or enable shows within it (plus KV's ~60 s). */
+const SCRIPT_MAX_AGE = 300;
+/** An empty script is cached briefly, so re-enabling an organization takes effect soon. */
+const EMPTY_MAX_AGE = 60;
+
+/**
+ * `GET /s/{pixelKey}.js`: the pixel with its configuration. Unknown, disabled and canceled
+ * keys get an empty script with 200, never an error page on the client's site.
+ */
+export const scriptRoute = new Hono<AppEnv>().get(`${SCRIPT_PATH_PREFIX}:file`, async (c) => {
+  const file = c.req.param("file");
+  c.header("content-type", "application/javascript; charset=utf-8");
+  c.header("access-control-allow-origin", "*");
+  const key = file.endsWith(".js") ? file.slice(0, -3) : "";
+  const record = /^[A-Za-z0-9_-]{8,64}$/.test(key) ? await loadPixelRecord(c.env, c.executionCtx, key) : null;
+  if (!record?.enabled) {
+    c.header("cache-control", `public, max-age=${EMPTY_MAX_AGE}`);
+    return c.body("");
+  }
+  c.header("cache-control", `public, max-age=${SCRIPT_MAX_AGE}`);
+  // Hits go back to the origin the script came from, so a partner's own domain or proxy works unchanged.
+  const origin = new URL(c.req.url).origin;
+  return c.body(
+    renderPixel(PIXEL_SCRIPT, {
+      k: key,
+      e: origin + HIT_PATH,
+      g: record.globalName,
+      h: record.hashRouting ? 1 : 0,
+      p: record.respectPrivacySignals ? 1 : 0,
+    }),
+  );
+});

@@ -1,0 +1,40 @@
+import type { BillingMode, BillingPeriod } from "../../shared/billing";
+import type { Env } from "../env";
+import type { CounterConfig } from "./counter";
+
+/** The credit counter of an organization (one Durable Object per organization id). */
+export function counterFor(env: Env, organizationId: string) {
+  return env.CREDITS.get(env.CREDITS.idFromName(organizationId));
+}
+
+export interface CounterSource {
+  id: string;
+  billing_period: BillingPeriod;
+  billing_day_of_month: number;
+  credits: number;
+  created_at: string;
+  billing_mode: BillingMode;
+}
+
+export function counterConfig(row: CounterSource): CounterConfig {
+  return {
+    organizationId: row.id,
+    billingMode: row.billing_mode,
+    billingPeriod: row.billing_period,
+    billingDayOfMonth: row.billing_day_of_month,
+    anchorMonth: new Date(row.created_at).getUTCMonth(),
+    allocation: row.credits,
+  };
+}
+
+/** Writes an organization's billing settings from D1 into its counter. */
+export async function configureCounter(env: Env, organizationId: string) {
+  const row = await env.DB.prepare(
+    `SELECT o.id, o.billing_period, o.billing_day_of_month, o.credits, o.created_at, p.billing_mode
+     FROM organizations o JOIN partners p ON p.id = o.partner_id WHERE o.id = ?`,
+  )
+    .bind(organizationId)
+    .first<CounterSource>();
+  if (!row) throw new Error(`organization ${organizationId} not found`);
+  return counterFor(env, organizationId).configure(counterConfig(row));
+}

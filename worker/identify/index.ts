@@ -1,0 +1,16 @@
+import type { Env } from "../env";
+import { httpProviderIdentifier } from "./http-provider";
+import { firstMatch, type Identifier } from "./identifier";
+import { ipRangeIdentifier } from "./ip-ranges";
+import { peopleIdentifier } from "./people";
+
+export type { Identity, IdentifyInput, Identifier } from "./identifier";
+
+/** Imported data first (free, exact); a licensed provider, when configured, for the rest. */
+export function identifierFor(env: Env): Identifier {
+  const sources = [ipRangeIdentifier(env.DB), peopleIdentifier(env.DB)];
+  if (env.IDENTIFY_PROVIDER_URL) {
+    sources.push(httpProviderIdentifier(env.DB, env.IDENTIFY_PROVIDER_URL, env.IDENTIFY_PROVIDER_TOKEN));
+  }
+  return firstMatch(sources);
+}

@@ -1,0 +1,51 @@
+import { sha256Hex } from "../../lib/crypto";
+import { isoSeconds, newId, randomHex } from "../../lib/ids";
+
+export type Scope = "read" | "write" | "admin";
+
+export interface IssuedKey {
+  id: string;
+  name: string;
+  keyPrefix: string;
+  scopes: Scope[];
+  status: "active";
+  expiresAt: string | null;
+  lastUsedAt: null;
+  createdAt: string;
+}
+
+/** Prefix of every partner key (contract: `pk_live_` + 32 lowercase hex). */
+export const KEY_PREFIX = "pk_live_";
+/** Characters of the key shown back to partners and used to find it. */
+export const SHOWN_PREFIX_LENGTH = 12;
+
+/**
+ * A new partner API key. Only its SHA-256 is stored; the plain key is returned once.
+ * Returns the insert statement so callers can batch it with the partner they create.
+ */
+export async function issueApiKey(
+  db: D1Database,
+  partnerId: string,
+  name: string,
+  scopes: Scope[] = [],
+  expiresAt: string | null = null,
+): Promise<{ apiKey: IssuedKey; plainKey: string; statement: D1PreparedStatement }> {
+  const plainKey = KEY_PREFIX + randomHex(16);
+  const apiKey: IssuedKey = {
+    id: newId("key"),
+    name,
+    keyPrefix: plainKey.slice(0, SHOWN_PREFIX_LENGTH),
+    scopes,
+    status: "active",
+    expiresAt,
+    lastUsedAt: null,
+    createdAt: isoSeconds(),
+  };
+  const statement = db
+    .prepare(
+      `INSERT INTO api_keys (id, partner_id, name, key_prefix, key_hash, scopes, status, expires_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
+    )
+    .bind(apiKey.id, partnerId, name, apiKey.keyPrefix, await sha256Hex(plainKey), JSON.stringify(scopes), expiresAt, apiKey.createdAt);
+  return { apiKey, plainKey, statement };
+}

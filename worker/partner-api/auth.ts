@@ -1,0 +1,72 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { ApiError } from "../http/errors";
+import { isoSeconds } from "../lib/ids";
+import { KEY_PREFIX, SHOWN_PREFIX_LENGTH, type Scope } from "./api-keys/issue";
+
+interface KeyRow {
+  id: string;
+  partner_id: string;
+  key_hash: string;
+  scopes: string;
+  status: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  partner_status: string;
+}
+
+const encoder = new TextEncoder();
+/** lastUsedAt is written at most this often per key, so reads do not each cost a D1 write. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * `X-Partner-API-Key`: found by its shown prefix, then its SHA-256 compared in constant
+ * time. Missing, unknown, revoked or expired → 401. Sets `partnerId` and `scopes`.
+ */
+export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const plain = c.req.header("x-partner-api-key");
+  if (!plain || !plain.startsWith(KEY_PREFIX) || plain.length > 128) throw unauthorized();
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(plain));
+  const { results } = await c.env.DB.prepare(
+    `SELECT k.id, k.partner_id, k.key_hash, k.scopes, k.status, k.expires_at, k.last_used_at, p.status AS partner_status
+     FROM api_keys k JOIN partners p ON p.id = k.partner_id WHERE k.key_prefix = ?`,
+  )
+    .bind(plain.slice(0, SHOWN_PREFIX_LENGTH))
+    .all<KeyRow>();
+  const key = results.find((row) => crypto.subtle.timingSafeEqual(hexBytes(row.key_hash), digest));
+  const now = Date.now();
+  if (!key || key.status !== "active" || key.partner_status !== "active") throw unauthorized();
+  if (key.expires_at && Date.parse(key.expires_at) <= now) throw unauthorized();
+
+  const scopes = JSON.parse(key.scopes) as Scope[];
+  if (!hasScope(scopes, requiredScope(c.req.method))) {
+    throw new ApiError("Forbidden", `This API key lacks the '${requiredScope(c.req.method)}' scope`);
+  }
+  c.set("partnerId", key.partner_id);
+  c.set("apiKeyId", key.id);
+  c.set("scopes", scopes);
+  if (!key.last_used_at || now - Date.parse(key.last_used_at) > LAST_USED_RESOLUTION_MS) {
+    c.executionCtx.waitUntil(
+      c.env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(isoSeconds(now), key.id).run(),
+    );
+  }
+  await next();
+});
+
+/** Reads need `read`; every other method needs `write`; routes needing `admin` check it themselves. */
+function requiredScope(method: string): Scope {
+  return method === "GET" || method === "HEAD" ? "read" : "write";
+}
+
+/** A key without scopes has full access; `admin` includes `write`, which includes `read`. */
+export function hasScope(scopes: Scope[], needed: Scope): boolean {
+  if (scopes.length === 0 || scopes.includes("admin")) return true;
+  if (needed === "read") return scopes.includes("read") || scopes.includes("write");
+  return scopes.includes(needed);
+}
+
+const unauthorized = () => new ApiError("Unauthorized", "Missing or invalid X-Partner-API-Key");
+
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16));
+}

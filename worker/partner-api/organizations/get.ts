@@ -1,0 +1,17 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { IdParam, OrganizationSchema } from "../schemas";
+import { findOrganization, organizationWithBalance } from "./repository";
+
+const route = createRoute({
+  method: "get",
+  path: "/organizations/{organizationId}",
+  summary: "Get a sub-organization",
+  request: { params: z.object({ organizationId: IdParam("organizationId") }) },
+  responses: { 200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })), ...commonErrors },
+});
+
+export const getOrganization = createApi().openapi(route, async (c) => {
+  const row = await findOrganization(c.env.DB, c.get("partnerId"), c.req.valid("param").organizationId);
+  return c.json({ organization: await organizationWithBalance(c.env, row) }, 200);
+});

@@ -1,0 +1,70 @@
+import type { BillingMode, BillingPeriod } from "../../shared/billing";
+
+export interface PartnerRow {
+  id: string;
+  name: string;
+  slug: string;
+  status: string;
+  company_name: string | null;
+  support_email: string | null;
+  logo_url: string | null;
+  primary_color: string | null;
+  secondary_color: string | null;
+  script_domain: string | null;
+  script_domain_verified: number;
+  global_name: string | null;
+  billing_mode: BillingMode;
+  billing_period: BillingPeriod;
+  billing_day_of_month: number;
+  credit_pool_total: number;
+  max_organizations: number | null;
+  max_identifications_per_org: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export async function loadPartner(db: D1Database, partnerId: string): Promise<PartnerRow> {
+  const row = await db.prepare("SELECT * FROM partners WHERE id = ?").bind(partnerId).first<PartnerRow>();
+  if (!row) throw new Error(`partner ${partnerId} vanished`);
+  return row;
+}
+
+/** Pools exist for `credit_pool` and `external` partners; `usage_based` partners have none. */
+export const hasPool = (mode: BillingMode) => mode !== "usage_based";
+
+/** The partner object of the contract (`GET /partner/me`). */
+export async function toPartner(db: D1Database, row: PartnerRow) {
+  const allocated = await db
+    .prepare("SELECT coalesce(sum(credits), 0) AS used FROM organizations WHERE partner_id = ?")
+    .bind(row.id)
+    .first<{ used: number }>();
+  const used = allocated?.used ?? 0;
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    status: row.status,
+    companyName: row.company_name,
+    supportEmail: row.support_email,
+    logoUrl: row.logo_url,
+    primaryColor: row.primary_color,
+    secondaryColor: row.secondary_color,
+    scriptDomain: row.script_domain,
+    scriptDomainVerified: row.script_domain_verified === 1,
+    globalName: row.global_name,
+    billingMode: row.billing_mode,
+    billingPeriod: row.billing_period,
+    billingDayOfMonth: row.billing_day_of_month,
+    creditPoolTotal: row.credit_pool_total,
+    // Pool arithmetic (contract): "used" = allocated to organizations.
+    creditPoolUsed: used,
+    creditPoolAvailable: Math.max(0, row.credit_pool_total - used),
+    maxOrganizations: row.max_organizations,
+    maxIdentificationsPerOrg: row.max_identifications_per_org,
+    identificationWebhookUrl: null,
+    identificationWebhookEnabled: false,
+    billingWebhookUrl: null,
+    billingWebhookEnabled: false,
+    createdAt: row.created_at,
+  };
+}

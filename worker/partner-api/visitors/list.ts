@@ -1,0 +1,103 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { findOrganization } from "../organizations/repository";
+import { DateQuery, IdParam, PageQuery, VisitorSchema, pageOf } from "../schemas";
+import { SELECT_VISITOR, toVisitor, type VisitorRow } from "./visitor-object";
+
+const TOP_PAGES = 5;
+
+const route = createRoute({
+  method: "get",
+  path: "/organizations/{organizationId}/visitors",
+  summary: "List identified visitors, most recently seen first",
+  request: {
+    params: z.object({ organizationId: IdParam("organizationId") }),
+    query: z.object({
+      ...PageQuery,
+      from: DateQuery.openapi({ description: "Seen on or after (YYYY-MM-DD or ISO 8601)" }),
+      to: DateQuery.openapi({ description: "Seen on or before; a date includes the whole day" }),
+      icpOnly: z.enum(["true", "false"]).optional(),
+      search: z.string().max(255).optional().openapi({ description: "Company name or domain, or person name" }),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      "A page of visitors",
+      z.object({ visitors: z.array(VisitorSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }),
+    ),
+    ...commonErrors,
+  },
+});
+
+export const listVisitors = createApi().openapi(route, async (c) => {
+  const { organizationId } = c.req.valid("param");
+  const query = c.req.valid("query");
+  await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
+  const { page, pageSize, offset } = pageOf(query);
+
+  const where = ["v.organization_id = ?"];
+  const params: unknown[] = [organizationId];
+  if (query.from) {
+    where.push("v.last_seen_at >= ?");
+    params.push(new Date(query.from).toISOString().replace(/\.\d{3}Z$/, "Z"));
+  }
+  if (query.to) {
+    where.push("v.last_seen_at <= ?");
+    params.push(endOf(query.to));
+  }
+  if (query.search) {
+    where.push("(instr(lower(c.name), lower(?)) > 0 OR instr(c.domain, lower(?)) > 0 OR instr(lower(pe.name), lower(?)) > 0)");
+    params.push(query.search, query.search, query.search);
+  }
+  // No ICP configs exist yet, so no visitor matches one.
+  if (query.icpOnly === "true") where.push("0");
+  const filter = `WHERE ${where.join(" AND ")}`;
+  const db = c.env.DB;
+  const [rows, count] = await db.batch<VisitorRow | { total: number }>([
+    db.prepare(`${SELECT_VISITOR} ${filter} ORDER BY v.last_seen_at DESC, v.id DESC LIMIT ? OFFSET ?`).bind(...params, pageSize, offset),
+    db
+      .prepare(
+        `SELECT count(*) AS total FROM visitors v LEFT JOIN companies c ON c.id = v.company_id
+         LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256 ${filter}`,
+      )
+      .bind(...params),
+  ]);
+  const visitors = rows.results as VisitorRow[];
+  const topPages = await topPagesOf(db, visitors.map((v) => v.id));
+  return c.json(
+    {
+      visitors: visitors.map((v) => toVisitor(v, topPages.get(v.id) ?? [])),
+      total: (count.results[0] as { total: number }).total,
+      page,
+      pageSize,
+    },
+    200,
+  );
+});
+
+/** `to` as an inclusive upper bound: a bare date means the end of that day. */
+function endOf(to: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(to)) return `${to}T23:59:59Z`;
+  return new Date(to).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+async function topPagesOf(db: D1Database, visitorIds: string[]) {
+  const result = new Map<string, { path: string; views: number }[]>();
+  if (visitorIds.length === 0) return result;
+  const { results } = await db
+    .prepare(
+      `SELECT visitor_id, path, views FROM (
+         SELECT visitor_id, path, views,
+           row_number() OVER (PARTITION BY visitor_id ORDER BY views DESC, path) AS rank
+         FROM visitor_pages WHERE visitor_id IN (SELECT value FROM json_each(?)))
+       WHERE rank <= ?`,
+    )
+    .bind(JSON.stringify(visitorIds), TOP_PAGES)
+    .all<{ visitor_id: string; path: string; views: number }>();
+  for (const r of results) {
+    const list = result.get(r.visitor_id) ?? [];
+    list.push({ path: r.path, views: r.views });
+    result.set(r.visitor_id, list);
+  }
+  return result;
+}

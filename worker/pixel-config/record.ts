@@ -1,0 +1,95 @@
+import type { ProductType } from "../../shared/billing";
+import type { Env } from "../env";
+
+/**
+ * What the hot path needs about a pixel key, kept in KV (one read per hit).
+ * D1 is the source of truth; every change through the API writes this through.
+ * KV is eventually consistent: a change reaches every location within about 60 s
+ * (docs/collect.md explains what that means for disabling an organization).
+ */
+export interface PixelRecord {
+  organizationId: string;
+  partnerId: string;
+  /** Organization active (not suspended or canceled) and partner active. */
+  enabled: boolean;
+  allowedReferrers: string[];
+  productType: ProductType;
+  /** Honour Do-Not-Track / Global Privacy Control. */
+  respectPrivacySignals: boolean;
+  hashRouting: boolean;
+  globalName: string;
+}
+
+/** KV value for a key that does not exist, so garbage keys do not reach D1 on every hit. */
+interface MissingRecord {
+  missing: true;
+}
+
+const MISSING_TTL_SECONDS = 60;
+/** Edge cache of KV reads; KV's minimum. */
+const CACHE_TTL_SECONDS = 30;
+
+interface PixelRow {
+  organization_id: string;
+  partner_id: string;
+  api_key: string;
+  org_status: string;
+  partner_status: string;
+  allowed_referrers: string;
+  product_type: ProductType;
+  respect_privacy_signals: number;
+  hash_routing: number;
+  global_name: string | null;
+}
+
+const SELECT_PIXEL = `
+  SELECT p.organization_id, o.partner_id, p.api_key, o.status AS org_status, pa.status AS partner_status,
+    p.allowed_referrers, o.product_type, p.respect_privacy_signals, p.hash_routing, pa.global_name
+  FROM pixels p JOIN organizations o ON o.id = p.organization_id JOIN partners pa ON pa.id = o.partner_id`;
+
+function toRecord(row: PixelRow, env: Env): PixelRecord {
+  return {
+    organizationId: row.organization_id,
+    partnerId: row.partner_id,
+    enabled: row.org_status === "active" && row.partner_status === "active",
+    allowedReferrers: JSON.parse(row.allowed_referrers) as string[],
+    productType: row.product_type,
+    respectPrivacySignals: row.respect_privacy_signals === 1,
+    hashRouting: row.hash_routing === 1,
+    globalName: row.global_name ?? env.DEFAULT_GLOBAL_NAME ?? "_wq",
+  };
+}
+
+/** The record for a pixel key: KV first; on a miss, D1, then KV is repopulated in the background. */
+export async function loadPixelRecord(
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  apiKey: string,
+): Promise<PixelRecord | null> {
+  const cached = await env.PIXELS.get<PixelRecord | MissingRecord>(apiKey, { type: "json", cacheTtl: CACHE_TTL_SECONDS });
+  if (cached) return "missing" in cached ? null : cached;
+  const row = await env.DB.prepare(`${SELECT_PIXEL} WHERE p.api_key = ?`).bind(apiKey).first<PixelRow>();
+  const record = row ? toRecord(row, env) : null;
+  ctx.waitUntil(
+    record
+      ? env.PIXELS.put(apiKey, JSON.stringify(record))
+      : env.PIXELS.put(apiKey, JSON.stringify({ missing: true }), { expirationTtl: MISSING_TTL_SECONDS }),
+  );
+  return record;
+}
+
+/** Writes the KV records of these organizations from D1; call after every change that affects them. */
+export async function writeThroughPixels(env: Env, organizationIds: string[]): Promise<void> {
+  if (organizationIds.length === 0) return;
+  const { results } = await env.DB.prepare(
+    `${SELECT_PIXEL} WHERE p.organization_id IN (SELECT value FROM json_each(?))`,
+  )
+    .bind(JSON.stringify(organizationIds))
+    .all<PixelRow>();
+  await Promise.all(results.map((row) => env.PIXELS.put(row.api_key, JSON.stringify(toRecord(row, env)))));
+}
+
+/** A key that no longer exists (rotated away) is remembered as missing. */
+export async function forgetPixelKey(env: Env, apiKey: string): Promise<void> {
+  await env.PIXELS.put(apiKey, JSON.stringify({ missing: true }), { expirationTtl: MISSING_TTL_SECONDS });
+}
