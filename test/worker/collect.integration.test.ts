@@ -1,5 +1,29 @@
-import { describe, expect, it } from "vitest";
-import { freshIp, importCompany, newOrganization, pageView, sendHit, waitForReceipts } from "./support";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { MAX_HIT_BYTES } from "../../shared/hit";
+import {
+  BROWSER_UA,
+  expectEnvelope,
+  freshIp,
+  importCompany,
+  newOrganization,
+  pageView,
+  receipts,
+  sendHit,
+  waitForReceipts,
+} from "./support";
+
+async function rejectedCount(organizationId: string, reason: string) {
+  const row = await env.DB.prepare("SELECT coalesce(sum(count), 0) AS n FROM rejected_hits WHERE organization_id = ? AND reason = ?")
+    .bind(organizationId, reason)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+async function pageViewCount(organizationId: string) {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM page_views WHERE organization_id = ?").bind(organizationId).first<{ n: number }>();
+  return row?.n ?? 0;
+}
 
 describe("collect path", () => {
   it("charges one credit for an identified company on an allowed site", async () => {
@@ -10,6 +34,7 @@ describe("collect path", () => {
 
     const res = await sendHit(pageView(pixelKey, "https://client.example/pricing?utm_source=news"), { ip });
     expect(res.status).toBe(204);
+    expect(res.body).toBeNull(); // nothing about the visitor goes back to the page
     const [receipt] = await waitForReceipts(organization.id, 1);
     expect(receipt.reason).toBe("charged");
 
@@ -19,10 +44,203 @@ describe("collect path", () => {
     expect(visitors.body.total).toBe(1);
     expect(visitors.body.visitors[0]).toMatchObject({
       type: "company",
-      company: { name: "Acme Corp" },
+      company: { name: "Acme Corp", industry: "Software" },
+      person: null,
       engagement: { pageViews: 1, sessions: 1 },
-      pages: { landingPage: "/pricing", topPages: [{ path: "/pricing", views: 1 }] },
+      pages: { landingPage: "/pricing", lastPage: "/pricing", topPages: [{ path: "/pricing", views: 1 }] },
       source: { utmSource: "news" },
+      device: { type: "desktop", browser: "Chrome", os: "macOS" },
     });
   });
+
+  it("does not charge the same company again in the period, but counts its page views", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    await sendHit(pageView(pixelKey, "https://client.example/"), { ip });
+    await waitForReceipts(organization.id, 1);
+    await sendHit(pageView(pixelKey, "https://client.example/docs"), { ip });
+    await sendHit(pageView(pixelKey, "https://client.example/docs"), { ip });
+    const rows = await waitForReceipts(organization.id, 3);
+    expect(rows.map((r) => r.reason).sort()).toEqual(["already_charged_this_period", "already_charged_this_period", "charged"]);
+
+    const org = await api("GET", `/organizations/${organization.id}`);
+    expect(org.body.organization.creditsUsed).toBe(1);
+    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(body.visitors[0].engagement).toMatchObject({ pageViews: 3, sessions: 1 });
+    expect(body.visitors[0].pages.topPages).toEqual([
+      { path: "/docs", views: 2 },
+      { path: "/", views: 1 },
+    ]);
+  });
+
+  it("neither stores nor charges a hit from a host that is not allowed, and counts the rejection", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    await api("PUT", `/organizations/${organization.id}/pixel`, { allowedReferrers: ["client.example", "*.client.org"] });
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+
+    const foreign = await sendHit(pageView(pixelKey, "https://copycat.example/"), { ip });
+    expectEnvelope(foreign, 403, "Forbidden");
+    // A page claiming an allowed URL from another origin is still rejected (Origin is browser-set).
+    const spoofed = await sendHit(pageView(pixelKey, "https://client.example/"), { ip, origin: "https://copycat.example" });
+    expectEnvelope(spoofed, 403, "Forbidden");
+    // `*.client.org` covers subdomains but not the apex.
+    expect((await sendHit(pageView(pixelKey, "https://client.org/"), { ip })).status).toBe(403);
+    expect((await sendHit(pageView(pixelKey, "https://www.client.org/"), { ip })).status).toBe(204);
+
+    await vi.waitFor(async () => expect(await rejectedCount(organization.id, "referrer_not_allowed")).toBe(3), { timeout: 10_000 });
+    const rows = await waitForReceipts(organization.id, 1);
+    expect(rows).toHaveLength(1); // only the allowed subdomain hit
+    expect(await pageViewCount(organization.id)).toBe(1);
+    const org = await api("GET", `/organizations/${organization.id}`);
+    expect(org.body.organization.creditsUsed).toBe(1);
+  });
+
+  it("serves a disabled organization an empty script and never charges it", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const live = await exports.default.fetch(`https://api.test/s/${pixelKey}.js`);
+    expect(live.status).toBe(200);
+    expect((await live.text()).length).toBeGreaterThan(100);
+
+    const disabled = await api("PUT", `/organizations/${organization.id}/status`, { enabled: false });
+    expect(disabled.body.organization).toMatchObject({ status: "suspended", enabled: false });
+    const script = await exports.default.fetch(`https://api.test/s/${pixelKey}.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect(await script.text()).toBe("");
+
+    const hit = await sendHit(pageView(pixelKey), { ip });
+    expectEnvelope(hit, 403, "Forbidden");
+    await vi.waitFor(async () => expect(await rejectedCount(organization.id, "disabled")).toBe(1), { timeout: 10_000 });
+    expect(await receipts(organization.id)).toEqual([]);
+
+    // Re-enabled, the same key works again.
+    await api("PUT", `/organizations/${organization.id}/status`, { enabled: true });
+    expect(await (await exports.default.fetch(`https://api.test/s/${pixelKey}.js`)).text()).not.toBe("");
+  });
+
+  it("answers an unknown key with an empty script and rejects its hits without storing anything", async () => {
+    const script = await exports.default.fetch("https://api.test/s/0123456789abcdef01234567.js");
+    expect(script.status).toBe(200);
+    expect(await script.text()).toBe("");
+    const garbage = await exports.default.fetch("https://api.test/s/not a key!.js");
+    expect(garbage.status).toBe(200);
+    expect(await garbage.text()).toBe("");
+
+    const hit = await sendHit(pageView("0123456789abcdef01234567"));
+    expectEnvelope(hit, 404, "NotFound");
+  });
+
+  it("stores bots as bot traffic and never charges them", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    await sendHit(pageView(pixelKey), { ip, userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" });
+    await sendHit(pageView(pixelKey), { ip, userAgent: "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/130.0 Safari/537.36" });
+    await sendHit(pageView(pixelKey, undefined, { b: 1 }), { ip, userAgent: BROWSER_UA });
+    const rows = await waitForReceipts(organization.id, 3);
+    expect(rows.map((r) => r.reason)).toEqual(["bot", "bot", "bot"]);
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM page_views WHERE organization_id = ? AND is_bot = 1")
+      .bind(organization.id)
+      .first<{ n: number }>();
+    expect(stored?.n).toBe(3);
+    const org = await api("GET", `/organizations/${organization.id}`);
+    expect(org.body.organization.creditsUsed).toBe(0);
+    expect((await api("GET", `/organizations/${organization.id}/visitors`)).body.total).toBe(0);
+  });
+
+  it("stores a visit from an unknown address as not identified, without charging", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    await sendHit(pageView(pixelKey), { ip: freshIp() });
+    const [receipt] = await waitForReceipts(organization.id, 1);
+    expect(receipt).toMatchObject({ reason: "not_identified", identity_key: null, credits: 0 });
+    expect(await pageViewCount(organization.id)).toBe(1);
+    expect((await api("GET", `/organizations/${organization.id}`)).body.organization.creditsUsed).toBe(0);
+  });
+
+  it("identifies a B2C visitor from the hashed email sent by identify()", async () => {
+    const { api, organization, pixelKey } = await newOrganization({ productType: "B2C" });
+    const hash = await sha256("jane.doe@example.com");
+    const { admin } = await import("./support");
+    await admin("POST", "/people", [{ emailSha256: hash, name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" }]);
+    const ip = freshIp();
+    await sendHit(pageView(pixelKey, "https://shop.example/"), { ip });
+    await sendHit({ k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/", h: hash }, { ip });
+    await sendHit(pageView(pixelKey, "https://shop.example/cart", { h: hash }), { ip });
+    const rows = await waitForReceipts(organization.id, 3);
+    expect(rows.map((r) => r.reason).sort()).toEqual(["already_charged_this_period", "charged", "not_identified"]);
+
+    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(body.visitors).toHaveLength(1);
+    expect(body.visitors[0]).toMatchObject({
+      type: "person",
+      company: null,
+      person: { name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" },
+      engagement: { sessions: 1, pageViews: 1 },
+    });
+    expect(JSON.stringify(body)).not.toContain("jane.doe");
+  });
+
+  it("adds engagement time and scroll depth to the visitor, keeping the maximum per page view", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const view = pageView(pixelKey);
+    await sendHit(view, { ip });
+    await waitForReceipts(organization.id, 1);
+    const engagement = (s: number, d: number) => ({ k: pixelKey, t: "e" as const, i: crypto.randomUUID(), u: view.u, p: view.i, s, d });
+    await sendHit(engagement(12, 40), { ip });
+    await sendHit(engagement(30, 75), { ip });
+    await sendHit(engagement(20, 50), { ip }); // an older, smaller report changes nothing
+    await vi.waitFor(
+      async () => {
+        const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+        expect(body.visitors[0].engagement).toMatchObject({ totalTimeSeconds: 30, avgScrollDepth: 75, pageViews: 1 });
+      },
+      { timeout: 10_000 },
+    );
+  });
+
+  it("rejects malformed hits with 400 and oversized ones with 413, in the error envelope", async () => {
+    const { pixelKey } = await newOrganization();
+    expectEnvelope(await sendHit("not json"), 400, "BadRequest");
+    expectEnvelope(await sendHit("[]"), 400, "BadRequest");
+    const missingId = await sendHit(JSON.stringify({ k: pixelKey, t: "v", u: "https://client.example/" }));
+    expectEnvelope(missingId, 400, "BadRequest");
+    expect(missingId.body.details).toContainEqual(expect.objectContaining({ field: "i" }));
+    expectEnvelope(await sendHit(JSON.stringify({ ...pageView(pixelKey), u: "javascript:alert(1)" })), 400, "BadRequest");
+    expectEnvelope(await sendHit(JSON.stringify({ ...pageView(pixelKey), t: "x" })), 400, "BadRequest");
+    const big = JSON.stringify({ ...pageView(pixelKey), r: "x".repeat(MAX_HIT_BYTES) });
+    expectEnvelope(await sendHit(big), 413, "PayloadTooLarge");
+  });
+
+  it("falls back to D1 when the key is missing from KV, and puts it back", async () => {
+    const { organization, pixelKey } = await newOrganization();
+    await env.PIXELS.delete(pixelKey);
+    expect(await env.PIXELS.get(pixelKey)).toBeNull();
+    const res = await sendHit(pageView(pixelKey), { ip: freshIp() });
+    expect(res.status).toBe(204);
+    await waitForReceipts(organization.id, 1);
+    await vi.waitFor(async () => expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ organizationId: organization.id }));
+  });
+
+  it("drops hits under Do-Not-Track or GPC when the organization honours them", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    expect((await sendHit(pageView(pixelKey), { headers: { "sec-gpc": "1" } })).status).toBe(204);
+    expect((await sendHit(pageView(pixelKey), { headers: { dnt: "1" } })).status).toBe(204);
+    await api("PUT", `/organizations/${organization.id}/pixel`, { respectPrivacySignals: false });
+    await sendHit(pageView(pixelKey), { headers: { "sec-gpc": "1" } });
+    const rows = await waitForReceipts(organization.id, 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await receipts(organization.id)).toHaveLength(rows.length);
+    expect(rows).toHaveLength(1);
+  });
 });
+
+async function sha256(text: string) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text.trim().toLowerCase()));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

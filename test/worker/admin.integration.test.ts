@@ -1,0 +1,102 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { admin, call, expectEnvelope, newOrganization, pageView, sendHit, waitForReceipts } from "./support";
+
+async function visitorCompany(api: ReturnType<typeof import("./support").asPartner>, organizationId: string) {
+  const { body } = await api("GET", `/organizations/${organizationId}/visitors`);
+  return body.visitors.map((v: { company: { name: string } }) => v.company.name);
+}
+
+describe("operator API", () => {
+  it("requires the operator key", async () => {
+    expectEnvelope(await call("POST", "/api/v1/admin/partners", { body: { name: "x", slug: "x" } }), 401, "Unauthorized");
+    const wrong = await call("GET", "/api/v1/admin/partners", { headers: { "x-admin-api-key": "nope" } });
+    expectEnvelope(wrong, 401, "Unauthorized");
+  });
+
+  it("onboards a partner and shows its first key once, storing only a hash", async () => {
+    const res = await admin("POST", "/partners", {
+      name: "Growth Agency",
+      slug: "growth-agency",
+      billingMode: "pooled",
+      billingPeriod: "quarterly",
+      billingDayOfMonth: 15,
+      creditPoolTotal: 5000,
+      maxOrganizations: 10,
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.plainKey).toMatch(/^pk_live_[0-9a-f]{32}$/);
+    expect(res.body.partner).toMatchObject({
+      slug: "growth-agency",
+      billingMode: "credit_pool",
+      billingPeriod: "quarterly",
+      billingDayOfMonth: 15,
+      creditPoolTotal: 5000,
+      creditPoolUsed: 0,
+      creditPoolAvailable: 5000,
+    });
+    const stored = await env.DB.prepare("SELECT key_hash, key_prefix FROM api_keys WHERE partner_id = ?")
+      .bind(res.body.partner.id)
+      .first<{ key_hash: string; key_prefix: string }>();
+    expect(stored?.key_hash).not.toContain(res.body.plainKey.slice(8));
+    expect(stored?.key_prefix).toBe(res.body.plainKey.slice(0, 12));
+    expectEnvelope(await admin("POST", "/partners", { name: "Again", slug: "growth-agency" }), 409, "Conflict");
+  });
+
+  it("re-importing a domain updates the company and its ranges instead of duplicating it", async () => {
+    const domain = `reimport-${crypto.randomUUID().slice(0, 8)}.example`;
+    await admin("POST", "/companies", [{ name: "Old Name", domain, ipRanges: ["192.0.2.0/28"] }]);
+    await admin("POST", "/companies", [{ name: "New Name", domain: domain.toUpperCase(), ipRanges: ["192.0.2.16/28"] }]);
+    const rows = await env.DB.prepare(
+      "SELECT c.name, r.cidr FROM companies c LEFT JOIN company_ip_ranges r ON r.company_id = c.id WHERE c.domain = ?",
+    )
+      .bind(domain)
+      .all();
+    expect(rows.results).toEqual([{ name: "New Name", cidr: "192.0.2.16/28" }]);
+  });
+
+  it("resolves overlapping ranges to the most specific, for IPv4 and IPv6", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    const res = await admin(
+      "POST",
+      "/companies",
+      [
+        { name: "Big ISP", domain: "big-isp.example", ipRanges: ["100.64.0.0/10", "2001:db8::/32"] },
+        { name: "Small Office", domain: "small-office.example", ipRanges: ["100.64.12.0/24", "2001:db8:aa::/48"] },
+      ]
+        .map((c) => JSON.stringify(c))
+        .join("\n"),
+    );
+    expect(res.body).toEqual({ imported: 2, ipRanges: 4 });
+    await sendHit(pageView(pixelKey), { ip: "100.64.12.9" });
+    await sendHit(pageView(pixelKey), { ip: "100.65.0.1" });
+    await sendHit(pageView(pixelKey), { ip: "2001:db8:aa:1::5" });
+    await sendHit(pageView(pixelKey), { ip: "2001:db8:bb::5" });
+    await waitForReceipts(organization.id, 4);
+    expect((await visitorCompany(api, organization.id)).sort()).toEqual(["Big ISP", "Small Office"]);
+    const { results } = await env.DB.prepare("SELECT identity_key FROM identifications WHERE organization_id = ?")
+      .bind(organization.id)
+      .all<{ identity_key: string }>();
+    expect(new Set(results.map((r) => r.identity_key)).size).toBe(2);
+  });
+
+  it("rejects an import with a bad CIDR and writes nothing", async () => {
+    const res = await admin("POST", "/companies", [
+      { name: "Good", domain: "good-import.example", ipRanges: ["203.0.113.0/24"] },
+      { name: "Bad", domain: "bad-import.example", ipRanges: ["300.1.1.0/24", "10.0.0.0/33"] },
+    ]);
+    expectEnvelope(res, 400, "BadRequest");
+    expect(res.body.details.map((d: { field: string }) => d.field)).toContain("1.ipRanges");
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM companies WHERE domain = 'good-import.example'").first<{ n: number }>();
+    expect(row?.n).toBe(0);
+  });
+
+  it("imports people by emailSha256 and updates them on re-import", async () => {
+    const hash = "a".repeat(64);
+    expect((await admin("POST", "/people", [{ emailSha256: hash, name: "First" }])).body).toEqual({ imported: 1 });
+    await admin("POST", "/people", [{ emailSha256: hash, name: "Second", jobTitle: "VP" }]);
+    const row = await env.DB.prepare("SELECT name, job_title FROM people WHERE email_sha256 = ?").bind(hash).first();
+    expect(row).toEqual({ name: "Second", job_title: "VP" });
+    expectEnvelope(await admin("POST", "/people", [{ emailSha256: "jane@example.com" }]), 400, "BadRequest");
+  });
+});

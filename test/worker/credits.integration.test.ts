@@ -1,0 +1,136 @@
+import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { AcceptedHit } from "../../worker/collect/message";
+import worker from "../../worker/index";
+import { admin, freshIp, importCompany, newOrganization, pageView, receipts, sendHit, waitForReceipts } from "./support";
+
+/** Delivers messages to the queue consumer as the runtime would, e.g. with a chosen arrival time. */
+async function deliver(messages: AcceptedHit[]) {
+  const batch = createMessageBatch(
+    "sightline-hits",
+    messages.map((body, i) => ({ id: `m${i}-${body.hit.i}`, timestamp: new Date(body.receivedAt), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+function accepted(organizationId: string, partnerId: string, pixelKey: string, ip: string, receivedAt: number): AcceptedHit {
+  return {
+    kind: "hit",
+    hit: pageView(pixelKey),
+    organizationId,
+    partnerId,
+    productType: "B2B",
+    ip,
+    userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
+    country: null,
+    region: null,
+    city: null,
+    bot: false,
+    receivedAt,
+  };
+}
+
+describe("credits", () => {
+  it("charges a replayed event id once", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const hit = pageView(pixelKey);
+    await sendHit(hit, { ip });
+    await sendHit(hit, { ip });
+    await waitForReceipts(organization.id, 1);
+    await sendHit(hit, { ip }); // after the first was fully processed
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await receipts(organization.id)).toHaveLength(1);
+    const org = await api("GET", `/organizations/${organization.id}`);
+    expect(org.body.organization.creditsUsed).toBe(1);
+    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(body.visitors[0].engagement.pageViews).toBe(1);
+  });
+
+  it("charges a consumer retry of the same batch once", async () => {
+    const { organization, partner, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const message = accepted(organization.id, partner.id, pixelKey, ip, Date.now());
+    await deliver([message]);
+    await deliver([message]);
+    const rows = await receipts(organization.id);
+    expect(rows).toEqual([expect.objectContaining({ reason: "charged", credits: 1 })]);
+  });
+
+  it("records no_credit and stores the visit as unidentified when the allocation is spent", async () => {
+    const { api, organization, pixelKey } = await newOrganization({ initialCredits: 1 });
+    const [first, second] = [freshIp(), freshIp()];
+    await importCompany(`${first}/32`);
+    await importCompany(`${second}/32`);
+    await sendHit(pageView(pixelKey), { ip: first });
+    await waitForReceipts(organization.id, 1);
+    await sendHit(pageView(pixelKey), { ip: second });
+    const rows = await waitForReceipts(organization.id, 2);
+    expect(rows.map((r) => r.reason)).toEqual(["charged", "no_credit"]);
+    const org = await api("GET", `/organizations/${organization.id}`);
+    expect(org.body.organization).toMatchObject({ credits: 1, creditsUsed: 1, creditsAvailable: 0 });
+    const visitors = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(visitors.body.total).toBe(1);
+
+    // More credits: the same company is charged on its next visit.
+    await api("PUT", `/organizations/${organization.id}/credits`, { credits: 2 });
+    await sendHit(pageView(pixelKey), { ip: second });
+    expect((await waitForReceipts(organization.id, 3)).map((r) => r.reason)).toEqual(["charged", "no_credit", "charged"]);
+  });
+
+  it("charges the same company again in the next billing period", async () => {
+    const { organization, partner, pixelKey } = await newOrganization({ billingDayOfMonth: 1 });
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const now = new Date();
+    const thisPeriod = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 12);
+    const nextPeriod = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 0, 0, 1);
+    await deliver([accepted(organization.id, partner.id, pixelKey, ip, thisPeriod)]);
+    await deliver([accepted(organization.id, partner.id, pixelKey, ip, thisPeriod + 3600_000)]);
+    await deliver([accepted(organization.id, partner.id, pixelKey, ip, nextPeriod)]);
+    const rows = await receipts(organization.id);
+    expect(rows.map((r) => r.reason)).toEqual(["charged", "already_charged_this_period", "charged"]);
+    const periods = await env.DB.prepare(
+      "SELECT DISTINCT period_start FROM identifications WHERE organization_id = ? ORDER BY period_start",
+    )
+      .bind(organization.id)
+      .all<{ period_start: string }>();
+    expect(periods.results.map((p) => p.period_start)).toEqual([
+      new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString().replace(".000", ""),
+      new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().replace(".000", ""),
+    ]);
+  });
+
+  it("charges exactly 100 of 1,000 concurrent identifications against 100 credits, and D1 agrees", async () => {
+    const { api, organization, pixelKey } = await newOrganization({ initialCredits: 100 });
+    const ips = Array.from({ length: 1000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.7`);
+    const res = await admin(
+      "POST",
+      "/companies",
+      ips.map((ip, i) => ({ name: `Concurrent ${i}`, domain: `concurrent-${i}.example`, ipRanges: [`${ip}/32`] })),
+    );
+    expect(res.status).toBe(200);
+
+    const statuses = await Promise.all(ips.map((ip) => sendHit(pageView(pixelKey), { ip }).then((r) => r.status)));
+    expect(statuses.every((s) => s === 204)).toBe(true);
+    const rows = await waitForReceipts(organization.id, 1000, 60_000);
+    const charged = rows.filter((r) => r.reason === "charged");
+    expect(charged).toHaveLength(100);
+    expect(rows.filter((r) => r.reason === "no_credit")).toHaveLength(900);
+    expect(new Set(charged.map((r) => r.identity_key)).size).toBe(100);
+
+    const org = await api("GET", `/organizations/${organization.id}`);
+    expect(org.body.organization).toMatchObject({ creditsUsed: 100, creditsAvailable: 0 });
+    expect((await api("GET", `/organizations/${organization.id}/visitors?limit=1`)).body.total).toBe(100);
+    const stub = env.CREDITS.get(env.CREDITS.idFromName(organization.id));
+    const debits = await runInDurableObject(stub, (_, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ledger WHERE kind = 'debit'").one().n,
+    );
+    expect(debits).toBe(100);
+  }, 90_000);
+});

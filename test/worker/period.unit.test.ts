@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { defaultBillingDay, periodAt, type PeriodRule } from "../../worker/billing/period";
+
+const utc = (y: number, m: number, d: number, h = 0, min = 0, s = 0, ms = 0) => Date.UTC(y, m - 1, d, h, min, s, ms);
+const iso = (p: { start: number; end: number }) => [new Date(p.start).toISOString(), new Date(p.end).toISOString()];
+const monthly = (dayOfMonth: number): PeriodRule => ({ period: "monthly", dayOfMonth, anchorMonth: 0 });
+
+describe("billing period math", () => {
+  it("starts a monthly period on the billing day at 00:00 UTC", () => {
+    expect(iso(periodAt(monthly(15), utc(2026, 3, 20, 9)))).toEqual(["2026-03-15T00:00:00.000Z", "2026-04-15T00:00:00.000Z"]);
+  });
+
+  it("puts a moment before the billing day in the previous month's period", () => {
+    expect(iso(periodAt(monthly(15), utc(2026, 3, 14, 23, 59, 59, 999)))).toEqual([
+      "2026-02-15T00:00:00.000Z",
+      "2026-03-15T00:00:00.000Z",
+    ]);
+  });
+
+  it("puts a clock exactly on the boundary in the new period", () => {
+    expect(iso(periodAt(monthly(1), utc(2026, 5, 1)))).toEqual(["2026-05-01T00:00:00.000Z", "2026-06-01T00:00:00.000Z"]);
+  });
+
+  it("crosses the year in January", () => {
+    expect(iso(periodAt(monthly(28), utc(2027, 1, 3)))).toEqual(["2026-12-28T00:00:00.000Z", "2027-01-28T00:00:00.000Z"]);
+  });
+
+  it("handles February in leap and common years with day 28", () => {
+    expect(iso(periodAt(monthly(28), utc(2028, 2, 29, 12)))).toEqual(["2028-02-28T00:00:00.000Z", "2028-03-28T00:00:00.000Z"]);
+    expect(iso(periodAt(monthly(28), utc(2027, 3, 1)))).toEqual(["2027-02-28T00:00:00.000Z", "2027-03-28T00:00:00.000Z"]);
+  });
+
+  it("anchors quarters on the account's month", () => {
+    const rule: PeriodRule = { period: "quarterly", dayOfMonth: 10, anchorMonth: 1 }; // created in February
+    expect(iso(periodAt(rule, utc(2026, 2, 10)))).toEqual(["2026-02-10T00:00:00.000Z", "2026-05-10T00:00:00.000Z"]);
+    expect(iso(periodAt(rule, utc(2026, 5, 9)))).toEqual(["2026-02-10T00:00:00.000Z", "2026-05-10T00:00:00.000Z"]);
+    expect(iso(periodAt(rule, utc(2026, 12, 31)))).toEqual(["2026-11-10T00:00:00.000Z", "2027-02-10T00:00:00.000Z"]);
+    expect(iso(periodAt(rule, utc(2027, 1, 5)))).toEqual(["2026-11-10T00:00:00.000Z", "2027-02-10T00:00:00.000Z"]);
+  });
+
+  it("anchors years on the account's month and day", () => {
+    const rule: PeriodRule = { period: "annually", dayOfMonth: 5, anchorMonth: 6 }; // July
+    expect(iso(periodAt(rule, utc(2026, 7, 4)))).toEqual(["2025-07-05T00:00:00.000Z", "2026-07-05T00:00:00.000Z"]);
+    expect(iso(periodAt(rule, utc(2026, 7, 5)))).toEqual(["2026-07-05T00:00:00.000Z", "2027-07-05T00:00:00.000Z"]);
+  });
+
+  it("covers an account created after its billing day with the period already under way", () => {
+    // Created on the 20th with billing day 5: the first period began on the 5th.
+    expect(iso(periodAt(monthly(5), utc(2026, 8, 20, 14)))).toEqual(["2026-08-05T00:00:00.000Z", "2026-09-05T00:00:00.000Z"]);
+  });
+
+  it("defaults the billing day to the creation day, capped at 28", () => {
+    expect(defaultBillingDay(utc(2026, 1, 31))).toBe(28);
+    expect(defaultBillingDay(utc(2026, 1, 9))).toBe(9);
+  });
+
+  it("tiles time: every period ends where the next begins", () => {
+    const rule: PeriodRule = { period: "quarterly", dayOfMonth: 28, anchorMonth: 10 };
+    let at = utc(2025, 1, 1);
+    for (let i = 0; i < 12; i++) {
+      const p = periodAt(rule, at);
+      expect(periodAt(rule, p.end).start).toBe(p.end);
+      expect(periodAt(rule, p.end - 1).start).toBe(p.start);
+      at = p.end;
+    }
+  });
+});
