@@ -4,7 +4,7 @@ import type { EngagementHit, Hit, IdentifyHit, PageViewHit } from "../../shared/
 const eventId = z.string().regex(/^[0-9a-f-]{32,36}$/i, "must be a UUID or 32 hex digits");
 const pageUrl = z
   .string()
-  .max(2048)
+  .max(4096)
   .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL");
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be SHA-256 hex");
 
@@ -27,7 +27,8 @@ const engagement = z.object({
   ...base,
   t: z.literal("e"),
   p: eventId,
-  s: z.number().int().min(0).max(86_400),
+  // A wall dashboard can stay focused for days: clamp rather than lose the engagement.
+  s: z.number().int().min(0).transform((s) => Math.min(s, 86_400)),
   d: z.number().int().min(0).max(100),
 });
 
