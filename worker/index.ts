@@ -31,7 +31,7 @@ app.route("/demo", demoSite);
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     await consumeHits(batch, env);
   },
 } satisfies ExportedHandler<Env, HitMessage>;

@@ -117,7 +117,7 @@ describe("credits", () => {
     expect(res.status).toBe(200);
 
     const statuses = await Promise.all(ips.map((ip) => sendHit(pageView(pixelKey), { ip }).then((r) => r.status)));
-    expect(statuses.every((s) => s === 204)).toBe(true);
+    expect(statuses.every((s: number) => s === 204)).toBe(true);
     const rows = await waitForReceipts(organization.id, 1000, 60_000);
     const charged = rows.filter((r) => r.reason === "charged");
     expect(charged).toHaveLength(100);
