@@ -12,7 +12,19 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { TEST_MIGRATIONS: migrations, ADMIN_API_KEY: "test-admin-key" },
+              // WEBHOOK_TIMEOUT_MS: webhook attempts time out after 3 s instead of 30 s, so a test can show it.
+              bindings: { TEST_MIGRATIONS: migrations, ADMIN_API_KEY: "test-admin-key", WEBHOOK_TIMEOUT_MS: "3000" },
+              // Outbound fetches go to a real receiver Worker (webhook tests); hosts it does not know get 502.
+              outboundService: "receiver",
+              workers: [
+                {
+                  name: "receiver",
+                  modules: true,
+                  scriptPath: "./test/fixtures/webhook-receiver.js",
+                  compatibilityDate: "2026-11-01",
+                  durableObjects: { BUCKETS: "Bucket" },
+                },
+              ],
             },
           }),
         ],

@@ -9,6 +9,11 @@ import { ApiError, handleError } from "./http/errors";
 import { createApi } from "./http/openapi";
 import { partnerApi } from "./partner-api";
 import type { HitMessage } from "./collect/message";
+import { consumeJobs } from "./jobs/consume";
+import { JOBS_QUEUE, type JobMessage } from "./jobs/message";
+import { WEBHOOKS_DLQ, WEBHOOKS_QUEUE, consumeWebhookDeadLetters, consumeWebhooks } from "./webhooks/consume";
+import type { WebhookMessage } from "./webhooks/message";
+import { renewDuePeriods } from "./billing/renewal";
 
 export { CreditCounter } from "./credits/counter";
 
@@ -32,6 +37,14 @@ app.route("/demo", demoSite);
 export default {
   fetch: app.fetch,
   async queue(batch, env, _ctx) {
-    await consumeHits(batch, env);
+    // Several queues, one consumer Worker: route by the queue the batch came from.
+    if (batch.queue === WEBHOOKS_DLQ) await consumeWebhookDeadLetters(batch as MessageBatch<WebhookMessage>, env);
+    else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
+    else if (batch.queue.startsWith(JOBS_QUEUE)) await consumeJobs(batch as MessageBatch<JobMessage>, env);
+    else await consumeHits(batch as MessageBatch<HitMessage>, env);
   },
-} satisfies ExportedHandler<Env, HitMessage>;
+  async scheduled(_controller, env) {
+    // Billing periods renew without waiting for a request (see docs/billing.md).
+    await renewDuePeriods(env);
+  },
+} satisfies ExportedHandler<Env, HitMessage | JobMessage | WebhookMessage>;

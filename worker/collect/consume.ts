@@ -3,6 +3,8 @@ import { chargeByOrganization } from "../credits/charge";
 import { identifierFor, type Identity } from "../identify";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
 import { storeHits, type ChargedHit } from "./store";
+import { emitChargedHits } from "../webhooks/hit-events";
+import { rescoreTouchedVisitors } from "../icp/rescore";
 
 /**
  * Queue consumer: identify → charge → store, for a batch of hits.
@@ -44,7 +46,12 @@ export async function processHits(env: Env, hits: AcceptedHit[]): Promise<Set<st
     const identity = index >= 0 ? identities[index] : null;
     return { ...h, identity, outcome: outcomes.get(h.hit.i) ?? null };
   });
-  return storeHits(env.DB, charged);
+  // Before storing: once the receipt is stored a replay skips these hits, so events emitted
+  // afterwards could be lost; emitted first, a replay re-emits them and their ids dedupe.
+  await emitChargedHits(env, charged);
+  const waiting = await storeHits(env.DB, charged);
+  await rescoreTouchedVisitors(env, charged);
+  return waiting;
 }
 
 /** Bots are never identified (so never charged); engagement hits are not identification attempts. */

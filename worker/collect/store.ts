@@ -2,10 +2,11 @@ import type { ChargeReason } from "../../shared/billing";
 import type { ChargeOutcome } from "../credits/counter";
 import type { Identity } from "../identify";
 import { sha256Hex } from "../lib/crypto";
-import { isoSeconds, newId, randomHex } from "../lib/ids";
+import { isoSeconds, newId } from "../lib/ids";
 import { parseDevice } from "./device";
 import type { AcceptedHit } from "./message";
 import { pageFacts } from "./page";
+import { usageRollup, writeIdOf } from "../billing/usage-rollup";
 
 /** A session ends after 30 minutes without a hit (contract, "Charging"). */
 const SESSION_GAP_MS = 30 * 60_000;
@@ -38,16 +39,24 @@ export async function storeHits(db: D1Database, hits: ChargedHit[]): Promise<Set
   const sessions = await loadSessions(db, hits, devices);
   const waiting = await engagementsWithoutPageView(db, hits);
   const perHit: D1PreparedStatement[][] = [];
+  const attempts: ChargedHit[][] = []; // per entry of perHit: the receipts it writes, for the usage rollup
   for (const h of hits) {
     if (h.hit.t === "e") {
-      if (!waiting.has(h.hit.i)) perHit.push(engagementStatements(db, h));
+      if (!waiting.has(h.hit.i)) {
+        perHit.push(engagementStatements(db, h));
+        attempts.push([]);
+      }
       continue;
     }
     const device = devices.get(h.hit.i)!;
     perHit.push(visitStatements(db, h, device, sessionFor(sessions, h, device)));
+    attempts.push([h]);
   }
   for (let i = 0; i < perHit.length; i += HITS_PER_BATCH) {
-    const statements = perHit.slice(i, i + HITS_PER_BATCH).flat();
+    const statements = [
+      ...perHit.slice(i, i + HITS_PER_BATCH).flat(),
+      ...usageRollup(db, attempts.slice(i, i + HITS_PER_BATCH).flat()),
+    ];
     if (statements.length > 0) await db.batch(statements);
   }
   return waiting;
@@ -102,7 +111,7 @@ function visitStatements(db: D1Database, h: ChargedHit, device: string, session:
   }
   if (visitorKey) session.visitorKey = visitorKey;
 
-  const writeId = randomHex(8);
+  const writeId = writeIdOf(h);
   if (hit.t === "v") {
     statements.push(
       db
@@ -144,12 +153,12 @@ function visitStatements(db: D1Database, h: ChargedHit, device: string, session:
     db
       .prepare(
         `INSERT OR IGNORE INTO identifications (event_id, organization_id, identity_key, visitor_id, reason, credits,
-           period_start, created_at)
-         VALUES (?, ?, ?, ${visitorRef ? VISITOR_ID : "NULL"}, ?, ?, ?, ?)`,
+           period_start, created_at, write_id)
+         VALUES (?, ?, ?, ${visitorRef ? VISITOR_ID : "NULL"}, ?, ?, ?, ?, ?)`,
       )
       .bind(
         hit.i, h.organizationId, h.identity?.key ?? null, ...(visitorRef ?? []), reasonOf(h),
-        reasonOf(h) === "charged" ? 1 : 0, outcome ? isoSeconds(outcome.periodStart) : null, at,
+        reasonOf(h) === "charged" ? 1 : 0, outcome ? isoSeconds(outcome.periodStart) : null, at, writeId,
       ),
   );
   return statements;

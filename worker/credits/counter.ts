@@ -2,6 +2,10 @@ import { DurableObject } from "cloudflare:workers";
 import type { BillingMode, BillingPeriod } from "../../shared/billing";
 import { periodAt, type PeriodRule } from "../billing/period";
 import type { Env } from "../env";
+import { isoSeconds } from "../lib/ids";
+import { entryId, toLedgerEntry, type LedgerEntry, type LedgerKind, type LedgerRow, type PeriodClosed } from "./ledger";
+import { mirrorStatements, type PeriodSnapshot } from "./mirror";
+import { emitPeriodClosed } from "./period-closed";
 
 /** How the counter charges: written through whenever the organization's billing settings change. */
 export interface CounterConfig {
@@ -41,23 +45,54 @@ export interface Balance {
   allocation: number;
   used: number;
   available: number;
+  /** Refunds and operator adjustments booked in the period (signed). */
+  adjusted: number;
 }
 
 export type SetAllocationResult = { ok: true; balance: Balance } | { ok: false; used: number };
 
+export type AdjustResult =
+  | { ok: true; entry: LedgerEntry; balance: Balance }
+  | { ok: false; reason: "below_zero"; available: number }
+  | { ok: false; reason: "not_charged" | "already_refunded" };
+
 /** Event ids are remembered this long: longer than any pixel or queue retry can replay them. */
 const EVENT_MEMORY_MS = 40 * 24 * 3600_000;
+/**
+ * A period is closed (unused credits expire) this long after its end, so hits that arrived
+ * before the boundary but reach the counter late (queue retries) are still decided in it.
+ */
+export const CLOSE_GRACE_MS = 10 * 60_000;
+/** Ledger entries wait this long in the outbox, so a burst of debits is mirrored in one flush. */
+const FLUSH_DELAY_MS = 1_000;
+/** Entries mirrored per flush; the alarm comes back at once while more are waiting. */
+const FLUSH_LIMIT = 2_000;
+const PRUNE_INTERVAL_MS = 24 * 3600_000;
+const MAX_BACKOFF_MS = 10 * 60_000;
 
 /**
- * The credit counter of one organization, the source of truth for its balance.
+ * The credit counter of one organization, the source of truth for its balance and ledger.
  *
  * Every method is synchronous SQL inside `transactionSync`: a Durable Object runs one
  * request at a time and does not yield without an `await`, so check-and-debit cannot
  * interleave, and the reply leaves only once the write is durable (output gate).
  * That is what makes debits exactly-once and the balance never negative.
+ *
+ * Each ledger entry is also put in the outbox in the same transaction; the alarm mirrors
+ * the outbox to D1 (`ledger_entries`) and deletes what D1 accepted, so D1 misses nothing
+ * and, keyed by entry id, never holds an entry twice.
  */
 export class CreditCounter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** Set when this request wrote ledger entries: the outbox needs a flush. */
+  private outboxDirty = false;
+  private flushing: Promise<boolean> | null = null;
+  /**
+   * Fault injection for tests (reached only with `runInDurableObject`: instance fields are not
+   * exposed over RPC). `failFlushes` flushes fail before D1 is written; `loseAcks` fail after
+   * D1 committed, as if the answer was lost.
+   */
+  readonly faults = { failFlushes: 0, loseAcks: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -78,11 +113,26 @@ export class CreditCounter extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS ledger (
         id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, amount INTEGER NOT NULL,
         period_start INTEGER NOT NULL, event_id TEXT, identity TEXT, note TEXT);
+      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS notices (seq INTEGER PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
+    // Counters created before the ledger had balances and period closing gain the columns.
+    this.addColumns("periods", {
+      adjusted: "INTEGER NOT NULL DEFAULT 0",
+      expired: "INTEGER NOT NULL DEFAULT 0",
+      closed_at: "INTEGER",
+    });
+    this.addColumns("ledger", {
+      allocation: "INTEGER NOT NULL DEFAULT 0",
+      balance_after: "INTEGER NOT NULL DEFAULT 0",
+      details: "TEXT",
+    });
+    this.sql.exec("CREATE INDEX IF NOT EXISTS ledger_by_event ON ledger (event_id) WHERE event_id IS NOT NULL");
   }
 
   configure(config: CounterConfig): Balance {
-    return this.ctx.storage.transactionSync(() => {
+    const balance = this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         `INSERT INTO config (id, organization_id, billing_mode, billing_period, billing_day, anchor_month, allocation)
          VALUES (1, ?, ?, ?, ?, ?, ?)
@@ -93,10 +143,13 @@ export class CreditCounter extends DurableObject<Env> {
         config.anchorMonth, config.allocation,
       );
       const now = Date.now();
+      this.closeEnded(now);
       const period = this.periodRow(now);
-      if (period.allocation !== config.allocation) this.setPeriodAllocation(period.start, config.allocation, now);
-      return this.balanceAt(now);
+      if (period.allocation !== config.allocation) this.setPeriodAllocation(period, config.allocation, now);
+      return this.balanceOf(period);
     });
+    this.scheduleFlush();
+    return balance;
   }
 
   isConfigured(): boolean {
@@ -105,18 +158,21 @@ export class CreditCounter extends DurableObject<Env> {
 
   /**
    * Sets the allocation (not an increment) for the current and later periods.
-   * Refused when the organization already used more than `credits` this period.
+   * Refused when the organization already used more than `credits` (plus adjustments) this period.
    */
   setAllocation(credits: number, note: string | null = null): SetAllocationResult | null {
     if (!this.config()) return null;
-    return this.ctx.storage.transactionSync(() => {
+    const result = this.ctx.storage.transactionSync(() => {
       const now = Date.now();
+      this.closeEnded(now);
       const period = this.periodRow(now);
-      if (credits < period.used) return { ok: false as const, used: period.used };
+      if (credits + period.adjusted < period.used) return { ok: false as const, used: period.used };
       this.sql.exec("UPDATE config SET allocation = ?", credits);
-      this.setPeriodAllocation(period.start, credits, now, note);
-      return { ok: true as const, balance: this.balanceAt(now) };
+      this.setPeriodAllocation(period, credits, now, note);
+      return { ok: true as const, balance: this.balanceOf(period) };
     });
+    this.scheduleFlush();
+    return result;
   }
 
   /**
@@ -126,19 +182,182 @@ export class CreditCounter extends DurableObject<Env> {
   charge(requests: ChargeRequest[]): ChargeOutcome[] | null {
     const config = this.config();
     if (!config) return null;
-    const outcomes = this.ctx.storage.transactionSync(() => requests.map((r) => this.chargeOne(r, config)));
-    this.ensurePruneAlarm();
+    const outcomes = this.ctx.storage.transactionSync(() => {
+      this.closeEnded(Date.now());
+      return requests.map((r) => this.chargeOne(r, config));
+    });
+    this.scheduleFlush();
     return outcomes;
   }
 
   balance(at: number = Date.now()): Balance | null {
     if (!this.config()) return null;
-    return this.ctx.storage.transactionSync(() => this.balanceAt(at));
+    const balance = this.ctx.storage.transactionSync(() => {
+      this.closeEnded(Date.now());
+      return this.balanceOf(this.periodRow(at));
+    });
+    this.scheduleFlush();
+    return balance;
   }
 
-  /** Forgets event ids old enough that no retry can bring them back. */
+  /** Operator adjustment of the current period's balance (±credits, with a reason). */
+  adjust(credits: number, reason: string): AdjustResult | null {
+    if (!this.config()) return null;
+    const result = this.ctx.storage.transactionSync((): AdjustResult => {
+      const now = Date.now();
+      this.closeEnded(now);
+      const period = this.periodRow(now);
+      const available = this.availableOf(period);
+      if (available + credits < 0) return { ok: false, reason: "below_zero", available };
+      period.adjusted += credits;
+      this.sql.exec("UPDATE periods SET adjusted = ? WHERE start = ?", period.adjusted, period.start);
+      const seq = this.record("adjustment", credits, period, now, { note: reason });
+      return { ok: true, entry: this.entry(seq), balance: this.balanceOf(period) };
+    });
+    this.scheduleFlush();
+    return result;
+  }
+
+  /** Gives a debit's credit back, booked in the current period (its own may be closed). Once per debit. */
+  refund(eventId: string, reason: string): AdjustResult | null {
+    if (!this.config()) return null;
+    const result = this.ctx.storage.transactionSync((): AdjustResult => {
+      const entries = this.sql
+        .exec<{ kind: LedgerKind; identity: string | null }>(
+          "SELECT kind, identity FROM ledger WHERE event_id = ? AND kind IN ('debit', 'refund')",
+          eventId,
+        )
+        .toArray();
+      const debit = entries.find((e) => e.kind === "debit");
+      if (!debit) return { ok: false, reason: "not_charged" };
+      if (entries.some((e) => e.kind === "refund")) return { ok: false, reason: "already_refunded" };
+      const now = Date.now();
+      this.closeEnded(now);
+      const period = this.periodRow(now);
+      period.adjusted += 1;
+      this.sql.exec("UPDATE periods SET adjusted = ? WHERE start = ?", period.adjusted, period.start);
+      const seq = this.record("refund", 1, period, now, { eventId, identity: debit.identity, note: reason });
+      return { ok: true, entry: this.entry(seq), balance: this.balanceOf(period) };
+    });
+    this.scheduleFlush();
+    return result;
+  }
+
+  /**
+   * Closes every period that ended (expiring unused credits), opens the current one, and
+   * mirrors the ledger to D1 now. Safe to repeat: a closed period is never closed again.
+   * Null when not configured yet.
+   */
+  async renew(): Promise<PeriodClosed[] | null> {
+    if (!this.config()) return null;
+    const closed = this.ctx.storage.transactionSync(() => this.closeEnded(Date.now()));
+    const flushed = await this.flush(true);
+    if (!flushed) this.scheduleFlush();
+    return closed;
+  }
+
+  /** Mirrors the outbox to D1 (also reports the period snapshot); forgets old event ids. */
   async alarm(): Promise<void> {
     this.sql.exec("DELETE FROM events WHERE at < ?", Date.now() - EVENT_MEMORY_MS);
+    const done = await this.flush(false);
+    const failures = this.meta("flush_failures");
+    const pending = this.outboxSize() > 0 || this.sql.exec("SELECT 1 FROM notices LIMIT 1").toArray().length > 0;
+    const next = !done ? Date.now() + backoff(failures) : pending ? Date.now() : Date.now() + PRUNE_INTERVAL_MS;
+    await this.ctx.storage.setAlarm(next);
+  }
+
+  /**
+   * One flush of the outbox to D1 in one `batch()`. True when the outbox is empty afterwards.
+   * Alarms are at-least-once and renew() may flush at the same time: the D1 side ignores
+   * entries it has, and only entries D1 accepted are deleted here.
+   */
+  private async flush(reportSnapshot: boolean): Promise<boolean> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.flushOnce(reportSnapshot);
+    try {
+      return await this.flushing;
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async flushOnce(reportSnapshot: boolean): Promise<boolean> {
+    const config = this.config();
+    if (!config) return true;
+    const rows = this.sql
+      .exec<LedgerRow>(
+        `SELECT l.id, l.at, l.kind, l.amount, l.allocation, l.balance_after, l.period_start, p.end AS period_end,
+           l.event_id, l.identity, l.note, l.details
+         FROM outbox o JOIN ledger l ON l.id = o.seq JOIN periods p ON p.start = l.period_start
+         ORDER BY o.seq LIMIT ?`,
+        FLUSH_LIMIT,
+      )
+      .toArray();
+    if (rows.length === 0 && !reportSnapshot) return true;
+    const entries = rows.map((r) => toLedgerEntry(config.organizationId, r));
+    const snapshot = this.snapshot(config.organizationId);
+    try {
+      if (this.faults.failFlushes > 0) {
+        this.faults.failFlushes -= 1;
+        throw new Error("injected D1 failure before the write");
+      }
+      await this.env.DB.batch(mirrorStatements(this.env.DB, entries, snapshot));
+      if (this.faults.loseAcks > 0) {
+        this.faults.loseAcks -= 1;
+        throw new Error("injected D1 failure after the write");
+      }
+    } catch (error) {
+      this.setMeta("flush_failures", this.meta("flush_failures") + 1);
+      console.warn(`ledger flush for ${config.organizationId} failed; the outbox keeps its entries`, String(error));
+      return false;
+    }
+    if (rows.length > 0) this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.id);
+    if (!(await this.sendNotices(config.organizationId))) return false;
+    this.setMeta("flush_failures", 0);
+    return this.outboxSize() === 0;
+  }
+
+  /** `period.closed` webhooks for closes recorded in `notices` (same transaction as the close). */
+  private async sendNotices(organizationId: string): Promise<boolean> {
+    const rows = this.sql
+      .exec<{ seq: number; details: string }>(
+        "SELECT n.seq, l.details FROM notices n JOIN ledger l ON l.id = n.seq ORDER BY n.seq LIMIT 100",
+      )
+      .toArray();
+    if (rows.length === 0) return true;
+    try {
+      const closes = rows.map((r) => ({ ...(JSON.parse(r.details) as Omit<PeriodClosed, "entryId">), entryId: entryId(organizationId, r.seq) }));
+      await emitPeriodClosed(this.env, closes);
+    } catch (error) {
+      this.setMeta("flush_failures", this.meta("flush_failures") + 1);
+      console.warn(`period.closed for ${organizationId} not sent yet`, String(error));
+      return false;
+    }
+    this.sql.exec("DELETE FROM notices WHERE seq <= ?", rows[rows.length - 1]!.seq);
+    return true;
+  }
+
+  /** The earliest period not closed yet (the current one unless a close is due), for D1. */
+  private snapshot(organizationId: string): PeriodSnapshot {
+    const now = Date.now();
+    const open =
+      this.sql
+        .exec<PeriodRow>(
+          "SELECT * FROM periods WHERE closed_at IS NULL AND start <= ? ORDER BY start LIMIT 1",
+          now,
+        )
+        .toArray()[0] ?? this.periodRow(now);
+    const balance = this.balanceOf(open);
+    const lastSeq = this.sql.exec<{ seq: number | null }>("SELECT max(id) AS seq FROM ledger").one().seq ?? 0;
+    return {
+      organizationId,
+      periodStart: isoSeconds(open.start),
+      periodEnd: isoSeconds(open.end),
+      allocation: balance.allocation,
+      used: balance.used,
+      available: balance.available,
+      lastSeq,
+    };
   }
 
   private chargeOne(request: ChargeRequest, config: CounterConfig): ChargeOutcome {
@@ -161,7 +380,7 @@ export class CreditCounter extends DurableObject<Env> {
         .toArray().length > 0
     ) {
       reason = "already_charged_this_period";
-    } else if (this.uncapped(config, period) || period.used < period.allocation) {
+    } else if (period.closed_at === null && (this.uncapped(config, period) || this.availableOf(period) > 0)) {
       reason = "charged";
       period.used += 1;
       this.sql.exec("UPDATE periods SET used = ? WHERE start = ?", period.used, period.start);
@@ -169,11 +388,9 @@ export class CreditCounter extends DurableObject<Env> {
         "INSERT INTO charged (period_start, identity, event_id, at) VALUES (?, ?, ?, ?)",
         period.start, request.identity, request.eventId, request.at,
       );
-      this.sql.exec(
-        "INSERT INTO ledger (at, kind, amount, period_start, event_id, identity) VALUES (?, 'debit', -1, ?, ?, ?)",
-        request.at, period.start, request.eventId, request.identity,
-      );
+      this.record("debit", -1, period, request.at, { eventId: request.eventId, identity: request.identity });
     } else {
+      // Spent, or the period was already closed (its unused credits expired).
       reason = "no_credit";
     }
     this.sql.exec(
@@ -216,7 +433,7 @@ export class CreditCounter extends DurableObject<Env> {
     };
   }
 
-  /** The period containing `at`, created on first use from the current allocation (no rollover). */
+  /** The period containing `at`, opened on first use from the current allocation (no rollover). */
   private periodRow(at: number): PeriodRow {
     const config = this.config()!;
     const rule: PeriodRule = {
@@ -225,42 +442,143 @@ export class CreditCounter extends DurableObject<Env> {
       anchorMonth: config.anchorMonth,
     };
     const { start, end } = periodAt(rule, at);
-    const existing = this.sql
-      .exec<PeriodRow>("SELECT start, end, allocation, used FROM periods WHERE start = ?", start)
-      .toArray()[0];
+    const existing = this.sql.exec<PeriodRow>("SELECT * FROM periods WHERE start = ?", start).toArray()[0];
     if (existing) return existing;
     this.sql.exec("INSERT INTO periods (start, end, allocation, used) VALUES (?, ?, ?, 0)", start, end, config.allocation);
-    this.sql.exec(
-      "INSERT INTO ledger (at, kind, amount, period_start) VALUES (?, 'period_opened', ?, ?)",
-      at, config.allocation, start,
-    );
-    return { start, end, allocation: config.allocation, used: 0 };
+    const period: PeriodRow = { start, end, allocation: config.allocation, used: 0, adjusted: 0, expired: 0, closed_at: null };
+    this.record("period_opened", config.allocation, period, Math.max(at, start));
+    return period;
   }
 
-  private setPeriodAllocation(start: number, credits: number, at: number, note: string | null = null): void {
-    this.sql.exec("UPDATE periods SET allocation = ? WHERE start = ?", credits, start);
-    this.sql.exec(
-      "INSERT INTO ledger (at, kind, amount, period_start, note) VALUES (?, 'allocation_set', ?, ?, ?)",
-      at, credits, start, note,
-    );
+  /**
+   * Closes, exactly once, every period that ended more than the grace ago: unused credits
+   * expire in an `expired` entry carrying the period's summary. Then the current period is
+   * opened (from the allocation, no rollover). Runs inside the caller's transaction.
+   */
+  private closeEnded(now: number): PeriodClosed[] {
+    const due = this.sql
+      .exec<PeriodRow>("SELECT * FROM periods WHERE closed_at IS NULL AND end <= ? ORDER BY start", now - CLOSE_GRACE_MS)
+      .toArray();
+    if (due.length === 0) return [];
+    const config = this.config()!;
+    const closed = due.map((period) => {
+      const unused = this.uncapped(config, period) ? 0 : this.availableOf(period);
+      period.expired = unused;
+      period.closed_at = now;
+      this.sql.exec("UPDATE periods SET expired = ?, closed_at = ? WHERE start = ?", unused, now, period.start);
+      const summary = {
+        organizationId: config.organizationId,
+        periodStart: isoSeconds(period.start),
+        periodEnd: isoSeconds(period.end),
+        allocation: period.allocation,
+        consumed: period.used,
+        adjusted: period.adjusted,
+        expired: unused,
+      };
+      const seq = this.record("expired", -unused, period, period.end, { details: summary });
+      this.sql.exec("INSERT INTO notices (seq) VALUES (?)", seq);
+      return { ...summary, entryId: entryId(config.organizationId, seq) };
+    });
+    this.periodRow(now);
+    return closed;
   }
 
-  private balanceAt(at: number): Balance {
-    const period = this.periodRow(at);
+  private setPeriodAllocation(period: PeriodRow, credits: number, at: number, note: string | null = null): void {
+    const delta = credits - period.allocation;
+    period.allocation = credits;
+    this.sql.exec("UPDATE periods SET allocation = ? WHERE start = ?", credits, period.start);
+    this.record("allocation_set", delta, period, at, { note });
+  }
+
+  /** Appends a ledger entry and its outbox row (same transaction as the movement). Returns its seq. */
+  private record(
+    kind: LedgerKind,
+    amount: number,
+    period: PeriodRow,
+    at: number,
+    extra: { eventId?: string; identity?: string | null; note?: string | null; details?: object } = {},
+  ): number {
+    const seq = this.sql
+      .exec<{ id: number }>(
+        `INSERT INTO ledger (at, kind, amount, allocation, balance_after, period_start, event_id, identity, note, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        at, kind, amount, period.allocation, this.ledgerBalanceOf(period), period.start, extra.eventId ?? null,
+        extra.identity ?? null, extra.note ?? null, extra.details ? JSON.stringify(extra.details) : null,
+      )
+      .one().id;
+    this.sql.exec("INSERT INTO outbox (seq) VALUES (?)", seq);
+    this.outboxDirty = true;
+    return seq;
+  }
+
+  private entry(seq: number): LedgerEntry {
+    const row = this.sql
+      .exec<LedgerRow>(
+        `SELECT l.*, l.id, p.end AS period_end FROM ledger l JOIN periods p ON p.start = l.period_start WHERE l.id = ?`,
+        seq,
+      )
+      .one();
+    return toLedgerEntry(this.config()!.organizationId, row);
+  }
+
+  /** The ledger's running balance: allocation − debits + refunds/adjustments − expired. */
+  private ledgerBalanceOf(period: PeriodRow): number {
+    return period.allocation - period.used + period.adjusted - period.expired;
+  }
+
+  private availableOf(period: PeriodRow): number {
+    return Math.max(0, this.ledgerBalanceOf(period));
+  }
+
+  private balanceOf(period: PeriodRow): Balance {
     return {
       periodStart: period.start,
       periodEnd: period.end,
       allocation: period.allocation,
       used: period.used,
-      available: Math.max(0, period.allocation - period.used),
+      available: this.availableOf(period),
+      adjusted: period.adjusted,
     };
   }
 
-  private ensurePruneAlarm(): void {
+  private outboxSize(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+  }
+
+  private meta(key: string): number {
+    return this.sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? 0;
+  }
+
+  private setMeta(key: string, value: number): void {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  /**
+   * After a write that filled the outbox: make sure an alarm comes within FLUSH_DELAY_MS,
+   * unless a failed flush is backing off (then its retry alarm stands).
+   */
+  private scheduleFlush(): void {
+    if (!this.outboxDirty) return;
+    this.outboxDirty = false;
+    const failures = this.meta("flush_failures");
     void this.ctx.storage.getAlarm().then((alarm) => {
-      if (alarm === null) return this.ctx.storage.setAlarm(Date.now() + 24 * 3600_000);
+      const now = Date.now();
+      if (alarm === null) return this.ctx.storage.setAlarm(now + (failures > 0 ? backoff(failures) : FLUSH_DELAY_MS));
+      if (failures === 0 && alarm > now + FLUSH_DELAY_MS) return this.ctx.storage.setAlarm(now + FLUSH_DELAY_MS);
     });
   }
+
+  private addColumns(table: string, columns: Record<string, string>): void {
+    const existing = new Set(this.sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
+    for (const [name, type] of Object.entries(columns)) {
+      if (!existing.has(name)) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+    }
+  }
+}
+
+/** 2 s, 4 s, 8 s, … up to 10 minutes between failed flushes. */
+function backoff(failures: number): number {
+  return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(1, failures));
 }
 
 type PeriodRow = {
@@ -268,4 +586,7 @@ type PeriodRow = {
   end: number;
   allocation: number;
   used: number;
+  adjusted: number;
+  expired: number;
+  closed_at: number | null;
 };

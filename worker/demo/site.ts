@@ -14,7 +14,7 @@ const PAGES: Record<string, { title: string; body: string }> = {
  * `/demo/{pixelKey}/…`: a small single-page site carrying an organization's script tag,
  * for trying the product locally. Served only when DEMO_PAGES is "on" (set in .dev.vars).
  */
-export const demoSite = new Hono<AppEnv>().get("/:key/:page?", (c) => {
+export const demoSite = new Hono<AppEnv>({ strict: false }).get("/:key/:page?", (c) => {
   if (c.env.DEMO_PAGES !== "on") throw new ApiError("NotFound", "Not found");
   const key = c.req.param("key");
   if (!/^[A-Za-z0-9_-]{8,64}$/.test(key)) throw new ApiError("NotFound", "Not found");

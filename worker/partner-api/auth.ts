@@ -65,6 +65,18 @@ export function hasScope(scopes: Scope[], needed: Scope): boolean {
   return scopes.includes(needed);
 }
 
+/**
+ * Route middleware for what needs more than the method implies (contract: API keys, webhooks,
+ * billing changes, branding and domain need `admin`). Runs after `partnerAuth`.
+ */
+export const requireScope = (needed: Scope) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    if (!hasScope(c.get("scopes") as Scope[], needed)) {
+      throw new ApiError("Forbidden", `This API key lacks the '${needed}' scope`);
+    }
+    await next();
+  });
+
 const unauthorized = () => new ApiError("Unauthorized", "Missing or invalid X-Partner-API-Key");
 
 function hexBytes(hex: string): Uint8Array {

@@ -1,4 +1,8 @@
 import { createApi } from "../http/openapi";
+import { accountRoutes } from "./account";
+import { apiKeyRoutes } from "./api-keys";
+import { domainRoutes } from "./domain";
+import { emailPreferenceRoutes } from "./email-preferences";
 import { partnerAuth } from "./auth";
 import { setOrganizationCredits } from "./organizations/credits";
 import { createOrganization } from "./organizations/create";
@@ -7,6 +11,14 @@ import { listOrganizations } from "./organizations/list";
 import { pixelRoutes } from "./organizations/pixel";
 import { setOrganizationStatus } from "./organizations/status";
 import { listVisitors } from "./visitors/list";
+import { icpConfigRoutes } from "./icp-configs";
+import { deleteOrganization } from "./organizations/delete";
+import { rotatePixelKey } from "./organizations/rotate-key";
+import { setOrganizationTier } from "./organizations/tier";
+import { updateOrganization } from "./organizations/update";
+import { webhookRoutes } from "./webhooks";
+import { billingRoutes } from "./billing";
+import { receiptRoutes } from "./receipts";
 
 /** `/api/v1/partner/…`: everything a partner does, authenticated by `X-Partner-API-Key`. */
 export const partnerApi = createApi();
@@ -16,6 +28,8 @@ partnerApi.openAPIRegistry.registerComponent("securitySchemes", "PartnerApiKey",
   name: "X-Partner-API-Key",
 });
 partnerApi.use("*", partnerAuth);
+partnerApi.route("/", webhookRoutes);
+partnerApi.route("/", accountRoutes).route("/", apiKeyRoutes).route("/", domainRoutes).route("/", emailPreferenceRoutes);
 partnerApi
   .route("/", listOrganizations)
   .route("/", createOrganization)
@@ -24,3 +38,10 @@ partnerApi
   .route("/", setOrganizationCredits)
   .route("/", pixelRoutes)
   .route("/", listVisitors);
+partnerApi
+  .route("/", updateOrganization)
+  .route("/", deleteOrganization)
+  .route("/", setOrganizationTier)
+  .route("/", rotatePixelKey)
+  .route("/", icpConfigRoutes);
+partnerApi.route("/", billingRoutes).route("/", receiptRoutes);

@@ -1,4 +1,5 @@
 import type { BillingMode, BillingPeriod } from "../../shared/billing";
+import { isActive, loadEndpoints } from "../webhooks/endpoints";
 
 export interface PartnerRow {
   id: string;
@@ -34,6 +35,7 @@ export const hasPool = (mode: BillingMode) => mode !== "usage_based";
 
 /** The partner object of the contract (`GET /partner/me`). */
 export async function toPartner(db: D1Database, row: PartnerRow) {
+  const webhooks = await loadEndpoints(db, row.id);
   const allocated = await db
     .prepare("SELECT coalesce(sum(credits), 0) AS used FROM organizations WHERE partner_id = ?")
     .bind(row.id)
@@ -61,10 +63,10 @@ export async function toPartner(db: D1Database, row: PartnerRow) {
     creditPoolAvailable: Math.max(0, row.credit_pool_total - used),
     maxOrganizations: row.max_organizations,
     maxIdentificationsPerOrg: row.max_identifications_per_org,
-    identificationWebhookUrl: null,
-    identificationWebhookEnabled: false,
-    billingWebhookUrl: null,
-    billingWebhookEnabled: false,
+    identificationWebhookUrl: webhooks.get("identification")?.url ?? null,
+    identificationWebhookEnabled: isActive(webhooks.get("identification")),
+    billingWebhookUrl: webhooks.get("billing")?.url ?? null,
+    billingWebhookEnabled: isActive(webhooks.get("billing")),
     createdAt: row.created_at,
   };
 }

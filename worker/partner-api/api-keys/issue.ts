@@ -22,6 +22,8 @@ export const SHOWN_PREFIX_LENGTH = 12;
 /**
  * A new partner API key. Only its SHA-256 is stored; the plain key is returned once.
  * Returns the insert statement so callers can batch it with the partner they create.
+ * With `maxActiveKeys`, the insert does nothing (0 changes) when the partner already has that
+ * many usable keys: one statement, so parallel requests cannot overshoot the limit.
  */
 export async function issueApiKey(
   db: D1Database,
@@ -29,6 +31,7 @@ export async function issueApiKey(
   name: string,
   scopes: Scope[] = [],
   expiresAt: string | null = null,
+  options: { maxActiveKeys?: number } = {},
 ): Promise<{ apiKey: IssuedKey; plainKey: string; statement: D1PreparedStatement }> {
   const plainKey = KEY_PREFIX + randomHex(16);
   const apiKey: IssuedKey = {
@@ -41,10 +44,15 @@ export async function issueApiKey(
     lastUsedAt: null,
     createdAt: isoSeconds(),
   };
+  const limit =
+    options.maxActiveKeys === undefined
+      ? ""
+      : `WHERE (SELECT count(*) FROM api_keys WHERE partner_id = ?2 AND status = 'active'
+           AND (expires_at IS NULL OR expires_at > ?8)) < ${Math.floor(options.maxActiveKeys)}`;
   const statement = db
     .prepare(
       `INSERT INTO api_keys (id, partner_id, name, key_prefix, key_hash, scopes, status, expires_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8 ${limit}`,
     )
     .bind(apiKey.id, partnerId, name, apiKey.keyPrefix, await sha256Hex(plainKey), JSON.stringify(scopes), expiresAt, apiKey.createdAt);
   return { apiKey, plainKey, statement };

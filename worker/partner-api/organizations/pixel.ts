@@ -51,7 +51,7 @@ interface PixelRow {
   hash_routing: number;
 }
 
-async function pixelOf(env: Env, requestUrl: string, partnerId: string, organizationId: string) {
+export async function pixelOf(env: Env, requestUrl: string, partnerId: string, organizationId: string) {
   const [row, partner] = await Promise.all([
     env.DB.prepare("SELECT * FROM pixels WHERE organization_id = ?").bind(organizationId).first<PixelRow>(),
     loadPartner(env.DB, partnerId),

@@ -49,8 +49,8 @@ export const listVisitors = createApi().openapi(route, async (c) => {
     where.push("(instr(lower(c.name), lower(?)) > 0 OR instr(c.domain, lower(?)) > 0 OR instr(lower(pe.name), lower(?)) > 0)");
     params.push(query.search, query.search, query.search);
   }
-  // No ICP configs exist yet, so no visitor matches one.
-  if (query.icpOnly === "true") where.push("0");
+  // Served by the visitors_by_icp index (organization_id, icp_matched, last_seen_at DESC, id DESC).
+  if (query.icpOnly === "true") where.push("v.icp_matched = 1");
   const filter = `WHERE ${where.join(" AND ")}`;
   const db = c.env.DB;
   const [rows, count] = await db.batch<VisitorRow | { total: number }>([

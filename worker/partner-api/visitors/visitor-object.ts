@@ -37,6 +37,10 @@ export interface VisitorRow {
   person_email_domain: string | null;
   person_linkedin_url: string | null;
   person_location: string | null;
+  icp_matched: number;
+  icp_score: number;
+  icp_config_id: string | null;
+  icp_config_name: string | null;
 }
 
 export const SELECT_VISITOR = `
@@ -44,10 +48,12 @@ export const SELECT_VISITOR = `
     c.employee_range AS company_employee_range, c.revenue_range AS company_revenue_range,
     c.country AS company_country, c.region AS company_region, c.city AS company_city,
     c.linkedin_url AS company_linkedin_url, pe.name AS person_name, pe.job_title AS person_job_title,
-    pe.email_domain AS person_email_domain, pe.linkedin_url AS person_linkedin_url, pe.location AS person_location
+    pe.email_domain AS person_email_domain, pe.linkedin_url AS person_linkedin_url, pe.location AS person_location,
+    ic.name AS icp_config_name
   FROM visitors v
   LEFT JOIN companies c ON c.id = v.company_id
-  LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256`;
+  LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256
+  LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id`;
 
 export function toVisitor(row: VisitorRow, topPages: { path: string; views: number }[]) {
   return {
@@ -79,8 +85,8 @@ export function toVisitor(row: VisitorRow, topPages: { path: string; views: numb
             location: row.person_location,
           }
         : null,
-    // ICP scoring arrives with ICP configs; until then no visitor matches.
-    icp: { matched: false, score: 0, configId: null, configName: null },
+    // Computed off the request path (worker/icp/rescore.ts), stored on the visitor.
+    icp: { matched: row.icp_matched === 1, score: row.icp_score, configId: row.icp_config_id, configName: row.icp_config_name },
     engagement: {
       sessions: row.sessions,
       pageViews: row.page_views,

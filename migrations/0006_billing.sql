@@ -1,0 +1,71 @@
+-- Billing: the D1 mirror of every organization's credit ledger, per-organization period
+-- snapshots for renewal, daily usage rollups and pricing tiers. See docs/billing.md.
+
+-- Mirror of the ledgers kept by the credit counters (Durable Objects), written by their
+-- outbox flush. id = '<organizationId>:<seq>' so a repeated flush inserts nothing twice.
+-- Rows are never updated: corrections are new entries.
+CREATE TABLE ledger_entries (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('period_opened', 'allocation_set', 'debit', 'expired', 'adjustment', 'refund')),
+  credits INTEGER NOT NULL, -- signed change of the period's available credits
+  allocation INTEGER NOT NULL, -- the period's allocation after this entry
+  balance_after INTEGER NOT NULL, -- allocation - debits + refunds/adjustments - expiry, after this entry
+  period_start TEXT NOT NULL,
+  period_end TEXT NOT NULL,
+  event_id TEXT, -- debit/refund: the identification (receipt) it belongs to
+  identity_key TEXT,
+  note TEXT,
+  details TEXT, -- JSON, e.g. the period summary on 'expired'
+  created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX ledger_entries_by_org_seq ON ledger_entries (organization_id, seq);
+CREATE INDEX ledger_entries_by_org_time ON ledger_entries (organization_id, created_at);
+CREATE INDEX ledger_entries_by_event ON ledger_entries (event_id);
+
+-- Per organization, the earliest period its counter has not closed yet and its balance at
+-- the last flush. The renewal cron picks organizations whose period_end has passed.
+CREATE TABLE organization_periods (
+  organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+  current_period_start TEXT NOT NULL,
+  current_period_end TEXT NOT NULL,
+  allocation INTEGER NOT NULL,
+  used INTEGER NOT NULL,
+  available INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL, -- newest ledger entry reflected here; older flushes never overwrite newer ones
+  updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX organization_periods_by_end ON organization_periods (current_period_end);
+
+-- Daily usage per organization (UTC days), upserted by the queue consumer in the same D1
+-- batch as the hits, counting only rows this attempt inserted. The usage endpoints read only this.
+CREATE TABLE usage_daily (
+  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  day TEXT NOT NULL, -- YYYY-MM-DD
+  events INTEGER NOT NULL DEFAULT 0, -- recorded hits (page views and identify calls, bots included)
+  identifications INTEGER NOT NULL DEFAULT 0, -- hits that identified a visitor (charged or already charged)
+  credits INTEGER NOT NULL DEFAULT 0, -- credits charged
+  PRIMARY KEY (organization_id, day)
+) WITHOUT ROWID;
+CREATE INDEX usage_daily_by_day ON usage_daily (day);
+
+-- Which store attempt wrote a receipt (like page_views.write_id), so rollups count it once.
+ALTER TABLE identifications ADD COLUMN write_id TEXT;
+
+-- Volume pricing: the tier whose [min_usage, max_usage] holds the period's usage prices every
+-- identification. partner_id '*' is the default for partners without their own rows.
+CREATE TABLE pricing_tiers (
+  partner_id TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  min_usage INTEGER NOT NULL,
+  max_usage INTEGER, -- NULL = no upper bound
+  price_per_identification REAL NOT NULL,
+  currency TEXT NOT NULL DEFAULT 'USD',
+  PRIMARY KEY (partner_id, min_usage)
+) WITHOUT ROWID;
+INSERT INTO pricing_tiers (partner_id, tier, min_usage, max_usage, price_per_identification) VALUES
+  ('*', 'starter', 0, 1000, 0.10),
+  ('*', 'growth', 1001, 10000, 0.08),
+  ('*', 'scale', 10001, 100000, 0.06),
+  ('*', 'enterprise', 100001, NULL, 0.04);

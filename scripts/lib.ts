@@ -1,0 +1,78 @@
+/**
+ * Small helpers shared by the scripts in this folder (Node built-ins only).
+ * The scripts run on Node 24 with type stripping: `node scripts/<name>.ts`.
+ */
+import { spawn, type SpawnOptions } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseEnv } from "node:util";
+
+/** Repository root (scripts/..). */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const DEV_VARS = join(ROOT, ".dev.vars");
+export const DEV_VARS_EXAMPLE = join(ROOT, ".dev.vars.example");
+/** Git-ignored local state of `npm start` (next to wrangler's own local D1/KV/DO state). */
+export const DEMO_STATE_FILE = join(ROOT, ".wrangler", "demo-partner.json");
+
+/** Creates .dev.vars from .dev.vars.example when it is missing; returns true if it did. */
+export function ensureDevVars(): boolean {
+  if (existsSync(DEV_VARS)) return false;
+  copyFileSync(DEV_VARS_EXAMPLE, DEV_VARS);
+  return true;
+}
+
+/** The variables of .dev.vars (dotenv syntax), as wrangler dev reads them. */
+export function readDevVars(): Record<string, string> {
+  if (!existsSync(DEV_VARS)) return {};
+  return parseEnv(readFileSync(DEV_VARS, "utf8")) as Record<string, string>;
+}
+
+/** Absolute path of the locally installed wrangler CLI entry point. */
+export function wranglerBin(): string {
+  const require = createRequire(join(ROOT, "package.json"));
+  const pkgPath = require.resolve("wrangler/package.json");
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { bin: string | Record<string, string> };
+  const bin = typeof pkg.bin === "string" ? pkg.bin : pkg.bin.wrangler;
+  return join(dirname(pkgPath), bin);
+}
+
+/** Environment for every wrangler child: never send telemetry, never ask questions. */
+export function wranglerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, WRANGLER_SEND_METRICS: "false", ...extra };
+}
+
+/** Runs a command to completion with inherited output; rejects on a non-zero exit. */
+export function run(command: string, args: string[], options: SpawnOptions = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], ...options });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${[command, ...args].join(" ")} failed (${signal ?? `exit code ${code}`})`));
+    });
+  });
+}
+
+/** Runs a command to completion and returns its combined output; on failure the error carries it. */
+export function capture(command: string, args: string[], options: SpawnOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, ...options, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`${[command, ...args].join(" ")} failed (${signal ?? `exit code ${code}`}):\n${output}`));
+    });
+  });
+}
+
+/** Runs the local wrangler CLI with the Node that runs this script (Node 24 under npm), quietly. */
+export function captureWrangler(args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
+  return capture(process.execPath, [wranglerBin(), ...args], { env: wranglerEnv(extraEnv) });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

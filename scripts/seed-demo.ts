@@ -1,0 +1,333 @@
+/**
+ * Seeds a running Worker with demo data through its real HTTP APIs, idempotently:
+ *
+ *   - operator: the partner `demo` (its plain API key is kept in .wrangler/demo-partner.json,
+ *     git-ignored; a new key is minted when the file is lost), sample companies with IPv4
+ *     and IPv6 ranges (including "Localhost Labs" = 127.0.0.0/8 and ::1/128, so a browser
+ *     on this machine is identified), one B2C person (sha256 of demo@example.com);
+ *   - partner: the organization "Acme Widgets" (externalId demo-site) and its pixel,
+ *     allowed on localhost and 127.0.0.1.
+ *
+ * `npm start` calls it once the local server answers. To run it by hand against a
+ * running server: `node scripts/seed-demo.ts [--url http://localhost:8787]`
+ * (the operator key comes from $ADMIN_API_KEY or .dev.vars).
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEMO_STATE_FILE, readDevVars } from "./lib.ts";
+
+export const DEMO_PARTNER_SLUG = "demo";
+export const DEMO_ORG_EXTERNAL_ID = "demo-site";
+export const DEMO_PERSON_EMAIL = "demo@example.com";
+
+/** Fictional companies; ranges are documentation prefixes (RFC 5737, RFC 3849) plus loopback. */
+export const DEMO_COMPANIES = [
+  {
+    name: "Localhost Labs",
+    domain: "localhost-labs.example",
+    industry: "Software",
+    employeeRange: "11-50",
+    revenueRange: "$1M-$10M",
+    country: "US",
+    region: "California",
+    city: "San Francisco",
+    linkedinUrl: "https://www.linkedin.com/company/localhost-labs-example",
+    // Every request from this machine: a local browser is identified as this company.
+    ipRanges: ["127.0.0.0/8", "::1/128"],
+  },
+  {
+    name: "Harborline Logistics",
+    domain: "harborline-logistics.example",
+    industry: "Transportation & Logistics",
+    employeeRange: "1001-5000",
+    revenueRange: "$500M-$1B",
+    country: "US",
+    region: "Illinois",
+    city: "Chicago",
+    linkedinUrl: null,
+    ipRanges: ["192.0.2.0/25", "2001:db8:10::/48"],
+  },
+  {
+    name: "Quillstone Software",
+    domain: "quillstone.example",
+    industry: "Software",
+    employeeRange: "201-500",
+    revenueRange: "$50M-$100M",
+    country: "US",
+    region: "Texas",
+    city: "Austin",
+    linkedinUrl: null,
+    ipRanges: ["192.0.2.128/25", "2001:db8:20::/48"],
+  },
+  {
+    name: "Meridian Health Partners",
+    domain: "meridian-health.example",
+    industry: "Healthcare",
+    employeeRange: "5001-10000",
+    revenueRange: "$1B-$5B",
+    country: "GB",
+    region: "England",
+    city: "London",
+    linkedinUrl: null,
+    ipRanges: ["198.51.100.0/24", "2001:db8:30::/48"],
+  },
+  {
+    name: "Kestrel Payments",
+    domain: "kestrel-payments.example",
+    industry: "Financial Services",
+    employeeRange: "51-200",
+    revenueRange: "$10M-$50M",
+    country: "DE",
+    region: "Berlin",
+    city: "Berlin",
+    linkedinUrl: null,
+    ipRanges: ["203.0.113.0/25", "2001:db8:40::/48"],
+  },
+  {
+    name: "Tamarind Foods",
+    domain: "tamarind-foods.example",
+    industry: "Food & Beverage",
+    employeeRange: "501-1000",
+    revenueRange: "$100M-$500M",
+    country: "IN",
+    region: "Karnataka",
+    city: "Bengaluru",
+    linkedinUrl: null,
+    ipRanges: ["203.0.113.128/25", "2001:db8:50::/48"],
+  },
+];
+
+/** The normalised-email hash the pixel's `identify({ email })` sends. */
+export const emailSha256 = (email: string) => createHash("sha256").update(email.trim().toLowerCase()).digest("hex");
+
+export const DEMO_PEOPLE = [
+  {
+    emailSha256: emailSha256(DEMO_PERSON_EMAIL),
+    name: "Dana Demo",
+    emailDomain: "example.com",
+    jobTitle: "Head of Growth",
+    companyDomain: "localhost-labs.example",
+    linkedinUrl: null,
+    location: "San Francisco, US",
+  },
+];
+
+export interface DemoSeed {
+  baseUrl: string;
+  adminKey: string;
+  partnerId: string;
+  partnerKey: string;
+  /** True when this run minted the partner key (new partner, or the state file was lost). */
+  newPartnerKey: boolean;
+  organizationId: string;
+  pixelKey: string;
+  scriptTag: string;
+  demoUrl: string;
+  visitorsCurl: string;
+}
+
+interface DemoState {
+  partnerId: string;
+  slug: string;
+  apiKey: string;
+  baseUrl: string;
+  organizationId?: string;
+  pixelKey?: string;
+  updatedAt: string;
+}
+
+// No TypeScript parameter properties here: Node's type stripping does not support them.
+class HttpError extends Error {
+  status: number;
+  body: unknown;
+  constructor(status: number, body: unknown, what: string) {
+    super(`${what} → HTTP ${status}: ${typeof body === "string" ? body : JSON.stringify(body)}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+function client(baseUrl: string, headers: Record<string, string>) {
+  return async function call<T>(method: string, path: string, body?: unknown, expect: number[] = [200, 201]): Promise<T> {
+    const response = await fetch(new URL(path, baseUrl), {
+      method,
+      headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // keep the text for the error message
+    }
+    if (!expect.includes(response.status)) throw new HttpError(response.status, parsed, `${method} ${path}`);
+    return parsed as T;
+  };
+}
+
+function readState(): DemoState | null {
+  if (!existsSync(DEMO_STATE_FILE)) return null;
+  try {
+    return JSON.parse(readFileSync(DEMO_STATE_FILE, "utf8")) as DemoState;
+  } catch {
+    return null;
+  }
+}
+
+function writeState(state: DemoState): void {
+  mkdirSync(dirname(DEMO_STATE_FILE), { recursive: true });
+  writeFileSync(DEMO_STATE_FILE, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+}
+
+interface Organization {
+  id: string;
+  name: string;
+  enabled: boolean;
+  status: string;
+}
+
+export async function seedDemo(options: { baseUrl: string; adminKey: string; log?: (line: string) => void }): Promise<DemoSeed> {
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const log = options.log ?? ((line: string) => console.log(`[seed] ${line}`));
+  const admin = client(baseUrl, { "x-admin-api-key": options.adminKey });
+
+  // 1. The demo partner, and a partner API key we know the plain text of.
+  const state = readState();
+  const { partners } = await admin<{ partners: { id: string }[] }>("GET", `/api/v1/admin/partners?slug=${DEMO_PARTNER_SLUG}`);
+  let partnerId: string;
+  let partnerKey: string | null = null;
+  let newPartnerKey = false;
+  if (partners.length === 0) {
+    const created = await admin<{ partner: { id: string }; plainKey: string }>("POST", "/api/v1/admin/partners", {
+      name: "Demo Agency",
+      slug: DEMO_PARTNER_SLUG,
+      billingMode: "credit_pool",
+      creditPoolTotal: 10_000,
+    });
+    partnerId = created.partner.id;
+    partnerKey = created.plainKey;
+    newPartnerKey = true;
+    log(`created partner '${DEMO_PARTNER_SLUG}' (${partnerId})`);
+  } else {
+    partnerId = partners[0].id;
+    if (state?.partnerId === partnerId && state.apiKey) {
+      // The saved key may have been revoked through the API: check it before trusting it.
+      const probe = await fetch(`${baseUrl}/api/v1/partner/organizations?pageSize=1`, { headers: { "x-partner-api-key": state.apiKey } });
+      await probe.body?.cancel();
+      if (probe.ok) partnerKey = state.apiKey;
+      else log(`saved partner key rejected (HTTP ${probe.status}); issuing a new one`);
+    } else {
+      log(`partner '${DEMO_PARTNER_SLUG}' exists but .wrangler/demo-partner.json has no key for it; issuing a new one`);
+    }
+    if (!partnerKey) {
+      const issued = await admin<{ plainKey: string }>("POST", `/api/v1/admin/partners/${partnerId}/api-keys`, { name: "npm start (demo)" });
+      partnerKey = issued.plainKey;
+      newPartnerKey = true;
+    }
+  }
+  writeState({ partnerId, slug: DEMO_PARTNER_SLUG, apiKey: partnerKey, baseUrl, updatedAt: new Date().toISOString() });
+
+  // 2. Identification data (re-importing the same domains / hashes updates them in place).
+  const companies = await admin<{ imported: number; ipRanges: number }>("POST", "/api/v1/admin/companies", DEMO_COMPANIES);
+  const people = await admin<{ imported: number }>("POST", "/api/v1/admin/people", DEMO_PEOPLE);
+  log(`imported ${companies.imported} companies (${companies.ipRanges} IP ranges) and ${people.imported} person`);
+
+  // 3. The demo organization and its pixel, through the partner API.
+  const partner = client(baseUrl, { "x-partner-api-key": partnerKey });
+  const find = async (status?: string) => {
+    const query = new URLSearchParams({ externalId: DEMO_ORG_EXTERNAL_ID, ...(status ? { status } : {}) });
+    const { organizations } = await partner<{ organizations: Organization[] }>("GET", `/api/v1/partner/organizations?${query}`);
+    return organizations[0];
+  };
+  // Canceled organizations are listed only on request; the externalId stays taken, so revive it.
+  let organization = (await find()) ?? (await find("canceled"));
+  if (!organization) {
+    ({ organization } = await partner<{ organization: Organization }>("POST", "/api/v1/partner/organizations", {
+      name: "Acme Widgets",
+      externalId: DEMO_ORG_EXTERNAL_ID,
+      tier: "paid",
+      initialCredits: 100,
+      productType: "B2B",
+    }));
+    log(`created organization 'Acme Widgets' (${organization.id})`);
+  } else if (!organization.enabled) {
+    ({ organization } = await partner<{ organization: Organization }>(
+      "PUT",
+      `/api/v1/partner/organizations/${organization.id}/status`,
+      { enabled: true },
+    ));
+    log(`re-enabled organization '${organization.name}' (${organization.id})`);
+  }
+  const { pixel } = await partner<{ pixel: { apiKey: string; scriptTag: string } }>(
+    "PUT",
+    `/api/v1/partner/organizations/${organization.id}/pixel`,
+    { allowedReferrers: ["localhost", "127.0.0.1"] },
+  );
+  writeState({
+    partnerId,
+    slug: DEMO_PARTNER_SLUG,
+    apiKey: partnerKey,
+    baseUrl,
+    organizationId: organization.id,
+    pixelKey: pixel.apiKey,
+    updatedAt: new Date().toISOString(),
+  });
+
+  return {
+    baseUrl,
+    adminKey: options.adminKey,
+    partnerId,
+    partnerKey,
+    newPartnerKey,
+    organizationId: organization.id,
+    pixelKey: pixel.apiKey,
+    scriptTag: pixel.scriptTag,
+    // No trailing slash: worker/demo/site.ts matches `/demo/{key}` and `/demo/{key}/{page}` only.
+    demoUrl: `${baseUrl}/demo/${pixel.apiKey}`,
+    visitorsCurl: `curl -s ${baseUrl}/api/v1/partner/organizations/${organization.id}/visitors -H "X-Partner-API-Key: ${partnerKey}"`,
+  };
+}
+
+/** The banner `npm start` prints once the demo is ready. */
+export function describeSeed(seed: DemoSeed): string {
+  const line = "─".repeat(72);
+  return [
+    "",
+    line,
+    " Sightline is running locally.",
+    "",
+    ` Demo page (open in a browser):  ${seed.demoUrl}`,
+    ` Demo partner API key:           ${seed.partnerKey}`,
+    ` Operator key (X-Admin-API-Key): ${seed.adminKey}   (from .dev.vars)`,
+    ` Demo organization:              ${seed.organizationId}, pixel key ${seed.pixelKey}`,
+    "",
+    " Identified visitors of the demo organization (a few seconds after a page view;",
+    " this machine shows up as \"Localhost Labs\"):",
+    `   ${seed.visitorsCurl}`,
+    "",
+    ` OpenAPI document: ${seed.baseUrl}/api/v1/openapi.json`,
+    ` The partner key is kept in .wrangler/demo-partner.json. Ctrl-C stops the server.`,
+    line,
+    "",
+  ].join("\n");
+}
+
+// CLI: seed a server that is already running.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const urlFlag = process.argv.indexOf("--url");
+  const baseUrl = urlFlag > 0 ? process.argv[urlFlag + 1] : `http://localhost:${process.env.PORT || 8787}`;
+  const adminKey = process.env.ADMIN_API_KEY || readDevVars().ADMIN_API_KEY;
+  if (!adminKey) {
+    console.error("No operator key: set ADMIN_API_KEY or create .dev.vars (cp .dev.vars.example .dev.vars).");
+    process.exit(1);
+  }
+  try {
+    console.log(describeSeed(await seedDemo({ baseUrl, adminKey })));
+  } catch (error) {
+    console.error(`Seeding ${baseUrl} failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}

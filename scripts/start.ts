@@ -1,0 +1,135 @@
+/**
+ * `npm start`: the whole product on this machine, seeded with a demo.
+ *
+ *   1. .dev.vars from .dev.vars.example when missing (ADMIN_API_KEY, DEMO_PAGES=on)
+ *   2. build the pixel (`npm run build:pixel` → pixel/dist/bundle.ts, imported by the Worker)
+ *   3. apply the D1 migrations to the local database (.wrangler/state)
+ *   4. `wrangler dev` on PORT (default 8787), output in this terminal
+ *   5. once /health answers: seed the demo through the real APIs (scripts/seed-demo.ts)
+ *      and print the demo page URL, the demo partner key and a curl for its visitors
+ *
+ * Stays in the foreground; Ctrl-C stops wrangler, and the exit code is wrangler's.
+ */
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { constants } from "node:os";
+import { captureWrangler, ensureDevVars, readDevVars, ROOT, run, sleep, wranglerBin, wranglerEnv } from "./lib.ts";
+import { describeSeed, seedDemo } from "./seed-demo.ts";
+
+const port = Number(process.env.PORT || 8787);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) fail(`PORT must be a TCP port number, got '${process.env.PORT}'`);
+// wrangler dev listens on "localhost" by default, which is what the printed URLs use.
+const baseUrl = `http://localhost:${port}`;
+const HEALTH_TIMEOUT_MS = 120_000;
+
+function fail(message: string): never {
+  console.error(`\n[start] ${message}`);
+  process.exit(1);
+}
+
+/** True when something already accepts connections on the port (IPv4 or IPv6 loopback). */
+function portInUse(host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(1000);
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("timeout", () => (socket.destroy(), resolve(false)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+if (ensureDevVars()) console.log("[start] created .dev.vars from .dev.vars.example");
+const adminKey = readDevVars().ADMIN_API_KEY;
+if (!adminKey) fail(".dev.vars has no ADMIN_API_KEY (see .dev.vars.example)");
+if ((await portInUse("127.0.0.1")) || (await portInUse("::1"))) {
+  fail(`port ${port} is already in use (another \`npm start\`?). Stop it, or choose another: PORT=8788 npm start`);
+}
+
+try {
+  console.log("[start] building the pixel");
+  // Under npm, npm_execpath is npm's own CLI: run it with this (Node 24) binary.
+  const npm = process.env.npm_execpath;
+  if (npm) await run(process.execPath, [npm, "run", "--silent", "build:pixel"]);
+  else await run("npm", ["run", "--silent", "build:pixel"], { shell: process.platform === "win32" });
+
+  // Non-interactive: wrangler skips its confirmation prompt when CI is set / stdin is not a terminal.
+  // Its output (a table per migration) is printed only when it fails.
+  const output = await captureWrangler(["d1", "migrations", "apply", "DB", "--local"], { CI: "true" });
+  const applied = [...new Set(output.match(/\d{4}_[\w-]+\.sql(?=\s*│\s*✅)/g) ?? [])];
+  console.log(
+    applied.length > 0
+      ? `[start] applied D1 migrations to the local database: ${applied.join(", ")}`
+      : "[start] local database is up to date (no D1 migrations to apply)",
+  );
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+
+console.log(`[start] starting wrangler dev on ${baseUrl}`);
+const wrangler = spawn(
+  process.execPath,
+  [wranglerBin(), "dev", "--port", String(port), "--show-interactive-dev-session=false"],
+  { cwd: ROOT, stdio: "inherit", env: wranglerEnv() },
+);
+
+let stopping = false;
+const exited = new Promise<number>((resolve) => {
+  wrangler.once("exit", (code, signal) => {
+    resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1));
+  });
+  wrangler.once("error", (error) => {
+    console.error(`[start] could not run wrangler: ${error.message}`);
+    resolve(1);
+  });
+});
+
+// Ctrl-C in a terminal reaches wrangler directly (same process group); a signal sent to
+// this process alone (kill <pid>, npm forwarding SIGTERM) is passed on. Either way we
+// wait for wrangler to shut workerd down and exit with its code.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    if (wrangler.exitCode === null && wrangler.signalCode === null) wrangler.kill(signal);
+  });
+}
+
+async function waitForHealth(): Promise<boolean> {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  let done = false;
+  void exited.then(() => (done = true));
+  while (!done && !stopping && Date.now() < deadline) {
+    try {
+      const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
+      await response.body?.cancel();
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await sleep(300);
+  }
+  return false;
+}
+
+void (async () => {
+  if (!(await waitForHealth())) {
+    if (!stopping && wrangler.exitCode === null) {
+      console.error(`\n[start] ${baseUrl}/health did not answer within ${HEALTH_TIMEOUT_MS / 1000} s; stopping wrangler`);
+      wrangler.kill("SIGINT");
+    }
+    return;
+  }
+  try {
+    const seed = await seedDemo({ baseUrl, adminKey });
+    console.log(describeSeed(seed));
+  } catch (error) {
+    console.error(`\n[start] seeding the demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error("[start] stopping wrangler (fix the error, or delete .wrangler/ to start from an empty local database)");
+    process.exitCode = 1;
+    stopping = true;
+    wrangler.kill("SIGINT");
+  }
+})();
+
+const code = await exited;
+process.exit(process.exitCode && process.exitCode !== 0 ? Number(process.exitCode) : code);

@@ -1,0 +1,133 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../../worker/index";
+import { newOrganization } from "./support";
+
+const counterOf = (organizationId: string) => env.CREDITS.get(env.CREDITS.idFromName(organizationId));
+type Stub = ReturnType<typeof counterOf>;
+
+const outboxSize = (stub: Stub) =>
+  runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+
+async function flushAll(stub: Stub) {
+  for (let i = 0; i < 20 && (await outboxSize(stub)) > 0; i++) await runDurableObjectAlarm(stub);
+  expect(await outboxSize(stub)).toBe(0);
+}
+
+const dropAlarm = (stub: Stub) => runInDurableObject(stub, (_, state) => state.storage.deleteAlarm());
+
+async function runCron() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(".000", "");
+const now = new Date();
+/** Monthly periods on the 1st: the previous period and its middle. */
+const previousStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1);
+const thisStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+const nextStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+const lastMonth = previousStart + 14 * 24 * 3600_000;
+
+const charges = (identities: (string | null)[], at: number) =>
+  identities.map((identity) => ({ eventId: crypto.randomUUID(), identity, at }));
+
+async function d1Entries(organizationId: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT kind, credits, period_start, details FROM ledger_entries WHERE organization_id = ? ORDER BY seq",
+  )
+    .bind(organizationId)
+    .all<{ kind: string; credits: number; period_start: string; details: string | null }>();
+  return results;
+}
+
+describe("billing periods", () => {
+  it("closes an ended period from the cron: unused credits expire, the next starts from the trial cap, a second run changes nothing", async () => {
+    const { api, organization } = await newOrganization({ tier: "trial", initialCredits: 500, billingDayOfMonth: 1 });
+    const stub = counterOf(organization.id);
+    // Three companies identified last month, delivered late enough that their period is over.
+    const outcomes = await stub.charge(charges(["company:a", "company:b", "company:c"], lastMonth));
+    expect(outcomes!.map((o) => o.reason)).toEqual(["charged", "charged", "charged"]);
+    await flushAll(stub);
+    const due = await env.DB.prepare("SELECT current_period_end FROM organization_periods WHERE organization_id = ?")
+      .bind(organization.id)
+      .first<{ current_period_end: string }>();
+    expect(due!.current_period_end).toBe(iso(thisStart));
+
+    await runCron();
+    const entries = await d1Entries(organization.id);
+    const expired = entries.filter((e) => e.kind === "expired");
+    expect(expired).toHaveLength(1);
+    expect(expired[0]).toMatchObject({ credits: -497, period_start: iso(previousStart) });
+    expect(JSON.parse(expired[0]!.details!)).toMatchObject({ allocation: 500, consumed: 3, expired: 497, periodEnd: iso(thisStart) });
+    const previous = entries.filter((e) => e.period_start === iso(previousStart));
+    expect(previous.reduce((sum, e) => sum + e.credits, 0)).toBe(0);
+    const snapshot = await env.DB.prepare("SELECT * FROM organization_periods WHERE organization_id = ?")
+      .bind(organization.id)
+      .first<{ current_period_start: string; current_period_end: string; available: number }>();
+    expect(snapshot).toMatchObject({ current_period_start: iso(thisStart), current_period_end: iso(nextStart), available: 500 });
+
+    await runCron();
+    expect(await d1Entries(organization.id)).toEqual(entries);
+    // No rollover: this period starts again from the allocation, still capped at 500 for a trial.
+    const org = (await api("GET", `/organizations/${organization.id}`)).body.organization;
+    expect(org).toMatchObject({ credits: 500, creditsUsed: 0, creditsAvailable: 500, currentPeriodStart: iso(thisStart) });
+    await dropAlarm(stub);
+  });
+
+  it("closes an ended period lazily, exactly once, on the next request when the timer was late", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 10, billingDayOfMonth: 1 });
+    const stub = counterOf(organization.id);
+    await stub.charge(charges(["company:late"], lastMonth));
+    const expiredEntries = () =>
+      runInDurableObject(stub, (_, state) =>
+        state.storage.sql.exec<{ amount: number }>("SELECT amount FROM ledger WHERE kind = 'expired'").toArray(),
+      );
+    // The charge opened last month's period; the next request closes it before anything else.
+    await api("GET", `/organizations/${organization.id}`);
+    await stub.balance();
+    await stub.charge(charges(["company:now"], Date.now()));
+    expect(await expiredEntries()).toEqual([{ amount: -9 }]);
+    expect(await stub.balance()).toMatchObject({ periodStart: thisStart, used: 1, available: 9 });
+    await flushAll(stub);
+    expect((await d1Entries(organization.id)).filter((e) => e.kind === "expired")).toHaveLength(1);
+    await dropAlarm(stub);
+  });
+
+  it("decides a hit that reaches a closed period late as no_credit, while already-charged companies stay free", async () => {
+    const { organization } = await newOrganization({ initialCredits: 10, billingDayOfMonth: 1 });
+    const stub = counterOf(organization.id);
+    await stub.charge(charges(["company:early"], lastMonth));
+    await stub.balance(); // closes last month
+    const late = await stub.charge(charges(["company:early", "company:newcomer", null], lastMonth + 1000));
+    expect(late!.map((o) => o.reason)).toEqual(["already_charged_this_period", "no_credit", "not_identified"]);
+    expect(await stub.balance(lastMonth)).toMatchObject({ used: 1, available: 0 });
+    await flushAll(stub);
+    await dropAlarm(stub);
+  });
+
+  it("never expires credits of an uncapped usage_based organization and counts its usage per period", async () => {
+    const { organization } = await newOrganization({ initialCredits: 0, billingDayOfMonth: 1 }, { billingMode: "usage_based" });
+    const stub = counterOf(organization.id);
+    const outcomes = await stub.charge(charges(["company:x", "company:y"], lastMonth));
+    expect(outcomes!.map((o) => [o.reason, o.allocation])).toEqual([
+      ["charged", null],
+      ["charged", null],
+    ]);
+    await stub.balance();
+    await flushAll(stub);
+    const expired = (await d1Entries(organization.id)).filter((e) => e.kind === "expired");
+    expect(expired).toHaveLength(1);
+    expect(expired[0]!.credits).toBe(0);
+    expect(JSON.parse(expired[0]!.details!)).toMatchObject({ consumed: 2, expired: 0 });
+    await dropAlarm(stub);
+  });
+});

@@ -1,0 +1,171 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { CreditCounter } from "../../worker/credits/counter";
+import { admin, newOrganization } from "./support";
+
+const counterOf = (organizationId: string) => env.CREDITS.get(env.CREDITS.idFromName(organizationId));
+type Stub = ReturnType<typeof counterOf>;
+
+const outboxSize = (stub: Stub) =>
+  runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+
+/** Runs the counter's alarm until its outbox is empty (the alarm is what flushes it). */
+async function flushAll(stub: Stub) {
+  for (let i = 0; i < 20 && (await outboxSize(stub)) > 0; i++) await runDurableObjectAlarm(stub);
+  expect(await outboxSize(stub)).toBe(0);
+}
+
+/** Alarms survive the test: leave none behind. */
+const dropAlarm = (stub: Stub) => runInDurableObject(stub, (_, state) => state.storage.deleteAlarm());
+
+async function mirrored(organizationId: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT id, seq, kind, credits, balance_after, period_start, event_id FROM ledger_entries WHERE organization_id = ? ORDER BY seq",
+  )
+    .bind(organizationId)
+    .all<{ id: string; seq: number; kind: string; credits: number; balance_after: number; period_start: string; event_id: string | null }>();
+  return results;
+}
+
+async function counterLedger(stub: Stub) {
+  return runInDurableObject(stub, (_, state) =>
+    state.storage.sql.exec<{ id: number; kind: string; amount: number }>("SELECT id, kind, amount FROM ledger ORDER BY id").toArray(),
+  );
+}
+
+/** allocation − debits + refunds/adjustments, and the plain sum, of a period's entries in D1. */
+async function d1Totals(organizationId: string, periodStart: string) {
+  return env.DB.prepare(
+    `SELECT sum(CASE WHEN kind IN ('period_opened', 'allocation_set') THEN credits ELSE 0 END) AS allocation,
+       sum(CASE WHEN kind = 'debit' THEN -credits ELSE 0 END) AS debits,
+       sum(CASE WHEN kind IN ('refund', 'adjustment') THEN credits ELSE 0 END) AS adjustments,
+       sum(CASE WHEN kind = 'expired' THEN -credits ELSE 0 END) AS expired,
+       sum(credits) AS balance, count(*) AS entries, count(DISTINCT id) AS ids
+     FROM ledger_entries WHERE organization_id = ? AND period_start = ?`,
+  )
+    .bind(organizationId, periodStart)
+    .first<{ allocation: number; debits: number; adjustments: number; expired: number; balance: number; entries: number; ids: number }>();
+}
+
+describe("credit ledger", () => {
+  it("mirrors every credit movement to D1 exactly once, even when D1 fails during the flush", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 10 });
+    const stub = counterOf(organization.id);
+    await flushAll(stub);
+    const before = await mirrored(organization.id);
+    expect(before.map((e) => e.kind)).toEqual(["period_opened"]);
+
+    // Two flushes fail before D1 is written, a third after D1 committed (the answer is lost).
+    await runInDurableObject(stub, (instance: CreditCounter) => {
+      instance.faults.failFlushes = 2;
+      instance.faults.loseAcks = 1;
+    });
+    const at = Date.now();
+    const outcomes = await stub.charge(
+      Array.from({ length: 5 }, (_, i) => ({ eventId: crypto.randomUUID(), identity: `company:flush-${i}`, at })),
+    );
+    expect(outcomes!.map((o) => o.reason)).toEqual(Array(5).fill("charged"));
+    await api("PUT", `/organizations/${organization.id}/credits`, { credits: 12, notes: "more" });
+
+    for (const failure of [1, 2]) {
+      await runDurableObjectAlarm(stub);
+      expect(await mirrored(organization.id)).toHaveLength(1);
+      expect(await outboxSize(stub)).toBe(6);
+      // The next attempt backs off exponentially instead of hammering D1.
+      const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+      expect(alarm! - Date.now()).toBeGreaterThan(1000 * 2 ** failure - 500);
+    }
+    await runDurableObjectAlarm(stub); // D1 commits, the acknowledgement is lost
+    expect(await mirrored(organization.id)).toHaveLength(7);
+    expect(await outboxSize(stub)).toBe(6);
+    await runDurableObjectAlarm(stub); // replays the same entries: ignored by id
+    expect(await outboxSize(stub)).toBe(0);
+
+    const entries = await mirrored(organization.id);
+    const local = await counterLedger(stub);
+    expect(entries.map((e) => [e.seq, e.kind, e.credits])).toEqual(local.map((l) => [l.id, l.kind, l.amount]));
+    expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
+    expect(entries.map((e) => e.kind)).toEqual(["period_opened", ...Array(5).fill("debit"), "allocation_set"]);
+    expect(entries.at(-1)).toMatchObject({ credits: 2, balance_after: 7 });
+    await dropAlarm(stub);
+  });
+
+  it("keeps allocation − debits + refunds and adjustments equal to the counter, the API and D1 after 10,000 concurrent identifications", async () => {
+    const { api, partner, organization } = await newOrganization({ initialCredits: 5000 });
+    const stub = counterOf(organization.id);
+    const at = Date.now();
+    // 7,000 companies, some visiting several times, and some visitors nobody could identify.
+    const requests = Array.from({ length: 10_000 }, (_, i) => ({
+      eventId: crypto.randomUUID(),
+      identity: i % 50 === 49 ? null : `company:c${i % 7000}`,
+      at,
+    }));
+    const batches = Array.from({ length: 100 }, (_, b) => requests.slice(b * 100, b * 100 + 100));
+    const outcomes = (await Promise.all(batches.map((batch) => stub.charge(batch)))).flatMap((o) => o!);
+    const count = (reason: string) => outcomes.filter((o) => o.reason === reason).length;
+    expect(count("charged")).toBe(5000);
+    expect(count("not_identified")).toBe(200);
+    expect(count("charged") + count("no_credit") + count("already_charged_this_period") + count("not_identified")).toBe(10_000);
+
+    // The operator corrects the balance with new entries: a goodwill adjustment and a refund.
+    const adjusted = await admin("POST", `/partners/${partner.id}/credits/adjust`, {
+      organizationId: organization.id,
+      credits: 7,
+      reason: "goodwill",
+    });
+    expect(adjusted.status, adjusted.text).toBe(200);
+    const refundedEvent = outcomes.find((o) => o.reason === "charged")!.eventId;
+    const refunded = await admin("POST", `/partners/${partner.id}/credits/adjust`, {
+      organizationId: organization.id,
+      refundEventId: refundedEvent,
+      reason: "test traffic",
+    });
+    expect(refunded.status, refunded.text).toBe(200);
+    expect(refunded.body.entry).toMatchObject({ kind: "refund", credits: 1, eventId: refundedEvent });
+    await flushAll(stub);
+
+    const balance = (await stub.balance())!;
+    expect(balance).toMatchObject({ allocation: 5000, used: 5000, adjusted: 8, available: 8 });
+    const shown = (await api("GET", `/organizations/${organization.id}`)).body.organization;
+    expect(shown).toMatchObject({ credits: 5000, creditsUsed: 5000, creditsAvailable: 8 });
+    const periodStart = new Date(balance.periodStart).toISOString().replace(".000", "");
+    const totals = (await d1Totals(organization.id, periodStart))!;
+    expect(totals).toMatchObject({ allocation: 5000, debits: 5000, adjustments: 8, expired: 0 });
+    expect(totals.allocation - totals.debits + totals.adjustments).toBe(balance.available);
+    expect(totals.balance).toBe(balance.available);
+    expect(totals.ids).toBe(totals.entries);
+    const ledger = await api("GET", `/organizations/${organization.id}/ledger?pageSize=1`);
+    expect(ledger.body).toMatchObject({ total: totals.entries, page: 1, pageSize: 1 });
+    expect(ledger.body.entries[0]).toMatchObject({ kind: "refund", balanceAfter: 8 });
+    await dropAlarm(stub);
+  }, 60_000);
+
+  it("refuses an adjustment below zero, a second refund and a refund of an uncharged attempt", async () => {
+    const { partner, organization } = await newOrganization({ initialCredits: 2 });
+    const stub = counterOf(organization.id);
+    const [charged, free] = (await stub.charge([
+      { eventId: crypto.randomUUID(), identity: "company:a", at: Date.now() },
+      { eventId: crypto.randomUUID(), identity: null, at: Date.now() },
+    ]))!;
+    const adjust = (body: Record<string, unknown>) =>
+      admin("POST", `/partners/${partner.id}/credits/adjust`, { organizationId: organization.id, reason: "test", ...body });
+    const below = await adjust({ credits: -2 });
+    expect(below.status).toBe(422);
+    expect(below.body).toMatchObject({ code: "UnprocessableEntity", details: { available: 1 } });
+    expect((await adjust({ credits: -1 })).body.balance).toMatchObject({ available: 0, adjusted: -1 });
+    expect((await adjust({ refundEventId: charged!.eventId })).status).toBe(200);
+    expect((await adjust({ refundEventId: charged!.eventId })).body.code).toBe("UnprocessableEntity");
+    expect((await adjust({ refundEventId: free!.eventId })).status).toBe(422);
+    const invalid = await adjust({ credits: 3, refundEventId: charged!.eventId });
+    expect(invalid.status).toBe(400);
+    const foreign = await admin("POST", `/partners/${partner.id}/credits/adjust`, {
+      organizationId: "org_unknown",
+      credits: 1,
+      reason: "x",
+    });
+    expect(foreign.status).toBe(404);
+    await flushAll(stub);
+    await dropAlarm(stub);
+  });
+});

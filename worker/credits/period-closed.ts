@@ -1,0 +1,37 @@
+import type { Env } from "../env";
+import { emitEvents, eventId, type WebhookEvent } from "../webhooks/events";
+import type { PeriodClosed } from "./ledger";
+
+/**
+ * Sends `period.closed` (billing webhook) for period summaries the counter recorded.
+ * Idempotent: the event id derives from the `expired` ledger entry, so a repeated call
+ * (the counter retries until this succeeds) delivers each close once.
+ */
+export async function emitPeriodClosed(env: Env, closes: PeriodClosed[]): Promise<void> {
+  if (closes.length === 0) return;
+  const organizationId = closes[0]!.organizationId;
+  const org = await env.DB.prepare("SELECT partner_id, external_id FROM organizations WHERE id = ?")
+    .bind(organizationId)
+    .first<{ partner_id: string; external_id: string | null }>();
+  if (!org) return;
+  const events: WebhookEvent[] = await Promise.all(
+    closes.map(async (close) => ({
+      id: await eventId("period.closed", close.entryId),
+      type: "period.closed" as const,
+      partnerId: org.partner_id,
+      organizationId,
+      createdAt: Date.parse(close.periodEnd),
+      data: {
+        organizationId,
+        externalId: org.external_id,
+        periodStart: close.periodStart,
+        periodEnd: close.periodEnd,
+        allocation: close.allocation,
+        consumed: close.consumed,
+        adjusted: close.adjusted,
+        expired: close.expired,
+      },
+    })),
+  );
+  await emitEvents(env, events);
+}

@@ -1,0 +1,221 @@
+import type { Env } from "../env";
+import { isoSeconds } from "../lib/ids";
+import type { RescoreIcpJob } from "../jobs/message";
+import { enabledConfigsOf, toEvaluable, type IcpConfigRow } from "./configs";
+import { evaluateIcp, type EvaluableConfig, type IcpResult, type VisitorFacts } from "./evaluate";
+
+/** Visitors re-scored per job invocation: keeps one invocation small (D1 time, memory). */
+export const RESCORE_PAGE_SIZE = 500;
+/** Page conditions look at the visitor's most viewed paths, up to this many. */
+const PATHS_PER_VISITOR = 200;
+/** Configs using `last_seen_days` change results as time passes: their organization is re-swept this often. */
+const SWEEP_DELAY_SECONDS = 12 * 3600;
+const UPDATES_PER_BATCH = 100;
+
+interface FactsRow {
+  id: string;
+  identity_key: string;
+  organization_id: string;
+  page_views: number;
+  sessions: number;
+  last_seen_at: string;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  icp_matched: number;
+  icp_score: number;
+  icp_config_id: string | null;
+  company_domain: string | null;
+  company_industry: string | null;
+  company_employee_range: string | null;
+  company_country: string | null;
+  company_region: string | null;
+  company_city: string | null;
+  company_linkedin_url: string | null;
+  person_job_title: string | null;
+  person_linkedin_url: string | null;
+  person_company_domain: string | null;
+  person_email_domain: string | null;
+  paths: string;
+}
+
+const SELECT_FACTS = `
+  SELECT v.id, v.identity_key, v.organization_id, v.page_views, v.sessions, v.last_seen_at, v.utm_source, v.utm_medium,
+    v.utm_campaign, v.utm_term, v.utm_content, v.country, v.region, v.city, v.icp_matched, v.icp_score, v.icp_config_id,
+    c.domain AS company_domain, c.industry AS company_industry, c.employee_range AS company_employee_range,
+    c.country AS company_country, c.region AS company_region, c.city AS company_city,
+    c.linkedin_url AS company_linkedin_url, pe.job_title AS person_job_title, pe.linkedin_url AS person_linkedin_url,
+    pe.company_domain AS person_company_domain, pe.email_domain AS person_email_domain,
+    (SELECT json_group_array(path) FROM (SELECT path FROM visitor_pages WHERE visitor_id = v.id
+       ORDER BY views DESC, path LIMIT ${PATHS_PER_VISITOR})) AS paths
+  FROM visitors v
+  LEFT JOIN companies c ON c.id = v.company_id
+  LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256`;
+
+export function factsOf(row: FactsRow): VisitorFacts {
+  // A company's own location is firmographic; the visit's location stands in when the company has none.
+  const companyLocated = row.company_country !== null || row.company_region !== null || row.company_city !== null;
+  return {
+    utmSource: row.utm_source,
+    utmMedium: row.utm_medium,
+    utmCampaign: row.utm_campaign,
+    utmTerm: row.utm_term,
+    utmContent: row.utm_content,
+    industry: row.company_industry,
+    employeeRange: row.company_employee_range,
+    country: companyLocated ? row.company_country : row.country,
+    region: companyLocated ? row.company_region : row.region,
+    city: companyLocated ? row.company_city : row.city,
+    domain: row.company_domain ?? row.person_company_domain ?? row.person_email_domain,
+    jobTitle: row.person_job_title,
+    linkedinUrl: row.person_linkedin_url ?? row.company_linkedin_url,
+    pageViews: row.page_views,
+    sessions: row.sessions,
+    lastSeenAt: row.last_seen_at,
+    paths: JSON.parse(row.paths) as string[],
+  };
+}
+
+/** A visitor touched by the hits consumer. */
+export interface VisitorRef {
+  organizationId: string;
+  identityKey: string;
+}
+
+/**
+ * After the hits consumer stored a batch: re-scores the visitors it touched. Never throws:
+ * scoring must not hold back hits (they are stored already); a failed rescore is repaired
+ * by the visitor's next hit or the next config change.
+ */
+export async function rescoreTouchedVisitors(env: Env, hits: { organizationId: string; identity: { key: string } | null }[]) {
+  try {
+    await rescoreVisitors(env, hits.flatMap((h) => (h.identity ? [{ organizationId: h.organizationId, identityKey: h.identity.key }] : [])));
+  } catch (error) {
+    console.error("ICP rescoring failed", error);
+  }
+}
+
+/**
+ * Re-scores the visitors a batch of hits touched. Configs are loaded once for all the
+ * batch's organizations, and organizations without enabled configs stop there (one query).
+ */
+export async function rescoreVisitors(env: Env, refs: VisitorRef[]): Promise<void> {
+  const unique = [...new Map(refs.map((r) => [`${r.organizationId}|${r.identityKey}`, r])).values()];
+  if (unique.length === 0) return;
+  const db = env.DB;
+  const organizationIds = [...new Set(unique.map((r) => r.organizationId))];
+  const [configRows, generationRows] = await db.batch<IcpConfigRow | { organization_id: string; generation: number }>([
+    enabledConfigsOf(db, organizationIds),
+    db
+      .prepare("SELECT organization_id, generation FROM icp_generations WHERE organization_id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(organizationIds)),
+  ]);
+  const configs = groupConfigs(configRows.results as IcpConfigRow[]);
+  if (configs.size === 0) return;
+  const generations = new Map(
+    (generationRows.results as { organization_id: string; generation: number }[]).map((g) => [g.organization_id, g.generation]),
+  );
+  const scored = unique.filter((r) => configs.has(r.organizationId));
+  const { results } = await db
+    .prepare(
+      `${SELECT_FACTS} JOIN json_each(?) AS k
+         ON v.organization_id = json_extract(k.value, '$[0]') AND v.identity_key = json_extract(k.value, '$[1]')`,
+    )
+    .bind(JSON.stringify(scored.map((r) => [r.organizationId, r.identityKey])))
+    .all<FactsRow>();
+  const now = Date.now();
+  await writeScores(
+    db,
+    results.map((row) => ({
+      row,
+      result: evaluateIcp(configs.get(row.organization_id)!, factsOf(row), now),
+      generation: generations.get(row.organization_id) ?? 0,
+    })),
+  );
+}
+
+/**
+ * One page of a rescoring pass, for the job queue. Stops when a newer config generation
+ * exists (its own pass covers everything); otherwise scores the page and enqueues the next.
+ */
+export async function rescoreIcpPage(env: Env, job: RescoreIcpJob): Promise<void> {
+  const db = env.DB;
+  // One batch is one transaction: configs, generation and visitors are a consistent snapshot.
+  const [generationRows, configRows, visitorRows] = await db.batch<{ generation: number } | IcpConfigRow | FactsRow>([
+    db.prepare("SELECT generation FROM icp_generations WHERE organization_id = ?").bind(job.organizationId),
+    enabledConfigsOf(db, [job.organizationId]),
+    db
+      // Cursor on the unique (organization_id, identity_key) index: each page is an index range, not a scan.
+      .prepare(`${SELECT_FACTS} WHERE v.organization_id = ? AND v.identity_key > ? ORDER BY v.identity_key LIMIT ?`)
+      .bind(job.organizationId, job.after ?? "", RESCORE_PAGE_SIZE),
+  ]);
+  const generation = (generationRows.results[0] as { generation: number } | undefined)?.generation ?? 0;
+  if (generation !== job.generation) return;
+  const configs = (configRows.results as IcpConfigRow[]).map(toEvaluable);
+  const rows = visitorRows.results as FactsRow[];
+  const now = Date.now();
+  await writeScores(db, rows.map((row) => ({ row, result: evaluateIcp(configs, factsOf(row), now), generation })));
+
+  if (rows.length === RESCORE_PAGE_SIZE) {
+    await env.JOBS.send({ ...job, after: rows[rows.length - 1].identity_key });
+  } else if (configs.some(usesTime)) {
+    await scheduleSweep(env, job);
+  }
+}
+
+/** Enqueues the next full pass in 12 hours, once per pass even when a page ran twice. */
+async function scheduleSweep(env: Env, job: RescoreIcpJob): Promise<void> {
+  const now = Date.now();
+  const { meta } = await env.DB.prepare(
+    `UPDATE icp_generations SET last_sweep_at = ?
+     WHERE organization_id = ? AND generation = ? AND (last_sweep_at IS NULL OR last_sweep_at <= ?)`,
+  )
+    .bind(isoSeconds(now), job.organizationId, job.generation, isoSeconds(now - (SWEEP_DELAY_SECONDS / 2) * 1000))
+    .run();
+  if (meta.changes === 1) await env.JOBS.send({ ...job, after: null }, { delaySeconds: SWEEP_DELAY_SECONDS });
+}
+
+const usesTime = (config: EvaluableConfig) =>
+  config.groups.some((g) => g.conditions.some((c) => c.type === "last_seen_days"));
+
+function groupConfigs(rows: IcpConfigRow[]): Map<string, EvaluableConfig[]> {
+  const byOrganization = new Map<string, EvaluableConfig[]>();
+  for (const row of rows) {
+    const list = byOrganization.get(row.organization_id) ?? [];
+    list.push(toEvaluable(row));
+    byOrganization.set(row.organization_id, list);
+  }
+  return byOrganization;
+}
+
+/**
+ * Writes results that differ from what is stored. Each write is guarded: it lands only if the
+ * visitor's counters are what was scored (else a newer hit's rescoring owns it) and the config
+ * generation is unchanged (else the newer generation's pass owns it).
+ */
+async function writeScores(db: D1Database, scored: { row: FactsRow; result: IcpResult; generation: number }[]): Promise<void> {
+  const changed = scored.filter(
+    ({ row, result }) =>
+      (row.icp_matched === 1) !== result.matched || row.icp_score !== result.score || row.icp_config_id !== result.configId,
+  );
+  const update = db.prepare(
+    `UPDATE visitors SET icp_matched = ?, icp_score = ?, icp_config_id = ?
+     WHERE id = ? AND page_views = ? AND sessions = ? AND last_seen_at = ?
+       AND coalesce((SELECT generation FROM icp_generations WHERE organization_id = ?), 0) = ?`,
+  );
+  for (let i = 0; i < changed.length; i += UPDATES_PER_BATCH) {
+    await db.batch(
+      changed.slice(i, i + UPDATES_PER_BATCH).map(({ row, result, generation }) =>
+        update.bind(
+          result.matched ? 1 : 0, result.score, result.configId, row.id, row.page_views, row.sessions, row.last_seen_at,
+          row.organization_id, generation,
+        ),
+      ),
+    );
+  }
+}

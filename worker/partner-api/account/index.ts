@@ -1,0 +1,7 @@
+import { createApi } from "../../http/openapi";
+import { updateBranding } from "./branding";
+import { getMe } from "./me";
+import { scriptConfigRoutes } from "./script-config";
+
+/** `/partner/me`, `/partner/branding`, `/partner/script-config`. */
+export const accountRoutes = createApi().route("/", getMe).route("/", updateBranding).route("/", scriptConfigRoutes);

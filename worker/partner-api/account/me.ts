@@ -1,0 +1,16 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { loadPartner, toPartner } from "../partner";
+import { PartnerSchema } from "./schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/me",
+  summary: "The partner account of this API key",
+  responses: { 200: jsonResponse("The partner", z.object({ partner: PartnerSchema })), ...commonErrors },
+});
+
+export const getMe = createApi().openapi(route, async (c) => {
+  const row = await loadPartner(c.env.DB, c.get("partnerId"));
+  return c.json({ partner: await toPartner(c.env.DB, row) }, 200);
+});

@@ -1,0 +1,16 @@
+import { createRoute } from "@hono/zod-openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { DomainVerificationSchema, partnerWithDomain, verificationState } from "./state";
+
+const route = createRoute({
+  method: "get",
+  path: "/domain/verification",
+  summary: "The custom domain's verification status and the DNS records to publish",
+  description: "404 when no custom domain is set.",
+  responses: { 200: jsonResponse("Verification status", DomainVerificationSchema), ...commonErrors },
+});
+
+export const getDomainVerification = createApi().openapi(route, async (c) => {
+  const partner = await partnerWithDomain(c.env.DB, c.get("partnerId"));
+  return c.json(verificationState(c.env, c.req.url, partner), 200);
+});

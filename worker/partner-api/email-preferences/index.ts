@@ -1,0 +1,6 @@
+import { createApi } from "../../http/openapi";
+import { organizationEmailPreferences } from "./organization";
+import { partnerEmailPreferences } from "./partner";
+
+/** `/partner/email-preferences` and the per-organization overrides. */
+export const emailPreferenceRoutes = createApi().route("/", partnerEmailPreferences).route("/", organizationEmailPreferences);

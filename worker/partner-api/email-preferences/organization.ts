@@ -1,0 +1,74 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
+import { isoSeconds } from "../../lib/ids";
+import { findOrganization } from "../organizations/repository";
+import { IdParam } from "../schemas";
+import { EMAIL_KEYS, effectiveEmailPreferences, EmailPreferencesSchema, OrganizationEmailPreferencesUpdate } from "./preferences";
+
+const path = "/organizations/{organizationId}/email-preferences";
+const params = z.object({ organizationId: IdParam("organizationId") });
+
+const response = jsonResponse(
+  "The organization's effective email preferences",
+  z.object({
+    organizationId: z.string(),
+    emailPreferences: EmailPreferencesSchema,
+    overriddenKeys: z.array(z.enum(EMAIL_KEYS)).openapi({ description: "Keys set for this organization; the rest follow the partner" }),
+  }),
+);
+
+const getRoute = createRoute({
+  method: "get",
+  path,
+  summary: "An organization's email preferences: its overrides over the partner's",
+  request: { params },
+  responses: { 200: response, ...commonErrors },
+});
+
+const putRoute = createRoute({
+  method: "put",
+  path,
+  summary: "Override email preferences for one organization",
+  description: "Only the keys sent change; `null` removes that key's override so it follows the partner again.",
+  request: { params, body: jsonBody(OrganizationEmailPreferencesUpdate) },
+  responses: { 200: response, ...commonErrors },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path,
+  summary: "Remove all of an organization's overrides",
+  request: { params },
+  responses: { 204: { description: "The organization follows the partner's preferences again" }, ...commonErrors },
+});
+
+async function respond(db: D1Database, partnerId: string, organizationId: string) {
+  const { preferences, overriddenKeys } = await effectiveEmailPreferences(db, partnerId, organizationId);
+  return { organizationId, emailPreferences: preferences, overriddenKeys };
+}
+
+export const organizationEmailPreferences = createApi()
+  .openapi(getRoute, async (c) => {
+    const { organizationId } = c.req.valid("param");
+    await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
+    return c.json(await respond(c.env.DB, c.get("partnerId"), organizationId), 200);
+  })
+  .openapi(putRoute, async (c) => {
+    const { organizationId } = c.req.valid("param");
+    const partnerId = c.get("partnerId");
+    await findOrganization(c.env.DB, partnerId, organizationId);
+    // JSON merge patch: `null` deletes a key, so "remove this override" needs no special case.
+    await c.env.DB.prepare(
+      `INSERT INTO organization_email_preferences (organization_id, overrides, updated_at) VALUES (?1, json_patch('{}', ?2), ?3)
+       ON CONFLICT (organization_id) DO UPDATE SET overrides = json_patch(overrides, ?2), updated_at = ?3`,
+    )
+      .bind(organizationId, JSON.stringify(c.req.valid("json")), isoSeconds())
+      .run();
+    return c.json(await respond(c.env.DB, partnerId, organizationId), 200);
+  })
+  .openapi(deleteRoute, async (c) => {
+    const { organizationId } = c.req.valid("param");
+    await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
+    await c.env.DB.prepare("DELETE FROM organization_email_preferences WHERE organization_id = ?").bind(organizationId).run();
+    return c.body(null, 204);
+  });

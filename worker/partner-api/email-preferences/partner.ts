@@ -1,0 +1,37 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
+import { isoSeconds } from "../../lib/ids";
+import { effectiveEmailPreferences, EmailPreferencesSchema, EmailPreferencesUpdate } from "./preferences";
+
+const response = jsonResponse("The partner's email preferences", z.object({ emailPreferences: EmailPreferencesSchema }));
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/email-preferences",
+  summary: "Which emails are sent (all on by default)",
+  responses: { 200: response, ...commonErrors },
+});
+
+const putRoute = createRoute({
+  method: "put",
+  path: "/email-preferences",
+  summary: "Turn emails on or off",
+  description: "Only the keys sent change. Organizations with their own overrides keep them.",
+  request: { body: jsonBody(EmailPreferencesUpdate) },
+  responses: { 200: response, ...commonErrors },
+});
+
+export const partnerEmailPreferences = createApi()
+  .openapi(getRoute, async (c) => {
+    const { preferences } = await effectiveEmailPreferences(c.env.DB, c.get("partnerId"));
+    return c.json({ emailPreferences: preferences }, 200);
+  })
+  .openapi(putRoute, async (c) => {
+    const partnerId = c.get("partnerId");
+    // json_patch merges in SQL, so two concurrent updates of different keys both stick.
+    await c.env.DB.prepare("UPDATE partners SET email_preferences = json_patch(email_preferences, ?), updated_at = ? WHERE id = ?")
+      .bind(JSON.stringify(c.req.valid("json")), isoSeconds(), partnerId)
+      .run();
+    const { preferences } = await effectiveEmailPreferences(c.env.DB, partnerId);
+    return c.json({ emailPreferences: preferences }, 200);
+  });

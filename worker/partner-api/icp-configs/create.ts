@@ -1,0 +1,61 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody } from "../../http/openapi";
+import { findIcpConfig, toIcpConfig } from "../../icp/configs";
+import { enqueueRescore, nextGeneration } from "../../icp/jobs";
+import { IcpGroupsSchema, MAX_CONFIGS_PER_ORGANIZATION } from "../../icp/schema";
+import { isoSeconds, newId } from "../../lib/ids";
+import { findOrganization } from "../organizations/repository";
+import { configResponse, organizationParams } from "./params";
+
+export const IcpPriority = z
+  .number()
+  .int()
+  .min(0)
+  .max(10_000)
+  .openapi({ description: "Lower numbers are evaluated first; ties go to the older config" });
+
+const CreateIcpConfigBody = z
+  .object({
+    name: z.string().trim().min(1).max(255),
+    priority: IcpPriority.default(100),
+    enabled: z.boolean().default(true),
+    groups: IcpGroupsSchema,
+  })
+  .openapi("CreateIcpConfig");
+
+const route = createRoute({
+  method: "post",
+  path: "/organizations/{organizationId}/icp-configs",
+  summary: "Create an ICP config",
+  description: "Existing visitors are re-scored in the background, usually within seconds.",
+  request: { params: organizationParams, body: jsonBody(CreateIcpConfigBody) },
+  responses: { 201: configResponse("Created"), ...commonErrors, ...errorResponses(422) },
+});
+
+export const createIcpConfig = createApi().openapi(route, async (c) => {
+  const { organizationId } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const db = c.env.DB;
+  await findOrganization(db, c.get("partnerId"), organizationId);
+  const id = newId("icp");
+  const at = isoSeconds();
+  // The limit check is part of the insert, so concurrent creations cannot pass it together.
+  const [insert, bump] = await db.batch<{ generation: number }>([
+    db
+      .prepare(
+        `INSERT INTO icp_configs (id, organization_id, name, priority, enabled, groups, created_at, updated_at)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM icp_configs WHERE organization_id = ?) < ?`,
+      )
+      .bind(id, organizationId, body.name, body.priority, body.enabled ? 1 : 0, JSON.stringify(body.groups), at, at,
+        organizationId, MAX_CONFIGS_PER_ORGANIZATION),
+    nextGeneration(db, organizationId, id),
+  ]);
+  if (insert.meta.changes !== 1) {
+    throw new ApiError("UnprocessableEntity", `An organization can have at most ${MAX_CONFIGS_PER_ORGANIZATION} ICP configs`, {
+      limit: MAX_CONFIGS_PER_ORGANIZATION,
+    });
+  }
+  await enqueueRescore(c.env, organizationId, bump.results[0].generation);
+  return c.json({ icpConfig: toIcpConfig(await findIcpConfig(db, organizationId, id)) }, 201);
+});

@@ -1,0 +1,28 @@
+import { createRoute } from "@hono/zod-openapi";
+import { commonErrors, createApi } from "../../http/openapi";
+import { findIcpConfig } from "../../icp/configs";
+import { enqueueRescore, nextGeneration } from "../../icp/jobs";
+import { findOrganization } from "../organizations/repository";
+import { configParams } from "./params";
+
+const route = createRoute({
+  method: "delete",
+  path: "/organizations/{organizationId}/icp-configs/{icpConfigId}",
+  summary: "Delete an ICP config",
+  description: "Visitors it matched are re-scored against the remaining configs in the background.",
+  request: { params: configParams },
+  responses: { 204: { description: "Deleted" }, ...commonErrors },
+});
+
+export const deleteIcpConfig = createApi().openapi(route, async (c) => {
+  const { organizationId, icpConfigId } = c.req.valid("param");
+  const db = c.env.DB;
+  await findOrganization(db, c.get("partnerId"), organizationId);
+  await findIcpConfig(db, organizationId, icpConfigId);
+  const [, bump] = await db.batch<{ generation: number }>([
+    db.prepare("DELETE FROM icp_configs WHERE id = ? AND organization_id = ?").bind(icpConfigId, organizationId),
+    nextGeneration(db, organizationId),
+  ]);
+  await enqueueRescore(c.env, organizationId, bump.results[0].generation);
+  return c.body(null, 204);
+});

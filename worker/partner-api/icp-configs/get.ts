@@ -1,0 +1,19 @@
+import { createRoute } from "@hono/zod-openapi";
+import { commonErrors, createApi } from "../../http/openapi";
+import { findIcpConfig, toIcpConfig } from "../../icp/configs";
+import { findOrganization } from "../organizations/repository";
+import { configParams, configResponse } from "./params";
+
+const route = createRoute({
+  method: "get",
+  path: "/organizations/{organizationId}/icp-configs/{icpConfigId}",
+  summary: "Get an ICP config",
+  request: { params: configParams },
+  responses: { 200: configResponse("The ICP config"), ...commonErrors },
+});
+
+export const getIcpConfig = createApi().openapi(route, async (c) => {
+  const { organizationId, icpConfigId } = c.req.valid("param");
+  await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
+  return c.json({ icpConfig: toIcpConfig(await findIcpConfig(c.env.DB, organizationId, icpConfigId)) }, 200);
+});

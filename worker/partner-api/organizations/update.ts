@@ -1,0 +1,96 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { configureCounter } from "../../credits/counter-client";
+import { ApiError } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
+import { isoSeconds } from "../../lib/ids";
+import { writeThroughPixels } from "../../pixel-config/record";
+import { BillingPeriodSchema, IdParam, OrganizationSchema } from "../schemas";
+import { findOrganization, organizationWithBalance } from "./repository";
+
+/** Metadata is stored with the organization row; a cap keeps it far from D1's row limit. */
+const MAX_METADATA_BYTES = 16_384;
+
+const UpdateOrganizationBody = z
+  .object({
+    name: z.string().trim().min(1).max(255).optional(),
+    externalId: z.string().trim().min(1).max(255).nullable().optional().openapi({ description: "null removes it" }),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .refine((m) => JSON.stringify(m).length <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES} bytes of JSON`)
+      .optional()
+      .openapi({ description: "Replaces the whole metadata object" }),
+    ownerUserId: z.string().max(255).nullable().optional(),
+    billingPeriod: BillingPeriodSchema.optional(),
+    billingDayOfMonth: z.number().int().min(1).max(28).optional(),
+    productType: z.enum(["B2B", "B2C"]).optional(),
+  })
+  .openapi("UpdateOrganization");
+
+const route = createRoute({
+  method: "put",
+  path: "/organizations/{organizationId}",
+  summary: "Change a sub-organization",
+  description:
+    "Only sent fields change. A new billing period or day takes effect at once: the current period is recomputed under the new schedule.",
+  request: { params: z.object({ organizationId: IdParam("organizationId") }), body: jsonBody(UpdateOrganizationBody) },
+  responses: {
+    200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })),
+    ...commonErrors,
+    ...errorResponses(409),
+  },
+});
+
+/** Body field → column. */
+const COLUMNS = {
+  name: "name",
+  externalId: "external_id",
+  metadata: "metadata",
+  ownerUserId: "owner_user_id",
+  billingPeriod: "billing_period",
+  billingDayOfMonth: "billing_day_of_month",
+  productType: "product_type",
+} as const;
+
+export const updateOrganization = createApi().openapi(route, async (c) => {
+  const { organizationId } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const partnerId = c.get("partnerId");
+  const db = c.env.DB;
+  const before = await findOrganization(db, partnerId, organizationId);
+
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  for (const [field, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, string][]) {
+    const value = body[field];
+    if (value === undefined) continue;
+    sets.push(`${column} = ?`);
+    values.push(field === "metadata" ? JSON.stringify(value) : value);
+  }
+  if (sets.length > 0) {
+    try {
+      await db
+        .prepare(`UPDATE organizations SET ${sets.join(", ")}, updated_at = ? WHERE id = ? AND partner_id = ?`)
+        .bind(...values, isoSeconds(), organizationId, partnerId)
+        .run();
+    } catch (error) {
+      // organizations_external_id: unique per partner.
+      if (body.externalId && String(error).includes("UNIQUE")) {
+        throw new ApiError("Conflict", `An organization with externalId '${body.externalId}' already exists`, {
+          externalId: body.externalId,
+        });
+      }
+      throw error;
+    }
+  }
+
+  const billingChanged =
+    (body.billingPeriod !== undefined && body.billingPeriod !== before.billing_period) ||
+    (body.billingDayOfMonth !== undefined && body.billingDayOfMonth !== before.billing_day_of_month);
+  // The counter decides periods; D1 is the source of the settings, written through to it.
+  if (billingChanged) await configureCounter(c.env, organizationId);
+  // The hot path reads the product type from KV.
+  if (body.productType !== undefined && body.productType !== before.product_type) await writeThroughPixels(c.env, [organizationId]);
+
+  const row = await findOrganization(db, partnerId, organizationId);
+  return c.json({ organization: await organizationWithBalance(c.env, row) }, 200);
+});

@@ -1,0 +1,34 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { endpointView, loadEndpoints } from "../../webhooks/endpoints";
+import { requireScope } from "../auth";
+import { BillingEndpointSchema, EndpointSchema } from "./schemas";
+
+/** Default of `lowCreditThresholdPercent` (also the column default). */
+export const DEFAULT_LOW_CREDIT_PERCENT = 10;
+
+const route = createRoute({
+  method: "get",
+  path: "/webhooks",
+  summary: "Get the webhook configuration (admin scope); secrets are never returned",
+  middleware: [requireScope("admin")] as const,
+  responses: {
+    200: jsonResponse("Both webhooks", z.object({ identification: EndpointSchema, billing: BillingEndpointSchema })),
+    ...commonErrors,
+  },
+});
+
+export const getWebhooks = createApi().openapi(route, async (c) => {
+  const endpoints = await loadEndpoints(c.env.DB, c.get("partnerId"));
+  const billing = endpoints.get("billing");
+  return c.json(
+    {
+      identification: endpointView(endpoints.get("identification")),
+      billing: {
+        ...endpointView(billing),
+        lowCreditThresholdPercent: billing?.low_credit_threshold_percent ?? DEFAULT_LOW_CREDIT_PERCENT,
+      },
+    },
+    200,
+  );
+});

@@ -1,0 +1,49 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/openapi";
+import { isoSeconds } from "../../lib/ids";
+import { attemptDelivery, scheduleAttempt } from "../../webhooks/deliver";
+import { isActive, loadEndpoint } from "../../webhooks/endpoints";
+import { requireScope } from "../auth";
+import { IdParam } from "../schemas";
+import { findDelivery, loadDelivery, resultOf } from "./repository";
+import { AttemptSchema, DeliverySchema } from "./schemas";
+
+const route = createRoute({
+  method: "post",
+  path: "/webhooks/logs/{deliveryId}/redeliver",
+  summary: "Deliver again now, with the same webhook-id and body (admin scope)",
+  description:
+    "Makes one attempt right away and answers with it. If it fails, the delivery is retried on a fresh schedule (10 s … 24 h). 422 while the webhook is switched off or disabled: enable it first.",
+  middleware: [requireScope("admin")] as const,
+  request: { params: z.object({ deliveryId: IdParam("deliveryId") }) },
+  responses: {
+    200: jsonResponse("The delivery and the attempt just made", z.object({ delivery: DeliverySchema, attempt: AttemptSchema.nullable() })),
+    ...commonErrors,
+    ...errorResponses(422),
+  },
+});
+
+export const redeliverWebhook = createApi().openapi(route, async (c) => {
+  const partnerId = c.get("partnerId");
+  const row = await findDelivery(c.env.DB, partnerId, c.req.valid("param").deliveryId);
+  const isTest = row.event_type === "webhook.test";
+  const endpoint = await loadEndpoint(c.env.DB, partnerId, row.kind);
+  if (!endpoint?.url || (!isTest && !isActive(endpoint))) {
+    throw new ApiError("UnprocessableEntity", `The ${row.kind} webhook is not configured, switched off or disabled; enable it first`, {
+      disabledReason: endpoint?.disabled_reason ?? null,
+    });
+  }
+  const now = Date.now();
+  // A fresh schedule: the same event (same webhook-id and body), attempted again from now.
+  await c.env.DB.prepare(
+    `UPDATE webhook_deliveries SET status = 'pending', first_attempt_at = NULL, next_attempt_at = ?, lease_until = NULL,
+       delivered_at = NULL WHERE id = ?`,
+  )
+    .bind(isoSeconds(now), row.id)
+    .run();
+  const outcome = await attemptDelivery(c.env, row.id, { now, singleAttempt: isTest, anyEndpointState: isTest });
+  if (outcome.kind === "attempted" && outcome.nextAttemptAt !== null) await scheduleAttempt(c.env, row.id, outcome.nextAttemptAt, now);
+  if (outcome.kind === "later") await scheduleAttempt(c.env, row.id, outcome.at, now);
+  return c.json({ delivery: await loadDelivery(c.env.DB, partnerId, row.id), attempt: resultOf(outcome) }, 200);
+});

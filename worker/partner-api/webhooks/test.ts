@@ -1,0 +1,45 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
+import { isoSeconds, randomHex } from "../../lib/ids";
+import { attemptDelivery } from "../../webhooks/deliver";
+import { loadEndpoint } from "../../webhooks/endpoints";
+import { deliveryId, payloadOf } from "../../webhooks/events";
+import { requireScope } from "../auth";
+import { loadDelivery, resultOf } from "./repository";
+import { AttemptSchema, DeliverySchema, KindSchema } from "./schemas";
+
+const route = createRoute({
+  method: "post",
+  path: "/webhooks/test",
+  summary: "Send a signed test event now and return the result (admin scope)",
+  description:
+    "Sends one `webhook.test` event to the configured URL, even when the webhook is switched off or was disabled, and waits for the answer. Test events are not retried; they appear in the delivery log.",
+  middleware: [requireScope("admin")] as const,
+  request: { body: jsonBody(z.object({ type: KindSchema }).strict()) },
+  responses: {
+    200: jsonResponse("The delivery and its attempt", z.object({ delivery: DeliverySchema, attempt: AttemptSchema.nullable() })),
+    ...commonErrors,
+    ...errorResponses(422),
+  },
+});
+
+export const testWebhook = createApi().openapi(route, async (c) => {
+  const { type: kind } = c.req.valid("json");
+  const partnerId = c.get("partnerId");
+  const endpoint = await loadEndpoint(c.env.DB, partnerId, kind);
+  if (!endpoint?.url) throw new ApiError("UnprocessableEntity", `No ${kind} webhook URL is configured`);
+  const event = { id: `evt_test_${randomHex(12)}`, type: "webhook.test", createdAt: isoSeconds(), partnerId };
+  const data = { webhook: kind, message: "Test event from Sightline" };
+  const id = await deliveryId(event.id, kind);
+  await c.env.DB.prepare(
+    `INSERT INTO webhook_deliveries (id, partner_id, kind, event_id, event_type, organization_id, data, payload, status,
+       next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, 'webhook.test', NULL, ?, ?, 'pending', ?, ?)`,
+  )
+    .bind(id, partnerId, kind, event.id, JSON.stringify({ createdAt: event.createdAt, ...data }), payloadOf(event, data), event.createdAt, event.createdAt)
+    .run();
+  const outcome = await attemptDelivery(c.env, id, { singleAttempt: true, anyEndpointState: true });
+  const delivery = await loadDelivery(c.env.DB, partnerId, id);
+  return c.json({ delivery, attempt: resultOf(outcome) }, 200);
+});

@@ -1,0 +1,107 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../../http/errors";
+import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
+import { isoSeconds } from "../../lib/ids";
+import { endpointView, loadEndpoint, type EndpointKind } from "../../webhooks/endpoints";
+import { SECRET_PATTERN, generateSecret } from "../../webhooks/secrets";
+import { requireScope } from "../auth";
+import { BillingEndpointSchema, EndpointSchema, checkWebhookUrl } from "./schemas";
+
+/** After a rotation the previous secret still signs (a second `v1,` entry) for this long. */
+export const ROTATION_OVERLAP_MS = 24 * 3600_000;
+
+const common = {
+  url: z.string().max(2048).nullable().optional().openapi({ description: "https URL; null removes it", example: "https://hooks.example.com/sightline" }),
+  secret: z
+    .string()
+    .regex(SECRET_PATTERN, "must be whsec_ followed by base64 of 24 to 64 bytes")
+    .optional()
+    .openapi({ description: "Your own secret; omitted on first setup, one is generated and returned once" }),
+  rotateSecret: z.boolean().optional().openapi({ description: "Generate a new secret (returned once); the old one keeps signing for 24 h" }),
+  enabled: z.boolean().optional().openapi({ description: "true also re-enables an endpoint Sightline disabled" }),
+};
+
+const IdentificationUpdate = z.object(common).strict().openapi("IdentificationWebhookUpdate");
+const BillingUpdate = z
+  .object({ ...common, lowCreditThresholdPercent: z.number().int().min(1).max(99).optional().openapi({ example: 10 }) })
+  .strict()
+  .openapi("BillingWebhookUpdate");
+
+const updateRoute = <K extends EndpointKind>(kind: K) =>
+  createRoute({
+    method: "put",
+    path: `/webhooks/${kind}`,
+    summary: `Configure the ${kind} webhook (admin scope)`,
+    description:
+      "Only the fields sent change. The first setup needs a `url`; without `secret` one is generated. A new secret (sent or `rotateSecret`) replaces the old one, which keeps signing for 24 hours. The generated secret is returned once, as `secret`.",
+    middleware: [requireScope("admin")] as const,
+    request: { body: jsonBody(kind === "billing" ? BillingUpdate : IdentificationUpdate) },
+    responses: {
+      200: jsonResponse(
+        "The webhook",
+        z.object({
+          webhook: kind === "billing" ? BillingEndpointSchema : EndpointSchema,
+          secret: z.string().optional().openapi({ description: "Only when Sightline generated it; store it now" }),
+        }),
+      ),
+      ...commonErrors,
+    },
+  });
+
+type Update = z.infer<typeof BillingUpdate>;
+
+const handler = (kind: EndpointKind) =>
+  createApi().openapi(updateRoute(kind), async (c) => {
+    const body = c.req.valid("json") as Update;
+    const partnerId = c.get("partnerId");
+    const db = c.env.DB;
+    const url = body.url === undefined || body.url === null ? body.url : checkWebhookUrl(c.env, body.url);
+    if (body.secret !== undefined && body.rotateSecret) {
+      throw new ApiError("BadRequest", "Invalid request", [{ field: "secret", message: "send either secret or rotateSecret" }]);
+    }
+    const existing = await loadEndpoint(db, partnerId, kind);
+    const now = Date.now();
+    const at = isoSeconds(now);
+    let shownSecret: string | undefined;
+
+    if (!existing) {
+      if (!url) throw new ApiError("BadRequest", "Invalid request", [{ field: "url", message: "required on first setup" }]);
+      const secret = body.secret ?? generateSecret();
+      if (body.secret === undefined) shownSecret = secret;
+      await db
+        .prepare(
+          `INSERT INTO webhook_endpoints (partner_id, kind, url, secret, enabled, low_credit_threshold_percent, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (partner_id, kind) DO NOTHING`,
+        )
+        .bind(partnerId, kind, url, secret, body.enabled === false ? 0 : 1, body.lowCreditThresholdPercent ?? 10, at, at)
+        .run();
+    } else {
+      const sets: string[] = ["updated_at = ?"];
+      const params: unknown[] = [at];
+      if (url !== undefined) sets.push("url = ?"), params.push(url);
+      const newSecret = body.rotateSecret ? generateSecret() : body.secret;
+      if (newSecret !== undefined && newSecret !== existing.secret) {
+        if (body.rotateSecret) shownSecret = newSecret;
+        sets.push("secret = ?", "previous_secret = ?", "previous_secret_expires_at = ?");
+        params.push(newSecret, existing.secret, isoSeconds(now + ROTATION_OVERLAP_MS));
+      }
+      if (body.enabled !== undefined) sets.push("enabled = ?"), params.push(body.enabled ? 1 : 0);
+      if (body.enabled === true) {
+        // Switching on again is the partner's word that the endpoint is fixed.
+        sets.push("disabled_reason = NULL", "disabled_at = NULL", "consecutive_failures = 0", "failing_since = NULL");
+      }
+      if (body.lowCreditThresholdPercent !== undefined) sets.push("low_credit_threshold_percent = ?"), params.push(body.lowCreditThresholdPercent);
+      await db
+        .prepare(`UPDATE webhook_endpoints SET ${sets.join(", ")} WHERE partner_id = ? AND kind = ?`)
+        .bind(...params, partnerId, kind)
+        .run();
+    }
+    const row = await loadEndpoint(db, partnerId, kind);
+    const view = endpointView(row);
+    const webhook = kind === "billing" ? { ...view, lowCreditThresholdPercent: row!.low_credit_threshold_percent } : view;
+    return c.json({ webhook, ...(shownSecret ? { secret: shownSecret } : {}) }, 200);
+  });
+
+export const updateIdentificationWebhook = handler("identification");
+export const updateBillingWebhook = handler("billing");

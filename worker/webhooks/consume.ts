@@ -1,0 +1,63 @@
+import type { Env } from "../env";
+import { isoSeconds } from "../lib/ids";
+import { attemptDelivery, scheduleAttempt } from "./deliver";
+import type { WebhookMessage } from "./message";
+
+/** The webhook delivery queue (wrangler.toml) and its dead-letter queue. */
+export const WEBHOOKS_QUEUE = "sightline-webhooks";
+export const WEBHOOKS_DLQ = "sightline-webhooks-dlq";
+
+/**
+ * Consumer of `sightline-webhooks`: one attempt per message. The retry schedule lives in
+ * D1, not in the queue's retry counter: a failed attempt is acknowledged and its delivery
+ * re-sent with the delay the schedule asks for. The queue's own retries (and, after them,
+ * the dead-letter queue) are kept for when this code itself fails, e.g. D1 unavailable.
+ */
+export async function consumeWebhooks(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      try {
+        const outcome = await attemptDelivery(env, message.body.deliveryId);
+        const at = outcome.kind === "later" ? outcome.at : outcome.kind === "attempted" ? outcome.nextAttemptAt : null;
+        if (at !== null) await scheduleAttempt(env, message.body.deliveryId, at);
+        message.ack();
+      } catch (err) {
+        console.error("webhook delivery crashed", message.body.deliveryId, err);
+        message.retry({ delaySeconds: 30 });
+      }
+    }),
+  );
+}
+
+/**
+ * Consumer of `sightline-webhooks-dlq`: a delivery whose messages kept crashing the consumer
+ * is marked `failed` with the reason, so it shows in the delivery log and can be redelivered,
+ * instead of staying `pending` forever.
+ */
+export async function consumeWebhookDeadLetters(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
+  const mark = env.DB.prepare(
+    `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_until = NULL,
+       last_error = 'Dead-lettered: the delivery could not be processed after repeated retries (' || ? || ')'
+     WHERE id = ? AND status = 'pending'`,
+  );
+  await env.DB.batch(batch.messages.map((m) => mark.bind(isoSeconds(), m.body.deliveryId)));
+  batch.ackAll();
+}
+
+/**
+ * Re-sends queue messages for pending deliveries that are long overdue (a message lost after
+ * its row was written, e.g. the queue send failed). Safe to run any time: the consumer
+ * claims a delivery once. Meant for a Cron Trigger.
+ */
+export async function resendStalled(env: Env, now = Date.now(), overdueMs = 15 * 60_000): Promise<number> {
+  const { results } = await env.DB.prepare(
+    `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at < ?
+       AND (lease_until IS NULL OR lease_until < ?) LIMIT 1000`,
+  )
+    .bind(isoSeconds(now - overdueMs), isoSeconds(now))
+    .all<{ id: string }>();
+  for (let i = 0; i < results.length; i += 100) {
+    await env.WEBHOOKS.sendBatch(results.slice(i, i + 100).map((r) => ({ body: { deliveryId: r.id } })));
+  }
+  return results.length;
+}

@@ -1,0 +1,113 @@
+import type { Env } from "../env";
+import { sha256Hex } from "../lib/crypto";
+import { isoSeconds } from "../lib/ids";
+import { isActive, type EndpointKind, type EndpointRow } from "./endpoints";
+import type { WebhookMessage } from "./message";
+
+export type EventType =
+  | "visitor.identified"
+  | "usage.recorded"
+  | "credits.low"
+  | "credits.exhausted"
+  | "period.closed"
+  | "webhook.test";
+
+/** Which endpoint receives each event type. */
+export const KIND_OF: Record<EventType, EndpointKind | null> = {
+  "visitor.identified": "identification",
+  "usage.recorded": "billing",
+  "credits.low": "billing",
+  "credits.exhausted": "billing",
+  "period.closed": "billing",
+  "webhook.test": null, // sent to the endpoint the test names
+};
+
+export interface WebhookEvent {
+  /** Derived from what caused the event (see `eventId`): emitting it twice delivers it once. */
+  id: string;
+  type: EventType;
+  partnerId: string;
+  organizationId: string | null;
+  /** ms since epoch. */
+  createdAt: number;
+  /** Payload fields besides `id`, `type`, `createdAt`, `partnerId`. */
+  data: Record<string, unknown>;
+}
+
+/** A deterministic event id: the same cause (e.g. a pixel event id) always gives the same id. */
+export async function eventId(type: EventType, cause: string): Promise<string> {
+  return `evt_${(await sha256Hex(`${type}|${cause}`)).slice(0, 32)}`;
+}
+
+/** One delivery per event and endpoint kind, so its id follows from both. */
+export async function deliveryId(event: string, kind: EndpointKind): Promise<string> {
+  return `whd_${(await sha256Hex(`${event}|${kind}`)).slice(0, 32)}`;
+}
+
+/** The JSON body partners receive (camelCase, like the API). */
+export function payloadOf(event: { id: string; type: string; createdAt: string; partnerId: string }, data: Record<string, unknown>) {
+  return JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, partnerId: event.partnerId, ...data });
+}
+
+/** Queue messages sent per `sendBatch` call (the platform's limit). */
+const SEND_BATCH = 100;
+
+/**
+ * Records a delivery per event for its partner's endpoint and hands it to the `WEBHOOKS` queue.
+ * Exported for the billing engine (`period.closed`) and anything else that emits events.
+ *
+ * Idempotent: delivery ids derive from event ids (`INSERT OR IGNORE`), and a replayed emission
+ * only re-sends queue messages for deliveries still pending, which the consumer claims once.
+ * No row is written for an endpoint the partner has not configured or switched off; an
+ * endpoint Sightline disabled gets a `failed` row, so the partner can redeliver after fixing it.
+ */
+export async function emitEvents(env: Env, events: WebhookEvent[], endpoints?: Map<string, Map<EndpointKind, EndpointRow>>): Promise<void> {
+  if (events.length === 0) return;
+  const byPartner = endpoints ?? (await loadEndpointsOf(env.DB, [...new Set(events.map((e) => e.partnerId))]));
+  const now = isoSeconds();
+  const statements: D1PreparedStatement[] = [];
+  const messages: MessageSendRequest<WebhookMessage>[] = [];
+  for (const event of events) {
+    const kind = KIND_OF[event.type];
+    const endpoint = kind ? byPartner.get(event.partnerId)?.get(kind) : undefined;
+    if (!kind || !endpoint || endpoint.url === null || endpoint.enabled !== 1) continue;
+    const id = await deliveryId(event.id, kind);
+    const createdAt = isoSeconds(event.createdAt);
+    const payload = event.type === "visitor.identified" ? null : payloadOf({ ...event, createdAt }, event.data);
+    const disabled = !isActive(endpoint);
+    statements.push(
+      env.DB.prepare(
+        `INSERT OR IGNORE INTO webhook_deliveries (id, partner_id, kind, event_id, event_type, organization_id, data, payload,
+           status, last_error, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).bind(
+        id, event.partnerId, kind, event.id, event.type, event.organizationId, JSON.stringify({ createdAt, ...event.data }),
+        payload, disabled ? "failed" : "pending", disabled ? `Endpoint disabled: ${endpoint.disabled_reason}` : null,
+        disabled ? null : now, now,
+      ),
+    );
+    if (!disabled) messages.push({ body: { deliveryId: id } });
+  }
+  if (statements.length === 0) return;
+  // The rows first: once they exist, a lost queue message can be recovered from them
+  // (see `resendStalled`); a message without its row would be dropped by the consumer.
+  await env.DB.batch(statements);
+  for (let i = 0; i < messages.length; i += SEND_BATCH) {
+    await env.WEBHOOKS.sendBatch(messages.slice(i, i + SEND_BATCH));
+  }
+}
+
+export async function loadEndpointsOf(db: D1Database, partnerIds: string[]): Promise<Map<string, Map<EndpointKind, EndpointRow>>> {
+  const byPartner = new Map<string, Map<EndpointKind, EndpointRow>>();
+  if (partnerIds.length === 0) return byPartner;
+  const { results } = await db
+    .prepare("SELECT * FROM webhook_endpoints WHERE partner_id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify(partnerIds))
+    .all<EndpointRow>();
+  for (const row of results) {
+    const kinds = byPartner.get(row.partner_id) ?? new Map<EndpointKind, EndpointRow>();
+    kinds.set(row.kind, row);
+    byPartner.set(row.partner_id, kinds);
+  }
+  return byPartner;
+}

@@ -1,0 +1,86 @@
+import type { ChargedHit } from "../collect/store";
+import type { Env } from "../env";
+import { isoSeconds } from "../lib/ids";
+import { emitEvents, eventId, loadEndpointsOf, type WebhookEvent } from "./events";
+
+interface OrganizationRef {
+  id: string;
+  partner_id: string;
+  external_id: string | null;
+}
+
+/**
+ * The webhook events of a batch of charged hits (called by the hits consumer):
+ * per `charged` outcome a `visitor.identified` and a `usage.recorded`; and, once per
+ * organization and period, `credits.low` when what is left falls to the partner's threshold
+ * and `credits.exhausted` when nothing is left. Ids derive from the pixel event id or from
+ * (organization, period), so a replayed batch emits nothing new.
+ */
+export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<void> {
+  const charged = hits.filter((h) => !h.bot && h.identity && h.outcome?.reason === "charged");
+  if (charged.length === 0) return;
+  const organizations = await loadOrganizations(env.DB, [...new Set(charged.map((h) => h.organizationId))]);
+  const endpoints = await loadEndpointsOf(env.DB, [...new Set([...organizations.values()].map((o) => o.partner_id))]);
+  if (endpoints.size === 0) return;
+
+  const events: WebhookEvent[] = [];
+  for (const h of charged) {
+    const organization = organizations.get(h.organizationId);
+    const partnerEndpoints = organization && endpoints.get(organization.partner_id);
+    if (!organization || !partnerEndpoints) continue;
+    const outcome = h.outcome!;
+    const periodStart = isoSeconds(outcome.periodStart);
+    const available = outcome.allocation === null ? null : Math.max(0, outcome.allocation - outcome.used);
+    const base = { partnerId: organization.partner_id, organizationId: organization.id, createdAt: h.receivedAt };
+    const common = { organizationId: organization.id, externalId: organization.external_id };
+    if (partnerEndpoints.has("identification")) {
+      // The visitor, company and session are read when the first attempt is made (they are
+      // stored by the same consumer run); the reference is all the event needs until then.
+      events.push({
+        ...base,
+        id: await eventId("visitor.identified", h.hit.i),
+        type: "visitor.identified",
+        data: { ...common, hitEventId: h.hit.i, identityKey: h.identity!.key },
+      });
+    }
+    const billing = partnerEndpoints.get("billing");
+    if (!billing) continue;
+    events.push({
+      ...base,
+      id: await eventId("usage.recorded", h.hit.i),
+      type: "usage.recorded",
+      data: {
+        ...common,
+        credits: 1,
+        identityType: h.identity!.type,
+        periodStart,
+        creditsUsed: outcome.used,
+        creditsAvailable: available,
+        creditsAllocated: outcome.allocation,
+      },
+    });
+    if (available === null || outcome.allocation === 0) continue;
+    const periodKey = `${organization.id}|${outcome.periodStart}`;
+    const balance = { ...common, periodStart, creditsUsed: outcome.used, creditsAvailable: available, creditsAllocated: outcome.allocation };
+    if (available * 100 <= outcome.allocation! * billing.low_credit_threshold_percent) {
+      events.push({
+        ...base,
+        id: await eventId("credits.low", periodKey),
+        type: "credits.low",
+        data: { ...balance, thresholdPercent: billing.low_credit_threshold_percent },
+      });
+    }
+    if (available === 0) {
+      events.push({ ...base, id: await eventId("credits.exhausted", periodKey), type: "credits.exhausted", data: balance });
+    }
+  }
+  await emitEvents(env, events, endpoints);
+}
+
+async function loadOrganizations(db: D1Database, ids: string[]): Promise<Map<string, OrganizationRef>> {
+  const { results } = await db
+    .prepare("SELECT id, partner_id, external_id FROM organizations WHERE id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify(ids))
+    .all<OrganizationRef>();
+  return new Map(results.map((r) => [r.id, r]));
+}
