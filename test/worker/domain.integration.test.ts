@@ -1,23 +1,10 @@
-import { FetchInterceptor } from "@mswjs/interceptors/fetch";
 import { env } from "cloudflare:workers";
 import { http, HttpResponse } from "msw";
-import { defineNetwork, InterceptorSource } from "msw/experimental";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { interceptNetwork } from "./network";
 import { asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
 
-/**
- * Outbound fetches of the Worker (which runs in this same isolate) go through MSW: what
- * `@msw/cloudflare`'s `setupNetwork()` does for HTTP, built from msw's own pieces since that
- * package is not on the npm registry. Unhandled requests fail the test instead of leaving the machine.
- */
-const network = defineNetwork({
-  sources: [new InterceptorSource({ interceptors: [new FetchInterceptor()] })],
-  onUnhandledFrame: "error",
-  context: { quiet: true },
-});
-beforeAll(() => network.enable());
-afterEach(() => network.resetHandlers());
-afterAll(() => network.disable());
+const network = interceptNetwork();
 
 const DOH = env.DOH_URL!;
 const CNAME = 5;
