@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { rescoreIcpPage } from "../../worker/icp/rescore";
-import { admin, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit, waitForReceipts } from "./support";
+import { admin, asPartner, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit, waitForReceipts } from "./support";
 
 type Api = Awaited<ReturnType<typeof newPartner>>["api"];
 
@@ -128,6 +128,21 @@ describe("partner API: ICP configs", () => {
     expectEnvelope(await api("DELETE", `/organizations/${sibling.id}/icp-configs/${config.id}`), 404, "NotFound");
 
     expect((await api("GET", `${base}/${config.id}`)).body.icpConfig).toEqual(config);
+  });
+});
+
+describe("partner API: ICP config scopes", () => {
+  it("lets a read key list and read configs but not change them", async () => {
+    const { api, organization } = await newOrganization();
+    const base = `/organizations/${organization.id}/icp-configs`;
+    const config = (await api("POST", base, softwareInUs)).body.icpConfig;
+    const reader = asPartner((await api("POST", "/api-keys", { name: "dashboard", scopes: ["read"] })).body.plainKey);
+    expect((await reader("GET", base)).body.total).toBe(1);
+    expect((await reader("GET", `${base}/${config.id}`)).status).toBe(200);
+    expectEnvelope(await reader("POST", base, softwareInUs), 403, "Forbidden");
+    expectEnvelope(await reader("PUT", `${base}/${config.id}`, { enabled: false }), 403, "Forbidden");
+    expectEnvelope(await reader("DELETE", `${base}/${config.id}`), 403, "Forbidden");
+    expect((await api("GET", `${base}/${config.id}`)).body.icpConfig.enabled).toBe(true);
   });
 });
 

@@ -31,7 +31,7 @@ const route = createRoute({
   path: "/organizations/{organizationId}",
   summary: "Change a sub-organization",
   description:
-    "Only sent fields change. A new billing period or day takes effect at once: the current period is recomputed under the new schedule.",
+    "Only sent fields change. A new billing period or day is handed to the organization's credit counter, which applies it from the current period's end.",
   request: { params: z.object({ organizationId: IdParam("organizationId") }), body: jsonBody(UpdateOrganizationBody) },
   responses: {
     200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })),
