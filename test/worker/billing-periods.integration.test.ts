@@ -8,6 +8,7 @@ import {
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
+import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
 import { newOrganization } from "./support";
 
 const counterOf = (organizationId: string) => env.CREDITS.get(env.CREDITS.idFromName(organizationId));
@@ -128,6 +129,48 @@ describe("billing periods", () => {
     expect(expired).toHaveLength(1);
     expect(expired[0]!.credits).toBe(0);
     expect(JSON.parse(expired[0]!.details!)).toMatchObject({ consumed: 2, expired: 0 });
+    await dropAlarm(stub);
+  });
+
+  it("applies a changed billing day from the next boundary, so periods never overlap", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 10, billingDayOfMonth: 1 });
+    const stub = counterOf(organization.id);
+    const changed = await api("PUT", `/organizations/${organization.id}`, { billingDayOfMonth: 15 });
+    expect(changed.status, changed.text).toBe(200);
+    // The running period keeps its end; the next one is shortened to reach the new day.
+    expect(await stub.balance()).toMatchObject({ periodStart: thisStart, periodEnd: nextStart });
+    const day = 24 * 3600_000;
+    const fifteenth = nextStart + 14 * day;
+    expect(await stub.balance(nextStart + day)).toMatchObject({ periodStart: nextStart, periodEnd: fifteenth });
+    const after = await stub.balance(fifteenth + day);
+    expect(after!.periodStart).toBe(fifteenth);
+    expect(new Date(after!.periodEnd).getUTCDate()).toBe(15);
+    await flushAll(stub);
+    await dropAlarm(stub);
+  });
+
+  it("sends period.closed to the partner's billing webhook once, with what was consumed and what expired", { timeout: 30_000 }, async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 20, billingDayOfMonth: 1, externalId: "acme" });
+    const receiver = receiverBucket();
+    expect((await api("PUT", "/webhooks/billing", { url: receiver.url("ok") })).status).toBe(200);
+    const stub = counterOf(organization.id);
+    await stub.charge(charges(["company:a", "company:b"], lastMonth));
+    await flushAll(stub);
+    await runCron();
+    await runCron();
+    const [received] = await receiver.waitFor(1, (r) => eventTypeOf(r) === "period.closed");
+    expect(JSON.parse(received!.body)).toMatchObject({
+      type: "period.closed",
+      organizationId: organization.id,
+      externalId: "acme",
+      periodStart: iso(previousStart),
+      periodEnd: iso(thisStart),
+      allocation: 20,
+      consumed: 2,
+      expired: 18,
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await receiver.received()).filter((r) => eventTypeOf(r) === "period.closed")).toHaveLength(1);
     await dropAlarm(stub);
   });
 });

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CreditCounter } from "../../worker/credits/counter";
 import { admin, newOrganization } from "./support";
 
@@ -166,6 +166,22 @@ describe("credit ledger", () => {
     });
     expect(foreign.status).toBe(404);
     await flushAll(stub);
+    await dropAlarm(stub);
+  });
+
+  it("mirrors a debit to D1 by itself within seconds, without any further request", async () => {
+    const { organization } = await newOrganization({ initialCredits: 3 });
+    const stub = counterOf(organization.id);
+    const [outcome] = (await stub.charge([{ eventId: crypto.randomUUID(), identity: "company:self", at: Date.now() }]))!;
+    expect(outcome!.reason).toBe("charged");
+    await vi.waitFor(
+      async () => expect((await mirrored(organization.id)).map((e) => e.kind)).toEqual(["period_opened", "debit"]),
+      { timeout: 10_000, interval: 200 },
+    );
+    expect(await outboxSize(stub)).toBe(0);
+    // The next alarm only forgets old event ids, a day later.
+    const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+    expect(alarm! - Date.now()).toBeGreaterThan(23 * 3600_000);
     await dropAlarm(stub);
   });
 });

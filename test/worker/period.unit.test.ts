@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultBillingDay, periodAt, type PeriodRule } from "../../worker/billing/period";
+import { defaultBillingDay, fitPeriod, periodAt, type PeriodRule } from "../../worker/billing/period";
 
 const utc = (y: number, m: number, d: number, h = 0, min = 0, s = 0, ms = 0) => Date.UTC(y, m - 1, d, h, min, s, ms);
 const iso = (p: { start: number; end: number }) => [new Date(p.start).toISOString(), new Date(p.end).toISOString()];
@@ -63,5 +63,24 @@ describe("billing period math", () => {
       expect(periodAt(rule, p.end - 1).start).toBe(p.start);
       at = p.end;
     }
+  });
+
+  it("fits a changed rule's period after the running one, so periods never overlap", () => {
+    // Billing day moved from the 1st to the 15th during the period Mar 1 – Apr 1.
+    const rule = monthly(15);
+    const running = { start: utc(2026, 3, 1), end: utc(2026, 4, 1) };
+    expect(iso(fitPeriod(periodAt(rule, utc(2026, 4, 3)), running.end, null))).toEqual([
+      "2026-04-01T00:00:00.000Z",
+      "2026-04-15T00:00:00.000Z",
+    ]);
+    expect(iso(fitPeriod(periodAt(rule, utc(2026, 4, 20)), running.end, null))).toEqual([
+      "2026-04-15T00:00:00.000Z",
+      "2026-05-15T00:00:00.000Z",
+    ]);
+    // A later period already exists (a hit from the future): this one stops where it starts.
+    expect(iso(fitPeriod(periodAt(rule, utc(2026, 4, 20)), null, utc(2026, 5, 1)))).toEqual([
+      "2026-04-15T00:00:00.000Z",
+      "2026-05-01T00:00:00.000Z",
+    ]);
   });
 });

@@ -35,3 +35,15 @@ export function periodAt(rule: PeriodRule, at: number): Period {
 export function defaultBillingDay(at: number): number {
   return Math.min(new Date(at).getUTCDate(), 28);
 }
+
+/**
+ * Fits a rule's period between periods that already exist, so periods never overlap: after a
+ * billing rule change the running period keeps its end and the next one starts there.
+ * `previousEnd`: latest end at or before the moment; `nextStart`: earliest start after it.
+ */
+export function fitPeriod(period: Period, previousEnd: number | null, nextStart: number | null): Period {
+  return {
+    start: previousEnd !== null && previousEnd > period.start ? previousEnd : period.start,
+    end: nextStart !== null && nextStart < period.end ? nextStart : period.end,
+  };
+}

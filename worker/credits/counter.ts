@@ -1,11 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { BillingMode, BillingPeriod } from "../../shared/billing";
-import { periodAt, type PeriodRule } from "../billing/period";
+import { fitPeriod, periodAt, type PeriodRule } from "../billing/period";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/ids";
 import { entryId, toLedgerEntry, type LedgerEntry, type LedgerKind, type LedgerRow, type PeriodClosed } from "./ledger";
 import { mirrorStatements, type PeriodSnapshot } from "./mirror";
 import { emitPeriodClosed } from "./period-closed";
+import { createCounterSchema } from "./schema";
 
 /** How the counter charges: written through whenever the organization's billing settings change. */
 export interface CounterConfig {
@@ -97,38 +98,7 @@ export class CreditCounter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS config (
-        id INTEGER PRIMARY KEY CHECK (id = 1), organization_id TEXT NOT NULL, billing_mode TEXT NOT NULL,
-        billing_period TEXT NOT NULL, billing_day INTEGER NOT NULL, anchor_month INTEGER NOT NULL,
-        allocation INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS periods (
-        start INTEGER PRIMARY KEY, end INTEGER NOT NULL, allocation INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE IF NOT EXISTS charged (
-        period_start INTEGER NOT NULL, identity TEXT NOT NULL, event_id TEXT NOT NULL, at INTEGER NOT NULL,
-        PRIMARY KEY (period_start, identity)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS events (
-        event_id TEXT PRIMARY KEY, reason TEXT NOT NULL, period_start INTEGER NOT NULL, at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS events_by_time ON events (at);
-      CREATE TABLE IF NOT EXISTS ledger (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, amount INTEGER NOT NULL,
-        period_start INTEGER NOT NULL, event_id TEXT, identity TEXT, note TEXT);
-      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY);
-      CREATE TABLE IF NOT EXISTS notices (seq INTEGER PRIMARY KEY);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    `);
-    // Counters created before the ledger had balances and period closing gain the columns.
-    this.addColumns("periods", {
-      adjusted: "INTEGER NOT NULL DEFAULT 0",
-      expired: "INTEGER NOT NULL DEFAULT 0",
-      closed_at: "INTEGER",
-    });
-    this.addColumns("ledger", {
-      allocation: "INTEGER NOT NULL DEFAULT 0",
-      balance_after: "INTEGER NOT NULL DEFAULT 0",
-      details: "TEXT",
-    });
-    this.sql.exec("CREATE INDEX IF NOT EXISTS ledger_by_event ON ledger (event_id) WHERE event_id IS NOT NULL");
+    createCounterSchema(this.sql);
   }
 
   configure(config: CounterConfig): Balance {
@@ -251,8 +221,10 @@ export class CreditCounter extends DurableObject<Env> {
   async renew(): Promise<PeriodClosed[] | null> {
     if (!this.config()) return null;
     const closed = this.ctx.storage.transactionSync(() => this.closeEnded(Date.now()));
-    const flushed = await this.flush(true);
-    if (!flushed) this.scheduleFlush();
+    if (!(await this.flush(true))) {
+      this.outboxDirty = true;
+      this.scheduleFlush();
+    }
     return closed;
   }
 
@@ -293,7 +265,11 @@ export class CreditCounter extends DurableObject<Env> {
         FLUSH_LIMIT,
       )
       .toArray();
-    if (rows.length === 0 && !reportSnapshot) return true;
+    if (rows.length === 0 && !reportSnapshot) {
+      if (!(await this.sendNotices(config.organizationId))) return false;
+      this.setMeta("flush_failures", 0);
+      return true;
+    }
     const entries = rows.map((r) => toLedgerEntry(config.organizationId, r));
     const snapshot = this.snapshot(config.organizationId);
     try {
@@ -433,17 +409,25 @@ export class CreditCounter extends DurableObject<Env> {
     };
   }
 
-  /** The period containing `at`, opened on first use from the current allocation (no rollover). */
+  /**
+   * The period containing `at`, opened on first use from the current allocation (no rollover).
+   * Boundaries come from the billing rule; a rule changed mid-period takes effect at the next
+   * boundary (the period in between is shortened), so periods never overlap.
+   */
   private periodRow(at: number): PeriodRow {
+    const existing = this.sql
+      .exec<PeriodRow>("SELECT * FROM periods WHERE start <= ? AND end > ? ORDER BY start DESC LIMIT 1", at, at)
+      .toArray()[0];
+    if (existing) return existing;
     const config = this.config()!;
     const rule: PeriodRule = {
       period: config.billingPeriod,
       dayOfMonth: config.billingDayOfMonth,
       anchorMonth: config.anchorMonth,
     };
-    const { start, end } = periodAt(rule, at);
-    const existing = this.sql.exec<PeriodRow>("SELECT * FROM periods WHERE start = ?", start).toArray()[0];
-    if (existing) return existing;
+    const previousEnd = this.sql.exec<{ v: number | null }>("SELECT max(end) AS v FROM periods WHERE end <= ?", at).one().v;
+    const nextStart = this.sql.exec<{ v: number | null }>("SELECT min(start) AS v FROM periods WHERE start > ?", at).one().v;
+    const { start, end } = fitPeriod(periodAt(rule, at), previousEnd, nextStart);
     this.sql.exec("INSERT INTO periods (start, end, allocation, used) VALUES (?, ?, ?, 0)", start, end, config.allocation);
     const period: PeriodRow = { start, end, allocation: config.allocation, used: 0, adjusted: 0, expired: 0, closed_at: null };
     this.record("period_opened", config.allocation, period, Math.max(at, start));
@@ -566,13 +550,6 @@ export class CreditCounter extends DurableObject<Env> {
       if (alarm === null) return this.ctx.storage.setAlarm(now + (failures > 0 ? backoff(failures) : FLUSH_DELAY_MS));
       if (failures === 0 && alarm > now + FLUSH_DELAY_MS) return this.ctx.storage.setAlarm(now + FLUSH_DELAY_MS);
     });
-  }
-
-  private addColumns(table: string, columns: Record<string, string>): void {
-    const existing = new Set(this.sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
-    for (const [name, type] of Object.entries(columns)) {
-      if (!existing.has(name)) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
-    }
   }
 }
 

@@ -1,0 +1,193 @@
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { quote, type PricingTier } from "../../worker/billing/pricing";
+import type { AcceptedHit } from "../../worker/collect/message";
+import worker from "../../worker/index";
+import { call, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit, waitForReceipts } from "./support";
+
+const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** Delivers messages to the queue consumer as the runtime would, e.g. with a chosen arrival time. */
+async function deliver(messages: AcceptedHit[]) {
+  const batch = createMessageBatch(
+    "sightline-hits",
+    messages.map((body, i) => ({ id: `m${i}-${body.hit.i}`, timestamp: new Date(body.receivedAt), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+function accepted(organizationId: string, partnerId: string, pixelKey: string, ip: string, receivedAt: number): AcceptedHit {
+  return {
+    kind: "hit",
+    hit: pageView(pixelKey),
+    organizationId,
+    partnerId,
+    productType: "B2B",
+    ip,
+    userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
+    country: null,
+    region: null,
+    city: null,
+    bot: false,
+    receivedAt,
+  };
+}
+
+/** Lets the organization's counter mirror its balance to D1 (what analytics reads). */
+async function flushCounter(organizationId: string) {
+  const stub = env.CREDITS.get(env.CREDITS.idFromName(organizationId));
+  const pending = () => runInDurableObject(stub, (_, s) => s.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+  await vi.waitFor(async () => {
+    await runDurableObjectAlarm(stub);
+    expect(await pending()).toBe(0);
+  });
+  await runInDurableObject(stub, (_, s) => s.storage.deleteAlarm());
+}
+
+describe("usage endpoints", () => {
+  it("reports credits consumed, identifications and recorded hits from the daily rollups", async () => {
+    const { api, partner, organization, pixelKey } = await newOrganization({ initialCredits: 100, externalId: "client-1" });
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    await sendHit(pageView(pixelKey), { ip });
+    await waitForReceipts(organization.id, 1);
+    await sendHit(pageView(pixelKey), { ip }); // the same company again: free
+    await sendHit(pageView(pixelKey), { ip: freshIp() }); // nobody identified
+    await sendHit(pageView(pixelKey), { ip, userAgent: BOT_UA });
+    await waitForReceipts(organization.id, 4);
+    await flushCounter(organization.id);
+
+    const usage = await api("GET", "/usage");
+    expect(usage.status, usage.text).toBe(200);
+    expect(usage.body).toEqual({ startDate: `${today().slice(0, 8)}01`, endDate: today(), totalQuantity: 1, totalEvents: 4 });
+
+    const current = await api("GET", "/billing/usage");
+    expect(current.body).toMatchObject({
+      creditsConsumed: 1,
+      identifications: 2,
+      estimatedCost: 0.1,
+      currency: "USD",
+      organizations: [{ organizationId: organization.id, externalId: "client-1", name: "Client", creditsConsumed: 1 }],
+    });
+
+    const billing = await api("GET", "/billing");
+    expect(billing.body).toMatchObject({
+      partnerId: partner.id,
+      billingMode: "credit_pool",
+      billingPeriod: "monthly",
+      creditPoolTotal: 100_000,
+      creditPoolUsed: 100,
+      creditPoolAvailable: 99_900,
+      creditsConsumed: 1,
+      currency: "USD",
+    });
+    expect(billing.body.pricingTiers[0]).toEqual({ tier: "starter", pricePerIdentification: 0.1, minUsage: 0, maxUsage: 1000 });
+    expect(Date.parse(billing.body.billingPeriodStart)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(billing.body.nextBillingDate)).toBeGreaterThan(Date.now());
+    expect(current.body.periodStart).toBe(billing.body.billingPeriodStart);
+
+    const analytics = await api("GET", "/analytics");
+    expect(analytics.body).toMatchObject({
+      partnerId: partner.id,
+      endDate: today(),
+      totalOrganizations: 1,
+      activeOrganizations: 1,
+      totalIdentifications: 2,
+      creditsUsed: 1,
+      creditsRemaining: 99,
+    });
+    const days = (Date.parse(analytics.body.endDate) - Date.parse(analytics.body.startDate)) / 86_400_000;
+    expect(days).toBe(29);
+  });
+
+  it("counts a replayed batch once in the rollups", async () => {
+    const { api, partner, organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const message = accepted(organization.id, partner.id, pixelKey, ip, Date.now());
+    await deliver([message]);
+    await deliver([message]);
+    await Promise.all([deliver([message]), deliver([message])]);
+    expect((await api("GET", "/usage")).body).toMatchObject({ totalQuantity: 1, totalEvents: 1 });
+  });
+
+  it("filters usage by inclusive UTC days and validates the range", async () => {
+    const { api, partner, organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const day = Date.UTC(2026, 0, 10, 23, 59, 59);
+    await deliver([accepted(organization.id, partner.id, pixelKey, ip, day)]);
+    await deliver([accepted(organization.id, partner.id, pixelKey, freshIp(), day - 86_400_000)]);
+
+    expect((await api("GET", "/usage?startDate=2026-01-10&endDate=2026-01-10")).body).toMatchObject({
+      startDate: "2026-01-10",
+      endDate: "2026-01-10",
+      totalQuantity: 1,
+      totalEvents: 1,
+    });
+    expect((await api("GET", "/usage?startDate=2026-01-09T08:00:00Z&endDate=2026-01-31")).body).toMatchObject({
+      startDate: "2026-01-09",
+      totalQuantity: 1,
+      totalEvents: 2,
+    });
+    expect((await api("GET", "/analytics?startDate=2026-01-01&endDate=2026-01-31")).body).toMatchObject({
+      activeOrganizations: 1,
+      totalIdentifications: 1,
+      creditsUsed: 1,
+    });
+    expectEnvelope(await api("GET", "/usage?startDate=2026-02-01&endDate=2026-01-01"), 400, "BadRequest");
+    expectEnvelope(await api("GET", "/analytics?startDate=yesterday"), 400, "BadRequest");
+  });
+
+  it("prices usage with volume tiers", async () => {
+    const { api } = await newPartner();
+    expect((await api("GET", "/billing/calculate?usage=2500")).body).toEqual({ usage: 2500, cost: 200, tier: "growth", currency: "USD" });
+    expect((await api("GET", "/billing/calculate?usage=0")).body).toEqual({ usage: 0, cost: 0, tier: "starter", currency: "USD" });
+    expect((await api("GET", "/billing/calculate?usage=250000")).body).toMatchObject({ cost: 10_000, tier: "enterprise" });
+    expectEnvelope(await api("GET", "/billing/calculate?usage=-1"), 400, "BadRequest");
+    expectEnvelope(await api("GET", "/billing/calculate"), 400, "BadRequest");
+
+    const tiers: PricingTier[] = [
+      { tier: "a", pricePerIdentification: 0.1, minUsage: 0, maxUsage: 10, currency: "EUR" },
+      { tier: "b", pricePerIdentification: 0.07, minUsage: 11, maxUsage: null, currency: "EUR" },
+    ];
+    expect(quote(tiers, 10)).toEqual({ usage: 10, cost: 1, tier: "a", currency: "EUR" });
+    expect(quote(tiers, 3)).toEqual({ usage: 3, cost: 0.3, tier: "a", currency: "EUR" });
+    expect(quote(tiers, 11)).toEqual({ usage: 11, cost: 0.77, tier: "b", currency: "EUR" });
+    expect(quote([], 5)).toEqual({ usage: 5, cost: 0, tier: null, currency: "USD" });
+  });
+
+  it("uses the partner's own billing period and day for the pool period", async () => {
+    const { api } = await newPartner({ billingPeriod: "quarterly", billingDayOfMonth: 5 });
+    const { body } = await api("GET", "/billing");
+    const start = new Date(body.billingPeriodStart);
+    const next = new Date(body.nextBillingDate);
+    expect(start.getUTCDate()).toBe(5);
+    expect((next.getUTCFullYear() - start.getUTCFullYear()) * 12 + next.getUTCMonth() - start.getUTCMonth()).toBe(3);
+    // Anchored on the month the partner was created, which is now.
+    expect((new Date().getUTCMonth() - start.getUTCMonth() + 12) % 3).toBe(0);
+  });
+
+  it("documents the billing, usage, receipt and ledger routes in the OpenAPI document", async () => {
+    const res = await call("GET", "/api/v1/openapi.json");
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        "/partner/billing",
+        "/partner/billing/usage",
+        "/partner/billing/calculate",
+        "/partner/usage",
+        "/partner/analytics",
+        "/partner/organizations/{organizationId}/receipts",
+        "/partner/organizations/{organizationId}/ledger",
+        "/admin/partners/{partnerId}/credits/adjust",
+      ]),
+    );
+    expect(res.body.components.schemas).toHaveProperty("Receipt");
+    expect(res.body.components.schemas).toHaveProperty("LedgerEntry");
+  });
+});
