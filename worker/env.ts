@@ -1,4 +1,5 @@
 import type { CreditCounter } from "./credits/counter";
+import type { RateLimiter } from "./rate-limit/limiter";
 import type { HitMessage } from "./collect/message";
 import type { JobMessage } from "./jobs/message";
 import type { WebhookMessage } from "./webhooks/message";
@@ -10,6 +11,10 @@ export interface Env {
   PIXELS: KVNamespace;
   /** One credit counter per organization. */
   CREDITS: DurableObjectNamespace<CreditCounter>;
+  /** One request counter per partner account (worker/rate-limit/). */
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Partner requests per minute (default 1000, the contract's limit). */
+  PARTNER_RATE_LIMIT?: string;
   /** Accepted hits, identified and charged by the consumer. */
   HITS: Queue<HitMessage>;
   /** Background jobs (ICP rescoring), consumed by the same Worker. */

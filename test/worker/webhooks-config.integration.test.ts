@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { receiverBucket } from "../fixtures/receiver";
 import { bullseyeSignature, verifyStandardWebhook } from "../fixtures/standard-webhooks";
-import { asPartner, expectEnvelope, newPartner } from "./support";
+import { asPartner, call, expectEnvelope, newOrganization, newPartner } from "./support";
 
 describe("webhooks: configuration and test events", () => {
   it("shows both webhooks unconfigured until set up, and never returns a secret", async () => {
@@ -115,6 +115,32 @@ describe("webhooks: configuration and test events", () => {
     expect(res.status).toBe(200);
     expect(res.body.delivery).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: 500, nextAttemptAt: null });
     expect(res.body.attempt).toMatchObject({ statusCode: 500, succeeded: false, error: expect.stringContaining("HTTP 500") });
+  });
+
+  it("answers 404 for another partner's organization or delivery in the delivery log", async () => {
+    const mine = await newOrganization();
+    const other = await newPartner();
+    expectEnvelope(await other.api("GET", `/webhooks/logs?organizationId=${mine.organization.id}`), 404, "NotFound");
+    expectEnvelope(await other.api("GET", "/webhooks/logs/whd_unknown"), 404, "NotFound");
+    const own = await mine.api("GET", `/webhooks/logs?organizationId=${mine.organization.id}&status=failed&type=billing`);
+    expect(own.body).toEqual({ deliveries: [], total: 0, page: 1, pageSize: 20 });
+  });
+
+  it("documents every webhook route in the OpenAPI document", async () => {
+    const res = await call("GET", "/api/v1/openapi.json");
+    expect(res.status).toBe(200);
+    const paths = Object.keys(res.body.paths);
+    for (const path of [
+      "/partner/webhooks",
+      "/partner/webhooks/identification",
+      "/partner/webhooks/billing",
+      "/partner/webhooks/test",
+      "/partner/webhooks/logs",
+      "/partner/webhooks/logs/{deliveryId}",
+      "/partner/webhooks/logs/{deliveryId}/redeliver",
+    ]) {
+      expect(paths).toContain(path);
+    }
   });
 
   it("answers 422 for a test event when no URL is configured", async () => {

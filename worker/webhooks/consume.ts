@@ -44,10 +44,23 @@ export async function consumeWebhookDeadLetters(batch: MessageBatch<WebhookMessa
   batch.ackAll();
 }
 
+/** Delivery log rows (and their attempts) are kept this long. */
+export const DELIVERY_RETENTION_MS = 90 * 24 * 3600_000;
+
+/** Cron work: re-send lost messages, then forget deliveries past retention. Never throws. */
+export async function maintainWebhooks(env: Env, now = Date.now()): Promise<void> {
+  try {
+    await resendStalled(env, now);
+    await pruneDeliveries(env.DB, now);
+  } catch (err) {
+    console.error("webhook maintenance failed", err);
+  }
+}
+
 /**
  * Re-sends queue messages for pending deliveries that are long overdue (a message lost after
  * its row was written, e.g. the queue send failed). Safe to run any time: the consumer
- * claims a delivery once. Meant for a Cron Trigger.
+ * claims a delivery once.
  */
 export async function resendStalled(env: Env, now = Date.now(), overdueMs = 15 * 60_000): Promise<number> {
   const { results } = await env.DB.prepare(
@@ -60,4 +73,15 @@ export async function resendStalled(env: Env, now = Date.now(), overdueMs = 15 *
     await env.WEBHOOKS.sendBatch(results.slice(i, i + 100).map((r) => ({ body: { deliveryId: r.id } })));
   }
   return results.length;
+}
+
+/** Deletes finished deliveries older than the retention, a bounded number per run. */
+export async function pruneDeliveries(db: D1Database, now = Date.now()): Promise<number> {
+  const cutoff = isoSeconds(now - DELIVERY_RETENTION_MS);
+  const old = `SELECT id FROM webhook_deliveries WHERE created_at < ? AND status != 'pending' LIMIT 500`;
+  const [, deleted] = await db.batch([
+    db.prepare(`DELETE FROM webhook_attempts WHERE delivery_id IN (${old})`).bind(cutoff),
+    db.prepare(`DELETE FROM webhook_deliveries WHERE id IN (${old})`).bind(cutoff),
+  ]);
+  return deleted.meta.changes;
 }

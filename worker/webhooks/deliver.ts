@@ -123,7 +123,8 @@ export async function attemptDelivery(env: Env, deliveryId: string, options: Att
     ),
     ...(result.succeeded ? [recordEndpointSuccess(env.DB, row.partner_id, row.kind)] : []),
   ]);
-  if (!result.succeeded) {
+  // Test events do not count toward disabling (a partner may be testing a fix), but a success ends the streak.
+  if (!result.succeeded && !options.anyEndpointState) {
     await recordEndpointFailure(env.DB, row.partner_id, row.kind, disablePolicy(env), now);
   }
   return { kind: "attempted", result, status, nextAttemptAt: next };
@@ -162,8 +163,8 @@ async function settle(db: D1Database, id: string, status: DeliveryStatus, error:
 
 /** The exact body, fixed at the first attempt so every retry sends (and signs) the same bytes. */
 async function materialize(db: D1Database, row: DeliveryRow): Promise<string | null> {
-  const data = JSON.parse(row.data) as { createdAt: string; hitEventId?: string; identityKey?: string } & Record<string, unknown>;
-  const { createdAt, hitEventId, identityKey: _identityKey, ...fields } = data;
+  const data = JSON.parse(row.data) as { createdAt: string; hitEventId?: string } & Record<string, unknown>;
+  const { createdAt, hitEventId, ...fields } = data;
   const event = { id: row.event_id, type: row.event_type, createdAt, partnerId: row.partner_id };
   let payload: string;
   if (row.event_type === "visitor.identified" && hitEventId) {

@@ -1,4 +1,5 @@
 import type { ChargedHit } from "../collect/store";
+import type { ChargeOutcome } from "../credits/counter";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/ids";
 import { emitEvents, eventId, loadEndpointsOf, type WebhookEvent } from "./events";
@@ -30,7 +31,7 @@ export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<voi
     if (!organization || !partnerEndpoints) continue;
     const outcome = h.outcome!;
     const periodStart = isoSeconds(outcome.periodStart);
-    const available = outcome.allocation === null ? null : Math.max(0, outcome.allocation - outcome.used);
+    const available = availableAfter(outcome);
     const base = { partnerId: organization.partner_id, organizationId: organization.id, createdAt: h.receivedAt };
     const common = { organizationId: organization.id, externalId: organization.external_id };
     if (partnerEndpoints.has("identification")) {
@@ -40,7 +41,7 @@ export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<voi
         ...base,
         id: await eventId("visitor.identified", h.hit.i),
         type: "visitor.identified",
-        data: { ...common, hitEventId: h.hit.i, identityKey: h.identity!.key },
+        data: { ...common, hitEventId: h.hit.i },
       });
     }
     const billing = partnerEndpoints.get("billing");
@@ -75,6 +76,16 @@ export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<voi
     }
   }
   await emitEvents(env, events, endpoints);
+}
+
+/**
+ * Credits left after the charge, null when uncapped. The counter's own figure when its outcome
+ * carries one (it includes manual adjustments and refunds); else allocation − used.
+ */
+function availableAfter(outcome: ChargeOutcome): number | null {
+  if (outcome.allocation === null) return null;
+  const reported = (outcome as { available?: number }).available;
+  return typeof reported === "number" ? reported : Math.max(0, outcome.allocation - outcome.used);
 }
 
 async function loadOrganizations(db: D1Database, ids: string[]): Promise<Map<string, OrganizationRef>> {

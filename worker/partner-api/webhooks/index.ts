@@ -3,7 +3,7 @@ import { getWebhooks } from "./get";
 import { getWebhookLog } from "./log";
 import { listWebhookLogs } from "./logs";
 import { redeliverWebhook } from "./redeliver";
-import { testWebhook } from "./test";
+import { testWebhook } from "./send-test";
 import { updateBillingWebhook, updateIdentificationWebhook } from "./update";
 
 /** `/partner/webhooks…`: configuration, test event, delivery log, redelivery (all need `admin`). */

@@ -18,8 +18,8 @@ const route = createRoute({
       z.object({
         delivery: DeliverySchema.extend({
           payload: z.string().nullable().openapi({ description: "The exact body sent (fixed at the first attempt)" }),
-          attempts: z.array(AttemptSchema),
         }),
+        attempts: z.array(AttemptSchema).openapi({ description: "Every attempt, oldest first" }),
       }),
     ),
     ...commonErrors,
@@ -33,5 +33,5 @@ export const getWebhookLog = createApi().openapi(route, async (c) => {
   )
     .bind(row.id)
     .all<AttemptRow>();
-  return c.json({ delivery: { ...toDelivery(row), payload: row.payload, attempts: results.map(toAttempt) } }, 200);
+  return c.json({ delivery: { ...toDelivery(row), payload: row.payload }, attempts: results.map(toAttempt) }, 200);
 });

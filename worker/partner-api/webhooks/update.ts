@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
 import { isoSeconds } from "../../lib/ids";
 import { endpointView, loadEndpoint, type EndpointKind } from "../../webhooks/endpoints";
 import { SECRET_PATTERN, generateSecret } from "../../webhooks/secrets";
@@ -45,6 +45,7 @@ const updateRoute = <K extends EndpointKind>(kind: K) =>
         }),
       ),
       ...commonErrors,
+      ...errorResponses(409),
     },
   });
 
@@ -67,8 +68,7 @@ const handler = (kind: EndpointKind) =>
     if (!existing) {
       if (!url) throw new ApiError("BadRequest", "Invalid request", [{ field: "url", message: "required on first setup" }]);
       const secret = body.secret ?? generateSecret();
-      if (body.secret === undefined) shownSecret = secret;
-      await db
+      const { meta } = await db
         .prepare(
           `INSERT INTO webhook_endpoints (partner_id, kind, url, secret, enabled, low_credit_threshold_percent, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -76,6 +76,8 @@ const handler = (kind: EndpointKind) =>
         )
         .bind(partnerId, kind, url, secret, body.enabled === false ? 0 : 1, body.lowCreditThresholdPercent ?? 10, at, at)
         .run();
+      if (meta.changes === 0) throw new ApiError("Conflict", `The ${kind} webhook was set up by a concurrent request; send the change again`);
+      if (body.secret === undefined) shownSecret = secret;
     } else {
       const sets: string[] = ["updated_at = ?"];
       const params: unknown[] = [at];
