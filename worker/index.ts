@@ -4,6 +4,8 @@ import { hitRoute } from "./collect/hit-route";
 import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
+import { docsRoute } from "./docs/route";
+import { openApiDocument } from "./docs/openapi";
 import type { AppEnv, Env } from "./env";
 import { ApiError, handleError } from "./http/errors";
 import { createApi } from "./http/openapi";
@@ -11,19 +13,17 @@ import { partnerApi } from "./partner-api";
 import type { HitMessage } from "./collect/message";
 import { consumeJobs } from "./jobs/consume";
 import { JOBS_QUEUE, type JobMessage } from "./jobs/message";
-import { WEBHOOKS_DLQ, WEBHOOKS_QUEUE, consumeWebhookDeadLetters, consumeWebhooks } from "./webhooks/consume";
+import { WEBHOOKS_DLQ, WEBHOOKS_QUEUE, consumeWebhookDeadLetters, consumeWebhooks, maintainWebhooks } from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
 import { renewDuePeriods } from "./billing/renewal";
 
 export { CreditCounter } from "./credits/counter";
+export { RateLimiter } from "./rate-limit/limiter";
 
 const api = createApi();
 api.route("/partner", partnerApi);
 api.route("/admin", adminApi);
-api.doc31("/openapi.json", {
-  openapi: "3.1.0",
-  info: { title: "Partner API", version: "1.0.0", description: "Manage sub-organizations, pixels, credits and visitors." },
-});
+api.get("/openapi.json", (c) => c.json(openApiDocument(api, new URL(c.req.url).origin)));
 
 const app = new Hono<AppEnv>();
 app.onError(handleError);
@@ -33,6 +33,7 @@ app.route("/", scriptRoute);
 app.route("/", hitRoute);
 app.route("/api/v1", api);
 app.route("/demo", demoSite);
+app.route("/docs", docsRoute);
 
 export default {
   fetch: app.fetch,
@@ -43,7 +44,9 @@ export default {
     else if (batch.queue.startsWith(JOBS_QUEUE)) await consumeJobs(batch as MessageBatch<JobMessage>, env);
     else await consumeHits(batch as MessageBatch<HitMessage>, env);
   },
-  async scheduled(_controller, env) {
+  async scheduled(_controller, env, _ctx) {
+    // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
+    await maintainWebhooks(env);
     // Billing periods renew without waiting for a request (see docs/billing.md).
     await renewDuePeriods(env);
   },

@@ -314,7 +314,7 @@ describe("webhooks: delivery", () => {
       bot: false,
       receivedAt: Date.now(),
       identity: { key: "company:cmp_x", type: "company" as const, companyId: "cmp_x", personSha256: null },
-      outcome: { eventId: hit.i, reason: "charged" as const, periodStart: Date.parse(organization.currentPeriodStart), used: 1, allocation: 10 },
+      outcome: { eventId: hit.i, reason: "charged" as const, periodStart: Date.parse(organization.currentPeriodStart), used: 1, allocation: 10, available: 9 },
     };
     // A queue replay of the same batch (e.g. the consumer crashed after emitting).
     await emitChargedHits(env, [charged]);

@@ -38,6 +38,8 @@ export interface ChargeOutcome {
   used: number;
   /** The period's allocation; null when uncapped (usage_based without an allocation). */
   allocation: number | null;
+  /** Credits left in that period after this charge, refunds and adjustments included; null when uncapped. */
+  available: number | null;
 }
 
 export interface Balance {
@@ -383,6 +385,7 @@ export class CreditCounter extends DurableObject<Env> {
       periodStart: period.start,
       used: period.used,
       allocation: this.uncapped(config, period) ? null : period.allocation,
+      available: this.uncapped(config, period) ? null : this.availableOf(period),
     };
   }
 

@@ -38,13 +38,9 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!key || key.status !== "active" || key.partner_status !== "active") throw unauthorized();
   if (key.expires_at && Date.parse(key.expires_at) <= now) throw unauthorized();
 
-  const scopes = JSON.parse(key.scopes) as Scope[];
-  if (!hasScope(scopes, requiredScope(c.req.method))) {
-    throw new ApiError("Forbidden", `This API key lacks the '${requiredScope(c.req.method)}' scope`);
-  }
   c.set("partnerId", key.partner_id);
   c.set("apiKeyId", key.id);
-  c.set("scopes", scopes);
+  c.set("scopes", JSON.parse(key.scopes) as Scope[]);
   if (!key.last_used_at || now - Date.parse(key.last_used_at) > LAST_USED_RESOLUTION_MS) {
     c.executionCtx.waitUntil(
       c.env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(isoSeconds(now), key.id).run(),
@@ -53,10 +49,15 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** Reads need `read`; every other method needs `write`; routes needing `admin` check it themselves. */
-function requiredScope(method: string): Scope {
-  return method === "GET" || method === "HEAD" ? "read" : "write";
-}
+/**
+ * Reads need `read`; every other method needs `write`; routes needing `admin` add `requireScope`.
+ * Registered after the rate limiter, so a 403 is counted and carries the rate-limit headers.
+ */
+export const methodScope = createMiddleware<AppEnv>(async (c, next) => {
+  const needed: Scope = c.req.method === "GET" || c.req.method === "HEAD" ? "read" : "write";
+  if (!hasScope(c.get("scopes") as Scope[], needed)) throw new ApiError("Forbidden", `This API key lacks the '${needed}' scope`);
+  await next();
+});
 
 /** A key without scopes has full access; `admin` includes `write`, which includes `read`. */
 export function hasScope(scopes: Scope[], needed: Scope): boolean {

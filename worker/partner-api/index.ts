@@ -3,7 +3,8 @@ import { accountRoutes } from "./account";
 import { apiKeyRoutes } from "./api-keys";
 import { domainRoutes } from "./domain";
 import { emailPreferenceRoutes } from "./email-preferences";
-import { partnerAuth } from "./auth";
+import { methodScope, partnerAuth } from "./auth";
+import { partnerRateLimit } from "../rate-limit/middleware";
 import { setOrganizationCredits } from "./organizations/credits";
 import { createOrganization } from "./organizations/create";
 import { getOrganization } from "./organizations/get";
@@ -27,7 +28,10 @@ partnerApi.openAPIRegistry.registerComponent("securitySchemes", "PartnerApiKey",
   in: "header",
   name: "X-Partner-API-Key",
 });
+// Who is calling (401), how often (429, counted per partner), may this key do it (403).
 partnerApi.use("*", partnerAuth);
+partnerApi.use("*", partnerRateLimit);
+partnerApi.use("*", methodScope);
 partnerApi.route("/", webhookRoutes);
 partnerApi.route("/", accountRoutes).route("/", apiKeyRoutes).route("/", domainRoutes).route("/", emailPreferenceRoutes);
 partnerApi

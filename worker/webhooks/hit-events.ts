@@ -78,14 +78,9 @@ export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<voi
   await emitEvents(env, events, endpoints);
 }
 
-/**
- * Credits left after the charge, null when uncapped. The counter's own figure when its outcome
- * carries one (it includes manual adjustments and refunds); else allocation − used.
- */
+/** Credits left after the charge (the counter's figure: refunds and adjustments included), null when uncapped. */
 function availableAfter(outcome: ChargeOutcome): number | null {
-  if (outcome.allocation === null) return null;
-  const reported = (outcome as { available?: number }).available;
-  return typeof reported === "number" ? reported : Math.max(0, outcome.allocation - outcome.used);
+  return outcome.allocation === null ? null : outcome.available;
 }
 
 async function loadOrganizations(db: D1Database, ids: string[]): Promise<Map<string, OrganizationRef>> {

@@ -1,0 +1,123 @@
+import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import { receiverBucket } from "../fixtures/receiver";
+import { newOrganization } from "./support";
+
+/** One operation of the OpenAPI document, with its path relative to `/api/v1/partner`. */
+export interface PartnerOperation {
+  method: string;
+  /** e.g. `/organizations/{organizationId}/pixel` */
+  path: string;
+  /** e.g. `PUT /organizations/{organizationId}/pixel`, for test names */
+  key: string;
+  params: string[];
+  operation: {
+    requestBody?: { content?: Record<string, { schema?: unknown }> };
+    parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[];
+  };
+}
+
+const METHODS = ["get", "put", "post", "delete", "patch"];
+
+export async function openApiDocument(): Promise<any> {
+  const res = await exports.default.fetch("https://api.test/api/v1/openapi.json");
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+/** Every partner operation the document lists: tests driven by it cover new routes automatically. */
+export async function partnerOperations(): Promise<{ doc: any; operations: PartnerOperation[] }> {
+  const doc = await openApiDocument();
+  const operations = Object.entries<Record<string, any>>(doc.paths)
+    .filter(([path]) => path.startsWith("/partner/"))
+    .flatMap(([fullPath, item]) =>
+      Object.entries(item)
+        .filter(([method]) => METHODS.includes(method))
+        .map(([method, operation]) => {
+          const path = fullPath.slice("/partner".length);
+          return {
+            method: method.toUpperCase(),
+            path,
+            key: `${method.toUpperCase()} ${path}`,
+            params: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
+            operation,
+          };
+        }),
+    );
+  expect(operations.length).toBeGreaterThan(20);
+  return { doc, operations };
+}
+
+/** The path with its `{param}`s replaced; a param without an id fails loudly, naming it. */
+export function fillPath(path: string, ids: Record<string, string>): string {
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    if (!ids[name]) throw new Error(`No fixture id for {${name}} in ${path}: add one to partnerWithResources()`);
+    return encodeURIComponent(ids[name]);
+  });
+}
+
+/** A valid ICP config body (industry + country, one optional page condition). */
+export const ICP_CONFIG = {
+  name: "Software in the US",
+  groups: [
+    {
+      operator: "AND",
+      conditions: [
+        { type: "industry", comparator: "eq", value: "Software" },
+        { type: "country", comparator: "eq", value: "US" },
+        { type: "page_contains", comparator: "eq", value: "pricing", optional: true },
+      ],
+    },
+  ],
+};
+
+/**
+ * A partner owning one of every resource a partner route takes an id of, and those ids by
+ * path-parameter name. A new route with a new kind of id needs a line here.
+ */
+export async function partnerWithResources() {
+  const owner = await newOrganization({ externalId: `ext-${crypto.randomUUID()}` });
+  const { api, organization } = owner;
+  const icp = await api("POST", `/organizations/${organization.id}/icp-configs`, ICP_CONFIG);
+  expect(icp.status, icp.text).toBe(201);
+  const key = await api("POST", "/api-keys", { name: "spare", scopes: ["read"] });
+  expect(key.status, key.text).toBe(201);
+  const hook = await api("PUT", "/webhooks/identification", { url: receiverBucket().url("ok") });
+  expect(hook.status, hook.text).toBe(200);
+  const delivery = await api("POST", "/webhooks/test", { type: "identification" });
+  const domain = await api("PUT", "/domain", { domain: `t.${crypto.randomUUID().slice(0, 8)}.example.com` });
+  expect(domain.status, domain.text).toBe(200);
+  expect(delivery.status, delivery.text).toBe(200);
+  const ids: Record<string, string> = {
+    organizationId: organization.id,
+    icpConfigId: icp.body.icpConfig.id,
+    keyId: key.body.apiKey.id,
+    deliveryId: delivery.body.delivery.id,
+    // Operator routes (fuzz test).
+    partnerId: owner.partner.id,
+  };
+  return { ...owner, ids };
+}
+
+/** What a partner sees through the given reads (volatile bookkeeping, `lastUsedAt`, left out). */
+export async function stateOf(api: (method: string, path: string) => Promise<{ status: number; text: string }>, ids: Record<string, string>, reads: PartnerOperation[]) {
+  const state: Record<string, unknown> = {};
+  for (const read of reads) {
+    const res = await api("GET", fillPath(read.path, ids));
+    state[read.key] = { status: res.status, body: res.text ? JSON.parse(res.text.replace(/"lastUsedAt":"[^"]*"/g, '"lastUsedAt":null')) : null };
+  }
+  return state;
+}
+
+/** `?name=value` for each required query parameter and each with an example, from its example, default, enum or type. */
+export function exampleQuery(operation: PartnerOperation): string {
+  const query = new URLSearchParams();
+  for (const p of operation.operation.parameters ?? []) {
+    const schema = (p.schema ?? {}) as { example?: unknown; default?: unknown; enum?: unknown[]; type?: string };
+    if (p.in !== "query" || (!p.required && schema.example === undefined)) continue;
+    const value = schema.example ?? schema.default ?? schema.enum?.[0] ?? (schema.type === "integer" || schema.type === "number" ? 1 : "x");
+    query.set(p.name, String(value));
+  }
+  const text = query.toString();
+  return text ? `?${text}` : "";
+}

@@ -1,0 +1,70 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { expectEnvelope } from "./support";
+import { fillPath, ICP_CONFIG, partnerOperations, partnerWithResources, stateOf, type PartnerOperation } from "./openapi-operations";
+
+/**
+ * Tenant isolation over every partner route of the OpenAPI document that takes an id: another
+ * partner's ids answer 404 NotFound, exactly like unknown ids, and nothing of theirs changes.
+ */
+
+/** Valid bodies, so that a 404 cannot hide behind a 400. A new writing route with an id needs one. */
+const VALID_BODIES: Record<string, unknown> = {
+  "PUT /organizations/{organizationId}": { name: "Hijacked" },
+  "PUT /organizations/{organizationId}/status": { enabled: false },
+  "PUT /organizations/{organizationId}/tier": { tier: "trial" },
+  "PUT /organizations/{organizationId}/credits": { credits: 1 },
+  "PUT /organizations/{organizationId}/pixel": { allowedReferrers: ["evil.example"] },
+  "PUT /organizations/{organizationId}/email-preferences": { credits_low: false },
+  "POST /organizations/{organizationId}/icp-configs": ICP_CONFIG,
+  "PUT /organizations/{organizationId}/icp-configs/{icpConfigId}": { ...ICP_CONFIG, name: "Hijacked" },
+};
+
+const { operations } = await partnerOperations();
+const withIds = operations.filter((o) => o.params.length > 0);
+const reads = withIds.filter((o) => o.method === "GET");
+
+type Owner = Awaited<ReturnType<typeof partnerWithResources>>;
+let owner: Owner;
+let intruder: Owner;
+
+beforeAll(async () => {
+  [owner, intruder] = await Promise.all([partnerWithResources(), partnerWithResources()]);
+});
+
+const ownerState = () => stateOf(owner.api, owner.ids, reads);
+
+function body(operation: PartnerOperation) {
+  if (!operation.operation.requestBody) return undefined;
+  if (!(operation.key in VALID_BODIES)) throw new Error(`No valid body for ${operation.key}: add one to VALID_BODIES`);
+  return VALID_BODIES[operation.key];
+}
+
+describe("tenant isolation", () => {
+  it("covers the routes that take an id", () => {
+    expect(withIds.map((o) => o.key)).toEqual(
+      expect.arrayContaining(["GET /organizations/{organizationId}", "DELETE /api-keys/{keyId}"]),
+    );
+  });
+
+  it.each(withIds.map((o) => [o.key, o] as const))(
+    "%s answers 404 to another partner's ids, like an unknown id, and changes nothing",
+    async (_, operation) => {
+      const before = await ownerState();
+
+      const foreign = await intruder.api(operation.method, fillPath(operation.path, owner.ids), body(operation));
+      expectEnvelope(foreign, 404, "NotFound");
+
+      // Nested ids: the intruder's own parent with the owner's child is just as foreign.
+      if (operation.params.length > 1) {
+        const mixed = { ...owner.ids, [operation.params[0]]: intruder.ids[operation.params[0]] };
+        expectEnvelope(await intruder.api(operation.method, fillPath(operation.path, mixed), body(operation)), 404, "NotFound");
+      }
+
+      const unknownIds = Object.fromEntries(Object.entries(owner.ids).map(([k, v]) => [k, `${v.split("_")[0]}_${"0".repeat(32)}`]));
+      const unknown = await intruder.api(operation.method, fillPath(operation.path, unknownIds), body(operation));
+      expect({ status: unknown.status, code: unknown.body?.code }).toEqual({ status: foreign.status, code: foreign.body.code });
+
+      expect(await ownerState()).toEqual(before);
+    },
+  );
+});

@@ -1,0 +1,40 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { ApiError } from "../http/errors";
+import type { RateLimitDecision } from "./limiter";
+
+/**
+ * Counts every authenticated partner request in the partner's `RateLimiter` and puts the three
+ * `X-RateLimit-*` headers on the response, errors included (headers set on the context before
+ * a throw survive into the envelope `onError` builds). Over the limit → 429 `RateLimited`.
+ */
+export const partnerRateLimit = createMiddleware<AppEnv>(async (c, next) => {
+  let decision: RateLimitDecision;
+  try {
+    decision = await c.env.RATE_LIMITER.getByName(c.get("partnerId")).hit();
+  } catch (err) {
+    // The limiter protects the API; its own outage (object overloaded or restarting) must not
+    // take the API down with it, so the request is served, uncounted and without the headers.
+    console.error("rate limiter unavailable; request served without counting", err);
+    return next();
+  }
+  setHeaders(c.header, decision);
+  if (!decision.allowed) {
+    const retryAfter = Math.max(1, Math.ceil(decision.reset - Date.now() / 1000));
+    c.header("Retry-After", String(retryAfter));
+    throw new ApiError("RateLimited", `Rate limit of ${decision.limit} requests per minute exceeded`, {
+      limit: decision.limit,
+      reset: decision.reset,
+      retryAfter,
+    });
+  }
+  await next();
+  // A handler may have returned a Response of its own: the headers go on it too.
+  setHeaders(c.header, decision);
+});
+
+function setHeaders(header: (name: string, value: string) => void, decision: RateLimitDecision) {
+  header("X-RateLimit-Limit", String(decision.limit));
+  header("X-RateLimit-Remaining", String(decision.remaining));
+  header("X-RateLimit-Reset", String(decision.reset));
+}
