@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { MAX_HIT_BYTES } from "../../shared/hit";
+import { forgetRememberedPixels } from "../../worker/pixel-config/record";
 import {
   BROWSER_UA,
   expectEnvelope,
@@ -220,6 +221,7 @@ describe("collect path", () => {
   it("falls back to D1 when the key is missing from KV, and puts it back", async () => {
     const { organization, pixelKey } = await newOrganization();
     await env.PIXELS.delete(pixelKey);
+    forgetRememberedPixels(); // a fresh isolate: nothing in memory either
     expect(await env.PIXELS.get(pixelKey)).toBeNull();
     const res = await sendHit(pageView(pixelKey), { ip: freshIp() });
     expect(res.status).toBe(204);

@@ -233,6 +233,8 @@ describe("ICP scoring", () => {
       insert.bind(`vis_bulk_${String(i).padStart(4, "0")}`, organization.id, `company:bulk-${i}`, at, at, i % 2 === 0 ? 5 : 1),
     );
     for (let i = 0; i < rows.length; i += 100) await env.DB.batch(rows.slice(i, i + 100));
+    // What the queue consumer keeps for every visitor it creates.
+    await env.DB.prepare("INSERT INTO organization_stats (organization_id, visitors) VALUES (?, ?)").bind(organization.id, count).run();
 
     await api("POST", `/organizations/${organization.id}/icp-configs`, {
       name: "Engaged",

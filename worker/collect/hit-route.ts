@@ -68,6 +68,7 @@ export const hitRoute = new Hono<AppEnv>().post(HIT_PATH, async (c) => {
     region: cf?.region ?? null,
     city: cf?.city ?? null,
     bot: isBot(userAgent, hit.b === 1),
+    hashRouting: record.hashRouting,
     receivedAt,
   };
   // Awaited: once the queue has it, the hit survives anything that happens next.

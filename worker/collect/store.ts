@@ -76,13 +76,25 @@ function isVisitor(h: ChargedHit): boolean {
 function visitStatements(db: D1Database, h: ChargedHit, device: string, session: SessionState): D1PreparedStatement[] {
   const { hit } = h;
   const at = isoSeconds(h.receivedAt);
-  const facts = pageFacts(hit.u);
+  const facts = pageFacts(hit.u, h.hashRouting);
   const statements: D1PreparedStatement[] = [];
   const visitorKey = isVisitor(h) ? h.identity!.key : null;
   const visitorRef = visitorKey ? [h.organizationId, visitorKey] : null;
   const referrer = hit.t === "v" ? (hit.r ?? null) : null;
 
-  if (visitorKey) statements.push(upsertVisitor(db, h, at, facts, referrer));
+  if (visitorKey) {
+    const newVisitorId = newId("vis");
+    statements.push(
+      upsertVisitor(db, h, newVisitorId, at, facts, referrer),
+      // Counted only when this attempt created the visitor: the row then carries the id it proposed.
+      db
+        .prepare(
+          `INSERT INTO organization_stats (organization_id, visitors) SELECT ?, 1 WHERE EXISTS (SELECT 1 FROM visitors WHERE id = ?)
+           ON CONFLICT (organization_id) DO UPDATE SET visitors = visitors + 1`,
+        )
+        .bind(h.organizationId, newVisitorId),
+    );
+  }
 
   const linksVisitor = visitorKey !== null && session.visitorKey !== visitorKey;
   if (session.isNew) {
@@ -167,6 +179,7 @@ function visitStatements(db: D1Database, h: ChargedHit, device: string, session:
 function upsertVisitor(
   db: D1Database,
   h: ChargedHit,
+  id: string,
   at: string,
   facts: ReturnType<typeof pageFacts>,
   referrer: string | null,
@@ -188,7 +201,7 @@ function upsertVisitor(
          city = coalesce(excluded.city, city)`,
     )
     .bind(
-      newId("vis"), h.organizationId, identity.key, identity.type, identity.companyId, identity.personSha256, at, at,
+      id, h.organizationId, identity.key, identity.type, identity.companyId, identity.personSha256, at, at,
       facts.path, facts.path, referrer, facts.utm.source, facts.utm.medium, facts.utm.campaign, facts.utm.term,
       facts.utm.content, device.type, device.browser, device.os, h.country, h.region, h.city,
     );

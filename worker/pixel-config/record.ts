@@ -60,16 +60,42 @@ function toRecord(row: PixelRow, env: Env): PixelRecord {
   };
 }
 
-/** The record for a pixel key: KV first; on a miss, D1, then KV is repopulated in the background. */
+/**
+ * Records this isolate read in the last few seconds. A busy site sends many hits to the same
+ * isolate: they skip even the KV read. Adds at most MEMORY_TTL_MS to KV's propagation delay;
+ * writes through this isolate update it at once.
+ */
+const memory = new Map<string, { record: PixelRecord | null; until: number }>();
+const MEMORY_TTL_MS = 10_000;
+const MEMORY_MAX_KEYS = 5_000;
+
+/** Empties this isolate's memory, as a freshly started isolate has it (tests of the KV and D1 paths). */
+export function forgetRememberedPixels(): void {
+  memory.clear();
+}
+
+function remember(apiKey: string, record: PixelRecord | null): void {
+  if (memory.size >= MEMORY_MAX_KEYS) memory.clear();
+  memory.set(apiKey, { record, until: Date.now() + MEMORY_TTL_MS });
+}
+
+/** The record for a pixel key: memory, then KV; on a KV miss, D1, and KV is repopulated in the background. */
 export async function loadPixelRecord(
   env: Env,
   ctx: Pick<ExecutionContext, "waitUntil">,
   apiKey: string,
 ): Promise<PixelRecord | null> {
+  const known = memory.get(apiKey);
+  if (known && known.until > Date.now()) return known.record;
   const cached = await env.PIXELS.get<PixelRecord | MissingRecord>(apiKey, { type: "json", cacheTtl: CACHE_TTL_SECONDS });
-  if (cached) return "missing" in cached ? null : cached;
+  if (cached) {
+    const record = "missing" in cached ? null : cached;
+    remember(apiKey, record);
+    return record;
+  }
   const row = await env.DB.prepare(`${SELECT_PIXEL} WHERE p.api_key = ?`).bind(apiKey).first<PixelRow>();
   const record = row ? toRecord(row, env) : null;
+  remember(apiKey, record);
   ctx.waitUntil(
     record
       ? env.PIXELS.put(apiKey, JSON.stringify(record))
@@ -86,10 +112,17 @@ export async function writeThroughPixels(env: Env, organizationIds: string[]): P
   )
     .bind(JSON.stringify(organizationIds))
     .all<PixelRow>();
-  await Promise.all(results.map((row) => env.PIXELS.put(row.api_key, JSON.stringify(toRecord(row, env)))));
+  await Promise.all(
+    results.map((row) => {
+      const record = toRecord(row, env);
+      remember(row.api_key, record);
+      return env.PIXELS.put(row.api_key, JSON.stringify(record));
+    }),
+  );
 }
 
 /** A key that no longer exists (rotated away) is remembered as missing. */
 export async function forgetPixelKey(env: Env, apiKey: string): Promise<void> {
+  remember(apiKey, null);
   await env.PIXELS.put(apiKey, JSON.stringify({ missing: true }), { expirationTtl: MISSING_TTL_SECONDS });
 }

@@ -53,21 +53,27 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   if (query.icpOnly === "true") where.push("v.icp_matched = 1");
   const filter = `WHERE ${where.join(" AND ")}`;
   const db = c.env.DB;
-  const [rows, count] = await db.batch<VisitorRow | { total: number }>([
+  // Unfiltered, the total is the consumer's running count; filtered, it is counted, joining
+  // companies and people only when the search needs them.
+  const count = where.length === 1
+    ? db.prepare("SELECT coalesce((SELECT visitors FROM organization_stats WHERE organization_id = ?), 0) AS total").bind(organizationId)
+    : db
+        .prepare(
+          `SELECT count(*) AS total FROM visitors v
+           ${query.search ? "LEFT JOIN companies c ON c.id = v.company_id LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256" : ""}
+           ${filter}`,
+        )
+        .bind(...params);
+  const [rows, counted] = await db.batch<VisitorRow | { total: number }>([
     db.prepare(`${SELECT_VISITOR} ${filter} ORDER BY v.last_seen_at DESC, v.id DESC LIMIT ? OFFSET ?`).bind(...params, pageSize, offset),
-    db
-      .prepare(
-        `SELECT count(*) AS total FROM visitors v LEFT JOIN companies c ON c.id = v.company_id
-         LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256 ${filter}`,
-      )
-      .bind(...params),
+    count,
   ]);
   const visitors = rows.results as VisitorRow[];
   const topPages = await topPagesOf(db, visitors.map((v) => v.id));
   return c.json(
     {
       visitors: visitors.map((v) => toVisitor(v, topPages.get(v.id) ?? [])),
-      total: (count.results[0] as { total: number }).total,
+      total: (counted.results[0] as { total: number }).total,
       page,
       pageSize,
     },

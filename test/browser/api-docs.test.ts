@@ -1,0 +1,65 @@
+/**
+ * The API reference as a partner meets it: the OpenAPI document the Worker serves passes an
+ * OpenAPI 3.1 schema validator (run here, in Node: the validators compile schemas to code,
+ * which workerd does not allow), and `/docs` renders it in a real browser from files the
+ * Worker serves itself.
+ */
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDocs } from "../../scripts/build-docs.ts";
+import { describeBrowser, openPage, useBrowser } from "./support/chromium.ts";
+import { startWorker, type LocalWorker } from "./support/worker.ts";
+
+let worker: LocalWorker | undefined;
+const local = () => {
+  if (!worker) throw new Error("worker not started");
+  return worker;
+};
+
+beforeAll(async () => {
+  // The Worker imports the bundled UI from worker/docs/dist: build it from the installed package first.
+  await buildDocs();
+  worker = await startWorker();
+});
+afterAll(async () => {
+  await worker?.stop();
+});
+
+describe("the OpenAPI document", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const res = await fetch(`${local().url}/api/v1/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = await res.json();
+    expect(doc.openapi).toBe("3.1.0");
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+});
+
+describeBrowser("the API reference page", () => {
+  const browser = useBrowser();
+
+  it("renders every operation at /docs, loading nothing from another origin", async (ctx) => {
+    const page = await openPage(browser(), ctx);
+    const origin = local().url;
+    const foreign: string[] = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(origin) && !request.url().startsWith("data:")) foreign.push(request.url());
+    });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+
+    const response = await page.goto(`${origin}/docs`);
+    expect(response?.status()).toBe(200);
+    await page.getByText("Create a sub-organization").first().waitFor({ timeout: 30_000 });
+
+    const doc = await (await fetch(`${origin}/api/v1/openapi.json`)).json();
+    const operations = Object.values<Record<string, unknown>>(doc.paths).flatMap((item) => Object.keys(item)).length;
+    expect(await page.locator(".opblock").count()).toBe(operations);
+    await expect(page.title()).resolves.toBe("Partner API reference");
+    expect(await page.getByText("X-Partner-API-Key").count()).toBeGreaterThan(0);
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});

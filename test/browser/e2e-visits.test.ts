@@ -1,0 +1,113 @@
+/**
+ * End to end: a client's website (its own origin) loads the script from the real Worker
+ * (workerd, real D1/KV/Durable Objects/Queues) in a real Chromium; everything is asserted
+ * through the partner API, as a partner would see it.
+ */
+import type { Page } from "playwright-core";
+import { expect, it, vi } from "vitest";
+import { describeBrowser } from "./support/chromium.ts";
+import { sleep } from "./support/hit-sink.ts";
+import { useEndToEnd } from "./support/site.ts";
+import { partnerView, type SeededOrganization, seedOrganization } from "./support/worker.ts";
+
+/** The queue consumer works in batches of up to a second: poll what the partner sees. */
+const settled = (org: SeededOrganization, pred: (v: Awaited<ReturnType<typeof partnerView>>) => void) =>
+  vi.waitFor(async () => {
+    const view = await partnerView(org);
+    pred(view);
+    return view;
+  }, { timeout: 15_000, interval: 250 });
+
+async function navigate(page: Page, fn: () => void) {
+  await page.evaluate(fn);
+  await sleep(100);
+}
+
+describeBrowser("a client's site with the real Worker", () => {
+  const { worker, visit } = useEndToEnd();
+
+  it("landing on the site creates one page view and one identified visitor", async (ctx) => {
+    const org = await seedOrganization(worker());
+    await visit(ctx, org, { path: "/pricing" });
+    const { visitors, total, creditsUsed } = await settled(org, (v) => expect(v.total).toBe(1));
+    expect(total).toBe(1);
+    expect(visitors[0]).toMatchObject({
+      type: "company",
+      company: { name: "Loopback Labs", domain: "loopback-labs.example" },
+      engagement: { sessions: 1, pageViews: 1 },
+      pages: { landingPage: "/pricing", topPages: [{ path: "/pricing", views: 1 }] },
+    });
+    expect(creditsUsed).toBe(1);
+  });
+
+  it("counts SPA navigation (pushState, replaceState to a new path, back/forward, hash routes) once per page", async (ctx) => {
+    const org = await seedOrganization(worker(), { pixel: { hashRouting: true } });
+    const { page, views } = await visit(ctx, org, { path: "/app" });
+    await vi.waitFor(() => expect(views()).toBe(1), { timeout: 10_000 });
+    await navigate(page, () => history.pushState({}, "", "/app/users")); // 2
+    await navigate(page, () => history.pushState({ same: true }, "", "/app/users")); // same URL: not counted (a new history entry)
+    await navigate(page, () => history.replaceState({}, "", "/app/users?sort=name")); // same path: not counted
+    await navigate(page, () => history.replaceState({}, "", "/app/people")); // 3: a redirect to a new path
+    await page.goBack(); // 4: popstate → /app/users
+    await sleep(100);
+    await page.goForward(); // 5: popstate → /app/people
+    await sleep(100);
+    await navigate(page, () => {
+      location.hash = "#/settings"; // 6: a hash route
+    });
+    await navigate(page, () => {
+      location.hash = "#/settings"; // the same route: not counted
+    });
+    await vi.waitFor(() => expect(views()).toBe(6), { timeout: 10_000 });
+
+    await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(6));
+    await sleep(1_500); // and nothing more arrives later
+    const { visitors, creditsUsed } = await partnerView(org);
+    expect(visitors[0].engagement.pageViews).toBe(6);
+    expect(creditsUsed).toBe(1);
+    const views6 = Object.fromEntries(visitors[0].pages.topPages.map((p) => [p.path, p.views]));
+    expect(views6["/app"]).toBe(1);
+    expect(views6["/app/users"]).toBe(2);
+    expect(visitors[0].pages.topPages.reduce((n, p) => n + p.views, 0)).toBe(6);
+  });
+
+  it("lists hash routes as their own pages in topPages when hash routing is on", async (ctx) => {
+    const org = await seedOrganization(worker(), { pixel: { hashRouting: true } });
+    const { page, views } = await visit(ctx, org, { path: "/app" });
+    await vi.waitFor(() => expect(views()).toBe(1), { timeout: 10_000 });
+    await navigate(page, () => {
+      location.hash = "#/settings";
+    });
+    const { visitors } = await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(2));
+    expect(visitors[0].pages.topPages).toEqual(
+      expect.arrayContaining([
+        { path: "/app", views: 1 },
+        { path: "/app#/settings", views: 1 },
+      ]),
+    );
+  });
+
+  it("delivers engagement time and scroll depth when the visitor leaves the page", async (ctx) => {
+    const org = await seedOrganization(worker());
+    const { page } = await visit(ctx, org, { height: 3000, clock: true, context: { viewport: { width: 1280, height: 720 } } });
+    await settled(org, (v) => expect(v.total).toBe(1));
+    await page.evaluate(() => window.scrollTo(0, 1140)); // (1140 + 720) / 3000 = 62 %
+    await sleep(150);
+    await page.clock.fastForward(4_000);
+    await page.click("#away"); // a real navigation away: pagehide
+    const { visitors } = await settled(org, (v) => expect(v.visitors[0]?.engagement.totalTimeSeconds).toBeGreaterThanOrEqual(1));
+    expect(visitors[0].engagement.totalTimeSeconds).toBeGreaterThanOrEqual(4);
+    expect(visitors[0].engagement.avgScrollDepth).toBeGreaterThan(0);
+  });
+
+  it("does not spend a second credit when the visitor reloads within the billing period", async (ctx) => {
+    const org = await seedOrganization(worker());
+    const { page } = await visit(ctx, org);
+    await settled(org, (v) => expect(v.creditsUsed).toBe(1));
+    await page.reload();
+    await page.reload();
+    const { creditsUsed, total } = await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(3));
+    expect(total).toBe(1);
+    expect(creditsUsed).toBe(1);
+  });
+});
