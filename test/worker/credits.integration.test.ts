@@ -1,37 +1,7 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { AcceptedHit } from "../../worker/collect/message";
-import worker from "../../worker/index";
-import { admin, freshIp, importCompany, newOrganization, pageView, receipts, sendHit, waitForReceipts } from "./support";
-
-/** Delivers messages to the queue consumer as the runtime would, e.g. with a chosen arrival time. */
-async function deliver(messages: AcceptedHit[]) {
-  const batch = createMessageBatch(
-    "sightline-hits",
-    messages.map((body, i) => ({ id: `m${i}-${body.hit.i}`, timestamp: new Date(body.receivedAt), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
-
-function accepted(organizationId: string, partnerId: string, pixelKey: string, ip: string, receivedAt: number): AcceptedHit {
-  return {
-    kind: "hit",
-    hit: pageView(pixelKey),
-    organizationId,
-    partnerId,
-    productType: "B2B",
-    ip,
-    userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
-    country: null,
-    region: null,
-    city: null,
-    bot: false,
-    receivedAt,
-  };
-}
+import { accepted, admin, deliver, freshIp, importCompany, newOrganization, pageView, receipts, sendHit, waitForReceipts } from "./support";
 
 describe("credits", () => {
   it("charges a replayed event id once", async () => {

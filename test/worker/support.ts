@@ -1,6 +1,9 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import type { Hit } from "../../shared/hit";
+import type { AcceptedHit } from "../../worker/collect/message";
+import worker from "../../worker/index";
 
 export const BASE = "https://api.test";
 export const BROWSER_UA =
@@ -122,4 +125,33 @@ export function expectEnvelope(res: { status: number; body: unknown }, status: n
   expect(res.status).toBe(status);
   expect(res.body).toMatchObject({ code, message: expect.any(String) });
   expect(res.body).toHaveProperty("details");
+}
+
+/** Delivers messages to the queue consumer as the runtime would, e.g. with a chosen arrival time. */
+export async function deliver(messages: AcceptedHit[]) {
+  const batch = createMessageBatch(
+    "sightline-hits",
+    messages.map((body, i) => ({ id: `m${i}-${body.hit.i}`, timestamp: new Date(body.receivedAt), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+/** A hit as the edge enqueues it, for driving the consumer directly. */
+export function accepted(organizationId: string, partnerId: string, pixelKey: string, ip: string, receivedAt: number): AcceptedHit {
+  return {
+    kind: "hit",
+    hit: pageView(pixelKey),
+    organizationId,
+    partnerId,
+    productType: "B2B",
+    ip,
+    userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
+    country: null,
+    region: null,
+    city: null,
+    bot: false,
+    receivedAt,
+  };
 }

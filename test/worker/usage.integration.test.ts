@@ -1,41 +1,12 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { quote, type PricingTier } from "../../worker/billing/pricing";
-import type { AcceptedHit } from "../../worker/collect/message";
-import worker from "../../worker/index";
-import { call, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit, waitForReceipts } from "./support";
+import { accepted, call, deliver, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit, waitForReceipts } from "./support";
 
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 const today = () => new Date().toISOString().slice(0, 10);
 
-/** Delivers messages to the queue consumer as the runtime would, e.g. with a chosen arrival time. */
-async function deliver(messages: AcceptedHit[]) {
-  const batch = createMessageBatch(
-    "sightline-hits",
-    messages.map((body, i) => ({ id: `m${i}-${body.hit.i}`, timestamp: new Date(body.receivedAt), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
-
-function accepted(organizationId: string, partnerId: string, pixelKey: string, ip: string, receivedAt: number): AcceptedHit {
-  return {
-    kind: "hit",
-    hit: pageView(pixelKey),
-    organizationId,
-    partnerId,
-    productType: "B2B",
-    ip,
-    userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
-    country: null,
-    region: null,
-    city: null,
-    bot: false,
-    receivedAt,
-  };
-}
 
 /** Lets the organization's counter mirror its balance to D1 (what analytics reads). */
 async function flushCounter(organizationId: string) {

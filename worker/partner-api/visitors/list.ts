@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
 import { findOrganization } from "../organizations/repository";
 import { DateQuery, IdParam, PageQuery, VisitorSchema, pageOf } from "../schemas";
+import { IDENTITY_JOINS } from "../../visitors/identity";
 import { SELECT_VISITOR, toVisitor, type VisitorRow } from "./visitor-object";
 
 const TOP_PAGES = 5;
@@ -60,7 +61,7 @@ export const listVisitors = createApi().openapi(route, async (c) => {
     : db
         .prepare(
           `SELECT count(*) AS total FROM visitors v
-           ${query.search ? "LEFT JOIN companies c ON c.id = v.company_id LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256" : ""}
+           ${query.search ? IDENTITY_JOINS : ""}
            ${filter}`,
         )
         .bind(...params);

@@ -1,5 +1,7 @@
+import { IDENTITY_COLUMNS, IDENTITY_JOINS, companyOf, personOf, type IdentityRow } from "../../visitors/identity";
+
 /** A visitors row joined with its company or person, as the list query returns it. */
-export interface VisitorRow {
+export interface VisitorRow extends IdentityRow {
   id: string;
   type: "company" | "person";
   first_seen_at: string;
@@ -23,20 +25,6 @@ export interface VisitorRow {
   country: string | null;
   region: string | null;
   city: string | null;
-  company_name: string | null;
-  company_domain: string | null;
-  company_industry: string | null;
-  company_employee_range: string | null;
-  company_revenue_range: string | null;
-  company_country: string | null;
-  company_region: string | null;
-  company_city: string | null;
-  company_linkedin_url: string | null;
-  person_name: string | null;
-  person_job_title: string | null;
-  person_email_domain: string | null;
-  person_linkedin_url: string | null;
-  person_location: string | null;
   icp_matched: number;
   icp_score: number;
   icp_config_id: string | null;
@@ -44,15 +32,8 @@ export interface VisitorRow {
 }
 
 export const SELECT_VISITOR = `
-  SELECT v.*, c.name AS company_name, c.domain AS company_domain, c.industry AS company_industry,
-    c.employee_range AS company_employee_range, c.revenue_range AS company_revenue_range,
-    c.country AS company_country, c.region AS company_region, c.city AS company_city,
-    c.linkedin_url AS company_linkedin_url, pe.name AS person_name, pe.job_title AS person_job_title,
-    pe.email_domain AS person_email_domain, pe.linkedin_url AS person_linkedin_url, pe.location AS person_location,
-    ic.name AS icp_config_name
-  FROM visitors v
-  LEFT JOIN companies c ON c.id = v.company_id
-  LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256
+  SELECT v.*, ${IDENTITY_COLUMNS}, ic.name AS icp_config_name
+  FROM visitors v ${IDENTITY_JOINS}
   LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id`;
 
 export function toVisitor(row: VisitorRow, topPages: { path: string; views: number }[]) {
@@ -61,30 +42,8 @@ export function toVisitor(row: VisitorRow, topPages: { path: string; views: numb
     type: row.type,
     firstSeenAt: row.first_seen_at,
     lastSeenAt: row.last_seen_at,
-    company:
-      row.type === "company" && row.company_name !== null
-        ? {
-            name: row.company_name,
-            domain: row.company_domain ?? "",
-            industry: row.company_industry,
-            employeeRange: row.company_employee_range,
-            revenueRange: row.company_revenue_range,
-            country: row.company_country,
-            region: row.company_region,
-            city: row.company_city,
-            linkedinUrl: row.company_linkedin_url,
-          }
-        : null,
-    person:
-      row.type === "person"
-        ? {
-            name: row.person_name,
-            jobTitle: row.person_job_title,
-            emailDomain: row.person_email_domain,
-            linkedinUrl: row.person_linkedin_url,
-            location: row.person_location,
-          }
-        : null,
+    company: companyOf(row),
+    person: personOf(row),
     // Computed off the request path (worker/icp/rescore.ts), stored on the visitor.
     icp: { matched: row.icp_matched === 1, score: row.icp_score, configId: row.icp_config_id, configName: row.icp_config_name },
     engagement: {
