@@ -104,6 +104,16 @@ describe("partner API: organizations", () => {
     expect(results.filter((r) => r.status === 422)).toHaveLength(7);
   });
 
+  it("keeps every allocation within the operator's per-organization cap", async () => {
+    const { api } = await newPartner({ maxIdentificationsPerOrg: 1000 });
+    const over = await api("POST", "/organizations", { name: "Big", tier: "paid", initialCredits: 1001 });
+    expectEnvelope(over, 422, "UnprocessableEntity");
+    expect(over.body.details).toEqual({ requested: 1001, limit: 1000 });
+    const org = (await api("POST", "/organizations", { name: "Capped", tier: "paid", initialCredits: 1000 })).body.organization;
+    expectEnvelope(await api("PUT", `/organizations/${org.id}/credits`, { credits: 1001 }), 422, "UnprocessableEntity");
+    expect((await api("GET", `/organizations/${org.id}`)).body.organization.credits).toBe(1000);
+  });
+
   it("does not let usage_based partners hit a pool, since they have none", async () => {
     const { api } = await newPartner({ billingMode: "usage_based", creditPoolTotal: 0 });
     const res = await api("POST", "/organizations", { name: "U", tier: "paid", initialCredits: 5000 });

@@ -8,7 +8,7 @@ import { isoSeconds, newId, randomHex } from "../../lib/ids";
 import { writeThroughPixels } from "../../pixel-config/record";
 import { hasPool, loadPartner } from "../partner";
 import { BillingPeriodSchema, OrganizationSchema } from "../schemas";
-import { ALLOCATED_BY_OTHERS, POOL_TOTAL, checkTrialLimit, insufficientCredits } from "./pool";
+import { ALLOCATED_BY_OTHERS, POOL_TOTAL, checkPartnerCap, checkTrialLimit, insufficientCredits } from "./pool";
 import { findOrganization, toOrganization } from "./repository";
 
 const CreateOrganizationBody = z
@@ -43,6 +43,7 @@ export const createOrganization = createApi().openapi(route, async (c) => {
   const db = c.env.DB;
   const partner = await loadPartner(db, partnerId);
   checkTrialLimit(body.tier, body.initialCredits);
+  checkPartnerCap(partner.max_identifications_per_org, body.initialCredits);
 
   if (partner.max_organizations !== null) {
     const count = await db

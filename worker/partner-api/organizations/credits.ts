@@ -6,7 +6,7 @@ import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from 
 import { isoSeconds, newId } from "../../lib/ids";
 import { hasPool, loadPartner } from "../partner";
 import { AllocationSchema, IdParam } from "../schemas";
-import { ALLOCATED_BY_OTHERS, POOL_TOTAL, checkTrialLimit, insufficientCredits } from "./pool";
+import { ALLOCATED_BY_OTHERS, POOL_TOTAL, checkPartnerCap, checkTrialLimit, insufficientCredits } from "./pool";
 import { findOrganization } from "./repository";
 
 const SetCreditsBody = z
@@ -33,14 +33,14 @@ export const setOrganizationCredits = createApi().openapi(route, async (c) => {
   const { credits, notes } = c.req.valid("json");
   const partnerId = c.get("partnerId");
   const db = c.env.DB;
-  const org = await findOrganization(db, partnerId, organizationId);
+  const [org, partner] = await Promise.all([findOrganization(db, partnerId, organizationId), loadPartner(db, partnerId)]);
   checkTrialLimit(org.tier, credits);
+  checkPartnerCap(partner.max_identifications_per_org, credits);
   const counter = counterFor(c.env, organizationId);
   const before = (await counter.balance()) ?? (await configureCounter(c.env, organizationId));
   if (credits < before.used) throw belowUsed(credits, before.used);
 
   // The pool check is part of the update: concurrent allocations cannot oversubscribe the pool.
-  const partner = await loadPartner(db, partnerId);
   const update = hasPool(partner.billing_mode)
     ? db
         .prepare(`UPDATE organizations SET credits = ?, updated_at = ? WHERE id = ? AND ${ALLOCATED_BY_OTHERS} + ? <= ${POOL_TOTAL}`)

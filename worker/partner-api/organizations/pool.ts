@@ -15,6 +15,16 @@ export function checkTrialLimit(tier: Tier, credits: number): void {
   }
 }
 
+/** The operator's per-organization cap (`maxIdentificationsPerOrg`): no allocation above it. */
+export function checkPartnerCap(cap: number | null, credits: number): void {
+  if (cap !== null && credits > cap) {
+    throw new ApiError("UnprocessableEntity", `The partner account allows at most ${cap} credits per organization`, {
+      requested: credits,
+      limit: cap,
+    });
+  }
+}
+
 /** 422 InsufficientCredits with what the pool can still give. */
 export async function insufficientCredits(db: D1Database, partnerId: string, organizationId: string, requested: number) {
   const row = await db
