@@ -1,7 +1,6 @@
 import {
   createExecutionContext,
   createScheduledController,
-  runDurableObjectAlarm,
   runInDurableObject,
   waitOnExecutionContext,
 } from "cloudflare:test";
@@ -10,19 +9,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
 import { newOrganization } from "./support";
-
-const counterOf = (organizationId: string) => env.CREDITS.get(env.CREDITS.idFromName(organizationId));
-type Stub = ReturnType<typeof counterOf>;
-
-const outboxSize = (stub: Stub) =>
-  runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
-
-async function flushAll(stub: Stub) {
-  for (let i = 0; i < 20 && (await outboxSize(stub)) > 0; i++) await runDurableObjectAlarm(stub);
-  expect(await outboxSize(stub)).toBe(0);
-}
-
-const dropAlarm = (stub: Stub) => runInDurableObject(stub, (_, state) => state.storage.deleteAlarm());
+import { counterOf, dropAlarm, flushAll } from "./counter";
 
 async function runCron() {
   const ctx = createExecutionContext();

@@ -3,21 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { CreditCounter } from "../../worker/credits/counter";
 import { admin, newOrganization } from "./support";
-
-const counterOf = (organizationId: string) => env.CREDITS.get(env.CREDITS.idFromName(organizationId));
-type Stub = ReturnType<typeof counterOf>;
-
-const outboxSize = (stub: Stub) =>
-  runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
-
-/** Runs the counter's alarm until its outbox is empty (the alarm is what flushes it). */
-async function flushAll(stub: Stub) {
-  for (let i = 0; i < 20 && (await outboxSize(stub)) > 0; i++) await runDurableObjectAlarm(stub);
-  expect(await outboxSize(stub)).toBe(0);
-}
-
-/** Alarms survive the test: leave none behind. */
-const dropAlarm = (stub: Stub) => runInDurableObject(stub, (_, state) => state.storage.deleteAlarm());
+import { counterOf, dropAlarm, flushAll, outboxSize, type Stub } from "./counter";
 
 async function mirrored(organizationId: string) {
   const { results } = await env.DB.prepare(

@@ -1,20 +1,11 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { expectEnvelope, freshIp, importCompany, newOrganization, pageView, sendHit, waitForReceipts } from "./support";
+import { flushCounter } from "./counter";
 
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 const today = () => new Date().toISOString().slice(0, 10);
-
-async function flushCounter(organizationId: string) {
-  const stub = env.CREDITS.get(env.CREDITS.idFromName(organizationId));
-  const pending = () => runInDurableObject(stub, (_, s) => s.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
-  await vi.waitFor(async () => {
-    await runDurableObjectAlarm(stub);
-    expect(await pending()).toBe(0);
-  });
-  await runInDurableObject(stub, (_, s) => s.storage.deleteAlarm());
-}
 
 /** One organization with every kind of attempt: charged, already charged, not identified, bot, and a rejected referrer. */
 async function organizationWithTraffic() {

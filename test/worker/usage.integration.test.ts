@@ -1,23 +1,10 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { quote, type PricingTier } from "../../worker/billing/pricing";
 import { accepted, call, deliver, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit, waitForReceipts } from "./support";
+import { flushCounter } from "./counter";
 
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 const today = () => new Date().toISOString().slice(0, 10);
-
-
-/** Lets the organization's counter mirror its balance to D1 (what analytics reads). */
-async function flushCounter(organizationId: string) {
-  const stub = env.CREDITS.get(env.CREDITS.idFromName(organizationId));
-  const pending = () => runInDurableObject(stub, (_, s) => s.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
-  await vi.waitFor(async () => {
-    await runDurableObjectAlarm(stub);
-    expect(await pending()).toBe(0);
-  });
-  await runInDurableObject(stub, (_, s) => s.storage.deleteAlarm());
-}
 
 describe("usage endpoints", () => {
   it("reports credits consumed, identifications and recorded hits from the daily rollups", async () => {
