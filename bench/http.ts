@@ -21,7 +21,14 @@ export function send(
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent, hostname: u.hostname, port: u.port, path: u.pathname + u.search, method: o.method ?? "GET", headers: o.headers },
+      {
+        agent,
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: o.method ?? "GET",
+        headers: o.headers,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");

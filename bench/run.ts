@@ -28,7 +28,8 @@ const SECONDS = QUICK ? 3 : 10;
 const CONNECTIONS = 16;
 const VISITORS = QUICK ? [10_000, 100_000] : [100_000, 1_000_000];
 const NEW_COMPANIES = QUICK ? 300 : 2_000;
-const HUMAN_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
+const HUMAN_UA =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
 
 const log = (s: string) => console.log(`[bench] ${s}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +55,12 @@ log("starting workerd (Miniflare) with the Worker and the bench-only baseline Wo
 const worker = await startWorker({ extraWorkers: [bareWorker, counterDriverWorker], logLevel: LogLevel.ERROR });
 const db = await worker.db();
 const count = async (sql: string, ...args: unknown[]) =>
-  ((await db.prepare(sql).bind(...args).first<{ n: number }>())?.n ?? 0);
+  (
+    await db
+      .prepare(sql)
+      .bind(...args)
+      .first<{ n: number }>()
+  )?.n ?? 0;
 
 async function waitUntil(what: string, pred: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
@@ -75,7 +81,8 @@ try {
     BENCH_RUN: crypto.randomUUID().replace(/-/g, "").slice(0, 12), // 12 + 2 + 18 = 32 hex per event id
   });
   const hitScript = join(ROOT, "bench/hit.lua");
-  const bare = () => wrk({ url: `${worker.url}/`, seconds: SECONDS, connections: CONNECTIONS, headers: { Host: BARE_HOST } });
+  const bare = () =>
+    wrk({ url: `${worker.url}/`, seconds: SECONDS, connections: CONNECTIONS, headers: { Host: BARE_HOST } });
   const collect = () =>
     wrk({ url: `${worker.url}/e`, seconds: SECONDS, connections: CONNECTIONS, script: hitScript, env: hitEnv() });
 
@@ -83,10 +90,24 @@ try {
   const first = await send(`${worker.url}/e`, {
     method: "POST",
     headers: { "content-type": "text/plain", "cf-connecting-ip": "127.0.0.1", "user-agent": HUMAN_UA },
-    body: JSON.stringify({ k: org.pixelKey, t: "v", i: crypto.randomUUID(), u: "https://www.client.example/", w: 1280 }),
+    body: JSON.stringify({
+      k: org.pixelKey,
+      t: "v",
+      i: crypto.randomUUID(),
+      u: "https://www.client.example/",
+      w: 1280,
+    }),
   });
   if (first.status !== 204) throw new Error(`first hit answered ${first.status}: ${first.body}`);
-  await waitUntil("the first charge", async () => (await count("SELECT count(*) AS n FROM identifications WHERE organization_id = ? AND reason = 'charged'", org.organizationId)) === 1, 20_000);
+  await waitUntil(
+    "the first charge",
+    async () =>
+      (await count(
+        "SELECT count(*) AS n FROM identifications WHERE organization_id = ? AND reason = 'charged'",
+        org.organizationId,
+      )) === 1,
+    20_000,
+  );
 
   log("warm-up");
   await wrk({ url: `${worker.url}/`, seconds: 3, connections: CONNECTIONS, headers: { Host: BARE_HOST } });
@@ -100,7 +121,12 @@ try {
   const health = await wrk({ url: `${worker.url}/health`, seconds: SECONDS, connections: CONNECTIONS });
   log("collect hit with DNT: 1 (everything before the queue send)");
   const hitDnt = await wrk({
-    url: `${worker.url}/e`, seconds: SECONDS, connections: CONNECTIONS, script: hitScript, env: hitEnv(), headers: { DNT: "1" },
+    url: `${worker.url}/e`,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    script: hitScript,
+    env: hitEnv(),
+    headers: { DNT: "1" },
   });
   log("collect hit, already charged");
   const viewsBefore = await pageViews(org.organizationId);
@@ -122,7 +148,8 @@ try {
     ips.push(ip);
     companies.push({ name: `Bench Co ${k}`, domain: `bench-co-${k}.example`, ipRanges: [`${ip}/32`] });
   }
-  for (let k = 0; k < companies.length; k += 500) await worker.admin("POST", "/api/v1/admin/companies", companies.slice(k, k + 500));
+  for (let k = 0; k < companies.length; k += 500)
+    await worker.admin("POST", "/api/v1/admin/companies", companies.slice(k, k + 500));
   const t0 = Date.now();
   let nextIp = 0;
   await Promise.all(
@@ -132,14 +159,24 @@ try {
         await fetch(`${worker.url}/e`, {
           method: "POST",
           headers: { "content-type": "text/plain", "cf-connecting-ip": ip, "user-agent": HUMAN_UA },
-          body: JSON.stringify({ k: fresh.pixelKey, t: "v", i: crypto.randomUUID(), u: "https://www.client.example/", w: 1280 }),
+          body: JSON.stringify({
+            k: fresh.pixelKey,
+            t: "v",
+            i: crypto.randomUUID(),
+            u: "https://www.client.example/",
+            w: 1280,
+          }),
         }).then((r) => r.arrayBuffer());
       }
     }),
   );
   const sentSeconds = (Date.now() - t0) / 1000;
   const chargedSql = "SELECT count(*) AS n FROM identifications WHERE organization_id = ? AND reason = 'charged'";
-  await waitUntil("the first identifications", async () => (await count(chargedSql, fresh.organizationId)) >= NEW_COMPANIES, 300_000);
+  await waitUntil(
+    "the first identifications",
+    async () => (await count(chargedSql, fresh.organizationId)) >= NEW_COMPANIES,
+    300_000,
+  );
   const identSeconds = (Date.now() - t0) / 1000;
   const identified = await count(chargedSql, fresh.organizationId);
   const identRate = identified / identSeconds;
@@ -148,9 +185,15 @@ try {
   await quiesce();
   log("credit counter: debits vs a no-op RPC on the same object");
   const counter = async (op: string, n: number, c: number) => {
-    const res = await worker.mf.dispatchFetch(`http://${DO_HOST}/?org=${fresh.organizationId}&op=${op}&n=${n}&c=${c}&run=${op}${Date.now()}`);
+    const res = await worker.mf.dispatchFetch(
+      `http://${DO_HOST}/?org=${fresh.organizationId}&op=${op}&n=${n}&c=${c}&run=${op}${Date.now()}`,
+    );
     const j = (await res.json()) as { ms: number; calls: number; debits: number };
-    return { ...j, perSecond: (j.calls * 1000) / Math.max(1, j.ms), debitsPerSecond: (j.debits * 1000) / Math.max(1, j.ms) };
+    return {
+      ...j,
+      perSecond: (j.calls * 1000) / Math.max(1, j.ms),
+      debitsPerSecond: (j.debits * 1000) / Math.max(1, j.ms),
+    };
   };
   await counter("balance", 500, 16);
   await counter("charge", 500, 16);
@@ -163,7 +206,10 @@ try {
   // D1 runs one query at a time: let the counter's outbox flushes (alarms) and the consumer finish first.
   await quiesce();
   const list: VisitorFigures[] = [];
-  const health1 = await timeSequential(QUICK ? 50 : 200, () => ({ url: `${worker.url}/`, headers: { host: BARE_HOST } }));
+  const health1 = await timeSequential(QUICK ? 50 : 200, () => ({
+    url: `${worker.url}/`,
+    headers: { host: BARE_HOST },
+  }));
   const companyId = (await db.prepare("SELECT id FROM companies LIMIT 1").first<{ id: string }>())!.id;
   for (const size of VISITORS) {
     const o = await seedOrganization(worker, { importLocal: false });
@@ -171,7 +217,8 @@ try {
     const s0 = Date.now();
     await seedVisitors(db, o.organizationId, companyId, size);
     log(`seeded in ${((Date.now() - s0) / 1000).toFixed(1)} s; timing GET …/visitors`);
-    const url = (page: number) => `${worker.url}/api/v1/partner/organizations/${o.organizationId}/visitors?page=${page}&pageSize=20`;
+    const url = (page: number) =>
+      `${worker.url}/api/v1/partner/organizations/${o.organizationId}/visitors?page=${page}&pageSize=20`;
     const headers = { "x-partner-api-key": o.partnerKey };
     const n = QUICK ? 30 : 100;
     const page1 = await timeSequential(n, () => ({ url: url(1), headers }));
@@ -181,7 +228,10 @@ try {
        WHERE v.organization_id = ? ORDER BY v.last_seen_at DESC, v.id DESC LIMIT 20 OFFSET 19980`,
       o.organizationId,
     );
-    const countPlan = await explain("SELECT visitors FROM organization_stats WHERE organization_id = ?", o.organizationId);
+    const countPlan = await explain(
+      "SELECT visitors FROM organization_stats WHERE organization_id = ?",
+      o.organizationId,
+    );
     // Where the time goes: each statement alone, through the D1 binding (median of 5).
     const pageSql = await timeSql(
       `SELECT v.* FROM visitors v LEFT JOIN companies c ON c.id = v.company_id LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256
@@ -189,7 +239,10 @@ try {
       o.organizationId,
     );
     // The unfiltered total is the consumer's running count; filtered totals are counted.
-    const countSql = await timeSql("SELECT visitors FROM organization_stats WHERE organization_id = ?", o.organizationId);
+    const countSql = await timeSql(
+      "SELECT visitors FROM organization_stats WHERE organization_id = ?",
+      o.organizationId,
+    );
     const select1 = await timeSql("SELECT 1");
     const countBare = await timeSql(
       "SELECT count(*) AS total FROM visitors v WHERE v.organization_id = ? AND v.last_seen_at >= '2000-01-01T00:00:00Z'",
@@ -202,7 +255,11 @@ try {
       o.organizationId,
     );
     list.push({
-      size, page1, page1000, plan, countPlan,
+      size,
+      page1,
+      page1000,
+      plan,
+      countPlan,
       sql: { page1000: pageSql, count: countSql, countNoJoin: countBare, countSearch, select1 },
     });
   }
@@ -212,9 +269,20 @@ try {
   const probe = await send(`${worker.url}/api/v1/partner/usage`, { headers: { "x-partner-api-key": org.partnerKey } });
   const usageBuilt = probe.status === 200;
   if (usageBuilt) {
-    for (const [orgs, events] of QUICK ? [[10, 1_000_000], [100, 10_000_000]] : [[100, 10_000_000], [1_000, 100_000_000]]) {
+    for (const [orgs, events] of QUICK
+      ? [
+          [10, 1_000_000],
+          [100, 10_000_000],
+        ]
+      : [
+          [100, 10_000_000],
+          [1_000, 100_000_000],
+        ]) {
       const p = await seedOrganization(worker, { importLocal: false });
-      const partnerId = (await db.prepare("SELECT partner_id AS id FROM organizations WHERE id = ?").bind(p.organizationId).first<{ id: string }>())!.id;
+      const partnerId = (await db
+        .prepare("SELECT partner_id AS id FROM organizations WHERE id = ?")
+        .bind(p.organizationId)
+        .first<{ id: string }>())!.id;
       log(`seeding usage rollups: ${orgs} organizations, ${int(events)} events over 30 days`);
       await seedUsage(db, partnerId, `u${orgs}`, orgs, 30, events);
       const headers = { "x-partner-api-key": p.partnerKey };
@@ -244,8 +312,28 @@ try {
 
   // ---------------------------------------------------------------- report
   report({
-    base, base2, baseLater, health, hit, hitDnt, hitLater, drainSeconds, drained, stored, sentSeconds, identSeconds, identified,
-    identRate, noop, debit1, debit100, list, health1, usage, usageBuilt, usageStatus: probe.status,
+    base,
+    base2,
+    baseLater,
+    health,
+    hit,
+    hitDnt,
+    hitLater,
+    drainSeconds,
+    drained,
+    stored,
+    sentSeconds,
+    identSeconds,
+    identified,
+    identRate,
+    noop,
+    debit1,
+    debit100,
+    list,
+    health1,
+    usage,
+    usageBuilt,
+    usageStatus: probe.status,
   });
 } finally {
   await worker.stop();
@@ -256,7 +344,9 @@ async function quiesce(): Promise<void> {
   const snapshot = async () =>
     JSON.stringify(
       await db
-        .prepare("SELECT (SELECT count(*) FROM page_views) AS a, (SELECT count(*) FROM identifications) AS b, (SELECT count(*) FROM ledger_entries) AS c")
+        .prepare(
+          "SELECT (SELECT count(*) FROM page_views) AS a, (SELECT count(*) FROM identifications) AS b, (SELECT count(*) FROM ledger_entries) AS c",
+        )
         .first(),
     );
   let last = "";
@@ -310,14 +400,20 @@ async function timeSql(sql: string, ...args: unknown[]): Promise<number> {
   const times: number[] = [];
   for (let k = 0; k < 5; k++) {
     const t0 = performance.now();
-    await db.prepare(sql).bind(...args).all();
+    await db
+      .prepare(sql)
+      .bind(...args)
+      .all();
     times.push(performance.now() - t0);
   }
   return times.sort((a, b) => a - b)[2];
 }
 
 async function explain(sql: string, ...args: unknown[]): Promise<string[]> {
-  const { results } = await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...args).all<{ detail: string }>();
+  const { results } = await db
+    .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...args)
+    .all<{ detail: string }>();
   return results.map((r) => r.detail);
 }
 
@@ -357,7 +453,7 @@ function machine(): string[] {
   return [
     `- date: ${started.toISOString()}`,
     `- CPU: ${cpus()[0]?.model ?? "?"}; \`nproc\` = ${sh("nproc")}`,
-    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free at the start (\`free -h\`: ${sh("free -h | awk '/Mem:/ {print $2\" total, \"$7\" available\"}'")})`,
+    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free at the start (\`free -h\`: ${sh('free -h | awk \'/Mem:/ {print $2" total, "$7" available"}\'')})`,
     `- Node ${process.version}, ${sh("wrk --version 2>&1 | head -1")}, workerd via miniflare ${sh("node -p \"require('miniflare/package.json').version\"")}`,
     `- mode: ${QUICK ? "--quick (short runs, small data)" : "full"}`,
   ];
@@ -374,10 +470,15 @@ function report(f: Figures) {
   const doRatio = f.debit1.perSecond / f.noop.perSecond;
   if (pixel.gzip > 1024) short.push(`pixel: ${pixel.gzip} B gzip, ${pixel.gzip - 1024} B over the 1,024 B goal`);
   if (hitRatio < 0.6) short.push(`collect hit: ${r2(hitRatio)} of the bare route, goal ≥ 0.6`);
-  if (doRatio < 0.8) short.push(`credit counter: one debit per call runs at ${r2(doRatio)} of a no-op call, goal ≥ 0.8`);
+  if (doRatio < 0.8)
+    short.push(`credit counter: one debit per call runs at ${r2(doRatio)} of a no-op call, goal ≥ 0.8`);
   for (const v of vis) {
-    for (const [name, t] of [["page 1", v.page1], ["page 1,000", v.page1000]] as const) {
-      if (v.size >= 1_000_000 && t.p95ms > 25) short.push(`GET …/visitors ${name} with ${int(v.size)} visitors: p95 ${ms(t.p95ms)}, goal ≤ 25 ms`);
+    for (const [name, t] of [
+      ["page 1", v.page1],
+      ["page 1,000", v.page1000],
+    ] as const) {
+      if (v.size >= 1_000_000 && t.p95ms > 25)
+        short.push(`GET …/visitors ${name} with ${int(v.size)} visitors: p95 ${ms(t.p95ms)}, goal ≤ 25 ms`);
     }
   }
   for (const u of f.usage) {
@@ -430,7 +531,9 @@ function report(f: Figures) {
             `| GET /partner/usage, ${int(u.events)} events | p95 ${ms(u.usage.p95ms)} | ${r2(u.usage.p95ms / f.health1.p95ms)} × bare p95 | p95 ≤ 100 ms |`,
             `| GET /partner/analytics, ${int(u.events)} events | p95 ${ms(u.analytics.p95ms)} | ${r2(u.analytics.p95ms / f.health1.p95ms)} × bare p95 | p95 ≤ 100 ms |`,
           ])
-      : [`| usage and analytics | not measured: endpoints not built (GET /partner/usage answered ${f.usageStatus}) | – | p95 ≤ 100 ms |`]),
+      : [
+          `| usage and analytics | not measured: endpoints not built (GET /partner/usage answered ${f.usageStatus}) | – | p95 ≤ 100 ms |`,
+        ]),
     "",
     "### Where the product is short of its goals",
     "",

@@ -10,7 +10,12 @@ const CHUNK = 100_000;
 const NOW = Math.floor(Date.now() / 1000);
 
 /** `count` visitors of one organization, all of one company (the list query joins companies). */
-export async function seedVisitors(db: D1Database, organizationId: string, companyId: string, count: number): Promise<void> {
+export async function seedVisitors(
+  db: D1Database,
+  organizationId: string,
+  companyId: string,
+  count: number,
+): Promise<void> {
   for (let from = 1; from <= count; from += CHUNK) {
     const to = Math.min(count, from + CHUNK - 1);
     await db

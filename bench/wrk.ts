@@ -64,5 +64,12 @@ export async function wrk(o: WrkOptions): Promise<WrkResult> {
   if (!line) throw new Error(`no summary from wrk: ${out}`);
   const j = JSON.parse(line.slice(9));
   const seconds = j.duration_us / 1e6;
-  return { requests: j.requests, seconds, rps: j.requests / seconds, p50ms: j.p50 / 1000, p99ms: j.p99 / 1000, errors: j.errors };
+  return {
+    requests: j.requests,
+    seconds,
+    rps: j.requests / seconds,
+    p50ms: j.p50 / 1000,
+    p99ms: j.p99 / 1000,
+    errors: j.errors,
+  };
 }

@@ -17,7 +17,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const DOCS_DIST = join(ROOT, "worker", "docs", "dist");
 
 // The source map comments point at files the Worker does not serve.
-const stripSourceMap = (text: string) => text.replace(/\n(\/\/# sourceMappingURL=.*|\/\*# sourceMappingURL=.*\*\/)\s*$/, "\n");
+const stripSourceMap = (text: string) =>
+  text.replace(/\n(\/\/# sourceMappingURL=.*|\/\*# sourceMappingURL=.*\*\/)\s*$/, "\n");
 
 export async function buildDocs(): Promise<{ version: string; script: number; style: number }> {
   const source = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));

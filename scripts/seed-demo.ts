@@ -150,7 +150,12 @@ class HttpError extends Error {
 }
 
 function client(baseUrl: string, headers: Record<string, string>) {
-  return async function call<T>(method: string, path: string, body?: unknown, expect: number[] = [200, 201]): Promise<T> {
+  return async function call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    expect: number[] = [200, 201],
+  ): Promise<T> {
     const response = await fetch(new URL(path, baseUrl), {
       method,
       headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
@@ -189,14 +194,21 @@ interface Organization {
   status: string;
 }
 
-export async function seedDemo(options: { baseUrl: string; adminKey: string; log?: (line: string) => void }): Promise<DemoSeed> {
+export async function seedDemo(options: {
+  baseUrl: string;
+  adminKey: string;
+  log?: (line: string) => void;
+}): Promise<DemoSeed> {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const log = options.log ?? ((line: string) => console.log(`[seed] ${line}`));
   const admin = client(baseUrl, { "x-admin-api-key": options.adminKey });
 
   // 1. The demo partner, and a partner API key we know the plain text of.
   const state = readState();
-  const { partners } = await admin<{ partners: { id: string }[] }>("GET", `/api/v1/admin/partners?slug=${DEMO_PARTNER_SLUG}`);
+  const { partners } = await admin<{ partners: { id: string }[] }>(
+    "GET",
+    `/api/v1/admin/partners?slug=${DEMO_PARTNER_SLUG}`,
+  );
   let partnerId: string;
   let partnerKey: string | null = null;
   let newPartnerKey = false;
@@ -215,7 +227,9 @@ export async function seedDemo(options: { baseUrl: string; adminKey: string; log
     partnerId = partners[0].id;
     if (state?.partnerId === partnerId && state.apiKey) {
       // The saved key may have been revoked through the API: check it before trusting it.
-      const probe = await fetch(`${baseUrl}/api/v1/partner/organizations?pageSize=1`, { headers: { "x-partner-api-key": state.apiKey } });
+      const probe = await fetch(`${baseUrl}/api/v1/partner/organizations?pageSize=1`, {
+        headers: { "x-partner-api-key": state.apiKey },
+      });
       await probe.body?.cancel();
       if (probe.ok) partnerKey = state.apiKey;
       else log(`saved partner key rejected (HTTP ${probe.status}); issuing a new one`);
@@ -223,7 +237,9 @@ export async function seedDemo(options: { baseUrl: string; adminKey: string; log
       log(`partner '${DEMO_PARTNER_SLUG}' exists but .wrangler/demo-partner.json has no key for it; issuing a new one`);
     }
     if (!partnerKey) {
-      const issued = await admin<{ plainKey: string }>("POST", `/api/v1/admin/partners/${partnerId}/api-keys`, { name: "npm start (demo)" });
+      const issued = await admin<{ plainKey: string }>("POST", `/api/v1/admin/partners/${partnerId}/api-keys`, {
+        name: "npm start (demo)",
+      });
       partnerKey = issued.plainKey;
       newPartnerKey = true;
     }
@@ -231,7 +247,11 @@ export async function seedDemo(options: { baseUrl: string; adminKey: string; log
   writeState({ partnerId, slug: DEMO_PARTNER_SLUG, apiKey: partnerKey, baseUrl, updatedAt: new Date().toISOString() });
 
   // 2. Identification data (re-importing the same domains / hashes updates them in place).
-  const companies = await admin<{ imported: number; ipRanges: number }>("POST", "/api/v1/admin/companies", DEMO_COMPANIES);
+  const companies = await admin<{ imported: number; ipRanges: number }>(
+    "POST",
+    "/api/v1/admin/companies",
+    DEMO_COMPANIES,
+  );
   const people = await admin<{ imported: number }>("POST", "/api/v1/admin/people", DEMO_PEOPLE);
   log(`imported ${companies.imported} companies (${companies.ipRanges} IP ranges) and ${people.imported} person`);
 
@@ -239,7 +259,10 @@ export async function seedDemo(options: { baseUrl: string; adminKey: string; log
   const partner = client(baseUrl, { "x-partner-api-key": partnerKey });
   const find = async (status?: string) => {
     const query = new URLSearchParams({ externalId: DEMO_ORG_EXTERNAL_ID, ...(status ? { status } : {}) });
-    const { organizations } = await partner<{ organizations: Organization[] }>("GET", `/api/v1/partner/organizations?${query}`);
+    const { organizations } = await partner<{ organizations: Organization[] }>(
+      "GET",
+      `/api/v1/partner/organizations?${query}`,
+    );
     return organizations[0];
   };
   // Canceled organizations are listed only on request; the externalId stays taken, so revive it.
@@ -305,7 +328,7 @@ export function describeSeed(seed: DemoSeed): string {
     ` Demo organization:              ${seed.organizationId}, pixel key ${seed.pixelKey}`,
     "",
     " Identified visitors of the demo organization (a few seconds after a page view;",
-    " this machine shows up as \"Localhost Labs\"):",
+    ' this machine shows up as "Localhost Labs"):',
     `   ${seed.visitorsCurl}`,
     "",
     ` OpenAPI document: ${seed.baseUrl}/api/v1/openapi.json`,

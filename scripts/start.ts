@@ -17,7 +17,8 @@ import { captureWrangler, ensureDevVars, readDevVars, ROOT, run, sleep, wrangler
 import { describeSeed, seedDemo } from "./seed-demo.ts";
 
 const port = Number(process.env.PORT || 8787);
-if (!Number.isInteger(port) || port <= 0 || port > 65535) fail(`PORT must be a TCP port number, got '${process.env.PORT}'`);
+if (!Number.isInteger(port) || port <= 0 || port > 65535)
+  fail(`PORT must be a TCP port number, got '${process.env.PORT}'`);
 // wrangler dev listens on "localhost" by default, which is what the printed URLs use.
 const baseUrl = `http://localhost:${port}`;
 const HEALTH_TIMEOUT_MS = 120_000;
@@ -114,7 +115,9 @@ async function waitForHealth(): Promise<boolean> {
 void (async () => {
   if (!(await waitForHealth())) {
     if (!stopping && wrangler.exitCode === null) {
-      console.error(`\n[start] ${baseUrl}/health did not answer within ${HEALTH_TIMEOUT_MS / 1000} s; stopping wrangler`);
+      console.error(
+        `\n[start] ${baseUrl}/health did not answer within ${HEALTH_TIMEOUT_MS / 1000} s; stopping wrangler`,
+      );
       wrangler.kill("SIGINT");
     }
     return;
@@ -124,7 +127,9 @@ void (async () => {
     console.log(describeSeed(seed));
   } catch (error) {
     console.error(`\n[start] seeding the demo failed: ${error instanceof Error ? error.message : String(error)}`);
-    console.error("[start] stopping wrangler (fix the error, or delete .wrangler/ to start from an empty local database)");
+    console.error(
+      "[start] stopping wrangler (fix the error, or delete .wrangler/ to start from an empty local database)",
+    );
     process.exitCode = 1;
     stopping = true;
     wrangler.kill("SIGINT");

@@ -13,7 +13,13 @@ import { partnerApi } from "./partner-api";
 import type { HitMessage } from "./collect/message";
 import { consumeJobs } from "./jobs/consume";
 import { JOBS_QUEUE, type JobMessage } from "./jobs/message";
-import { WEBHOOKS_DLQ, WEBHOOKS_QUEUE, consumeWebhookDeadLetters, consumeWebhooks, maintainWebhooks } from "./webhooks/consume";
+import {
+  WEBHOOKS_DLQ,
+  WEBHOOKS_QUEUE,
+  consumeWebhookDeadLetters,
+  consumeWebhooks,
+  maintainWebhooks,
+} from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
 import { renewDuePeriods } from "./billing/renewal";
 
@@ -41,7 +47,7 @@ export default {
     // Several queues, one consumer Worker: route by the queue the batch came from.
     if (batch.queue === WEBHOOKS_DLQ) await consumeWebhookDeadLetters(batch as MessageBatch<WebhookMessage>, env);
     else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
-    else if (batch.queue.startsWith(JOBS_QUEUE)) await consumeJobs(batch as MessageBatch<JobMessage>, env);
+    else if (batch.queue === JOBS_QUEUE) await consumeJobs(batch as MessageBatch<JobMessage>, env);
     else await consumeHits(batch as MessageBatch<HitMessage>, env);
   },
   async scheduled(_controller, env, _ctx) {

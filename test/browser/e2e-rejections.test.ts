@@ -25,10 +25,13 @@ describeBrowser("traffic that is not a charged visit", () => {
     const org = await seedOrganization(worker(), { pixel: { allowedReferrers: ["shop.example", "*.shop.example"] } });
     const { views } = await visit(ctx, org, { path: "/stolen-tag" });
     await vi.waitFor(() => expect(views()).toBe(1), { timeout: 10_000 });
-    await vi.waitFor(async () => expect(await rejections(worker(), org.organizationId, "referrer_not_allowed")).toBe(1), {
-      timeout: 15_000,
-      interval: 250,
-    });
+    await vi.waitFor(
+      async () => expect(await rejections(worker(), org.organizationId, "referrer_not_allowed")).toBe(1),
+      {
+        timeout: 15_000,
+        interval: 250,
+      },
+    );
     await sleep(1_500); // the consumer has had its chance to store anything
     const { total, creditsUsed } = await partnerView(org);
     expect(total).toBe(0);

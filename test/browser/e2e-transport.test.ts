@@ -16,16 +16,16 @@ describeBrowser("requests a page makes to the Worker", () => {
     const proxy = await startRecordingProxy(worker().url);
     ctx.onTestFinished(() => proxy.close());
     const org = await seedOrganization(worker());
-    const { pixel } = await worker()
-      .partner(org.partnerKey)<{ pixel: { scriptTag: string } }>(
-        "GET",
-        new URL(`/api/v1/partner/organizations/${org.organizationId}/pixel`, proxy.origin).href,
-      );
+    const { pixel } = await worker().partner(org.partnerKey)<{ pixel: { scriptTag: string } }>(
+      "GET",
+      new URL(`/api/v1/partner/organizations/${org.organizationId}/pixel`, proxy.origin).href,
+    );
     expect(pixel.scriptTag).toContain(proxy.origin);
     proxy.requests.length = 0;
 
     const { page } = await visit(ctx, org, { scriptTag: pixel.scriptTag, path: "/one" });
-    const hits = () => proxy.requests.filter((r) => r.method === "POST").map((r) => ({ ...r, hit: JSON.parse(r.body) }));
+    const hits = () =>
+      proxy.requests.filter((r) => r.method === "POST").map((r) => ({ ...r, hit: JSON.parse(r.body) }));
     await vi.waitFor(() => expect(hits()).toHaveLength(1), { timeout: 10_000 });
     await page.evaluate(() => history.pushState({}, "", "/two"));
     await page.evaluate(() => history.pushState({}, "", "/three"));

@@ -12,11 +12,14 @@ import { partnerView, type SeededOrganization, seedOrganization } from "./suppor
 
 /** The queue consumer works in batches of up to a second: poll what the partner sees. */
 const settled = (org: SeededOrganization, pred: (v: Awaited<ReturnType<typeof partnerView>>) => void) =>
-  vi.waitFor(async () => {
-    const view = await partnerView(org);
-    pred(view);
-    return view;
-  }, { timeout: 15_000, interval: 250 });
+  vi.waitFor(
+    async () => {
+      const view = await partnerView(org);
+      pred(view);
+      return view;
+    },
+    { timeout: 15_000, interval: 250 },
+  );
 
 async function navigate(page: Page, fn: () => void) {
   await page.evaluate(fn);
@@ -89,13 +92,19 @@ describeBrowser("a client's site with the real Worker", () => {
 
   it("delivers engagement time and scroll depth when the visitor leaves the page", async (ctx) => {
     const org = await seedOrganization(worker());
-    const { page } = await visit(ctx, org, { height: 3000, clock: true, context: { viewport: { width: 1280, height: 720 } } });
+    const { page } = await visit(ctx, org, {
+      height: 3000,
+      clock: true,
+      context: { viewport: { width: 1280, height: 720 } },
+    });
     await settled(org, (v) => expect(v.total).toBe(1));
     await page.evaluate(() => window.scrollTo(0, 1140)); // (1140 + 720) / 3000 = 62 %
     await sleep(150);
     await page.clock.fastForward(4_000);
     await page.click("#away"); // a real navigation away: pagehide
-    const { visitors } = await settled(org, (v) => expect(v.visitors[0]?.engagement.totalTimeSeconds).toBeGreaterThanOrEqual(1));
+    const { visitors } = await settled(org, (v) =>
+      expect(v.visitors[0]?.engagement.totalTimeSeconds).toBeGreaterThanOrEqual(1),
+    );
     expect(visitors[0].engagement.totalTimeSeconds).toBeGreaterThanOrEqual(4);
     expect(visitors[0].engagement.avgScrollDepth).toBeGreaterThan(0);
   });

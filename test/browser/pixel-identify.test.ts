@@ -26,11 +26,18 @@ describeBrowser("identify", () => {
     expect(after.find(isAfter)).toMatchObject({ h: HASH });
 
     expect(seen.filter((r) => r.body).length).toBeGreaterThanOrEqual(3); // the recorder saw the hits
-    const needles = [EMAIL.trim(), EMAIL.trim().toLowerCase(), "jane.doe", encodeURIComponent("jane.doe+news@example.com")];
+    const needles = [
+      EMAIL.trim(),
+      EMAIL.trim().toLowerCase(),
+      "jane.doe",
+      encodeURIComponent("jane.doe+news@example.com"),
+    ];
     const everything = [
       ...seen.flatMap((r) => [r.url, r.body]),
       ...sink().requests.flatMap((r) => [r.url, r.body, JSON.stringify(r.headers)]),
-    ].join("\n").toLowerCase();
+    ]
+      .join("\n")
+      .toLowerCase();
     for (const n of needles) expect(everything).not.toContain(n.toLowerCase());
   });
 
@@ -58,7 +65,9 @@ describeBrowser("identify", () => {
 
   it("ignores calls without a usable email and unknown commands, without errors", async (ctx) => {
     const errors: string[] = [];
-    const page = await open(ctx, { head: call(`NAME("identify", {}); NAME("identify", { email: "  " }); NAME("nope", 1)`) });
+    const page = await open(ctx, {
+      head: call(`NAME("identify", {}); NAME("identify", { email: "  " }); NAME("nope", 1)`),
+    });
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.evaluate((g) => (window as any)[g].identify({ email: "not-an-email" }), GLOBAL);
     expect((await sink().settle()).map((h) => h.t)).toEqual(["v"]);

@@ -12,7 +12,10 @@ const QUEUED = `<script>${GLOBAL}("identify", { email: "x@y.io" })</script>`;
 describeBrowser("privacy signals", () => {
   const { sink, open } = usePixelHarness();
 
-  for (const [name, init] of [["Do-Not-Track", DNT], ["Global Privacy Control", GPC]] as const) {
+  for (const [name, init] of [
+    ["Do-Not-Track", DNT],
+    ["Global Privacy Control", GPC],
+  ] as const) {
     it(`sends nothing at all under ${name} when the site respects it (p=1), and queue calls are no-ops`, async (ctx) => {
       const page = await open(ctx, { init, config: { p: 1 }, head: QUEUED, clock: true, waitForView: false });
       await page.waitForFunction((g) => typeof (window as any)[g]?.identify === "function", GLOBAL);
@@ -29,7 +32,10 @@ describeBrowser("privacy signals", () => {
 
     it(`ignores ${name} when the site does not opt in (p=0)`, async (ctx) => {
       await open(ctx, { init, config: { p: 0 }, head: QUEUED });
-      expect((await sink().waitFor((h) => h.length === 2, "view and identify")).map((h) => h.t).sort()).toEqual(["i", "v"]);
+      expect((await sink().waitFor((h) => h.length === 2, "view and identify")).map((h) => h.t).sort()).toEqual([
+        "i",
+        "v",
+      ]);
     });
   }
 

@@ -9,7 +9,11 @@ async function visitorCompany(api: ReturnType<typeof import("./support").asPartn
 
 describe("operator API", () => {
   it("requires the operator key", async () => {
-    expectEnvelope(await call("POST", "/api/v1/admin/partners", { body: { name: "x", slug: "x" } }), 401, "Unauthorized");
+    expectEnvelope(
+      await call("POST", "/api/v1/admin/partners", { body: { name: "x", slug: "x" } }),
+      401,
+      "Unauthorized",
+    );
     const wrong = await call("GET", "/api/v1/admin/partners", { headers: { "x-admin-api-key": "nope" } });
     expectEnvelope(wrong, 401, "Unauthorized");
   });
@@ -46,7 +50,9 @@ describe("operator API", () => {
   it("re-importing a domain updates the company and its ranges instead of duplicating it", async () => {
     const domain = `reimport-${crypto.randomUUID().slice(0, 8)}.example`;
     await admin("POST", "/companies", [{ name: "Old Name", domain, ipRanges: ["192.0.2.0/28"] }]);
-    await admin("POST", "/companies", [{ name: "New Name", domain: domain.toUpperCase(), ipRanges: ["192.0.2.16/28"] }]);
+    await admin("POST", "/companies", [
+      { name: "New Name", domain: domain.toUpperCase(), ipRanges: ["192.0.2.16/28"] },
+    ]);
     const rows = await env.DB.prepare(
       "SELECT c.name, r.cidr FROM companies c LEFT JOIN company_ip_ranges r ON r.company_id = c.id WHERE c.domain = ?",
     )
@@ -87,7 +93,9 @@ describe("operator API", () => {
     ]);
     expectEnvelope(res, 400, "BadRequest");
     expect(res.body.details.map((d: { field: string }) => d.field)).toContain("1.ipRanges");
-    const row = await env.DB.prepare("SELECT count(*) AS n FROM companies WHERE domain = 'good-import.example'").first<{ n: number }>();
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM companies WHERE domain = 'good-import.example'").first<{
+      n: number;
+    }>();
     expect(row?.n).toBe(0);
   });
 

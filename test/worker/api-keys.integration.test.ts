@@ -54,7 +54,9 @@ describe("partner API: API keys", () => {
 
   it("refuses an expired key with 401", async () => {
     const { api, partner } = await newPartner();
-    const { plainKey, apiKey } = (await api("POST", "/api-keys", { name: "Short-lived", expiresAt: new Date(Date.now() + 60_000).toISOString() })).body;
+    const { plainKey, apiKey } = (
+      await api("POST", "/api-keys", { name: "Short-lived", expiresAt: new Date(Date.now() + 60_000).toISOString() })
+    ).body;
     expect(apiKey.expiresAt).toMatch(/Z$/);
     expect((await asPartner(plainKey)("GET", "/me")).status).toBe(200);
     // Time passes: move the expiry into the past rather than wait.
@@ -90,7 +92,9 @@ describe("partner API: API keys", () => {
     const { api } = await newPartner();
     const res = await api("POST", "/api-keys", { name: "", scopes: ["owner"], expiresAt: "2020-01-01T00:00:00Z" });
     expectEnvelope(res, 400, "BadRequest");
-    expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining(["name", "scopes.0", "expiresAt"]));
+    expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(
+      expect.arrayContaining(["name", "scopes.0", "expiresAt"]),
+    );
     expectEnvelope(await api("POST", "/api-keys", { expiresAt: "tomorrow" }), 400, "BadRequest");
   });
 

@@ -55,19 +55,33 @@ describe("billing periods", () => {
     const expired = entries.filter((e) => e.kind === "expired");
     expect(expired).toHaveLength(1);
     expect(expired[0]).toMatchObject({ credits: -497, period_start: iso(previousStart) });
-    expect(JSON.parse(expired[0]!.details!)).toMatchObject({ allocation: 500, consumed: 3, expired: 497, periodEnd: iso(thisStart) });
+    expect(JSON.parse(expired[0]!.details!)).toMatchObject({
+      allocation: 500,
+      consumed: 3,
+      expired: 497,
+      periodEnd: iso(thisStart),
+    });
     const previous = entries.filter((e) => e.period_start === iso(previousStart));
     expect(previous.reduce((sum, e) => sum + e.credits, 0)).toBe(0);
     const snapshot = await env.DB.prepare("SELECT * FROM organization_periods WHERE organization_id = ?")
       .bind(organization.id)
       .first<{ current_period_start: string; current_period_end: string; available: number }>();
-    expect(snapshot).toMatchObject({ current_period_start: iso(thisStart), current_period_end: iso(nextStart), available: 500 });
+    expect(snapshot).toMatchObject({
+      current_period_start: iso(thisStart),
+      current_period_end: iso(nextStart),
+      available: 500,
+    });
 
     await runCron();
     expect(await d1Entries(organization.id)).toEqual(entries);
     // No rollover: this period starts again from the allocation, still capped at 500 for a trial.
     const org = (await api("GET", `/organizations/${organization.id}`)).body.organization;
-    expect(org).toMatchObject({ credits: 500, creditsUsed: 0, creditsAvailable: 500, currentPeriodStart: iso(thisStart) });
+    expect(org).toMatchObject({
+      credits: 500,
+      creditsUsed: 0,
+      creditsAvailable: 500,
+      currentPeriodStart: iso(thisStart),
+    });
     await dropAlarm(stub);
   });
 
@@ -103,7 +117,10 @@ describe("billing periods", () => {
   });
 
   it("never expires credits of an uncapped usage_based organization and counts its usage per period", async () => {
-    const { organization } = await newOrganization({ initialCredits: 0, billingDayOfMonth: 1 }, { billingMode: "usage_based" });
+    const { organization } = await newOrganization(
+      { initialCredits: 0, billingDayOfMonth: 1 },
+      { billingMode: "usage_based" },
+    );
     const stub = counterOf(organization.id);
     const outcomes = await stub.charge(charges(["company:x", "company:y"], lastMonth));
     expect(outcomes!.map((o) => [o.reason, o.allocation])).toEqual([
@@ -136,28 +153,36 @@ describe("billing periods", () => {
     await dropAlarm(stub);
   });
 
-  it("sends period.closed to the partner's billing webhook once, with what was consumed and what expired", { timeout: 30_000 }, async () => {
-    const { api, organization } = await newOrganization({ initialCredits: 20, billingDayOfMonth: 1, externalId: "acme" });
-    const receiver = receiverBucket();
-    expect((await api("PUT", "/webhooks/billing", { url: receiver.url("ok") })).status).toBe(200);
-    const stub = counterOf(organization.id);
-    await stub.charge(charges(["company:a", "company:b"], lastMonth));
-    await flushAll(stub);
-    await runCron();
-    await runCron();
-    const [received] = await receiver.waitFor(1, (r) => eventTypeOf(r) === "period.closed");
-    expect(JSON.parse(received!.body)).toMatchObject({
-      type: "period.closed",
-      organizationId: organization.id,
-      externalId: "acme",
-      periodStart: iso(previousStart),
-      periodEnd: iso(thisStart),
-      allocation: 20,
-      consumed: 2,
-      expired: 18,
-    });
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await receiver.received()).filter((r) => eventTypeOf(r) === "period.closed")).toHaveLength(1);
-    await dropAlarm(stub);
-  });
+  it(
+    "sends period.closed to the partner's billing webhook once, with what was consumed and what expired",
+    { timeout: 30_000 },
+    async () => {
+      const { api, organization } = await newOrganization({
+        initialCredits: 20,
+        billingDayOfMonth: 1,
+        externalId: "acme",
+      });
+      const receiver = receiverBucket();
+      expect((await api("PUT", "/webhooks/billing", { url: receiver.url("ok") })).status).toBe(200);
+      const stub = counterOf(organization.id);
+      await stub.charge(charges(["company:a", "company:b"], lastMonth));
+      await flushAll(stub);
+      await runCron();
+      await runCron();
+      const [received] = await receiver.waitFor(1, (r) => eventTypeOf(r) === "period.closed");
+      expect(JSON.parse(received!.body)).toMatchObject({
+        type: "period.closed",
+        organizationId: organization.id,
+        externalId: "acme",
+        periodStart: iso(previousStart),
+        periodEnd: iso(thisStart),
+        allocation: 20,
+        consumed: 2,
+        expired: 18,
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await receiver.received()).filter((r) => eventTypeOf(r) === "period.closed")).toHaveLength(1);
+      await dropAlarm(stub);
+    },
+  );
 });

@@ -15,14 +15,18 @@ import {
 } from "./support";
 
 async function rejectedCount(organizationId: string, reason: string) {
-  const row = await env.DB.prepare("SELECT coalesce(sum(count), 0) AS n FROM rejected_hits WHERE organization_id = ? AND reason = ?")
+  const row = await env.DB.prepare(
+    "SELECT coalesce(sum(count), 0) AS n FROM rejected_hits WHERE organization_id = ? AND reason = ?",
+  )
     .bind(organizationId, reason)
     .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
 async function pageViewCount(organizationId: string) {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM page_views WHERE organization_id = ?").bind(organizationId).first<{ n: number }>();
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM page_views WHERE organization_id = ?")
+    .bind(organizationId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
@@ -63,7 +67,11 @@ describe("collect path", () => {
     await sendHit(pageView(pixelKey, "https://client.example/docs"), { ip });
     await sendHit(pageView(pixelKey, "https://client.example/docs"), { ip });
     const rows = await waitForReceipts(organization.id, 3);
-    expect(rows.map((r) => r.reason).sort()).toEqual(["already_charged_this_period", "already_charged_this_period", "charged"]);
+    expect(rows.map((r) => r.reason).sort()).toEqual([
+      "already_charged_this_period",
+      "already_charged_this_period",
+      "charged",
+    ]);
 
     const org = await api("GET", `/organizations/${organization.id}`);
     expect(org.body.organization.creditsUsed).toBe(1);
@@ -77,20 +85,27 @@ describe("collect path", () => {
 
   it("neither stores nor charges a hit from a host that is not allowed, and counts the rejection", async () => {
     const { api, organization, pixelKey } = await newOrganization();
-    await api("PUT", `/organizations/${organization.id}/pixel`, { allowedReferrers: ["client.example", "*.client.org"] });
+    await api("PUT", `/organizations/${organization.id}/pixel`, {
+      allowedReferrers: ["client.example", "*.client.org"],
+    });
     const ip = freshIp();
     await importCompany(`${ip}/32`);
 
     const foreign = await sendHit(pageView(pixelKey, "https://copycat.example/"), { ip });
     expectEnvelope(foreign, 403, "Forbidden");
     // A page claiming an allowed URL from another origin is still rejected (Origin is browser-set).
-    const spoofed = await sendHit(pageView(pixelKey, "https://client.example/"), { ip, origin: "https://copycat.example" });
+    const spoofed = await sendHit(pageView(pixelKey, "https://client.example/"), {
+      ip,
+      origin: "https://copycat.example",
+    });
     expectEnvelope(spoofed, 403, "Forbidden");
     // `*.client.org` covers subdomains but not the apex.
     expect((await sendHit(pageView(pixelKey, "https://client.org/"), { ip })).status).toBe(403);
     expect((await sendHit(pageView(pixelKey, "https://www.client.org/"), { ip })).status).toBe(204);
 
-    await vi.waitFor(async () => expect(await rejectedCount(organization.id, "referrer_not_allowed")).toBe(3), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await rejectedCount(organization.id, "referrer_not_allowed")).toBe(3), {
+      timeout: 10_000,
+    });
     const rows = await waitForReceipts(organization.id, 1);
     expect(rows).toHaveLength(1); // only the allowed subdomain hit
     expect(await pageViewCount(organization.id)).toBe(1);
@@ -139,8 +154,14 @@ describe("collect path", () => {
     const { api, organization, pixelKey } = await newOrganization();
     const ip = freshIp();
     await importCompany(`${ip}/32`);
-    await sendHit(pageView(pixelKey), { ip, userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" });
-    await sendHit(pageView(pixelKey), { ip, userAgent: "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/130.0 Safari/537.36" });
+    await sendHit(pageView(pixelKey), {
+      ip,
+      userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    });
+    await sendHit(pageView(pixelKey), {
+      ip,
+      userAgent: "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/130.0 Safari/537.36",
+    });
     await sendHit(pageView(pixelKey, undefined, { b: 1 }), { ip, userAgent: BROWSER_UA });
     const rows = await waitForReceipts(organization.id, 3);
     expect(rows.map((r) => r.reason)).toEqual(["bot", "bot", "bot"]);
@@ -166,7 +187,9 @@ describe("collect path", () => {
     const { api, organization, pixelKey } = await newOrganization({ productType: "B2C" });
     const hash = await sha256("jane.doe@example.com");
     const { admin } = await import("./support");
-    await admin("POST", "/people", [{ emailSha256: hash, name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" }]);
+    await admin("POST", "/people", [
+      { emailSha256: hash, name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" },
+    ]);
     const ip = freshIp();
     await sendHit(pageView(pixelKey, "https://shop.example/"), { ip });
     await sendHit({ k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/", h: hash }, { ip });
@@ -192,7 +215,15 @@ describe("collect path", () => {
     const view = pageView(pixelKey);
     await sendHit(view, { ip });
     await waitForReceipts(organization.id, 1);
-    const engagement = (s: number, d: number) => ({ k: pixelKey, t: "e" as const, i: crypto.randomUUID(), u: view.u, p: view.i, s, d });
+    const engagement = (s: number, d: number) => ({
+      k: pixelKey,
+      t: "e" as const,
+      i: crypto.randomUUID(),
+      u: view.u,
+      p: view.i,
+      s,
+      d,
+    });
     await sendHit(engagement(12, 40), { ip });
     await sendHit(engagement(30, 75), { ip });
     await sendHit(engagement(20, 50), { ip }); // an older, smaller report changes nothing
@@ -212,7 +243,11 @@ describe("collect path", () => {
     const missingId = await sendHit(JSON.stringify({ k: pixelKey, t: "v", u: "https://client.example/" }));
     expectEnvelope(missingId, 400, "BadRequest");
     expect(missingId.body.details).toContainEqual(expect.objectContaining({ field: "i" }));
-    expectEnvelope(await sendHit(JSON.stringify({ ...pageView(pixelKey), u: "javascript:alert(1)" })), 400, "BadRequest");
+    expectEnvelope(
+      await sendHit(JSON.stringify({ ...pageView(pixelKey), u: "javascript:alert(1)" })),
+      400,
+      "BadRequest",
+    );
     expectEnvelope(await sendHit(JSON.stringify({ ...pageView(pixelKey), t: "x" })), 400, "BadRequest");
     const big = JSON.stringify({ ...pageView(pixelKey), r: "x".repeat(MAX_HIT_BYTES) });
     expectEnvelope(await sendHit(big), 413, "PayloadTooLarge");
@@ -226,7 +261,9 @@ describe("collect path", () => {
     const res = await sendHit(pageView(pixelKey), { ip: freshIp() });
     expect(res.status).toBe(204);
     await waitForReceipts(organization.id, 1);
-    await vi.waitFor(async () => expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ organizationId: organization.id }));
+    await vi.waitFor(async () =>
+      expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ organizationId: organization.id }),
+    );
   });
 
   it("drops hits under Do-Not-Track or GPC when the organization honours them", async () => {

@@ -7,7 +7,10 @@ export const counterOf = (organizationId: string) => env.CREDITS.get(env.CREDITS
 export type Stub = ReturnType<typeof counterOf>;
 
 export const outboxSize = (stub: Stub) =>
-  runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+  runInDurableObject(
+    stub,
+    (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
+  );
 
 /** Runs the counter's alarm until its outbox is empty (the alarm is what mirrors it to D1). */
 export async function flushAll(stub: Stub) {

@@ -1,7 +1,18 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accepted, admin, deliver, freshIp, importCompany, newOrganization, pageView, receipts, sendHit, waitForReceipts } from "./support";
+import {
+  accepted,
+  admin,
+  deliver,
+  freshIp,
+  importCompany,
+  newOrganization,
+  pageView,
+  receipts,
+  sendHit,
+  waitForReceipts,
+} from "./support";
 
 describe("credits", () => {
   it("charges a replayed event id once", async () => {
@@ -50,7 +61,11 @@ describe("credits", () => {
     // More credits: the same company is charged on its next visit.
     await api("PUT", `/organizations/${organization.id}/credits`, { credits: 2 });
     await sendHit(pageView(pixelKey), { ip: second });
-    expect((await waitForReceipts(organization.id, 3)).map((r) => r.reason)).toEqual(["charged", "no_credit", "charged"]);
+    expect((await waitForReceipts(organization.id, 3)).map((r) => r.reason)).toEqual([
+      "charged",
+      "no_credit",
+      "charged",
+    ]);
   });
 
   it("charges the same company again in the next billing period", async () => {
@@ -98,8 +113,10 @@ describe("credits", () => {
     expect(org.body.organization).toMatchObject({ creditsUsed: 100, creditsAvailable: 0 });
     expect((await api("GET", `/organizations/${organization.id}/visitors?limit=1`)).body.total).toBe(100);
     const stub = env.CREDITS.get(env.CREDITS.idFromName(organization.id));
-    const debits = await runInDurableObject(stub, (_, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ledger WHERE kind = 'debit'").one().n,
+    const debits = await runInDurableObject(
+      stub,
+      (_, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ledger WHERE kind = 'debit'").one().n,
     );
     expect(debits).toBe(100);
   }, 90_000);

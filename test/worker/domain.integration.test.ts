@@ -22,7 +22,10 @@ function dnsHas(records: { name: string; type: "CNAME" | "TXT"; data: string }[]
       const answers = records
         .filter((r) => r.name === name && r.type === type)
         .map((r) => ({ name: `${name}.`, type: r.type === "CNAME" ? CNAME : TXT, TTL: 300, data: r.data }));
-      return HttpResponse.json({ Status: answers.length > 0 ? 0 : 3, Answer: answers.length > 0 ? answers : undefined });
+      return HttpResponse.json({
+        Status: answers.length > 0 ? 0 : 3,
+        Answer: answers.length > 0 ? answers : undefined,
+      });
     }),
   );
   return asked;
@@ -147,7 +150,14 @@ describe("partner API: custom script domain", () => {
 
   it("refuses what is not a host name, and the platform's own host", async () => {
     const { api } = await newPartner();
-    for (const domain of ["https://scripts.example.com", "scripts.example.com/path", "localhost", "10.0.0.1", "a..example", ""]) {
+    for (const domain of [
+      "https://scripts.example.com",
+      "scripts.example.com/path",
+      "localhost",
+      "10.0.0.1",
+      "a..example",
+      "",
+    ]) {
       const res = await api("PUT", "/domain", { domain });
       expectEnvelope(res, 400, "BadRequest");
       expect(res.body.details[0].field).toBe("domain");
@@ -157,7 +167,9 @@ describe("partner API: custom script domain", () => {
 
   it("needs the admin scope to change the domain, read to see it", async () => {
     const { api } = await partnerWithDomain();
-    const reader = asPartner((await api("POST", "/api-keys", { name: "Reader", scopes: ["read", "write"] })).body.plainKey);
+    const reader = asPartner(
+      (await api("POST", "/api-keys", { name: "Reader", scopes: ["read", "write"] })).body.plainKey,
+    );
     expect((await reader("GET", "/domain/verification")).status).toBe(200);
     expectEnvelope(await reader("PUT", "/domain", { domain: "scripts.other.example" }), 403, "Forbidden");
     expectEnvelope(await reader("POST", "/domain/verify"), 403, "Forbidden");

@@ -95,7 +95,10 @@ describe("partner API: email preferences", () => {
 
   it("validates organization overrides", async () => {
     const { api, organization } = await newOrganization();
-    const res = await api("PUT", `/organizations/${organization.id}/email-preferences`, { credits_low: 1, unknown_email: true });
+    const res = await api("PUT", `/organizations/${organization.id}/email-preferences`, {
+      credits_low: 1,
+      unknown_email: true,
+    });
     expectEnvelope(res, 400, "BadRequest");
   });
 });

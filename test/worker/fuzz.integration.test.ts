@@ -16,7 +16,12 @@ const doc = await openApiDocument();
 const operations = Object.entries<Record<string, any>>(doc.paths).flatMap(([path, item]) =>
   Object.entries<any>(item)
     .filter(([method]) => METHODS.includes(method))
-    .map(([method, operation]) => ({ method: method.toUpperCase(), path, operation, key: `${method.toUpperCase()} ${path}` })),
+    .map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path,
+      operation,
+      key: `${method.toUpperCase()} ${path}`,
+    })),
 );
 
 /** The property names a body schema documents (one level), so random values reach the validators. */
@@ -29,7 +34,24 @@ function propertyNames(operation: any): string[] {
 const nasty = fc.oneof(
   fc.string(),
   fc.string({ unit: "grapheme", maxLength: 300 }),
-  fc.constantFrom("", " ", "-1", "0", "1e309", "NaN", "null", "true", "[]", "{}", "9".repeat(40), "2025-13-45", "../../etc", "%00", "<script>", "' OR 1=1 --"),
+  fc.constantFrom(
+    "",
+    " ",
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "9".repeat(40),
+    "2025-13-45",
+    "../../etc",
+    "%00",
+    "<script>",
+    "' OR 1=1 --",
+  ),
   fc.integer().map(String),
   fc.double().map(String),
 );
@@ -56,7 +78,9 @@ function bodyFor(operation: any) {
 
 function queryFor(operation: any) {
   const names: string[] = (operation.parameters ?? []).filter((p: any) => p.in === "query").map((p: any) => p.name);
-  const keys = names.length ? fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 10 })) : fc.string({ maxLength: 10 });
+  const keys = names.length
+    ? fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 10 }))
+    : fc.string({ maxLength: 10 });
   return fc.array(fc.tuple(keys, nasty), { maxLength: 5 }).map((pairs) => new URLSearchParams(pairs).toString());
 }
 
@@ -76,8 +100,11 @@ describe("random input to every operation of the OpenAPI document", () => {
       // A fresh partner per operation: the samples stay far below its rate limit.
       const owner = await partnerWithResources();
       const params: string[] = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-      const idFor = (name: string) => fc.oneof({ weight: 3, arbitrary: fc.constant(owner.ids[name] ?? "unknown") }, { weight: 1, arbitrary: nasty });
-      const headers: Record<string, string> = path.startsWith("/admin/") ? { "x-admin-api-key": env.ADMIN_API_KEY } : { "x-partner-api-key": owner.key };
+      const idFor = (name: string) =>
+        fc.oneof({ weight: 3, arbitrary: fc.constant(owner.ids[name] ?? "unknown") }, { weight: 1, arbitrary: nasty });
+      const headers: Record<string, string> = path.startsWith("/admin/")
+        ? { "x-admin-api-key": env.ADMIN_API_KEY }
+        : { "x-partner-api-key": owner.key };
       await fc.assert(
         fc.asyncProperty(
           fc.tuple(...params.map(idFor)),

@@ -1,32 +1,39 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { rescoreIcpPage } from "../../worker/icp/rescore";
-import { admin, asPartner, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit, waitForReceipts } from "./support";
+import { ICP_CONFIG } from "./openapi-operations";
+import {
+  admin,
+  asPartner,
+  expectEnvelope,
+  freshIp,
+  importCompany,
+  newOrganization,
+  newPartner,
+  pageView,
+  sendHit,
+  waitForReceipts,
+} from "./support";
 
 type Api = Awaited<ReturnType<typeof newPartner>>["api"];
 
-const softwareInUs = {
-  name: "Software in the US",
-  groups: [
-    {
-      operator: "AND",
-      conditions: [
-        { type: "industry", comparator: "eq", value: "Software" },
-        { type: "country", comparator: "eq", value: "US" },
-        { type: "page_contains", comparator: "eq", value: "pricing", optional: true },
-      ],
-    },
-  ],
-};
+const softwareInUs = ICP_CONFIG;
 
 async function visitorsOf(api: Api, organizationId: string, query = "") {
   const res = await api("GET", `/organizations/${organizationId}/visitors${query}`);
   expect(res.status, res.text).toBe(200);
-  return res.body as { visitors: { id: string; company: { domain: string } | null; icp: Record<string, unknown> }[]; total: number };
+  return res.body as {
+    visitors: { id: string; company: { domain: string } | null; icp: Record<string, unknown> }[];
+    total: number;
+  };
 }
 
 /** Waits until the organization's visitors show the expected ICP results (the consumer or the jobs queue wrote them). */
-async function waitForIcp(api: Api, organizationId: string, check: (visitors: { company: { domain: string } | null; icp: Record<string, unknown> }[]) => void) {
+async function waitForIcp(
+  api: Api,
+  organizationId: string,
+  check: (visitors: { company: { domain: string } | null; icp: Record<string, unknown> }[]) => void,
+) {
   return vi.waitFor(
     async () => {
       const { visitors } = await visitorsOf(api, organizationId);
@@ -37,7 +44,12 @@ async function waitForIcp(api: Api, organizationId: string, check: (visitors: { 
   );
 }
 
-async function identifiedVisitor(pixelKey: string, organizationId: string, url = "https://client.example/", receiptsSoFar = 0) {
+async function identifiedVisitor(
+  pixelKey: string,
+  organizationId: string,
+  url = "https://client.example/",
+  receiptsSoFar = 0,
+) {
   const ip = freshIp();
   const domain = await importCompany(`${ip}/32`);
   await sendHit(pageView(pixelKey, url), { ip });
@@ -52,8 +64,18 @@ describe("partner API: ICP configs", () => {
     const created = await api("POST", base, softwareInUs);
     expect(created.status, created.text).toBe(201);
     const config = created.body.icpConfig;
-    expect(config).toMatchObject({ id: expect.stringMatching(/^icp_/), name: "Software in the US", priority: 100, enabled: true });
-    expect(config.groups[0].conditions[0]).toEqual({ type: "industry", comparator: "eq", value: "Software", optional: false });
+    expect(config).toMatchObject({
+      id: expect.stringMatching(/^icp_/),
+      name: "Software in the US",
+      priority: 100,
+      enabled: true,
+    });
+    expect(config.groups[0].conditions[0]).toEqual({
+      type: "industry",
+      comparator: "eq",
+      value: "Software",
+      optional: false,
+    });
     expect(config.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect((await api("GET", `${base}/${config.id}`)).body.icpConfig).toEqual(config);
 
@@ -64,7 +86,12 @@ describe("partner API: ICP configs", () => {
 
     const changed = await api("PUT", `${base}/${config.id}`, { name: "Renamed", enabled: false });
     expect(changed.status, changed.text).toBe(200);
-    expect(changed.body.icpConfig).toMatchObject({ name: "Renamed", enabled: false, priority: 100, groups: config.groups });
+    expect(changed.body.icpConfig).toMatchObject({
+      name: "Renamed",
+      enabled: false,
+      priority: 100,
+      groups: config.groups,
+    });
 
     const deleted = await api("DELETE", `${base}/${config.id}`);
     expect(deleted.status).toBe(204);
@@ -166,7 +193,9 @@ describe("ICP scoring", () => {
       })
     ).body.icpConfig;
     const { ip } = await identifiedVisitor(pixelKey, organization.id, "https://client.example/");
-    await waitForIcp(api, organization.id, ([visitor]) => expect(visitor.icp).toMatchObject({ matched: false, score: 0 }));
+    await waitForIcp(api, organization.id, ([visitor]) =>
+      expect(visitor.icp).toMatchObject({ matched: false, score: 0 }),
+    );
 
     await sendHit(pageView(pixelKey, "https://client.example/pricing"), { ip });
     await waitForIcp(api, organization.id, ([visitor]) =>
@@ -196,7 +225,8 @@ describe("ICP scoring", () => {
       })
     ).body.icpConfig;
     await waitForIcp(api, organization.id, (visitors) => {
-      for (const v of visitors) expect(v.icp).toEqual({ matched: true, score: 100, configId: first.id, configName: "Any American" });
+      for (const v of visitors)
+        expect(v.icp).toEqual({ matched: true, score: 100, configId: first.id, configName: "Any American" });
     });
 
     await api("PUT", `${base}/${first.id}`, { enabled: false });
@@ -230,11 +260,20 @@ describe("ICP scoring", () => {
        VALUES (?, ?, ?, 'company', ?, ?, ?, 1)`,
     );
     const rows = Array.from({ length: count }, (_, i) =>
-      insert.bind(`vis_bulk_${String(i).padStart(4, "0")}`, organization.id, `company:bulk-${i}`, at, at, i % 2 === 0 ? 5 : 1),
+      insert.bind(
+        `vis_bulk_${String(i).padStart(4, "0")}`,
+        organization.id,
+        `company:bulk-${i}`,
+        at,
+        at,
+        i % 2 === 0 ? 5 : 1,
+      ),
     );
     for (let i = 0; i < rows.length; i += 100) await env.DB.batch(rows.slice(i, i + 100));
     // What the queue consumer keeps for every visitor it creates.
-    await env.DB.prepare("INSERT INTO organization_stats (organization_id, visitors) VALUES (?, ?)").bind(organization.id, count).run();
+    await env.DB.prepare("INSERT INTO organization_stats (organization_id, visitors) VALUES (?, ?)")
+      .bind(organization.id, count)
+      .run();
 
     await api("POST", `/organizations/${organization.id}/icp-configs`, {
       name: "Engaged",
@@ -248,7 +287,9 @@ describe("ICP scoring", () => {
       { timeout: 20_000, interval: 200 },
     );
     // The last page is scored too, and the others stay unmatched.
-    const last = await env.DB.prepare("SELECT icp_matched FROM visitors WHERE id = ?").bind(`vis_bulk_${String(count - 2).padStart(4, "0")}`).first();
+    const last = await env.DB.prepare("SELECT icp_matched FROM visitors WHERE id = ?")
+      .bind(`vis_bulk_${String(count - 2).padStart(4, "0")}`)
+      .first();
     expect(last).toEqual({ icp_matched: 1 });
     expect((await visitorsOf(api, organization.id, "?icpOnly=false")).total).toBe(count);
   }, 30_000);
@@ -258,13 +299,17 @@ describe("ICP scoring", () => {
     const wanted = await identifiedVisitor(pixelKey, organization.id);
     const ip = freshIp();
     const other = `${crypto.randomUUID().slice(0, 8)}.example`;
-    const imported = await admin("POST", "/companies", [{ name: "Shop", domain: other, industry: "Retail", country: "FR", ipRanges: [`${ip}/32`] }]);
+    const imported = await admin("POST", "/companies", [
+      { name: "Shop", domain: other, industry: "Retail", country: "FR", ipRanges: [`${ip}/32`] },
+    ]);
     expect(imported.status, imported.text).toBe(200);
     await sendHit(pageView(pixelKey), { ip });
     await waitForReceipts(organization.id, 2);
     await api("POST", `/organizations/${organization.id}/icp-configs`, {
       name: "That one",
-      groups: [{ operator: "AND", conditions: [{ type: "domain", comparator: "eq", value: `https://www.${wanted.domain}/` }] }],
+      groups: [
+        { operator: "AND", conditions: [{ type: "domain", comparator: "eq", value: `https://www.${wanted.domain}/` }] },
+      ],
     });
     await waitForIcp(api, organization.id, (visitors) => expect(visitors.filter((v) => v.icp.matched)).toHaveLength(1));
 
@@ -278,14 +323,21 @@ describe("ICP scoring", () => {
     const { api, organization, pixelKey } = await newOrganization();
     await identifiedVisitor(pixelKey, organization.id);
     const config = (await api("POST", `/organizations/${organization.id}/icp-configs`, softwareInUs)).body.icpConfig;
-    await waitForIcp(api, organization.id, ([visitor]) => expect(visitor.icp).toMatchObject({ matched: true, configId: config.id }));
+    await waitForIcp(api, organization.id, ([visitor]) =>
+      expect(visitor.icp).toMatchObject({ matched: true, configId: config.id }),
+    );
     const { generation } = (await env.DB.prepare("SELECT generation FROM icp_generations WHERE organization_id = ?")
       .bind(organization.id)
       .first<{ generation: number }>())!;
 
     // A stale job from before the config existed would clear the match; it must do nothing.
     await env.DB.prepare("DELETE FROM icp_configs WHERE id = ?").bind(config.id).run();
-    await rescoreIcpPage(env, { type: "icp.rescore", organizationId: organization.id, generation: generation - 1, after: null });
+    await rescoreIcpPage(env, {
+      type: "icp.rescore",
+      organizationId: organization.id,
+      generation: generation - 1,
+      after: null,
+    });
     const [visitor] = (await visitorsOf(api, organization.id)).visitors;
     expect(visitor.icp).toMatchObject({ matched: true, configId: config.id });
   });
@@ -297,7 +349,9 @@ describe("ICP scoring", () => {
       name: "Recent",
       groups: [{ operator: "AND", conditions: [{ type: "last_seen_days", comparator: "lte", value: 7 }] }],
     });
-    await waitForIcp(api, organization.id, ([visitor]) => expect(visitor.icp).toMatchObject({ matched: true, score: 100 }));
+    await waitForIcp(api, organization.id, ([visitor]) =>
+      expect(visitor.icp).toMatchObject({ matched: true, score: 100 }),
+    );
     await vi.waitFor(async () => {
       const row = await env.DB.prepare("SELECT last_sweep_at FROM icp_generations WHERE organization_id = ?")
         .bind(organization.id)

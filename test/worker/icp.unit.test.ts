@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { conditionHolds, evaluateIcp, parseEmployeeRange, type EvaluableConfig, type VisitorFacts } from "../../worker/icp/evaluate";
+import {
+  conditionHolds,
+  evaluateIcp,
+  parseEmployeeRange,
+  type EvaluableConfig,
+  type VisitorFacts,
+} from "../../worker/icp/evaluate";
 import { IcpConditionSchema, IcpGroupsSchema, type IcpCondition, type IcpGroup } from "../../worker/icp/schema";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
@@ -25,7 +31,12 @@ const facts = (overrides: Partial<VisitorFacts> = {}): VisitorFacts => ({
   ...overrides,
 });
 
-const cond = (type: IcpCondition["type"], comparator: IcpCondition["comparator"], value: IcpCondition["value"], optional = false): IcpCondition => ({
+const cond = (
+  type: IcpCondition["type"],
+  comparator: IcpCondition["comparator"],
+  value: IcpCondition["value"],
+  optional = false,
+): IcpCondition => ({
   type,
   comparator,
   value,
@@ -139,14 +150,20 @@ describe("ICP condition validation", () => {
 
   it("takes arrays for in/not_in and a single value otherwise", () => {
     expect(problems({ type: "industry", comparator: "in", value: ["Software"] })).toEqual([]);
-    expect(problems({ type: "industry", comparator: "in", value: "Software" })[0]).toMatch(/^value: 'in' takes an array/);
-    expect(problems({ type: "industry", comparator: "eq", value: ["Software"] })[0]).toMatch(/^value: 'eq' takes a non-empty string/);
+    expect(problems({ type: "industry", comparator: "in", value: "Software" })[0]).toMatch(
+      /^value: 'in' takes an array/,
+    );
+    expect(problems({ type: "industry", comparator: "eq", value: ["Software"] })[0]).toMatch(
+      /^value: 'eq' takes a non-empty string/,
+    );
     expect(problems({ type: "industry", comparator: "not_in", value: [] })[0]).toMatch(/^value:/);
   });
 
   it("takes numbers for numeric types and refuses comparators a type has no use for", () => {
     expect(problems({ type: "page_view_count", comparator: "gte", value: 3 })).toEqual([]);
-    expect(problems({ type: "page_view_count", comparator: "gte", value: "3" })[0]).toMatch(/^value: 'gte' takes a number/);
+    expect(problems({ type: "page_view_count", comparator: "gte", value: "3" })[0]).toMatch(
+      /^value: 'gte' takes a number/,
+    );
     expect(problems({ type: "session_count", comparator: "in", value: [1, "2"] })[0]).toMatch(/^value:/);
     expect(problems({ type: "industry", comparator: "gt", value: 3 })[0]).toMatch(/^comparator: 'industry' accepts/);
     expect(problems({ type: "page_contains", comparator: "starts_with", value: "/a" })[0]).toMatch(/^comparator:/);
@@ -155,9 +172,13 @@ describe("ICP condition validation", () => {
 
   it("needs at least one group, each with a condition that is not optional", () => {
     expect(IcpGroupsSchema.safeParse([]).success).toBe(false);
-    const onlyOptional = [{ operator: "AND", conditions: [{ type: "industry", comparator: "eq", value: "x", optional: true }] }];
+    const onlyOptional = [
+      { operator: "AND", conditions: [{ type: "industry", comparator: "eq", value: "x", optional: true }] },
+    ];
     expect(IcpGroupsSchema.safeParse(onlyOptional).success).toBe(false);
-    const parsed = IcpGroupsSchema.parse([{ operator: "OR", conditions: [{ type: "industry", comparator: "eq", value: "x" }] }]);
+    const parsed = IcpGroupsSchema.parse([
+      { operator: "OR", conditions: [{ type: "industry", comparator: "eq", value: "x" }] },
+    ]);
     expect(parsed[0].conditions[0].optional).toBe(false);
   });
 });
@@ -176,24 +197,42 @@ describe("ICP evaluation", () => {
       configId: "a",
       configName: "Config a",
     });
-    expect(evaluateIcp([config("a", [{ operator: "AND", conditions: [software, retail] }])], facts(), NOW).matched).toBe(false);
+    expect(
+      evaluateIcp([config("a", [{ operator: "AND", conditions: [software, retail] }])], facts(), NOW).matched,
+    ).toBe(false);
   });
 
   it("matches an OR group when one required condition holds, scoring the share met", () => {
-    const result = evaluateIcp([config("a", [{ operator: "OR", conditions: [retail, software, careers, cond("country", "eq", "DE")] }])], facts(), NOW);
+    const result = evaluateIcp(
+      [config("a", [{ operator: "OR", conditions: [retail, software, careers, cond("country", "eq", "DE")] }])],
+      facts(),
+      NOW,
+    );
     expect(result).toMatchObject({ matched: true, score: 25 });
-    expect(evaluateIcp([config("a", [{ operator: "OR", conditions: [retail, careers] }])], facts(), NOW).matched).toBe(false);
+    expect(evaluateIcp([config("a", [{ operator: "OR", conditions: [retail, careers] }])], facts(), NOW).matched).toBe(
+      false,
+    );
   });
 
   it("never excludes on an optional condition, but counts it in the score", () => {
     const optionalMiss = { ...careers, optional: true };
     const optionalHit = { ...pricing, optional: true };
-    const missed = evaluateIcp([config("a", [{ operator: "AND", conditions: [software, optionalMiss] }])], facts(), NOW);
+    const missed = evaluateIcp(
+      [config("a", [{ operator: "AND", conditions: [software, optionalMiss] }])],
+      facts(),
+      NOW,
+    );
     expect(missed).toMatchObject({ matched: true, score: 50 });
-    const met = evaluateIcp([config("a", [{ operator: "AND", conditions: [software, us, optionalHit, optionalMiss] }])], facts(), NOW);
+    const met = evaluateIcp(
+      [config("a", [{ operator: "AND", conditions: [software, us, optionalHit, optionalMiss] }])],
+      facts(),
+      NOW,
+    );
     expect(met).toMatchObject({ matched: true, score: 75 });
     // An optional condition that holds does not make a failing group match.
-    expect(evaluateIcp([config("a", [{ operator: "AND", conditions: [retail, optionalHit] }])], facts(), NOW).matched).toBe(false);
+    expect(
+      evaluateIcp([config("a", [{ operator: "AND", conditions: [retail, optionalHit] }])], facts(), NOW).matched,
+    ).toBe(false);
   });
 
   it("matches a config when any group matches, scoring by its best matching group", () => {
@@ -221,8 +260,13 @@ describe("ICP evaluation", () => {
     ];
     expect(evaluateIcp(configs, facts(), NOW).configId).toBe("older");
     // The first matching config wins even when a later one would score higher.
-    const first = config("first", [{ operator: "AND", conditions: [software, { ...careers, optional: true }] }], { priority: 1 });
-    expect(evaluateIcp([config("second", group, { priority: 2 }), first], facts(), NOW)).toMatchObject({ configId: "first", score: 50 });
+    const first = config("first", [{ operator: "AND", conditions: [software, { ...careers, optional: true }] }], {
+      priority: 1,
+    });
+    expect(evaluateIcp([config("second", group, { priority: 2 }), first], facts(), NOW)).toMatchObject({
+      configId: "first",
+      score: 50,
+    });
   });
 
   it("gives an unmatched visitor score 0 and no config", () => {

@@ -33,7 +33,9 @@ describe("identification through a licensed provider", () => {
 
     const [first] = await provider.identify([input]);
     expect(first).toMatchObject({ type: "company", key: expect.stringMatching(/^company:/) });
-    const stored = await env.DB.prepare("SELECT id, name, industry FROM companies WHERE domain = ?").bind(domain).first();
+    const stored = await env.DB.prepare("SELECT id, name, industry FROM companies WHERE domain = ?")
+      .bind(domain)
+      .first();
     expect(stored).toMatchObject({ name: "Provided Inc", industry: "Retail" });
     expect(first!.companyId).toBe(stored!.id);
 
@@ -51,7 +53,10 @@ describe("identification through a licensed provider", () => {
   it("asks the provider only about addresses the imported ranges do not cover", async () => {
     const imported = "198.51.100.10";
     await importCompany(`${imported}/32`, "Imported Co");
-    const calls = providerKnows("198.51.100.11", { name: "Provided Two", domain: `p2-${crypto.randomUUID().slice(0, 8)}.example` });
+    const calls = providerKnows("198.51.100.11", {
+      name: "Provided Two",
+      domain: `p2-${crypto.randomUUID().slice(0, 8)}.example`,
+    });
     const chain = firstMatch([ipRangeIdentifier(env.DB), httpProviderIdentifier(env.DB, PROVIDER, undefined)]);
     const results = await chain.identify([
       { ip: imported, emailSha256: null, productType: "B2B" },

@@ -10,13 +10,23 @@ async function mirrored(organizationId: string) {
     "SELECT id, seq, kind, credits, balance_after, period_start, event_id FROM ledger_entries WHERE organization_id = ? ORDER BY seq",
   )
     .bind(organizationId)
-    .all<{ id: string; seq: number; kind: string; credits: number; balance_after: number; period_start: string; event_id: string | null }>();
+    .all<{
+      id: string;
+      seq: number;
+      kind: string;
+      credits: number;
+      balance_after: number;
+      period_start: string;
+      event_id: string | null;
+    }>();
   return results;
 }
 
 async function counterLedger(stub: Stub) {
   return runInDurableObject(stub, (_, state) =>
-    state.storage.sql.exec<{ id: number; kind: string; amount: number }>("SELECT id, kind, amount FROM ledger ORDER BY id").toArray(),
+    state.storage.sql
+      .exec<{ id: number; kind: string; amount: number }>("SELECT id, kind, amount FROM ledger ORDER BY id")
+      .toArray(),
   );
 }
 
@@ -31,7 +41,15 @@ async function d1Totals(organizationId: string, periodStart: string) {
      FROM ledger_entries WHERE organization_id = ? AND period_start = ?`,
   )
     .bind(organizationId, periodStart)
-    .first<{ allocation: number; debits: number; adjustments: number; expired: number; balance: number; entries: number; ids: number }>();
+    .first<{
+      allocation: number;
+      debits: number;
+      adjustments: number;
+      expired: number;
+      balance: number;
+      entries: number;
+      ids: number;
+    }>();
 }
 
 describe("credit ledger", () => {
@@ -92,7 +110,9 @@ describe("credit ledger", () => {
     const count = (reason: string) => outcomes.filter((o) => o.reason === reason).length;
     expect(count("charged")).toBe(5000);
     expect(count("not_identified")).toBe(200);
-    expect(count("charged") + count("no_credit") + count("already_charged_this_period") + count("not_identified")).toBe(10_000);
+    expect(count("charged") + count("no_credit") + count("already_charged_this_period") + count("not_identified")).toBe(
+      10_000,
+    );
 
     // The operator corrects the balance with new entries: a goodwill adjustment and a refund.
     const adjusted = await admin("POST", `/partners/${partner.id}/credits/adjust`, {
@@ -135,7 +155,11 @@ describe("credit ledger", () => {
       { eventId: crypto.randomUUID(), identity: null, at: Date.now() },
     ]))!;
     const adjust = (body: Record<string, unknown>) =>
-      admin("POST", `/partners/${partner.id}/credits/adjust`, { organizationId: organization.id, reason: "test", ...body });
+      admin("POST", `/partners/${partner.id}/credits/adjust`, {
+        organizationId: organization.id,
+        reason: "test",
+        ...body,
+      });
     const below = await adjust({ credits: -2 });
     expect(below.status).toBe(422);
     expect(below.body).toMatchObject({ code: "UnprocessableEntity", details: { available: 1 } });
@@ -158,7 +182,9 @@ describe("credit ledger", () => {
   it("mirrors a debit to D1 by itself within seconds, without any further request", async () => {
     const { organization } = await newOrganization({ initialCredits: 3 });
     const stub = counterOf(organization.id);
-    const [outcome] = (await stub.charge([{ eventId: crypto.randomUUID(), identity: "company:self", at: Date.now() }]))!;
+    const [outcome] = (await stub.charge([
+      { eventId: crypto.randomUUID(), identity: "company:self", at: Date.now() },
+    ]))!;
     expect(outcome!.reason).toBe("charged");
     await vi.waitFor(
       async () => expect((await mirrored(organization.id)).map((e) => e.kind)).toEqual(["period_opened", "debit"]),

@@ -100,11 +100,18 @@ export async function partnerWithResources() {
 }
 
 /** What a partner sees through the given reads (volatile bookkeeping, `lastUsedAt`, left out). */
-export async function stateOf(api: (method: string, path: string) => Promise<{ status: number; text: string }>, ids: Record<string, string>, reads: PartnerOperation[]) {
+export async function stateOf(
+  api: (method: string, path: string) => Promise<{ status: number; text: string }>,
+  ids: Record<string, string>,
+  reads: PartnerOperation[],
+) {
   const state: Record<string, unknown> = {};
   for (const read of reads) {
     const res = await api("GET", fillPath(read.path, ids));
-    state[read.key] = { status: res.status, body: res.text ? JSON.parse(res.text.replace(/"lastUsedAt":"[^"]*"/g, '"lastUsedAt":null')) : null };
+    state[read.key] = {
+      status: res.status,
+      body: res.text ? JSON.parse(res.text.replace(/"lastUsedAt":"[^"]*"/g, '"lastUsedAt":null')) : null,
+    };
   }
   return state;
 }
@@ -115,7 +122,11 @@ export function exampleQuery(operation: PartnerOperation): string {
   for (const p of operation.operation.parameters ?? []) {
     const schema = (p.schema ?? {}) as { example?: unknown; default?: unknown; enum?: unknown[]; type?: string };
     if (p.in !== "query" || (!p.required && schema.example === undefined)) continue;
-    const value = schema.example ?? schema.default ?? schema.enum?.[0] ?? (schema.type === "integer" || schema.type === "number" ? 1 : "x");
+    const value =
+      schema.example ??
+      schema.default ??
+      schema.enum?.[0] ??
+      (schema.type === "integer" || schema.type === "number" ? 1 : "x");
     query.set(p.name, String(value));
   }
   const text = query.toString();

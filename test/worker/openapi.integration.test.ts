@@ -41,7 +41,9 @@ const answered = (prefix: string, app: { routes: { method: string; path: string 
 describe("the OpenAPI document at /api/v1/openapi.json", () => {
   it("describes every route the partner and operator APIs answer, and nothing else", async () => {
     const doc = await fetchDocument();
-    const documented = operations(doc).map((o) => o.key).sort();
+    const documented = operations(doc)
+      .map((o) => o.key)
+      .sort();
     const routes = [...new Set([...answered("/partner", partnerApi), ...answered("/admin", adminApi)])].sort();
     expect(documented).toEqual(routes);
   });
@@ -50,9 +52,19 @@ describe("the OpenAPI document at /api/v1/openapi.json", () => {
     const doc = await fetchDocument();
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.servers).toEqual([{ url: "https://api.test/api/v1", description: "This server" }]);
-    expect(doc.components.securitySchemes.PartnerApiKey).toMatchObject({ type: "apiKey", in: "header", name: "X-Partner-API-Key" });
-    expect(doc.components.securitySchemes.AdminApiKey).toMatchObject({ type: "apiKey", in: "header", name: "X-Admin-API-Key" });
-    expect(doc.tags.map((t) => t.name)).toEqual(expect.arrayContaining(["Organizations", "API keys", "Pixel", "Visitors", "Operator"]));
+    expect(doc.components.securitySchemes.PartnerApiKey).toMatchObject({
+      type: "apiKey",
+      in: "header",
+      name: "X-Partner-API-Key",
+    });
+    expect(doc.components.securitySchemes.AdminApiKey).toMatchObject({
+      type: "apiKey",
+      in: "header",
+      name: "X-Admin-API-Key",
+    });
+    expect(doc.tags.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["Organizations", "API keys", "Pixel", "Visitors", "Operator"]),
+    );
   });
 
   it("requires X-Partner-API-Key on partner routes and X-Admin-API-Key on operator routes", async () => {

@@ -1,7 +1,18 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BASE, asPartner, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit, waitForReceipts } from "./support";
+import {
+  BASE,
+  asPartner,
+  expectEnvelope,
+  freshIp,
+  importCompany,
+  newOrganization,
+  newPartner,
+  pageView,
+  sendHit,
+  waitForReceipts,
+} from "./support";
 
 async function script(pixelKey: string) {
   const response = await exports.default.fetch(`${BASE}/s/${pixelKey}.js`);
@@ -10,7 +21,11 @@ async function script(pixelKey: string) {
 
 describe("partner API: organization lifecycle", () => {
   it("changes only the fields sent, accepting the 'annual' alias", async () => {
-    const { api, organization } = await newOrganization({ name: "Before", externalId: "ext-1", metadata: { plan: "a" } });
+    const { api, organization } = await newOrganization({
+      name: "Before",
+      externalId: "ext-1",
+      metadata: { plan: "a" },
+    });
     const res = await api("PUT", `/organizations/${organization.id}`, {
       name: "After",
       metadata: { plan: "b", seats: 3 },
@@ -29,7 +44,10 @@ describe("partner API: organization lifecycle", () => {
       credits: 100,
     });
 
-    const billing = await api("PUT", `/organizations/${organization.id}`, { billingPeriod: "annual", billingDayOfMonth: 5 });
+    const billing = await api("PUT", `/organizations/${organization.id}`, {
+      billingPeriod: "annual",
+      billingDayOfMonth: 5,
+    });
     expect(billing.status, billing.text).toBe(200);
     expect(billing.body.organization).toMatchObject({ name: "After", billingPeriod: "annually", billingDayOfMonth: 5 });
     // Written through to the credit counter, which decides the periods.
@@ -40,14 +58,21 @@ describe("partner API: organization lifecycle", () => {
     expect(config).toEqual({ billing_period: "annually", billing_day: 5 });
 
     const cleared = await api("PUT", `/organizations/${organization.id}`, { externalId: null, ownerUserId: null });
-    expect(cleared.body.organization).toMatchObject({ externalId: null, ownerUserId: null, partnerMetadata: { externalId: null } });
+    expect(cleared.body.organization).toMatchObject({
+      externalId: null,
+      ownerUserId: null,
+      partnerMetadata: { externalId: null },
+    });
   });
 
   it("writes a product type change through to the pixel configuration the edge reads", async () => {
     const { api, organization, pixelKey } = await newOrganization();
     const res = await api("PUT", `/organizations/${organization.id}`, { productType: "B2C" });
     expect(res.body.organization.productType).toBe("B2C");
-    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ organizationId: organization.id, productType: "B2C" });
+    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({
+      organizationId: organization.id,
+      productType: "B2C",
+    });
   });
 
   it("refuses an externalId another organization of the partner has with 409; other partners may use it", async () => {
@@ -58,7 +83,9 @@ describe("partner API: organization lifecycle", () => {
     expect((await api("GET", `/organizations/${organization.id}`)).body.organization.name).toBe("Client");
 
     const other = await newOrganization();
-    expect((await other.api("PUT", `/organizations/${other.organization.id}`, { externalId: "taken" })).status).toBe(200);
+    expect((await other.api("PUT", `/organizations/${other.organization.id}`, { externalId: "taken" })).status).toBe(
+      200,
+    );
   });
 
   it("validates the update and lists each bad field", async () => {
@@ -72,7 +99,9 @@ describe("partner API: organization lifecycle", () => {
     });
     expectEnvelope(res, 400, "BadRequest");
     const fields = res.body.details.map((d: { field: string }) => d.field);
-    expect(fields).toEqual(expect.arrayContaining(["name", "billingPeriod", "billingDayOfMonth", "productType", "metadata"]));
+    expect(fields).toEqual(
+      expect.arrayContaining(["name", "billingPeriod", "billingDayOfMonth", "productType", "metadata"]),
+    );
   });
 
   it("cancels a deleted organization: 204, empty script, rejected hits, visitors kept", async () => {
@@ -111,7 +140,11 @@ describe("partner API: organization lifecycle", () => {
     await importCompany(`${ip}/32`);
     await sendHit(pageView(pixelKey), { ip });
     expect((await waitForReceipts(organization.id, 1))[0].reason).toBe("charged");
-    expectEnvelope(await api("POST", "/organizations", { name: "Big", tier: "paid", initialCredits: 999 }), 422, "InsufficientCredits");
+    expectEnvelope(
+      await api("POST", "/organizations", { name: "Big", tier: "paid", initialCredits: 999 }),
+      422,
+      "InsufficientCredits",
+    );
 
     expect((await api("DELETE", `/organizations/${organization.id}`)).status).toBe(204);
     const org = (await api("GET", `/organizations/${organization.id}`)).body.organization;
@@ -138,7 +171,9 @@ describe("partner API: organization lifecycle", () => {
     const trial = await api("PUT", `/organizations/${organization.id}/tier`, { tier: "trial" });
     expect(trial.status).toBe(200);
     expect(trial.body.organization).toMatchObject({ tier: "trial", credits: 500 });
-    expect((await api("PUT", `/organizations/${organization.id}/tier`, { tier: "paid" })).body.organization.tier).toBe("paid");
+    expect((await api("PUT", `/organizations/${organization.id}/tier`, { tier: "paid" })).body.organization.tier).toBe(
+      "paid",
+    );
     expectEnvelope(await api("PUT", `/organizations/${organization.id}/tier`, { tier: "gold" }), 400, "BadRequest");
   });
 
@@ -168,7 +203,9 @@ describe("partner API: organization lifecycle", () => {
     expectEnvelope(await intruder("POST", `${path}/pixel/rotate-key`), 404, "NotFound");
     expectEnvelope(await intruder("PUT", "/organizations/org_unknown", { name: "x" }), 404, "NotFound");
 
-    const row = await env.DB.prepare("SELECT name, status, tier, credits FROM organizations WHERE id = ?").bind(organization.id).first();
+    const row = await env.DB.prepare("SELECT name, status, tier, credits FROM organizations WHERE id = ?")
+      .bind(organization.id)
+      .first();
     expect(row).toEqual({ name: "Mine", status: "active", tier: "paid", credits: 100 });
     expect((await script(pixelKey)).body).not.toBe("");
   });

@@ -11,7 +11,11 @@ async function keyWithScopes(api: ReturnType<typeof asPartner>, scopes: string[]
 
 describe("partner API: account", () => {
   it("shows the partner account with its pool arithmetic", async () => {
-    const { api, partner } = await newPartner({ creditPoolTotal: 1000, companyName: "Acme Agency", supportEmail: "help@acme.example" });
+    const { api, partner } = await newPartner({
+      creditPoolTotal: 1000,
+      companyName: "Acme Agency",
+      supportEmail: "help@acme.example",
+    });
     await api("POST", "/organizations", { name: "A", tier: "paid", initialCredits: 300 });
     const res = await api("GET", "/me");
     expect(res.status).toBe(200);
@@ -40,7 +44,10 @@ describe("partner API: account", () => {
 
   it("changes only the branding fields sent", async () => {
     const { api, partner } = await newPartner({ companyName: "Old Name" });
-    const first = await api("PUT", "/branding", { logoUrl: "https://cdn.acme.example/logo.svg", primaryColor: "#1A73E8" });
+    const first = await api("PUT", "/branding", {
+      logoUrl: "https://cdn.acme.example/logo.svg",
+      primaryColor: "#1A73E8",
+    });
     expect(first.status, first.text).toBe(200);
     expect(first.body).toEqual({
       partner: {
@@ -53,14 +60,30 @@ describe("partner API: account", () => {
         companyName: "Old Name",
       },
     });
-    const second = await api("PUT", "/branding", { secondaryColor: "#00ff00", companyName: "  New Name ", logoUrl: null });
-    expect(second.body.partner).toMatchObject({ logoUrl: null, primaryColor: "#1A73E8", secondaryColor: "#00ff00", companyName: "New Name" });
-    expect((await api("GET", "/me")).body.partner).toMatchObject({ secondaryColor: "#00ff00", companyName: "New Name" });
+    const second = await api("PUT", "/branding", {
+      secondaryColor: "#00ff00",
+      companyName: "  New Name ",
+      logoUrl: null,
+    });
+    expect(second.body.partner).toMatchObject({
+      logoUrl: null,
+      primaryColor: "#1A73E8",
+      secondaryColor: "#00ff00",
+      companyName: "New Name",
+    });
+    expect((await api("GET", "/me")).body.partner).toMatchObject({
+      secondaryColor: "#00ff00",
+      companyName: "New Name",
+    });
   });
 
   it("rejects bad branding values field by field", async () => {
     const { api } = await newPartner();
-    const res = await api("PUT", "/branding", { logoUrl: "http://insecure.example/logo.png", primaryColor: "blue", companyName: "" });
+    const res = await api("PUT", "/branding", {
+      logoUrl: "http://insecure.example/logo.png",
+      primaryColor: "blue",
+      companyName: "",
+    });
     expectEnvelope(res, 400, "BadRequest");
     expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(
       expect.arrayContaining(["logoUrl", "primaryColor", "companyName"]),
@@ -104,7 +127,10 @@ describe("partner API: account", () => {
     const res = await api("PUT", "/script-config", { globalName: "_acme" });
     expect(res.status, res.text).toBe(200);
     expect(res.body.globalName).toBe("_acme");
-    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ organizationId: organization.id, globalName: "_acme" });
+    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({
+      organizationId: organization.id,
+      globalName: "_acme",
+    });
     expect(await env.PIXELS.get(secondKey, "json")).toMatchObject({ globalName: "_acme" });
     const script = await (await exports.default.fetch(`${BASE}/s/${pixelKey}.js`)).text();
     expect(script).toContain("_acme");
@@ -162,7 +188,11 @@ describe("operator API: updating a partner", () => {
     });
     // Moving a usage-based partner back to a pool applies the same rule.
     await admin("PUT", `/partners/${partner.id}`, { billingMode: "usage_based", creditPoolTotal: 0 });
-    expectEnvelope(await admin("PUT", `/partners/${partner.id}`, { billingMode: "pooled" }), 422, "UnprocessableEntity");
+    expectEnvelope(
+      await admin("PUT", `/partners/${partner.id}`, { billingMode: "pooled" }),
+      422,
+      "UnprocessableEntity",
+    );
   });
 
   it("suspends a partner: its keys stop working and its scripts go empty", async () => {
@@ -188,7 +218,11 @@ describe("operator API: updating a partner", () => {
 
   it("validates the update and answers 404 for an unknown partner", async () => {
     const { partner } = await newPartner();
-    const res = await admin("PUT", `/partners/${partner.id}`, { billingDayOfMonth: 29, status: "deleted", creditPoolTotal: -1 });
+    const res = await admin("PUT", `/partners/${partner.id}`, {
+      billingDayOfMonth: 29,
+      status: "deleted",
+      creditPoolTotal: -1,
+    });
     expectEnvelope(res, 400, "BadRequest");
     expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(
       expect.arrayContaining(["billingDayOfMonth", "status", "creditPoolTotal"]),

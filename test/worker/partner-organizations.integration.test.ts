@@ -29,10 +29,15 @@ describe("partner API: organizations", () => {
     const pixel = await api("GET", `/organizations/${org.id}/pixel`);
     expect(pixel.status).toBe(200);
     expect(pixel.body.pixel).toMatchObject({ allowedReferrers: [], apiKey: expect.stringMatching(/^[0-9a-f]{24}$/) });
-    expect(pixel.body.pixel.scriptTag).toBe(`<script async src="https://api.test/s/${pixel.body.pixel.apiKey}.js"></script>`);
+    expect(pixel.body.pixel.scriptTag).toBe(
+      `<script async src="https://api.test/s/${pixel.body.pixel.apiKey}.js"></script>`,
+    );
     // Whitelabel: nothing in the tag names the platform or matches ad-block lists.
     expect(pixel.body.pixel.scriptTag).not.toMatch(/sightline|pixel|track|analytics|collect|beacon/i);
-    expect(await env.PIXELS.get(pixel.body.pixel.apiKey, "json")).toMatchObject({ organizationId: org.id, enabled: true });
+    expect(await env.PIXELS.get(pixel.body.pixel.apiKey, "json")).toMatchObject({
+      organizationId: org.id,
+      enabled: true,
+    });
   });
 
   it("accepts the documented example body, including the 'annual' alias", async () => {
@@ -97,7 +102,9 @@ describe("partner API: organizations", () => {
   it("never oversubscribes the pool when allocations race", async () => {
     const { api } = await newPartner({ creditPoolTotal: 1000 });
     const orgs = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => api("POST", "/organizations", { name: `O${i}`, tier: "paid" }).then((r) => r.body.organization)),
+      Array.from({ length: 10 }, (_, i) =>
+        api("POST", "/organizations", { name: `O${i}`, tier: "paid" }).then((r) => r.body.organization),
+      ),
     );
     const results = await Promise.all(orgs.map((o) => api("PUT", `/organizations/${o.id}/credits`, { credits: 300 })));
     expect(results.filter((r) => r.status === 200)).toHaveLength(3);
@@ -109,7 +116,8 @@ describe("partner API: organizations", () => {
     const over = await api("POST", "/organizations", { name: "Big", tier: "paid", initialCredits: 1001 });
     expectEnvelope(over, 422, "UnprocessableEntity");
     expect(over.body.details).toEqual({ requested: 1001, limit: 1000 });
-    const org = (await api("POST", "/organizations", { name: "Capped", tier: "paid", initialCredits: 1000 })).body.organization;
+    const org = (await api("POST", "/organizations", { name: "Capped", tier: "paid", initialCredits: 1000 })).body
+      .organization;
     expectEnvelope(await api("PUT", `/organizations/${org.id}/credits`, { credits: 1001 }), 422, "UnprocessableEntity");
     expect((await api("GET", `/organizations/${org.id}`)).body.organization.credits).toBe(1000);
   });
@@ -126,7 +134,12 @@ describe("partner API: organizations", () => {
       allowedReferrers: ["Example.COM", "https://www.example.com/path", "*.example.org", "shop.example.com:8443"],
     });
     expect(ok.status).toBe(200);
-    expect(ok.body.pixel.allowedReferrers).toEqual(["example.com", "www.example.com", "*.example.org", "shop.example.com"]);
+    expect(ok.body.pixel.allowedReferrers).toEqual([
+      "example.com",
+      "www.example.com",
+      "*.example.org",
+      "shop.example.com",
+    ]);
     const bad = await api("PUT", `/organizations/${organization.id}/pixel`, { allowedReferrers: ["not a host!"] });
     expectEnvelope(bad, 400, "BadRequest");
   });
@@ -152,7 +165,11 @@ describe("partner API: organizations", () => {
 
   it("answers 401 without a valid key", async () => {
     expectEnvelope(await call("GET", "/api/v1/partner/organizations"), 401, "Unauthorized");
-    expectEnvelope(await asPartner("pk_live_00000000000000000000000000000000")("GET", "/organizations"), 401, "Unauthorized");
+    expectEnvelope(
+      await asPartner("pk_live_00000000000000000000000000000000")("GET", "/organizations"),
+      401,
+      "Unauthorized",
+    );
     expectEnvelope(await asPartner("nonsense")("GET", "/organizations"), 401, "Unauthorized");
   });
 
@@ -160,9 +177,9 @@ describe("partner API: organizations", () => {
     const { api } = await newPartner();
     await api("POST", "/organizations", { name: "Northwind Traders", externalId: "nw" });
     await api("POST", "/organizations", { name: "Contoso", externalId: "co" });
-    expect((await api("GET", "/organizations?externalId=nw")).body.organizations.map((o: { name: string }) => o.name)).toEqual([
-      "Northwind Traders",
-    ]);
+    expect(
+      (await api("GET", "/organizations?externalId=nw")).body.organizations.map((o: { name: string }) => o.name),
+    ).toEqual(["Northwind Traders"]);
     expect((await api("GET", "/organizations?search=WIND")).body.total).toBe(1);
     const page = await api("GET", "/organizations?page=1&pageSize=1");
     expect(page.body).toMatchObject({ total: 2, page: 1, pageSize: 1 });

@@ -7,7 +7,10 @@ const monthly = (dayOfMonth: number): PeriodRule => ({ period: "monthly", dayOfM
 
 describe("billing period math", () => {
   it("starts a monthly period on the billing day at 00:00 UTC", () => {
-    expect(iso(periodAt(monthly(15), utc(2026, 3, 20, 9)))).toEqual(["2026-03-15T00:00:00.000Z", "2026-04-15T00:00:00.000Z"]);
+    expect(iso(periodAt(monthly(15), utc(2026, 3, 20, 9)))).toEqual([
+      "2026-03-15T00:00:00.000Z",
+      "2026-04-15T00:00:00.000Z",
+    ]);
   });
 
   it("puts a moment before the billing day in the previous month's period", () => {
@@ -18,16 +21,28 @@ describe("billing period math", () => {
   });
 
   it("puts a clock exactly on the boundary in the new period", () => {
-    expect(iso(periodAt(monthly(1), utc(2026, 5, 1)))).toEqual(["2026-05-01T00:00:00.000Z", "2026-06-01T00:00:00.000Z"]);
+    expect(iso(periodAt(monthly(1), utc(2026, 5, 1)))).toEqual([
+      "2026-05-01T00:00:00.000Z",
+      "2026-06-01T00:00:00.000Z",
+    ]);
   });
 
   it("crosses the year in January", () => {
-    expect(iso(periodAt(monthly(28), utc(2027, 1, 3)))).toEqual(["2026-12-28T00:00:00.000Z", "2027-01-28T00:00:00.000Z"]);
+    expect(iso(periodAt(monthly(28), utc(2027, 1, 3)))).toEqual([
+      "2026-12-28T00:00:00.000Z",
+      "2027-01-28T00:00:00.000Z",
+    ]);
   });
 
   it("handles February in leap and common years with day 28", () => {
-    expect(iso(periodAt(monthly(28), utc(2028, 2, 29, 12)))).toEqual(["2028-02-28T00:00:00.000Z", "2028-03-28T00:00:00.000Z"]);
-    expect(iso(periodAt(monthly(28), utc(2027, 3, 1)))).toEqual(["2027-02-28T00:00:00.000Z", "2027-03-28T00:00:00.000Z"]);
+    expect(iso(periodAt(monthly(28), utc(2028, 2, 29, 12)))).toEqual([
+      "2028-02-28T00:00:00.000Z",
+      "2028-03-28T00:00:00.000Z",
+    ]);
+    expect(iso(periodAt(monthly(28), utc(2027, 3, 1)))).toEqual([
+      "2027-02-28T00:00:00.000Z",
+      "2027-03-28T00:00:00.000Z",
+    ]);
   });
 
   it("anchors quarters on the account's month", () => {
@@ -46,7 +61,10 @@ describe("billing period math", () => {
 
   it("covers an account created after its billing day with the period already under way", () => {
     // Created on the 20th with billing day 5: the first period began on the 5th.
-    expect(iso(periodAt(monthly(5), utc(2026, 8, 20, 14)))).toEqual(["2026-08-05T00:00:00.000Z", "2026-09-05T00:00:00.000Z"]);
+    expect(iso(periodAt(monthly(5), utc(2026, 8, 20, 14)))).toEqual([
+      "2026-08-05T00:00:00.000Z",
+      "2026-09-05T00:00:00.000Z",
+    ]);
   });
 
   it("defaults the billing day to the creation day, capped at 28", () => {

@@ -20,7 +20,9 @@ describe("partner rate limit", () => {
       expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 60);
     }
     expect([ok.status, missing.status, invalid.status]).toEqual([200, 404, 400]);
-    expect(Number(missing.headers.get("x-ratelimit-remaining"))).toBe(Number(ok.headers.get("x-ratelimit-remaining")) - 1);
+    expect(Number(missing.headers.get("x-ratelimit-remaining"))).toBe(
+      Number(ok.headers.get("x-ratelimit-remaining")) - 1,
+    );
   });
 
   it("counts down the remaining requests one per request", async () => {
@@ -30,31 +32,41 @@ describe("partner rate limit", () => {
     expect(remaining).toEqual([LIMIT - 1, LIMIT - 2, LIMIT - 3]);
   });
 
-  it("answers the 1,001st request of a minute with 429 RateLimited and Retry-After", async () => {
-    const { api } = await newPartner();
-    const first = await Promise.all(Array.from({ length: LIMIT }, () => api("GET", "/me")));
-    expect(first.filter((r) => r.status === 200)).toHaveLength(LIMIT);
+  it(
+    "answers the 1,001st request of a minute with 429 RateLimited and Retry-After",
+    async () => {
+      const { api } = await newPartner();
+      const first = await Promise.all(Array.from({ length: LIMIT }, () => api("GET", "/me")));
+      expect(first.filter((r) => r.status === 200)).toHaveLength(LIMIT);
 
-    const over = await api("GET", "/me");
-    expectEnvelope(over, 429, "RateLimited");
-    const retryAfter = Number(over.headers.get("retry-after"));
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(over.headers.get("x-ratelimit-limit")).toBe(String(LIMIT));
-    expect(over.headers.get("x-ratelimit-remaining")).toBe("0");
-    expect(Number(over.headers.get("x-ratelimit-reset"))).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000));
-  }, BURST_TIMEOUT);
+      const over = await api("GET", "/me");
+      expectEnvelope(over, 429, "RateLimited");
+      const retryAfter = Number(over.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(over.headers.get("x-ratelimit-limit")).toBe(String(LIMIT));
+      expect(over.headers.get("x-ratelimit-remaining")).toBe("0");
+      expect(Number(over.headers.get("x-ratelimit-reset"))).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000));
+    },
+    BURST_TIMEOUT,
+  );
 
-  it("lets exactly 1,000 of 1,050 concurrent requests through", async () => {
-    const { api } = await newPartner();
-    const results = await Promise.all(Array.from({ length: LIMIT + 50 }, () => api("GET", "/me")));
-    const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
-    // Every remaining count from LIMIT - 1 down to 0 was handed out exactly once.
-    const remaining = results.filter((r) => r.status === 200).map((r) => Number(r.headers.get("x-ratelimit-remaining")));
-    expect(new Set(remaining).size).toBe(LIMIT);
-  }, BURST_TIMEOUT);
+  it(
+    "lets exactly 1,000 of 1,050 concurrent requests through",
+    async () => {
+      const { api } = await newPartner();
+      const results = await Promise.all(Array.from({ length: LIMIT + 50 }, () => api("GET", "/me")));
+      const statuses = results.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+      // Every remaining count from LIMIT - 1 down to 0 was handed out exactly once.
+      const remaining = results
+        .filter((r) => r.status === 200)
+        .map((r) => Number(r.headers.get("x-ratelimit-remaining")));
+      expect(new Set(remaining).size).toBe(LIMIT);
+    },
+    BURST_TIMEOUT,
+  );
 
   it("counts each partner separately", async () => {
     const a = await newPartner();
@@ -72,13 +84,19 @@ describe("partner rate limit", () => {
     for (let i = 0; i <= LIMIT; i++) last = await limiter.hit(t0 + i);
     expect(last).toMatchObject({ allowed: false, remaining: 0, reset: t0 / 1000 + 60 });
     expect(await limiter.hit(t0 + 59_999)).toMatchObject({ allowed: false });
-    expect(await limiter.hit(t0 + 60_000)).toEqual({ allowed: true, limit: LIMIT, remaining: LIMIT - 1, reset: t0 / 1000 + 120 });
+    expect(await limiter.hit(t0 + 60_000)).toEqual({
+      allowed: true,
+      limit: LIMIT,
+      remaining: LIMIT - 1,
+      reset: t0 / 1000 + 120,
+    });
   });
 
   it("does not count requests without a valid key and gives them no rate-limit headers", async () => {
-    const res = await call("GET", "/api/v1/partner/me", { headers: { "x-partner-api-key": "pk_live_00000000000000000000000000000000" } });
+    const res = await call("GET", "/api/v1/partner/me", {
+      headers: { "x-partner-api-key": "pk_live_00000000000000000000000000000000" },
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get("x-ratelimit-limit")).toBeNull();
   });
 });
-

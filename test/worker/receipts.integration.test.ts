@@ -23,7 +23,9 @@ async function organizationWithTraffic() {
   expect((await sendHit(pageView(pixelKey, "https://elsewhere.example/"), { ip })).status).toBe(403);
   await waitForReceipts(organization.id, 4);
   await vi.waitFor(async () => {
-    const row = await env.DB.prepare("SELECT count(*) AS n FROM rejected_hits WHERE organization_id = ?").bind(organization.id).first<{ n: number }>();
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM rejected_hits WHERE organization_id = ?")
+      .bind(organization.id)
+      .first<{ n: number }>();
     expect(row!.n).toBe(1);
   });
   await flushCounter(organization.id);
@@ -69,7 +71,11 @@ describe("receipts and ledger", () => {
     });
 
     const rejected = await api("GET", `/organizations/${organization.id}/receipts?reason=referrer_not_allowed`);
-    expect(rejected.body).toMatchObject({ total: 0, receipts: [], rejections: [{ reason: "referrer_not_allowed", count: 1 }] });
+    expect(rejected.body).toMatchObject({
+      total: 0,
+      receipts: [],
+      rejections: [{ reason: "referrer_not_allowed", count: 1 }],
+    });
   });
 
   it("pages and filters receipts and ledger entries by date", async () => {
@@ -87,7 +93,9 @@ describe("receipts and ledger", () => {
     expect((await api("GET", `${base}/receipts?startDate=${today()}&endDate=${today()}`)).body.total).toBe(4);
     const none = await api("GET", `${base}/receipts?endDate=2020-01-01`);
     expect(none.body).toMatchObject({ total: 0, receipts: [], rejections: [] });
-    expect((await api("GET", `${base}/receipts?startDate=${new Date(Date.now() + 3600_000).toISOString()}`)).body.total).toBe(0);
+    expect(
+      (await api("GET", `${base}/receipts?startDate=${new Date(Date.now() + 3600_000).toISOString()}`)).body.total,
+    ).toBe(0);
 
     const ledger = await api("GET", `${base}/ledger`);
     expect(ledger.body.entries.map((e: { kind: string }) => e.kind)).toEqual(["debit", "period_opened"]);

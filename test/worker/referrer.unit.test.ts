@@ -28,9 +28,15 @@ describe("allowed referrers", () => {
   it("requires the page URL and the browser's Origin and Referer to all be allowed", () => {
     const headers = (h: Record<string, string>) => new Headers(h);
     const allowed = ["client.example"];
-    expect(referrerAllowed("https://client.example/a", headers({ origin: "https://client.example" }), allowed)).toBe(true);
-    expect(referrerAllowed("https://client.example/a", headers({ origin: "https://evil.example" }), allowed)).toBe(false);
-    expect(referrerAllowed("https://client.example/a", headers({ referer: "https://evil.example/x" }), allowed)).toBe(false);
+    expect(referrerAllowed("https://client.example/a", headers({ origin: "https://client.example" }), allowed)).toBe(
+      true,
+    );
+    expect(referrerAllowed("https://client.example/a", headers({ origin: "https://evil.example" }), allowed)).toBe(
+      false,
+    );
+    expect(referrerAllowed("https://client.example/a", headers({ referer: "https://evil.example/x" }), allowed)).toBe(
+      false,
+    );
     expect(referrerAllowed("https://evil.example/a", headers({}), allowed)).toBe(false);
   });
 });

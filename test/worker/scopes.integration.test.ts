@@ -2,7 +2,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isoSeconds } from "../../worker/lib/ids";
 import { asPartner, expectEnvelope } from "./support";
-import { fillPath, partnerOperations, exampleQuery, partnerWithResources, stateOf, type PartnerOperation } from "./openapi-operations";
+import {
+  fillPath,
+  partnerOperations,
+  exampleQuery,
+  partnerWithResources,
+  stateOf,
+  type PartnerOperation,
+} from "./openapi-operations";
 
 /**
  * Scopes and key lifecycle over every partner route of the OpenAPI document. Routes that need

@@ -9,7 +9,11 @@ export const BASE = "https://api.test";
 export const BROWSER_UA =
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
-export async function call(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+export async function call(
+  method: string,
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string> } = {},
+) {
   const response = await exports.default.fetch(`${BASE}${path}`, {
     method,
     headers: { "content-type": "application/json", ...init.headers },
@@ -42,9 +46,17 @@ export async function newPartner(overrides: Record<string, unknown> = {}) {
 }
 
 /** A partner with one organization and its pixel key. */
-export async function newOrganization(orgBody: Record<string, unknown> = {}, partnerOverrides: Record<string, unknown> = {}) {
+export async function newOrganization(
+  orgBody: Record<string, unknown> = {},
+  partnerOverrides: Record<string, unknown> = {},
+) {
   const p = await newPartner(partnerOverrides);
-  const created = await p.api("POST", "/organizations", { name: "Client", tier: "paid", initialCredits: 100, ...orgBody });
+  const created = await p.api("POST", "/organizations", {
+    name: "Client",
+    tier: "paid",
+    initialCredits: 100,
+    ...orgBody,
+  });
   expect(created.status, created.text).toBe(201);
   const organization = created.body.organization;
   const pixel = await p.api("GET", `/organizations/${organization.id}/pixel`);
@@ -139,7 +151,13 @@ export async function deliver(messages: AcceptedHit[]) {
 }
 
 /** A hit as the edge enqueues it, for driving the consumer directly. */
-export function accepted(organizationId: string, partnerId: string, pixelKey: string, ip: string, receivedAt: number): AcceptedHit {
+export function accepted(
+  organizationId: string,
+  partnerId: string,
+  pixelKey: string,
+  ip: string,
+  receivedAt: number,
+): AcceptedHit {
   return {
     kind: "hit",
     hit: pageView(pixelKey),
@@ -147,7 +165,8 @@ export function accepted(organizationId: string, partnerId: string, pixelKey: st
     partnerId,
     productType: "B2B",
     ip,
-    userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
+    userAgent:
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
     country: null,
     region: null,
     city: null,

@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectEnvelope } from "./support";
-import { fillPath, ICP_CONFIG, partnerOperations, partnerWithResources, stateOf, type PartnerOperation } from "./openapi-operations";
+import {
+  fillPath,
+  ICP_CONFIG,
+  partnerOperations,
+  partnerWithResources,
+  stateOf,
+  type PartnerOperation,
+} from "./openapi-operations";
 
 /**
  * Tenant isolation over every partner route of the OpenAPI document that takes an id: another
@@ -57,12 +64,21 @@ describe("tenant isolation", () => {
       // Nested ids: the intruder's own parent with the owner's child is just as foreign.
       if (operation.params.length > 1) {
         const mixed = { ...owner.ids, [operation.params[0]]: intruder.ids[operation.params[0]] };
-        expectEnvelope(await intruder.api(operation.method, fillPath(operation.path, mixed), body(operation)), 404, "NotFound");
+        expectEnvelope(
+          await intruder.api(operation.method, fillPath(operation.path, mixed), body(operation)),
+          404,
+          "NotFound",
+        );
       }
 
-      const unknownIds = Object.fromEntries(Object.entries(owner.ids).map(([k, v]) => [k, `${v.split("_")[0]}_${"0".repeat(32)}`]));
+      const unknownIds = Object.fromEntries(
+        Object.entries(owner.ids).map(([k, v]) => [k, `${v.split("_")[0]}_${"0".repeat(32)}`]),
+      );
       const unknown = await intruder.api(operation.method, fillPath(operation.path, unknownIds), body(operation));
-      expect({ status: unknown.status, code: unknown.body?.code }).toEqual({ status: foreign.status, code: foreign.body.code });
+      expect({ status: unknown.status, code: unknown.body?.code }).toEqual({
+        status: foreign.status,
+        code: foreign.body.code,
+      });
 
       expect(await ownerState()).toEqual(before);
     },

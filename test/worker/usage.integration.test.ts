@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { quote, type PricingTier } from "../../worker/billing/pricing";
-import { accepted, call, deliver, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit, waitForReceipts } from "./support";
+import {
+  accepted,
+  call,
+  deliver,
+  expectEnvelope,
+  freshIp,
+  importCompany,
+  newOrganization,
+  newPartner,
+  pageView,
+  sendHit,
+  waitForReceipts,
+} from "./support";
 import { flushCounter } from "./counter";
 
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
@@ -8,7 +20,10 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 describe("usage endpoints", () => {
   it("reports credits consumed, identifications and recorded hits from the daily rollups", async () => {
-    const { api, partner, organization, pixelKey } = await newOrganization({ initialCredits: 100, externalId: "client-1" });
+    const { api, partner, organization, pixelKey } = await newOrganization({
+      initialCredits: 100,
+      externalId: "client-1",
+    });
     const ip = freshIp();
     await importCompany(`${ip}/32`);
     await sendHit(pageView(pixelKey), { ip });
@@ -21,7 +36,12 @@ describe("usage endpoints", () => {
 
     const usage = await api("GET", "/usage");
     expect(usage.status, usage.text).toBe(200);
-    expect(usage.body).toEqual({ startDate: `${today().slice(0, 8)}01`, endDate: today(), totalQuantity: 1, totalEvents: 4 });
+    expect(usage.body).toEqual({
+      startDate: `${today().slice(0, 8)}01`,
+      endDate: today(),
+      totalQuantity: 1,
+      totalEvents: 4,
+    });
 
     const current = await api("GET", "/billing/usage");
     expect(current.body).toMatchObject({
@@ -43,7 +63,12 @@ describe("usage endpoints", () => {
       creditsConsumed: 1,
       currency: "USD",
     });
-    expect(billing.body.pricingTiers[0]).toEqual({ tier: "starter", pricePerIdentification: 0.1, minUsage: 0, maxUsage: 1000 });
+    expect(billing.body.pricingTiers[0]).toEqual({
+      tier: "starter",
+      pricePerIdentification: 0.1,
+      minUsage: 0,
+      maxUsage: 1000,
+    });
     expect(Date.parse(billing.body.billingPeriodStart)).toBeLessThanOrEqual(Date.now());
     expect(Date.parse(billing.body.nextBillingDate)).toBeGreaterThan(Date.now());
     expect(current.body.periodStart).toBe(billing.body.billingPeriodStart);
@@ -103,9 +128,22 @@ describe("usage endpoints", () => {
 
   it("prices usage with volume tiers", async () => {
     const { api } = await newPartner();
-    expect((await api("GET", "/billing/calculate?usage=2500")).body).toEqual({ usage: 2500, cost: 200, tier: "growth", currency: "USD" });
-    expect((await api("GET", "/billing/calculate?usage=0")).body).toEqual({ usage: 0, cost: 0, tier: "starter", currency: "USD" });
-    expect((await api("GET", "/billing/calculate?usage=250000")).body).toMatchObject({ cost: 10_000, tier: "enterprise" });
+    expect((await api("GET", "/billing/calculate?usage=2500")).body).toEqual({
+      usage: 2500,
+      cost: 200,
+      tier: "growth",
+      currency: "USD",
+    });
+    expect((await api("GET", "/billing/calculate?usage=0")).body).toEqual({
+      usage: 0,
+      cost: 0,
+      tier: "starter",
+      currency: "USD",
+    });
+    expect((await api("GET", "/billing/calculate?usage=250000")).body).toMatchObject({
+      cost: 10_000,
+      tier: "enterprise",
+    });
     expectEnvelope(await api("GET", "/billing/calculate?usage=-1"), 400, "BadRequest");
     expectEnvelope(await api("GET", "/billing/calculate"), 400, "BadRequest");
 

@@ -9,9 +9,21 @@ describe("webhooks: configuration and test events", () => {
     const res = await api("GET", "/webhooks");
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      identification: { url: null, enabled: false, hasSecret: false, disabledReason: null, disabledAt: null, previousSecretExpiresAt: null },
+      identification: {
+        url: null,
+        enabled: false,
+        hasSecret: false,
+        disabledReason: null,
+        disabledAt: null,
+        previousSecretExpiresAt: null,
+      },
       billing: {
-        url: null, enabled: false, hasSecret: false, disabledReason: null, disabledAt: null, previousSecretExpiresAt: null,
+        url: null,
+        enabled: false,
+        hasSecret: false,
+        disabledReason: null,
+        disabledAt: null,
+        previousSecretExpiresAt: null,
         lowCreditThresholdPercent: 10,
       },
     });
@@ -31,7 +43,11 @@ describe("webhooks: configuration and test events", () => {
 
     const get = await api("GET", "/webhooks");
     expect(get.text).not.toContain("whsec_");
-    expect(get.body.identification).toMatchObject({ url: "https://hooks.example.com/id", enabled: false, hasSecret: true });
+    expect(get.body.identification).toMatchObject({
+      url: "https://hooks.example.com/id",
+      enabled: false,
+      hasSecret: true,
+    });
 
     await api("PUT", "/webhooks/billing", { url: "https://hooks.example.com/billing", lowCreditThresholdPercent: 25 });
     const me = await api("GET", "/me");
@@ -61,9 +77,21 @@ describe("webhooks: configuration and test events", () => {
     expect(http.body.details).toEqual([{ field: "url", message: expect.stringContaining("https") }]);
     expectEnvelope(await api("PUT", "/webhooks/identification", { url: "not a url" }), 400, "BadRequest");
     expectEnvelope(await api("PUT", "/webhooks/identification", {}), 400, "BadRequest");
-    expectEnvelope(await api("PUT", "/webhooks/billing", { url: "https://h.example.com", secret: "plain" }), 400, "BadRequest");
-    expectEnvelope(await api("PUT", "/webhooks/billing", { url: "https://h.example.com", lowCreditThresholdPercent: 0 }), 400, "BadRequest");
-    expectEnvelope(await api("PUT", "/webhooks/billing", { url: "https://h.example.com", extra: 1 }), 400, "BadRequest");
+    expectEnvelope(
+      await api("PUT", "/webhooks/billing", { url: "https://h.example.com", secret: "plain" }),
+      400,
+      "BadRequest",
+    );
+    expectEnvelope(
+      await api("PUT", "/webhooks/billing", { url: "https://h.example.com", lowCreditThresholdPercent: 0 }),
+      400,
+      "BadRequest",
+    );
+    expectEnvelope(
+      await api("PUT", "/webhooks/billing", { url: "https://h.example.com", extra: 1 }),
+      400,
+      "BadRequest",
+    );
     const local = await api("PUT", "/webhooks/identification", { url: "http://localhost:8788/hooks" });
     expect(local.status, local.text).toBe(200);
   });
@@ -94,8 +122,20 @@ describe("webhooks: configuration and test events", () => {
 
     const res = await api("POST", "/webhooks/test", { type: "identification" });
     expect(res.status, res.text).toBe(200);
-    expect(res.body.delivery).toMatchObject({ type: "identification", eventType: "webhook.test", status: "succeeded", attempts: 1, lastStatusCode: 200 });
-    expect(res.body.attempt).toMatchObject({ attempt: 1, statusCode: 200, error: null, succeeded: true, latencyMs: expect.any(Number) });
+    expect(res.body.delivery).toMatchObject({
+      type: "identification",
+      eventType: "webhook.test",
+      status: "succeeded",
+      attempts: 1,
+      lastStatusCode: 200,
+    });
+    expect(res.body.attempt).toMatchObject({
+      attempt: 1,
+      statusCode: 200,
+      error: null,
+      succeeded: true,
+      latencyMs: expect.any(Number),
+    });
 
     const [received] = await receiver.waitFor(1);
     expect(received.method).toBe("POST");
@@ -104,7 +144,12 @@ describe("webhooks: configuration and test events", () => {
     expect(await verifyStandardWebhook(received.headers, received.body, secret)).toBe(true);
     expect(await verifyStandardWebhook(received.headers, `${received.body} `, secret)).toBe(false);
     expect(received.headers["x-bullseye-signature"]).toBe(await bullseyeSignature(received.body, secret));
-    expect(JSON.parse(received.body)).toMatchObject({ id: res.body.delivery.eventId, type: "webhook.test", partnerId: partner.id, webhook: "identification" });
+    expect(JSON.parse(received.body)).toMatchObject({
+      id: res.body.delivery.eventId,
+      type: "webhook.test",
+      partnerId: partner.id,
+      webhook: "identification",
+    });
   });
 
   it("reports a failing test event without retrying it", async () => {
@@ -113,8 +158,17 @@ describe("webhooks: configuration and test events", () => {
     await api("PUT", "/webhooks/billing", { url: receiver.url("status/500") });
     const res = await api("POST", "/webhooks/test", { type: "billing" });
     expect(res.status).toBe(200);
-    expect(res.body.delivery).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: 500, nextAttemptAt: null });
-    expect(res.body.attempt).toMatchObject({ statusCode: 500, succeeded: false, error: expect.stringContaining("HTTP 500") });
+    expect(res.body.delivery).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      lastStatusCode: 500,
+      nextAttemptAt: null,
+    });
+    expect(res.body.attempt).toMatchObject({
+      statusCode: 500,
+      succeeded: false,
+      error: expect.stringContaining("HTTP 500"),
+    });
   });
 
   it("answers 404 for another partner's organization or delivery in the delivery log", async () => {
@@ -122,7 +176,10 @@ describe("webhooks: configuration and test events", () => {
     const other = await newPartner();
     expectEnvelope(await other.api("GET", `/webhooks/logs?organizationId=${mine.organization.id}`), 404, "NotFound");
     expectEnvelope(await other.api("GET", "/webhooks/logs/whd_unknown"), 404, "NotFound");
-    const own = await mine.api("GET", `/webhooks/logs?organizationId=${mine.organization.id}&status=failed&type=billing`);
+    const own = await mine.api(
+      "GET",
+      `/webhooks/logs?organizationId=${mine.organization.id}&status=failed&type=billing`,
+    );
     expect(own.body).toEqual({ deliveries: [], total: 0, page: 1, pageSize: 20 });
   });
 

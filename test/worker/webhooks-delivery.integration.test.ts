@@ -10,7 +10,16 @@ import type { WebhookMessage } from "../../worker/webhooks/message";
 import { maintainWebhooks } from "../../worker/webhooks/consume";
 import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
 import { bullseyeSignature, verifyStandardWebhook } from "../fixtures/standard-webhooks";
-import { admin, expectEnvelope, freshIp, importCompany, newOrganization, newPartner, pageView, sendHit } from "./support";
+import {
+  admin,
+  expectEnvelope,
+  freshIp,
+  importCompany,
+  newOrganization,
+  newPartner,
+  pageView,
+  sendHit,
+} from "./support";
 
 /** A billing event for the partner, as the billing engine would emit it. */
 async function usageEvent(partnerId: string, organizationId = "org_test"): Promise<WebhookEvent> {
@@ -21,7 +30,15 @@ async function usageEvent(partnerId: string, organizationId = "org_test"): Promi
     partnerId,
     organizationId,
     createdAt: Date.now(),
-    data: { organizationId, externalId: null, credits: 1, identityType: "company", periodStart: "2026-11-01T00:00:00Z", creditsUsed: 1, creditsAvailable: 9 },
+    data: {
+      organizationId,
+      externalId: null,
+      credits: 1,
+      identityType: "company",
+      periodStart: "2026-11-01T00:00:00Z",
+      creditsUsed: 1,
+      creditsAvailable: 9,
+    },
   };
 }
 
@@ -43,149 +60,202 @@ async function waitForDelivery(api: PartnerApi, match: (d: Record<string, unknow
 const DAY_MS = 24 * 3600_000;
 
 describe("webhooks: delivery", () => {
-  it("delivers a charged identification as visitor.identified and usage.recorded, each signed with its webhook's secret", { timeout: 30_000 }, async () => {
-    const { api, partner, organization, pixelKey } = await newOrganization({ externalId: "client-42", initialCredits: 100 });
-    const receiver = receiverBucket();
-    const identificationSecret = (await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).body.secret as string;
-    const billingSecret = (await api("PUT", "/webhooks/billing", { url: receiver.url("ok") })).body.secret as string;
-    const ip = freshIp();
-    await importCompany(`${ip}/32`, "Acme Corp");
-
-    const hit = pageView(pixelKey, "https://client.example/pricing?utm_source=news");
-    expect((await sendHit(hit, { ip })).status).toBe(204);
-    const received = await receiver.waitFor(2);
-    const identified = received.find((r) => eventTypeOf(r) === "visitor.identified")!;
-    const usage = received.find((r) => eventTypeOf(r) === "usage.recorded")!;
-
-    expect(await verifyStandardWebhook(identified.headers, identified.body, identificationSecret)).toBe(true);
-    expect(await verifyStandardWebhook(identified.headers, identified.body, billingSecret)).toBe(false);
-    expect(await verifyStandardWebhook(usage.headers, usage.body, billingSecret)).toBe(true);
-    expect(usage.headers["x-bullseye-signature"]).toBe(await bullseyeSignature(usage.body, billingSecret));
-
-    expect(JSON.parse(identified.body)).toMatchObject({
-      id: identified.headers["webhook-id"],
-      type: "visitor.identified",
-      createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
-      partnerId: partner.id,
-      organizationId: organization.id,
-      externalId: "client-42",
-      visitor: { id: expect.stringMatching(/^vis_/), type: "company" },
-      company: { name: "Acme Corp", industry: "Software" },
-      person: null,
-      session: { landingPage: "/pricing", pagesVisited: 1, utmSource: "news", deviceType: "desktop" },
-    });
-    expect(JSON.parse(usage.body)).toMatchObject({
-      type: "usage.recorded",
-      partnerId: partner.id,
-      organizationId: organization.id,
-      externalId: "client-42",
-      credits: 1,
-      identityType: "company",
-      creditsUsed: 1,
-      creditsAvailable: 99,
-      periodStart: organization.currentPeriodStart,
-    });
-
-    // The delivery log: one row per event, each with its attempt's status code and latency.
-    const logs = await api("GET", `/webhooks/logs?organizationId=${organization.id}`);
-    expect(logs.status).toBe(200);
-    expect(logs.body).toMatchObject({ total: 2, page: 1, pageSize: 20 });
-    expect(logs.body.deliveries.map((d: { status: string }) => d.status)).toEqual(["succeeded", "succeeded"]);
-    const billingOnly = await api("GET", "/webhooks/logs?type=billing");
-    expect(billingOnly.body.deliveries).toHaveLength(1);
-    expect(billingOnly.body.deliveries[0]).toMatchObject({ eventType: "usage.recorded", eventId: usage.headers["webhook-id"], attempts: 1, lastStatusCode: 200 });
-    const detail = await api("GET", `/webhooks/logs/${billingOnly.body.deliveries[0].id}`);
-    expect(detail.body.delivery.payload).toBe(usage.body);
-    expect(detail.body.attempts).toEqual([
-      expect.objectContaining({ attempt: 1, statusCode: 200, error: null, succeeded: true, latencyMs: expect.any(Number) }),
-    ]);
-  });
-
-  it("describes a B2C visitor identified by identify() as a person, without the email or its hash", { timeout: 30_000 }, async () => {
-    const { api, organization, pixelKey } = await newOrganization({ productType: "B2C" });
-    const receiver = receiverBucket();
-    const secret = (await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).body.secret as string;
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode("jane.doe@example.com"));
-    const hash = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-    await admin("POST", "/people", [{ emailSha256: hash, name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" }]);
-    const ip = freshIp();
-    await sendHit(pageView(pixelKey, "https://shop.example/?utm_campaign=spring"), { ip });
-    await sendHit({ k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/", h: hash }, { ip });
-
-    const [received] = await receiver.waitFor(1);
-    expect(await verifyStandardWebhook(received.headers, received.body, secret)).toBe(true);
-    expect(JSON.parse(received.body)).toMatchObject({
-      type: "visitor.identified",
-      organizationId: organization.id,
-      visitor: { type: "person" },
-      company: null,
-      person: { name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" },
-      session: { landingPage: "/", utmCampaign: "spring" },
-    });
-    expect(received.body).not.toContain(hash);
-    expect(received.body).not.toContain("jane.doe");
-  });
-
-  it("sends credits.low once per period at the partner's threshold and credits.exhausted with the last credit", { timeout: 30_000 }, async () => {
-    const { api, organization, pixelKey } = await newOrganization({ initialCredits: 4 });
-    const receiver = receiverBucket();
-    await api("PUT", "/webhooks/billing", { url: receiver.url("ok"), lowCreditThresholdPercent: 50 });
-    for (let i = 0; i < 5; i++) {
+  it(
+    "delivers a charged identification as visitor.identified and usage.recorded, each signed with its webhook's secret",
+    { timeout: 30_000 },
+    async () => {
+      const { api, partner, organization, pixelKey } = await newOrganization({
+        externalId: "client-42",
+        initialCredits: 100,
+      });
+      const receiver = receiverBucket();
+      const identificationSecret = (await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).body
+        .secret as string;
+      const billingSecret = (await api("PUT", "/webhooks/billing", { url: receiver.url("ok") })).body.secret as string;
       const ip = freshIp();
-      await importCompany(`${ip}/32`);
-      expect((await sendHit(pageView(pixelKey), { ip })).status).toBe(204);
-    }
-    const received = await receiver.waitFor(6);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // nothing more arrives
-    const all = await receiver.received();
-    const types = all.map(eventTypeOf);
-    expect(types.filter((t) => t === "usage.recorded")).toHaveLength(4); // the fifth company found no credit
-    expect(types.filter((t) => t === "credits.low")).toHaveLength(1);
-    expect(types.filter((t) => t === "credits.exhausted")).toHaveLength(1);
-    const low = JSON.parse(received.find((r) => eventTypeOf(r) === "credits.low")!.body);
-    expect(low).toMatchObject({ organizationId: organization.id, creditsAllocated: 4, creditsAvailable: 2, creditsUsed: 2, thresholdPercent: 50 });
-    const exhausted = JSON.parse(all.find((r) => eventTypeOf(r) === "credits.exhausted")!.body);
-    expect(exhausted).toMatchObject({ organizationId: organization.id, creditsAvailable: 0, creditsUsed: 4 });
-  });
+      await importCompany(`${ip}/32`, "Acme Corp");
 
-  it("retries after a 500 with the same webhook-id and body, then records the success", { timeout: 40_000 }, async () => {
-    const { api, partner } = await newPartner();
-    const receiver = receiverBucket();
-    const secret = (await api("PUT", "/webhooks/billing", { url: receiver.url("fail/1/500") })).body.secret as string;
-    const event = await usageEvent(partner.id);
-    await emitEvents(env, [event]);
+      const hit = pageView(pixelKey, "https://client.example/pricing?utm_source=news");
+      expect((await sendHit(hit, { ip })).status).toBe(204);
+      const received = await receiver.waitFor(2);
+      const identified = received.find((r) => eventTypeOf(r) === "visitor.identified")!;
+      const usage = received.find((r) => eventTypeOf(r) === "usage.recorded")!;
 
-    // The second attempt comes from the queue, about 10 s after the first.
-    const [first, second] = await receiver.waitFor(2, () => true, 30_000);
-    expect(second.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
-    expect(second.headers["webhook-id"]).toBe(event.id);
-    expect(second.body).toBe(first.body);
-    expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(9_000);
-    for (const r of [first, second]) expect(await verifyStandardWebhook(r.headers, r.body, secret)).toBe(true);
+      expect(await verifyStandardWebhook(identified.headers, identified.body, identificationSecret)).toBe(true);
+      expect(await verifyStandardWebhook(identified.headers, identified.body, billingSecret)).toBe(false);
+      expect(await verifyStandardWebhook(usage.headers, usage.body, billingSecret)).toBe(true);
+      expect(usage.headers["x-bullseye-signature"]).toBe(await bullseyeSignature(usage.body, billingSecret));
 
-    const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.status === "succeeded");
-    expect(delivery).toMatchObject({ attempts: 2, lastStatusCode: 200, lastError: null, nextAttemptAt: null, deliveredAt: expect.any(String) });
-    const detail = await api("GET", `/webhooks/logs/${delivery.id}`);
-    expect(detail.body.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 200]);
-    expect(detail.body.attempts[0]).toMatchObject({ succeeded: false, error: expect.stringContaining("HTTP 500") });
-  });
+      expect(JSON.parse(identified.body)).toMatchObject({
+        id: identified.headers["webhook-id"],
+        type: "visitor.identified",
+        createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+        partnerId: partner.id,
+        organizationId: organization.id,
+        externalId: "client-42",
+        visitor: { id: expect.stringMatching(/^vis_/), type: "company" },
+        company: { name: "Acme Corp", industry: "Software" },
+        person: null,
+        session: { landingPage: "/pricing", pagesVisited: 1, utmSource: "news", deviceType: "desktop" },
+      });
+      expect(JSON.parse(usage.body)).toMatchObject({
+        type: "usage.recorded",
+        partnerId: partner.id,
+        organizationId: organization.id,
+        externalId: "client-42",
+        credits: 1,
+        identityType: "company",
+        creditsUsed: 1,
+        creditsAvailable: 99,
+        periodStart: organization.currentPeriodStart,
+      });
 
-  it("counts an answer slower than the timeout as a failed attempt and schedules a retry", { timeout: 30_000 }, async () => {
-    const { api, partner } = await newPartner();
-    const receiver = receiverBucket();
-    await api("PUT", "/webhooks/billing", { url: receiver.url("sleep/6000") });
-    const event = await usageEvent(partner.id);
-    await emitEvents(env, [event]);
+      // The delivery log: one row per event, each with its attempt's status code and latency.
+      const logs = await api("GET", `/webhooks/logs?organizationId=${organization.id}`);
+      expect(logs.status).toBe(200);
+      expect(logs.body).toMatchObject({ total: 2, page: 1, pageSize: 20 });
+      expect(logs.body.deliveries.map((d: { status: string }) => d.status)).toEqual(["succeeded", "succeeded"]);
+      const billingOnly = await api("GET", "/webhooks/logs?type=billing");
+      expect(billingOnly.body.deliveries).toHaveLength(1);
+      expect(billingOnly.body.deliveries[0]).toMatchObject({
+        eventType: "usage.recorded",
+        eventId: usage.headers["webhook-id"],
+        attempts: 1,
+        lastStatusCode: 200,
+      });
+      const detail = await api("GET", `/webhooks/logs/${billingOnly.body.deliveries[0].id}`);
+      expect(detail.body.delivery.payload).toBe(usage.body);
+      expect(detail.body.attempts).toEqual([
+        expect.objectContaining({
+          attempt: 1,
+          statusCode: 200,
+          error: null,
+          succeeded: true,
+          latencyMs: expect.any(Number),
+        }),
+      ]);
+    },
+  );
 
-    const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.attempts === 1, 20_000);
-    expect(delivery).toMatchObject({ status: "pending", lastStatusCode: null, lastError: "No response within 3000 ms" });
-    expect(Date.parse(delivery.nextAttemptAt as string)).toBeGreaterThan(Date.parse(delivery.createdAt as string));
-    const detail = await api("GET", `/webhooks/logs/${delivery.id}`);
-    expect(detail.body.attempts[0].latencyMs).toBeGreaterThanOrEqual(2_900);
-    expect(detail.body.attempts[0].latencyMs).toBeLessThan(6_000);
-    // The receiver did get the request: a late answer is still a failure, and the retry repeats the same webhook-id.
-    expect((await receiver.received())[0].headers["webhook-id"]).toBe(event.id);
-  });
+  it(
+    "describes a B2C visitor identified by identify() as a person, without the email or its hash",
+    { timeout: 30_000 },
+    async () => {
+      const { api, organization, pixelKey } = await newOrganization({ productType: "B2C" });
+      const receiver = receiverBucket();
+      const secret = (await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).body.secret as string;
+      const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode("jane.doe@example.com"));
+      const hash = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+      await admin("POST", "/people", [
+        { emailSha256: hash, name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" },
+      ]);
+      const ip = freshIp();
+      await sendHit(pageView(pixelKey, "https://shop.example/?utm_campaign=spring"), { ip });
+      await sendHit({ k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/", h: hash }, { ip });
+
+      const [received] = await receiver.waitFor(1);
+      expect(await verifyStandardWebhook(received.headers, received.body, secret)).toBe(true);
+      expect(JSON.parse(received.body)).toMatchObject({
+        type: "visitor.identified",
+        organizationId: organization.id,
+        visitor: { type: "person" },
+        company: null,
+        person: { name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" },
+        session: { landingPage: "/", utmCampaign: "spring" },
+      });
+      expect(received.body).not.toContain(hash);
+      expect(received.body).not.toContain("jane.doe");
+    },
+  );
+
+  it(
+    "sends credits.low once per period at the partner's threshold and credits.exhausted with the last credit",
+    { timeout: 30_000 },
+    async () => {
+      const { api, organization, pixelKey } = await newOrganization({ initialCredits: 4 });
+      const receiver = receiverBucket();
+      await api("PUT", "/webhooks/billing", { url: receiver.url("ok"), lowCreditThresholdPercent: 50 });
+      for (let i = 0; i < 5; i++) {
+        const ip = freshIp();
+        await importCompany(`${ip}/32`);
+        expect((await sendHit(pageView(pixelKey), { ip })).status).toBe(204);
+      }
+      const received = await receiver.waitFor(6);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // nothing more arrives
+      const all = await receiver.received();
+      const types = all.map(eventTypeOf);
+      expect(types.filter((t) => t === "usage.recorded")).toHaveLength(4); // the fifth company found no credit
+      expect(types.filter((t) => t === "credits.low")).toHaveLength(1);
+      expect(types.filter((t) => t === "credits.exhausted")).toHaveLength(1);
+      const low = JSON.parse(received.find((r) => eventTypeOf(r) === "credits.low")!.body);
+      expect(low).toMatchObject({
+        organizationId: organization.id,
+        creditsAllocated: 4,
+        creditsAvailable: 2,
+        creditsUsed: 2,
+        thresholdPercent: 50,
+      });
+      const exhausted = JSON.parse(all.find((r) => eventTypeOf(r) === "credits.exhausted")!.body);
+      expect(exhausted).toMatchObject({ organizationId: organization.id, creditsAvailable: 0, creditsUsed: 4 });
+    },
+  );
+
+  it(
+    "retries after a 500 with the same webhook-id and body, then records the success",
+    { timeout: 40_000 },
+    async () => {
+      const { api, partner } = await newPartner();
+      const receiver = receiverBucket();
+      const secret = (await api("PUT", "/webhooks/billing", { url: receiver.url("fail/1/500") })).body.secret as string;
+      const event = await usageEvent(partner.id);
+      await emitEvents(env, [event]);
+
+      // The second attempt comes from the queue, about 10 s after the first.
+      const [first, second] = await receiver.waitFor(2, () => true, 30_000);
+      expect(second.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
+      expect(second.headers["webhook-id"]).toBe(event.id);
+      expect(second.body).toBe(first.body);
+      expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(9_000);
+      for (const r of [first, second]) expect(await verifyStandardWebhook(r.headers, r.body, secret)).toBe(true);
+
+      const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.status === "succeeded");
+      expect(delivery).toMatchObject({
+        attempts: 2,
+        lastStatusCode: 200,
+        lastError: null,
+        nextAttemptAt: null,
+        deliveredAt: expect.any(String),
+      });
+      const detail = await api("GET", `/webhooks/logs/${delivery.id}`);
+      expect(detail.body.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 200]);
+      expect(detail.body.attempts[0]).toMatchObject({ succeeded: false, error: expect.stringContaining("HTTP 500") });
+    },
+  );
+
+  it(
+    "counts an answer slower than the timeout as a failed attempt and schedules a retry",
+    { timeout: 30_000 },
+    async () => {
+      const { api, partner } = await newPartner();
+      const receiver = receiverBucket();
+      await api("PUT", "/webhooks/billing", { url: receiver.url("sleep/6000") });
+      const event = await usageEvent(partner.id);
+      await emitEvents(env, [event]);
+
+      const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.attempts === 1, 20_000);
+      expect(delivery).toMatchObject({
+        status: "pending",
+        lastStatusCode: null,
+        lastError: "No response within 3000 ms",
+      });
+      expect(Date.parse(delivery.nextAttemptAt as string)).toBeGreaterThan(Date.parse(delivery.createdAt as string));
+      const detail = await api("GET", `/webhooks/logs/${delivery.id}`);
+      expect(detail.body.attempts[0].latencyMs).toBeGreaterThanOrEqual(2_900);
+      expect(detail.body.attempts[0].latencyMs).toBeLessThan(6_000);
+      // The receiver did get the request: a late answer is still a failure, and the retry repeats the same webhook-id.
+      expect((await receiver.received())[0].headers["webhook-id"]).toBe(event.id);
+    },
+  );
 
   it("retries on the 10 s, 1 min, 5 min, 30 min, 2 h, 8 h, 24 h schedule, then marks the delivery failed", async () => {
     const { api, partner } = await newPartner();
@@ -207,7 +277,12 @@ describe("webhooks: delivery", () => {
     }
     expect(nextTimes).toEqual([...RETRY_OFFSETS_S.slice(1).map((s) => first + s * 1000), null]);
     const done = await api("GET", `/webhooks/logs/${delivery.id}`);
-    expect(done.body.delivery).toMatchObject({ status: "failed", attempts: 8, nextAttemptAt: null, lastStatusCode: 503 });
+    expect(done.body.delivery).toMatchObject({
+      status: "failed",
+      attempts: 8,
+      nextAttemptAt: null,
+      lastStatusCode: 503,
+    });
     expect(new Set((await receiver.received()).map((r) => r.headers["webhook-id"]))).toEqual(new Set([event.id]));
     expect((await api("GET", "/webhooks/logs?status=failed")).body.total).toBe(1);
   });
@@ -255,8 +330,12 @@ describe("webhooks: delivery", () => {
     const entries = received.headers["webhook-signature"].split(" ");
     expect(entries).toHaveLength(2);
     for (const entry of entries) expect(entry).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
-    expect(await verifyStandardWebhook({ ...received.headers, "webhook-signature": entries[0] }, received.body, newSecret)).toBe(true);
-    expect(await verifyStandardWebhook({ ...received.headers, "webhook-signature": entries[1] }, received.body, oldSecret)).toBe(true);
+    expect(
+      await verifyStandardWebhook({ ...received.headers, "webhook-signature": entries[0] }, received.body, newSecret),
+    ).toBe(true);
+    expect(
+      await verifyStandardWebhook({ ...received.headers, "webhook-signature": entries[1] }, received.body, oldSecret),
+    ).toBe(true);
     expect(received.headers["x-bullseye-signature"]).toBe(await bullseyeSignature(received.body, newSecret));
   });
 
@@ -275,7 +354,11 @@ describe("webhooks: delivery", () => {
     await attemptDelivery(strict, delivery.id as string, { now: first + 60_000 });
 
     const config = (await api("GET", "/webhooks")).body.billing;
-    expect(config).toMatchObject({ enabled: false, disabledReason: expect.stringContaining("3 consecutive failed"), disabledAt: expect.any(String) });
+    expect(config).toMatchObject({
+      enabled: false,
+      disabledReason: expect.stringContaining("3 consecutive failed"),
+      disabledAt: expect.any(String),
+    });
     expect((await api("GET", "/me")).body.partner.billingWebhookEnabled).toBe(false);
 
     // Not retried any more: the pending delivery fails at its next turn, new events are logged as failed.
@@ -284,7 +367,11 @@ describe("webhooks: delivery", () => {
     const later = await usageEvent(partner.id);
     await emitEvents(env, [later]);
     const skipped = await waitForDelivery(api, (d) => d.eventId === later.id);
-    expect(skipped).toMatchObject({ status: "failed", attempts: 0, lastError: expect.stringContaining("Endpoint disabled") });
+    expect(skipped).toMatchObject({
+      status: "failed",
+      attempts: 0,
+      lastError: expect.stringContaining("Endpoint disabled"),
+    });
     expectEnvelope(await api("POST", `/webhooks/logs/${skipped.id}/redeliver`), 422, "UnprocessableEntity");
     const requestsWhileDisabled = (await receiver.received()).length;
     expect(requestsWhileDisabled).toBe(3);
@@ -314,7 +401,14 @@ describe("webhooks: delivery", () => {
       bot: false,
       receivedAt: Date.now(),
       identity: { key: "company:cmp_x", type: "company" as const, companyId: "cmp_x", personSha256: null },
-      outcome: { eventId: hit.i, reason: "charged" as const, periodStart: Date.parse(organization.currentPeriodStart), used: 1, allocation: 10, available: 9 },
+      outcome: {
+        eventId: hit.i,
+        reason: "charged" as const,
+        periodStart: Date.parse(organization.currentPeriodStart),
+        used: 1,
+        allocation: 10,
+        available: 9,
+      },
     };
     // A queue replay of the same batch (e.g. the consumer crashed after emitting).
     await emitChargedHits(env, [charged]);
@@ -344,7 +438,11 @@ describe("webhooks: delivery", () => {
     const result = await getQueueResult(batch, ctx);
     expect(result.ackAll).toBe(true);
     const dead = (await api("GET", `/webhooks/logs/${delivery.id}`)).body.delivery;
-    expect(dead).toMatchObject({ status: "failed", nextAttemptAt: null, lastError: expect.stringContaining("Dead-lettered") });
+    expect(dead).toMatchObject({
+      status: "failed",
+      nextAttemptAt: null,
+      lastError: expect.stringContaining("Dead-lettered"),
+    });
 
     await api("PUT", "/webhooks/billing", { url: receiver.url("ok") });
     const res = await api("POST", `/webhooks/logs/${delivery.id}/redeliver`);
@@ -371,30 +469,44 @@ describe("webhooks: delivery", () => {
     expect(result.explicitAcks).toEqual(["early-1"]);
     expect(result.retryMessages).toEqual([]);
     const after = (await api("GET", `/webhooks/logs/${delivery.id}`)).body.delivery;
-    expect(after).toMatchObject({ status: "pending", attempts: 2, nextAttemptAt: new Date(first + 86_400_000).toISOString().replace(".000", "") });
+    expect(after).toMatchObject({
+      status: "pending",
+      attempts: 2,
+      nextAttemptAt: new Date(first + 86_400_000).toISOString().replace(".000", ""),
+    });
   });
 
-  it("delivers an event whose queue message was lost once the cron runs, and prunes the log after 90 days", { timeout: 20_000 }, async () => {
-    const { api, partner } = await newPartner();
-    const receiver = receiverBucket();
-    await api("PUT", "/webhooks/billing", { url: receiver.url("ok") });
-    const event = await usageEvent(partner.id);
-    // The queue refuses the message: the emission still succeeds, the row is the record.
-    const queueDown = { ...env, WEBHOOKS: { send: () => Promise.reject(new Error("queue down")), sendBatch: () => Promise.reject(new Error("queue down")) } as unknown as Queue<WebhookMessage> };
-    await emitEvents(queueDown, [event]);
-    const pending = await waitForDelivery(api, (d) => d.eventId === event.id);
-    expect(pending).toMatchObject({ status: "pending", attempts: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await receiver.received()).toHaveLength(0);
+  it(
+    "delivers an event whose queue message was lost once the cron runs, and prunes the log after 90 days",
+    { timeout: 20_000 },
+    async () => {
+      const { api, partner } = await newPartner();
+      const receiver = receiverBucket();
+      await api("PUT", "/webhooks/billing", { url: receiver.url("ok") });
+      const event = await usageEvent(partner.id);
+      // The queue refuses the message: the emission still succeeds, the row is the record.
+      const queueDown = {
+        ...env,
+        WEBHOOKS: {
+          send: () => Promise.reject(new Error("queue down")),
+          sendBatch: () => Promise.reject(new Error("queue down")),
+        } as unknown as Queue<WebhookMessage>,
+      };
+      await emitEvents(queueDown, [event]);
+      const pending = await waitForDelivery(api, (d) => d.eventId === event.id);
+      expect(pending).toMatchObject({ status: "pending", attempts: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await receiver.received()).toHaveLength(0);
 
-    await maintainWebhooks(env, Date.now() + 16 * 60_000); // the cron, a quarter of an hour later
-    const [received] = await receiver.waitFor(1);
-    expect(received.headers["webhook-id"]).toBe(event.id);
-    await waitForDelivery(api, (d) => d.eventId === event.id && d.status === "succeeded");
+      await maintainWebhooks(env, Date.now() + 16 * 60_000); // the cron, a quarter of an hour later
+      const [received] = await receiver.waitFor(1);
+      expect(received.headers["webhook-id"]).toBe(event.id);
+      await waitForDelivery(api, (d) => d.eventId === event.id && d.status === "succeeded");
 
-    await maintainWebhooks(env, Date.now() + 91 * DAY_MS);
-    expectEnvelope(await api("GET", `/webhooks/logs/${pending.id}`), 404, "NotFound");
-  });
+      await maintainWebhooks(env, Date.now() + 91 * DAY_MS);
+      expectEnvelope(await api("GET", `/webhooks/logs/${pending.id}`), 404, "NotFound");
+    },
+  );
 
   it("leaves a message the consumer cannot process to the queue's retries (and so to the dead-letter queue)", async () => {
     const batch = createMessageBatch<WebhookMessage>("sightline-webhooks", [
@@ -402,7 +514,14 @@ describe("webhooks: delivery", () => {
     ]);
     const ctx = createExecutionContext();
     // D1 unavailable: every query throws.
-    const unavailable = { ...env, DB: { prepare: () => { throw new Error("D1 unavailable"); } } as unknown as D1Database };
+    const unavailable = {
+      ...env,
+      DB: {
+        prepare: () => {
+          throw new Error("D1 unavailable");
+        },
+      } as unknown as D1Database,
+    };
     await worker.queue(batch as MessageBatch<never>, unavailable, ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages).toEqual([expect.objectContaining({ msgId: "crash-1" })]);

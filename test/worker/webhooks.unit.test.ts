@@ -7,12 +7,9 @@ import { bullseyeSignature, verifyStandardWebhook } from "../fixtures/standard-w
 describe("webhook signing", () => {
   it("matches the Standard Webhooks reference example", async () => {
     // The example published with the Standard Webhooks specification.
-    const headers = await signatureHeaders(
-      "msg_p5jXN8AQM9LWM0D4loKWxJek",
-      1614265330,
-      '{"test": 2432232314}',
-      ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
-    );
+    const headers = await signatureHeaders("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}', [
+      "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    ]);
     expect(headers["webhook-signature"]).toBe("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     expect(headers["webhook-id"]).toBe("msg_p5jXN8AQM9LWM0D4loKWxJek");
     expect(headers["webhook-timestamp"]).toBe("1614265330");

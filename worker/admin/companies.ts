@@ -49,6 +49,9 @@ const route = createRoute({
 export const adminCompanies = createApi().openapi(route, async (c) => {
   const companies = await readRecords(c, CompanyRecord);
   const db = c.env.DB;
-  await writeInBatches(db, companies.map(({ ipRanges, ...company }) => upsertCompanyStatements(db, company, ipRanges)));
+  await writeInBatches(
+    db,
+    companies.map(({ ipRanges, ...company }) => upsertCompanyStatements(db, company, ipRanges)),
+  );
   return c.json({ imported: companies.length, ipRanges: companies.reduce((n, co) => n + co.ipRanges.length, 0) }, 200);
 });

@@ -9,7 +9,11 @@ import { isoSeconds } from "../lib/ids";
 
 const AdjustBody = z
   .object({
-    organizationId: z.string().min(1).max(64).openapi({ description: "The partner's organization whose balance changes" }),
+    organizationId: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ description: "The partner's organization whose balance changes" }),
     credits: z
       .number()
       .int()
@@ -23,7 +27,9 @@ const AdjustBody = z
       .min(1)
       .max(64)
       .optional()
-      .openapi({ description: "Instead of `credits`: refund the credit charged for this identification (receipt event id)" }),
+      .openapi({
+        description: "Instead of `credits`: refund the credit charged for this identification (receipt event id)",
+      }),
     reason: z.string().trim().min(1).max(500).openapi({ description: "Why; kept in the ledger entry's note" }),
   })
   .refine((b) => (b.credits === undefined) !== (b.refundEventId === undefined), {
@@ -47,7 +53,10 @@ const route = createRoute({
   summary: "Adjust an organization's current-period credits, or refund one charge (a new ledger entry)",
   request: { params: z.object({ partnerId: IdParam("partnerId") }), body: jsonBody(AdjustBody) },
   responses: {
-    200: jsonResponse("The ledger entry and the new balance", z.object({ entry: LedgerEntrySchema, balance: BalanceSchema })),
+    200: jsonResponse(
+      "The ledger entry and the new balance",
+      z.object({ entry: LedgerEntrySchema, balance: BalanceSchema }),
+    ),
     ...commonErrors,
     ...errorResponses(422),
   },

@@ -10,8 +10,14 @@ import { BillingModeSchema, BillingPeriodSchema, IdParam } from "../partner-api/
 const PartnerSchema = z.record(z.string(), z.unknown()).openapi("Partner");
 const ApiKeySchema = z
   .object({
-    id: z.string(), name: z.string(), keyPrefix: z.string(), scopes: z.array(z.string()), status: z.string(),
-    expiresAt: z.string().nullable(), lastUsedAt: z.string().nullable(), createdAt: z.string(),
+    id: z.string(),
+    name: z.string(),
+    keyPrefix: z.string(),
+    scopes: z.array(z.string()),
+    status: z.string(),
+    expiresAt: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    createdAt: z.string(),
   })
   .openapi("ApiKey");
 
@@ -63,7 +69,10 @@ const issueKeyRoute = createRoute({
     params: z.object({ partnerId: IdParam("partnerId") }),
     body: jsonBody(z.object({ name: z.string().min(1).max(255).default("Operator-issued key") })),
   },
-  responses: { 201: jsonResponse("Created", z.object({ apiKey: ApiKeySchema, plainKey: z.string() })), ...commonErrors },
+  responses: {
+    201: jsonResponse("Created", z.object({ apiKey: ApiKeySchema, plainKey: z.string() })),
+    ...commonErrors,
+  },
 });
 
 export const adminPartners = createApi()
@@ -80,9 +89,20 @@ export const adminPartners = createApi()
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
-        id, body.name, body.slug, body.companyName ?? body.name, body.supportEmail ?? null, body.globalName ?? null,
-        body.billingMode, body.billingPeriod, body.billingDayOfMonth ?? defaultBillingDay(now), body.creditPoolTotal,
-        body.maxOrganizations ?? null, body.maxIdentificationsPerOrg ?? null, at, at,
+        id,
+        body.name,
+        body.slug,
+        body.companyName ?? body.name,
+        body.supportEmail ?? null,
+        body.globalName ?? null,
+        body.billingMode,
+        body.billingPeriod,
+        body.billingDayOfMonth ?? defaultBillingDay(now),
+        body.creditPoolTotal,
+        body.maxOrganizations ?? null,
+        body.maxIdentificationsPerOrg ?? null,
+        at,
+        at,
       );
     const { statement, plainKey } = await issueApiKey(db, id, "Initial key");
     try {
@@ -99,9 +119,10 @@ export const adminPartners = createApi()
   .openapi(listRoute, async (c) => {
     const { slug } = c.req.valid("query");
     const db = c.env.DB;
-    const { results } = await (slug
-      ? db.prepare("SELECT * FROM partners WHERE slug = ?").bind(slug)
-      : db.prepare("SELECT * FROM partners ORDER BY created_at LIMIT 100")
+    const { results } = await (
+      slug
+        ? db.prepare("SELECT * FROM partners WHERE slug = ?").bind(slug)
+        : db.prepare("SELECT * FROM partners ORDER BY created_at LIMIT 100")
     ).all<PartnerRow>();
     return c.json({ partners: await Promise.all(results.map((row) => toPartner(db, row))) }, 200);
   })

@@ -47,8 +47,15 @@ export const adminPeople = createApi().openapi(route, async (c) => {
     db,
     people.map((p) => [
       upsert.bind(
-        p.emailSha256, p.name ?? null, p.emailDomain ?? null, p.jobTitle ?? null, p.companyDomain ?? null,
-        p.linkedinUrl ?? null, p.location ?? null, now, now,
+        p.emailSha256,
+        p.name ?? null,
+        p.emailDomain ?? null,
+        p.jobTitle ?? null,
+        p.companyDomain ?? null,
+        p.linkedinUrl ?? null,
+        p.location ?? null,
+        now,
+        now,
       ),
     ]),
   );

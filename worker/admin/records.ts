@@ -19,7 +19,10 @@ export async function readRecords<T extends z.ZodType>(c: Context, schema: T): P
   try {
     raw = text.trimStart().startsWith("[")
       ? (JSON.parse(text) as unknown[])
-      : text.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as unknown);
+      : text
+          .split("\n")
+          .filter((line) => line.trim() !== "")
+          .map((line) => JSON.parse(line) as unknown);
   } catch {
     throw new ApiError("BadRequest", "Body must be a JSON array or NDJSON (one JSON object per line)");
   }
@@ -29,9 +32,12 @@ export async function readRecords<T extends z.ZodType>(c: Context, schema: T): P
   raw.forEach((item, index) => {
     const parsed = schema.safeParse(item);
     if (parsed.success) records.push(parsed.data);
-    else for (const issue of parsed.error.issues) problems.push({ field: [index, ...issue.path].join("."), message: issue.message });
+    else
+      for (const issue of parsed.error.issues)
+        problems.push({ field: [index, ...issue.path].join("."), message: issue.message });
   });
-  if (problems.length > 0) throw new ApiError("BadRequest", "Invalid records; nothing was imported", problems.slice(0, 100));
+  if (problems.length > 0)
+    throw new ApiError("BadRequest", "Invalid records; nothing was imported", problems.slice(0, 100));
   return records;
 }
 

@@ -14,7 +14,13 @@ const UpdatePartnerBody = z
     billingPeriod: BillingPeriodSchema.optional(),
     billingDayOfMonth: z.number().int().min(1).max(28).optional(),
     creditPoolTotal: z.number().int().min(0).optional(),
-    maxOrganizations: z.number().int().min(1).nullable().optional().openapi({ description: "null: no limit; existing organizations are kept" }),
+    maxOrganizations: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .optional()
+      .openapi({ description: "null: no limit; existing organizations are kept" }),
     maxIdentificationsPerOrg: z.number().int().min(1).nullable().optional(),
     status: z.enum(["active", "suspended"]).optional().openapi({
       description: "Suspended: API keys answer 401 and every organization's script goes empty (within about 60 s)",
@@ -57,7 +63,9 @@ export const updatePartner = createApi().openapi(route, async (c) => {
   const before = await db.prepare("SELECT * FROM partners WHERE id = ?").bind(partnerId).first<PartnerRow>();
   if (!before) throw notFound("Partner");
 
-  const changed = (Object.keys(COLUMNS) as Field[]).filter((field) => body[field] !== undefined && body[field] !== before[COLUMNS[field]]);
+  const changed = (Object.keys(COLUMNS) as Field[]).filter(
+    (field) => body[field] !== undefined && body[field] !== before[COLUMNS[field]],
+  );
   if (changed.length > 0) {
     const mode = body.billingMode ?? before.billing_mode;
     const total = body.creditPoolTotal ?? before.credit_pool_total;
@@ -68,17 +76,28 @@ export const updatePartner = createApi().openapi(route, async (c) => {
         `UPDATE partners SET ${changed.map((field) => `${COLUMNS[field]} = ?`).join(", ")}, updated_at = ?
          WHERE id = ? AND (? = 0 OR ? >= (SELECT coalesce(sum(credits), 0) FROM organizations WHERE partner_id = ?))`,
       )
-      .bind(...changed.map((field) => body[field] ?? null), isoSeconds(), partnerId, checkPool ? 1 : 0, total, partnerId)
+      .bind(
+        ...changed.map((field) => body[field] ?? null),
+        isoSeconds(),
+        partnerId,
+        checkPool ? 1 : 0,
+        total,
+        partnerId,
+      )
       .run();
     if (meta.changes === 0) {
       const allocated = await db
         .prepare("SELECT coalesce(sum(credits), 0) AS allocated FROM organizations WHERE partner_id = ?")
         .bind(partnerId)
         .first<{ allocated: number }>();
-      throw new ApiError("UnprocessableEntity", "The pool total cannot be less than the credits allocated to organizations", {
-        creditPoolTotal: total,
-        allocated: allocated?.allocated ?? 0,
-      });
+      throw new ApiError(
+        "UnprocessableEntity",
+        "The pool total cannot be less than the credits allocated to organizations",
+        {
+          creditPoolTotal: total,
+          allocated: allocated?.allocated ?? 0,
+        },
+      );
     }
     // The hot path reads partner status and global name from each pixel's KV record.
     if (changed.includes("status") || changed.includes("globalName")) await writeThroughPartnerPixels(c.env, partnerId);
@@ -89,7 +108,9 @@ export const updatePartner = createApi().openapi(route, async (c) => {
 });
 
 async function reconfigureCounters(env: Parameters<typeof configureCounter>[0], partnerId: string) {
-  const { results } = await env.DB.prepare("SELECT id FROM organizations WHERE partner_id = ?").bind(partnerId).all<{ id: string }>();
+  const { results } = await env.DB.prepare("SELECT id FROM organizations WHERE partner_id = ?")
+    .bind(partnerId)
+    .all<{ id: string }>();
   for (let i = 0; i < results.length; i += 20) {
     await Promise.all(results.slice(i, i + 20).map((row) => configureCounter(env, row.id)));
   }

@@ -12,7 +12,9 @@ export function utcDay(value: string | number): string {
 export const addDays = (day: string, days: number) => utcDay(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS);
 
 /** Inclusive lower bound as a stored timestamp: a bare date means the start of that day. */
-export const startBound = (value: string) => (BARE_DATE.test(value) ? `${value}T00:00:00Z` : isoSeconds(Date.parse(value)));
+export const startBound = (value: string) =>
+  BARE_DATE.test(value) ? `${value}T00:00:00Z` : isoSeconds(Date.parse(value));
 
 /** Inclusive upper bound as a stored timestamp: a bare date means the end of that day. */
-export const endBound = (value: string) => (BARE_DATE.test(value) ? `${value}T23:59:59Z` : isoSeconds(Date.parse(value)));
+export const endBound = (value: string) =>
+  BARE_DATE.test(value) ? `${value}T23:59:59Z` : isoSeconds(Date.parse(value));

@@ -10,7 +10,11 @@ export function partnerPeriod(
   at = Date.now(),
 ): Period {
   return periodAt(
-    { period: partner.billing_period, dayOfMonth: partner.billing_day_of_month, anchorMonth: new Date(partner.created_at).getUTCMonth() },
+    {
+      period: partner.billing_period,
+      dayOfMonth: partner.billing_day_of_month,
+      anchorMonth: new Date(partner.created_at).getUTCMonth(),
+    },
     at,
   );
 }

@@ -17,7 +17,13 @@ export async function pricingTiersOf(db: D1Database, partnerId: string): Promise
        ORDER BY min_usage`,
     )
     .bind(partnerId)
-    .all<{ tier: string; price_per_identification: number; min_usage: number; max_usage: number | null; currency: string }>();
+    .all<{
+      tier: string;
+      price_per_identification: number;
+      min_usage: number;
+      max_usage: number | null;
+      currency: string;
+    }>();
   return results.map((r) => ({
     tier: r.tier,
     pricePerIdentification: r.price_per_identification,
@@ -43,5 +49,10 @@ export function quote(tiers: PricingTier[], usage: number): Quote {
     [...sorted].reverse().find((t) => usage >= t.minUsage) ??
     sorted[0];
   if (!tier) return { usage, cost: 0, tier: null, currency: "USD" };
-  return { usage, cost: Math.round(usage * tier.pricePerIdentification * 100) / 100, tier: tier.tier, currency: tier.currency };
+  return {
+    usage,
+    cost: Math.round(usage * tier.pricePerIdentification * 100) / 100,
+    tier: tier.tier,
+    currency: tier.currency,
+  };
 }

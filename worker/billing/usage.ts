@@ -31,7 +31,12 @@ export interface OrganizationUsage {
 }
 
 /** Every organization of the partner with its usage in the range, biggest consumers first. */
-export async function usageByOrganization(db: D1Database, partnerId: string, from: string, to: string): Promise<OrganizationUsage[]> {
+export async function usageByOrganization(
+  db: D1Database,
+  partnerId: string,
+  from: string,
+  to: string,
+): Promise<OrganizationUsage[]> {
   const { results } = await db
     .prepare(
       `SELECT o.id, o.external_id, o.name, coalesce(sum(u.credits), 0) AS credits,
@@ -52,7 +57,12 @@ export interface PartnerAnalytics {
   creditsRemaining: number;
 }
 
-export async function partnerAnalytics(db: D1Database, partnerId: string, from: string, to: string): Promise<PartnerAnalytics> {
+export async function partnerAnalytics(
+  db: D1Database,
+  partnerId: string,
+  from: string,
+  to: string,
+): Promise<PartnerAnalytics> {
   const row = await db
     .prepare(
       `SELECT

@@ -16,7 +16,10 @@ import { rescoreTouchedVisitors } from "../icp/rescore";
 export async function consumeHits(batch: MessageBatch<HitMessage>, env: Env): Promise<void> {
   const rejected = batch.messages.filter((m): m is Message<RejectedHit> => m.body.kind === "rejected");
   if (rejected.length > 0) {
-    await countRejections(env.DB, rejected.map((m) => m.body));
+    await countRejections(
+      env.DB,
+      rejected.map((m) => m.body),
+    );
     rejected.forEach((m) => m.ack());
   }
   const accepted = batch.messages.filter((m): m is Message<AcceptedHit> => m.body.kind === "hit");
@@ -37,10 +40,15 @@ export async function processHits(env: Env, hits: AcceptedHit[]): Promise<Set<st
   const fresh = await withoutProcessed(env.DB, hits);
   const attempts = fresh.filter((h) => h.hit.t !== "e");
   const identities = await identifyHits(env, attempts);
-  const outcomes = await chargeByOrganization(env, attempts.flatMap((h, i) => {
-    const identity = identities[i];
-    return identity ? [{ organizationId: h.organizationId, eventId: h.hit.i, identity: identity.key, at: h.receivedAt }] : [];
-  }));
+  const outcomes = await chargeByOrganization(
+    env,
+    attempts.flatMap((h, i) => {
+      const identity = identities[i];
+      return identity
+        ? [{ organizationId: h.organizationId, eventId: h.hit.i, identity: identity.key, at: h.receivedAt }]
+        : [];
+    }),
+  );
   const charged: ChargedHit[] = fresh.map((h) => {
     const index = attempts.indexOf(h);
     const identity = index >= 0 ? identities[index] : null;

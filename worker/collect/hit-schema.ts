@@ -28,7 +28,11 @@ const engagement = z.object({
   t: z.literal("e"),
   p: eventId,
   // A wall dashboard can stay focused for days: clamp rather than lose the engagement.
-  s: z.number().int().min(0).transform((s) => Math.min(s, 86_400)),
+  s: z
+    .number()
+    .int()
+    .min(0)
+    .transform((s) => Math.min(s, 86_400)),
   d: z.number().int().min(0).max(100),
 });
 

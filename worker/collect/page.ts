@@ -1,7 +1,13 @@
 /** What a page URL says about the visit: path for page statistics, UTM tags for the source. */
 export interface PageFacts {
   path: string;
-  utm: { source: string | null; medium: string | null; campaign: string | null; term: string | null; content: string | null };
+  utm: {
+    source: string | null;
+    medium: string | null;
+    campaign: string | null;
+    term: string | null;
+    content: string | null;
+  };
 }
 
 export function pageFacts(url: string, hashRouting = false): PageFacts {
@@ -11,6 +17,12 @@ export function pageFacts(url: string, hashRouting = false): PageFacts {
   const path = (u.pathname + (hashRouting && u.hash.startsWith("#/") ? u.hash : "")).slice(0, 1024);
   return {
     path,
-    utm: { source: tag("source"), medium: tag("medium"), campaign: tag("campaign"), term: tag("term"), content: tag("content") },
+    utm: {
+      source: tag("source"),
+      medium: tag("medium"),
+      campaign: tag("campaign"),
+      term: tag("term"),
+      content: tag("content"),
+    },
   };
 }

@@ -107,8 +107,20 @@ function visitStatements(db: D1Database, h: ChargedHit, device: string, session:
            VALUES (?, ?, ?, ${visitorRef ? VISITOR_ID : "NULL"}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .bind(
-          session.id, h.organizationId, device, ...(visitorRef ?? []), at, at, facts.path, referrer,
-          facts.utm.source, facts.utm.medium, facts.utm.campaign, facts.utm.term, facts.utm.content, h.bot ? 1 : 0,
+          session.id,
+          h.organizationId,
+          device,
+          ...(visitorRef ?? []),
+          at,
+          at,
+          facts.path,
+          referrer,
+          facts.utm.source,
+          facts.utm.medium,
+          facts.utm.campaign,
+          facts.utm.term,
+          facts.utm.content,
+          h.bot ? 1 : 0,
         ),
     );
   } else {
@@ -132,7 +144,18 @@ function visitStatements(db: D1Database, h: ChargedHit, device: string, session:
              occurred_at, is_bot, write_id)
            VALUES (?, ?, ?, ${visitorRef ? VISITOR_ID : "NULL"}, ?, ?, ?, ?, ?, ?)`,
         )
-        .bind(hit.i, h.organizationId, session.id, ...(visitorRef ?? []), hit.u, facts.path, referrer, at, h.bot ? 1 : 0, writeId),
+        .bind(
+          hit.i,
+          h.organizationId,
+          session.id,
+          ...(visitorRef ?? []),
+          hit.u,
+          facts.path,
+          referrer,
+          at,
+          h.bot ? 1 : 0,
+          writeId,
+        ),
       db.prepare(`UPDATE sessions SET page_views = page_views + ${WON} WHERE id = ?`).bind(hit.i, writeId, session.id),
     );
     if (visitorRef) {
@@ -169,8 +192,15 @@ function visitStatements(db: D1Database, h: ChargedHit, device: string, session:
          VALUES (?, ?, ?, ${visitorRef ? VISITOR_ID : "NULL"}, ?, ?, ?, ?, ?)`,
       )
       .bind(
-        hit.i, h.organizationId, h.identity?.key ?? null, ...(visitorRef ?? []), reasonOf(h),
-        reasonOf(h) === "charged" ? 1 : 0, outcome ? isoSeconds(outcome.periodStart) : null, at, writeId,
+        hit.i,
+        h.organizationId,
+        h.identity?.key ?? null,
+        ...(visitorRef ?? []),
+        reasonOf(h),
+        reasonOf(h) === "charged" ? 1 : 0,
+        outcome ? isoSeconds(outcome.periodStart) : null,
+        at,
+        writeId,
       ),
   );
   return statements;
@@ -201,9 +231,28 @@ function upsertVisitor(
          city = coalesce(excluded.city, city)`,
     )
     .bind(
-      id, h.organizationId, identity.key, identity.type, identity.companyId, identity.personSha256, at, at,
-      facts.path, facts.path, referrer, facts.utm.source, facts.utm.medium, facts.utm.campaign, facts.utm.term,
-      facts.utm.content, device.type, device.browser, device.os, h.country, h.region, h.city,
+      id,
+      h.organizationId,
+      identity.key,
+      identity.type,
+      identity.companyId,
+      identity.personSha256,
+      at,
+      at,
+      facts.path,
+      facts.path,
+      referrer,
+      facts.utm.source,
+      facts.utm.medium,
+      facts.utm.campaign,
+      facts.utm.term,
+      facts.utm.content,
+      device.type,
+      device.browser,
+      device.os,
+      h.country,
+      h.region,
+      h.city,
     );
 }
 
@@ -266,7 +315,9 @@ async function loadSessions(
   hits: ChargedHit[],
   devices: Map<string, string>,
 ): Promise<Map<string, SessionState>> {
-  const keys = [...new Set(hits.filter((h) => h.hit.t !== "e").map((h) => `${h.organizationId}|${devices.get(h.hit.i)}`))];
+  const keys = [
+    ...new Set(hits.filter((h) => h.hit.t !== "e").map((h) => `${h.organizationId}|${devices.get(h.hit.i)}`)),
+  ];
   const sessions = new Map<string, SessionState>();
   if (keys.length === 0) return sessions;
   const { results } = await db
@@ -280,7 +331,13 @@ async function loadSessions(
          AND device_key = s.device_key)`,
     )
     .bind(JSON.stringify(keys))
-    .all<{ organization_id: string; device_key: string; id: string; last_seen_at: string; identity_key: string | null }>();
+    .all<{
+      organization_id: string;
+      device_key: string;
+      id: string;
+      last_seen_at: string;
+      identity_key: string | null;
+    }>();
   for (const r of results) {
     sessions.set(`${r.organization_id}|${r.device_key}`, {
       id: r.id,

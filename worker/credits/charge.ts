@@ -7,7 +7,10 @@ export interface OrganizationCharge extends ChargeRequest {
 }
 
 /** Charges identified hits, one counter call per organization, in parallel. Keyed by event id. */
-export async function chargeByOrganization(env: Env, requests: OrganizationCharge[]): Promise<Map<string, ChargeOutcome>> {
+export async function chargeByOrganization(
+  env: Env,
+  requests: OrganizationCharge[],
+): Promise<Map<string, ChargeOutcome>> {
   const byOrganization = Map.groupBy(requests, (r) => r.organizationId);
   const outcomes = new Map<string, ChargeOutcome>();
   await Promise.all(

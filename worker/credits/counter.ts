@@ -111,8 +111,12 @@ export class CreditCounter extends DurableObject<Env> {
          ON CONFLICT (id) DO UPDATE SET organization_id = excluded.organization_id, billing_mode = excluded.billing_mode,
            billing_period = excluded.billing_period, billing_day = excluded.billing_day,
            anchor_month = excluded.anchor_month, allocation = excluded.allocation`,
-        config.organizationId, config.billingMode, config.billingPeriod, config.billingDayOfMonth,
-        config.anchorMonth, config.allocation,
+        config.organizationId,
+        config.billingMode,
+        config.billingPeriod,
+        config.billingDayOfMonth,
+        config.anchorMonth,
+        config.allocation,
       );
       const now = Date.now();
       this.closeEnded(now);
@@ -304,7 +308,10 @@ export class CreditCounter extends DurableObject<Env> {
       .toArray();
     if (rows.length === 0) return true;
     try {
-      const closes = rows.map((r) => ({ ...(JSON.parse(r.details) as Omit<PeriodClosed, "entryId">), entryId: entryId(organizationId, r.seq) }));
+      const closes = rows.map((r) => ({
+        ...(JSON.parse(r.details) as Omit<PeriodClosed, "entryId">),
+        entryId: entryId(organizationId, r.seq),
+      }));
       await emitPeriodClosed(this.env, closes);
     } catch (error) {
       this.setMeta("flush_failures", this.meta("flush_failures") + 1);
@@ -320,10 +327,7 @@ export class CreditCounter extends DurableObject<Env> {
     const now = Date.now();
     const open =
       this.sql
-        .exec<PeriodRow>(
-          "SELECT * FROM periods WHERE closed_at IS NULL AND start <= ? ORDER BY start LIMIT 1",
-          now,
-        )
+        .exec<PeriodRow>("SELECT * FROM periods WHERE closed_at IS NULL AND start <= ? ORDER BY start LIMIT 1", now)
         .toArray()[0] ?? this.periodRow(now);
     const balance = this.balanceOf(open);
     const lastSeq = this.sql.exec<{ seq: number | null }>("SELECT max(id) AS seq FROM ledger").one().seq ?? 0;
@@ -354,7 +358,8 @@ export class CreditCounter extends DurableObject<Env> {
     if (request.identity === null) {
       reason = "not_identified";
     } else if (
-      this.sql.exec("SELECT 1 FROM charged WHERE period_start = ? AND identity = ?", period.start, request.identity)
+      this.sql
+        .exec("SELECT 1 FROM charged WHERE period_start = ? AND identity = ?", period.start, request.identity)
         .toArray().length > 0
     ) {
       reason = "already_charged_this_period";
@@ -364,7 +369,10 @@ export class CreditCounter extends DurableObject<Env> {
       this.sql.exec("UPDATE periods SET used = ? WHERE start = ?", period.used, period.start);
       this.sql.exec(
         "INSERT INTO charged (period_start, identity, event_id, at) VALUES (?, ?, ?, ?)",
-        period.start, request.identity, request.eventId, request.at,
+        period.start,
+        request.identity,
+        request.eventId,
+        request.at,
       );
       this.record("debit", -1, period, request.at, { eventId: request.eventId, identity: request.identity });
     } else {
@@ -373,12 +381,20 @@ export class CreditCounter extends DurableObject<Env> {
     }
     this.sql.exec(
       "INSERT INTO events (event_id, reason, period_start, at) VALUES (?, ?, ?, ?)",
-      request.eventId, reason, period.start, request.at,
+      request.eventId,
+      reason,
+      period.start,
+      request.at,
     );
     return this.outcome(request.eventId, reason, period, config);
   }
 
-  private outcome(eventId: string, reason: ChargeOutcomeReason, period: PeriodRow, config: CounterConfig): ChargeOutcome {
+  private outcome(
+    eventId: string,
+    reason: ChargeOutcomeReason,
+    period: PeriodRow,
+    config: CounterConfig,
+  ): ChargeOutcome {
     return {
       eventId,
       reason,
@@ -397,8 +413,12 @@ export class CreditCounter extends DurableObject<Env> {
   private config(): CounterConfig | null {
     const row = this.sql
       .exec<{
-        organization_id: string; billing_mode: BillingMode; billing_period: BillingPeriod;
-        billing_day: number; anchor_month: number; allocation: number;
+        organization_id: string;
+        billing_mode: BillingMode;
+        billing_period: BillingPeriod;
+        billing_day: number;
+        anchor_month: number;
+        allocation: number;
       }>("SELECT * FROM config WHERE id = 1")
       .toArray()[0];
     if (!row) return null;
@@ -428,11 +448,28 @@ export class CreditCounter extends DurableObject<Env> {
       dayOfMonth: config.billingDayOfMonth,
       anchorMonth: config.anchorMonth,
     };
-    const previousEnd = this.sql.exec<{ v: number | null }>("SELECT max(end) AS v FROM periods WHERE end <= ?", at).one().v;
-    const nextStart = this.sql.exec<{ v: number | null }>("SELECT min(start) AS v FROM periods WHERE start > ?", at).one().v;
+    const previousEnd = this.sql
+      .exec<{ v: number | null }>("SELECT max(end) AS v FROM periods WHERE end <= ?", at)
+      .one().v;
+    const nextStart = this.sql
+      .exec<{ v: number | null }>("SELECT min(start) AS v FROM periods WHERE start > ?", at)
+      .one().v;
     const { start, end } = fitPeriod(periodAt(rule, at), previousEnd, nextStart);
-    this.sql.exec("INSERT INTO periods (start, end, allocation, used) VALUES (?, ?, ?, 0)", start, end, config.allocation);
-    const period: PeriodRow = { start, end, allocation: config.allocation, used: 0, adjusted: 0, expired: 0, closed_at: null };
+    this.sql.exec(
+      "INSERT INTO periods (start, end, allocation, used) VALUES (?, ?, ?, 0)",
+      start,
+      end,
+      config.allocation,
+    );
+    const period: PeriodRow = {
+      start,
+      end,
+      allocation: config.allocation,
+      used: 0,
+      adjusted: 0,
+      expired: 0,
+      closed_at: null,
+    };
     this.record("period_opened", config.allocation, period, Math.max(at, start));
     return period;
   }
@@ -444,7 +481,10 @@ export class CreditCounter extends DurableObject<Env> {
    */
   private closeEnded(now: number): PeriodClosed[] {
     const due = this.sql
-      .exec<PeriodRow>("SELECT * FROM periods WHERE closed_at IS NULL AND end <= ? ORDER BY start", now - CLOSE_GRACE_MS)
+      .exec<PeriodRow>(
+        "SELECT * FROM periods WHERE closed_at IS NULL AND end <= ? ORDER BY start",
+        now - CLOSE_GRACE_MS,
+      )
       .toArray();
     if (due.length === 0) return [];
     const config = this.config()!;
@@ -489,8 +529,16 @@ export class CreditCounter extends DurableObject<Env> {
       .exec<{ id: number }>(
         `INSERT INTO ledger (at, kind, amount, allocation, balance_after, period_start, event_id, identity, note, details)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-        at, kind, amount, period.allocation, this.ledgerBalanceOf(period), period.start, extra.eventId ?? null,
-        extra.identity ?? null, extra.note ?? null, extra.details ? JSON.stringify(extra.details) : null,
+        at,
+        kind,
+        amount,
+        period.allocation,
+        this.ledgerBalanceOf(period),
+        period.start,
+        extra.eventId ?? null,
+        extra.identity ?? null,
+        extra.note ?? null,
+        extra.details ? JSON.stringify(extra.details) : null,
       )
       .one().id;
     this.sql.exec("INSERT INTO outbox (seq) VALUES (?)", seq);
@@ -537,7 +585,11 @@ export class CreditCounter extends DurableObject<Env> {
   }
 
   private setMeta(key: string, value: number): void {
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
   }
 
   /**

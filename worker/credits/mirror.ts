@@ -19,7 +19,11 @@ export interface PeriodSnapshot {
  * Statements that mirror ledger entries and the period snapshot to D1, for one `batch()`
  * (one transaction). `INSERT OR IGNORE` on the entry id makes a repeated flush a no-op.
  */
-export function mirrorStatements(db: D1Database, entries: LedgerEntry[], snapshot: PeriodSnapshot): D1PreparedStatement[] {
+export function mirrorStatements(
+  db: D1Database,
+  entries: LedgerEntry[],
+  snapshot: PeriodSnapshot,
+): D1PreparedStatement[] {
   const insert = db.prepare(
     `INSERT OR IGNORE INTO ledger_entries (id, organization_id, seq, kind, credits, allocation, balance_after,
        period_start, period_end, event_id, identity_key, note, details, created_at)
@@ -47,8 +51,14 @@ export function mirrorStatements(db: D1Database, entries: LedgerEntry[], snapsho
          WHERE excluded.last_seq >= organization_periods.last_seq`,
       )
       .bind(
-        snapshot.organizationId, snapshot.periodStart, snapshot.periodEnd, snapshot.allocation, snapshot.used,
-        snapshot.available, snapshot.lastSeq, new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        snapshot.organizationId,
+        snapshot.periodStart,
+        snapshot.periodEnd,
+        snapshot.allocation,
+        snapshot.used,
+        snapshot.available,
+        snapshot.lastSeq,
+        new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
       ),
   );
   return statements;

@@ -38,7 +38,12 @@ export function createCounterSchema(sql: SqlStorage): void {
 }
 
 function addColumns(sql: SqlStorage, table: string, columns: Record<string, string>): void {
-  const existing = new Set(sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
+  const existing = new Set(
+    sql
+      .exec<{ name: string }>(`PRAGMA table_info(${table})`)
+      .toArray()
+      .map((c) => c.name),
+  );
   for (const [name, type] of Object.entries(columns)) {
     if (!existing.has(name)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
   }

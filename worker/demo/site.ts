@@ -4,7 +4,10 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 
 const PAGES: Record<string, { title: string; body: string }> = {
-  "": { title: "Home", body: "Welcome to Acme Widgets. Every link above changes the page without a reload (pushState)." },
+  "": {
+    title: "Home",
+    body: "Welcome to Acme Widgets. Every link above changes the page without a reload (pushState).",
+  },
   pricing: { title: "Pricing", body: "Widgets from $9/month. Scroll down: scroll depth is reported when you leave." },
   about: { title: "About", body: "We make widgets. This page was reached by SPA navigation, counted once." },
   contact: { title: "Contact", body: "hello@acme.example. Try the back button: popstate is a page view too." },

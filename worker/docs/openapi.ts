@@ -10,21 +10,61 @@ const METHODS = ["get", "put", "post", "delete", "patch"] as const;
 
 /** One tag per resource, in the order a partner meets them; the first matching rule wins. */
 const TAGS: { name: string; description: string; match: RegExp }[] = [
-  { name: "Partner account", description: "The partner account, branding and script configuration.", match: /^\/partner\/(me|branding|script-config)\b/ },
-  { name: "API keys", description: "Keys for this API, with scopes, expiry and revocation.", match: /^\/partner\/api-keys\b/ },
-  { name: "Pixel", description: "A sub-organization's script tag, key and allowed referrers.", match: /^\/partner\/organizations\/\{[^}]+\}\/pixel\b/ },
-  { name: "Visitors", description: "Identified visitors of a sub-organization.", match: /^\/partner\/organizations\/\{[^}]+\}\/visitors\b/ },
-  { name: "ICP configs", description: "Ideal-customer-profile rules that match and score visitors.", match: /icp-configs\b/ },
-  { name: "Emails", description: "Which emails are sent, per partner and per sub-organization.", match: /email-preferences\b/ },
+  {
+    name: "Partner account",
+    description: "The partner account, branding and script configuration.",
+    match: /^\/partner\/(me|branding|script-config)\b/,
+  },
+  {
+    name: "API keys",
+    description: "Keys for this API, with scopes, expiry and revocation.",
+    match: /^\/partner\/api-keys\b/,
+  },
+  {
+    name: "Pixel",
+    description: "A sub-organization's script tag, key and allowed referrers.",
+    match: /^\/partner\/organizations\/\{[^}]+\}\/pixel\b/,
+  },
+  {
+    name: "Visitors",
+    description: "Identified visitors of a sub-organization.",
+    match: /^\/partner\/organizations\/\{[^}]+\}\/visitors\b/,
+  },
+  {
+    name: "ICP configs",
+    description: "Ideal-customer-profile rules that match and score visitors.",
+    match: /icp-configs\b/,
+  },
+  {
+    name: "Emails",
+    description: "Which emails are sent, per partner and per sub-organization.",
+    match: /email-preferences\b/,
+  },
   {
     name: "Credits and billing",
     description: "Credit allocations, receipts, the ledger, usage and pricing.",
     match: /^\/partner\/(organizations\/\{[^}]+\}\/(credits|receipts|ledger)|billing|usage|analytics)\b/,
   },
-  { name: "Organizations", description: "Sub-organizations: one per client of the partner.", match: /^\/partner\/organizations\b/ },
-  { name: "Custom script domain", description: "Serve the script from the partner's own domain.", match: /^\/partner\/domain\b/ },
-  { name: "Webhooks", description: "Identification and billing webhooks and their delivery log.", match: /^\/partner\/webhooks\b/ },
-  { name: "Operator", description: "Sightline's own operations: partners, data imports, adjustments.", match: /^\/admin\// },
+  {
+    name: "Organizations",
+    description: "Sub-organizations: one per client of the partner.",
+    match: /^\/partner\/organizations\b/,
+  },
+  {
+    name: "Custom script domain",
+    description: "Serve the script from the partner's own domain.",
+    match: /^\/partner\/domain\b/,
+  },
+  {
+    name: "Webhooks",
+    description: "Identification and billing webhooks and their delivery log.",
+    match: /^\/partner\/webhooks\b/,
+  },
+  {
+    name: "Operator",
+    description: "Sightline's own operations: partners, data imports, adjustments.",
+    match: /^\/admin\//,
+  },
 ];
 
 const rateLimitHeaders = {
@@ -72,12 +112,25 @@ export function openApiDocument(api: OpenAPIHono<AppEnv>, origin: string): Docum
   const components = (doc.components ??= {});
   components.securitySchemes = {
     ...components.securitySchemes,
-    PartnerApiKey: { type: "apiKey", in: "header", name: "X-Partner-API-Key", description: "A partner API key (`pk_live_…`)." },
-    AdminApiKey: { type: "apiKey", in: "header", name: "X-Admin-API-Key", description: "The operator secret (`ADMIN_API_KEY`)." },
+    PartnerApiKey: {
+      type: "apiKey",
+      in: "header",
+      name: "X-Partner-API-Key",
+      description: "A partner API key (`pk_live_…`).",
+    },
+    AdminApiKey: {
+      type: "apiKey",
+      in: "header",
+      name: "X-Admin-API-Key",
+      description: "The operator secret (`ADMIN_API_KEY`).",
+    },
   };
   components.headers = {
     ...components.headers,
-    "X-RateLimit-Limit": { description: "Requests allowed per minute for the partner account.", schema: { type: "integer" } },
+    "X-RateLimit-Limit": {
+      description: "Requests allowed per minute for the partner account.",
+      schema: { type: "integer" },
+    },
     "X-RateLimit-Remaining": { description: "Requests left in the current window.", schema: { type: "integer" } },
     "X-RateLimit-Reset": { description: "When the current window ends (Unix seconds).", schema: { type: "integer" } },
     "Retry-After": { description: "Seconds until the window ends.", schema: { type: "integer" } },
@@ -102,6 +155,10 @@ function addRateLimit(operation: Operation) {
   for (const [status, response] of Object.entries(responses)) {
     // A 401 comes before the partner is known, so it is not counted and carries no rate-limit headers.
     if ("$ref" in response || status === "401") continue;
-    response.headers = { ...rateLimitHeaders, ...(status === "429" ? { "Retry-After": { $ref: "#/components/headers/Retry-After" } } : {}), ...response.headers };
+    response.headers = {
+      ...rateLimitHeaders,
+      ...(status === "429" ? { "Retry-After": { $ref: "#/components/headers/Retry-After" } } : {}),
+      ...response.headers,
+    };
   }
 }

@@ -43,7 +43,12 @@ export const commonErrors = {
 
 export const errorResponses = (...statuses: (409 | 413 | 422 | 429)[]) =>
   Object.fromEntries(
-    statuses.map((s) => [s, errorResponse({ 409: "Conflict", 413: "Payload too large", 422: "Business rule violated", 429: "Rate limited" }[s])]),
+    statuses.map((s) => [
+      s,
+      errorResponse(
+        { 409: "Conflict", 413: "Payload too large", 422: "Business rule violated", 429: "Rate limited" }[s],
+      ),
+    ]),
   );
 
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({

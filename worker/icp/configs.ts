@@ -28,7 +28,14 @@ export function toIcpConfig(row: IcpConfigRow) {
 
 export function toEvaluable(row: IcpConfigRow): EvaluableConfig {
   const config = toIcpConfig(row);
-  return { id: config.id, name: config.name, priority: config.priority, enabled: config.enabled, createdAt: config.createdAt, groups: config.groups };
+  return {
+    id: config.id,
+    name: config.name,
+    priority: config.priority,
+    enabled: config.enabled,
+    createdAt: config.createdAt,
+    groups: config.groups,
+  };
 }
 
 /** The organization's config, or 404 (the organization was already checked to be the partner's). */

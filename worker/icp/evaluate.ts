@@ -1,4 +1,11 @@
-import { isListComparator, kindOf, type Comparator, type ConditionType, type IcpCondition, type IcpGroup } from "./schema";
+import {
+  isListComparator,
+  kindOf,
+  type Comparator,
+  type ConditionType,
+  type IcpCondition,
+  type IcpGroup,
+} from "./schema";
 
 /** What ICP conditions look at, gathered from the visitor row, its company/person and its pages. */
 export interface VisitorFacts {
@@ -55,12 +62,15 @@ export function evaluateIcp(configs: EvaluableConfig[], facts: VisitorFacts, now
       const share = groupShare(group, facts, now);
       if (share !== null) best = Math.max(best, share);
     }
-    if (best >= 0) return { matched: true, score: Math.round(best * 100), configId: config.id, configName: config.name };
+    if (best >= 0)
+      return { matched: true, score: Math.round(best * 100), configId: config.id, configName: config.name };
   }
   return NO_MATCH;
 }
 
-export function inEvaluationOrder<T extends Pick<EvaluableConfig, "priority" | "enabled" | "createdAt" | "id">>(configs: T[]): T[] {
+export function inEvaluationOrder<T extends Pick<EvaluableConfig, "priority" | "enabled" | "createdAt" | "id">>(
+  configs: T[],
+): T[] {
   return configs
     .filter((c) => c.enabled)
     .sort((a, b) => a.priority - b.priority || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
@@ -89,7 +99,11 @@ export function conditionHolds(condition: IcpCondition, facts: VisitorFacts, now
     case "string": {
       const input = stringInput(type, facts);
       if (input === null) return false;
-      return compareString(input, comparator, values.map((v) => normalize(type, String(v))));
+      return compareString(
+        input,
+        comparator,
+        values.map((v) => normalize(type, String(v))),
+      );
     }
   }
 }
@@ -169,7 +183,8 @@ export function parseEmployeeRange(label: string | null): [number, number] | nul
   if (!label) return null;
   const numbers = label.replace(/,/g, "").match(/\d+/g)?.map(Number) ?? [];
   if (numbers.length === 0) return null;
-  if (/\+\s*$|or more|and more/i.test(label) || (numbers.length === 1 && /\+/.test(label))) return [numbers[0], Infinity];
+  if (/\+\s*$|or more|and more/i.test(label) || (numbers.length === 1 && /\+/.test(label)))
+    return [numbers[0], Infinity];
   return numbers.length >= 2 ? [numbers[0], numbers[1]] : [numbers[0], numbers[0]];
 }
 
@@ -196,8 +211,16 @@ function stringInput(type: ConditionType, facts: VisitorFacts): string | null {
 /** Case and decoration never decide a match: "https://www.Acme.com/" and "acme.com" are one domain. */
 function normalize(type: ConditionType, value: string): string {
   const v = value.trim().toLowerCase();
-  if (type === "domain") return v.replace(/^[a-z]+:\/\//, "").replace(/^www\./, "").replace(/[/?#].*$/, "");
-  if (type === "linkedin_url") return v.replace(/^[a-z]+:\/\//, "").replace(/^www\./, "").replace(/\/+$/, "");
+  if (type === "domain")
+    return v
+      .replace(/^[a-z]+:\/\//, "")
+      .replace(/^www\./, "")
+      .replace(/[/?#].*$/, "");
+  if (type === "linkedin_url")
+    return v
+      .replace(/^[a-z]+:\/\//, "")
+      .replace(/^www\./, "")
+      .replace(/\/+$/, "");
   if (type === "employee_size_range") return v.replace(/\s+/g, "").replace(/,/g, "");
   return v;
 }

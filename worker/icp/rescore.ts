@@ -92,9 +92,15 @@ export interface VisitorRef {
  * scoring must not hold back hits (they are stored already); a failed rescore is repaired
  * by the visitor's next hit or the next config change.
  */
-export async function rescoreTouchedVisitors(env: Env, hits: { organizationId: string; identity: { key: string } | null }[]) {
+export async function rescoreTouchedVisitors(
+  env: Env,
+  hits: { organizationId: string; identity: { key: string } | null }[],
+) {
   try {
-    await rescoreVisitors(env, hits.flatMap((h) => (h.identity ? [{ organizationId: h.organizationId, identityKey: h.identity.key }] : [])));
+    await rescoreVisitors(
+      env,
+      hits.flatMap((h) => (h.identity ? [{ organizationId: h.organizationId, identityKey: h.identity.key }] : [])),
+    );
   } catch (error) {
     console.error("ICP rescoring failed", error);
   }
@@ -112,13 +118,18 @@ export async function rescoreVisitors(env: Env, refs: VisitorRef[]): Promise<voi
   const [configRows, generationRows] = await db.batch<IcpConfigRow | { organization_id: string; generation: number }>([
     enabledConfigsOf(db, organizationIds),
     db
-      .prepare("SELECT organization_id, generation FROM icp_generations WHERE organization_id IN (SELECT value FROM json_each(?))")
+      .prepare(
+        "SELECT organization_id, generation FROM icp_generations WHERE organization_id IN (SELECT value FROM json_each(?))",
+      )
       .bind(JSON.stringify(organizationIds)),
   ]);
   const configs = groupConfigs(configRows.results as IcpConfigRow[]);
   if (configs.size === 0) return;
   const generations = new Map(
-    (generationRows.results as { organization_id: string; generation: number }[]).map((g) => [g.organization_id, g.generation]),
+    (generationRows.results as { organization_id: string; generation: number }[]).map((g) => [
+      g.organization_id,
+      g.generation,
+    ]),
   );
   const scored = unique.filter((r) => configs.has(r.organizationId));
   const { results } = await db
@@ -159,7 +170,10 @@ export async function rescoreIcpPage(env: Env, job: RescoreIcpJob): Promise<void
   const configs = (configRows.results as IcpConfigRow[]).map(toEvaluable);
   const rows = visitorRows.results as FactsRow[];
   const now = Date.now();
-  await writeScores(db, rows.map((row) => ({ row, result: evaluateIcp(configs, factsOf(row), now), generation })));
+  await writeScores(
+    db,
+    rows.map((row) => ({ row, result: evaluateIcp(configs, factsOf(row), now), generation })),
+  );
 
   if (rows.length === RESCORE_PAGE_SIZE) {
     await env.JOBS.send({ ...job, after: rows[rows.length - 1].identity_key });
@@ -198,10 +212,15 @@ function groupConfigs(rows: IcpConfigRow[]): Map<string, EvaluableConfig[]> {
  * visitor's counters are what was scored (else a newer hit's rescoring owns it) and the config
  * generation is unchanged (else the newer generation's pass owns it).
  */
-async function writeScores(db: D1Database, scored: { row: FactsRow; result: IcpResult; generation: number }[]): Promise<void> {
+async function writeScores(
+  db: D1Database,
+  scored: { row: FactsRow; result: IcpResult; generation: number }[],
+): Promise<void> {
   const changed = scored.filter(
     ({ row, result }) =>
-      (row.icp_matched === 1) !== result.matched || row.icp_score !== result.score || row.icp_config_id !== result.configId,
+      (row.icp_matched === 1) !== result.matched ||
+      row.icp_score !== result.score ||
+      row.icp_config_id !== result.configId,
   );
   const update = db.prepare(
     `UPDATE visitors SET icp_matched = ?, icp_score = ?, icp_config_id = ?
@@ -210,12 +229,21 @@ async function writeScores(db: D1Database, scored: { row: FactsRow; result: IcpR
   );
   for (let i = 0; i < changed.length; i += UPDATES_PER_BATCH) {
     await db.batch(
-      changed.slice(i, i + UPDATES_PER_BATCH).map(({ row, result, generation }) =>
-        update.bind(
-          result.matched ? 1 : 0, result.score, result.configId, row.id, row.page_views, row.sessions, row.last_seen_at,
-          row.organization_id, generation,
+      changed
+        .slice(i, i + UPDATES_PER_BATCH)
+        .map(({ row, result, generation }) =>
+          update.bind(
+            result.matched ? 1 : 0,
+            result.score,
+            result.configId,
+            row.id,
+            row.page_views,
+            row.sessions,
+            row.last_seen_at,
+            row.organization_id,
+            generation,
+          ),
         ),
-      ),
     );
   }
 }

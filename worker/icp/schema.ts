@@ -2,8 +2,19 @@ import { z } from "@hono/zod-openapi";
 
 /** Condition types of the contract, by the kind of value they compare. */
 export const STRING_TYPES = [
-  "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-  "industry", "employee_size_range", "country", "region", "city", "domain", "job_title", "linkedin_url",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "utm_term",
+  "utm_content",
+  "industry",
+  "employee_size_range",
+  "country",
+  "region",
+  "city",
+  "domain",
+  "job_title",
+  "linkedin_url",
 ] as const;
 export const NUMBER_TYPES = ["page_view_count", "session_count", "last_seen_days", "company_size"] as const;
 export const PAGE_TYPES = ["page_contains", "page_equals"] as const;
@@ -62,7 +73,9 @@ export const IcpConditionSchema = z
 
 function valueProblem(kind: "string" | "number" | "page", comparator: Comparator, value: unknown): string | null {
   const scalarOk = (v: unknown) =>
-    kind === "number" ? typeof v === "number" && Number.isFinite(v) : typeof v === "string" && v.trim().length > 0 && v.length <= 500;
+    kind === "number"
+      ? typeof v === "number" && Number.isFinite(v)
+      : typeof v === "string" && v.trim().length > 0 && v.length <= 500;
   const what = kind === "number" ? "a number" : "a non-empty string (at most 500 characters)";
   if (isListComparator(comparator)) {
     if (!Array.isArray(value) || value.length === 0 || value.length > MAX_LIST_VALUES || !value.every(scalarOk)) {

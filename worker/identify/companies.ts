@@ -34,9 +34,18 @@ export function upsertCompanyStatements(db: D1Database, company: CompanyData, ci
            linkedin_url = excluded.linkedin_url, updated_at = excluded.updated_at`,
       )
       .bind(
-        newId("co"), domain, company.name, company.industry ?? null, company.employeeRange ?? null,
-        company.revenueRange ?? null, company.country ?? null, company.region ?? null, company.city ?? null,
-        company.linkedinUrl ?? null, now, now,
+        newId("co"),
+        domain,
+        company.name,
+        company.industry ?? null,
+        company.employeeRange ?? null,
+        company.revenueRange ?? null,
+        company.country ?? null,
+        company.region ?? null,
+        company.city ?? null,
+        company.linkedinUrl ?? null,
+        now,
+        now,
       ),
   ];
   if (!cidrs) return statements;
@@ -45,7 +54,9 @@ export function upsertCompanyStatements(db: D1Database, company: CompanyData, ci
     db.prepare(`DELETE FROM company_ip_ranges WHERE company_id = ${companyId}`).bind(domain),
     ...cidrs.flatMap((cidr) => [
       db
-        .prepare(`INSERT OR REPLACE INTO company_ip_ranges (range_key, company_id, cidr, prefix) VALUES (?, ${companyId}, ?, ?)`)
+        .prepare(
+          `INSERT OR REPLACE INTO company_ip_ranges (range_key, company_id, cidr, prefix) VALUES (?, ${companyId}, ?, ?)`,
+        )
         .bind(rangeKey(cidr.network, cidr.prefix), domain, cidr.text, cidr.prefix),
       db.prepare("INSERT OR IGNORE INTO ip_prefix_lengths (prefix) VALUES (?)").bind(cidr.prefix),
     ]),

@@ -17,9 +17,14 @@ export function ipRangeIdentifier(db: D1Database): Identifier {
          WHERE range_key IN (SELECT value FROM json_each(?)) ORDER BY range_key DESC LIMIT 1`,
       );
       const distinct = [...new Set(wanted.filter((ip): ip is bigint => ip !== null))];
-      const rows = distinct.length === 0 || lengths.length === 0 ? [] : await db.batch<{ company_id: string }>(
-        distinct.map((ip) => lookup.bind(JSON.stringify(lengths.map(({ prefix }) => rangeKey(ip & mask(prefix), prefix))))),
-      );
+      const rows =
+        distinct.length === 0 || lengths.length === 0
+          ? []
+          : await db.batch<{ company_id: string }>(
+              distinct.map((ip) =>
+                lookup.bind(JSON.stringify(lengths.map(({ prefix }) => rangeKey(ip & mask(prefix), prefix)))),
+              ),
+            );
       const byIp = new Map(distinct.map((ip, i) => [ip, rows[i]?.results[0]?.company_id ?? null]));
       return wanted.map((ip) => {
         const companyId = ip === null ? null : byIp.get(ip);

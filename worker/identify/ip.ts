@@ -90,7 +90,10 @@ function formatNetwork(network: bigint, isV6: boolean): string {
     return [24, 16, 8, 0].map((s) => (v4 >>> s) & 255).join(".");
   }
   const groups = Array.from({ length: 8 }, (_, i) => ((network >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
-  return groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::").replace(/:{3,}/, "::");
+  return groups
+    .join(":")
+    .replace(/(^|:)0(:0)+(:|$)/, "::")
+    .replace(/:{3,}/, "::");
 }
 
 /** 32 lowercase hex digits: fixed width, so text order is numeric order. */

@@ -4,7 +4,9 @@ import { personIdentity, type Identifier } from "./identifier";
 export function peopleIdentifier(db: D1Database): Identifier {
   return {
     async identify(inputs) {
-      const hashes = [...new Set(inputs.flatMap((i) => (i.productType === "B2C" && i.emailSha256 ? [i.emailSha256] : [])))];
+      const hashes = [
+        ...new Set(inputs.flatMap((i) => (i.productType === "B2C" && i.emailSha256 ? [i.emailSha256] : []))),
+      ];
       if (hashes.length === 0) return inputs.map(() => null);
       const { results } = await db
         .prepare("SELECT email_sha256 FROM people WHERE email_sha256 IN (SELECT value FROM json_each(?))")

@@ -55,7 +55,8 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const methodScope = createMiddleware<AppEnv>(async (c, next) => {
   const needed: Scope = c.req.method === "GET" || c.req.method === "HEAD" ? "read" : "write";
-  if (!hasScope(c.get("scopes") as Scope[], needed)) throw new ApiError("Forbidden", `This API key lacks the '${needed}' scope`);
+  if (!hasScope(c.get("scopes") as Scope[], needed))
+    throw new ApiError("Forbidden", `This API key lacks the '${needed}' scope`);
   await next();
 });
 

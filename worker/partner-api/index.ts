@@ -33,7 +33,11 @@ partnerApi.use("*", partnerAuth);
 partnerApi.use("*", partnerRateLimit);
 partnerApi.use("*", methodScope);
 partnerApi.route("/", webhookRoutes);
-partnerApi.route("/", accountRoutes).route("/", apiKeyRoutes).route("/", domainRoutes).route("/", emailPreferenceRoutes);
+partnerApi
+  .route("/", accountRoutes)
+  .route("/", apiKeyRoutes)
+  .route("/", domainRoutes)
+  .route("/", emailPreferenceRoutes);
 partnerApi
   .route("/", listOrganizations)
   .route("/", createOrganization)

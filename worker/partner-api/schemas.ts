@@ -12,7 +12,11 @@ export const BillingModeSchema = z
   .openapi({ type: "string", enum: ["credit_pool", "external", "usage_based", "pooled"] });
 
 export const IdParam = (name: string) =>
-  z.string().min(1).max(64).openapi({ param: { name, in: "path" }, example: "org_0123456789abcdef0123456789abcdef" });
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name, in: "path" }, example: "org_0123456789abcdef0123456789abcdef" });
 
 const Timestamp = z.string().openapi({ example: "2025-01-15T10:30:00Z" });
 
@@ -47,7 +51,9 @@ export const PixelSchema = z
     allowedReferrers: z.array(z.string()),
     scriptTag: z.string().openapi({ example: '<script async src="https://example.net/s/abc.js"></script>' }),
     scriptUrl: z.string(),
-    respectPrivacySignals: z.boolean().openapi({ description: "Send nothing when the browser signals Do-Not-Track or GPC" }),
+    respectPrivacySignals: z
+      .boolean()
+      .openapi({ description: "Send nothing when the browser signals Do-Not-Track or GPC" }),
     hashRouting: z.boolean().openapi({ description: "Count `#/route` changes as page views" }),
   })
   .openapi("Pixel");
@@ -75,20 +81,36 @@ export const VisitorSchema = z
     lastSeenAt: Timestamp,
     company: z
       .object({
-        name: z.string(), domain: z.string(), industry: nullableString, employeeRange: nullableString,
-        revenueRange: nullableString, country: nullableString, region: nullableString, city: nullableString,
+        name: z.string(),
+        domain: z.string(),
+        industry: nullableString,
+        employeeRange: nullableString,
+        revenueRange: nullableString,
+        country: nullableString,
+        region: nullableString,
+        city: nullableString,
         linkedinUrl: nullableString,
       })
       .nullable(),
     person: z
       .object({
-        name: nullableString, jobTitle: nullableString, emailDomain: nullableString, linkedinUrl: nullableString,
+        name: nullableString,
+        jobTitle: nullableString,
+        emailDomain: nullableString,
+        linkedinUrl: nullableString,
         location: nullableString,
       })
       .nullable(),
-    icp: z.object({ matched: z.boolean(), score: z.number().int(), configId: nullableString, configName: nullableString }),
+    icp: z.object({
+      matched: z.boolean(),
+      score: z.number().int(),
+      configId: nullableString,
+      configName: nullableString,
+    }),
     engagement: z.object({
-      sessions: z.number().int(), pageViews: z.number().int(), totalTimeSeconds: z.number().int(),
+      sessions: z.number().int(),
+      pageViews: z.number().int(),
+      totalTimeSeconds: z.number().int(),
       avgScrollDepth: z.number().int(),
     }),
     pages: z.object({
@@ -97,8 +119,12 @@ export const VisitorSchema = z
       topPages: z.array(z.object({ path: z.string(), views: z.number().int() })),
     }),
     source: z.object({
-      referrer: nullableString, utmSource: nullableString, utmMedium: nullableString, utmCampaign: nullableString,
-      utmTerm: nullableString, utmContent: nullableString,
+      referrer: nullableString,
+      utmSource: nullableString,
+      utmMedium: nullableString,
+      utmCampaign: nullableString,
+      utmTerm: nullableString,
+      utmContent: nullableString,
     }),
     device: z.object({ type: nullableString, browser: nullableString, os: nullableString }),
     location: z.object({ country: nullableString, region: nullableString, city: nullableString }),

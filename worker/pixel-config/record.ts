@@ -87,7 +87,10 @@ export async function loadPixelRecord(
 ): Promise<PixelRecord | null> {
   const known = memory.get(apiKey);
   if (known && known.until > Date.now()) return known.record;
-  const cached = await env.PIXELS.get<PixelRecord | MissingRecord>(apiKey, { type: "json", cacheTtl: CACHE_TTL_SECONDS });
+  const cached = await env.PIXELS.get<PixelRecord | MissingRecord>(apiKey, {
+    type: "json",
+    cacheTtl: CACHE_TTL_SECONDS,
+  });
   if (cached) {
     const record = "missing" in cached ? null : cached;
     remember(apiKey, record);

@@ -74,7 +74,11 @@ const timeoutOf = (env: Env) => Number(env.WEBHOOK_TIMEOUT_MS) || DEFAULT_TIMEOU
  * twice at once), sign, POST, log the attempt, and move the delivery on: `succeeded` on a
  * 2xx within the timeout, else the next time on the retry schedule, or `failed` after the last.
  */
-export async function attemptDelivery(env: Env, deliveryId: string, options: AttemptOptions = {}): Promise<AttemptOutcome> {
+export async function attemptDelivery(
+  env: Env,
+  deliveryId: string,
+  options: AttemptOptions = {},
+): Promise<AttemptOutcome> {
   const now = options.now ?? Date.now();
   const timeoutMs = timeoutOf(env);
   const row = await env.DB.prepare(
@@ -88,7 +92,9 @@ export async function attemptDelivery(env: Env, deliveryId: string, options: Att
 
   const endpoint = await loadEndpoint(env.DB, row.partner_id, row.kind);
   if (!endpoint || endpoint.url === null || (!options.anyEndpointState && !isActive(endpoint))) {
-    const reason = endpoint?.disabled_reason ? `Endpoint disabled: ${endpoint.disabled_reason}` : "Endpoint not configured or switched off";
+    const reason = endpoint?.disabled_reason
+      ? `Endpoint disabled: ${endpoint.disabled_reason}`
+      : "Endpoint not configured or switched off";
     await settle(env.DB, row.id, "failed", reason);
     return { kind: "settled" };
   }
@@ -104,7 +110,10 @@ export async function attemptDelivery(env: Env, deliveryId: string, options: Att
 
   const attempt = row.attempts + 1;
   const at = isoSeconds(now);
-  const result = { ...(await post(endpoint.url, row.event_id, payload, validSecrets(endpoint, now), timeoutMs, attempt)), startedAt: at };
+  const result = {
+    ...(await post(endpoint.url, row.event_id, payload, validSecrets(endpoint, now), timeoutMs, attempt)),
+    startedAt: at,
+  };
   const first = row.first_attempt_at ? Date.parse(row.first_attempt_at) : now;
   const next = result.succeeded || options.singleAttempt ? null : nextAttemptAt(first, now);
   const status: DeliveryStatus = result.succeeded ? "succeeded" : next === null ? "failed" : "pending";
@@ -118,8 +127,14 @@ export async function attemptDelivery(env: Env, deliveryId: string, options: Att
          first_attempt_at = ?, next_attempt_at = ?, delivered_at = ?, lease_until = NULL
        WHERE id = ?`,
     ).bind(
-      status, attempt, result.statusCode, result.error, isoSeconds(first), next === null ? null : isoSeconds(next),
-      result.succeeded ? at : null, row.id,
+      status,
+      attempt,
+      result.statusCode,
+      result.error,
+      isoSeconds(first),
+      next === null ? null : isoSeconds(next),
+      result.succeeded ? at : null,
+      row.id,
     ),
     ...(result.succeeded ? [recordEndpointSuccess(env.DB, row.partner_id, row.kind)] : []),
   ]);
@@ -156,7 +171,9 @@ async function whyNotClaimed(db: D1Database, deliveryId: string, now: number): P
 
 async function settle(db: D1Database, id: string, status: DeliveryStatus, error: string) {
   await db
-    .prepare("UPDATE webhook_deliveries SET status = ?, last_error = ?, next_attempt_at = NULL, lease_until = NULL WHERE id = ?")
+    .prepare(
+      "UPDATE webhook_deliveries SET status = ?, last_error = ?, next_attempt_at = NULL, lease_until = NULL WHERE id = ?",
+    )
     .bind(status, error, id)
     .run();
 }
@@ -207,7 +224,9 @@ async function post(
   } catch (err) {
     const latencyMs = Date.now() - started;
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-    const error = timedOut ? `No response within ${timeoutMs} ms` : `Request failed: ${err instanceof Error ? err.message : String(err)}`;
+    const error = timedOut
+      ? `No response within ${timeoutMs} ms`
+      : `Request failed: ${err instanceof Error ? err.message : String(err)}`;
     return { attempt, url, statusCode: null, error: error.slice(0, ERROR_SNIPPET), latencyMs, succeeded: false };
   }
 }

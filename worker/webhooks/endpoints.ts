@@ -28,7 +28,10 @@ export async function loadEndpoint(db: D1Database, partnerId: string, kind: Endp
 }
 
 export async function loadEndpoints(db: D1Database, partnerId: string): Promise<Map<EndpointKind, EndpointRow>> {
-  const { results } = await db.prepare("SELECT * FROM webhook_endpoints WHERE partner_id = ?").bind(partnerId).all<EndpointRow>();
+  const { results } = await db
+    .prepare("SELECT * FROM webhook_endpoints WHERE partner_id = ?")
+    .bind(partnerId)
+    .all<EndpointRow>();
   return new Map(results.map((r) => [r.kind, r]));
 }
 
@@ -39,7 +42,9 @@ export const isActive = (e: EndpointRow | null | undefined): boolean =>
 /** Secrets whose signature is sent: the current one, plus the previous one during the overlap window. */
 export function validSecrets(e: EndpointRow, now = Date.now()): string[] {
   const previousValid =
-    e.previous_secret !== null && e.previous_secret_expires_at !== null && Date.parse(e.previous_secret_expires_at) > now;
+    e.previous_secret !== null &&
+    e.previous_secret_expires_at !== null &&
+    Date.parse(e.previous_secret_expires_at) > now;
   return previousValid ? [e.secret, e.previous_secret!] : [e.secret];
 }
 
@@ -52,7 +57,9 @@ export function endpointView(e: EndpointRow | null | undefined) {
     disabledReason: e?.disabled_reason ?? null,
     disabledAt: e?.disabled_at ?? null,
     previousSecretExpiresAt:
-      e?.previous_secret_expires_at && Date.parse(e.previous_secret_expires_at) > Date.now() ? e.previous_secret_expires_at : null,
+      e?.previous_secret_expires_at && Date.parse(e.previous_secret_expires_at) > Date.now()
+        ? e.previous_secret_expires_at
+        : null,
   };
 }
 

@@ -5,12 +5,7 @@ import { isActive, type EndpointKind, type EndpointRow } from "./endpoints";
 import type { WebhookMessage } from "./message";
 
 export type EventType =
-  | "visitor.identified"
-  | "usage.recorded"
-  | "credits.low"
-  | "credits.exhausted"
-  | "period.closed"
-  | "webhook.test";
+  "visitor.identified" | "usage.recorded" | "credits.low" | "credits.exhausted" | "period.closed" | "webhook.test";
 
 /** Which endpoint receives each event type. */
 export const KIND_OF: Record<EventType, EndpointKind | null> = {
@@ -45,8 +40,17 @@ export async function deliveryId(event: string, kind: EndpointKind): Promise<str
 }
 
 /** The JSON body partners receive (camelCase, like the API). */
-export function payloadOf(event: { id: string; type: string; createdAt: string; partnerId: string }, data: Record<string, unknown>) {
-  return JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, partnerId: event.partnerId, ...data });
+export function payloadOf(
+  event: { id: string; type: string; createdAt: string; partnerId: string },
+  data: Record<string, unknown>,
+) {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    createdAt: event.createdAt,
+    partnerId: event.partnerId,
+    ...data,
+  });
 }
 
 /** Queue messages sent per `sendBatch` call (the platform's limit). */
@@ -61,7 +65,11 @@ const SEND_BATCH = 100;
  * No row is written for an endpoint the partner has not configured or switched off; an
  * endpoint Sightline disabled gets a `failed` row, so the partner can redeliver after fixing it.
  */
-export async function emitEvents(env: Env, events: WebhookEvent[], endpoints?: Map<string, Map<EndpointKind, EndpointRow>>): Promise<void> {
+export async function emitEvents(
+  env: Env,
+  events: WebhookEvent[],
+  endpoints?: Map<string, Map<EndpointKind, EndpointRow>>,
+): Promise<void> {
   if (events.length === 0) return;
   const byPartner = endpoints ?? (await loadEndpointsOf(env.DB, [...new Set(events.map((e) => e.partnerId))]));
   const now = isoSeconds();
@@ -81,9 +89,18 @@ export async function emitEvents(env: Env, events: WebhookEvent[], endpoints?: M
            status, last_error, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).bind(
-        id, event.partnerId, kind, event.id, event.type, event.organizationId, JSON.stringify({ createdAt, ...event.data }),
-        payload, disabled ? "failed" : "pending", disabled ? `Endpoint disabled: ${endpoint.disabled_reason}` : null,
-        disabled ? null : now, now,
+        id,
+        event.partnerId,
+        kind,
+        event.id,
+        event.type,
+        event.organizationId,
+        JSON.stringify({ createdAt, ...event.data }),
+        payload,
+        disabled ? "failed" : "pending",
+        disabled ? `Endpoint disabled: ${endpoint.disabled_reason}` : null,
+        disabled ? null : now,
+        now,
       ),
     );
     if (!disabled) messages.push({ body: { deliveryId: id } });
@@ -102,7 +119,10 @@ export async function emitEvents(env: Env, events: WebhookEvent[], endpoints?: M
   }
 }
 
-export async function loadEndpointsOf(db: D1Database, partnerIds: string[]): Promise<Map<string, Map<EndpointKind, EndpointRow>>> {
+export async function loadEndpointsOf(
+  db: D1Database,
+  partnerIds: string[],
+): Promise<Map<string, Map<EndpointKind, EndpointRow>>> {
   const byPartner = new Map<string, Map<EndpointKind, EndpointRow>>();
   if (partnerIds.length === 0) return byPartner;
   const { results } = await db

@@ -62,7 +62,13 @@ export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<voi
     });
     if (available === null || outcome.allocation === 0) continue;
     const periodKey = `${organization.id}|${outcome.periodStart}`;
-    const balance = { ...common, periodStart, creditsUsed: outcome.used, creditsAvailable: available, creditsAllocated: outcome.allocation };
+    const balance = {
+      ...common,
+      periodStart,
+      creditsUsed: outcome.used,
+      creditsAvailable: available,
+      creditsAllocated: outcome.allocation,
+    };
     if (available * 100 <= outcome.allocation! * billing.low_credit_threshold_percent) {
       events.push({
         ...base,
@@ -72,7 +78,12 @@ export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<voi
       });
     }
     if (available === 0) {
-      events.push({ ...base, id: await eventId("credits.exhausted", periodKey), type: "credits.exhausted", data: balance });
+      events.push({
+        ...base,
+        id: await eventId("credits.exhausted", periodKey),
+        type: "credits.exhausted",
+        data: balance,
+      });
     }
   }
   await emitEvents(env, events, endpoints);

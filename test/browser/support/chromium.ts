@@ -30,7 +30,9 @@ export interface LaunchOptions {
 
 export async function launchChromium(opts: LaunchOptions = {}): Promise<Browser> {
   if (!hasChromium) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}${inCI ? " (CI=true: browser tests may not be skipped)" : ""}`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}${inCI ? " (CI=true: browser tests may not be skipped)" : ""}`,
+    );
   }
   // launch() always starts from a fresh temporary user-data-dir, removed on close.
   return chromium.launch({
@@ -72,11 +74,7 @@ export function useBrowser(opts?: LaunchOptions): () => Browser {
  * A page in a fresh context (own storage and cache) that is closed when the test
  * ends; on failure a full-page screenshot goes to test-results/ first.
  */
-export async function openPage(
-  browser: Browser,
-  ctx: TestContext,
-  options: BrowserContextOptions = {},
-): Promise<Page> {
+export async function openPage(browser: Browser, ctx: TestContext, options: BrowserContextOptions = {}): Promise<Page> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   // onTestFinished runs before onTestFailed, so one hook does both, in order.
@@ -89,7 +87,10 @@ export async function openPage(
 
 export async function screenshot(page: Page, name: string): Promise<string | undefined> {
   if (page.isClosed()) return;
-  const slug = name.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").slice(0, 100);
+  const slug = name
+    .replace(/[^a-z0-9]+/gi, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 100);
   const path = `test-results/${slug}.png`;
   try {
     await mkdir("test-results", { recursive: true });

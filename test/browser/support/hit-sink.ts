@@ -5,7 +5,13 @@
  *   the rendered script at /s/{key}.js and records every request, hits at POST /e.
  */
 import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { renderPixel } from "../../../pixel/serve.ts";

@@ -117,7 +117,8 @@ export function useEndToEnd() {
     const toWorker: Visit["toWorker"] = [];
     const workerOrigin = new URL(scriptSrc(o.scriptTag ?? org.scriptTag)).origin;
     page.on("request", (r) => {
-      if (new URL(r.url()).origin === workerOrigin) toWorker.push({ method: r.method(), url: r.url(), body: r.postData() ?? "" });
+      if (new URL(r.url()).origin === workerOrigin)
+        toWorker.push({ method: r.method(), url: r.url(), body: r.postData() ?? "" });
     });
     o.before?.(page);
     await page.goto(site.origin + (o.path ?? "/"));
@@ -142,7 +143,9 @@ export interface Recorded {
  * preflights, so what the Worker receives is counted here, OPTIONS included. The Host
  * header is kept, so script tags fetched through it point at it.
  */
-export async function startRecordingProxy(target: string): Promise<{ origin: string; requests: Recorded[]; close(): Promise<void> }> {
+export async function startRecordingProxy(
+  target: string,
+): Promise<{ origin: string; requests: Recorded[]; close(): Promise<void> }> {
   const requests: Recorded[] = [];
   const to = new URL(target);
   const server = createServer(async (req, res) => {

@@ -70,21 +70,25 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
   // Miniflare 5 still accepts the v4 option shape that wrangler's helper returns, converted.
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-    host: "127.0.0.1",
-    port: 0,
-    log: new Log(opts.logLevel ?? LogLevel.WARN),
-    resourcePersistencePath: persist,
-    cf: false, // no download of the real request.cf: the tests run offline
-    workers: [
-      {
-        ...workerOptions,
-        name: "sightline",
-        modules: [{ type: "ESModule", path: join(ROOT, "worker/index.js"), contents: script }],
-        modulesRules: undefined,
-        bindings: { ...(workerOptions.bindings as Record<string, unknown>), ADMIN_API_KEY: ADMIN_KEY, DEMO_PAGES: "off" },
-      } as V4WorkerOptions,
-      ...(opts.extraWorkers ?? []),
-    ],
+      host: "127.0.0.1",
+      port: 0,
+      log: new Log(opts.logLevel ?? LogLevel.WARN),
+      resourcePersistencePath: persist,
+      cf: false, // no download of the real request.cf: the tests run offline
+      workers: [
+        {
+          ...workerOptions,
+          name: "sightline",
+          modules: [{ type: "ESModule", path: join(ROOT, "worker/index.js"), contents: script }],
+          modulesRules: undefined,
+          bindings: {
+            ...(workerOptions.bindings as Record<string, unknown>),
+            ADMIN_API_KEY: ADMIN_KEY,
+            DEMO_PAGES: "off",
+          },
+        } as V4WorkerOptions,
+        ...(opts.extraWorkers ?? []),
+      ],
     }),
   );
   const url = (await mf.ready).origin;
@@ -181,7 +185,13 @@ export async function seedOrganization(
   const base = `/api/v1/partner/organizations/${organization.id}/pixel`;
   if (o.pixel) await api("PUT", base, o.pixel);
   const { pixel } = await api<{ pixel: { apiKey: string; scriptTag: string } }>("GET", base);
-  return { partnerKey: plainKey, organizationId: organization.id, pixelKey: pixel.apiKey, scriptTag: pixel.scriptTag, api };
+  return {
+    partnerKey: plainKey,
+    organizationId: organization.id,
+    pixelKey: pixel.apiKey,
+    scriptTag: pixel.scriptTag,
+    api,
+  };
 }
 
 /** What a partner sees of an organization: its visitors (page 1) and its credits. */

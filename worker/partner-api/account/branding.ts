@@ -42,7 +42,12 @@ const route = createRoute({
   responses: { 200: jsonResponse("The branding", z.object({ partner: Branding })), ...commonErrors },
 });
 
-const COLUMNS = { logoUrl: "logo_url", primaryColor: "primary_color", secondaryColor: "secondary_color", companyName: "company_name" } as const;
+const COLUMNS = {
+  logoUrl: "logo_url",
+  primaryColor: "primary_color",
+  secondaryColor: "secondary_color",
+  companyName: "company_name",
+} as const;
 
 export const updateBranding = createApi().openapi(route, async (c) => {
   const body = c.req.valid("json");

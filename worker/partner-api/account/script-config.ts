@@ -14,7 +14,9 @@ const ScriptConfig = z
     slug: z.string(),
     scriptDomain: z.string().nullable(),
     scriptDomainVerified: z.boolean(),
-    scriptBaseUrl: z.string().openapi({ description: "Script tags load from here: the verified domain, else the platform's" }),
+    scriptBaseUrl: z
+      .string()
+      .openapi({ description: "Script tags load from here: the verified domain, else the platform's" }),
     globalName: z.string().openapi({ description: "Global name of the command queue on client sites" }),
   })
   .openapi("ScriptConfig");
@@ -35,7 +37,9 @@ const putRoute = createRoute({
   description:
     "`globalName: null` returns to the platform default. Client sites pick up the change within about 60 seconds plus the script's cache lifetime; snippets that call the old name keep working only until then.",
   middleware: [requireScope("admin")] as const,
-  request: { body: jsonBody(z.object({ globalName: GlobalNameSchema.nullable() }).strict().openapi("ScriptConfigUpdate")) },
+  request: {
+    body: jsonBody(z.object({ globalName: GlobalNameSchema.nullable() }).strict().openapi("ScriptConfigUpdate")),
+  },
   responses: { 200: response, ...commonErrors },
 });
 

@@ -9,8 +9,13 @@ const CHUNK = 50;
  * partner-wide field the hot path reads (status, global name).
  */
 export async function writeThroughPartnerPixels(env: Env, partnerId: string): Promise<void> {
-  const { results } = await env.DB.prepare("SELECT id FROM organizations WHERE partner_id = ?").bind(partnerId).all<{ id: string }>();
+  const { results } = await env.DB.prepare("SELECT id FROM organizations WHERE partner_id = ?")
+    .bind(partnerId)
+    .all<{ id: string }>();
   for (let i = 0; i < results.length; i += CHUNK) {
-    await writeThroughPixels(env, results.slice(i, i + CHUNK).map((row) => row.id));
+    await writeThroughPixels(
+      env,
+      results.slice(i, i + CHUNK).map((row) => row.id),
+    );
   }
 }

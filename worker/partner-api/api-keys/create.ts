@@ -17,7 +17,12 @@ const CreateApiKey = z
       .max(3)
       .optional()
       .transform((scopes) => [...new Set(scopes ?? [])])
-      .openapi({ type: "array", items: { type: "string", enum: ["read", "write", "admin"] }, description: "Omitted or empty: full access", example: ["read"] }),
+      .openapi({
+        type: "array",
+        items: { type: "string", enum: ["read", "write", "admin"] },
+        description: "Omitted or empty: full access",
+        example: ["read"],
+      }),
     expiresAt: z.iso
       .datetime({ offset: true })
       .refine((at) => Date.parse(at) > Date.now(), "must be in the future")
@@ -35,7 +40,10 @@ const route = createRoute({
   responses: {
     201: jsonResponse(
       "Created",
-      z.object({ apiKey: ApiKeySchema, plainKey: z.string().openapi({ example: "pk_live_0123456789abcdef0123456789abcdef" }) }),
+      z.object({
+        apiKey: ApiKeySchema,
+        plainKey: z.string().openapi({ example: "pk_live_0123456789abcdef0123456789abcdef" }),
+      }),
     ),
     ...commonErrors,
     ...errorResponses(422),
@@ -54,7 +62,9 @@ export const createApiKey = createApi().openapi(route, async (c) => {
   );
   const { meta } = await statement.run();
   if (meta.changes === 0) {
-    throw new ApiError("UnprocessableEntity", `At most ${MAX_ACTIVE_KEYS} usable API keys; revoke one first`, { limit: MAX_ACTIVE_KEYS });
+    throw new ApiError("UnprocessableEntity", `At most ${MAX_ACTIVE_KEYS} usable API keys; revoke one first`, {
+      limit: MAX_ACTIVE_KEYS,
+    });
   }
   return c.json({ apiKey, plainKey }, 201);
 });

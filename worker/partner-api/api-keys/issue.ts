@@ -54,6 +54,15 @@ export async function issueApiKey(
       `INSERT INTO api_keys (id, partner_id, name, key_prefix, key_hash, scopes, status, expires_at, created_at)
        SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8 ${limit}`,
     )
-    .bind(apiKey.id, partnerId, name, apiKey.keyPrefix, await sha256Hex(plainKey), JSON.stringify(scopes), expiresAt, apiKey.createdAt);
+    .bind(
+      apiKey.id,
+      partnerId,
+      name,
+      apiKey.keyPrefix,
+      await sha256Hex(plainKey),
+      JSON.stringify(scopes),
+      expiresAt,
+      apiKey.createdAt,
+    );
   return { apiKey, plainKey, statement };
 }

@@ -9,7 +9,10 @@ const route = createRoute({
   summary: "List API keys, revoked ones included (admin scope)",
   description: "Needs `admin` although it is a read: the list tells who holds which access.",
   middleware: [requireScope("admin")] as const,
-  responses: { 200: jsonResponse("The partner's keys, newest first", z.object({ apiKeys: z.array(ApiKeySchema) })), ...commonErrors },
+  responses: {
+    200: jsonResponse("The partner's keys, newest first", z.object({ apiKeys: z.array(ApiKeySchema) })),
+    ...commonErrors,
+  },
 });
 
 export const listApiKeys = createApi().openapi(route, async (c) => {

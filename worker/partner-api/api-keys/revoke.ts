@@ -25,7 +25,10 @@ export const revokeApiKey = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   const db = c.env.DB;
   const now = isoSeconds();
-  const key = await db.prepare("SELECT status FROM api_keys WHERE id = ? AND partner_id = ?").bind(keyId, partnerId).first<{ status: string }>();
+  const key = await db
+    .prepare("SELECT status FROM api_keys WHERE id = ? AND partner_id = ?")
+    .bind(keyId, partnerId)
+    .first<{ status: string }>();
   if (!key) throw notFound("API key");
   if (key.status === "active") {
     // One statement: two parallel revocations cannot both pass the "another admin key remains" check.
@@ -38,9 +41,14 @@ export const revokeApiKey = createApi().openapi(route, async (c) => {
       .bind(keyId, partnerId, now)
       .run();
     if (meta.changes === 0) {
-      const still = await db.prepare("SELECT status FROM api_keys WHERE id = ?").bind(keyId).first<{ status: string }>();
+      const still = await db
+        .prepare("SELECT status FROM api_keys WHERE id = ?")
+        .bind(keyId)
+        .first<{ status: string }>();
       if (still?.status === "active") {
-        throw new ApiError("Conflict", "This is the last usable key with admin access; create another one first", { keyId });
+        throw new ApiError("Conflict", "This is the last usable key with admin access; create another one first", {
+          keyId,
+        });
       }
     }
   }

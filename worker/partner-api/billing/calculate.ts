@@ -9,7 +9,12 @@ const route = createRoute({
   summary: "Price a number of identifications with the partner's pricing tiers",
   request: {
     query: z.object({
-      usage: z.coerce.number().int().min(0).max(1_000_000_000).openapi({ example: 2500, description: "Identifications" }),
+      usage: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(1_000_000_000)
+        .openapi({ example: 2500, description: "Identifications" }),
     }),
   },
   responses: { 200: jsonResponse("The price", QuoteSchema), ...commonErrors },

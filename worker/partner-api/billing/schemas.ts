@@ -36,7 +36,10 @@ export const BillingUsageSchema = z
     periodStart: Timestamp,
     periodEnd: Timestamp,
     creditsConsumed: z.number().int(),
-    identifications: z.number().int().openapi({ description: "Hits that identified a visitor (charged or already charged)" }),
+    identifications: z
+      .number()
+      .int()
+      .openapi({ description: "Hits that identified a visitor (charged or already charged)" }),
     estimatedCost: z.number(),
     currency: z.string(),
     organizations: z.array(
@@ -69,7 +72,10 @@ export const AnalyticsSchema = z
     startDate: Day,
     endDate: Day,
     totalOrganizations: z.number().int(),
-    activeOrganizations: z.number().int().openapi({ description: "Organizations with at least one identification in the range" }),
+    activeOrganizations: z
+      .number()
+      .int()
+      .openapi({ description: "Organizations with at least one identification in the range" }),
     totalIdentifications: z.number().int(),
     creditsRemaining: z.number().int().openapi({ description: "Sum of the organizations' available credits now" }),
     creditsUsed: z.number().int().openapi({ description: "Credits consumed in the range" }),

@@ -23,13 +23,19 @@ export async function lookup(env: Env, name: string, type: RecordType): Promise<
   url.searchParams.set("type", type);
   let body: DohResponse;
   try {
-    const response = await fetch(url, { headers: { accept: "application/dns-json" }, signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS) });
+    const response = await fetch(url, {
+      headers: { accept: "application/dns-json" },
+      signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
+    });
     if (!response.ok) throw new Error(`resolver answered ${response.status}`);
     body = await response.json();
   } catch (error) {
-    throw new DnsLookupError(`DNS lookup of ${type} ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new DnsLookupError(
+      `DNS lookup of ${type} ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  if (!ANSWERED.has(body.Status)) throw new DnsLookupError(`DNS lookup of ${type} ${name} failed with RCODE ${body.Status}`);
+  if (!ANSWERED.has(body.Status))
+    throw new DnsLookupError(`DNS lookup of ${type} ${name} failed with RCODE ${body.Status}`);
   return (body.Answer ?? [])
     .filter((answer) => answer.type === TYPE_CODES[type])
     .map((answer) => (type === "CNAME" ? normalizeHost(answer.data) : txtValue(answer.data)));

@@ -38,7 +38,9 @@ export const setDomain = createApi().openapi(route, async (c) => {
   const target = cnameTarget(c.env, c.req.url);
   const apiHost = new URL(c.req.url).hostname;
   if ([target, apiHost].some((own) => domain === own || domain.endsWith(`.${own}`))) {
-    throw new ApiError("UnprocessableEntity", "The script domain must be a domain of yours, not the platform's", { domain });
+    throw new ApiError("UnprocessableEntity", "The script domain must be a domain of yours, not the platform's", {
+      domain,
+    });
   }
   try {
     await db
@@ -56,6 +58,9 @@ export const setDomain = createApi().openapi(route, async (c) => {
     throw error;
   }
   // Script tags change only once the domain is verified; the KV pixel records do not hold the domain.
-  const partner = (await loadPartner(db, partnerId)) as PartnerWithDomain & { script_domain: string; domain_verification_token: string };
+  const partner = (await loadPartner(db, partnerId)) as PartnerWithDomain & {
+    script_domain: string;
+    domain_verification_token: string;
+  };
   return c.json(verificationState(c.env, c.req.url, partner), 200);
 });

@@ -18,11 +18,14 @@ export const DomainVerificationSchema = z
     domain: z.string().openapi({ example: "scripts.agency.example" }),
     verified: z.boolean(),
     verifiedAt: z.string().nullable(),
-    verificationRecord: z.string().openapi({ description: "Value of the TXT record", example: "domain-verification=0123456789abcdef0123456789abcdef" }),
+    verificationRecord: z
+      .string()
+      .openapi({
+        description: "Value of the TXT record",
+        example: "domain-verification=0123456789abcdef0123456789abcdef",
+      }),
     cnameTarget: z.string().openapi({ example: "scripts.platform.example" }),
-    dnsRecords: z.array(
-      z.object({ type: z.enum(["CNAME", "TXT"]), name: z.string(), value: z.string() }),
-    ),
+    dnsRecords: z.array(z.object({ type: z.enum(["CNAME", "TXT"]), name: z.string(), value: z.string() })),
     instructions: z.string(),
   })
   .openapi("DomainVerification");
@@ -47,7 +50,12 @@ export const verificationRecord = (token: string) => `domain-verification=${toke
 export function verificationState(
   env: Env,
   requestUrl: string,
-  partner: { script_domain: string; domain_verification_token: string; script_domain_verified: number; script_domain_verified_at: string | null },
+  partner: {
+    script_domain: string;
+    domain_verification_token: string;
+    script_domain_verified: number;
+    script_domain_verified_at: string | null;
+  },
 ): z.infer<typeof DomainVerificationSchema> {
   const domain = partner.script_domain;
   const target = cnameTarget(env, requestUrl);

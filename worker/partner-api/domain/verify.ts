@@ -4,7 +4,14 @@ import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
 import { isoSeconds } from "../../lib/ids";
 import { requireScope } from "../auth";
 import { DnsLookupError, lookup, type RecordType } from "./dns";
-import { cnameTarget, DomainVerificationSchema, partnerWithDomain, txtRecordName, verificationRecord, verificationState } from "./state";
+import {
+  cnameTarget,
+  DomainVerificationSchema,
+  partnerWithDomain,
+  txtRecordName,
+  verificationRecord,
+  verificationState,
+} from "./state";
 
 const CheckSchema = z.object({
   ok: z.boolean(),

@@ -3,7 +3,12 @@ import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/open
 import { isoSeconds } from "../../lib/ids";
 import { findOrganization } from "../organizations/repository";
 import { IdParam } from "../schemas";
-import { EMAIL_KEYS, effectiveEmailPreferences, EmailPreferencesSchema, OrganizationEmailPreferencesUpdate } from "./preferences";
+import {
+  EMAIL_KEYS,
+  effectiveEmailPreferences,
+  EmailPreferencesSchema,
+  OrganizationEmailPreferencesUpdate,
+} from "./preferences";
 
 const path = "/organizations/{organizationId}/email-preferences";
 const params = z.object({ organizationId: IdParam("organizationId") });
@@ -13,7 +18,9 @@ const response = jsonResponse(
   z.object({
     organizationId: z.string(),
     emailPreferences: EmailPreferencesSchema,
-    overriddenKeys: z.array(z.enum(EMAIL_KEYS)).openapi({ description: "Keys set for this organization; the rest follow the partner" }),
+    overriddenKeys: z
+      .array(z.enum(EMAIL_KEYS))
+      .openapi({ description: "Keys set for this organization; the rest follow the partner" }),
   }),
 );
 
@@ -69,6 +76,8 @@ export const organizationEmailPreferences = createApi()
   .openapi(deleteRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
     await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
-    await c.env.DB.prepare("DELETE FROM organization_email_preferences WHERE organization_id = ?").bind(organizationId).run();
+    await c.env.DB.prepare("DELETE FROM organization_email_preferences WHERE organization_id = ?")
+      .bind(organizationId)
+      .run();
     return c.body(null, 204);
   });

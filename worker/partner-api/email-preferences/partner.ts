@@ -3,7 +3,10 @@ import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/open
 import { isoSeconds } from "../../lib/ids";
 import { effectiveEmailPreferences, EmailPreferencesSchema, EmailPreferencesUpdate } from "./preferences";
 
-const response = jsonResponse("The partner's email preferences", z.object({ emailPreferences: EmailPreferencesSchema }));
+const response = jsonResponse(
+  "The partner's email preferences",
+  z.object({ emailPreferences: EmailPreferencesSchema }),
+);
 
 const getRoute = createRoute({
   method: "get",
@@ -29,7 +32,9 @@ export const partnerEmailPreferences = createApi()
   .openapi(putRoute, async (c) => {
     const partnerId = c.get("partnerId");
     // json_patch merges in SQL, so two concurrent updates of different keys both stick.
-    await c.env.DB.prepare("UPDATE partners SET email_preferences = json_patch(email_preferences, ?), updated_at = ? WHERE id = ?")
+    await c.env.DB.prepare(
+      "UPDATE partners SET email_preferences = json_patch(email_preferences, ?), updated_at = ? WHERE id = ?",
+    )
       .bind(JSON.stringify(c.req.valid("json")), isoSeconds(), partnerId)
       .run();
     const { preferences } = await effectiveEmailPreferences(c.env.DB, partnerId);

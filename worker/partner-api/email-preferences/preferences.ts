@@ -15,7 +15,9 @@ export type EmailKey = (typeof EMAIL_KEYS)[number];
 export type EmailPreferences = Record<EmailKey, boolean>;
 
 /** Every email is on until the partner turns it off: they are transactional, and silence is the surprising default. */
-export const DEFAULT_EMAIL_PREFERENCES: EmailPreferences = Object.fromEntries(EMAIL_KEYS.map((key) => [key, true])) as EmailPreferences;
+export const DEFAULT_EMAIL_PREFERENCES: EmailPreferences = Object.fromEntries(
+  EMAIL_KEYS.map((key) => [key, true]),
+) as EmailPreferences;
 
 export const EmailPreferencesSchema = z
   .object(Object.fromEntries(EMAIL_KEYS.map((key) => [key, z.boolean()])) as Record<EmailKey, z.ZodBoolean>)
@@ -23,7 +25,12 @@ export const EmailPreferencesSchema = z
 
 /** A partial update: only the keys sent change. */
 export const EmailPreferencesUpdate = z
-  .object(Object.fromEntries(EMAIL_KEYS.map((key) => [key, z.boolean().optional()])) as Record<EmailKey, z.ZodOptional<z.ZodBoolean>>)
+  .object(
+    Object.fromEntries(EMAIL_KEYS.map((key) => [key, z.boolean().optional()])) as Record<
+      EmailKey,
+      z.ZodOptional<z.ZodBoolean>
+    >,
+  )
   .strict()
   .openapi("EmailPreferencesUpdate");
 

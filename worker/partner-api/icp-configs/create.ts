@@ -47,14 +47,28 @@ export const createIcpConfig = createApi().openapi(route, async (c) => {
         `INSERT INTO icp_configs (id, organization_id, name, priority, enabled, groups, created_at, updated_at)
          SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM icp_configs WHERE organization_id = ?) < ?`,
       )
-      .bind(id, organizationId, body.name, body.priority, body.enabled ? 1 : 0, JSON.stringify(body.groups), at, at,
-        organizationId, MAX_CONFIGS_PER_ORGANIZATION),
+      .bind(
+        id,
+        organizationId,
+        body.name,
+        body.priority,
+        body.enabled ? 1 : 0,
+        JSON.stringify(body.groups),
+        at,
+        at,
+        organizationId,
+        MAX_CONFIGS_PER_ORGANIZATION,
+      ),
     nextGeneration(db, organizationId, id),
   ]);
   if (insert.meta.changes !== 1) {
-    throw new ApiError("UnprocessableEntity", `An organization can have at most ${MAX_CONFIGS_PER_ORGANIZATION} ICP configs`, {
-      limit: MAX_CONFIGS_PER_ORGANIZATION,
-    });
+    throw new ApiError(
+      "UnprocessableEntity",
+      `An organization can have at most ${MAX_CONFIGS_PER_ORGANIZATION} ICP configs`,
+      {
+        limit: MAX_CONFIGS_PER_ORGANIZATION,
+      },
+    );
   }
   await enqueueRescore(c.env, organizationId, bump.results[0].generation);
   return c.json({ icpConfig: toIcpConfig(await findIcpConfig(db, organizationId, id)) }, 201);

@@ -14,7 +14,12 @@ const route = createRoute({
   responses: {
     200: jsonResponse(
       "A page of ICP configs, lowest priority number first",
-      z.object({ icpConfigs: z.array(IcpConfigSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }),
+      z.object({
+        icpConfigs: z.array(IcpConfigSchema),
+        total: z.number().int(),
+        page: z.number().int(),
+        pageSize: z.number().int(),
+      }),
     ),
     ...commonErrors,
   },

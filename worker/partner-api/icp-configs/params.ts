@@ -4,5 +4,9 @@ import { jsonResponse } from "../../http/openapi";
 import { IdParam } from "../schemas";
 
 export const organizationParams = z.object({ organizationId: IdParam("organizationId") });
-export const configParams = z.object({ organizationId: IdParam("organizationId"), icpConfigId: IdParam("icpConfigId") });
-export const configResponse = (description: string) => jsonResponse(description, z.object({ icpConfig: IcpConfigSchema }));
+export const configParams = z.object({
+  organizationId: IdParam("organizationId"),
+  icpConfigId: IdParam("icpConfigId"),
+});
+export const configResponse = (description: string) =>
+  jsonResponse(description, z.object({ icpConfig: IcpConfigSchema }));

@@ -38,8 +38,13 @@ export const updateIcpConfig = createApi().openapi(route, async (c) => {
          groups = coalesce(?, groups), updated_at = ? WHERE id = ? AND organization_id = ?`,
     )
     .bind(
-      body.name ?? null, body.priority ?? null, body.enabled === undefined ? null : body.enabled ? 1 : 0,
-      body.groups ? JSON.stringify(body.groups) : null, isoSeconds(), icpConfigId, organizationId,
+      body.name ?? null,
+      body.priority ?? null,
+      body.enabled === undefined ? null : body.enabled ? 1 : 0,
+      body.groups ? JSON.stringify(body.groups) : null,
+      isoSeconds(),
+      icpConfigId,
+      organizationId,
     );
   // A new name shows through the visitors' join at once; anything else changes who matches.
   const rescore = body.priority !== undefined || body.enabled !== undefined || body.groups !== undefined;

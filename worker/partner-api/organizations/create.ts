@@ -51,7 +51,10 @@ export const createOrganization = createApi().openapi(route, async (c) => {
       .bind(partnerId)
       .first<{ n: number }>();
     if ((count?.n ?? 0) >= partner.max_organizations) {
-      throw new ApiError("UnprocessableEntity", `The partner account is limited to ${partner.max_organizations} organizations`);
+      throw new ApiError(
+        "UnprocessableEntity",
+        `The partner account is limited to ${partner.max_organizations} organizations`,
+      );
     }
   }
   if (body.externalId && (await externalIdTaken(db, partnerId, body.externalId))) throw conflict(body.externalId);
@@ -69,9 +72,20 @@ export const createOrganization = createApi().openapi(route, async (c) => {
        SELECT ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ? ${poolCondition}`,
     )
     .bind(
-      id, partnerId, body.name, body.externalId ?? null, body.ownerUserId ?? null, body.tier, body.productType,
-      body.billingPeriod, body.billingDayOfMonth ?? defaultBillingDay(now), body.initialCredits,
-      JSON.stringify(body.metadata), at, at, ...poolParams,
+      id,
+      partnerId,
+      body.name,
+      body.externalId ?? null,
+      body.ownerUserId ?? null,
+      body.tier,
+      body.productType,
+      body.billingPeriod,
+      body.billingDayOfMonth ?? defaultBillingDay(now),
+      body.initialCredits,
+      JSON.stringify(body.metadata),
+      at,
+      at,
+      ...poolParams,
     );
   const pixel = db
     .prepare(

@@ -33,7 +33,10 @@ export const setOrganizationCredits = createApi().openapi(route, async (c) => {
   const { credits, notes } = c.req.valid("json");
   const partnerId = c.get("partnerId");
   const db = c.env.DB;
-  const [org, partner] = await Promise.all([findOrganization(db, partnerId, organizationId), loadPartner(db, partnerId)]);
+  const [org, partner] = await Promise.all([
+    findOrganization(db, partnerId, organizationId),
+    loadPartner(db, partnerId),
+  ]);
   checkTrialLimit(org.tier, credits);
   checkPartnerCap(partner.max_identifications_per_org, credits);
   const counter = counterFor(c.env, organizationId);
@@ -43,16 +46,23 @@ export const setOrganizationCredits = createApi().openapi(route, async (c) => {
   // The pool check is part of the update: concurrent allocations cannot oversubscribe the pool.
   const update = hasPool(partner.billing_mode)
     ? db
-        .prepare(`UPDATE organizations SET credits = ?, updated_at = ? WHERE id = ? AND ${ALLOCATED_BY_OTHERS} + ? <= ${POOL_TOTAL}`)
+        .prepare(
+          `UPDATE organizations SET credits = ?, updated_at = ? WHERE id = ? AND ${ALLOCATED_BY_OTHERS} + ? <= ${POOL_TOTAL}`,
+        )
         .bind(credits, isoSeconds(), organizationId, partnerId, organizationId, credits, partnerId)
-    : db.prepare("UPDATE organizations SET credits = ?, updated_at = ? WHERE id = ?").bind(credits, isoSeconds(), organizationId);
+    : db
+        .prepare("UPDATE organizations SET credits = ?, updated_at = ? WHERE id = ?")
+        .bind(credits, isoSeconds(), organizationId);
   const { meta } = await update.run();
   if (meta.changes !== 1) throw await insufficientCredits(db, partnerId, organizationId, credits);
 
   const result = await counter.setAllocation(credits, notes ?? null);
   if (!result?.ok) {
     // Identifications spent credits between the check and now: put the previous allocation back.
-    await db.prepare("UPDATE organizations SET credits = ? WHERE id = ? AND credits = ?").bind(org.credits, organizationId, credits).run();
+    await db
+      .prepare("UPDATE organizations SET credits = ? WHERE id = ? AND credits = ?")
+      .bind(org.credits, organizationId, credits)
+      .run();
     throw belowUsed(credits, result?.used ?? before.used);
   }
   const allocation = {
@@ -66,7 +76,9 @@ export const setOrganizationCredits = createApi().openapi(route, async (c) => {
     notes: notes ?? null,
   };
   await db
-    .prepare("INSERT INTO credit_allocations (id, partner_id, organization_id, credits, notes, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    .prepare(
+      "INSERT INTO credit_allocations (id, partner_id, organization_id, credits, notes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
     .bind(allocation.id, partnerId, organizationId, credits, allocation.notes, allocation.allocatedAt)
     .run();
   return c.json({ allocation }, 200);

@@ -18,7 +18,12 @@ const route = createRoute({
   responses: {
     200: jsonResponse(
       "A page of organizations",
-      z.object({ organizations: z.array(OrganizationSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }),
+      z.object({
+        organizations: z.array(OrganizationSchema),
+        total: z.number().int(),
+        page: z.number().int(),
+        pageSize: z.number().int(),
+      }),
     ),
     ...commonErrors,
   },
@@ -40,10 +45,16 @@ export const listOrganizations = createApi().openapi(route, async (c) => {
   }
   const filter = `WHERE ${where.join(" AND ")}`;
   const [rows, count] = await c.env.DB.batch<OrganizationRow | { total: number }>([
-    c.env.DB.prepare(`${SELECT_ORGANIZATION} ${filter} ORDER BY o.created_at DESC, o.id DESC LIMIT ? OFFSET ?`).bind(...params, pageSize, offset),
+    c.env.DB.prepare(`${SELECT_ORGANIZATION} ${filter} ORDER BY o.created_at DESC, o.id DESC LIMIT ? OFFSET ?`).bind(
+      ...params,
+      pageSize,
+      offset,
+    ),
     c.env.DB.prepare(`SELECT count(*) AS total FROM organizations o ${filter}`).bind(...params),
   ]);
-  const organizations = await Promise.all((rows.results as OrganizationRow[]).map((row) => organizationWithBalance(c.env, row)));
+  const organizations = await Promise.all(
+    (rows.results as OrganizationRow[]).map((row) => organizationWithBalance(c.env, row)),
+  );
   const total = (count.results[0] as { total: number }).total;
   return c.json({ organizations, total, page, pageSize }, 200);
 });

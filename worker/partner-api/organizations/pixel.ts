@@ -28,7 +28,8 @@ const PixelUpdate = z
       .max(100)
       .optional()
       .openapi({
-        description: "Hosts allowed to send hits. `*.example.org` matches every subdomain, not the apex. Empty allows every host.",
+        description:
+          "Hosts allowed to send hits. `*.example.org` matches every subdomain, not the apex. Empty allows every host.",
         example: ["example.com", "*.example.org"],
       }),
     respectPrivacySignals: z.boolean().optional(),

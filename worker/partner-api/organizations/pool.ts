@@ -26,7 +26,12 @@ export function checkPartnerCap(cap: number | null, credits: number): void {
 }
 
 /** 422 InsufficientCredits with what the pool can still give. */
-export async function insufficientCredits(db: D1Database, partnerId: string, organizationId: string, requested: number) {
+export async function insufficientCredits(
+  db: D1Database,
+  partnerId: string,
+  organizationId: string,
+  requested: number,
+) {
   const row = await db
     .prepare(`SELECT ${POOL_TOTAL} - ${ALLOCATED_BY_OTHERS} AS available`)
     .bind(partnerId, partnerId, organizationId)

@@ -43,7 +43,11 @@ export function toOrganization(row: OrganizationRow, balance: Balance | null) {
     balance ??
     (() => {
       const p = periodAt(
-        { period: row.billing_period, dayOfMonth: row.billing_day_of_month, anchorMonth: new Date(row.created_at).getUTCMonth() },
+        {
+          period: row.billing_period,
+          dayOfMonth: row.billing_day_of_month,
+          anchorMonth: new Date(row.created_at).getUTCMonth(),
+        },
         Date.now(),
       );
       return { periodStart: p.start, periodEnd: p.end, allocation: row.credits, used: 0, available: row.credits };

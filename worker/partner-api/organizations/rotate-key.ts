@@ -27,14 +27,18 @@ export const rotatePixelKey = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   const db = c.env.DB;
   await findOrganization(db, partnerId, organizationId);
-  const current = await db.prepare("SELECT api_key FROM pixels WHERE organization_id = ?").bind(organizationId).first<{ api_key: string }>();
+  const current = await db
+    .prepare("SELECT api_key FROM pixels WHERE organization_id = ?")
+    .bind(organizationId)
+    .first<{ api_key: string }>();
   if (!current) throw new Error(`pixel of ${organizationId} missing`);
   // Compare-and-swap on the old key: of two concurrent rotations, one wins and the other is told.
   const { meta } = await db
     .prepare("UPDATE pixels SET api_key = ?, updated_at = ? WHERE organization_id = ? AND api_key = ?")
     .bind(randomHex(12), isoSeconds(), organizationId, current.api_key)
     .run();
-  if (meta.changes !== 1) throw new ApiError("Conflict", "The pixel key was rotated by another request at the same time");
+  if (meta.changes !== 1)
+    throw new ApiError("Conflict", "The pixel key was rotated by another request at the same time");
   await Promise.all([forgetPixelKey(c.env, current.api_key), writeThroughPixels(c.env, [organizationId])]);
   return c.json({ pixel: await pixelOf(c.env, c.req.url, partnerId, organizationId) }, 200);
 });

@@ -6,7 +6,11 @@ import type { PartnerRow } from "../partner";
  * Where a partner's clients load the script from: the partner's verified domain, else the
  * configured base URL, else the origin the API was called on (local runs).
  */
-export function scriptBaseUrl(env: Env, requestUrl: string, partner: Pick<PartnerRow, "script_domain" | "script_domain_verified">) {
+export function scriptBaseUrl(
+  env: Env,
+  requestUrl: string,
+  partner: Pick<PartnerRow, "script_domain" | "script_domain_verified">,
+) {
   const base =
     partner.script_domain && partner.script_domain_verified
       ? `https://${partner.script_domain}`
@@ -14,7 +18,12 @@ export function scriptBaseUrl(env: Env, requestUrl: string, partner: Pick<Partne
   return base.replace(/\/$/, "");
 }
 
-export function scriptUrl(env: Env, requestUrl: string, partner: Pick<PartnerRow, "script_domain" | "script_domain_verified">, pixelKey: string) {
+export function scriptUrl(
+  env: Env,
+  requestUrl: string,
+  partner: Pick<PartnerRow, "script_domain" | "script_domain_verified">,
+  pixelKey: string,
+) {
   return `${scriptBaseUrl(env, requestUrl, partner)}${SCRIPT_PATH_PREFIX}${pixelKey}.js`;
 }
 

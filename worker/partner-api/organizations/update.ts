@@ -16,7 +16,10 @@ const UpdateOrganizationBody = z
     externalId: z.string().trim().min(1).max(255).nullable().optional().openapi({ description: "null removes it" }),
     metadata: z
       .record(z.string(), z.unknown())
-      .refine((m) => JSON.stringify(m).length <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES} bytes of JSON`)
+      .refine(
+        (m) => JSON.stringify(m).length <= MAX_METADATA_BYTES,
+        `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
+      )
       .optional()
       .openapi({ description: "Replaces the whole metadata object" }),
     ownerUserId: z.string().max(255).nullable().optional(),
@@ -89,7 +92,8 @@ export const updateOrganization = createApi().openapi(route, async (c) => {
   // The counter decides periods; D1 is the source of the settings, written through to it.
   if (billingChanged) await configureCounter(c.env, organizationId);
   // The hot path reads the product type from KV.
-  if (body.productType !== undefined && body.productType !== before.product_type) await writeThroughPixels(c.env, [organizationId]);
+  if (body.productType !== undefined && body.productType !== before.product_type)
+    await writeThroughPixels(c.env, [organizationId]);
 
   const row = await findOrganization(db, partnerId, organizationId);
   return c.json({ organization: await organizationWithBalance(c.env, row) }, 200);

@@ -23,7 +23,12 @@ const route = createRoute({
   responses: {
     200: jsonResponse(
       "A page of ledger entries",
-      z.object({ entries: z.array(LedgerEntrySchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }),
+      z.object({
+        entries: z.array(LedgerEntrySchema),
+        total: z.number().int(),
+        page: z.number().int(),
+        pageSize: z.number().int(),
+      }),
     ),
     ...commonErrors,
   },
@@ -58,7 +63,9 @@ export const listLedger = createApi().openapi(route, async (c) => {
     .and("created_at <= ?", query.endDate && endBound(query.endDate))
     .and("kind = ?", query.kind);
   const [rows, count] = await db.batch<unknown>([
-    db.prepare(`SELECT * FROM ledger_entries ${filter} ORDER BY seq DESC LIMIT ? OFFSET ?`).bind(...filter.params, pageSize, offset),
+    db
+      .prepare(`SELECT * FROM ledger_entries ${filter} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      .bind(...filter.params, pageSize, offset),
     db.prepare(`SELECT count(*) AS total FROM ledger_entries ${filter}`).bind(...filter.params),
   ]);
   return c.json(

@@ -72,9 +72,7 @@ export const listReceipts = createApi().openapi(route, async (c) => {
       .bind(...filter.params, pageSize, offset),
     db.prepare(`SELECT count(*) AS total FROM identifications i ${filter}`).bind(...filter.params),
     db
-      .prepare(
-        `SELECT reason, sum(count) AS count FROM rejected_hits ${rejections} GROUP BY reason ORDER BY reason`,
-      )
+      .prepare(`SELECT reason, sum(count) AS count FROM rejected_hits ${rejections} GROUP BY reason ORDER BY reason`)
       .bind(...rejections.params),
   ]);
   return c.json(

@@ -24,7 +24,12 @@ const route = createRoute({
   responses: {
     200: jsonResponse(
       "A page of visitors",
-      z.object({ visitors: z.array(VisitorSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }),
+      z.object({
+        visitors: z.array(VisitorSchema),
+        total: z.number().int(),
+        page: z.number().int(),
+        pageSize: z.number().int(),
+      }),
     ),
     ...commonErrors,
   },
@@ -47,7 +52,9 @@ export const listVisitors = createApi().openapi(route, async (c) => {
     params.push(endOf(query.to));
   }
   if (query.search) {
-    where.push("(instr(lower(c.name), lower(?)) > 0 OR instr(c.domain, lower(?)) > 0 OR instr(lower(pe.name), lower(?)) > 0)");
+    where.push(
+      "(instr(lower(c.name), lower(?)) > 0 OR instr(c.domain, lower(?)) > 0 OR instr(lower(pe.name), lower(?)) > 0)",
+    );
     params.push(query.search, query.search, query.search);
   }
   // Served by the visitors_by_icp index (organization_id, icp_matched, last_seen_at DESC, id DESC).
@@ -56,21 +63,29 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   const db = c.env.DB;
   // Unfiltered, the total is the consumer's running count; filtered, it is counted, joining
   // companies and people only when the search needs them.
-  const count = where.length === 1
-    ? db.prepare("SELECT coalesce((SELECT visitors FROM organization_stats WHERE organization_id = ?), 0) AS total").bind(organizationId)
-    : db
-        .prepare(
-          `SELECT count(*) AS total FROM visitors v
+  const count =
+    where.length === 1
+      ? db
+          .prepare("SELECT coalesce((SELECT visitors FROM organization_stats WHERE organization_id = ?), 0) AS total")
+          .bind(organizationId)
+      : db
+          .prepare(
+            `SELECT count(*) AS total FROM visitors v
            ${query.search ? IDENTITY_JOINS : ""}
            ${filter}`,
-        )
-        .bind(...params);
+          )
+          .bind(...params);
   const [rows, counted] = await db.batch<VisitorRow | { total: number }>([
-    db.prepare(`${SELECT_VISITOR} ${filter} ORDER BY v.last_seen_at DESC, v.id DESC LIMIT ? OFFSET ?`).bind(...params, pageSize, offset),
+    db
+      .prepare(`${SELECT_VISITOR} ${filter} ORDER BY v.last_seen_at DESC, v.id DESC LIMIT ? OFFSET ?`)
+      .bind(...params, pageSize, offset),
     count,
   ]);
   const visitors = rows.results as VisitorRow[];
-  const topPages = await topPagesOf(db, visitors.map((v) => v.id));
+  const topPages = await topPagesOf(
+    db,
+    visitors.map((v) => v.id),
+  );
   return c.json(
     {
       visitors: visitors.map((v) => toVisitor(v, topPages.get(v.id) ?? [])),

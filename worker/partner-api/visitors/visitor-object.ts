@@ -45,7 +45,12 @@ export function toVisitor(row: VisitorRow, topPages: { path: string; views: numb
     company: companyOf(row),
     person: personOf(row),
     // Computed off the request path (worker/icp/rescore.ts), stored on the visitor.
-    icp: { matched: row.icp_matched === 1, score: row.icp_score, configId: row.icp_config_id, configName: row.icp_config_name },
+    icp: {
+      matched: row.icp_matched === 1,
+      score: row.icp_score,
+      configId: row.icp_config_id,
+      configName: row.icp_config_name,
+    },
     engagement: {
       sessions: row.sessions,
       pageViews: row.page_views,

@@ -25,7 +25,12 @@ const route = createRoute({
   responses: {
     200: jsonResponse(
       "A page of deliveries",
-      z.object({ deliveries: z.array(DeliverySchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }),
+      z.object({
+        deliveries: z.array(DeliverySchema),
+        total: z.number().int(),
+        page: z.number().int(),
+        pageSize: z.number().int(),
+      }),
     ),
     ...commonErrors,
   },
@@ -39,7 +44,12 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
   if (query.organizationId) await findOrganization(c.env.DB, partnerId, query.organizationId);
   const where = ["partner_id = ?"];
   const params: unknown[] = [partnerId];
-  const filters = { kind: query.type, status: query.status, organization_id: query.organizationId, event_type: query.eventType };
+  const filters = {
+    kind: query.type,
+    status: query.status,
+    organization_id: query.organizationId,
+    event_type: query.eventType,
+  };
   for (const [column, value] of Object.entries(filters)) {
     if (value === undefined) continue;
     where.push(`${column} = ?`);
@@ -47,9 +57,9 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
   }
   const filter = `WHERE ${where.join(" AND ")}`;
   const [rows, count] = await c.env.DB.batch<DeliveryRow | { total: number }>([
-    c.env.DB.prepare(`SELECT * FROM webhook_deliveries ${filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).bind(
-      ...params, pageSize, offset,
-    ),
+    c.env.DB.prepare(
+      `SELECT * FROM webhook_deliveries ${filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+    ).bind(...params, pageSize, offset),
     c.env.DB.prepare(`SELECT count(*) AS total FROM webhook_deliveries ${filter}`).bind(...params),
   ]);
   const total = (count.results[0] as { total: number }).total;

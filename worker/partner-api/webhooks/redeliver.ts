@@ -18,7 +18,10 @@ const route = createRoute({
   middleware: [requireScope("admin")] as const,
   request: { params: z.object({ deliveryId: IdParam("deliveryId") }) },
   responses: {
-    200: jsonResponse("The delivery and the attempt just made", z.object({ delivery: DeliverySchema, attempt: AttemptSchema.nullable() })),
+    200: jsonResponse(
+      "The delivery and the attempt just made",
+      z.object({ delivery: DeliverySchema, attempt: AttemptSchema.nullable() }),
+    ),
     ...commonErrors,
     ...errorResponses(422),
   },
@@ -30,9 +33,13 @@ export const redeliverWebhook = createApi().openapi(route, async (c) => {
   const isTest = row.event_type === "webhook.test";
   const endpoint = await loadEndpoint(c.env.DB, partnerId, row.kind);
   if (!endpoint?.url || (!isTest && !isActive(endpoint))) {
-    throw new ApiError("UnprocessableEntity", `The ${row.kind} webhook is not configured, switched off or disabled; enable it first`, {
-      disabledReason: endpoint?.disabled_reason ?? null,
-    });
+    throw new ApiError(
+      "UnprocessableEntity",
+      `The ${row.kind} webhook is not configured, switched off or disabled; enable it first`,
+      {
+        disabledReason: endpoint?.disabled_reason ?? null,
+      },
+    );
   }
   const now = Date.now();
   // A fresh schedule: the same event (same webhook-id and body), attempted again from now.
@@ -43,7 +50,8 @@ export const redeliverWebhook = createApi().openapi(route, async (c) => {
     .bind(isoSeconds(now), row.id)
     .run();
   const outcome = await attemptDelivery(c.env, row.id, { now, singleAttempt: isTest, anyEndpointState: isTest });
-  if (outcome.kind === "attempted" && outcome.nextAttemptAt !== null) await scheduleAttempt(c.env, row.id, outcome.nextAttemptAt, now);
+  if (outcome.kind === "attempted" && outcome.nextAttemptAt !== null)
+    await scheduleAttempt(c.env, row.id, outcome.nextAttemptAt, now);
   if (outcome.kind === "later") await scheduleAttempt(c.env, row.id, outcome.at, now);
   return c.json({ delivery: await loadDelivery(c.env.DB, partnerId, row.id), attempt: resultOf(outcome) }, 200);
 });

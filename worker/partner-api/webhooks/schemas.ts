@@ -7,12 +7,17 @@ export const KindSchema = z.enum(["identification", "billing"]).openapi({ descri
 export const EndpointSchema = z
   .object({
     url: z.string().nullable(),
-    enabled: z.boolean().openapi({ description: "True when deliveries are being made (URL set, switched on, not disabled)" }),
+    enabled: z
+      .boolean()
+      .openapi({ description: "True when deliveries are being made (URL set, switched on, not disabled)" }),
     hasSecret: z.boolean(),
     disabledReason: z
       .string()
       .nullable()
-      .openapi({ description: "Set when Sightline disabled the endpoint after repeated failures; `PUT … { enabled: true }` clears it" }),
+      .openapi({
+        description:
+          "Set when Sightline disabled the endpoint after repeated failures; `PUT … { enabled: true }` clears it",
+      }),
     disabledAt: z.string().nullable(),
     previousSecretExpiresAt: z
       .string()
@@ -22,7 +27,10 @@ export const EndpointSchema = z
   .openapi("WebhookEndpoint");
 
 export const BillingEndpointSchema = EndpointSchema.extend({
-  lowCreditThresholdPercent: z.number().int().openapi({ description: "`credits.low` is sent when what is left falls to this share of the allocation" }),
+  lowCreditThresholdPercent: z
+    .number()
+    .int()
+    .openapi({ description: "`credits.low` is sent when what is left falls to this share of the allocation" }),
 }).openapi("BillingWebhookEndpoint");
 
 export const DeliverySchema = z

@@ -18,7 +18,10 @@ const route = createRoute({
   middleware: [requireScope("admin")] as const,
   request: { body: jsonBody(z.object({ type: KindSchema }).strict()) },
   responses: {
-    200: jsonResponse("The delivery and its attempt", z.object({ delivery: DeliverySchema, attempt: AttemptSchema.nullable() })),
+    200: jsonResponse(
+      "The delivery and its attempt",
+      z.object({ delivery: DeliverySchema, attempt: AttemptSchema.nullable() }),
+    ),
     ...commonErrors,
     ...errorResponses(422),
   },
@@ -37,7 +40,16 @@ export const testWebhook = createApi().openapi(route, async (c) => {
        next_attempt_at, created_at)
      VALUES (?, ?, ?, ?, 'webhook.test', NULL, ?, ?, 'pending', ?, ?)`,
   )
-    .bind(id, partnerId, kind, event.id, JSON.stringify({ createdAt: event.createdAt, ...data }), payloadOf(event, data), event.createdAt, event.createdAt)
+    .bind(
+      id,
+      partnerId,
+      kind,
+      event.id,
+      JSON.stringify({ createdAt: event.createdAt, ...data }),
+      payloadOf(event, data),
+      event.createdAt,
+      event.createdAt,
+    )
     .run();
   const outcome = await attemptDelivery(c.env, id, { singleAttempt: true, anyEndpointState: true });
   const delivery = await loadDelivery(c.env.DB, partnerId, id);

@@ -11,13 +11,21 @@ import { BillingEndpointSchema, EndpointSchema, checkWebhookUrl } from "./schema
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
 
 const common = {
-  url: z.string().max(2048).nullable().optional().openapi({ description: "https URL; null removes it", example: "https://hooks.example.com/sightline" }),
+  url: z
+    .string()
+    .max(2048)
+    .nullable()
+    .optional()
+    .openapi({ description: "https URL; null removes it", example: "https://hooks.example.com/sightline" }),
   secret: z
     .string()
     .regex(SECRET_PATTERN, "must be whsec_ followed by base64 of 24 to 64 bytes")
     .optional()
     .openapi({ description: "Your own secret; omitted on first setup, one is generated and returned once" }),
-  rotateSecret: z.boolean().optional().openapi({ description: "Generate a new secret (returned once); the old one keeps signing for 24 h" }),
+  rotateSecret: z
+    .boolean()
+    .optional()
+    .openapi({ description: "Generate a new secret (returned once); the old one keeps signing for 24 h" }),
   enabled: z.boolean().optional().openapi({ description: "true also re-enables an endpoint Sightline disabled" }),
 };
 
@@ -58,7 +66,9 @@ const handler = (kind: EndpointKind) =>
     const db = c.env.DB;
     const url = body.url === undefined || body.url === null ? body.url : checkWebhookUrl(c.env, body.url);
     if (body.secret !== undefined && body.rotateSecret) {
-      throw new ApiError("BadRequest", "Invalid request", [{ field: "secret", message: "send either secret or rotateSecret" }]);
+      throw new ApiError("BadRequest", "Invalid request", [
+        { field: "secret", message: "send either secret or rotateSecret" },
+      ]);
     }
     const existing = await loadEndpoint(db, partnerId, kind);
     const now = Date.now();
@@ -66,7 +76,8 @@ const handler = (kind: EndpointKind) =>
     let shownSecret: string | undefined;
 
     if (!existing) {
-      if (!url) throw new ApiError("BadRequest", "Invalid request", [{ field: "url", message: "required on first setup" }]);
+      if (!url)
+        throw new ApiError("BadRequest", "Invalid request", [{ field: "url", message: "required on first setup" }]);
       const secret = body.secret ?? generateSecret();
       const { meta } = await db
         .prepare(
@@ -74,26 +85,37 @@ const handler = (kind: EndpointKind) =>
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (partner_id, kind) DO NOTHING`,
         )
-        .bind(partnerId, kind, url, secret, body.enabled === false ? 0 : 1, body.lowCreditThresholdPercent ?? 10, at, at)
+        .bind(
+          partnerId,
+          kind,
+          url,
+          secret,
+          body.enabled === false ? 0 : 1,
+          body.lowCreditThresholdPercent ?? 10,
+          at,
+          at,
+        )
         .run();
-      if (meta.changes === 0) throw new ApiError("Conflict", `The ${kind} webhook was set up by a concurrent request; send the change again`);
+      if (meta.changes === 0)
+        throw new ApiError("Conflict", `The ${kind} webhook was set up by a concurrent request; send the change again`);
       if (body.secret === undefined) shownSecret = secret;
     } else {
       const sets: string[] = ["updated_at = ?"];
       const params: unknown[] = [at];
-      if (url !== undefined) sets.push("url = ?"), params.push(url);
+      if (url !== undefined) (sets.push("url = ?"), params.push(url));
       const newSecret = body.rotateSecret ? generateSecret() : body.secret;
       if (newSecret !== undefined && newSecret !== existing.secret) {
         if (body.rotateSecret) shownSecret = newSecret;
         sets.push("secret = ?", "previous_secret = ?", "previous_secret_expires_at = ?");
         params.push(newSecret, existing.secret, isoSeconds(now + ROTATION_OVERLAP_MS));
       }
-      if (body.enabled !== undefined) sets.push("enabled = ?"), params.push(body.enabled ? 1 : 0);
+      if (body.enabled !== undefined) (sets.push("enabled = ?"), params.push(body.enabled ? 1 : 0));
       if (body.enabled === true) {
         // Switching on again is the partner's word that the endpoint is fixed.
         sets.push("disabled_reason = NULL", "disabled_at = NULL", "consecutive_failures = 0", "failing_since = NULL");
       }
-      if (body.lowCreditThresholdPercent !== undefined) sets.push("low_credit_threshold_percent = ?"), params.push(body.lowCreditThresholdPercent);
+      if (body.lowCreditThresholdPercent !== undefined)
+        (sets.push("low_credit_threshold_percent = ?"), params.push(body.lowCreditThresholdPercent));
       await db
         .prepare(`UPDATE webhook_endpoints SET ${sets.join(", ")} WHERE partner_id = ? AND kind = ?`)
         .bind(...params, partnerId, kind)
@@ -101,7 +123,8 @@ const handler = (kind: EndpointKind) =>
     }
     const row = await loadEndpoint(db, partnerId, kind);
     const view = endpointView(row);
-    const webhook = kind === "billing" ? { ...view, lowCreditThresholdPercent: row!.low_credit_threshold_percent } : view;
+    const webhook =
+      kind === "billing" ? { ...view, lowCreditThresholdPercent: row!.low_credit_threshold_percent } : view;
     return c.json({ webhook, ...(shownSecret ? { secret: shownSecret } : {}) }, 200);
   });
 
