@@ -22,14 +22,9 @@ const AdjustBody = z
       .refine((n) => n !== 0, "must not be 0")
       .optional()
       .openapi({ description: "Credits to add (positive) or remove (negative) in the current period" }),
-    refundEventId: z
-      .string()
-      .min(1)
-      .max(64)
-      .optional()
-      .openapi({
-        description: "Instead of `credits`: refund the credit charged for this identification (receipt event id)",
-      }),
+    refundEventId: z.string().min(1).max(64).optional().openapi({
+      description: "Instead of `credits`: refund the credit charged for this identification (receipt event id)",
+    }),
     reason: z.string().trim().min(1).max(500).openapi({ description: "Why; kept in the ledger entry's note" }),
   })
   .refine((b) => (b.credits === undefined) !== (b.refundEventId === undefined), {

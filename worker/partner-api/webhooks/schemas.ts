@@ -11,13 +11,10 @@ export const EndpointSchema = z
       .boolean()
       .openapi({ description: "True when deliveries are being made (URL set, switched on, not disabled)" }),
     hasSecret: z.boolean(),
-    disabledReason: z
-      .string()
-      .nullable()
-      .openapi({
-        description:
-          "Set when Sightline disabled the endpoint after repeated failures; `PUT … { enabled: true }` clears it",
-      }),
+    disabledReason: z.string().nullable().openapi({
+      description:
+        "Set when Sightline disabled the endpoint after repeated failures; `PUT … { enabled: true }` clears it",
+    }),
     disabledAt: z.string().nullable(),
     previousSecretExpiresAt: z
       .string()
