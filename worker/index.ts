@@ -8,7 +8,7 @@ import { docsRoute } from "./docs/route";
 import { openApiDocument } from "./docs/openapi";
 import type { AppEnv, Env } from "./env";
 import { ApiError, handleError } from "./http/errors";
-import { createApi } from "./http/openapi";
+import { createApi } from "./http/routes";
 import { partnerApi } from "./partner-api";
 import type { HitMessage } from "./collect/message";
 import { consumeJobs } from "./jobs/consume";

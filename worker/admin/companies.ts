@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/openapi";
+import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
 import { parseCidr, upsertCompanyStatements } from "../identify/companies";
 import type { Cidr } from "../identify/ip";
 import { readRecords, writeInBatches } from "./records";

@@ -2,10 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AdjustResult } from "../credits/counter";
 import { configureCounter, counterFor } from "../credits/counter-client";
 import { ApiError, notFound } from "../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/openapi";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { LedgerEntrySchema } from "../partner-api/receipts/schemas";
 import { IdParam } from "../partner-api/schemas";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 
 const AdjustBody = z
   .object({

@@ -1,4 +1,4 @@
-import { createApi } from "../http/openapi";
+import { createApi } from "../http/routes";
 import { adminAuth } from "./auth";
 import { adminCompanies } from "./companies";
 import { adminPartners } from "./partners";

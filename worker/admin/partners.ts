@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { defaultBillingDay } from "../billing/period";
-import { ApiError, notFound } from "../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/openapi";
-import { isoSeconds, newId } from "../lib/ids";
+import { ApiError, isUniqueViolation, notFound } from "../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
+import { newId } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { issueApiKey } from "../partner-api/api-keys/issue";
 import { toPartner, type PartnerRow } from "../partner-api/partner";
 import { BillingModeSchema, BillingPeriodSchema, IdParam } from "../partner-api/schemas";
@@ -108,8 +109,13 @@ export const adminPartners = createApi()
     try {
       await db.batch([insert, statement]);
     } catch (error) {
-      if (String(error).includes("UNIQUE")) {
-        throw new ApiError("Conflict", `A partner with slug '${body.slug}' already exists`, { slug: body.slug });
+      if (isUniqueViolation(error)) {
+        throw new ApiError(
+          "Conflict",
+          `A partner with slug '${body.slug}' already exists`,
+          { slug: body.slug },
+          { cause: error },
+        );
       }
       throw error;
     }

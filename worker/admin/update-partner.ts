@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { configureCounter } from "../credits/counter-client";
 import { ApiError, notFound } from "../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/openapi";
-import { isoSeconds } from "../lib/ids";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
+import { isoSeconds } from "../lib/time";
 import { GlobalNameSchema, PartnerSchema } from "../partner-api/account/schemas";
 import { writeThroughPartnerPixels } from "../partner-api/account/write-through";
 import { hasPool, loadPartner, toPartner, type PartnerRow } from "../partner-api/partner";

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { HIT_PATH, MAX_HIT_BYTES } from "../../shared/hit";
 import type { AppEnv } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError, issuesToDetails } from "../http/errors";
 import { loadPixelRecord } from "../pixel-config/record";
 import { isBot } from "./bots";
 import { hitSchema } from "./hit-schema";
@@ -29,8 +29,7 @@ export const hitRoute = new Hono<AppEnv>().post(HIT_PATH, async (c) => {
   }
   const parsed = hitSchema.safeParse(json);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message }));
-    throw new ApiError("BadRequest", "Invalid hit", details);
+    throw new ApiError("BadRequest", "Invalid hit", issuesToDetails(parsed.error.issues));
   }
   const hit = parsed.data;
 

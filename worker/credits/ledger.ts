@@ -1,4 +1,4 @@
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 
 /**
  * Kinds of credit movement. Every movement is one immutable entry; corrections are new entries.

@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import type { RescoreIcpJob } from "../jobs/message";
 import { enabledConfigsOf, toEvaluable, type IcpConfigRow } from "./configs";
 import { evaluateIcp, type EvaluableConfig, type IcpResult, type VisitorFacts } from "./evaluate";

@@ -1,7 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
-import { isoSeconds } from "../lib/ids";
+import { fromHex } from "../lib/encoding";
+import { isoSeconds } from "../lib/time";
 import { KEY_PREFIX, SHOWN_PREFIX_LENGTH, type Scope } from "./api-keys/issue";
 
 interface KeyRow {
@@ -33,7 +34,7 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   )
     .bind(plain.slice(0, SHOWN_PREFIX_LENGTH))
     .all<KeyRow>();
-  const key = results.find((row) => crypto.subtle.timingSafeEqual(hexBytes(row.key_hash), digest));
+  const key = results.find((row) => crypto.subtle.timingSafeEqual(fromHex(row.key_hash), digest));
   const now = Date.now();
   if (!key || key.status !== "active" || key.partner_status !== "active") throw unauthorized();
   if (key.expires_at && Date.parse(key.expires_at) <= now) throw unauthorized();
@@ -80,7 +81,3 @@ export const requireScope = (needed: Scope) =>
   });
 
 const unauthorized = () => new ApiError("Unauthorized", "Missing or invalid X-Partner-API-Key");
-
-function hexBytes(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16));
-}

@@ -1,4 +1,4 @@
-import { createApi } from "../http/openapi";
+import { createApi } from "../http/routes";
 import { accountRoutes } from "./account";
 import { apiKeyRoutes } from "./api-keys";
 import { domainRoutes } from "./domain";

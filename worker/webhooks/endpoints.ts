@@ -1,4 +1,4 @@
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 
 export type EndpointKind = "identification" | "billing";
 export const ENDPOINT_KINDS = ["identification", "billing"] as const;

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { isActive, type EndpointKind, type EndpointRow } from "./endpoints";
 import type { WebhookMessage } from "./message";
 

@@ -1,7 +1,7 @@
 import type { ChargedHit } from "../collect/store";
 import type { ChargeOutcome } from "../credits/counter";
 import type { Env } from "../env";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { emitEvents, eventId, loadEndpointsOf, type WebhookEvent } from "./events";
 
 interface OrganizationRef {

@@ -1,4 +1,5 @@
-import { signingKey, toBase64 } from "./secrets";
+import { toBase64, toHex } from "../lib/encoding";
+import { signingKey } from "./secrets";
 
 const encoder = new TextEncoder();
 
@@ -6,8 +7,6 @@ async function hmac(key: Uint8Array, message: string): Promise<Uint8Array> {
   const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
 }
-
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 export interface SignedHeaders {
   "webhook-id": string;
@@ -36,6 +35,6 @@ export async function signatureHeaders(
     "webhook-id": webhookId,
     "webhook-timestamp": String(timestampSeconds),
     "webhook-signature": entries.join(" "),
-    "X-Bullseye-Signature": hex(await hmac(encoder.encode(secrets[0]), body)),
+    "X-Bullseye-Signature": toHex(await hmac(encoder.encode(secrets[0]), body)),
   };
 }

@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { createApi } from "../../http/routes";
 import { updateBranding } from "./branding";
 import { getMe } from "./me";
 import { scriptConfigRoutes } from "./script-config";

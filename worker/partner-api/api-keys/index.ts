@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { createApi } from "../../http/routes";
 import { createApiKey } from "./create";
 import { listApiKeys } from "./list";
 import { revokeApiKey } from "./revoke";

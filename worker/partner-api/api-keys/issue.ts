@@ -1,5 +1,6 @@
 import { sha256Hex } from "../../lib/crypto";
-import { isoSeconds, newId, randomHex } from "../../lib/ids";
+import { newId, randomHex } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 
 export type Scope = "read" | "write" | "admin";
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { requireScope } from "../auth";
 import { ApiKeySchema, toApiKey, type ApiKeyRow } from "./schema";
 

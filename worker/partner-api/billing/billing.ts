@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { utcDay } from "../../billing/dates";
+import { utcDay } from "../../lib/time";
 import { partnerPeriod } from "../../billing/partner-period";
 import { pricingTiersOf } from "../../billing/pricing";
 import { partnerUsage } from "../../billing/usage";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { loadPartner, toPartner } from "../partner";
 import { BillingSchema } from "./schemas";
 

@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { createApi } from "../../http/routes";
 import { getAnalytics } from "./analytics";
 import { getBilling } from "./billing";
 import { getBillingUsage } from "./billing-usage";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
+import { invalidField } from "../../http/errors";
 import { DateQuery } from "../schemas";
 
 const Timestamp = z.string().openapi({ example: "2025-01-15T00:00:00Z" });
@@ -90,6 +90,6 @@ export const DateRangeQuery = z.object({
 /** 400 in the envelope when a range runs backwards. */
 export function checkRange(startDay: string, endDay: string): void {
   if (startDay > endDay) {
-    throw new ApiError("BadRequest", "Invalid request", [{ field: "startDate", message: "must not be after endDate" }]);
+    throw invalidField("startDate", "must not be after endDate");
   }
 }

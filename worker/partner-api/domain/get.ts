@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { DomainVerificationSchema, partnerWithDomain, verificationState } from "./state";
 
 const route = createRoute({

@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { createApi } from "../../http/routes";
 import { getDomainVerification } from "./get";
 import { removeDomain } from "./remove";
 import { setDomain } from "./set";

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds, randomHex } from "../../lib/ids";
+import { ApiError, isUniqueViolation } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { randomHex } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
 import { loadPartner } from "../partner";
 import { cnameTarget, DomainVerificationSchema, verificationState, type PartnerWithDomain } from "./state";
@@ -52,8 +53,8 @@ export const setDomain = createApi().openapi(route, async (c) => {
       .bind(domain, randomHex(16), isoSeconds(), partnerId)
       .run();
   } catch (error) {
-    if (String(error).includes("UNIQUE")) {
-      throw new ApiError("Conflict", "This domain is already used by another account", { domain });
+    if (isUniqueViolation(error)) {
+      throw new ApiError("Conflict", "This domain is already used by another account", { domain }, { cause: error });
     }
     throw error;
   }

@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { createApi } from "../../http/routes";
 import { organizationEmailPreferences } from "./organization";
 import { partnerEmailPreferences } from "./partner";
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { effectiveEmailPreferences, EmailPreferencesSchema, EmailPreferencesUpdate } from "./preferences";
 
 const response = jsonResponse(

@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody } from "../../http/openapi";
+import { commonErrors, createApi, errorResponses, jsonBody } from "../../http/routes";
 import { findIcpConfig, toIcpConfig } from "../../icp/configs";
 import { enqueueRescore, nextGeneration } from "../../icp/jobs";
 import { IcpGroupsSchema, MAX_CONFIGS_PER_ORGANIZATION } from "../../icp/schema";
-import { isoSeconds, newId } from "../../lib/ids";
+import { newId } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 import { findOrganization } from "../organizations/repository";
 import { configResponse, organizationParams } from "./params";
 

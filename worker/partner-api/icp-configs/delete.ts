@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { commonErrors, createApi } from "../../http/openapi";
+import { commonErrors, createApi } from "../../http/routes";
 import { findIcpConfig } from "../../icp/configs";
 import { enqueueRescore, nextGeneration } from "../../icp/jobs";
 import { findOrganization } from "../organizations/repository";

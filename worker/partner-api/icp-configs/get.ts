@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { commonErrors, createApi } from "../../http/openapi";
+import { commonErrors, createApi } from "../../http/routes";
 import { findIcpConfig, toIcpConfig } from "../../icp/configs";
 import { findOrganization } from "../organizations/repository";
 import { configParams, configResponse } from "./params";

@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { createApi } from "../../http/routes";
 import { createIcpConfig } from "./create";
 import { deleteIcpConfig } from "./delete";
 import { getIcpConfig } from "./get";

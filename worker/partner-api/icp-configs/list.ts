@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { toIcpConfig, type IcpConfigRow } from "../../icp/configs";
 import { IcpConfigSchema } from "../../icp/schema";
 import { findOrganization } from "../organizations/repository";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { IcpConfigSchema } from "../../icp/schema";
-import { jsonResponse } from "../../http/openapi";
+import { jsonResponse } from "../../http/routes";
 import { IdParam } from "../schemas";
 
 export const organizationParams = z.object({ organizationId: IdParam("organizationId") });

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { configureCounter, counterFor } from "../../credits/counter-client";
 import type { Env } from "../../env";
-import { commonErrors, createApi } from "../../http/openapi";
-import { isoSeconds, newId } from "../../lib/ids";
+import { commonErrors, createApi } from "../../http/routes";
+import { newId } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
 import { hasPool } from "../partner";
 import { IdParam } from "../schemas";

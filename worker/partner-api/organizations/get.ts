@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { IdParam, OrganizationSchema } from "../schemas";
 import { findOrganization, organizationWithBalance } from "./repository";
 

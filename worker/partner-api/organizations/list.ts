@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { OrganizationSchema, PageQuery, pageOf } from "../schemas";
 import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "./repository";
 

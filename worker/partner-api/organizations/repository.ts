@@ -4,7 +4,7 @@ import type { Balance } from "../../credits/counter";
 import { periodAt } from "../../billing/period";
 import type { Env } from "../../env";
 import { notFound } from "../../http/errors";
-import { isoSeconds } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 
 export interface OrganizationRow {
   id: string;

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/openapi";
-import { isoSeconds, randomHex } from "../../lib/ids";
+import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/routes";
+import { randomHex } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 import { forgetPixelKey, writeThroughPixels } from "../../pixel-config/record";
 import { IdParam, PixelSchema } from "../schemas";
 import { pixelOf } from "./pixel";

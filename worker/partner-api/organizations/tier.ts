@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { TRIAL_CREDIT_LIMIT } from "../../../shared/billing";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { IdParam, OrganizationSchema } from "../schemas";
 import { checkTrialLimit } from "./pool";
 import { findOrganization, organizationWithBalance } from "./repository";

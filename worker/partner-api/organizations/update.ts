@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { configureCounter } from "../../credits/counter-client";
 import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
 import { BillingPeriodSchema, IdParam, OrganizationSchema } from "../schemas";
 import { findOrganization, organizationWithBalance } from "./repository";

@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { createApi } from "../../http/routes";
 import { listLedger } from "./ledger";
 import { listReceipts } from "./receipts";
 

@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LEDGER_KINDS, type LedgerKind } from "../../credits/ledger";
-import { endBound, startBound } from "../../billing/dates";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { endBound, startBound } from "../../lib/time";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { findOrganization } from "../organizations/repository";
 import { DateQuery, IdParam, PageQuery, pageOf } from "../schemas";
 import { LedgerEntrySchema } from "./schemas";
-import { Where } from "./where";
+import { Where } from "../../lib/sql";
 
 const route = createRoute({
   method: "get",

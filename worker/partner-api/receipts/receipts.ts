@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { endBound, startBound, utcDay } from "../../billing/dates";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { endBound, startBound, utcDay } from "../../lib/time";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { findOrganization } from "../organizations/repository";
 import { DateQuery, IdParam, PageQuery, pageOf } from "../schemas";
 import { CHARGE_REASONS, ReceiptSchema, RejectionSchema } from "./schemas";
-import { Where } from "./where";
+import { Where } from "../../lib/sql";
 
 const route = createRoute({
   method: "get",

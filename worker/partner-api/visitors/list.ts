@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { findOrganization } from "../organizations/repository";
 import { DateQuery, IdParam, PageQuery, VisitorSchema, pageOf } from "../schemas";
+import { endBound, startBound } from "../../lib/time";
 import { IDENTITY_JOINS } from "../../visitors/identity";
 import { SELECT_VISITOR, toVisitor, type VisitorRow } from "./visitor-object";
 
@@ -45,11 +46,11 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   const params: unknown[] = [organizationId];
   if (query.from) {
     where.push("v.last_seen_at >= ?");
-    params.push(new Date(query.from).toISOString().replace(/\.\d{3}Z$/, "Z"));
+    params.push(startBound(query.from));
   }
   if (query.to) {
     where.push("v.last_seen_at <= ?");
-    params.push(endOf(query.to));
+    params.push(endBound(query.to));
   }
   if (query.search) {
     where.push(
@@ -96,12 +97,6 @@ export const listVisitors = createApi().openapi(route, async (c) => {
     200,
   );
 });
-
-/** `to` as an inclusive upper bound: a bare date means the end of that day. */
-function endOf(to: string): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(to)) return `${to}T23:59:59Z`;
-  return new Date(to).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 async function topPagesOf(db: D1Database, visitorIds: string[]) {
   const result = new Map<string, { path: string; views: number }[]>();

@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { createApi } from "../../http/routes";
 import { getWebhooks } from "./get";
 import { getWebhookLog } from "./log";
 import { listWebhookLogs } from "./logs";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { attemptDelivery, scheduleAttempt } from "../../webhooks/deliver";
 import { isActive, loadEndpoint } from "../../webhooks/endpoints";
 import { requireScope } from "../auth";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
+import { invalidField } from "../../http/errors";
 import type { Env } from "../../env";
 
 export const KindSchema = z.enum(["identification", "billing"]).openapi({ description: "Which webhook" });
@@ -80,4 +80,4 @@ export function checkWebhookUrl(env: Env, raw: string): string {
   throw badUrl("must be an https URL (http only for localhost)");
 }
 
-const badUrl = (message: string) => new ApiError("BadRequest", "Invalid request", [{ field: "url", message }]);
+const badUrl = (message: string) => invalidField("url", message);

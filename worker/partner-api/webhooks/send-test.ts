@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds, randomHex } from "../../lib/ids";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { randomHex } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 import { attemptDelivery } from "../../webhooks/deliver";
 import { loadEndpoint } from "../../webhooks/endpoints";
 import { deliveryId, payloadOf } from "../../webhooks/events";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { ApiError, invalidField } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { endpointView, loadEndpoint, type EndpointKind } from "../../webhooks/endpoints";
 import { SECRET_PATTERN, generateSecret } from "../../webhooks/secrets";
 import { requireScope } from "../auth";
@@ -66,9 +66,7 @@ const handler = (kind: EndpointKind) =>
     const db = c.env.DB;
     const url = body.url === undefined || body.url === null ? body.url : checkWebhookUrl(c.env, body.url);
     if (body.secret !== undefined && body.rotateSecret) {
-      throw new ApiError("BadRequest", "Invalid request", [
-        { field: "secret", message: "send either secret or rotateSecret" },
-      ]);
+      throw invalidField("secret", "send either secret or rotateSecret");
     }
     const existing = await loadEndpoint(db, partnerId, kind);
     const now = Date.now();
@@ -76,8 +74,7 @@ const handler = (kind: EndpointKind) =>
     let shownSecret: string | undefined;
 
     if (!existing) {
-      if (!url)
-        throw new ApiError("BadRequest", "Invalid request", [{ field: "url", message: "required on first setup" }]);
+      if (!url) throw invalidField("url", "required on first setup");
       const secret = body.secret ?? generateSecret();
       const { meta } = await db
         .prepare(

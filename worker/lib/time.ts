@@ -1,7 +1,10 @@
-import { isoSeconds } from "../lib/ids";
-
 const DAY_MS = 24 * 3600_000;
 const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** ISO 8601 UTC without milliseconds, as the API writes timestamps. */
+export function isoSeconds(date: Date | number = Date.now()): string {
+  return new Date(date).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
 
 /** UTC day (YYYY-MM-DD) of a `YYYY-MM-DD` or ISO 8601 query value, or of a time in ms. */
 export function utcDay(value: string | number): string {

@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-import { ApiError } from "./errors";
+import { ApiError, issuesToDetails } from "./errors";
 
 /**
  * An OpenAPIHono whose validation failures become the contract's 400 envelope,
@@ -10,11 +10,7 @@ export function createApi() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        const details = result.error.issues.map((issue) => ({
-          field: issue.path.join(".") || result.target,
-          message: issue.message,
-        }));
-        throw new ApiError("BadRequest", "Invalid request", details);
+        throw new ApiError("BadRequest", "Invalid request", issuesToDetails(result.error.issues, result.target));
       }
     },
   });
