@@ -5,9 +5,9 @@ import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
 import { docsRoute } from "./docs/route";
-import { openApiDocument } from "./docs/openapi";
 import type { AppEnv, Env } from "./env";
 import { ApiError, handleError } from "./http/errors";
+import { documentWebhookEvents, openApiDocument } from "./http/openapi-document";
 import { createApi } from "./http/routes";
 import { partnerApi } from "./partner-api";
 import type { HitMessage } from "./collect/message";
@@ -29,6 +29,7 @@ export { RateLimiter } from "./rate-limit/limiter";
 const api = createApi();
 api.route("/partner", partnerApi);
 api.route("/admin", adminApi);
+documentWebhookEvents(api);
 api.get("/openapi.json", (c) => c.json(openApiDocument(api, new URL(c.req.url).origin)));
 
 const app = new Hono<AppEnv>();

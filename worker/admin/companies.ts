@@ -46,7 +46,7 @@ const route = createRoute({
   },
 });
 
-export const adminCompanies = createApi().openapi(route, async (c) => {
+export const importCompanies = createApi().openapi(route, async (c) => {
   const companies = await readRecords(c, CompanyRecord);
   const db = c.env.DB;
   await writeInBatches(

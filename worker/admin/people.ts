@@ -32,7 +32,7 @@ const route = createRoute({
   },
 });
 
-export const adminPeople = createApi().openapi(route, async (c) => {
+export const importPeople = createApi().openapi(route, async (c) => {
   const people = await readRecords(c, PersonRecord);
   const db = c.env.DB;
   const now = isoSeconds();

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { EdgeRejection } from "../../shared/billing";
 import { HIT_PATH, MAX_HIT_BYTES } from "../../shared/hit";
 import type { AppEnv } from "../env";
 import { ApiError, issuesToDetails } from "../http/errors";
@@ -36,7 +37,7 @@ export const hitRoute = new Hono<AppEnv>().post(HIT_PATH, async (c) => {
   const record = await loadPixelRecord(c.env, c.executionCtx, hit.k);
   if (!record) throw new ApiError("NotFound", "Unknown key");
   const receivedAt = Date.now();
-  const reject = (reason: "disabled" | "referrer_not_allowed") => {
+  const reject = (reason: EdgeRejection) => {
     const message: HitMessage = { kind: "rejected", organizationId: record.organizationId, reason, receivedAt };
     c.executionCtx.waitUntil(c.env.HITS.send(message)); // a lost count costs nothing; the answer need not wait
   };

@@ -3,7 +3,8 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { fromHex } from "../lib/encoding";
 import { isoSeconds } from "../lib/time";
-import { KEY_PREFIX, SHOWN_PREFIX_LENGTH, type Scope } from "./api-keys/issue";
+import { KEY_PREFIX, SHOWN_PREFIX_LENGTH } from "../partners/api-keys";
+import { type Scope } from "../../shared/accounts";
 
 interface KeyRow {
   id: string;

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
-import { loadPartner } from "../partner";
+import { loadPartner } from "../../partners/partner";
 import { HexColorSchema } from "./schemas";
 
 const BrandingUpdate = z

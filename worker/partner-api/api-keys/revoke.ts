@@ -3,7 +3,7 @@ import { ApiError, notFound } from "../../http/errors";
 import { commonErrors, createApi, errorResponses } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
-import { IdParam } from "../schemas";
+import { IdParam } from "../../http/schemas";
 
 const route = createRoute({
   method: "delete",

@@ -5,7 +5,7 @@ import { pricingTiersOf, quote } from "../../billing/pricing";
 import { usageByOrganization } from "../../billing/usage";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
-import { loadPartner } from "../partner";
+import { loadPartner } from "../../partners/partner";
 import { BillingUsageSchema } from "./schemas";
 
 const route = createRoute({

@@ -5,7 +5,7 @@ import { pricingTiersOf } from "../../billing/pricing";
 import { partnerUsage } from "../../billing/usage";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
-import { loadPartner, toPartner } from "../partner";
+import { loadPartner, toPartner } from "../../partners/partner";
 import { BillingSchema } from "./schemas";
 
 const route = createRoute({

@@ -1,9 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { invalidField } from "../../http/errors";
-import { DateQuery } from "../schemas";
-
-const Timestamp = z.string().openapi({ example: "2025-01-15T00:00:00Z" });
-const Day = z.string().openapi({ example: "2025-01-15" });
+import { BillingModeSchema, BillingPeriodSchema, DateQuery, Day, Timestamp } from "../../http/schemas";
 
 export const PricingTierSchema = z
   .object({
@@ -17,8 +14,8 @@ export const PricingTierSchema = z
 export const BillingSchema = z
   .object({
     partnerId: z.string(),
-    billingMode: z.enum(["credit_pool", "external", "usage_based"]),
-    billingPeriod: z.enum(["monthly", "quarterly", "annually"]),
+    billingMode: BillingModeSchema,
+    billingPeriod: BillingPeriodSchema,
     billingDayOfMonth: z.number().int(),
     billingPeriodStart: Timestamp,
     nextBillingDate: Timestamp,

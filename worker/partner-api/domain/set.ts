@@ -4,8 +4,9 @@ import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from 
 import { randomHex } from "../../lib/ids";
 import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
-import { loadPartner } from "../partner";
-import { cnameTarget, DomainVerificationSchema, verificationState, type PartnerWithDomain } from "./state";
+import { loadPartner } from "../../partners/partner";
+import { cnameTarget, verificationState, type PartnerWithDomain } from "./queries";
+import { DomainVerificationSchema } from "./schemas";
 
 const Hostname = z
   .string()

@@ -4,9 +4,9 @@ import { findIcpConfig, toIcpConfig } from "../../icp/configs";
 import { enqueueRescore, nextGeneration } from "../../icp/jobs";
 import { IcpGroupsSchema } from "../../icp/schema";
 import { isoSeconds } from "../../lib/time";
-import { findOrganization } from "../organizations/repository";
-import { IcpPriority } from "./create";
-import { configParams, configResponse } from "./params";
+import { findOrganization } from "../../organizations/organization";
+import { IcpPriority } from "./schemas";
+import { configParams, configResponse } from "./schemas";
 
 const UpdateIcpConfigBody = z
   .object({

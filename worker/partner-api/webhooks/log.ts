@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { requireScope } from "../auth";
-import { IdParam } from "../schemas";
-import { findDelivery } from "./repository";
+import { IdParam } from "../../http/schemas";
+import { findDelivery } from "./queries";
 import { AttemptSchema, DeliverySchema } from "./schemas";
-import { toAttempt, toDelivery, type AttemptRow } from "./view";
+import { toAttempt, toDelivery, type AttemptRow } from "./queries";
 
 const route = createRoute({
   method: "get",
