@@ -9,7 +9,7 @@ import type { AcceptedHit } from "./message";
 import { pageFacts } from "./page";
 import { usageRollup, writeIdOf } from "../billing/usage-rollup";
 
-/** A session ends after 30 minutes without a hit (contract, "Charging"). */
+/** A session ends after 30 minutes without a hit (docs/partner-api.md#credits). */
 const SESSION_GAP_MS = 30 * 60_000;
 /** Hits written per D1 batch (each batch is one transaction); keeps well inside D1's limits. */
 const HITS_PER_BATCH = 25;

@@ -53,7 +53,7 @@ export function documentRateLimit(app: Api): void {
 }
 
 /** Lists every webhook event's body under the document's `webhooks`, as a POST to the partner's URL. */
-export function documentWebhookEvents(api: Api): void {
+export function documentWebhookEvents(api: Pick<Api, "openAPIRegistry">): void {
   for (const type of EVENT_TYPES) {
     api.openAPIRegistry.registerWebhook({
       method: "post",
@@ -61,6 +61,8 @@ export function documentWebhookEvents(api: Api): void {
       operationId: `webhook.${type}`,
       summary: `The \`${type}\` event`,
       tags: ["Webhooks"],
+      // Not called with an API key: each request is signed (docs/webhooks.md#signatures).
+      security: [],
       request: { body: { required: true, content: { "application/json": { schema: payloadSchema(type) } } } },
       responses: { 200: { description: "Any 2xx within 30 s acknowledges the event; anything else is retried" } },
     });

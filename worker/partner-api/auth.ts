@@ -70,7 +70,7 @@ export function hasScope(scopes: Scope[], needed: Scope): boolean {
 }
 
 /**
- * Route middleware for what needs more than the method implies (contract: API keys, webhooks,
+ * Route middleware for what needs more than the method implies (docs/partner-api.md#scopes: API keys, webhooks,
  * billing changes, branding and domain need `admin`). Runs after `partnerAuth`.
  */
 export const requireScope = (needed: Scope) =>

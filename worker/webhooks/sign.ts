@@ -20,7 +20,7 @@ export interface SignedHeaders {
  * - Standard Webhooks: `webhook-signature` holds one `v1,<base64>` entry per valid secret
  *   (the current one first; during a rotation's overlap the previous one too), each an
  *   HMAC-SHA256 of `id.timestamp.body` keyed with the secret's decoded bytes.
- * - Contract: `X-Bullseye-Signature` = hex HMAC-SHA256 of the raw body keyed with the
+ * - docs/partner-api.md#webhooks: `X-Bullseye-Signature` = hex HMAC-SHA256 of the raw body keyed with the
  *   current secret string as UTF-8 (what existing receivers verify).
  */
 export async function signatureHeaders(

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 
-/** The emails a partner can switch off (contract keys, snake_case as in the public docs). */
+/** The emails a partner can switch off (docs/partner-api.md#email-preferences: snake_case keys, as in the public docs). */
 export const EMAIL_KEYS = [
   "credits_exhausted",
   "credits_low",

@@ -3,7 +3,7 @@ import { ApiError } from "../../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody } from "../../http/routes";
 import { findIcpConfig, toIcpConfig } from "../../icp/configs";
 import { enqueueRescore, nextGeneration } from "../../icp/jobs";
-import { IcpGroupsSchema, MAX_CONFIGS_PER_ORGANIZATION } from "../../icp/schema";
+import { IcpGroupsSchema, MAX_CONFIGS_PER_ORGANIZATION } from "../../icp/schemas";
 import { newId } from "../../lib/ids";
 import { isoSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { toIcpConfig, type IcpConfigRow } from "../../icp/configs";
-import { IcpConfigSchema } from "../../icp/schema";
+import { IcpConfigSchema } from "../../icp/schemas";
 import { findOrganization } from "../../organizations/organization";
 import { PageQuery, pageOf } from "../../http/schemas";
 import { OrganizationParams } from "../../http/schemas";

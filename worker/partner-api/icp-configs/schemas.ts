@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { IcpConfigSchema } from "../../icp/schema";
+import { IcpConfigSchema } from "../../icp/schemas";
 import { jsonResponse } from "../../http/routes";
 import { IdParam } from "../../http/schemas";
 

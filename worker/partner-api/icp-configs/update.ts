@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonBody } from "../../http/routes";
 import { findIcpConfig, toIcpConfig } from "../../icp/configs";
 import { enqueueRescore, nextGeneration } from "../../icp/jobs";
-import { IcpGroupsSchema } from "../../icp/schema";
+import { IcpGroupsSchema } from "../../icp/schemas";
 import { isoSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
 import { IcpPriority } from "./schemas";

@@ -21,7 +21,7 @@ const route = createRoute({
   responses: {
     200: jsonResponse(
       "The delivery and its attempt",
-      z.object({ delivery: DeliverySchema, attempt: AttemptSchema.nullable() }),
+      z.object({ delivery: DeliverySchema, attempt: z.union([AttemptSchema, z.null()]) }),
     ),
     ...commonErrors,
     ...errorResponses(422),

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { Timestamp } from "../http/schemas";
 
-/** Condition types of the contract, by the kind of value they compare. */
+/** Condition types (docs/partner-api.md#icp), by the kind of value they compare. */
 export const STRING_TYPES = [
   "utm_source",
   "utm_medium",
@@ -109,7 +110,7 @@ export const IcpConfigSchema = z
     priority: z.number().int().openapi({ description: "Lower numbers are evaluated first" }),
     enabled: z.boolean(),
     groups: z.array(IcpGroupSchema),
-    createdAt: z.string().openapi({ example: "2025-01-15T10:30:00Z" }),
-    updatedAt: z.string().openapi({ example: "2025-01-15T10:30:00Z" }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .openapi("IcpConfig");
