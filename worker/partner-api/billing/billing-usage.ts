@@ -1,10 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { utcDay } from "../../lib/time";
+import { utcDay, isoSeconds } from "../../lib/time";
 import { partnerPeriod } from "../../billing/partner-period";
 import { pricingTiersOf, quote } from "../../billing/pricing";
 import { usageByOrganization } from "../../billing/usage";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
 import { loadPartner } from "../../partners/partner";
 import { BillingUsageSchema } from "./schemas";
 

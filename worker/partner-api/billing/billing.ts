@@ -1,10 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { utcDay } from "../../lib/time";
+import { createRoute } from "@hono/zod-openapi";
+import { utcDay, isoSeconds } from "../../lib/time";
 import { partnerPeriod } from "../../billing/partner-period";
 import { pricingTiersOf } from "../../billing/pricing";
 import { partnerUsage } from "../../billing/usage";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
 import { loadPartner, toPartner } from "../../partners/partner";
 import { BillingSchema } from "./schemas";
 

@@ -2,6 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { invalidField } from "../../http/errors";
 import { BillingModeSchema, BillingPeriodSchema, DateQuery, Day, Timestamp } from "../../http/schemas";
 
+/** Billing periods start and end at 00:00 UTC. */
+const PeriodBound = Timestamp.openapi({ example: "2025-01-15T00:00:00Z" });
+
 export const PricingTierSchema = z
   .object({
     tier: z.string().openapi({ example: "growth" }),
@@ -17,8 +20,8 @@ export const BillingSchema = z
     billingMode: BillingModeSchema,
     billingPeriod: BillingPeriodSchema,
     billingDayOfMonth: z.number().int(),
-    billingPeriodStart: Timestamp,
-    nextBillingDate: Timestamp,
+    billingPeriodStart: PeriodBound,
+    nextBillingDate: PeriodBound,
     pricingTiers: z.array(PricingTierSchema),
     currency: z.string().openapi({ example: "USD" }),
     creditPoolTotal: z.number().int(),
@@ -30,8 +33,8 @@ export const BillingSchema = z
 
 export const BillingUsageSchema = z
   .object({
-    periodStart: Timestamp,
-    periodEnd: Timestamp,
+    periodStart: PeriodBound,
+    periodEnd: PeriodBound,
     creditsConsumed: z.number().int(),
     identifications: z
       .number()

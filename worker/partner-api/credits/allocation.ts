@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { counterFor } from "../../credits/counter-client";
-import { configureCounter } from "../../credits/counter-client";
+import { counterFor, configureCounter } from "../../credits/counter-client";
 import { ApiError } from "../../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { newId } from "../../lib/ids";

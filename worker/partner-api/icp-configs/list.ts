@@ -3,8 +3,7 @@ import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { toIcpConfig, type IcpConfigRow } from "../../icp/configs";
 import { IcpConfigSchema } from "../../icp/schemas";
 import { findOrganization } from "../../organizations/organization";
-import { PageQuery, pageOf } from "../../http/schemas";
-import { OrganizationParams } from "../../http/schemas";
+import { PageQuery, pageOf, OrganizationParams } from "../../http/schemas";
 
 const route = createRoute({
   method: "get",

@@ -5,8 +5,7 @@ import { enqueueRescore, nextGeneration } from "../../icp/jobs";
 import { IcpGroupsSchema } from "../../icp/schemas";
 import { isoSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
-import { IcpPriority } from "./schemas";
-import { configParams, configResponse } from "./schemas";
+import { IcpPriority, configParams, configResponse } from "./schemas";
 
 const UpdateIcpConfigBody = z
   .object({

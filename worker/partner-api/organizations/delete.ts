@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { configureCounter, counterFor } from "../../credits/counter-client";
 import type { Env } from "../../env";
 import { commonErrors, createApi } from "../../http/routes";

@@ -2,9 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { requireScope } from "../auth";
 import { IdParam } from "../../http/schemas";
-import { findDelivery } from "./queries";
+import { findDelivery, toAttempt, toDelivery, type AttemptRow } from "./queries";
 import { AttemptSchema, DeliverySchema } from "./schemas";
-import { toAttempt, toDelivery, type AttemptRow } from "./queries";
 
 const route = createRoute({
   method: "get",

@@ -6,6 +6,7 @@ import { isoSeconds } from "../../lib/time";
 import { attemptDelivery } from "../../webhooks/deliver";
 import { loadEndpoint } from "../../webhooks/endpoints";
 import { deliveryId, payloadOf } from "../../webhooks/events";
+import type { EventFields } from "../../webhooks/payloads";
 import { requireScope } from "../auth";
 import { loadDelivery, resultOf } from "./queries";
 import { AttemptSchema, DeliverySchema, ChannelSchema } from "./schemas";
@@ -34,7 +35,7 @@ export const testWebhook = createApi().openapi(route, async (c) => {
   const endpoint = await loadEndpoint(c.env.DB, partnerId, channel);
   if (!endpoint?.url) throw new ApiError("UnprocessableEntity", `No ${channel} webhook URL is configured`);
   const event = { id: `evt_test_${randomHex(12)}`, type: "webhook.test", createdAt: isoSeconds(), partnerId };
-  const data = { webhook: channel, message: "Test event from Sightline" };
+  const data: EventFields<"webhook.test"> = { webhook: channel, message: "Test event from Sightline" };
   const id = await deliveryId(event.id, channel);
   await c.env.DB.prepare(
     `INSERT INTO webhook_deliveries (id, partner_id, channel, event_id, event_type, organization_id, data, payload, status,
