@@ -7,7 +7,7 @@ import { demoSite } from "./demo/site";
 import { docsRoute } from "./docs/route";
 import type { AppEnv, Env } from "./env";
 import { ApiError, handleError } from "./http/errors";
-import { documentWebhookEvents, openApiDocument } from "./http/openapi-document";
+import { openApiDocument } from "./http/openapi-document";
 import { createApi } from "./http/routes";
 import { partnerApi } from "./partner-api";
 import type { HitMessage } from "./collect/message";
@@ -21,6 +21,7 @@ import {
   maintainWebhooks,
 } from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
+import { documentWebhookEvents } from "./webhooks/payloads";
 import { renewDuePeriods } from "./billing/renewal";
 
 export { CreditCounter } from "./credits/counter";

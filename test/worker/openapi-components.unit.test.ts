@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { adminApi } from "../../worker/admin";
-import { documentWebhookEvents } from "../../worker/http/openapi-document";
+import { documentWebhookEvents } from "../../worker/webhooks/payloads";
 import { partnerApi } from "../../worker/partner-api";
 
 type Definition = OpenAPIHono["openAPIRegistry"]["definitions"][number];

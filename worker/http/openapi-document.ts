@@ -1,8 +1,6 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
-import { EVENT_TYPES } from "../../shared/webhooks";
 import type { AppEnv } from "../env";
 import { DEFAULT_LIMIT } from "../rate-limit/limiter";
-import { payloadSchema } from "../webhooks/payloads";
 import { ErrorSchema, declaredTags } from "./routes";
 
 type Api = OpenAPIHono<AppEnv>;
@@ -52,26 +50,9 @@ export function documentRateLimit(app: Api): void {
   }
 }
 
-/** Lists every webhook event's body under the document's `webhooks`, as a POST to the partner's URL. */
-export function documentWebhookEvents(api: Pick<Api, "openAPIRegistry">): void {
-  for (const type of EVENT_TYPES) {
-    api.openAPIRegistry.registerWebhook({
-      method: "post",
-      path: type,
-      operationId: `webhook.${type}`,
-      summary: `The \`${type}\` event`,
-      tags: ["Webhooks"],
-      // Not called with an API key: each request is signed (docs/webhooks.md#signatures).
-      security: [],
-      request: { body: { required: true, content: { "application/json": { schema: payloadSchema(type) } } } },
-      responses: { 200: { description: "Any 2xx within 30 s acknowledges the event; anything else is retried" } },
-    });
-  }
-}
-
 /**
  * The OpenAPI 3.1 document of `/api/v1`: what the route and webhook definitions generate, with
- * this server, the tags the resources declared, and request bodies as `components/requestBodies`: a body is
+ * this server, the tags the resources declared (and the webhook events of `webhooks/payloads.ts`), and request bodies as `components/requestBodies`: a body is
  * what a client sends, so a field with a default is one it may leave out (`components/schemas`
  * describe what the API answers, where that field is always present).
  */

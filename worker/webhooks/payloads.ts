@@ -1,5 +1,5 @@
-import { z } from "@hono/zod-openapi";
-import { WEBHOOK_CHANNELS, type EventType } from "../../shared/webhooks";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { EVENT_TYPES, WEBHOOK_CHANNELS, type EventType } from "../../shared/webhooks";
 import { IdentityTypeSchema, Timestamp } from "../http/schemas";
 import { CompanySchema, PersonSchema } from "../visitors/schemas";
 
@@ -114,3 +114,20 @@ export const payloadSchema = (type: EventType) =>
       ...EVENT_FIELDS[type].shape,
     })
     .openapi(componentName(type), { description: DESCRIPTIONS[type] });
+
+/** Lists every webhook event's body under the document's `webhooks`, as a POST to the partner's URL. */
+export function documentWebhookEvents(api: Pick<OpenAPIHono, "openAPIRegistry">): void {
+  for (const type of EVENT_TYPES) {
+    api.openAPIRegistry.registerWebhook({
+      method: "post",
+      path: type,
+      operationId: `webhook.${type}`,
+      summary: `The \`${type}\` event`,
+      tags: ["Webhooks"],
+      // Not called with an API key: each request is signed (docs/webhooks.md#signatures).
+      security: [],
+      request: { body: { required: true, content: { "application/json": { schema: payloadSchema(type) } } } },
+      responses: { 200: { description: "Any 2xx within 30 s acknowledges the event; anything else is retried" } },
+    });
+  }
+}
