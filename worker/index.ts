@@ -5,10 +5,10 @@ import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
 import { docsRoute } from "./docs/route";
-import { openApiDocument } from "./docs/openapi";
 import type { AppEnv, Env } from "./env";
 import { ApiError, handleError } from "./http/errors";
-import { createApi } from "./http/openapi";
+import { openApiDocument } from "./http/openapi-document";
+import { createApi } from "./http/routes";
 import { partnerApi } from "./partner-api";
 import type { HitMessage } from "./collect/message";
 import { consumeJobs } from "./jobs/consume";
@@ -21,6 +21,7 @@ import {
   maintainWebhooks,
 } from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
+import { documentWebhookEvents } from "./webhooks/payloads";
 import { renewDuePeriods } from "./billing/renewal";
 
 export { CreditCounter } from "./credits/counter";
@@ -29,6 +30,7 @@ export { RateLimiter } from "./rate-limit/limiter";
 const api = createApi();
 api.route("/partner", partnerApi);
 api.route("/admin", adminApi);
+documentWebhookEvents(api);
 api.get("/openapi.json", (c) => c.json(openApiDocument(api, new URL(c.req.url).origin)));
 
 const app = new Hono<AppEnv>();

@@ -6,7 +6,7 @@ import {
   type EvaluableConfig,
   type VisitorFacts,
 } from "../../worker/icp/evaluate";
-import { IcpConditionSchema, IcpGroupsSchema, type IcpCondition, type IcpGroup } from "../../worker/icp/schema";
+import { IcpConditionSchema, IcpGroupsSchema, type IcpCondition, type IcpGroup } from "../../worker/icp/schemas";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
 

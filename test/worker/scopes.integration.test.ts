@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { isoSeconds } from "../../worker/lib/ids";
+import { isoSeconds } from "../../worker/lib/time";
 import { asPartner, expectEnvelope } from "./support";
 import {
   fillPath,

@@ -38,6 +38,7 @@ async function usageEvent(partnerId: string, organizationId = "org_test"): Promi
       periodStart: "2026-11-01T00:00:00Z",
       creditsUsed: 1,
       creditsAvailable: 9,
+      creditsAllocated: 10,
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/openapi";
+import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
 import { parseCidr, upsertCompanyStatements } from "../identify/companies";
 import type { Cidr } from "../identify/ip";
 import { readRecords, writeInBatches } from "./records";
@@ -46,7 +46,7 @@ const route = createRoute({
   },
 });
 
-export const adminCompanies = createApi().openapi(route, async (c) => {
+export const importCompanies = createApi().openapi(route, async (c) => {
   const companies = await readRecords(c, CompanyRecord);
   const db = c.env.DB;
   await writeInBatches(

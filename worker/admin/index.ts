@@ -1,14 +1,28 @@
-import { createApi } from "../http/openapi";
+import { createApi, documentEach, resource } from "../http/routes";
+import { adjustCredits } from "./adjust-credits";
 import { adminAuth } from "./auth";
-import { adminCompanies } from "./companies";
-import { adminPartners } from "./partners";
-import { adminPeople } from "./people";
+import { importCompanies } from "./companies";
+import { createPartner } from "./create-partner";
+import { issuePartnerApiKey } from "./issue-api-key";
+import { listPartners } from "./list-partners";
+import { importPeople } from "./people";
 import { updatePartner } from "./update-partner";
-import { adminCreditsAdjust } from "./credits-adjust";
 
-/** `/api/v1/admin/…`: the operator onboards partners and imports identification data. */
+/** `/api/v1/admin/…`: the operator onboards partners and imports identification data; one file per operation. */
 export const adminApi = createApi();
+adminApi.openAPIRegistry.registerComponent("securitySchemes", "AdminApiKey", {
+  type: "apiKey",
+  in: "header",
+  name: "X-Admin-API-Key",
+  description: "The operator secret (`ADMIN_API_KEY`).",
+});
 adminApi.use("*", adminAuth);
-adminApi.route("/", adminPartners).route("/", adminCompanies).route("/", adminPeople);
-adminApi.route("/", updatePartner);
-adminApi.route("/", adminCreditsAdjust);
+
+const operatorRoutes = resource(
+  { name: "Operator", description: "Sightline's own operations: partners, data imports, adjustments." },
+  { createPartner, listPartners, issuePartnerApiKey, updatePartner, adjustCredits, importCompanies, importPeople },
+);
+adminApi.route(
+  "/",
+  documentEach(operatorRoutes, (route) => (route.security = [{ AdminApiKey: [] }])),
+);

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/openapi";
-import { isoSeconds } from "../lib/ids";
+import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
+import { isoSeconds } from "../lib/time";
 import { readRecords, writeInBatches } from "./records";
 
 const optionalText = z.string().max(255).nullable().optional();
@@ -32,7 +32,7 @@ const route = createRoute({
   },
 });
 
-export const adminPeople = createApi().openapi(route, async (c) => {
+export const importPeople = createApi().openapi(route, async (c) => {
   const people = await readRecords(c, PersonRecord);
   const db = c.env.DB;
   const now = isoSeconds();

@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ApiError } from "../http/errors";
+import { ApiError, issuesToDetails, type FieldProblem } from "../http/errors";
 
 /** Largest import body, well under the Workers request limit; split bigger files. */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
@@ -28,13 +28,14 @@ export async function readRecords<T extends z.ZodType>(c: Context, schema: T): P
   }
   if (!Array.isArray(raw) || raw.length === 0) throw new ApiError("BadRequest", "No records to import");
   const records: z.infer<T>[] = [];
-  const problems: { field: string; message: string }[] = [];
+  const problems: FieldProblem[] = [];
   raw.forEach((item, index) => {
     const parsed = schema.safeParse(item);
     if (parsed.success) records.push(parsed.data);
     else
-      for (const issue of parsed.error.issues)
-        problems.push({ field: [index, ...issue.path].join("."), message: issue.message });
+      problems.push(
+        ...issuesToDetails(parsed.error.issues.map((issue) => ({ ...issue, path: [index, ...issue.path] }))),
+      );
   });
   if (problems.length > 0)
     throw new ApiError("BadRequest", "Invalid records; nothing was imported", problems.slice(0, 100));

@@ -1,17 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { configureCounter } from "../credits/counter-client";
-import { ApiError, notFound } from "../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/openapi";
-import { isoSeconds } from "../lib/ids";
-import { GlobalNameSchema, PartnerSchema } from "../partner-api/account/schemas";
-import { writeThroughPartnerPixels } from "../partner-api/account/write-through";
-import { hasPool, loadPartner, toPartner, type PartnerRow } from "../partner-api/partner";
-import { BillingModeSchema, BillingPeriodSchema, IdParam } from "../partner-api/schemas";
+import { ApiError } from "../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
+import { BillingModeInput, BillingPeriodInput, IdParam } from "../http/schemas";
+import { isoSeconds } from "../lib/time";
+import { hasPool, loadPartner, partnerOr404, toPartner, type PartnerRow } from "../partners/partner";
+import { GlobalNameSchema, PartnerSchema, PartnerStatusSchema } from "../partners/schemas";
+import { writeThroughPartnerPixels } from "../pixel-config/record";
 
 const UpdatePartnerBody = z
   .object({
-    billingMode: BillingModeSchema.optional(),
-    billingPeriod: BillingPeriodSchema.optional(),
+    billingMode: BillingModeInput.optional(),
+    billingPeriod: BillingPeriodInput.optional(),
     billingDayOfMonth: z.number().int().min(1).max(28).optional(),
     creditPoolTotal: z.number().int().min(0).optional(),
     maxOrganizations: z
@@ -22,7 +22,7 @@ const UpdatePartnerBody = z
       .optional()
       .openapi({ description: "null: no limit; existing organizations are kept" }),
     maxIdentificationsPerOrg: z.number().int().min(1).nullable().optional(),
-    status: z.enum(["active", "suspended"]).optional().openapi({
+    status: PartnerStatusSchema.optional().openapi({
       description: "Suspended: API keys answer 401 and every organization's script goes empty (within about 60 s)",
     }),
     globalName: GlobalNameSchema.nullable().optional(),
@@ -60,8 +60,7 @@ export const updatePartner = createApi().openapi(route, async (c) => {
   const { partnerId } = c.req.valid("param");
   const body = c.req.valid("json");
   const db = c.env.DB;
-  const before = await db.prepare("SELECT * FROM partners WHERE id = ?").bind(partnerId).first<PartnerRow>();
-  if (!before) throw notFound("Partner");
+  const before = await partnerOr404(db, partnerId);
 
   const changed = (Object.keys(COLUMNS) as Field[]).filter(
     (field) => body[field] !== undefined && body[field] !== before[COLUMNS[field]],

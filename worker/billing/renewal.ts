@@ -1,7 +1,7 @@
 import { CLOSE_GRACE_MS } from "../credits/counter";
 import { configureCounter, counterFor } from "../credits/counter-client";
 import type { Env } from "../env";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 
 /** Organizations renewed per cron run; the rest follow on the next run (or lazily on their next hit). */
 const PER_RUN = 500;

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
+import type { EdgeRejection } from "../../shared/billing";
 import { HIT_PATH, MAX_HIT_BYTES } from "../../shared/hit";
 import type { AppEnv } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError, issuesToDetails } from "../http/errors";
 import { loadPixelRecord } from "../pixel-config/record";
 import { isBot } from "./bots";
 import { hitSchema } from "./hit-schema";
@@ -29,15 +30,14 @@ export const hitRoute = new Hono<AppEnv>().post(HIT_PATH, async (c) => {
   }
   const parsed = hitSchema.safeParse(json);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message }));
-    throw new ApiError("BadRequest", "Invalid hit", details);
+    throw new ApiError("BadRequest", "Invalid hit", issuesToDetails(parsed.error.issues));
   }
   const hit = parsed.data;
 
   const record = await loadPixelRecord(c.env, c.executionCtx, hit.k);
   if (!record) throw new ApiError("NotFound", "Unknown key");
   const receivedAt = Date.now();
-  const reject = (reason: "disabled" | "referrer_not_allowed") => {
+  const reject = (reason: EdgeRejection) => {
     const message: HitMessage = { kind: "rejected", organizationId: record.organizationId, reason, receivedAt };
     c.executionCtx.waitUntil(c.env.HITS.send(message)); // a lost count costs nothing; the answer need not wait
   };

@@ -1,4 +1,4 @@
-import type { ProductType } from "../../shared/billing";
+import type { EdgeRejection, ProductType } from "../../shared/billing";
 import type { Hit } from "../../shared/hit";
 
 /** An accepted hit on its way from the edge to the consumer (identify → charge → store). */
@@ -26,7 +26,7 @@ export interface AcceptedHit {
 export interface RejectedHit {
   kind: "rejected";
   organizationId: string;
-  reason: "referrer_not_allowed" | "disabled";
+  reason: EdgeRejection;
   receivedAt: number;
 }
 

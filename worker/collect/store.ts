@@ -2,13 +2,14 @@ import type { ChargeReason } from "../../shared/billing";
 import type { ChargeOutcome } from "../credits/counter";
 import type { Identity } from "../identify";
 import { sha256Hex } from "../lib/crypto";
-import { isoSeconds, newId } from "../lib/ids";
+import { newId } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { parseDevice } from "./device";
 import type { AcceptedHit } from "./message";
 import { pageFacts } from "./page";
 import { usageRollup, writeIdOf } from "../billing/usage-rollup";
 
-/** A session ends after 30 minutes without a hit (contract, "Charging"). */
+/** A session ends after 30 minutes without a hit (docs/partner-api.md#credits). */
 const SESSION_GAP_MS = 30 * 60_000;
 /** Hits written per D1 batch (each batch is one transaction); keeps well inside D1's limits. */
 const HITS_PER_BATCH = 25;

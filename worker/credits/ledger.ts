@@ -1,16 +1,9 @@
-import { isoSeconds } from "../lib/ids";
+import { z } from "@hono/zod-openapi";
+import { LEDGER_KINDS, type LedgerKind } from "../../shared/billing";
+import { Timestamp } from "../http/schemas";
+import { isoSeconds } from "../lib/time";
 
-/**
- * Kinds of credit movement. Every movement is one immutable entry; corrections are new entries.
- * - `period_opened`: a period starts from the allocation (credits = +allocation)
- * - `allocation_set`: the partner changed the allocation (credits = new − old)
- * - `debit`: an identification was charged (−1, with its event id and identity)
- * - `expired`: the period closed; unused credits lapse (credits = −unused, summary in details)
- * - `adjustment`: the operator added or removed credits (±n, with a reason)
- * - `refund`: the operator gave a debit's credit back (+1, with the debit's event id)
- */
-export type LedgerKind = "period_opened" | "allocation_set" | "debit" | "expired" | "adjustment" | "refund";
-export const LEDGER_KINDS = ["period_opened", "allocation_set", "debit", "expired", "adjustment", "refund"] as const;
+export type { LedgerKind };
 
 /** A ledger row as the counter stores it (Durable Object SQLite), joined with its period's end. */
 export type LedgerRow = {
@@ -29,26 +22,28 @@ export type LedgerRow = {
 };
 
 /** The ledger entry of the API and of the D1 mirror (`ledger_entries`). */
-export interface LedgerEntry {
-  /** Globally unique: `<organizationId>:<seq>`. */
-  id: string;
-  organizationId: string;
-  seq: number;
-  kind: LedgerKind;
-  /** Signed change of the period's available credits. */
-  credits: number;
-  /** The period's allocation after this entry. */
-  allocation: number;
-  /** allocation − debits + refunds/adjustments − expired, after this entry. */
-  balanceAfter: number;
-  periodStart: string;
-  periodEnd: string;
-  eventId: string | null;
-  identity: string | null;
-  note: string | null;
-  details: Record<string, unknown> | null;
-  createdAt: string;
-}
+export const LedgerEntrySchema = z
+  .object({
+    // Globally unique: `<organizationId>:<seq>`.
+    id: z.string().openapi({ example: "org_0123…:42" }),
+    organizationId: z.string(),
+    seq: z.number().int(),
+    kind: z.enum(LEDGER_KINDS),
+    credits: z.number().int().openapi({ description: "Signed change of the period's available credits" }),
+    allocation: z.number().int().openapi({ description: "The period's allocation after this entry" }),
+    // allocation − debits + refunds/adjustments − expired, after this entry.
+    balanceAfter: z.number().int(),
+    periodStart: Timestamp,
+    periodEnd: Timestamp,
+    eventId: z.string().nullable(),
+    identity: z.string().nullable(),
+    note: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+    createdAt: Timestamp,
+  })
+  .openapi("LedgerEntry");
+
+export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
 export const entryId = (organizationId: string, seq: number) => `${organizationId}:${seq}`;
 

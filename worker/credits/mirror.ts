@@ -1,3 +1,4 @@
+import { isoSeconds } from "../lib/time";
 import type { LedgerEntry } from "./ledger";
 
 /** Entries per INSERT statement: they travel as one JSON parameter, well inside D1's limits. */
@@ -58,7 +59,7 @@ export function mirrorStatements(
         snapshot.used,
         snapshot.available,
         snapshot.lastSeq,
-        new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        isoSeconds(),
       ),
   );
   return statements;

@@ -2,21 +2,8 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** Error codes of the contract (`../shared/spec/partner-api.md`, Conventions). */
-export type ErrorCode =
-  | "BadRequest"
-  | "Unauthorized"
-  | "Forbidden"
-  | "NotFound"
-  | "Conflict"
-  | "PayloadTooLarge"
-  | "InsufficientCredits"
-  | "TrialCreditLimit"
-  | "UnprocessableEntity"
-  | "RateLimited"
-  | "InternalError";
-
-const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+/** Error codes and their statuses (docs/partner-api.md#errors). */
+const STATUS = {
   BadRequest: 400,
   Unauthorized: 401,
   Forbidden: 403,
@@ -28,7 +15,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   UnprocessableEntity: 422,
   RateLimited: 429,
   InternalError: 500,
-};
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof STATUS;
 
 /** The one error envelope: `{ code, message, details }`. */
 export interface ErrorBody {
@@ -37,14 +26,21 @@ export interface ErrorBody {
   details: unknown;
 }
 
+/** One entry of a 400's `details`: which field is wrong and why. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
 /** Thrown anywhere in a request; turned into the envelope by `onError`. */
 export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details: unknown = null,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
   get status(): ContentfulStatusCode {
     return STATUS[this.code];
@@ -53,29 +49,40 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError("NotFound", `${what} not found`);
 
+/** 400 for one bad field, in the same shape as a failed schema validation. */
+export const invalidField = (field: string, message: string) =>
+  new ApiError("BadRequest", "Invalid request", [{ field, message }] satisfies FieldProblem[]);
+
+/** zod issues → `details` entries; `fallback` names the field of an issue at the root. */
+export function issuesToDetails(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  fallback = "",
+): FieldProblem[] {
+  return issues.map((issue) => ({ field: issue.path.map(String).join(".") || fallback, message: issue.message }));
+}
+
+/** A D1 error from a UNIQUE constraint (the statement lost a race or repeated a unique value). */
+export const isUniqueViolation = (error: unknown) => String(error).includes("UNIQUE");
+
 export function errorResponse(c: Context, error: ApiError): Response {
   const body: ErrorBody = { code: error.code, message: error.message, details: error.details };
   return c.json(body, error.status);
 }
 
-const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
-  400: "BadRequest",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "NotFound",
-  409: "Conflict",
-  413: "PayloadTooLarge",
-  422: "UnprocessableEntity",
-  429: "RateLimited",
-};
+/** The code of each status, for errors Hono raises itself; where several codes share a status, the generic one. */
+const CODE_BY_STATUS = new Map<number, ErrorCode>(
+  (Object.entries(STATUS) as [ErrorCode, number][])
+    .filter(([code]) => code !== "InsufficientCredits" && code !== "TrialCreditLimit")
+    .map(([code, status]) => [status, code]),
+);
 
 /** Hono `onError`: every failure leaves in the envelope; only unknown errors are 500s. */
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return errorResponse(c, err);
   if (err instanceof HTTPException) {
-    const code = CODE_BY_STATUS[err.status] ?? "BadRequest";
-    return errorResponse(c, new ApiError(code, err.message || code));
+    const code = CODE_BY_STATUS.get(err.status) ?? "BadRequest";
+    return errorResponse(c, new ApiError(code, err.message || code, null, { cause: err }));
   }
   console.error("unhandled error", err);
-  return errorResponse(c, new ApiError("InternalError", "Internal error"));
+  return errorResponse(c, new ApiError("InternalError", "Internal error", null, { cause: err }));
 }

@@ -1,6 +1,6 @@
 import { notFound } from "../http/errors";
 import type { EvaluableConfig } from "./evaluate";
-import type { IcpGroup } from "./schema";
+import type { IcpGroup } from "./schemas";
 
 export interface IcpConfigRow {
   id: string;

@@ -5,7 +5,7 @@ import {
   type ConditionType,
   type IcpCondition,
   type IcpGroup,
-} from "./schema";
+} from "./schemas";
 
 /** What ICP conditions look at, gathered from the visitor row, its company/person and its pages. */
 export interface VisitorFacts {

@@ -1,6 +1,7 @@
 import type { Env } from "../env";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import type { RescoreIcpJob } from "../jobs/message";
+import { IDENTITY_COLUMNS, IDENTITY_JOINS, type VisitorRow } from "../visitors/identity";
 import { enabledConfigsOf, toEvaluable, type IcpConfigRow } from "./configs";
 import { evaluateIcp, type EvaluableConfig, type IcpResult, type VisitorFacts } from "./evaluate";
 
@@ -12,50 +13,14 @@ const PATHS_PER_VISITOR = 200;
 const SWEEP_DELAY_SECONDS = 12 * 3600;
 const UPDATES_PER_BATCH = 100;
 
-interface FactsRow {
-  id: string;
-  identity_key: string;
-  organization_id: string;
-  page_views: number;
-  sessions: number;
-  last_seen_at: string;
-  utm_source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  utm_term: string | null;
-  utm_content: string | null;
-  country: string | null;
-  region: string | null;
-  city: string | null;
-  icp_matched: number;
-  icp_score: number;
-  icp_config_id: string | null;
-  company_domain: string | null;
-  company_industry: string | null;
-  company_employee_range: string | null;
-  company_country: string | null;
-  company_region: string | null;
-  company_city: string | null;
-  company_linkedin_url: string | null;
-  person_job_title: string | null;
-  person_linkedin_url: string | null;
-  person_company_domain: string | null;
-  person_email_domain: string | null;
-  paths: string;
-}
+/** A visitor with its identity and its most viewed paths (a JSON array), as scoring reads it. */
+type FactsRow = VisitorRow & { paths: string };
 
 const SELECT_FACTS = `
-  SELECT v.id, v.identity_key, v.organization_id, v.page_views, v.sessions, v.last_seen_at, v.utm_source, v.utm_medium,
-    v.utm_campaign, v.utm_term, v.utm_content, v.country, v.region, v.city, v.icp_matched, v.icp_score, v.icp_config_id,
-    c.domain AS company_domain, c.industry AS company_industry, c.employee_range AS company_employee_range,
-    c.country AS company_country, c.region AS company_region, c.city AS company_city,
-    c.linkedin_url AS company_linkedin_url, pe.job_title AS person_job_title, pe.linkedin_url AS person_linkedin_url,
-    pe.company_domain AS person_company_domain, pe.email_domain AS person_email_domain,
+  SELECT v.*, ${IDENTITY_COLUMNS},
     (SELECT json_group_array(path) FROM (SELECT path FROM visitor_pages WHERE visitor_id = v.id
        ORDER BY views DESC, path LIMIT ${PATHS_PER_VISITOR})) AS paths
-  FROM visitors v
-  LEFT JOIN companies c ON c.id = v.company_id
-  LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256`;
+  FROM visitors v ${IDENTITY_JOINS}`;
 
 export function factsOf(row: FactsRow): VisitorFacts {
   // A company's own location is firmographic; the visit's location stands in when the company has none.

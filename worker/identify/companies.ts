@@ -1,4 +1,5 @@
-import { isoSeconds, newId } from "../lib/ids";
+import { newId } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { parseCidr, rangeKey, type Cidr } from "./ip";
 
 /** Firmographics of a company, as imported or returned by a provider. */

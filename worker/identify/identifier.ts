@@ -1,10 +1,10 @@
-import type { ProductType } from "../../shared/billing";
+import type { IdentityType, ProductType } from "../../shared/billing";
 
 /** Who a hit was identified as: the unit of charging (one credit per identity per period). */
 export interface Identity {
   /** `company:<companyId>` or `person:<emailSha256>`. */
   key: string;
-  type: "company" | "person";
+  type: IdentityType;
   companyId: string | null;
   personSha256: string | null;
 }

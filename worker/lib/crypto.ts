@@ -1,8 +1,9 @@
+import { toHex } from "./encoding";
+
 const encoder = new TextEncoder();
 
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
 /** Constant-time comparison of two secrets, by comparing their fixed-length SHA-256 digests. */

@@ -1,8 +1,10 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
-import { isoSeconds } from "../lib/ids";
-import { KEY_PREFIX, SHOWN_PREFIX_LENGTH, type Scope } from "./api-keys/issue";
+import { fromHex } from "../lib/encoding";
+import { isoSeconds } from "../lib/time";
+import { KEY_PREFIX, SHOWN_PREFIX_LENGTH } from "../partners/api-keys";
+import { type Scope } from "../../shared/accounts";
 
 interface KeyRow {
   id: string;
@@ -33,7 +35,7 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   )
     .bind(plain.slice(0, SHOWN_PREFIX_LENGTH))
     .all<KeyRow>();
-  const key = results.find((row) => crypto.subtle.timingSafeEqual(hexBytes(row.key_hash), digest));
+  const key = results.find((row) => crypto.subtle.timingSafeEqual(fromHex(row.key_hash), digest));
   const now = Date.now();
   if (!key || key.status !== "active" || key.partner_status !== "active") throw unauthorized();
   if (key.expires_at && Date.parse(key.expires_at) <= now) throw unauthorized();
@@ -68,7 +70,7 @@ export function hasScope(scopes: Scope[], needed: Scope): boolean {
 }
 
 /**
- * Route middleware for what needs more than the method implies (contract: API keys, webhooks,
+ * Route middleware for what needs more than the method implies (docs/partner-api.md#scopes: API keys, webhooks,
  * billing changes, branding and domain need `admin`). Runs after `partnerAuth`.
  */
 export const requireScope = (needed: Scope) =>
@@ -80,7 +82,3 @@ export const requireScope = (needed: Scope) =>
   });
 
 const unauthorized = () => new ApiError("Unauthorized", "Missing or invalid X-Partner-API-Key");
-
-function hexBytes(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16));
-}

@@ -1,55 +1,53 @@
-import { createApi } from "../http/openapi";
+import { documentRateLimit } from "../http/openapi-document";
+import { createApi, documentEach } from "../http/routes";
+import { partnerRateLimit } from "../rate-limit/middleware";
 import { accountRoutes } from "./account";
 import { apiKeyRoutes } from "./api-keys";
+import { methodScope, partnerAuth } from "./auth";
+import { billingRoutes } from "./billing";
+import { creditRoutes } from "./credits";
 import { domainRoutes } from "./domain";
 import { emailPreferenceRoutes } from "./email-preferences";
-import { methodScope, partnerAuth } from "./auth";
-import { partnerRateLimit } from "../rate-limit/middleware";
-import { setOrganizationCredits } from "./organizations/credits";
-import { createOrganization } from "./organizations/create";
-import { getOrganization } from "./organizations/get";
-import { listOrganizations } from "./organizations/list";
-import { pixelRoutes } from "./organizations/pixel";
-import { setOrganizationStatus } from "./organizations/status";
-import { listVisitors } from "./visitors/list";
 import { icpConfigRoutes } from "./icp-configs";
-import { deleteOrganization } from "./organizations/delete";
-import { rotatePixelKey } from "./organizations/rotate-key";
-import { setOrganizationTier } from "./organizations/tier";
-import { updateOrganization } from "./organizations/update";
+import { organizationRoutes } from "./organizations";
+import { pixelRoutes } from "./pixel";
+import { visitorRoutes } from "./visitors";
 import { webhookRoutes } from "./webhooks";
-import { billingRoutes } from "./billing";
-import { receiptRoutes } from "./receipts";
 
-/** `/api/v1/partner/…`: everything a partner does, authenticated by `X-Partner-API-Key`. */
+/**
+ * `/api/v1/partner/…`: everything a partner does, authenticated by `X-Partner-API-Key`.
+ * One folder per resource, each with its `index.ts` router and its tag, mounted here once, in the
+ * order a partner meets them. Resources of one organization (`/organizations/{organizationId}/…`)
+ * are folders beside `organizations/`, which holds the organization itself and its status and tier.
+ */
 export const partnerApi = createApi();
 partnerApi.openAPIRegistry.registerComponent("securitySchemes", "PartnerApiKey", {
   type: "apiKey",
   in: "header",
   name: "X-Partner-API-Key",
+  description: "A partner API key (`pk_live_…`).",
 });
 // Who is calling (401), how often (429, counted per partner), may this key do it (403).
 partnerApi.use("*", partnerAuth);
 partnerApi.use("*", partnerRateLimit);
 partnerApi.use("*", methodScope);
-partnerApi.route("/", webhookRoutes);
-partnerApi
-  .route("/", accountRoutes)
-  .route("/", apiKeyRoutes)
-  .route("/", domainRoutes)
-  .route("/", emailPreferenceRoutes);
-partnerApi
-  .route("/", listOrganizations)
-  .route("/", createOrganization)
-  .route("/", getOrganization)
-  .route("/", setOrganizationStatus)
-  .route("/", setOrganizationCredits)
-  .route("/", pixelRoutes)
-  .route("/", listVisitors);
-partnerApi
-  .route("/", updateOrganization)
-  .route("/", deleteOrganization)
-  .route("/", setOrganizationTier)
-  .route("/", rotatePixelKey)
-  .route("/", icpConfigRoutes);
-partnerApi.route("/", billingRoutes).route("/", receiptRoutes);
+
+for (const routes of [
+  accountRoutes,
+  apiKeyRoutes,
+  organizationRoutes,
+  pixelRoutes,
+  visitorRoutes,
+  icpConfigRoutes,
+  emailPreferenceRoutes,
+  creditRoutes,
+  billingRoutes,
+  domainRoutes,
+  webhookRoutes,
+]) {
+  partnerApi.route(
+    "/",
+    documentEach(routes, (route) => (route.security = [{ PartnerApiKey: [] }])),
+  );
+}
+documentRateLimit(partnerApi);

@@ -124,6 +124,25 @@ export async function writeThroughPixels(env: Env, organizationIds: string[]): P
   );
 }
 
+/** Organizations written through per KV round (keeps the number of parallel KV writes small). */
+const PARTNER_CHUNK = 50;
+
+/**
+ * Rewrites the KV pixel records of every organization of a partner, after a change to a
+ * partner-wide field the hot path reads (status, global name).
+ */
+export async function writeThroughPartnerPixels(env: Env, partnerId: string): Promise<void> {
+  const { results } = await env.DB.prepare("SELECT id FROM organizations WHERE partner_id = ?")
+    .bind(partnerId)
+    .all<{ id: string }>();
+  for (let i = 0; i < results.length; i += PARTNER_CHUNK) {
+    await writeThroughPixels(
+      env,
+      results.slice(i, i + PARTNER_CHUNK).map((row) => row.id),
+    );
+  }
+}
+
 /** A key that no longer exists (rotated away) is remembered as missing. */
 export async function forgetPixelKey(env: Env, apiKey: string): Promise<void> {
   remember(apiKey, null);

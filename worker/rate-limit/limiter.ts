@@ -3,7 +3,7 @@ import type { Env } from "../env";
 
 /** Fixed windows of one minute, each starting at the first request after the previous one ended. */
 export const WINDOW_MS = 60_000;
-/** The contract's limit: 1,000 requests per minute per partner account. */
+/** The limit of docs/partner-api.md#rate-limit: 1,000 requests per minute per partner account. */
 export const DEFAULT_LIMIT = 1_000;
 
 /** What a request learns from the limiter; `reset` is Unix seconds (the `X-RateLimit-Reset` header). */

@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { attemptDelivery, scheduleAttempt } from "./deliver";
 import type { WebhookMessage } from "./message";
 

@@ -1,25 +1,17 @@
+import type { DeliveryStatus, WebhookChannel } from "../../shared/webhooks";
 import type { Env } from "../env";
-import { isoSeconds } from "../lib/ids";
-import {
-  isActive,
-  loadEndpoint,
-  recordEndpointFailure,
-  recordEndpointSuccess,
-  validSecrets,
-  type EndpointKind,
-} from "./endpoints";
+import { isoSeconds } from "../lib/time";
+import { isActive, loadEndpoint, recordEndpointFailure, recordEndpointSuccess, validSecrets } from "./endpoints";
 import { payloadOf } from "./events";
 import type { WebhookMessage } from "./message";
 import { nextAttemptAt, queueDelaySeconds } from "./schedule";
 import { signatureHeaders } from "./sign";
 import { visitorFields } from "./visitor-payload";
 
-export type DeliveryStatus = "pending" | "succeeded" | "failed";
-
 export interface DeliveryRow {
   id: string;
   partner_id: string;
-  kind: EndpointKind;
+  channel: WebhookChannel;
   event_id: string;
   event_type: string;
   organization_id: string | null;
@@ -90,7 +82,7 @@ export async function attemptDelivery(
     .first<DeliveryRow>();
   if (!row) return whyNotClaimed(env.DB, deliveryId, now);
 
-  const endpoint = await loadEndpoint(env.DB, row.partner_id, row.kind);
+  const endpoint = await loadEndpoint(env.DB, row.partner_id, row.channel);
   if (!endpoint || endpoint.url === null || (!options.anyEndpointState && !isActive(endpoint))) {
     const reason = endpoint?.disabled_reason
       ? `Endpoint disabled: ${endpoint.disabled_reason}`
@@ -136,11 +128,11 @@ export async function attemptDelivery(
       result.succeeded ? at : null,
       row.id,
     ),
-    ...(result.succeeded ? [recordEndpointSuccess(env.DB, row.partner_id, row.kind)] : []),
+    ...(result.succeeded ? [recordEndpointSuccess(env.DB, row.partner_id, row.channel)] : []),
   ]);
   // Test events do not count toward disabling (a partner may be testing a fix), but a success ends the streak.
   if (!result.succeeded && !options.anyEndpointState) {
-    await recordEndpointFailure(env.DB, row.partner_id, row.kind, disablePolicy(env), now);
+    await recordEndpointFailure(env.DB, row.partner_id, row.channel, disablePolicy(env), now);
   }
   return { kind: "attempted", result, status, nextAttemptAt: next };
 }

@@ -1,11 +1,9 @@
-import { isoSeconds } from "../lib/ids";
-
-export type EndpointKind = "identification" | "billing";
-export const ENDPOINT_KINDS = ["identification", "billing"] as const;
+import type { WebhookChannel } from "../../shared/webhooks";
+import { isoSeconds } from "../lib/time";
 
 export interface EndpointRow {
   partner_id: string;
-  kind: EndpointKind;
+  channel: WebhookChannel;
   url: string | null;
   secret: string;
   previous_secret: string | null;
@@ -20,19 +18,23 @@ export interface EndpointRow {
   updated_at: string;
 }
 
-export async function loadEndpoint(db: D1Database, partnerId: string, kind: EndpointKind): Promise<EndpointRow | null> {
+export async function loadEndpoint(
+  db: D1Database,
+  partnerId: string,
+  channel: WebhookChannel,
+): Promise<EndpointRow | null> {
   return db
-    .prepare("SELECT * FROM webhook_endpoints WHERE partner_id = ? AND kind = ?")
-    .bind(partnerId, kind)
+    .prepare("SELECT * FROM webhook_endpoints WHERE partner_id = ? AND channel = ?")
+    .bind(partnerId, channel)
     .first<EndpointRow>();
 }
 
-export async function loadEndpoints(db: D1Database, partnerId: string): Promise<Map<EndpointKind, EndpointRow>> {
+export async function loadEndpoints(db: D1Database, partnerId: string): Promise<Map<WebhookChannel, EndpointRow>> {
   const { results } = await db
     .prepare("SELECT * FROM webhook_endpoints WHERE partner_id = ?")
     .bind(partnerId)
     .all<EndpointRow>();
-  return new Map(results.map((r) => [r.kind, r]));
+  return new Map(results.map((r) => [r.channel, r]));
 }
 
 /** Delivers when it has a URL, the partner enabled it, and Sightline has not disabled it. */
@@ -64,13 +66,13 @@ export function endpointView(e: EndpointRow | null | undefined) {
 }
 
 /** After a 2xx: the failure streak ends. */
-export function recordEndpointSuccess(db: D1Database, partnerId: string, kind: EndpointKind): D1PreparedStatement {
+export function recordEndpointSuccess(db: D1Database, partnerId: string, channel: WebhookChannel): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL
-       WHERE partner_id = ? AND kind = ? AND consecutive_failures > 0`,
+       WHERE partner_id = ? AND channel = ? AND consecutive_failures > 0`,
     )
-    .bind(partnerId, kind);
+    .bind(partnerId, channel);
 }
 
 export interface DisablePolicy {
@@ -88,7 +90,7 @@ export interface DisablePolicy {
 export async function recordEndpointFailure(
   db: D1Database,
   partnerId: string,
-  kind: EndpointKind,
+  channel: WebhookChannel,
   policy: DisablePolicy,
   now = Date.now(),
 ): Promise<boolean> {
@@ -96,9 +98,9 @@ export async function recordEndpointFailure(
   const row = await db
     .prepare(
       `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, ?)
-       WHERE partner_id = ? AND kind = ? RETURNING consecutive_failures, failing_since, disabled_reason`,
+       WHERE partner_id = ? AND channel = ? RETURNING consecutive_failures, failing_since, disabled_reason`,
     )
-    .bind(at, partnerId, kind)
+    .bind(at, partnerId, channel)
     .first<{ consecutive_failures: number; failing_since: string; disabled_reason: string | null }>();
   if (!row || row.disabled_reason !== null) return false;
   if (row.consecutive_failures < policy.failures || now - Date.parse(row.failing_since) < policy.sinceMs) return false;
@@ -106,10 +108,10 @@ export async function recordEndpointFailure(
   const result = await db
     .prepare(
       `UPDATE webhook_endpoints SET disabled_reason = ?, disabled_at = ?, updated_at = ?
-       WHERE partner_id = ? AND kind = ? AND disabled_reason IS NULL`,
+       WHERE partner_id = ? AND channel = ? AND disabled_reason IS NULL`,
     )
-    .bind(reason, at, at, partnerId, kind)
+    .bind(reason, at, at, partnerId, channel)
     .run();
-  if (result.meta.changes > 0) console.warn("webhook endpoint disabled", { partnerId, kind, reason });
+  if (result.meta.changes > 0) console.warn("webhook endpoint disabled", { partnerId, channel, reason });
   return result.meta.changes > 0;
 }

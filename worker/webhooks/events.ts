@@ -1,42 +1,54 @@
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
-import { isoSeconds } from "../lib/ids";
-import { isActive, type EndpointKind, type EndpointRow } from "./endpoints";
+import { isoSeconds } from "../lib/time";
+import type { EventType, WebhookChannel } from "../../shared/webhooks";
+import { isActive, type EndpointRow } from "./endpoints";
 import type { WebhookMessage } from "./message";
+import type { EventFields } from "./payloads";
 
-export type EventType =
-  "visitor.identified" | "usage.recorded" | "credits.low" | "credits.exhausted" | "period.closed" | "webhook.test";
+/** Events emitted through `emitEvents`; `webhook.test` is sent directly to the webhook a test names. */
+export type EmittedType = Exclude<EventType, "webhook.test">;
 
-/** Which endpoint receives each event type. */
-export const KIND_OF: Record<EventType, EndpointKind | null> = {
+/** Which webhook receives each event type. */
+export const CHANNEL_OF: Record<EmittedType, WebhookChannel> = {
   "visitor.identified": "identification",
   "usage.recorded": "billing",
   "credits.low": "billing",
   "credits.exhausted": "billing",
   "period.closed": "billing",
-  "webhook.test": null, // sent to the endpoint the test names
 };
 
-export interface WebhookEvent {
-  /** Derived from what caused the event (see `eventId`): emitting it twice delivers it once. */
-  id: string;
-  type: EventType;
-  partnerId: string;
-  organizationId: string | null;
-  /** ms since epoch. */
-  createdAt: number;
-  /** Payload fields besides `id`, `type`, `createdAt`, `partnerId`. */
-  data: Record<string, unknown>;
-}
+/**
+ * What is recorded when an event is emitted: its payload fields (`EventFields`), except for
+ * `visitor.identified`, which holds a reference to the hit until its first attempt builds the body.
+ */
+type EmittedData = Omit<{ [T in EmittedType]: EventFields<T> }, "visitor.identified"> & {
+  "visitor.identified": Pick<EventFields<"visitor.identified">, "organizationId" | "externalId"> & {
+    hitEventId: string;
+  };
+};
+
+export type WebhookEvent = {
+  [T in EmittedType]: {
+    /** Derived from what caused the event (see `eventId`): emitting it twice delivers it once. */
+    id: string;
+    type: T;
+    partnerId: string;
+    organizationId: string | null;
+    /** ms since epoch. */
+    createdAt: number;
+    data: EmittedData[T];
+  };
+}[EmittedType];
 
 /** A deterministic event id: the same cause (e.g. a pixel event id) always gives the same id. */
 export async function eventId(type: EventType, cause: string): Promise<string> {
   return `evt_${(await sha256Hex(`${type}|${cause}`)).slice(0, 32)}`;
 }
 
-/** One delivery per event and endpoint kind, so its id follows from both. */
-export async function deliveryId(event: string, kind: EndpointKind): Promise<string> {
-  return `whd_${(await sha256Hex(`${event}|${kind}`)).slice(0, 32)}`;
+/** One delivery per event and endpoint channel, so its id follows from both. */
+export async function deliveryId(event: string, channel: WebhookChannel): Promise<string> {
+  return `whd_${(await sha256Hex(`${event}|${channel}`)).slice(0, 32)}`;
 }
 
 /** The JSON body partners receive (camelCase, like the API). */
@@ -68,7 +80,7 @@ const SEND_BATCH = 100;
 export async function emitEvents(
   env: Env,
   events: WebhookEvent[],
-  endpoints?: Map<string, Map<EndpointKind, EndpointRow>>,
+  endpoints?: Map<string, Map<WebhookChannel, EndpointRow>>,
 ): Promise<void> {
   if (events.length === 0) return;
   const byPartner = endpoints ?? (await loadEndpointsOf(env.DB, [...new Set(events.map((e) => e.partnerId))]));
@@ -76,22 +88,22 @@ export async function emitEvents(
   const statements: D1PreparedStatement[] = [];
   const messages: MessageSendRequest<WebhookMessage>[] = [];
   for (const event of events) {
-    const kind = KIND_OF[event.type];
-    const endpoint = kind ? byPartner.get(event.partnerId)?.get(kind) : undefined;
-    if (!kind || !endpoint || endpoint.url === null || endpoint.enabled !== 1) continue;
-    const id = await deliveryId(event.id, kind);
+    const channel = CHANNEL_OF[event.type];
+    const endpoint = byPartner.get(event.partnerId)?.get(channel);
+    if (!endpoint || endpoint.url === null || endpoint.enabled !== 1) continue;
+    const id = await deliveryId(event.id, channel);
     const createdAt = isoSeconds(event.createdAt);
     const payload = event.type === "visitor.identified" ? null : payloadOf({ ...event, createdAt }, event.data);
     const disabled = !isActive(endpoint);
     statements.push(
       env.DB.prepare(
-        `INSERT OR IGNORE INTO webhook_deliveries (id, partner_id, kind, event_id, event_type, organization_id, data, payload,
+        `INSERT OR IGNORE INTO webhook_deliveries (id, partner_id, channel, event_id, event_type, organization_id, data, payload,
            status, last_error, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).bind(
         id,
         event.partnerId,
-        kind,
+        channel,
         event.id,
         event.type,
         event.organizationId,
@@ -122,17 +134,17 @@ export async function emitEvents(
 export async function loadEndpointsOf(
   db: D1Database,
   partnerIds: string[],
-): Promise<Map<string, Map<EndpointKind, EndpointRow>>> {
-  const byPartner = new Map<string, Map<EndpointKind, EndpointRow>>();
+): Promise<Map<string, Map<WebhookChannel, EndpointRow>>> {
+  const byPartner = new Map<string, Map<WebhookChannel, EndpointRow>>();
   if (partnerIds.length === 0) return byPartner;
   const { results } = await db
     .prepare("SELECT * FROM webhook_endpoints WHERE partner_id IN (SELECT value FROM json_each(?))")
     .bind(JSON.stringify(partnerIds))
     .all<EndpointRow>();
   for (const row of results) {
-    const kinds = byPartner.get(row.partner_id) ?? new Map<EndpointKind, EndpointRow>();
-    kinds.set(row.kind, row);
-    byPartner.set(row.partner_id, kinds);
+    const channels = byPartner.get(row.partner_id) ?? new Map<WebhookChannel, EndpointRow>();
+    channels.set(row.channel, row);
+    byPartner.set(row.partner_id, channels);
   }
   return byPartner;
 }

@@ -1,7 +1,7 @@
 import type { ChargedHit } from "../collect/store";
 import type { ChargeOutcome } from "../credits/counter";
 import type { Env } from "../env";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { emitEvents, eventId, loadEndpointsOf, type WebhookEvent } from "./events";
 
 interface OrganizationRef {
@@ -60,16 +60,17 @@ export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<voi
         creditsAllocated: outcome.allocation,
       },
     });
-    if (available === null || outcome.allocation === 0) continue;
+    const allocation = outcome.allocation;
+    if (available === null || allocation === null || allocation === 0) continue;
     const periodKey = `${organization.id}|${outcome.periodStart}`;
     const balance = {
       ...common,
       periodStart,
       creditsUsed: outcome.used,
       creditsAvailable: available,
-      creditsAllocated: outcome.allocation,
+      creditsAllocated: allocation,
     };
-    if (available * 100 <= outcome.allocation! * billing.low_credit_threshold_percent) {
+    if (available * 100 <= allocation * billing.low_credit_threshold_percent) {
       events.push({
         ...base,
         id: await eventId("credits.low", periodKey),

@@ -1,5 +1,5 @@
 /**
- * When failed attempts are retried, in seconds after the first attempt (contract: roughly
+ * When failed attempts are retried, in seconds after the first attempt (docs/partner-api.md#webhooks: roughly
  * 10 s, 1 min, 5 min, 30 min, 2 h, 8 h and 24 h). Eight attempts in all, then `failed`.
  */
 export const RETRY_OFFSETS_S = [10, 60, 300, 1800, 7200, 28800, 86400] as const;

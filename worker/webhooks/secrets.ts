@@ -1,3 +1,5 @@
+import { fromBase64, toBase64 } from "../lib/encoding";
+
 /** Standard Webhooks secrets: `whsec_` + base64 of random bytes; the signing key is the decoded bytes. */
 export const SECRET_PREFIX = "whsec_";
 const SECRET_BYTES = 32;
@@ -12,12 +14,4 @@ export function generateSecret(): string {
 /** The HMAC key of a `whsec_` secret: the base64-decoded part after the prefix. */
 export function signingKey(secret: string): Uint8Array {
   return fromBase64(secret.slice(SECRET_PREFIX.length));
-}
-
-export function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-
-export function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

@@ -1,4 +1,5 @@
-import { signingKey, toBase64 } from "./secrets";
+import { toBase64, toHex } from "../lib/encoding";
+import { signingKey } from "./secrets";
 
 const encoder = new TextEncoder();
 
@@ -6,8 +7,6 @@ async function hmac(key: Uint8Array, message: string): Promise<Uint8Array> {
   const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
 }
-
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 export interface SignedHeaders {
   "webhook-id": string;
@@ -21,7 +20,7 @@ export interface SignedHeaders {
  * - Standard Webhooks: `webhook-signature` holds one `v1,<base64>` entry per valid secret
  *   (the current one first; during a rotation's overlap the previous one too), each an
  *   HMAC-SHA256 of `id.timestamp.body` keyed with the secret's decoded bytes.
- * - Contract: `X-Bullseye-Signature` = hex HMAC-SHA256 of the raw body keyed with the
+ * - docs/partner-api.md#webhooks: `X-Bullseye-Signature` = hex HMAC-SHA256 of the raw body keyed with the
  *   current secret string as UTF-8 (what existing receivers verify).
  */
 export async function signatureHeaders(
@@ -36,6 +35,6 @@ export async function signatureHeaders(
     "webhook-id": webhookId,
     "webhook-timestamp": String(timestampSeconds),
     "webhook-signature": entries.join(" "),
-    "X-Bullseye-Signature": hex(await hmac(encoder.encode(secrets[0]), body)),
+    "X-Bullseye-Signature": toHex(await hmac(encoder.encode(secrets[0]), body)),
   };
 }

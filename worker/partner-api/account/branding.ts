@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
-import { loadPartner } from "../partner";
+import { loadPartner } from "../../partners/partner";
 import { HexColorSchema } from "./schemas";
 
 const BrandingUpdate = z

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
-import { loadPartner, toPartner } from "../partner";
-import { PartnerSchema } from "./schemas";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { loadPartner, toPartner } from "../../partners/partner";
+import { PartnerSchema } from "../../partners/schemas";
 
 const route = createRoute({
   method: "get",

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Env } from "../../env";
-import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
-import { scriptBaseUrl } from "../organizations/script-tag";
-import { loadPartner } from "../partner";
-import { GlobalNameSchema } from "./schemas";
-import { writeThroughPartnerPixels } from "./write-through";
+import { scriptBaseUrl } from "../../organizations/script-tag";
+import { loadPartner } from "../../partners/partner";
+import { GlobalNameSchema } from "../../partners/schemas";
+import { writeThroughPartnerPixels } from "../../pixel-config/record";
 
 const ScriptConfig = z
   .object({
@@ -25,6 +25,7 @@ const response = jsonResponse("What embedding the script needs", ScriptConfig);
 
 const getRoute = createRoute({
   method: "get",
+  operationId: "getScriptConfig",
   path: "/script-config",
   summary: "What embedding the script needs",
   responses: { 200: response, ...commonErrors },
@@ -32,6 +33,7 @@ const getRoute = createRoute({
 
 const putRoute = createRoute({
   method: "put",
+  operationId: "updateScriptConfig",
   path: "/script-config",
   summary: "Choose the script's global name (admin scope)",
   description:

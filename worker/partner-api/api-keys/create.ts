@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { SCOPES } from "../../../shared/accounts";
 import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
-import { issueApiKey } from "./issue";
-import { ApiKeySchema, ScopeSchema } from "./schema";
+import { issueApiKey } from "../../partners/api-keys";
+import { ApiKeySchema, ScopeSchema } from "../../partners/schemas";
 
 /** Usable keys a partner may hold at once: more is a leak waiting to happen, not a use case. */
 export const MAX_ACTIVE_KEYS = 50;
@@ -19,7 +20,7 @@ const CreateApiKey = z
       .transform((scopes) => [...new Set(scopes ?? [])])
       .openapi({
         type: "array",
-        items: { type: "string", enum: ["read", "write", "admin"] },
+        items: { type: "string", enum: [...SCOPES] },
         description: "Omitted or empty: full access",
         example: ["read"],
       }),

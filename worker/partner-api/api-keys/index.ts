@@ -1,7 +1,10 @@
-import { createApi } from "../../http/openapi";
+import { resource } from "../../http/routes";
 import { createApiKey } from "./create";
 import { listApiKeys } from "./list";
 import { revokeApiKey } from "./revoke";
 
 /** `/partner/api-keys`: every operation needs the `admin` scope. */
-export const apiKeyRoutes = createApi().route("/", listApiKeys).route("/", createApiKey).route("/", revokeApiKey);
+export const apiKeyRoutes = resource(
+  { name: "API keys", description: "Keys for this API, with scopes, expiry and revocation." },
+  { listApiKeys, createApiKey, revokeApiKey },
+);

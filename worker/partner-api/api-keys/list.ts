@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { requireScope } from "../auth";
-import { ApiKeySchema, toApiKey, type ApiKeyRow } from "./schema";
+import { ApiKeySchema } from "../../partners/schemas";
+import { toApiKey, type ApiKeyRow } from "../../partners/api-keys";
 
 const route = createRoute({
   method: "get",

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../../http/errors";
-import { commonErrors, createApi, errorResponses } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, errorResponses } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
-import { IdParam } from "../schemas";
+import { IdParam } from "../../http/schemas";
 
 const route = createRoute({
   method: "delete",

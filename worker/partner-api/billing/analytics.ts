@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { addDays, utcDay } from "../../billing/dates";
+import { addDays, utcDay } from "../../lib/time";
 import { partnerAnalytics } from "../../billing/usage";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { AnalyticsSchema, DateRangeQuery, checkRange } from "./schemas";
 
 const route = createRoute({

@@ -1,11 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { utcDay } from "../../billing/dates";
+import { utcDay, isoSeconds } from "../../lib/time";
 import { partnerPeriod } from "../../billing/partner-period";
 import { pricingTiersOf, quote } from "../../billing/pricing";
 import { usageByOrganization } from "../../billing/usage";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
-import { loadPartner } from "../partner";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { loadPartner } from "../../partners/partner";
 import { BillingUsageSchema } from "./schemas";
 
 const route = createRoute({

@@ -1,11 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { utcDay } from "../../billing/dates";
+import { createRoute } from "@hono/zod-openapi";
+import { utcDay, isoSeconds } from "../../lib/time";
 import { partnerPeriod } from "../../billing/partner-period";
 import { pricingTiersOf } from "../../billing/pricing";
 import { partnerUsage } from "../../billing/usage";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
-import { loadPartner, toPartner } from "../partner";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { loadPartner, toPartner } from "../../partners/partner";
 import { BillingSchema } from "./schemas";
 
 const route = createRoute({

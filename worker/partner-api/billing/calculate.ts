@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { pricingTiersOf, quote } from "../../billing/pricing";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { QuoteSchema } from "./schemas";
 
 const route = createRoute({

@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { resource } from "../../http/routes";
 import { getAnalytics } from "./analytics";
 import { getBilling } from "./billing";
 import { getBillingUsage } from "./billing-usage";
@@ -6,9 +6,7 @@ import { calculateCost } from "./calculate";
 import { getUsage } from "./usage";
 
 /** `/partner/billing`, `/partner/billing/usage`, `/partner/billing/calculate`, `/partner/usage`, `/partner/analytics`. */
-export const billingRoutes = createApi()
-  .route("/", getBilling)
-  .route("/", getBillingUsage)
-  .route("/", calculateCost)
-  .route("/", getUsage)
-  .route("/", getAnalytics);
+export const billingRoutes = resource(
+  { name: "Billing", description: "The partner's billing settings, pricing, usage and analytics." },
+  { getBilling, getBillingUsage, calculateCost, getUsage, getAnalytics },
+);

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
-import { DateQuery } from "../schemas";
+import { invalidField } from "../../http/errors";
+import { BillingModeSchema, BillingPeriodSchema, DateQuery, Day, Timestamp } from "../../http/schemas";
 
-const Timestamp = z.string().openapi({ example: "2025-01-15T00:00:00Z" });
-const Day = z.string().openapi({ example: "2025-01-15" });
+/** Billing periods start and end at 00:00 UTC. */
+const PeriodBound = Timestamp.openapi({ example: "2025-01-15T00:00:00Z" });
 
 export const PricingTierSchema = z
   .object({
@@ -17,11 +17,11 @@ export const PricingTierSchema = z
 export const BillingSchema = z
   .object({
     partnerId: z.string(),
-    billingMode: z.enum(["credit_pool", "external", "usage_based"]),
-    billingPeriod: z.enum(["monthly", "quarterly", "annually"]),
+    billingMode: BillingModeSchema,
+    billingPeriod: BillingPeriodSchema,
     billingDayOfMonth: z.number().int(),
-    billingPeriodStart: Timestamp,
-    nextBillingDate: Timestamp,
+    billingPeriodStart: PeriodBound,
+    nextBillingDate: PeriodBound,
     pricingTiers: z.array(PricingTierSchema),
     currency: z.string().openapi({ example: "USD" }),
     creditPoolTotal: z.number().int(),
@@ -33,8 +33,8 @@ export const BillingSchema = z
 
 export const BillingUsageSchema = z
   .object({
-    periodStart: Timestamp,
-    periodEnd: Timestamp,
+    periodStart: PeriodBound,
+    periodEnd: PeriodBound,
     creditsConsumed: z.number().int(),
     identifications: z
       .number()
@@ -90,6 +90,6 @@ export const DateRangeQuery = z.object({
 /** 400 in the envelope when a range runs backwards. */
 export function checkRange(startDay: string, endDay: string): void {
   if (startDay > endDay) {
-    throw new ApiError("BadRequest", "Invalid request", [{ field: "startDate", message: "must not be after endDate" }]);
+    throw invalidField("startDate", "must not be after endDate");
   }
 }

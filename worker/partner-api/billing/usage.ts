@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { utcDay } from "../../billing/dates";
+import { utcDay } from "../../lib/time";
 import { partnerUsage } from "../../billing/usage";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { DateRangeQuery, UsageSchema, checkRange } from "./schemas";
 
 const route = createRoute({

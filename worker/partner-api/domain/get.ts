@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
-import { DomainVerificationSchema, partnerWithDomain, verificationState } from "./state";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { DomainVerificationSchema } from "./schemas";
+import { partnerWithDomain, verificationState } from "./queries";
 
 const route = createRoute({
   method: "get",

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { commonErrors, createApi } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
 
 const route = createRoute({

@@ -1,10 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds, randomHex } from "../../lib/ids";
+import { ApiError, isUniqueViolation } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { randomHex } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
-import { loadPartner } from "../partner";
-import { cnameTarget, DomainVerificationSchema, verificationState, type PartnerWithDomain } from "./state";
+import { loadPartner } from "../../partners/partner";
+import { cnameTarget, verificationState, type PartnerWithDomain } from "./queries";
+import { DomainVerificationSchema } from "./schemas";
 
 const Hostname = z
   .string()
@@ -52,8 +54,8 @@ export const setDomain = createApi().openapi(route, async (c) => {
       .bind(domain, randomHex(16), isoSeconds(), partnerId)
       .run();
   } catch (error) {
-    if (String(error).includes("UNIQUE")) {
-      throw new ApiError("Conflict", "This domain is already used by another account", { domain });
+    if (isUniqueViolation(error)) {
+      throw new ApiError("Conflict", "This domain is already used by another account", { domain }, { cause: error });
     }
     throw error;
   }

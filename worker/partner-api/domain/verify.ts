@@ -1,17 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Env } from "../../env";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
 import { DnsLookupError, lookup, type RecordType } from "./dns";
-import {
-  cnameTarget,
-  DomainVerificationSchema,
-  partnerWithDomain,
-  txtRecordName,
-  verificationRecord,
-  verificationState,
-} from "./state";
+import { cnameTarget, partnerWithDomain, txtRecordName, verificationRecord, verificationState } from "./queries";
+import { DomainVerificationSchema } from "./schemas";
 
 const CheckSchema = z.object({
   ok: z.boolean(),

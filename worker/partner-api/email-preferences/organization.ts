@@ -1,17 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
-import { findOrganization } from "../organizations/repository";
-import { IdParam } from "../schemas";
-import {
-  EMAIL_KEYS,
-  effectiveEmailPreferences,
-  EmailPreferencesSchema,
-  OrganizationEmailPreferencesUpdate,
-} from "./preferences";
+import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
+import { findOrganization } from "../../organizations/organization";
+import { OrganizationParams } from "../../http/schemas";
+import { EMAIL_KEYS, EmailPreferencesSchema, OrganizationEmailPreferencesUpdate } from "./schemas";
+import { effectiveEmailPreferences } from "./queries";
 
 const path = "/organizations/{organizationId}/email-preferences";
-const params = z.object({ organizationId: IdParam("organizationId") });
+const params = OrganizationParams;
 
 const response = jsonResponse(
   "The organization's effective email preferences",
@@ -26,6 +22,7 @@ const response = jsonResponse(
 
 const getRoute = createRoute({
   method: "get",
+  operationId: "getOrganizationEmailPreferences",
   path,
   summary: "An organization's email preferences: its overrides over the partner's",
   request: { params },
@@ -34,6 +31,7 @@ const getRoute = createRoute({
 
 const putRoute = createRoute({
   method: "put",
+  operationId: "updateOrganizationEmailPreferences",
   path,
   summary: "Override email preferences for one organization",
   description: "Only the keys sent change; `null` removes that key's override so it follows the partner again.",
@@ -43,6 +41,7 @@ const putRoute = createRoute({
 
 const deleteRoute = createRoute({
   method: "delete",
+  operationId: "resetOrganizationEmailPreferences",
   path,
   summary: "Remove all of an organization's overrides",
   request: { params },

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
-import { effectiveEmailPreferences, EmailPreferencesSchema, EmailPreferencesUpdate } from "./preferences";
+import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
+import { effectiveEmailPreferences } from "./queries";
+import { EmailPreferencesSchema, EmailPreferencesUpdate } from "./schemas";
 
 const response = jsonResponse(
   "The partner's email preferences",
@@ -10,6 +11,7 @@ const response = jsonResponse(
 
 const getRoute = createRoute({
   method: "get",
+  operationId: "getEmailPreferences",
   path: "/email-preferences",
   summary: "Which emails are sent (all on by default)",
   responses: { 200: response, ...commonErrors },
@@ -17,6 +19,7 @@ const getRoute = createRoute({
 
 const putRoute = createRoute({
   method: "put",
+  operationId: "updateEmailPreferences",
   path: "/email-preferences",
   summary: "Turn emails on or off",
   description: "Only the keys sent change. Organizations with their own overrides keep them.",

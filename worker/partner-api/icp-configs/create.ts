@@ -1,19 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody } from "../../http/openapi";
+import { commonErrors, createApi, errorResponses, jsonBody } from "../../http/routes";
 import { findIcpConfig, toIcpConfig } from "../../icp/configs";
 import { enqueueRescore, nextGeneration } from "../../icp/jobs";
-import { IcpGroupsSchema, MAX_CONFIGS_PER_ORGANIZATION } from "../../icp/schema";
-import { isoSeconds, newId } from "../../lib/ids";
-import { findOrganization } from "../organizations/repository";
-import { configResponse, organizationParams } from "./params";
-
-export const IcpPriority = z
-  .number()
-  .int()
-  .min(0)
-  .max(10_000)
-  .openapi({ description: "Lower numbers are evaluated first; ties go to the older config" });
+import { IcpGroupsSchema, MAX_CONFIGS_PER_ORGANIZATION } from "../../icp/schemas";
+import { newId } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
+import { findOrganization } from "../../organizations/organization";
+import { IcpPriority, configResponse } from "./schemas";
+import { OrganizationParams } from "../../http/schemas";
 
 const CreateIcpConfigBody = z
   .object({
@@ -29,7 +24,7 @@ const route = createRoute({
   path: "/organizations/{organizationId}/icp-configs",
   summary: "Create an ICP config",
   description: "Existing visitors are re-scored in the background, usually within seconds.",
-  request: { params: organizationParams, body: jsonBody(CreateIcpConfigBody) },
+  request: { params: OrganizationParams, body: jsonBody(CreateIcpConfigBody) },
   responses: { 201: configResponse("Created"), ...commonErrors, ...errorResponses(422) },
 });
 

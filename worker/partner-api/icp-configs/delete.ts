@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { commonErrors, createApi } from "../../http/openapi";
+import { commonErrors, createApi } from "../../http/routes";
 import { findIcpConfig } from "../../icp/configs";
 import { enqueueRescore, nextGeneration } from "../../icp/jobs";
-import { findOrganization } from "../organizations/repository";
-import { configParams } from "./params";
+import { findOrganization } from "../../organizations/organization";
+import { configParams } from "./schemas";
 
 const route = createRoute({
   method: "delete",

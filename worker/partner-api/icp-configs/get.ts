@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { commonErrors, createApi } from "../../http/openapi";
+import { commonErrors, createApi } from "../../http/routes";
 import { findIcpConfig, toIcpConfig } from "../../icp/configs";
-import { findOrganization } from "../organizations/repository";
-import { configParams, configResponse } from "./params";
+import { findOrganization } from "../../organizations/organization";
+import { configParams, configResponse } from "./schemas";
 
 const route = createRoute({
   method: "get",

@@ -1,16 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { toIcpConfig, type IcpConfigRow } from "../../icp/configs";
-import { IcpConfigSchema } from "../../icp/schema";
-import { findOrganization } from "../organizations/repository";
-import { PageQuery, pageOf } from "../schemas";
-import { organizationParams } from "./params";
+import { IcpConfigSchema } from "../../icp/schemas";
+import { findOrganization } from "../../organizations/organization";
+import { PageQuery, pageOf, OrganizationParams } from "../../http/schemas";
 
 const route = createRoute({
   method: "get",
   path: "/organizations/{organizationId}/icp-configs",
   summary: "List ICP configs in evaluation order",
-  request: { params: organizationParams, query: z.object(PageQuery) },
+  request: { params: OrganizationParams, query: z.object(PageQuery) },
   responses: {
     200: jsonResponse(
       "A page of ICP configs, lowest priority number first",

@@ -1,12 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonBody } from "../../http/openapi";
+import { commonErrors, createApi, jsonBody } from "../../http/routes";
 import { findIcpConfig, toIcpConfig } from "../../icp/configs";
 import { enqueueRescore, nextGeneration } from "../../icp/jobs";
-import { IcpGroupsSchema } from "../../icp/schema";
-import { isoSeconds } from "../../lib/ids";
-import { findOrganization } from "../organizations/repository";
-import { IcpPriority } from "./create";
-import { configParams, configResponse } from "./params";
+import { IcpGroupsSchema } from "../../icp/schemas";
+import { isoSeconds } from "../../lib/time";
+import { findOrganization } from "../../organizations/organization";
+import { IcpPriority, configParams, configResponse } from "./schemas";
 
 const UpdateIcpConfigBody = z
   .object({

@@ -1,15 +1,22 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { defaultBillingDay } from "../../billing/period";
-import { counterConfig } from "../../credits/counter-client";
-import { counterFor } from "../../credits/counter-client";
-import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds, newId, randomHex } from "../../lib/ids";
+import { counterConfig, counterFor } from "../../credits/counter-client";
+import { ApiError, isUniqueViolation } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { newId, randomHex } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
-import { hasPool, loadPartner } from "../partner";
-import { BillingPeriodSchema, OrganizationSchema } from "../schemas";
-import { ALLOCATED_BY_OTHERS, POOL_TOTAL, checkPartnerCap, checkTrialLimit, insufficientCredits } from "./pool";
-import { findOrganization, toOrganization } from "./repository";
+import { hasPool, loadPartner } from "../../partners/partner";
+import { BillingPeriodInput, ProductTypeSchema, TierSchema } from "../../http/schemas";
+import { OrganizationSchema } from "../../organizations/schemas";
+import {
+  ALLOCATED_BY_OTHERS,
+  POOL_TOTAL,
+  checkPartnerCap,
+  checkTrialLimit,
+  insufficientCredits,
+} from "../../organizations/pool";
+import { externalIdConflict, findOrganization, toOrganization } from "../../organizations/organization";
 
 const CreateOrganizationBody = z
   .object({
@@ -18,10 +25,10 @@ const CreateOrganizationBody = z
     ownerUserId: z.string().max(255).optional(),
     initialCredits: z.number().int().min(0).default(0),
     metadata: z.record(z.string(), z.unknown()).default({}),
-    tier: z.enum(["trial", "paid"]).default("trial"),
-    billingPeriod: BillingPeriodSchema.default("monthly"),
+    tier: TierSchema.default("trial"),
+    billingPeriod: BillingPeriodInput.default("monthly"),
     billingDayOfMonth: z.number().int().min(1).max(28).optional(),
-    productType: z.enum(["B2B", "B2C"]).default("B2B"),
+    productType: ProductTypeSchema.default("B2B"),
   })
   .openapi("CreateOrganization");
 
@@ -57,7 +64,8 @@ export const createOrganization = createApi().openapi(route, async (c) => {
       );
     }
   }
-  if (body.externalId && (await externalIdTaken(db, partnerId, body.externalId))) throw conflict(body.externalId);
+  if (body.externalId && (await externalIdTaken(db, partnerId, body.externalId)))
+    throw externalIdConflict(body.externalId);
 
   const now = Date.now();
   const id = newId("org");
@@ -104,7 +112,7 @@ export const createOrganization = createApi().openapi(route, async (c) => {
     const [result] = await db.batch([insert, pixel, allocation]);
     inserted = result.meta.changes === 1;
   } catch (error) {
-    if (String(error).includes("UNIQUE") && body.externalId) throw conflict(body.externalId);
+    if (isUniqueViolation(error) && body.externalId) throw externalIdConflict(body.externalId, error);
     throw error;
   }
   if (!inserted) throw await insufficientCredits(db, partnerId, id, body.initialCredits);
@@ -122,6 +130,3 @@ async function externalIdTaken(db: D1Database, partnerId: string, externalId: st
     .first();
   return row !== null;
 }
-
-const conflict = (externalId: string) =>
-  new ApiError("Conflict", `An organization with externalId '${externalId}' already exists`, { externalId });

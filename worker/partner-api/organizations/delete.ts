@@ -1,12 +1,13 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { configureCounter, counterFor } from "../../credits/counter-client";
 import type { Env } from "../../env";
-import { commonErrors, createApi } from "../../http/openapi";
-import { isoSeconds, newId } from "../../lib/ids";
+import { commonErrors, createApi } from "../../http/routes";
+import { newId } from "../../lib/ids";
+import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
-import { hasPool } from "../partner";
-import { IdParam } from "../schemas";
-import { findOrganization, type OrganizationRow } from "./repository";
+import { hasPool } from "../../partners/partner";
+import { OrganizationParams } from "../../http/schemas";
+import { findOrganization, type OrganizationRow } from "../../organizations/organization";
 
 const route = createRoute({
   method: "delete",
@@ -15,7 +16,7 @@ const route = createRoute({
   description:
     "Soft delete: the organization becomes `canceled`, its script goes empty (within about 60 seconds everywhere) and all its data is kept. " +
     "For pooled billing, the unused part of its allocation returns to the pool. `PUT …/status {enabled: true}` re-activates it.",
-  request: { params: z.object({ organizationId: IdParam("organizationId") }) },
+  request: { params: OrganizationParams },
   responses: { 204: { description: "Canceled (also when it already was)" }, ...commonErrors },
 });
 

@@ -1,13 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
-import { IdParam, OrganizationSchema } from "../schemas";
-import { findOrganization, organizationWithBalance } from "./repository";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { OrganizationParams } from "../../http/schemas";
+import { OrganizationSchema } from "../../organizations/schemas";
+import { findOrganization, organizationWithBalance } from "../../organizations/organization";
 
 const route = createRoute({
   method: "get",
   path: "/organizations/{organizationId}",
   summary: "Get a sub-organization",
-  request: { params: z.object({ organizationId: IdParam("organizationId") }) },
+  request: { params: OrganizationParams },
   responses: { 200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })), ...commonErrors },
 });
 

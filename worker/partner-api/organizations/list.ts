@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
-import { OrganizationSchema, PageQuery, pageOf } from "../schemas";
-import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "./repository";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { OrganizationSchema, OrganizationStatusSchema } from "../../organizations/schemas";
+import { PageFields, PageQuery, pageOf } from "../../http/schemas";
+import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "../../organizations/organization";
 
 const route = createRoute({
   method: "get",
@@ -10,7 +11,7 @@ const route = createRoute({
   request: {
     query: z.object({
       ...PageQuery,
-      status: z.enum(["active", "suspended", "canceled"]).optional(),
+      status: OrganizationStatusSchema.optional(),
       search: z.string().max(255).optional().openapi({ description: "Case-insensitive substring of the name" }),
       externalId: z.string().max(255).optional(),
     }),
@@ -18,12 +19,7 @@ const route = createRoute({
   responses: {
     200: jsonResponse(
       "A page of organizations",
-      z.object({
-        organizations: z.array(OrganizationSchema),
-        total: z.number().int(),
-        page: z.number().int(),
-        pageSize: z.number().int(),
-      }),
+      z.object({ organizations: z.array(OrganizationSchema), ...PageFields }),
     ),
     ...commonErrors,
   },

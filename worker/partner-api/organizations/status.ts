@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
-import { IdParam, OrganizationSchema } from "../schemas";
-import { findOrganization, organizationWithBalance } from "./repository";
+import { OrganizationParams } from "../../http/schemas";
+import { OrganizationSchema } from "../../organizations/schemas";
+import { findOrganization, organizationWithBalance } from "../../organizations/organization";
 
 const route = createRoute({
   method: "put",
@@ -12,7 +13,7 @@ const route = createRoute({
   description:
     "Disabled organizations get an empty script and are never charged. The change reaches every edge location within about 60 seconds.",
   request: {
-    params: z.object({ organizationId: IdParam("organizationId") }),
+    params: OrganizationParams,
     body: jsonBody(z.object({ enabled: z.boolean() }).openapi("OrganizationStatus")),
   },
   responses: { 200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })), ...commonErrors },

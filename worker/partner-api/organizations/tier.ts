@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { TRIAL_CREDIT_LIMIT } from "../../../shared/billing";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
-import { IdParam, OrganizationSchema } from "../schemas";
-import { checkTrialLimit } from "./pool";
-import { findOrganization, organizationWithBalance } from "./repository";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
+import { OrganizationParams, TierSchema } from "../../http/schemas";
+import { OrganizationSchema } from "../../organizations/schemas";
+import { checkTrialLimit } from "../../organizations/pool";
+import { findOrganization, organizationWithBalance } from "../../organizations/organization";
 
 const route = createRoute({
   method: "put",
@@ -12,8 +13,8 @@ const route = createRoute({
   summary: "Move a sub-organization between trial and paid",
   description: `A trial organization can hold at most ${TRIAL_CREDIT_LIMIT} credits: lower the allocation first.`,
   request: {
-    params: z.object({ organizationId: IdParam("organizationId") }),
-    body: jsonBody(z.object({ tier: z.enum(["trial", "paid"]) }).openapi("OrganizationTier")),
+    params: OrganizationParams,
+    body: jsonBody(z.object({ tier: TierSchema }).openapi("OrganizationTier")),
   },
   responses: {
     200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })),

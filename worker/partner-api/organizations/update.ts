@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { configureCounter } from "../../credits/counter-client";
-import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { isUniqueViolation } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
-import { BillingPeriodSchema, IdParam, OrganizationSchema } from "../schemas";
-import { findOrganization, organizationWithBalance } from "./repository";
+import { BillingPeriodInput, OrganizationParams, ProductTypeSchema } from "../../http/schemas";
+import { OrganizationSchema } from "../../organizations/schemas";
+import { externalIdConflict, findOrganization, organizationWithBalance } from "../../organizations/organization";
 
 /** Metadata is stored with the organization row; a cap keeps it far from D1's row limit. */
 const MAX_METADATA_BYTES = 16_384;
@@ -23,9 +24,9 @@ const UpdateOrganizationBody = z
       .optional()
       .openapi({ description: "Replaces the whole metadata object" }),
     ownerUserId: z.string().max(255).nullable().optional(),
-    billingPeriod: BillingPeriodSchema.optional(),
+    billingPeriod: BillingPeriodInput.optional(),
     billingDayOfMonth: z.number().int().min(1).max(28).optional(),
-    productType: z.enum(["B2B", "B2C"]).optional(),
+    productType: ProductTypeSchema.optional(),
   })
   .openapi("UpdateOrganization");
 
@@ -35,7 +36,7 @@ const route = createRoute({
   summary: "Change a sub-organization",
   description:
     "Only sent fields change. A new billing period or day is handed to the organization's credit counter, which applies it from the current period's end.",
-  request: { params: z.object({ organizationId: IdParam("organizationId") }), body: jsonBody(UpdateOrganizationBody) },
+  request: { params: OrganizationParams, body: jsonBody(UpdateOrganizationBody) },
   responses: {
     200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })),
     ...commonErrors,
@@ -77,11 +78,7 @@ export const updateOrganization = createApi().openapi(route, async (c) => {
         .run();
     } catch (error) {
       // organizations_external_id: unique per partner.
-      if (body.externalId && String(error).includes("UNIQUE")) {
-        throw new ApiError("Conflict", `An organization with externalId '${body.externalId}' already exists`, {
-          externalId: body.externalId,
-        });
-      }
+      if (body.externalId && isUniqueViolation(error)) throw externalIdConflict(body.externalId, error);
       throw error;
     }
   }

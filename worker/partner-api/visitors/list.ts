@@ -1,18 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
-import { findOrganization } from "../organizations/repository";
-import { DateQuery, IdParam, PageQuery, VisitorSchema, pageOf } from "../schemas";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { findOrganization } from "../../organizations/organization";
+import { DateQuery, OrganizationParams, PageFields, PageQuery, pageOf } from "../../http/schemas";
+import { VisitorSchema } from "./schemas";
+import { endBound, startBound } from "../../lib/time";
 import { IDENTITY_JOINS } from "../../visitors/identity";
-import { SELECT_VISITOR, toVisitor, type VisitorRow } from "./visitor-object";
-
-const TOP_PAGES = 5;
+import { SELECT_VISITOR, toVisitor, topPagesOf, type ListedVisitorRow } from "./queries";
 
 const route = createRoute({
   method: "get",
   path: "/organizations/{organizationId}/visitors",
   summary: "List identified visitors, most recently seen first",
   request: {
-    params: z.object({ organizationId: IdParam("organizationId") }),
+    params: OrganizationParams,
     query: z.object({
       ...PageQuery,
       from: DateQuery.openapi({ description: "Seen on or after (YYYY-MM-DD or ISO 8601)" }),
@@ -22,15 +22,7 @@ const route = createRoute({
     }),
   },
   responses: {
-    200: jsonResponse(
-      "A page of visitors",
-      z.object({
-        visitors: z.array(VisitorSchema),
-        total: z.number().int(),
-        page: z.number().int(),
-        pageSize: z.number().int(),
-      }),
-    ),
+    200: jsonResponse("A page of visitors", z.object({ visitors: z.array(VisitorSchema), ...PageFields })),
     ...commonErrors,
   },
 });
@@ -45,11 +37,11 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   const params: unknown[] = [organizationId];
   if (query.from) {
     where.push("v.last_seen_at >= ?");
-    params.push(new Date(query.from).toISOString().replace(/\.\d{3}Z$/, "Z"));
+    params.push(startBound(query.from));
   }
   if (query.to) {
     where.push("v.last_seen_at <= ?");
-    params.push(endOf(query.to));
+    params.push(endBound(query.to));
   }
   if (query.search) {
     where.push(
@@ -75,13 +67,13 @@ export const listVisitors = createApi().openapi(route, async (c) => {
            ${filter}`,
           )
           .bind(...params);
-  const [rows, counted] = await db.batch<VisitorRow | { total: number }>([
+  const [rows, counted] = await db.batch<ListedVisitorRow | { total: number }>([
     db
       .prepare(`${SELECT_VISITOR} ${filter} ORDER BY v.last_seen_at DESC, v.id DESC LIMIT ? OFFSET ?`)
       .bind(...params, pageSize, offset),
     count,
   ]);
-  const visitors = rows.results as VisitorRow[];
+  const visitors = rows.results as ListedVisitorRow[];
   const topPages = await topPagesOf(
     db,
     visitors.map((v) => v.id),
@@ -96,30 +88,3 @@ export const listVisitors = createApi().openapi(route, async (c) => {
     200,
   );
 });
-
-/** `to` as an inclusive upper bound: a bare date means the end of that day. */
-function endOf(to: string): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(to)) return `${to}T23:59:59Z`;
-  return new Date(to).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-async function topPagesOf(db: D1Database, visitorIds: string[]) {
-  const result = new Map<string, { path: string; views: number }[]>();
-  if (visitorIds.length === 0) return result;
-  const { results } = await db
-    .prepare(
-      `SELECT visitor_id, path, views FROM (
-         SELECT visitor_id, path, views,
-           row_number() OVER (PARTITION BY visitor_id ORDER BY views DESC, path) AS rank
-         FROM visitor_pages WHERE visitor_id IN (SELECT value FROM json_each(?)))
-       WHERE rank <= ?`,
-    )
-    .bind(JSON.stringify(visitorIds), TOP_PAGES)
-    .all<{ visitor_id: string; path: string; views: number }>();
-  for (const r of results) {
-    const list = result.get(r.visitor_id) ?? [];
-    list.push({ path: r.path, views: r.views });
-    result.set(r.visitor_id, list);
-  }
-  return result;
-}

@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { DEFAULT_LOW_CREDIT_PERCENT } from "../../../shared/webhooks";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { endpointView, loadEndpoints } from "../../webhooks/endpoints";
 import { requireScope } from "../auth";
 import { BillingEndpointSchema, EndpointSchema } from "./schemas";
-
-/** Default of `lowCreditThresholdPercent` (also the column default). */
-export const DEFAULT_LOW_CREDIT_PERCENT = 10;
 
 const route = createRoute({
   method: "get",

@@ -1,4 +1,4 @@
-import { createApi } from "../../http/openapi";
+import { resource } from "../../http/routes";
 import { getWebhooks } from "./get";
 import { getWebhookLog } from "./log";
 import { listWebhookLogs } from "./logs";
@@ -7,11 +7,15 @@ import { testWebhook } from "./send-test";
 import { updateBillingWebhook, updateIdentificationWebhook } from "./update";
 
 /** `/partner/webhooks…`: configuration, test event, delivery log, redelivery (all need `admin`). */
-export const webhookRoutes = createApi()
-  .route("/", getWebhooks)
-  .route("/", updateIdentificationWebhook)
-  .route("/", updateBillingWebhook)
-  .route("/", testWebhook)
-  .route("/", listWebhookLogs)
-  .route("/", getWebhookLog)
-  .route("/", redeliverWebhook);
+export const webhookRoutes = resource(
+  { name: "Webhooks", description: "Identification and billing webhooks and their delivery log." },
+  {
+    getWebhooks,
+    updateIdentificationWebhook,
+    updateBillingWebhook,
+    testWebhook,
+    listWebhookLogs,
+    getWebhookLog,
+    redeliverWebhook,
+  },
+);

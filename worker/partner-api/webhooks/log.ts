@@ -1,10 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { requireScope } from "../auth";
-import { IdParam } from "../schemas";
-import { findDelivery } from "./repository";
+import { IdParam } from "../../http/schemas";
+import { findDelivery, toAttempt, toDelivery, type AttemptRow } from "./queries";
 import { AttemptSchema, DeliverySchema } from "./schemas";
-import { toAttempt, toDelivery, type AttemptRow } from "./view";
 
 const route = createRoute({
   method: "get",

@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonResponse } from "../../http/openapi";
+import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import type { DeliveryRow } from "../../webhooks/deliver";
 import { requireScope } from "../auth";
-import { findOrganization } from "../organizations/repository";
-import { PageQuery, pageOf } from "../schemas";
-import { DeliverySchema, KindSchema } from "./schemas";
-import { toDelivery } from "./view";
+import { findOrganization } from "../../organizations/organization";
+import { PageFields, PageQuery, pageOf } from "../../http/schemas";
+import { ChannelSchema, DeliverySchema, DeliveryStatusSchema } from "./schemas";
+import { toDelivery } from "./queries";
 
 const route = createRoute({
   method: "get",
@@ -16,22 +16,14 @@ const route = createRoute({
   request: {
     query: z.object({
       ...PageQuery,
-      type: KindSchema.optional(),
-      status: z.enum(["pending", "succeeded", "failed"]).optional(),
+      type: ChannelSchema.optional(),
+      status: DeliveryStatusSchema.optional(),
       organizationId: z.string().min(1).max(64).optional(),
       eventType: z.string().max(64).optional().openapi({ example: "usage.recorded" }),
     }),
   },
   responses: {
-    200: jsonResponse(
-      "A page of deliveries",
-      z.object({
-        deliveries: z.array(DeliverySchema),
-        total: z.number().int(),
-        page: z.number().int(),
-        pageSize: z.number().int(),
-      }),
-    ),
+    200: jsonResponse("A page of deliveries", z.object({ deliveries: z.array(DeliverySchema), ...PageFields })),
     ...commonErrors,
   },
 });
@@ -45,7 +37,7 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
   const where = ["partner_id = ?"];
   const params: unknown[] = [partnerId];
   const filters = {
-    kind: query.type,
+    channel: query.type,
     status: query.status,
     organization_id: query.organizationId,
     event_type: query.eventType,

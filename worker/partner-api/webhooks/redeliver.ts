@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
+import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
 import { attemptDelivery, scheduleAttempt } from "../../webhooks/deliver";
 import { isActive, loadEndpoint } from "../../webhooks/endpoints";
 import { requireScope } from "../auth";
-import { IdParam } from "../schemas";
-import { findDelivery, loadDelivery, resultOf } from "./repository";
+import { IdParam } from "../../http/schemas";
+import { findDelivery, loadDelivery, resultOf } from "./queries";
 import { AttemptSchema, DeliverySchema } from "./schemas";
 
 const route = createRoute({
@@ -20,7 +20,7 @@ const route = createRoute({
   responses: {
     200: jsonResponse(
       "The delivery and the attempt just made",
-      z.object({ delivery: DeliverySchema, attempt: AttemptSchema.nullable() }),
+      z.object({ delivery: DeliverySchema, attempt: z.union([AttemptSchema, z.null()]) }),
     ),
     ...commonErrors,
     ...errorResponses(422),
@@ -31,11 +31,11 @@ export const redeliverWebhook = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   const row = await findDelivery(c.env.DB, partnerId, c.req.valid("param").deliveryId);
   const isTest = row.event_type === "webhook.test";
-  const endpoint = await loadEndpoint(c.env.DB, partnerId, row.kind);
+  const endpoint = await loadEndpoint(c.env.DB, partnerId, row.channel);
   if (!endpoint?.url || (!isTest && !isActive(endpoint))) {
     throw new ApiError(
       "UnprocessableEntity",
-      `The ${row.kind} webhook is not configured, switched off or disabled; enable it first`,
+      `The ${row.channel} webhook is not configured, switched off or disabled; enable it first`,
       {
         disabledReason: endpoint?.disabled_reason ?? null,
       },

@@ -1,8 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
+import { DELIVERY_STATUSES, WEBHOOK_CHANNELS } from "../../../shared/webhooks";
+import { invalidField } from "../../http/errors";
 import type { Env } from "../../env";
 
-export const KindSchema = z.enum(["identification", "billing"]).openapi({ description: "Which webhook" });
+export const ChannelSchema = z.enum(WEBHOOK_CHANNELS).openapi({ description: "Which webhook" });
+
+export const DeliveryStatusSchema = z.enum(DELIVERY_STATUSES);
 
 export const EndpointSchema = z
   .object({
@@ -35,9 +38,9 @@ export const DeliverySchema = z
     id: z.string(),
     eventId: z.string().openapi({ description: "Also the `webhook-id` header, the same on every attempt" }),
     eventType: z.string(),
-    type: KindSchema,
+    type: ChannelSchema,
     organizationId: z.string().nullable(),
-    status: z.enum(["pending", "succeeded", "failed"]),
+    status: DeliveryStatusSchema,
     attempts: z.number().int(),
     lastStatusCode: z.number().int().nullable(),
     lastError: z.string().nullable(),
@@ -80,4 +83,4 @@ export function checkWebhookUrl(env: Env, raw: string): string {
   throw badUrl("must be an https URL (http only for localhost)");
 }
 
-const badUrl = (message: string) => new ApiError("BadRequest", "Invalid request", [{ field: "url", message }]);
+const badUrl = (message: string) => invalidField("url", message);

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
-import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
-import { isoSeconds } from "../../lib/ids";
-import { endpointView, loadEndpoint, type EndpointKind } from "../../webhooks/endpoints";
+import { ApiError, invalidField } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { isoSeconds } from "../../lib/time";
+import { DEFAULT_LOW_CREDIT_PERCENT, type WebhookChannel } from "../../../shared/webhooks";
+import { endpointView, loadEndpoint } from "../../webhooks/endpoints";
 import { SECRET_PATTERN, generateSecret } from "../../webhooks/secrets";
 import { requireScope } from "../auth";
 import { BillingEndpointSchema, EndpointSchema, checkWebhookUrl } from "./schemas";
@@ -31,24 +32,33 @@ const common = {
 
 const IdentificationUpdate = z.object(common).strict().openapi("IdentificationWebhookUpdate");
 const BillingUpdate = z
-  .object({ ...common, lowCreditThresholdPercent: z.number().int().min(1).max(99).optional().openapi({ example: 10 }) })
+  .object({
+    ...common,
+    lowCreditThresholdPercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(99)
+      .optional()
+      .openapi({ example: DEFAULT_LOW_CREDIT_PERCENT }),
+  })
   .strict()
   .openapi("BillingWebhookUpdate");
 
-const updateRoute = <K extends EndpointKind>(kind: K) =>
+const updateRoute = <K extends WebhookChannel>(channel: K) =>
   createRoute({
     method: "put",
-    path: `/webhooks/${kind}`,
-    summary: `Configure the ${kind} webhook (admin scope)`,
+    path: `/webhooks/${channel}`,
+    summary: `Configure the ${channel} webhook (admin scope)`,
     description:
       "Only the fields sent change. The first setup needs a `url`; without `secret` one is generated. A new secret (sent or `rotateSecret`) replaces the old one, which keeps signing for 24 hours. The generated secret is returned once, as `secret`.",
     middleware: [requireScope("admin")] as const,
-    request: { body: jsonBody(kind === "billing" ? BillingUpdate : IdentificationUpdate) },
+    request: { body: jsonBody(channel === "billing" ? BillingUpdate : IdentificationUpdate) },
     responses: {
       200: jsonResponse(
         "The webhook",
         z.object({
-          webhook: kind === "billing" ? BillingEndpointSchema : EndpointSchema,
+          webhook: channel === "billing" ? BillingEndpointSchema : EndpointSchema,
           secret: z.string().optional().openapi({ description: "Only when Sightline generated it; store it now" }),
         }),
       ),
@@ -59,45 +69,45 @@ const updateRoute = <K extends EndpointKind>(kind: K) =>
 
 type Update = z.infer<typeof BillingUpdate>;
 
-const handler = (kind: EndpointKind) =>
-  createApi().openapi(updateRoute(kind), async (c) => {
+const handler = (channel: WebhookChannel) =>
+  createApi().openapi(updateRoute(channel), async (c) => {
     const body = c.req.valid("json") as Update;
     const partnerId = c.get("partnerId");
     const db = c.env.DB;
     const url = body.url === undefined || body.url === null ? body.url : checkWebhookUrl(c.env, body.url);
     if (body.secret !== undefined && body.rotateSecret) {
-      throw new ApiError("BadRequest", "Invalid request", [
-        { field: "secret", message: "send either secret or rotateSecret" },
-      ]);
+      throw invalidField("secret", "send either secret or rotateSecret");
     }
-    const existing = await loadEndpoint(db, partnerId, kind);
+    const existing = await loadEndpoint(db, partnerId, channel);
     const now = Date.now();
     const at = isoSeconds(now);
     let shownSecret: string | undefined;
 
     if (!existing) {
-      if (!url)
-        throw new ApiError("BadRequest", "Invalid request", [{ field: "url", message: "required on first setup" }]);
+      if (!url) throw invalidField("url", "required on first setup");
       const secret = body.secret ?? generateSecret();
       const { meta } = await db
         .prepare(
-          `INSERT INTO webhook_endpoints (partner_id, kind, url, secret, enabled, low_credit_threshold_percent, created_at, updated_at)
+          `INSERT INTO webhook_endpoints (partner_id, channel, url, secret, enabled, low_credit_threshold_percent, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (partner_id, kind) DO NOTHING`,
+           ON CONFLICT (partner_id, channel) DO NOTHING`,
         )
         .bind(
           partnerId,
-          kind,
+          channel,
           url,
           secret,
           body.enabled === false ? 0 : 1,
-          body.lowCreditThresholdPercent ?? 10,
+          body.lowCreditThresholdPercent ?? DEFAULT_LOW_CREDIT_PERCENT,
           at,
           at,
         )
         .run();
       if (meta.changes === 0)
-        throw new ApiError("Conflict", `The ${kind} webhook was set up by a concurrent request; send the change again`);
+        throw new ApiError(
+          "Conflict",
+          `The ${channel} webhook was set up by a concurrent request; send the change again`,
+        );
       if (body.secret === undefined) shownSecret = secret;
     } else {
       const sets: string[] = ["updated_at = ?"];
@@ -117,14 +127,14 @@ const handler = (kind: EndpointKind) =>
       if (body.lowCreditThresholdPercent !== undefined)
         (sets.push("low_credit_threshold_percent = ?"), params.push(body.lowCreditThresholdPercent));
       await db
-        .prepare(`UPDATE webhook_endpoints SET ${sets.join(", ")} WHERE partner_id = ? AND kind = ?`)
-        .bind(...params, partnerId, kind)
+        .prepare(`UPDATE webhook_endpoints SET ${sets.join(", ")} WHERE partner_id = ? AND channel = ?`)
+        .bind(...params, partnerId, channel)
         .run();
     }
-    const row = await loadEndpoint(db, partnerId, kind);
+    const row = await loadEndpoint(db, partnerId, channel);
     const view = endpointView(row);
     const webhook =
-      kind === "billing" ? { ...view, lowCreditThresholdPercent: row!.low_credit_threshold_percent } : view;
+      channel === "billing" ? { ...view, lowCreditThresholdPercent: row!.low_credit_threshold_percent } : view;
     return c.json({ webhook, ...(shownSecret ? { secret: shownSecret } : {}) }, 200);
   });
 

@@ -1,0 +1,87 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { defaultBillingDay } from "../billing/period";
+import { ApiError, isUniqueViolation } from "../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
+import { BillingModeInput, BillingPeriodInput } from "../http/schemas";
+import { newId } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
+import { issueApiKey } from "../partners/api-keys";
+import { loadPartner, toPartner } from "../partners/partner";
+import { PartnerSchema } from "../partners/schemas";
+
+const CreatePartnerBody = z
+  .object({
+    name: z.string().trim().min(1).max(255),
+    slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, "lowercase letters, digits and dashes"),
+    billingMode: BillingModeInput.default("credit_pool"),
+    billingPeriod: BillingPeriodInput.default("monthly"),
+    billingDayOfMonth: z.number().int().min(1).max(28).optional(),
+    creditPoolTotal: z.number().int().min(0).default(0),
+    maxOrganizations: z.number().int().min(1).nullable().optional(),
+    maxIdentificationsPerOrg: z.number().int().min(1).nullable().optional(),
+    companyName: z.string().max(255).optional(),
+    supportEmail: z.email().optional(),
+    globalName: z
+      .string()
+      .regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/, "a JavaScript identifier")
+      .optional()
+      .openapi({ description: "Global name of the script's command queue on client sites" }),
+  })
+  .openapi("CreatePartner");
+
+const route = createRoute({
+  method: "post",
+  path: "/partners",
+  summary: "Onboard a partner (returns its first API key once)",
+  request: { body: jsonBody(CreatePartnerBody) },
+  responses: {
+    201: jsonResponse("Created", z.object({ partner: PartnerSchema, plainKey: z.string() })),
+    ...commonErrors,
+    ...errorResponses(409),
+  },
+});
+
+export const createPartner = createApi().openapi(route, async (c) => {
+  const body = c.req.valid("json");
+  const db = c.env.DB;
+  const now = Date.now();
+  const id = newId("prt");
+  const at = isoSeconds(now);
+  const insert = db
+    .prepare(
+      `INSERT INTO partners (id, name, slug, company_name, support_email, global_name, billing_mode, billing_period,
+         billing_day_of_month, credit_pool_total, max_organizations, max_identifications_per_org, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      id,
+      body.name,
+      body.slug,
+      body.companyName ?? body.name,
+      body.supportEmail ?? null,
+      body.globalName ?? null,
+      body.billingMode,
+      body.billingPeriod,
+      body.billingDayOfMonth ?? defaultBillingDay(now),
+      body.creditPoolTotal,
+      body.maxOrganizations ?? null,
+      body.maxIdentificationsPerOrg ?? null,
+      at,
+      at,
+    );
+  const { statement, plainKey } = await issueApiKey(db, id, "Initial key");
+  try {
+    await db.batch([insert, statement]);
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ApiError(
+        "Conflict",
+        `A partner with slug '${body.slug}' already exists`,
+        { slug: body.slug },
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  return c.json({ partner: await toPartner(db, await loadPartner(db, id)), plainKey }, 201);
+});

@@ -1,0 +1,31 @@
+import { z } from "@hono/zod-openapi";
+import { ORGANIZATION_STATUSES } from "../../shared/accounts";
+import { BillingPeriodSchema, ProductTypeSchema, TierSchema, Timestamp } from "../http/schemas";
+
+export const OrganizationStatusSchema = z.enum(ORGANIZATION_STATUSES);
+
+/** A sub-organization: one per client of the partner. */
+export const OrganizationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    externalId: z.string().nullable(),
+    status: OrganizationStatusSchema,
+    enabled: z.boolean(),
+    tier: TierSchema,
+    productType: ProductTypeSchema,
+    billingPeriod: BillingPeriodSchema,
+    billingDayOfMonth: z.number().int(),
+    credits: z.number().int().openapi({ description: "Current allocation" }),
+    creditsUsed: z.number().int().openapi({ description: "Used in the current billing period" }),
+    creditsAvailable: z.number().int().openapi({ description: "Left in the current billing period" }),
+    currentPeriodStart: Timestamp,
+    currentPeriodEnd: Timestamp,
+    metadata: z.record(z.string(), z.unknown()),
+    partnerMetadata: z.object({ externalId: z.string().nullable() }),
+    ownerUserId: z.string().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    deletedAt: Timestamp.nullable(),
+  })
+  .openapi("Organization");

@@ -1,0 +1,62 @@
+import type { z } from "@hono/zod-openapi";
+import type { Env } from "../../env";
+import { notFound } from "../../http/errors";
+import { loadPartner, type PartnerRow } from "../../partners/partner";
+import { normalizeHost } from "./dns";
+import type { DomainVerificationSchema } from "./schemas";
+
+/** Columns added by migration 0004. */
+export interface DomainColumns {
+  domain_verification_token: string | null;
+  script_domain_verified_at: string | null;
+}
+
+/** Where the TXT record goes: beside, not on, the domain, since a name with a CNAME can hold no other record. */
+export const txtRecordName = (domain: string) => `_verify.${domain}`;
+
+/** What the domain must CNAME to: configured, else the script host, else the host the API was called on. */
+export function cnameTarget(env: Env, requestUrl: string): string {
+  if (env.SCRIPT_CNAME_TARGET) return normalizeHost(env.SCRIPT_CNAME_TARGET);
+  return new URL(env.SCRIPT_BASE_URL || requestUrl).hostname;
+}
+
+export type PartnerWithDomain = PartnerRow & DomainColumns;
+
+/** The partner with its domain set, or 404 when none is. */
+export async function partnerWithDomain(db: D1Database, partnerId: string) {
+  const partner = (await loadPartner(db, partnerId)) as PartnerWithDomain;
+  if (!partner.script_domain || !partner.domain_verification_token) throw notFound("Script domain");
+  return partner as PartnerWithDomain & { script_domain: string; domain_verification_token: string };
+}
+
+export const verificationRecord = (token: string) => `domain-verification=${token}`;
+
+export function verificationState(
+  env: Env,
+  requestUrl: string,
+  partner: {
+    script_domain: string;
+    domain_verification_token: string;
+    script_domain_verified: number;
+    script_domain_verified_at: string | null;
+  },
+): z.infer<typeof DomainVerificationSchema> {
+  const domain = partner.script_domain;
+  const target = cnameTarget(env, requestUrl);
+  const record = verificationRecord(partner.domain_verification_token);
+  return {
+    domain,
+    verified: partner.script_domain_verified === 1,
+    verifiedAt: partner.script_domain_verified_at,
+    verificationRecord: record,
+    cnameTarget: target,
+    dnsRecords: [
+      { type: "CNAME", name: domain, value: target },
+      { type: "TXT", name: txtRecordName(domain), value: record },
+    ],
+    instructions:
+      `At your DNS provider, add a CNAME record for ${domain} pointing to ${target}, and a TXT record ` +
+      `named ${txtRecordName(domain)} with the value ${record}. Then call POST /api/v1/partner/domain/verify; ` +
+      `DNS changes can take a few minutes (up to the records' TTL) to become visible. Once verified, every script tag uses https://${domain}.`,
+  };
+}

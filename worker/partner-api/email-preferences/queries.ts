@@ -1,0 +1,31 @@
+import { EMAIL_KEYS, type EmailPreferences } from "./schemas";
+
+/** Every email is on until the partner turns it off: they are transactional, and silence is the surprising default. */
+export const DEFAULT_EMAIL_PREFERENCES: EmailPreferences = Object.fromEntries(
+  EMAIL_KEYS.map((key) => [key, true]),
+) as EmailPreferences;
+
+/** Stored JSON → only the known boolean keys (ignores anything else that may be in the column). */
+export function parseStored(json: string | null | undefined): Partial<EmailPreferences> {
+  const raw = json ? (JSON.parse(json) as Record<string, unknown>) : {};
+  return Object.fromEntries(EMAIL_KEYS.filter((key) => typeof raw[key] === "boolean").map((key) => [key, raw[key]]));
+}
+
+/**
+ * Whether an email goes out, for the partner or for one of its organizations: the organization's
+ * override, else the partner's choice, else the default. For whoever sends the emails.
+ */
+export async function effectiveEmailPreferences(db: D1Database, partnerId: string, organizationId?: string) {
+  const row = await db
+    .prepare(
+      `SELECT p.email_preferences AS partner, (SELECT overrides FROM organization_email_preferences WHERE organization_id = ?) AS organization
+       FROM partners p WHERE p.id = ?`,
+    )
+    .bind(organizationId ?? null, partnerId)
+    .first<{ partner: string; organization: string | null }>();
+  const overrides = parseStored(row?.organization);
+  return {
+    preferences: { ...DEFAULT_EMAIL_PREFERENCES, ...parseStored(row?.partner), ...overrides } as EmailPreferences,
+    overriddenKeys: EMAIL_KEYS.filter((key) => key in overrides),
+  };
+}

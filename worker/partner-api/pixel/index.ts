@@ -1,0 +1,9 @@
+import { resource } from "../../http/routes";
+import { pixelSettings } from "./pixel";
+import { rotatePixelKey } from "./rotate-key";
+
+/** `/partner/organizations/{organizationId}/pixel…`: the script tag, its key and who may send hits. */
+export const pixelRoutes = resource(
+  { name: "Pixel", description: "A sub-organization's script tag, key and allowed referrers." },
+  { pixelSettings, rotatePixelKey },
+);

@@ -1,0 +1,34 @@
+import type { z } from "@hono/zod-openapi";
+import type { Env } from "../../env";
+import { scriptTag, scriptUrl } from "../../organizations/script-tag";
+import { loadPartner } from "../../partners/partner";
+import type { PixelSchema } from "./schemas";
+
+interface PixelRow {
+  api_key: string;
+  allowed_referrers: string;
+  respect_privacy_signals: number;
+  hash_routing: number;
+}
+
+export async function pixelOf(
+  env: Env,
+  requestUrl: string,
+  partnerId: string,
+  organizationId: string,
+): Promise<z.infer<typeof PixelSchema>> {
+  const [row, partner] = await Promise.all([
+    env.DB.prepare("SELECT * FROM pixels WHERE organization_id = ?").bind(organizationId).first<PixelRow>(),
+    loadPartner(env.DB, partnerId),
+  ]);
+  if (!row) throw new Error(`pixel of ${organizationId} missing`);
+  const url = scriptUrl(env, requestUrl, partner, row.api_key);
+  return {
+    apiKey: row.api_key,
+    allowedReferrers: JSON.parse(row.allowed_referrers) as string[],
+    scriptTag: scriptTag(url),
+    scriptUrl: url,
+    respectPrivacySignals: row.respect_privacy_signals === 1,
+    hashRouting: row.hash_routing === 1,
+  };
+}

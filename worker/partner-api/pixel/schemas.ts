@@ -1,0 +1,30 @@
+import { z } from "@hono/zod-openapi";
+
+export const PixelSchema = z
+  .object({
+    apiKey: z.string(),
+    allowedReferrers: z.array(z.string()),
+    scriptTag: z.string().openapi({ example: '<script async src="https://example.net/s/abc.js"></script>' }),
+    scriptUrl: z.string(),
+    respectPrivacySignals: z
+      .boolean()
+      .openapi({ description: "Send nothing when the browser signals Do-Not-Track or GPC" }),
+    hashRouting: z.boolean().openapi({ description: "Count `#/route` changes as page views" }),
+  })
+  .openapi("Pixel");
+
+export const PixelUpdate = z
+  .object({
+    allowedReferrers: z
+      .array(z.string().max(253))
+      .max(100)
+      .optional()
+      .openapi({
+        description:
+          "Hosts allowed to send hits. `*.example.org` matches every subdomain, not the apex. Empty allows every host.",
+        example: ["example.com", "*.example.org"],
+      }),
+    respectPrivacySignals: z.boolean().optional(),
+    hashRouting: z.boolean().optional(),
+  })
+  .openapi("PixelUpdate");

@@ -1,0 +1,8 @@
+import { resource } from "../../http/routes";
+import { listVisitors } from "./list";
+
+/** `/partner/organizations/{organizationId}/visitors`. */
+export const visitorRoutes = resource(
+  { name: "Visitors", description: "Identified visitors of a sub-organization." },
+  { listVisitors },
+);

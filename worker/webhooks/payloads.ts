@@ -1,0 +1,133 @@
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { EVENT_TYPES, WEBHOOK_CHANNELS, type EventType } from "../../shared/webhooks";
+import { IdentityTypeSchema, Timestamp } from "../http/schemas";
+import { CompanySchema, PersonSchema } from "../visitors/schemas";
+
+/**
+ * The body of every webhook event, one schema per event type (docs/webhooks.md#events):
+ * `id`, `type`, `createdAt` and `partnerId`, then the event's own fields. The emitters are
+ * typed by these schemas, and the OpenAPI document lists them under `webhooks`.
+ */
+
+const organizationFields = {
+  organizationId: z.string(),
+  externalId: z.string().nullable().openapi({ description: "The partner's own id of the organization" }),
+};
+
+const balanceFields = {
+  ...organizationFields,
+  periodStart: Timestamp,
+  creditsUsed: z.number().int(),
+  creditsAvailable: z.number().int(),
+  creditsAllocated: z.number().int(),
+};
+
+export const VisitorIdentifiedFields = z.object({
+  ...organizationFields,
+  visitor: z.object({ id: z.string(), type: IdentityTypeSchema, firstSeenAt: Timestamp, lastSeenAt: Timestamp }),
+  company: CompanySchema.nullable(),
+  person: PersonSchema.nullable(),
+  session: z
+    .object({
+      id: z.string(),
+      landingPage: z.string().nullable(),
+      pagesVisited: z.number().int().nullable(),
+      referrer: z.string().nullable(),
+      utmSource: z.string().nullable(),
+      utmMedium: z.string().nullable(),
+      utmCampaign: z.string().nullable(),
+      utmTerm: z.string().nullable(),
+      utmContent: z.string().nullable(),
+      deviceType: z.string().nullable(),
+    })
+    .nullable()
+    .openapi({ description: "The session of the identifying hit" }),
+});
+
+export const UsageRecordedFields = z.object({
+  ...organizationFields,
+  credits: z.literal(1),
+  identityType: IdentityTypeSchema,
+  periodStart: Timestamp,
+  creditsUsed: z.number().int(),
+  creditsAvailable: z.number().int().nullable().openapi({ description: "Null when the organization is uncapped" }),
+  creditsAllocated: z.number().int().nullable(),
+});
+
+export const CreditsLowFields = z.object({
+  ...balanceFields,
+  thresholdPercent: z.number().int().openapi({ description: "The billing webhook's `lowCreditThresholdPercent`" }),
+});
+
+export const CreditsExhaustedFields = z.object(balanceFields);
+
+export const PeriodClosedFields = z.object({
+  ...organizationFields,
+  periodStart: Timestamp,
+  periodEnd: Timestamp,
+  allocation: z.number().int(),
+  consumed: z.number().int().openapi({ description: "Credits charged in the period" }),
+  adjusted: z.number().int().openapi({ description: "Refunds and adjustments booked in the period" }),
+  expired: z.number().int().openapi({ description: "Credits that lapsed unused" }),
+});
+
+export const WebhookTestFields = z.object({
+  webhook: z.enum(WEBHOOK_CHANNELS),
+  message: z.string(),
+});
+
+/** Each event type's own fields. */
+export const EVENT_FIELDS = {
+  "visitor.identified": VisitorIdentifiedFields,
+  "usage.recorded": UsageRecordedFields,
+  "credits.low": CreditsLowFields,
+  "credits.exhausted": CreditsExhaustedFields,
+  "period.closed": PeriodClosedFields,
+  "webhook.test": WebhookTestFields,
+} satisfies Record<EventType, z.ZodObject>;
+
+export type EventFields<T extends EventType> = z.infer<(typeof EVENT_FIELDS)[T]>;
+
+const DESCRIPTIONS: Record<EventType, string> = {
+  "visitor.identified": "An identification was charged: a company or person seen for the first time this period.",
+  "usage.recorded": "One credit was spent (one per charged identification).",
+  "credits.low": "What is left fell to the threshold; once per organization and period.",
+  "credits.exhausted": "The last credit was used; once per organization and period.",
+  "period.closed": "A billing period closed; unused credits lapsed.",
+  "webhook.test": "Sent by `POST /webhooks/test`.",
+};
+
+const componentName = (type: EventType) =>
+  `${type
+    .split(/[._]/)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1))
+    .join("")}Event`;
+
+/** The whole body of an event of `type`, as a named schema. */
+export const payloadSchema = (type: EventType) =>
+  z
+    .object({
+      id: z.string().openapi({ description: "Also the `webhook-id` header", example: "evt_0123456789abcdef" }),
+      type: z.literal(type),
+      createdAt: Timestamp.openapi({ description: "When the cause happened" }),
+      partnerId: z.string(),
+      ...EVENT_FIELDS[type].shape,
+    })
+    .openapi(componentName(type), { description: DESCRIPTIONS[type] });
+
+/** Lists every webhook event's body under the document's `webhooks`, as a POST to the partner's URL. */
+export function documentWebhookEvents(api: Pick<OpenAPIHono, "openAPIRegistry">): void {
+  for (const type of EVENT_TYPES) {
+    api.openAPIRegistry.registerWebhook({
+      method: "post",
+      path: type,
+      operationId: `webhook.${type}`,
+      summary: `The \`${type}\` event`,
+      tags: ["Webhooks"],
+      // Not called with an API key: each request is signed (docs/webhooks.md#signatures).
+      security: [],
+      request: { body: { required: true, content: { "application/json": { schema: payloadSchema(type) } } } },
+      responses: { 200: { description: "Any 2xx within 30 s acknowledges the event; anything else is retried" } },
+    });
+  }
+}
