@@ -22,6 +22,28 @@ async function mirrored(organizationId: string) {
   return results;
 }
 
+/**
+ * The real D1 binding, with the next `batch()` calls failing: "before" throws without writing,
+ * "after" throws once D1 committed (as if the answer was lost). Then it is the real binding again.
+ */
+function failingBatches(db: D1Database, faults: ("before" | "after")[]): D1Database {
+  return new Proxy(db, {
+    get(target, key) {
+      if (key === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const fault = faults.shift();
+          if (fault === "before") throw new Error("D1 failed before the write");
+          const results = await target.batch(statements);
+          if (fault === "after") throw new Error("D1 committed, the answer was lost");
+          return results;
+        };
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 async function counterLedger(stub: Stub) {
   return runInDurableObject(stub, (_, state) =>
     state.storage.sql
@@ -62,8 +84,7 @@ describe("credit ledger", () => {
 
     // Two flushes fail before D1 is written, a third after D1 committed (the answer is lost).
     await runInDurableObject(stub, (instance: CreditCounter) => {
-      instance.faults.failFlushes = 2;
-      instance.faults.loseAcks = 1;
+      instance.outbox.db = failingBatches(instance.outbox.db, ["before", "before", "after"]);
     });
     const at = Date.now();
     const outcomes = await stub.charge(
