@@ -200,6 +200,40 @@ describe("credit ledger", () => {
     await dropAlarm(stub);
   });
 
+  it("takes an organization's settings from D1 when its counter never had them, even when the first calls race", async () => {
+    const { partner } = await newOrganization();
+    const id = `org_restored_${crypto.randomUUID().replace(/-/g, "")}`;
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    await env.DB.prepare(
+      `INSERT INTO organizations (id, partner_id, name, tier, billing_period, billing_day_of_month, credits, created_at, updated_at)
+       VALUES (?, ?, 'Restored', 'paid', 'monthly', 1, 3, ?, ?)`,
+    )
+      .bind(id, partner.id, now, now)
+      .run();
+    const stub = counterOf(id);
+    const at = Date.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        stub.charge([{ eventId: crypto.randomUUID(), identity: `company:r${i}`, at }]),
+      ),
+    );
+    expect(outcomes.flat().filter((o) => o.reason === "charged")).toHaveLength(3);
+    expect(await stub.balance()).toMatchObject({ allocation: 3, used: 3, available: 0 });
+    const opened = (await counterLedger(stub)).filter((entry) => entry.kind === "period_opened");
+    expect(opened).toEqual([expect.objectContaining({ amount: 3 })]);
+    await flushAll(stub);
+    await dropAlarm(stub);
+  });
+
+  it("refuses to charge for an organization that does not exist", async () => {
+    const stub = counterOf(`org_missing_${crypto.randomUUID()}`);
+    const refused = await stub.charge([{ eventId: crypto.randomUUID(), identity: "company:x", at: Date.now() }]).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(String(refused)).toMatch(/organization not found/);
+  });
+
   it("mirrors a debit to D1 by itself within seconds, without any further request", async () => {
     const { organization } = await newOrganization({ initialCredits: 3 });
     const stub = counterOf(organization.id);

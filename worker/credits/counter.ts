@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { isoSeconds } from "../lib/ids";
 import { availableOf, balanceOf, ledgerBalanceOf } from "./balance";
 import { entryId, toLedgerEntry, type LedgerEntry, type LedgerKind, type LedgerRow, type PeriodClosed } from "./ledger";
+import { readCounterConfig } from "./counter-client";
 import { Outbox } from "./outbox";
 import { createCounterSchema } from "./schema";
 import type {
@@ -46,6 +47,9 @@ export const CLOSE_GRACE_MS = 10 * 60_000;
  *
  * Each ledger entry is also put in the outbox in the same transaction; the alarm mirrors
  * it to D1 (credits/outbox.ts).
+ *
+ * The organization's settings are written through on every change (`configure`); a counter
+ * that has none yet reads them from D1 before it takes its first request.
  */
 export class CreditCounter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -56,6 +60,18 @@ export class CreditCounter extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     createCounterSchema(this.sql);
     this.outbox = new Outbox(ctx.storage, env, (now) => this.openPeriod(now));
+    // Requests that arrive during the D1 read wait for it (input gate), so none sees the counter
+    // unconfigured; the settings are durable before any reply (output gate). A failed read resets
+    // the object, and the next request reads again. An alarm waking the object may not carry its
+    // name, but alarms exist only once the counter was configured.
+    if (!this.storedConfig()) ctx.blockConcurrencyWhile(() => this.configureFromD1());
+  }
+
+  private async configureFromD1(): Promise<void> {
+    const organizationId = this.ctx.id.name;
+    if (organizationId === undefined) return;
+    const config = await readCounterConfig(this.env.DB, organizationId);
+    if (config) this.configure(config);
   }
 
   configure(config: CounterConfig): Balance {
@@ -83,16 +99,11 @@ export class CreditCounter extends DurableObject<Env> {
     return balance;
   }
 
-  isConfigured(): boolean {
-    return this.config() !== null;
-  }
-
   /**
    * Sets the allocation (not an increment) for the current and later periods.
    * Refused when the organization already used more than `credits` (plus adjustments) this period.
    */
-  setAllocation(credits: number, note: string | null = null): SetAllocationResult | null {
-    if (!this.config()) return null;
+  setAllocation(credits: number, note: string | null = null): SetAllocationResult {
     const result = this.ctx.storage.transactionSync(() => {
       const now = Date.now();
       this.closeEnded(now);
@@ -108,11 +119,10 @@ export class CreditCounter extends DurableObject<Env> {
 
   /**
    * Charges a batch of identification attempts, in order. One credit per identity per
-   * period; a replayed event id returns its first outcome. Null when not configured yet.
+   * period; a replayed event id returns its first outcome.
    */
-  charge(requests: ChargeRequest[]): ChargeOutcome[] | null {
+  charge(requests: ChargeRequest[]): ChargeOutcome[] {
     const config = this.config();
-    if (!config) return null;
     const outcomes = this.ctx.storage.transactionSync(() => {
       this.closeEnded(Date.now());
       return requests.map((r) => this.chargeOne(r, config));
@@ -121,8 +131,7 @@ export class CreditCounter extends DurableObject<Env> {
     return outcomes;
   }
 
-  balance(at: number = Date.now()): Balance | null {
-    if (!this.config()) return null;
+  balance(at: number = Date.now()): Balance {
     const balance = this.ctx.storage.transactionSync(() => {
       this.closeEnded(Date.now());
       return balanceOf(this.periodRow(at));
@@ -132,8 +141,7 @@ export class CreditCounter extends DurableObject<Env> {
   }
 
   /** Operator adjustment of the current period's balance (±credits, with a reason). */
-  adjust(credits: number, reason: string): AdjustResult | null {
-    if (!this.config()) return null;
+  adjust(credits: number, reason: string): AdjustResult {
     const result = this.ctx.storage.transactionSync((): AdjustResult => {
       const now = Date.now();
       this.closeEnded(now);
@@ -150,8 +158,7 @@ export class CreditCounter extends DurableObject<Env> {
   }
 
   /** Gives a debit's credit back, booked in the current period (its own may be closed). Once per debit. */
-  refund(eventId: string, reason: string): AdjustResult | null {
-    if (!this.config()) return null;
+  refund(eventId: string, reason: string): AdjustResult {
     const result = this.ctx.storage.transactionSync((): AdjustResult => {
       const entries = this.sql
         .exec<{ kind: LedgerKind; identity: string | null }>(
@@ -177,11 +184,9 @@ export class CreditCounter extends DurableObject<Env> {
   /**
    * Closes every period that ended (expiring unused credits), opens the current one, and
    * mirrors the ledger to D1 now. Safe to repeat: a closed period is never closed again.
-   * Null when not configured yet.
    */
-  async renew(): Promise<PeriodClosed[] | null> {
+  async renew(): Promise<PeriodClosed[]> {
     const config = this.config();
-    if (!config) return null;
     const closed = this.ctx.storage.transactionSync(() => this.closeEnded(Date.now()));
     await this.outbox.flushNow(config.organizationId);
     return closed;
@@ -190,7 +195,7 @@ export class CreditCounter extends DurableObject<Env> {
   /** Forgets old event ids; mirrors the outbox to D1 (credits/outbox.ts). */
   async alarm(): Promise<void> {
     this.sql.exec("DELETE FROM events WHERE at < ?", Date.now() - EVENT_MEMORY_MS);
-    await this.outbox.onAlarm(this.config()?.organizationId ?? null);
+    await this.outbox.onAlarm(this.storedConfig()?.organizationId ?? null);
   }
 
   private chargeOne(request: ChargeRequest, config: CounterConfig): ChargeOutcome {
@@ -261,7 +266,15 @@ export class CreditCounter extends DurableObject<Env> {
     return config.billingMode === "usage_based" && period.allocation === 0;
   }
 
-  private config(): CounterConfig | null {
+  /** The organization's settings; throws when its organization is not in D1 either. */
+  private config(): CounterConfig {
+    const config = this.storedConfig();
+    if (!config)
+      throw new Error(`credit counter ${this.ctx.id.name ?? this.ctx.id.toString()}: organization not found`);
+    return config;
+  }
+
+  private storedConfig(): CounterConfig | null {
     const row = this.sql
       .exec<{
         organization_id: string;
@@ -302,7 +315,7 @@ export class CreditCounter extends DurableObject<Env> {
       .exec<PeriodRow>("SELECT * FROM periods WHERE start <= ? AND end > ? ORDER BY start DESC LIMIT 1", at, at)
       .toArray()[0];
     if (existing) return existing;
-    const config = this.config()!;
+    const config = this.config();
     const rule: PeriodRule = {
       period: config.billingPeriod,
       dayOfMonth: config.billingDayOfMonth,
@@ -347,7 +360,7 @@ export class CreditCounter extends DurableObject<Env> {
       )
       .toArray();
     if (due.length === 0) return [];
-    const config = this.config()!;
+    const config = this.config();
     const closed = due.map((period) => {
       const unused = this.uncapped(config, period) ? 0 : availableOf(period);
       period.expired = unused;
@@ -412,6 +425,6 @@ export class CreditCounter extends DurableObject<Env> {
         seq,
       )
       .one();
-    return toLedgerEntry(this.config()!.organizationId, row);
+    return toLedgerEntry(this.config().organizationId, row);
   }
 }

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { counterFor } from "../../credits/counter-client";
-import { configureCounter } from "../../credits/counter-client";
 import { ApiError } from "../../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/openapi";
 import { isoSeconds, newId } from "../../lib/ids";
@@ -40,7 +39,7 @@ export const setOrganizationCredits = createApi().openapi(route, async (c) => {
   checkTrialLimit(org.tier, credits);
   checkPartnerCap(partner.max_identifications_per_org, credits);
   const counter = counterFor(c.env, organizationId);
-  const before = (await counter.balance()) ?? (await configureCounter(c.env, organizationId));
+  const before = await counter.balance();
   if (credits < before.used) throw belowUsed(credits, before.used);
 
   // The pool check is part of the update: concurrent allocations cannot oversubscribe the pool.
