@@ -4,7 +4,6 @@ import { hitRoute } from "./collect/hit-route";
 import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
-import { docsRoute } from "./docs/route";
 import { openApiDocument } from "./docs/openapi";
 import type { AppEnv, Env } from "./env";
 import { ApiError, handleError } from "./http/errors";
@@ -39,7 +38,6 @@ app.route("/", scriptRoute);
 app.route("/", hitRoute);
 app.route("/api/v1", api);
 app.route("/demo", demoSite);
-app.route("/docs", docsRoute);
 
 export default {
   fetch: app.fetch,
