@@ -7,10 +7,11 @@
  * same run (a bench-only Worker in the same workerd answering 204), because these machines
  * are shared and noisy. Nothing here asserts: the figures are reported, goals beside them.
  *
- * Options: --quick (short runs, small data; to check the script itself).
+ * Options: --quick (short runs, small data; to check the script itself);
+ * --only startup (the bundle size and cold start alone, rewriting only that section of BENCHMARKS.md).
  */
 import { execSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,11 +20,14 @@ import { buildPixel } from "../pixel/build.ts";
 import { type LocalWorker, seedOrganization, startWorker } from "../test/browser/support/worker.ts";
 import { send, type Timing, timeSequential } from "./http.ts";
 import { seedUsage, seedVisitors } from "./seed.ts";
+import { measureStartup, replaceSection, type StartupFigures, startupSection } from "./startup.ts";
 import { BARE_HOST, bareWorker, counterDriverWorker, DO_HOST } from "./workers.ts";
 import { wrk, wrkAvailable, type WrkResult } from "./wrk.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const STARTUP_RUNS = QUICK ? 5 : 15;
 const SECONDS = QUICK ? 3 : 10;
 const CONNECTIONS = 16;
 const VISITORS = QUICK ? [10_000, 100_000] : [100_000, 1_000_000];
@@ -37,6 +41,20 @@ const r2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
 
+if (ONLY !== undefined) {
+  if (ONLY !== "startup") {
+    console.error(`--only: unknown part '${ONLY}' (known: startup)`);
+    process.exit(1);
+  }
+  const figures = await measureStartup(STARTUP_RUNS, log);
+  const path = join(ROOT, "BENCHMARKS.md");
+  const before = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
+  writeFileSync(path, replaceSection(before, startupSection(figures)));
+  log(startupSection(figures).join("\n"));
+  log("rewrote the startup section of BENCHMARKS.md");
+  process.exit(0);
+}
+
 if (!wrkAvailable()) {
   console.error("wrk is not installed. Install it (Debian/Ubuntu): sudo apt-get install -y wrk");
   process.exit(1);
@@ -49,6 +67,9 @@ const short: string[] = [];
 // ---------------------------------------------------------------- pixel size
 const pixel = await buildPixel({ write: true });
 log(`pixel: ${pixel.raw} B min, ${pixel.gzip} B gzip, ${pixel.brotli} B brotli`);
+
+// ---------------------------------------------------------------- bundle size and cold start
+const startup = await measureStartup(STARTUP_RUNS, log);
 
 // ---------------------------------------------------------------- the Worker
 log("starting workerd (Miniflare) with the Worker and the bench-only baseline Workers");
@@ -312,6 +333,7 @@ try {
 
   // ---------------------------------------------------------------- report
   report({
+    startup,
     base,
     base2,
     baseLater,
@@ -418,6 +440,7 @@ async function explain(sql: string, ...args: unknown[]): Promise<string[]> {
 }
 
 interface Figures {
+  startup: StartupFigures;
   base: WrkResult;
   base2: WrkResult;
   baseLater: WrkResult;
@@ -556,6 +579,7 @@ function report(f: Figures) {
     "  entries (OFFSET), which grows linearly with depth; filtered lists (dates, search) count their matches.",
     "  Next steps if deep pages matter: a keyset cursor (`lastSeenAt`, `id` of the last row).",
     "",
+    ...startupSection(f.startup),
     "## Pixel size",
     "",
     "Built by `pixel/build.ts` (esbuild, minified); every feature of docs/pixel.md included.",

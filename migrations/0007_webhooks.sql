@@ -1,9 +1,9 @@
--- Webhook endpoints: one per partner and kind (identification, billing).
+-- Webhook endpoints: one per partner and channel (identification, billing).
 -- `secret` is the current whsec_ secret; `previous_secret` stays valid until
 -- `previous_secret_expires_at` after a rotation (both signatures are sent).
 CREATE TABLE webhook_endpoints (
   partner_id TEXT NOT NULL REFERENCES partners(id),
-  kind TEXT NOT NULL CHECK (kind IN ('identification', 'billing')),
+  channel TEXT NOT NULL CHECK (channel IN ('identification', 'billing')),
   url TEXT,
   secret TEXT NOT NULL,
   previous_secret TEXT,
@@ -17,7 +17,7 @@ CREATE TABLE webhook_endpoints (
   low_credit_threshold_percent INTEGER NOT NULL DEFAULT 10,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
-  PRIMARY KEY (partner_id, kind)
+  PRIMARY KEY (partner_id, channel)
 ) WITHOUT ROWID;
 
 -- One row per event and endpoint. The id is derived from the event id, so emitting
@@ -25,7 +25,7 @@ CREATE TABLE webhook_endpoints (
 CREATE TABLE webhook_deliveries (
   id TEXT PRIMARY KEY,
   partner_id TEXT NOT NULL REFERENCES partners(id),
-  kind TEXT NOT NULL CHECK (kind IN ('identification', 'billing')),
+  channel TEXT NOT NULL CHECK (channel IN ('identification', 'billing')),
   event_id TEXT NOT NULL,
   event_type TEXT NOT NULL,
   organization_id TEXT,

@@ -2,10 +2,10 @@
  * `npm start`: the whole product on this machine, seeded with a demo.
  *
  *   1. .dev.vars from .dev.vars.example when missing (ADMIN_API_KEY, DEMO_PAGES=on)
- *   2. build the pixel (`npm run build:pixel` → pixel/dist/bundle.ts, imported by the Worker)
- *   3. apply the D1 migrations to the local database (.wrangler/state)
- *   4. `wrangler dev` on PORT (default 8787), output in this terminal
- *   5. once /health answers: seed the demo through the real APIs (scripts/seed-demo.ts)
+ *   2. apply the D1 migrations to the local database (.wrangler/state)
+ *   3. `wrangler dev` on PORT (default 8787), output in this terminal; it builds the pixel and the
+ *      API reference's assets first (`[build]` in wrangler.toml)
+ *   4. once /health answers: seed the demo through the real APIs (scripts/seed-demo.ts)
  *      and print the demo page URL, the demo partner key and a curl for its visitors
  *
  * Stays in the foreground; Ctrl-C stops wrangler, and the exit code is wrangler's.
@@ -13,7 +13,7 @@
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { constants } from "node:os";
-import { captureWrangler, ensureDevVars, readDevVars, ROOT, run, sleep, wranglerBin, wranglerEnv } from "./lib.ts";
+import { captureWrangler, ensureDevVars, readDevVars, ROOT, sleep, wranglerBin, wranglerEnv } from "./lib.ts";
 import { describeSeed, seedDemo } from "./seed-demo.ts";
 
 const port = Number(process.env.PORT || 8787);
@@ -47,12 +47,6 @@ if ((await portInUse("127.0.0.1")) || (await portInUse("::1"))) {
 }
 
 try {
-  console.log("[start] building the pixel");
-  // Under npm, npm_execpath is npm's own CLI: run it with this (Node 24) binary.
-  const npm = process.env.npm_execpath;
-  if (npm) await run(process.execPath, [npm, "run", "--silent", "build:pixel"]);
-  else await run("npm", ["run", "--silent", "build:pixel"], { shell: process.platform === "win32" });
-
   // Non-interactive: wrangler skips its confirmation prompt when CI is set / stdin is not a terminal.
   // Its output (a table per migration) is printed only when it fails.
   const output = await captureWrangler(["d1", "migrations", "apply", "DB", "--local"], { CI: "true" });

@@ -4,7 +4,6 @@ import { hitRoute } from "./collect/hit-route";
 import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
-import { docsRoute } from "./docs/route";
 import type { AppEnv, Env } from "./env";
 import { ApiError, handleError } from "./http/errors";
 import { openApiDocument } from "./http/openapi-document";
@@ -41,7 +40,6 @@ app.route("/", scriptRoute);
 app.route("/", hitRoute);
 app.route("/api/v1", api);
 app.route("/demo", demoSite);
-app.route("/docs", docsRoute);
 
 export default {
   fetch: app.fetch,

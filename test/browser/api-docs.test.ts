@@ -17,7 +17,7 @@ const local = () => {
 };
 
 beforeAll(async () => {
-  // The Worker imports the bundled UI from worker/docs/dist: build it from the installed package first.
+  // /docs loads Swagger UI from the static assets: copy it there from the installed package first.
   await buildDocs();
   worker = await startWorker();
 });

@@ -1,12 +1,13 @@
 import { env } from "cloudflare:workers";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
+import { configOf } from "../../worker/config";
 import { interceptNetwork } from "./network";
 import { asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
 
 const network = interceptNetwork();
 
-const DOH = env.DOH_URL!;
+const DOH = configOf(env).dohUrl;
 const CNAME = 5;
 const TXT = 16;
 

@@ -6,9 +6,5 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
     }
-    interface GlobalProps {
-      mainModule: typeof import("../../worker/index");
-      durableNamespaces: "CreditCounter";
-    }
   }
 }

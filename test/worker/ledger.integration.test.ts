@@ -22,6 +22,28 @@ async function mirrored(organizationId: string) {
   return results;
 }
 
+/**
+ * The real D1 binding, with the next `batch()` calls failing: "before" throws without writing,
+ * "after" throws once D1 committed (as if the answer was lost). Then it is the real binding again.
+ */
+function failingBatches(db: D1Database, faults: ("before" | "after")[]): D1Database {
+  return new Proxy(db, {
+    get(target, key) {
+      if (key === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const fault = faults.shift();
+          if (fault === "before") throw new Error("D1 failed before the write");
+          const results = await target.batch(statements);
+          if (fault === "after") throw new Error("D1 committed, the answer was lost");
+          return results;
+        };
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 async function counterLedger(stub: Stub) {
   return runInDurableObject(stub, (_, state) =>
     state.storage.sql
@@ -62,8 +84,7 @@ describe("credit ledger", () => {
 
     // Two flushes fail before D1 is written, a third after D1 committed (the answer is lost).
     await runInDurableObject(stub, (instance: CreditCounter) => {
-      instance.faults.failFlushes = 2;
-      instance.faults.loseAcks = 1;
+      instance.outbox.db = failingBatches(instance.outbox.db, ["before", "before", "after"]);
     });
     const at = Date.now();
     const outcomes = await stub.charge(
@@ -177,6 +198,40 @@ describe("credit ledger", () => {
     expect(foreign.status).toBe(404);
     await flushAll(stub);
     await dropAlarm(stub);
+  });
+
+  it("takes an organization's settings from D1 when its counter never had them, even when the first calls race", async () => {
+    const { partner } = await newOrganization();
+    const id = `org_restored_${crypto.randomUUID().replace(/-/g, "")}`;
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    await env.DB.prepare(
+      `INSERT INTO organizations (id, partner_id, name, tier, billing_period, billing_day_of_month, credits, created_at, updated_at)
+       VALUES (?, ?, 'Restored', 'paid', 'monthly', 1, 3, ?, ?)`,
+    )
+      .bind(id, partner.id, now, now)
+      .run();
+    const stub = counterOf(id);
+    const at = Date.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        stub.charge([{ eventId: crypto.randomUUID(), identity: `company:r${i}`, at }]),
+      ),
+    );
+    expect(outcomes.flat().filter((o) => o.reason === "charged")).toHaveLength(3);
+    expect(await stub.balance()).toMatchObject({ allocation: 3, used: 3, available: 0 });
+    const opened = (await counterLedger(stub)).filter((entry) => entry.kind === "period_opened");
+    expect(opened).toEqual([expect.objectContaining({ amount: 3 })]);
+    await flushAll(stub);
+    await dropAlarm(stub);
+  });
+
+  it("refuses to charge for an organization that does not exist", async () => {
+    const stub = counterOf(`org_missing_${crypto.randomUUID()}`);
+    const refused = await stub.charge([{ eventId: crypto.randomUUID(), identity: "company:x", at: Date.now() }]).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(String(refused)).toMatch(/organization not found/);
   });
 
   it("mirrors a debit to D1 by itself within seconds, without any further request", async () => {

@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { adminApi } from "../../worker/admin";
 import { partnerApi } from "../../worker/partner-api";
@@ -96,9 +96,11 @@ describe("the OpenAPI document at /api/v1/openapi.json", () => {
   });
 });
 
+// Static assets answer before the Worker runs; `exports.default` is the Worker alone, the
+// ASSETS binding is the same files as served.
 describe("the API reference page at /docs", () => {
-  it("serves the page and the UI's script and stylesheet from the Worker itself", async () => {
-    const page = await exports.default.fetch("https://api.test/docs");
+  it("serves the page and the UI's script and stylesheet as the Worker's own static assets", async () => {
+    const page = await env.ASSETS.fetch("https://api.test/docs");
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await page.text();
@@ -106,7 +108,7 @@ describe("the API reference page at /docs", () => {
     expect(assets.length).toBe(3);
     for (const asset of assets) {
       expect(asset, "no CDN: every asset is a path on this Worker").toMatch(/^\/docs\//);
-      const res = await exports.default.fetch(new URL(asset, "https://api.test"));
+      const res = await env.ASSETS.fetch(new URL(asset, "https://api.test"));
       expect(res.status, asset).toBe(200);
       expect((await res.text()).length, asset).toBeGreaterThan(100);
     }

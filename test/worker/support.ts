@@ -171,6 +171,7 @@ export function accepted(
     region: null,
     city: null,
     bot: false,
+    hashRouting: false,
     receivedAt,
   };
 }

@@ -400,6 +400,7 @@ describe("webhooks: delivery", () => {
       region: null,
       city: null,
       bot: false,
+      hashRouting: false,
       receivedAt: Date.now(),
       identity: { key: "company:cmp_x", type: "company" as const, companyId: "cmp_x", personSha256: null },
       outcome: {

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AdjustResult } from "../credits/counter";
-import { configureCounter, counterFor } from "../credits/counter-client";
+import { counterFor } from "../credits/counter-client";
 import { LedgerEntrySchema } from "../credits/ledger";
 import { ApiError, notFound } from "../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
@@ -65,16 +65,12 @@ export const adjustCredits = createApi().openapi(route, async (c) => {
     .first<{ id: string }>();
   if (!org) throw notFound("Organization");
   const counter = counterFor(c.env, org.id);
-  const apply = async () =>
-    (body.refundEventId !== undefined
+  const result = (
+    body.refundEventId !== undefined
       ? await counter.refund(body.refundEventId, body.reason)
-      : await counter.adjust(body.credits!, body.reason)) as AdjustResult | null;
-  let result = await apply();
-  if (result === null) {
-    await configureCounter(c.env, org.id);
-    result = await apply();
-  }
-  if (!result?.ok) throw refused(result);
+      : await counter.adjust(body.credits!, body.reason)
+  ) as AdjustResult;
+  if (!result.ok) throw refused(result);
   const { balance } = result;
   return c.json(
     {

@@ -1,5 +1,5 @@
 import { CLOSE_GRACE_MS } from "../credits/counter";
-import { configureCounter, counterFor } from "../credits/counter-client";
+import { counterFor } from "../credits/counter-client";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
 
@@ -23,16 +23,8 @@ export async function renewDuePeriods(env: Env, now = Date.now()): Promise<strin
     .all<{ id: string }>();
   const ids = results.map((r) => r.id);
   for (let i = 0; i < ids.length; i += PARALLEL) {
-    const settled = await Promise.allSettled(ids.slice(i, i + PARALLEL).map((id) => renewOrganization(env, id)));
+    const settled = await Promise.allSettled(ids.slice(i, i + PARALLEL).map((id) => counterFor(env, id).renew()));
     for (const s of settled) if (s.status === "rejected") console.error("period renewal failed", String(s.reason));
   }
   return ids;
-}
-
-async function renewOrganization(env: Env, organizationId: string): Promise<void> {
-  const counter = counterFor(env, organizationId);
-  if ((await counter.renew()) === null) {
-    await configureCounter(env, organizationId);
-    await counter.renew();
-  }
 }

@@ -16,8 +16,8 @@ export interface AcceptedHit {
   region: string | null;
   city: string | null;
   bot: boolean;
-  /** The organization counts `#/route` hashes as pages (optional: messages queued before it existed lack it). */
-  hashRouting?: boolean;
+  /** The organization counts `#/route` hashes as pages. */
+  hashRouting: boolean;
   /** When the edge accepted it, ms since epoch: decides the session and the billing period. */
   receivedAt: number;
 }

@@ -10,7 +10,7 @@ export interface PageFacts {
   };
 }
 
-export function pageFacts(url: string, hashRouting = false): PageFacts {
+export function pageFacts(url: string, hashRouting: boolean): PageFacts {
   const u = new URL(url);
   const q = u.searchParams;
   const tag = (name: string) => q.get(`utm_${name}`)?.slice(0, 255) || null;

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import type { ChargeOutcome, ChargeRequest } from "./counter";
-import { configureCounter, counterFor } from "./counter-client";
+import { counterFor } from "./counter-client";
 
 export interface OrganizationCharge extends ChargeRequest {
   organizationId: string;
@@ -15,15 +15,8 @@ export async function chargeByOrganization(
   const outcomes = new Map<string, ChargeOutcome>();
   await Promise.all(
     [...byOrganization].map(async ([organizationId, group]) => {
-      const counter = counterFor(env, organizationId);
       const batch = group.map(({ eventId, identity, at }) => ({ eventId, identity, at }));
-      let result = await counter.charge(batch);
-      if (result === null) {
-        // First charge for an organization whose counter was never configured (e.g. restored data).
-        await configureCounter(env, organizationId);
-        result = await counter.charge(batch);
-      }
-      for (const outcome of result ?? []) outcomes.set(outcome.eventId, outcome);
+      for (const outcome of await counterFor(env, organizationId).charge(batch)) outcomes.set(outcome.eventId, outcome);
     }),
   );
   return outcomes;

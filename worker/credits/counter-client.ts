@@ -1,6 +1,6 @@
 import type { BillingMode, BillingPeriod } from "../../shared/billing";
 import type { Env } from "../env";
-import type { CounterConfig } from "./counter";
+import type { CounterConfig } from "./types";
 
 /** The credit counter of an organization (one Durable Object per organization id). */
 export function counterFor(env: Env, organizationId: string) {
@@ -27,14 +27,21 @@ export function counterConfig(row: CounterSource): CounterConfig {
   };
 }
 
-/** Writes an organization's billing settings from D1 into its counter. */
-export async function configureCounter(env: Env, organizationId: string) {
-  const row = await env.DB.prepare(
-    `SELECT o.id, o.billing_period, o.billing_day_of_month, o.credits, o.created_at, p.billing_mode
-     FROM organizations o JOIN partners p ON p.id = o.partner_id WHERE o.id = ?`,
-  )
+/** An organization's billing settings in D1, as its counter needs them; null when there is no such organization. */
+export async function readCounterConfig(db: D1Database, organizationId: string): Promise<CounterConfig | null> {
+  const row = await db
+    .prepare(
+      `SELECT o.id, o.billing_period, o.billing_day_of_month, o.credits, o.created_at, p.billing_mode
+       FROM organizations o JOIN partners p ON p.id = o.partner_id WHERE o.id = ?`,
+    )
     .bind(organizationId)
     .first<CounterSource>();
-  if (!row) throw new Error(`organization ${organizationId} not found`);
-  return counterFor(env, organizationId).configure(counterConfig(row));
+  return row ? counterConfig(row) : null;
+}
+
+/** Writes an organization's billing settings from D1 into its counter (after they changed). */
+export async function configureCounter(env: Env, organizationId: string) {
+  const config = await readCounterConfig(env.DB, organizationId);
+  if (!config) throw new Error(`organization ${organizationId} not found`);
+  return counterFor(env, organizationId).configure(config);
 }

@@ -3,61 +3,31 @@ import type { BillingMode, BillingPeriod } from "../../shared/billing";
 import { fitPeriod, periodAt, type PeriodRule } from "../billing/period";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/ids";
+import { availableOf, balanceOf, ledgerBalanceOf } from "./balance";
 import { entryId, toLedgerEntry, type LedgerEntry, type LedgerKind, type LedgerRow, type PeriodClosed } from "./ledger";
-import { mirrorStatements, type PeriodSnapshot } from "./mirror";
-import { emitPeriodClosed } from "./period-closed";
+import { readCounterConfig } from "./counter-client";
+import { Outbox } from "./outbox";
 import { createCounterSchema } from "./schema";
+import type {
+  AdjustResult,
+  Balance,
+  ChargeOutcome,
+  ChargeOutcomeReason,
+  ChargeRequest,
+  CounterConfig,
+  PeriodRow,
+  SetAllocationResult,
+} from "./types";
 
-/** How the counter charges: written through whenever the organization's billing settings change. */
-export interface CounterConfig {
-  organizationId: string;
-  billingMode: BillingMode;
-  billingPeriod: BillingPeriod;
-  billingDayOfMonth: number;
-  anchorMonth: number;
-  /** The allocation each period starts from. */
-  allocation: number;
-}
-
-export interface ChargeRequest {
-  /** The pixel's event id: a replayed id gets the first answer again and is never charged twice. */
-  eventId: string;
-  /** `company:<id>` / `person:<sha256>`, or null when nobody was identified. */
-  identity: string | null;
-  /** When the hit arrived (ms); decides the billing period. */
-  at: number;
-}
-
-export type ChargeOutcomeReason = "charged" | "already_charged_this_period" | "no_credit" | "not_identified";
-
-export interface ChargeOutcome {
-  eventId: string;
-  reason: ChargeOutcomeReason;
-  periodStart: number;
-  /** Credits used in that period after this charge. */
-  used: number;
-  /** The period's allocation; null when uncapped (usage_based without an allocation). */
-  allocation: number | null;
-  /** Credits left in that period after this charge, refunds and adjustments included; null when uncapped. */
-  available: number | null;
-}
-
-export interface Balance {
-  periodStart: number;
-  periodEnd: number;
-  allocation: number;
-  used: number;
-  available: number;
-  /** Refunds and operator adjustments booked in the period (signed). */
-  adjusted: number;
-}
-
-export type SetAllocationResult = { ok: true; balance: Balance } | { ok: false; used: number };
-
-export type AdjustResult =
-  | { ok: true; entry: LedgerEntry; balance: Balance }
-  | { ok: false; reason: "below_zero"; available: number }
-  | { ok: false; reason: "not_charged" | "already_refunded" };
+export type {
+  AdjustResult,
+  Balance,
+  ChargeOutcome,
+  ChargeOutcomeReason,
+  ChargeRequest,
+  CounterConfig,
+  SetAllocationResult,
+} from "./types";
 
 /** Event ids are remembered this long: longer than any pixel or queue retry can replay them. */
 const EVENT_MEMORY_MS = 40 * 24 * 3600_000;
@@ -66,12 +36,6 @@ const EVENT_MEMORY_MS = 40 * 24 * 3600_000;
  * before the boundary but reach the counter late (queue retries) are still decided in it.
  */
 export const CLOSE_GRACE_MS = 10 * 60_000;
-/** Ledger entries wait this long in the outbox, so a burst of debits is mirrored in one flush. */
-const FLUSH_DELAY_MS = 1_000;
-/** Entries mirrored per flush; the alarm comes back at once while more are waiting. */
-const FLUSH_LIMIT = 2_000;
-const PRUNE_INTERVAL_MS = 24 * 3600_000;
-const MAX_BACKOFF_MS = 10 * 60_000;
 
 /**
  * The credit counter of one organization, the source of truth for its balance and ledger.
@@ -82,25 +46,32 @@ const MAX_BACKOFF_MS = 10 * 60_000;
  * That is what makes debits exactly-once and the balance never negative.
  *
  * Each ledger entry is also put in the outbox in the same transaction; the alarm mirrors
- * the outbox to D1 (`ledger_entries`) and deletes what D1 accepted, so D1 misses nothing
- * and, keyed by entry id, never holds an entry twice.
+ * it to D1 (credits/outbox.ts).
+ *
+ * The organization's settings are written through on every change (`configure`); a counter
+ * that has none yet reads them from D1 before it takes its first request.
  */
 export class CreditCounter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** Set when this request wrote ledger entries: the outbox needs a flush. */
-  private outboxDirty = false;
-  private flushing: Promise<boolean> | null = null;
-  /**
-   * Fault injection for tests (reached only with `runInDurableObject`: instance fields are not
-   * exposed over RPC). `failFlushes` flushes fail before D1 is written; `loseAcks` fail after
-   * D1 committed, as if the answer was lost.
-   */
-  readonly faults = { failFlushes: 0, loseAcks: 0 };
+  readonly outbox: Outbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     createCounterSchema(this.sql);
+    this.outbox = new Outbox(ctx.storage, env, (now) => this.openPeriod(now));
+    // Requests that arrive during the D1 read wait for it (input gate), so none sees the counter
+    // unconfigured; the settings are durable before any reply (output gate). A failed read resets
+    // the object, and the next request reads again. An alarm waking the object may not carry its
+    // name, but alarms exist only once the counter was configured.
+    if (!this.storedConfig()) ctx.blockConcurrencyWhile(() => this.configureFromD1());
+  }
+
+  private async configureFromD1(): Promise<void> {
+    const organizationId = this.ctx.id.name;
+    if (organizationId === undefined) return;
+    const config = await readCounterConfig(this.env.DB, organizationId);
+    if (config) this.configure(config);
   }
 
   configure(config: CounterConfig): Balance {
@@ -122,22 +93,17 @@ export class CreditCounter extends DurableObject<Env> {
       this.closeEnded(now);
       const period = this.periodRow(now);
       if (period.allocation !== config.allocation) this.setPeriodAllocation(period, config.allocation, now);
-      return this.balanceOf(period);
+      return balanceOf(period);
     });
-    this.scheduleFlush();
+    this.outbox.scheduleFlush();
     return balance;
-  }
-
-  isConfigured(): boolean {
-    return this.config() !== null;
   }
 
   /**
    * Sets the allocation (not an increment) for the current and later periods.
    * Refused when the organization already used more than `credits` (plus adjustments) this period.
    */
-  setAllocation(credits: number, note: string | null = null): SetAllocationResult | null {
-    if (!this.config()) return null;
+  setAllocation(credits: number, note: string | null = null): SetAllocationResult {
     const result = this.ctx.storage.transactionSync(() => {
       const now = Date.now();
       this.closeEnded(now);
@@ -145,58 +111,54 @@ export class CreditCounter extends DurableObject<Env> {
       if (credits + period.adjusted < period.used) return { ok: false as const, used: period.used };
       this.sql.exec("UPDATE config SET allocation = ?", credits);
       this.setPeriodAllocation(period, credits, now, note);
-      return { ok: true as const, balance: this.balanceOf(period) };
+      return { ok: true as const, balance: balanceOf(period) };
     });
-    this.scheduleFlush();
+    this.outbox.scheduleFlush();
     return result;
   }
 
   /**
    * Charges a batch of identification attempts, in order. One credit per identity per
-   * period; a replayed event id returns its first outcome. Null when not configured yet.
+   * period; a replayed event id returns its first outcome.
    */
-  charge(requests: ChargeRequest[]): ChargeOutcome[] | null {
+  charge(requests: ChargeRequest[]): ChargeOutcome[] {
     const config = this.config();
-    if (!config) return null;
     const outcomes = this.ctx.storage.transactionSync(() => {
       this.closeEnded(Date.now());
       return requests.map((r) => this.chargeOne(r, config));
     });
-    this.scheduleFlush();
+    this.outbox.scheduleFlush();
     return outcomes;
   }
 
-  balance(at: number = Date.now()): Balance | null {
-    if (!this.config()) return null;
+  balance(at: number = Date.now()): Balance {
     const balance = this.ctx.storage.transactionSync(() => {
       this.closeEnded(Date.now());
-      return this.balanceOf(this.periodRow(at));
+      return balanceOf(this.periodRow(at));
     });
-    this.scheduleFlush();
+    this.outbox.scheduleFlush();
     return balance;
   }
 
   /** Operator adjustment of the current period's balance (±credits, with a reason). */
-  adjust(credits: number, reason: string): AdjustResult | null {
-    if (!this.config()) return null;
+  adjust(credits: number, reason: string): AdjustResult {
     const result = this.ctx.storage.transactionSync((): AdjustResult => {
       const now = Date.now();
       this.closeEnded(now);
       const period = this.periodRow(now);
-      const available = this.availableOf(period);
+      const available = availableOf(period);
       if (available + credits < 0) return { ok: false, reason: "below_zero", available };
       period.adjusted += credits;
       this.sql.exec("UPDATE periods SET adjusted = ? WHERE start = ?", period.adjusted, period.start);
       const seq = this.record("adjustment", credits, period, now, { note: reason });
-      return { ok: true, entry: this.entry(seq), balance: this.balanceOf(period) };
+      return { ok: true, entry: this.entry(seq), balance: balanceOf(period) };
     });
-    this.scheduleFlush();
+    this.outbox.scheduleFlush();
     return result;
   }
 
   /** Gives a debit's credit back, booked in the current period (its own may be closed). Once per debit. */
-  refund(eventId: string, reason: string): AdjustResult | null {
-    if (!this.config()) return null;
+  refund(eventId: string, reason: string): AdjustResult {
     const result = this.ctx.storage.transactionSync((): AdjustResult => {
       const entries = this.sql
         .exec<{ kind: LedgerKind; identity: string | null }>(
@@ -213,133 +175,27 @@ export class CreditCounter extends DurableObject<Env> {
       period.adjusted += 1;
       this.sql.exec("UPDATE periods SET adjusted = ? WHERE start = ?", period.adjusted, period.start);
       const seq = this.record("refund", 1, period, now, { eventId, identity: debit.identity, note: reason });
-      return { ok: true, entry: this.entry(seq), balance: this.balanceOf(period) };
+      return { ok: true, entry: this.entry(seq), balance: balanceOf(period) };
     });
-    this.scheduleFlush();
+    this.outbox.scheduleFlush();
     return result;
   }
 
   /**
    * Closes every period that ended (expiring unused credits), opens the current one, and
    * mirrors the ledger to D1 now. Safe to repeat: a closed period is never closed again.
-   * Null when not configured yet.
    */
-  async renew(): Promise<PeriodClosed[] | null> {
-    if (!this.config()) return null;
+  async renew(): Promise<PeriodClosed[]> {
+    const config = this.config();
     const closed = this.ctx.storage.transactionSync(() => this.closeEnded(Date.now()));
-    if (!(await this.flush(true))) {
-      this.outboxDirty = true;
-      this.scheduleFlush();
-    }
+    await this.outbox.flushNow(config.organizationId);
     return closed;
   }
 
-  /** Mirrors the outbox to D1 (also reports the period snapshot); forgets old event ids. */
+  /** Forgets old event ids; mirrors the outbox to D1 (credits/outbox.ts). */
   async alarm(): Promise<void> {
     this.sql.exec("DELETE FROM events WHERE at < ?", Date.now() - EVENT_MEMORY_MS);
-    const done = await this.flush(false);
-    const failures = this.meta("flush_failures");
-    const pending = this.outboxSize() > 0 || this.sql.exec("SELECT 1 FROM notices LIMIT 1").toArray().length > 0;
-    const next = !done ? Date.now() + backoff(failures) : pending ? Date.now() : Date.now() + PRUNE_INTERVAL_MS;
-    await this.ctx.storage.setAlarm(next);
-  }
-
-  /**
-   * One flush of the outbox to D1 in one `batch()`. True when the outbox is empty afterwards.
-   * Alarms are at-least-once and renew() may flush at the same time: the D1 side ignores
-   * entries it has, and only entries D1 accepted are deleted here.
-   */
-  private async flush(reportSnapshot: boolean): Promise<boolean> {
-    while (this.flushing) await this.flushing;
-    this.flushing = this.flushOnce(reportSnapshot);
-    try {
-      return await this.flushing;
-    } finally {
-      this.flushing = null;
-    }
-  }
-
-  private async flushOnce(reportSnapshot: boolean): Promise<boolean> {
-    const config = this.config();
-    if (!config) return true;
-    const rows = this.sql
-      .exec<LedgerRow>(
-        `SELECT l.id, l.at, l.kind, l.amount, l.allocation, l.balance_after, l.period_start, p.end AS period_end,
-           l.event_id, l.identity, l.note, l.details
-         FROM outbox o JOIN ledger l ON l.id = o.seq JOIN periods p ON p.start = l.period_start
-         ORDER BY o.seq LIMIT ?`,
-        FLUSH_LIMIT,
-      )
-      .toArray();
-    if (rows.length === 0 && !reportSnapshot) {
-      if (!(await this.sendNotices(config.organizationId))) return false;
-      this.setMeta("flush_failures", 0);
-      return true;
-    }
-    const entries = rows.map((r) => toLedgerEntry(config.organizationId, r));
-    const snapshot = this.snapshot(config.organizationId);
-    try {
-      if (this.faults.failFlushes > 0) {
-        this.faults.failFlushes -= 1;
-        throw new Error("injected D1 failure before the write");
-      }
-      await this.env.DB.batch(mirrorStatements(this.env.DB, entries, snapshot));
-      if (this.faults.loseAcks > 0) {
-        this.faults.loseAcks -= 1;
-        throw new Error("injected D1 failure after the write");
-      }
-    } catch (error) {
-      this.setMeta("flush_failures", this.meta("flush_failures") + 1);
-      console.warn(`ledger flush for ${config.organizationId} failed; the outbox keeps its entries`, String(error));
-      return false;
-    }
-    if (rows.length > 0) this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.id);
-    if (!(await this.sendNotices(config.organizationId))) return false;
-    this.setMeta("flush_failures", 0);
-    return this.outboxSize() === 0;
-  }
-
-  /** `period.closed` webhooks for closes recorded in `notices` (same transaction as the close). */
-  private async sendNotices(organizationId: string): Promise<boolean> {
-    const rows = this.sql
-      .exec<{ seq: number; details: string }>(
-        "SELECT n.seq, l.details FROM notices n JOIN ledger l ON l.id = n.seq ORDER BY n.seq LIMIT 100",
-      )
-      .toArray();
-    if (rows.length === 0) return true;
-    try {
-      const closes = rows.map((r) => ({
-        ...(JSON.parse(r.details) as Omit<PeriodClosed, "entryId">),
-        entryId: entryId(organizationId, r.seq),
-      }));
-      await emitPeriodClosed(this.env, closes);
-    } catch (error) {
-      this.setMeta("flush_failures", this.meta("flush_failures") + 1);
-      console.warn(`period.closed for ${organizationId} not sent yet`, String(error));
-      return false;
-    }
-    this.sql.exec("DELETE FROM notices WHERE seq <= ?", rows[rows.length - 1]!.seq);
-    return true;
-  }
-
-  /** The earliest period not closed yet (the current one unless a close is due), for D1. */
-  private snapshot(organizationId: string): PeriodSnapshot {
-    const now = Date.now();
-    const open =
-      this.sql
-        .exec<PeriodRow>("SELECT * FROM periods WHERE closed_at IS NULL AND start <= ? ORDER BY start LIMIT 1", now)
-        .toArray()[0] ?? this.periodRow(now);
-    const balance = this.balanceOf(open);
-    const lastSeq = this.sql.exec<{ seq: number | null }>("SELECT max(id) AS seq FROM ledger").one().seq ?? 0;
-    return {
-      organizationId,
-      periodStart: isoSeconds(open.start),
-      periodEnd: isoSeconds(open.end),
-      allocation: balance.allocation,
-      used: balance.used,
-      available: balance.available,
-      lastSeq,
-    };
+    await this.outbox.onAlarm(this.storedConfig()?.organizationId ?? null);
   }
 
   private chargeOne(request: ChargeRequest, config: CounterConfig): ChargeOutcome {
@@ -363,7 +219,7 @@ export class CreditCounter extends DurableObject<Env> {
         .toArray().length > 0
     ) {
       reason = "already_charged_this_period";
-    } else if (period.closed_at === null && (this.uncapped(config, period) || this.availableOf(period) > 0)) {
+    } else if (period.closed_at === null && (this.uncapped(config, period) || availableOf(period) > 0)) {
       reason = "charged";
       period.used += 1;
       this.sql.exec("UPDATE periods SET used = ? WHERE start = ?", period.used, period.start);
@@ -401,7 +257,7 @@ export class CreditCounter extends DurableObject<Env> {
       periodStart: period.start,
       used: period.used,
       allocation: this.uncapped(config, period) ? null : period.allocation,
-      available: this.uncapped(config, period) ? null : this.availableOf(period),
+      available: this.uncapped(config, period) ? null : availableOf(period),
     };
   }
 
@@ -410,7 +266,15 @@ export class CreditCounter extends DurableObject<Env> {
     return config.billingMode === "usage_based" && period.allocation === 0;
   }
 
-  private config(): CounterConfig | null {
+  /** The organization's settings; throws when its organization is not in D1 either. */
+  private config(): CounterConfig {
+    const config = this.storedConfig();
+    if (!config)
+      throw new Error(`credit counter ${this.ctx.id.name ?? this.ctx.id.toString()}: organization not found`);
+    return config;
+  }
+
+  private storedConfig(): CounterConfig | null {
     const row = this.sql
       .exec<{
         organization_id: string;
@@ -432,6 +296,15 @@ export class CreditCounter extends DurableObject<Env> {
     };
   }
 
+  /** The earliest period not closed yet (the current one unless a close is due). */
+  private openPeriod(now: number): PeriodRow {
+    return (
+      this.sql
+        .exec<PeriodRow>("SELECT * FROM periods WHERE closed_at IS NULL AND start <= ? ORDER BY start LIMIT 1", now)
+        .toArray()[0] ?? this.periodRow(now)
+    );
+  }
+
   /**
    * The period containing `at`, opened on first use from the current allocation (no rollover).
    * Boundaries come from the billing rule; a rule changed mid-period takes effect at the next
@@ -442,7 +315,7 @@ export class CreditCounter extends DurableObject<Env> {
       .exec<PeriodRow>("SELECT * FROM periods WHERE start <= ? AND end > ? ORDER BY start DESC LIMIT 1", at, at)
       .toArray()[0];
     if (existing) return existing;
-    const config = this.config()!;
+    const config = this.config();
     const rule: PeriodRule = {
       period: config.billingPeriod,
       dayOfMonth: config.billingDayOfMonth,
@@ -487,9 +360,9 @@ export class CreditCounter extends DurableObject<Env> {
       )
       .toArray();
     if (due.length === 0) return [];
-    const config = this.config()!;
+    const config = this.config();
     const closed = due.map((period) => {
-      const unused = this.uncapped(config, period) ? 0 : this.availableOf(period);
+      const unused = this.uncapped(config, period) ? 0 : availableOf(period);
       period.expired = unused;
       period.closed_at = now;
       this.sql.exec("UPDATE periods SET expired = ?, closed_at = ? WHERE start = ?", unused, now, period.start);
@@ -503,7 +376,7 @@ export class CreditCounter extends DurableObject<Env> {
         expired: unused,
       };
       const seq = this.record("expired", -unused, period, period.end, { details: summary });
-      this.sql.exec("INSERT INTO notices (seq) VALUES (?)", seq);
+      this.outbox.notice(seq);
       return { ...summary, entryId: entryId(config.organizationId, seq) };
     });
     this.periodRow(now);
@@ -533,7 +406,7 @@ export class CreditCounter extends DurableObject<Env> {
         kind,
         amount,
         period.allocation,
-        this.ledgerBalanceOf(period),
+        ledgerBalanceOf(period),
         period.start,
         extra.eventId ?? null,
         extra.identity ?? null,
@@ -541,8 +414,7 @@ export class CreditCounter extends DurableObject<Env> {
         extra.details ? JSON.stringify(extra.details) : null,
       )
       .one().id;
-    this.sql.exec("INSERT INTO outbox (seq) VALUES (?)", seq);
-    this.outboxDirty = true;
+    this.outbox.add(seq);
     return seq;
   }
 
@@ -553,72 +425,6 @@ export class CreditCounter extends DurableObject<Env> {
         seq,
       )
       .one();
-    return toLedgerEntry(this.config()!.organizationId, row);
-  }
-
-  /** The ledger's running balance: allocation − debits + refunds/adjustments − expired. */
-  private ledgerBalanceOf(period: PeriodRow): number {
-    return period.allocation - period.used + period.adjusted - period.expired;
-  }
-
-  private availableOf(period: PeriodRow): number {
-    return Math.max(0, this.ledgerBalanceOf(period));
-  }
-
-  private balanceOf(period: PeriodRow): Balance {
-    return {
-      periodStart: period.start,
-      periodEnd: period.end,
-      allocation: period.allocation,
-      used: period.used,
-      available: this.availableOf(period),
-      adjusted: period.adjusted,
-    };
-  }
-
-  private outboxSize(): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
-  }
-
-  private meta(key: string): number {
-    return this.sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? 0;
-  }
-
-  private setMeta(key: string, value: number): void {
-    this.sql.exec(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      key,
-      value,
-    );
-  }
-
-  /**
-   * After a write that filled the outbox: make sure an alarm comes within FLUSH_DELAY_MS,
-   * unless a failed flush is backing off (then its retry alarm stands).
-   */
-  private scheduleFlush(): void {
-    if (!this.outboxDirty) return;
-    this.outboxDirty = false;
-    const failures = this.meta("flush_failures");
-    void this.ctx.storage.getAlarm().then((alarm) => {
-      const now = Date.now();
-      if (alarm === null) return this.ctx.storage.setAlarm(now + (failures > 0 ? backoff(failures) : FLUSH_DELAY_MS));
-      if (failures === 0 && alarm > now + FLUSH_DELAY_MS) return this.ctx.storage.setAlarm(now + FLUSH_DELAY_MS);
-    });
+    return toLedgerEntry(this.config().organizationId, row);
   }
 }
-
-/** 2 s, 4 s, 8 s, … up to 10 minutes between failed flushes. */
-function backoff(failures: number): number {
-  return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(1, failures));
-}
-
-type PeriodRow = {
-  start: number;
-  end: number;
-  allocation: number;
-  used: number;
-  adjusted: number;
-  expired: number;
-  closed_at: number | null;
-};

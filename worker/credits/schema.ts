@@ -1,4 +1,4 @@
-/** The counter's own SQLite tables (Durable Object storage), created or upgraded on start. */
+/** The counter's own SQLite tables (Durable Object storage), created on start. */
 export function createCounterSchema(sql: SqlStorage): void {
   sql.exec(`
     CREATE TABLE IF NOT EXISTS config (
@@ -6,7 +6,8 @@ export function createCounterSchema(sql: SqlStorage): void {
       billing_period TEXT NOT NULL, billing_day INTEGER NOT NULL, anchor_month INTEGER NOT NULL,
       allocation INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS periods (
-      start INTEGER PRIMARY KEY, end INTEGER NOT NULL, allocation INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+      start INTEGER PRIMARY KEY, end INTEGER NOT NULL, allocation INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0,
+      adjusted INTEGER NOT NULL DEFAULT 0, expired INTEGER NOT NULL DEFAULT 0, closed_at INTEGER);
     CREATE TABLE IF NOT EXISTS charged (
       period_start INTEGER NOT NULL, identity TEXT NOT NULL, event_id TEXT NOT NULL, at INTEGER NOT NULL,
       PRIMARY KEY (period_start, identity)) WITHOUT ROWID;
@@ -15,7 +16,9 @@ export function createCounterSchema(sql: SqlStorage): void {
     CREATE INDEX IF NOT EXISTS events_by_time ON events (at);
     CREATE TABLE IF NOT EXISTS ledger (
       id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, amount INTEGER NOT NULL,
-      period_start INTEGER NOT NULL, event_id TEXT, identity TEXT, note TEXT);
+      allocation INTEGER NOT NULL, balance_after INTEGER NOT NULL, period_start INTEGER NOT NULL, event_id TEXT,
+      identity TEXT, note TEXT, details TEXT);
+    CREATE INDEX IF NOT EXISTS ledger_by_event ON ledger (event_id) WHERE event_id IS NOT NULL;
     -- Ledger entries not yet mirrored to D1 (written in the same transaction as the entry).
     CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY);
     -- 'expired' entries whose period.closed webhook is not handed over yet.
@@ -23,28 +26,4 @@ export function createCounterSchema(sql: SqlStorage): void {
     -- Small counters, e.g. consecutive failed flushes (for the backoff).
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   `);
-  // Counters created before the ledger had balances and period closing gain the columns.
-  addColumns(sql, "periods", {
-    adjusted: "INTEGER NOT NULL DEFAULT 0",
-    expired: "INTEGER NOT NULL DEFAULT 0",
-    closed_at: "INTEGER",
-  });
-  addColumns(sql, "ledger", {
-    allocation: "INTEGER NOT NULL DEFAULT 0",
-    balance_after: "INTEGER NOT NULL DEFAULT 0",
-    details: "TEXT",
-  });
-  sql.exec("CREATE INDEX IF NOT EXISTS ledger_by_event ON ledger (event_id) WHERE event_id IS NOT NULL");
-}
-
-function addColumns(sql: SqlStorage, table: string, columns: Record<string, string>): void {
-  const existing = new Set(
-    sql
-      .exec<{ name: string }>(`PRAGMA table_info(${table})`)
-      .toArray()
-      .map((c) => c.name),
-  );
-  for (const [name, type] of Object.entries(columns)) {
-    if (!existing.has(name)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
-  }
 }

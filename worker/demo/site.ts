@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { SCRIPT_PATH_PREFIX } from "../../shared/hit";
+import { configOf } from "../config";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 
@@ -18,7 +19,7 @@ const PAGES: Record<string, { title: string; body: string }> = {
  * for trying the product locally. Served only when DEMO_PAGES is "on" (set in .dev.vars).
  */
 export const demoSite = new Hono<AppEnv>({ strict: false }).get("/:key/:page?", (c) => {
-  if (c.env.DEMO_PAGES !== "on") throw new ApiError("NotFound", "Not found");
+  if (!configOf(c.env).demoPages) throw new ApiError("NotFound", "Not found");
   const key = c.req.param("key");
   if (!/^[A-Za-z0-9_-]{8,64}$/.test(key)) throw new ApiError("NotFound", "Not found");
   const base = `/demo/${key}`;

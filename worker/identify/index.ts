@@ -1,3 +1,4 @@
+import { configOf } from "../config";
 import type { Env } from "../env";
 import { httpProviderIdentifier } from "./http-provider";
 import { firstMatch, type Identifier } from "./identifier";
@@ -9,8 +10,7 @@ export type { Identity, IdentifyInput, Identifier } from "./identifier";
 /** Imported data first (free, exact); a licensed provider, when configured, for the rest. */
 export function identifierFor(env: Env): Identifier {
   const sources = [ipRangeIdentifier(env.DB), peopleIdentifier(env.DB)];
-  if (env.IDENTIFY_PROVIDER_URL) {
-    sources.push(httpProviderIdentifier(env.DB, env.IDENTIFY_PROVIDER_URL, env.IDENTIFY_PROVIDER_TOKEN));
-  }
+  const { identifyProvider } = configOf(env);
+  if (identifyProvider) sources.push(httpProviderIdentifier(env.DB, identifyProvider.url, identifyProvider.token));
   return firstMatch(sources);
 }

@@ -1,4 +1,5 @@
 import { SCRIPT_PATH_PREFIX } from "../../shared/hit";
+import { configOf } from "../config";
 import type { Env } from "../env";
 import type { PartnerRow } from "../partners/partner";
 
@@ -14,7 +15,7 @@ export function scriptBaseUrl(
   const base =
     partner.script_domain && partner.script_domain_verified
       ? `https://${partner.script_domain}`
-      : env.SCRIPT_BASE_URL || new URL(requestUrl).origin;
+      : (configOf(env).scriptBaseUrl ?? new URL(requestUrl).origin);
   return base.replace(/\/$/, "");
 }
 

@@ -1,4 +1,5 @@
 import type { ProductType } from "../../shared/billing";
+import { configOf } from "../config";
 import type { Env } from "../env";
 
 /**
@@ -56,7 +57,7 @@ function toRecord(row: PixelRow, env: Env): PixelRecord {
     productType: row.product_type,
     respectPrivacySignals: row.respect_privacy_signals === 1,
     hashRouting: row.hash_routing === 1,
-    globalName: row.global_name ?? env.DEFAULT_GLOBAL_NAME ?? "_wq",
+    globalName: row.global_name ?? configOf(env).defaultGlobalName,
   };
 }
 

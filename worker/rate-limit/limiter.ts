@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
+import { configOf } from "../config";
 import type { Env } from "../env";
 
 /** Fixed windows of one minute, each starting at the first request after the previous one ended. */
 export const WINDOW_MS = 60_000;
-/** The limit of docs/partner-api.md#rate-limit: 1,000 requests per minute per partner account. */
-export const DEFAULT_LIMIT = 1_000;
+export { DEFAULT_PARTNER_RATE_LIMIT as DEFAULT_LIMIT } from "../config";
 
 /** What a request learns from the limiter; `reset` is Unix seconds (the `X-RateLimit-Reset` header). */
 export interface RateLimitDecision {
@@ -34,7 +34,7 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   hit(now: number = Date.now()): RateLimitDecision {
-    const limit = limitFrom(this.env.PARTNER_RATE_LIMIT);
+    const limit = configOf(this.env).partnerRateLimit;
     if (now >= this.#window.start + WINDOW_MS) this.#window = { start: now, count: 0 };
     // Rejected requests are not counted: the window's budget is what was served.
     const allowed = this.#window.count < limit;
@@ -49,9 +49,4 @@ export class RateLimiter extends DurableObject<Env> {
       reset: Math.ceil((this.#window.start + WINDOW_MS) / 1000),
     };
   }
-}
-
-function limitFrom(value: string | undefined): number {
-  const parsed = Number(value);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_LIMIT;
 }

@@ -1,4 +1,5 @@
 import type { DeliveryStatus, WebhookChannel } from "../../shared/webhooks";
+import { configOf } from "../config";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
 import { isActive, loadEndpoint, recordEndpointFailure, recordEndpointSuccess, validSecrets } from "./endpoints";
@@ -53,13 +54,12 @@ export interface AttemptOptions {
   anyEndpointState?: boolean;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
 /** `visitor.identified` waits this long for the hits consumer to store what it describes. */
 const NOT_STORED_RETRY_MS = 5_000;
 const NOT_STORED_GIVE_UP_MS = 3600_000;
 const ERROR_SNIPPET = 200;
 
-const timeoutOf = (env: Env) => Number(env.WEBHOOK_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS;
+const timeoutOf = (env: Env) => configOf(env).webhookTimeoutMs;
 
 /**
  * One attempt of one delivery: claim it (a lease, so duplicate queue messages do not send
@@ -144,10 +144,8 @@ export async function scheduleAttempt(env: Env, deliveryId: string, at: number, 
 }
 
 function disablePolicy(env: Env) {
-  return {
-    failures: Number(env.WEBHOOK_DISABLE_AFTER_FAILURES) || 20,
-    sinceMs: (env.WEBHOOK_DISABLE_AFTER_HOURS === undefined ? 24 : Number(env.WEBHOOK_DISABLE_AFTER_HOURS)) * 3600_000,
-  };
+  const config = configOf(env);
+  return { failures: config.webhookDisableAfterFailures, sinceMs: config.webhookDisableAfterHours * 3600_000 };
 }
 
 async function whyNotClaimed(db: D1Database, deliveryId: string, now: number): Promise<AttemptOutcome> {

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { configOf } from "../../config";
 import type { Env } from "../../env";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
@@ -53,7 +54,7 @@ async function scriptConfig(env: Env, requestUrl: string, partnerId: string) {
     scriptDomain: row.script_domain,
     scriptDomainVerified: row.script_domain_verified === 1,
     scriptBaseUrl: scriptBaseUrl(env, requestUrl, row),
-    globalName: row.global_name ?? env.DEFAULT_GLOBAL_NAME ?? "_wq",
+    globalName: row.global_name ?? configOf(env).defaultGlobalName,
   };
 }
 

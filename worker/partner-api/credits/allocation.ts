@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { counterFor, configureCounter } from "../../credits/counter-client";
+import { counterFor } from "../../credits/counter-client";
 import { ApiError } from "../../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { newId } from "../../lib/ids";
@@ -47,7 +47,7 @@ export const setOrganizationCredits = createApi().openapi(route, async (c) => {
   checkTrialLimit(org.tier, credits);
   checkPartnerCap(partner.max_identifications_per_org, credits);
   const counter = counterFor(c.env, organizationId);
-  const before = (await counter.balance()) ?? (await configureCounter(c.env, organizationId));
+  const before = await counter.balance();
   if (credits < before.used) throw belowUsed(credits, before.used);
 
   // The pool check is part of the update: concurrent allocations cannot oversubscribe the pool.

@@ -1,7 +1,6 @@
+import { configOf } from "../../config";
 import type { Env } from "../../env";
 
-/** DNS-over-HTTPS JSON API (RFC 8484 resolvers' `application/dns-json` flavour). */
-export const DEFAULT_DOH_URL = "https://cloudflare-dns.com/dns-query";
 const LOOKUP_TIMEOUT_MS = 5_000;
 const TYPE_CODES = { CNAME: 5, TXT: 16 } as const;
 /** DNS RCODEs that mean "looked up fine": NOERROR and NXDOMAIN (the name does not exist yet). */
@@ -18,7 +17,7 @@ export class DnsLookupError extends Error {}
 
 /** The records of `type` at `name`: CNAME targets lower-cased without the final dot, TXT strings joined. */
 export async function lookup(env: Env, name: string, type: RecordType): Promise<string[]> {
-  const url = new URL(env.DOH_URL || DEFAULT_DOH_URL);
+  const url = new URL(configOf(env).dohUrl);
   url.searchParams.set("name", name);
   url.searchParams.set("type", type);
   let body: DohResponse;

@@ -1,4 +1,5 @@
 import type { z } from "@hono/zod-openapi";
+import { configOf } from "../../config";
 import type { Env } from "../../env";
 import { notFound } from "../../http/errors";
 import { loadPartner, type PartnerRow } from "../../partners/partner";
@@ -16,8 +17,9 @@ export const txtRecordName = (domain: string) => `_verify.${domain}`;
 
 /** What the domain must CNAME to: configured, else the script host, else the host the API was called on. */
 export function cnameTarget(env: Env, requestUrl: string): string {
-  if (env.SCRIPT_CNAME_TARGET) return normalizeHost(env.SCRIPT_CNAME_TARGET);
-  return new URL(env.SCRIPT_BASE_URL || requestUrl).hostname;
+  const { scriptCnameTarget, scriptBaseUrl } = configOf(env);
+  if (scriptCnameTarget) return normalizeHost(scriptCnameTarget);
+  return new URL(scriptBaseUrl ?? requestUrl).hostname;
 }
 
 export type PartnerWithDomain = PartnerRow & DomainColumns;

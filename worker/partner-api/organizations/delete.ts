@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { configureCounter, counterFor } from "../../credits/counter-client";
+import { counterFor } from "../../credits/counter-client";
 import type { Env } from "../../env";
 import { commonErrors, createApi } from "../../http/routes";
 import { newId } from "../../lib/ids";
@@ -45,7 +45,7 @@ const MAX_ATTEMPTS = 3;
  */
 async function releaseAllocation(env: Env, org: OrganizationRow): Promise<void> {
   const counter = counterFor(env, org.id);
-  let used = ((await counter.balance()) ?? (await configureCounter(env, org.id))).used;
+  let used = (await counter.balance()).used;
   if (used >= org.credits) return;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const result = await counter.setAllocation(used, "released: organization deleted");

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATUSES, WEBHOOK_CHANNELS } from "../../../shared/webhooks";
 import { invalidField } from "../../http/errors";
+import { configOf } from "../../config";
 import type { Env } from "../../env";
 
 export const ChannelSchema = z.enum(WEBHOOK_CHANNELS).openapi({ description: "Which webhook" });
@@ -78,7 +79,7 @@ export function checkWebhookUrl(env: Env, raw: string): string {
   if (url.username || url.password) throw badUrl("must not contain credentials");
   if (url.protocol === "https:") return url.toString();
   const host = url.hostname.toLowerCase();
-  const insecureAllowed = LOCAL_HOSTS.has(host) || (env.ALLOW_INSECURE_WEBHOOKS === "on" && host.endsWith(".test"));
+  const insecureAllowed = LOCAL_HOSTS.has(host) || (configOf(env).allowInsecureWebhooks && host.endsWith(".test"));
   if (url.protocol === "http:" && insecureAllowed) return url.toString();
   throw badUrl("must be an https URL (http only for localhost)");
 }

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import type { Env } from "./env";
+
+/** The contract's limit: 1,000 partner API requests per minute per partner account. */
+export const DEFAULT_PARTNER_RATE_LIMIT = 1_000;
+
+/** wrangler.toml documents optional settings with an empty value: empty means unset. */
+const unset = (value: unknown) => (value === "" ? undefined : value);
+const text = z.preprocess(unset, z.string().optional());
+const httpUrl = z.url({ protocol: /^https?$/ });
+const url = z.preprocess(unset, httpUrl.optional());
+const flag = z.preprocess(unset, z.string().optional()).transform((value) => value === "on");
+const number = (fallback: number, min: number) => z.preprocess(unset, z.coerce.number().min(min).default(fallback));
+const whole = (fallback: number) => z.preprocess(unset, z.coerce.number().int().positive().default(fallback));
+
+/** The Worker's settings (vars and secrets of Env), as strings in, typed and defaulted out. */
+const ConfigSchema = z
+  .object({
+    /** Secret for the operator API (`X-Admin-API-Key`); unset, the operator API answers 401. */
+    ADMIN_API_KEY: text,
+    /** Base URL for script tags; unset means the origin the API was called on. */
+    SCRIPT_BASE_URL: url,
+    /** Global name of the pixel's command queue when the partner has not set one. */
+    DEFAULT_GLOBAL_NAME: z.preprocess(
+      unset,
+      z
+        .string()
+        .regex(/^[A-Za-z_$][\w$]*$/)
+        .default("_wq"),
+    ),
+    /** Host a partner's custom script domain must CNAME to; unset means the host of SCRIPT_BASE_URL (or of the API). */
+    SCRIPT_CNAME_TARGET: text,
+    /** DNS-over-HTTPS JSON resolver that verifies custom script domains. */
+    DOH_URL: z.preprocess(unset, httpUrl.default("https://cloudflare-dns.com/dns-query")),
+    /** "on" serves the demo site under /demo (local development only). */
+    DEMO_PAGES: flag,
+    /** Optional licensed identification provider (see worker/identify/http-provider.ts). */
+    IDENTIFY_PROVIDER_URL: url,
+    IDENTIFY_PROVIDER_TOKEN: text,
+    /** Webhook attempt timeout in ms. */
+    WEBHOOK_TIMEOUT_MS: whole(30_000),
+    /** An endpoint is disabled after this many consecutive failed attempts … */
+    WEBHOOK_DISABLE_AFTER_FAILURES: whole(20),
+    /** … spanning at least this many hours. */
+    WEBHOOK_DISABLE_AFTER_HOURS: number(24, 0),
+    /** Partner API requests per partner account per minute. */
+    PARTNER_RATE_LIMIT: whole(DEFAULT_PARTNER_RATE_LIMIT),
+    /** "on" also allows http:// webhook URLs on hosts ending in `.test` (local development); localhost always is. */
+    ALLOW_INSECURE_WEBHOOKS: flag,
+  })
+  .transform((env) => ({
+    adminApiKey: env.ADMIN_API_KEY ?? null,
+    scriptBaseUrl: env.SCRIPT_BASE_URL ?? null,
+    defaultGlobalName: env.DEFAULT_GLOBAL_NAME,
+    scriptCnameTarget: env.SCRIPT_CNAME_TARGET ?? null,
+    dohUrl: env.DOH_URL,
+    demoPages: env.DEMO_PAGES,
+    identifyProvider: env.IDENTIFY_PROVIDER_URL
+      ? { url: env.IDENTIFY_PROVIDER_URL, token: env.IDENTIFY_PROVIDER_TOKEN }
+      : null,
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    webhookDisableAfterFailures: env.WEBHOOK_DISABLE_AFTER_FAILURES,
+    webhookDisableAfterHours: env.WEBHOOK_DISABLE_AFTER_HOURS,
+    partnerRateLimit: env.PARTNER_RATE_LIMIT,
+    allowInsecureWebhooks: env.ALLOW_INSECURE_WEBHOOKS,
+  }));
+
+export type Config = z.output<typeof ConfigSchema>;
+
+const parsed = new WeakMap<Env, Config>();
+
+/** The settings of this env, parsed on first use; a setting that does not parse fails loudly, naming it. */
+export function configOf(env: Env): Config {
+  let config = parsed.get(env);
+  if (!config) {
+    const result = ConfigSchema.safeParse(env);
+    if (!result.success) throw new Error(`Invalid Worker configuration:\n${z.prettifyError(result.error)}`);
+    config = result.data;
+    parsed.set(env, config);
+  }
+  return config;
+}
