@@ -30,7 +30,7 @@ export async function buildPixel(opts: { write?: boolean } = {}): Promise<PixelB
     bundle: true,
     format: "iife",
     minify: true,
-    target: "es2018",
+    target: "es2020",
     legalComments: "none",
     charset: "utf8",
     write: false,
