@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CONSENT_MODES } from "../../shared/hit";
 
 /** Accepts the public docs' alternative spellings (contract, "aliases"). */
 export const BillingPeriodSchema = z
@@ -55,6 +56,10 @@ export const PixelSchema = z
       .boolean()
       .openapi({ description: "Send nothing when the browser signals Do-Not-Track or GPC" }),
     hashRouting: z.boolean().openapi({ description: "Count `#/route` changes as page views" }),
+    consentMode: z.enum(CONSENT_MODES).openapi({
+      description:
+        "What the script holds back until the site grants consent: `personal` (default) the email hash of `identify`, `all` everything, `off` nothing",
+    }),
   })
   .openapi("Pixel");
 

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { CONSENT_MODES, type ConsentMode } from "../../../shared/hit";
 import { normalizeReferrerEntry } from "../../collect/referrer";
 import type { Env } from "../../env";
 import { ApiError } from "../../http/errors";
@@ -34,6 +35,7 @@ const PixelUpdate = z
       }),
     respectPrivacySignals: z.boolean().optional(),
     hashRouting: z.boolean().optional(),
+    consentMode: z.enum(CONSENT_MODES).optional(),
   })
   .openapi("PixelUpdate");
 
@@ -50,6 +52,7 @@ interface PixelRow {
   allowed_referrers: string;
   respect_privacy_signals: number;
   hash_routing: number;
+  consent_mode: ConsentMode;
 }
 
 export async function pixelOf(env: Env, requestUrl: string, partnerId: string, organizationId: string) {
@@ -66,6 +69,7 @@ export async function pixelOf(env: Env, requestUrl: string, partnerId: string, o
     scriptUrl: url,
     respectPrivacySignals: row.respect_privacy_signals === 1,
     hashRouting: row.hash_routing === 1,
+    consentMode: row.consent_mode,
   };
 }
 
@@ -101,6 +105,10 @@ export const pixelRoutes = createApi()
     if (body.hashRouting !== undefined) {
       sets.push("hash_routing = ?");
       values.push(body.hashRouting ? 1 : 0);
+    }
+    if (body.consentMode !== undefined) {
+      sets.push("consent_mode = ?");
+      values.push(body.consentMode);
     }
     if (sets.length > 0) {
       await c.env.DB.prepare(`UPDATE pixels SET ${sets.join(", ")}, updated_at = ? WHERE organization_id = ?`)
