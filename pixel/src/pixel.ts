@@ -188,7 +188,8 @@ const sendView = (referrer: string) => {
   viewPathAndQuery = viewPath + loc.search;
   focusedMs = maxDepth = focusStart = lastEngagement = 0;
   updateFocusedTime();
-  send("v", { i: (viewId = newEventId()), r: referrer || void 0, w: innerWidth });
+  // u again: a held view is sent later, maybe after the URL changed.
+  send("v", { i: (viewId = newEventId()), u: viewUrl, r: referrer || void 0, w: innerWidth });
 };
 
 // replaceState only counts when the path changes: apps rewrite the query
