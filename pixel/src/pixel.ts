@@ -138,8 +138,7 @@ const send = (type?: Hit["t"], fields?: object) => {
       ? 0
       : consentLevel;
   if (permitted) {
-    heldView && post("v", heldView);
-    heldView = void 0;
+    heldView &&= void post("v", heldView);
     // Announced once per tab and address; later hits carry it as h.
     if (permitted > 1 && emailHash != tabStorage[hashStorageKey]) {
       tabStorage[hashStorageKey] = emailHash;
@@ -238,7 +237,7 @@ if (!queueStub?.identify) {
   };
 
   const start = () => {
-    for (const call of queueStub?.q || []) api(...(call as [string]));
+    queueStub?.q?.map((call) => api(...(call as [string])));
     sendView(doc.referrer);
     for (const method of ["pushState", "replaceState"] as const) {
       const original = history[method];
@@ -252,7 +251,7 @@ if (!queueStub?.identify) {
     listen("pageshow", (event) => (event as PageTransitionEvent).persisted && sendView(doc.referrer));
     // Older Safari fires no visibilitychange when the page is left; pagehide always fires.
     listen("pagehide", sendEngagement);
-    for (const type of ["visibilitychange", "focus", "blur", "scroll"]) listen(type, onActivity);
+    ["visibilitychange", "focus", "blur", "scroll"].map((type) => listen(type, onActivity));
   };
   // A prerendered page only counts once the visitor actually opens it.
   doc.prerendering ? doc.addEventListener("prerenderingchange", start) : start();
