@@ -70,7 +70,7 @@ let viewUrl: string;
 let viewPath: string;
 let viewPathAndQuery: string;
 let focusedMs: number;
-/** Date.now() when the running focused period began; 0 while hidden or blurred. */
+/** performance.now() when the running focused period began; 0 while hidden or blurred. */
 let focusStart: number;
 let maxDepth: number;
 /** Seconds and depth of the last engagement sent for this view, so an unchanged one is not repeated. */
@@ -107,8 +107,9 @@ const setPersonalConsent = (granted: unknown) => {
 
 // gtag pushes its commands to dataLayer as `arguments` objects: ("consent", "default" | "update", state).
 // Those pushed since the last look run through the API like queued calls (see api.consent).
+// Object(): a primitive someone else pushed must not throw.
 const readGoogleConsent = () => {
-  for (const layer = win.dataLayer as unknown[]; googleEntriesRead < (layer as unknown[])?.length;)
+  for (const layer = win.dataLayer as unknown[]; googleEntriesRead < layer?.length;)
     api.apply(0, Object(layer[googleEntriesRead++]));
 };
 
@@ -138,6 +139,7 @@ const send = (type?: Hit["t"], fields?: object) => {
       ? 0
       : consentLevel;
   if (permitted) {
+    // The held view, if any, goes first and is forgotten.
     heldView &&= void post("v", heldView);
     // Announced once per tab and address; later hits carry it as h.
     if (permitted > 1 && emailHash != tabStorage[hashStorageKey]) {
@@ -150,7 +152,7 @@ const send = (type?: Hit["t"], fields?: object) => {
 
 // Accumulate time only while the tab is visible and focused.
 const updateFocusedTime = () => {
-  const now = Date.now();
+  const now = performance.now();
   if (focusStart) focusedMs += now - focusStart;
   focusStart = !doc.hidden && doc.hasFocus() ? now : 0;
 };
