@@ -135,7 +135,7 @@ const send = (type?: Hit["t"], fields?: object) => {
   readGoogleConsent();
   // Do-Not-Track and Global Privacy Control act as an opt-out where the organization honours them.
   const permitted =
-    (config.p && ((nav.doNotTrack as unknown) == 1 || nav.globalPrivacyControl)) || siteStorage[OPT_OUT_KEY]
+    (config.p && ((nav.doNotTrack as unknown) == 1 || nav.globalPrivacyControl)) || siteStorage[OPT_OUT_KEY] == 1
       ? 0
       : consentLevel;
   if (permitted) {

@@ -80,6 +80,11 @@ describeBrowser("opt-out", () => {
     }
   });
 
+  it("reads only its own value under the key, so another script's `optout: false` is no opt-out", async (ctx) => {
+    await open(ctx, { init: `localStorage.setItem("${OPT_OUT_KEY}", "false");` });
+    expect(ofType(await sink().settle(), "v")).toHaveLength(1);
+  });
+
   it("is undone by removing the flag from localStorage, as docs/pixel.md shows", async (ctx) => {
     const page = await open(ctx);
     await optOut(page);
