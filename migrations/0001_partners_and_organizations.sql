@@ -66,6 +66,7 @@ CREATE TABLE pixels (
   allowed_referrers TEXT NOT NULL DEFAULT '[]', -- JSON array of hosts / *.suffix
   respect_privacy_signals INTEGER NOT NULL DEFAULT 1, -- honour DNT / GPC
   hash_routing INTEGER NOT NULL DEFAULT 0,
+  consent_mode TEXT NOT NULL DEFAULT 'personal' CHECK (consent_mode IN ('personal', 'all', 'off')), -- docs/pixel.md
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );

@@ -14,8 +14,11 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const root = dirname(fileURLToPath(import.meta.url));
 export const DIST = join(root, "dist");
-/** Hard budget for min+gzip(-9), in bytes; the goal is 1,024. */
-export const GZIP_BUDGET = 1536;
+/**
+ * Hard budget for min+gzip(-9), in bytes: the current size plus a few bytes, so every
+ * addition is a decision. The goal is 1,024 (docs/pixel.md says what it would cost).
+ */
+export const GZIP_BUDGET = 1250;
 
 export interface PixelBuild {
   code: string;
@@ -30,7 +33,7 @@ export async function buildPixel(opts: { write?: boolean } = {}): Promise<PixelB
     bundle: true,
     format: "iife",
     minify: true,
-    target: "es2018",
+    target: "es2020",
     legalComments: "none",
     charset: "utf8",
     write: false,

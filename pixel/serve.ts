@@ -12,6 +12,8 @@ export function renderPixel(bundle: string, config: PixelConfig): string {
     g: config.g,
     h: config.h ? 1 : 0,
     p: config.p ? 1 : 0,
+    // Anything but a known level gates everything, the safe side.
+    c: config.c === 1 || config.c === 2 ? config.c : 0,
   })
     // `<` as \u003c: no `</script>` or `<!--` when the script is inlined in HTML.
     // U+2028/2029 are escaped for engines older than ES2019 that reject them in strings.

@@ -66,10 +66,33 @@ export interface PixelConfig {
   h: 0 | 1;
   /** 1: send nothing when the browser signals Do-Not-Track or Global Privacy Control. */
   p: 0 | 1;
+  /** The consent level the organization's consent mode grants before the site says anything. */
+  c: ConsentLevel;
 }
 
+/**
+ * Consent modes of a pixel: what waits for the site's consent (docs/pixel.md).
+ * - `personal`: page views and company identification run; the email hash waits for personal consent.
+ * - `all`: nothing is sent until the site grants consent.
+ * - `off`: no gating (sites that load the script only after their own consent banner).
+ */
+export const CONSENT_MODES = ["personal", "all", "off"] as const;
+export type ConsentMode = (typeof CONSENT_MODES)[number];
+
+/** 0: nothing may be sent; 1: hits without the email hash; 2: everything. */
+export type ConsentLevel = 0 | 1 | 2;
+
+/** The level each mode grants by itself (`c` in the config); the site's personal consent raises it to 2. */
+export const CONSENT_LEVEL_OF_MODE: Record<ConsentMode, ConsentLevel> = { all: 0, personal: 1, off: 2 };
+
+/**
+ * localStorage key of a visitor's opt-out on a client's site. The same for every organization and
+ * partner, so one opt-out covers every script on the site; neutral, as the site can see it.
+ */
+export const OPT_OUT_KEY = "optout";
+
 /** Largest hit body the Worker accepts, in bytes. */
-export const MAX_HIT_BYTES = 8 * 1024;
+export const MAX_HIT_BYTES = 8192;
 
 /** Path the pixel posts hits to; neutral so ad-block lists do not match it. */
 export const HIT_PATH = "/e";

@@ -25,7 +25,8 @@ describeBrowser("calls queued before the script loaded", () => {
     expect(g).toBeTruthy();
     const { toWorker } = await visit(ctx, org, {
       path: "/checkout",
-      head: `${queueSnippet(g!)}<script>${g}("identify", { email: " ${EMAIL} " });</script>`,
+      // The default consent mode ("personal"): the site grants personal consent, here before the script loads.
+      head: `${queueSnippet(g!)}<script>${g}("consent", { personal: true }); ${g}("identify", { email: " ${EMAIL} " });</script>`,
     });
 
     const { visitors, creditsUsed } = await vi.waitFor(

@@ -19,12 +19,12 @@ describe("bundle", () => {
 
   it("renders the config as data that cannot break out of a script tag", async () => {
     const { code } = await pixelBundle();
-    const out = renderPixel(code, { k: "k$&$'</script><!--", e: "https://x.example/e", g: "acme", h: 1, p: 0 });
+    const out = renderPixel(code, { k: "k$&$'</script><!--", e: "https://x.example/e", g: "acme", h: 1, p: 0, c: 1 });
     expect(out).not.toContain("__CONFIG__");
     expect(out).not.toMatch(/<\/script|<!--/i);
     expect(out).toContain(String.raw`"k":"k$&$'\u003c/script>\u003c!--"`);
     // Only the known keys ship, whatever else the caller's object carries.
-    const extra = { k: "key12345", e: "https://x/e", g: "acme", h: 0, p: 0, secret: "s3cr3t" } as const;
+    const extra = { k: "key12345", e: "https://x/e", g: "acme", h: 0, p: 0, c: 1, secret: "s3cr3t" } as const;
     expect(renderPixel(code, extra)).not.toContain("s3cr3t");
   });
 });

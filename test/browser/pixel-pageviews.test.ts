@@ -13,7 +13,7 @@ describeBrowser("page views", () => {
     expect(hits).toHaveLength(1);
     const [v] = ofType(hits, "v");
     expect(v).toMatchObject({ k: KEY, t: "v", u: `${sink().site}/landing?x=1`, w: 1000 });
-    expect(v.i).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(v.i).toMatch(/^[0-9a-f]{32}$/);
     expect(v).not.toHaveProperty("r");
   });
 

@@ -38,14 +38,18 @@ describeBrowser("transport", () => {
     expect(ofType(hits, "e").map((h) => h.s)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6]));
   });
 
-  it("falls back to a keepalive fetch when sendBeacon is missing or refuses the hit", async (ctx) => {
-    await open(ctx, { init: `delete Navigator.prototype.sendBeacon;`, path: "/missing" });
-    await open(ctx, { init: `Navigator.prototype.sendBeacon = () => false;`, path: "/refused" });
-    const hits = await sink().settle();
-    expect(hits.map((h) => new URL(h.u).pathname).sort()).toEqual(["/missing", "/refused"]);
-    expect(sink().requests.filter((r) => r.method === "OPTIONS")).toEqual([]);
-    for (const r of sink().requests.filter((r) => r.method === "POST"))
-      expect(r.headers["content-type"]).toMatch(/^text\/plain(;|$)/);
+  it("never breaks the site's navigation where sendBeacon is switched off", async (ctx) => {
+    const errors: string[] = [];
+    const page = await open(ctx, {
+      init: `delete Navigator.prototype.sendBeacon;`,
+      waitForView: false,
+      before: (p) => p.on("pageerror", (e) => errors.push(String(e))),
+    });
+    await page.waitForFunction((g) => typeof (window as any)[g]?.identify === "function", GLOBAL);
+    await page.evaluate(() => history.pushState({}, "", "/next"));
+    expect(await page.evaluate(() => location.pathname)).toBe("/next");
+    expect(errors).toEqual([]);
+    expect(await sink().settle()).toEqual([]);
   });
 
   it("runs once when the script is included twice", async (ctx) => {

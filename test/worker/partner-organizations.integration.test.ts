@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { asPartner, call, expectEnvelope, newOrganization, newPartner } from "./support";
 
@@ -142,6 +142,34 @@ describe("partner API: organizations", () => {
     ]);
     const bad = await api("PUT", `/organizations/${organization.id}/pixel`, { allowedReferrers: ["not a host!"] });
     expectEnvelope(bad, 400, "BadRequest");
+  });
+
+  it("keeps the pixel's consent mode (personal by default), serves it in the script, and rejects unknown modes", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    const path = `/organizations/${organization.id}/pixel`;
+    const servedLevel = async () =>
+      /"c":(\d)/.exec(await (await exports.default.fetch(`https://api.test/s/${pixelKey}.js`)).text())?.[1];
+    expect((await api("GET", path)).body.pixel.consentMode).toBe("personal");
+    expect(await servedLevel()).toBe("1");
+
+    const all = await api("PUT", path, { consentMode: "all" });
+    expect(all.status).toBe(200);
+    expect(all.body.pixel.consentMode).toBe("all");
+    expect((await api("GET", path)).body.pixel.consentMode).toBe("all");
+    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ consentMode: "all" });
+    expect(await servedLevel()).toBe("0");
+
+    // Other settings leave the mode alone.
+    await api("PUT", path, { hashRouting: true });
+    expect((await api("GET", path)).body.pixel).toMatchObject({ consentMode: "all", hashRouting: true });
+
+    const bad = await api("PUT", path, { consentMode: "strict" });
+    expectEnvelope(bad, 400, "BadRequest");
+    expect(JSON.stringify(bad.body.details)).toContain("consentMode");
+    expect((await api("GET", path)).body.pixel.consentMode).toBe("all");
+
+    await api("PUT", path, { consentMode: "off" });
+    expect(await servedLevel()).toBe("2");
   });
 
   it("answers 404 to another partner's key for every organization route, and changes nothing", async () => {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { PIXEL_SCRIPT } from "../../pixel/dist/bundle";
 import { renderPixel } from "../../pixel/serve";
-import { HIT_PATH, SCRIPT_PATH_PREFIX } from "../../shared/hit";
+import { CONSENT_LEVEL_OF_MODE, HIT_PATH, SCRIPT_PATH_PREFIX } from "../../shared/hit";
 import type { AppEnv } from "../env";
 import { loadPixelRecord } from "../pixel-config/record";
 
@@ -34,6 +34,7 @@ export const scriptRoute = new Hono<AppEnv>().get(`${SCRIPT_PATH_PREFIX}:file`, 
       g: record.globalName,
       h: record.hashRouting ? 1 : 0,
       p: record.respectPrivacySignals ? 1 : 0,
+      c: CONSENT_LEVEL_OF_MODE[record.consentMode],
     }),
   );
 });

@@ -1,5 +1,6 @@
 import type { ProductType } from "../../shared/billing";
 import { configOf } from "../config";
+import type { ConsentMode } from "../../shared/hit";
 import type { Env } from "../env";
 
 /**
@@ -18,6 +19,8 @@ export interface PixelRecord {
   /** Honour Do-Not-Track / Global Privacy Control. */
   respectPrivacySignals: boolean;
   hashRouting: boolean;
+  /** What the script holds back until the site grants consent. */
+  consentMode: ConsentMode;
   globalName: string;
 }
 
@@ -40,12 +43,13 @@ interface PixelRow {
   product_type: ProductType;
   respect_privacy_signals: number;
   hash_routing: number;
+  consent_mode: ConsentMode;
   global_name: string | null;
 }
 
 const SELECT_PIXEL = `
   SELECT p.organization_id, o.partner_id, p.api_key, o.status AS org_status, pa.status AS partner_status,
-    p.allowed_referrers, o.product_type, p.respect_privacy_signals, p.hash_routing, pa.global_name
+    p.allowed_referrers, o.product_type, p.respect_privacy_signals, p.hash_routing, p.consent_mode, pa.global_name
   FROM pixels p JOIN organizations o ON o.id = p.organization_id JOIN partners pa ON pa.id = o.partner_id`;
 
 function toRecord(row: PixelRow, env: Env): PixelRecord {
@@ -57,6 +61,7 @@ function toRecord(row: PixelRow, env: Env): PixelRecord {
     productType: row.product_type,
     respectPrivacySignals: row.respect_privacy_signals === 1,
     hashRouting: row.hash_routing === 1,
+    consentMode: row.consent_mode,
     globalName: row.global_name ?? configOf(env).defaultGlobalName,
   };
 }

@@ -73,6 +73,7 @@ export async function setHidden(page: Page, hidden: boolean): Promise<void> {
       configurable: true,
       get: () => (hidden ? "hidden" : "visible"),
     });
-    document.dispatchEvent(new Event("visibilitychange"));
+    // Browsers fire it bubbling, so window listeners see it too.
+    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
   }, hidden);
 }

@@ -25,7 +25,7 @@ export interface Recorded {
 }
 
 export interface PageOptions {
-  /** Overrides of the injected config (defaults: key, endpoint, global "acme", h=0, p=0). */
+  /** Overrides of the injected config (defaults: key, endpoint, global "acme", h=0, p=0, c=2: consent mode "off"). */
   config?: Partial<PixelConfig>;
   /** Extra HTML in <head> after the queue snippet and before the script, e.g. queued calls. */
   head?: string;
@@ -65,7 +65,7 @@ export async function startHitSink(bundle: string): Promise<HitSink> {
     const body = await readBody(req);
     requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
     if (req.method === "GET" && req.url?.startsWith(SCRIPT_PATH_PREFIX)) {
-      const config: PixelConfig = { k: KEY, e: endpoint + HIT_PATH, g: GLOBAL, h: 0, p: 0, ...opts.config };
+      const config: PixelConfig = { k: KEY, e: endpoint + HIT_PATH, g: GLOBAL, h: 0, p: 0, c: 2, ...opts.config };
       return send(res, 200, "application/javascript", renderPixel(bundle, config), "no-store");
     }
     // Like production: 204, no CORS headers needed because the pixel never reads a response.

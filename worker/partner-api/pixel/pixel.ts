@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+
 import { normalizeReferrerEntry } from "../../collect/referrer";
 import { ApiError } from "../../http/errors";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
@@ -62,6 +63,10 @@ export const pixelSettings = createApi()
     if (body.hashRouting !== undefined) {
       sets.push("hash_routing = ?");
       values.push(body.hashRouting ? 1 : 0);
+    }
+    if (body.consentMode !== undefined) {
+      sets.push("consent_mode = ?");
+      values.push(body.consentMode);
     }
     if (sets.length > 0) {
       await c.env.DB.prepare(`UPDATE pixels SET ${sets.join(", ")}, updated_at = ? WHERE organization_id = ?`)

@@ -1,4 +1,5 @@
 import type { z } from "@hono/zod-openapi";
+import type { ConsentMode } from "../../../shared/hit";
 import type { Env } from "../../env";
 import { scriptTag, scriptUrl } from "../../organizations/script-tag";
 import { loadPartner } from "../../partners/partner";
@@ -9,6 +10,7 @@ interface PixelRow {
   allowed_referrers: string;
   respect_privacy_signals: number;
   hash_routing: number;
+  consent_mode: ConsentMode;
 }
 
 export async function pixelOf(
@@ -30,5 +32,6 @@ export async function pixelOf(
     scriptUrl: url,
     respectPrivacySignals: row.respect_privacy_signals === 1,
     hashRouting: row.hash_routing === 1,
+    consentMode: row.consent_mode,
   };
 }

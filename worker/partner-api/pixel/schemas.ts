@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CONSENT_MODES } from "../../../shared/hit";
 
 export const PixelSchema = z
   .object({
@@ -10,6 +11,10 @@ export const PixelSchema = z
       .boolean()
       .openapi({ description: "Send nothing when the browser signals Do-Not-Track or GPC" }),
     hashRouting: z.boolean().openapi({ description: "Count `#/route` changes as page views" }),
+    consentMode: z.enum(CONSENT_MODES).openapi({
+      description:
+        "What the script holds back until the site grants consent: `personal` (default) the email hash of `identify`, `all` everything, `off` nothing",
+    }),
   })
   .openapi("Pixel");
 
@@ -26,5 +31,6 @@ export const PixelUpdate = z
       }),
     respectPrivacySignals: z.boolean().optional(),
     hashRouting: z.boolean().optional(),
+    consentMode: z.enum(CONSENT_MODES).optional(),
   })
   .openapi("PixelUpdate");
