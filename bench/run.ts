@@ -7,10 +7,14 @@
  * same run (a bench-only Worker in the same workerd answering 204), because these machines
  * are shared and noisy. Nothing here asserts: the figures are reported, goals beside them.
  *
- * Options: --quick (short runs, small data; to check the script itself).
+ * Options: --quick (short runs, small data; to check the script itself);
+ * --only simulate (the scale simulation alone: rewrites docs/scale.md's results and that section of BENCHMARKS.md).
+ *
+ * The scale simulation (bench/simulate.ts) runs last, from the unit costs the bench measured
+ * (bench/results/unit-costs.json) when that file exists, else from bench/unit-costs.default.json.
  */
 import { execSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,11 +23,13 @@ import { buildPixel } from "../pixel/build.ts";
 import { type LocalWorker, seedOrganization, startWorker } from "../test/browser/support/worker.ts";
 import { send, type Timing, timeSequential } from "./http.ts";
 import { seedUsage, seedVisitors } from "./seed.ts";
+import { benchmarksSection, MEASURED_UNIT_COSTS, replaceMarkdownSection, runSimulation } from "./simulate.ts";
 import { BARE_HOST, bareWorker, counterDriverWorker, DO_HOST } from "./workers.ts";
 import { wrk, wrkAvailable, type WrkResult } from "./wrk.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 const SECONDS = QUICK ? 3 : 10;
 const CONNECTIONS = 16;
 const VISITORS = QUICK ? [10_000, 100_000] : [100_000, 1_000_000];
@@ -36,6 +42,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
+
+/** Scale simulation from the measured unit costs when the bench wrote them; rewrites docs/scale.md's results. */
+function simulation(): string[] {
+  const unitCostsPath = existsSync(MEASURED_UNIT_COSTS) ? MEASURED_UNIT_COSTS : undefined;
+  log(`scale simulation from ${unitCostsPath ?? "bench/unit-costs.default.json (no measured unit costs)"}`);
+  const command = ONLY ? "npm run bench -- --only simulate" : "npm run bench";
+  const section = benchmarksSection(runSimulation({ unitCostsPath, write: true, command }), command);
+  log("rewrote the results in docs/scale.md");
+  return section;
+}
+
+if (ONLY !== undefined) {
+  if (ONLY !== "simulate") {
+    console.error(`--only: unknown part '${ONLY}' (known: simulate)`);
+    process.exit(1);
+  }
+  const path = join(ROOT, "BENCHMARKS.md");
+  const before = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
+  writeFileSync(path, replaceMarkdownSection(before, simulation()));
+  log("rewrote the scale simulation section of BENCHMARKS.md");
+  process.exit(0);
+}
 
 if (!wrkAvailable()) {
   console.error("wrk is not installed. Install it (Debian/Ubuntu): sudo apt-get install -y wrk");
@@ -677,6 +705,7 @@ function report(f: Figures) {
     "2-core machine would take most of the 15-minute budget, and the shape of the growth is already visible at 1M.",
     "",
   );
+  md.push(...simulation());
   writeFileSync(join(ROOT, "BENCHMARKS.md"), md.join("\n"));
   log("wrote BENCHMARKS.md");
   for (const s of short) log(`short of goal: ${s}`);
