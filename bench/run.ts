@@ -8,7 +8,11 @@
  * are shared and noisy. Nothing here asserts: the figures are reported, goals beside them.
  *
  * Options: --quick (short runs, small data; to check the script itself);
- * --only startup (the bundle size and cold start alone, rewriting only that section of BENCHMARKS.md).
+ * --only startup (the bundle size and cold start alone) or --only simulate (the scale simulation alone:
+ * also rewrites docs/scale.md's results): each rewrites only its section of BENCHMARKS.md.
+ *
+ * The scale simulation (bench/simulate.ts) runs last, from the unit costs the bench measured
+ * (bench/results/unit-costs.json) when that file exists, else from bench/unit-costs.default.json.
  */
 import { execSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,7 +24,9 @@ import { buildPixel } from "../pixel/build.ts";
 import { type LocalWorker, seedOrganization, startWorker } from "../test/browser/support/worker.ts";
 import { send, type Timing, timeSequential } from "./http.ts";
 import { seedUsage, seedVisitors } from "./seed.ts";
-import { measureStartup, replaceSection, type StartupFigures, startupSection } from "./startup.ts";
+import { replaceMarkdownSection } from "./markdown.ts";
+import { benchmarksSection, MEASURED_UNIT_COSTS, runSimulation } from "./simulate.ts";
+import { measureStartup, type StartupFigures, startupSection } from "./startup.ts";
 import { BARE_HOST, bareWorker, counterDriverWorker, DO_HOST } from "./workers.ts";
 import { wrk, wrkAvailable, type WrkResult } from "./wrk.ts";
 
@@ -41,17 +47,33 @@ const r2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
 
+/** Scale simulation from the measured unit costs when the bench wrote them; rewrites docs/scale.md's results. */
+function simulation(): string[] {
+  const unitCostsPath = existsSync(MEASURED_UNIT_COSTS) ? MEASURED_UNIT_COSTS : undefined;
+  log(`scale simulation from ${unitCostsPath ?? "bench/unit-costs.default.json (no measured unit costs)"}`);
+  const command = ONLY ? "npm run bench -- --only simulate" : "npm run bench";
+  const section = benchmarksSection(runSimulation({ unitCostsPath, write: true, command }), command);
+  log("rewrote the results in docs/scale.md");
+  return section;
+}
+
+/** The parts that run alone (`--only <part>`), each rewriting its own section of BENCHMARKS.md. */
+const PARTS: Record<string, () => Promise<string[]>> = {
+  startup: async () => startupSection(await measureStartup(STARTUP_RUNS, log)),
+  simulate: async () => simulation(),
+};
+
 if (ONLY !== undefined) {
-  if (ONLY !== "startup") {
-    console.error(`--only: unknown part '${ONLY}' (known: startup)`);
+  const part = PARTS[ONLY];
+  if (!part) {
+    console.error(`--only: unknown part '${ONLY}' (known: ${Object.keys(PARTS).join(", ")})`);
     process.exit(1);
   }
-  const figures = await measureStartup(STARTUP_RUNS, log);
+  const section = await part();
   const path = join(ROOT, "BENCHMARKS.md");
   const before = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-  writeFileSync(path, replaceSection(before, startupSection(figures)));
-  log(startupSection(figures).join("\n"));
-  log("rewrote the startup section of BENCHMARKS.md");
+  writeFileSync(path, replaceMarkdownSection(before, section));
+  log(`rewrote the section '${section[0]}' of BENCHMARKS.md`);
   process.exit(0);
 }
 
@@ -701,6 +723,7 @@ function report(f: Figures) {
     "2-core machine would take most of the 15-minute budget, and the shape of the growth is already visible at 1M.",
     "",
   );
+  md.push(...simulation());
   writeFileSync(join(ROOT, "BENCHMARKS.md"), md.join("\n"));
   log("wrote BENCHMARKS.md");
   for (const s of short) log(`short of goal: ${s}`);

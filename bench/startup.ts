@@ -121,13 +121,3 @@ export function startupSection(f: StartupFigures): string[] {
     "",
   ];
 }
-
-/** Replaces the section in an existing BENCHMARKS.md (or appends it), leaving the rest as it was. */
-export function replaceSection(markdown: string, section: string[]): string {
-  const lines = markdown.split("\n");
-  const start = lines.indexOf(STARTUP_HEADING);
-  if (start === -1) return `${markdown.replace(/\n*$/, "\n\n")}${section.join("\n")}`;
-  let end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-  if (end === -1) end = lines.length;
-  return [...lines.slice(0, start), ...section, ...lines.slice(end)].join("\n");
-}
