@@ -18,4 +18,5 @@ export type ChargeReason =
   | "bot"
   | "referrer_not_allowed"
   | "disabled"
-  | "not_identified";
+  | "not_identified"
+  | "excluded";

@@ -31,6 +31,8 @@ export interface Env {
   SCRIPT_CNAME_TARGET?: string;
   /** DNS-over-HTTPS JSON resolver used to verify custom domains; empty means Cloudflare's. */
   DOH_URL?: string;
+  /** Origin of the client dashboards and partner consoles on the platform host (served under /app); empty means the origin the API was called on. A partner's verified custom domain takes precedence. */
+  DASHBOARD_BASE_URL?: string;
   /** "on" serves the demo site under /demo (local development only). */
   DEMO_PAGES?: string;
   /** Optional licensed identification provider (see worker/identify/http-provider.ts). */

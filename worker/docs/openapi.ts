@@ -31,6 +31,21 @@ const TAGS: { name: string; description: string; match: RegExp }[] = [
     match: /^\/partner\/organizations\/\{[^}]+\}\/visitors\b/,
   },
   {
+    name: "Exclusions",
+    description: "Visitors a sub-organization never wants identified or charged: its offices, its competitors.",
+    match: /^\/partner\/organizations\/\{[^}]+\}\/exclusions\b/,
+  },
+  {
+    name: "Dashboards",
+    description: "Sign-in links to a client's dashboard and to the partner's console, and their sessions.",
+    match: /^\/partner\/(organizations\/\{[^}]+\}\/dashboard-links|console-links|sessions)\b/,
+  },
+  {
+    name: "Audit log",
+    description: "Who did what through sign-in links, dashboards, the console and this API.",
+    match: /^\/partner\/audit-log\b/,
+  },
+  {
     name: "ICP configs",
     description: "Ideal-customer-profile rules that match and score visitors.",
     match: /icp-configs\b/,

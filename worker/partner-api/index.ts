@@ -20,6 +20,11 @@ import { updateOrganization } from "./organizations/update";
 import { webhookRoutes } from "./webhooks";
 import { billingRoutes } from "./billing";
 import { receiptRoutes } from "./receipts";
+import { dashboardLinkRoutes } from "./dashboard-links";
+import { consoleLinkRoutes } from "./console-links";
+import { sessionRoutes } from "./sessions";
+import { organizationExclusionRoutes } from "./exclusions";
+import { auditLogRoutes } from "./audit-log";
 
 /** `/api/v1/partner/…`: everything a partner does, authenticated by `X-Partner-API-Key`. */
 export const partnerApi = createApi();
@@ -53,3 +58,9 @@ partnerApi
   .route("/", rotatePixelKey)
   .route("/", icpConfigRoutes);
 partnerApi.route("/", billingRoutes).route("/", receiptRoutes);
+partnerApi
+  .route("/", dashboardLinkRoutes)
+  .route("/", consoleLinkRoutes)
+  .route("/", sessionRoutes)
+  .route("/", organizationExclusionRoutes)
+  .route("/", auditLogRoutes);

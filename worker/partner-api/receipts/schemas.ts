@@ -11,6 +11,7 @@ export const CHARGE_REASONS = [
   "referrer_not_allowed",
   "disabled",
   "not_identified",
+  "excluded",
 ] as const;
 
 export const ReceiptSchema = z
