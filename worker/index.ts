@@ -43,6 +43,7 @@ app.route("/", hitRoute);
 app.route("/api/v1", api);
 app.route("/demo", demoSite);
 app.route("/docs", docsRoute);
+app.get(`${PLATFORM_BASE}/`, (c) => c.redirect(PLATFORM_BASE, 301));
 app.route(PLATFORM_BASE, dashboardApp(PLATFORM_BASE));
 // Anything else may be a page of a partner's dashboard on its verified custom domain (else 404).
 const partnerDomains = dashboardApp("");

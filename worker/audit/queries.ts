@@ -1,4 +1,4 @@
-import { isoSeconds, newId } from "../lib/ids";
+import { isoSeconds, randomHex } from "../lib/ids";
 import type { Actor, AuditAction } from "./actions";
 
 export interface AuditEntry {
@@ -20,6 +20,9 @@ interface AuditRow {
   created_at: string;
 }
 
+/** Entry ids sort by time (milliseconds first), so entries of the same second keep their order. */
+const entryId = (at: number) => `aud_${at.toString(16).padStart(12, "0")}${randomHex(10)}`;
+
 /** The statement recording one entry, to run alone or inside the batch of the change it records. */
 export function auditStatement(db: D1Database, entry: AuditEntry, at = Date.now()): D1PreparedStatement {
   return db
@@ -28,7 +31,7 @@ export function auditStatement(db: D1Database, entry: AuditEntry, at = Date.now(
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
-      newId("aud"),
+      entryId(at),
       entry.partnerId,
       entry.organizationId,
       entry.action,
