@@ -299,12 +299,7 @@ describe("a client session", () => {
   it("without a cookie, every page says signed out (401)", async () => {
     const { organization } = await newOrganization();
     expect((await browser().get("/app/")).location).toBe("/app");
-    for (const path of [
-      "/app",
-      `/app/o/${organization.id}`,
-      `/app/o/${organization.id}/companies`,
-      "/app/console",
-    ]) {
+    for (const path of ["/app", `/app/o/${organization.id}`, `/app/o/${organization.id}/companies`, "/app/console"]) {
       const res = await browser().get(path);
       expect(res.status, path).toBe(401);
       expect(res.html).toContain("You are signed out");

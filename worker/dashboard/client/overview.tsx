@@ -13,7 +13,7 @@ import type { OrganizationView } from "../../insights/organizations";
 import type { DashboardEnv } from "../context";
 import { DayChart } from "../ui/charts";
 import { Kpi, Scroll } from "../ui/components";
-import { count, day, dayShort, percent } from "../ui/format";
+import { count, day, dayShort, percent, plural } from "../ui/format";
 import { render } from "../ui/layout";
 import { clientFrame, clientRoot } from "./frame";
 
@@ -130,7 +130,7 @@ function CompaniesChart(props: { overview: Overview }) {
       summary={`${count(Math.max(0, ...series.map((d) => d.identifiedCompanies)))} at most on one day.`}
       days={series.map((d) => d.day)}
       stacks={[{ className: "f-brand", label: "Companies", values: series.map((d) => d.identifiedCompanies) }]}
-      tips={series.map((d) => `${dayShort(d.day)}: ${count(d.identifiedCompanies)} companies`)}
+      tips={series.map((d) => `${dayShort(d.day)}: ${plural(d.identifiedCompanies, "company", "companies")}`)}
       table={
         <Scroll label="Identified companies per day, as a table">
           <table>
@@ -185,7 +185,7 @@ function OutcomesChart(props: { overview: Overview }) {
                   Page views
                 </th>
                 <th scope="col" class="n">
-                  Identified
+                  Identification rate
                 </th>
                 {shown.map((o) => (
                   <th scope="col" class="n">

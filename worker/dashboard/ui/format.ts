@@ -20,7 +20,10 @@ const timeFormat = new Intl.DateTimeFormat("en-US", {
 
 export const count = (n: number) => integer.format(n);
 export const percent = (ratio: number | null) =>
-  ratio === null ? "–" : `${(ratio * 100).toFixed(ratio < 0.1 ? 1 : 0)}%`;
+  ratio === null ? "–" : `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.1 ? 1 : 0)}%`;
+
+/** "1 company", "2 companies". */
+export const plural = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`;
 
 /** `2025-03-04` or an ISO time → "Mar 4, 2025". */
 export const day = (value: string) => dayFormat.format(new Date(value.length === 10 ? `${value}T00:00:00Z` : value));
