@@ -61,6 +61,7 @@ export async function render(
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex, nofollow" />
         <title>{title}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={stylesheetUrl(base)} />
         <style nonce={nonce}>{raw(brandCss(brand))}</style>
         <script src={scriptUrl(base)} defer></script>
