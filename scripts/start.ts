@@ -6,7 +6,8 @@
  *   3. apply the D1 migrations to the local database (.wrangler/state)
  *   4. `wrangler dev` on PORT (default 8787), output in this terminal
  *   5. once /health answers: seed the demo through the real APIs (scripts/seed-demo.ts)
- *      and print the demo page URL, the demo partner key and a curl for its visitors
+ *      and print the demo page URL, fresh sign-in links to the demo client's dashboard and
+ *      to the demo partner's console, the demo partner key and a curl for its visitors
  *
  * Stays in the foreground; Ctrl-C stops wrangler, and the exit code is wrangler's.
  */

@@ -4,7 +4,7 @@ import { EMPLOYEE_RANGES, filterQuery, parseFeedFilter, type FeedFilter } from "
 import { feedPage, feedSuggestions, visitorCount, type FeedRow } from "../../insights/feed/queries";
 import type { DashboardEnv } from "../context";
 import { Scroll } from "../ui/components";
-import { count, time } from "../ui/format";
+import { count, plural, time } from "../ui/format";
 import { render } from "../ui/layout";
 import { clientFrame, clientRoot } from "./frame";
 
@@ -49,7 +49,7 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
       <div class="bar">
         <p class="muted" aria-live="polite">
           {total !== null
-            ? `${count(total)} companies in all, most recently seen first.`
+            ? `${plural(total, "company", "companies")} in all, most recently seen first.`
             : "Matching companies, most recently seen first."}
           {after && " (continued)"}
         </p>

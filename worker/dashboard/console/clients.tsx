@@ -119,7 +119,7 @@ function Row(props: { client: ConsoleClient; action: string; csrf: string }) {
           {count(o.creditsUsed)} / {count(o.credits)}
         </span>
         <meter min={0} max={Math.max(1, o.credits)} value={o.creditsUsed} aria-label={`Credits used by ${o.name}`} />
-        <div class="muted">until {day(o.currentPeriodEnd)}</div>
+        <div class="muted nowrap">until {day(o.currentPeriodEnd)}</div>
       </td>
       <td class="n" data-field="identified-7">
         {count(props.client.identifiedLast7Days)}

@@ -44,16 +44,17 @@ table{border-collapse:collapse;width:100%;background:var(--card)}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.85rem;color:var(--muted);font-weight:600}
+tbody th{font-size:1rem;color:var(--ink)}
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .nowrap{white-space:nowrap}
 .path{word-break:break-all}
-button,.btn{font:inherit;display:inline-block;padding:.4rem .9rem;border-radius:6px;border:1px solid var(--brand);background:var(--brand);color:var(--on-brand);cursor:pointer;text-decoration:none;line-height:1.4}
+button,.btn{font:inherit;display:inline-block;white-space:nowrap;padding:.4rem .9rem;border-radius:6px;border:1px solid var(--brand);background:var(--brand);color:var(--on-brand);cursor:pointer;text-decoration:none;line-height:1.4}
 .btn.quiet,button.quiet{background:#fff;color:var(--brand-ink);border-color:#8a94a3}
 label{display:block;font-size:.875rem;color:var(--muted);margin-bottom:.2rem}
 input,select,textarea{font:inherit;width:100%;padding:.4rem .5rem;border:1px solid #7b8594;border-radius:6px;background:#fff;color:var(--ink)}
 input[type=checkbox]{width:auto}
 .check{display:flex;align-items:center;gap:.4rem;color:var(--ink);font-size:1rem;margin:0 0 .45rem}
-form.filters{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,10.5rem),1fr));align-items:end;margin-bottom:1rem}
+form.filters{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,8.5rem),1fr));align-items:end;margin-bottom:1rem}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .bar{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem;margin:0 0 .75rem}
 .pager{display:flex;gap:.75rem;margin-top:1rem}
@@ -63,10 +64,12 @@ form.filters{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minma
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;min-width:0;overflow-wrap:anywhere}
 meter{width:100%;height:.9rem}
+meter::-webkit-meter-optimum-value{background:var(--brand)}
 details summary{cursor:pointer;color:var(--brand-ink);margin-top:.5rem}
+figure{margin:0}
 .chart{position:relative}
 .chart svg{width:100%;height:auto;display:block}
-.chart text{fill:var(--muted);font-size:11px}
+.chart text{fill:var(--muted);font-size:15px}
 .axis{stroke:var(--line)}
 .legend{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:0;margin:.5rem 0 0;font-size:.85rem}
 .legend svg{vertical-align:-1px;margin-right:.3rem}

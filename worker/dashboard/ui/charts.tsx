@@ -1,11 +1,11 @@
 import type { Child } from "hono/jsx";
 import { count, dayShort } from "./format";
 
-const WIDTH = 720;
-const HEIGHT = 200;
-const LEFT = 40;
-const BOTTOM = 22;
-const TOP = 8;
+const WIDTH = 600;
+const HEIGHT = 220;
+const LEFT = 44;
+const BOTTOM = 26;
+const TOP = 10;
 
 /** A round upper bound for the axis: 1, 2 or 5 × a power of ten. */
 function niceMax(value: number): number {
@@ -83,7 +83,11 @@ export function DayChart(props: ChartProps) {
                 );
               })}
               {labelled.has(i) && (
-                <text x={(LEFT + i * column + column / 2).toFixed(1)} y={HEIGHT - 6} text-anchor="middle">
+                <text
+                  x={(i === 0 ? LEFT : i === n - 1 ? WIDTH : LEFT + i * column + column / 2).toFixed(1)}
+                  y={HEIGHT - 6}
+                  text-anchor={i === 0 ? "start" : i === n - 1 ? "end" : "middle"}
+                >
                   {dayShort(d)}
                 </text>
               )}

@@ -22,7 +22,6 @@ interface StoryRow extends IdentityRow {
   icp_score: number;
   icp_config_name: string | null;
   icp_config_groups: string | null;
-  company_revenue_range: string | null;
 }
 
 interface SessionRow {
