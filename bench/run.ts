@@ -7,10 +7,11 @@
  * same run (a bench-only Worker in the same workerd answering 204), because these machines
  * are shared and noisy. Nothing here asserts: the figures are reported, goals beside them.
  *
- * Options: --quick (short runs, small data; to check the script itself).
+ * Options: --quick (short runs, small data; to check the script itself);
+ * --only dashboard (the client dashboard's figures alone, rewriting only that section of BENCHMARKS.md).
  */
 import { execSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,11 +20,14 @@ import { buildPixel } from "../pixel/build.ts";
 import { type LocalWorker, seedOrganization, startWorker } from "../test/browser/support/worker.ts";
 import { send, type Timing, timeSequential } from "./http.ts";
 import { seedUsage, seedVisitors } from "./seed.ts";
+import { dashboardSection, type DashboardFigures, measureDashboard, replaceDashboardSection } from "./dashboard.ts";
 import { BARE_HOST, bareWorker, counterDriverWorker, DO_HOST } from "./workers.ts";
 import { wrk, wrkAvailable, type WrkResult } from "./wrk.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const DASHBOARD = { visitors: QUICK ? 10_000 : 100_000, requests: QUICK ? 30 : 100 };
 const SECONDS = QUICK ? 3 : 10;
 const CONNECTIONS = 16;
 const VISITORS = QUICK ? [10_000, 100_000] : [100_000, 1_000_000];
@@ -36,6 +40,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
+
+if (ONLY !== undefined) {
+  if (ONLY !== "dashboard") {
+    console.error(`--only: unknown part '${ONLY}' (known: dashboard)`);
+    process.exit(1);
+  }
+  const alone = await startWorker({ extraWorkers: [bareWorker], logLevel: LogLevel.ERROR });
+  try {
+    const section = dashboardSection(await measureDashboard(alone, { ...DASHBOARD, log }));
+    const path = join(ROOT, "BENCHMARKS.md");
+    const before = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
+    writeFileSync(path, replaceDashboardSection(before, section));
+    log(section.join("\n"));
+    log("rewrote the dashboard section of BENCHMARKS.md");
+  } finally {
+    await alone.stop();
+  }
+  process.exit(0);
+}
 
 if (!wrkAvailable()) {
   console.error("wrk is not installed. Install it (Debian/Ubuntu): sudo apt-get install -y wrk");
@@ -264,6 +287,10 @@ try {
     });
   }
 
+  // ---------------------------------------------------------------- client dashboard
+  await quiesce();
+  const dashboard = await measureDashboard(worker, { ...DASHBOARD, log });
+
   // ---------------------------------------------------------------- usage and analytics
   const usage: { orgs: number; events: number; usage: Timing; analytics: Timing }[] = [];
   const probe = await send(`${worker.url}/api/v1/partner/usage`, { headers: { "x-partner-api-key": org.partnerKey } });
@@ -331,6 +358,7 @@ try {
     debit100,
     list,
     health1,
+    dashboard,
     usage,
     usageBuilt,
     usageStatus: probe.status,
@@ -437,6 +465,7 @@ interface Figures {
   debit100: { perSecond: number; debitsPerSecond: number; ms: number; calls: number; debits: number };
   list: VisitorFigures[];
   health1: Timing;
+  dashboard: DashboardFigures;
   usage: { orgs: number; events: number; usage: Timing; analytics: Timing }[];
   usageBuilt: boolean;
   usageStatus: number;
@@ -487,6 +516,8 @@ function report(f: Figures) {
       if (u.analytics.p95ms > 100) short.push(`GET /partner/analytics: p95 ${ms(u.analytics.p95ms)}, goal ≤ 100 ms`);
     }
   }
+  const feedP95 = f.dashboard.feed[0].timing.p95ms;
+  if (feedP95 > 50) short.push(`client dashboard feed, page 1: p95 ${ms(feedP95)}, goal ≤ 50 ms`);
   if (!f.usageBuilt) short.push("usage and analytics endpoints: not measured (not mounted in this build)");
   if (!f.drained) short.push("the queue consumer did not drain the collect load within 5 minutes (see below)");
 
@@ -523,6 +554,7 @@ function report(f: Figures) {
     `| credit counter, 100 debits per call (as the consumer calls it) | ${int(f.debit100.debitsPerSecond)} debits/s | ${r2(f.debit100.debitsPerSecond / f.noop.perSecond)} × no-op calls/s | – |`,
     `| GET …/visitors page 1, ${int(big.size)} visitors | p95 ${ms(big.page1.p95ms)} | ${r2(big.page1.p95ms / f.health1.p95ms)} × bare p95 | p95 ≤ 25 ms |`,
     `| GET …/visitors page 1,000, ${int(big.size)} visitors | p95 ${ms(big.page1000.p95ms)} | ${r2(big.page1000.p95ms / f.health1.p95ms)} × bare p95 | p95 ≤ 25 ms |`,
+    `| client dashboard: company feed page 1, ${int(f.dashboard.visitors)} visitors | p95 ${ms(f.dashboard.feed[0].timing.p95ms)} | ${r2(f.dashboard.feed[0].timing.p95ms / f.dashboard.bare.p95ms)} × bare p95 | p95 ≤ 50 ms |`,
     ...(f.usage.length
       ? f.usage
           .filter((u) => u.orgs <= 100 || f.usage.length === 1)
@@ -640,6 +672,7 @@ function report(f: Figures) {
         `| ${int(v.size)} | ${ms(v.sql.select1)} | ${ms(v.sql.page1000)} | ${ms(v.sql.count)} | ${ms(v.sql.countNoJoin)} | ${ms(v.sql.countSearch)} |`,
     ),
     "",
+    ...dashboardSection(f.dashboard),
     "## Usage and analytics endpoints",
     "",
     ...(f.usageBuilt

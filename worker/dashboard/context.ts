@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import type { Env } from "../env";
-import type { Brand } from "../insights/brand/queries";
-import type { OrganizationView } from "../insights/organizations";
+import type { Brand, OrganizationHeader } from "../insights/brand/queries";
 import type { DashboardSession } from "../sessions/sessions";
 
 /** Hono environment of the dashboard and the console. */
@@ -16,7 +15,7 @@ export interface DashboardEnv {
     /** The session's CSRF token, for the forms of the page. */
     csrf: string;
     /** The client's organization (client pages only). */
-    organization: OrganizationView;
+    organization: OrganizationHeader;
   };
 }
 

@@ -1,7 +1,6 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { brandOf } from "../insights/brand/queries";
-import { organizationOf } from "../insights/organizations";
+import { brandAndOrganization, brandOf } from "../insights/brand/queries";
 import { csrfToken, csrfTokenValid, postedFromOwnOrigin } from "../sessions/csrf";
 import { findSession, type FoundSession } from "../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "./context";
@@ -69,7 +68,6 @@ async function admit(c: DashboardContext, found: FoundSession) {
   if (found.touch) c.executionCtx.waitUntil(found.touch());
   c.set("session", found.session);
   c.set("csrf", await csrfToken(found.session.secret));
-  if (!c.get("brand")) c.set("brand", await brandOf(c.env.DB, found.session.partnerId));
 }
 
 /**
@@ -81,9 +79,9 @@ export const clientArea = createMiddleware<DashboardEnv>(async (c, next) => {
   if (!found) return signedOutPage(c);
   await admit(c, found);
   const { session } = found;
-  if (session.organizationId !== c.req.param("organizationId")) return notFoundPage(c);
-  const organization = await organizationOf(c.env, session.partnerId, session.organizationId!);
-  if (!organization) return notFoundPage(c);
+  const { brand, organization } = await brandAndOrganization(c.env.DB, session.partnerId, session.organizationId!);
+  c.set("brand", c.get("brand") ?? brand);
+  if (!organization || session.organizationId !== c.req.param("organizationId")) return notFoundPage(c);
   c.set("organization", organization);
   if (c.req.method === "POST" && !(await formAccepted(c, session.secret))) return expiredFormPage(c);
   await next();
@@ -94,6 +92,7 @@ export const consoleArea = createMiddleware<DashboardEnv>(async (c, next) => {
   const found = await sessionOf(c, "console");
   if (!found) return signedOutPage(c);
   await admit(c, found);
+  c.set("brand", c.get("brand") ?? (await brandOf(c.env.DB, found.session.partnerId)));
   if (c.req.method === "POST" && !(await formAccepted(c, found.session.secret))) return expiredFormPage(c);
   await next();
 });

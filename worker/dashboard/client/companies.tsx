@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { decodeCursor, encodeCursor } from "../../insights/feed/cursor";
 import { EMPLOYEE_RANGES, filterQuery, parseFeedFilter, type FeedFilter } from "../../insights/feed/filters";
-import { feedPage, feedSuggestions, visitorCount, type FeedRow } from "../../insights/feed/queries";
+import { feedView, type FeedRow } from "../../insights/feed/queries";
 import type { DashboardEnv } from "../context";
 import { Scroll } from "../ui/components";
 import { count, plural, time } from "../ui/format";
@@ -12,17 +12,17 @@ export const FEED_PAGE_SIZE = 25;
 
 /** `GET /o/{organizationId}/companies`: identified companies, most recently seen first, filtered, a page at a time. */
 export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies", async (c) => {
-  const organization = c.get("organization");
   const { filter, problems } = parseFeedFilter(c.req.query());
   const cursorText = c.req.query("cursor");
   const after = decodeCursor(cursorText);
   if (cursorText && !after) problems.push("That page link is not valid any more; showing the first page.");
   const unfiltered = Object.values(filter).every((v) => v === undefined);
-  const [page, suggestions, total] = await Promise.all([
-    problems.length > 0 ? { rows: [], next: null } : feedPage(c.env.DB, organization.id, filter, after, FEED_PAGE_SIZE),
-    feedSuggestions(c.env.DB, organization.id),
-    unfiltered ? visitorCount(c.env.DB, organization.id) : null,
-  ]);
+  const { rows, next, suggestions, total } = await feedView(c.env.DB, c.get("organization").id, {
+    filter,
+    after,
+    pageSize: FEED_PAGE_SIZE,
+    rows: problems.length === 0,
+  });
   const root = clientRoot(c);
   const query = filterQuery(filter);
   const withQuery = (path: string, extra: Record<string, string> = {}) => {
@@ -48,7 +48,7 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
       <Filters action={`${root}/companies`} filter={filter} suggestions={suggestions} />
       <div class="bar">
         <p class="muted" aria-live="polite">
-          {total !== null
+          {unfiltered
             ? `${plural(total, "company", "companies")} in all, most recently seen first.`
             : "Matching companies, most recently seen first."}
           {after && " (continued)"}
@@ -57,7 +57,7 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
           Export CSV
         </a>
       </div>
-      {page.rows.length === 0 ? (
+      {rows.length === 0 ? (
         <p class="empty card">
           {unfiltered && !after
             ? "No company identified yet. Visits appear here a few seconds after they happen."
@@ -86,7 +86,7 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
               </tr>
             </thead>
             <tbody>
-              {page.rows.map((row) => (
+              {rows.map((row) => (
                 <Row row={row} href={`${root}/companies/${row.id}`} />
               ))}
             </tbody>
@@ -95,7 +95,7 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
       )}
       <nav class="pager" aria-label="Pages">
         {after && <a href={withQuery(`${root}/companies`)}>First page</a>}
-        {page.next && <a href={withQuery(`${root}/companies`, { cursor: encodeCursor(page.next) })}>Next page</a>}
+        {next && <a href={withQuery(`${root}/companies`, { cursor: encodeCursor(next) })}>Next page</a>}
       </nav>
     </>,
   );

@@ -2,14 +2,14 @@ import { Hono } from "hono";
 import {
   OUTCOMES,
   OVERVIEW_RANGES,
-  companiesSeenSince,
   identificationRate,
   overviewOf,
   type Outcome,
   type Overview,
   type OverviewRange,
 } from "../../insights/overview/queries";
-import type { OrganizationView } from "../../insights/organizations";
+import { organizationOf, type OrganizationView } from "../../insights/organizations";
+import { notFoundPage } from "../signed-in";
 import type { DashboardEnv } from "../context";
 import { DayChart } from "../ui/charts";
 import { Kpi, Scroll } from "../ui/components";
@@ -34,9 +34,12 @@ const DEFAULT_RANGE: OverviewRange = 30;
 export const overviewRoute = new Hono<DashboardEnv>().get("/o/:organizationId", async (c) => {
   const asked = Number(c.req.query("days"));
   const days = (OVERVIEW_RANGES as readonly number[]).includes(asked) ? (asked as OverviewRange) : DEFAULT_RANGE;
-  const organization = c.get("organization");
-  const overview = await overviewOf(c.env, organization.id, days);
-  const companies = await companiesSeenSince(c.env.DB, organization.id, overview.from);
+  const session = c.get("session");
+  const [overview, organization] = await Promise.all([
+    overviewOf(c.env.DB, session.organizationId!, days),
+    organizationOf(c.env, session.partnerId, session.organizationId!),
+  ]);
+  if (!organization) return notFoundPage(c);
   const root = clientRoot(c);
   return render(
     c,
@@ -60,7 +63,11 @@ export const overviewRoute = new Hono<DashboardEnv>().get("/o/:organizationId", 
         </nav>
       </div>
       <div class="kpis">
-        <Kpi label="Companies identified" value={count(companies)} note={`seen in the last ${days} days`} />
+        <Kpi
+          label="Companies identified"
+          value={count(overview.companiesSeen)}
+          note={`seen in the last ${days} days`}
+        />
         <Kpi label="Page views" value={count(overview.totals.pageViews)} note={`in the last ${days} days`} />
         <Kpi
           label="Identification rate"

@@ -4,7 +4,7 @@ import type { FeedCursor } from "./cursor";
 import type { FeedFilter } from "./filters";
 
 /** How many of the most recently seen visitors suggest values for the industry and country filters. */
-const FACET_SAMPLE = 2_000;
+const FACET_SAMPLE = 500;
 /** Rows per read while exporting: each is one indexed range read, so memory stays flat. */
 export const EXPORT_CHUNK = 500;
 
@@ -74,16 +74,15 @@ function whereOf(organizationId: string, filter: FeedFilter, after: FeedCursor |
   };
 }
 
-/** Up to `limit` rows after the cursor, most recently seen first (a keyset read: any depth costs the same). */
-export async function feedRows(
+function feedStatement(
   db: D1Database,
   organizationId: string,
   filter: FeedFilter,
   after: FeedCursor | null,
   limit: number,
-): Promise<FeedRow[]> {
+) {
   const { clause, params } = whereOf(organizationId, filter, after);
-  const { results } = await db
+  return db
     .prepare(
       `SELECT v.id, v.type, v.first_seen_at, v.last_seen_at, v.sessions, v.page_views, v.total_time_seconds,
          v.landing_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.country, v.icp_matched,
@@ -93,24 +92,55 @@ export async function feedRows(
        ${clause}
        ORDER BY v.last_seen_at DESC, v.id DESC LIMIT ?`,
     )
-    .bind(...params, limit)
-    .all<FeedRowData>();
-  return results.map(toFeedRow);
+    .bind(...params, limit);
 }
 
-/** A page of the feed and the cursor of the next one (null on the last page). */
-export async function feedPage(
+/** Up to `limit` rows after the cursor, most recently seen first (a keyset read: any depth costs the same). */
+export async function feedRows(
   db: D1Database,
   organizationId: string,
   filter: FeedFilter,
   after: FeedCursor | null,
-  pageSize: number,
+  limit: number,
+): Promise<FeedRow[]> {
+  const { results } = await feedStatement(db, organizationId, filter, after, limit).all<FeedRowData>();
+  return results.map(toFeedRow);
+}
+
+/**
+ * What the feed page shows, in one round trip to D1: a page of rows and the cursor of the next
+ * one (null on the last page), the filter suggestions, and the organization's visitor count (the
+ * consumer's running count, shown above the unfiltered feed).
+ */
+export async function feedView(
+  db: D1Database,
+  organizationId: string,
+  o: { filter: FeedFilter; after: FeedCursor | null; pageSize: number; rows: boolean },
 ) {
-  const rows = await feedRows(db, organizationId, filter, after, pageSize + 1);
-  const page = rows.slice(0, pageSize);
+  const [rows, suggestions, total] = await db.batch<Record<string, unknown>>([
+    feedStatement(db, organizationId, o.filter, o.after, o.rows ? o.pageSize + 1 : 0),
+    db
+      .prepare(
+        `WITH recent AS (SELECT company_id, country FROM visitors WHERE organization_id = ?
+           ORDER BY last_seen_at DESC LIMIT ?)
+         SELECT DISTINCT c.industry AS industry, coalesce(c.country, r.country) AS country
+         FROM recent r LEFT JOIN companies c ON c.id = r.company_id`,
+      )
+      .bind(organizationId, FACET_SAMPLE),
+    db.prepare("SELECT visitors FROM organization_stats WHERE organization_id = ?").bind(organizationId),
+  ]);
+  const found = (rows.results as unknown as FeedRowData[]).map(toFeedRow);
+  const page = found.slice(0, o.pageSize);
   const last = page.at(-1);
-  const next: FeedCursor | null = rows.length > pageSize && last ? { lastSeenAt: last.lastSeenAt, id: last.id } : null;
-  return { rows: page, next };
+  const facets = suggestions.results as { industry: string | null; country: string | null }[];
+  const sorted = (values: (string | null)[]) =>
+    [...new Set(values.filter((v): v is string => !!v))].sort((a, b) => a.localeCompare(b));
+  return {
+    rows: page,
+    next: found.length > o.pageSize && last ? { lastSeenAt: last.lastSeenAt, id: last.id } : null,
+    suggestions: { industries: sorted(facets.map((f) => f.industry)), countries: sorted(facets.map((f) => f.country)) },
+    total: (total.results[0] as { visitors: number } | undefined)?.visitors ?? 0,
+  };
 }
 
 /** Every row matching the filter, in feed order, read chunk by chunk. */
@@ -123,29 +153,4 @@ export async function* allFeedRows(db: D1Database, organizationId: string, filte
     const last = rows[rows.length - 1];
     after = { lastSeenAt: last.lastSeenAt, id: last.id };
   }
-}
-
-/** The organization's visitor count (the consumer's running count), shown above the unfiltered feed. */
-export async function visitorCount(db: D1Database, organizationId: string): Promise<number> {
-  const row = await db
-    .prepare("SELECT visitors FROM organization_stats WHERE organization_id = ?")
-    .bind(organizationId)
-    .first<{ visitors: number }>();
-  return row?.visitors ?? 0;
-}
-
-/** Industries and countries of the most recent visitors, suggested by the filter inputs (any value may be typed). */
-export async function feedSuggestions(db: D1Database, organizationId: string) {
-  const { results } = await db
-    .prepare(
-      `WITH recent AS (SELECT company_id, country FROM visitors WHERE organization_id = ?
-         ORDER BY last_seen_at DESC LIMIT ?)
-       SELECT DISTINCT c.industry AS industry, coalesce(c.country, r.country) AS country
-       FROM recent r LEFT JOIN companies c ON c.id = r.company_id`,
-    )
-    .bind(organizationId, FACET_SAMPLE)
-    .all<{ industry: string | null; country: string | null }>();
-  const sorted = (values: (string | null)[]) =>
-    [...new Set(values.filter((v): v is string => !!v))].sort((a, b) => a.localeCompare(b));
-  return { industries: sorted(results.map((r) => r.industry)), countries: sorted(results.map((r) => r.country)) };
 }

@@ -1,6 +1,5 @@
 import type { ChargeReason } from "../../../shared/billing";
 import { addDays, utcDay } from "../../billing/dates";
-import type { Env } from "../../env";
 
 export const OVERVIEW_RANGES = [7, 30, 90] as const;
 export type OverviewRange = (typeof OVERVIEW_RANGES)[number];
@@ -39,12 +38,15 @@ export function identificationRate(hits: Record<Outcome, number>): number | null
 }
 
 /** The overview of one organization over the last `days` UTC days, today included. */
-export async function overviewOf(env: Env, organizationId: string, days: OverviewRange, now = Date.now()) {
-  const db = env.DB;
+export async function overviewOf(db: D1Database, organizationId: string, days: OverviewRange, now = Date.now()) {
   const today = utcDay(now);
   const first = addDays(today, -(days - 1));
   const since = `${first}T00:00:00Z`;
-  const [views, receipts, rejections, pages, sources] = await db.batch<Record<string, unknown>>([
+  const [seen, views, receipts, rejections, pages, sources] = await db.batch<Record<string, unknown>>([
+    // Each identified company (or person) once, however many days it came back.
+    db
+      .prepare("SELECT count(*) AS n FROM visitors WHERE organization_id = ? AND last_seen_at >= ?")
+      .bind(organizationId, since),
     db
       .prepare(
         `SELECT substr(occurred_at, 1, 10) AS day, count(*) FILTER (WHERE is_bot = 0) AS page_views,
@@ -103,6 +105,7 @@ export async function overviewOf(env: Env, organizationId: string, days: Overvie
     from: first,
     to: today,
     series,
+    companiesSeen: (seen.results[0] as { n: number }).n,
     totals: {
       hits: totals,
       pageViews: series.reduce((n, d) => n + d.pageViews, 0),
@@ -117,12 +120,3 @@ export async function overviewOf(env: Env, organizationId: string, days: Overvie
 }
 
 export type Overview = Awaited<ReturnType<typeof overviewOf>>;
-
-/** Identified companies (and people) seen in the range: each counted once, however many days they came back. */
-export async function companiesSeenSince(db: D1Database, organizationId: string, firstDay: string): Promise<number> {
-  const row = await db
-    .prepare("SELECT count(*) AS n FROM visitors WHERE organization_id = ? AND last_seen_at >= ?")
-    .bind(organizationId, `${firstDay}T00:00:00Z`)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
