@@ -179,6 +179,35 @@ describeBrowser("the client dashboard and the partner console", () => {
     await checkPage(page, "client-signed-out", errors);
   });
 
+  it("every page works without JavaScript: sign-in, filters, a company, the export, saving exclusions, sign-out", async (ctx) => {
+    const org = await visitedClient(worker(), visit, ctx);
+    const { page, errors } = await openTab(browser(), ctx, { javaScriptEnabled: false });
+    await page.goto(await dashboardLink(org));
+    expect(await heading(page)).toBe("Overview");
+    await page.getByRole("link", { name: "Companies", exact: true }).click();
+    await page.getByLabel("Search").fill("loopback");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForURL(/q=loopback/);
+    expect(await page.locator("tbody tr").count()).toBe(1);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Export CSV" }).click(),
+    ]);
+    expect(parseCsv(await readFile((await download.path())!, "utf8"))[1][0]).toBe("Loopback Labs");
+    await page.getByRole("link", { name: "Loopback Labs" }).click();
+    await expect.poll(() => heading(page)).toBe("Loopback Labs");
+    await page.getByRole("link", { name: "Exclusions" }).click();
+    await page.getByLabel(/^Domains/).fill("rival.example");
+    await page.getByRole("button", { name: "Save exclusions" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toBe("Exclusions saved.");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => heading(page)).toBe("You have signed out");
+    const after = await page.goto(new URL(`/app/o/${org.organizationId}`, page.url()).href);
+    expect(after?.status()).toBe(401);
+    expect(await heading(page)).toBe("You are signed out");
+    expect(errors).toEqual([]);
+  });
+
   it("works at 375 px wide: every page fits the screen and passes axe-core", async (ctx) => {
     const org = await visitedClient(worker(), visit, ctx);
     const { page, errors } = await openTab(browser(), ctx, { viewport: PHONE, isMobile: true, hasTouch: true });
@@ -264,6 +293,12 @@ describeBrowser("the client dashboard and the partner console", () => {
       expect(await heading(page)).toBe("Page not found");
     }
     await checkPage(page, "another-organization-404", errors);
+
+    const stranger = await openTab(browser(), ctx);
+    const signedOut = await stranger.page.goto(new URL(`/app/o/${org.organizationId}`, page.url()).href);
+    expect(signedOut?.status()).toBe(401);
+    expect(await heading(stranger.page)).toBe("You are signed out");
+    await checkPage(stranger.page, "signed-out-401", stranger.errors);
   });
 
   it("the CSV export holds exactly the feed's rows, in its order, with its filters", async (ctx) => {
