@@ -251,6 +251,9 @@ describe("the company feed", () => {
     const { browser: b, home } = await signedInClient(api, organization.id);
     expect(await walkFeed(b, `${home}/companies?from=2024-03-05&to=2024-03-05`)).toEqual(["Beta Health"]);
     expect(await walkFeed(b, `${home}/companies?to=2024-03-04`)).toEqual([]);
+    const badCursor = await b.get(`${home}/companies?cursor=bm9wZQ`);
+    expect(badCursor.html).toContain("this is the first page");
+    expect(feedNames(badCursor.html)).toHaveLength(3);
     const bad = await b.get(`${home}/companies?from=yesterday`);
     expect(bad.status).toBe(200);
     expect(bad.html).toContain("The start date must be a date");

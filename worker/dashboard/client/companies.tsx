@@ -15,7 +15,6 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
   const { filter, problems } = parseFeedFilter(c.req.query());
   const cursorText = c.req.query("cursor");
   const after = decodeCursor(cursorText);
-  if (cursorText && !after) problems.push("That page link is not valid any more; showing the first page.");
   const unfiltered = Object.values(filter).every((v) => v === undefined);
   const { rows, next, suggestions, total } = await feedView(c.env.DB, c.get("organization").id, {
     filter,
@@ -23,6 +22,7 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
     pageSize: FEED_PAGE_SIZE,
     rows: problems.length === 0,
   });
+  if (cursorText && !after) problems.push("That page link is not valid any more: this is the first page.");
   const root = clientRoot(c);
   const query = filterQuery(filter);
   const withQuery = (path: string, extra: Record<string, string> = {}) => {

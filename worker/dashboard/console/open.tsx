@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { organizationOf } from "../../insights/organizations";
+import { brandAndOrganization } from "../../insights/brand/queries";
 import { startSession } from "../../sessions/sessions";
 import type { DashboardEnv } from "../context";
 import { notFoundPage, setSessionCookie } from "../signed-in";
@@ -11,7 +11,7 @@ import { notFoundPage, setSessionCookie } from "../signed-in";
  */
 export const openClientRoute = new Hono<DashboardEnv>().post("/console/clients/:organizationId/open", async (c) => {
   const staff = c.get("session");
-  const organization = await organizationOf(c.env, staff.partnerId, c.req.param("organizationId"));
+  const { organization } = await brandAndOrganization(c.env.DB, staff.partnerId, c.req.param("organizationId"));
   if (!organization || organization.status === "canceled") return notFoundPage(c);
   const { session, expiresAt } = await startSession(c.env.DB, {
     partnerId: staff.partnerId,

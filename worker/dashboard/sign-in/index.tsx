@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { brandOf } from "../../insights/brand/queries";
-import { organizationOf } from "../../insights/organizations";
+import { brandAndOrganization, brandOf } from "../../insights/brand/queries";
 import { redeemSignInLink } from "../../sessions/links";
 import { startSession } from "../../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "../context";
@@ -44,7 +43,7 @@ export const signInRoute = new Hono<DashboardEnv>().get("/sign-in/:token", async
   if (!redemption.ok) return refuse(c, redemption.reason, redemption.partnerId);
   const { link } = redemption;
   if (link.organizationId) {
-    const organization = await organizationOf(c.env, link.partnerId, link.organizationId);
+    const { organization } = await brandAndOrganization(c.env.DB, link.partnerId, link.organizationId);
     if (!organization || organization.status === "canceled") return refuse(c, "unknown", link.partnerId);
   }
   const { session, expiresAt } = await startSession(c.env.DB, link);
