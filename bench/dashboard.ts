@@ -23,6 +23,7 @@ export interface PageWeight {
 }
 
 export interface DashboardFigures {
+  measuredAt: string;
   visitors: number;
   bare: Timing;
   feed: { name: string; timing: Timing }[];
@@ -128,6 +129,7 @@ export async function measureDashboard(
     weights.push({ page: name, status, html: Buffer.byteLength(body), htmlGzip: gzip(body), assetsGzip });
   }
   return {
+    measuredAt: new Date().toISOString(),
     visitors: o.visitors,
     bare,
     feed,
@@ -150,8 +152,8 @@ export function dashboardSection(f: DashboardFigures): string[] {
     `One organization with ${f.visitors.toLocaleString("en-US")} identified visitors (\`bench/seed.ts\`, last seen a second apart),`,
     "a client admin signed in through a real dashboard link (the session cookie sent with every request). Single",
     `client, sequential requests after 10 warm-up ones; ${page1.n} requests per feed row. Baseline: the bare 204`,
-    `route in the same run, p50 ${ms(f.bare.p50ms)}, p95 ${ms(f.bare.p95ms)}. Refresh alone with`,
-    "`npm run bench -- --only dashboard`.",
+    `route in the same run, p50 ${ms(f.bare.p50ms)}, p95 ${ms(f.bare.p95ms)}. Measured ${f.measuredAt.slice(0, 16).replace("T", " ")} UTC;`,
+    "refresh alone with `npm run bench -- --only dashboard`.",
     "",
     "| `GET /app/o/{id}/companies` | p50 | p95 | p95 ÷ bare p95 | goal | statuses |",
     "|---|---:|---:|---:|---|---|",
