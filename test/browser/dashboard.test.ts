@@ -299,6 +299,10 @@ describeBrowser("the client dashboard and the partner console", () => {
     expect(signedOut?.status()).toBe(401);
     expect(await heading(stranger.page)).toBe("You are signed out");
     await checkPage(stranger.page, "signed-out-401", stranger.errors);
+    const unknown = await stranger.page.goto(new URL(`/app/sign-in/${"f".repeat(64)}`, page.url()).href);
+    expect(unknown?.status()).toBe(404);
+    expect(await heading(stranger.page)).toBe("This sign-in link is not valid");
+    await checkPage(stranger.page, "sign-in-link-not-valid", stranger.errors);
   });
 
   it("the CSV export holds exactly the feed's rows, in its order, with its filters", async (ctx) => {
