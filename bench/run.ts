@@ -8,8 +8,9 @@
  * are shared and noisy. Nothing here asserts: the figures are reported, goals beside them.
  *
  * Options: --quick (short runs, small data; to check the script itself);
- * --only startup (the bundle size and cold start alone) or --only simulate (the scale simulation alone:
- * also rewrites docs/scale.md's results): each rewrites only its section of BENCHMARKS.md.
+ * --only startup (the bundle size and cold start alone), --only dashboard (the client dashboard's figures
+ * alone) or --only simulate (the scale simulation alone: also rewrites docs/scale.md's results): each
+ * rewrites only its section of BENCHMARKS.md.
  *
  * The scale simulation (bench/simulate.ts) runs last, from the unit costs the bench measured
  * (bench/results/unit-costs.json) when that file exists, else from bench/unit-costs.default.json.
@@ -24,6 +25,7 @@ import { buildPixel } from "../pixel/build.ts";
 import { type LocalWorker, seedOrganization, startWorker } from "../test/browser/support/worker.ts";
 import { send, type Timing, timeSequential } from "./http.ts";
 import { seedUsage, seedVisitors } from "./seed.ts";
+import { dashboardSection, type DashboardFigures, measureDashboard } from "./dashboard.ts";
 import { replaceMarkdownSection } from "./markdown.ts";
 import { benchmarksSection, MEASURED_UNIT_COSTS, runSimulation } from "./simulate.ts";
 import { measureStartup, type StartupFigures, startupSection } from "./startup.ts";
@@ -34,6 +36,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
 const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 const STARTUP_RUNS = QUICK ? 5 : 15;
+const DASHBOARD = { visitors: QUICK ? 10_000 : 100_000, requests: QUICK ? 30 : 100 };
 const SECONDS = QUICK ? 3 : 10;
 const CONNECTIONS = 16;
 const VISITORS = QUICK ? [10_000, 100_000] : [100_000, 1_000_000];
@@ -57,9 +60,20 @@ function simulation(): string[] {
   return section;
 }
 
+/** The client dashboard's figures, on a Worker of its own. */
+async function dashboardAlone(): Promise<string[]> {
+  const alone = await startWorker({ extraWorkers: [bareWorker], logLevel: LogLevel.ERROR });
+  try {
+    return dashboardSection(await measureDashboard(alone, { ...DASHBOARD, log }));
+  } finally {
+    await alone.stop();
+  }
+}
+
 /** The parts that run alone (`--only <part>`), each rewriting its own section of BENCHMARKS.md. */
 const PARTS: Record<string, () => Promise<string[]>> = {
   startup: async () => startupSection(await measureStartup(STARTUP_RUNS, log)),
+  dashboard: dashboardAlone,
   simulate: async () => simulation(),
 };
 
@@ -307,6 +321,10 @@ try {
     });
   }
 
+  // ---------------------------------------------------------------- client dashboard
+  await quiesce();
+  const dashboard = await measureDashboard(worker, { ...DASHBOARD, log });
+
   // ---------------------------------------------------------------- usage and analytics
   const usage: { orgs: number; events: number; usage: Timing; analytics: Timing }[] = [];
   const probe = await send(`${worker.url}/api/v1/partner/usage`, { headers: { "x-partner-api-key": org.partnerKey } });
@@ -375,6 +393,7 @@ try {
     debit100,
     list,
     health1,
+    dashboard,
     usage,
     usageBuilt,
     usageStatus: probe.status,
@@ -482,6 +501,7 @@ interface Figures {
   debit100: { perSecond: number; debitsPerSecond: number; ms: number; calls: number; debits: number };
   list: VisitorFigures[];
   health1: Timing;
+  dashboard: DashboardFigures;
   usage: { orgs: number; events: number; usage: Timing; analytics: Timing }[];
   usageBuilt: boolean;
   usageStatus: number;
@@ -532,6 +552,8 @@ function report(f: Figures) {
       if (u.analytics.p95ms > 100) short.push(`GET /partner/analytics: p95 ${ms(u.analytics.p95ms)}, goal ≤ 100 ms`);
     }
   }
+  const feedP95 = f.dashboard.feed[0].timing.p95ms;
+  if (feedP95 > 50) short.push(`client dashboard feed, page 1: p95 ${ms(feedP95)}, goal ≤ 50 ms`);
   if (!f.usageBuilt) short.push("usage and analytics endpoints: not measured (not mounted in this build)");
   if (!f.drained) short.push("the queue consumer did not drain the collect load within 5 minutes (see below)");
 
@@ -568,6 +590,7 @@ function report(f: Figures) {
     `| credit counter, 100 debits per call (as the consumer calls it) | ${int(f.debit100.debitsPerSecond)} debits/s | ${r2(f.debit100.debitsPerSecond / f.noop.perSecond)} × no-op calls/s | – |`,
     `| GET …/visitors page 1, ${int(big.size)} visitors | p95 ${ms(big.page1.p95ms)} | ${r2(big.page1.p95ms / f.health1.p95ms)} × bare p95 | p95 ≤ 25 ms |`,
     `| GET …/visitors page 1,000, ${int(big.size)} visitors | p95 ${ms(big.page1000.p95ms)} | ${r2(big.page1000.p95ms / f.health1.p95ms)} × bare p95 | p95 ≤ 25 ms |`,
+    `| client dashboard: company feed page 1, ${int(f.dashboard.visitors)} visitors | p95 ${ms(f.dashboard.feed[0].timing.p95ms)} | ${r2(f.dashboard.feed[0].timing.p95ms / f.dashboard.bare.p95ms)} × bare p95 | p95 ≤ 50 ms |`,
     ...(f.usage.length
       ? f.usage
           .filter((u) => u.orgs <= 100 || f.usage.length === 1)
@@ -686,6 +709,7 @@ function report(f: Figures) {
         `| ${int(v.size)} | ${ms(v.sql.select1)} | ${ms(v.sql.page1000)} | ${ms(v.sql.count)} | ${ms(v.sql.countNoJoin)} | ${ms(v.sql.countSearch)} |`,
     ),
     "",
+    ...dashboardSection(f.dashboard),
     "## Usage and analytics endpoints",
     "",
     ...(f.usageBuilt

@@ -75,7 +75,7 @@ CREATE TABLE identifications (
   identity_key TEXT,
   visitor_id TEXT REFERENCES visitors(id),
   reason TEXT NOT NULL CHECK (reason IN ('charged', 'already_charged_this_period', 'no_credit', 'bot',
-    'referrer_not_allowed', 'disabled', 'not_identified')),
+    'referrer_not_allowed', 'disabled', 'not_identified', 'excluded')),
   credits INTEGER NOT NULL DEFAULT 0,
   period_start TEXT,
   created_at TEXT NOT NULL

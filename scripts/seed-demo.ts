@@ -5,8 +5,9 @@
  *     git-ignored; a new key is minted when the file is lost), sample companies with IPv4
  *     and IPv6 ranges (including "Localhost Labs" = 127.0.0.0/8 and ::1/128, so a browser
  *     on this machine is identified), one B2C person (sha256 of demo@example.com);
- *   - partner: the organization "Acme Widgets" (externalId demo-site) and its pixel,
- *     allowed on localhost and 127.0.0.1.
+ *   - partner: its branding (name and colours, when none are set yet), the organization
+ *     "Acme Widgets" (externalId demo-site) and its pixel, allowed on localhost and 127.0.0.1,
+ *     and fresh sign-in links to the client's dashboard and to the partner's console.
  *
  * `npm start` calls it once the local server answers. To run it by hand against a
  * running server: `node scripts/seed-demo.ts [--url http://localhost:8787]`
@@ -21,6 +22,11 @@ import { DEMO_STATE_FILE, readDevVars } from "./lib.ts";
 export const DEMO_PARTNER_SLUG = "demo";
 export const DEMO_ORG_EXTERNAL_ID = "demo-site";
 export const DEMO_PERSON_EMAIL = "demo@example.com";
+/** The demo partner's look: every dashboard and console page wears it. */
+export const DEMO_BRANDING = { companyName: "Demo Agency", primaryColor: "#6d28d9", secondaryColor: "#f59e0b" };
+/** Who the printed links sign in (the partner's app would pass its own user). */
+export const DEMO_CLIENT_USER = "you@acme-widgets.example";
+export const DEMO_STAFF_USER = "you@demo-agency.example";
 
 /** Fictional companies; ranges are documentation prefixes (RFC 5737, RFC 3849) plus loopback. */
 export const DEMO_COMPANIES = [
@@ -126,6 +132,9 @@ export interface DemoSeed {
   scriptTag: string;
   demoUrl: string;
   visitorsCurl: string;
+  /** Single-use sign-in links, valid 10 minutes. */
+  dashboardLink: string;
+  consoleLink: string;
 }
 
 interface DemoState {
@@ -257,6 +266,11 @@ export async function seedDemo(options: {
 
   // 3. The demo organization and its pixel, through the partner API.
   const partner = client(baseUrl, { "x-partner-api-key": partnerKey });
+  const me = await partner<{ partner: { primaryColor: string | null } }>("GET", "/api/v1/partner/me");
+  if (!me.partner.primaryColor) {
+    await partner("PUT", "/api/v1/partner/branding", DEMO_BRANDING);
+    log(`branded the partner '${DEMO_BRANDING.companyName}' (${DEMO_BRANDING.primaryColor})`);
+  }
   const find = async (status?: string) => {
     const query = new URLSearchParams({ externalId: DEMO_ORG_EXTERNAL_ID, ...(status ? { status } : {}) });
     const { organizations } = await partner<{ organizations: Organization[] }>(
@@ -299,6 +313,16 @@ export async function seedDemo(options: {
     updatedAt: new Date().toISOString(),
   });
 
+  // 4. Sign-in links, as the partner's own app would ask for them when its user opens the dashboard.
+  const { dashboardLink } = await partner<{ dashboardLink: { url: string } }>(
+    "POST",
+    `/api/v1/partner/organizations/${organization.id}/dashboard-links`,
+    { email: DEMO_CLIENT_USER, role: "admin" },
+  );
+  const { consoleLink } = await partner<{ consoleLink: { url: string } }>("POST", "/api/v1/partner/console-links", {
+    email: DEMO_STAFF_USER,
+  });
+
   return {
     baseUrl,
     adminKey: options.adminKey,
@@ -311,6 +335,8 @@ export async function seedDemo(options: {
     // No trailing slash: worker/demo/site.ts matches `/demo/{key}` and `/demo/{key}/{page}` only.
     demoUrl: `${baseUrl}/demo/${pixel.apiKey}`,
     visitorsCurl: `curl -s ${baseUrl}/api/v1/partner/organizations/${organization.id}/visitors -H "X-Partner-API-Key: ${partnerKey}"`,
+    dashboardLink: dashboardLink.url,
+    consoleLink: consoleLink.url,
   };
 }
 
@@ -327,8 +353,14 @@ export function describeSeed(seed: DemoSeed): string {
     ` Operator key (X-Admin-API-Key): ${seed.adminKey}   (from .dev.vars)`,
     ` Demo organization:              ${seed.organizationId}, pixel key ${seed.pixelKey}`,
     "",
-    " Identified visitors of the demo organization (a few seconds after a page view;",
+    " Client dashboard of Acme Widgets (browse the demo page first: a few seconds after a page view",
     ' this machine shows up as "Localhost Labs"):',
+    `   ${seed.dashboardLink}`,
+    " Console of the demo partner (every client with its credits):",
+    `   ${seed.consoleLink}`,
+    " Both links work once, for 10 minutes; `npm run seed` prints fresh ones.",
+    "",
+    " The same visitors through the partner API:",
     `   ${seed.visitorsCurl}`,
     "",
     ` OpenAPI document: ${seed.baseUrl}/api/v1/openapi.json`,

@@ -6,7 +6,8 @@
  *   3. `wrangler dev` on PORT (default 8787), output in this terminal; it builds the pixel and the
  *      API reference's assets first (`[build]` in wrangler.toml)
  *   4. once /health answers: seed the demo through the real APIs (scripts/seed-demo.ts)
- *      and print the demo page URL, the demo partner key and a curl for its visitors
+ *      and print the demo page URL, fresh sign-in links to the demo client's dashboard and
+ *      to the demo partner's console, the demo partner key and a curl for its visitors
  *
  * Stays in the foreground; Ctrl-C stops wrangler, and the exit code is wrangler's.
  */

@@ -33,6 +33,7 @@ export const CHARGE_REASONS = [
   "referrer_not_allowed",
   "disabled",
   "not_identified",
+  "excluded",
 ] as const;
 export type ChargeReason = (typeof CHARGE_REASONS)[number];
 

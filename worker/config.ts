@@ -32,6 +32,8 @@ const ConfigSchema = z
     SCRIPT_CNAME_TARGET: text,
     /** DNS-over-HTTPS JSON resolver that verifies custom script domains. */
     DOH_URL: z.preprocess(unset, httpUrl.default("https://cloudflare-dns.com/dns-query")),
+    /** Origin of the client dashboards and partner consoles on the platform host (under /app); unset means the origin the API was called on. */
+    DASHBOARD_BASE_URL: url,
     /** "on" serves the demo site under /demo (local development only). */
     DEMO_PAGES: flag,
     /** Optional licensed identification provider (see worker/identify/http-provider.ts). */
@@ -53,6 +55,7 @@ const ConfigSchema = z
     scriptBaseUrl: env.SCRIPT_BASE_URL ?? null,
     defaultGlobalName: env.DEFAULT_GLOBAL_NAME,
     scriptCnameTarget: env.SCRIPT_CNAME_TARGET ?? null,
+    dashboardBaseUrl: env.DASHBOARD_BASE_URL ?? null,
     dohUrl: env.DOH_URL,
     demoPages: env.DEMO_PAGES,
     identifyProvider: env.IDENTIFY_PROVIDER_URL

@@ -14,6 +14,7 @@ export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES"> {
   JOBS: Queue<JobMessage>;
   /** Webhook deliveries, one message per attempt (see worker/webhooks/). */
   WEBHOOKS: Queue<WebhookMessage>;
+  DASHBOARD_BASE_URL?: string;
   DEMO_PAGES?: string;
   PARTNER_RATE_LIMIT?: string;
   IDENTIFY_PROVIDER_URL?: string;

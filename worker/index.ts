@@ -22,6 +22,9 @@ import {
 import type { WebhookMessage } from "./webhooks/message";
 import { documentWebhookEvents } from "./webhooks/payloads";
 import { renewDuePeriods } from "./billing/renewal";
+import { dashboardApp } from "./dashboard";
+import { pruneSignInLinks } from "./sessions/links";
+import { PLATFORM_BASE } from "./sessions/places";
 
 export { CreditCounter } from "./credits/counter";
 export { RateLimiter } from "./rate-limit/limiter";
@@ -40,6 +43,11 @@ app.route("/", scriptRoute);
 app.route("/", hitRoute);
 app.route("/api/v1", api);
 app.route("/demo", demoSite);
+app.get(`${PLATFORM_BASE}/`, (c) => c.redirect(PLATFORM_BASE, 301));
+app.route(PLATFORM_BASE, dashboardApp(PLATFORM_BASE));
+// Anything else may be a page of a partner's dashboard on its verified custom domain (else 404).
+const partnerDomains = dashboardApp("");
+app.all("*", (c) => partnerDomains.fetch(c.req.raw, c.env, c.executionCtx));
 
 export default {
   fetch: app.fetch,
@@ -55,5 +63,6 @@ export default {
     await maintainWebhooks(env);
     // Billing periods renew without waiting for a request (see docs/billing.md).
     await renewDuePeriods(env);
+    await pruneSignInLinks(env.DB);
   },
 } satisfies ExportedHandler<Env, HitMessage | JobMessage | WebhookMessage>;

@@ -88,8 +88,17 @@ export async function partnerWithResources() {
   const domain = await api("PUT", "/domain", { domain: `t.${crypto.randomUUID().slice(0, 8)}.example.com` });
   expect(domain.status, domain.text).toBe(200);
   expect(delivery.status, delivery.text).toBe(200);
+  const link = await api("POST", `/organizations/${organization.id}/dashboard-links`, {
+    email: "owner@client.example",
+  });
+  expect(link.status, link.text).toBe(201);
+  const opened = await exports.default.fetch(link.body.dashboardLink.url, { redirect: "manual" });
+  expect(opened.status).toBe(303);
+  const sessions = await api("GET", `/sessions?organizationId=${organization.id}`);
+  expect(sessions.body.sessions).toHaveLength(1);
   const ids: Record<string, string> = {
     organizationId: organization.id,
+    sessionId: sessions.body.sessions[0].id,
     icpConfigId: icp.body.icpConfig.id,
     keyId: key.body.apiKey.id,
     deliveryId: delivery.body.delivery.id,

@@ -5,6 +5,7 @@ import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
 import { storeHits, type ChargedHit } from "./store";
 import { emitChargedHits } from "../webhooks/hit-events";
 import { rescoreTouchedVisitors } from "../icp/rescore";
+import { exclusionsFor } from "../exclusions/apply";
 
 /**
  * Queue consumer: identify → charge → store, for a batch of hits.
@@ -39,7 +40,7 @@ export async function consumeHits(batch: MessageBatch<HitMessage>, env: Env): Pr
 export async function processHits(env: Env, hits: AcceptedHit[]): Promise<Set<string>> {
   const fresh = await withoutProcessed(env.DB, hits);
   const attempts = fresh.filter((h) => h.hit.t !== "e");
-  const identities = await identifyHits(env, attempts);
+  const { identities, excluded } = await identifyHits(env, attempts);
   const outcomes = await chargeByOrganization(
     env,
     attempts.flatMap((h, i) => {
@@ -52,7 +53,7 @@ export async function processHits(env: Env, hits: AcceptedHit[]): Promise<Set<st
   const charged: ChargedHit[] = fresh.map((h) => {
     const index = attempts.indexOf(h);
     const identity = index >= 0 ? identities[index] : null;
-    return { ...h, identity, outcome: outcomes.get(h.hit.i) ?? null };
+    return { ...h, identity, outcome: outcomes.get(h.hit.i) ?? null, excluded: excluded.has(h.hit.i) };
   });
   // Before storing: once the receipt is stored a replay skips these hits, so events emitted
   // afterwards could be lost; emitted first, a replay re-emits them and their ids dedupe.
@@ -62,15 +63,26 @@ export async function processHits(env: Env, hits: AcceptedHit[]): Promise<Set<st
   return waiting;
 }
 
-/** Bots are never identified (so never charged); engagement hits are not identification attempts. */
-async function identifyHits(env: Env, hits: AcceptedHit[]): Promise<(Identity | null)[]> {
-  const candidates = hits.map((h, i) => ({ h, i })).filter(({ h }) => !h.bot);
+/**
+ * Bots are never identified (so never charged); engagement hits are not identification attempts.
+ * Neither are visitors the organization excluded (by address, or by the identified company's or
+ * person's domain): their identity is dropped and their receipt says `excluded`.
+ */
+async function identifyHits(env: Env, hits: AcceptedHit[]) {
+  const exclusions = await exclusionsFor(env.DB, hits);
+  const excluded = new Set(hits.filter((h) => !h.bot && exclusions.coversAddress(h)).map((h) => h.hit.i));
+  const candidates = hits.map((h, i) => ({ h, i })).filter(({ h }) => !h.bot && !excluded.has(h.hit.i));
   const found = await identifierFor(env).identify(
     candidates.map(({ h }) => ({ ip: h.ip, emailSha256: h.hit.h ?? null, productType: h.productType })),
   );
-  const result: (Identity | null)[] = hits.map(() => null);
-  candidates.forEach(({ i }, j) => (result[i] = found[j]));
-  return result;
+  const identities: (Identity | null)[] = hits.map(() => null);
+  candidates.forEach(({ i }, j) => (identities[i] = found[j]));
+  const identified = hits.flatMap((attempt, i) => (identities[i] ? [{ attempt, identity: identities[i] }] : []));
+  for (const eventId of await exclusions.coveredIdentities(identified)) excluded.add(eventId);
+  hits.forEach((h, i) => {
+    if (excluded.has(h.hit.i)) identities[i] = null;
+  });
+  return { identities, excluded };
 }
 
 function dedupe(hits: AcceptedHit[]): AcceptedHit[] {

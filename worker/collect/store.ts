@@ -17,6 +17,8 @@ const HITS_PER_BATCH = 25;
 export interface ChargedHit extends AcceptedHit {
   identity: Identity | null;
   outcome: ChargeOutcome | null;
+  /** The organization excludes this visitor: not identified, not charged. */
+  excluded?: boolean;
 }
 
 interface SessionState {
@@ -66,6 +68,7 @@ export async function storeHits(db: D1Database, hits: ChargedHit[]): Promise<Set
 /** Why this hit was or was not charged. */
 export function reasonOf(h: ChargedHit): ChargeReason {
   if (h.bot) return "bot";
+  if (h.excluded) return "excluded";
   return h.outcome?.reason ?? "not_identified";
 }
 

@@ -13,6 +13,11 @@ import { organizationRoutes } from "./organizations";
 import { pixelRoutes } from "./pixel";
 import { visitorRoutes } from "./visitors";
 import { webhookRoutes } from "./webhooks";
+import { dashboardLinkRoutes } from "./dashboard-links";
+import { consoleLinkRoutes } from "./console-links";
+import { sessionRoutes } from "./sessions";
+import { exclusionRoutes } from "./exclusions";
+import { auditLogRoutes } from "./audit-log";
 
 /**
  * `/api/v1/partner/…`: everything a partner does, authenticated by `X-Partner-API-Key`.
@@ -40,10 +45,15 @@ for (const routes of [
   visitorRoutes,
   icpConfigRoutes,
   emailPreferenceRoutes,
+  exclusionRoutes,
   creditRoutes,
   billingRoutes,
   domainRoutes,
   webhookRoutes,
+  dashboardLinkRoutes,
+  consoleLinkRoutes,
+  sessionRoutes,
+  auditLogRoutes,
 ]) {
   partnerApi.route(
     "/",

@@ -1,0 +1,188 @@
+/**
+ * The client dashboard and the partner console: the company feed's latency with 100,000
+ * visitors in one organization (single client, p95, beside the bare route's in the same run),
+ * and what each page weighs on the wire (HTML, and the CSS + JS it loads, gzip -9).
+ * Alone: `npm run bench -- --only dashboard` (rewrites only this section of BENCHMARKS.md).
+ */
+import { gzipSync } from "node:zlib";
+import { type LocalWorker, seedOrganization } from "../test/browser/support/worker.ts";
+import { send, type Timing, timeSequential } from "./http.ts";
+import { seedVisitors } from "./seed.ts";
+import { BARE_HOST } from "./workers.ts";
+
+export const DASHBOARD_HEADING = "## Client dashboard and partner console";
+/** The issue's budget: JavaScript and CSS per page, gzip. */
+const ASSET_BUDGET = 30 * 1024;
+
+export interface PageWeight {
+  page: string;
+  status: number;
+  html: number;
+  htmlGzip: number;
+  assetsGzip: number;
+}
+
+export interface DashboardFigures {
+  measuredAt: string;
+  visitors: number;
+  bare: Timing;
+  feed: { name: string; timing: Timing }[];
+  pages: { name: string; timing: Timing }[];
+  weights: PageWeight[];
+  assets: { url: string; raw: number; gzip: number }[];
+}
+
+const gzip = (text: string) => gzipSync(Buffer.from(text), { level: 9 }).length;
+
+/** The session cookie a browser would keep after opening the link. */
+async function signIn(url: string): Promise<string> {
+  const res = await fetch(url, { redirect: "manual" });
+  await res.body?.cancel();
+  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]);
+  if (res.status !== 303 || cookie.length === 0) throw new Error(`sign-in answered ${res.status}`);
+  return cookie.join("; ");
+}
+
+export async function measureDashboard(
+  worker: LocalWorker,
+  o: { visitors: number; requests: number; log: (s: string) => void },
+): Promise<DashboardFigures> {
+  const db = await worker.db();
+  const org = await seedOrganization(worker, { importLocal: false });
+  await worker.admin("POST", "/api/v1/admin/companies", [
+    {
+      name: "Bench Software",
+      domain: "bench-dashboard.example",
+      industry: "Software",
+      country: "US",
+      ipRanges: ["10.250.0.0/16"],
+    },
+  ]);
+  const company = (await db
+    .prepare("SELECT id FROM companies WHERE domain = 'bench-dashboard.example'")
+    .first<{ id: string }>())!;
+  o.log(`dashboard: seeding ${o.visitors.toLocaleString("en-US")} visitors`);
+  await seedVisitors(db, org.organizationId, company.id, o.visitors);
+
+  const link = await org.api<{ dashboardLink: { url: string } }>(
+    "POST",
+    `/api/v1/partner/organizations/${org.organizationId}/dashboard-links`,
+    { email: "bench@client.example", role: "admin" },
+  );
+  const client = await signIn(link.dashboardLink.url);
+  const consoleLink = await org.api<{ consoleLink: { url: string } }>("POST", "/api/v1/partner/console-links", {
+    email: "bench@agency.example",
+  });
+  const staff = await signIn(consoleLink.consoleLink.url);
+  const root = `${worker.url}/app/o/${org.organizationId}`;
+  const get = (url: string, cookie: string) => ({ url, headers: { cookie } });
+
+  // A cursor halfway down the feed, as the page's own "Next page" links carry it.
+  const middle = await db
+    .prepare(
+      `SELECT last_seen_at, id FROM visitors WHERE organization_id = ? ORDER BY last_seen_at DESC, id DESC LIMIT 1 OFFSET ?`,
+    )
+    .bind(org.organizationId, Math.floor(o.visitors / 2))
+    .first<{ last_seen_at: string; id: string }>();
+  const cursor = Buffer.from(`${middle!.last_seen_at}|${middle!.id}`).toString("base64url");
+  const visitorId = middle!.id;
+
+  o.log("dashboard: timing the bare route and the feed");
+  const bare = await timeSequential(o.requests, () => ({ url: `${worker.url}/`, headers: { host: BARE_HOST } }));
+  const feed = [];
+  for (const [name, query] of [
+    ["page 1", ""],
+    [`a page halfway down (${(o.visitors / 2).toLocaleString("en-US")} rows in, by cursor)`, `?cursor=${cursor}`],
+    ["ICP matches only (none match: the ICP index answers)", "?icp=1"],
+    ["industry matching every row", "?industry=Software"],
+    ["industry matching none (every row read)", "?industry=Retail"],
+    ["search matching none (every row read)", "?q=zzzz"],
+  ] as const) {
+    feed.push({ name, timing: await timeSequential(o.requests, () => get(`${root}/companies${query}`, client)) });
+  }
+
+  o.log("dashboard: timing and weighing each page");
+  const pageUrls: [string, string, string][] = [
+    ["overview (30 days)", `${root}`, client],
+    ["companies (feed, page 1)", `${root}/companies`, client],
+    ["company", `${root}/companies/${visitorId}`, client],
+    ["exclusions", `${root}/exclusions`, client],
+    ["console", `${worker.url}/app/console`, staff],
+    ["sign-in link refused", `${worker.url}/app/sign-in/${"0".repeat(64)}`, ""],
+  ];
+  const pages = [];
+  const weights: PageWeight[] = [];
+  const assetCache = new Map<string, { raw: number; gzip: number }>();
+  for (const [name, url, cookie] of pageUrls) {
+    if (name !== "sign-in link refused")
+      pages.push({ name, timing: await timeSequential(Math.min(o.requests, 50), () => get(url, cookie)) });
+    const { status, body } = await send(url, { headers: { cookie } });
+    const assets = [...body.matchAll(/(?:href|src)="(\/app\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    let assetsGzip = 0;
+    for (const asset of assets) {
+      if (!assetCache.has(asset)) {
+        const text = (await send(`${worker.url}${asset}`)).body;
+        assetCache.set(asset, { raw: Buffer.byteLength(text), gzip: gzip(text) });
+      }
+      assetsGzip += assetCache.get(asset)!.gzip;
+    }
+    weights.push({ page: name, status, html: Buffer.byteLength(body), htmlGzip: gzip(body), assetsGzip });
+  }
+  return {
+    measuredAt: new Date().toISOString(),
+    visitors: o.visitors,
+    bare,
+    feed,
+    pages,
+    weights,
+    assets: [...assetCache].map(([url, size]) => ({ url, ...size })),
+  };
+}
+
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+const bytes = (n: number) => `${n.toLocaleString("en-US")} B`;
+
+/** The BENCHMARKS.md section. */
+export function dashboardSection(f: DashboardFigures): string[] {
+  const page1 = f.feed[0].timing;
+  const heaviest = Math.max(...f.weights.map((w) => w.assetsGzip));
+  return [
+    DASHBOARD_HEADING,
+    "",
+    `One organization with ${f.visitors.toLocaleString("en-US")} identified visitors (\`bench/seed.ts\`, last seen a second apart),`,
+    "a client admin signed in through a real dashboard link (the session cookie sent with every request). Single",
+    `client, sequential requests after 10 warm-up ones; ${page1.n} requests per feed row. Baseline: the bare 204`,
+    `route in the same run, p50 ${ms(f.bare.p50ms)}, p95 ${ms(f.bare.p95ms)}. Measured ${f.measuredAt.slice(0, 16).replace("T", " ")} UTC;`,
+    "refresh alone with `npm run bench -- --only dashboard`.",
+    "",
+    "| `GET /app/o/{id}/companies` | p50 | p95 | p95 ÷ bare p95 | goal | statuses |",
+    "|---|---:|---:|---:|---|---|",
+    ...f.feed.map(
+      (r, i) =>
+        `| ${i === 0 ? "**page 1**" : r.name} | ${ms(r.timing.p50ms)} | ${i === 0 ? `**${ms(r.timing.p95ms)}**` : ms(r.timing.p95ms)} | ${(r.timing.p95ms / f.bare.p95ms).toFixed(2)} | ${i < 2 ? "p95 ≤ 50 ms" : "–"} | ${JSON.stringify(r.timing.statuses)} |`,
+    ),
+    "",
+    "A page of the feed is a keyset read of `visitors_by_recency` (or `visitors_by_icp`): 26 index entries and",
+    "their companies, whatever the depth. Filters on company columns (industry, size, country) and the search",
+    "read visitors until a page is full: with no match they read the organization's every visitor, which is the",
+    "worst case shown. The filter suggestions read the 500 most recently seen visitors.",
+    "",
+    "Every page, same session (its figures include the session lookup and the organization's credit counter call):",
+    "",
+    "| page | p50 | p95 | HTML | HTML gzip | CSS + JS gzip (budget 30 KB) |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...f.weights.map((w) => {
+      const t = f.pages.find((p) => p.name === w.page)?.timing;
+      return `| ${w.page} (${w.status}) | ${t ? ms(t.p50ms) : "–"} | ${t ? ms(t.p95ms) : "–"} | ${bytes(w.html)} | ${bytes(w.htmlGzip)} | ${bytes(w.assetsGzip)} |`;
+    }),
+    "",
+    `Each page loads the same two hand-written files, cached for a year under a content hash: ${f.assets
+      .map((a) => `\`${a.url.split("/").pop()}\` ${bytes(a.raw)} (${bytes(a.gzip)} gzip)`)
+      .join(
+        ", ",
+      )}. The heaviest page's CSS + JS is ${bytes(heaviest)} gzip, ${((heaviest / ASSET_BUDGET) * 100).toFixed(0)}% of the`,
+    "30 KB budget. Pages are server-rendered HTML; without the script every page works (the script adds the",
+    "chart tooltip and leaves empty filters out of the address).",
+    "",
+  ];
+}

@@ -1,0 +1,414 @@
+/**
+ * The client dashboard and the partner console in a real Chromium against the real Worker:
+ * sign-in by link, every page accessible (axe-core), usable by keyboard and at 375 px, the
+ * figures agreeing with the partner API. Screenshots of every page: test-results/screenshots/.
+ */
+import { readFile } from "node:fs/promises";
+import type { Page } from "playwright-core";
+import { expect, it, type TestContext, vi } from "vitest";
+import { describeBrowser } from "./support/chromium.ts";
+import {
+  BRAND,
+  PHONE,
+  brand,
+  checkPage,
+  consoleLink,
+  dashboardLink,
+  heading,
+  openTab,
+  shoot,
+} from "./support/dashboard.ts";
+import { useEndToEnd } from "./support/site.ts";
+import { type LocalWorker, partnerView, type SeededOrganization, seedOrganization } from "./support/worker.ts";
+
+const settled = (org: SeededOrganization, pred: (v: Awaited<ReturnType<typeof partnerView>>) => void) =>
+  vi.waitFor(
+    async () => {
+      const view = await partnerView(org);
+      pred(view);
+      return view;
+    },
+    { timeout: 15_000, interval: 250 },
+  );
+
+/** A branded partner whose client was visited by this machine ("Loopback Labs") on two pages. */
+async function visitedClient(worker: LocalWorker, visit: ReturnType<typeof useEndToEnd>["visit"], ctx: TestContext) {
+  const org = await seedOrganization(worker, { credits: 50 });
+  await brand(org);
+  const { page } = await visit(ctx, org, { path: "/pricing" });
+  await page.evaluate(() => history.pushState({}, "", "/docs/setup"));
+  await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(2));
+  await page.close();
+  return org;
+}
+
+/** `count` companies and their visitors of the organization, last seen a second apart, straight into D1. */
+async function seedCompanies(worker: LocalWorker, organizationId: string, count: number) {
+  const db = await worker.db();
+  const now = Math.floor(Date.now() / 1000);
+  await db
+    .prepare(
+      `INSERT INTO companies (id, domain, name, industry, employee_range, country, created_at, updated_at)
+       WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?1)
+       SELECT printf('cmp_%s_%04d', ?2, n), printf('export-%s-%04d.example', ?2, n), printf('Export Co %04d', n),
+         CASE n % 3 WHEN 0 THEN 'Software' WHEN 1 THEN 'Retail' ELSE 'Healthcare' END, '51-200', 'US',
+         '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z'
+       FROM seq`,
+    )
+    .bind(count, organizationId)
+    .run();
+  await db
+    .prepare(
+      `INSERT INTO visitors (id, organization_id, identity_key, type, company_id, first_seen_at, last_seen_at, sessions, page_views)
+       WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?1)
+       SELECT printf('vis_%s_%04d', ?2, n), ?2, printf('company:cmp_%s_%04d', ?2, n), 'company', printf('cmp_%s_%04d', ?2, n),
+         strftime('%Y-%m-%dT%H:%M:%SZ', ?3 - 3600 - n, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', ?3 - 3600 - n, 'unixepoch'), 1, 1
+       FROM seq`,
+    )
+    .bind(count, organizationId, now)
+    .run();
+}
+
+const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
+
+async function feedNamesAcrossPages(page: Page) {
+  const names: string[] = [];
+  for (;;) {
+    names.push(...(await page.locator("tbody tr td:first-child a").allInnerTexts()));
+    const next = page.getByRole("link", { name: "Next page" });
+    if ((await next.count()) === 0) return names;
+    await next.click();
+    await page.waitForLoadState();
+  }
+}
+
+/** CSV text → rows of cells (RFC 4180 quoting). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (ch === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+    } else if (ch !== "\r") cell += ch;
+  }
+  return rows;
+}
+
+describeBrowser("the client dashboard and the partner console", () => {
+  const { worker, browser, visit } = useEndToEnd();
+
+  it("a client opens the link, finds their own visit as Loopback Labs with its pages, in the partner's colours", async (ctx) => {
+    const org = await visitedClient(worker(), visit, ctx);
+    const { page, errors } = await openTab(browser(), ctx);
+    await page.goto(await dashboardLink(org));
+    expect(new URL(page.url()).pathname).toBe(`/app/o/${org.organizationId}`);
+    expect(await page.title()).toBe(`Overview · Client site · ${BRAND.companyName}`);
+    const header = await page.locator("header.top").evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(header).toBe(rgb(BRAND.primaryColor));
+    expect(await page.content()).not.toMatch(/sightline/i);
+    await expect.poll(() => page.locator(".kpi").first().innerText()).toContain("1");
+    await checkPage(page, "client-overview", errors);
+
+    // The chart's tooltip, when the page's script runs.
+    await page.locator("#companies-t + svg rect[data-tip]").last().hover();
+    await expect.poll(() => page.locator(".chart .tip").innerText()).toMatch(/: 1 company$/);
+
+    await page.getByRole("link", { name: "Companies", exact: true }).click();
+    await expect.poll(() => heading(page)).toBe("Companies");
+    await checkPage(page, "client-companies", errors);
+    await page.getByRole("link", { name: "Loopback Labs" }).click();
+    await expect.poll(() => heading(page)).toBe("Loopback Labs");
+    const story = await page.locator("main").innerText();
+    expect(story).toContain("/pricing");
+    expect(story).toContain("/docs/setup");
+    await checkPage(page, "client-company", errors);
+
+    await page.getByRole("link", { name: "Exclusions" }).click();
+    await expect.poll(() => heading(page)).toBe("Exclusions");
+    await checkPage(page, "client-exclusions", errors);
+  });
+
+  it("every page is usable by keyboard alone: skip link, navigation, filters, a company, sign-out", async (ctx) => {
+    const org = await visitedClient(worker(), visit, ctx);
+    const { page, errors } = await openTab(browser(), ctx);
+    await page.goto(await dashboardLink(org));
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+
+    // From the top, Tab reaches the navigation; Enter follows the link.
+    await page.goto(page.url());
+    const focusedText = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+    for (let i = 0; i < 10 && (await focusedText()) !== "Companies"; i++) await page.keyboard.press("Tab");
+    expect(await focusedText()).toBe("Companies");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => heading(page)).toBe("Companies");
+
+    // The filter form: type a search, submit with Enter; empty fields stay out of the address.
+    await page.getByLabel("Search").focus();
+    await page.keyboard.type("loop");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\?q=loop$/);
+    expect(await page.locator("tbody tr").count()).toBe(1);
+
+    const company = page.getByRole("link", { name: "Loopback Labs" });
+    await company.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => heading(page)).toBe("Loopback Labs");
+
+    await page.getByRole("button", { name: "Sign out" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => heading(page)).toBe("You have signed out");
+    await checkPage(page, "client-signed-out", errors);
+  });
+
+  it("every page works without JavaScript: sign-in, filters, a company, the export, saving exclusions, sign-out", async (ctx) => {
+    const org = await visitedClient(worker(), visit, ctx);
+    const { page, errors } = await openTab(browser(), ctx, { javaScriptEnabled: false });
+    await page.goto(await dashboardLink(org));
+    expect(await heading(page)).toBe("Overview");
+    await page.getByRole("link", { name: "Companies", exact: true }).click();
+    await page.getByLabel("Search").fill("loopback");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForURL(/q=loopback/);
+    expect(await page.locator("tbody tr").count()).toBe(1);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Export CSV" }).click(),
+    ]);
+    expect(parseCsv(await readFile((await download.path())!, "utf8"))[1][0]).toBe("Loopback Labs");
+    await page.getByRole("link", { name: "Loopback Labs" }).click();
+    await expect.poll(() => heading(page)).toBe("Loopback Labs");
+    await page.getByRole("link", { name: "Exclusions" }).click();
+    await page.getByLabel(/^Domains/).fill("rival.example");
+    await page.getByRole("button", { name: "Save exclusions" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toBe("Exclusions saved.");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => heading(page)).toBe("You have signed out");
+    const after = await page.goto(new URL(`/app/o/${org.organizationId}`, page.url()).href);
+    expect(after?.status()).toBe(401);
+    expect(await heading(page)).toBe("You are signed out");
+    expect(errors).toEqual([]);
+  });
+
+  it("works at 375 px wide: every page fits the screen and passes axe-core", async (ctx) => {
+    const org = await visitedClient(worker(), visit, ctx);
+    const { page, errors } = await openTab(browser(), ctx, { viewport: PHONE, isMobile: true, hasTouch: true });
+    await page.goto(await dashboardLink(org));
+    const root = new URL(page.url()).pathname;
+    const visitorId = (await partnerView(org)).visitors[0].id;
+    for (const [name, path] of [
+      ["overview", root],
+      ["companies", `${root}/companies`],
+      ["company", `${root}/companies/${visitorId}`],
+      ["exclusions", `${root}/exclusions`],
+    ]) {
+      await page.goto(new URL(path, page.url()).href);
+      await checkPage(page, `client-${name}-375px`, errors);
+    }
+    const tab = await openTab(browser(), ctx, { viewport: PHONE, isMobile: true, hasTouch: true });
+    await tab.page.goto(await consoleLink(org));
+    await expect.poll(() => heading(tab.page)).toBe("Clients");
+    await checkPage(tab.page, "console-clients-375px", tab.errors);
+  });
+
+  it("a link opened a second time, or after it expired, shows a clear page and starts no session", async (ctx) => {
+    const org = await seedOrganization(worker());
+    await brand(org);
+    const url = await dashboardLink(org);
+    const first = await openTab(browser(), ctx);
+    await first.page.goto(url);
+    expect(await heading(first.page)).toBe("Overview");
+
+    const second = await openTab(browser(), ctx);
+    const reused = await second.page.goto(url);
+    expect(reused?.status()).toBe(410);
+    expect(await heading(second.page)).toBe("This sign-in link was already used");
+    expect(await second.page.title()).toContain(BRAND.companyName);
+    expect(await second.context.cookies()).toEqual([]);
+    await checkPage(second.page, "sign-in-link-used", second.errors);
+
+    const late = await dashboardLink(org);
+    const db = await worker().db();
+    await db
+      .prepare(
+        "UPDATE sign_in_links SET expires_at = '2000-01-01T00:00:00Z' WHERE partner_id = (SELECT partner_id FROM organizations WHERE id = ?) AND used_at IS NULL",
+      )
+      .bind(org.organizationId)
+      .run();
+    const third = await openTab(browser(), ctx);
+    const expired = await third.page.goto(late);
+    expect(expired?.status()).toBe(410);
+    expect(await heading(third.page)).toBe("This sign-in link has expired");
+    expect(await third.context.cookies()).toEqual([]);
+    await checkPage(third.page, "sign-in-link-expired", third.errors);
+  });
+
+  it("a form posted with a forged CSRF token is refused and changes nothing", async (ctx) => {
+    const org = await seedOrganization(worker());
+    const { page, errors } = await openTab(browser(), ctx);
+    await page.goto(await dashboardLink(org));
+    await page.getByRole("link", { name: "Exclusions" }).click();
+    await page.getByLabel(/^Domains/).fill("rival.example");
+    await page
+      .locator('input[name="_csrf"]')
+      .last()
+      .evaluate((el) => ((el as HTMLInputElement).value = "0".repeat(64)));
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST"),
+      page.getByRole("button", { name: "Save exclusions" }).click(),
+    ]);
+    expect(response.status()).toBe(403);
+    await expect.poll(() => heading(page)).toBe("This form has expired");
+    await checkPage(page, "form-refused-csrf", errors);
+    const saved = await org.api("GET", `/api/v1/partner/organizations/${org.organizationId}/exclusions`);
+    expect(saved).toMatchObject({ domains: [], updatedAt: null });
+  });
+
+  it("another organization's pages answer 404 to a client session", async (ctx) => {
+    const org = await seedOrganization(worker());
+    const other = await seedOrganization(worker());
+    const { page, errors } = await openTab(browser(), ctx);
+    await page.goto(await dashboardLink(org));
+    for (const suffix of ["", "/companies", "/exclusions", "/companies.csv"]) {
+      const res = await page.goto(new URL(`/app/o/${other.organizationId}${suffix}`, page.url()).href);
+      expect(res?.status(), suffix).toBe(404);
+      expect(await heading(page)).toBe("Page not found");
+    }
+    await checkPage(page, "another-organization-404", errors);
+
+    const stranger = await openTab(browser(), ctx);
+    const signedOut = await stranger.page.goto(new URL(`/app/o/${org.organizationId}`, page.url()).href);
+    expect(signedOut?.status()).toBe(401);
+    expect(await heading(stranger.page)).toBe("You are signed out");
+    await checkPage(stranger.page, "signed-out-401", stranger.errors);
+    const unknown = await stranger.page.goto(new URL(`/app/sign-in/${"f".repeat(64)}`, page.url()).href);
+    expect(unknown?.status()).toBe(404);
+    expect(await heading(stranger.page)).toBe("This sign-in link is not valid");
+    await checkPage(stranger.page, "sign-in-link-not-valid", stranger.errors);
+  });
+
+  it("the CSV export holds exactly the feed's rows, in its order, with its filters", async (ctx) => {
+    const org = await seedOrganization(worker(), { importLocal: false });
+    await seedCompanies(worker(), org.organizationId, 60);
+    const { page } = await openTab(browser(), ctx);
+    await page.goto(await dashboardLink(org));
+    for (const filter of ["", "?industry=Software"]) {
+      await page.goto(new URL(`/app/o/${org.organizationId}/companies${filter}`, page.url()).href);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("link", { name: "Export CSV" }).click(),
+      ]);
+      const csv = parseCsv((await readFile((await download.path())!, "utf8")).replace(/^\uFEFF/, ""));
+      const feed = await feedNamesAcrossPages(page);
+      expect(feed).toHaveLength(filter ? 20 : 60);
+      expect(csv.slice(1).map((row) => row[0])).toEqual(feed);
+    }
+  });
+
+  it("an exclusion set on the page stops identification and charging; the visit is counted as excluded", async (ctx) => {
+    const org = await seedOrganization(worker(), { credits: 5 });
+    const { page, errors } = await openTab(browser(), ctx);
+    await page.goto(await dashboardLink(org));
+    await page.getByRole("link", { name: "Exclusions" }).click();
+    await page.getByLabel(/^IP addresses/).fill("127.0.0.0/8\n::1/128");
+    await page.getByRole("button", { name: "Save exclusions" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toBe("Exclusions saved.");
+    await shoot(page, "client-exclusions-saved");
+
+    await visit(ctx, org, { path: "/pricing" });
+    const receipts = await vi.waitFor(
+      async () => {
+        const r = await org.api<{ receipts: { reason: string; credits: number }[] }>(
+          "GET",
+          `/api/v1/partner/organizations/${org.organizationId}/receipts`,
+        );
+        expect(r.receipts.length).toBeGreaterThan(0);
+        return r.receipts;
+      },
+      { timeout: 15_000, interval: 250 },
+    );
+    expect(receipts.map((r) => r.reason)).toEqual(["excluded"]);
+    const view = await partnerView(org);
+    expect(view).toMatchObject({ total: 0, creditsUsed: 0 });
+
+    await page.getByRole("link", { name: "Overview" }).click();
+    const reasons = await page.locator("section", { hasText: "Why page views were not identified" }).innerText();
+    expect(reasons).toMatch(/Excluded by you\s+1\s+100%/);
+    await checkPage(page, "client-overview-excluded", errors);
+  });
+
+  it("the console lists every client with the API's numbers and opens a client's dashboard, on the record", async (ctx) => {
+    const org = await visitedClient(worker(), visit, ctx);
+    const quiet = await org.api<{ organization: { id: string } }>("POST", "/api/v1/partner/organizations", {
+      name: "Quiet client",
+      tier: "trial",
+      initialCredits: 20,
+    });
+    const { page, errors } = await openTab(browser(), ctx);
+    await page.goto(await consoleLink(org));
+    expect(await page.title()).toBe(`Clients · Console · ${BRAND.companyName}`);
+    await checkPage(page, "console-clients", errors);
+
+    const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+    for (const id of [org.organizationId, quiet.organization.id]) {
+      const row = page.locator(`tr[data-organization="${id}"]`);
+      const field = (name: string) => row.locator(`[data-field="${name}"]`).innerText();
+      const { organization } = await org.api<{ organization: { creditsUsed: number; credits: number } }>(
+        "GET",
+        `/api/v1/partner/organizations/${id}`,
+      );
+      expect(await field("credits")).toBe(`${organization.creditsUsed} / ${organization.credits}`);
+      for (const [days, name] of [
+        [7, "identified-7"],
+        [30, "identified-30"],
+      ] as const) {
+        const { total } = await org.api<{ total: number }>(
+          "GET",
+          `/api/v1/partner/organizations/${id}/visitors?from=${day(days - 1)}`,
+        );
+        expect(Number(await field(name)), name).toBe(total);
+      }
+      expect(await row.innerText()).toContain(id === org.organizationId ? "Last hit" : "No hit in the last 24 h");
+    }
+    const { partner } = await org.api<{ partner: { creditPoolUsed: number; creditPoolTotal: number } }>(
+      "GET",
+      "/api/v1/partner/me",
+    );
+    expect(await page.locator(".kpi").first().innerText()).toContain(
+      `${partner.creditPoolUsed.toLocaleString("en-US")} of ${partner.creditPoolTotal.toLocaleString("en-US")} allocated`,
+    );
+
+    await page
+      .locator(`tr[data-organization="${org.organizationId}"]`)
+      .getByRole("button", { name: /Open dashboard/ })
+      .click();
+    await expect.poll(() => heading(page)).toBe("Overview");
+    expect(await page.locator(".notice").innerText()).toContain("sam@agency.example");
+    await checkPage(page, "console-opened-client-dashboard", errors);
+    const log = await org.api<{ entries: { action: string; actor: { email: string } }[] }>(
+      "GET",
+      `/api/v1/partner/audit-log?organizationId=${org.organizationId}&action=client_dashboard.opened`,
+    );
+    expect(log.entries).toEqual([
+      expect.objectContaining({ actor: expect.objectContaining({ email: "sam@agency.example" }) }),
+    ]);
+  });
+});

@@ -1,0 +1,105 @@
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import { BASE } from "./support";
+
+export interface Browser {
+  /** `name=value` pairs the Worker set, as a browser would send them back. */
+  cookies: Map<string, string>;
+  get(path: string, init?: { host?: string }): Promise<Page>;
+  post(path: string, form: Record<string, string>, init?: { origin?: string | null; host?: string }): Promise<Page>;
+}
+
+export interface Page {
+  status: number;
+  headers: Headers;
+  html: string;
+  location: string | null;
+}
+
+/** A cookie jar over the Worker: what a browser does with redirects left to the test. */
+export function browser(origin = BASE): Browser {
+  const cookies = new Map<string, string>();
+  const send = async (url: string, init: RequestInit & { headers: Record<string, string> }) => {
+    const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    const response = await exports.default.fetch(url, {
+      ...init,
+      redirect: "manual",
+      headers: { ...init.headers, ...(cookie ? { cookie } : {}) },
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+      if (value === "" || /max-age=0/i.test(line)) cookies.delete(name);
+      else cookies.set(name, value);
+    }
+    return {
+      status: response.status,
+      headers: response.headers,
+      html: await response.text(),
+      location: response.headers.get("location"),
+    };
+  };
+  const at = (path: string, host?: string) =>
+    path.startsWith("http") ? path : `${host ? `https://${host}` : origin}${path}`;
+  return {
+    cookies,
+    get: (path, init = {}) => send(at(path, init.host), { method: "GET", headers: {} }),
+    post: (path, form, init = {}) => {
+      const url = at(path, init.host);
+      const sentOrigin = init.origin === undefined ? new URL(url).origin : init.origin;
+      return send(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          ...(sentOrigin ? { origin: sentOrigin } : {}),
+        },
+        body: new URLSearchParams(form).toString(),
+      });
+    },
+  };
+}
+
+/** The CSRF token of a page's forms. */
+export function csrfOf(html: string): string {
+  const match = html.match(/name="_csrf" value="([0-9a-f]{64})"/);
+  expect(match, "the page has a form with a CSRF token").not.toBeNull();
+  return match![1];
+}
+
+type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any; text: string }>;
+
+export async function dashboardLink(
+  api: Api,
+  organizationId: string,
+  role: "viewer" | "admin" = "viewer",
+  email = "jane@client.example",
+) {
+  const res = await api("POST", `/organizations/${organizationId}/dashboard-links`, { email, role });
+  expect(res.status, res.text).toBe(201);
+  return res.body.dashboardLink as { url: string; expiresAt: string };
+}
+
+/** A browser signed in to the organization's dashboard through a fresh link. */
+export async function signedInClient(api: Api, organizationId: string, role: "viewer" | "admin" = "viewer") {
+  const link = await dashboardLink(api, organizationId, role);
+  const b = browser(new URL(link.url).origin);
+  const opened = await b.get(link.url);
+  expect(opened.status, opened.html).toBe(303);
+  return { browser: b, link, home: opened.location! };
+}
+
+export async function signedInConsole(api: Api) {
+  const res = await api("POST", "/console-links", { email: "staff@agency.example" });
+  expect(res.status, res.text).toBe(201);
+  const link = res.body.consoleLink as { url: string; expiresAt: string };
+  const b = browser(new URL(link.url).origin);
+  const opened = await b.get(link.url);
+  expect(opened.status, opened.html).toBe(303);
+  return { browser: b, link, home: opened.location! };
+}
+
+/** Runs SQL against the Worker's D1, e.g. to move a link or session back in time. */
+export const sql = (query: string, ...params: unknown[]) =>
+  env.DB.prepare(query)
+    .bind(...params)
+    .run();

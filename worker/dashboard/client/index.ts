@@ -1,0 +1,19 @@
+import { Hono } from "hono";
+import type { DashboardEnv } from "../context";
+import { clientArea } from "../signed-in";
+import { companiesRoute } from "./companies";
+import { companyRoute } from "./company";
+import { exclusionsRoute } from "./exclusions";
+import { exportRoute } from "./export";
+import { overviewRoute } from "./overview";
+import { clientSignOutRoute } from "./sign-out";
+
+/** A client's dashboard: `/o/{organizationId}/…`, for a dashboard session of that organization only. */
+export const clientRoutes = new Hono<DashboardEnv>()
+  .use("/o/:organizationId/*", clientArea)
+  .route("/", overviewRoute)
+  .route("/", companiesRoute)
+  .route("/", exportRoute)
+  .route("/", companyRoute)
+  .route("/", exclusionsRoute)
+  .route("/", clientSignOutRoute);

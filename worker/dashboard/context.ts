@@ -1,0 +1,22 @@
+import type { Context } from "hono";
+import type { Env } from "../env";
+import type { Brand, OrganizationHeader } from "../insights/brand/queries";
+import type { DashboardSession } from "../sessions/sessions";
+
+/** Hono environment of the dashboard and the console. */
+export interface DashboardEnv {
+  Bindings: Env;
+  Variables: {
+    /** Path prefix of every dashboard URL: "" on a partner's domain, "/app" on the platform host. */
+    base: string;
+    /** The partner whose pages these are, once known (from the host, the session or the link). */
+    brand: Brand | null;
+    session: DashboardSession;
+    /** The session's CSRF token, for the forms of the page. */
+    csrf: string;
+    /** The client's organization (client pages only). */
+    organization: OrganizationHeader;
+  };
+}
+
+export type DashboardContext = Context<DashboardEnv>;

@@ -1,0 +1,104 @@
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import { brandAndOrganization, brandOf } from "../insights/brand/queries";
+import { csrfToken, csrfTokenValid, postedFromOwnOrigin } from "../sessions/csrf";
+import { findSession, type FoundSession } from "../sessions/sessions";
+import type { DashboardContext, DashboardEnv } from "./context";
+import { message } from "./ui/layout";
+
+/** Two cookies, so a person can hold a client dashboard and the console at once. Host-only (`__Host-`). */
+export const COOKIES = { dashboard: "session", console: "console" } as const;
+export type SessionKind = keyof typeof COOKIES;
+
+export function setSessionCookie(c: DashboardContext, kind: SessionKind, secret: string, expiresAt: string) {
+  setCookie(c, COOKIES[kind], secret, {
+    prefix: "host",
+    path: "/",
+    secure: true,
+    httpOnly: true,
+    sameSite: "Lax",
+    expires: new Date(expiresAt),
+  });
+}
+
+export const clearSessionCookie = (c: DashboardContext, kind: SessionKind) =>
+  deleteCookie(c, COOKIES[kind], { prefix: "host", path: "/", secure: true });
+
+/** The live session of this kind behind the request's cookie (on this host, of this host's partner). */
+export async function sessionOf(c: DashboardContext, kind: SessionKind): Promise<FoundSession | null> {
+  const secret = getCookie(c, COOKIES[kind], "host");
+  if (!secret) return null;
+  const found = await findSession(c.env.DB, secret, new URL(c.req.url).host);
+  if (!found) return null;
+  const hostPartner = c.get("brand")?.partnerId;
+  if (c.get("base") === "" && hostPartner !== found.session.partnerId) return null;
+  if ((kind === "console") !== (found.session.organizationId === null)) return null;
+  return found;
+}
+
+export const signedOutPage = (c: DashboardContext) =>
+  message(
+    c,
+    "You are signed out",
+    <p>Your session has ended. Open this dashboard again from the app you normally sign in to.</p>,
+    401,
+  );
+
+export const notFoundPage = (c: DashboardContext) =>
+  message(c, "Page not found", <p>There is nothing here, or it is not yours to see.</p>, 404);
+
+const expiredFormPage = (c: DashboardContext) =>
+  message(
+    c,
+    "This form has expired",
+    <p>For your security the form was not accepted. Go back, reload the page and try again.</p>,
+    403,
+  );
+
+/** Every form that posts: sent from this origin, carrying the session's CSRF token. */
+async function formAccepted(c: DashboardContext, secret: string): Promise<boolean> {
+  if (!postedFromOwnOrigin(c.req.raw)) return false;
+  const type = c.req.header("content-type") ?? "";
+  if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) return false;
+  const form = await c.req.parseBody();
+  return csrfTokenValid(secret, form._csrf);
+}
+
+async function admit(c: DashboardContext, found: FoundSession) {
+  if (found.touch) c.executionCtx.waitUntil(found.touch());
+  c.set("session", found.session);
+  c.set("csrf", await csrfToken(found.session.secret));
+}
+
+/**
+ * Client pages (`/o/{organizationId}/…`): a dashboard session of exactly this organization.
+ * Signed out → 401 page; another organization → 404, like a page that does not exist.
+ */
+export const clientArea = createMiddleware<DashboardEnv>(async (c, next) => {
+  const found = await sessionOf(c, "dashboard");
+  if (!found) return signedOutPage(c);
+  await admit(c, found);
+  const { session } = found;
+  const { brand, organization } = await brandAndOrganization(c.env.DB, session.partnerId, session.organizationId!);
+  c.set("brand", c.get("brand") ?? brand);
+  if (!organization || session.organizationId !== c.req.param("organizationId")) return notFoundPage(c);
+  c.set("organization", organization);
+  if (c.req.method === "POST" && !(await formAccepted(c, session.secret))) return expiredFormPage(c);
+  await next();
+});
+
+/** Console pages: a console session of this host's partner. */
+export const consoleArea = createMiddleware<DashboardEnv>(async (c, next) => {
+  const found = await sessionOf(c, "console");
+  if (!found) return signedOutPage(c);
+  await admit(c, found);
+  c.set("brand", c.get("brand") ?? (await brandOf(c.env.DB, found.session.partnerId)));
+  if (c.req.method === "POST" && !(await formAccepted(c, found.session.secret))) return expiredFormPage(c);
+  await next();
+});
+
+/** Pages for client admins only; others get the 404 of a page that does not exist. */
+export const adminOnly = createMiddleware<DashboardEnv>(async (c, next) => {
+  if (c.get("session").role !== "admin") return notFoundPage(c);
+  await next();
+});

@@ -1,0 +1,97 @@
+import type { Actor } from "../audit/actions";
+import { auditStatement } from "../audit/queries";
+import { isoSeconds } from "../lib/ids";
+import { ExclusionRules, type Exclusions } from "./rules";
+
+interface ExclusionRow {
+  organization_id: string;
+  domains: string;
+  ip_ranges: string;
+  updated_at: string;
+}
+
+const toExclusions = (row: ExclusionRow): Exclusions => ({
+  domains: JSON.parse(row.domains) as string[],
+  ipRanges: JSON.parse(row.ip_ranges) as string[],
+});
+
+export async function loadExclusions(db: D1Database, organizationId: string) {
+  const row = await db
+    .prepare("SELECT * FROM organization_exclusions WHERE organization_id = ?")
+    .bind(organizationId)
+    .first<ExclusionRow>();
+  return {
+    organizationId,
+    ...(row ? toExclusions(row) : { domains: [], ipRanges: [] }),
+    updatedAt: row?.updated_at ?? null,
+  };
+}
+
+/** Replaces the organization's exclusions (already normalized) and records who did it. */
+export async function saveExclusions(
+  db: D1Database,
+  owner: { partnerId: string; organizationId: string },
+  exclusions: Exclusions,
+  actor: Actor,
+) {
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO organization_exclusions (organization_id, domains, ip_ranges, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (organization_id) DO UPDATE SET domains = excluded.domains, ip_ranges = excluded.ip_ranges,
+           updated_at = excluded.updated_at`,
+      )
+      .bind(
+        owner.organizationId,
+        JSON.stringify(exclusions.domains),
+        JSON.stringify(exclusions.ipRanges),
+        isoSeconds(),
+      ),
+    auditStatement(db, {
+      ...owner,
+      action: "exclusions.updated",
+      actor,
+      details: { domains: exclusions.domains.length, ipRanges: exclusions.ipRanges.length },
+    }),
+  ]);
+  return loadExclusions(db, owner.organizationId);
+}
+
+/** The rules of each organization that has any, in one query. */
+export async function rulesOf(db: D1Database, organizationIds: string[]): Promise<Map<string, ExclusionRules>> {
+  const ids = [...new Set(organizationIds)];
+  if (ids.length === 0) return new Map();
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM organization_exclusions WHERE organization_id IN (SELECT value FROM json_each(?))
+         AND (domains != '[]' OR ip_ranges != '[]')`,
+    )
+    .bind(JSON.stringify(ids))
+    .all<ExclusionRow>();
+  return new Map(results.map((row) => [row.organization_id, new ExclusionRules(toExclusions(row))]));
+}
+
+/** The domains an identity stands for: its company's, or its person's email and company domains. */
+export async function domainsOf(db: D1Database, identityKeys: string[]): Promise<Map<string, string[]>> {
+  const companies = identityKeys.filter((k) => k.startsWith("company:")).map((k) => k.slice("company:".length));
+  const people = identityKeys.filter((k) => k.startsWith("person:")).map((k) => k.slice("person:".length));
+  const [companyRows, personRows] = await db.batch<{ key: string; domain: string | null; other: string | null }>([
+    db
+      .prepare(
+        "SELECT 'company:' || id AS key, domain, NULL AS other FROM companies WHERE id IN (SELECT value FROM json_each(?))",
+      )
+      .bind(JSON.stringify(companies)),
+    db
+      .prepare(
+        `SELECT 'person:' || email_sha256 AS key, email_domain AS domain, company_domain AS other FROM people
+         WHERE email_sha256 IN (SELECT value FROM json_each(?))`,
+      )
+      .bind(JSON.stringify(people)),
+  ]);
+  return new Map(
+    [...companyRows.results, ...personRows.results].map((r) => [
+      r.key,
+      [r.domain, r.other].filter((d): d is string => d !== null),
+    ]),
+  );
+}

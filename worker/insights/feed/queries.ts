@@ -1,0 +1,156 @@
+import { endBound, startBound } from "../../lib/time";
+import { companyOf, IDENTITY_COLUMNS, IDENTITY_JOINS, personOf, type IdentityRow } from "../../visitors/identity";
+import type { FeedCursor } from "./cursor";
+import type { FeedFilter } from "./filters";
+
+/** How many of the most recently seen visitors suggest values for the industry and country filters. */
+const FACET_SAMPLE = 500;
+/** Rows per read while exporting: each is one indexed range read, so memory stays flat. */
+export const EXPORT_CHUNK = 500;
+
+interface FeedRowData extends IdentityRow {
+  id: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  sessions: number;
+  page_views: number;
+  total_time_seconds: number;
+  landing_page: string | null;
+  referrer: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  country: string | null;
+  icp_matched: number;
+  icp_score: number;
+  icp_config_name: string | null;
+}
+
+/** One company (or person) of the feed, as the page and the CSV show it. */
+export function toFeedRow(row: FeedRowData) {
+  const company = companyOf(row);
+  const person = personOf(row);
+  return {
+    id: row.id,
+    type: row.type,
+    name: company?.name ?? person?.name ?? "Unknown",
+    domain: company?.domain ?? person?.emailDomain ?? null,
+    industry: company?.industry ?? null,
+    employeeRange: company?.employeeRange ?? null,
+    country: company?.country ?? row.country,
+    icp: { matched: row.icp_matched === 1, score: row.icp_score, profile: row.icp_config_name },
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    sessions: row.sessions,
+    pageViews: row.page_views,
+    totalTimeSeconds: row.total_time_seconds,
+    landingPage: row.landing_page,
+    referrer: row.referrer,
+    utm: { source: row.utm_source, medium: row.utm_medium, campaign: row.utm_campaign },
+  };
+}
+
+export type FeedRow = ReturnType<typeof toFeedRow>;
+
+function whereOf(organizationId: string, filter: FeedFilter, after: FeedCursor | null) {
+  const conditions: [string, unknown[]][] = [["v.organization_id = ?", [organizationId]]];
+  // Served by visitors_by_icp (organization_id, icp_matched, last_seen_at DESC, id DESC).
+  if (filter.icp) conditions.push(["v.icp_matched = 1", []]);
+  if (filter.from) conditions.push(["v.last_seen_at >= ?", [startBound(filter.from)]]);
+  if (filter.to) conditions.push(["v.last_seen_at <= ?", [endBound(filter.to)]]);
+  if (after) conditions.push(["(v.last_seen_at, v.id) < (?, ?)", [after.lastSeenAt, after.id]]);
+  if (filter.industry) conditions.push(["lower(c.industry) = lower(?)", [filter.industry]]);
+  if (filter.employees) conditions.push(["c.employee_range = ?", [filter.employees]]);
+  if (filter.country) conditions.push(["coalesce(c.country, v.country) = ?", [filter.country]]);
+  if (filter.search) {
+    conditions.push([
+      "(instr(lower(c.name), lower(?)) > 0 OR instr(c.domain, lower(?)) > 0 OR instr(lower(pe.name), lower(?)) > 0)",
+      [filter.search, filter.search, filter.search],
+    ]);
+  }
+  return {
+    clause: `WHERE ${conditions.map(([sql]) => sql).join(" AND ")}`,
+    params: conditions.flatMap(([, values]) => values),
+  };
+}
+
+function feedStatement(
+  db: D1Database,
+  organizationId: string,
+  filter: FeedFilter,
+  after: FeedCursor | null,
+  limit: number,
+) {
+  const { clause, params } = whereOf(organizationId, filter, after);
+  return db
+    .prepare(
+      `SELECT v.id, v.type, v.first_seen_at, v.last_seen_at, v.sessions, v.page_views, v.total_time_seconds,
+         v.landing_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.country, v.icp_matched,
+         v.icp_score, ic.name AS icp_config_name, ${IDENTITY_COLUMNS}
+       FROM visitors v ${IDENTITY_JOINS}
+       LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id
+       ${clause}
+       ORDER BY v.last_seen_at DESC, v.id DESC LIMIT ?`,
+    )
+    .bind(...params, limit);
+}
+
+/** Up to `limit` rows after the cursor, most recently seen first (a keyset read: any depth costs the same). */
+export async function feedRows(
+  db: D1Database,
+  organizationId: string,
+  filter: FeedFilter,
+  after: FeedCursor | null,
+  limit: number,
+): Promise<FeedRow[]> {
+  const { results } = await feedStatement(db, organizationId, filter, after, limit).all<FeedRowData>();
+  return results.map(toFeedRow);
+}
+
+/**
+ * What the feed page shows, in one round trip to D1: a page of rows and the cursor of the next
+ * one (null on the last page), the filter suggestions, and the organization's visitor count (the
+ * consumer's running count, shown above the unfiltered feed).
+ */
+export async function feedView(
+  db: D1Database,
+  organizationId: string,
+  o: { filter: FeedFilter; after: FeedCursor | null; pageSize: number; rows: boolean },
+) {
+  const [rows, suggestions, total] = await db.batch<Record<string, unknown>>([
+    feedStatement(db, organizationId, o.filter, o.after, o.rows ? o.pageSize + 1 : 0),
+    db
+      .prepare(
+        `WITH recent AS (SELECT company_id, country FROM visitors WHERE organization_id = ?
+           ORDER BY last_seen_at DESC LIMIT ?)
+         SELECT DISTINCT c.industry AS industry, coalesce(c.country, r.country) AS country
+         FROM recent r LEFT JOIN companies c ON c.id = r.company_id`,
+      )
+      .bind(organizationId, FACET_SAMPLE),
+    db.prepare("SELECT visitors FROM organization_stats WHERE organization_id = ?").bind(organizationId),
+  ]);
+  const found = (rows.results as unknown as FeedRowData[]).map(toFeedRow);
+  const page = found.slice(0, o.pageSize);
+  const last = page.at(-1);
+  const facets = suggestions.results as { industry: string | null; country: string | null }[];
+  const sorted = (values: (string | null)[]) =>
+    [...new Set(values.filter((v): v is string => !!v))].sort((a, b) => a.localeCompare(b));
+  return {
+    rows: page,
+    next: found.length > o.pageSize && last ? { lastSeenAt: last.lastSeenAt, id: last.id } : null,
+    suggestions: { industries: sorted(facets.map((f) => f.industry)), countries: sorted(facets.map((f) => f.country)) },
+    total: (total.results[0] as { visitors: number } | undefined)?.visitors ?? 0,
+  };
+}
+
+/** Every row matching the filter, in feed order, read chunk by chunk. */
+export async function* allFeedRows(db: D1Database, organizationId: string, filter: FeedFilter) {
+  let after: FeedCursor | null = null;
+  for (;;) {
+    const rows = await feedRows(db, organizationId, filter, after, EXPORT_CHUNK);
+    yield* rows;
+    if (rows.length < EXPORT_CHUNK) return;
+    const last = rows[rows.length - 1];
+    after = { lastSeenAt: last.lastSeenAt, id: last.id };
+  }
+}

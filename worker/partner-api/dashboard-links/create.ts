@@ -1,0 +1,44 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { recordAudit } from "../../audit/queries";
+import { ApiError } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { issueSignInLink } from "../../sessions/links";
+import { findOrganization } from "../../organizations/organization";
+import { IdParam } from "../../http/schemas";
+import { DashboardLinkRequest, SignInLinkSchema } from "./schemas";
+
+const route = createRoute({
+  method: "post",
+  path: "/organizations/{organizationId}/dashboard-links",
+  summary: "Create a single-use sign-in link to the organization's dashboard",
+  description:
+    "Your app authenticates its user, then asks for a link and redirects them to it. The link works once, " +
+    "for 10 minutes, on your verified custom domain when you have one (else under /app on this host). " +
+    "422 for a canceled organization.",
+  request: { params: z.object({ organizationId: IdParam("organizationId") }), body: jsonBody(DashboardLinkRequest) },
+  responses: {
+    201: jsonResponse("The link", z.object({ dashboardLink: SignInLinkSchema })),
+    ...commonErrors,
+    ...errorResponses(422),
+  },
+});
+
+export const createDashboardLink = createApi().openapi(route, async (c) => {
+  const { organizationId } = c.req.valid("param");
+  const { email, role } = c.req.valid("json");
+  const partnerId = c.get("partnerId");
+  const organization = await findOrganization(c.env.DB, partnerId, organizationId);
+  if (organization.status === "canceled") {
+    throw new ApiError("UnprocessableEntity", "The organization is canceled", { status: organization.status });
+  }
+  const link = await issueSignInLink(c.env, c.req.url, { partnerId, organizationId, email, role });
+  await recordAudit(c.env.DB, {
+    partnerId,
+    organizationId,
+    action: "dashboard_link.created",
+    actor: { type: "api_key", id: c.get("apiKeyId") },
+    details: { email, role },
+  });
+  c.header("cache-control", "no-store");
+  return c.json({ dashboardLink: link }, 201);
+});

@@ -1,0 +1,101 @@
+import type { Env } from "../env";
+import { sha256Hex } from "../lib/crypto";
+import { isoSeconds, randomHex } from "../lib/ids";
+import { dashboardPlace, type PartnerDomain } from "./places";
+import { LINK_TTL_MS, type SessionRole } from "./rules";
+
+export interface LinkRequest {
+  partnerId: string;
+  /** null: the partner's console. */
+  organizationId: string | null;
+  email: string;
+  role: SessionRole;
+}
+
+export interface SignInLink {
+  url: string;
+  expiresAt: string;
+}
+
+/** The path a link opens, below the dashboard's base. */
+export const signInPath = (token: string) => `/sign-in/${token}`;
+
+/** Mints a single-use link to the partner's dashboard (or console) on its domain or the platform host. */
+export async function issueSignInLink(env: Env, requestUrl: string, request: LinkRequest): Promise<SignInLink> {
+  const partner = await env.DB.prepare("SELECT script_domain, script_domain_verified FROM partners WHERE id = ?")
+    .bind(request.partnerId)
+    .first<PartnerDomain>();
+  if (!partner) throw new Error(`partner ${request.partnerId} vanished`);
+  const place = dashboardPlace(env, partner, requestUrl);
+  const token = randomHex(32);
+  const now = Date.now();
+  const expiresAt = isoSeconds(now + LINK_TTL_MS);
+  await env.DB.prepare(
+    `INSERT INTO sign_in_links (token_hash, partner_id, organization_id, email, role, host, expires_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(
+      await sha256Hex(token),
+      request.partnerId,
+      request.organizationId,
+      request.email,
+      request.role,
+      new URL(place.origin).host,
+      expiresAt,
+      isoSeconds(now),
+    )
+    .run();
+  return { url: `${place.origin}${place.base}${signInPath(token)}`, expiresAt };
+}
+
+export interface RedeemedLink {
+  partnerId: string;
+  organizationId: string | null;
+  email: string;
+  role: SessionRole;
+  host: string;
+}
+
+interface LinkRow extends Omit<RedeemedLink, "partnerId" | "organizationId"> {
+  partner_id: string;
+  organization_id: string | null;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export type Redemption =
+  | { ok: true; link: RedeemedLink }
+  /** `partnerId` is known when the token was real, so the refusal can carry the partner's brand. */
+  | { ok: false; reason: "unknown" | "expired" | "used"; partnerId: string | null };
+
+/**
+ * Marks the link used, once: of two concurrent openings exactly one wins. A link opened on
+ * another host than the one it points to is treated as unknown.
+ */
+export async function redeemSignInLink(db: D1Database, token: string, host: string): Promise<Redemption> {
+  if (!/^[0-9a-f]{64}$/.test(token)) return { ok: false, reason: "unknown", partnerId: null };
+  const hash = await sha256Hex(token);
+  const now = isoSeconds();
+  const won = await db
+    .prepare(
+      `UPDATE sign_in_links SET used_at = ?
+       WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? AND host = ? RETURNING *`,
+    )
+    .bind(now, hash, now, host)
+    .first<LinkRow>();
+  if (won) {
+    const { partner_id, organization_id, email, role } = won;
+    return { ok: true, link: { partnerId: partner_id, organizationId: organization_id, email, role, host } };
+  }
+  const row = await db.prepare("SELECT * FROM sign_in_links WHERE token_hash = ?").bind(hash).first<LinkRow>();
+  if (!row || row.host !== host) return { ok: false, reason: "unknown", partnerId: null };
+  return { ok: false, reason: row.used_at ? "used" : "expired", partnerId: row.partner_id };
+}
+
+/** Links are useless a day after they expire (the refusal page says "expired" or "used" until then). */
+export async function pruneSignInLinks(db: D1Database, now = Date.now()): Promise<void> {
+  await db
+    .prepare("DELETE FROM sign_in_links WHERE expires_at < ?")
+    .bind(isoSeconds(now - 24 * 3600_000))
+    .run();
+}
