@@ -1,9 +1,5 @@
 import type { Env } from "../env";
-import {
-  SELECT_ORGANIZATION,
-  organizationWithBalance,
-  type OrganizationRow,
-} from "../organizations/organization";
+import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "../organizations/organization";
 
 /**
  * An organization as the partner API answers it (credits from its counter), so the dashboard and

@@ -1,11 +1,7 @@
 import { addDays, utcDay } from "../../lib/time";
 import type { Env } from "../../env";
 import { hasPool, loadPartner } from "../../partners/partner";
-import {
-  SELECT_ORGANIZATION,
-  organizationWithBalance,
-  type OrganizationRow,
-} from "../../organizations/organization";
+import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "../../organizations/organization";
 
 /** Without a hit for this long, a client's install status warns. */
 export const INSTALL_WARNING_MS = 24 * 3600_000;
