@@ -7,11 +7,9 @@ import { consoleRoutes } from "./console";
 import type { DashboardEnv } from "./context";
 import { signInRoute } from "./sign-in";
 import { notFoundPage, sessionOf, signedOutPage } from "./signed-in";
-import { ASSETS } from "./ui/assets";
 import { message } from "./ui/layout";
 
 /** A year: asset URLs carry their content hash, so a new version has a new URL. */
-const ASSET_CACHE = "public, max-age=31536000, immutable";
 
 /**
  * The client dashboards and partner consoles, served at `base`: "" on a partner's verified
@@ -34,11 +32,6 @@ export function dashboardApp(base: "" | "/app") {
       c.set("brand", await brandOf(c.env.DB, partnerId));
     }
     await next();
-  });
-  app.get("/assets/:file", (c) => {
-    const asset = ASSETS[c.req.param("file")];
-    if (!asset) return c.text("Not found", 404);
-    return c.body(asset.body, 200, { "content-type": asset.type, "cache-control": ASSET_CACHE });
   });
   app.get("/", async (c) => {
     const client = await sessionOf(c, "dashboard");

@@ -2,7 +2,7 @@ import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
 import { randomHex } from "../../lib/ids";
 import type { DashboardContext } from "../context";
-import { stylesheetUrl, scriptUrl } from "./assets";
+import { SCRIPT_URL, STYLESHEET_URL } from "./assets";
 import { brandCss, monogram } from "./brand";
 
 export interface NavItem {
@@ -62,9 +62,9 @@ export async function render(
         <meta name="robots" content="noindex, nofollow" />
         <title>{title}</title>
         <link rel="icon" href="data:," />
-        <link rel="stylesheet" href={stylesheetUrl(base)} />
+        <link rel="stylesheet" href={STYLESHEET_URL} />
         <style nonce={nonce}>{raw(brandCss(brand))}</style>
-        <script src={scriptUrl(base)} defer></script>
+        <script src={SCRIPT_URL} defer></script>
       </head>
       <body>
         <a class="skip" href="#main">
