@@ -343,7 +343,7 @@ describe("collect path, as the script sends it", () => {
     const live = await script();
     expect(live.headers.get("vary")).toBe("DNT, Sec-GPC");
     expect(await live.text()).toContain("sendBeacon");
-    for (const signal of [{ DNT: "1" }, { "Sec-GPC": "1" }]) {
+    for (const signal of [{ DNT: "1" }, { "Sec-GPC": "1" }] as Record<string, string>[]) {
       const inert = await script(signal);
       expect(inert.status).toBe(200);
       expect(inert.headers.get("vary")).toBe("DNT, Sec-GPC");
