@@ -1,8 +1,9 @@
 /**
  * The hit protocol between the pixel and the Worker.
  *
- * One JSON object per request, sent as a `text/plain` body so the browser
- * treats it as a CORS "simple" request (no preflight). Keys are one letter
+ * One JSON value per request, sent as a `text/plain` body so the browser
+ * treats it as a CORS "simple" request (no preflight): an object with one-letter
+ * keys (the types below), or the shorter array form the pixel sends (`hitFromArray`),
  * because every byte of the pixel ships to every page view of every client.
  * The Worker validates hits with the zod schema in `worker/collect/hit-schema.ts`,
  * which is checked against these types at compile time.
@@ -54,20 +55,60 @@ export interface IdentifyHit extends HitBase {
 
 export type Hit = PageViewHit | EngagementHit | IdentifyHit;
 
+/** Positions in the array form: the fields every hit has, then those of its kind. */
+const ARRAY_FIELDS = ["k", "t", "i", "u", "h", "b"] as const;
+const ARRAY_FIELDS_OF_KIND: Record<string, readonly string[]> = { v: ["r", "w"], e: ["p", "s", "d"], i: [] };
+/** Event ids and the email hash travel as their bytes in decimal, joined by commas ("3,141,…"). */
+const BYTE_LIST = /^\d{1,3}(,\d{1,3})*$/;
+
+/**
+ * The array form of a hit, as the pixel sends it, turned into the object form:
+ * `[k, t, i, u, h, b, …kind]`, where kind is `r, w` (page view), `p, s, d` (engagement) or nothing
+ * (identify). In it `i`, `p` and `h` may be byte lists, `b` is `navigator.webdriver` (a boolean)
+ * and `d` a share of the document (1 = its bottom, more is capped at 100 %);
+ * `null`, `false` and `""` mean the field is absent. Anything else is passed on as it is, for the
+ * schema to judge; extra elements are ignored.
+ */
+export function hitFromArray(list: unknown[]): Record<string, unknown> {
+  const names = [...ARRAY_FIELDS, ...(ARRAY_FIELDS_OF_KIND[String(list[1])] ?? [])];
+  const hit: Record<string, unknown> = {};
+  names.forEach((name, n) => {
+    const value = list[n];
+    if (value !== null && value !== false && value !== "" && value !== undefined) hit[name] = value;
+  });
+  for (const name of ["i", "p", "h"]) {
+    const value = hit[name];
+    if (typeof value == "string" && BYTE_LIST.test(value)) hit[name] = bytesToHex(value);
+  }
+  if (hit.b === true) hit.b = 1;
+  if (hit.t == "e" && typeof hit.d == "number") hit.d = Math.min(100, Math.round(hit.d * 100));
+  return hit;
+}
+
+/** "3,141,…" → "038d…"; a number over 255 leaves the list as it is (and the schema rejects it). */
+function bytesToHex(list: string): string {
+  const bytes = list.split(",").map(Number);
+  return bytes.every((byte) => byte < 256) ? bytes.map((byte) => byte.toString(16).padStart(2, "0")).join("") : list;
+}
+
 /** Configuration the Worker injects into the served script in place of `__CONFIG__`. */
-export interface PixelConfig {
+export interface ServedConfig {
   /** Pixel API key. */
   k: string;
   /** Absolute URL hits are posted to (same origin the script was served from). */
   e: string;
   /** Global name of the command queue (`window[g].q`), chosen per partner. */
   g: string;
-  /** 1: count hash changes (`#/route`) as page views. */
-  h: 0 | 1;
-  /** 1: send nothing when the browser signals Do-Not-Track or Global Privacy Control. */
-  p: 0 | 1;
   /** The consent level the organization's consent mode grants before the site says anything. */
   c: ConsentLevel;
+}
+
+/** What the Worker serves a script from (pixel/serve.ts): the served config and what selects the script. */
+export interface PixelConfig extends ServedConfig {
+  /** 1: count hash changes (`#/route`) as page views (a build of its own). */
+  h: 0 | 1;
+  /** 1: honour Do-Not-Track and Global Privacy Control: browsers sending them get a script that sends nothing. */
+  p: 0 | 1;
 }
 
 /**

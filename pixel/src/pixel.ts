@@ -1,16 +1,19 @@
 /**
  * The browser script. Every byte ships with every page view of every client
  * site, so the code favours size: closures instead of classes, no polyfills
- * (ES2020), aliases for the browser globals it uses often. Names are long:
- * the minifier shortens everything local. Behaviour and reasons: docs/pixel.md.
+ * (ES2020), browser globals spelled out (gzip finds the repeats), code selected per
+ * pixel at build time (hash routing) and at serve time (Do-Not-Track, pixel/serve.ts).
+ * Names are long: the minifier shortens everything local. Behaviour and reasons: docs/pixel.md.
  *
  * Whitelabel: nothing here may name the platform. No strings like the product
  * name or ad-block bait words; the global comes from the config only.
  */
-import { type Hit, OPT_OUT_KEY, type PixelConfig } from "../../shared/hit";
+import type { HitType, OPT_OUT_KEY, ServedConfig } from "../../shared/hit";
 
 // Replaced by the Worker with a JSON object literal (pixel/serve.ts).
-declare const __CONFIG__: PixelConfig;
+declare const __CONFIG__: ServedConfig;
+// Set per build (pixel/build.ts): the Worker serves the build that matches the pixel's hash routing.
+declare const __HASH_ROUTING__: boolean;
 
 /** `window[config.g]`: the site's queue stub before this script runs, this script's API after. */
 interface SiteApi {
@@ -30,32 +33,26 @@ declare global {
     /** The site's API under the partner's global name; Google's `dataLayer`. */
     [globalName: string]: unknown;
   }
-  interface Navigator {
-    globalPrivacyControl?: boolean;
-  }
   interface Document {
     prerendering?: boolean;
   }
 }
 
+/** localStorage as the script reads it; the opt-out key is spelled out, shorter than an index. */
+type SiteStorage = Partial<Record<typeof OPT_OUT_KEY, unknown>> & Record<string, unknown>;
+
 const config = __CONFIG__;
-const win = window;
-const doc = document;
-const nav = navigator;
-const loc = location;
-const math = Math;
-const listen = (type: string, listener: (event: Event) => unknown) => addEventListener(type, listener);
 // The page identity: the hash only counts for hash routers.
-const currentPath = () => loc.pathname + (config.h ? loc.hash : "");
-const toHex = (bytes: ArrayBuffer | Uint8Array) =>
-  [...new Uint8Array(bytes)].map((byte) => (byte + 256).toString(16).slice(1)).join("");
-// 32 hex digits: crypto.randomUUID exists only in secure contexts, and plain-http sites exist.
-const newEventId = () => toHex(crypto.getRandomValues(new Uint8Array(16)));
+const currentPath = () => (__HASH_ROUTING__ ? location.pathname + location.hash : location.pathname);
+// Bytes travel as their decimal values joined by commas ("3,141,…"), the cheapest encoding
+// a browser offers; the Worker turns them into hex (shared/hit.ts). getRandomValues, unlike
+// crypto.randomUUID, also works on plain-http sites.
+const newEventId = () => crypto.getRandomValues(new Uint8Array(16)) + "";
 
 // Storage throws where it is blocked (sandboxed frames, some privacy settings): a plain
 // object stands in, so the page works, but nothing outlives it.
 let tabStorage: Record<string, unknown> = {};
-let siteStorage: Record<string, unknown> = {};
+let siteStorage: SiteStorage = {};
 try {
   tabStorage = sessionStorage;
   siteStorage = localStorage;
@@ -66,17 +63,25 @@ const hashStorageKey = config.g + "_h";
 // The current page view; engagement accumulates per page view.
 let viewId: string;
 let viewUrl: string;
-/** Identity keys of the current view: replaceState compares the path, everything else path + query. */
+/** Referrer and viewport width of the current view until it is sent (consent may hold it back). */
+let pendingView: unknown[] | undefined;
+/**
+ * Identity of the current view: replaceState compares the path, everything else the key
+ * (path + query; with hash routing the whole URL, hash included).
+ */
 let viewPath: string;
-let viewPathAndQuery: string;
+let viewKey: string;
+/** Milliseconds the view was visible and focused. */
 let focusedMs: number;
-/** performance.now() when the running focused period began; 0 while hidden or blurred. */
+/** Date.now() when the running focused period began; 0 while hidden or blurred. */
 let focusStart: number;
+/** The deepest share of the document seen, 0–1 (and a little over); the Worker makes it a percentage. */
 let maxDepth: number;
-/** Seconds and depth of the last engagement sent for this view, so an unchanged one is not repeated. */
-let lastEngagement: unknown;
-/** The current view while consent holds it back; sent as soon as consent allows. */
-let heldView: object | undefined;
+/**
+ * Seconds + depth of the last engagement of this view, so an unchanged one is not repeated. Both
+ * only grow during a view, so the sum changes exactly when one of them does.
+ */
+let lastEngagement: number;
 
 /**
  * The visitor's email hash from `identify`. Once consent allows, it is announced (an identify
@@ -93,10 +98,8 @@ let googleEntriesRead = 0;
 const api = ((command: string, ...args: unknown[]) =>
   (api[command] as ((...args: unknown[]) => unknown) | undefined)?.(...args)) as SiteApi;
 
-const forgetEmailHash = () => {
-  emailHash = void 0;
-  delete tabStorage[hashStorageKey];
-};
+// Hits stop carrying the hash. The page keeps it in memory: if consent comes back, it is announced again.
+const forgetEmailHash = () => delete tabStorage[hashStorageKey];
 
 // An explicit grant or withdrawal by the site; a withdrawal deletes the stored hash
 // (unless the mode is "off", which ignores consent).
@@ -109,111 +112,85 @@ const setPersonalConsent = (granted: unknown) => {
 // Those pushed since the last look run through the API like queued calls (see api.consent).
 // Object(): a primitive someone else pushed must not throw.
 const readGoogleConsent = () => {
-  for (const layer = win.dataLayer as unknown[]; googleEntriesRead < layer?.length;)
+  for (const layer = window.dataLayer as unknown[]; googleEntriesRead < layer?.length;)
     api.apply(0, Object(layer[googleEntriesRead++]));
 };
 
-// Every hit belongs to the current page view, so u is that view's URL.
-const post = (type: Hit["t"], fields: object) =>
-  nav.sendBeacon?.(
+// A hit in the array form of shared/hit.ts. Every hit belongs to the current page view, so u is its URL.
+// A string body is text/plain: a CORS "simple" request, never a preflight.
+const post = (type: HitType, id: string, ...tail: unknown[]) =>
+  navigator.sendBeacon?.(
     config.e,
-    // A string body is text/plain: a CORS "simple" request, never a preflight.
-    // Undefined members vanish in JSON, so h and b are only sent when set.
-    JSON.stringify({
-      k: config.k,
-      t: type,
-      i: newEventId(),
-      u: viewUrl,
-      h: tabStorage[hashStorageKey],
-      b: nav.webdriver ? 1 : void 0,
-      ...fields,
-    }),
+    JSON.stringify([config.k, type, id, viewUrl, tabStorage[hashStorageKey], navigator.webdriver, ...tail]),
   );
 
-// Without arguments: sends what waited for consent (the held view, a new email hash).
-const send = (type?: Hit["t"], fields?: object) => {
+// Sends what consent allows, in order: a new email hash (so the view carries it), the pending
+// view, the engagement if given (its seconds). A prerendered page sends nothing until it is opened.
+const send = (seconds?: unknown) => {
   readGoogleConsent();
-  // Do-Not-Track and Global Privacy Control act as an opt-out where the organization honours them.
-  const permitted =
-    (config.p && ((nav.doNotTrack as unknown) == 1 || nav.globalPrivacyControl)) || siteStorage[OPT_OUT_KEY] == 1
-      ? 0
-      : consentLevel;
-  if (permitted) {
-    // The held view, if any, goes first and is forgotten.
-    heldView &&= void post("v", heldView);
+  if (!document.prerendering && siteStorage.optout != 1 && consentLevel) {
     // Announced once per tab and address; later hits carry it as h.
-    if (permitted > 1 && emailHash != tabStorage[hashStorageKey]) {
+    if (consentLevel > 1 && emailHash != tabStorage[hashStorageKey]) {
       tabStorage[hashStorageKey] = emailHash;
-      post("i", {});
+      post("i", newEventId());
     }
-    type && post(type, fields!);
-  } else if (type == "v") heldView = fields;
-};
-
-// Accumulate time only while the tab is visible and focused.
-const updateFocusedTime = () => {
-  const now = performance.now();
-  if (focusStart) focusedMs += now - focusStart;
-  focusStart = !doc.hidden && doc.hasFocus() ? now : 0;
-};
-
-// Depth = share of the document above the bottom edge of the viewport.
-const updateDepth = () => {
-  maxDepth = math.max(
-    maxDepth,
-    math.min(100, math.round(((scrollY + innerHeight) / doc.documentElement.scrollHeight) * 100)),
-  );
-};
-
-// Only when the page was looked at for a second and something changed since the
-// last engagement of this page view: saves requests on background tabs and on
-// the hidden + pagehide pair, which usually carry the same values.
-const sendEngagement = () => {
-  updateFocusedTime();
-  updateDepth();
-  const seconds = math.round(focusedMs / 1e3);
-  const summary = [seconds, maxDepth] + "";
-  if (seconds && summary != lastEngagement) {
-    lastEngagement = summary;
-    send("e", { p: viewId, s: seconds, d: maxDepth });
+    pendingView &&= void post("v", viewId, ...pendingView);
+    seconds && post("e", newEventId(), viewId, seconds, maxDepth);
   }
 };
 
-// visibilitychange, focus, blur and scroll.
-const onActivity = () => (doc.hidden ? sendEngagement() : (updateFocusedTime(), updateDepth()));
+// Time accumulates only while the tab is visible and focused. Depth: the share of the
+// document above the bottom edge of the viewport. Then whatever waited may go (a view
+// held back until consent came, a prerendered page's view once the page is opened).
+const update = () => {
+  focusedMs += focusStart && Date.now() - focusStart;
+  focusStart = +(!document.hidden && document.hasFocus()) && Date.now();
+  maxDepth = Math.max(maxDepth, (scrollY + innerHeight) / document.documentElement.scrollHeight);
+  send();
+};
+
+// The engagement goes only when the page was looked at for a second and something changed
+// since the last engagement of this page view: saves requests on background tabs and on
+// the hidden + pagehide pair, which usually carry the same values.
+const sendEngagement = () => {
+  update();
+  const seconds = Math.round(focusedMs / 1e3);
+  send(seconds && lastEngagement != (lastEngagement = seconds + maxDepth) && seconds);
+};
 
 const sendView = (referrer: string) => {
+  // The previous view's engagement (and a view held back until now, before this one replaces it);
+  // its update() also started this view's focused period.
   sendEngagement();
-  viewUrl = loc.href;
+  viewUrl = location.href;
   viewPath = currentPath();
-  viewPathAndQuery = viewPath + loc.search;
-  focusedMs = maxDepth = focusStart = lastEngagement = 0;
-  updateFocusedTime();
-  // u again: a held view is sent later, maybe after the URL changed.
-  send("v", { i: (viewId = newEventId()), u: viewUrl, r: referrer || void 0, w: innerWidth });
+  viewKey = __HASH_ROUTING__ ? location.href : viewPath + location.search;
+  focusedMs = maxDepth = lastEngagement = 0;
+  viewId = newEventId();
+  pendingView = [referrer, innerWidth];
+  send();
 };
 
 // replaceState only counts when the path changes: apps rewrite the query
 // string (filters, search boxes) with it on every keystroke.
-// `how` is the history method, or the popstate/hashchange event.
-const onNavigation = (how?: unknown) => {
+const onNavigation = (replaced?: unknown) => {
   const path = currentPath();
-  const pathAndQuery = path + loc.search;
-  if (how == "replaceState" && path == viewPath) viewPathAndQuery = pathAndQuery;
-  else if (pathAndQuery != viewPathAndQuery) sendView(viewUrl);
+  const key = __HASH_ROUTING__ ? location.href : path + location.search;
+  if (replaced && path == viewPath) viewKey = key;
+  else if (key != viewKey) sendView(viewUrl);
 };
 
-const queueStub = win[config.g] as SiteApi | undefined;
+const queueStub = window[config.g] as SiteApi | undefined;
 // A second copy of the script on the page must not wrap history twice.
 if (!queueStub?.identify) {
-  win[config.g] = api;
+  window[config.g] = api;
 
   api.identify = async (argument: { email: string }) => {
     try {
       const email = argument.email.trim().toLowerCase();
       // crypto.subtle is missing outside secure contexts: the throw drops the call.
-      if (email.includes("@")) {
-        emailHash = toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(email)));
+      if (/@/.test(email)) {
+        emailHash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(email))) + "";
         send();
       }
     } catch {}
@@ -234,27 +211,36 @@ if (!queueStub?.identify) {
 
   // One flag per site (not per pixel key): every organization's script on the site reads it.
   api.optOut = () => {
-    siteStorage[OPT_OUT_KEY] = 1;
+    siteStorage.optout = 1;
     forgetEmailHash();
   };
 
-  const start = () => {
-    queueStub?.q?.map((call) => api(...(call as [string])));
-    sendView(doc.referrer);
-    for (const method of ["pushState", "replaceState"] as const) {
-      const original = history[method];
-      history[method] = function (this: History, ...args: Parameters<History["pushState"]>) {
-        original.apply(this, args);
-        onNavigation(method);
-      };
-    }
-    listen("popstate", onNavigation);
-    listen("hashchange", onNavigation);
-    listen("pageshow", (event) => (event as PageTransitionEvent).persisted && sendView(doc.referrer));
-    // Older Safari fires no visibilitychange when the page is left; pagehide always fires.
-    listen("pagehide", sendEngagement);
-    ["visibilitychange", "focus", "blur", "scroll"].map((type) => listen(type, onActivity));
-  };
-  // A prerendered page only counts once the visitor actually opens it.
-  doc.prerendering ? doc.addEventListener("prerenderingchange", start) : start();
+  queueStub?.q?.map((call) => api(...(call as [string])));
+  sendView(document.referrer);
+  // The map index is 1 for replaceState.
+  (["pushState", "replaceState"] as const).map((method, replaced) => {
+    const original = history[method];
+    history[method] = (...args: Parameters<History["pushState"]>) => {
+      original.apply(history, args);
+      onNavigation(replaced);
+    };
+  });
+  // popstate: back, forward and hash changes. pagehide: older Safari fires no visibilitychange when
+  // the page is left. pageshow with persisted: a restore from the back/forward cache. The others
+  // update time and depth; prerenderingchange fires at the document, so the listeners capture.
+  ["popstate", "pageshow", "pagehide", "visibilitychange", "focus", "blur", "scroll", "prerenderingchange"].map(
+    (type) =>
+      addEventListener(
+        type,
+        (event) =>
+          type == "popstate"
+            ? onNavigation()
+            : type == "pagehide" || document.hidden
+              ? sendEngagement()
+              : (event as PageTransitionEvent).persisted
+                ? sendView(document.referrer)
+                : update(),
+        true,
+      ),
+  );
 }

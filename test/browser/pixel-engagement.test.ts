@@ -65,7 +65,7 @@ describeBrowser("engagement", () => {
     const page = await open(ctx, {
       ...TALL,
       init: `const sb = navigator.sendBeacon.bind(navigator); window.__order = [];
-        Navigator.prototype.sendBeacon = function (u, b) { window.__order.push(JSON.parse(b).t); return sb(u, b); };`,
+        Navigator.prototype.sendBeacon = function (u, b) { window.__order.push(JSON.parse(b)[1]); return sb(u, b); };`,
     });
     await page.clock.fastForward(2_000);
     await page.evaluate(() => history.pushState({}, "", "/next"));

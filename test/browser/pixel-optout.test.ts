@@ -6,7 +6,7 @@ import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
 import { OPT_OUT_KEY } from "../../shared/hit.ts";
 import { describeBrowser } from "./support/chromium.ts";
-import { GLOBAL, KEY, ofType, recordPageRequests } from "./support/hit-sink.ts";
+import { GLOBAL, KEY, ofType, parseHit, recordPageRequests } from "./support/hit-sink.ts";
 import { setHidden, usePixelHarness } from "./support/harness.ts";
 
 /** A second organization on the same site, of another partner (its own key and global name). */
@@ -56,7 +56,7 @@ describeBrowser("opt-out", () => {
     await sink().settle();
 
     const posts = seen.filter((r) => r.body);
-    expect(posts.map((r) => JSON.parse(r.body).k)).toEqual([KEY]); // only the view before the opt-out
+    expect(posts.map((r) => parseHit(r.body).k)).toEqual([KEY]); // only the view before the opt-out
     // Both scripts were loaded; neither sent anything after the opt-out.
     expect(
       sink()

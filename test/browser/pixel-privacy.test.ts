@@ -3,8 +3,9 @@ import { describeBrowser } from "./support/chromium.ts";
 import { GLOBAL } from "./support/hit-sink.ts";
 import { setHidden, usePixelHarness } from "./support/harness.ts";
 
-const DNT = `Object.defineProperty(Navigator.prototype, "doNotTrack", { configurable: true, get: () => "1" });`;
-const GPC = `Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { configurable: true, get: () => true });`;
+/** Browsers send the signals with every request, the script's included. */
+const DNT = { extraHTTPHeaders: { DNT: "1" } };
+const GPC = { extraHTTPHeaders: { "Sec-GPC": "1" } };
 const WEBDRIVER = (v: boolean) =>
   `Object.defineProperty(Navigator.prototype, "webdriver", { configurable: true, get: () => ${v} });`;
 const QUEUED = `<script>${GLOBAL}("identify", { email: "x@y.io" })</script>`;
@@ -12,15 +13,27 @@ const QUEUED = `<script>${GLOBAL}("identify", { email: "x@y.io" })</script>`;
 describeBrowser("privacy signals", () => {
   const { sink, open } = usePixelHarness();
 
-  for (const [name, init] of [
+  for (const [name, context] of [
     ["Do-Not-Track", DNT],
     ["Global Privacy Control", GPC],
   ] as const) {
-    it(`sends nothing at all under ${name} when the site respects it (p=1), and queue calls are no-ops`, async (ctx) => {
-      const page = await open(ctx, { init, config: { p: 1 }, head: QUEUED, clock: true, waitForView: false });
+    it(`sends nothing at all under ${name} when the site respects it (p=1), and the site's calls still work`, async (ctx) => {
+      const errors: string[] = [];
+      const page = await open(ctx, {
+        context,
+        config: { p: 1 },
+        head: QUEUED,
+        clock: true,
+        waitForView: false,
+        before: (p) => p.on("pageerror", (e) => errors.push(String(e))),
+      });
       await page.waitForFunction((g) => typeof (window as any)[g]?.identify === "function", GLOBAL);
       await page.evaluate(async (g) => {
-        await (window as any)[g].identify({ email: "a@b.co" });
+        const api = (window as any)[g];
+        await api.identify({ email: "a@b.co" });
+        api("consent", { personal: true });
+        api.consent({ personal: true });
+        api.optOut();
         history.pushState({}, "", "/next");
       }, GLOBAL);
       await page.clock.fastForward(5_000);
@@ -28,10 +41,11 @@ describeBrowser("privacy signals", () => {
       await page.close({ runBeforeUnload: true });
       await sink().settle();
       expect(sink().requests.map((r) => `${r.method} ${r.url}`)).toEqual([expect.stringMatching(/^GET \/s\//)]);
+      expect(errors).toEqual([]);
     });
 
     it(`ignores ${name} when the site does not opt in (p=0)`, async (ctx) => {
-      await open(ctx, { init, config: { p: 0 }, head: QUEUED });
+      await open(ctx, { context, config: { p: 0 }, head: QUEUED });
       expect((await sink().waitFor((h) => h.length === 2, "view and identify")).map((h) => h.t).sort()).toEqual([
         "i",
         "v",

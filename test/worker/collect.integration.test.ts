@@ -279,6 +279,85 @@ describe("collect path", () => {
   });
 });
 
+describe("collect path, as the script sends it", () => {
+  /** Bytes as the script sends them ("3,141,…") and as the Worker stores them (hex). */
+  const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+  const byteList = (bytes: Uint8Array) => [...bytes].join(",");
+  const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+  it("accepts the array form, with event ids as byte lists and depth as a share of the page", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`, "Array Corp");
+    const viewId = randomBytes(16);
+    const url = "https://client.example/array";
+    // [k, t, i, u, h, b, r, w]: no hash yet, a person's browser, no referrer.
+    expect(
+      (await sendHit(JSON.stringify([pixelKey, "v", byteList(viewId), url, null, false, "", 1280]), { ip })).status,
+    ).toBe(204);
+    const [receipt] = await waitForReceipts(organization.id, 1);
+    expect(receipt).toMatchObject({ event_id: hex(viewId), reason: "charged" });
+    // [k, t, i, u, h, b, p, s, d]: depth a little over the bottom is the bottom.
+    const engagement = [pixelKey, "e", byteList(randomBytes(16)), url, null, null, byteList(viewId), 7, 1.02];
+    expect((await sendHit(JSON.stringify(engagement), { ip })).status).toBe(204);
+    await vi.waitFor(
+      async () => {
+        const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+        expect(body.visitors[0].engagement).toMatchObject({ totalTimeSeconds: 7, avgScrollDepth: 100, pageViews: 1 });
+      },
+      { timeout: 10_000 },
+    );
+  });
+
+  it("flags a hit from an automated browser as a bot, from the array form's webdriver flag", async () => {
+    const { organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const hit = [pixelKey, "v", byteList(randomBytes(16)), "https://client.example/", null, true, null, 1280];
+    await sendHit(JSON.stringify(hit), { ip, userAgent: BROWSER_UA });
+    const [receipt] = await waitForReceipts(organization.id, 1);
+    expect(receipt).toMatchObject({ reason: "bot", credits: 0 });
+  });
+
+  it("rejects an array whose ids or hash are not byte lists of the right length, naming the field", async () => {
+    const { pixelKey } = await newOrganization();
+    const url = "https://client.example/";
+    const cases: [unknown[], string][] = [
+      [[pixelKey, "v", "1,2,300", url], "i"],
+      [[pixelKey, "v", byteList(randomBytes(15)), url], "i"],
+      [[pixelKey, "i", byteList(randomBytes(16)), url, byteList(randomBytes(31))], "h"],
+      [[pixelKey, "e", byteList(randomBytes(16)), url, null, null, "x", 3, 0.5], "p"],
+      [[pixelKey, "v", byteList(randomBytes(16)), "javascript:alert(1)"], "u"],
+    ];
+    for (const [hit, field] of cases) {
+      const res = await sendHit(JSON.stringify(hit));
+      expectEnvelope(res, 400, "BadRequest");
+      expect(res.body.details).toContainEqual(expect.objectContaining({ field }));
+    }
+  });
+
+  it("serves browsers that send Do-Not-Track or GPC a script that sends nothing, when the organization honours them", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    const script = (headers: Record<string, string> = {}) =>
+      exports.default.fetch(`https://api.test/s/${pixelKey}.js`, { headers });
+    const live = await script();
+    expect(live.headers.get("vary")).toBe("DNT, Sec-GPC");
+    expect(await live.text()).toContain("sendBeacon");
+    for (const signal of [{ DNT: "1" }, { "Sec-GPC": "1" }] as Record<string, string>[]) {
+      const inert = await script(signal);
+      expect(inert.status).toBe(200);
+      expect(inert.headers.get("vary")).toBe("DNT, Sec-GPC");
+      const text = await inert.text();
+      expect(text).not.toContain("sendBeacon");
+      expect(text).toContain("identify"); // the site's calls still find the API
+    }
+    await api("PUT", `/organizations/${organization.id}/pixel`, { respectPrivacySignals: false });
+    const ignored = await script({ DNT: "1", "Sec-GPC": "1" });
+    expect(ignored.headers.get("vary")).toBeNull();
+    expect(await ignored.text()).toContain("sendBeacon");
+  });
+});
+
 async function sha256(text: string) {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text.trim().toLowerCase()));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { EngagementHit, Hit, IdentifyHit, PageViewHit } from "../../shared/hit";
+import { type EngagementHit, type Hit, hitFromArray, type IdentifyHit, type PageViewHit } from "../../shared/hit";
 
 const eventId = z.string().regex(/^[0-9a-f-]{32,36}$/i, "must be a UUID or 32 hex digits");
 const pageUrl = z
@@ -38,13 +38,15 @@ const engagement = z.object({
 
 const identify = z.object({ ...base, t: z.literal("i"), h: sha256 });
 
-/** The hit body the pixel sends (see shared/hit.ts). */
-export const hitSchema = z.discriminatedUnion("t", [pageView, engagement, identify]);
+const hitObject = z.discriminatedUnion("t", [pageView, engagement, identify]);
+
+/** A hit body: the object form, or the array form the pixel sends (see shared/hit.ts), parsed to the object form. */
+export const hitSchema = z.preprocess((body) => (Array.isArray(body) ? hitFromArray(body) : body), hitObject);
 
 // The schema and the shared protocol types must describe the same thing.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _pageView: Same<z.infer<typeof pageView>, PageViewHit> = true;
 const _engagement: Same<z.infer<typeof engagement>, EngagementHit> = true;
 const _identify: Same<z.infer<typeof identify>, IdentifyHit> = true;
-const _hit: Same<z.infer<typeof hitSchema>, Hit> = true;
+const _hit: Same<z.output<typeof hitSchema>, Hit> = true;
 void [_pageView, _engagement, _identify, _hit];

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { PIXEL_SCRIPT } from "../../pixel/dist/bundle";
-import { renderPixel } from "../../pixel/serve";
+import { PIXEL_BUILDS } from "../../pixel/dist/bundle";
+import { PRIVACY_SIGNAL_HEADERS, renderPixel } from "../../pixel/serve";
 import { CONSENT_LEVEL_OF_MODE, HIT_PATH, SCRIPT_PATH_PREFIX } from "../../shared/hit";
 import type { AppEnv } from "../env";
 import { loadPixelRecord } from "../pixel-config/record";
@@ -25,16 +25,22 @@ export const scriptRoute = new Hono<AppEnv>().get(`${SCRIPT_PATH_PREFIX}:file`, 
     return c.body("");
   }
   c.header("cache-control", `public, max-age=${SCRIPT_MAX_AGE}`);
+  // Browsers sending Do-Not-Track or GPC get a script that sends nothing, so caches must keep them apart.
+  if (record.respectPrivacySignals) c.header("vary", PRIVACY_SIGNAL_HEADERS.join(", "));
   // Hits go back to the origin the script came from, so a partner's own domain or proxy works unchanged.
   const origin = new URL(c.req.url).origin;
   return c.body(
-    renderPixel(PIXEL_SCRIPT, {
-      k: key,
-      e: origin + HIT_PATH,
-      g: record.globalName,
-      h: record.hashRouting ? 1 : 0,
-      p: record.respectPrivacySignals ? 1 : 0,
-      c: CONSENT_LEVEL_OF_MODE[record.consentMode],
-    }),
+    renderPixel(
+      PIXEL_BUILDS,
+      {
+        k: key,
+        e: origin + HIT_PATH,
+        g: record.globalName,
+        h: record.hashRouting ? 1 : 0,
+        p: record.respectPrivacySignals ? 1 : 0,
+        c: CONSENT_LEVEL_OF_MODE[record.consentMode],
+      },
+      (name) => c.req.header(name),
+    ),
   );
 });

@@ -10,7 +10,7 @@ import { buildPixel, DIST, type PixelBuild } from "../../../pixel/build.ts";
 let built: Promise<PixelBuild> | undefined;
 
 export function pixelBundle(): Promise<PixelBuild> {
-  const missing = ["pixel.min.js", "bundle.ts"].some((f) => !existsSync(join(DIST, f)));
+  const missing = ["pixel-h0.min.js", "pixel-h1.min.js", "bundle.ts"].some((f) => !existsSync(join(DIST, f)));
   built ??= buildPixel({ write: missing });
   return built;
 }

@@ -30,7 +30,7 @@ export function usePixelHarness(launch?: LaunchOptions) {
   const browser = useBrowser(launch);
   let sink: HitSink | undefined;
   beforeAll(async () => {
-    sink = await startHitSink((await pixelBundle()).code);
+    sink = await startHitSink((await pixelBundle()).builds);
   });
   afterAll(async () => {
     await sink?.close();

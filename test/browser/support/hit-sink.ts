@@ -14,8 +14,9 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
-import { renderPixel } from "../../../pixel/serve.ts";
+import { type PixelBuilds, renderPixel } from "../../../pixel/serve.ts";
 import { HIT_PATH, type Hit, type PixelConfig, SCRIPT_PATH_PREFIX } from "../../../shared/hit.ts";
+import { hitSchema } from "../../../worker/collect/hit-schema.ts";
 
 export interface Recorded {
   method: string;
@@ -58,7 +59,7 @@ export interface HitSink {
   close(): Promise<void>;
 }
 
-export async function startHitSink(bundle: string): Promise<HitSink> {
+export async function startHitSink(builds: PixelBuilds): Promise<HitSink> {
   const requests: Recorded[] = [];
   let opts: PageOptions = {};
   const endpointServer = createServer(async (req, res) => {
@@ -66,7 +67,8 @@ export async function startHitSink(bundle: string): Promise<HitSink> {
     requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
     if (req.method === "GET" && req.url?.startsWith(SCRIPT_PATH_PREFIX)) {
       const config: PixelConfig = { k: KEY, e: endpoint + HIT_PATH, g: GLOBAL, h: 0, p: 0, c: 2, ...opts.config };
-      return send(res, 200, "application/javascript", renderPixel(bundle, config), "no-store");
+      const script = renderPixel(builds, config, (name) => req.headers[name.toLowerCase()] as string | undefined);
+      return send(res, 200, "application/javascript", script, "no-store");
     }
     // Like production: 204, no CORS headers needed because the pixel never reads a response.
     send(res, req.method === "POST" && req.url === HIT_PATH ? 204 : 404, undefined, "", "no-store");
@@ -79,8 +81,7 @@ export async function startHitSink(bundle: string): Promise<HitSink> {
   const endpoint = await listen(endpointServer);
   const site = await listen(siteServer);
 
-  const hits = () =>
-    requests.filter((r) => r.method === "POST" && r.url === HIT_PATH).map((r) => JSON.parse(r.body) as Hit);
+  const hits = () => requests.filter((r) => r.method === "POST" && r.url === HIT_PATH).map((r) => parseHit(r.body));
 
   return {
     site,
@@ -132,6 +133,13 @@ export function recordPageRequests(page: Page): { url: string; body: string }[] 
   page.on("request", (r) => seen.push({ url: r.url(), body: r.postData() ?? "" }));
   return seen;
 }
+
+/** A hit body as the Worker reads it (array form decoded, ids and hash as hex); throws where the Worker answers 400. */
+export const parseHit = (body: string): Hit => hitSchema.parse(JSON.parse(body));
+
+/** The email hash the script keeps in sessionStorage (its bytes in decimal), as hex. */
+export const storedHashHex = (stored: string | null) =>
+  stored === null ? null : Buffer.from(stored.split(",").map(Number)).toString("hex");
 
 /** Hits of one kind. */
 export const ofType = <T extends Hit["t"]>(hits: Hit[], t: T) =>

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, beforeAll, type TestContext } from "vitest";
 import { openPage, useBrowser } from "./chromium.ts";
+import { parseHit } from "./hit-sink.ts";
 import { type LocalWorker, type SeededOrganization, startWorker } from "./worker.ts";
 
 export interface SiteOptions {
@@ -122,7 +123,7 @@ export function useEndToEnd() {
     });
     o.before?.(page);
     await page.goto(site.origin + (o.path ?? "/"));
-    const views = () => toWorker.filter((r) => r.method === "POST" && /"t":"v"/.test(r.body)).length;
+    const views = () => toWorker.filter((r) => r.method === "POST" && parseHit(r.body).t === "v").length;
     return { page, site, toWorker, views };
   }
 
