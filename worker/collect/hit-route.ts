@@ -3,14 +3,18 @@ import type { EdgeRejection } from "../../shared/billing";
 import { HIT_PATH, MAX_HIT_BYTES } from "../../shared/hit";
 import type { AppEnv } from "../env";
 import { ApiError, issuesToDetails } from "../http/errors";
+import { isPixelKey } from "../pixel-config/key";
 import { loadPixelRecord } from "../pixel-config/record";
+import { clientAddress } from "../rate-limit/address";
+import { limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
 import { hitSchema } from "./hit-schema";
 import type { HitMessage } from "./message";
 import { referrerAllowed } from "./referrer";
 
 /**
- * The hot path: validate, look the key up in KV, check the referrer, enqueue, answer.
+ * The hot path: validate, count the hit for (key, address), look the key up in KV, check the
+ * referrer, enqueue, answer.
  * Identification, charging and storage happen in the queue consumer, so the page's
  * request costs one KV read and one queue send. The answer carries no identification data.
  */
@@ -33,9 +37,12 @@ export const hitRoute = new Hono<AppEnv>().post(HIT_PATH, async (c) => {
     throw new ApiError("BadRequest", "Invalid hit", issuesToDetails(parsed.error.issues));
   }
   const hit = parsed.data;
+  if (!isPixelKey(hit.k)) throw unknownKey();
+  const address = clientAddress(c.req.raw.headers);
+  await limitHits(c.env, hit.k, address);
 
-  const record = await loadPixelRecord(c.env, c.executionCtx, hit.k);
-  if (!record) throw new ApiError("NotFound", "Unknown key");
+  const record = await loadPixelRecord(c.env, c.executionCtx, hit.k, address);
+  if (!record) throw unknownKey();
   const receivedAt = Date.now();
   const reject = (reason: EdgeRejection) => {
     const message: HitMessage = { kind: "rejected", organizationId: record.organizationId, reason, receivedAt };
@@ -76,4 +83,5 @@ export const hitRoute = new Hono<AppEnv>().post(HIT_PATH, async (c) => {
   return c.body(null, 204);
 });
 
+const unknownKey = () => new ApiError("NotFound", "Unknown key");
 const tooLarge = () => new ApiError("PayloadTooLarge", `Body larger than ${MAX_HIT_BYTES} bytes`);
