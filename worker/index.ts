@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { adminApi } from "./admin";
+import { pruneImportChunks } from "./admin/records";
 import { hitRoute } from "./collect/hit-route";
 import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
@@ -64,5 +65,6 @@ export default {
     // Billing periods renew without waiting for a request (see docs/billing.md).
     await renewDuePeriods(env);
     await pruneSignInLinks(env.DB);
+    await pruneImportChunks(env.DB);
   },
 } satisfies ExportedHandler<Env, HitMessage | JobMessage | WebhookMessage>;

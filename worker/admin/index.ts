@@ -1,3 +1,4 @@
+import { MAX_JSON_BODY_BYTES, limitBody } from "../http/body-limit";
 import { createApi, documentEach, resource } from "../http/routes";
 import { adjustCredits } from "./adjust-credits";
 import { adminAuth } from "./auth";
@@ -17,6 +18,9 @@ adminApi.openAPIRegistry.registerComponent("securitySchemes", "AdminApiKey", {
   description: "The operator secret (`ADMIN_API_KEY`).",
 });
 adminApi.use("*", adminAuth);
+// Partner management takes JSON documents; the imports (/companies, /people) stream with limits of their own.
+adminApi.use("/partners", limitBody(MAX_JSON_BODY_BYTES));
+adminApi.use("/partners/*", limitBody(MAX_JSON_BODY_BYTES));
 
 const operatorRoutes = resource(
   { name: "Operator", description: "Sightline's own operations: partners, data imports, adjustments." },

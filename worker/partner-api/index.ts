@@ -1,3 +1,4 @@
+import { MAX_JSON_BODY_BYTES, limitBody } from "../http/body-limit";
 import { documentRateLimit } from "../http/openapi-document";
 import { createApi, documentEach } from "../http/routes";
 import { partnerRateLimit } from "../rate-limit/middleware";
@@ -32,10 +33,11 @@ partnerApi.openAPIRegistry.registerComponent("securitySchemes", "PartnerApiKey",
   name: "X-Partner-API-Key",
   description: "A partner API key (`pk_live_…`).",
 });
-// Who is calling (401), how often (429, counted per partner), may this key do it (403).
+// Who is calling (401), how often (429, counted per partner), may this key do it (403), how much does it send (413).
 partnerApi.use("*", partnerAuth);
 partnerApi.use("*", partnerRateLimit);
 partnerApi.use("*", methodScope);
+partnerApi.use("*", limitBody(MAX_JSON_BODY_BYTES));
 
 for (const routes of [
   accountRoutes,
