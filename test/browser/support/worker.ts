@@ -98,6 +98,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
             ...(workerOptions.bindings as Record<string, unknown>),
             ADMIN_API_KEY: ADMIN_KEY,
             DEMO_PAGES: "off",
+            WEBHOOK_SECRET_KEY: btoa("e2e-only-webhook-secret-key-32b!"),
           },
         } as V4WorkerOptions,
         ...(opts.extraWorkers ?? []),
