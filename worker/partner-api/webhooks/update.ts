@@ -23,6 +23,7 @@ const common = {
   secret: z
     .string()
     .max(200)
+    .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, SECRET_RULE)
     .refine((secret) => signingKeyOf(secret) !== null, SECRET_RULE)
     .optional()
     .openapi({ description: "Your own secret; omitted on first setup, one is generated and returned once" }),
