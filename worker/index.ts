@@ -10,6 +10,7 @@ import { ApiError, handleError } from "./http/errors";
 import { openApiDocument } from "./http/openapi-document";
 import { createApi } from "./http/routes";
 import { partnerApi } from "./partner-api";
+import { releaseLapsedClaims } from "./partner-api/domain/queries";
 import type { HitMessage } from "./collect/message";
 import { consumeJobs } from "./jobs/consume";
 import { JOBS_QUEUE, type JobMessage } from "./jobs/message";
@@ -66,5 +67,6 @@ export default {
     await renewDuePeriods(env);
     await pruneSignInLinks(env.DB);
     await pruneImportChunks(env.DB);
+    await releaseLapsedClaims(env.DB);
   },
 } satisfies ExportedHandler<Env, HitMessage | JobMessage | WebhookMessage>;
