@@ -15,6 +15,7 @@ export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_W
   /** Webhook deliveries, one message per attempt (see worker/webhooks/). */
   WEBHOOKS: Queue<WebhookMessage>;
   DASHBOARD_BASE_URL?: string;
+  DEFAULT_GLOBAL_NAME?: string;
   DEMO_PAGES?: string;
   PARTNER_RATE_LIMIT?: string;
   IDENTIFY_PROVIDER_URL?: string;
