@@ -1,5 +1,6 @@
 import { MAX_JSON_BODY_BYTES, limitBody } from "../http/body-limit";
-import { documentRateLimit } from "../http/openapi-document";
+import { PARTNER_API_INFO, documentBodyLimit, documentRateLimit, openApiDocument } from "../http/openapi-document";
+import { documentWebhookEvents } from "../webhooks/payloads";
 import { createApi, documentEach } from "../http/routes";
 import { partnerRateLimit } from "../rate-limit/middleware";
 import { accountRoutes } from "./account";
@@ -63,3 +64,9 @@ for (const routes of [
   );
 }
 documentRateLimit(partnerApi);
+documentBodyLimit(partnerApi, MAX_JSON_BODY_BYTES);
+
+/** The public document (`/api/v1/openapi.json`, rendered at /docs): the partner API and the webhooks it sends. */
+const documented = createApi().route("/partner", partnerApi);
+documentWebhookEvents(documented);
+export const partnerApiDocument = (origin: string) => openApiDocument(documented, origin, PARTNER_API_INFO);
