@@ -13,7 +13,13 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // WEBHOOK_TIMEOUT_MS: webhook attempts time out after 3 s instead of 30 s, so a test can show it.
-              bindings: { TEST_MIGRATIONS: migrations, ADMIN_API_KEY: "test-admin-key", WEBHOOK_TIMEOUT_MS: "3000" },
+              // WEBHOOK_SECRET_KEY: the AES key webhook secrets are sealed with (a test-only value).
+              bindings: {
+                TEST_MIGRATIONS: migrations,
+                ADMIN_API_KEY: "test-admin-key",
+                WEBHOOK_TIMEOUT_MS: "3000",
+                WEBHOOK_SECRET_KEY: "dml0ZXN0LW9ubHktd2ViaG9vay1zZWNyZXQta2V5LSE=",
+              },
               // Outbound fetches go to a real receiver Worker (webhook tests); hosts it does not know get 502.
               outboundService: "receiver",
               workers: [

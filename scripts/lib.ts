@@ -3,7 +3,7 @@
  * The scripts run on Node 24 with type stripping: `node scripts/<name>.ts`.
  */
 import { spawn, type SpawnOptions } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,11 +16,23 @@ export const DEV_VARS_EXAMPLE = join(ROOT, ".dev.vars.example");
 /** Git-ignored local state of `npm start` (next to wrangler's own local D1/KV/DO state). */
 export const DEMO_STATE_FILE = join(ROOT, ".wrangler", "demo-partner.json");
 
-/** Creates .dev.vars from .dev.vars.example when it is missing; returns true if it did. */
-export function ensureDevVars(): boolean {
-  if (existsSync(DEV_VARS)) return false;
-  copyFileSync(DEV_VARS_EXAMPLE, DEV_VARS);
-  return true;
+/**
+ * Creates .dev.vars from .dev.vars.example when it is missing, or appends the settings the example
+ * gained since (with their example values); returns the names it wrote.
+ */
+export function ensureDevVars(): string[] {
+  const example = parseEnv(readFileSync(DEV_VARS_EXAMPLE, "utf8")) as Record<string, string>;
+  if (!existsSync(DEV_VARS)) {
+    copyFileSync(DEV_VARS_EXAMPLE, DEV_VARS);
+    return Object.keys(example);
+  }
+  const present = readDevVars();
+  const missing = Object.keys(example).filter((name) => !(name in present));
+  if (missing.length > 0) {
+    const lines = missing.map((name) => `${name}=${example[name]}`).join("\n");
+    appendFileSync(DEV_VARS, `\n# Added from .dev.vars.example by npm start\n${lines}\n`);
+  }
+  return missing;
 }
 
 /** The variables of .dev.vars (dotenv syntax), as wrangler dev reads them. */

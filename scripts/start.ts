@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole product on this machine, seeded with a demo.
  *
- *   1. .dev.vars from .dev.vars.example when missing (ADMIN_API_KEY, DEMO_PAGES=on)
+ *   1. .dev.vars from .dev.vars.example when missing, or the settings it lacks added (ADMIN_API_KEY, DEMO_PAGES=on, …)
  *   2. apply the D1 migrations to the local database (.wrangler/state)
  *   3. `wrangler dev` on PORT (default 8787), output in this terminal; it builds the pixel and the
  *      API reference's assets first (`[build]` in wrangler.toml)
@@ -40,7 +40,8 @@ function portInUse(host: string): Promise<boolean> {
   });
 }
 
-if (ensureDevVars()) console.log("[start] created .dev.vars from .dev.vars.example");
+const addedVars = ensureDevVars();
+if (addedVars.length > 0) console.log(`[start] .dev.vars: added ${addedVars.join(", ")} from .dev.vars.example`);
 const adminKey = readDevVars().ADMIN_API_KEY;
 if (!adminKey) fail(".dev.vars has no ADMIN_API_KEY (see .dev.vars.example)");
 if ((await portInUse("127.0.0.1")) || (await portInUse("::1"))) {

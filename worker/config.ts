@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Env } from "./env";
+import { GlobalNameSchema } from "./partners/schemas";
 
 /** The contract's limit: 1,000 partner API requests per minute per partner account. */
 export const DEFAULT_PARTNER_RATE_LIMIT = 1_000;
@@ -21,13 +22,7 @@ const ConfigSchema = z
     /** Base URL for script tags; unset means the origin the API was called on. */
     SCRIPT_BASE_URL: url,
     /** Global name of the pixel's command queue when the partner has not set one. */
-    DEFAULT_GLOBAL_NAME: z.preprocess(
-      unset,
-      z
-        .string()
-        .regex(/^[A-Za-z_$][\w$]*$/)
-        .default("_wq"),
-    ),
+    DEFAULT_GLOBAL_NAME: z.preprocess(unset, GlobalNameSchema.default("_wq")),
     /** Host a partner's custom script domain must CNAME to; unset means the host of SCRIPT_BASE_URL (or of the API). */
     SCRIPT_CNAME_TARGET: text,
     /** DNS-over-HTTPS JSON resolver that verifies custom script domains. */
@@ -47,8 +42,19 @@ const ConfigSchema = z
     WEBHOOK_DISABLE_AFTER_HOURS: number(24, 0),
     /** Partner API requests per partner account per minute. */
     PARTNER_RATE_LIMIT: whole(DEFAULT_PARTNER_RATE_LIMIT),
-    /** "on" also allows http:// webhook URLs on hosts ending in `.test` (local development); localhost always is. */
+    /** "on" (local development only) also allows http:// webhook URLs and loopback, private and link-local targets. */
     ALLOW_INSECURE_WEBHOOKS: flag,
+    /** Secret: base64 of 32 random bytes, the AES-GCM key webhook secrets are stored under. */
+    WEBHOOK_SECRET_KEY: z.preprocess(
+      unset,
+      z
+        .string()
+        .optional()
+        .refine(
+          (value) => value === undefined || (/^[A-Za-z0-9+/]{43}=$/.test(value) && atob(value).length === 32),
+          "must be base64 of 32 bytes (openssl rand -base64 32)",
+        ),
+    ),
   })
   .transform((env) => ({
     adminApiKey: env.ADMIN_API_KEY ?? null,
@@ -66,6 +72,7 @@ const ConfigSchema = z
     webhookDisableAfterHours: env.WEBHOOK_DISABLE_AFTER_HOURS,
     partnerRateLimit: env.PARTNER_RATE_LIMIT,
     allowInsecureWebhooks: env.ALLOW_INSECURE_WEBHOOKS,
+    webhookSecretKey: env.WEBHOOK_SECRET_KEY ?? null,
   }));
 
 export type Config = z.output<typeof ConfigSchema>;

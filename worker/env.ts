@@ -7,7 +7,7 @@ import type { WebhookMessage } from "./webhooks/message";
  * (worker/env.generated.d.ts, `npm run cf-typegen`); only the queues' message types are added here,
  * and the optional settings that wrangler.toml leaves out (read through worker/config.ts).
  */
-export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES"> {
+export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_WEBHOOKS"> {
   /** Accepted hits, identified and charged by the consumer. */
   HITS: Queue<HitMessage>;
   /** Background jobs (ICP rescoring), consumed by the same Worker. */
@@ -15,6 +15,7 @@ export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES"> {
   /** Webhook deliveries, one message per attempt (see worker/webhooks/). */
   WEBHOOKS: Queue<WebhookMessage>;
   DASHBOARD_BASE_URL?: string;
+  DEFAULT_GLOBAL_NAME?: string;
   DEMO_PAGES?: string;
   PARTNER_RATE_LIMIT?: string;
   IDENTIFY_PROVIDER_URL?: string;

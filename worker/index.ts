@@ -1,14 +1,15 @@
 import { Hono } from "hono";
 import { adminApi } from "./admin";
+import { pruneImportChunks } from "./admin/records";
 import { hitRoute } from "./collect/hit-route";
 import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
 import type { AppEnv, Env } from "./env";
 import { ApiError, handleError } from "./http/errors";
-import { openApiDocument } from "./http/openapi-document";
 import { createApi } from "./http/routes";
-import { partnerApi } from "./partner-api";
+import { partnerApi, partnerApiDocument } from "./partner-api";
+import { releaseLapsedClaims } from "./partner-api/domain/queries";
 import type { HitMessage } from "./collect/message";
 import { consumeJobs } from "./jobs/consume";
 import { JOBS_QUEUE, type JobMessage } from "./jobs/message";
@@ -20,7 +21,6 @@ import {
   maintainWebhooks,
 } from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
-import { documentWebhookEvents } from "./webhooks/payloads";
 import { renewDuePeriods } from "./billing/renewal";
 import { dashboardApp } from "./dashboard";
 import { pruneSignInLinks } from "./sessions/links";
@@ -32,8 +32,8 @@ export { RateLimiter } from "./rate-limit/limiter";
 const api = createApi();
 api.route("/partner", partnerApi);
 api.route("/admin", adminApi);
-documentWebhookEvents(api);
-api.get("/openapi.json", (c) => c.json(openApiDocument(api, new URL(c.req.url).origin)));
+// Public: the partner API only. The operator API's document is at /admin/openapi.json, behind the operator key.
+api.get("/openapi.json", (c) => c.json(partnerApiDocument(new URL(c.req.url).origin)));
 
 const app = new Hono<AppEnv>();
 app.onError(handleError);
@@ -64,5 +64,7 @@ export default {
     // Billing periods renew without waiting for a request (see docs/billing.md).
     await renewDuePeriods(env);
     await pruneSignInLinks(env.DB);
+    await pruneImportChunks(env.DB);
+    await releaseLapsedClaims(env.DB);
   },
 } satisfies ExportedHandler<Env, HitMessage | JobMessage | WebhookMessage>;

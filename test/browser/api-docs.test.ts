@@ -8,7 +8,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDocs } from "../../scripts/build-docs.ts";
 import { describeBrowser, openPage, useBrowser } from "./support/chromium.ts";
-import { startWorker, type LocalWorker } from "./support/worker.ts";
+import { ADMIN_KEY, startWorker, type LocalWorker } from "./support/worker.ts";
 
 let worker: LocalWorker | undefined;
 const local = () => {
@@ -25,15 +25,20 @@ afterAll(async () => {
   await worker?.stop();
 });
 
-describe("the OpenAPI document", () => {
-  it("is a valid OpenAPI 3.1 document", async () => {
-    const res = await fetch(`${local().url}/api/v1/openapi.json`);
-    expect(res.status).toBe(200);
-    const doc = await res.json();
-    expect(doc.openapi).toBe("3.1.0");
-    const result = await new Validator().validate(doc);
-    expect(result.errors ?? []).toEqual([]);
-    expect(result.valid).toBe(true);
+describe("the OpenAPI documents", () => {
+  it("are valid OpenAPI 3.1 documents: the partner API's (public) and the operator API's", async () => {
+    for (const [path, headers] of [
+      ["/api/v1/openapi.json", {}],
+      ["/api/v1/admin/openapi.json", { "x-admin-api-key": ADMIN_KEY }],
+    ] as const) {
+      const res = await fetch(`${local().url}${path}`, { headers });
+      expect(res.status, path).toBe(200);
+      const doc = await res.json();
+      expect(doc.openapi).toBe("3.1.0");
+      const result = await new Validator().validate(doc);
+      expect(result.errors ?? [], path).toEqual([]);
+      expect(result.valid).toBe(true);
+    }
   });
 });
 

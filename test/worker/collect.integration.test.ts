@@ -113,6 +113,29 @@ describe("collect path", () => {
     expect(org.body.organization.creditsUsed).toBe(1);
   });
 
+  it("M1: refuses a hit sent with Origin: null or without an Origin when allowed referrers are set", async () => {
+    const { api, organization, pixelKey } = await newOrganization();
+    await api("PUT", `/organizations/${organization.id}/pixel`, { allowedReferrers: ["client.example"] });
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const page = "https://client.example/";
+    // What a page with `Referrer-Policy: no-referrer` or a sandboxed iframe sends with the victim's public key.
+    expectEnvelope(await sendHit(pageView(pixelKey, page), { ip, origin: "null" }), 403, "Forbidden");
+    expectEnvelope(await sendHit(pageView(pixelKey, page), { ip, origin: null }), 403, "Forbidden");
+    expectEnvelope(
+      await sendHit(pageView(pixelKey, page), { ip, origin: null, headers: { referer: page } }),
+      403,
+      "Forbidden",
+    );
+    expect((await sendHit(pageView(pixelKey, page), { ip })).status).toBe(204);
+
+    const rows = await waitForReceipts(organization.id, 1);
+    await vi.waitFor(async () => expect(await rejectedCount(organization.id, "referrer_not_allowed")).toBe(3), {
+      timeout: 10_000,
+    });
+    expect(rows).toEqual([expect.objectContaining({ reason: "charged" })]);
+  });
+
   it("serves a disabled organization an empty script and never charges it", async () => {
     const { api, organization, pixelKey } = await newOrganization();
     const ip = freshIp();

@@ -2,12 +2,14 @@ import { env } from "cloudflare:workers";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { configOf } from "../../worker/config";
+import { releaseLapsedClaims } from "../../worker/partner-api/domain/queries";
 import { interceptNetwork } from "./network";
 import { asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
 
 const network = interceptNetwork();
 
 const DOH = configOf(env).dohUrl;
+const DAY_MS = 24 * 3600_000;
 const CNAME = 5;
 const TXT = 16;
 
@@ -142,11 +144,39 @@ describe("partner API: custom script domain", () => {
     expect((await (await newPartner()).api("PUT", "/domain", { domain })).status).toBe(200);
   });
 
-  it("gives a domain to one partner only", async () => {
-    const { domain } = await partnerWithDomain();
-    const other = await newPartner();
-    const res = await other.api("PUT", "/domain", { domain });
-    expectEnvelope(res, 409, "Conflict");
+  it("L4: lets nobody squat a domain: claims overlap until one account verifies it, and lapse after 7 days", async () => {
+    const squatter = await partnerWithDomain();
+    const domain = squatter.domain;
+    expect(Date.parse(squatter.verification.claimExpiresAt) - Date.now()).toBeGreaterThan(7 * DAY_MS - 60_000);
+
+    const owner = await newPartner();
+    const claimed = await owner.api("PUT", "/domain", { domain });
+    expect(claimed.status, claimed.text).toBe(200);
+    dnsHas([
+      { name: domain, type: "CNAME", data: "api.test." },
+      { name: `_verify.${domain}`, type: "TXT", data: `"${claimed.body.verificationRecord}"` },
+    ]);
+    const verified = await owner.api("POST", "/domain/verify");
+    expect(verified.body).toMatchObject({ domain, verified: true, claimExpiresAt: null });
+
+    // Proving it took it: the other claim is gone, and the domain is no longer to be had.
+    expectEnvelope(await squatter.api("GET", "/domain/verification"), 404, "NotFound");
+    expect((await squatter.api("GET", "/me")).body.partner.scriptDomain).toBeNull();
+    expectEnvelope(await squatter.api("PUT", "/domain", { domain }), 409, "Conflict");
+  });
+
+  it("L4: lets an unverified claim lapse after 7 days, and the cron clear it", async () => {
+    const { api, partner, domain } = await partnerWithDomain();
+    await env.DB.prepare("UPDATE partners SET script_domain_claimed_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 7 * DAY_MS - 1000).toISOString().replace(/\.\d{3}Z$/, "Z"), partner.id)
+      .run();
+    expectEnvelope(await api("GET", "/domain/verification"), 404, "NotFound");
+    expectEnvelope(await api("POST", "/domain/verify"), 404, "NotFound");
+    await releaseLapsedClaims(env.DB);
+    expect((await api("GET", "/me")).body.partner.scriptDomain).toBeNull();
+    // Claiming it again starts afresh.
+    const again = await api("PUT", "/domain", { domain });
+    expect(Date.parse(again.body.claimExpiresAt) - Date.now()).toBeGreaterThan(7 * DAY_MS - 60_000);
   });
 
   it("refuses what is not a host name, and the platform's own host", async () => {

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { http, HttpResponse } from "msw";
+import { delay, http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { httpProviderIdentifier } from "../../worker/identify/http-provider";
 import { firstMatch } from "../../worker/identify/identifier";
@@ -65,5 +65,58 @@ describe("identification through a licensed provider", () => {
     ]);
     expect(results.map((r) => r?.type ?? null)).toEqual(["company", "company", null]);
     expect(calls.map((c) => c.split(" ")[0])).toEqual(["198.51.100.11", "198.51.100.12"]);
+  });
+
+  it("L8: gives up on a provider that does not answer in time, and does not ask again for a while", async () => {
+    const calls: string[] = [];
+    network.use(
+      http.get(PROVIDER, async ({ request }) => {
+        calls.push(new URL(request.url).searchParams.get("ip")!);
+        await delay(30_000);
+        return HttpResponse.json({ company: null });
+      }),
+    );
+    const provider = httpProviderIdentifier(env.DB, PROVIDER, undefined, { timeoutMs: 300 });
+    const input = { ip: "198.51.100.201", emailSha256: null, productType: "B2B" as const };
+    const started = Date.now();
+    expect(await provider.identify([input])).toEqual([null]);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await provider.identify([input])).toEqual([null]);
+    expect(calls).toEqual(["198.51.100.201"]);
+  });
+
+  it("L8: remembers a failed lookup instead of calling the provider on every hit", async () => {
+    const calls: string[] = [];
+    network.use(
+      http.get(PROVIDER, ({ request }) => {
+        calls.push(new URL(request.url).searchParams.get("ip")!);
+        return new HttpResponse(null, { status: 503 });
+      }),
+    );
+    const provider = httpProviderIdentifier(env.DB, PROVIDER, undefined);
+    const input = { ip: "198.51.100.202", emailSha256: null, productType: "B2B" as const };
+    for (let i = 0; i < 3; i++) expect(await provider.identify([input])).toEqual([null]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("L8: asks once per IPv6 /64, so a visitor rotating addresses within it costs one call", async () => {
+    const domain = `v6-${crypto.randomUUID().slice(0, 8)}.example`;
+    const calls = providerKnows("2001:db8:77:1::1", { name: "Six Inc", domain });
+    const provider = httpProviderIdentifier(env.DB, PROVIDER, undefined);
+    const [first] = await provider.identify([{ ip: "2001:db8:77:1::1", emailSha256: null, productType: "B2B" }]);
+    const [second] = await provider.identify([
+      { ip: "2001:db8:77:1:abcd:ef01:2345:6789", emailSha256: null, productType: "B2B" },
+    ]);
+    expect(second).toEqual(first);
+    expect(first).toMatchObject({ type: "company" });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("L8: stores nothing the import's rules would refuse", async () => {
+    const calls = providerKnows("198.51.100.203", { name: "Bad Domain Ltd", domain: "not a domain" });
+    const provider = httpProviderIdentifier(env.DB, PROVIDER, undefined);
+    expect(await provider.identify([{ ip: "198.51.100.203", emailSha256: null, productType: "B2B" }])).toEqual([null]);
+    expect(calls).toHaveLength(1);
+    expect(await env.DB.prepare("SELECT 1 FROM companies WHERE name = 'Bad Domain Ltd'").first()).toBeNull();
   });
 });

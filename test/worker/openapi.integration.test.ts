@@ -11,6 +11,7 @@ type Operation = {
 };
 type Doc = {
   openapi: string;
+  info: { title: string };
   servers: { url: string }[];
   tags: { name: string }[];
   paths: Record<string, Record<string, Operation>>;
@@ -21,6 +22,14 @@ const METHODS = ["get", "put", "post", "delete", "patch"];
 
 async function fetchDocument(): Promise<Doc> {
   const res = await exports.default.fetch("https://api.test/api/v1/openapi.json");
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+async function fetchOperatorDocument(): Promise<Doc> {
+  const res = await exports.default.fetch("https://api.test/api/v1/admin/openapi.json", {
+    headers: { "x-admin-api-key": env.ADMIN_API_KEY },
+  });
   expect(res.status).toBe(200);
   return res.json();
 }
@@ -38,17 +47,41 @@ const answered = (prefix: string, app: { routes: { method: string; path: string 
     .filter((r) => r.method !== "ALL")
     .map((r) => `${r.method} ${prefix}${r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")}`);
 
-describe("the OpenAPI document at /api/v1/openapi.json", () => {
-  it("describes every route the partner and operator APIs answer, and nothing else", async () => {
-    const doc = await fetchDocument();
-    const documented = operations(doc)
-      .map((o) => o.key)
-      .sort();
-    const routes = [...new Set([...answered("/partner", partnerApi), ...answered("/admin", adminApi)])].sort();
-    expect(documented).toEqual(routes);
+const documentedKeys = (doc: Doc) =>
+  operations(doc)
+    .map((o) => o.key)
+    .sort();
+
+describe("the OpenAPI documents", () => {
+  it("describe every route the partner API answers, and the operator API's, each in its own document", async () => {
+    expect(documentedKeys(await fetchDocument())).toEqual([...new Set(answered("/partner", partnerApi))].sort());
+    const operatorRoutes = answered("/admin", adminApi).filter((key) => key !== "GET /admin/openapi.json");
+    expect(documentedKeys(await fetchOperatorDocument())).toEqual([...new Set(operatorRoutes)].sort());
   });
 
-  it("names this server, the two API-key schemes and one tag per resource", async () => {
+  it("I1: the public document lists the partner API only; the operator API's needs the operator key", async () => {
+    const publicDoc = await fetchDocument();
+    expect(Object.keys(publicDoc.paths).filter((path) => !path.startsWith("/partner/"))).toEqual([]);
+    expect(Object.keys(publicDoc.components.securitySchemes)).toEqual(["PartnerApiKey"]);
+    expect(JSON.stringify(publicDoc)).not.toContain("X-Admin-API-Key");
+
+    const attempts: Record<string, string>[] = [
+      {},
+      { "x-admin-api-key": "wrong" },
+      { "x-partner-api-key": "pk_live_x" },
+    ];
+    for (const headers of attempts) {
+      const res = await exports.default.fetch("https://api.test/api/v1/admin/openapi.json", { headers });
+      expect(res.status).toBe(401);
+    }
+    const operatorDoc = await fetchOperatorDocument();
+    expect(operatorDoc.info).toMatchObject({ title: "Operator API" });
+    expect(Object.keys(operatorDoc.paths).length).toBeGreaterThan(3);
+    expect(Object.keys(operatorDoc.paths).filter((path) => !path.startsWith("/admin/"))).toEqual([]);
+    expect(Object.keys(operatorDoc.components.securitySchemes)).toEqual(["AdminApiKey"]);
+  });
+
+  it("name this server, their API-key scheme and one tag per resource", async () => {
     const doc = await fetchDocument();
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.servers).toEqual([{ url: "https://api.test/api/v1", description: "This server" }]);
@@ -57,29 +90,36 @@ describe("the OpenAPI document at /api/v1/openapi.json", () => {
       in: "header",
       name: "X-Partner-API-Key",
     });
-    expect(doc.components.securitySchemes.AdminApiKey).toMatchObject({
+    expect(doc.tags.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["Organizations", "API keys", "Pixel", "Visitors", "Webhooks"]),
+    );
+    const operator = await fetchOperatorDocument();
+    expect(operator.servers).toEqual(doc.servers);
+    expect(operator.components.securitySchemes.AdminApiKey).toMatchObject({
       type: "apiKey",
       in: "header",
       name: "X-Admin-API-Key",
     });
-    expect(doc.tags.map((t) => t.name)).toEqual(
-      expect.arrayContaining(["Organizations", "API keys", "Pixel", "Visitors", "Operator"]),
-    );
+    expect(operator.tags.map((t) => t.name)).toEqual(["Operator"]);
   });
 
-  it("requires X-Partner-API-Key on partner routes and X-Admin-API-Key on operator routes", async () => {
-    for (const { key, path, op } of operations(await fetchDocument())) {
-      const scheme = path.startsWith("/partner/") ? "PartnerApiKey" : "AdminApiKey";
-      expect(op.security, key).toEqual([{ [scheme]: [] }]);
-      expect(op.summary, key).toBeTruthy();
-      expect(op.tags?.length, key).toBe(1);
+  it("require X-Partner-API-Key on partner routes and X-Admin-API-Key on operator routes", async () => {
+    for (const [doc, scheme] of [
+      [await fetchDocument(), "PartnerApiKey"],
+      [await fetchOperatorDocument(), "AdminApiKey"],
+    ] as const) {
+      for (const { key, op } of operations(doc)) {
+        expect(op.security, key).toEqual([{ [scheme]: [] }]);
+        expect(op.summary, key).toBeTruthy();
+        expect(op.tags?.length, key).toBe(1);
+      }
     }
   });
 
-  it("documents the 429 and the rate-limit headers of every partner route", async () => {
-    for (const { key, path, op } of operations(await fetchDocument())) {
-      if (!path.startsWith("/partner/")) continue;
+  it("document the 429 and the rate-limit headers of every partner route, and its 503", async () => {
+    for (const { key, op } of operations(await fetchDocument())) {
       expect(op.responses["429"]?.headers, key).toHaveProperty("Retry-After");
+      expect(op.responses["503"]?.headers, key).toHaveProperty("Retry-After");
       const success = Object.keys(op.responses).find((s) => s.startsWith("2"));
       expect(success, key).toBeDefined();
       expect(Object.keys(op.responses[success!].headers ?? {}), key).toEqual(
@@ -88,11 +128,21 @@ describe("the OpenAPI document at /api/v1/openapi.json", () => {
     }
   });
 
-  // The document is part of the contract: any change shows up here as a diff to review.
+  it("document a 413 on every route that takes a body", async () => {
+    for (const doc of [await fetchDocument(), await fetchOperatorDocument()]) {
+      for (const { key, op } of operations(doc)) {
+        if ((op as { requestBody?: unknown }).requestBody) expect(op.responses, key).toHaveProperty("413");
+      }
+    }
+  });
+
+  // The documents are part of the contract: any change shows up here as a diff to review.
   // After an intended change: `npx vitest run --project worker test/worker/openapi.integration.test.ts -u`.
-  it("matches the committed snapshot", async () => {
+  it("match the committed snapshots", async () => {
     const doc = await fetchDocument();
     await expect(`${JSON.stringify(doc, null, 2)}\n`).toMatchFileSnapshot("./__snapshots__/openapi.json");
+    const operator = await fetchOperatorDocument();
+    await expect(`${JSON.stringify(operator, null, 2)}\n`).toMatchFileSnapshot("./__snapshots__/openapi-operator.json");
   });
 });
 

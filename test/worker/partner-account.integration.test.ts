@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { configOf } from "../../worker/config";
 import { admin, asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
 
 /** A second key of the partner with these scopes. */
@@ -149,6 +150,41 @@ describe("partner API: account", () => {
     }
     const readOnly = await keyWithScopes(api, ["read", "write"]);
     expectEnvelope(await readOnly("PUT", "/script-config", { globalName: "_ok" }), 403, "Forbidden");
+  });
+});
+
+describe("the script's global name", () => {
+  const TAKEN = ["setTimeout", "addEventListener", "postMessage", "onerror", "onload", "customElements", "location"];
+
+  it("L6: refuses a property of the browser's window on every path that sets it", async () => {
+    const { api, partner } = await newPartner();
+    for (const globalName of TAKEN) {
+      const partnerPut = await api("PUT", "/script-config", { globalName });
+      expect(partnerPut.status, `PUT /script-config ${globalName}`).toBe(400);
+      expect(partnerPut.body.details).toEqual([{ field: "globalName", message: expect.stringContaining("window") }]);
+      const operatorCreate = await admin("POST", "/partners", {
+        name: "Agency",
+        slug: `agency-${crypto.randomUUID().slice(0, 8)}`,
+        globalName,
+      });
+      expect(operatorCreate.status, `POST /admin/partners ${globalName}`).toBe(400);
+      const operatorUpdate = await admin("PUT", `/partners/${partner.id}`, { globalName });
+      expect(operatorUpdate.status, `PUT /admin/partners ${globalName}`).toBe(400);
+    }
+    expect((await api("GET", "/script-config")).body.globalName).toBe("_wq");
+    expect(() => configOf({ ...env, DEFAULT_GLOBAL_NAME: "setTimeout" })).toThrow(/DEFAULT_GLOBAL_NAME/);
+  });
+
+  it("L6: accepts a name no page has, on every path that sets it", async () => {
+    const created = await admin("POST", "/partners", {
+      name: "Agency",
+      slug: `agency-${crypto.randomUUID().slice(0, 8)}`,
+      globalName: "_northwindQ",
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.partner.globalName).toBe("_northwindQ");
+    const api = asPartner(created.body.plainKey);
+    expect((await api("PUT", "/script-config", { globalName: "nwQueue" })).body.globalName).toBe("nwQueue");
   });
 });
 

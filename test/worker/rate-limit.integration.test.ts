@@ -1,10 +1,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, expectEnvelope, newPartner } from "./support";
+import { forgetFailures } from "../../worker/rate-limit/failures";
+import { awayFromWindowEdge, call, expectEnvelope, fetchWith, freshIp, newPartner } from "./support";
 
 const LIMIT = 1_000;
+/** `FAILURE_LIMITER` in wrangler.toml: failed key lookups per address per minute. */
+const FAILURES_PER_MINUTE = 30;
 // A thousand real requests through auth (D1) and the limiter take a few seconds on a small machine.
 const BURST_TIMEOUT = 60_000;
+
+/** A test that waits for a fresh rate-limit window may wait up to 20 s first. */
+const WINDOW_TIMEOUT = 60_000;
 
 describe("partner rate limit", () => {
   it("puts the three X-RateLimit headers on successes and on errors", async () => {
@@ -98,5 +104,58 @@ describe("partner rate limit", () => {
     });
     expect(res.status).toBe(401);
     expect(res.headers.get("x-ratelimit-limit")).toBeNull();
+  });
+
+  it("M6: answers 503 and serves nothing while the partner's rate limiter cannot answer (fails closed)", async () => {
+    const { key, api } = await newPartner();
+    const overloaded = {
+      getByName: () => ({
+        hit: () => Promise.reject(new Error("Durable Object is overloaded. Requests queued for too long.")),
+      }),
+    } as unknown as typeof env.RATE_LIMITER;
+    const res = await fetchWith({ RATE_LIMITER: overloaded }, "/api/v1/partner/organizations", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-partner-api-key": key },
+      body: JSON.stringify({ name: "Served uncounted?" }),
+    });
+    expectEnvelope(res, 503, "ServiceUnavailable");
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await api("GET", "/organizations")).body.total).toBe(0);
+  });
+
+  it(
+    "M6: refuses an address that failed 30 key lookups in a minute before looking up its next key",
+    { timeout: WINDOW_TIMEOUT },
+    async () => {
+      const { key } = await newPartner();
+      const ip = freshIp();
+      const me = (apiKey: string, from: string) =>
+        call("GET", "/api/v1/partner/me", { headers: { "x-partner-api-key": apiKey, "cf-connecting-ip": from } });
+      await awayFromWindowEdge();
+      for (let i = 0; i < FAILURES_PER_MINUTE; i++) {
+        expectEnvelope(await me(`pk_live_${crypto.randomUUID().replace(/-/g, "")}`, ip), 401, "Unauthorized");
+      }
+      const over = await me("pk_live_00000000000000000000000000000000", ip);
+      expectEnvelope(over, 429, "RateLimited");
+      expect(over.headers.get("retry-after")).toBe("60");
+      // Refused before the lookup: even a valid key from that address, for now; other addresses are unaffected.
+      expectEnvelope(await me(key, ip), 429, "RateLimited");
+      expect((await me(key, freshIp())).status).toBe(200);
+      forgetFailures();
+    },
+  );
+
+  it("M6: limits wrong operator keys per address the same way", { timeout: WINDOW_TIMEOUT }, async () => {
+    const ip = freshIp();
+    const partners = (adminKey: string, from: string) =>
+      call("GET", "/api/v1/admin/partners?slug=none", {
+        headers: { "x-admin-api-key": adminKey, "cf-connecting-ip": from },
+      });
+    await awayFromWindowEdge();
+    for (let i = 0; i < FAILURES_PER_MINUTE; i++) expectEnvelope(await partners(`guess-${i}`, ip), 401, "Unauthorized");
+    expectEnvelope(await partners("guess-again", ip), 429, "RateLimited");
+    expectEnvelope(await partners(env.ADMIN_API_KEY, ip), 429, "RateLimited");
+    expect((await partners(env.ADMIN_API_KEY, freshIp())).status).toBe(200);
+    forgetFailures();
   });
 });

@@ -39,4 +39,24 @@ describe("allowed referrers", () => {
     );
     expect(referrerAllowed("https://evil.example/a", headers({}), allowed)).toBe(false);
   });
+
+  it("M1: refuses Origin: null, a missing Origin and a referer-only request when referrers are listed", () => {
+    const allowed = ["client.example"];
+    const page = "https://client.example/a";
+    expect(referrerAllowed(page, new Headers({ origin: "null" }), allowed)).toBe(false);
+    expect(referrerAllowed(page, new Headers({}), allowed)).toBe(false);
+    expect(referrerAllowed(page, new Headers({ referer: "https://client.example/a" }), allowed)).toBe(false);
+    expect(referrerAllowed(page, new Headers({ origin: "null", referer: "https://client.example/" }), allowed)).toBe(
+      false,
+    );
+    expect(
+      referrerAllowed(
+        page,
+        new Headers({ origin: "https://client.example", referer: "https://client.example/" }),
+        allowed,
+      ),
+    ).toBe(true);
+    // An empty list still allows everything, with or without an origin.
+    expect(referrerAllowed(page, new Headers({ origin: "null" }), [])).toBe(true);
+  });
 });

@@ -1,8 +1,9 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import type { Hit } from "../../shared/hit";
 import type { AcceptedHit } from "../../worker/collect/message";
+import type { Env } from "../../worker/env";
 import worker from "../../worker/index";
 
 export const BASE = "https://api.test";
@@ -174,4 +175,25 @@ export function accepted(
     hashRouting: false,
     receivedAt,
   };
+}
+
+/**
+ * Calls the Worker with some bindings replaced: fault injection, for a binding failing the way the
+ * platform's can (an overloaded Durable Object, an unreachable limiter). Everything else is real.
+ */
+export async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null, text };
+}
+
+/**
+ * Workers Rate Limiting windows are aligned to the clock (a 60 s window starts on the minute, also
+ * in the local simulation): a test that must see one window whole waits when too little is left.
+ */
+export async function awayFromWindowEdge(periodSeconds = 60, needSeconds = 20) {
+  const left = periodSeconds * 1000 - (Date.now() % (periodSeconds * 1000));
+  if (left < needSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 50));
 }

@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { receiverBucket } from "../fixtures/receiver";
 import { bullseyeSignature, verifyStandardWebhook } from "../fixtures/standard-webhooks";
-import { asPartner, call, expectEnvelope, newOrganization, newPartner } from "./support";
+import { env } from "cloudflare:workers";
+import { maintainWebhooks } from "../../worker/webhooks/consume";
+import { asPartner, call, expectEnvelope, fetchWith, newOrganization, newPartner } from "./support";
+
+async function storedSecrets(partnerId: string, channel: string) {
+  const row = await env.DB.prepare(
+    "SELECT secret, previous_secret FROM webhook_endpoints WHERE partner_id = ? AND channel = ?",
+  )
+    .bind(partnerId, channel)
+    .first<{ secret: string; previous_secret: string | null }>();
+  return row!;
+}
 
 describe("webhooks: configuration and test events", () => {
   it("shows both webhooks unconfigured until set up, and never returns a secret", async () => {
@@ -70,7 +81,7 @@ describe("webhooks: configuration and test events", () => {
     expect(put.text).not.toContain(secret);
   });
 
-  it("refuses plain http URLs (except localhost), malformed secrets and a first setup without a URL", async () => {
+  it("refuses plain http URLs, malformed secrets and a first setup without a URL", async () => {
     const { api } = await newPartner();
     const http = await api("PUT", "/webhooks/identification", { url: "http://hooks.example.com/x" });
     expectEnvelope(http, 400, "BadRequest");
@@ -92,8 +103,140 @@ describe("webhooks: configuration and test events", () => {
       400,
       "BadRequest",
     );
-    const local = await api("PUT", "/webhooks/identification", { url: "http://localhost:8788/hooks" });
+  });
+
+  it("L3: refuses a secret whose base64 part does not decode to 24-64 bytes", async () => {
+    const { api } = await newPartner();
+    // Matched the old pattern (33 base64 characters), but no base64 decoder accepts it.
+    for (const secret of [`whsec_${"A".repeat(33)}`, `whsec_${btoa("too short")}`, `whsec_${btoa("x".repeat(65))}`]) {
+      const res = await api("PUT", "/webhooks/billing", { url: "https://hooks.example.com/b", secret });
+      expectEnvelope(res, 400, "BadRequest");
+      expect(res.body.details).toEqual([{ field: "secret", message: expect.stringContaining("24 to 64 bytes") }]);
+    }
+    const ok = await api("PUT", "/webhooks/billing", {
+      url: "https://hooks.example.com/b",
+      secret: `whsec_${btoa("x".repeat(64))}`,
+    });
+    expect(ok.status, ok.text).toBe(200);
+  });
+
+  it("L3: reports a delivery signed with an unusable stored secret as a failed attempt, not a 500", async () => {
+    const { api, partner } = await newPartner();
+    const receiver = receiverBucket();
+    await api("PUT", "/webhooks/billing", { url: receiver.url("ok") });
+    // What an endpoint saved before secrets were checked by decoding them may hold.
+    await env.DB.prepare("UPDATE webhook_endpoints SET secret = ? WHERE partner_id = ? AND channel = 'billing'")
+      .bind(`whsec_${"A".repeat(33)}`, partner.id)
+      .run();
+    const res = await api("POST", "/webhooks/test", { type: "billing" });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.delivery).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: null });
+    expect(res.body.attempt).toMatchObject({ succeeded: false, error: expect.stringContaining("secret") });
+    expect(await receiver.received()).toEqual([]);
+  });
+
+  it("L11: refuses http:// and local, private or link-local targets unless insecure webhooks are allowed", async () => {
+    const { api, key } = await newPartner();
+    for (const url of [
+      "http://hooks.example.com/x",
+      "http://localhost:8788/hooks",
+      "https://localhost/hooks",
+      "https://api.localhost/hooks",
+      "https://127.0.0.1/hooks",
+      "https://10.1.2.3/hooks",
+      "https://172.20.0.5/hooks",
+      "https://192.168.1.10/hooks",
+      "https://100.64.0.1/hooks",
+      "https://169.254.169.254/latest/meta-data",
+      "https://0.0.0.0/hooks",
+      "https://[::1]/hooks",
+      "https://[fe80::1]/hooks",
+      "https://[fd00::1]/hooks",
+      "https://[::ffff:10.0.0.1]/hooks",
+      "https://printer.local/hooks",
+      "https://intranet/hooks",
+    ]) {
+      const res = await api("PUT", "/webhooks/identification", { url });
+      expect(res.status, `${url} → ${res.text}`).toBe(400);
+      expect(res.body.details).toEqual([{ field: "url", message: expect.any(String) }]);
+    }
+    expect((await api("PUT", "/webhooks/identification", { url: "https://8.8.8.8/hooks" })).status).toBe(200);
+    expect((await api("PUT", "/webhooks/identification", { url: "https://hooks.example.com/x" })).status).toBe(200);
+
+    // Local development: ALLOW_INSECURE_WEBHOOKS=on (.dev.vars.example) lets a receiver on this machine in.
+    const local = await fetchWith({ ALLOW_INSECURE_WEBHOOKS: "on" }, "/api/v1/partner/webhooks/billing", {
+      method: "PUT",
+      headers: { "content-type": "application/json", "x-partner-api-key": key },
+      body: JSON.stringify({ url: "http://localhost:8788/hooks" }),
+    });
     expect(local.status, local.text).toBe(200);
+  });
+
+  it("L11: keeps only the receiver's status in the delivery log, never what it answered", async () => {
+    const { api } = await newPartner();
+    const receiver = receiverBucket();
+    await api("PUT", "/webhooks/billing", { url: receiver.url("status/500") });
+    const res = await api("POST", "/webhooks/test", { type: "billing" });
+    expect(res.body.attempt).toMatchObject({ statusCode: 500, error: "HTTP 500" });
+    expect(res.body.delivery.lastError).toBe("HTTP 500");
+    const log = await api("GET", `/webhooks/logs/${res.body.delivery.id}`);
+    expect(log.text).not.toContain("status 500"); // the receiver's body
+    expect(log.body.attempts).toEqual([expect.objectContaining({ error: "HTTP 500" })]);
+  });
+
+  it("I1: stores webhook secrets sealed (AES-GCM), never in plain text, and signs with the plain secret", async () => {
+    const { api, partner } = await newPartner();
+    const receiver = receiverBucket();
+    const secret = (await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).body.secret as string;
+    const row = await storedSecrets(partner.id, "identification");
+    expect(row.secret).toMatch(/^sealed:v1:/);
+    expect(row.secret).not.toContain(secret.slice(6));
+
+    await api("POST", "/webhooks/test", { type: "identification" });
+    const [received] = await receiver.waitFor(1);
+    expect(await verifyStandardWebhook(received.headers, received.body, secret)).toBe(true);
+
+    // A sealed value is bound to its endpoint: copied onto another partner's, it does not open.
+    const other = await newPartner();
+    await other.api("PUT", "/webhooks/identification", { url: receiver.url("ok") });
+    await env.DB.prepare("UPDATE webhook_endpoints SET secret = ? WHERE partner_id = ? AND channel = 'identification'")
+      .bind(row.secret, other.partner.id)
+      .run();
+    const copied = await other.api("POST", "/webhooks/test", { type: "identification" });
+    expect(copied.body.attempt).toMatchObject({ succeeded: false, statusCode: null });
+  });
+
+  it("I1: seals secrets stored in plain text before sealing existed, in the cron", async () => {
+    const { api, partner } = await newPartner();
+    const receiver = receiverBucket();
+    await api("PUT", "/webhooks/billing", { url: receiver.url("ok") });
+    const plain = `whsec_${btoa("0123456789abcdef0123456789abcdef")}`;
+    await env.DB.prepare("UPDATE webhook_endpoints SET secret = ? WHERE partner_id = ? AND channel = 'billing'")
+      .bind(plain, partner.id)
+      .run();
+    await maintainWebhooks(env);
+    expect((await storedSecrets(partner.id, "billing")).secret).toMatch(/^sealed:v1:/);
+    await api("POST", "/webhooks/test", { type: "billing" });
+    const [received] = await receiver.waitFor(1);
+    expect(await verifyStandardWebhook(received.headers, received.body, plain)).toBe(true);
+  });
+
+  it("I1: a second rotation within the overlap keeps the original secret signing until the overlap ends", async () => {
+    const { api } = await newPartner();
+    const receiver = receiverBucket();
+    const original = (await api("PUT", "/webhooks/billing", { url: receiver.url("ok") })).body.secret as string;
+    const first = await api("PUT", "/webhooks/billing", { rotateSecret: true });
+    const overlapEnd = first.body.webhook.previousSecretExpiresAt;
+    const second = await api("PUT", "/webhooks/billing", { rotateSecret: true });
+    expect(second.body.webhook.previousSecretExpiresAt).toBe(overlapEnd);
+
+    await api("POST", "/webhooks/test", { type: "billing" });
+    const [received] = await receiver.waitFor(1);
+    const [current, previous] = received.headers["webhook-signature"].split(" ");
+    const only = (entry: string) => ({ ...received.headers, "webhook-signature": entry });
+    expect(await verifyStandardWebhook(only(current), received.body, second.body.secret)).toBe(true);
+    expect(await verifyStandardWebhook(only(previous), received.body, original)).toBe(true);
+    expect(await verifyStandardWebhook(received.headers, received.body, first.body.secret)).toBe(false);
   });
 
   it("needs the admin scope for every webhook route", async () => {
@@ -180,7 +323,41 @@ describe("webhooks: configuration and test events", () => {
       "GET",
       `/webhooks/logs?organizationId=${mine.organization.id}&status=failed&type=billing`,
     );
-    expect(own.body).toEqual({ deliveries: [], total: 0, page: 1, pageSize: 20 });
+    expect(own.body).toEqual({ deliveries: [], total: 0, page: 1, pageSize: 20, nextCursor: null });
+  });
+
+  it("M8: pages the delivery log by cursor, without counting, through every delivery once", async () => {
+    const { api } = await newPartner();
+    const receiver = receiverBucket();
+    await api("PUT", "/webhooks/billing", { url: receiver.url("ok") });
+    for (let i = 0; i < 25; i++) expect((await api("POST", "/webhooks/test", { type: "billing" })).status).toBe(200);
+
+    const byNumber = await api("GET", "/webhooks/logs?pageSize=30");
+    expect(byNumber.body.total).toBe(25);
+    const newestFirst = byNumber.body.deliveries.map((d: { id: string }) => d.id);
+
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = (await api("GET", "/webhooks/logs?pageSize=10")).body.nextCursor;
+    seen.push(...newestFirst.slice(0, 10));
+    while (cursor) {
+      const res = await api("GET", `/webhooks/logs?pageSize=10&cursor=${cursor}`);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).not.toHaveProperty("total");
+      sizes.push(res.body.deliveries.length);
+      seen.push(...res.body.deliveries.map((d: { id: string }) => d.id));
+      cursor = res.body.nextCursor;
+    }
+    expect(sizes).toEqual([10, 5]);
+    expect(seen).toEqual(newestFirst);
+
+    expectEnvelope(await api("GET", "/webhooks/logs?cursor="), 400, "BadRequest");
+    expectEnvelope(await api("GET", "/webhooks/logs?cursor=bm90LWEtY3Vyc29y"), 400, "BadRequest");
+    // Page numbers stop 10,000 rows deep (a deep OFFSET scans every row before it); the cursor goes on.
+    expect((await api("GET", "/webhooks/logs?page=1000&pageSize=10")).status).toBe(200);
+    const deep = await api("GET", "/webhooks/logs?page=1001&pageSize=10");
+    expectEnvelope(deep, 400, "BadRequest");
+    expect(deep.body.details).toEqual([{ field: "page", message: expect.stringContaining("cursor") }]);
   });
 
   it("documents every webhook route in the OpenAPI document", async () => {

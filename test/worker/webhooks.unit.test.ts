@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_QUEUE_DELAY_S, RETRY_OFFSETS_S, nextAttemptAt, queueDelaySeconds } from "../../worker/webhooks/schedule";
-import { SECRET_PATTERN, generateSecret } from "../../worker/webhooks/secrets";
+import { generateSecret, signingKeyOf } from "../../worker/webhooks/secrets";
 import { signatureHeaders } from "../../worker/webhooks/sign";
 import { bullseyeSignature, verifyStandardWebhook } from "../fixtures/standard-webhooks";
 
@@ -30,8 +30,8 @@ describe("webhook signing", () => {
 
   it("generates whsec_ secrets of 32 random bytes", () => {
     const secret = generateSecret();
-    expect(secret).toMatch(SECRET_PATTERN);
-    expect(atob(secret.slice(6))).toHaveLength(32);
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(signingKeyOf(secret)).toHaveLength(32);
     expect(generateSecret()).not.toBe(secret);
   });
 });

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
 import { parseCidr, upsertCompanyStatements } from "../identify/companies";
 import type { Cidr } from "../identify/ip";
-import { readRecords, writeInBatches } from "./records";
+import { importRecords } from "./records";
 
 const optionalText = z.string().max(255).nullable().optional();
 
@@ -47,11 +47,13 @@ const route = createRoute({
 });
 
 export const importCompanies = createApi().openapi(route, async (c) => {
-  const companies = await readRecords(c, CompanyRecord);
   const db = c.env.DB;
-  await writeInBatches(
-    db,
-    companies.map(({ ipRanges, ...company }) => upsertCompanyStatements(db, company, ipRanges)),
+  let ipRanges = 0;
+  const imported = await importRecords(c, CompanyRecord, (companies) =>
+    companies.map(({ ipRanges: ranges, ...company }) => {
+      ipRanges += ranges.length;
+      return upsertCompanyStatements(db, company, ranges);
+    }),
   );
-  return c.json({ imported: companies.length, ipRanges: companies.reduce((n, co) => n + co.ipRanges.length, 0) }, 200);
+  return c.json({ imported, ipRanges }, 200);
 });

@@ -7,7 +7,7 @@ import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { issueApiKey } from "../partners/api-keys";
 import { loadPartner, toPartner } from "../partners/partner";
-import { PartnerSchema } from "../partners/schemas";
+import { GlobalNameSchema, PartnerSchema } from "../partners/schemas";
 
 const CreatePartnerBody = z
   .object({
@@ -21,11 +21,7 @@ const CreatePartnerBody = z
     maxIdentificationsPerOrg: z.number().int().min(1).nullable().optional(),
     companyName: z.string().max(255).optional(),
     supportEmail: z.email().optional(),
-    globalName: z
-      .string()
-      .regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/, "a JavaScript identifier")
-      .optional()
-      .openapi({ description: "Global name of the script's command queue on client sites" }),
+    globalName: GlobalNameSchema.optional(),
   })
   .openapi("CreatePartner");
 

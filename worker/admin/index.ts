@@ -1,3 +1,5 @@
+import { MAX_JSON_BODY_BYTES, limitBody } from "../http/body-limit";
+import { documentBodyLimit, documentFailureLimit, openApiDocument } from "../http/openapi-document";
 import { createApi, documentEach, resource } from "../http/routes";
 import { adjustCredits } from "./adjust-credits";
 import { adminAuth } from "./auth";
@@ -17,6 +19,9 @@ adminApi.openAPIRegistry.registerComponent("securitySchemes", "AdminApiKey", {
   description: "The operator secret (`ADMIN_API_KEY`).",
 });
 adminApi.use("*", adminAuth);
+// Partner management takes JSON documents; the imports (/companies, /people) stream with limits of their own.
+adminApi.use("/partners", limitBody(MAX_JSON_BODY_BYTES));
+adminApi.use("/partners/*", limitBody(MAX_JSON_BODY_BYTES));
 
 const operatorRoutes = resource(
   { name: "Operator", description: "Sightline's own operations: partners, data imports, adjustments." },
@@ -26,3 +31,16 @@ adminApi.route(
   "/",
   documentEach(operatorRoutes, (route) => (route.security = [{ AdminApiKey: [] }])),
 );
+documentBodyLimit(adminApi, MAX_JSON_BODY_BYTES);
+documentFailureLimit(adminApi);
+
+/** The operator API's document, served to the operator only (`GET /api/v1/admin/openapi.json`, behind its key). */
+const documented = createApi().route("/admin", adminApi);
+const OPERATOR_API_INFO = {
+  title: "Operator API",
+  description:
+    "Sightline's own operations: onboarding partners, importing identification data, adjusting credits.\n\n" +
+    "Authenticate every request with the `X-Admin-API-Key` header (the `ADMIN_API_KEY` secret). Too many wrong keys " +
+    "from one address get 429 `RateLimited`. Errors are `{ code, message, details }`.",
+};
+adminApi.get("/openapi.json", (c) => c.json(openApiDocument(documented, new URL(c.req.url).origin, OPERATOR_API_INFO)));

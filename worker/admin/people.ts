@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
 import { isoSeconds } from "../lib/time";
-import { readRecords, writeInBatches } from "./records";
+import { importRecords } from "./records";
 
 const optionalText = z.string().max(255).nullable().optional();
 
@@ -33,7 +33,6 @@ const route = createRoute({
 });
 
 export const importPeople = createApi().openapi(route, async (c) => {
-  const people = await readRecords(c, PersonRecord);
   const db = c.env.DB;
   const now = isoSeconds();
   const upsert = db.prepare(
@@ -43,8 +42,7 @@ export const importPeople = createApi().openapi(route, async (c) => {
        job_title = excluded.job_title, company_domain = excluded.company_domain, linkedin_url = excluded.linkedin_url,
        location = excluded.location, updated_at = excluded.updated_at`,
   );
-  await writeInBatches(
-    db,
+  const imported = await importRecords(c, PersonRecord, (people) =>
     people.map((p) => [
       upsert.bind(
         p.emailSha256,
@@ -59,5 +57,5 @@ export const importPeople = createApi().openapi(route, async (c) => {
       ),
     ]),
   );
-  return c.json({ imported: people.length }, 200);
+  return c.json({ imported }, 200);
 });

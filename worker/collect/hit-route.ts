@@ -2,78 +2,90 @@ import { Hono } from "hono";
 import type { EdgeRejection } from "../../shared/billing";
 import { HIT_PATH, MAX_HIT_BYTES } from "../../shared/hit";
 import type { AppEnv } from "../env";
+import { limitBody } from "../http/body-limit";
 import { ApiError, issuesToDetails } from "../http/errors";
+import { isPixelKey } from "../pixel-config/key";
 import { loadPixelRecord } from "../pixel-config/record";
+import { clientAddress } from "../rate-limit/address";
+import { limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
 import { hitSchema } from "./hit-schema";
 import type { HitMessage } from "./message";
 import { referrerAllowed } from "./referrer";
 
 /**
- * The hot path: validate, look the key up in KV, check the referrer, enqueue, answer.
+ * The hot path: validate, count the hit for (key, address), look the key up in KV, check the
+ * referrer, enqueue, answer.
  * Identification, charging and storage happen in the queue consumer, so the page's
  * request costs one KV read and one queue send. The answer carries no identification data.
  */
-export const hitRoute = new Hono<AppEnv>().post(HIT_PATH, async (c) => {
-  // Any site may send hits; CORS headers only matter to a page that reads the reply.
-  c.header("access-control-allow-origin", "*");
-  const declared = Number(c.req.header("content-length") ?? 0);
-  if (declared > MAX_HIT_BYTES) throw tooLarge();
-  const body = await c.req.text();
-  if (body.length > MAX_HIT_BYTES) throw tooLarge();
+export const hitRoute = new Hono<AppEnv>().post(
+  HIT_PATH,
+  async (c, next) => {
+    // Any site may send hits; CORS headers only matter to a page that reads the reply.
+    c.header("access-control-allow-origin", "*");
+    await next();
+  },
+  limitBody(MAX_HIT_BYTES),
+  async (c) => {
+    const body = await c.req.text();
 
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new ApiError("BadRequest", "Body must be a JSON object");
-  }
-  const parsed = hitSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ApiError("BadRequest", "Invalid hit", issuesToDetails(parsed.error.issues));
-  }
-  const hit = parsed.data;
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new ApiError("BadRequest", "Body must be a JSON object");
+    }
+    const parsed = hitSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new ApiError("BadRequest", "Invalid hit", issuesToDetails(parsed.error.issues));
+    }
+    const hit = parsed.data;
+    if (!isPixelKey(hit.k)) throw unknownKey();
+    const address = clientAddress(c.req.raw.headers);
+    await limitHits(c.env, hit.k, address);
 
-  const record = await loadPixelRecord(c.env, c.executionCtx, hit.k);
-  if (!record) throw new ApiError("NotFound", "Unknown key");
-  const receivedAt = Date.now();
-  const reject = (reason: EdgeRejection) => {
-    const message: HitMessage = { kind: "rejected", organizationId: record.organizationId, reason, receivedAt };
-    c.executionCtx.waitUntil(c.env.HITS.send(message)); // a lost count costs nothing; the answer need not wait
-  };
-  if (!record.enabled) {
-    reject("disabled");
-    throw new ApiError("Forbidden", "Disabled");
-  }
-  if (!referrerAllowed(hit.u, c.req.raw.headers, record.allowedReferrers)) {
-    reject("referrer_not_allowed");
-    throw new ApiError("Forbidden", "Host not allowed");
-  }
-  // The pixel already sends nothing under DNT/GPC; this covers cached old scripts and other clients.
-  if (record.respectPrivacySignals && (c.req.header("dnt") === "1" || c.req.header("sec-gpc") === "1")) {
+    const record = await loadPixelRecord(c.env, c.executionCtx, hit.k, address);
+    if (!record) throw unknownKey();
+    const receivedAt = Date.now();
+    const reject = (reason: EdgeRejection) => {
+      const message: HitMessage = { kind: "rejected", organizationId: record.organizationId, reason, receivedAt };
+      c.executionCtx.waitUntil(c.env.HITS.send(message)); // a lost count costs nothing; the answer need not wait
+    };
+    if (!record.enabled) {
+      reject("disabled");
+      throw new ApiError("Forbidden", "Disabled");
+    }
+    if (!referrerAllowed(hit.u, c.req.raw.headers, record.allowedReferrers)) {
+      reject("referrer_not_allowed");
+      throw new ApiError("Forbidden", "Host not allowed");
+    }
+    // The pixel already sends nothing under DNT/GPC; this covers cached old scripts and other clients.
+    if (record.respectPrivacySignals && (c.req.header("dnt") === "1" || c.req.header("sec-gpc") === "1")) {
+      return c.body(null, 204);
+    }
+
+    const cf = c.req.raw.cf as { country?: string; region?: string; city?: string } | undefined;
+    const userAgent = c.req.header("user-agent") ?? null;
+    const message: HitMessage = {
+      kind: "hit",
+      hit,
+      organizationId: record.organizationId,
+      partnerId: record.partnerId,
+      productType: record.productType,
+      ip: c.req.header("cf-connecting-ip") ?? null,
+      userAgent,
+      country: cf?.country ?? null,
+      region: cf?.region ?? null,
+      city: cf?.city ?? null,
+      bot: isBot(userAgent, hit.b === 1),
+      hashRouting: record.hashRouting,
+      receivedAt,
+    };
+    // Awaited: once the queue has it, the hit survives anything that happens next.
+    await c.env.HITS.send(message);
     return c.body(null, 204);
-  }
+  },
+);
 
-  const cf = c.req.raw.cf as { country?: string; region?: string; city?: string } | undefined;
-  const userAgent = c.req.header("user-agent") ?? null;
-  const message: HitMessage = {
-    kind: "hit",
-    hit,
-    organizationId: record.organizationId,
-    partnerId: record.partnerId,
-    productType: record.productType,
-    ip: c.req.header("cf-connecting-ip") ?? null,
-    userAgent,
-    country: cf?.country ?? null,
-    region: cf?.region ?? null,
-    city: cf?.city ?? null,
-    bot: isBot(userAgent, hit.b === 1),
-    hashRouting: record.hashRouting,
-    receivedAt,
-  };
-  // Awaited: once the queue has it, the hit survives anything that happens next.
-  await c.env.HITS.send(message);
-  return c.body(null, 204);
-});
-
-const tooLarge = () => new ApiError("PayloadTooLarge", `Body larger than ${MAX_HIT_BYTES} bytes`);
+const unknownKey = () => new ApiError("NotFound", "Unknown key");

@@ -42,13 +42,16 @@ function hostOf(url: string | null | undefined): string | null {
 }
 
 /**
- * Every host the hit names (its page URL, and the browser-set `Origin` and `Referer`
- * headers) must be allowed: page scripts cannot forge the headers, and non-browser
- * clients must still name an allowed page.
+ * With a non-empty list, the page URL the hit reports and the browser-set `Origin` (and
+ * `Referer`, when sent) must all be allowed. Page scripts cannot forge the headers; a
+ * missing `Origin`, or `Origin: null` (a `no-referrer` policy, a sandboxed iframe, a
+ * `data:` page), proves nothing about the sending page, so it is refused.
  */
 export function referrerAllowed(pageUrl: string, headers: Headers, allowed: readonly string[]): boolean {
   if (allowed.length === 0) return true;
-  const hosts = [hostOf(pageUrl), hostOf(headers.get("origin")), hostOf(headers.get("referer"))];
-  const present = hosts.filter((h): h is string => h !== null);
-  return present.length > 0 && present.every((h) => hostAllowed(h, allowed));
+  const origin = hostOf(headers.get("origin"));
+  const page = hostOf(pageUrl);
+  if (origin === null || page === null) return false;
+  const referer = hostOf(headers.get("referer"));
+  return [origin, page, ...(referer === null ? [] : [referer])].every((h) => hostAllowed(h, allowed));
 }

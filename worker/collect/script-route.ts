@@ -3,7 +3,9 @@ import { PIXEL_BUILDS } from "../../pixel/dist/bundle";
 import { PRIVACY_SIGNAL_HEADERS, renderPixel } from "../../pixel/serve";
 import { CONSENT_LEVEL_OF_MODE, HIT_PATH, SCRIPT_PATH_PREFIX } from "../../shared/hit";
 import type { AppEnv } from "../env";
+import { isPixelKey } from "../pixel-config/key";
 import { loadPixelRecord } from "../pixel-config/record";
+import { clientAddress } from "../rate-limit/address";
 
 /** Browsers and CDNs may keep the script this long; a disable or enable shows within it (plus KV's ~60 s). */
 const SCRIPT_MAX_AGE = 300;
@@ -19,7 +21,9 @@ export const scriptRoute = new Hono<AppEnv>().get(`${SCRIPT_PATH_PREFIX}:file`, 
   c.header("content-type", "application/javascript; charset=utf-8");
   c.header("access-control-allow-origin", "*");
   const key = file.endsWith(".js") ? file.slice(0, -3) : "";
-  const record = /^[A-Za-z0-9_-]{8,64}$/.test(key) ? await loadPixelRecord(c.env, c.executionCtx, key) : null;
+  const record = isPixelKey(key)
+    ? await loadPixelRecord(c.env, c.executionCtx, key, clientAddress(c.req.raw.headers))
+    : null;
   if (!record?.enabled) {
     c.header("cache-control", `public, max-age=${EMPTY_MAX_AGE}`);
     return c.body("");

@@ -15,6 +15,7 @@ const STATUS = {
   UnprocessableEntity: 422,
   RateLimited: 429,
   InternalError: 500,
+  ServiceUnavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof STATUS;
@@ -64,8 +65,11 @@ export function issuesToDetails(
 /** A D1 error from a UNIQUE constraint (the statement lost a race or repeated a unique value). */
 export const isUniqueViolation = (error: unknown) => String(error).includes("UNIQUE");
 
+/** An error whose `details` carry `retryAfter` (seconds) also sends it as `Retry-After` (429, 503). */
 export function errorResponse(c: Context, error: ApiError): Response {
   const body: ErrorBody = { code: error.code, message: error.message, details: error.details };
+  const retryAfter = (error.details as { retryAfter?: unknown } | null)?.retryAfter;
+  if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
   return c.json(body, error.status);
 }
 

@@ -16,59 +16,95 @@ const RATE_LIMIT_HEADERS = {
 
 const headerRef = (name: keyof typeof RATE_LIMIT_HEADERS) => ({ $ref: `#/components/headers/${name}` });
 
+const errorContent = { "application/json": { schema: ErrorSchema } };
+
 /**
  * Documents the partner rate limit on every operation of `app`: its headers on each response
- * (but the 401, which comes before the partner is known and is not counted) and its 429.
+ * (but the 401, which comes before the partner is known and is not counted, and the 503, when
+ * the limiter could not count), its 429, and the 503 of a limiter that could not answer.
  */
 export function documentRateLimit(app: Api): void {
   for (const [name, description] of Object.entries(RATE_LIMIT_HEADERS)) {
     app.openAPIRegistry.registerComponent("headers", name, { description, schema: { type: "integer" } });
   }
-  for (const definition of app.openAPIRegistry.definitions) {
-    if (definition.type !== "route") continue;
-    const route: RouteConfig = definition.route;
+  for (const route of routesOf(app)) {
     const responses: RouteConfig["responses"] = {
       ...route.responses,
       429: route.responses[429] ?? {
-        description: "Rate limited: more than the partner's requests per minute",
-        content: { "application/json": { schema: ErrorSchema } },
+        description:
+          "Rate limited: more than the partner's requests per minute, or too many failed key lookups from this address",
+        content: errorContent,
+      },
+      503: route.responses[503] ?? {
+        description: "The rate limiter could not answer: nothing was done; retry after `Retry-After` seconds",
+        content: errorContent,
       },
     };
     for (const [status, response] of Object.entries(responses)) {
       if (status === "401" || "$ref" in response) continue;
       responses[status] = {
         ...response,
-        headers: {
-          "X-RateLimit-Limit": headerRef("X-RateLimit-Limit"),
-          "X-RateLimit-Remaining": headerRef("X-RateLimit-Remaining"),
-          "X-RateLimit-Reset": headerRef("X-RateLimit-Reset"),
-          ...(status === "429" ? { "Retry-After": headerRef("Retry-After") } : {}),
-        },
+        headers:
+          status === "503"
+            ? { "Retry-After": headerRef("Retry-After") }
+            : {
+                "X-RateLimit-Limit": headerRef("X-RateLimit-Limit"),
+                "X-RateLimit-Remaining": headerRef("X-RateLimit-Remaining"),
+                "X-RateLimit-Reset": headerRef("X-RateLimit-Reset"),
+                ...(status === "429" ? { "Retry-After": headerRef("Retry-After") } : {}),
+              },
       };
     }
     route.responses = responses;
   }
 }
 
+/** Documents a body limit (413) on every operation of `app` that takes a body and does not document its own. */
+export function documentBodyLimit(app: Api, maxBytes: number): void {
+  for (const route of routesOf(app)) {
+    if (!route.request?.body || route.responses[413]) continue;
+    route.responses = {
+      ...route.responses,
+      413: { description: `Body larger than ${maxBytes / 1024} KiB`, content: errorContent },
+    };
+  }
+}
+
+/** Documents the 429 of too many failed key lookups from one address on every operation of `app`. */
+export function documentFailureLimit(app: Api): void {
+  for (const route of routesOf(app)) {
+    route.responses = {
+      ...route.responses,
+      429: route.responses[429] ?? {
+        description: "Too many failed key lookups from this address; retry after `Retry-After` seconds",
+        content: errorContent,
+      },
+    };
+  }
+}
+
+function routesOf(app: Api): RouteConfig[] {
+  return app.openAPIRegistry.definitions.flatMap((definition) =>
+    definition.type === "route" ? [definition.route] : [],
+  );
+}
+
+/** What a document says about itself. */
+export interface DocumentInfo {
+  title: string;
+  description: string;
+}
+
 /**
- * The OpenAPI 3.1 document of `/api/v1`: what the route and webhook definitions generate, with
- * this server, the tags the resources declared (and the webhook events of `webhooks/payloads.ts`), and request bodies as `components/requestBodies`: a body is
+ * An OpenAPI 3.1 document of `/api/v1` (the partner API's, or the operator API's): what the route and
+ * webhook definitions of `api` generate, with this server, the tags the resources declared (and the webhook events of `webhooks/payloads.ts`), and request bodies as `components/requestBodies`: a body is
  * what a client sends, so a field with a default is one it may leave out (`components/schemas`
  * describe what the API answers, where that field is always present).
  */
-export function openApiDocument(api: Api, origin: string): Document {
+export function openApiDocument(api: Api, origin: string, info: DocumentInfo): Document {
   const doc = api.getOpenAPI31Document({
     openapi: "3.1.0",
-    info: {
-      title: "Partner API",
-      version: "1.0.0",
-      description:
-        "Manage sub-organizations, pixels, credits and visitors.\n\n" +
-        "Authenticate every partner request with the `X-Partner-API-Key` header. " +
-        `Each partner account may make ${DEFAULT_LIMIT.toLocaleString("en-US")} requests per minute; every response carries ` +
-        "`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds), and a request over the limit " +
-        "gets 429 `RateLimited` with `Retry-After`. Errors are `{ code, message, details }`.",
-    },
+    info: { title: info.title, version: "1.0.0", description: info.description },
     servers: [{ url: `${origin}/api/v1`, description: "This server" }],
   });
   // In the order the operations come: the order each API mounts its resources.
@@ -78,6 +114,17 @@ export function openApiDocument(api: Api, origin: string): Document {
   moveRequestBodies(doc);
   return doc;
 }
+
+/** The partner API's own words about itself: authentication, rate limit, errors. */
+export const PARTNER_API_INFO: DocumentInfo = {
+  title: "Partner API",
+  description:
+    "Manage sub-organizations, pixels, credits and visitors.\n\n" +
+    "Authenticate every partner request with the `X-Partner-API-Key` header. " +
+    `Each partner account may make ${DEFAULT_LIMIT.toLocaleString("en-US")} requests per minute; every response carries ` +
+    "`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds), and a request over the limit " +
+    "gets 429 `RateLimited` with `Retry-After`. Errors are `{ code, message, details }`.",
+};
 
 type Operation = {
   tags?: string[];

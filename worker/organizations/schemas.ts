@@ -4,6 +4,17 @@ import { BillingPeriodSchema, ProductTypeSchema, TierSchema, Timestamp } from ".
 
 export const OrganizationStatusSchema = z.enum(ORGANIZATION_STATUSES);
 
+/** Metadata is stored with the organization row; a cap keeps it far from D1's row limit. */
+export const MAX_METADATA_BYTES = 16_384;
+
+/** The partner's own key-value data on an organization, at most MAX_METADATA_BYTES of UTF-8 JSON (create and update alike). */
+export const MetadataSchema = z
+  .record(z.string(), z.unknown())
+  .refine(
+    (m) => new TextEncoder().encode(JSON.stringify(m)).length <= MAX_METADATA_BYTES,
+    `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
+  );
+
 /** A sub-organization: one per client of the partner. */
 export const OrganizationSchema = z
   .object({

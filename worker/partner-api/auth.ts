@@ -5,6 +5,8 @@ import { fromHex } from "../lib/encoding";
 import { isoSeconds } from "../lib/time";
 import { KEY_PREFIX, SHOWN_PREFIX_LENGTH } from "../partners/api-keys";
 import { type Scope } from "../../shared/accounts";
+import { clientAddress } from "../rate-limit/address";
+import { countFailure, failingTooOften, tooManyFailures } from "../rate-limit/failures";
 
 interface KeyRow {
   id: string;
@@ -24,10 +26,14 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * `X-Partner-API-Key`: found by its shown prefix, then its SHA-256 compared in constant
  * time. Missing, unknown, revoked or expired → 401. Sets `partnerId` and `scopes`.
+ * Every key looked up in vain counts against the caller's address (`FAILURE_LIMITER`); an
+ * address over its budget gets 429 before its next key is looked up.
  */
 export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   const plain = c.req.header("x-partner-api-key");
   if (!plain || !plain.startsWith(KEY_PREFIX) || plain.length > 128) throw unauthorized();
+  const address = clientAddress(c.req.raw.headers);
+  if (failingTooOften("api-key", address)) throw tooManyFailures();
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(plain));
   const { results } = await c.env.DB.prepare(
     `SELECT k.id, k.partner_id, k.key_hash, k.scopes, k.status, k.expires_at, k.last_used_at, p.status AS partner_status
@@ -37,8 +43,11 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
     .all<KeyRow>();
   const key = results.find((row) => crypto.subtle.timingSafeEqual(fromHex(row.key_hash), digest));
   const now = Date.now();
-  if (!key || key.status !== "active" || key.partner_status !== "active") throw unauthorized();
-  if (key.expires_at && Date.parse(key.expires_at) <= now) throw unauthorized();
+  const expired = key?.expires_at != null && Date.parse(key.expires_at) <= now;
+  if (!key || key.status !== "active" || key.partner_status !== "active" || expired) {
+    if (await countFailure(c.env, "api-key", address)) throw tooManyFailures();
+    throw unauthorized();
+  }
 
   c.set("partnerId", key.partner_id);
   c.set("apiKeyId", key.id);

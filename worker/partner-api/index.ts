@@ -1,4 +1,6 @@
-import { documentRateLimit } from "../http/openapi-document";
+import { MAX_JSON_BODY_BYTES, limitBody } from "../http/body-limit";
+import { PARTNER_API_INFO, documentBodyLimit, documentRateLimit, openApiDocument } from "../http/openapi-document";
+import { documentWebhookEvents } from "../webhooks/payloads";
 import { createApi, documentEach } from "../http/routes";
 import { partnerRateLimit } from "../rate-limit/middleware";
 import { accountRoutes } from "./account";
@@ -32,10 +34,11 @@ partnerApi.openAPIRegistry.registerComponent("securitySchemes", "PartnerApiKey",
   name: "X-Partner-API-Key",
   description: "A partner API key (`pk_live_…`).",
 });
-// Who is calling (401), how often (429, counted per partner), may this key do it (403).
+// Who is calling (401), how often (429, counted per partner), may this key do it (403), how much does it send (413).
 partnerApi.use("*", partnerAuth);
 partnerApi.use("*", partnerRateLimit);
 partnerApi.use("*", methodScope);
+partnerApi.use("*", limitBody(MAX_JSON_BODY_BYTES));
 
 for (const routes of [
   accountRoutes,
@@ -61,3 +64,9 @@ for (const routes of [
   );
 }
 documentRateLimit(partnerApi);
+documentBodyLimit(partnerApi, MAX_JSON_BODY_BYTES);
+
+/** The public document (`/api/v1/openapi.json`, rendered at /docs): the partner API and the webhooks it sends. */
+const documented = createApi().route("/partner", partnerApi);
+documentWebhookEvents(documented);
+export const partnerApiDocument = (origin: string) => openApiDocument(documented, origin, PARTNER_API_INFO);

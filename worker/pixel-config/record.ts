@@ -2,6 +2,7 @@ import type { ProductType } from "../../shared/billing";
 import { configOf } from "../config";
 import type { ConsentMode } from "../../shared/hit";
 import type { Env } from "../env";
+import { countFailure, failingTooOften } from "../rate-limit/failures";
 
 /**
  * What the hot path needs about a pixel key, kept in KV (one read per hit).
@@ -24,11 +25,12 @@ export interface PixelRecord {
   globalName: string;
 }
 
-/** KV value for a key that does not exist, so garbage keys do not reach D1 on every hit. */
+/** KV value of a key rotated away (`forgetPixelKey`), so its old record stops serving at once. */
 interface MissingRecord {
   missing: true;
 }
 
+/** How long a missing key stays known as missing (KV after a rotation; the cache after a D1 miss). */
 const MISSING_TTL_SECONDS = 60;
 /** Edge cache of KV reads; KV's minimum. */
 const CACHE_TTL_SECONDS = 30;
@@ -85,11 +87,18 @@ function remember(apiKey: string, record: PixelRecord | null): void {
   memory.set(apiKey, { record, until: Date.now() + MEMORY_TTL_MS });
 }
 
-/** The record for a pixel key: memory, then KV; on a KV miss, D1, and KV is repopulated in the background. */
+/**
+ * The record for a pixel key: memory, then KV; on a KV miss, D1, and KV is repopulated in the
+ * background. A key D1 does not know is remembered as unknown in this isolate and in the
+ * location's cache (never written to KV), so repeats cost no D1 query and no write. With the
+ * caller's `address`, unknown keys count as failed lookups: an address that sends too many gets
+ * "unknown" without D1 until its budget renews.
+ */
 export async function loadPixelRecord(
   env: Env,
   ctx: Pick<ExecutionContext, "waitUntil">,
   apiKey: string,
+  address?: string,
 ): Promise<PixelRecord | null> {
   const known = memory.get(apiKey);
   if (known && known.until > Date.now()) return known.record;
@@ -102,15 +111,33 @@ export async function loadPixelRecord(
     remember(apiKey, record);
     return record;
   }
+  if (await knownUnknown(apiKey)) {
+    remember(apiKey, null);
+    return null;
+  }
+  if (address !== undefined && failingTooOften("pixel-key", address)) return null;
   const row = await env.DB.prepare(`${SELECT_PIXEL} WHERE p.api_key = ?`).bind(apiKey).first<PixelRow>();
   const record = row ? toRecord(row, env) : null;
   remember(apiKey, record);
-  ctx.waitUntil(
-    record
-      ? env.PIXELS.put(apiKey, JSON.stringify(record))
-      : env.PIXELS.put(apiKey, JSON.stringify({ missing: true }), { expirationTtl: MISSING_TTL_SECONDS }),
-  );
+  if (record) {
+    ctx.waitUntil(env.PIXELS.put(apiKey, JSON.stringify(record)));
+  } else {
+    ctx.waitUntil(rememberUnknown(apiKey));
+    if (address !== undefined) ctx.waitUntil(countFailure(env, "pixel-key", address).catch(() => false));
+  }
   return record;
+}
+
+/** Cache API entry of a key D1 did not know; the host is never resolved, it only names the entry. */
+const unknownKeyUrl = (apiKey: string) => `https://unknown-pixel-keys.invalid/${apiKey}`;
+
+async function knownUnknown(apiKey: string): Promise<boolean> {
+  return (await caches.default.match(unknownKeyUrl(apiKey))) !== undefined;
+}
+
+async function rememberUnknown(apiKey: string): Promise<void> {
+  const entry = new Response("unknown", { headers: { "cache-control": `max-age=${MISSING_TTL_SECONDS}` } });
+  await caches.default.put(unknownKeyUrl(apiKey), entry);
 }
 
 /** Writes the KV records of these organizations from D1; call after every change that affects them. */

@@ -1,22 +1,22 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
+import { limiterUnavailable } from "./binding";
 import type { RateLimitDecision } from "./limiter";
 
 /**
  * Counts every authenticated partner request in the partner's `RateLimiter` and puts the three
  * `X-RateLimit-*` headers on the response, errors included (headers set on the context before
- * a throw survive into the envelope `onError` builds). Over the limit → 429 `RateLimited`.
+ * a throw survive into the envelope `onError` builds). Over the limit → 429 `RateLimited`; a limiter
+ * that cannot answer → 503 `ServiceUnavailable` (the request is not served).
  */
 export const partnerRateLimit = createMiddleware<AppEnv>(async (c, next) => {
   let decision: RateLimitDecision;
   try {
     decision = await c.env.RATE_LIMITER.getByName(c.get("partnerId")).hit();
   } catch (err) {
-    // The limiter protects the API; its own outage (object overloaded or restarting) must not
-    // take the API down with it, so the request is served, uncounted and without the headers.
-    console.error("rate limiter unavailable; request served without counting", err);
-    return next();
+    // Fails closed: an overloaded limiter must not switch the limit off for whoever overloads it.
+    throw limiterUnavailable(err);
   }
   setHeaders(c.header, decision);
   if (!decision.allowed) {

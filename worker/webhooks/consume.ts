@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { sealPlainSecrets } from "./sealed-secrets";
 import { isoSeconds } from "../lib/time";
 import { attemptDelivery, scheduleAttempt } from "./deliver";
 import type { WebhookMessage } from "./message";
@@ -52,6 +53,7 @@ export async function maintainWebhooks(env: Env, now = Date.now()): Promise<void
   try {
     await resendStalled(env, now);
     await pruneDeliveries(env.DB, now);
+    await sealPlainSecrets(env);
   } catch (err) {
     console.error("webhook maintenance failed", err);
   }

@@ -1,5 +1,7 @@
 import type { WebhookChannel } from "../../shared/webhooks";
+import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
+import { openSecret } from "./sealed-secrets";
 
 export interface EndpointRow {
   partner_id: string;
@@ -41,13 +43,14 @@ export async function loadEndpoints(db: D1Database, partnerId: string): Promise<
 export const isActive = (e: EndpointRow | null | undefined): boolean =>
   !!e && e.url !== null && e.enabled === 1 && e.disabled_reason === null;
 
-/** Secrets whose signature is sent: the current one, plus the previous one during the overlap window. */
-export function validSecrets(e: EndpointRow, now = Date.now()): string[] {
-  const previousValid =
-    e.previous_secret !== null &&
-    e.previous_secret_expires_at !== null &&
-    Date.parse(e.previous_secret_expires_at) > now;
-  return previousValid ? [e.secret, e.previous_secret!] : [e.secret];
+/** True while a rotation's previous secret still signs. */
+export const inOverlap = (e: EndpointRow, now = Date.now()): boolean =>
+  e.previous_secret !== null && e.previous_secret_expires_at !== null && Date.parse(e.previous_secret_expires_at) > now;
+
+/** Secrets whose signature is sent, opened: the current one, plus the previous one during the overlap window. */
+export async function validSecrets(env: Env, e: EndpointRow, now = Date.now()): Promise<string[]> {
+  const stored = inOverlap(e, now) ? [e.secret, e.previous_secret!] : [e.secret];
+  return Promise.all(stored.map((secret) => openSecret(env, e, secret)));
 }
 
 /** The partner-facing view (the secret is never returned). */
@@ -58,10 +61,7 @@ export function endpointView(e: EndpointRow | null | undefined) {
     hasSecret: !!e,
     disabledReason: e?.disabled_reason ?? null,
     disabledAt: e?.disabled_at ?? null,
-    previousSecretExpiresAt:
-      e?.previous_secret_expires_at && Date.parse(e.previous_secret_expires_at) > Date.now()
-        ? e.previous_secret_expires_at
-        : null,
+    previousSecretExpiresAt: e && inOverlap(e) ? e.previous_secret_expires_at : null,
   };
 }
 

@@ -27,6 +27,12 @@ export interface StartOptions {
   extraWorkers?: V4WorkerOptions[];
   /** Log level of workerd and Miniflare (default: warnings and errors only). */
   logLevel?: LogLevel;
+  /**
+   * Hits per pixel key and address per minute instead of wrangler.toml's `HIT_LIMITER` limit: the
+   * bench sends thousands a second from one address with one key, and measures the limiter's cost
+   * rather than its 429s.
+   */
+  hitsPerMinute?: number;
 }
 
 export interface LocalWorker {
@@ -81,10 +87,18 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
           name: "sightline",
           modules: [{ type: "ESModule", path: join(ROOT, "worker/index.js"), contents: script }],
           modulesRules: undefined,
+          ratelimits:
+            opts.hitsPerMinute === undefined
+              ? workerOptions.ratelimits
+              : {
+                  ...(workerOptions.ratelimits as object),
+                  HIT_LIMITER: { simple: { limit: opts.hitsPerMinute, period: 60 } },
+                },
           bindings: {
             ...(workerOptions.bindings as Record<string, unknown>),
             ADMIN_API_KEY: ADMIN_KEY,
             DEMO_PAGES: "off",
+            WEBHOOK_SECRET_KEY: btoa("e2e-only-webhook-secret-key-32b!"),
           },
         } as V4WorkerOptions,
         ...(opts.extraWorkers ?? []),

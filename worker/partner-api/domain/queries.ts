@@ -1,16 +1,30 @@
 import type { z } from "@hono/zod-openapi";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
-import { notFound } from "../../http/errors";
+import { ApiError, notFound } from "../../http/errors";
+import { isoSeconds } from "../../lib/time";
 import { loadPartner, type PartnerRow } from "../../partners/partner";
 import { normalizeHost } from "./dns";
 import type { DomainVerificationSchema } from "./schemas";
 
-/** Columns added by migration 0004. */
+/** Columns added by migrations 0004 and 0011. */
 export interface DomainColumns {
   domain_verification_token: string | null;
   script_domain_verified_at: string | null;
+  script_domain_claimed_at: string | null;
 }
+
+/** An unverified claim lapses this long after it was made; the cron then clears it. */
+export const CLAIM_TTL_MS = 7 * 24 * 3600_000;
+
+const claimExpiresAt = (claimedAt: string | null) =>
+  claimedAt === null ? null : isoSeconds(Date.parse(claimedAt) + CLAIM_TTL_MS);
+
+/** True for an unverified claim past its time. */
+export const claimLapsed = (partner: DomainColumns & { script_domain_verified: number }, now = Date.now()) =>
+  partner.script_domain_verified !== 1 &&
+  partner.script_domain_claimed_at !== null &&
+  Date.parse(partner.script_domain_claimed_at) + CLAIM_TTL_MS <= now;
 
 /** Where the TXT record goes: beside, not on, the domain, since a name with a CNAME can hold no other record. */
 export const txtRecordName = (domain: string) => `_verify.${domain}`;
@@ -24,10 +38,12 @@ export function cnameTarget(env: Env, requestUrl: string): string {
 
 export type PartnerWithDomain = PartnerRow & DomainColumns;
 
-/** The partner with its domain set, or 404 when none is. */
+/** The partner with its domain set, or 404 when none is (or its unverified claim lapsed). */
 export async function partnerWithDomain(db: D1Database, partnerId: string) {
   const partner = (await loadPartner(db, partnerId)) as PartnerWithDomain;
-  if (!partner.script_domain || !partner.domain_verification_token) throw notFound("Script domain");
+  if (!partner.script_domain || !partner.domain_verification_token || claimLapsed(partner)) {
+    throw notFound("Script domain");
+  }
   return partner as PartnerWithDomain & { script_domain: string; domain_verification_token: string };
 }
 
@@ -41,6 +57,7 @@ export function verificationState(
     domain_verification_token: string;
     script_domain_verified: number;
     script_domain_verified_at: string | null;
+    script_domain_claimed_at: string | null;
   },
 ): z.infer<typeof DomainVerificationSchema> {
   const domain = partner.script_domain;
@@ -50,6 +67,7 @@ export function verificationState(
     domain,
     verified: partner.script_domain_verified === 1,
     verifiedAt: partner.script_domain_verified_at,
+    claimExpiresAt: partner.script_domain_verified === 1 ? null : claimExpiresAt(partner.script_domain_claimed_at),
     verificationRecord: record,
     cnameTarget: target,
     dnsRecords: [
@@ -62,3 +80,17 @@ export function verificationState(
       `DNS changes can take a few minutes (up to the records' TTL) to become visible. Once verified, every script tag uses https://${domain}.`,
   };
 }
+
+/** Clears unverified claims past their time (the cron): the domain is free for whoever proves it. */
+export async function releaseLapsedClaims(db: D1Database, now = Date.now()): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE partners SET script_domain = NULL, domain_verification_token = NULL, script_domain_claimed_at = NULL
+       WHERE script_domain_verified = 0 AND script_domain_claimed_at <= ?`,
+    )
+    .bind(isoSeconds(now - CLAIM_TTL_MS))
+    .run();
+}
+
+export const domainTaken = (domain: string, cause?: unknown) =>
+  new ApiError("Conflict", "This domain is already verified by another account", { domain }, { cause });

@@ -16,7 +16,7 @@ const route = createRoute({
 export const removeDomain = createApi().openapi(route, async (c) => {
   await c.env.DB.prepare(
     `UPDATE partners SET script_domain = NULL, script_domain_verified = 0, script_domain_verified_at = NULL,
-       domain_verification_token = NULL, updated_at = ? WHERE id = ? AND script_domain IS NOT NULL`,
+       domain_verification_token = NULL, script_domain_claimed_at = NULL, updated_at = ? WHERE id = ? AND script_domain IS NOT NULL`,
   )
     .bind(isoSeconds(), c.get("partnerId"))
     .run();

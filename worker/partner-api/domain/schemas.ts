@@ -5,6 +5,10 @@ export const DomainVerificationSchema = z
     domain: z.string().openapi({ example: "scripts.agency.example" }),
     verified: z.boolean(),
     verifiedAt: z.string().nullable(),
+    claimExpiresAt: z.string().nullable().openapi({
+      description:
+        "Until verified, the domain is only claimed: others may claim it too, and the claim lapses at this time (7 days after it was made). Null once verified.",
+    }),
     verificationRecord: z.string().openapi({
       description: "Value of the TXT record",
       example: "domain-verification=0123456789abcdef0123456789abcdef",

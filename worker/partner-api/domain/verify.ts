@@ -1,10 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Env } from "../../env";
-import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { isUniqueViolation } from "../../http/errors";
+import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
 import { DnsLookupError, lookup, type RecordType } from "./dns";
-import { cnameTarget, partnerWithDomain, txtRecordName, verificationRecord, verificationState } from "./queries";
+import {
+  cnameTarget,
+  domainTaken,
+  partnerWithDomain,
+  txtRecordName,
+  verificationRecord,
+  verificationState,
+} from "./queries";
 import { DomainVerificationSchema } from "./schemas";
 
 const CheckSchema = z.object({
@@ -20,7 +28,7 @@ const route = createRoute({
   path: "/domain/verify",
   summary: "Check the DNS records now (admin scope)",
   description:
-    "Looks up the CNAME and the TXT record. Both must match for `verified: true`; `checks` tells what was found. A failed check does not undo an earlier verification.",
+    "Looks up the CNAME and the TXT record. Both must match for `verified: true`; `checks` tells what was found. A failed check does not undo an earlier verification. The first account to verify a domain keeps it (other accounts' claims to it are released); 409 when another account verified it first.",
   middleware: [requireScope("admin")] as const,
   responses: {
     200: jsonResponse(
@@ -28,6 +36,7 @@ const route = createRoute({
       DomainVerificationSchema.extend({ checks: z.object({ cname: CheckSchema, txt: CheckSchema }) }),
     ),
     ...commonErrors,
+    ...errorResponses(409),
   },
 });
 
@@ -54,15 +63,29 @@ export const verifyDomain = createApi().openapi(route, async (c) => {
   ]);
   if (cname.ok && txt.ok && partner.script_domain_verified !== 1) {
     const at = isoSeconds();
-    // Guarded by the token: a domain changed while DNS was being asked is not marked verified.
-    const { meta } = await db
-      .prepare(
-        `UPDATE partners SET script_domain_verified = 1, script_domain_verified_at = ?, updated_at = ?
-         WHERE id = ? AND script_domain = ? AND domain_verification_token = ?`,
-      )
-      .bind(at, at, partnerId, domain, partner.domain_verification_token)
-      .run();
-    if (meta.changes > 0) Object.assign(partner, { script_domain_verified: 1, script_domain_verified_at: at });
+    let verified: D1Result;
+    try {
+      // Guarded by the token: a domain changed while DNS was being asked is not marked verified.
+      // Proving the domain takes it: every other account's unverified claim to it is released.
+      [verified] = await db.batch([
+        db
+          .prepare(
+            `UPDATE partners SET script_domain_verified = 1, script_domain_verified_at = ?, updated_at = ?
+             WHERE id = ? AND script_domain = ? AND domain_verification_token = ?`,
+          )
+          .bind(at, at, partnerId, domain, partner.domain_verification_token),
+        db
+          .prepare(
+            `UPDATE partners SET script_domain = NULL, domain_verification_token = NULL, script_domain_claimed_at = NULL,
+               updated_at = ? WHERE script_domain = ? AND script_domain_verified = 0 AND id != ?`,
+          )
+          .bind(at, domain, partnerId),
+      ]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw domainTaken(domain, error);
+      throw error;
+    }
+    if (verified.meta.changes > 0) Object.assign(partner, { script_domain_verified: 1, script_domain_verified_at: at });
   }
   return c.json({ ...verificationState(c.env, c.req.url, partner), checks: { cname, txt } }, 200);
 });

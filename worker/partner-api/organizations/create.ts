@@ -8,7 +8,7 @@ import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
 import { hasPool, loadPartner } from "../../partners/partner";
 import { BillingPeriodInput, ProductTypeSchema, TierSchema } from "../../http/schemas";
-import { OrganizationSchema } from "../../organizations/schemas";
+import { MetadataSchema, OrganizationSchema } from "../../organizations/schemas";
 import {
   ALLOCATED_BY_OTHERS,
   POOL_TOTAL,
@@ -24,7 +24,7 @@ const CreateOrganizationBody = z
     externalId: z.string().trim().min(1).max(255).optional(),
     ownerUserId: z.string().max(255).optional(),
     initialCredits: z.number().int().min(0).default(0),
-    metadata: z.record(z.string(), z.unknown()).default({}),
+    metadata: MetadataSchema.default({}),
     tier: TierSchema.default("trial"),
     billingPeriod: BillingPeriodInput.default("monthly"),
     billingDayOfMonth: z.number().int().min(1).max(28).optional(),

@@ -5,24 +5,14 @@ import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from 
 import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
 import { BillingPeriodInput, OrganizationParams, ProductTypeSchema } from "../../http/schemas";
-import { OrganizationSchema } from "../../organizations/schemas";
+import { MetadataSchema, OrganizationSchema } from "../../organizations/schemas";
 import { externalIdConflict, findOrganization, organizationWithBalance } from "../../organizations/organization";
-
-/** Metadata is stored with the organization row; a cap keeps it far from D1's row limit. */
-const MAX_METADATA_BYTES = 16_384;
 
 const UpdateOrganizationBody = z
   .object({
     name: z.string().trim().min(1).max(255).optional(),
     externalId: z.string().trim().min(1).max(255).nullable().optional().openapi({ description: "null removes it" }),
-    metadata: z
-      .record(z.string(), z.unknown())
-      .refine(
-        (m) => JSON.stringify(m).length <= MAX_METADATA_BYTES,
-        `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
-      )
-      .optional()
-      .openapi({ description: "Replaces the whole metadata object" }),
+    metadata: MetadataSchema.optional().openapi({ description: "Replaces the whole metadata object" }),
     ownerUserId: z.string().max(255).nullable().optional(),
     billingPeriod: BillingPeriodInput.optional(),
     billingDayOfMonth: z.number().int().min(1).max(28).optional(),

@@ -1,9 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { CursorQuery, MAX_OFFSET_ROWS, encodeKeyset } from "../../http/cursor";
+import { invalidField } from "../../http/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import type { DeliveryRow } from "../../webhooks/deliver";
 import { requireScope } from "../auth";
 import { findOrganization } from "../../organizations/organization";
-import { PageFields, PageQuery, pageOf } from "../../http/schemas";
+import { PageQuery, pageOf } from "../../http/schemas";
 import { ChannelSchema, DeliverySchema, DeliveryStatusSchema } from "./schemas";
 import { toDelivery } from "./queries";
 
@@ -11,11 +13,15 @@ const route = createRoute({
   method: "get",
   path: "/webhooks/logs",
   summary: "List webhook deliveries, newest first (admin scope)",
-  description: "Per-attempt details (status code, error, latency) are at `GET /webhooks/logs/{deliveryId}`.",
+  description:
+    "Per-attempt details (status code, error, latency) are at `GET /webhooks/logs/{deliveryId}`. Page by `page` (with `total`, up to " +
+    `${MAX_OFFSET_ROWS.toLocaleString("en-US")} rows deep) or, for any depth, by \`cursor\`: pass the previous page's \`nextCursor\` ` +
+    "(no `total` then). Every page carries `nextCursor`, null on the last.",
   middleware: [requireScope("admin")] as const,
   request: {
     query: z.object({
       ...PageQuery,
+      cursor: CursorQuery,
       type: ChannelSchema.optional(),
       status: DeliveryStatusSchema.optional(),
       organizationId: z.string().min(1).max(64).optional(),
@@ -23,7 +29,16 @@ const route = createRoute({
     }),
   },
   responses: {
-    200: jsonResponse("A page of deliveries", z.object({ deliveries: z.array(DeliverySchema), ...PageFields })),
+    200: jsonResponse(
+      "A page of deliveries",
+      z.object({
+        deliveries: z.array(DeliverySchema),
+        total: z.number().int().optional().openapi({ description: "With `page` only" }),
+        page: z.number().int().optional().openapi({ description: "With `page` only" }),
+        pageSize: z.number().int(),
+        nextCursor: z.string().nullable().openapi({ description: "The `cursor` of the next page; null on the last" }),
+      }),
+    ),
     ...commonErrors,
   },
 });
@@ -48,12 +63,46 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
     params.push(value);
   }
   const filter = `WHERE ${where.join(" AND ")}`;
-  const [rows, count] = await c.env.DB.batch<DeliveryRow | { total: number }>([
-    c.env.DB.prepare(
-      `SELECT * FROM webhook_deliveries ${filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-    ).bind(...params, pageSize, offset),
-    c.env.DB.prepare(`SELECT count(*) AS total FROM webhook_deliveries ${filter}`).bind(...params),
+  const db = c.env.DB;
+  const order = "ORDER BY created_at DESC, id DESC";
+  const next = (rows: DeliveryRow[], more: boolean) =>
+    more && rows.length > 0 ? encodeKeyset({ at: rows.at(-1)!.created_at, id: rows.at(-1)!.id }) : null;
+
+  if (query.cursor) {
+    // Keyset: the index (partner_id, created_at DESC, id DESC) is walked from the cursor on; nothing is counted.
+    const { results } = await db
+      .prepare(`SELECT * FROM webhook_deliveries ${filter} AND (created_at, id) < (?, ?) ${order} LIMIT ?`)
+      .bind(...params, query.cursor.at, query.cursor.id, pageSize + 1)
+      .all<DeliveryRow>();
+    const rows = results.slice(0, pageSize);
+    return c.json(
+      { deliveries: rows.map(toDelivery), pageSize, nextCursor: next(rows, results.length > pageSize) },
+      200,
+    );
+  }
+
+  if (offset + pageSize > MAX_OFFSET_ROWS) {
+    throw invalidField(
+      "page",
+      `pages end ${MAX_OFFSET_ROWS} rows deep; go further with cursor (each page's nextCursor)`,
+    );
+  }
+  const [rows, count] = await db.batch<DeliveryRow | { total: number }>([
+    db
+      .prepare(`SELECT * FROM webhook_deliveries ${filter} ${order} LIMIT ? OFFSET ?`)
+      .bind(...params, pageSize, offset),
+    db.prepare(`SELECT count(*) AS total FROM webhook_deliveries ${filter}`).bind(...params),
   ]);
   const total = (count.results[0] as { total: number }).total;
-  return c.json({ deliveries: (rows.results as DeliveryRow[]).map(toDelivery), total, page, pageSize }, 200);
+  const deliveries = rows.results as DeliveryRow[];
+  return c.json(
+    {
+      deliveries: deliveries.map(toDelivery),
+      total,
+      page,
+      pageSize,
+      nextCursor: next(deliveries, offset + pageSize < total),
+    },
+    200,
+  );
 });

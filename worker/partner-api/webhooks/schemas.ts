@@ -3,6 +3,7 @@ import { DELIVERY_STATUSES, WEBHOOK_CHANNELS } from "../../../shared/webhooks";
 import { invalidField } from "../../http/errors";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
+import { mask, parseCidr, parseIp } from "../../identify/ip";
 
 export const ChannelSchema = z.enum(WEBHOOK_CHANNELS).openapi({ description: "Which webhook" });
 
@@ -63,11 +64,12 @@ export const AttemptSchema = z
   })
   .openapi("WebhookAttempt");
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /**
- * Webhook URLs must be https. http is accepted for localhost (development against a local
- * receiver) and, when `ALLOW_INSECURE_WEBHOOKS` is "on", for hosts ending in `.test`.
+ * Webhook URLs must be https to a public host. Loopback, private, link-local and other
+ * non-public addresses, and names reserved for local networks (`localhost`, `*.local`, …), are
+ * refused, as is http, unless `ALLOW_INSECURE_WEBHOOKS` is "on" (local development only).
+ * A name that resolves to a private address cannot be told apart here; Workers cannot reach
+ * private networks anyway, and redirects are never followed.
  */
 export function checkWebhookUrl(env: Env, raw: string): string {
   let url: URL;
@@ -77,11 +79,43 @@ export function checkWebhookUrl(env: Env, raw: string): string {
     throw badUrl("must be an absolute URL");
   }
   if (url.username || url.password) throw badUrl("must not contain credentials");
-  if (url.protocol === "https:") return url.toString();
-  const host = url.hostname.toLowerCase();
-  const insecureAllowed = LOCAL_HOSTS.has(host) || (configOf(env).allowInsecureWebhooks && host.endsWith(".test"));
-  if (url.protocol === "http:" && insecureAllowed) return url.toString();
-  throw badUrl("must be an https URL (http only for localhost)");
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw badUrl("must be an https URL");
+  if (configOf(env).allowInsecureWebhooks) return url.toString();
+  if (url.protocol !== "https:") throw badUrl("must be an https URL");
+  if (!isPublicHost(url.hostname)) throw badUrl("must point to a public host, not a local or private address");
+  return url.toString();
 }
 
 const badUrl = (message: string) => invalidField("url", message);
+
+/** Names that only ever mean this machine or a local network. */
+const LOCAL_NAMES = /(^|\.)(localhost|local|internal|intranet|lan|home\.arpa)$/;
+
+/** Address blocks that are not the public internet (RFC 6890 and friends); IPv4-mapped IPv6 falls in the IPv4 ones. */
+const NON_PUBLIC = [
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "224.0.0.0/3",
+  "::/127",
+  "64:ff9b:1::/48",
+  "fc00::/7",
+  "fe80::/10",
+  "ff00::/8",
+].map((cidr) => parseCidr(cidr)!);
+
+export function isPublicHost(hostname: string): boolean {
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
+  const ip = parseIp(host);
+  if (ip !== null) return !NON_PUBLIC.some((block) => (ip & mask(block.prefix)) === block.network);
+  return host.includes(".") && !LOCAL_NAMES.test(host);
+}

@@ -4,7 +4,9 @@ import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from 
 import { isoSeconds } from "../../lib/time";
 import { DEFAULT_LOW_CREDIT_PERCENT, type WebhookChannel } from "../../../shared/webhooks";
 import { endpointView, loadEndpoint } from "../../webhooks/endpoints";
-import { SECRET_PATTERN, generateSecret } from "../../webhooks/secrets";
+import { inOverlap } from "../../webhooks/endpoints";
+import { openSecret, sealSecret } from "../../webhooks/sealed-secrets";
+import { SECRET_RULE, generateSecret, signingKeyOf } from "../../webhooks/secrets";
 import { requireScope } from "../auth";
 import { BillingEndpointSchema, EndpointSchema, checkWebhookUrl } from "./schemas";
 
@@ -20,13 +22,15 @@ const common = {
     .openapi({ description: "https URL; null removes it", example: "https://hooks.example.com/sightline" }),
   secret: z
     .string()
-    .regex(SECRET_PATTERN, "must be whsec_ followed by base64 of 24 to 64 bytes")
+    .max(200)
+    .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, SECRET_RULE)
+    .refine((secret) => signingKeyOf(secret) !== null, SECRET_RULE)
     .optional()
     .openapi({ description: "Your own secret; omitted on first setup, one is generated and returned once" }),
-  rotateSecret: z
-    .boolean()
-    .optional()
-    .openapi({ description: "Generate a new secret (returned once); the old one keeps signing for 24 h" }),
+  rotateSecret: z.boolean().optional().openapi({
+    description:
+      "Generate a new secret (returned once); the old one keeps signing for 24 h. Rotating again within those 24 h keeps the original secret (the one before the first rotation) until its 24 h end.",
+  }),
   enabled: z.boolean().optional().openapi({ description: "true also re-enables an endpoint Sightline disabled" }),
 };
 
@@ -51,7 +55,7 @@ const updateRoute = <K extends WebhookChannel>(channel: K) =>
     path: `/webhooks/${channel}`,
     summary: `Configure the ${channel} webhook (admin scope)`,
     description:
-      "Only the fields sent change. The first setup needs a `url`; without `secret` one is generated. A new secret (sent or `rotateSecret`) replaces the old one, which keeps signing for 24 hours. The generated secret is returned once, as `secret`.",
+      "Only the fields sent change. The first setup needs a `url`; without `secret` one is generated. A new secret (sent or `rotateSecret`) replaces the old one, which keeps signing for 24 hours; a second new secret within those 24 hours keeps the original one signing until they end. The generated secret is returned once, as `secret`. `url` must be https to a public host (http and local or private hosts only where the server allows insecure webhooks, in development).",
     middleware: [requireScope("admin")] as const,
     request: { body: jsonBody(channel === "billing" ? BillingUpdate : IdentificationUpdate) },
     responses: {
@@ -83,6 +87,8 @@ const handler = (channel: WebhookChannel) =>
     const at = isoSeconds(now);
     let shownSecret: string | undefined;
 
+    const owner = { partner_id: partnerId, channel };
+
     if (!existing) {
       if (!url) throw invalidField("url", "required on first setup");
       const secret = body.secret ?? generateSecret();
@@ -96,7 +102,7 @@ const handler = (channel: WebhookChannel) =>
           partnerId,
           channel,
           url,
-          secret,
+          await sealSecret(c.env, owner, secret),
           body.enabled === false ? 0 : 1,
           body.lowCreditThresholdPercent ?? DEFAULT_LOW_CREDIT_PERCENT,
           at,
@@ -114,10 +120,15 @@ const handler = (channel: WebhookChannel) =>
       const params: unknown[] = [at];
       if (url !== undefined) (sets.push("url = ?"), params.push(url));
       const newSecret = body.rotateSecret ? generateSecret() : body.secret;
-      if (newSecret !== undefined && newSecret !== existing.secret) {
+      if (newSecret !== undefined && newSecret !== (await openSecret(c.env, existing, existing.secret))) {
         if (body.rotateSecret) shownSecret = newSecret;
-        sets.push("secret = ?", "previous_secret = ?", "previous_secret_expires_at = ?");
-        params.push(newSecret, existing.secret, isoSeconds(now + ROTATION_OVERLAP_MS));
+        sets.push("secret = ?");
+        params.push(await sealSecret(c.env, owner, newSecret));
+        // Within an overlap, the secret receivers had before it began keeps signing until it ends.
+        if (!inOverlap(existing, now)) {
+          sets.push("previous_secret = ?", "previous_secret_expires_at = ?");
+          params.push(existing.secret, isoSeconds(now + ROTATION_OVERLAP_MS));
+        }
       }
       if (body.enabled !== undefined) (sets.push("enabled = ?"), params.push(body.enabled ? 1 : 0));
       if (body.enabled === true) {

@@ -1,0 +1,136 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { forgetRememberedPixels } from "../../worker/pixel-config/record";
+import { forgetFailures } from "../../worker/rate-limit/failures";
+import {
+  awayFromWindowEdge,
+  expectEnvelope,
+  fetchWith,
+  freshIp,
+  newOrganization,
+  pageView,
+  sendHit,
+  BROWSER_UA,
+} from "./support";
+
+/** `HIT_LIMITER` in wrangler.toml: hits per pixel key and address per minute. */
+const HITS_PER_MINUTE = 300;
+/** `FAILURE_LIMITER` in wrangler.toml: failed key lookups per address per minute. */
+const FAILURES_PER_MINUTE = 30;
+
+const randomKey = () =>
+  [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("");
+const script = async (key: string, ip = freshIp()) =>
+  (await exports.default.fetch(`https://api.test/s/${key}.js`, { headers: { "cf-connecting-ip": ip } })).text();
+
+/** Sends `count` hits at once; each answer's status, in order. */
+async function burst(count: number, hit: () => Parameters<typeof sendHit>, concurrency = 50) {
+  const statuses: number[] = [];
+  for (let sent = 0; sent < count; sent += concurrency) {
+    const wave = Array.from({ length: Math.min(concurrency, count - sent) }, () => sendHit(...hit()));
+    statuses.push(...(await Promise.all(wave)).map((res) => res.status));
+  }
+  return statuses;
+}
+
+/** A test that waits for a fresh rate-limit window may wait up to 20 s first. */
+const WINDOW_TIMEOUT = 60_000;
+
+describe("the edge defends itself", () => {
+  it(
+    "H4: answers 429 past 300 hits a minute for one pixel key from one address, and only there",
+    { timeout: WINDOW_TIMEOUT },
+    async () => {
+      const { pixelKey } = await newOrganization();
+      const other = await newOrganization();
+      const ip = freshIp();
+      // DNT: accepted and answered before the queue (the organization honours it), so nothing is stored.
+      const dnt = { headers: { dnt: "1" } };
+      await awayFromWindowEdge();
+      const statuses = await burst(HITS_PER_MINUTE, () => [pageView(pixelKey), { ip, ...dnt }]);
+      expect(statuses.filter((s) => s === 204)).toHaveLength(HITS_PER_MINUTE);
+
+      const over = await sendHit(pageView(pixelKey), { ip, ...dnt });
+      expectEnvelope(over, 429, "RateLimited");
+      expect(over.body.details).toEqual({ retryAfter: 60 });
+      // Another address, or another key from the same address, has its own budget.
+      expect((await sendHit(pageView(pixelKey), { ip: freshIp(), ...dnt })).status).toBe(204);
+      expect((await sendHit(pageView(other.pixelKey), { ip, ...dnt })).status).toBe(204);
+    },
+  );
+
+  it(
+    "H4: counts an IPv6 visitor by its /64, so rotating addresses within it buys nothing",
+    { timeout: WINDOW_TIMEOUT },
+    async () => {
+      const { pixelKey } = await newOrganization();
+      const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:7`;
+      const address = () =>
+        `${prefix}:${Array.from({ length: 4 }, () => Math.floor(Math.random() * 0xffff).toString(16)).join(":")}`;
+      await awayFromWindowEdge();
+      const statuses = await burst(HITS_PER_MINUTE + 1, () => [
+        pageView(pixelKey),
+        { ip: address(), headers: { dnt: "1" } },
+      ]);
+      expect(statuses.filter((s) => s === 204)).toHaveLength(HITS_PER_MINUTE);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+    },
+  );
+
+  it("H4: refuses hits with 503 when the hit limiter cannot answer (fails closed)", async () => {
+    const { pixelKey } = await newOrganization();
+    const broken = { limit: () => Promise.reject(new Error("rate limiter unreachable")) } as unknown as RateLimit;
+    const res = await fetchWith({ HIT_LIMITER: broken }, "/e", {
+      method: "POST",
+      headers: { "content-type": "text/plain", origin: "https://client.example", "user-agent": BROWSER_UA },
+      body: JSON.stringify(pageView(pixelKey)),
+    });
+    expectEnvelope(res, 503, "ServiceUnavailable");
+    expect(res.headers.get("retry-after")).toBe("5");
+  });
+
+  it("M7: remembers an unknown pixel key without writing KV, and never asks D1 again while it is known unknown", async () => {
+    const key = randomKey();
+    expect(await script(key)).toBe("");
+    expectEnvelope(await sendHit(pageView(key)), 404, "NotFound");
+    expect(await env.PIXELS.get(key)).toBeNull(); // no KV write for garbage
+
+    // Had D1 been asked again, it would now find this key.
+    const { organization } = await newOrganization();
+    await env.DB.prepare("UPDATE pixels SET api_key = ? WHERE organization_id = ?").bind(key, organization.id).run();
+    forgetRememberedPixels(); // another isolate of the same location: only the location's cache knows
+    expect(await script(key)).toBe("");
+    expectEnvelope(await sendHit(pageView(key)), 404, "NotFound");
+    expect(await env.PIXELS.get(key)).toBeNull();
+  });
+
+  it("M7: answers a key that is not 24 lowercase hex digits without any lookup", async () => {
+    for (const key of [
+      "ABCDEF0123456789ABCDEF01",
+      "0123456789abcdef",
+      "0123456789abcdef0123456789",
+      "not-a-key-at-all",
+    ]) {
+      expect(await script(key)).toBe("");
+      expectEnvelope(await sendHit(pageView(key)), 404, "NotFound");
+      expect(await env.PIXELS.get(key)).toBeNull();
+    }
+  });
+
+  it(
+    "M7: stops looking up unknown pixel keys for an address that sent 30 of them in a minute",
+    { timeout: WINDOW_TIMEOUT },
+    async () => {
+      const { pixelKey } = await newOrganization();
+      const noisy = freshIp();
+      await awayFromWindowEdge();
+      for (let i = 0; i < FAILURES_PER_MINUTE + 1; i++) expect(await script(randomKey(), noisy)).toBe("");
+      // A real key that is not in KV (and not in memory) needs D1: refused to the noisy address only.
+      await env.PIXELS.delete(pixelKey);
+      forgetRememberedPixels();
+      expect(await script(pixelKey, noisy)).toBe("");
+      expect((await script(pixelKey, freshIp())).length).toBeGreaterThan(100);
+      forgetFailures();
+    },
+  );
+});
