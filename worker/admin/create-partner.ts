@@ -7,7 +7,7 @@ import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { issueApiKey } from "../partners/api-keys";
 import { loadPartner, toPartner } from "../partners/partner";
-import { PartnerSchema } from "../partners/schemas";
+import { DEFAULT_RETENTION_DAYS, PartnerSchema, RetentionDaysSchema } from "../partners/schemas";
 
 const CreatePartnerBody = z
   .object({
@@ -26,6 +26,7 @@ const CreatePartnerBody = z
       .regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/, "a JavaScript identifier")
       .optional()
       .openapi({ description: "Global name of the script's command queue on client sites" }),
+    retentionDays: RetentionDaysSchema.default(DEFAULT_RETENTION_DAYS),
   })
   .openapi("CreatePartner");
 
@@ -50,8 +51,9 @@ export const createPartner = createApi().openapi(route, async (c) => {
   const insert = db
     .prepare(
       `INSERT INTO partners (id, name, slug, company_name, support_email, global_name, billing_mode, billing_period,
-         billing_day_of_month, credit_pool_total, max_organizations, max_identifications_per_org, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         billing_day_of_month, credit_pool_total, max_organizations, max_identifications_per_org, retention_days,
+         created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       id,
@@ -66,6 +68,7 @@ export const createPartner = createApi().openapi(route, async (c) => {
       body.creditPoolTotal,
       body.maxOrganizations ?? null,
       body.maxIdentificationsPerOrg ?? null,
+      body.retentionDays,
       at,
       at,
     );
