@@ -111,6 +111,22 @@ describe("what the hits consumer keeps", () => {
     expect(await rollup(organization.id)).toMatchObject({ page_views: 2, charged: 1, already_charged: 1 });
   });
 
+  it("finds the page view of an engagement hit sent by another browser of the same company (a beacon while the page unloads)", async () => {
+    const { api, organization, partner, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const view = accepted(organization.id, partner.id, pixelKey, ip, Date.now());
+    await deliver([view]);
+    const beacon = {
+      ...engagementOf(view, view.hit.i, 21, 40),
+      userAgent: "Mozilla/5.0 HeadlessChrome/150.0",
+      bot: true,
+    };
+    await deliver([beacon]);
+    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(body.visitors[0].engagement).toMatchObject({ pageViews: 1, totalTimeSeconds: 21, avgScrollDepth: 40 });
+  });
+
   it("M4: keeps the same event id apart in two organizations: each is charged, stored and announced", async () => {
     const a = await newOrganization();
     const b = await newOrganization();

@@ -175,12 +175,13 @@ interface Identified {
 }
 
 /**
- * Who each page view or identify call is (bots never, engagement hits are not attempts).
- * Visitors the organization excluded (by address, or by the identified company's or person's
- * domain) lose their identity and count as `excluded`.
+ * Who each page view or identify call is (bots never). Engagement hits are not attempts: their
+ * identity only finds their page view when their device row does not know it. Visitors the
+ * organization excluded (by address, or by the identified company's or person's domain) lose their
+ * identity and count as `excluded`.
  */
 async function identifyHits(env: Env, hits: AcceptedHit[]): Promise<Map<AcceptedHit, Identified>> {
-  const attempts = hits.filter((h) => h.hit.t !== "e" && !h.bot);
+  const attempts = hits.filter((h) => h.hit.t === "e" || !h.bot);
   const result = new Map<AcceptedHit, Identified>();
   if (attempts.length === 0) return result;
   const exclusions = await exclusionsFor(env.DB, attempts);
@@ -296,6 +297,7 @@ async function readStates(
       period: null,
       devices: new Map(),
       visitors: new Map(),
+      pages: new Map(),
     };
     states.set(organizationId, state);
     byKey.set(state.key, state);
@@ -323,5 +325,35 @@ async function readStates(
       end: unixSeconds(Date.parse(row.current_period_end)),
     };
   }
+  await readPagesOfStrayEngagements(db, hits, states, keys);
   return states;
+}
+
+/**
+ * Engagement hits whose device row does not know their page view (sent from another address or
+ * browser, e.g. a beacon while the page unloads): their page view among the stored ones of the
+ * visitor they identify. One more read, only when there are such hits.
+ */
+async function readPagesOfStrayEngagements(
+  db: D1Database,
+  hits: PreparedHit[],
+  states: Map<string, OrganizationState>,
+  keys: Map<string, OrganizationKey>,
+) {
+  const stray = hits.filter((h) => {
+    if (h.message.hit.t !== "e" || !h.visitor) return false;
+    const device = states.get(h.message.organizationId)!.devices.get(deviceId(h.day, h.device));
+    return !device?.seen.includes(h.pageKey!);
+  });
+  if (stray.length === 0) return;
+  const { results } = await db
+    .prepare(
+      `SELECT k.organization_id, v.id AS visitor, pv.key, pv.session FROM json_each(?) j
+       JOIN organization_keys k ON k.key = j.value ->> 0
+       JOIN visitors v ON v.org = k.key AND v.id = j.value ->> 1
+       JOIN page_views pv ON pv.visitor = v.seq AND pv.key = j.value ->> 2`,
+    )
+    .bind(JSON.stringify(stray.map((h) => [keys.get(h.message.organizationId)!.key, h.visitor, h.pageKey])))
+    .all<{ organization_id: string; visitor: string; key: string; session: number }>();
+  for (const r of results) states.get(r.organization_id)!.pages.set(`${r.visitor}|${r.key}`, r.session);
 }

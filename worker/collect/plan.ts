@@ -54,6 +54,8 @@ export interface OrganizationState {
   period: { start: number; end: number } | null;
   devices: Map<string, DeviceState>;
   visitors: Map<string, StoredVisitor>;
+  /** Stored page views engagement hits report on that their device rows do not know: `visitor|key` → session. */
+  pages: Map<string, number>;
 }
 
 export interface VisitorWrite {
@@ -422,9 +424,17 @@ export function planOrganization(
     const device = org.devices.get(deviceId(h.day, h.device));
     const visit = device?.visits.find((v) => visitPages(v).includes(h.pageKey!));
     const pending = device?.visits.flatMap((v) => v.p ?? []).find((p) => p[0] === h.pageKey);
-    if (visit?.v) {
-      const id = `${visit.v}|${visit.s}|${h.pageKey}`;
-      const e = engagements.get(id) ?? { visitor: visit.v, session: visit.s, key: h.pageKey!, seconds: 0, depth: 0 };
+    // The page view's visit: on this device, else (another address or browser) a stored page view of the
+    // visitor this hit's address or email identifies.
+    const stored = h.visitor ? org.pages.get(`${h.visitor}|${h.pageKey}`) : undefined;
+    const found = visit?.v
+      ? { visitor: visit.v, session: visit.s }
+      : stored !== undefined
+        ? { visitor: h.visitor!, session: stored }
+        : null;
+    if (found) {
+      const id = `${found.visitor}|${found.session}|${h.pageKey}`;
+      const e = engagements.get(id) ?? { ...found, key: h.pageKey!, seconds: 0, depth: 0 };
       e.seconds = Math.max(e.seconds, s);
       e.depth = Math.max(e.depth, d);
       engagements.set(id, e);
