@@ -272,13 +272,13 @@ async function readStates(
     db
       .prepare(
         `SELECT d.org, d.day, d.device, d.version, d.last, d.seen, d.visits, d.people FROM json_each(?) j
-         JOIN device_days d ON d.org = j.value ->> 0 AND d.day = j.value ->> 1 AND d.device = j.value ->> 2`,
+         CROSS JOIN device_days d ON d.day = j.value ->> 1 AND d.org = j.value ->> 0 AND d.device = j.value ->> 2`,
       )
       .bind(JSON.stringify(devices)),
     db
       .prepare(
         `SELECT v.org, v.id, v.last_seen, v.charged_period, v.name, v.domain FROM json_each(?) j
-         JOIN visitors v ON v.org = j.value ->> 0 AND v.id = j.value ->> 1`,
+         CROSS JOIN visitors v ON v.org = j.value ->> 0 AND v.id = j.value ->> 1`,
       )
       .bind(JSON.stringify(visitors)),
     db
@@ -349,9 +349,9 @@ async function readPagesOfStrayEngagements(
   const { results } = await db
     .prepare(
       `SELECT k.organization_id, v.id AS visitor, pv.key, pv.session FROM json_each(?) j
-       JOIN organization_keys k ON k.key = j.value ->> 0
-       JOIN visitors v ON v.org = k.key AND v.id = j.value ->> 1
-       JOIN page_views pv ON pv.visitor = v.seq AND pv.key = j.value ->> 2`,
+       CROSS JOIN organization_keys k ON k.key = j.value ->> 0
+       CROSS JOIN visitors v ON v.org = k.key AND v.id = j.value ->> 1
+       CROSS JOIN page_views pv ON pv.visitor = v.seq AND pv.key = j.value ->> 2`,
     )
     .bind(JSON.stringify(stray.map((h) => [keys.get(h.message.organizationId)!.key, h.visitor, h.pageKey])))
     .all<{ organization_id: string; visitor: string; key: string; session: number }>();

@@ -22,7 +22,7 @@ export function planStatements(db: D1Database, plan: OrganizationPlan): D1Prepar
              LEFT JOIN device_days d ON d.org = ?1 AND d.day = j.value ->> 0 AND d.device = j.value ->> 1
              WHERE coalesce(d.version, 0) != j.value ->> 2)
            OR EXISTS (SELECT 1 FROM json_each(?3) j
-             JOIN visitors v ON v.org = ?1 AND v.id = j.value ->> 0 WHERE v.last_seen >= j.value ->> 1)`,
+             CROSS JOIN visitors v ON v.org = ?1 AND v.id = j.value ->> 0 WHERE v.last_seen >= j.value ->> 1)`,
       )
       .bind(org, json(devices.map((d) => [d.day, d.device, d.version - 1])), json(plan.assumed)),
   ];
@@ -37,7 +37,7 @@ export function planStatements(db: D1Database, plan: OrganizationPlan): D1Prepar
              utm_medium, utm_campaign, utm_term, utm_content, device_type)
            SELECT v.seq, s.value ->> 1, ?1, s.value ->> 2, s.value ->> 3, s.value ->> 4, s.value ->> 5, s.value ->> 6,
              s.value ->> 7, s.value ->> 8, s.value ->> 9, s.value ->> 10, s.value ->> 11
-           FROM json_each(?2) s JOIN visitors v ON v.org = ?1 AND v.id = s.value ->> 0
+           FROM json_each(?2) s CROSS JOIN visitors v ON v.org = ?1 AND v.id = s.value ->> 0
            WHERE true
            ON CONFLICT (visitor, start) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen),
              page_views = page_views + excluded.page_views`,
@@ -65,7 +65,7 @@ export function planStatements(db: D1Database, plan: OrganizationPlan): D1Prepar
         .prepare(
           `INSERT OR IGNORE INTO page_views (visitor, session, key, at, path, engaged_seconds, scroll_depth)
            SELECT v.seq, p.value ->> 1, p.value ->> 2, p.value ->> 3, p.value ->> 4, p.value ->> 5, p.value ->> 6
-           FROM json_each(?2) p JOIN visitors v ON v.org = ?1 AND v.id = p.value ->> 0`,
+           FROM json_each(?2) p CROSS JOIN visitors v ON v.org = ?1 AND v.id = p.value ->> 0`,
         )
         .bind(
           org,
@@ -77,28 +77,29 @@ export function planStatements(db: D1Database, plan: OrganizationPlan): D1Prepar
     const engagements = json(plan.engagements.map((e) => [e.visitor, e.session, e.key, e.seconds, e.depth]));
     // Engagement is cumulative per page view: the visitor's totals move by the difference to what the
     // page view holds, then the page view keeps the maximum. Repeating both changes nothing.
-    const reported = `SELECT pv.visitor, pv.engaged_seconds, pv.scroll_depth, e.value ->> 3 AS seconds, e.value ->> 4 AS depth
-      FROM json_each(?2) e JOIN visitors v ON v.org = ?1 AND v.id = e.value ->> 0
-      JOIN page_views pv ON pv.visitor = v.seq AND pv.session = e.value ->> 1 AND pv.key = e.value ->> 2`;
+    const reported = `SELECT v.seq AS visitor, e.value ->> 1 AS session, e.value ->> 2 AS key, e.value ->> 3 AS seconds,
+        e.value ->> 4 AS depth
+      FROM json_each(?2) e CROSS JOIN visitors v ON v.org = ?1 AND v.id = e.value ->> 0`;
     statements.push(
       db
         .prepare(
-          `UPDATE visitors SET engaged_seconds = engaged_seconds + r.seconds, scroll_sum = scroll_sum + r.depth,
+          `WITH r AS MATERIALIZED (
+             SELECT pv.visitor, sum(max(0, e.seconds - pv.engaged_seconds)) AS seconds,
+               sum(max(0, e.depth - coalesce(pv.scroll_depth, 0))) AS depth, sum(pv.scroll_depth IS NULL) AS samples
+             FROM (${reported}) e CROSS JOIN page_views pv
+               ON pv.visitor = e.visitor AND pv.session = e.session AND pv.key = e.key
+             GROUP BY pv.visitor)
+           UPDATE visitors SET engaged_seconds = engaged_seconds + r.seconds, scroll_sum = scroll_sum + r.depth,
              scroll_samples = scroll_samples + r.samples
-           FROM (SELECT visitor, sum(max(0, seconds - engaged_seconds)) AS seconds,
-               sum(max(0, depth - coalesce(scroll_depth, 0))) AS depth, sum(scroll_depth IS NULL) AS samples
-             FROM (${reported}) GROUP BY visitor) AS r
-           WHERE visitors.seq = r.visitor`,
+           FROM r WHERE visitors.seq = r.visitor`,
         )
         .bind(org, engagements),
       db
         .prepare(
-          `UPDATE page_views SET engaged_seconds = max(engaged_seconds, r.seconds),
+          `WITH r AS MATERIALIZED (${reported})
+           UPDATE page_views SET engaged_seconds = max(engaged_seconds, r.seconds),
              scroll_depth = max(coalesce(scroll_depth, 0), r.depth)
-           FROM (SELECT v.seq AS visitor, e.value ->> 1 AS session, e.value ->> 2 AS key, e.value ->> 3 AS seconds,
-               e.value ->> 4 AS depth
-             FROM json_each(?2) e JOIN visitors v ON v.org = ?1 AND v.id = e.value ->> 0) AS r
-           WHERE page_views.visitor = r.visitor AND page_views.session = r.session AND page_views.key = r.key`,
+           FROM r WHERE page_views.visitor = r.visitor AND page_views.session = r.session AND page_views.key = r.key`,
         )
         .bind(org, engagements),
     );
@@ -230,13 +231,13 @@ function visitorStatements(db: D1Database, plan: OrganizationPlan): D1PreparedSt
   const indexed = plan.visitors.filter((v) => v.searchChanged);
   if (indexed.length > 0) {
     const documents = JSON.stringify(indexed.map((v) => [v.id, searchDocument(plan.key, v.profile)]));
-    const seqs = `SELECT v.seq FROM json_each(?2) d JOIN visitors v ON v.org = ?1 AND v.id = d.value ->> 0`;
+    const seqs = `SELECT v.seq FROM json_each(?2) d CROSS JOIN visitors v ON v.org = ?1 AND v.id = d.value ->> 0`;
     statements.push(
       db.prepare(`DELETE FROM visitor_search WHERE rowid IN (${seqs})`).bind(plan.key, documents),
       db
         .prepare(
           `INSERT INTO visitor_search (rowid, terms)
-           SELECT v.seq, d.value ->> 1 FROM json_each(?2) d JOIN visitors v ON v.org = ?1 AND v.id = d.value ->> 0`,
+           SELECT v.seq, d.value ->> 1 FROM json_each(?2) d CROSS JOIN visitors v ON v.org = ?1 AND v.id = d.value ->> 0`,
         )
         .bind(plan.key, documents),
     );
