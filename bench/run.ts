@@ -24,7 +24,7 @@ import { LogLevel } from "miniflare";
 import { buildPixel } from "../pixel/build.ts";
 import { type LocalWorker, seedOrganization, startWorker } from "../test/browser/support/worker.ts";
 import { send, type Timing, timeSequential } from "./http.ts";
-import { seedUsage, seedVisitors } from "./seed.ts";
+import { NAME_WORDS, seedUsage, seedVisitors } from "./seed.ts";
 import { dashboardSection, type DashboardFigures, measureDashboard } from "./dashboard.ts";
 import { replaceMarkdownSection } from "./markdown.ts";
 import { benchmarksSection, MEASURED_UNIT_COSTS, runSimulation } from "./simulate.ts";
@@ -41,6 +41,21 @@ const SECONDS = QUICK ? 3 : 10;
 const CONNECTIONS = 16;
 const VISITORS = QUICK ? [10_000, 100_000] : [100_000, 1_000_000];
 const NEW_COMPANIES = QUICK ? 300 : 2_000;
+/** The visitors list at 1,000,000 visitors on the commit before the storage model (BENCHMARKS.md of 0777c1b). */
+const BEFORE = {
+  commit: "0777c1b",
+  note: "search was a substring scan over companies and people, with a filtered count(*) of every match",
+  atMillion: {
+    page1: "10.50 ms",
+    page1000: "21.52 ms",
+    search: "–",
+    countSearch: "668.07 ms",
+  } as Record<string, string | undefined>,
+};
+
+/** Receipts of charges (one per identified company charged) of an organization. */
+const CHARGES_SQL =
+  "SELECT count(*) AS n FROM charges WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?)";
 const HUMAN_UA =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
 
@@ -160,15 +175,7 @@ try {
     }),
   });
   if (first.status !== 204) throw new Error(`first hit answered ${first.status}: ${first.body}`);
-  await waitUntil(
-    "the first charge",
-    async () =>
-      (await count(
-        "SELECT count(*) AS n FROM identifications WHERE organization_id = ? AND reason = 'charged'",
-        org.organizationId,
-      )) === 1,
-    20_000,
-  );
+  await waitUntil("the first charge", async () => (await count(CHARGES_SQL, org.organizationId)) === 1, 20_000);
 
   log("warm-up");
   await wrk({ url: `${worker.url}/`, seconds: 3, connections: CONNECTIONS, headers: { Host: BARE_HOST } });
@@ -232,7 +239,7 @@ try {
     }),
   );
   const sentSeconds = (Date.now() - t0) / 1000;
-  const chargedSql = "SELECT count(*) AS n FROM identifications WHERE organization_id = ? AND reason = 'charged'";
+  const chargedSql = CHARGES_SQL;
   await waitUntil(
     "the first identifications",
     async () => (await count(chargedSql, fresh.organizationId)) >= NEW_COMPANIES,
@@ -271,55 +278,90 @@ try {
     url: `${worker.url}/`,
     headers: { host: BARE_HOST },
   }));
-  const companyId = (await db.prepare("SELECT id FROM companies LIMIT 1").first<{ id: string }>())!.id;
   for (const size of VISITORS) {
     const o = await seedOrganization(worker, { importLocal: false });
     log(`seeding ${int(size)} visitors`);
     const s0 = Date.now();
-    await seedVisitors(db, o.organizationId, companyId, size);
+    await seedVisitors(db, o.organizationId, size);
     log(`seeded in ${((Date.now() - s0) / 1000).toFixed(1)} s; timing GET …/visitors`);
-    const url = (page: number) =>
-      `${worker.url}/api/v1/partner/organizations/${o.organizationId}/visitors?page=${page}&pageSize=20`;
+    const base = `${worker.url}/api/v1/partner/organizations/${o.organizationId}/visitors?pageSize=20`;
+    const url = (page: number) => `${base}&page=${page}`;
     const headers = { "x-partner-api-key": o.partnerKey };
     const n = QUICK ? 30 : 100;
     const page1 = await timeSequential(n, () => ({ url: url(1), headers }));
     const page1000 = await timeSequential(n, () => ({ url: url(1000), headers }));
+    // The cursor the API answers for the page after 19,980 rows: page 1,000 by keyset.
+    const key = "(SELECT key FROM organization_keys WHERE organization_id = ?)";
+    const deep = (await db
+      .prepare(
+        `SELECT last_seen, seq FROM visitors WHERE org = ${key} ORDER BY last_seen DESC, seq LIMIT 1 OFFSET 19979`,
+      )
+      .bind(o.organizationId)
+      .first<{ last_seen: number; seq: number }>())!;
+    const cursor = Buffer.from(JSON.stringify([deep.last_seen, deep.seq])).toString("base64url");
+    const cursor1000 = await timeSequential(n, () => ({ url: `${base}&cursor=${cursor}`, headers }));
+    // Names are `Bench W<n % 50> Co <n>`: one word matches one visitor, another one in 50.
+    const searches: [string, string][] = [
+      ["one company", `${String(Math.floor(size / 2)).padStart(8, "0")}`],
+      [`one in ${NAME_WORDS} (${int(size / NAME_WORDS)} visitors)`, "w7"],
+      ["none", "zzzz"],
+    ];
+    const search = [];
+    for (const [name, q] of searches) {
+      search.push({ name, timing: await timeSequential(n, () => ({ url: `${base}&search=${q}`, headers })) });
+    }
     const plan = await explain(
-      `SELECT v.* FROM visitors v LEFT JOIN companies c ON c.id = v.company_id LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256
-       WHERE v.organization_id = ? ORDER BY v.last_seen_at DESC, v.id DESC LIMIT 20 OFFSET 19980`,
+      `SELECT v.* FROM visitors v WHERE v.org = ${key} ORDER BY v.last_seen DESC, v.seq LIMIT 20 OFFSET 19980`,
+      o.organizationId,
+    );
+    const cursorPlan = await explain(
+      `SELECT v.* FROM visitors v WHERE v.org = ${key} AND v.last_seen <= ? AND (v.last_seen < ? OR v.seq > ?)
+       ORDER BY v.last_seen DESC, v.seq LIMIT 21`,
+      o.organizationId,
+      deep.last_seen,
+      deep.last_seen,
+      deep.seq,
+    );
+    const searchPlan = await explain(
+      `SELECT v.* FROM visitors v WHERE v.org = ${key} AND v.seq IN (SELECT rowid FROM visitor_search
+         WHERE visitor_search MATCH replace('"k#zw7"*', '#', ${key})) ORDER BY v.last_seen DESC, v.seq LIMIT 21`,
+      o.organizationId,
       o.organizationId,
     );
     const countPlan = await explain(
-      "SELECT visitors FROM organization_stats WHERE organization_id = ?",
+      "SELECT visitors FROM organization_keys WHERE organization_id = ?",
       o.organizationId,
     );
     // Where the time goes: each statement alone, through the D1 binding (median of 5).
     const pageSql = await timeSql(
-      `SELECT v.* FROM visitors v LEFT JOIN companies c ON c.id = v.company_id LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256
-       WHERE v.organization_id = ? ORDER BY v.last_seen_at DESC, v.id DESC LIMIT 20 OFFSET 19980`,
+      `SELECT v.* FROM visitors v WHERE v.org = ${key} ORDER BY v.last_seen DESC, v.seq LIMIT 20 OFFSET 19980`,
       o.organizationId,
     );
-    // The unfiltered total is the consumer's running count; filtered totals are counted.
+    // The unfiltered total is the consumer's running count; filtered totals count matches up to 10,000.
     const countSql = await timeSql(
-      "SELECT visitors FROM organization_stats WHERE organization_id = ?",
+      "SELECT visitors FROM organization_keys WHERE organization_id = ?",
       o.organizationId,
     );
     const select1 = await timeSql("SELECT 1");
     const countBare = await timeSql(
-      "SELECT count(*) AS total FROM visitors v WHERE v.organization_id = ? AND v.last_seen_at >= '2000-01-01T00:00:00Z'",
+      `SELECT count(*) AS total FROM (SELECT 1 FROM visitors v WHERE v.org = ${key} AND v.last_seen >= 0 LIMIT 10000)`,
       o.organizationId,
     );
     const countSearch = await timeSql(
-      `SELECT count(*) AS total FROM visitors v LEFT JOIN companies c ON c.id = v.company_id
-       LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256
-       WHERE v.organization_id = ? AND (instr(lower(c.name), 'zzz') > 0 OR instr(lower(pe.name), 'zzz') > 0)`,
+      `SELECT count(*) AS total FROM (SELECT 1 FROM visitors v WHERE v.org = ${key} AND v.seq IN (SELECT rowid FROM
+         visitor_search WHERE visitor_search MATCH replace('"k#zzzzz"*', '#', ${key})) LIMIT 10000)`,
+      o.organizationId,
       o.organizationId,
     );
     list.push({
       size,
       page1,
       page1000,
+      cursor1000,
+      search,
       plan,
+      cursorPlan,
+      searchPlan,
       countPlan,
       sql: { page1000: pageSql, count: countSql, countNoJoin: countBare, countSearch, select1 },
     });
@@ -412,7 +454,7 @@ async function quiesce(): Promise<void> {
     JSON.stringify(
       await db
         .prepare(
-          "SELECT (SELECT count(*) FROM page_views) AS a, (SELECT count(*) FROM identifications) AS b, (SELECT count(*) FROM ledger_entries) AS c",
+          "SELECT (SELECT sum(events) FROM usage_daily) AS a, (SELECT count(*) FROM charges) AS b, (SELECT count(*) FROM ledger_entries) AS c",
         )
         .first(),
     );
@@ -432,8 +474,9 @@ async function quiesce(): Promise<void> {
   );
 }
 
+/** Hits the consumer has counted for the organization (page views and identify calls, each once). */
 async function pageViews(organizationId: string) {
-  return count("SELECT count(*) AS n FROM page_views WHERE organization_id = ?", organizationId);
+  return count("SELECT coalesce(sum(events), 0) AS n FROM usage_daily WHERE organization_id = ?", organizationId);
 }
 
 /** Waits until the consumer has stored `target` page views (or the count stops moving). */
@@ -457,7 +500,11 @@ interface VisitorFigures {
   size: number;
   page1: Timing;
   page1000: Timing;
+  cursor1000: Timing;
+  search: { name: string; timing: Timing }[];
   plan: string[];
+  cursorPlan: string[];
+  searchPlan: string[];
   countPlan: string[];
   sql: { page1000: number; count: number; countNoJoin: number; countSearch: number; select1: number };
 }
@@ -549,6 +596,13 @@ function report(f: Figures) {
       if (v.size >= 1_000_000 && t.p95ms > 25)
         short.push(`GET …/visitors ${name} with ${int(v.size)} visitors: p95 ${ms(t.p95ms)}, goal ≤ 25 ms`);
     }
+    for (const [name, t] of [
+      ["page 1,000 by cursor", v.cursor1000] as const,
+      ...v.search.map((s) => [`search matching ${s.name}`, s.timing] as const),
+    ]) {
+      if (v.size >= 1_000_000 && t.p95ms > 50)
+        short.push(`GET …/visitors ${name} with ${int(v.size)} visitors: p95 ${ms(t.p95ms)}, goal ≤ 50 ms`);
+    }
   }
   for (const u of f.usage) {
     if (u.events >= 10_000_000 && u.orgs <= 100) {
@@ -624,9 +678,9 @@ function report(f: Figures) {
     "  the consumer never calls it that way: it sends one call per organization per batch (up to 100 hits), and",
     "  batched debits/s are shown beside the no-op calls/s.",
     "- **Visitors list.** The unfiltered `total` is a running count kept by the queue consumer",
-    "  (`organization_stats`), so a page costs its own rows only. Page N skips (N − 1) × pageSize index",
-    "  entries (OFFSET), which grows linearly with depth; filtered lists (dates, search) count their matches.",
-    "  Next steps if deep pages matter: a keyset cursor (`lastSeenAt`, `id` of the last row).",
+    "  (`organization_keys.visitors`), so a page costs its own rows only. Page N skips (N − 1) × pageSize index",
+    "  entries (OFFSET), which grows linearly with depth; the `cursor` of the previous answer costs what page 1",
+    "  costs at any depth. Filtered lists count their matches up to 10,000; a search reads the search index.",
     "",
     ...startupSection(f.startup),
     "## Pixel size",
@@ -680,38 +734,49 @@ function report(f: Figures) {
     `| \`charge([1 request])\`, ${int(f.debit1.calls)} calls | ${int(f.debit1.perSecond)} | ${int(f.debit1.debitsPerSecond)} | **${r2(doRatio)}** |`,
     `| \`charge([100 requests])\` (how the consumer calls it: one call per batch), ${int(f.debit100.calls)} calls | ${int(f.debit100.perSecond)} | ${int(f.debit100.debitsPerSecond)} | ${r2(f.debit100.debitsPerSecond / f.noop.perSecond)} (debits/s ÷ no-op calls/s) |`,
     "",
-    "## GET …/visitors (OFFSET pagination, 20 per page)",
+    "## GET …/visitors (page numbers, cursors and search; 20 per page)",
     "",
-    "Visitors written straight into the local D1 with `INSERT … SELECT` over a recursive CTE (`bench/seed.ts`),",
-    "one organization, last seen one second apart; no `visitor_pages` rows (topPages is one indexed lookup",
-    `for the 20 ids). Single client, ${vis[0].page1.n} requests each. Baseline: the bare route, same method: p50 ${ms(f.health1.p50ms)},`,
-    `p95 ${ms(f.health1.p95ms)}.`,
+    "Visitors written straight into the local D1 with `INSERT … SELECT` over a recursive CTE (`bench/seed.ts`) the",
+    "way the consumer keeps them (the visitor row with its company snapshot, its search terms), one organization,",
+    `last seen one second apart; names \`Bench W<n mod ${NAME_WORDS}> Co <n>\`. Single client, ${vis[0].page1.n} requests each. Baseline: the`,
+    `bare route, same method: p50 ${ms(f.health1.p50ms)}, p95 ${ms(f.health1.p95ms)}. "Before" is the same request measured on commit`,
+    `${BEFORE.commit} (${BEFORE.note}).`,
     "",
-    "| visitors in the organization | page | p50 | p95 | p95 ÷ bare p95 | statuses |",
-    "|---:|---:|---:|---:|---:|---|",
-    ...vis.flatMap((v) => [
-      `| ${int(v.size)} | 1 | ${ms(v.page1.p50ms)} | ${ms(v.page1.p95ms)} | ${r2(v.page1.p95ms / f.health1.p95ms)} | ${JSON.stringify(v.page1.statuses)} |`,
-      `| ${int(v.size)} | 1,000 | ${ms(v.page1000.p50ms)} | ${ms(v.page1000.p95ms)} | ${r2(v.page1000.p95ms / f.health1.p95ms)} | ${JSON.stringify(v.page1000.statuses)} |`,
-    ]),
+    "| visitors in the organization | request | p50 | p95 | p95 ÷ bare p95 | before (p95) | statuses |",
+    "|---:|---|---:|---:|---:|---:|---|",
+    ...vis.flatMap((v) => {
+      const before = v.size === 1_000_000 ? BEFORE.atMillion : {};
+      const row = (name: string, t: Timing, was?: string) =>
+        `| ${int(v.size)} | ${name} | ${ms(t.p50ms)} | ${ms(t.p95ms)} | ${r2(t.p95ms / f.health1.p95ms)} | ${was ?? "–"} | ${JSON.stringify(t.statuses)} |`;
+      return [
+        row("page 1", v.page1, before.page1),
+        row("page 1,000 (`page=1000`, OFFSET)", v.page1000, before.page1000),
+        row("page 1,000 by cursor (`cursor=`)", v.cursor1000),
+        ...v.search.map((s) => row(`search matching ${s.name}`, s.timing, before.search)),
+      ];
+    }),
     "",
-    "`EXPLAIN QUERY PLAN` of the page query (page 1,000) and of the unfiltered `total`, as the endpoint runs them:",
+    "`EXPLAIN QUERY PLAN` of page 1,000 by OFFSET and by cursor, of a search, and of the unfiltered `total`:",
     "",
     "```",
-    ...big.plan.map((l) => `page:  ${l}`),
-    ...big.countPlan.map((l) => `total: ${l}`),
+    ...big.plan.map((l) => `offset: ${l}`),
+    ...big.cursorPlan.map((l) => `cursor: ${l}`),
+    ...big.searchPlan.map((l) => `search: ${l}`),
+    ...big.countPlan.map((l) => `total:  ${l}`),
     "```",
     "",
-    "The page query walks `visitors_by_recency (organization_id, last_seen_at DESC, id DESC)` in order (no",
-    "sort), reading OFFSET + 20 entries: page 1,000 reads 20,000. The unfiltered `total` is one row; a",
-    "filtered total walks the organization's visitors (and, for a search, their companies and people).",
-    "Each statement alone, through Miniflare's D1 binding from Node (median of 5; `SELECT 1` shows what",
-    "the Node ↔ workerd hop alone costs):",
+    "The page query walks `visitors_by_recency (org, last_seen DESC)` in order (no sort): by OFFSET it reads",
+    "OFFSET + 20 entries (page 1,000 reads 20,000), by cursor it starts at the cursor and reads 21. A search",
+    "reads the organization's matching terms in `visitor_search` (FTS5; each token carries the organization's key),",
+    "then those visitors only. The unfiltered `total` is one row (the consumer's running count); a filtered",
+    "`total` counts matches up to 10,000 and stops there. Each statement alone, through Miniflare's D1 binding",
+    "from Node (median of 5; `SELECT 1` shows what the Node ↔ workerd hop alone costs):",
     "",
-    "| visitors | `SELECT 1` | page 1,000 query | total, unfiltered (running count) | total, date filter | total, search |",
-    "|---:|---:|---:|---:|---:|---:|",
+    "| visitors | `SELECT 1` | page 1,000 query | total, unfiltered (running count) | total, date filter (≤ 10,000) | total, search matching none | before: total, search |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
     ...vis.map(
       (v) =>
-        `| ${int(v.size)} | ${ms(v.sql.select1)} | ${ms(v.sql.page1000)} | ${ms(v.sql.count)} | ${ms(v.sql.countNoJoin)} | ${ms(v.sql.countSearch)} |`,
+        `| ${int(v.size)} | ${ms(v.sql.select1)} | ${ms(v.sql.page1000)} | ${ms(v.sql.count)} | ${ms(v.sql.countNoJoin)} | ${ms(v.sql.countSearch)} | ${v.size === 1_000_000 ? BEFORE.atMillion.countSearch : "–"} |`,
     ),
     "",
     ...dashboardSection(f.dashboard),

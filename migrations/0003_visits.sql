@@ -1,93 +1,120 @@
--- An identified visitor: one company (B2B) or person (B2C) per organization.
+-- What the hits consumer keeps (docs/collect.md#storage). Identified visitors keep their whole story
+-- (visitor, sessions, page views, charges) for the partner's retention window; every other hit is a
+-- count in the daily rollups (usage_daily). Rows that grow with traffic use compact encodings:
+-- the organization's short key, unix seconds, day numbers, 8-character event keys.
+
+-- Per organization: the short key its rows carry below, the secret salt of its visitor ids and
+-- device hashes (never shown), its running count of identified visitors, and when the retention
+-- sweep last pruned it (the cron works through organizations, least recently swept first).
+CREATE TABLE organization_keys (
+  key INTEGER PRIMARY KEY,
+  organization_id TEXT NOT NULL UNIQUE REFERENCES organizations(id),
+  salt TEXT NOT NULL,
+  visitors INTEGER NOT NULL DEFAULT 0,
+  swept_at INTEGER NOT NULL DEFAULT 0 -- unix seconds
+);
+CREATE INDEX organization_keys_by_sweep ON organization_keys (swept_at);
+
+-- An identified visitor: one company (B2B) or person (B2C) per organization. `id` is a keyed hash
+-- of the identity (the API shows `vis_<id>`), so concurrent consumers agree on it without a lookup;
+-- `seq` is what sessions, page views and the search index refer to. The identity's display and
+-- filter fields are a snapshot, refreshed whenever the visitor is seen again.
 CREATE TABLE visitors (
-  id TEXT PRIMARY KEY,
-  organization_id TEXT NOT NULL REFERENCES organizations(id),
-  identity_key TEXT NOT NULL, -- 'company:<id>' or 'person:<sha256>'
+  seq INTEGER PRIMARY KEY,
+  org INTEGER NOT NULL,
+  id TEXT NOT NULL,
   type TEXT NOT NULL CHECK (type IN ('company', 'person')),
-  company_id TEXT REFERENCES companies(id),
-  person_sha256 TEXT,
-  first_seen_at TEXT NOT NULL,
-  last_seen_at TEXT NOT NULL,
+  first_seen INTEGER NOT NULL, -- unix seconds
+  last_seen INTEGER NOT NULL,
   sessions INTEGER NOT NULL DEFAULT 0,
   page_views INTEGER NOT NULL DEFAULT 0,
-  total_time_seconds INTEGER NOT NULL DEFAULT 0,
-  scroll_depth_sum INTEGER NOT NULL DEFAULT 0,
-  scroll_depth_samples INTEGER NOT NULL DEFAULT 0,
-  landing_page TEXT,
-  last_page TEXT,
+  engaged_seconds INTEGER NOT NULL DEFAULT 0,
+  scroll_sum INTEGER NOT NULL DEFAULT 0,
+  scroll_samples INTEGER NOT NULL DEFAULT 0,
+  landing_page TEXT, -- first touch
   referrer TEXT,
   utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, utm_term TEXT, utm_content TEXT,
+  last_page TEXT, -- last touch
   device_type TEXT, browser TEXT, os TEXT,
   country TEXT, region TEXT, city TEXT,
-  UNIQUE (organization_id, identity_key)
+  name TEXT, domain TEXT, industry TEXT, employee_range TEXT, revenue_range TEXT,
+  hq_country TEXT, hq_region TEXT, hq_city TEXT, linkedin_url TEXT,
+  job_title TEXT, email_domain TEXT, company_domain TEXT, location TEXT,
+  icp_matched INTEGER NOT NULL DEFAULT 0,
+  icp_score INTEGER NOT NULL DEFAULT 0,
+  icp_config_id TEXT, -- no foreign key: configs are hard-deleted and rescoring clears it
+  charged_period INTEGER, -- start (unix seconds) of the latest billing period its identity was charged in
+  UNIQUE (org, id)
 );
-CREATE INDEX visitors_by_recency ON visitors (organization_id, last_seen_at DESC, id DESC);
+CREATE INDEX visitors_by_recency ON visitors (org, last_seen DESC);
+CREATE INDEX visitors_by_icp ON visitors (org, last_seen DESC) WHERE icp_matched = 1;
 
--- Pages per visitor, for topPages.
-CREATE TABLE visitor_pages (
-  visitor_id TEXT NOT NULL REFERENCES visitors(id),
-  path TEXT NOT NULL,
-  views INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (visitor_id, path)
-) WITHOUT ROWID;
+-- Word prefixes of a visitor's name and domain, each token prefixed with its organization's key
+-- (`k12zacme`), so a search reads one organization's terms only. rowid = visitors.seq.
+CREATE VIRTUAL TABLE visitor_search USING fts5(terms, content = '', contentless_delete = 1);
 
--- A session: hits of one device (daily hash of IP + user agent) with gaps under 30 minutes.
+-- A visit of an identified visitor: one device's hits with gaps under 30 minutes.
 CREATE TABLE sessions (
-  id TEXT PRIMARY KEY,
-  organization_id TEXT NOT NULL REFERENCES organizations(id),
-  device_key TEXT NOT NULL,
-  visitor_id TEXT REFERENCES visitors(id),
-  started_at TEXT NOT NULL,
-  last_seen_at TEXT NOT NULL,
+  visitor INTEGER NOT NULL, -- visitors.seq
+  start INTEGER NOT NULL, -- unix seconds
+  org INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
   page_views INTEGER NOT NULL DEFAULT 0,
   landing_page TEXT,
   referrer TEXT,
   utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, utm_term TEXT, utm_content TEXT,
-  is_bot INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX sessions_by_device ON sessions (organization_id, device_key, last_seen_at);
+  device_type TEXT,
+  PRIMARY KEY (visitor, start)
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_start ON sessions (org, start);
 
--- Every accepted hit, once (the pixel's event id is the key).
+-- A page view of an identified visitor, with its engagement.
 CREATE TABLE page_views (
-  event_id TEXT PRIMARY KEY,
-  organization_id TEXT NOT NULL REFERENCES organizations(id),
-  session_id TEXT NOT NULL REFERENCES sessions(id),
-  visitor_id TEXT REFERENCES visitors(id),
-  url TEXT NOT NULL,
+  visitor INTEGER NOT NULL,
+  session INTEGER NOT NULL, -- sessions.start
+  key TEXT NOT NULL, -- event key: 8 characters of the hash of the pixel's event id
+  at INTEGER NOT NULL, -- seconds after the session's start
   path TEXT NOT NULL,
-  referrer TEXT,
-  occurred_at TEXT NOT NULL,
-  is_bot INTEGER NOT NULL DEFAULT 0,
   engaged_seconds INTEGER NOT NULL DEFAULT 0,
-  scroll_depth INTEGER NOT NULL DEFAULT 0,
-  engagement_received INTEGER NOT NULL DEFAULT 0,
-  -- Random per write attempt: counters are bumped only by the attempt whose insert won,
-  -- so a hit replayed into two concurrent consumer runs is counted once.
-  write_id TEXT NOT NULL
-);
-CREATE INDEX page_views_by_org_time ON page_views (organization_id, occurred_at);
-CREATE INDEX page_views_by_session ON page_views (session_id);
+  scroll_depth INTEGER,
+  PRIMARY KEY (visitor, session, key)
+) WITHOUT ROWID;
 
--- The receipt of every identification attempt: why a hit was or was not charged.
-CREATE TABLE identifications (
-  event_id TEXT PRIMARY KEY,
-  organization_id TEXT NOT NULL REFERENCES organizations(id),
-  identity_key TEXT,
-  visitor_id TEXT REFERENCES visitors(id),
-  reason TEXT NOT NULL CHECK (reason IN ('charged', 'already_charged_this_period', 'no_credit', 'bot',
-    'referrer_not_allowed', 'disabled', 'not_identified', 'excluded')),
-  credits INTEGER NOT NULL DEFAULT 0,
-  period_start TEXT,
-  created_at TEXT NOT NULL
-);
-CREATE INDEX identifications_by_org_time ON identifications (organization_id, created_at);
-CREATE INDEX identifications_by_org_reason ON identifications (organization_id, reason, created_at);
+-- The receipt of each charge (a credit spent), immutable and kept as long as the organization.
+-- Every other outcome is a daily count in usage_daily.
+CREATE TABLE charges (
+  org INTEGER NOT NULL,
+  at INTEGER NOT NULL, -- unix seconds: when the hit arrived
+  event_id TEXT NOT NULL, -- the pixel's event id
+  visitor TEXT NOT NULL, -- visitors.id (the visitor itself may be gone after the retention window)
+  type TEXT NOT NULL CHECK (type IN ('company', 'person')),
+  period_start INTEGER NOT NULL, -- unix seconds
+  PRIMARY KEY (org, at, event_id)
+) WITHOUT ROWID;
 
--- Hits that were turned away at the edge, counted per organization and UTC day.
-CREATE TABLE rejected_hits (
-  organization_id TEXT NOT NULL REFERENCES organizations(id),
-  day TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  count INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (organization_id, day, reason)
+-- One device (keyed daily hash of address and user agent) of an organization on one UTC day:
+-- the event keys already counted (exactly-once under redelivery), the device's recent visits (the
+-- session window and, for B2C, the anonymous pages an identify call attributes to the person), and
+-- the people charged on it today. Deleted by the cron the day after.
+CREATE TABLE device_days (
+  day INTEGER NOT NULL, -- days since 1970-01-01
+  org INTEGER NOT NULL,
+  device TEXT NOT NULL,
+  version INTEGER NOT NULL, -- optimistic concurrency: a write expects the version it read
+  last INTEGER NOT NULL, -- unix seconds of the device's latest page view or identify call
+  seen TEXT NOT NULL, -- event keys counted, 8 characters each, newest last
+  visits TEXT, -- JSON: the device's recent visits
+  people TEXT, -- visitor ids of the people charged on this device today, 11 characters each
+  PRIMARY KEY (day, org, device)
+) WITHOUT ROWID;
+
+-- Never holds a row: a consumer write inserts into it only when what it read has changed since,
+-- which fails the whole batch (CHECK) and makes the consumer read again.
+CREATE TABLE write_guard (ok INTEGER CHECK (ok = 1));
+
+-- Queue messages of hits turned away at the edge, already counted (they carry no event id).
+CREATE TABLE counted_messages (
+  day INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY (day, id)
 ) WITHOUT ROWID;

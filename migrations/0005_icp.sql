@@ -19,10 +19,3 @@ CREATE TABLE icp_generations (
   generation INTEGER NOT NULL,
   last_sweep_at TEXT
 ) WITHOUT ROWID;
-
--- The visitor's ICP result, computed off the request path (worker/icp/rescore.ts).
--- No foreign key on icp_config_id: configs are hard-deleted and the rescoring job clears it.
-ALTER TABLE visitors ADD COLUMN icp_matched INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE visitors ADD COLUMN icp_score INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE visitors ADD COLUMN icp_config_id TEXT;
-CREATE INDEX visitors_by_icp ON visitors (organization_id, icp_matched, last_seen_at DESC, id DESC);

@@ -38,20 +38,40 @@ CREATE TABLE organization_periods (
 ) WITHOUT ROWID;
 CREATE INDEX organization_periods_by_end ON organization_periods (current_period_end);
 
--- Daily usage per organization (UTC days), upserted by the queue consumer in the same D1
--- batch as the hits, counting only rows this attempt inserted. The usage endpoints read only this.
+-- The daily rollup of each organization's hits (UTC days), upserted by the queue consumer in the same
+-- D1 batch as the hits it counts, each hit exactly once (docs/collect.md#counting). Kept as long as the
+-- organization. The usage endpoints and the dashboard's overview read only this.
 CREATE TABLE usage_daily (
   organization_id TEXT NOT NULL REFERENCES organizations(id),
   day TEXT NOT NULL, -- YYYY-MM-DD
   events INTEGER NOT NULL DEFAULT 0, -- recorded hits (page views and identify calls, bots included)
   identifications INTEGER NOT NULL DEFAULT 0, -- hits that identified a visitor (charged or already charged)
   credits INTEGER NOT NULL DEFAULT 0, -- credits charged
+  refunds INTEGER NOT NULL DEFAULT 0, -- credits refunded (booked on the day of the refund)
+  page_views INTEGER NOT NULL DEFAULT 0, -- page views of people (bots left out)
+  visitors INTEGER NOT NULL DEFAULT 0, -- distinct devices of people (daily hash of address and user agent)
+  identified_visitors INTEGER NOT NULL DEFAULT 0, -- distinct identified companies or people seen that day
+  new_visitors INTEGER NOT NULL DEFAULT 0, -- identified companies or people seen for the first time
+  -- Outcomes of the hits that were not charged (charged ones are `credits`).
+  already_charged INTEGER NOT NULL DEFAULT 0,
+  no_credit INTEGER NOT NULL DEFAULT 0,
+  not_identified INTEGER NOT NULL DEFAULT 0,
+  bot INTEGER NOT NULL DEFAULT 0,
+  excluded INTEGER NOT NULL DEFAULT 0,
+  suspicious INTEGER NOT NULL DEFAULT 0,
+  referrer_not_allowed INTEGER NOT NULL DEFAULT 0,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  late_engagements INTEGER NOT NULL DEFAULT 0, -- engagement hits whose page view never arrived
+  last_hit INTEGER, -- unix seconds of the day's latest page view or identify call
+  -- Top pages (paths) by page views and top sources (UTM source or referrer host, '' = direct) by
+  -- visits: JSON objects of at most 50 entries; views that fell out of them are counted in other_*.
+  pages TEXT NOT NULL DEFAULT '{}',
+  other_pages INTEGER NOT NULL DEFAULT 0,
+  sources TEXT NOT NULL DEFAULT '{}',
+  other_sources INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (organization_id, day)
 ) WITHOUT ROWID;
 CREATE INDEX usage_daily_by_day ON usage_daily (day);
-
--- Which store attempt wrote a receipt (like page_views.write_id), so rollups count it once.
-ALTER TABLE identifications ADD COLUMN write_id TEXT;
 
 -- Volume pricing: the tier whose [min_usage, max_usage] holds the period's usage prices every
 -- identification. partner_id '*' is the default for partners without their own rows.

@@ -54,7 +54,3 @@ CREATE TABLE organization_exclusions (
   ip_ranges TEXT NOT NULL DEFAULT '[]', -- JSON array of canonical CIDRs
   updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
-
--- A company's sessions (the company page) and an organization's sessions by start (top sources).
-CREATE INDEX sessions_by_visitor ON sessions (visitor_id, started_at DESC);
-CREATE INDEX sessions_by_org_start ON sessions (organization_id, started_at);

@@ -22,8 +22,9 @@ export const IDENTITY_TYPES = ["company", "person"] as const;
 export type IdentityType = (typeof IDENTITY_TYPES)[number];
 
 /**
- * Why an identification attempt was or was not charged: the receipt's reason code.
- * Exactly one per accepted or rejected hit.
+ * Why an identification attempt was or was not charged. Exactly one per accepted or rejected hit:
+ * a `charged` hit has its own receipt, every other outcome is counted per day.
+ * `suspicious`: a device identified as more people in a day than a browser plausibly is.
  */
 export const CHARGE_REASONS = [
   "charged",
@@ -34,6 +35,7 @@ export const CHARGE_REASONS = [
   "disabled",
   "not_identified",
   "excluded",
+  "suspicious",
 ] as const;
 export type ChargeReason = (typeof CHARGE_REASONS)[number];
 

@@ -25,6 +25,8 @@ import { renewDuePeriods } from "./billing/renewal";
 import { dashboardApp } from "./dashboard";
 import { pruneSignInLinks } from "./sessions/links";
 import { PLATFORM_BASE } from "./sessions/places";
+import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
+import { maintainVisitors } from "./visitors/retention";
 
 export { CreditCounter } from "./credits/counter";
 export { RateLimiter } from "./rate-limit/limiter";
@@ -54,6 +56,7 @@ export default {
   async queue(batch, env, _ctx) {
     // Several queues, one consumer Worker: route by the queue the batch came from.
     if (batch.queue === WEBHOOKS_DLQ) await consumeWebhookDeadLetters(batch as MessageBatch<WebhookMessage>, env);
+    else if (batch.queue === HITS_DLQ || batch.queue === JOBS_DLQ) await consumeDeadLetters(batch, env);
     else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
     else if (batch.queue === JOBS_QUEUE) await consumeJobs(batch as MessageBatch<JobMessage>, env);
     else await consumeHits(batch as MessageBatch<HitMessage>, env);
@@ -66,5 +69,8 @@ export default {
     await pruneSignInLinks(env.DB);
     await pruneImportChunks(env.DB);
     await releaseLapsedClaims(env.DB);
+    // Retention of identified visitors, yesterday's device rows, old dead letters (docs/collect.md).
+    await maintainVisitors(env);
+    await pruneDeadLetters(env.DB);
   },
 } satisfies ExportedHandler<Env, HitMessage | JobMessage | WebhookMessage>;

@@ -14,17 +14,9 @@ import {
   waitForReceipts,
 } from "./support";
 
-async function rejectedCount(organizationId: string, reason: string) {
-  const row = await env.DB.prepare(
-    "SELECT coalesce(sum(count), 0) AS n FROM rejected_hits WHERE organization_id = ? AND reason = ?",
-  )
-    .bind(organizationId, reason)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
-async function pageViewCount(organizationId: string) {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM page_views WHERE organization_id = ?")
+/** A count of the organization's daily rollups, summed over its days. */
+async function counted(organizationId: string, column: "referrer_not_allowed" | "disabled" | "page_views" | "bot") {
+  const row = await env.DB.prepare(`SELECT coalesce(sum(${column}), 0) AS n FROM usage_daily WHERE organization_id = ?`)
     .bind(organizationId)
     .first<{ n: number }>();
   return row?.n ?? 0;
@@ -103,12 +95,12 @@ describe("collect path", () => {
     expect((await sendHit(pageView(pixelKey, "https://client.org/"), { ip })).status).toBe(403);
     expect((await sendHit(pageView(pixelKey, "https://www.client.org/"), { ip })).status).toBe(204);
 
-    await vi.waitFor(async () => expect(await rejectedCount(organization.id, "referrer_not_allowed")).toBe(3), {
+    await vi.waitFor(async () => expect(await counted(organization.id, "referrer_not_allowed")).toBe(3), {
       timeout: 10_000,
     });
     const rows = await waitForReceipts(organization.id, 1);
     expect(rows).toHaveLength(1); // only the allowed subdomain hit
-    expect(await pageViewCount(organization.id)).toBe(1);
+    expect(await counted(organization.id, "page_views")).toBe(1);
     const org = await api("GET", `/organizations/${organization.id}`);
     expect(org.body.organization.creditsUsed).toBe(1);
   });
@@ -130,7 +122,7 @@ describe("collect path", () => {
     expect((await sendHit(pageView(pixelKey, page), { ip })).status).toBe(204);
 
     const rows = await waitForReceipts(organization.id, 1);
-    await vi.waitFor(async () => expect(await rejectedCount(organization.id, "referrer_not_allowed")).toBe(3), {
+    await vi.waitFor(async () => expect(await counted(organization.id, "referrer_not_allowed")).toBe(3), {
       timeout: 10_000,
     });
     expect(rows).toEqual([expect.objectContaining({ reason: "charged" })]);
@@ -153,7 +145,7 @@ describe("collect path", () => {
 
     const hit = await sendHit(pageView(pixelKey), { ip });
     expectEnvelope(hit, 403, "Forbidden");
-    await vi.waitFor(async () => expect(await rejectedCount(organization.id, "disabled")).toBe(1), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await counted(organization.id, "disabled")).toBe(1), { timeout: 10_000 });
     expect(await receipts(organization.id)).toEqual([]);
 
     // Re-enabled, the same key works again.
@@ -173,7 +165,7 @@ describe("collect path", () => {
     expectEnvelope(hit, 404, "NotFound");
   });
 
-  it("stores bots as bot traffic and never charges them", async () => {
+  it("counts bots as bot traffic and never charges them", async () => {
     const { api, organization, pixelKey } = await newOrganization();
     const ip = freshIp();
     await importCompany(`${ip}/32`);
@@ -188,25 +180,23 @@ describe("collect path", () => {
     await sendHit(pageView(pixelKey, undefined, { b: 1 }), { ip, userAgent: BROWSER_UA });
     const rows = await waitForReceipts(organization.id, 3);
     expect(rows.map((r) => r.reason)).toEqual(["bot", "bot", "bot"]);
-    const stored = await env.DB.prepare("SELECT count(*) AS n FROM page_views WHERE organization_id = ? AND is_bot = 1")
-      .bind(organization.id)
-      .first<{ n: number }>();
-    expect(stored?.n).toBe(3);
+    expect(await counted(organization.id, "bot")).toBe(3);
+    expect(await counted(organization.id, "page_views")).toBe(0); // page views of people only
     const org = await api("GET", `/organizations/${organization.id}`);
     expect(org.body.organization.creditsUsed).toBe(0);
     expect((await api("GET", `/organizations/${organization.id}/visitors`)).body.total).toBe(0);
   });
 
-  it("stores a visit from an unknown address as not identified, without charging", async () => {
+  it("counts a visit from an unknown address as not identified, without charging or storing it", async () => {
     const { api, organization, pixelKey } = await newOrganization();
     await sendHit(pageView(pixelKey), { ip: freshIp() });
     const [receipt] = await waitForReceipts(organization.id, 1);
     expect(receipt).toMatchObject({ reason: "not_identified", identity_key: null, credits: 0 });
-    expect(await pageViewCount(organization.id)).toBe(1);
+    expect(await counted(organization.id, "page_views")).toBe(1);
     expect((await api("GET", `/organizations/${organization.id}`)).body.organization.creditsUsed).toBe(0);
   });
 
-  it("identifies a B2C visitor from the hashed email sent by identify()", async () => {
+  it("identifies a B2C visitor from the hashed email sent by identify(), with the page viewed before it", async () => {
     const { api, organization, pixelKey } = await newOrganization({ productType: "B2C" });
     const hash = await sha256("jane.doe@example.com");
     const { admin } = await import("./support");
@@ -222,11 +212,13 @@ describe("collect path", () => {
 
     const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
     expect(body.visitors).toHaveLength(1);
+    // The page viewed before identify() in the same session belongs to the person too.
     expect(body.visitors[0]).toMatchObject({
       type: "person",
       company: null,
       person: { name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" },
-      engagement: { sessions: 1, pageViews: 1 },
+      engagement: { sessions: 1, pageViews: 2 },
+      pages: { landingPage: "/", lastPage: "/cart" },
     });
     expect(JSON.stringify(body)).not.toContain("jane.doe");
   });

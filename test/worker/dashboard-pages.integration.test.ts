@@ -4,7 +4,7 @@ import { http, HttpResponse } from "msw";
 import { describe, expect, it, vi } from "vitest";
 import { browser, signedInClient, signedInConsole, sql, type Browser } from "./dashboard-support";
 import { interceptNetwork } from "./network";
-import { freshIp, importCompany, newOrganization, pageView, sendHit, waitForReceipts } from "./support";
+import { freshIp, importCompany, newOrganization, pageView, seedVisitors, sendHit, waitForReceipts } from "./support";
 
 /**
  * What the client dashboard and the partner console show: the partner's brand on every page,
@@ -55,41 +55,37 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-let seq = 0;
-/** Companies and their visitors written as the consumer writes them, last seen a minute apart (newest first). */
+/** Companies' visitors written as the consumer keeps them, last seen a minute apart (newest first). */
 async function seedFeed(
   organizationId: string,
   companies: { name: string; industry: string; employees: string; country: string; icp?: boolean }[],
 ) {
-  const now = Date.now();
-  const statements = companies.flatMap((c, i) => {
-    const n = `${Date.now().toString(36)}${seq++}`;
-    const companyId = `cmp_${n}`;
-    const seen = new Date(now - (i + 1) * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    return [
-      env.DB.prepare(
-        `INSERT INTO companies (id, domain, name, industry, employee_range, country, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).bind(companyId, `${n}.example`, c.name, c.industry, c.employees, c.country, seen, seen),
-      env.DB.prepare(
-        `INSERT INTO visitors (id, organization_id, identity_key, type, company_id, first_seen_at, last_seen_at,
-           sessions, page_views, icp_matched, icp_score, landing_page)
-         VALUES (?, ?, ?, 'company', ?, ?, ?, 1, ?, ?, ?, '/')`,
-      ).bind(
-        `vis_${n}`,
-        organizationId,
-        `company:${companyId}`,
-        companyId,
-        seen,
-        seen,
-        i + 1,
-        c.icp ? 1 : 0,
-        c.icp ? 80 : 10,
-      ),
-    ];
-  });
-  await env.DB.batch(statements);
+  const now = Math.floor(Date.now() / 1000);
+  await seedVisitors(
+    organizationId,
+    companies.map((c, i) => ({
+      name: c.name,
+      domain: `${c.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.example`,
+      industry: c.industry,
+      employeeRange: c.employees,
+      country: c.country,
+      lastSeen: now - (i + 1) * 60,
+      pageViews: i + 1,
+      icpMatched: c.icp ?? false,
+      icpScore: c.icp ? 80 : 10,
+    })),
+  );
 }
+
+/** Moves the organization's visitors with this many page views to another last-seen time. */
+const lastSeenAt = (organizationId: string, pageViews: number, iso: string) =>
+  sql(
+    `UPDATE visitors SET last_seen = ?
+     WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?) AND page_views = ?`,
+    Date.parse(iso) / 1000,
+    organizationId,
+    pageViews,
+  );
 
 async function brandedOrganization(): Promise<Owner> {
   const owner = await newOrganization({ name: "Acme Widgets" });
@@ -215,7 +211,6 @@ describe("the company feed", () => {
       name: `${COMPANIES[i % 3].name} ${i}`,
     }));
     await seedFeed(organization.id, companies);
-    await sql("INSERT INTO organization_stats (organization_id, visitors) VALUES (?, 60)", organization.id);
     const { browser: b, home } = await signedInClient(api, organization.id);
     const first = await b.get(`${home}/companies`);
     expect(first.html).toContain("60 companies in all");
@@ -245,10 +240,7 @@ describe("the company feed", () => {
   it("filters by the days companies were last seen", async () => {
     const { api, organization } = await newOrganization();
     await seedFeed(organization.id, COMPANIES);
-    await sql(
-      "UPDATE visitors SET last_seen_at = '2024-03-05T10:00:00Z' WHERE organization_id = ? AND page_views = 2",
-      organization.id,
-    );
+    await lastSeenAt(organization.id, 2, "2024-03-05T10:00:00Z");
     const { browser: b, home } = await signedInClient(api, organization.id);
     expect(await walkFeed(b, `${home}/companies?from=2024-03-05&to=2024-03-05`)).toEqual(["Beta Health"]);
     expect(await walkFeed(b, `${home}/companies?to=2024-03-04`)).toEqual([]);
@@ -379,11 +371,7 @@ describe("the console", () => {
     await sendHit(pageView(pixelKey), { ip });
     await waitForReceipts(organization.id, 1);
     await seedFeed(organization.id, COMPANIES);
-    await sql(
-      "UPDATE visitors SET last_seen_at = ? WHERE organization_id = ? AND page_views = 3",
-      new Date(Date.now() - 10 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
-      organization.id,
-    );
+    await lastSeenAt(organization.id, 3, new Date(Date.now() - 10 * 86_400_000).toISOString());
     const { browser: b, home } = await signedInConsole(api);
     const html = (await b.get(home)).html;
     const today = new Date();

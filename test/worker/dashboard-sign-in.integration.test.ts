@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../worker/lib/crypto";
 import { browser, csrfOf, dashboardLink, signedInClient, signedInConsole, sql } from "./dashboard-support";
-import { expectEnvelope, newOrganization } from "./support";
+import { expectEnvelope, newOrganization, seedVisitors } from "./support";
 
 /**
  * Sign-in without passwords: the partner's app asks for a link, the person opens it once and
@@ -386,14 +386,8 @@ function isoAgo(ms: number) {
 
 /** A visitor row of the organization, written as the consumer would have (for id-based page checks). */
 async function aVisitorOf(organizationId: string) {
-  const visitorId = `vis_${crypto.randomUUID().replace(/-/g, "")}`;
-  await sql(
-    `INSERT INTO visitors (id, organization_id, identity_key, type, first_seen_at, last_seen_at) VALUES (?, ?, ?, 'company', ?, ?)`,
-    visitorId,
-    organizationId,
-    `company:${visitorId}`,
-    isoAgo(60_000),
-    isoAgo(60_000),
-  );
+  const [visitorId] = await seedVisitors(organizationId, [
+    { name: "Somebody Else", lastSeen: Math.floor(Date.now() / 1000) - 60 },
+  ]);
   return { visitorId };
 }

@@ -11,6 +11,7 @@ import {
   newOrganization,
   newPartner,
   pageView,
+  seedVisitors,
   sendHit,
   waitForReceipts,
 } from "./support";
@@ -254,26 +255,11 @@ describe("ICP scoring", () => {
   it("re-scores an organization larger than one job page, page by page", async () => {
     const { api, organization } = await newOrganization();
     const count = 620;
-    const at = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    const insert = env.DB.prepare(
-      `INSERT INTO visitors (id, organization_id, identity_key, type, first_seen_at, last_seen_at, page_views, sessions)
-       VALUES (?, ?, ?, 'company', ?, ?, ?, 1)`,
+    const now = Math.floor(Date.now() / 1000);
+    const ids = await seedVisitors(
+      organization.id,
+      Array.from({ length: count }, (_, i) => ({ name: `Bulk ${i}`, lastSeen: now, pageViews: i % 2 === 0 ? 5 : 1 })),
     );
-    const rows = Array.from({ length: count }, (_, i) =>
-      insert.bind(
-        `vis_bulk_${String(i).padStart(4, "0")}`,
-        organization.id,
-        `company:bulk-${i}`,
-        at,
-        at,
-        i % 2 === 0 ? 5 : 1,
-      ),
-    );
-    for (let i = 0; i < rows.length; i += 100) await env.DB.batch(rows.slice(i, i + 100));
-    // What the queue consumer keeps for every visitor it creates.
-    await env.DB.prepare("INSERT INTO organization_stats (organization_id, visitors) VALUES (?, ?)")
-      .bind(organization.id, count)
-      .run();
 
     await api("POST", `/organizations/${organization.id}/icp-configs`, {
       name: "Engaged",
@@ -288,7 +274,7 @@ describe("ICP scoring", () => {
     );
     // The last page is scored too, and the others stay unmatched.
     const last = await env.DB.prepare("SELECT icp_matched FROM visitors WHERE id = ?")
-      .bind(`vis_bulk_${String(count - 2).padStart(4, "0")}`)
+      .bind(ids[count - 2].slice("vis_".length))
       .first();
     expect(last).toEqual({ icp_matched: 1 });
     expect((await visitorsOf(api, organization.id, "?icpOnly=false")).total).toBe(count);

@@ -1,7 +1,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
+import { CHARGE_REASONS, EDGE_REJECTIONS, type ChargeReason } from "../../shared/billing";
 import type { Hit } from "../../shared/hit";
+import { OUTCOME_COLUMN } from "../../worker/collect/rollups";
+import { searchDocument } from "../../worker/visitors/search";
 import type { AcceptedHit } from "../../worker/collect/message";
 import type { Env } from "../../worker/env";
 import worker from "../../worker/index";
@@ -112,22 +115,55 @@ export async function sendHit(hit: Hit | string, options: HitOptions = {}) {
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
-/** Receipts of an organization's identification attempts, straight from D1 (what the consumer stored). */
-export async function receipts(organizationId: string) {
-  const { results } = await env.DB.prepare(
-    "SELECT event_id, reason, identity_key, credits FROM identifications WHERE organization_id = ? ORDER BY created_at",
-  )
-    .bind(organizationId)
-    .all<{ event_id: string; reason: string; identity_key: string | null; credits: number }>();
-  return results;
+export interface RecordedOutcome {
+  /** The pixel's event id: charges only (every other outcome is a daily count). */
+  event_id: string | null;
+  reason: ChargeReason;
+  /** The visitor charged (`vis_…`): charges only. */
+  identity_key: string | null;
+  credits: number;
 }
 
-/** Waits until the queue consumer has written `count` receipts for the organization. */
+/** Outcomes of accepted hits that are daily counts (turned-away hits are counted apart). */
+const COUNTED = CHARGE_REASONS.filter(
+  (r) => r !== "charged" && !(EDGE_REJECTIONS as readonly ChargeReason[]).includes(r),
+);
+
+/**
+ * What the consumer recorded for an organization's accepted hits, straight from D1: one row per
+ * charge (its receipt, oldest first), then one row per hit of every other outcome, from the daily
+ * counts (in the order of CHARGE_REASONS; they have no event id).
+ */
+export async function receipts(organizationId: string): Promise<RecordedOutcome[]> {
+  const [charges, counts] = await env.DB.batch<Record<string, unknown>>([
+    env.DB.prepare(
+      `SELECT event_id, 'vis_' || visitor AS identity_key FROM charges
+       WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?) ORDER BY at, event_id`,
+    ).bind(organizationId),
+    env.DB.prepare(
+      `SELECT ${COUNTED.map((r) => `coalesce(sum(${OUTCOME_COLUMN[r]}), 0) AS ${r}`).join(", ")}
+       FROM usage_daily WHERE organization_id = ?`,
+    ).bind(organizationId),
+  ]);
+  const counted = (counts.results[0] ?? {}) as Record<ChargeReason, number>;
+  return [
+    ...(charges.results as { event_id: string; identity_key: string }[]).map((c) => ({
+      ...c,
+      reason: "charged" as const,
+      credits: 1,
+    })),
+    ...COUNTED.flatMap((reason) =>
+      Array.from({ length: counted[reason] ?? 0 }, () => ({ event_id: null, reason, identity_key: null, credits: 0 })),
+    ),
+  ];
+}
+
+/** Waits until the queue consumer has recorded `count` outcomes for the organization. */
 export async function waitForReceipts(organizationId: string, count: number, timeout = 15_000) {
   return vi.waitFor(
     async () => {
       const rows = await receipts(organizationId);
-      if (rows.length < count) throw new Error(`${rows.length}/${count} receipts`);
+      if (rows.length < count) throw new Error(`${rows.length}/${count} outcomes`);
       return rows;
     },
     { timeout, interval: 50 },
@@ -141,13 +177,26 @@ export function expectEnvelope(res: { status: number; body: unknown }, status: n
 }
 
 /** Delivers messages to the queue consumer as the runtime would, e.g. with a chosen arrival time. */
-export async function deliver(messages: AcceptedHit[]) {
-  const batch = createMessageBatch(
+export async function deliver(messages: AcceptedHit[], options: { attempts?: number; env?: typeof env } = {}) {
+  return deliverTo(
     "sightline-hits",
-    messages.map((body, i) => ({ id: `m${i}-${body.hit.i}`, timestamp: new Date(body.receivedAt), attempts: 1, body })),
+    messages.map((body) => ({ id: `m-${body.hit.i}`, body, attempts: options.attempts ?? 1 })),
+    options.env,
+  );
+}
+
+/** Delivers a batch of queue messages (ids chosen, so a test can deliver the same message again). */
+export async function deliverTo(
+  queue: string,
+  messages: { id: string; body: unknown; attempts?: number; timestamp?: Date }[],
+  workerEnv: typeof env = env,
+) {
+  const batch = createMessageBatch(
+    queue,
+    messages.map((m) => ({ id: m.id, timestamp: m.timestamp ?? new Date(), attempts: m.attempts ?? 1, body: m.body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch as MessageBatch<never>, workerEnv, ctx);
   return getQueueResult(batch, ctx);
 }
 
@@ -196,4 +245,79 @@ export async function fetchWith(overrides: Partial<Env>, path: string, init: Req
 export async function awayFromWindowEdge(periodSeconds = 60, needSeconds = 20) {
   const left = periodSeconds * 1000 - (Date.now() % (periodSeconds * 1000));
   if (left < needSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
+/** A visitor as a test writes it straight into D1 (times in unix seconds). */
+export interface SeededVisitor {
+  name: string;
+  type?: "company" | "person";
+  domain?: string | null;
+  industry?: string | null;
+  employeeRange?: string | null;
+  country?: string | null;
+  lastSeen: number;
+  sessions?: number;
+  pageViews?: number;
+  icpMatched?: boolean;
+  icpScore?: number;
+  landingPage?: string | null;
+}
+
+/** The organization's key in the visitor tables, created as the consumer does on its first hit. */
+export async function organizationKey(organizationId: string): Promise<number> {
+  await env.DB.prepare("INSERT OR IGNORE INTO organization_keys (organization_id, salt) VALUES (?, ?)")
+    .bind(organizationId, crypto.randomUUID())
+    .run();
+  const row = await env.DB.prepare("SELECT key FROM organization_keys WHERE organization_id = ?")
+    .bind(organizationId)
+    .first<{ key: number }>();
+  return row!.key;
+}
+
+/**
+ * Visitors written straight into D1 the way the hits consumer keeps them (the row with its identity
+ * snapshot, its search terms, the organization's running count); returns their API ids, in order.
+ */
+export async function seedVisitors(organizationId: string, visitors: SeededVisitor[]): Promise<string[]> {
+  const org = await organizationKey(organizationId);
+  const ids = visitors.map(() =>
+    btoa(crypto.randomUUID())
+      .replace(/[^A-Za-z0-9]/g, "")
+      .slice(0, 11),
+  );
+  const rows = visitors.map((v, i) => [
+    ids[i],
+    v.type ?? "company",
+    v.lastSeen - 60,
+    v.lastSeen,
+    v.sessions ?? 1,
+    v.pageViews ?? 1,
+    v.landingPage ?? "/",
+    v.name,
+    v.domain ?? null,
+    v.industry ?? null,
+    v.employeeRange ?? null,
+    v.country ?? null,
+    v.icpMatched ? 1 : 0,
+    v.icpScore ?? 0,
+    searchDocument(org, { name: v.name, domain: v.domain ?? null }),
+  ]);
+  for (let i = 0; i < rows.length; i += 100) {
+    const chunk = JSON.stringify(rows.slice(i, i + 100));
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO visitors (org, id, type, first_seen, last_seen, sessions, page_views, landing_page, name, domain,
+           industry, employee_range, hq_country, icp_matched, icp_score)
+         SELECT ?1, ${Array.from({ length: 14 }, (_, k) => `r.value ->> ${k}`).join(", ")} FROM json_each(?2) r`,
+      ).bind(org, chunk),
+      env.DB.prepare(
+        `INSERT INTO visitor_search (rowid, terms)
+         SELECT v.seq, r.value ->> 14 FROM json_each(?2) r JOIN visitors v ON v.org = ?1 AND v.id = r.value ->> 0`,
+      ).bind(org, chunk),
+    ]);
+  }
+  await env.DB.prepare("UPDATE organization_keys SET visitors = visitors + ? WHERE key = ?")
+    .bind(visitors.length, org)
+    .run();
+  return ids.map((id) => `vis_${id}`);
 }

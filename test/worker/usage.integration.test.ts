@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { quote, type PricingTier } from "../../worker/billing/pricing";
+import { mirrorStatements } from "../../worker/credits/mirror";
 import {
   accepted,
   call,
@@ -97,6 +98,41 @@ describe("usage endpoints", () => {
     await deliver([message]);
     await Promise.all([deliver([message]), deliver([message])]);
     expect((await api("GET", "/usage")).body).toMatchObject({ totalQuantity: 1, totalEvents: 1 });
+  });
+
+  it("counts a refund in the usage of the day it was booked, once however often the ledger is mirrored", async () => {
+    const { api, partner, organization, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const message = accepted(organization.id, partner.id, pixelKey, ip, Date.now());
+    await deliver([message]);
+    await flushCounter(organization.id);
+    const refunded = await call("POST", `/api/v1/admin/partners/${partner.id}/credits/adjust`, {
+      body: { organizationId: organization.id, reason: "test traffic", refundEventId: message.hit.i },
+      headers: { "x-admin-api-key": env.ADMIN_API_KEY },
+    });
+    expect(refunded.status, refunded.text).toBe(200);
+    await flushCounter(organization.id);
+    // The same entry mirrored again (an alarm repeated after a lost answer) counts nothing more.
+    const [entry] = (await api("GET", `/organizations/${organization.id}/ledger?kind=refund`)).body.entries;
+    const snapshot = {
+      organizationId: organization.id,
+      periodStart: "",
+      periodEnd: "",
+      allocation: 0,
+      used: 0,
+      available: 0,
+      lastSeq: 0,
+    };
+    await env.DB.batch(mirrorStatements(env.DB, [entry], snapshot));
+    const row = await env.DB.prepare(
+      "SELECT sum(credits) AS credits, sum(refunds) AS refunds FROM usage_daily WHERE organization_id = ?",
+    )
+      .bind(organization.id)
+      .first();
+    expect(row).toEqual({ credits: 1, refunds: 1 });
+    expect((await api("GET", "/usage")).body).toMatchObject({ totalQuantity: 0, totalEvents: 1 });
+    expect((await api("GET", "/billing/usage")).body).toMatchObject({ creditsConsumed: 0, identifications: 1 });
   });
 
   it("filters usage by inclusive UTC days and validates the range", async () => {

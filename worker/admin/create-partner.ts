@@ -7,7 +7,7 @@ import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { issueApiKey } from "../partners/api-keys";
 import { loadPartner, toPartner } from "../partners/partner";
-import { GlobalNameSchema, PartnerSchema } from "../partners/schemas";
+import { DEFAULT_RETENTION_DAYS, GlobalNameSchema, PartnerSchema, RetentionDaysSchema } from "../partners/schemas";
 
 const CreatePartnerBody = z
   .object({
@@ -22,6 +22,7 @@ const CreatePartnerBody = z
     companyName: z.string().max(255).optional(),
     supportEmail: z.email().optional(),
     globalName: GlobalNameSchema.optional(),
+    retentionDays: RetentionDaysSchema.default(DEFAULT_RETENTION_DAYS),
   })
   .openapi("CreatePartner");
 
@@ -46,8 +47,9 @@ export const createPartner = createApi().openapi(route, async (c) => {
   const insert = db
     .prepare(
       `INSERT INTO partners (id, name, slug, company_name, support_email, global_name, billing_mode, billing_period,
-         billing_day_of_month, credit_pool_total, max_organizations, max_identifications_per_org, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         billing_day_of_month, credit_pool_total, max_organizations, max_identifications_per_org, retention_days,
+         created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       id,
@@ -62,6 +64,7 @@ export const createPartner = createApi().openapi(route, async (c) => {
       body.creditPoolTotal,
       body.maxOrganizations ?? null,
       body.maxIdentificationsPerOrg ?? null,
+      body.retentionDays,
       at,
       at,
     );

@@ -5,7 +5,7 @@ import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from 
 import { BillingModeInput, BillingPeriodInput, IdParam } from "../http/schemas";
 import { isoSeconds } from "../lib/time";
 import { hasPool, loadPartner, partnerOr404, toPartner, type PartnerRow } from "../partners/partner";
-import { GlobalNameSchema, PartnerSchema, PartnerStatusSchema } from "../partners/schemas";
+import { GlobalNameSchema, PartnerSchema, PartnerStatusSchema, RetentionDaysSchema } from "../partners/schemas";
 import { writeThroughPartnerPixels } from "../pixel-config/record";
 
 const UpdatePartnerBody = z
@@ -26,6 +26,7 @@ const UpdatePartnerBody = z
       description: "Suspended: API keys answer 401 and every organization's script goes empty (within about 60 s)",
     }),
     globalName: GlobalNameSchema.nullable().optional(),
+    retentionDays: RetentionDaysSchema.optional(),
   })
   .strict()
   .openapi("UpdatePartner");
@@ -33,7 +34,7 @@ const UpdatePartnerBody = z
 const route = createRoute({
   method: "put",
   path: "/partners/{partnerId}",
-  summary: "Change a partner's billing, limits, status or script global name",
+  summary: "Change a partner's billing, limits, status, script global name or retention",
   description: "Only the fields sent change. The pool total may not go below what is allocated to organizations (422).",
   request: { params: z.object({ partnerId: IdParam("partnerId") }), body: jsonBody(UpdatePartnerBody) },
   responses: {
@@ -52,6 +53,7 @@ const COLUMNS = {
   maxIdentificationsPerOrg: "max_identifications_per_org",
   status: "status",
   globalName: "global_name",
+  retentionDays: "retention_days",
 } as const satisfies Record<keyof z.infer<typeof UpdatePartnerBody>, keyof PartnerRow>;
 
 type Field = keyof typeof COLUMNS;

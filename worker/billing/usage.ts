@@ -1,6 +1,7 @@
 /**
  * Usage read from the daily rollups only (`usage_daily`, `organization_periods`), so the
  * answers cost the same at 10M events as at 10. Days are UTC, `from`/`to` inclusive.
+ * Credits are net of refunds: a refund counts on the day it was booked.
  */
 
 export interface UsageTotals {
@@ -13,7 +14,7 @@ export async function partnerUsage(db: D1Database, partnerId: string, from: stri
   const row = await db
     .prepare(
       `SELECT coalesce(sum(u.events), 0) AS events, coalesce(sum(u.identifications), 0) AS identifications,
-         coalesce(sum(u.credits), 0) AS credits
+         coalesce(sum(u.credits - u.refunds), 0) AS credits
        FROM organizations o JOIN usage_daily u ON u.organization_id = o.id AND u.day BETWEEN ? AND ?
        WHERE o.partner_id = ?`,
     )
@@ -39,7 +40,7 @@ export async function usageByOrganization(
 ): Promise<OrganizationUsage[]> {
   const { results } = await db
     .prepare(
-      `SELECT o.id, o.external_id, o.name, coalesce(sum(u.credits), 0) AS credits,
+      `SELECT o.id, o.external_id, o.name, coalesce(sum(u.credits - u.refunds), 0) AS credits,
          coalesce(sum(u.identifications), 0) AS identifications
        FROM organizations o LEFT JOIN usage_daily u ON u.organization_id = o.id AND u.day BETWEEN ? AND ?
        WHERE o.partner_id = ? GROUP BY o.id ORDER BY credits DESC, o.created_at, o.id`,
@@ -73,7 +74,7 @@ export async function partnerAnalytics(
          (SELECT coalesce(sum(u.identifications), 0) FROM organizations o
             JOIN usage_daily u ON u.organization_id = o.id AND u.day BETWEEN ?2 AND ?3
             WHERE o.partner_id = ?1) AS totalIdentifications,
-         (SELECT coalesce(sum(u.credits), 0) FROM organizations o
+         (SELECT coalesce(sum(u.credits - u.refunds), 0) FROM organizations o
             JOIN usage_daily u ON u.organization_id = o.id AND u.day BETWEEN ?2 AND ?3
             WHERE o.partner_id = ?1) AS creditsUsed,
          (SELECT coalesce(sum(p.available), 0) FROM organizations o

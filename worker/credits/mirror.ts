@@ -33,12 +33,24 @@ export function mirrorStatements(
        e ->> '$.identity', e ->> '$.note', e ->> '$.details', e ->> '$.createdAt'
      FROM (SELECT value AS e FROM json_each(?))`,
   );
+  // Refunds also count in the day's usage rollup, once: only entries D1 does not hold yet, counted
+  // in the same transaction as (and before) their insert.
+  const countRefunds = db.prepare(
+    `INSERT INTO usage_daily (organization_id, day, refunds)
+     SELECT e ->> '$.organizationId', substr(e ->> '$.createdAt', 1, 10), count(*)
+     FROM (SELECT value AS e FROM json_each(?))
+     WHERE e ->> '$.kind' = 'refund' AND NOT EXISTS (SELECT 1 FROM ledger_entries WHERE id = e ->> '$.id')
+     GROUP BY 1, 2
+     ON CONFLICT (organization_id, day) DO UPDATE SET refunds = refunds + excluded.refunds`,
+  );
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < entries.length; i += ENTRIES_PER_STATEMENT) {
     const chunk = entries
       .slice(i, i + ENTRIES_PER_STATEMENT)
       .map((e) => ({ ...e, details: e.details === null ? null : JSON.stringify(e.details) }));
-    statements.push(insert.bind(JSON.stringify(chunk)));
+    const json = JSON.stringify(chunk);
+    if (chunk.some((e) => e.kind === "refund")) statements.push(countRefunds.bind(json));
+    statements.push(insert.bind(json));
   }
   statements.push(
     db

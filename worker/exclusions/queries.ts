@@ -70,28 +70,3 @@ export async function rulesOf(db: D1Database, organizationIds: string[]): Promis
     .all<ExclusionRow>();
   return new Map(results.map((row) => [row.organization_id, new ExclusionRules(toExclusions(row))]));
 }
-
-/** The domains an identity stands for: its company's, or its person's email and company domains. */
-export async function domainsOf(db: D1Database, identityKeys: string[]): Promise<Map<string, string[]>> {
-  const companies = identityKeys.filter((k) => k.startsWith("company:")).map((k) => k.slice("company:".length));
-  const people = identityKeys.filter((k) => k.startsWith("person:")).map((k) => k.slice("person:".length));
-  const [companyRows, personRows] = await db.batch<{ key: string; domain: string | null; other: string | null }>([
-    db
-      .prepare(
-        "SELECT 'company:' || id AS key, domain, NULL AS other FROM companies WHERE id IN (SELECT value FROM json_each(?))",
-      )
-      .bind(JSON.stringify(companies)),
-    db
-      .prepare(
-        `SELECT 'person:' || email_sha256 AS key, email_domain AS domain, company_domain AS other FROM people
-         WHERE email_sha256 IN (SELECT value FROM json_each(?))`,
-      )
-      .bind(JSON.stringify(people)),
-  ]);
-  return new Map(
-    [...companyRows.results, ...personRows.results].map((r) => [
-      r.key,
-      [r.domain, r.other].filter((d): d is string => d !== null),
-    ]),
-  );
-}

@@ -68,6 +68,23 @@ export const PageFields = {
   pageSize: z.number().int(),
 };
 
+/** Keyset paging beside `page`: the `nextCursor` of the previous answer (then `page` is ignored). */
+export const CursorQuery = {
+  cursor: z
+    .string()
+    .max(300)
+    .optional()
+    .openapi({ description: "The previous page's `nextCursor`: the page after it, at the cost of page 1" }),
+};
+
+/** Filtered lists count their matches up to this many; `total` says no more than that. */
+export const COUNT_LIMIT = 10_000;
+
+/** A cursor-paged list also answers the cursor of its next page. */
+export const CursorFields = {
+  nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last" }),
+};
+
 /** `YYYY-MM-DD` or ISO 8601. */
 export const DateQuery = z
   .string()

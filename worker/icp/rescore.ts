@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
 import type { RescoreIcpJob } from "../jobs/message";
-import { IDENTITY_COLUMNS, IDENTITY_JOINS, type VisitorRow } from "../visitors/identity";
+import { isoOf, ORGANIZATION_KEY, type VisitorRow } from "../visitors/identity";
 import { enabledConfigsOf, toEvaluable, type IcpConfigRow } from "./configs";
 import { evaluateIcp, type EvaluableConfig, type IcpResult, type VisitorFacts } from "./evaluate";
 
@@ -13,43 +13,43 @@ const PATHS_PER_VISITOR = 200;
 const SWEEP_DELAY_SECONDS = 12 * 3600;
 const UPDATES_PER_BATCH = 100;
 
-/** A visitor with its identity and its most viewed paths (a JSON array), as scoring reads it. */
-type FactsRow = VisitorRow & { paths: string };
+/** A visitor with its identity, its organization and its most viewed paths (a JSON array), as scoring reads it. */
+type FactsRow = VisitorRow & { organization_id: string; paths: string };
 
 const SELECT_FACTS = `
-  SELECT v.*, ${IDENTITY_COLUMNS},
-    (SELECT json_group_array(path) FROM (SELECT path FROM visitor_pages WHERE visitor_id = v.id
-       ORDER BY views DESC, path LIMIT ${PATHS_PER_VISITOR})) AS paths
-  FROM visitors v ${IDENTITY_JOINS}`;
+  SELECT v.*, k.organization_id,
+    (SELECT json_group_array(path) FROM (SELECT path FROM page_views WHERE visitor = v.seq
+       GROUP BY path ORDER BY count(*) DESC, path LIMIT ${PATHS_PER_VISITOR})) AS paths
+  FROM visitors v JOIN organization_keys k ON k.key = v.org`;
 
 export function factsOf(row: FactsRow): VisitorFacts {
   // A company's own location is firmographic; the visit's location stands in when the company has none.
-  const companyLocated = row.company_country !== null || row.company_region !== null || row.company_city !== null;
+  const companyLocated = row.hq_country !== null || row.hq_region !== null || row.hq_city !== null;
   return {
     utmSource: row.utm_source,
     utmMedium: row.utm_medium,
     utmCampaign: row.utm_campaign,
     utmTerm: row.utm_term,
     utmContent: row.utm_content,
-    industry: row.company_industry,
-    employeeRange: row.company_employee_range,
-    country: companyLocated ? row.company_country : row.country,
-    region: companyLocated ? row.company_region : row.region,
-    city: companyLocated ? row.company_city : row.city,
-    domain: row.company_domain ?? row.person_company_domain ?? row.person_email_domain,
-    jobTitle: row.person_job_title,
-    linkedinUrl: row.person_linkedin_url ?? row.company_linkedin_url,
+    industry: row.industry,
+    employeeRange: row.employee_range,
+    country: companyLocated ? row.hq_country : row.country,
+    region: companyLocated ? row.hq_region : row.region,
+    city: companyLocated ? row.hq_city : row.city,
+    domain: row.domain ?? row.company_domain ?? row.email_domain,
+    jobTitle: row.job_title,
+    linkedinUrl: row.linkedin_url,
     pageViews: row.page_views,
     sessions: row.sessions,
-    lastSeenAt: row.last_seen_at,
+    lastSeenAt: isoOf(row.last_seen),
     paths: JSON.parse(row.paths) as string[],
   };
 }
 
-/** A visitor touched by the hits consumer. */
+/** A visitor touched by the hits consumer (its stored id). */
 export interface VisitorRef {
   organizationId: string;
-  identityKey: string;
+  visitorId: string;
 }
 
 /**
@@ -57,15 +57,9 @@ export interface VisitorRef {
  * scoring must not hold back hits (they are stored already); a failed rescore is repaired
  * by the visitor's next hit or the next config change.
  */
-export async function rescoreTouchedVisitors(
-  env: Env,
-  hits: { organizationId: string; identity: { key: string } | null }[],
-) {
+export async function rescoreTouchedVisitors(env: Env, refs: VisitorRef[]) {
   try {
-    await rescoreVisitors(
-      env,
-      hits.flatMap((h) => (h.identity ? [{ organizationId: h.organizationId, identityKey: h.identity.key }] : [])),
-    );
+    await rescoreVisitors(env, refs);
   } catch (error) {
     console.error("ICP rescoring failed", error);
   }
@@ -76,7 +70,7 @@ export async function rescoreTouchedVisitors(
  * batch's organizations, and organizations without enabled configs stop there (one query).
  */
 export async function rescoreVisitors(env: Env, refs: VisitorRef[]): Promise<void> {
-  const unique = [...new Map(refs.map((r) => [`${r.organizationId}|${r.identityKey}`, r])).values()];
+  const unique = [...new Map(refs.map((r) => [`${r.organizationId}|${r.visitorId}`, r])).values()];
   if (unique.length === 0) return;
   const db = env.DB;
   const organizationIds = [...new Set(unique.map((r) => r.organizationId))];
@@ -99,10 +93,10 @@ export async function rescoreVisitors(env: Env, refs: VisitorRef[]): Promise<voi
   const scored = unique.filter((r) => configs.has(r.organizationId));
   const { results } = await db
     .prepare(
-      `${SELECT_FACTS} JOIN json_each(?) AS k
-         ON v.organization_id = json_extract(k.value, '$[0]') AND v.identity_key = json_extract(k.value, '$[1]')`,
+      `${SELECT_FACTS} JOIN json_each(?) AS r
+         ON k.organization_id = r.value ->> 0 AND v.org = k.key AND v.id = r.value ->> 1`,
     )
-    .bind(JSON.stringify(scored.map((r) => [r.organizationId, r.identityKey])))
+    .bind(JSON.stringify(scored.map((r) => [r.organizationId, r.visitorId])))
     .all<FactsRow>();
   const now = Date.now();
   await writeScores(
@@ -126,8 +120,8 @@ export async function rescoreIcpPage(env: Env, job: RescoreIcpJob): Promise<void
     db.prepare("SELECT generation FROM icp_generations WHERE organization_id = ?").bind(job.organizationId),
     enabledConfigsOf(db, [job.organizationId]),
     db
-      // Cursor on the unique (organization_id, identity_key) index: each page is an index range, not a scan.
-      .prepare(`${SELECT_FACTS} WHERE v.organization_id = ? AND v.identity_key > ? ORDER BY v.identity_key LIMIT ?`)
+      // Cursor on the unique (org, id) index: each page is an index range, not a scan.
+      .prepare(`${SELECT_FACTS} WHERE v.org = ${ORGANIZATION_KEY} AND v.id > ? ORDER BY v.id LIMIT ?`)
       .bind(job.organizationId, job.after ?? "", RESCORE_PAGE_SIZE),
   ]);
   const generation = (generationRows.results[0] as { generation: number } | undefined)?.generation ?? 0;
@@ -141,7 +135,7 @@ export async function rescoreIcpPage(env: Env, job: RescoreIcpJob): Promise<void
   );
 
   if (rows.length === RESCORE_PAGE_SIZE) {
-    await env.JOBS.send({ ...job, after: rows[rows.length - 1].identity_key });
+    await env.JOBS.send({ ...job, after: rows[rows.length - 1].id });
   } else if (configs.some(usesTime)) {
     await scheduleSweep(env, job);
   }
@@ -189,7 +183,7 @@ async function writeScores(
   );
   const update = db.prepare(
     `UPDATE visitors SET icp_matched = ?, icp_score = ?, icp_config_id = ?
-     WHERE id = ? AND page_views = ? AND sessions = ? AND last_seen_at = ?
+     WHERE seq = ? AND page_views = ? AND sessions = ? AND last_seen = ?
        AND coalesce((SELECT generation FROM icp_generations WHERE organization_id = ?), 0) = ?`,
   );
   for (let i = 0; i < changed.length; i += UPDATES_PER_BATCH) {
@@ -201,10 +195,10 @@ async function writeScores(
             result.matched ? 1 : 0,
             result.score,
             result.configId,
-            row.id,
+            row.seq,
             row.page_views,
             row.sessions,
-            row.last_seen_at,
+            row.last_seen,
             row.organization_id,
             generation,
           ),

@@ -21,3 +21,15 @@ export const startBound = (value: string) =>
 /** Inclusive upper bound as a stored timestamp: a bare date means the end of that day. */
 export const endBound = (value: string) =>
   BARE_DATE.test(value) ? `${value}T23:59:59Z` : isoSeconds(Date.parse(value));
+
+/** Unix seconds: how the visitor tables store times. */
+export const unixSeconds = (ms: number) => Math.floor(ms / 1000);
+
+/** Days since 1970-01-01 (UTC): how per-day rows are keyed. */
+export const dayNumber = (ms: number) => Math.floor(ms / DAY_MS);
+
+/** The `YYYY-MM-DD` of a day number. */
+export const dayText = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** Unix seconds at the start of a day number. */
+export const dayStart = (day: number) => day * 86_400;

@@ -24,6 +24,7 @@ export interface PartnerRow {
   credit_pool_total: number;
   max_organizations: number | null;
   max_identifications_per_org: number | null;
+  retention_days: number;
   created_at: string;
   updated_at: string;
 }
@@ -80,6 +81,7 @@ export async function toPartner(db: D1Database, row: PartnerRow): Promise<z.infe
     creditPoolAvailable: Math.max(0, row.credit_pool_total - used),
     maxOrganizations: row.max_organizations,
     maxIdentificationsPerOrg: row.max_identifications_per_org,
+    retentionDays: row.retention_days,
     identificationWebhookUrl: webhooks.get("identification")?.url ?? null,
     identificationWebhookEnabled: isActive(webhooks.get("identification")),
     billingWebhookUrl: webhooks.get("billing")?.url ?? null,

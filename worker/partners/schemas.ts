@@ -35,6 +35,15 @@ export const GlobalNameSchema = z
 
 export const PartnerStatusSchema = z.enum(PARTNER_STATUSES);
 
+/** Days identified visitors keep their story when the partner has not chosen (docs/collect.md#retention). */
+export const DEFAULT_RETENTION_DAYS = 400;
+
+export const RetentionDaysSchema = z.number().int().min(1).max(1825).openapi({
+  description:
+    "Days an identified visitor keeps its sessions and page views: visitors not seen for this long are removed, and older visits of the others (1–1,825)",
+  example: DEFAULT_RETENTION_DAYS,
+});
+
 /** The partner account, as the partner (`GET /me`) and the operator see it. */
 export const PartnerSchema = z
   .object({
@@ -58,6 +67,7 @@ export const PartnerSchema = z
     creditPoolAvailable: z.number().int().openapi({ description: "Credits that can still be allocated" }),
     maxOrganizations: z.number().int().nullable(),
     maxIdentificationsPerOrg: z.number().int().nullable(),
+    retentionDays: RetentionDaysSchema,
     identificationWebhookUrl: z.string().nullable(),
     identificationWebhookEnabled: z.boolean(),
     billingWebhookUrl: z.string().nullable(),

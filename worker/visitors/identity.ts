@@ -1,67 +1,101 @@
 import type { z } from "@hono/zod-openapi";
 import type { IdentityType } from "../../shared/billing";
+import { isoSeconds } from "../lib/time";
 import type { CompanySchema, PersonSchema } from "./schemas";
 
 /**
- * A visitor and who it is (its company or person): one row type and one projection for the
- * visitors list, the `visitor.identified` webhook and ICP scoring, so they never drift apart.
+ * A visitor and who it is: one row type and one projection for the visitors list, the
+ * `visitor.identified` webhook, ICP scoring and the dashboards, so they never drift apart.
+ * Who it is lives on the visitor row itself (a snapshot of the company's or person's data,
+ * refreshed by the hits consumer), so every read stays inside the organization's own tables.
  */
 
-/** Columns of `companies c` and `people pe`, aliased as `IdentityRow` names. */
-export const IDENTITY_COLUMNS = `
-  c.name AS company_name, c.domain AS company_domain, c.industry AS company_industry,
-  c.employee_range AS company_employee_range, c.revenue_range AS company_revenue_range,
-  c.country AS company_country, c.region AS company_region, c.city AS company_city,
-  c.linkedin_url AS company_linkedin_url, pe.name AS person_name, pe.job_title AS person_job_title,
-  pe.email_domain AS person_email_domain, pe.linkedin_url AS person_linkedin_url, pe.location AS person_location,
-  pe.company_domain AS person_company_domain`;
+/** The organization's short key in the visitor tables, from its id (one bound parameter). */
+export const ORGANIZATION_KEY = "(SELECT key FROM organization_keys WHERE organization_id = ?)";
 
-/** Joins of a visitors table aliased `v` to its company and person. */
-export const IDENTITY_JOINS = `
-  LEFT JOIN companies c ON c.id = v.company_id
-  LEFT JOIN people pe ON pe.email_sha256 = v.person_sha256`;
+/** The API's visitor id for a stored one, and back (null for anything else). */
+export const publicVisitorId = (id: string) => `vis_${id}`;
+export const storedVisitorId = (publicId: string) =>
+  /^vis_[A-Za-z0-9_-]{11}$/.test(publicId) ? publicId.slice(4) : null;
 
-export interface IdentityRow {
-  type: IdentityType;
-  company_name: string | null;
-  company_domain: string | null;
-  company_industry: string | null;
-  company_employee_range: string | null;
-  company_revenue_range: string | null;
-  company_country: string | null;
-  company_region: string | null;
-  company_city: string | null;
-  company_linkedin_url: string | null;
-  person_name: string | null;
-  person_job_title: string | null;
-  person_email_domain: string | null;
-  person_linkedin_url: string | null;
-  person_location: string | null;
-  person_company_domain: string | null;
+/** A session's public id: its visitor and its start. */
+export const sessionId = (visitorId: string, start: number) => `ses_${visitorId}${start.toString(36)}`;
+
+/** A stored time (unix seconds) as the API writes it. */
+export const isoOf = (seconds: number) => isoSeconds(seconds * 1000);
+
+/** What imported data (or a provider) says about an identity: the visitor's snapshot. */
+export interface Profile {
+  name: string | null;
+  domain: string | null;
+  industry: string | null;
+  employeeRange: string | null;
+  revenueRange: string | null;
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  linkedinUrl: string | null;
+  jobTitle: string | null;
+  emailDomain: string | null;
+  companyDomain: string | null;
+  location: string | null;
 }
 
-/** A `visitors` row (`v.*`) with its identity columns. */
+/** The visitors column of each profile field. */
+export const PROFILE_COLUMNS: Record<keyof Profile, string> = {
+  name: "name",
+  domain: "domain",
+  industry: "industry",
+  employeeRange: "employee_range",
+  revenueRange: "revenue_range",
+  country: "hq_country",
+  region: "hq_region",
+  city: "hq_city",
+  linkedinUrl: "linkedin_url",
+  jobTitle: "job_title",
+  emailDomain: "email_domain",
+  companyDomain: "company_domain",
+  location: "location",
+};
+
+/** The snapshot columns of a `visitors` row. */
+export interface IdentityRow {
+  type: IdentityType;
+  name: string | null;
+  domain: string | null;
+  industry: string | null;
+  employee_range: string | null;
+  revenue_range: string | null;
+  hq_country: string | null;
+  hq_region: string | null;
+  hq_city: string | null;
+  linkedin_url: string | null;
+  job_title: string | null;
+  email_domain: string | null;
+  company_domain: string | null;
+  location: string | null;
+}
+
+/** A `visitors` row. */
 export interface VisitorRow extends IdentityRow {
+  seq: number;
+  org: number;
   id: string;
-  organization_id: string;
-  identity_key: string;
-  company_id: string | null;
-  person_sha256: string | null;
-  first_seen_at: string;
-  last_seen_at: string;
+  first_seen: number;
+  last_seen: number;
   sessions: number;
   page_views: number;
-  total_time_seconds: number;
-  scroll_depth_sum: number;
-  scroll_depth_samples: number;
+  engaged_seconds: number;
+  scroll_sum: number;
+  scroll_samples: number;
   landing_page: string | null;
-  last_page: string | null;
   referrer: string | null;
   utm_source: string | null;
   utm_medium: string | null;
   utm_campaign: string | null;
   utm_term: string | null;
   utm_content: string | null;
+  last_page: string | null;
   device_type: string | null;
   browser: string | null;
   os: string | null;
@@ -71,38 +105,43 @@ export interface VisitorRow extends IdentityRow {
   icp_matched: number;
   icp_score: number;
   icp_config_id: string | null;
+  charged_period: number | null;
 }
 
 export function companyOf(row: IdentityRow): z.infer<typeof CompanySchema> | null {
-  if (row.type !== "company" || row.company_name === null) return null;
+  if (row.type !== "company" || row.name === null) return null;
   return {
-    name: row.company_name,
-    domain: row.company_domain ?? "",
-    industry: row.company_industry,
-    employeeRange: row.company_employee_range,
-    revenueRange: row.company_revenue_range,
-    country: row.company_country,
-    region: row.company_region,
-    city: row.company_city,
-    linkedinUrl: row.company_linkedin_url,
+    name: row.name,
+    domain: row.domain ?? "",
+    industry: row.industry,
+    employeeRange: row.employee_range,
+    revenueRange: row.revenue_range,
+    country: row.hq_country,
+    region: row.hq_region,
+    city: row.hq_city,
+    linkedinUrl: row.linkedin_url,
   };
 }
 
 export function personOf(row: IdentityRow): z.infer<typeof PersonSchema> | null {
   if (row.type !== "person") return null;
   return {
-    name: row.person_name,
-    jobTitle: row.person_job_title,
-    emailDomain: row.person_email_domain,
-    linkedinUrl: row.person_linkedin_url,
-    location: row.person_location,
+    name: row.name,
+    jobTitle: row.job_title,
+    emailDomain: row.email_domain,
+    linkedinUrl: row.linkedin_url,
+    location: row.location,
   };
 }
 
 /** The visitor itself, as the `visitor.identified` webhook names it. */
 export const visitorRef = (row: VisitorRow) => ({
-  id: row.id,
+  id: publicVisitorId(row.id),
   type: row.type,
-  firstSeenAt: row.first_seen_at,
-  lastSeenAt: row.last_seen_at,
+  firstSeenAt: isoOf(row.first_seen),
+  lastSeenAt: isoOf(row.last_seen),
 });
+
+/** Mean of the page views' maximum scroll depths, rounded (0 when none reported any). */
+export const averageScroll = (row: { scroll_sum: number; scroll_samples: number }) =>
+  row.scroll_samples > 0 ? Math.round(row.scroll_sum / row.scroll_samples) : 0;

@@ -7,7 +7,7 @@ import { payloadOf } from "./events";
 import type { WebhookMessage } from "./message";
 import { nextAttemptAt, queueDelaySeconds } from "./schedule";
 import { signatureHeaders } from "./sign";
-import { visitorFields } from "./visitor-payload";
+import { visitorFields, type VisitorReference } from "./visitor-payload";
 
 export interface DeliveryRow {
   id: string;
@@ -170,12 +170,12 @@ async function settle(db: D1Database, id: string, status: DeliveryStatus, error:
 
 /** The exact body, fixed at the first attempt so every retry sends (and signs) the same bytes. */
 async function materialize(db: D1Database, row: DeliveryRow): Promise<string | null> {
-  const data = JSON.parse(row.data) as { createdAt: string; hitEventId?: string } & Record<string, unknown>;
-  const { createdAt, hitEventId, ...fields } = data;
+  const data = JSON.parse(row.data) as { createdAt: string } & Partial<VisitorReference> & Record<string, unknown>;
+  const { createdAt, hitEventId: _hit, visitorId, sessionStart, ...fields } = data;
   const event = { id: row.event_id, type: row.event_type, createdAt, partnerId: row.partner_id };
   let payload: string;
-  if (row.event_type === "visitor.identified" && hitEventId) {
-    const visitor = await visitorFields(db, hitEventId);
+  if (row.event_type === "visitor.identified" && visitorId && sessionStart !== undefined) {
+    const visitor = await visitorFields(db, { organizationId: row.organization_id!, visitorId, sessionStart });
     if (!visitor) return null;
     payload = payloadOf(event, { ...fields, ...visitor });
   } else {

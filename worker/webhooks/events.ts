@@ -25,6 +25,9 @@ export const CHANNEL_OF: Record<EmittedType, WebhookChannel> = {
 type EmittedData = Omit<{ [T in EmittedType]: EventFields<T> }, "visitor.identified"> & {
   "visitor.identified": Pick<EventFields<"visitor.identified">, "organizationId" | "externalId"> & {
     hitEventId: string;
+    /** The stored visitor id and the start of the hit's session (unix seconds). */
+    visitorId: string;
+    sessionStart: number;
   };
 };
 

@@ -1,4 +1,4 @@
-import type { ChargedHit } from "../collect/store";
+import type { ChargedHit } from "../collect/plan";
 import type { ChargeOutcome } from "../credits/counter";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
@@ -14,46 +14,52 @@ interface OrganizationRef {
  * The webhook events of a batch of charged hits (called by the hits consumer):
  * per `charged` outcome a `visitor.identified` and a `usage.recorded`; and, once per
  * organization and period, `credits.low` when what is left falls to the partner's threshold
- * and `credits.exhausted` when nothing is left. Ids derive from the pixel event id or from
- * (organization, period), so a replayed batch emits nothing new.
+ * and `credits.exhausted` when nothing is left. Ids derive from the partner, the organization and
+ * the pixel event id, or from (organization, period), so a replayed batch emits nothing new and
+ * the same event id sent to two organizations makes two events.
  */
 export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<void> {
-  const charged = hits.filter((h) => !h.bot && h.identity && h.outcome?.reason === "charged");
+  const charged = hits.filter((h) => h.outcome.reason === "charged");
   if (charged.length === 0) return;
-  const organizations = await loadOrganizations(env.DB, [...new Set(charged.map((h) => h.organizationId))]);
+  const organizations = await loadOrganizations(env.DB, [...new Set(charged.map((h) => h.message.organizationId))]);
   const endpoints = await loadEndpointsOf(env.DB, [...new Set([...organizations.values()].map((o) => o.partner_id))]);
   if (endpoints.size === 0) return;
 
   const events: WebhookEvent[] = [];
   for (const h of charged) {
-    const organization = organizations.get(h.organizationId);
+    const organization = organizations.get(h.message.organizationId);
     const partnerEndpoints = organization && endpoints.get(organization.partner_id);
     if (!organization || !partnerEndpoints) continue;
-    const outcome = h.outcome!;
+    const outcome = h.outcome;
     const periodStart = isoSeconds(outcome.periodStart);
     const available = availableAfter(outcome);
-    const base = { partnerId: organization.partner_id, organizationId: organization.id, createdAt: h.receivedAt };
+    const cause = `${organization.partner_id}|${organization.id}|${h.message.hit.i}`;
+    const base = {
+      partnerId: organization.partner_id,
+      organizationId: organization.id,
+      createdAt: h.message.receivedAt,
+    };
     const common = { organizationId: organization.id, externalId: organization.external_id };
     if (partnerEndpoints.has("identification")) {
       // The visitor, company and session are read when the first attempt is made (they are
       // stored by the same consumer run); the reference is all the event needs until then.
       events.push({
         ...base,
-        id: await eventId("visitor.identified", h.hit.i),
+        id: await eventId("visitor.identified", cause),
         type: "visitor.identified",
-        data: { ...common, hitEventId: h.hit.i },
+        data: { ...common, hitEventId: h.message.hit.i, visitorId: h.visitor, sessionStart: h.session },
       });
     }
     const billing = partnerEndpoints.get("billing");
     if (!billing) continue;
     events.push({
       ...base,
-      id: await eventId("usage.recorded", h.hit.i),
+      id: await eventId("usage.recorded", cause),
       type: "usage.recorded",
       data: {
         ...common,
         credits: 1,
-        identityType: h.identity!.type,
+        identityType: h.identityType,
         periodStart,
         creditsUsed: outcome.used,
         creditsAvailable: available,

@@ -41,6 +41,8 @@ export interface LocalWorker {
   mf: Miniflare;
   /** The Worker's D1 database (the same SQLite the Worker uses). */
   db(): Promise<D1Database>;
+  /** The folder holding the local state (D1 and Durable Object SQLite files, KV, queues). */
+  persist: string;
   /** An HTTP client for the operator API. */
   admin: Client;
   /** An HTTP client for the partner API with this key. */
@@ -126,6 +128,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
     url,
     mf,
     db,
+    persist,
     admin: client({ "x-admin-api-key": ADMIN_KEY }),
     partner: (key) => client({ "x-partner-api-key": key }),
     async stop() {

@@ -23,6 +23,7 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
   not_identified: "No company matched",
   no_credit: "No credits left",
   excluded: "Excluded by you",
+  suspicious: "Suspicious (too many people on one device)",
   bot: "Bots",
   referrer_not_allowed: "Site not allowed",
   disabled: "Account paused",

@@ -1,17 +1,28 @@
-import { companyOf, IDENTITY_COLUMNS, IDENTITY_JOINS, personOf, type IdentityRow } from "../../visitors/identity";
+import {
+  averageScroll,
+  companyOf,
+  isoOf,
+  ORGANIZATION_KEY,
+  personOf,
+  publicVisitorId,
+  sessionId,
+  storedVisitorId,
+  type IdentityRow,
+} from "../../visitors/identity";
 
 /** Sessions shown on a company's page, newest first. */
 export const STORY_SESSIONS = 30;
 
 interface StoryRow extends IdentityRow {
+  seq: number;
   id: string;
-  first_seen_at: string;
-  last_seen_at: string;
+  first_seen: number;
+  last_seen: number;
   sessions: number;
   page_views: number;
-  total_time_seconds: number;
-  scroll_depth_sum: number;
-  scroll_depth_samples: number;
+  engaged_seconds: number;
+  scroll_sum: number;
+  scroll_samples: number;
   country: string | null;
   region: string | null;
   city: string | null;
@@ -25,9 +36,8 @@ interface StoryRow extends IdentityRow {
 }
 
 interface SessionRow {
-  id: string;
-  started_at: string;
-  last_seen_at: string;
+  start: number;
+  last_seen: number;
   page_views: number;
   landing_page: string | null;
   referrer: string | null;
@@ -39,11 +49,11 @@ interface SessionRow {
 }
 
 interface PageRow {
-  session_id: string;
+  session: number;
   path: string;
-  occurred_at: string;
+  at: number;
   engaged_seconds: number;
-  scroll_depth: number;
+  scroll_depth: number | null;
 }
 
 export interface IcpCondition {
@@ -55,36 +65,39 @@ export interface IcpCondition {
 
 /** Everything known about one identified company (or person) of the organization; null when it has none by that id. */
 export async function companyStory(db: D1Database, organizationId: string, visitorId: string) {
+  const id = storedVisitorId(visitorId);
+  if (!id) return null;
   const row = await db
     .prepare(
-      `SELECT v.*, ${IDENTITY_COLUMNS}, ic.name AS icp_config_name, ic.groups AS icp_config_groups
-       FROM visitors v ${IDENTITY_JOINS}
-       LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id
-       WHERE v.id = ? AND v.organization_id = ?`,
+      `SELECT v.*, ic.name AS icp_config_name, ic.groups AS icp_config_groups
+       FROM visitors v LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id
+       WHERE v.org = ${ORGANIZATION_KEY} AND v.id = ?`,
     )
-    .bind(visitorId, organizationId)
+    .bind(organizationId, id)
     .first<StoryRow>();
   if (!row) return null;
-  const { results: sessions } = await db
-    .prepare(
-      `SELECT id, started_at, last_seen_at, page_views, landing_page, referrer, utm_source, utm_medium, utm_campaign,
-         utm_term, utm_content
-       FROM sessions WHERE visitor_id = ? AND organization_id = ? ORDER BY started_at DESC LIMIT ?`,
-    )
-    .bind(visitorId, organizationId, STORY_SESSIONS)
-    .all<SessionRow>();
-  // Every page of those sessions, the ones before the visitor was identified included.
-  const { results: pages } = await db
-    .prepare(
-      `SELECT session_id, path, occurred_at, engaged_seconds, scroll_depth FROM page_views
-       WHERE session_id IN (SELECT value FROM json_each(?)) AND organization_id = ? AND is_bot = 0
-       ORDER BY occurred_at, event_id`,
-    )
-    .bind(JSON.stringify(sessions.map((s) => s.id)), organizationId)
-    .all<PageRow>();
-  const pagesBySession = Map.groupBy(pages, (p) => p.session_id);
+  // The latest sessions and every page of them, the ones before the visitor was identified included.
+  const [sessionRows, pageRows] = await db.batch<SessionRow | PageRow>([
+    db
+      .prepare(
+        `SELECT start, last_seen, page_views, landing_page, referrer, utm_source, utm_medium, utm_campaign, utm_term,
+           utm_content
+         FROM sessions WHERE visitor = ? ORDER BY start DESC LIMIT ?`,
+      )
+      .bind(row.seq, STORY_SESSIONS),
+    db
+      .prepare(
+        `SELECT session, path, at, engaged_seconds, scroll_depth FROM page_views
+         WHERE visitor = ?1 AND session >= (SELECT coalesce(min(start), 0) FROM
+           (SELECT start FROM sessions WHERE visitor = ?1 ORDER BY start DESC LIMIT ?2))
+         ORDER BY session, at, key`,
+      )
+      .bind(row.seq, STORY_SESSIONS),
+  ]);
+  const sessions = sessionRows.results as SessionRow[];
+  const pagesBySession = Map.groupBy(pageRows.results as PageRow[], (p) => p.session);
   return {
-    id: row.id,
+    id: publicVisitorId(row.id),
     type: row.type,
     company: companyOf(row),
     person: personOf(row),
@@ -94,20 +107,20 @@ export async function companyStory(db: D1Database, organizationId: string, visit
       profile: row.icp_config_name,
       conditions: row.icp_config_groups ? conditionsOf(row.icp_config_groups) : [],
     },
-    firstSeenAt: row.first_seen_at,
-    lastSeenAt: row.last_seen_at,
+    firstSeenAt: isoOf(row.first_seen),
+    lastSeenAt: isoOf(row.last_seen),
     totals: {
       sessions: row.sessions,
       pageViews: row.page_views,
-      totalTimeSeconds: row.total_time_seconds,
-      avgScrollDepth: row.scroll_depth_samples > 0 ? Math.round(row.scroll_depth_sum / row.scroll_depth_samples) : 0,
+      totalTimeSeconds: row.engaged_seconds,
+      avgScrollDepth: averageScroll(row),
     },
     location: { country: row.country, region: row.region, city: row.city },
     device: { type: row.device_type, browser: row.browser, os: row.os },
     sessions: sessions.map((s) => ({
-      id: s.id,
-      startedAt: s.started_at,
-      lastSeenAt: s.last_seen_at,
+      id: sessionId(row.id, s.start),
+      startedAt: isoOf(s.start),
+      lastSeenAt: isoOf(s.last_seen),
       landingPage: s.landing_page,
       referrer: s.referrer,
       utm: {
@@ -117,11 +130,11 @@ export async function companyStory(db: D1Database, organizationId: string, visit
         term: s.utm_term,
         content: s.utm_content,
       },
-      pages: (pagesBySession.get(s.id) ?? []).map((p) => ({
+      pages: (pagesBySession.get(s.start) ?? []).map((p) => ({
         path: p.path,
-        at: p.occurred_at,
+        at: isoOf(s.start + p.at),
         engagedSeconds: p.engaged_seconds,
-        scrollDepth: p.scroll_depth,
+        scrollDepth: p.scroll_depth ?? 0,
       })),
     })),
   };

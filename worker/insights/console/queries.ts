@@ -1,4 +1,4 @@
-import { addDays, utcDay } from "../../lib/time";
+import { addDays, isoSeconds, unixSeconds, utcDay } from "../../lib/time";
 import type { Env } from "../../env";
 import { hasPool, loadPartner } from "../../partners/partner";
 import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "../../organizations/organization";
@@ -28,20 +28,23 @@ export async function consoleClients(env: Env, partnerId: string, page: number, 
   ]);
   const organizations = rows.results as OrganizationRow[];
   const ids = JSON.stringify(organizations.map((o) => o.id));
-  const since7 = `${windowStart(7, now)}T00:00:00Z`;
-  const since30 = `${windowStart(30, now)}T00:00:00Z`;
+  const since7 = unixSeconds(Date.parse(`${windowStart(7, now)}T00:00:00Z`));
+  const since30 = unixSeconds(Date.parse(`${windowStart(30, now)}T00:00:00Z`));
   const [identified, lastHits] = await db.batch<Record<string, unknown>>([
     db
       .prepare(
-        `SELECT organization_id, count(*) FILTER (WHERE last_seen_at >= ?) AS last7, count(*) AS last30
-         FROM visitors WHERE organization_id IN (SELECT value FROM json_each(?)) AND last_seen_at >= ?
-         GROUP BY organization_id`,
+        `SELECT k.organization_id, count(*) FILTER (WHERE v.last_seen >= ?) AS last7, count(*) AS last30
+         FROM organization_keys k JOIN visitors v ON v.org = k.key AND v.last_seen >= ?
+         WHERE k.organization_id IN (SELECT value FROM json_each(?))
+         GROUP BY k.organization_id`,
       )
-      .bind(since7, ids, since30),
+      .bind(since7, since30, ids),
+    // The latest hit: the last_hit of the organization's latest rollup day.
     db
       .prepare(
         `SELECT o.value AS organization_id,
-           (SELECT max(occurred_at) FROM page_views WHERE organization_id = o.value) AS last_hit_at
+           (SELECT last_hit FROM usage_daily WHERE organization_id = o.value AND last_hit IS NOT NULL
+            ORDER BY day DESC LIMIT 1) AS last_hit
          FROM json_each(?) AS o`,
       )
       .bind(ids),
@@ -53,9 +56,9 @@ export async function consoleClients(env: Env, partnerId: string, page: number, 
     ]),
   );
   const hits = new Map(
-    (lastHits.results as { organization_id: string; last_hit_at: string | null }[]).map((r) => [
+    (lastHits.results as { organization_id: string; last_hit: number | null }[]).map((r) => [
       r.organization_id,
-      r.last_hit_at,
+      r.last_hit === null ? null : isoSeconds(r.last_hit * 1000),
     ]),
   );
   const clients = await Promise.all(

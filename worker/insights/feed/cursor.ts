@@ -1,22 +1,15 @@
-/** Keyset cursor of the feed: the last row's `lastSeenAt` and id, opaque to the page. */
+import { decodeCursor as decode, encodeCursor as encode } from "../../lib/cursor";
+
+/** Keyset cursor of the feed: the last row's last-seen time (unix seconds) and seq, opaque to the page. */
 export interface FeedCursor {
-  lastSeenAt: string;
-  id: string;
+  lastSeen: number;
+  seq: number;
 }
 
-export function encodeCursor(cursor: FeedCursor): string {
-  return btoa(`${cursor.lastSeenAt}|${cursor.id}`).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+export const encodeCursor = (cursor: FeedCursor) => encode([cursor.lastSeen, cursor.seq]);
 
 /** null for anything that is not a cursor this feed made. */
 export function decodeCursor(text: string | undefined): FeedCursor | null {
-  if (!text || text.length > 200 || !/^[A-Za-z0-9_-]+$/.test(text)) return null;
-  try {
-    const [lastSeenAt, id, extra] = atob(text.replace(/-/g, "+").replace(/_/g, "/")).split("|");
-    if (extra !== undefined || !/^\d{4}-\d{2}-\d{2}T[\d:]{8}Z$/.test(lastSeenAt) || !/^[\w-]{1,64}$/.test(id ?? ""))
-      return null;
-    return { lastSeenAt, id };
-  } catch {
-    return null;
-  }
+  const values = text === undefined ? null : decode(text, ["number", "number"] as const);
+  return values ? { lastSeen: values[0], seq: values[1] } : null;
 }

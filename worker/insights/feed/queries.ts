@@ -1,5 +1,13 @@
-import { endBound, startBound } from "../../lib/time";
-import { companyOf, IDENTITY_COLUMNS, IDENTITY_JOINS, personOf, type IdentityRow } from "../../visitors/identity";
+import { endBound, startBound, unixSeconds } from "../../lib/time";
+import {
+  companyOf,
+  isoOf,
+  ORGANIZATION_KEY,
+  personOf,
+  publicVisitorId,
+  type IdentityRow,
+} from "../../visitors/identity";
+import { searchCondition, searchPattern } from "../../visitors/search";
 import type { FeedCursor } from "./cursor";
 import type { FeedFilter } from "./filters";
 
@@ -9,12 +17,13 @@ const FACET_SAMPLE = 500;
 export const EXPORT_CHUNK = 500;
 
 interface FeedRowData extends IdentityRow {
+  seq: number;
   id: string;
-  first_seen_at: string;
-  last_seen_at: string;
+  first_seen: number;
+  last_seen: number;
   sessions: number;
   page_views: number;
-  total_time_seconds: number;
+  engaged_seconds: number;
   landing_page: string | null;
   referrer: string | null;
   utm_source: string | null;
@@ -31,7 +40,8 @@ export function toFeedRow(row: FeedRowData) {
   const company = companyOf(row);
   const person = personOf(row);
   return {
-    id: row.id,
+    id: publicVisitorId(row.id),
+    seq: row.seq,
     type: row.type,
     name: company?.name ?? person?.name ?? "Unknown",
     domain: company?.domain ?? person?.emailDomain ?? null,
@@ -39,11 +49,12 @@ export function toFeedRow(row: FeedRowData) {
     employeeRange: company?.employeeRange ?? null,
     country: company?.country ?? row.country,
     icp: { matched: row.icp_matched === 1, score: row.icp_score, profile: row.icp_config_name },
-    firstSeenAt: row.first_seen_at,
-    lastSeenAt: row.last_seen_at,
+    firstSeenAt: isoOf(row.first_seen),
+    lastSeenAt: isoOf(row.last_seen),
+    lastSeen: row.last_seen,
     sessions: row.sessions,
     pageViews: row.page_views,
-    totalTimeSeconds: row.total_time_seconds,
+    totalTimeSeconds: row.engaged_seconds,
     landingPage: row.landing_page,
     referrer: row.referrer,
     utm: { source: row.utm_source, medium: row.utm_medium, campaign: row.utm_campaign },
@@ -53,20 +64,23 @@ export function toFeedRow(row: FeedRowData) {
 export type FeedRow = ReturnType<typeof toFeedRow>;
 
 function whereOf(organizationId: string, filter: FeedFilter, after: FeedCursor | null) {
-  const conditions: [string, unknown[]][] = [["v.organization_id = ?", [organizationId]]];
-  // Served by visitors_by_icp (organization_id, icp_matched, last_seen_at DESC, id DESC).
+  const conditions: [string, unknown[]][] = [[`v.org = ${ORGANIZATION_KEY}`, [organizationId]]];
+  // Served by visitors_by_icp (org, last_seen DESC) WHERE icp_matched = 1.
   if (filter.icp) conditions.push(["v.icp_matched = 1", []]);
-  if (filter.from) conditions.push(["v.last_seen_at >= ?", [startBound(filter.from)]]);
-  if (filter.to) conditions.push(["v.last_seen_at <= ?", [endBound(filter.to)]]);
-  if (after) conditions.push(["(v.last_seen_at, v.id) < (?, ?)", [after.lastSeenAt, after.id]]);
-  if (filter.industry) conditions.push(["lower(c.industry) = lower(?)", [filter.industry]]);
-  if (filter.employees) conditions.push(["c.employee_range = ?", [filter.employees]]);
-  if (filter.country) conditions.push(["coalesce(c.country, v.country) = ?", [filter.country]]);
-  if (filter.search) {
+  if (filter.from) conditions.push(["v.last_seen >= ?", [unixSeconds(Date.parse(startBound(filter.from)))]]);
+  if (filter.to) conditions.push(["v.last_seen <= ?", [unixSeconds(Date.parse(endBound(filter.to)))]]);
+  if (after) {
     conditions.push([
-      "(instr(lower(c.name), lower(?)) > 0 OR instr(c.domain, lower(?)) > 0 OR instr(lower(pe.name), lower(?)) > 0)",
-      [filter.search, filter.search, filter.search],
+      "v.last_seen <= ? AND (v.last_seen < ? OR v.seq > ?)",
+      [after.lastSeen, after.lastSeen, after.seq],
     ]);
+  }
+  if (filter.industry) conditions.push(["lower(v.industry) = lower(?)", [filter.industry]]);
+  if (filter.employees) conditions.push(["v.employee_range = ?", [filter.employees]]);
+  if (filter.country) conditions.push(["coalesce(v.hq_country, v.country) = ?", [filter.country]]);
+  if (filter.search) {
+    const pattern = searchPattern(filter.search);
+    conditions.push(pattern ? [searchCondition(ORGANIZATION_KEY), [pattern, organizationId]] : ["false", []]);
   }
   return {
     clause: `WHERE ${conditions.map(([sql]) => sql).join(" AND ")}`,
@@ -84,13 +98,14 @@ function feedStatement(
   const { clause, params } = whereOf(organizationId, filter, after);
   return db
     .prepare(
-      `SELECT v.id, v.type, v.first_seen_at, v.last_seen_at, v.sessions, v.page_views, v.total_time_seconds,
+      `SELECT v.seq, v.id, v.type, v.first_seen, v.last_seen, v.sessions, v.page_views, v.engaged_seconds,
          v.landing_page, v.referrer, v.utm_source, v.utm_medium, v.utm_campaign, v.country, v.icp_matched,
-         v.icp_score, ic.name AS icp_config_name, ${IDENTITY_COLUMNS}
-       FROM visitors v ${IDENTITY_JOINS}
-       LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id
+         v.icp_score, ic.name AS icp_config_name, v.name, v.domain, v.industry, v.employee_range, v.revenue_range,
+         v.hq_country, v.hq_region, v.hq_city, v.linkedin_url, v.job_title, v.email_domain, v.company_domain,
+         v.location
+       FROM visitors v LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id
        ${clause}
-       ORDER BY v.last_seen_at DESC, v.id DESC LIMIT ?`,
+       ORDER BY v.last_seen DESC, v.seq LIMIT ?`,
     )
     .bind(...params, limit);
 }
@@ -121,13 +136,12 @@ export async function feedView(
     feedStatement(db, organizationId, o.filter, o.after, o.rows ? o.pageSize + 1 : 0),
     db
       .prepare(
-        `WITH recent AS (SELECT company_id, country FROM visitors WHERE organization_id = ?
-           ORDER BY last_seen_at DESC LIMIT ?)
-         SELECT DISTINCT c.industry AS industry, coalesce(c.country, r.country) AS country
-         FROM recent r LEFT JOIN companies c ON c.id = r.company_id`,
+        `WITH recent AS (SELECT industry, coalesce(hq_country, country) AS country FROM visitors
+           WHERE org = ${ORGANIZATION_KEY} ORDER BY last_seen DESC LIMIT ?)
+         SELECT DISTINCT industry, country FROM recent`,
       )
       .bind(organizationId, FACET_SAMPLE),
-    db.prepare("SELECT visitors FROM organization_stats WHERE organization_id = ?").bind(organizationId),
+    db.prepare("SELECT visitors FROM organization_keys WHERE organization_id = ?").bind(organizationId),
   ]);
   const found = (rows.results as unknown as FeedRowData[]).map(toFeedRow);
   const page = found.slice(0, o.pageSize);
@@ -137,7 +151,7 @@ export async function feedView(
     [...new Set(values.filter((v): v is string => !!v))].sort((a, b) => a.localeCompare(b));
   return {
     rows: page,
-    next: found.length > o.pageSize && last ? { lastSeenAt: last.lastSeenAt, id: last.id } : null,
+    next: found.length > o.pageSize && last ? { lastSeen: last.lastSeen, seq: last.seq } : null,
     suggestions: { industries: sorted(facets.map((f) => f.industry)), countries: sorted(facets.map((f) => f.country)) },
     total: (total.results[0] as { visitors: number } | undefined)?.visitors ?? 0,
   };
@@ -151,6 +165,6 @@ export async function* allFeedRows(db: D1Database, organizationId: string, filte
     yield* rows;
     if (rows.length < EXPORT_CHUNK) return;
     const last = rows[rows.length - 1];
-    after = { lastSeenAt: last.lastSeenAt, id: last.id };
+    after = { lastSeen: last.lastSeen, seq: last.seq };
   }
 }

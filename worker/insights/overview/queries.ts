@@ -1,5 +1,5 @@
-import type { ChargeReason } from "../../../shared/billing";
-import { addDays, utcDay } from "../../lib/time";
+import { addDays, unixSeconds, utcDay } from "../../lib/time";
+import { ORGANIZATION_KEY } from "../../visitors/identity";
 
 export const OVERVIEW_RANGES = [7, 30, 90] as const;
 export type OverviewRange = (typeof OVERVIEW_RANGES)[number];
@@ -11,14 +11,24 @@ export const OUTCOMES = [
   "not_identified",
   "no_credit",
   "excluded",
+  "suspicious",
   "bot",
   "referrer_not_allowed",
   "disabled",
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-const outcomeOf = (reason: ChargeReason): Outcome =>
-  reason === "charged" || reason === "already_charged_this_period" ? "identified" : reason;
+/** The rollup columns (usage_daily) behind each outcome. */
+const OUTCOME_SQL: Record<Outcome, string> = {
+  identified: "credits + already_charged",
+  not_identified: "not_identified",
+  no_credit: "no_credit",
+  excluded: "excluded",
+  suspicious: "suspicious",
+  bot: "bot",
+  referrer_not_allowed: "referrer_not_allowed",
+  disabled: "disabled",
+};
 
 export interface DayFigures {
   day: string;
@@ -41,44 +51,31 @@ export function identificationRate(hits: Record<Outcome, number>): number | null
 export async function overviewOf(db: D1Database, organizationId: string, days: OverviewRange, now = Date.now()) {
   const today = utcDay(now);
   const first = addDays(today, -(days - 1));
-  const since = `${first}T00:00:00Z`;
-  const [seen, views, receipts, rejections, pages, sources] = await db.batch<Record<string, unknown>>([
+  // Everything but the companies seen comes from the daily rollups: its cost follows days, not hits.
+  const [seen, daily, pages, sources] = await db.batch<Record<string, unknown>>([
     // Each identified company (or person) once, however many days it came back.
     db
-      .prepare("SELECT count(*) AS n FROM visitors WHERE organization_id = ? AND last_seen_at >= ?")
-      .bind(organizationId, since),
+      .prepare(`SELECT count(*) AS n FROM visitors WHERE org = ${ORGANIZATION_KEY} AND last_seen >= ?`)
+      .bind(organizationId, unixSeconds(Date.parse(`${first}T00:00:00Z`))),
     db
       .prepare(
-        `SELECT substr(occurred_at, 1, 10) AS day, count(*) FILTER (WHERE is_bot = 0) AS page_views,
-           count(DISTINCT visitor_id) AS identified
-         FROM page_views WHERE organization_id = ? AND occurred_at >= ? GROUP BY day`,
+        `SELECT day, page_views, identified_visitors, ${OUTCOMES.map((o) => `${OUTCOME_SQL[o]} AS ${o}`).join(", ")}
+         FROM usage_daily WHERE organization_id = ? AND day >= ?`,
       )
-      .bind(organizationId, since),
-    db
-      .prepare(
-        `SELECT substr(created_at, 1, 10) AS day, reason, count(*) AS n FROM identifications
-         WHERE organization_id = ? AND created_at >= ? GROUP BY day, reason`,
-      )
-      .bind(organizationId, since),
-    db
-      .prepare("SELECT day, reason, count AS n FROM rejected_hits WHERE organization_id = ? AND day >= ?")
       .bind(organizationId, first),
     db
       .prepare(
-        `SELECT path, count(*) AS views FROM page_views WHERE organization_id = ? AND occurred_at >= ? AND is_bot = 0
-         GROUP BY path ORDER BY views DESC, path LIMIT ?`,
+        `SELECT p.key AS path, sum(p.value) AS views FROM usage_daily u, json_each(u.pages) p
+         WHERE u.organization_id = ? AND u.day >= ? GROUP BY p.key ORDER BY views DESC, path LIMIT ?`,
       )
-      .bind(organizationId, since, TOP),
-    // The source of a session: its UTM source, else the referrer's host, else none (direct).
+      .bind(organizationId, first, TOP),
+    // The source of a visit: its UTM source, else the referrer's host, else none ('': direct).
     db
       .prepare(
-        `WITH s AS (SELECT utm_source, substr(referrer, instr(referrer, '://') + 3) AS rest FROM sessions
-           WHERE organization_id = ? AND started_at >= ? AND is_bot = 0)
-         SELECT coalesce(utm_source, nullif(substr(rest, 1, instr(rest || '/', '/') - 1), '')) AS source,
-           count(*) AS sessions
-         FROM s GROUP BY source ORDER BY sessions DESC, source LIMIT ?`,
+        `SELECT s.key AS source, sum(s.value) AS sessions FROM usage_daily u, json_each(u.sources) s
+         WHERE u.organization_id = ? AND u.day >= ? GROUP BY s.key ORDER BY sessions DESC, source LIMIT ?`,
       )
-      .bind(organizationId, since, TOP),
+      .bind(organizationId, first, TOP),
   ]);
 
   const byDay = new Map<string, DayFigures>();
@@ -86,15 +83,15 @@ export async function overviewOf(db: D1Database, organizationId: string, days: O
     const day = addDays(first, d);
     byDay.set(day, { day, identifiedCompanies: 0, pageViews: 0, hits: noHits() });
   }
-  for (const r of views.results as { day: string; page_views: number; identified: number }[]) {
+  for (const r of daily.results as ({ day: string; page_views: number; identified_visitors: number } & Record<
+    Outcome,
+    number
+  >)[]) {
     const figures = byDay.get(r.day);
     if (!figures) continue;
     figures.pageViews = r.page_views;
-    figures.identifiedCompanies = r.identified;
-  }
-  for (const r of [...receipts.results, ...rejections.results] as { day: string; reason: ChargeReason; n: number }[]) {
-    const figures = byDay.get(r.day);
-    if (figures) figures.hits[outcomeOf(r.reason)] += r.n;
+    figures.identifiedCompanies = r.identified_visitors;
+    for (const o of OUTCOMES) figures.hits[o] = r[o];
   }
   const series = [...byDay.values()];
   const totals = noHits();
@@ -112,8 +109,8 @@ export async function overviewOf(db: D1Database, organizationId: string, days: O
       identificationRate: identificationRate(totals),
     },
     topPages: pages.results as { path: string; views: number }[],
-    topSources: (sources.results as { source: string | null; sessions: number }[]).map((s) => ({
-      source: s.source,
+    topSources: (sources.results as { source: string; sessions: number }[]).map((s) => ({
+      source: s.source || null,
       sessions: s.sessions,
     })),
   };

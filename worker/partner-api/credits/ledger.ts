@@ -1,8 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LEDGER_KINDS } from "../../../shared/billing";
 import { LedgerEntrySchema } from "../../credits/ledger";
+import { invalidField } from "../../http/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
-import { OrganizationParams, PageFields, datedPageQuery, pageOf } from "../../http/schemas";
+import {
+  COUNT_LIMIT,
+  CursorFields,
+  CursorQuery,
+  OrganizationParams,
+  PageFields,
+  datedPageQuery,
+  pageOf,
+} from "../../http/schemas";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { Where } from "../../lib/sql";
 import { endBound, startBound } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
@@ -14,10 +24,13 @@ const route = createRoute({
   summary: "Every credit movement of the organization, newest first",
   request: {
     params: OrganizationParams,
-    query: z.object({ ...datedPageQuery(), kind: z.enum(LEDGER_KINDS).optional() }),
+    query: z.object({ ...datedPageQuery(), ...CursorQuery, kind: z.enum(LEDGER_KINDS).optional() }),
   },
   responses: {
-    200: jsonResponse("A page of ledger entries", z.object({ entries: z.array(LedgerEntrySchema), ...PageFields })),
+    200: jsonResponse(
+      "A page of ledger entries",
+      z.object({ entries: z.array(LedgerEntrySchema), ...PageFields, ...CursorFields }),
+    ),
     ...commonErrors,
   },
 });
@@ -28,23 +41,36 @@ export const listLedger = createApi().openapi(route, async (c) => {
   const db = c.env.DB;
   await findOrganization(db, c.get("partnerId"), organizationId);
   const { page, pageSize, offset } = pageOf(query);
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, ["number"] as const);
+  if (query.cursor !== undefined && !after) throw invalidField("cursor", "not a cursor of this list");
 
-  const filter = new Where("organization_id = ?", organizationId)
-    .and("created_at >= ?", query.startDate && startBound(query.startDate))
-    .and("created_at <= ?", query.endDate && endBound(query.endDate))
-    .and("kind = ?", query.kind);
+  const filter = (before?: number) =>
+    new Where("organization_id = ?", organizationId)
+      .and("created_at >= ?", query.startDate && startBound(query.startDate))
+      .and("created_at <= ?", query.endDate && endBound(query.endDate))
+      .and("kind = ?", query.kind)
+      .and("seq < ?", before);
+  const all = filter();
+  const paged = filter(after?.[0]);
+  // The total is counted up to COUNT_LIMIT: a large ledger is paged with cursors, never counted whole.
   const [rows, count] = await db.batch<unknown>([
     db
-      .prepare(`SELECT * FROM ledger_entries ${filter} ORDER BY seq DESC LIMIT ? OFFSET ?`)
-      .bind(...filter.params, pageSize, offset),
-    db.prepare(`SELECT count(*) AS total FROM ledger_entries ${filter}`).bind(...filter.params),
+      .prepare(`SELECT * FROM ledger_entries ${paged} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      .bind(...paged.params, pageSize + 1, after ? 0 : offset),
+    db
+      .prepare(`SELECT count(*) AS total FROM (SELECT 1 FROM ledger_entries ${all} LIMIT ${COUNT_LIMIT})`)
+      .bind(...all.params),
   ]);
+  const found = rows!.results as EntryRow[];
+  const entries = found.slice(0, pageSize);
+  const last = entries.at(-1);
   return c.json(
     {
-      entries: (rows!.results as EntryRow[]).map(toLedgerEntry),
+      entries: entries.map(toLedgerEntry),
       total: (count!.results[0] as { total: number }).total,
       page,
       pageSize,
+      nextCursor: found.length > pageSize && last ? encodeCursor([last.seq]) : null,
     },
     200,
   );

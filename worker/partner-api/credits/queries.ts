@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
-import type { ChargeReason, IdentityType, LedgerKind } from "../../../shared/billing";
+import type { IdentityType, LedgerKind } from "../../../shared/billing";
 import type { LedgerEntry } from "../../credits/ledger";
+import { isoOf, publicVisitorId } from "../../visitors/identity";
 import type { ReceiptSchema } from "./schemas";
 
 /** A `ledger_entries` row (the D1 mirror of the counter's ledger). */
@@ -21,6 +22,9 @@ export interface EntryRow {
   created_at: string;
 }
 
+/** The identity a ledger entry names: the visitor id the consumer charged; never an email hash. */
+const shownIdentity = (key: string | null) => (key?.startsWith("vis_") ? key : null);
+
 export const toLedgerEntry = (r: EntryRow): LedgerEntry => ({
   id: r.id,
   organizationId: r.organization_id,
@@ -32,36 +36,36 @@ export const toLedgerEntry = (r: EntryRow): LedgerEntry => ({
   periodStart: r.period_start,
   periodEnd: r.period_end,
   eventId: r.event_id,
-  identity: r.identity_key,
+  identity: shownIdentity(r.identity_key),
   note: r.note,
   details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
   createdAt: r.created_at,
 });
 
-/** An `identifications` row with the id of its debit, once mirrored. */
+/** A `charges` row with the id of its debit, once mirrored. */
 export interface ReceiptRow {
+  at: number;
   event_id: string;
-  reason: ChargeReason;
-  credits: number;
-  identity_key: string | null;
-  visitor_id: string | null;
-  period_start: string | null;
-  created_at: string;
+  visitor: string;
+  type: IdentityType;
+  period_start: number;
   ledger_entry_id: string | null;
 }
 
-export const SELECT_RECEIPT = `SELECT i.event_id, i.reason, i.credits, i.identity_key, i.visitor_id, i.period_start, i.created_at,
-    (SELECT l.id FROM ledger_entries l WHERE l.event_id = i.event_id AND l.kind = 'debit') AS ledger_entry_id
-  FROM identifications i`;
+/** Receipts of an organization (bind: organization id twice), its debit found by event id within the organization. */
+export const SELECT_RECEIPT = `SELECT c.at, c.event_id, c.visitor, c.type, c.period_start,
+    (SELECT l.id FROM ledger_entries l WHERE l.event_id = c.event_id AND l.organization_id = ?1 AND l.kind = 'debit')
+      AS ledger_entry_id
+  FROM charges c`;
 
 export const toReceipt = (r: ReceiptRow): z.infer<typeof ReceiptSchema> => ({
   eventId: r.event_id,
-  reason: r.reason,
-  credits: r.credits,
-  identityType: r.identity_key ? (r.identity_key.split(":")[0] as IdentityType) : null,
-  identity: r.identity_key,
-  visitorId: r.visitor_id,
-  periodStart: r.period_start,
+  reason: "charged",
+  credits: 1,
+  identityType: r.type,
+  identity: publicVisitorId(r.visitor),
+  visitorId: publicVisitorId(r.visitor),
+  periodStart: isoOf(r.period_start),
   ledgerEntryId: r.ledger_entry_id,
-  createdAt: r.created_at,
+  createdAt: isoOf(r.at),
 });

@@ -1,10 +1,22 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { invalidField } from "../../http/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import {
+  COUNT_LIMIT,
+  CursorFields,
+  CursorQuery,
+  DateQuery,
+  OrganizationParams,
+  PageFields,
+  PageQuery,
+  pageOf,
+} from "../../http/schemas";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { endBound, startBound, unixSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
-import { DateQuery, OrganizationParams, PageFields, PageQuery, pageOf } from "../../http/schemas";
+import { ORGANIZATION_KEY } from "../../visitors/identity";
+import { searchCondition, searchPattern } from "../../visitors/search";
 import { VisitorSchema } from "./schemas";
-import { endBound, startBound } from "../../lib/time";
-import { IDENTITY_JOINS } from "../../visitors/identity";
 import { SELECT_VISITOR, toVisitor, topPagesOf, type ListedVisitorRow } from "./queries";
 
 const route = createRoute({
@@ -15,14 +27,22 @@ const route = createRoute({
     params: OrganizationParams,
     query: z.object({
       ...PageQuery,
+      ...CursorQuery,
       from: DateQuery.openapi({ description: "Seen on or after (YYYY-MM-DD or ISO 8601)" }),
       to: DateQuery.openapi({ description: "Seen on or before; a date includes the whole day" }),
       icpOnly: z.enum(["true", "false"]).optional(),
-      search: z.string().max(255).optional().openapi({ description: "Company name or domain, or person name" }),
+      search: z
+        .string()
+        .max(255)
+        .optional()
+        .openapi({ description: "Words the company's name or domain, or the person's name, start with" }),
     }),
   },
   responses: {
-    200: jsonResponse("A page of visitors", z.object({ visitors: z.array(VisitorSchema), ...PageFields })),
+    200: jsonResponse(
+      "A page of visitors",
+      z.object({ visitors: z.array(VisitorSchema), ...PageFields, ...CursorFields }),
+    ),
     ...commonErrors,
   },
 });
@@ -30,60 +50,65 @@ const route = createRoute({
 export const listVisitors = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const query = c.req.valid("query");
-  await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
+  const db = c.env.DB;
+  await findOrganization(db, c.get("partnerId"), organizationId);
   const { page, pageSize, offset } = pageOf(query);
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, ["number", "number"] as const);
+  if (query.cursor !== undefined && !after) throw invalidField("cursor", "not a cursor of this list");
 
-  const where = ["v.organization_id = ?"];
+  // Every read goes through the organization's key: an index range, never a scan of other rows.
+  const where = [`v.org = ${ORGANIZATION_KEY}`];
   const params: unknown[] = [organizationId];
   if (query.from) {
-    where.push("v.last_seen_at >= ?");
-    params.push(startBound(query.from));
+    where.push("v.last_seen >= ?");
+    params.push(unixSeconds(Date.parse(startBound(query.from))));
   }
   if (query.to) {
-    where.push("v.last_seen_at <= ?");
-    params.push(endBound(query.to));
+    where.push("v.last_seen <= ?");
+    params.push(unixSeconds(Date.parse(endBound(query.to))));
   }
-  if (query.search) {
-    where.push(
-      "(instr(lower(c.name), lower(?)) > 0 OR instr(c.domain, lower(?)) > 0 OR instr(lower(pe.name), lower(?)) > 0)",
-    );
-    params.push(query.search, query.search, query.search);
-  }
-  // Served by the visitors_by_icp index (organization_id, icp_matched, last_seen_at DESC, id DESC).
+  // Served by the partial index visitors_by_icp (org, last_seen DESC) WHERE icp_matched = 1.
   if (query.icpOnly === "true") where.push("v.icp_matched = 1");
+  if (query.search !== undefined) {
+    const pattern = searchPattern(query.search);
+    if (pattern === null) where.push("false");
+    else {
+      where.push(searchCondition(ORGANIZATION_KEY));
+      params.push(pattern, organizationId);
+    }
+  }
+  const filtered = where.length > 1;
   const filter = `WHERE ${where.join(" AND ")}`;
-  const db = c.env.DB;
-  // Unfiltered, the total is the consumer's running count; filtered, it is counted, joining
-  // companies and people only when the search needs them.
-  const count =
-    where.length === 1
-      ? db
-          .prepare("SELECT coalesce((SELECT visitors FROM organization_stats WHERE organization_id = ?), 0) AS total")
-          .bind(organizationId)
-      : db
-          .prepare(
-            `SELECT count(*) AS total FROM visitors v
-           ${query.search ? IDENTITY_JOINS : ""}
-           ${filter}`,
-          )
-          .bind(...params);
+  const keyset = after ? " AND v.last_seen <= ? AND (v.last_seen < ? OR v.seq > ?)" : "";
+  const keysetParams = after ? [after[0], after[0], after[1]] : [];
+  // Unfiltered, the total is the consumer's running count; filtered, the matches are counted up to COUNT_LIMIT.
+  const count = filtered
+    ? db
+        .prepare(`SELECT count(*) AS total FROM (SELECT 1 FROM visitors v ${filter} LIMIT ${COUNT_LIMIT})`)
+        .bind(...params)
+    : db
+        .prepare("SELECT coalesce((SELECT visitors FROM organization_keys WHERE organization_id = ?), 0) AS total")
+        .bind(organizationId);
   const [rows, counted] = await db.batch<ListedVisitorRow | { total: number }>([
     db
-      .prepare(`${SELECT_VISITOR} ${filter} ORDER BY v.last_seen_at DESC, v.id DESC LIMIT ? OFFSET ?`)
-      .bind(...params, pageSize, offset),
+      .prepare(`${SELECT_VISITOR} ${filter}${keyset} ORDER BY v.last_seen DESC, v.seq LIMIT ? OFFSET ?`)
+      .bind(...params, ...keysetParams, pageSize + 1, after ? 0 : offset),
     count,
   ]);
-  const visitors = rows.results as ListedVisitorRow[];
+  const found = rows.results as ListedVisitorRow[];
+  const visitors = found.slice(0, pageSize);
+  const last = visitors.at(-1);
   const topPages = await topPagesOf(
     db,
-    visitors.map((v) => v.id),
+    visitors.map((v) => v.seq),
   );
   return c.json(
     {
-      visitors: visitors.map((v) => toVisitor(v, topPages.get(v.id) ?? [])),
+      visitors: visitors.map((v) => toVisitor(v, topPages.get(v.seq) ?? [])),
       total: (counted.results[0] as { total: number }).total,
       page,
       pageSize,
+      nextCursor: found.length > pageSize && last ? encodeCursor([last.last_seen, last.seq]) : null,
     },
     200,
   );

@@ -1,21 +1,20 @@
 import type { z } from "@hono/zod-openapi";
-import { IDENTITY_COLUMNS, IDENTITY_JOINS, companyOf, personOf, type VisitorRow } from "../../visitors/identity";
+import { averageScroll, companyOf, isoOf, personOf, publicVisitorId, type VisitorRow } from "../../visitors/identity";
 import type { VisitorSchema } from "./schemas";
 
-/** A visitor with its identity and the name of the ICP config it matched. */
+/** A visitor with the name of the ICP config it matched. */
 export type ListedVisitorRow = VisitorRow & { icp_config_name: string | null };
 
 export const SELECT_VISITOR = `
-  SELECT v.*, ${IDENTITY_COLUMNS}, ic.name AS icp_config_name
-  FROM visitors v ${IDENTITY_JOINS}
-  LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id`;
+  SELECT v.*, ic.name AS icp_config_name
+  FROM visitors v LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id`;
 
 export function toVisitor(row: ListedVisitorRow, topPages: TopPage[]): z.infer<typeof VisitorSchema> {
   return {
-    id: row.id,
+    id: publicVisitorId(row.id),
     type: row.type,
-    firstSeenAt: row.first_seen_at,
-    lastSeenAt: row.last_seen_at,
+    firstSeenAt: isoOf(row.first_seen),
+    lastSeenAt: isoOf(row.last_seen),
     company: companyOf(row),
     person: personOf(row),
     // Computed off the request path (worker/icp/rescore.ts), stored on the visitor.
@@ -28,8 +27,8 @@ export function toVisitor(row: ListedVisitorRow, topPages: TopPage[]): z.infer<t
     engagement: {
       sessions: row.sessions,
       pageViews: row.page_views,
-      totalTimeSeconds: row.total_time_seconds,
-      avgScrollDepth: row.scroll_depth_samples > 0 ? Math.round(row.scroll_depth_sum / row.scroll_depth_samples) : 0,
+      totalTimeSeconds: row.engaged_seconds,
+      avgScrollDepth: averageScroll(row),
     },
     pages: { landingPage: row.landing_page, lastPage: row.last_page, topPages },
     source: {
@@ -50,24 +49,24 @@ const TOP_PAGES = 5;
 
 type TopPage = { path: string; views: number };
 
-/** The most viewed pages of each visitor, by visitor id. */
-export async function topPagesOf(db: D1Database, visitorIds: string[]) {
-  const result = new Map<string, TopPage[]>();
-  if (visitorIds.length === 0) return result;
+/** The most viewed pages of each visitor (within the retention window), by visitor seq. */
+export async function topPagesOf(db: D1Database, visitorSeqs: number[]) {
+  const result = new Map<number, TopPage[]>();
+  if (visitorSeqs.length === 0) return result;
   const { results } = await db
     .prepare(
-      `SELECT visitor_id, path, views FROM (
-         SELECT visitor_id, path, views,
-           row_number() OVER (PARTITION BY visitor_id ORDER BY views DESC, path) AS rank
-         FROM visitor_pages WHERE visitor_id IN (SELECT value FROM json_each(?)))
-       WHERE rank <= ?`,
+      `SELECT visitor, path, views FROM (
+         SELECT visitor, path, count(*) AS views,
+           row_number() OVER (PARTITION BY visitor ORDER BY count(*) DESC, path) AS rank
+         FROM page_views WHERE visitor IN (SELECT value FROM json_each(?)) GROUP BY visitor, path)
+       WHERE rank <= ? ORDER BY visitor, rank`,
     )
-    .bind(JSON.stringify(visitorIds), TOP_PAGES)
-    .all<{ visitor_id: string; path: string; views: number }>();
+    .bind(JSON.stringify(visitorSeqs), TOP_PAGES)
+    .all<{ visitor: number; path: string; views: number }>();
   for (const r of results) {
-    const list = result.get(r.visitor_id) ?? [];
+    const list = result.get(r.visitor) ?? [];
     list.push({ path: r.path, views: r.views });
-    result.set(r.visitor_id, list);
+    result.set(r.visitor, list);
   }
   return result;
 }

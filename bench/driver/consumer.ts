@@ -1,0 +1,110 @@
+/**
+ * Bench-only Worker (never deployed, no production route): the product's hits consumer driven
+ * with batches the bench builds, in the same workerd as the product Worker and on the same D1,
+ * Durable Objects and queues. D1 is wrapped to add up what the consumer's statements wrote and
+ * read (`meta.rows_written`, `meta.rows_read`, what D1 bills). Bundled by bench/storage.ts.
+ *
+ * POST /batch { messages: [{ id, body, attempts }] } → { ms, rowsWritten, rowsRead, acked, retried }
+ * POST /prune { now } → the cron's device-row and retention pruning, metered the same way.
+ */
+import { consumeHits } from "../../worker/collect/consume";
+import type { HitMessage } from "../../worker/collect/message";
+import type { Env } from "../../worker/env";
+import { pruneDeviceDays, pruneRetention } from "../../worker/visitors/retention";
+
+interface Meter {
+  rowsWritten: number;
+  rowsRead: number;
+}
+
+/** The D1 binding, each answer's billed rows added to `meter`. */
+function metered(db: D1Database, meter: Meter): D1Database {
+  const count = (meta: { rows_written?: number; rows_read?: number }) => {
+    meter.rowsWritten += meta.rows_written ?? 0;
+    meter.rowsRead += meta.rows_read ?? 0;
+  };
+  const originals = new WeakMap<object, D1PreparedStatement>();
+  const statement = (s: D1PreparedStatement): D1PreparedStatement => {
+    const wrapped = {
+      bind: (...values: unknown[]) => statement(s.bind(...values)),
+      all: async () => {
+        const r = await s.all();
+        count(r.meta);
+        return r;
+      },
+      run: async () => {
+        const r = await s.run();
+        count(r.meta);
+        return r;
+      },
+      first: async (column?: string) => {
+        const r = await s.all<Record<string, unknown>>();
+        count(r.meta);
+        const row = r.results[0] ?? null;
+        return column === undefined ? row : (row?.[column] ?? null);
+      },
+      raw: (options?: { columnNames?: boolean }) => s.raw(options as { columnNames: true }),
+    } as unknown as D1PreparedStatement;
+    originals.set(wrapped, s);
+    return wrapped;
+  };
+  return {
+    prepare: (query: string) => statement(db.prepare(query)),
+    batch: async (statements: D1PreparedStatement[]) => {
+      const results = await db.batch(statements.map((s) => originals.get(s) ?? s));
+      for (const r of results) count(r.meta);
+      return results;
+    },
+    exec: (query: string) => db.exec(query),
+    withSession: () => db.withSession(),
+    dump: () => db.dump(),
+  } as unknown as D1Database;
+}
+
+/** A queue batch as the runtime hands it to the consumer, remembering what was acknowledged or retried. */
+function messageBatch(messages: { id: string; body: HitMessage; attempts: number }[]) {
+  const acked = new Set<string>();
+  const retried = new Set<string>();
+  const batch = {
+    queue: "sightline-hits",
+    messages: messages.map((m) => ({
+      id: m.id,
+      timestamp: new Date(),
+      body: m.body,
+      attempts: m.attempts,
+      ack: () => acked.add(m.id),
+      retry: () => retried.add(m.id),
+    })),
+    ackAll: () => messages.forEach((m) => acked.add(m.id)),
+    retryAll: () => messages.forEach((m) => retried.add(m.id)),
+  } as unknown as MessageBatch<HitMessage>;
+  return { batch, acked, retried };
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const meter: Meter = { rowsWritten: 0, rowsRead: 0 };
+    const meteredEnv = { ...env, DB: metered(env.DB, meter) } as Env;
+    const path = new URL(request.url).pathname;
+    const started = Date.now();
+    if (path === "/batch") {
+      const { messages } = (await request.json()) as { messages: { id: string; body: HitMessage; attempts: number }[] };
+      const { batch, acked, retried } = messageBatch(messages);
+      await consumeHits(batch, meteredEnv);
+      return Response.json({ ms: Date.now() - started, ...meter, acked: acked.size, retried: retried.size });
+    }
+    if (path === "/prune") {
+      const { now } = (await request.json()) as { now: number };
+      const devices = await pruneDeviceDays(meteredEnv.DB, now);
+      const afterDevices = { ...meter };
+      const retention = await pruneRetention(meteredEnv.DB, now);
+      return Response.json({
+        devices,
+        devicesRowsWritten: afterDevices.rowsWritten,
+        ...retention,
+        retentionRowsWritten: meter.rowsWritten - afterDevices.rowsWritten,
+      });
+    }
+    return new Response("not found", { status: 404 });
+  },
+};

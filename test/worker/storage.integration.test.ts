@@ -1,0 +1,323 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { AcceptedHit } from "../../worker/collect/message";
+import {
+  accepted,
+  admin,
+  deliver,
+  deliverTo,
+  freshIp,
+  importCompany,
+  newOrganization,
+  receipts,
+  waitForReceipts,
+} from "./support";
+
+/** The organization's daily rollups, summed over its days. */
+async function rollup(organizationId: string) {
+  const row = await env.DB.prepare(
+    `SELECT coalesce(sum(events), 0) AS events, coalesce(sum(page_views), 0) AS page_views,
+       coalesce(sum(visitors), 0) AS visitors, coalesce(sum(credits), 0) AS charged,
+       coalesce(sum(already_charged), 0) AS already_charged, coalesce(sum(not_identified), 0) AS not_identified,
+       coalesce(sum(suspicious), 0) AS suspicious, coalesce(sum(late_engagements), 0) AS late_engagements,
+       coalesce(sum(referrer_not_allowed), 0) AS referrer_not_allowed, coalesce(sum(disabled), 0) AS disabled
+     FROM usage_daily WHERE organization_id = ?`,
+  )
+    .bind(organizationId)
+    .first<Record<string, number>>();
+  return row!;
+}
+
+/** Rows the organization keeps per hit: visitors, sessions, page views, receipts. */
+async function storedRows(organizationId: string) {
+  const key = "(SELECT key FROM organization_keys WHERE organization_id = ?)";
+  const row = await env.DB.prepare(
+    `SELECT (SELECT count(*) FROM visitors WHERE org = ${key}) AS visitors,
+       (SELECT count(*) FROM sessions WHERE org = ${key}) AS sessions,
+       (SELECT count(*) FROM page_views WHERE visitor IN (SELECT seq FROM visitors WHERE org = ${key})) AS page_views,
+       (SELECT count(*) FROM charges WHERE org = ${key}) AS charges`,
+  )
+    .bind(organizationId, organizationId, organizationId, organizationId)
+    .first<Record<string, number>>();
+  return row!;
+}
+
+const withHit = (message: AcceptedHit, hit: Partial<AcceptedHit["hit"]>): AcceptedHit =>
+  ({ ...message, hit: { ...message.hit, ...hit } }) as AcceptedHit;
+
+const engagementOf = (message: AcceptedHit, pageViewId: string, seconds: number, depth: number): AcceptedHit =>
+  ({
+    ...message,
+    receivedAt: message.receivedAt + 1000,
+    hit: { k: message.hit.k, t: "e", i: crypto.randomUUID(), u: message.hit.u, p: pageViewId, s: seconds, d: depth },
+  }) as AcceptedHit;
+
+async function sha256(text: string) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+describe("what the hits consumer keeps", () => {
+  it("counts anonymous hits in the daily rollups without a row per hit, once however often the batch is delivered", async () => {
+    const { organization, partner, pixelKey } = await newOrganization();
+    const now = Date.now();
+    const ips = [freshIp(), freshIp(), freshIp(), freshIp(), freshIp()];
+    const batch = [
+      ...ips.map((ip, i) => accepted(organization.id, partner.id, pixelKey, ip, now + i)),
+      accepted(organization.id, partner.id, pixelKey, ips[0], now + 10), // the first device's second page view
+    ];
+    await deliver(batch);
+    await deliver(batch); // redelivered
+    await Promise.all([deliver(batch), deliver(batch)]); // and delivered twice at once
+    expect(await rollup(organization.id)).toMatchObject({
+      events: 6,
+      page_views: 6,
+      visitors: 5,
+      not_identified: 6,
+      charged: 0,
+    });
+    expect(await storedRows(organization.id)).toEqual({ visitors: 0, sessions: 0, page_views: 0, charges: 0 });
+  });
+
+  it("keeps an identified visitor's story: visitor, session, page views with engagement, and the charge", async () => {
+    const { api, organization, partner, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`, "Storyline Inc");
+    const now = Date.now();
+    const first = withHit(accepted(organization.id, partner.id, pixelKey, ip, now), {
+      u: "https://client.example/pricing?utm_source=news",
+    });
+    const second = withHit(accepted(organization.id, partner.id, pixelKey, ip, now + 60_000), {
+      u: "https://client.example/docs",
+    });
+    await deliver([first]);
+    await deliver([second, engagementOf(second, second.hit.i, 42, 80)]);
+    await deliver([engagementOf(first, first.hit.i, 10, 30)]);
+    expect(await storedRows(organization.id)).toEqual({ visitors: 1, sessions: 1, page_views: 2, charges: 1 });
+    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(body.visitors[0]).toMatchObject({
+      company: { name: "Storyline Inc" },
+      engagement: { sessions: 1, pageViews: 2, totalTimeSeconds: 52, avgScrollDepth: 55 },
+      pages: {
+        landingPage: "/pricing",
+        lastPage: "/docs",
+        topPages: [
+          { path: "/docs", views: 1 },
+          { path: "/pricing", views: 1 },
+        ],
+      },
+      source: { utmSource: "news" },
+    });
+    expect(await rollup(organization.id)).toMatchObject({ page_views: 2, charged: 1, already_charged: 1 });
+  });
+
+  it("finds the page view of an engagement hit sent by another browser of the same company (a beacon while the page unloads)", async () => {
+    const { api, organization, partner, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const view = accepted(organization.id, partner.id, pixelKey, ip, Date.now());
+    await deliver([view]);
+    const beacon = {
+      ...engagementOf(view, view.hit.i, 21, 40),
+      userAgent: "Mozilla/5.0 HeadlessChrome/150.0",
+      bot: true,
+    };
+    await deliver([beacon]);
+    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(body.visitors[0].engagement).toMatchObject({ pageViews: 1, totalTimeSeconds: 21, avgScrollDepth: 40 });
+  });
+
+  it("M4: keeps the same event id apart in two organizations: each is charged, stored and announced", async () => {
+    const a = await newOrganization();
+    const b = await newOrganization();
+    for (const o of [a, b]) await o.api("PUT", "/webhooks/billing", { url: "https://receiver.example/hooks" });
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const eventId = crypto.randomUUID();
+    const now = Date.now();
+    await deliver([withHit(accepted(a.organization.id, a.partner.id, a.pixelKey, ip, now), { i: eventId })]);
+    await deliver([withHit(accepted(b.organization.id, b.partner.id, b.pixelKey, ip, now), { i: eventId })]);
+    for (const o of [a, b]) {
+      expect(await receipts(o.organization.id)).toEqual([
+        expect.objectContaining({ event_id: eventId, reason: "charged" }),
+      ]);
+      expect((await o.api("GET", `/organizations/${o.organization.id}`)).body.organization.creditsUsed).toBe(1);
+      const logs = await o.api("GET", "/webhooks/logs");
+      expect(logs.body.deliveries.map((d: { eventType: string }) => d.eventType)).toEqual(["usage.recorded"]);
+    }
+
+    // An engagement sent with A's key for B's page view changes nothing of B's.
+    const view = crypto.randomUUID();
+    await deliver([withHit(accepted(b.organization.id, b.partner.id, b.pixelKey, ip, now + 1000), { i: view })]);
+    const forged = engagementOf(
+      accepted(a.organization.id, a.partner.id, a.pixelKey, ip, now + 2000),
+      view,
+      86_400,
+      100,
+    );
+    await deliver([forged], { attempts: 3 });
+    const visitors = await b.api("GET", `/organizations/${b.organization.id}/visitors`);
+    expect(visitors.body.visitors[0].engagement).toMatchObject({ totalTimeSeconds: 0, avgScrollDepth: 0 });
+    expect((await rollup(a.organization.id)).late_engagements).toBe(1);
+  });
+
+  it("H3: charges at most three people per device and day; further people on it are counted suspicious", async () => {
+    const { api, organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
+    const hashes = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => sha256(`person-${n}-${crypto.randomUUID()}@example.com`)),
+    );
+    await admin(
+      "POST",
+      "/people",
+      hashes.map((h, n) => ({ emailSha256: h, name: `Person ${n}` })),
+    );
+    const ip = freshIp();
+    const now = Date.now();
+    const identify = (h: string, at: number, from = ip) =>
+      ({
+        ...accepted(organization.id, partner.id, pixelKey, from, at),
+        productType: "B2C",
+        hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/", h },
+      }) as AcceptedHit;
+    await deliver(hashes.slice(0, 4).map((h, i) => identify(h, now + i)));
+    await deliver([identify(hashes[4], now + 10), identify(hashes[0], now + 11)]);
+    const rows = await receipts(organization.id);
+    expect(rows.map((r) => r.reason)).toEqual([
+      "charged",
+      "charged",
+      "charged",
+      "already_charged_this_period",
+      "suspicious",
+      "suspicious",
+    ]);
+    expect((await api("GET", `/organizations/${organization.id}`)).body.organization.creditsUsed).toBe(3);
+    // Another device may still identify the fourth person.
+    await deliver([identify(hashes[3], now + 20, freshIp())]);
+    expect((await api("GET", `/organizations/${organization.id}`)).body.organization.creditsUsed).toBe(4);
+  });
+
+  it("L5: retries an engagement whose page view has not arrived, then counts it once and acknowledges it", async () => {
+    const { organization, partner, pixelKey } = await newOrganization();
+    const engagement = engagementOf(
+      accepted(organization.id, partner.id, pixelKey, freshIp(), Date.now()),
+      crypto.randomUUID(),
+      5,
+      5,
+    );
+    const waiting = await deliver([engagement], { attempts: 1 });
+    expect(waiting.retryMessages.map((m) => m.msgId)).toEqual([`m-${engagement.hit.i}`]);
+    const given = await deliver([engagement], { attempts: 3 });
+    expect(given.retryMessages).toEqual([]);
+    expect(given.explicitAcks).toEqual([`m-${engagement.hit.i}`]);
+    await deliver([engagement], { attempts: 4 }); // its acknowledgement was lost: counted already
+    expect((await rollup(organization.id)).late_engagements).toBe(1);
+  });
+
+  it("L9: retries the hits of an organization that fails and stores the rest of the batch", async () => {
+    const failing = await newOrganization();
+    const healthy = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const broken = env.CREDITS.idFromName(failing.organization.id);
+    // The failing organization's credit counter is unreachable (the binding itself is real).
+    const faulty = {
+      ...env,
+      CREDITS: {
+        idFromName: (name: string) => env.CREDITS.idFromName(name),
+        get: (id: DurableObjectId) =>
+          id.equals(broken) ? { charge: () => Promise.reject(new Error("overloaded")) } : env.CREDITS.get(id),
+      },
+    } as unknown as typeof env;
+    const now = Date.now();
+    const hits = [
+      accepted(failing.organization.id, failing.partner.id, failing.pixelKey, ip, now),
+      accepted(healthy.organization.id, healthy.partner.id, healthy.pixelKey, ip, now + 1),
+    ];
+    const result = await deliver(hits, { env: faulty });
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([`m-${hits[0].hit.i}`]);
+    expect(result.explicitAcks).toEqual([`m-${hits[1].hit.i}`]);
+    expect(await receipts(healthy.organization.id)).toEqual([expect.objectContaining({ reason: "charged" })]);
+    expect(await receipts(failing.organization.id)).toEqual([]);
+    await deliver([hits[0]], { attempts: 2 });
+    expect(await receipts(failing.organization.id)).toEqual([expect.objectContaining({ reason: "charged" })]);
+  });
+
+  it("L12: counts a redelivered batch of hits turned away at the edge once", async () => {
+    const { organization } = await newOrganization();
+    const batch = [
+      { reason: "referrer_not_allowed", id: crypto.randomUUID() },
+      { reason: "referrer_not_allowed", id: crypto.randomUUID() },
+      { reason: "disabled", id: crypto.randomUUID() },
+    ].map(({ reason, id }) => ({
+      id,
+      body: { kind: "rejected", organizationId: organization.id, reason, receivedAt: Date.now() },
+    }));
+    await deliverTo("sightline-hits", batch);
+    await deliverTo("sightline-hits", batch);
+    await Promise.all([deliverTo("sightline-hits", batch), deliverTo("sightline-hits", batch.slice(1))]);
+    expect(await rollup(organization.id)).toMatchObject({ referrer_not_allowed: 2, disabled: 1, events: 0 });
+  });
+
+  it("attributes a B2C visitor's page views before identify() in the same session, not those of an earlier session", async () => {
+    const { api, organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
+    const hash = await sha256(`stitch-${crypto.randomUUID()}@example.com`);
+    await admin("POST", "/people", [{ emailSha256: hash, name: "Stitched Person" }]);
+    const ip = freshIp();
+    const t0 = Date.now() - 3600_000;
+    const view = (path: string, at: number, h?: string) =>
+      ({
+        ...accepted(organization.id, partner.id, pixelKey, ip, at),
+        productType: "B2C",
+        hit: { k: pixelKey, t: "v", i: crypto.randomUUID(), u: `https://shop.example${path}`, w: 1280, h },
+      }) as AcceptedHit;
+    const earlier = view("/earlier", t0);
+    const landing = view("/landing", t0 + 40 * 60_000); // 40 minutes later: a new session
+    await deliver([earlier]);
+    await deliver([landing, engagementOf(landing, landing.hit.i, 30, 60)]);
+    await deliver([
+      {
+        ...view("/landing", t0 + 45 * 60_000),
+        hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/landing", h: hash },
+      } as AcceptedHit,
+    ]);
+    await deliver([view("/checkout", t0 + 50 * 60_000, hash)]);
+    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(body.visitors).toHaveLength(1);
+    expect(body.visitors[0]).toMatchObject({
+      type: "person",
+      person: { name: "Stitched Person" },
+      engagement: { sessions: 1, pageViews: 2, totalTimeSeconds: 30, avgScrollDepth: 60 },
+      pages: { landingPage: "/landing", lastPage: "/checkout" },
+    });
+    expect(await rollup(organization.id)).toMatchObject({
+      page_views: 3,
+      not_identified: 2,
+      charged: 1,
+      already_charged: 1,
+    });
+  });
+
+  it("records what reaches the hits and jobs dead-letter queues, per day and kind", async () => {
+    const { organization, partner, pixelKey } = await newOrganization();
+    const hit = accepted(organization.id, partner.id, pixelKey, freshIp(), Date.now());
+    const hits = await deliverTo("sightline-hits-dlq", [
+      { id: crypto.randomUUID(), body: hit, attempts: 11 },
+      { id: crypto.randomUUID(), body: { ...hit, hit: { ...hit.hit, i: crypto.randomUUID() } }, attempts: 11 },
+    ]);
+    expect(hits.ackAll).toBe(true);
+    const jobs = await deliverTo("sightline-jobs-dlq", [
+      { id: crypto.randomUUID(), body: { type: "icp.rescore", organizationId: organization.id }, attempts: 6 },
+    ]);
+    expect(jobs.ackAll).toBe(true);
+    const { results } = await env.DB.prepare(
+      "SELECT queue, kind, count, organization_id FROM dead_letters WHERE organization_id = ? ORDER BY queue",
+    )
+      .bind(organization.id)
+      .all();
+    expect(results).toEqual([
+      { queue: "sightline-hits-dlq", kind: "hit:v", count: 2, organization_id: organization.id },
+      { queue: "sightline-jobs-dlq", kind: "job:icp.rescore", count: 1, organization_id: organization.id },
+    ]);
+    expect(await waitForReceipts(organization.id, 0)).toEqual([]);
+  });
+});

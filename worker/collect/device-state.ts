@@ -1,0 +1,101 @@
+import { EVENT_KEY_LENGTH, SALTED_KEY_LENGTH } from "./encoding";
+
+/** Event keys a device keeps: far more hits than a redelivered batch can hold from one device. */
+const SEEN_LIMIT = 48;
+/** Visits a device keeps: the open one and the few before it, for late engagement hits. */
+const VISITS_LIMIT = 3;
+/** Page views of one visit kept for its engagement hits. */
+const PAGES_LIMIT = 64;
+/** B2C: anonymous page views of one visit kept until an identify call attributes them. */
+export const PENDING_LIMIT = 20;
+
+/** An anonymous page view of a B2C visit: [event key, path, unix seconds, engaged seconds, scroll depth]. */
+export type PendingPage = [string, string, number, number, number | null];
+
+/**
+ * A visit (session) of one device, as its device row keeps it. Short names: this JSON is in
+ * every device row of the day.
+ */
+export interface Visit {
+  /** Start, unix seconds. */
+  s: number;
+  /** The visitor id once identified. */
+  v?: string;
+  /** Event keys of the visit's stored page views, concatenated (engagement hits find them here). */
+  k?: string;
+  /** B2C, while anonymous: its page views, kept for an identify call in the same visit. */
+  p?: PendingPage[];
+  /** B2C, while anonymous: how it started: [landing page, referrer, utm source, medium, campaign, term, content]. */
+  o?: (string | null)[];
+}
+
+/** A device row (`device_days`) as the consumer reads, changes and writes it back. */
+export interface DeviceState {
+  day: number;
+  device: string;
+  /** The version read; 0 when there is no row yet. The write expects it unchanged. */
+  version: number;
+  /** Unix seconds of the latest page view or identify call counted. */
+  last: number;
+  seen: string[];
+  visits: Visit[];
+  /** Visitor ids of the people charged on this device today. */
+  people: string[];
+  changed: boolean;
+  /** This plan counted the device among the day's visitors. */
+  counted: boolean;
+}
+
+export interface DeviceRow {
+  day: number;
+  device: string;
+  version: number;
+  last: number;
+  seen: string;
+  visits: string | null;
+  people: string | null;
+}
+
+const chunks = (text: string | null, size: number): string[] =>
+  text ? (text.match(new RegExp(`.{${size}}`, "g")) ?? []) : [];
+
+export const deviceId = (day: number, device: string) => `${day}|${device}`;
+
+export function newDevice(day: number, device: string): DeviceState {
+  return { day, device, version: 0, last: 0, seen: [], visits: [], people: [], changed: false, counted: false };
+}
+
+export function parseDevice(row: DeviceRow): DeviceState {
+  return {
+    day: row.day,
+    device: row.device,
+    version: row.version,
+    last: row.last,
+    seen: chunks(row.seen, EVENT_KEY_LENGTH),
+    visits: row.visits ? (JSON.parse(row.visits) as Visit[]) : [],
+    people: chunks(row.people, SALTED_KEY_LENGTH),
+    changed: false,
+    counted: false,
+  };
+}
+
+/** The row to write: bounded lists, the version moved on. */
+export function deviceRowOf(state: DeviceState): DeviceRow {
+  return {
+    day: state.day,
+    device: state.device,
+    version: state.version + 1,
+    last: state.last,
+    seen: state.seen.slice(-SEEN_LIMIT).join(""),
+    visits: state.visits.length
+      ? JSON.stringify(
+          state.visits
+            .slice(-VISITS_LIMIT)
+            .map((v) => (v.k ? { ...v, k: v.k.slice(-PAGES_LIMIT * EVENT_KEY_LENGTH) } : v)),
+        )
+      : null,
+    people: state.people.length ? state.people.join("") : null,
+  };
+}
+
+export const visitPages = (visit: Visit) => chunks(visit.k ?? null, EVENT_KEY_LENGTH);

@@ -1,0 +1,52 @@
+import type { Env } from "../env";
+import { isoSeconds } from "../lib/time";
+
+/** Dead-letter queues recorded here (the webhooks' own has its consumer in worker/webhooks). */
+export const HITS_DLQ = "sightline-hits-dlq";
+export const JOBS_DLQ = "sightline-jobs-dlq";
+
+/** Days of dead letters kept. */
+const KEPT_DAYS = 30;
+const LATEST_LENGTH = 1_000;
+
+/**
+ * Consumer of the hits and jobs dead-letter queues: what arrived is counted per queue, UTC day
+ * and kind (`hit:v`, `rejected`, `job:icp.rescore`, …) with the latest message, so an operator
+ * sees what failed and how often (`dead_letters`), and the queue never fills up. Counts are
+ * at-least-once: a redelivered dead-letter batch counts again.
+ */
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const day = isoSeconds().slice(0, 10);
+  const groups = new Map<string, { count: number; organizationId: string | null; latest: string }>();
+  for (const m of batch.messages) {
+    const body = m.body as { kind?: string; type?: string; organizationId?: string; hit?: { t?: string } } | null;
+    const kind = body?.hit?.t ? `hit:${body.hit.t}` : body?.type ? `job:${body.type}` : (body?.kind ?? "unknown");
+    const group = groups.get(kind) ?? { count: 0, organizationId: null, latest: "" };
+    group.count += 1;
+    group.organizationId = body?.organizationId ?? null;
+    group.latest = JSON.stringify(m.body).slice(0, LATEST_LENGTH);
+    groups.set(kind, group);
+  }
+  const upsert = env.DB.prepare(
+    `INSERT INTO dead_letters (queue, day, kind, count, organization_id, latest) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (queue, day, kind) DO UPDATE SET count = count + excluded.count,
+       organization_id = excluded.organization_id, latest = excluded.latest`,
+  );
+  await env.DB.batch(
+    [...groups].map(([kind, g]) => upsert.bind(batch.queue, day, kind, g.count, g.organizationId, g.latest)),
+  );
+  console.error(`${batch.messages.length} message(s) dead-lettered on ${batch.queue}`, [...groups.keys()]);
+  batch.ackAll();
+}
+
+/** Forgets dead letters older than KEPT_DAYS (cron); never throws. */
+export async function pruneDeadLetters(db: D1Database, now = Date.now()): Promise<void> {
+  try {
+    await db
+      .prepare("DELETE FROM dead_letters WHERE day < ?")
+      .bind(isoSeconds(now - KEPT_DAYS * 86_400_000).slice(0, 10))
+      .run();
+  } catch (error) {
+    console.error("pruning dead letters failed", error);
+  }
+}

@@ -1,0 +1,90 @@
+import type { Env } from "../env";
+
+/** Organizations swept per cron run, least recently swept first. */
+const ORGANIZATIONS_PER_RUN = 50;
+/** Visitors, and sessions, removed per organization and run: a run stays small; a backlog takes several. */
+const VISITORS_PER_RUN = 200;
+const SESSIONS_PER_RUN = 500;
+/** Device rows removed per statement, and statements per run. */
+const DEVICE_ROWS_PER_STATEMENT = 10_000;
+const DEVICE_STATEMENTS_PER_RUN = 20;
+/** Queue messages can be delivered again for this many days (the queue's retention). */
+const MESSAGE_DAYS = 4;
+const DAY_SECONDS = 86_400;
+
+/**
+ * Cron work on the visitor tables; never throws (the other cron work must run).
+ * - The retention window: visitors not seen for the partner's `retentionDays` go with their
+ *   sessions and page views; visitors still seen lose sessions (and their page views) older than it.
+ * - Device rows of the days before yesterday (the consumer's dedupe only needs the last two days).
+ * - Remembered queue messages older than the queue's retention.
+ */
+export async function maintainVisitors(env: Env, now = Date.now()): Promise<void> {
+  try {
+    await pruneDeviceDays(env.DB, now);
+    await pruneRetention(env.DB, now);
+  } catch (error) {
+    console.error("visitor maintenance failed", error);
+  }
+}
+
+export async function pruneDeviceDays(db: D1Database, now = Date.now()): Promise<number> {
+  const today = Math.floor(now / 1000 / DAY_SECONDS);
+  let deleted = 0;
+  for (let i = 0; i < DEVICE_STATEMENTS_PER_RUN; i++) {
+    const { meta } = await db
+      .prepare(
+        `DELETE FROM device_days WHERE (day, org, device) IN
+           (SELECT day, org, device FROM device_days WHERE day < ? LIMIT ${DEVICE_ROWS_PER_STATEMENT})`,
+      )
+      .bind(today - 1)
+      .run();
+    deleted += meta.changes;
+    if (meta.changes < DEVICE_ROWS_PER_STATEMENT) break;
+  }
+  await db
+    .prepare("DELETE FROM counted_messages WHERE day < ?")
+    .bind(today - MESSAGE_DAYS)
+    .run();
+  return deleted;
+}
+
+/** One run of the retention sweep; returns what it removed. */
+export async function pruneRetention(db: D1Database, now = Date.now()) {
+  const { results } = await db
+    .prepare(
+      `SELECT k.key, p.retention_days FROM organization_keys k
+       JOIN organizations o ON o.id = k.organization_id JOIN partners p ON p.id = o.partner_id
+       ORDER BY k.swept_at LIMIT ?`,
+    )
+    .bind(ORGANIZATIONS_PER_RUN)
+    .all<{ key: number; retention_days: number }>();
+  const removed = { visitors: 0, sessions: 0 };
+  for (const { key, retention_days } of results) {
+    const nowSeconds = Math.floor(now / 1000);
+    const cutoff = nowSeconds - retention_days * DAY_SECONDS;
+    // Served by visitors_by_recency and sessions_by_start; each subquery reads the same rows in
+    // every statement, as nothing it selects is deleted before the last one.
+    const oldVisitors = `SELECT seq FROM visitors WHERE org = ?1 AND last_seen < ?2 ORDER BY last_seen LIMIT ${VISITORS_PER_RUN}`;
+    const oldSessions = `SELECT visitor, start FROM sessions WHERE org = ?1 AND start < ?2 ORDER BY start LIMIT ${SESSIONS_PER_RUN}`;
+    const statements = [
+      `DELETE FROM page_views WHERE visitor IN (${oldVisitors})`,
+      `DELETE FROM sessions WHERE visitor IN (${oldVisitors})`,
+      `DELETE FROM visitor_search WHERE rowid IN (${oldVisitors})`,
+      `UPDATE organization_keys SET visitors = max(0, visitors - (SELECT count(*) FROM (${oldVisitors}))) WHERE key = ?1`,
+      `DELETE FROM visitors WHERE seq IN (${oldVisitors})`,
+      `DELETE FROM page_views WHERE (visitor, session) IN (${oldSessions})`,
+      `DELETE FROM sessions WHERE (visitor, start) IN (${oldSessions})`,
+    ].map((sql) => db.prepare(sql).bind(key, cutoff));
+    const done = await db.batch(statements);
+    const visitors = done[4].meta.changes;
+    const sessions = done[6].meta.changes;
+    removed.visitors += visitors;
+    removed.sessions += sessions;
+    // An organization with more to remove stays first in line for the next run.
+    if (visitors < VISITORS_PER_RUN && sessions < SESSIONS_PER_RUN) {
+      await db.prepare("UPDATE organization_keys SET swept_at = ? WHERE key = ?").bind(nowSeconds, key).run();
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,38 @@
+/**
+ * Visitor search (`visitor_search`, FTS5): the words of a visitor's name and domain, each token
+ * prefixed with the organization's key (`k12zacme`), so a search only ever reads its own
+ * organization's terms and every word of the query matches as a prefix.
+ */
+
+/** Words as the index keeps them: lower case, split on anything that is not a letter or a digit. */
+export function searchWords(text: string | null): string[] {
+  if (!text) return [];
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0)
+    .map((w) => w.slice(0, 40));
+}
+
+/** A visitor's document in the index: its name's and domain's words, once each. */
+export function searchDocument(org: number, profile: { name: string | null; domain: string | null }): string {
+  const words = new Set([...searchWords(profile.name), ...searchWords(profile.domain)]);
+  return [...words].map((w) => `k${org}z${w}`).join(" ");
+}
+
+/**
+ * The MATCH expression of a search, with `#` where the organization's key goes (the SQL puts it
+ * in, see `SEARCH_CONDITION`); null when the query has no word. Words hold letters and digits
+ * only, so nothing in them is FTS5 syntax.
+ */
+export function searchPattern(query: string): string | null {
+  const words = searchWords(query).slice(0, 8);
+  return words.length === 0 ? null : words.map((w) => `"k#z${w}"*`).join(" AND ");
+}
+
+/**
+ * A condition on visitors aliased `v`: it matches the search pattern (bound first) in the
+ * organization whose key `organizationKey` gives (its own parameters after).
+ */
+export const searchCondition = (organizationKey: string) =>
+  `v.seq IN (SELECT rowid FROM visitor_search WHERE visitor_search MATCH replace(?, '#', ${organizationKey}))`;
