@@ -24,6 +24,9 @@ export interface PartnerRow {
   credit_pool_total: number;
   max_organizations: number | null;
   max_identifications_per_org: number | null;
+  uncapped_usage: number;
+  /** JSON (worker/billing/period.ts `Schedule`); null: the billing columns from the start. */
+  billing_schedule: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -47,8 +50,7 @@ export async function partnerOr404(db: D1Database, partnerId: string): Promise<P
   return row;
 }
 
-/** Pools exist for `credit_pool` and `external` partners; `usage_based` partners have none. */
-export const hasPool = (mode: BillingMode) => mode !== "usage_based";
+export { hasPool } from "../../shared/billing";
 
 /** The partner object (`GET /partner/me` and the operator API). */
 export async function toPartner(db: D1Database, row: PartnerRow): Promise<z.infer<typeof PartnerSchema>> {
@@ -80,6 +82,7 @@ export async function toPartner(db: D1Database, row: PartnerRow): Promise<z.infe
     creditPoolAvailable: Math.max(0, row.credit_pool_total - used),
     maxOrganizations: row.max_organizations,
     maxIdentificationsPerOrg: row.max_identifications_per_org,
+    uncappedUsage: row.uncapped_usage === 1,
     identificationWebhookUrl: webhooks.get("identification")?.url ?? null,
     identificationWebhookEnabled: isActive(webhooks.get("identification")),
     billingWebhookUrl: webhooks.get("billing")?.url ?? null,

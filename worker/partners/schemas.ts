@@ -47,6 +47,10 @@ export const PartnerSchema = z
     creditPoolAvailable: z.number().int().openapi({ description: "Credits that can still be allocated" }),
     maxOrganizations: z.number().int().nullable(),
     maxIdentificationsPerOrg: z.number().int().nullable(),
+    uncappedUsage: z.boolean().openapi({
+      description:
+        "usage_based: an organization with allocation 0 is counted without a cap (unless maxIdentificationsPerOrg is set)",
+    }),
     identificationWebhookUrl: z.string().nullable(),
     identificationWebhookEnabled: z.boolean(),
     billingWebhookUrl: z.string().nullable(),
