@@ -8,6 +8,9 @@ export type BillingPeriod = (typeof BILLING_PERIODS)[number];
 export const BILLING_MODES = ["credit_pool", "external", "usage_based"] as const;
 export type BillingMode = (typeof BILLING_MODES)[number];
 
+/** Pools exist for `credit_pool` and `external` partners; `usage_based` partners have none. */
+export const hasPool = (mode: BillingMode) => mode !== "usage_based";
+
 export const PRODUCT_TYPES = ["B2B", "B2C"] as const;
 export type ProductType = (typeof PRODUCT_TYPES)[number];
 

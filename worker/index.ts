@@ -22,6 +22,7 @@ import {
 } from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
 import { renewDuePeriods } from "./billing/renewal";
+import { reconcileOrganizations } from "./organizations/sync";
 import { dashboardApp } from "./dashboard";
 import { pruneSignInLinks } from "./sessions/links";
 import { PLATFORM_BASE } from "./sessions/places";
@@ -29,6 +30,7 @@ import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead
 import { maintainVisitors } from "./visitors/retention";
 
 export { CreditCounter } from "./credits/counter";
+export { CreditPool } from "./credits/pool";
 export { RateLimiter } from "./rate-limit/limiter";
 
 const api = createApi();
@@ -64,8 +66,10 @@ export default {
   async scheduled(_controller, env, _ctx) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
     await maintainWebhooks(env);
-    // Billing periods renew without waiting for a request (see docs/billing.md).
+    // Billing periods renew without waiting for a request (see docs/billing.md); copies of D1 that a
+    // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
     await renewDuePeriods(env);
+    await reconcileOrganizations(env);
     await pruneSignInLinks(env.DB);
     await pruneImportChunks(env.DB);
     await releaseLapsedClaims(env.DB);

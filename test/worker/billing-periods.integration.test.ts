@@ -5,7 +5,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
 import { newOrganization } from "./support";
@@ -15,6 +15,19 @@ async function runCron() {
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }), env, ctx);
   await waitOnExecutionContext(ctx);
+}
+
+/** The cron hands renewals to the JOBS queue: waits until the organization's period snapshot moved past now. */
+async function renewed(organizationId: string) {
+  await vi.waitFor(
+    async () => {
+      const row = await env.DB.prepare("SELECT current_period_end FROM organization_periods WHERE organization_id = ?")
+        .bind(organizationId)
+        .first<{ current_period_end: string }>();
+      expect(Date.parse(row!.current_period_end)).toBeGreaterThan(Date.now());
+    },
+    { timeout: 15_000, interval: 100 },
+  );
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000", "");
@@ -38,52 +51,58 @@ async function d1Entries(organizationId: string) {
 }
 
 describe("billing periods", () => {
-  it("closes an ended period from the cron: unused credits expire, the next starts from the trial cap, a second run changes nothing", async () => {
-    const { api, organization } = await newOrganization({ tier: "trial", initialCredits: 500, billingDayOfMonth: 1 });
-    const stub = counterOf(organization.id);
-    // Three companies identified last month, delivered late enough that their period is over.
-    const outcomes = await stub.charge(charges(["company:a", "company:b", "company:c"], lastMonth));
-    expect(outcomes!.map((o) => o.reason)).toEqual(["charged", "charged", "charged"]);
-    await flushAll(stub);
-    const due = await env.DB.prepare("SELECT current_period_end FROM organization_periods WHERE organization_id = ?")
-      .bind(organization.id)
-      .first<{ current_period_end: string }>();
-    expect(due!.current_period_end).toBe(iso(thisStart));
+  it(
+    "closes an ended period from the cron: unused credits expire, the next starts from the trial cap, a second run changes nothing",
+    { timeout: 30_000 },
+    async () => {
+      const { api, organization } = await newOrganization({ tier: "trial", initialCredits: 500, billingDayOfMonth: 1 });
+      const stub = counterOf(organization.id);
+      // Three companies identified last month, delivered late enough that their period is over.
+      const outcomes = await stub.charge(charges(["company:a", "company:b", "company:c"], lastMonth));
+      expect(outcomes!.map((o) => o.reason)).toEqual(["charged", "charged", "charged"]);
+      await flushAll(stub);
+      const due = await env.DB.prepare("SELECT current_period_end FROM organization_periods WHERE organization_id = ?")
+        .bind(organization.id)
+        .first<{ current_period_end: string }>();
+      expect(due!.current_period_end).toBe(iso(thisStart));
 
-    await runCron();
-    const entries = await d1Entries(organization.id);
-    const expired = entries.filter((e) => e.kind === "expired");
-    expect(expired).toHaveLength(1);
-    expect(expired[0]).toMatchObject({ credits: -497, period_start: iso(previousStart) });
-    expect(JSON.parse(expired[0]!.details!)).toMatchObject({
-      allocation: 500,
-      consumed: 3,
-      expired: 497,
-      periodEnd: iso(thisStart),
-    });
-    const previous = entries.filter((e) => e.period_start === iso(previousStart));
-    expect(previous.reduce((sum, e) => sum + e.credits, 0)).toBe(0);
-    const snapshot = await env.DB.prepare("SELECT * FROM organization_periods WHERE organization_id = ?")
-      .bind(organization.id)
-      .first<{ current_period_start: string; current_period_end: string; available: number }>();
-    expect(snapshot).toMatchObject({
-      current_period_start: iso(thisStart),
-      current_period_end: iso(nextStart),
-      available: 500,
-    });
+      await runCron();
+      await renewed(organization.id);
+      const entries = await d1Entries(organization.id);
+      const expired = entries.filter((e) => e.kind === "expired");
+      expect(expired).toHaveLength(1);
+      expect(expired[0]).toMatchObject({ credits: -497, period_start: iso(previousStart) });
+      expect(JSON.parse(expired[0]!.details!)).toMatchObject({
+        allocation: 500,
+        consumed: 3,
+        expired: 497,
+        periodEnd: iso(thisStart),
+      });
+      const previous = entries.filter((e) => e.period_start === iso(previousStart));
+      expect(previous.reduce((sum, e) => sum + e.credits, 0)).toBe(0);
+      const snapshot = await env.DB.prepare("SELECT * FROM organization_periods WHERE organization_id = ?")
+        .bind(organization.id)
+        .first<{ current_period_start: string; current_period_end: string; available: number }>();
+      expect(snapshot).toMatchObject({
+        current_period_start: iso(thisStart),
+        current_period_end: iso(nextStart),
+        available: 500,
+      });
 
-    await runCron();
-    expect(await d1Entries(organization.id)).toEqual(entries);
-    // No rollover: this period starts again from the allocation, still capped at 500 for a trial.
-    const org = (await api("GET", `/organizations/${organization.id}`)).body.organization;
-    expect(org).toMatchObject({
-      credits: 500,
-      creditsUsed: 0,
-      creditsAvailable: 500,
-      currentPeriodStart: iso(thisStart),
-    });
-    await dropAlarm(stub);
-  });
+      await runCron();
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await d1Entries(organization.id)).toEqual(entries);
+      // No rollover: this period starts again from the allocation, still capped at 500 for a trial.
+      const org = (await api("GET", `/organizations/${organization.id}`)).body.organization;
+      expect(org).toMatchObject({
+        credits: 500,
+        creditsUsed: 0,
+        creditsAvailable: 500,
+        currentPeriodStart: iso(thisStart),
+      });
+      await dropAlarm(stub);
+    },
+  );
 
   it("closes an ended period lazily, exactly once, on the next request when the timer was late", async () => {
     const { api, organization } = await newOrganization({ initialCredits: 10, billingDayOfMonth: 1 });
@@ -119,7 +138,7 @@ describe("billing periods", () => {
   it("never expires credits of an uncapped usage_based organization and counts its usage per period", async () => {
     const { organization } = await newOrganization(
       { initialCredits: 0, billingDayOfMonth: 1 },
-      { billingMode: "usage_based" },
+      { billingMode: "usage_based", uncappedUsage: true },
     );
     const stub = counterOf(organization.id);
     const outcomes = await stub.charge(charges(["company:x", "company:y"], lastMonth));
@@ -136,19 +155,47 @@ describe("billing periods", () => {
     await dropAlarm(stub);
   });
 
-  it("applies a changed billing day from the next boundary, so periods never overlap", async () => {
+  it("applies a changed billing day at the end of the running period, then a period at least a month long", async () => {
     const { api, organization } = await newOrganization({ initialCredits: 10, billingDayOfMonth: 1 });
     const stub = counterOf(organization.id);
     const changed = await api("PUT", `/organizations/${organization.id}`, { billingDayOfMonth: 15 });
     expect(changed.status, changed.text).toBe(200);
-    // The running period keeps its end; the next one is shortened to reach the new day.
+    expect(changed.body.organization).toMatchObject({
+      billingDayOfMonth: 15,
+      billingChangeEffectiveAt: iso(nextStart),
+      currentPeriodStart: iso(thisStart),
+      currentPeriodEnd: iso(nextStart),
+    });
+    // The running period keeps its end; the next one runs to the first 15th at least a month later.
     expect(await stub.balance()).toMatchObject({ periodStart: thisStart, periodEnd: nextStart });
     const day = 24 * 3600_000;
-    const fifteenth = nextStart + 14 * day;
+    const fifteenth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 15);
     expect(await stub.balance(nextStart + day)).toMatchObject({ periodStart: nextStart, periodEnd: fifteenth });
     const after = await stub.balance(fifteenth + day);
     expect(after!.periodStart).toBe(fifteenth);
     expect(new Date(after!.periodEnd).getUTCDate()).toBe(15);
+    await flushAll(stub);
+    await dropAlarm(stub);
+  });
+
+  it("H1 variant A: moving the billing day every day never opens a short period with a fresh allocation", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 2, billingDayOfMonth: 1 });
+    const stub = counterOf(organization.id);
+    const day = 24 * 3600_000;
+    const move = async (billingDayOfMonth: number) =>
+      expect((await api("PUT", `/organizations/${organization.id}`, { billingDayOfMonth })).status).toBe(200);
+    await move(2);
+    const first = await stub.charge(charges(["company:d1-a", "company:d1-b", "company:d1-c"], nextStart + 3600_000));
+    await move(3);
+    const second = await stub.charge(
+      charges(["company:d2-a", "company:d2-b", "company:d2-c"], nextStart + day + 3600_000),
+    );
+    expect([...first!, ...second!].filter((o) => o.reason === "charged")).toHaveLength(2);
+    // Both days fall in one period, at least a month long, that started from one allocation.
+    expect(second![0]!.periodStart).toBe(first![0]!.periodStart);
+    const period = await stub.balance(nextStart + day);
+    expect(period).toMatchObject({ periodStart: nextStart, allocation: 2, used: 2 });
+    expect(period!.periodEnd).toBeGreaterThanOrEqual(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1));
     await flushAll(stub);
     await dropAlarm(stub);
   });

@@ -110,11 +110,10 @@ describe("credits", () => {
     expect(org.body.organization).toMatchObject({ creditsUsed: 100, creditsAvailable: 0 });
     expect((await api("GET", `/organizations/${organization.id}/visitors?limit=1`)).body.total).toBe(100);
     const stub = env.CREDITS.get(env.CREDITS.idFromName(organization.id));
-    const debits = await runInDurableObject(
+    const charges = await runInDurableObject(
       stub,
-      (_, state) =>
-        state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ledger WHERE kind = 'debit'").one().n,
+      (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM charged").one().n,
     );
-    expect(debits).toBe(100);
+    expect(charges).toBe(100);
   }, 90_000);
 });

@@ -50,12 +50,17 @@ describe("partner API: organization lifecycle", () => {
     });
     expect(billing.status, billing.text).toBe(200);
     expect(billing.body.organization).toMatchObject({ name: "After", billingPeriod: "annually", billingDayOfMonth: 5 });
-    // Written through to the credit counter, which decides the periods.
+    // Written through to the credit counter, which decides the periods: the new rule waits for the running period's end.
     const counter = env.CREDITS.get(env.CREDITS.idFromName(organization.id));
-    const config = await runInDurableObject(counter, async (_instance, state) =>
-      state.storage.sql.exec("SELECT billing_period, billing_day FROM config").one(),
+    const schedule = await runInDurableObject(counter, async (_instance, state) =>
+      JSON.parse(state.storage.sql.exec<{ schedule: string }>("SELECT schedule FROM config").one().schedule),
     );
-    expect(config).toEqual({ billing_period: "annually", billing_day: 5 });
+    expect(schedule.rules.at(-1)).toEqual({
+      from: Date.parse(organization.currentPeriodEnd),
+      period: "annually",
+      dayOfMonth: 5,
+    });
+    expect(billing.body.organization.billingChangeEffectiveAt).toBe(organization.currentPeriodEnd);
 
     const cleared = await api("PUT", `/organizations/${organization.id}`, { externalId: null, ownerUserId: null });
     expect(cleared.body.organization).toMatchObject({

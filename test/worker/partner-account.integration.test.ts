@@ -1,7 +1,16 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+
 import { configOf } from "../../worker/config";
+import { describe, expect, it, vi } from "vitest";
 import { admin, asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
+
+/** Partner-wide changes reach the pixel records through the JOBS queue: waits until the record matches. */
+async function recordBecomes(pixelKey: string, expected: Record<string, unknown>) {
+  await vi.waitFor(async () => expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject(expected), {
+    timeout: 15_000,
+    interval: 100,
+  });
+}
 
 /** A second key of the partner with these scopes. */
 async function keyWithScopes(api: ReturnType<typeof asPartner>, scopes: string[]) {
@@ -120,7 +129,7 @@ describe("partner API: account", () => {
     });
   });
 
-  it("renames the script's global on every client site through the pixel records", async () => {
+  it("renames the script's global on every client site through the pixel records", { timeout: 30_000 }, async () => {
     const { api, pixelKey, organization } = await newOrganization();
     const second = (await api("POST", "/organizations", { name: "Second" })).body.organization;
     const secondKey = (await api("GET", `/organizations/${second.id}/pixel`)).body.pixel.apiKey;
@@ -128,17 +137,14 @@ describe("partner API: account", () => {
     const res = await api("PUT", "/script-config", { globalName: "_acme" });
     expect(res.status, res.text).toBe(200);
     expect(res.body.globalName).toBe("_acme");
-    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({
-      organizationId: organization.id,
-      globalName: "_acme",
-    });
-    expect(await env.PIXELS.get(secondKey, "json")).toMatchObject({ globalName: "_acme" });
+    await recordBecomes(pixelKey, { organizationId: organization.id, globalName: "_acme" });
+    await recordBecomes(secondKey, { globalName: "_acme" });
     const script = await (await exports.default.fetch(`${BASE}/s/${pixelKey}.js`)).text();
     expect(script).toContain("_acme");
 
     await api("PUT", "/script-config", { globalName: null });
     expect((await api("GET", "/script-config")).body.globalName).toBe("_wq");
-    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ globalName: "_wq" });
+    await recordBecomes(pixelKey, { globalName: "_wq" });
   });
 
   it("refuses a global name that is not a safe JavaScript identifier", async () => {
@@ -231,25 +237,25 @@ describe("operator API: updating a partner", () => {
     );
   });
 
-  it("suspends a partner: its keys stop working and its scripts go empty", async () => {
+  it("suspends a partner: its keys stop working and its scripts go empty", { timeout: 30_000 }, async () => {
     const { partner, api, pixelKey } = await newOrganization();
     const res = await admin("PUT", `/partners/${partner.id}`, { status: "suspended" });
     expect(res.status).toBe(200);
     expect(res.body.partner.status).toBe("suspended");
-    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ enabled: false });
+    await recordBecomes(pixelKey, { enabled: false });
     expect(await (await exports.default.fetch(`${BASE}/s/${pixelKey}.js`)).text()).toBe("");
     expectEnvelope(await api("GET", "/me"), 401, "Unauthorized");
 
     await admin("PUT", `/partners/${partner.id}`, { status: "active" });
-    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ enabled: true });
+    await recordBecomes(pixelKey, { enabled: true });
     expect((await api("GET", "/me")).status).toBe(200);
   });
 
-  it("sets the script's global name for the partner", async () => {
+  it("sets the script's global name for the partner", { timeout: 30_000 }, async () => {
     const { partner, pixelKey } = await newOrganization();
     const res = await admin("PUT", `/partners/${partner.id}`, { globalName: "_agency" });
     expect(res.body.partner.globalName).toBe("_agency");
-    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ globalName: "_agency" });
+    await recordBecomes(pixelKey, { globalName: "_agency" });
   });
 
   it("validates the update and answers 404 for an unknown partner", async () => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { defaultBillingDay, fitPeriod, periodAt, type PeriodRule } from "../../worker/billing/period";
+import {
+  changeSchedule,
+  defaultBillingDay,
+  fitPeriod,
+  pendingChangeAt,
+  periodAt,
+  scheduleOf,
+  scheduledPeriodAt,
+  type PeriodRule,
+} from "../../worker/billing/period";
 
 const utc = (y: number, m: number, d: number, h = 0, min = 0, s = 0, ms = 0) => Date.UTC(y, m - 1, d, h, min, s, ms);
 const iso = (p: { start: number; end: number }) => [new Date(p.start).toISOString(), new Date(p.end).toISOString()];
@@ -99,6 +108,67 @@ describe("billing period math", () => {
     expect(iso(fitPeriod(periodAt(rule, utc(2026, 4, 20)), null, utc(2026, 5, 1)))).toEqual([
       "2026-04-15T00:00:00.000Z",
       "2026-05-01T00:00:00.000Z",
+    ]);
+  });
+});
+
+describe("billing schedule changes", () => {
+  const schedule = (day: number) => scheduleOf(monthly(day));
+  const march = { start: utc(2026, 3, 1), end: utc(2026, 4, 1) };
+
+  it("keeps the running period and opens a transitional period of at least a full month at its end", () => {
+    const changed = changeSchedule(schedule(1), { period: "monthly", dayOfMonth: 15 }, march.end);
+    expect(iso(scheduledPeriodAt(changed, utc(2026, 3, 20)))).toEqual([
+      "2026-03-01T00:00:00.000Z",
+      "2026-04-01T00:00:00.000Z",
+    ]);
+    expect(iso(scheduledPeriodAt(changed, utc(2026, 4, 20)))).toEqual([
+      "2026-04-01T00:00:00.000Z",
+      "2026-05-15T00:00:00.000Z",
+    ]);
+    expect(iso(scheduledPeriodAt(changed, utc(2026, 5, 15)))).toEqual([
+      "2026-05-15T00:00:00.000Z",
+      "2026-06-15T00:00:00.000Z",
+    ]);
+    expect(pendingChangeAt(changed, utc(2026, 3, 20))).toBe(march.end);
+    expect(pendingChangeAt(changed, utc(2026, 4, 2))).toBeNull();
+  });
+
+  it("keeps one waiting change however often the day moves, and forgets it when the day moves back", () => {
+    let s = schedule(1);
+    for (const day of [2, 3, 4]) s = changeSchedule(s, { period: "monthly", dayOfMonth: day }, march.end);
+    expect(s.rules).toHaveLength(2);
+    expect(iso(scheduledPeriodAt(s, utc(2026, 4, 2, 12)))).toEqual([
+      "2026-04-01T00:00:00.000Z",
+      "2026-05-04T00:00:00.000Z",
+    ]);
+    expect(changeSchedule(s, { period: "monthly", dayOfMonth: 1 }, march.end)).toEqual(schedule(1));
+  });
+
+  it("never makes a period shorter than a full one, whatever the day and period chosen", () => {
+    for (const period of ["monthly", "quarterly", "annually"] as const) {
+      for (let day = 1; day <= 28; day++) {
+        const s = changeSchedule(schedule(1), { period, dayOfMonth: day }, march.end);
+        const transition = scheduledPeriodAt(s, march.end);
+        const months = { monthly: 1, quarterly: 3, annually: 12 }[period];
+        expect(transition.start).toBe(march.end);
+        expect(transition.end).toBeGreaterThanOrEqual(Date.UTC(2026, 3 + months, 1));
+        expect(scheduledPeriodAt(s, transition.end).start).toBe(transition.end);
+        expect(scheduledPeriodAt(s, transition.end - 1).start).toBe(transition.start);
+      }
+    }
+  });
+
+  it("anchors a change to quarterly on the account's anchor month", () => {
+    const s = changeSchedule(
+      scheduleOf({ period: "monthly", dayOfMonth: 1, anchorMonth: 1 }),
+      { period: "quarterly", dayOfMonth: 10 },
+      march.end,
+    );
+    // Quarters start in Feb, May, Aug, Nov: the first boundary at least 3 months after Apr 1 is Aug 10.
+    expect(iso(scheduledPeriodAt(s, utc(2026, 6, 1)))).toEqual([
+      "2026-04-01T00:00:00.000Z",
+      "2026-08-10T00:00:00.000Z",
     ]);
   });
 });

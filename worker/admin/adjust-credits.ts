@@ -46,20 +46,28 @@ const route = createRoute({
   method: "post",
   path: "/partners/{partnerId}/credits/adjust",
   summary: "Adjust an organization's current-period credits, or refund one charge (a new ledger entry)",
-  request: { params: z.object({ partnerId: IdParam("partnerId") }), body: jsonBody(AdjustBody) },
+  description:
+    "Send an `Idempotency-Key` (any unique string per adjustment, up to 255 characters): a retry with the same key and body " +
+    "books nothing and answers the first entry; the same key with another body is refused (409). Keys are kept per organization.",
+  request: {
+    params: z.object({ partnerId: IdParam("partnerId") }),
+    headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
+    body: jsonBody(AdjustBody),
+  },
   responses: {
     200: jsonResponse(
       "The ledger entry and the new balance",
       z.object({ entry: LedgerEntrySchema, balance: BalanceSchema }),
     ),
     ...commonErrors,
-    ...errorResponses(422),
+    ...errorResponses(409, 422),
   },
 });
 
 export const adjustCredits = createApi().openapi(route, async (c) => {
   const { partnerId } = c.req.valid("param");
   const body = c.req.valid("json");
+  const key = c.req.valid("header")["idempotency-key"] ?? null;
   const org = await c.env.DB.prepare("SELECT id FROM organizations WHERE id = ? AND partner_id = ?")
     .bind(body.organizationId, partnerId)
     .first<{ id: string }>();
@@ -67,8 +75,8 @@ export const adjustCredits = createApi().openapi(route, async (c) => {
   const counter = counterFor(c.env, org.id);
   const result = (
     body.refundEventId !== undefined
-      ? await counter.refund(body.refundEventId, body.reason)
-      : await counter.adjust(body.credits!, body.reason)
+      ? await counter.refund(body.refundEventId, body.reason, key)
+      : await counter.adjust(body.credits!, body.reason, key)
   ) as AdjustResult;
   if (!result.ok) throw refused(result);
   const { balance } = result;
@@ -89,6 +97,9 @@ export const adjustCredits = createApi().openapi(route, async (c) => {
 });
 
 function refused(result: AdjustResult | null): ApiError {
+  if (result && !result.ok && result.reason === "key_reused") {
+    return new ApiError("Conflict", "This Idempotency-Key was used for a different adjustment", null);
+  }
   if (result && !result.ok && result.reason === "below_zero") {
     return new ApiError("UnprocessableEntity", "The adjustment would take the balance below zero", {
       available: result.available,

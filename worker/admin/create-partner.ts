@@ -19,6 +19,10 @@ const CreatePartnerBody = z
     creditPoolTotal: z.number().int().min(0).default(0),
     maxOrganizations: z.number().int().min(1).nullable().optional(),
     maxIdentificationsPerOrg: z.number().int().min(1).nullable().optional(),
+    uncappedUsage: z.boolean().default(false).openapi({
+      description:
+        "usage_based only: lets an organization's allocation of 0 mean no cap. Without it (the default), 0 means up to maxIdentificationsPerOrg, or nothing",
+    }),
     companyName: z.string().max(255).optional(),
     supportEmail: z.email().optional(),
     globalName: GlobalNameSchema.optional(),
@@ -48,8 +52,9 @@ export const createPartner = createApi().openapi(route, async (c) => {
     .prepare(
       `INSERT INTO partners (id, name, slug, company_name, support_email, global_name, billing_mode, billing_period,
          billing_day_of_month, credit_pool_total, max_organizations, max_identifications_per_org, retention_days,
+        uncapped_usage,
          created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       id,
@@ -65,6 +70,7 @@ export const createPartner = createApi().openapi(route, async (c) => {
       body.maxOrganizations ?? null,
       body.maxIdentificationsPerOrg ?? null,
       body.retentionDays,
+      body.uncappedUsage ? 1 : 0,
       at,
       at,
     );

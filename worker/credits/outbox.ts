@@ -4,7 +4,15 @@ import { balanceOf } from "./balance";
 import { entryId, toLedgerEntry, type LedgerRow, type PeriodClosed } from "./ledger";
 import { mirrorStatements, type PeriodSnapshot } from "./mirror";
 import { emitPeriodClosed } from "./period-closed";
+import { mirrorAllocation } from "./queries";
 import type { PeriodRow } from "./types";
+
+/** What the mirror needs of the counter's settings: its allocation and the version it came with. */
+interface AllocationSource {
+  partnerId: string;
+  allocation: number;
+  allocationVersion: number;
+}
 
 /** Ledger entries wait this long in the outbox, so a burst of debits is mirrored in one flush. */
 const FLUSH_DELAY_MS = 1_000;
@@ -17,9 +25,10 @@ const MAX_BACKOFF_MS = 10 * 60_000;
 /**
  * The counter's transactional outbox and its mirror to D1. Ledger entries enter the outbox in
  * the transaction that records them; the alarm mirrors them to D1 (`ledger_entries`, plus the
- * open period's snapshot) and deletes what D1 accepted, so D1 misses nothing and, keyed by
- * entry id, never holds an entry twice. `period.closed` webhooks leave through `notices` the
- * same way.
+ * open period's snapshot and the allocation with its version) and deletes what D1 accepted, so
+ * D1 misses nothing and, keyed by entry id, never holds an entry twice. `period.closed` webhooks
+ * leave through `notices` the same way. Once D1 has an entry (and its notice left), the counter
+ * forgets it: `ledger_entries` is the ledger of record.
  */
 export class Outbox {
   /** The D1 database the ledger is mirrored to (`env.DB`). */
@@ -29,16 +38,23 @@ export class Outbox {
   private readonly env: Env;
   /** The earliest period not closed yet, opened when there is none. */
   private readonly openPeriod: (now: number) => PeriodRow;
+  private readonly settings: () => AllocationSource | null;
   /** Set when this request added entries: the outbox needs a flush. */
   private dirty = false;
   private flushing: Promise<boolean> | null = null;
 
-  constructor(storage: DurableObjectStorage, env: Env, openPeriod: (now: number) => PeriodRow) {
+  constructor(
+    storage: DurableObjectStorage,
+    env: Env,
+    openPeriod: (now: number) => PeriodRow,
+    settings: () => AllocationSource | null,
+  ) {
     this.db = env.DB;
     this.storage = storage;
     this.sql = storage.sql;
     this.env = env;
     this.openPeriod = openPeriod;
+    this.settings = settings;
   }
 
   /** Puts a ledger entry in the outbox; call inside the transaction that wrote it. */
@@ -59,6 +75,11 @@ export class Outbox {
   scheduleFlush(): void {
     if (!this.dirty) return;
     this.dirty = false;
+    this.wake();
+  }
+
+  /** Makes sure an alarm comes within FLUSH_DELAY_MS (unless a failed flush is backing off). */
+  wake(): void {
     const failures = this.meta("flush_failures");
     void this.storage.getAlarm().then((alarm) => {
       const now = Date.now();
@@ -115,14 +136,31 @@ export class Outbox {
     }
     const entries = rows.map((r) => toLedgerEntry(organizationId, r));
     const snapshot = this.snapshot(organizationId);
+    const settings = this.settings();
+    const statements = mirrorStatements(this.db, entries, snapshot);
+    if (settings) {
+      statements.push(
+        ...mirrorAllocation(
+          this.db,
+          {
+            partnerId: settings.partnerId,
+            organizationId,
+            credits: settings.allocation,
+            version: settings.allocationVersion,
+          },
+          null,
+        ),
+      );
+    }
     try {
-      await this.db.batch(mirrorStatements(this.db, entries, snapshot));
+      await this.db.batch(statements);
     } catch (error) {
       this.setMeta("flush_failures", this.meta("flush_failures") + 1);
       console.warn(`ledger flush for ${organizationId} failed; the outbox keeps its entries`, String(error));
       return false;
     }
     if (rows.length > 0) this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.id);
+    this.forgetMirrored();
     if (!(await this.sendNotices(organizationId))) return false;
     this.setMeta("flush_failures", 0);
     return this.size() === 0;
@@ -148,14 +186,25 @@ export class Outbox {
       return false;
     }
     this.sql.exec("DELETE FROM notices WHERE seq <= ?", rows[rows.length - 1]!.seq);
+    this.forgetMirrored();
     return true;
+  }
+
+  /** Ledger rows D1 has and whose notice left: the object does not need them any more. */
+  private forgetMirrored(): void {
+    this.sql.exec(
+      `DELETE FROM ledger WHERE id < coalesce((SELECT min(seq) FROM outbox), 9e18)
+         AND id NOT IN (SELECT seq FROM notices)`,
+    );
   }
 
   /** The earliest period not closed yet (the current one unless a close is due), for D1. */
   private snapshot(organizationId: string): PeriodSnapshot {
     const open = this.openPeriod(Date.now());
     const balance = balanceOf(open);
-    const lastSeq = this.sql.exec<{ seq: number | null }>("SELECT max(id) AS seq FROM ledger").one().seq ?? 0;
+    // AUTOINCREMENT keeps the newest seq in sqlite_sequence, also once the rows are forgotten.
+    const lastSeq =
+      this.sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'ledger'").toArray()[0]?.seq ?? 0;
     return {
       organizationId,
       periodStart: isoSeconds(open.start),

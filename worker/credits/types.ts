@@ -1,15 +1,29 @@
-import type { BillingMode, BillingPeriod } from "../../shared/billing";
+import type { BillingMode, BillingPeriod, Tier } from "../../shared/billing";
 import type { LedgerEntry } from "./ledger";
 
-/** How the counter charges: written through whenever the organization's billing settings change. */
+/**
+ * An organization's settings as its counter needs them, read from D1. Each part carries the
+ * version it was written with, so a late or repeated write never undoes a newer one.
+ */
 export interface CounterConfig {
   organizationId: string;
+  partnerId: string;
   billingMode: BillingMode;
+  /** The billing rule last asked for; a change takes over at the end of the running period. */
   billingPeriod: BillingPeriod;
   billingDayOfMonth: number;
   anchorMonth: number;
-  /** The allocation each period starts from. */
+  /** The allocation each period starts from (written by the partner's pool, `allocationVersion` ascending). */
   allocation: number;
+  allocationVersion: number;
+  /** Organization and partner active: a counter never charges anything else. */
+  active: boolean;
+  /** The operator's `maxIdentificationsPerOrg`: no period allows more. */
+  maxPerPeriod: number | null;
+  /** usage_based only: the operator lets an allocation of 0 mean "counted, not capped". */
+  uncappedUsage: boolean;
+  /** Version of the status and partner settings above (`organizations.sync_version`). */
+  settingsVersion: number;
 }
 
 export interface ChargeRequest {
@@ -21,7 +35,9 @@ export interface ChargeRequest {
   at: number;
 }
 
-export type ChargeOutcomeReason = "charged" | "already_charged_this_period" | "no_credit" | "not_identified";
+/** `disabled`: the organization (or its partner) is not active; nothing is charged. */
+export type ChargeOutcomeReason =
+  "charged" | "already_charged_this_period" | "no_credit" | "not_identified" | "disabled";
 
 export interface ChargeOutcome {
   eventId: string;
@@ -29,7 +45,7 @@ export interface ChargeOutcome {
   periodStart: number;
   /** Credits used in that period after this charge. */
   used: number;
-  /** The period's allocation; null when uncapped (usage_based without an allocation). */
+  /** The period's allocation; null when uncapped. */
   allocation: number | null;
   /** Credits left in that period after this charge, refunds and adjustments included; null when uncapped. */
   available: number | null;
@@ -43,6 +59,8 @@ export interface Balance {
   available: number;
   /** Refunds and operator adjustments booked in the period (signed). */
   adjusted: number;
+  /** When a billing rule change that waits for this period's end takes over; null when none waits. */
+  scheduleChangeAt: number | null;
 }
 
 export type SetAllocationResult = { ok: true; balance: Balance } | { ok: false; used: number };
@@ -50,7 +68,7 @@ export type SetAllocationResult = { ok: true; balance: Balance } | { ok: false; 
 export type AdjustResult =
   | { ok: true; entry: LedgerEntry; balance: Balance }
   | { ok: false; reason: "below_zero"; available: number }
-  | { ok: false; reason: "not_charged" | "already_refunded" };
+  | { ok: false; reason: "not_charged" | "already_refunded" | "key_reused" };
 
 /** A billing period as the counter stores it (Durable Object SQLite). */
 export type PeriodRow = {
@@ -62,3 +80,42 @@ export type PeriodRow = {
   expired: number;
   closed_at: number | null;
 };
+
+/** An organization's allocation as its partner's pool keeps it. */
+export type PoolOrganization = {
+  id: string;
+  allocation: number;
+  version: number;
+  tier: Tier;
+};
+
+/** The partner's settings as its pool needs them. */
+export interface PoolSettings {
+  partnerId: string;
+  billingMode: BillingMode;
+  total: number;
+  maxPerOrganization: number | null;
+  active: boolean;
+  billingPeriod: BillingPeriod;
+  billingDayOfMonth: number;
+  anchorMonth: number;
+}
+
+/** Why the pool refused an allocation (each maps to one API error). */
+export type AllocationRefusal =
+  | { ok: false; reason: "insufficient"; requested: number; available: number }
+  | { ok: false; reason: "trial_limit"; requested: number; limit: number }
+  | { ok: false; reason: "partner_cap"; requested: number; limit: number }
+  | { ok: false; reason: "below_used"; requested: number; used: number }
+  | { ok: false; reason: "unknown_organization" };
+
+export type AllocationResult =
+  { ok: true; balance: Balance | null; version: number; allocationId: string | null } | AllocationRefusal;
+
+/** A window of the partner's budget (its billing period) and what an organization holds of it. */
+export interface LeaseWindow {
+  start: number;
+  end: number;
+  /** Credits granted to the organization in this window so far (cumulative). */
+  granted: number;
+}

@@ -1,5 +1,7 @@
+import { fanOutRenewal, renewCounters } from "../billing/renewal";
 import type { Env } from "../env";
 import { rescoreIcpPage } from "../icp/rescore";
+import { fanOutSync, sweepPixels, syncOrganizations } from "../organizations/sync";
 import type { JobMessage } from "./message";
 
 /** Queue consumer of `sightline-jobs`: each message on its own, retried alone when it fails. */
@@ -19,5 +21,15 @@ async function run(env: Env, job: JobMessage): Promise<void> {
   switch (job.type) {
     case "icp.rescore":
       return rescoreIcpPage(env, job);
+    case "organizations.sync":
+      return fanOutSync(env, job);
+    case "organizations.sync-batch":
+      return syncOrganizations(env, job.organizationIds);
+    case "pixels.sweep":
+      return sweepPixels(env);
+    case "billing.renew":
+      return fanOutRenewal(env, job);
+    case "billing.renew-batch":
+      return renewCounters(env, job.organizationIds);
   }
 }

@@ -2,7 +2,8 @@
  * Background work on the `sightline-jobs` queue (binding `JOBS`): anything too big for a
  * request. Delivery is at-least-once, so every job is safe to run twice.
  */
-export type JobMessage = RescoreIcpJob;
+export type JobMessage =
+  RescoreIcpJob | SyncOrganizationsJob | SyncBatchJob | SweepPixelsJob | RenewPeriodsJob | RenewBatchJob;
 
 /** Re-score one page of an organization's visitors after its ICP configs changed; re-enqueues itself for the next page. */
 export interface RescoreIcpJob {
@@ -14,5 +15,46 @@ export interface RescoreIcpJob {
   after: string | null;
 }
 
+/**
+ * Fan-out: one page of organizations whose copies (counter settings, KV pixel record) are behind
+ * D1, of one partner or of all, split into `organizations.sync-batch` jobs; re-enqueues itself for the next page.
+ */
+export interface SyncOrganizationsJob {
+  type: "organizations.sync";
+  partnerId: string | null;
+  /** Cursor: the page starts after this organization id (null = from the first). */
+  after: string | null;
+}
+
+/** Bring these organizations' counters and KV pixel records up to D1. */
+export interface SyncBatchJob {
+  type: "organizations.sync-batch";
+  organizationIds: string[];
+}
+
+/** Compare the next page of KV pixel records with D1 and rewrite those that differ (cursor kept in D1). */
+export interface SweepPixelsJob {
+  type: "pixels.sweep";
+}
+
+/** Fan-out: one page of organizations whose billing period ended by `endedBy`, split into `billing.renew-batch` jobs. */
+export interface RenewPeriodsJob {
+  type: "billing.renew";
+  endedBy: string;
+  /** Cursor: the page starts after this (period end, organization id); null = from the first. */
+  after: [string, string] | null;
+}
+
+/** Close these organizations' ended periods and open the next. */
+export interface RenewBatchJob {
+  type: "billing.renew-batch";
+  organizationIds: string[];
+}
+
 /** Name of the jobs queue in wrangler.toml; the Worker's queue() handler routes on it. */
 export const JOBS_QUEUE = "sightline-jobs";
+
+/** Sends jobs in as few calls as the queue allows (100 messages per `sendBatch`). */
+export async function sendJobs(queue: Queue<JobMessage>, jobs: JobMessage[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += 100) await queue.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
+}

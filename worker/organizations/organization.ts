@@ -53,7 +53,14 @@ export function toOrganization(row: OrganizationRow, balance: Balance | null): z
         },
         Date.now(),
       );
-      return { periodStart: p.start, periodEnd: p.end, allocation: row.credits, used: 0, available: row.credits };
+      return {
+        periodStart: p.start,
+        periodEnd: p.end,
+        allocation: row.credits,
+        used: 0,
+        available: row.credits,
+        scheduleChangeAt: null,
+      };
     })();
   return {
     id: row.id,
@@ -65,6 +72,7 @@ export function toOrganization(row: OrganizationRow, balance: Balance | null): z
     productType: row.product_type,
     billingPeriod: row.billing_period,
     billingDayOfMonth: row.billing_day_of_month,
+    billingChangeEffectiveAt: period.scheduleChangeAt === null ? null : isoSeconds(period.scheduleChangeAt),
     credits: row.credits,
     creditsUsed: period.used,
     creditsAvailable: period.available,

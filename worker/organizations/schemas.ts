@@ -27,6 +27,10 @@ export const OrganizationSchema = z
     productType: ProductTypeSchema,
     billingPeriod: BillingPeriodSchema,
     billingDayOfMonth: z.number().int(),
+    billingChangeEffectiveAt: Timestamp.nullable().openapi({
+      description:
+        "When `billingPeriod` and `billingDayOfMonth` take over: the end of the period that was running when they were changed; null once they apply",
+    }),
     credits: z.number().int().openapi({ description: "Current allocation" }),
     creditsUsed: z.number().int().openapi({ description: "Used in the current billing period" }),
     creditsAvailable: z.number().int().openapi({ description: "Left in the current billing period" }),

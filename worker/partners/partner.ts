@@ -25,6 +25,9 @@ export interface PartnerRow {
   max_organizations: number | null;
   max_identifications_per_org: number | null;
   retention_days: number;
+  uncapped_usage: number;
+  /** JSON (worker/billing/period.ts `Schedule`); null: the billing columns from the start. */
+  billing_schedule: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -48,8 +51,7 @@ export async function partnerOr404(db: D1Database, partnerId: string): Promise<P
   return row;
 }
 
-/** Pools exist for `credit_pool` and `external` partners; `usage_based` partners have none. */
-export const hasPool = (mode: BillingMode) => mode !== "usage_based";
+export { hasPool } from "../../shared/billing";
 
 /** The partner object (`GET /partner/me` and the operator API). */
 export async function toPartner(db: D1Database, row: PartnerRow): Promise<z.infer<typeof PartnerSchema>> {
@@ -82,6 +84,7 @@ export async function toPartner(db: D1Database, row: PartnerRow): Promise<z.infe
     maxOrganizations: row.max_organizations,
     maxIdentificationsPerOrg: row.max_identifications_per_org,
     retentionDays: row.retention_days,
+    uncappedUsage: row.uncapped_usage === 1,
     identificationWebhookUrl: webhooks.get("identification")?.url ?? null,
     identificationWebhookEnabled: isActive(webhooks.get("identification")),
     billingWebhookUrl: webhooks.get("billing")?.url ?? null,

@@ -68,6 +68,10 @@ export const PartnerSchema = z
     maxOrganizations: z.number().int().nullable(),
     maxIdentificationsPerOrg: z.number().int().nullable(),
     retentionDays: RetentionDaysSchema,
+    uncappedUsage: z.boolean().openapi({
+      description:
+        "usage_based: an organization with allocation 0 is counted without a cap (unless maxIdentificationsPerOrg is set)",
+    }),
     identificationWebhookUrl: z.string().nullable(),
     identificationWebhookEnabled: z.boolean(),
     billingWebhookUrl: z.string().nullable(),

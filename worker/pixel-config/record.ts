@@ -6,11 +6,14 @@ import { countFailure, failingTooOften } from "../rate-limit/failures";
 
 /**
  * What the hot path needs about a pixel key, kept in KV (one read per hit).
- * D1 is the source of truth; every change through the API writes this through.
+ * D1 is the source of truth; every change through the API writes this through, and the
+ * reconciliation (organizations/sync.ts) repairs any record that differs from D1.
  * KV is eventually consistent: a change reaches every location within about 60 s
  * (docs/collect.md explains what that means for disabling an organization).
  */
 export interface PixelRecord {
+  /** The organization's `sync_version` this record was written from. */
+  version: number;
   organizationId: string;
   partnerId: string;
   /** Organization active (not suspended or canceled) and partner active. */
@@ -35,8 +38,9 @@ const MISSING_TTL_SECONDS = 60;
 /** Edge cache of KV reads; KV's minimum. */
 const CACHE_TTL_SECONDS = 30;
 
-interface PixelRow {
+export interface PixelRow {
   organization_id: string;
+  sync_version: number;
   partner_id: string;
   api_key: string;
   org_status: string;
@@ -50,12 +54,13 @@ interface PixelRow {
 }
 
 const SELECT_PIXEL = `
-  SELECT p.organization_id, o.partner_id, p.api_key, o.status AS org_status, pa.status AS partner_status,
+  SELECT p.organization_id, o.sync_version, o.partner_id, p.api_key, o.status AS org_status, pa.status AS partner_status,
     p.allowed_referrers, o.product_type, p.respect_privacy_signals, p.hash_routing, p.consent_mode, pa.global_name
   FROM pixels p JOIN organizations o ON o.id = p.organization_id JOIN partners pa ON pa.id = o.partner_id`;
 
-function toRecord(row: PixelRow, env: Env): PixelRecord {
+export function toRecord(row: PixelRow, env: Env): PixelRecord {
   return {
+    version: row.sync_version,
     organizationId: row.organization_id,
     partnerId: row.partner_id,
     enabled: row.org_status === "active" && row.partner_status === "active",
@@ -140,16 +145,29 @@ async function rememberUnknown(apiKey: string): Promise<void> {
   await caches.default.put(unknownKeyUrl(apiKey), entry);
 }
 
-/** Writes the KV records of these organizations from D1; call after every change that affects them. */
-export async function writeThroughPixels(env: Env, organizationIds: string[]): Promise<void> {
-  if (organizationIds.length === 0) return;
-  const { results } = await env.DB.prepare(
-    `${SELECT_PIXEL} WHERE p.organization_id IN (SELECT value FROM json_each(?))`,
-  )
+/** The D1 rows the KV records of these organizations are made from. */
+export async function pixelRows(db: D1Database, organizationIds: string[]): Promise<PixelRow[]> {
+  if (organizationIds.length === 0) return [];
+  const { results } = await db
+    .prepare(`${SELECT_PIXEL} WHERE p.organization_id IN (SELECT value FROM json_each(?))`)
     .bind(JSON.stringify(organizationIds))
     .all<PixelRow>();
+  return results;
+}
+
+/** A page of D1 rows by organization id, after `after` (the reconciliation's sweep). */
+export async function pixelRowsAfter(db: D1Database, after: string, limit: number): Promise<PixelRow[]> {
+  const { results } = await db
+    .prepare(`${SELECT_PIXEL} WHERE p.organization_id > ? ORDER BY p.organization_id LIMIT ?`)
+    .bind(after, limit)
+    .all<PixelRow>();
+  return results;
+}
+
+/** Writes the KV records of these rows (always: a retry repairs what a failed write left). */
+export async function putPixelRecords(env: Env, rows: PixelRow[]): Promise<void> {
   await Promise.all(
-    results.map((row) => {
+    rows.map((row) => {
       const record = toRecord(row, env);
       remember(row.api_key, record);
       return env.PIXELS.put(row.api_key, JSON.stringify(record));
@@ -157,23 +175,30 @@ export async function writeThroughPixels(env: Env, organizationIds: string[]): P
   );
 }
 
-/** Organizations written through per KV round (keeps the number of parallel KV writes small). */
-const PARTNER_CHUNK = 50;
+/**
+ * After a change of pixel settings in D1: a new version for the organizations' records, written to
+ * KV at once. Their counters need nothing from it; the reconciliation marks them synced later.
+ */
+export async function writeThroughPixels(env: Env, organizationIds: string[]): Promise<void> {
+  if (organizationIds.length === 0) return;
+  await env.DB.prepare(
+    "UPDATE organizations SET sync_version = sync_version + 1 WHERE id IN (SELECT value FROM json_each(?))",
+  )
+    .bind(JSON.stringify(organizationIds))
+    .run();
+  await putPixelRecords(env, await pixelRows(env.DB, organizationIds));
+}
 
 /**
- * Rewrites the KV pixel records of every organization of a partner, after a change to a
- * partner-wide field the hot path reads (status, global name).
+ * After a change to a partner-wide field the records (and the counters) carry: status, global
+ * name, billing mode, caps. Every organization of the partner gets a new version; the JOBS queue
+ * rewrites them in bounded batches (organizations/sync.ts), so a request never touches them one by one.
  */
 export async function writeThroughPartnerPixels(env: Env, partnerId: string): Promise<void> {
-  const { results } = await env.DB.prepare("SELECT id FROM organizations WHERE partner_id = ?")
+  await env.DB.prepare("UPDATE organizations SET sync_version = sync_version + 1 WHERE partner_id = ?")
     .bind(partnerId)
-    .all<{ id: string }>();
-  for (let i = 0; i < results.length; i += PARTNER_CHUNK) {
-    await writeThroughPixels(
-      env,
-      results.slice(i, i + PARTNER_CHUNK).map((row) => row.id),
-    );
-  }
+    .run();
+  await env.JOBS.send({ type: "organizations.sync", partnerId, after: null });
 }
 
 /** A key that no longer exists (rotated away) is remembered as missing. */

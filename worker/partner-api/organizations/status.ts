@@ -1,9 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
-import { writeThroughPixels } from "../../pixel-config/record";
+import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { loadPartner } from "../../partners/partner";
 import { OrganizationParams } from "../../http/schemas";
 import { OrganizationSchema } from "../../organizations/schemas";
+import { organizationLimit } from "../../organizations/pool";
+import { setStatus } from "../../organizations/queries";
+import { holdCharges, syncOrganizations } from "../../organizations/sync";
 import { findOrganization, organizationWithBalance } from "../../organizations/organization";
 
 const route = createRoute({
@@ -11,12 +13,17 @@ const route = createRoute({
   path: "/organizations/{organizationId}/status",
   summary: "Enable or disable a sub-organization",
   description:
-    "Disabled organizations get an empty script and are never charged. The change reaches every edge location within about 60 seconds.",
+    "Disabled organizations get an empty script and are never charged: the credit counter refuses at once, the script goes empty within about 60 seconds everywhere. " +
+    "Re-enabling a canceled organization counts toward `maxOrganizations`.",
   request: {
     params: OrganizationParams,
     body: jsonBody(z.object({ enabled: z.boolean() }).openapi("OrganizationStatus")),
   },
-  responses: { 200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })), ...commonErrors },
+  responses: {
+    200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })),
+    ...commonErrors,
+    ...errorResponses(422),
+  },
 });
 
 export const setOrganizationStatus = createApi().openapi(route, async (c) => {
@@ -24,15 +31,11 @@ export const setOrganizationStatus = createApi().openapi(route, async (c) => {
   const { enabled } = c.req.valid("json");
   const partnerId = c.get("partnerId");
   await findOrganization(c.env.DB, partnerId, organizationId);
-  // Re-enabling a canceled organization makes it active again; disabling keeps a canceled one canceled.
-  await c.env.DB.prepare(
-    enabled
-      ? "UPDATE organizations SET status = 'active', deleted_at = NULL, updated_at = ? WHERE id = ?"
-      : "UPDATE organizations SET status = 'suspended', updated_at = ? WHERE id = ? AND status = 'active'",
-  )
-    .bind(isoSeconds(), organizationId)
-    .run();
-  await writeThroughPixels(c.env, [organizationId]);
+  // Charges stop before D1 says disabled; every call (a retry too) writes the counter and KV again.
+  if (!enabled) await holdCharges(c.env, organizationId);
+  const { max_organizations: max } = await loadPartner(c.env.DB, partnerId);
+  if (!(await setStatus(c.env.DB, organizationId, enabled, max))) throw organizationLimit(max!);
+  await syncOrganizations(c.env, [organizationId]);
   const row = await findOrganization(c.env.DB, partnerId, organizationId);
   return c.json({ organization: await organizationWithBalance(c.env, row) }, 200);
 });

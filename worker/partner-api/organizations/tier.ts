@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { TRIAL_CREDIT_LIMIT } from "../../../shared/billing";
+import { poolFor } from "../../credits/pool-client";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
 import { OrganizationParams, TierSchema } from "../../http/schemas";
 import { OrganizationSchema } from "../../organizations/schemas";
-import { checkTrialLimit } from "../../organizations/pool";
+import { allocationRefused } from "../../organizations/pool";
 import { findOrganization, organizationWithBalance } from "../../organizations/organization";
 
 const route = createRoute({
@@ -27,15 +27,10 @@ export const setOrganizationTier = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const { tier } = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  const db = c.env.DB;
-  const org = await findOrganization(db, partnerId, organizationId);
-  checkTrialLimit(tier, org.credits);
-  // The limit is re-checked in the update, so an allocation raised meanwhile cannot slip into a trial.
-  const { meta } = await db
-    .prepare("UPDATE organizations SET tier = ?, updated_at = ? WHERE id = ? AND (? = 'paid' OR credits <= ?)")
-    .bind(tier, isoSeconds(), organizationId, tier, TRIAL_CREDIT_LIMIT)
-    .run();
-  const row = await findOrganization(db, partnerId, organizationId);
-  if (meta.changes !== 1) checkTrialLimit(tier, row.credits);
+  await findOrganization(c.env.DB, partnerId, organizationId);
+  // The partner's pool decides tier and allocation changes one at a time, so neither slips past the other.
+  const result = await poolFor(c.env, partnerId).setTier(organizationId, tier);
+  if (!result.ok) throw allocationRefused(result);
+  const row = await findOrganization(c.env.DB, partnerId, organizationId);
   return c.json({ organization: await organizationWithBalance(c.env, row) }, 200);
 });

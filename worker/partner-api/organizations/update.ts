@@ -1,9 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Scope } from "../../../shared/accounts";
 import { configureCounter } from "../../credits/counter-client";
-import { isUniqueViolation } from "../../http/errors";
+import { ApiError, isUniqueViolation } from "../../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
+import { hasScope } from "../auth";
 import { BillingPeriodInput, OrganizationParams, ProductTypeSchema } from "../../http/schemas";
 import { MetadataSchema, OrganizationSchema } from "../../organizations/schemas";
 import { externalIdConflict, findOrganization, organizationWithBalance } from "../../organizations/organization";
@@ -25,7 +27,8 @@ const route = createRoute({
   path: "/organizations/{organizationId}",
   summary: "Change a sub-organization",
   description:
-    "Only sent fields change. A new billing period or day is handed to the organization's credit counter, which applies it from the current period's end.",
+    "Only sent fields change. Changing `billingPeriod` or `billingDayOfMonth` is a billing change and needs the `admin` scope; " +
+    "the new schedule takes over at the end of the running period (`billingChangeEffectiveAt`), with a first period at least a full one long.",
   request: { params: OrganizationParams, body: jsonBody(UpdateOrganizationBody) },
   responses: {
     200: jsonResponse("The organization", z.object({ organization: OrganizationSchema })),
@@ -51,6 +54,12 @@ export const updateOrganization = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   const db = c.env.DB;
   const before = await findOrganization(db, partnerId, organizationId);
+  const billingChanged =
+    (body.billingPeriod !== undefined && body.billingPeriod !== before.billing_period) ||
+    (body.billingDayOfMonth !== undefined && body.billingDayOfMonth !== before.billing_day_of_month);
+  if (billingChanged && !hasScope(c.get("scopes") as Scope[], "admin")) {
+    throw new ApiError("Forbidden", "Changing the billing period or day needs the 'admin' scope");
+  }
 
   const sets: string[] = [];
   const values: unknown[] = [];
@@ -73,10 +82,7 @@ export const updateOrganization = createApi().openapi(route, async (c) => {
     }
   }
 
-  const billingChanged =
-    (body.billingPeriod !== undefined && body.billingPeriod !== before.billing_period) ||
-    (body.billingDayOfMonth !== undefined && body.billingDayOfMonth !== before.billing_day_of_month);
-  // The counter decides periods; D1 is the source of the settings, written through to it.
+  // The counter decides periods: it keeps the running one and schedules the new rule at its end.
   if (billingChanged) await configureCounter(c.env, organizationId);
   // The hot path reads the product type from KV.
   if (body.productType !== undefined && body.productType !== before.product_type)

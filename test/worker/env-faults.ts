@@ -1,0 +1,84 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../worker/index";
+import { BASE } from "./support";
+
+/**
+ * Faults that real networks and storage produce, injected around the real bindings (the code
+ * under test is unchanged; the delays only force interleavings that latency can produce).
+ */
+
+/** A Durable Object namespace whose stubs delay the first call of `method` by `ms` (absent stays absent). */
+export function delayingFirst<T extends object>(namespace: T | undefined, method: string, ms: number): T | undefined {
+  if (namespace === undefined) return undefined;
+  let delayed = false;
+  return new Proxy(namespace, {
+    get(target, key) {
+      if (key === "get") {
+        return (id: DurableObjectId) => {
+          const stub = (target as unknown as DurableObjectNamespace).get(id) as unknown as Record<
+            string,
+            (...args: unknown[]) => unknown
+          >;
+          return new Proxy(stub, {
+            get(s, k) {
+              const value = Reflect.get(s, k) as unknown;
+              if (typeof value !== "function") return value;
+              if (k === method && !delayed) {
+                delayed = true;
+                return async (...args: unknown[]) => {
+                  await new Promise((r) => setTimeout(r, ms));
+                  return s[method]!(...args);
+                };
+              }
+              // RPC stubs answer any property remotely, `apply` included: call the method on the stub itself.
+              return (...args: unknown[]) => s[k as string]!(...args);
+            },
+          });
+        };
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** A KV namespace whose next `put` throws (as KV does on its one-write-per-second limit). */
+export function failingNextPut(kv: KVNamespace): KVNamespace {
+  let failed = false;
+  return new Proxy(kv, {
+    get(target, key) {
+      if (key === "put" && !failed) {
+        return async () => {
+          failed = true;
+          throw new Error("KV PUT failed: 429 Too Many Requests");
+        };
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** A partner API call served by the Worker with these bindings in place of the real ones. */
+export async function callWith(
+  bindings: Partial<typeof env>,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch!(
+    new Request(`${BASE}/api/v1/partner${path}`, {
+      method,
+      headers: { "content-type": "application/json", "x-partner-api-key": key },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }) as Request<unknown, IncomingRequestCfProperties>,
+    { ...env, ...bindings },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}

@@ -1,0 +1,381 @@
+import { DurableObject } from "cloudflare:workers";
+import { hasPool, TRIAL_CREDIT_LIMIT, type BillingMode, type Tier } from "../../shared/billing";
+import { changeSchedule, scheduleOf, scheduledPeriodAt, type Schedule } from "../billing/period";
+import type { Env } from "../env";
+import { newId } from "../lib/ids";
+import { Serial } from "../lib/serial";
+import { counterFor } from "./counter-client";
+import {
+  existingOrganizations,
+  mirrorAllocation,
+  readPoolOrganization,
+  readPoolSource,
+  setTierStatement,
+} from "./queries";
+import { createPoolSchema } from "./schema";
+import type { AllocationRefusal, AllocationResult, LeaseWindow, PoolOrganization, PoolSettings } from "./types";
+
+/** A registration D1 has not shown yet is kept this long before it counts as abandoned. */
+const REGISTRATION_GRACE_MS = 60_000;
+/** Budget windows (and their grants) are forgotten this long after they ended. */
+const KEEP_WINDOWS_MS = 90 * 24 * 3600_000;
+
+interface StoredSettings {
+  partnerId: string;
+  billingMode: BillingMode;
+  total: number;
+  maxPerOrganization: number | null;
+  active: boolean;
+  schedule: Schedule;
+}
+
+/**
+ * The credit pool of one partner (one Durable Object per partner id): the one writer of its
+ * organizations' allocations and tiers, and the keeper of its budget.
+ *
+ * - Allocations: the sum over the partner's organizations may not exceed the pool (pooled modes);
+ *   each change goes here first, then to the organization's counter with an ascending version,
+ *   then to D1, one change at a time (`serial`: the counter call is an await, which lets other
+ *   requests in). A raise is reserved before the counter is asked, a cut counted only once the
+ *   counter took it, so the pool never counts less than a counter may hold.
+ * - Budget: in each partner billing period (a window), the organizations together may consume at
+ *   most the pool total. Counters lease credits of the window in small blocks before charging
+ *   and give back what they did not use (credits/leases.ts).
+ */
+export class CreditPool extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly serial = new Serial();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    createPoolSchema(this.sql);
+    if (!this.storedSettings()) ctx.blockConcurrencyWhile(() => this.loadFromD1());
+  }
+
+  /** Starts from D1: the partner's settings and every organization's allocation. */
+  private async loadFromD1(): Promise<void> {
+    const partnerId = this.ctx.id.name;
+    if (partnerId === undefined) return;
+    const source = await readPoolSource(this.env.DB, partnerId);
+    if (!source) return;
+    this.ctx.storage.transactionSync(() => {
+      this.writeSettings(source.settings, source.schedule ?? scheduleOf(ruleOf(source.settings)));
+      for (const o of source.organizations) this.insertOrganization(o, 0);
+    });
+  }
+
+  /**
+   * Takes the partner's settings. A lower total (or a move to a pooled mode) that the allocations
+   * do not fit is refused; a new billing rule takes over at the end of the running window.
+   */
+  configure(settings: PoolSettings): { ok: true; schedule: Schedule } | { ok: false; allocated: number } {
+    return this.ctx.storage.transactionSync(() => {
+      const stored = this.storedSettings();
+      const allocated = this.allocated(null);
+      const tightened = !stored || settings.total < stored.total || settings.billingMode !== stored.billingMode;
+      if (hasPool(settings.billingMode) && tightened && allocated > settings.total) return { ok: false, allocated };
+      let schedule = stored?.schedule ?? scheduleOf(ruleOf(settings));
+      const latest = schedule.rules[schedule.rules.length - 1]!;
+      if (latest.period !== settings.billingPeriod || latest.dayOfMonth !== settings.billingDayOfMonth) {
+        const running = scheduledPeriodAt(schedule, Date.now());
+        schedule = changeSchedule(schedule, ruleOf(settings), running.end);
+      }
+      this.writeSettings(settings, schedule);
+      return { ok: true, schedule };
+    });
+  }
+
+  /** Reserves a new organization's first allocation (version 1), before it is written to D1. */
+  register(organizationId: string, credits: number, tier: Tier): Promise<AllocationResult> {
+    return this.serial.run(async () => {
+      const refusal = await this.refusal(organizationId, credits, tier);
+      if (refusal) return refusal;
+      this.insertOrganization({ id: organizationId, allocation: credits, version: 1, tier }, Date.now());
+      return { ok: true, balance: null, version: 1, allocationId: null };
+    });
+  }
+
+  /** Drops a registration whose organization was not created after all. */
+  unregister(organizationId: string): void {
+    this.sql.exec("DELETE FROM organizations WHERE id = ? AND registered_at > 0", organizationId);
+  }
+
+  /** Sets an organization's allocation: pool rules, then its counter, then D1. */
+  setAllocation(organizationId: string, credits: number, note: string | null): Promise<AllocationResult> {
+    return this.serial.run(async () => {
+      const organization = await this.organization(organizationId);
+      if (!organization) return { ok: false, reason: "unknown_organization" };
+      const refusal = await this.refusal(organizationId, credits, organization.tier);
+      if (refusal) return refusal;
+      return this.allocate(organization, credits, note);
+    });
+  }
+
+  /**
+   * Lowers a canceled organization's allocation to what it used this period, so the rest returns
+   * to the pool. Hits charged meanwhile are absorbed by asking again with the higher figure.
+   */
+  release(organizationId: string, note: string): Promise<void> {
+    return this.serial.run(async () => {
+      const organization = await this.organization(organizationId);
+      if (!organization) return;
+      let used = (await counterFor(this.env, organizationId).balance()).used;
+      for (let attempt = 0; attempt < 3 && used < organization.allocation; attempt++) {
+        const result = await this.allocate(organization, used, note);
+        if (result.ok || result.reason !== "below_used") return;
+        used = result.used;
+        organization.version += 1;
+      }
+    });
+  }
+
+  /** Moves an organization between trial and paid; a trial holds at most TRIAL_CREDIT_LIMIT. */
+  setTier(organizationId: string, tier: Tier): Promise<AllocationResult> {
+    return this.serial.run(async () => {
+      const organization = await this.organization(organizationId);
+      if (!organization) return { ok: false, reason: "unknown_organization" };
+      if (tier === "trial" && organization.allocation > TRIAL_CREDIT_LIMIT) {
+        return { ok: false, reason: "trial_limit", requested: organization.allocation, limit: TRIAL_CREDIT_LIMIT };
+      }
+      this.sql.exec("UPDATE organizations SET tier = ? WHERE id = ?", tier, organizationId);
+      await this.env.DB.batch([setTierStatement(this.env.DB, organizationId, tier)]);
+      return { ok: true, balance: null, version: organization.version, allocationId: null };
+    });
+  }
+
+  /**
+   * Grants credits of the partner's budget to a counter, per window (the partner period of each
+   * ask's moment), as far as the window's budget goes. Answers the cumulative grant per window, so
+   * a counter that lost an earlier answer gets it back. Nothing is granted while the partner is
+   * suspended. Lateness is the counter's to judge: it refuses hits of its own closed periods.
+   */
+  lease(organizationId: string, asks: { at: number; credits: number }[]): LeaseWindow[] {
+    return this.ctx.storage.transactionSync(() => {
+      const settings = this.settings();
+      const now = Date.now();
+      const wanted = new Map<number, { start: number; end: number; credits: number }>();
+      for (const ask of asks) {
+        const window = scheduledPeriodAt(settings.schedule, ask.at);
+        const entry = wanted.get(window.start) ?? { ...window, credits: 0 };
+        entry.credits += ask.credits;
+        wanted.set(window.start, entry);
+      }
+      return [...wanted.values()].map((w) => {
+        if (this.sql.exec("SELECT 1 FROM windows WHERE start = ?", w.start).toArray().length === 0) {
+          this.forgetOldWindows(now);
+          this.sql.exec("INSERT INTO windows (start, end, leased) VALUES (?, ?, 0)", w.start, w.end);
+        }
+        this.sql.exec(
+          "INSERT OR IGNORE INTO grants (organization_id, start, granted, returned) VALUES (?, ?, 0, 0)",
+          organizationId,
+          w.start,
+        );
+        const leased = this.sql
+          .exec<{ leased: number }>("SELECT leased FROM windows WHERE start = ?", w.start)
+          .one().leased;
+        const left = hasPool(settings.billingMode) ? Math.max(0, settings.total - leased) : w.credits;
+        const grant = settings.active ? Math.min(w.credits, left) : 0;
+        this.sql.exec("UPDATE windows SET leased = leased + ? WHERE start = ?", grant, w.start);
+        const { granted } = this.sql
+          .exec<{ granted: number }>(
+            "UPDATE grants SET granted = granted + ? WHERE organization_id = ? AND start = ? RETURNING granted",
+            grant,
+            organizationId,
+            w.start,
+          )
+          .one();
+        return { start: w.start, end: w.end, granted };
+      });
+    });
+  }
+
+  /** Takes leased credits back: `returned` is the counter's cumulative figure per window. */
+  settle(organizationId: string, returns: { start: number; returned: number }[]): void {
+    this.ctx.storage.transactionSync(() => {
+      for (const r of returns) {
+        const row = this.sql
+          .exec<{ returned: number }>(
+            "SELECT returned FROM grants WHERE organization_id = ? AND start = ?",
+            organizationId,
+            r.start,
+          )
+          .toArray()[0];
+        if (!row || r.returned <= row.returned) continue;
+        this.sql.exec(
+          "UPDATE grants SET returned = ? WHERE organization_id = ? AND start = ?",
+          r.returned,
+          organizationId,
+          r.start,
+        );
+        this.sql.exec("UPDATE windows SET leased = leased - ? WHERE start = ?", r.returned - row.returned, r.start);
+      }
+    });
+  }
+
+  /** Once per new window: windows that ended long ago, and their grants, are forgotten. */
+  private forgetOldWindows(now: number): void {
+    const cut = now - KEEP_WINDOWS_MS;
+    this.sql.exec("DELETE FROM grants WHERE start IN (SELECT start FROM windows WHERE end < ?)", cut);
+    this.sql.exec("DELETE FROM windows WHERE end < ?", cut);
+  }
+
+  /** The partner's budget in the window containing `at`: the total, and what is leased out of it. */
+  budget(at: number = Date.now()): { periodStart: number; periodEnd: number; total: number; consumed: number } {
+    const settings = this.settings();
+    const window = scheduledPeriodAt(settings.schedule, at);
+    const leased =
+      this.sql.exec<{ leased: number }>("SELECT leased FROM windows WHERE start = ?", window.start).toArray()[0]
+        ?.leased ?? 0;
+    return { periodStart: window.start, periodEnd: window.end, total: settings.total, consumed: leased };
+  }
+
+  /**
+   * Takes `credits` as the organization's allocation: reserved here first when it is a raise, then
+   * handed to the counter with the next version, then mirrored to D1.
+   */
+  private async allocate(
+    organization: PoolOrganization,
+    credits: number,
+    note: string | null,
+  ): Promise<AllocationResult> {
+    const version = organization.version + 1;
+    const reserved = Math.max(organization.allocation, credits);
+    this.sql.exec(
+      "UPDATE organizations SET allocation = ?, version = ? WHERE id = ?",
+      reserved,
+      version,
+      organization.id,
+    );
+    // If this call fails, the raise stays reserved and the version spent: the next change uses a newer one.
+    const result = await counterFor(this.env, organization.id).setAllocation(credits, version, note);
+    if (!result.ok) {
+      this.sql.exec("UPDATE organizations SET allocation = ? WHERE id = ?", organization.allocation, organization.id);
+      return { ok: false, reason: "below_used", requested: credits, used: result.used };
+    }
+    this.sql.exec("UPDATE organizations SET allocation = ? WHERE id = ?", credits, organization.id);
+    const allocation = { partnerId: this.settings().partnerId, organizationId: organization.id, credits, version };
+    const allocationId = newId("alloc");
+    await this.env.DB.batch(mirrorAllocation(this.env.DB, allocation, { id: allocationId, note }));
+    return { ok: true, balance: result.balance, version, allocationId };
+  }
+
+  /** What the pool rules say against `credits` for this organization, or null when it fits. */
+  private async refusal(organizationId: string, credits: number, tier: Tier): Promise<AllocationRefusal | null> {
+    if (tier === "trial" && credits > TRIAL_CREDIT_LIMIT) {
+      return { ok: false, reason: "trial_limit", requested: credits, limit: TRIAL_CREDIT_LIMIT };
+    }
+    const settings = this.settings();
+    if (settings.maxPerOrganization !== null && credits > settings.maxPerOrganization) {
+      return { ok: false, reason: "partner_cap", requested: credits, limit: settings.maxPerOrganization };
+    }
+    if (!hasPool(settings.billingMode)) return null;
+    if (this.allocated(organizationId) + credits <= settings.total) return null;
+    // Registrations whose organization never reached D1 (a create that failed half-way) free their credits.
+    if (await this.forgetAbandoned()) return this.refusal(organizationId, credits, tier);
+    return {
+      ok: false,
+      reason: "insufficient",
+      requested: credits,
+      available: Math.max(0, settings.total - this.allocated(organizationId)),
+    };
+  }
+
+  /** Forgets registrations older than the grace that D1 does not have; true when it forgot one. */
+  private async forgetAbandoned(): Promise<boolean> {
+    const pending = this.sql
+      .exec<{ id: string }>(
+        "SELECT id FROM organizations WHERE registered_at > 0 AND registered_at < ?",
+        Date.now() - REGISTRATION_GRACE_MS,
+      )
+      .toArray()
+      .map((r) => r.id);
+    if (pending.length === 0) return false;
+    const existing = await existingOrganizations(this.env.DB, pending);
+    for (const id of pending) {
+      if (existing.has(id)) this.sql.exec("UPDATE organizations SET registered_at = 0 WHERE id = ?", id);
+      else this.sql.exec("DELETE FROM organizations WHERE id = ?", id);
+    }
+    return pending.some((id) => !existing.has(id));
+  }
+
+  /** Allocations of the partner's organizations, except `exceptId`. */
+  private allocated(exceptId: string | null): number {
+    return this.sql
+      .exec<{ n: number }>("SELECT coalesce(sum(allocation), 0) AS n FROM organizations WHERE id IS NOT ?", exceptId)
+      .one().n;
+  }
+
+  /** The organization as the pool keeps it; one D1 has but the pool never saw is taken from D1. */
+  private async organization(organizationId: string): Promise<PoolOrganization | null> {
+    const known = this.sql
+      .exec<PoolOrganization>("SELECT id, allocation, version, tier FROM organizations WHERE id = ?", organizationId)
+      .toArray()[0];
+    if (known) return known;
+    const found = await readPoolOrganization(this.env.DB, this.settings().partnerId, organizationId);
+    if (!found) return null;
+    this.insertOrganization(found, 0);
+    return found;
+  }
+
+  private insertOrganization(o: PoolOrganization, registeredAt: number): void {
+    this.sql.exec(
+      "INSERT OR IGNORE INTO organizations (id, allocation, version, tier, registered_at) VALUES (?, ?, ?, ?, ?)",
+      o.id,
+      o.allocation,
+      o.version,
+      o.tier,
+      registeredAt,
+    );
+  }
+
+  private writeSettings(settings: PoolSettings, schedule: Schedule): void {
+    this.sql.exec(
+      `INSERT INTO config (id, partner_id, billing_mode, total, max_per_organization, active, schedule)
+       VALUES (1, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET billing_mode = excluded.billing_mode, total = excluded.total,
+         max_per_organization = excluded.max_per_organization, active = excluded.active, schedule = excluded.schedule`,
+      settings.partnerId,
+      settings.billingMode,
+      settings.total,
+      settings.maxPerOrganization,
+      settings.active ? 1 : 0,
+      JSON.stringify(schedule),
+    );
+  }
+
+  /** The partner's settings; throws when the partner is not in D1 either. */
+  private settings(): StoredSettings {
+    const settings = this.storedSettings();
+    if (!settings) throw new Error(`credit pool ${this.ctx.id.name ?? this.ctx.id.toString()}: partner not found`);
+    return settings;
+  }
+
+  private storedSettings(): StoredSettings | null {
+    const row = this.sql
+      .exec<{
+        partner_id: string;
+        billing_mode: BillingMode;
+        total: number;
+        max_per_organization: number | null;
+        active: number;
+        schedule: string;
+      }>("SELECT * FROM config WHERE id = 1")
+      .toArray()[0];
+    if (!row) return null;
+    return {
+      partnerId: row.partner_id,
+      billingMode: row.billing_mode,
+      total: row.total,
+      maxPerOrganization: row.max_per_organization,
+      active: row.active === 1,
+      schedule: JSON.parse(row.schedule) as Schedule,
+    };
+  }
+}
+
+const ruleOf = (settings: PoolSettings) => ({
+  period: settings.billingPeriod,
+  dayOfMonth: settings.billingDayOfMonth,
+  anchorMonth: settings.anchorMonth,
+});
