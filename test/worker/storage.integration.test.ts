@@ -79,6 +79,19 @@ describe("what the hits consumer keeps", () => {
     expect(await storedRows(organization.id)).toEqual({ visitors: 0, sessions: 0, page_views: 0, charges: 0 });
   });
 
+  it("counts a busy device's full batch once when it is redelivered after the device's next batch", async () => {
+    const { organization, partner, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    const now = Date.now();
+    const views = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => accepted(organization.id, partner.id, pixelKey, ip, now + from + i));
+    const first = views(0, 100);
+    await deliver(first);
+    await deliver(views(1_000, 100));
+    await deliver(first); // a retry of the first batch arrives after the next one
+    expect(await rollup(organization.id)).toMatchObject({ events: 200, page_views: 200, visitors: 1 });
+  });
+
   it("keeps an identified visitor's story: visitor, session, page views with engagement, and the charge", async () => {
     const { api, organization, partner, pixelKey } = await newOrganization();
     const ip = freshIp();

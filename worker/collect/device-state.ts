@@ -1,7 +1,11 @@
 import { EVENT_KEY_LENGTH, SALTED_KEY_LENGTH } from "./encoding";
 
-/** Event keys a device keeps: far more hits than a redelivered batch can hold from one device. */
-const SEEN_LIMIT = 48;
+/**
+ * Event keys a device keeps for the day: more than one device can send while a batch may still be
+ * redelivered (10 retries, about 2 minutes, at the edge's 300 hits a minute per key and address).
+ * 8 bytes per hit, only on devices that send that much.
+ */
+const SEEN_LIMIT = 1_000;
 /** Visits a device keeps: the open one and the few before it, for late engagement hits. */
 const VISITS_LIMIT = 3;
 /** Page views of one visit kept for its engagement hits. */

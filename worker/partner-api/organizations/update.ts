@@ -69,6 +69,9 @@ export const updateOrganization = createApi().openapi(route, async (c) => {
     sets.push(`${column} = ?`);
     values.push(field === "metadata" ? JSON.stringify(value) : value);
   }
+  // A billing change is behind until the counter has it: if telling the counter fails below, the
+  // reconciliation (organizations/sync.ts) tells it.
+  if (billingChanged) sets.push("sync_version = sync_version + 1");
   if (sets.length > 0) {
     try {
       await db
@@ -83,7 +86,10 @@ export const updateOrganization = createApi().openapi(route, async (c) => {
   }
 
   // The counter decides periods: it keeps the running one and schedules the new rule at its end.
-  if (billingChanged) await configureCounter(c.env, organizationId);
+  // Sent again after a failure, the same values find D1 changed already: the counter is told anyway.
+  if (body.billingPeriod !== undefined || body.billingDayOfMonth !== undefined) {
+    await configureCounter(c.env, organizationId);
+  }
   // The hot path reads the product type from KV.
   if (body.productType !== undefined && body.productType !== before.product_type)
     await writeThroughPixels(c.env, [organizationId]);
