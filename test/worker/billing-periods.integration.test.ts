@@ -10,6 +10,7 @@ import worker from "../../worker/index";
 import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
 import { newOrganization } from "./support";
 import { counterOf, dropAlarm, flushAll } from "./counter";
+import { callWith, failingFirst } from "./env-faults";
 
 async function runCron() {
   const ctx = createExecutionContext();
@@ -174,6 +175,25 @@ describe("billing periods", () => {
     const after = await stub.balance(fifteenth + day);
     expect(after!.periodStart).toBe(fifteenth);
     expect(new Date(after!.periodEnd).getUTCDate()).toBe(15);
+    await flushAll(stub);
+    await dropAlarm(stub);
+  });
+
+  it("applies a billing change whose first attempt failed when the partner sends it again", async () => {
+    const { api, key, organization } = await newOrganization({ initialCredits: 10, billingDayOfMonth: 1 });
+    const path = `/organizations/${organization.id}`;
+    const failed = await callWith({ CREDITS: failingFirst(env.CREDITS, "configure") }, key, "PUT", path, {
+      billingDayOfMonth: 15,
+    });
+    expect(failed.status).toBe(500);
+
+    const retried = await api("PUT", path, { billingDayOfMonth: 15 });
+    expect(retried.status, retried.text).toBe(200);
+    expect(retried.body.organization).toMatchObject({ billingChangeEffectiveAt: iso(nextStart) });
+    const stub = counterOf(organization.id);
+    const day = 24 * 3600_000;
+    const fifteenth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 15);
+    expect(await stub.balance(nextStart + day)).toMatchObject({ periodStart: nextStart, periodEnd: fifteenth });
     await flushAll(stub);
     await dropAlarm(stub);
   });

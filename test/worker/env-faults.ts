@@ -43,6 +43,38 @@ export function delayingFirst<T extends object>(namespace: T | undefined, method
   });
 }
 
+/** A Durable Object namespace whose stubs throw on the first call of `method`, as an overloaded object does. */
+export function failingFirst<T extends object>(namespace: T, method: string): T {
+  let failed = false;
+  return new Proxy(namespace, {
+    get(target, key) {
+      if (key === "get") {
+        return (id: DurableObjectId) => {
+          const stub = (target as unknown as DurableObjectNamespace).get(id) as unknown as Record<
+            string,
+            (...args: unknown[]) => unknown
+          >;
+          return new Proxy(stub, {
+            get(s, k) {
+              const value = Reflect.get(s, k) as unknown;
+              if (typeof value !== "function") return value;
+              if (k === method && !failed) {
+                failed = true;
+                return async () => {
+                  throw new Error("Durable Object is overloaded");
+                };
+              }
+              return (...args: unknown[]) => s[k as string]!(...args);
+            },
+          });
+        };
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** A KV namespace whose next `put` throws (as KV does on its one-write-per-second limit). */
 export function failingNextPut(kv: KVNamespace): KVNamespace {
   let failed = false;
