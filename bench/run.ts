@@ -9,8 +9,9 @@
  *
  * Options: --quick (short runs, small data; to check the script itself);
  * --only startup (the bundle size and cold start alone), --only dashboard (the client dashboard's figures
- * alone) or --only simulate (the scale simulation alone: also rewrites docs/scale.md's results): each
- * rewrites only its section of BENCHMARKS.md.
+ * alone), --only storage (bytes and rows per page view through the consumer: also writes the measured unit
+ * costs, bench/results/unit-costs.json) or --only simulate (the scale simulation alone: also rewrites
+ * docs/scale.md's results): each rewrites only its section of BENCHMARKS.md.
  *
  * The scale simulation (bench/simulate.ts) runs last, from the unit costs the bench measured
  * (bench/results/unit-costs.json) when that file exists, else from bench/unit-costs.default.json.
@@ -29,6 +30,8 @@ import { dashboardSection, type DashboardFigures, measureDashboard } from "./das
 import { replaceMarkdownSection } from "./markdown.ts";
 import { benchmarksSection, MEASURED_UNIT_COSTS, runSimulation } from "./simulate.ts";
 import { measureStartup, type StartupFigures, startupSection } from "./startup.ts";
+import { consumerDriverWorker, measureStorage } from "./storage.ts";
+import { measuredUnitCosts, storageSection, writeUnitCosts } from "./storage-report.ts";
 import { BARE_HOST, bareWorker, counterDriverWorker, DO_HOST } from "./workers.ts";
 import { wrk, wrkAvailable, type WrkResult } from "./wrk.ts";
 
@@ -85,10 +88,28 @@ async function dashboardAlone(): Promise<string[]> {
   }
 }
 
+/** Bytes and rows per page view through the consumer, on a Worker of its own; writes the measured unit costs. */
+async function storageAlone(): Promise<string[]> {
+  const command = ONLY ? "npm run bench -- --only storage" : "npm run bench";
+  const alone = await startWorker({
+    extraWorkers: [bareWorker, await consumerDriverWorker(ROOT)],
+    logLevel: LogLevel.ERROR,
+  });
+  try {
+    const figures = await measureStorage(alone, { visitors: QUICK ? 300 : 2_000, log, bareSeconds: SECONDS });
+    writeUnitCosts(MEASURED_UNIT_COSTS, measuredUnitCosts(figures, command));
+    log(`wrote the measured unit costs to ${MEASURED_UNIT_COSTS}`);
+    return storageSection(figures, command);
+  } finally {
+    await alone.stop();
+  }
+}
+
 /** The parts that run alone (`--only <part>`), each rewriting its own section of BENCHMARKS.md. */
 const PARTS: Record<string, () => Promise<string[]>> = {
   startup: async () => startupSection(await measureStartup(STARTUP_RUNS, log)),
   dashboard: dashboardAlone,
+  storage: storageAlone,
   simulate: async () => simulation(),
 };
 
@@ -417,8 +438,13 @@ try {
   const baseLater = await bare();
   await drain(org.organizationId, 300_000);
 
+  // ---------------------------------------------------------------- what the consumer keeps and writes
+  await quiesce();
+  const storage = await storageAlone();
+
   // ---------------------------------------------------------------- report
   report({
+    storage,
     startup,
     base,
     base2,
@@ -556,6 +582,8 @@ interface Figures {
   usage: { orgs: number; events: number; usage: Timing; analytics: Timing }[];
   usageBuilt: boolean;
   usageStatus: number;
+  /** The storage section, measured on a Worker of its own. */
+  storage: string[];
 }
 
 function machine(): string[] {
@@ -817,6 +845,7 @@ function report(f: Figures) {
     "2-core machine would take most of the 15-minute budget, and the shape of the growth is already visible at 1M.",
     "",
   );
+  md.push(...f.storage);
   md.push(...simulation());
   writeFileSync(join(ROOT, "BENCHMARKS.md"), md.join("\n"));
   log("wrote BENCHMARKS.md");

@@ -1,0 +1,121 @@
+/**
+ * The storage section of BENCHMARKS.md and the measured unit costs the scale simulation reads
+ * (bench/results/unit-costs.json), both from one `measureStorage` run.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { UnitCostsFile } from "./simulate.ts";
+import { STORAGE_HEADING, type StorageFigures } from "./storage.ts";
+
+const GOALS = { bytesPerPageView: 100, anonymousRows: 2, identifiedRows: 8, throughput: 1.0 };
+
+const int = (x: number) => Math.round(x).toLocaleString("en-US");
+const one = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
+const two = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
+const met = (ok: boolean) => (ok ? "met" : "**not met**");
+
+/** The per-unit figures of a run. */
+export function storageRatios(f: StorageFigures) {
+  const r = f.rows;
+  return {
+    bytesPerPageView: (f.kept.d1 + f.kept.counters) / f.profile.pageViews,
+    bytesPerPageViewBeforePruning: (f.grown.d1 + f.grown.counters) / f.profile.pageViews,
+    d1BytesPerPageView: f.kept.d1 / f.profile.pageViews,
+    counterBytesPerIdentifiedPageView: f.kept.counters / Math.max(1, f.profile.identifiedPageViews),
+    counterBytesPerCharge: f.kept.counters / Math.max(1, f.charges),
+    anonymousRows: r.anonymous.written / r.anonymous.pageViews,
+    anonymousRowsRead: r.anonymous.read / r.anonymous.pageViews,
+    anonymousEngagementRows: r.anonymous.engagementWritten / r.anonymous.pageViews,
+    identifiedRows: r.identified.written / r.identified.pageViews,
+    identifiedRowsRead: r.identified.read / r.identified.pageViews,
+    identifiedEngagementRows: r.identified.engagementWritten / r.identified.pageViews,
+    identifiedEngagementRowsRead: r.identified.engagementRead / r.identified.pageViews,
+    mixedRows: r.mixed.written / f.profile.pageViews,
+    deviceDeleteRows: r.pruneDevices.written / Math.max(1, r.pruneDevices.rows),
+    visitorDeleteRows: r.pruneRetention.written / Math.max(1, r.pruneRetention.visitors),
+    throughput: f.throughput.perSecond / f.throughput.bare,
+  };
+}
+
+export function storageSection(f: StorageFigures, command: string): string[] {
+  const x = storageRatios(f);
+  const p = f.profile;
+  return [
+    STORAGE_HEADING,
+    "",
+    `Measured ${f.measuredAt} with \`${command}\`. The profile: ${int(p.visitors)} visitors × 3 page views, each with`,
+    `its engagement hit, over one UTC day; ${int(p.identified)} visitors (${Math.round((100 * p.identified) / p.visitors)} %) from`,
+    `imported companies, each its own company (the worst case for what is kept). ${int(p.hits)} hits run through the`,
+    "product's queue consumer in batches of 100 (bench/driver/consumer.ts, in the same workerd, D1 metered). Bytes",
+    "are read from the SQLite files (`dbstat`): D1's file and every credit counter's.",
+    "",
+    "| figure | measured | goal | |",
+    "|---|---:|---:|---|",
+    `| bytes kept per page view (D1 + counters, after the cron drops yesterday's device rows) | ${one(x.bytesPerPageView)} B | ≤ ${GOALS.bytesPerPageView} B | ${met(x.bytesPerPageView <= GOALS.bytesPerPageView)} |`,
+    `| bytes per page view before that (device rows still there) | ${one(x.bytesPerPageViewBeforePruning)} B | | |`,
+    `| D1 rows written per anonymous page view | ${two(x.anonymousRows)} | ≤ ${GOALS.anonymousRows} | ${met(x.anonymousRows <= GOALS.anonymousRows)} |`,
+    `| D1 rows written per identified page view (visitor, session, charge included) | ${two(x.identifiedRows)} | ≤ ${GOALS.identifiedRows} | ${met(x.identifiedRows <= GOALS.identifiedRows)} |`,
+    `| stored hits per second through the consumer ÷ bare route's requests per second | ${two(x.throughput)} (${int(f.throughput.perSecond)} ÷ ${int(f.throughput.bare)}) | ≥ ${two(GOALS.throughput)} | ${met(x.throughput >= GOALS.throughput)} |`,
+    `| counter (Durable Object) bytes per identified page view | ${one(x.counterBytesPerIdentifiedPageView)} B | | |`,
+    `| counter bytes per charge | ${one(x.counterBytesPerCharge)} B | | |`,
+    "",
+    "Rows written and read (D1 `meta.rows_written` / `rows_read`, summed over the batches), per page view:",
+    "",
+    "| traffic | written | read |",
+    "|---|---:|---:|",
+    `| anonymous page view | ${two(x.anonymousRows)} | ${two(x.anonymousRowsRead)} |`,
+    `| anonymous page view's engagement hit | ${two(x.anonymousEngagementRows)} | |`,
+    `| identified page view | ${two(x.identifiedRows)} | ${two(x.identifiedRowsRead)} |`,
+    `| identified page view's engagement hit | ${two(x.identifiedEngagementRows)} | ${two(x.identifiedEngagementRowsRead)} |`,
+    `| the whole profile (mixed) | ${two(x.mixedRows)} | |`,
+    `| cron: dropping a device row of a past day | ${two(x.deviceDeleteRows)} per row | |`,
+    `| cron: removing an identified visitor's story past retention | ${two(x.visitorDeleteRows)} per visitor | |`,
+    "",
+    "What the profile left in D1, by table group (bytes; after = after the device rows' pruning):",
+    "",
+    "| group | during | after | per page view after |",
+    "|---|---:|---:|---:|",
+    ...f.byGroup.map(([g, during, after]) => `| ${g} | ${int(during)} | ${int(after)} | ${one(after / p.pageViews)} |`),
+    `| credit counters (Durable Object SQLite) | ${int(f.grown.counters)} | ${int(f.kept.counters)} | ${one(f.kept.counters / p.pageViews)} |`,
+    "",
+    `${int(f.charges)} charges, ${int(f.devices)} device rows. Before the storage model (commit 4ae6650) the same`,
+    "profile grew D1 by about 1,020 B per page view and the counters by 43 B.",
+    "",
+  ];
+}
+
+/** The unit costs this run measured, in the shape the scale simulation reads. */
+export function measuredUnitCosts(f: StorageFigures, command: string): UnitCostsFile {
+  const x = storageRatios(f);
+  const group = (name: string) => f.byGroup.find(([g]) => g.startsWith(name))?.[2] ?? 0;
+  const identified = Math.max(1, f.profile.identified);
+  const note = `measured by ${command} at ${f.measuredAt}`;
+  return {
+    source: "bench storage section",
+    measuredAt: f.measuredAt,
+    command,
+    units: {
+      anonymousPageView: { rowsWritten: x.anonymousRows, rowsRead: x.anonymousRowsRead, note },
+      anonymousEngagement: { rowsWritten: x.anonymousEngagementRows, note },
+      identifiedPageView: {
+        bytes: (group("page views") + group("sessions")) / Math.max(1, f.profile.identifiedPageViews),
+        rowsWritten: x.identifiedRows,
+        rowsRead: x.identifiedRowsRead,
+        note: `${note}; rows include the visitor's and the charge's share`,
+      },
+      identifiedEngagement: { rowsWritten: x.identifiedEngagementRows, rowsRead: x.identifiedEngagementRowsRead, note },
+      deviceDay: { rowsWritten: x.deviceDeleteRows, note: `${note}; the delete of a past day's row` },
+      visitor: { bytes: group("visitors") / identified, deleteRowsWritten: x.visitorDeleteRows, note },
+      charge: {
+        bytes: (group("receipts") + group("ledger")) / Math.max(1, f.charges),
+        counterBytes: x.counterBytesPerCharge,
+        note,
+      },
+    },
+  };
+}
+
+export function writeUnitCosts(path: string, costs: UnitCostsFile): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(costs, null, 2)}\n`);
+}
