@@ -1,7 +1,3 @@
--- How long identified visitors keep their story (visitor, sessions, page views), per partner;
--- the cron prunes what is older (docs/collect.md#retention).
-ALTER TABLE partners ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 400;
-
 -- What reached a dead-letter queue: counts per queue, UTC day and kind, with the latest message
 -- (truncated). One row per (queue, day, kind); the cron forgets days older than 30.
 CREATE TABLE dead_letters (
