@@ -93,7 +93,7 @@ describe("hits through a client's first-party proxy", () => {
     await importCompany(`${visitor}/32`);
     const proxy = freshIp();
     const now = Math.floor(Date.now() / 1000);
-    const attempts = [
+    const attempts: Record<string, string>[] = [
       await forwardingHeaders("a-secret-the-proxy-guessed", visitor),
       await forwardingHeaders(secret, visitor, now - 120),
       await forwardingHeaders(secret, visitor, now + 120),
