@@ -22,6 +22,12 @@ describe("a first-party proxy's forwarded address", () => {
     );
   });
 
+  it("verifies the example of docs/first-party.md", async () => {
+    const secret = await importProxySecret("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+    const signature = "t=1772366400,v1=70cd4c3971a8e9e9c37e958fb5e1c3d8d5fe7ad31bae0d0fb26b7d33930454bb";
+    expect(await verifiedAddress(secret, "203.0.113.7", signature, 1772366430_000)).toBe("203.0.113.7");
+  });
+
   it("is ignored when signed with another secret", async () => {
     const forged = await proxySignature("not-the-pixel-secret", "198.51.100.7", nowSeconds);
     expect(await verify("198.51.100.7", forged)).toBeNull();
