@@ -93,6 +93,8 @@ CREATE TABLE pixels (
   respect_privacy_signals INTEGER NOT NULL DEFAULT 1, -- honour DNT / GPC
   hash_routing INTEGER NOT NULL DEFAULT 0,
   consent_mode TEXT NOT NULL DEFAULT 'personal' CHECK (consent_mode IN ('personal', 'all', 'off')), -- docs/pixel.md
+  proxy_secret TEXT, -- sealed (worker/lib/sealing.ts); signs the visitor address a first-party proxy forwards (docs/first-party.md)
+  proxy_secret_created_at TEXT,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );

@@ -95,7 +95,7 @@ function bytesToHex(list: string): string {
 export interface ServedConfig {
   /** Pixel API key. */
   k: string;
-  /** Absolute URL hits are posted to (same origin the script was served from). */
+  /** Where hits are posted: the origin the script was served from, or a first-party proxy's path on the page's origin. */
   e: string;
   /** Global name of the command queue (`window[g].q`), chosen per partner. */
   g: string;

@@ -6,16 +6,18 @@ import { limitBody } from "../http/body-limit";
 import { ApiError, issuesToDetails } from "../http/errors";
 import { isPixelKey } from "../pixel-config/key";
 import { loadPixelRecord } from "../pixel-config/record";
-import { clientAddress } from "../rate-limit/address";
+import { clientAddress, subscriberOf } from "../rate-limit/address";
 import { limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
+import { claimsForwarding, forwardedAddress } from "./forwarded-address";
 import { hitSchema } from "./hit-schema";
 import type { HitMessage } from "./message";
 import { referrerAllowed } from "./referrer";
 
 /**
  * The hot path: validate, count the hit for (key, address), look the key up in KV, check the
- * referrer, enqueue, answer.
+ * referrer, enqueue, answer. The address is the connecting one, or the visitor's that a
+ * first-party proxy forwarded and signed with the pixel's secret (forwarded-address.ts).
  * Identification, charging and storage happen in the queue consumer, so the page's
  * request costs one KV read and one queue send. The answer carries no identification data.
  */
@@ -42,11 +44,15 @@ export const hitRoute = new Hono<AppEnv>().post(
     }
     const hit = parsed.data;
     if (!isPixelKey(hit.k)) throw unknownKey();
-    const address = clientAddress(c.req.raw.headers);
-    await limitHits(c.env, hit.k, address);
+    const connecting = clientAddress(c.req.raw.headers);
+    // A first-party proxy's forwarded address needs the pixel's secret: its hits are counted after the lookup.
+    const forwarding = claimsForwarding(c.req.raw.headers);
+    if (!forwarding) await limitHits(c.env, hit.k, connecting);
 
-    const record = await loadPixelRecord(c.env, c.executionCtx, hit.k, address);
+    const record = await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting);
     if (!record) throw unknownKey();
+    const forwarded = forwarding ? await forwardedAddress(c.env, c.req.raw.headers, record) : null;
+    if (forwarding) await limitHits(c.env, hit.k, forwarded === null ? connecting : subscriberOf(forwarded));
     const receivedAt = Date.now();
     const reject = (reason: EdgeRejection) => {
       const message: HitMessage = { kind: "rejected", organizationId: record.organizationId, reason, receivedAt };
@@ -65,7 +71,11 @@ export const hitRoute = new Hono<AppEnv>().post(
       return c.body(null, 204);
     }
 
-    const cf = c.req.raw.cf as { country?: string; region?: string; city?: string } | undefined;
+    // Through a verified proxy, Cloudflare's location is the proxy's, not the visitor's.
+    const cf =
+      forwarded === null
+        ? (c.req.raw.cf as { country?: string; region?: string; city?: string } | undefined)
+        : undefined;
     const userAgent = c.req.header("user-agent") ?? null;
     const message: HitMessage = {
       kind: "hit",
@@ -73,7 +83,7 @@ export const hitRoute = new Hono<AppEnv>().post(
       organizationId: record.organizationId,
       partnerId: record.partnerId,
       productType: record.productType,
-      ip: c.req.header("cf-connecting-ip") ?? null,
+      ip: forwarded ?? c.req.header("cf-connecting-ip") ?? null,
       userAgent,
       country: cf?.country ?? null,
       region: cf?.region ?? null,

@@ -8,7 +8,7 @@ export interface AcceptedHit {
   organizationId: string;
   partnerId: string;
   productType: ProductType;
-  /** `CF-Connecting-IP`. */
+  /** `CF-Connecting-IP`, or the visitor's address a first-party proxy forwarded and signed. */
   ip: string | null;
   userAgent: string | null;
   /** Visitor location from `request.cf`, when Cloudflare knows it. */

@@ -6,6 +6,7 @@ import type { AppEnv } from "../env";
 import { isPixelKey } from "../pixel-config/key";
 import { loadPixelRecord } from "../pixel-config/record";
 import { clientAddress } from "../rate-limit/address";
+import { BASE_HEADER, hitEndpoint } from "./forwarded-address";
 
 /** Browsers and CDNs may keep the script this long; a disable or enable shows within it (plus KV's ~60 s). */
 const SCRIPT_MAX_AGE = 300;
@@ -30,15 +31,18 @@ export const scriptRoute = new Hono<AppEnv>().get(`${SCRIPT_PATH_PREFIX}:file`, 
   }
   c.header("cache-control", `public, max-age=${SCRIPT_MAX_AGE}`);
   // Browsers sending Do-Not-Track or GPC get a script that sends nothing, so caches must keep them apart.
-  if (record.respectPrivacySignals) c.header("vary", PRIVACY_SIGNAL_HEADERS.join(", "));
-  // Hits go back to the origin the script came from, so a partner's own domain or proxy works unchanged.
-  const origin = new URL(c.req.url).origin;
+  const vary: string[] = record.respectPrivacySignals ? [...PRIVACY_SIGNAL_HEADERS] : [];
+  // Hits go back to the origin the script came from (so a partner's own domain works unchanged), or
+  // to a first-party proxy's path on the client's site.
+  const endpoint = hitEndpoint(c.req.raw.headers, new URL(c.req.url).origin, HIT_PATH);
+  if (c.req.header(BASE_HEADER) !== undefined) vary.push("X-Client-Base");
+  if (vary.length > 0) c.header("vary", vary.join(", "));
   return c.body(
     renderPixel(
       PIXEL_BUILDS,
       {
         k: key,
-        e: origin + HIT_PATH,
+        e: endpoint,
         g: record.globalName,
         h: record.hashRouting ? 1 : 0,
         p: record.respectPrivacySignals ? 1 : 0,

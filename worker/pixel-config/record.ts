@@ -26,6 +26,11 @@ export interface PixelRecord {
   /** What the script holds back until the site grants consent. */
   consentMode: ConsentMode;
   globalName: string;
+  /**
+   * The first-party proxy secret, sealed (lib/sealing.ts); opened only for a hit that carries a
+   * forwarding signature (collect/forwarded-address.ts). Absent in records written before it existed.
+   */
+  proxySecret?: string | null;
 }
 
 /** KV value of a key rotated away (`forgetPixelKey`), so its old record stops serving at once. */
@@ -51,11 +56,13 @@ export interface PixelRow {
   hash_routing: number;
   consent_mode: ConsentMode;
   global_name: string | null;
+  proxy_secret: string | null;
 }
 
 const SELECT_PIXEL = `
   SELECT p.organization_id, o.sync_version, o.partner_id, p.api_key, o.status AS org_status, pa.status AS partner_status,
-    p.allowed_referrers, o.product_type, p.respect_privacy_signals, p.hash_routing, p.consent_mode, pa.global_name
+    p.allowed_referrers, o.product_type, p.respect_privacy_signals, p.hash_routing, p.consent_mode, pa.global_name,
+    p.proxy_secret
   FROM pixels p JOIN organizations o ON o.id = p.organization_id JOIN partners pa ON pa.id = o.partner_id`;
 
 export function toRecord(row: PixelRow, env: Env): PixelRecord {
@@ -70,6 +77,7 @@ export function toRecord(row: PixelRow, env: Env): PixelRecord {
     hashRouting: row.hash_routing === 1,
     consentMode: row.consent_mode,
     globalName: row.global_name ?? configOf(env).defaultGlobalName,
+    proxySecret: row.proxy_secret,
   };
 }
 

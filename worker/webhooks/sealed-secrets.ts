@@ -1,67 +1,29 @@
 import type { WebhookChannel } from "../../shared/webhooks";
 import { configOf } from "../config";
 import type { Env } from "../env";
-import { ApiError } from "../http/errors";
-import { fromBase64, toBase64 } from "../lib/encoding";
+import { isSealed, seal, unseal } from "../lib/sealing";
 import { SECRET_PREFIX } from "./secrets";
 
 /**
- * Webhook secrets at rest: AES-256-GCM under `WEBHOOK_SECRET_KEY` (a Worker secret), stored as
- * `sealed:v1:<iv>:<ciphertext>` (base64). The endpoint (partner and channel) is the additional
- * data, so a sealed value copied onto another endpoint does not open. Rows written before
- * sealing existed hold the plain `whsec_` value until the cron seals them (`sealPlainSecrets`).
+ * Webhook secrets at rest, sealed (lib/sealing.ts) with the endpoint (partner and channel) as the
+ * owner. Rows written before sealing existed hold the plain `whsec_` value until the cron seals
+ * them (`sealPlainSecrets`).
  */
-const SEALED_PREFIX = "sealed:v1:";
-const IV_BYTES = 12;
-
 export interface SecretOwner {
   partner_id: string;
   channel: WebhookChannel;
 }
 
-const keys = new WeakMap<Env, Promise<CryptoKey>>();
+const contextOf = (owner: SecretOwner) => `${owner.partner_id}/${owner.channel}`;
 
-function keyOf(env: Env): Promise<CryptoKey> {
-  let key = keys.get(env);
-  if (!key) {
-    const raw = configOf(env).webhookSecretKey;
-    if (!raw) {
-      throw new ApiError(
-        "ServiceUnavailable",
-        "Webhook secrets cannot be stored or used: WEBHOOK_SECRET_KEY is not set on this server",
-      );
-    }
-    key = crypto.subtle.importKey("raw", fromBase64(raw), "AES-GCM", false, ["encrypt", "decrypt"]);
-    keys.set(env, key);
-  }
-  return key;
-}
-
-const additionalData = (owner: SecretOwner) => new TextEncoder().encode(`${owner.partner_id}/${owner.channel}`);
-
-export const isSealed = (stored: string) => stored.startsWith(SEALED_PREFIX);
-
-export async function sealSecret(env: Env, owner: SecretOwner, secret: string): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const sealed = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: additionalData(owner) },
-    await keyOf(env),
-    new TextEncoder().encode(secret),
-  );
-  return `${SEALED_PREFIX}${toBase64(iv)}:${toBase64(new Uint8Array(sealed))}`;
-}
+export const sealSecret = (env: Env, owner: SecretOwner, secret: string): Promise<string> =>
+  seal(env, contextOf(owner), secret);
 
 /** The `whsec_` secret of a stored value (sealed, or plain from before sealing). */
 export async function openSecret(env: Env, owner: SecretOwner, stored: string): Promise<string> {
   if (stored.startsWith(SECRET_PREFIX)) return stored;
   if (!isSealed(stored)) throw new Error("Stored webhook secret has an unknown format");
-  const [iv, data] = stored.slice(SEALED_PREFIX.length).split(":");
-  const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: fromBase64(iv), additionalData: additionalData(owner) },
-    await keyOf(env),
-    fromBase64(data),
-  );
-  return new TextDecoder().decode(plain);
+  return unseal(env, contextOf(owner), stored);
 }
 
 /**

@@ -78,7 +78,7 @@ export function useWorker(): () => LocalWorker {
 export const HUMAN_UA =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
 /** Automation reports navigator.webdriver = true (a bot to the Worker); a person's browser does not. */
-const HUMAN_INIT = "Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false });";
+export const HUMAN_INIT = "Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false });";
 
 export interface VisitOptions extends Partial<SiteOptions> {
   /** A person's browser (default) or the automated browser as it is (webdriver, HeadlessChrome). */

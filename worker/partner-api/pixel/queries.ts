@@ -11,6 +11,7 @@ interface PixelRow {
   respect_privacy_signals: number;
   hash_routing: number;
   consent_mode: ConsentMode;
+  proxy_secret_created_at: string | null;
 }
 
 export async function pixelOf(
@@ -33,5 +34,6 @@ export async function pixelOf(
     respectPrivacySignals: row.respect_privacy_signals === 1,
     hashRouting: row.hash_routing === 1,
     consentMode: row.consent_mode,
+    proxySecret: row.proxy_secret_created_at === null ? null : { createdAt: row.proxy_secret_created_at },
   };
 }
