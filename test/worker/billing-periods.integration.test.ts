@@ -9,8 +9,8 @@ import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
 import { newOrganization } from "./support";
-import { counterOf, dropAlarm, flushAll } from "./counter";
-import { callWith, failingFirst } from "./env-faults";
+import { counterOf, dropAlarm, flushAll } from "./support/counter";
+import { callWith, failingFirst } from "./support/env-faults";
 
 async function runCron() {
   const ctx = createExecutionContext();

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { admin, asPartner, expectEnvelope, newOrganization, newPartner } from "./support";
-import { counterOf } from "./counter";
-import { callWith, delayingFirst } from "./env-faults";
+import { counterOf } from "./support/counter";
+import { callWith, delayingFirst } from "./support/env-faults";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const charges = (count: number, prefix: string, at: number) =>

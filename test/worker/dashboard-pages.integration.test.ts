@@ -2,8 +2,8 @@ import { configOf } from "../../worker/config";
 import { env, exports } from "cloudflare:workers";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it, vi } from "vitest";
-import { browser, signedInClient, signedInConsole, sql, type Browser } from "./dashboard-support";
-import { interceptNetwork } from "./network";
+import { browser, signedInClient, signedInConsole, sql, type Browser } from "./support/dashboard";
+import { interceptNetwork } from "./support/network";
 import { freshIp, importCompany, newOrganization, pageView, seedVisitors, sendHit, waitForReceipts } from "./support";
 
 /**

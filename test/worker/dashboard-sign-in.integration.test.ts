@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../worker/lib/crypto";
-import { browser, csrfOf, dashboardLink, signedInClient, signedInConsole, sql } from "./dashboard-support";
+import { browser, csrfOf, dashboardLink, signedInClient, signedInConsole, sql } from "./support/dashboard";
 import { expectEnvelope, newOrganization, seedVisitors } from "./support";
 
 /**

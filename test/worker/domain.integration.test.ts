@@ -3,7 +3,7 @@ import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { configOf } from "../../worker/config";
 import { releaseLapsedClaims } from "../../worker/partner-api/domain/queries";
-import { interceptNetwork } from "./network";
+import { interceptNetwork } from "./support/network";
 import { asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
 
 const network = interceptNetwork();

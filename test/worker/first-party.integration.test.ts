@@ -12,7 +12,7 @@ import {
   sendHit,
   waitForReceipts,
 } from "./support";
-import { forwardingHeaders, proxySignature } from "./first-party-signature";
+import { forwardingHeaders, proxySignature } from "./support/first-party-signature";
 
 /** `HIT_LIMITER` in wrangler.toml: hits per pixel key and address per minute. */
 const HITS_PER_MINUTE = 300;

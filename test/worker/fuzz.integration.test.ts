@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BASE } from "./support";
-import { openApiDocument, partnerWithResources } from "./openapi-operations";
+import { openApiDocument, partnerWithResources } from "./support/openapi-operations";
 
 /**
  * Bad input, property-based: random bodies, queries and ids sent to every operation of the

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { rescoreIcpPage } from "../../worker/icp/rescore";
-import { ICP_CONFIG } from "./openapi-operations";
+import { ICP_CONFIG } from "./support/openapi-operations";
 import {
   admin,
   asPartner,

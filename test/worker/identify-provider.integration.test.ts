@@ -5,7 +5,7 @@ import { httpProviderIdentifier } from "../../worker/identify/http-provider";
 import { firstMatch } from "../../worker/identify/identifier";
 import { ipRangeIdentifier } from "../../worker/identify/ip-ranges";
 import { importCompany } from "./support";
-import { interceptNetwork } from "./network";
+import { interceptNetwork } from "./support/network";
 
 const network = interceptNetwork();
 const PROVIDER = "https://provider.test/v1/lookup";

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { CreditCounter } from "../../worker/credits/counter";
 import { admin, call, expectEnvelope, newOrganization } from "./support";
-import { counterOf, dropAlarm, flushAll, outboxSize, type Stub } from "./counter";
+import { counterOf, dropAlarm, flushAll, outboxSize, type Stub } from "./support/counter";
 
 async function mirrored(organizationId: string) {
   const { results } = await env.DB.prepare(

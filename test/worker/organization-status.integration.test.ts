@@ -15,8 +15,8 @@ import {
   receipts,
   sendHit,
 } from "./support";
-import { counterOf } from "./counter";
-import { callWith, failingNextPut } from "./env-faults";
+import { counterOf } from "./support/counter";
+import { callWith, failingNextPut } from "./support/env-faults";
 
 async function script(pixelKey: string) {
   return (await exports.default.fetch(`${BASE}/s/${pixelKey}.js`)).text();

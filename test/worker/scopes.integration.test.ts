@@ -9,7 +9,7 @@ import {
   partnerWithResources,
   stateOf,
   type PartnerOperation,
-} from "./openapi-operations";
+} from "./support/openapi-operations";
 
 /**
  * Scopes and key lifecycle over every partner route of the OpenAPI document. Routes that need

@@ -7,7 +7,7 @@ import {
   partnerWithResources,
   stateOf,
   type PartnerOperation,
-} from "./openapi-operations";
+} from "./support/openapi-operations";
 
 /**
  * Tenant isolation over every partner route of the OpenAPI document that takes an id: another

@@ -15,7 +15,7 @@ import {
   sendHit,
   waitForReceipts,
 } from "./support";
-import { flushCounter } from "./counter";
+import { flushCounter } from "./support/counter";
 
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 const today = () => new Date().toISOString().slice(0, 10);

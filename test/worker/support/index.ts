@@ -1,13 +1,13 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import { CHARGE_REASONS, EDGE_REJECTIONS, type ChargeReason } from "../../shared/billing";
-import type { Hit } from "../../shared/hit";
-import { OUTCOME_COLUMN } from "../../worker/collect/rollups";
-import { searchDocument } from "../../worker/visitors/search";
-import type { AcceptedHit } from "../../worker/collect/message";
-import type { Env } from "../../worker/env";
-import worker from "../../worker/index";
+import { CHARGE_REASONS, EDGE_REJECTIONS, type ChargeReason } from "../../../shared/billing";
+import type { Hit } from "../../../shared/hit";
+import { OUTCOME_COLUMN } from "../../../worker/collect/rollups";
+import { searchDocument } from "../../../worker/visitors/search";
+import type { AcceptedHit } from "../../../worker/collect/message";
+import type { Env } from "../../../worker/env";
+import worker from "../../../worker/index";
 
 export const BASE = "https://api.test";
 export const BROWSER_UA =

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { BASE } from "./support";
+import { BASE } from "./index";
 
 export interface Browser {
   /** `name=value` pairs the Worker set, as a browser would send them back. */

@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { receiverBucket } from "../fixtures/receiver";
-import { newOrganization } from "./support";
+import { receiverBucket } from "../../fixtures/receiver";
+import { newOrganization } from "./index";
 
 /** One operation of the OpenAPI document, with its path relative to `/api/v1/partner`. */
 export interface PartnerOperation {
