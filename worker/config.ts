@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Env } from "./env";
 import { GlobalNameSchema } from "./partners/schemas";
 
-/** The contract's limit: 1,000 partner API requests per minute per partner account. */
+/** 1,000 partner API requests per minute per partner account (docs/partner-api.md#rate-limit). */
 export const DEFAULT_PARTNER_RATE_LIMIT = 1_000;
 
 /** wrangler.toml documents optional settings with an empty value: empty means unset. */

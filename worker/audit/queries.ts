@@ -1,4 +1,5 @@
-import { isoSeconds, randomHex } from "../lib/ids";
+import { randomHex } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import type { Actor, AuditAction } from "./actions";
 
 export interface AuditEntry {

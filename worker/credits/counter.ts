@@ -9,7 +9,7 @@ import {
   type Schedule,
 } from "../billing/period";
 import type { Env } from "../env";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { Serial } from "../lib/serial";
 import { availableOf, balanceOf, ledgerBalanceOf, periodLimit } from "./balance";
 import { entryId, toLedgerEntry, type LedgerEntry, type LedgerKind, type LedgerRow, type PeriodClosed } from "./ledger";

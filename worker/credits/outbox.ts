@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { balanceOf } from "./balance";
 import { entryId, toLedgerEntry, type LedgerRow, type PeriodClosed } from "./ledger";
 import { mirrorStatements, type PeriodSnapshot } from "./mirror";

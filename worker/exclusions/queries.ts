@@ -1,6 +1,6 @@
 import type { Actor } from "../audit/actions";
 import { auditStatement } from "../audit/queries";
-import { isoSeconds } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { ExclusionRules, type Exclusions } from "./rules";
 
 interface ExclusionRow {

@@ -1,7 +1,5 @@
 import { toHex } from "./encoding";
 
-export { isoSeconds } from "./time";
-
 /** Random lowercase hex of `bytes` bytes. */
 export function randomHex(bytes: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(bytes)));

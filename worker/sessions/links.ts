@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
-import { isoSeconds, randomHex } from "../lib/ids";
+import { randomHex } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import { dashboardPlace, type PartnerDomain } from "./places";
 import { LINK_TTL_MS, type SessionRole } from "./rules";
 

@@ -1,6 +1,7 @@
 import { auditStatement } from "../audit/queries";
 import { sha256Hex } from "../lib/crypto";
-import { isoSeconds, newId, randomHex } from "../lib/ids";
+import { newId, randomHex } from "../lib/ids";
+import { isoSeconds } from "../lib/time";
 import type { RedeemedLink } from "./links";
 import {
   ABSOLUTE_TIMEOUT_MS,
