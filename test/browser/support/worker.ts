@@ -75,6 +75,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
   const persist = await mkdtemp(join(tmpdir(), "sightline-worker-"));
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   const script = await bundleWorker();
+  const limiters = (workerOptions.ratelimits ?? {}) as Record<string, object>;
   // Miniflare 5 still accepts the v4 option shape that wrangler's helper returns, converted.
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -93,8 +94,8 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
             opts.hitsPerMinute === undefined
               ? workerOptions.ratelimits
               : {
-                  ...(workerOptions.ratelimits as object),
-                  HIT_LIMITER: { simple: { limit: opts.hitsPerMinute, period: 60 } },
+                  ...limiters,
+                  HIT_LIMITER: { ...limiters.HIT_LIMITER, simple: { limit: opts.hitsPerMinute, period: 60 } },
                 },
           bindings: {
             ...(workerOptions.bindings as Record<string, unknown>),
