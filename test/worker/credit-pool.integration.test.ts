@@ -158,7 +158,7 @@ describe("the partner's credit pool", () => {
     expect((await api("GET", `/organizations/${first.id}`)).body.organization.status).toBe("canceled");
   });
 
-  it("L10: setting an allocation or a billing schedule needs the admin scope", async () => {
+  it("L10: setting an allocation or a billing schedule, or creating with credits, needs the admin scope", async () => {
     const { api, organization } = await newOrganization();
     const issued = await api("POST", "/api-keys", { name: "integration", scopes: ["write"] });
     const writer = asPartner(issued.body.plainKey);
@@ -170,5 +170,7 @@ describe("the partner's credit pool", () => {
     ).toBe(200);
     expect((await api("GET", path)).body.organization).toMatchObject({ credits: 100, name: "Renamed" });
     expect((await api("PUT", `${path}/credits`, { credits: 5 })).status).toBe(200);
+    expectEnvelope(await writer("POST", "/organizations", { name: "Funded", initialCredits: 5 }), 403, "Forbidden");
+    expect((await writer("POST", "/organizations", { name: "Unfunded" })).status).toBe(201);
   });
 });

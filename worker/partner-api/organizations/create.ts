@@ -1,11 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Scope } from "../../../shared/accounts";
 import { defaultBillingDay } from "../../billing/period";
 import { counterFor } from "../../credits/counter-client";
 import { poolFor } from "../../credits/pool-client";
-import { isUniqueViolation } from "../../http/errors";
+import { ApiError, isUniqueViolation } from "../../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { newId, randomHex } from "../../lib/ids";
 import { loadPartner } from "../../partners/partner";
+import { hasScope } from "../auth";
 import { BillingPeriodInput, ProductTypeSchema, TierSchema } from "../../http/schemas";
 import { MetadataSchema, OrganizationSchema } from "../../organizations/schemas";
 import { allocationRefused, checkPartnerCap, checkTrialLimit, organizationLimit } from "../../organizations/pool";
@@ -43,6 +45,9 @@ export const createOrganization = createApi().openapi(route, async (c) => {
   const body = c.req.valid("json");
   const partnerId = c.get("partnerId");
   const db = c.env.DB;
+  if (body.initialCredits > 0 && !hasScope(c.get("scopes") as Scope[], "admin")) {
+    throw new ApiError("Forbidden", "Creating an organization with initialCredits needs the 'admin' scope");
+  }
   const partner = await loadPartner(db, partnerId);
   // The documented order of refusals; the pool and the insert decide each again, atomically.
   checkTrialLimit(body.tier, body.initialCredits);
