@@ -16,9 +16,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { build } from "esbuild";
 import type { V4WorkerOptions } from "miniflare";
-import { type LocalWorker, seedOrganization } from "../test/browser/support/worker.ts";
+import { bundleForWorkerd, type LocalWorker, seedOrganization } from "../test/browser/support/worker.ts";
 import { wrk } from "./wrk.ts";
 import { BARE_HOST } from "./workers.ts";
 
@@ -217,22 +216,11 @@ function profile(
 
 /** The bench-only consumer driver, bundled with the product code it drives. */
 export async function consumerDriverWorker(root: string): Promise<V4WorkerOptions> {
-  const out = await build({
-    entryPoints: [join(root, "bench/driver/consumer.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    write: false,
-    logLevel: "warning",
-  });
+  const contents = await bundleForWorkerd(join(root, "bench/driver/consumer.ts"));
   return {
     compatibilityDate: "2026-11-01",
     name: "bench-consumer",
-    modules: [{ type: "ESModule", path: join(root, "bench/driver/consumer.js"), contents: out.outputFiles[0].text }],
+    modules: [{ type: "ESModule", path: join(root, "bench/driver/consumer.js"), contents }],
     d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
     durableObjects: { CREDITS: { className: "CreditCounter", scriptName: "sightline" } },
     queueProducers: { WEBHOOKS: "sightline-webhooks", JOBS: "sightline-jobs" },

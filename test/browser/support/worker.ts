@@ -52,12 +52,10 @@ export interface LocalWorker {
 
 export type Client = <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
 
-/** Bundles worker/index.ts the way wrangler does (ESM, workerd export conditions). */
-export async function bundleWorker(): Promise<string> {
-  // The Worker imports the pixel from pixel/dist/bundle.ts: build it first, from source.
-  await buildPixel({ write: true });
+/** Bundles a module for workerd the way wrangler does (ESM, workerd export conditions). */
+export async function bundleForWorkerd(entry: string): Promise<string> {
   const out = await build({
-    entryPoints: [join(ROOT, "worker/index.ts")],
+    entryPoints: [entry],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -68,7 +66,13 @@ export async function bundleWorker(): Promise<string> {
     write: false,
     logLevel: "warning",
   });
-  return out.outputFiles[0].text;
+  return out.outputFiles[0]!.text;
+}
+
+/** Bundles worker/index.ts; the Worker imports the pixel from pixel/dist/bundle.ts, built first from source. */
+export async function bundleWorker(): Promise<string> {
+  await buildPixel({ write: true });
+  return bundleForWorkerd(join(ROOT, "worker/index.ts"));
 }
 
 export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker> {

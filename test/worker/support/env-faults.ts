@@ -8,70 +8,48 @@ import { BASE } from "./index";
  * under test is unchanged; the delays only force interleavings that latency can produce).
  */
 
-/** A Durable Object namespace whose stubs delay the first call of `method` by `ms` (absent stays absent). */
-export function delayingFirst<T extends object>(namespace: T | undefined, method: string, ms: number): T | undefined {
-  if (namespace === undefined) return undefined;
-  let delayed = false;
+type Call = (...args: unknown[]) => unknown;
+
+/** A Durable Object namespace whose stubs run `first` instead of the first call of `method`, made through any stub. */
+function replacingFirstCall<T extends object>(namespace: T, method: string, first: (call: Call) => Call): T {
+  let replaced = false;
   return new Proxy(namespace, {
     get(target, key) {
       if (key === "get") {
         return (id: DurableObjectId) => {
-          const stub = (target as unknown as DurableObjectNamespace).get(id) as unknown as Record<
-            string,
-            (...args: unknown[]) => unknown
-          >;
+          const stub = (target as unknown as DurableObjectNamespace).get(id) as unknown as Record<string, Call>;
           return new Proxy(stub, {
             get(s, k) {
               const value = Reflect.get(s, k) as unknown;
               if (typeof value !== "function") return value;
-              if (k === method && !delayed) {
-                delayed = true;
-                return async (...args: unknown[]) => {
-                  await new Promise((r) => setTimeout(r, ms));
-                  return s[method]!(...args);
-                };
-              }
               // RPC stubs answer any property remotely, `apply` included: call the method on the stub itself.
-              return (...args: unknown[]) => s[k as string]!(...args);
+              const call: Call = (...args) => s[k as string]!(...args);
+              if (k !== method || replaced) return call;
+              replaced = true;
+              return first(call);
             },
           });
         };
       }
       const value = Reflect.get(target, key) as unknown;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return typeof value === "function" ? (value as Call).bind(target) : value;
     },
+  });
+}
+
+/** A Durable Object namespace whose stubs delay the first call of `method` by `ms` (absent stays absent). */
+export function delayingFirst<T extends object>(namespace: T | undefined, method: string, ms: number): T | undefined {
+  if (namespace === undefined) return undefined;
+  return replacingFirstCall(namespace, method, (call) => async (...args) => {
+    await new Promise((r) => setTimeout(r, ms));
+    return call(...args);
   });
 }
 
 /** A Durable Object namespace whose stubs throw on the first call of `method`, as an overloaded object does. */
 export function failingFirst<T extends object>(namespace: T, method: string): T {
-  let failed = false;
-  return new Proxy(namespace, {
-    get(target, key) {
-      if (key === "get") {
-        return (id: DurableObjectId) => {
-          const stub = (target as unknown as DurableObjectNamespace).get(id) as unknown as Record<
-            string,
-            (...args: unknown[]) => unknown
-          >;
-          return new Proxy(stub, {
-            get(s, k) {
-              const value = Reflect.get(s, k) as unknown;
-              if (typeof value !== "function") return value;
-              if (k === method && !failed) {
-                failed = true;
-                return async () => {
-                  throw new Error("Durable Object is overloaded");
-                };
-              }
-              return (...args: unknown[]) => s[k as string]!(...args);
-            },
-          });
-        };
-      }
-      const value = Reflect.get(target, key) as unknown;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
+  return replacingFirstCall(namespace, method, () => async () => {
+    throw new Error("Durable Object is overloaded");
   });
 }
 
