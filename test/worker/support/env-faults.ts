@@ -8,11 +8,17 @@ import { BASE } from "./index";
  * under test is unchanged; the delays only force interleavings that latency can produce).
  */
 
-/** A Durable Object namespace whose stubs delay the first call of `method` by `ms` (absent stays absent). */
+const delayStarts = new WeakMap<object, Promise<void>>();
+
+/**
+ * A Durable Object namespace whose stubs delay the first call of `method` by `ms` (absent stays absent);
+ * `delayStarted` tells when a call is being held.
+ */
 export function delayingFirst<T extends object>(namespace: T | undefined, method: string, ms: number): T | undefined {
   if (namespace === undefined) return undefined;
   let delayed = false;
-  return new Proxy(namespace, {
+  const started = Promise.withResolvers<void>();
+  const proxy = new Proxy(namespace, {
     get(target, key) {
       if (key === "get") {
         return (id: DurableObjectId) => {
@@ -27,6 +33,7 @@ export function delayingFirst<T extends object>(namespace: T | undefined, method
               if (k === method && !delayed) {
                 delayed = true;
                 return async (...args: unknown[]) => {
+                  started.resolve();
                   await new Promise((r) => setTimeout(r, ms));
                   return s[method]!(...args);
                 };
@@ -41,7 +48,13 @@ export function delayingFirst<T extends object>(namespace: T | undefined, method
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+  delayStarts.set(proxy, started.promise);
+  return proxy;
 }
+
+/** Resolves once the first call through any of these `delayingFirst` namespaces is being held. */
+export const delayStarted = (...namespaces: (object | undefined)[]) =>
+  Promise.race(namespaces.flatMap((n) => (n && delayStarts.has(n) ? [delayStarts.get(n)!] : [])));
 
 /** A Durable Object namespace whose stubs throw on the first call of `method`, as an overloaded object does. */
 export function failingFirst<T extends object>(namespace: T, method: string): T {
