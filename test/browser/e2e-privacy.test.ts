@@ -4,7 +4,7 @@
  */
 import { expect, it, vi } from "vitest";
 import { describeBrowser } from "./support/chromium.ts";
-import { sleep } from "./support/hit-sink.ts";
+import { quietPeriod } from "./support/hit-sink.ts";
 import { useEndToEnd } from "./support/site.ts";
 import { partnerView, seedOrganization } from "./support/worker.ts";
 
@@ -30,7 +30,7 @@ describeBrowser("privacy signals", () => {
       const { page, toWorker } = await visit(ctx, org, { ...signal, path: "/private" });
       await page.evaluate(() => history.pushState({}, "", "/private/2"));
       await page.goto("about:blank"); // leaving: no engagement either
-      await sleep(1_500);
+      await quietPeriod(1_500, "a hit sent on the way out to reach the Worker and be stored");
       expect(toWorker.map((r) => r.method)).toEqual(["GET"]); // the script loaded, and sent nothing
       const { total, creditsUsed } = await partnerView(org);
       expect(total).toBe(0);

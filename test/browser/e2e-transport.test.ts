@@ -5,7 +5,7 @@
  */
 import { expect, it, vi } from "vitest";
 import { describeBrowser } from "./support/chromium.ts";
-import { parseHit, sleep } from "./support/hit-sink.ts";
+import { parseHit } from "./support/hit-sink.ts";
 import { startRecordingProxy, useEndToEnd } from "./support/site.ts";
 import { partnerView, seedOrganization } from "./support/worker.ts";
 
@@ -28,7 +28,7 @@ describeBrowser("requests a page makes to the Worker", () => {
     await vi.waitFor(() => expect(hits()).toHaveLength(1), { timeout: 10_000 });
     await page.evaluate(() => history.pushState({}, "", "/two"));
     await page.evaluate(() => history.pushState({}, "", "/three"));
-    await sleep(1_000);
+    await vi.waitFor(() => expect(hits().filter((r) => r.hit.t === "v")).toHaveLength(3), { timeout: 10_000 });
 
     expect(proxy.requests.filter((r) => r.method === "OPTIONS")).toEqual([]);
     // One request per page view, each carrying that one view (a slow page may add engagement requests):

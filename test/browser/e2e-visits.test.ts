@@ -5,8 +5,8 @@
  */
 import type { Page } from "playwright-core";
 import { expect, it, vi } from "vitest";
-import { describeBrowser } from "./support/chromium.ts";
-import { sleep } from "./support/hit-sink.ts";
+import { describeBrowser, scrollPage } from "./support/chromium.ts";
+import { quietPeriod } from "./support/hit-sink.ts";
 import { useEndToEnd } from "./support/site.ts";
 import { partnerView, type SeededOrganization, seedOrganization } from "./support/worker.ts";
 
@@ -21,9 +21,18 @@ const settled = (org: SeededOrganization, pred: (v: Awaited<ReturnType<typeof pa
     { timeout: 15_000, interval: 250 },
   );
 
-async function navigate(page: Page, fn: () => void) {
+/** Navigates inside the page, then waits until the page has sent `views` page views in all. */
+async function navigate(page: Page, sent: () => number, views: number, fn: () => void) {
   await page.evaluate(fn);
-  await sleep(100);
+  await vi.waitFor(() => expect(sent()).toBe(views), { timeout: 10_000 });
+}
+
+/** Navigates inside the page and proves it sends no page view for it. */
+async function navigateUncounted(page: Page, sent: () => number, fn: () => void) {
+  const before = sent();
+  await page.evaluate(fn);
+  await quietPeriod(150, "a page view for the navigation to be sent");
+  expect(sent()).toBe(before);
 }
 
 describeBrowser("a client's site with the real Worker", () => {
@@ -47,38 +56,41 @@ describeBrowser("a client's site with the real Worker", () => {
     const org = await seedOrganization(worker(), { pixel: { hashRouting: true } });
     const { page, views } = await visit(ctx, org, { path: "/app" });
     await vi.waitFor(() => expect(views()).toBe(1), { timeout: 10_000 });
-    await navigate(page, () => history.pushState({}, "", "/app/users")); // 2
-    await navigate(page, () => history.pushState({ same: true }, "", "/app/users")); // same URL: not counted (a new history entry)
-    await navigate(page, () => history.replaceState({}, "", "/app/users?sort=name")); // same path: not counted
-    await navigate(page, () => history.replaceState({}, "", "/app/people")); // 3: a redirect to a new path
-    await page.goBack(); // 4: popstate → /app/users
-    await sleep(100);
-    await page.goForward(); // 5: popstate → /app/people
-    await sleep(100);
-    await navigate(page, () => {
-      location.hash = "#/settings"; // 6: a hash route
+    await navigate(page, views, 2, () => history.pushState({}, "", "/app/users"));
+    await navigateUncounted(page, views, () => history.pushState({ same: true }, "", "/app/users")); // same URL (a new history entry)
+    await navigateUncounted(page, views, () => history.replaceState({}, "", "/app/users?sort=name")); // same path
+    await navigate(page, views, 3, () => history.replaceState({}, "", "/app/people")); // a redirect to a new path
+    await page.goBack(); // popstate → /app/users
+    await vi.waitFor(() => expect(views()).toBe(4), { timeout: 10_000 });
+    await page.goForward(); // popstate → /app/people
+    await vi.waitFor(() => expect(views()).toBe(5), { timeout: 10_000 });
+    await navigate(page, views, 6, () => {
+      location.hash = "#/settings"; // a hash route
     });
-    await navigate(page, () => {
-      location.hash = "#/settings"; // the same route: not counted
+    await navigateUncounted(page, views, () => {
+      location.hash = "#/settings"; // the same route
     });
-    await vi.waitFor(() => expect(views()).toBe(6), { timeout: 10_000 });
+    // The control: a last page view stored after all of them, so the store went past every hit before it.
+    await navigate(page, views, 7, () => history.pushState({}, "", "/app/done"));
 
-    await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(6));
-    await sleep(1_500); // and nothing more arrives later
-    const { visitors, creditsUsed } = await partnerView(org);
-    expect(visitors[0].engagement.pageViews).toBe(6);
+    const { visitors, creditsUsed } = await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(7));
     expect(creditsUsed).toBe(1);
-    const views6 = Object.fromEntries(visitors[0].pages.topPages.map((p) => [p.path, p.views]));
-    expect(views6["/app"]).toBe(1);
-    expect(views6["/app/users"]).toBe(2);
-    expect(visitors[0].pages.topPages.reduce((n, p) => n + p.views, 0)).toBe(6);
+    const viewsOf = Object.fromEntries(visitors[0].pages.topPages.map((p) => [p.path, p.views]));
+    expect(viewsOf).toEqual({
+      "/app": 1,
+      "/app/users": 2,
+      "/app/people": 2,
+      "/app/people#/settings": 1,
+      "/app/done": 1,
+    });
+    expect(views()).toBe(7);
   });
 
   it("lists hash routes as their own pages in topPages when hash routing is on", async (ctx) => {
     const org = await seedOrganization(worker(), { pixel: { hashRouting: true } });
     const { page, views } = await visit(ctx, org, { path: "/app" });
     await vi.waitFor(() => expect(views()).toBe(1), { timeout: 10_000 });
-    await navigate(page, () => {
+    await navigate(page, views, 2, () => {
       location.hash = "#/settings";
     });
     const { visitors } = await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(2));
@@ -98,8 +110,7 @@ describeBrowser("a client's site with the real Worker", () => {
       context: { viewport: { width: 1280, height: 720 } },
     });
     await settled(org, (v) => expect(v.total).toBe(1));
-    await page.evaluate(() => window.scrollTo(0, 1140)); // (1140 + 720) / 3000 = 62 %
-    await sleep(150);
+    await scrollPage(page, 1140); // (1140 + 720) / 3000 = 62 %
     await page.clock.fastForward(4_000);
     await page.click("#away"); // a real navigation away: pagehide
     const { visitors } = await settled(org, (v) =>

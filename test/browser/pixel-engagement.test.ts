@@ -1,16 +1,10 @@
-import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
-import { describeBrowser } from "./support/chromium.ts";
-import { ofType, sleep } from "./support/hit-sink.ts";
+import { describeBrowser, scrollPage } from "./support/chromium.ts";
+import { ofType } from "./support/hit-sink.ts";
 import { setHidden, usePixelHarness } from "./support/harness.ts";
 
 // 3000 px of content in a 720 px viewport: the top of the page is 24 % deep.
 const TALL = { height: 3000, context: { viewport: { width: 1280, height: 720 } }, clock: true } as const;
-
-async function scrollPage(page: Page, y: number) {
-  await page.evaluate((y) => window.scrollTo(0, y), y);
-  await sleep(150); // scroll events are dispatched with the next frame
-}
 
 describeBrowser("engagement", () => {
   const { sink, open } = usePixelHarness();

@@ -7,7 +7,7 @@ import {
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
-import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
+import { eventTypeOf, type Received, receiverBucket } from "../fixtures/receiver";
 import { newOrganization } from "./support";
 import { counterOf, dropAlarm, flushAll } from "./support/counter";
 import { callWith, failingFirst } from "./support/env-faults";
@@ -41,6 +41,27 @@ const lastMonth = previousStart + 14 * 24 * 3600_000;
 
 const charges = (identities: (string | null)[], at: number) =>
   identities.map((identity) => ({ eventId: crypto.randomUUID(), identity, at }));
+
+type PartnerApi = Awaited<ReturnType<typeof newOrganization>>["api"];
+
+/**
+ * A control for "a cron run changes nothing": another organization of the partner whose period is
+ * over, so the next run has real work; once that is done, the run went past everything else too.
+ */
+async function endedOrganization(api: PartnerApi) {
+  const created = await api("POST", "/organizations", {
+    name: "Control",
+    tier: "paid",
+    initialCredits: 10,
+    billingDayOfMonth: 1,
+  });
+  expect(created.status, created.text).toBe(201);
+  const id = created.body.organization.id as string;
+  const stub = counterOf(id);
+  await stub.charge(charges(["company:control"], lastMonth));
+  await flushAll(stub);
+  return { id, stub };
+}
 
 async function d1Entries(organizationId: string) {
   const { results } = await env.DB.prepare(
@@ -90,8 +111,9 @@ describe("billing periods", () => {
         available: 500,
       });
 
+      const control = await endedOrganization(api);
       await runCron();
-      await new Promise((r) => setTimeout(r, 2000));
+      await renewed(control.id);
       expect(await d1Entries(organization.id)).toEqual(entries);
       // No rollover: this period starts again from the allocation, still capped at 500 for a trial.
       const org = (await api("GET", `/organizations/${organization.id}`)).body.organization;
@@ -102,6 +124,7 @@ describe("billing periods", () => {
         currentPeriodStart: iso(thisStart),
       });
       await dropAlarm(stub);
+      await dropAlarm(control.stub);
     },
   );
 
@@ -247,9 +270,14 @@ describe("billing periods", () => {
         consumed: 2,
         expired: 18,
       });
-      await new Promise((r) => setTimeout(r, 1000));
-      expect((await receiver.received()).filter((r) => eventTypeOf(r) === "period.closed")).toHaveLength(1);
+      const control = await endedOrganization(api);
+      await runCron();
+      const closedOf = (id: string) => (r: Received) =>
+        eventTypeOf(r) === "period.closed" && JSON.parse(r.body).organizationId === id;
+      await receiver.waitFor(1, closedOf(control.id));
+      expect((await receiver.received()).filter(closedOf(organization.id))).toHaveLength(1);
       await dropAlarm(stub);
+      await dropAlarm(control.stub);
     },
   );
 });

@@ -2,9 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { admin, asPartner, expectEnvelope, newOrganization, newPartner } from "./support";
 import { counterOf } from "./support/counter";
-import { callWith, delayingFirst } from "./support/env-faults";
+import { callWith, delayingFirst, delayStarted } from "./support/env-faults";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const charges = (count: number, prefix: string, at: number) =>
   Array.from({ length: count }, (_, i) => ({ eventId: crypto.randomUUID(), identity: `company:${prefix}-${i}`, at }));
 const reasons = (outcomes: { reason: string }[]) =>
@@ -27,7 +26,7 @@ describe("the partner's credit pool", () => {
       CREDITS: delayingFirst(env.CREDITS, "setAllocation", 400),
     };
     const first = callWith(slow, key, "PUT", path, { credits: 1000 });
-    await sleep(100);
+    await delayStarted(slow.POOLS, slow.CREDITS);
     const second = await callWith(slow, key, "PUT", path, { credits: 0 });
     expect([(await first).status, second.status]).toEqual([200, 200]);
 
@@ -61,7 +60,7 @@ describe("the partner's credit pool", () => {
       CREDITS: delayingFirst(env.CREDITS, "balance", 400),
     };
     const raise = callWith(slow, key, "PUT", `/organizations/${organization.id}/credits`, { credits: 5000 });
-    await sleep(100);
+    await delayStarted(slow.POOLS, slow.CREDITS);
     const trial = await callWith({}, key, "PUT", `/organizations/${organization.id}/tier`, { tier: "trial" });
     const raised = await raise;
     const org = (await api("GET", `/organizations/${organization.id}`)).body.organization;

@@ -9,6 +9,7 @@ import {
   newOrganization,
   pageView,
   sendHit,
+  untilNextSecond,
   waitForReceipts,
 } from "./support";
 import { flushCounter } from "./support/counter";
@@ -49,7 +50,7 @@ async function organizationWithCharges(n: number) {
     await importCompany(`${ip}/32`);
     await sendHit(pageView(setup.pixelKey), { ip });
     await waitForReceipts(setup.organization.id, i + 1);
-    await new Promise((r) => setTimeout(r, 1100));
+    await untilNextSecond();
   }
   await flushCounter(setup.organization.id);
   return setup;

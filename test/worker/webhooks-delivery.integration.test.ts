@@ -19,6 +19,7 @@ import {
   newPartner,
   pageView,
   sendHit,
+  waitForReceipts,
 } from "./support";
 
 /** A billing event for the partner, as the billing engine would emit it. */
@@ -181,9 +182,20 @@ describe("webhooks: delivery", () => {
         await importCompany(`${ip}/32`);
         expect((await sendHit(pageView(pixelKey), { ip })).status).toBe(204);
       }
-      const received = await receiver.waitFor(6);
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // nothing more arrives
+      // The consumer emits a hit's events before it stores the hit's outcome: once all five are stored,
+      // every event they will ever cause is in the log, and the receiver has them once all succeeded.
+      await waitForReceipts(organization.id, 5);
+      const logged = await vi.waitFor(
+        async () => {
+          const deliveries = (await api("GET", "/webhooks/logs?pageSize=100")).body.deliveries as { status: string }[];
+          if (deliveries.some((d) => d.status !== "succeeded")) throw new Error("deliveries still pending");
+          return deliveries;
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      const received = await receiver.waitFor(logged.length);
       const all = await receiver.received();
+      expect(all).toHaveLength(logged.length);
       const types = all.map(eventTypeOf);
       expect(types.filter((t) => t === "usage.recorded")).toHaveLength(4); // the fifth company found no credit
       expect(types.filter((t) => t === "credits.low")).toHaveLength(1);
@@ -419,13 +431,21 @@ describe("webhooks: delivery", () => {
     // A queue replay of the same batch (e.g. the consumer crashed after emitting).
     await emitChargedHits(env, [charged]);
     await emitChargedHits(env, [charged]);
+    // The control, emitted after the replay through the same queue: once it arrived, the replay had its turn.
+    const control = await usageEvent(partner.id, organization.id);
+    await emitEvents(env, [control]);
 
-    await receiver.waitFor(1);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    expect(await receiver.received()).toHaveLength(1);
+    await receiver.waitFor(1, (r) => r.headers["webhook-id"] === control.id);
+    await waitForDelivery(api, (d) => d.eventId === control.id && d.status === "succeeded");
+    const charge = (await receiver.received()).filter((r) => r.headers["webhook-id"] !== control.id);
+    expect(charge).toHaveLength(1);
     const logs = await api("GET", "/webhooks/logs");
-    expect(logs.body.total).toBe(1);
-    expect(logs.body.deliveries[0]).toMatchObject({ eventType: "usage.recorded", status: "succeeded", attempts: 1 });
+    expect(logs.body.total).toBe(2);
+    expect(logs.body.deliveries.find((d: { eventId: string }) => d.eventId !== control.id)).toMatchObject({
+      eventType: "usage.recorded",
+      status: "succeeded",
+      attempts: 1,
+    });
   });
 
   it("marks a dead-lettered delivery failed so it shows in the log and can be redelivered", async () => {
@@ -501,11 +521,15 @@ describe("webhooks: delivery", () => {
       await emitEvents(queueDown, [event]);
       const pending = await waitForDelivery(api, (d) => d.eventId === event.id);
       expect(pending).toMatchObject({ status: "pending", attempts: 0 });
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(await receiver.received()).toHaveLength(0);
+      // The control, through the working queue: once it arrived, the lost one would have too.
+      const control = await usageEvent(partner.id);
+      await emitEvents(env, [control]);
+      await receiver.waitFor(1, (r) => r.headers["webhook-id"] === control.id);
+      const isLost = (r: { headers: Record<string, string> }) => r.headers["webhook-id"] === event.id;
+      expect((await receiver.received()).filter(isLost)).toHaveLength(0);
 
       await maintainWebhooks(env, Date.now() + 16 * 60_000); // the cron, a quarter of an hour later
-      const [received] = await receiver.waitFor(1);
+      const [received] = await receiver.waitFor(1, isLost);
       expect(received.headers["webhook-id"]).toBe(event.id);
       await waitForDelivery(api, (d) => d.eventId === event.id && d.status === "succeeded");
 

@@ -101,3 +101,16 @@ export async function screenshot(page: Page, name: string): Promise<string | und
     console.error(`screenshot failed: ${err}`);
   }
 }
+
+/** Scrolls the page and resolves once the scroll event was dispatched (listeners added before, the pixel's, have run). */
+export async function scrollPage(page: Page, y: number): Promise<void> {
+  await page.evaluate(
+    (y) =>
+      new Promise<void>((resolve) => {
+        if (window.scrollY === y) return resolve();
+        addEventListener("scroll", () => resolve(), { once: true });
+        window.scrollTo(0, y);
+      }),
+    y,
+  );
+}

@@ -54,7 +54,7 @@ export interface HitSink {
   reset(): void;
   /** Resolves when `pred(hits)` holds; rejects after `timeout` ms with the hits seen. */
   waitFor(pred: (hits: Hit[]) => boolean, what: string, timeout?: number): Promise<Hit[]>;
-  /** Wait long enough for stray hits to arrive, then return all hits. */
+  /** A quiet period (`quietPeriod`) for stray hits to arrive, then all hits. */
   settle(ms?: number): Promise<Hit[]>;
   close(): Promise<void>;
 }
@@ -105,7 +105,7 @@ export async function startHitSink(builds: PixelBuilds): Promise<HitSink> {
       }
     },
     async settle(ms = 400) {
-      await sleep(ms);
+      await quietPeriod(ms, "stray hits to arrive");
       return hits();
     },
     async close() {
@@ -145,7 +145,17 @@ export const storedHashHex = (stored: string | null) =>
 export const ofType = <T extends Hit["t"]>(hits: Hit[], t: T) =>
   hits.filter((h): h is Extract<Hit, { t: T }> => h.t === t);
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A short window in which a test proves that nothing happens (no request sent, nothing stored):
+ * `why` names what the window gives a chance to. Prefer a positive control where there is one (a
+ * later hit that is counted shows the pipeline went past the point); this is for the rest.
+ */
+export async function quietPeriod(ms: number, why: string): Promise<void> {
+  if (!why) throw new Error("say what the quiet period gives a chance to");
+  await sleep(ms);
+}
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -37,14 +37,27 @@ function replacingFirstCall<T extends object>(namespace: T, method: string, firs
   });
 }
 
-/** A Durable Object namespace whose stubs delay the first call of `method` by `ms` (absent stays absent). */
+const delayStarts = new WeakMap<object, Promise<void>>();
+
+/**
+ * A Durable Object namespace whose stubs delay the first call of `method` by `ms` (absent stays absent);
+ * `delayStarted` tells when a call is being held.
+ */
 export function delayingFirst<T extends object>(namespace: T | undefined, method: string, ms: number): T | undefined {
   if (namespace === undefined) return undefined;
-  return replacingFirstCall(namespace, method, (call) => async (...args) => {
+  const started = Promise.withResolvers<void>();
+  const proxy = replacingFirstCall(namespace, method, (call) => async (...args) => {
+    started.resolve();
     await new Promise((r) => setTimeout(r, ms));
     return call(...args);
   });
+  delayStarts.set(proxy, started.promise);
+  return proxy;
 }
+
+/** Resolves once the first call through any of these `delayingFirst` namespaces is being held. */
+export const delayStarted = (...namespaces: (object | undefined)[]) =>
+  Promise.race(namespaces.flatMap((n) => (n && delayStarts.has(n) ? [delayStarts.get(n)!] : [])));
 
 /** A Durable Object namespace whose stubs throw on the first call of `method`, as an overloaded object does. */
 export function failingFirst<T extends object>(namespace: T, method: string): T {
