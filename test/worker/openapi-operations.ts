@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { receiverBucket } from "../fixtures/receiver";
+import { sha256Hex } from "../../worker/lib/crypto";
 import { newOrganization } from "./support";
 
 /** One operation of the OpenAPI document, with its path relative to `/api/v1/partner`. */
@@ -96,12 +97,15 @@ export async function partnerWithResources() {
   expect(opened.status).toBe(303);
   const sessions = await api("GET", `/sessions?organizationId=${organization.id}`);
   expect(sessions.body.sessions).toHaveLength(1);
+  const suppressed = await api("POST", "/suppressions", { emailSha256: await sha256Hex(crypto.randomUUID()) });
+  expect(suppressed.status, suppressed.text).toBe(201);
   const ids: Record<string, string> = {
     organizationId: organization.id,
     sessionId: sessions.body.sessions[0].id,
     icpConfigId: icp.body.icpConfig.id,
     keyId: key.body.apiKey.id,
     deliveryId: delivery.body.delivery.id,
+    emailSha256: suppressed.body.suppression.emailSha256,
     // Operator routes (fuzz test).
     partnerId: owner.partner.id,
   };
