@@ -21,6 +21,7 @@ import { sessionRoutes } from "./sessions";
 import { exclusionRoutes } from "./exclusions";
 import { auditLogRoutes } from "./audit-log";
 import { suppressionRoutes } from "./suppressions";
+import { peopleRoutes } from "./people";
 
 /**
  * `/api/v1/partner/…`: everything a partner does, authenticated by `X-Partner-API-Key`.
@@ -59,6 +60,7 @@ for (const routes of [
   sessionRoutes,
   auditLogRoutes,
   suppressionRoutes,
+  peopleRoutes,
 ]) {
   partnerApi.route(
     "/",
