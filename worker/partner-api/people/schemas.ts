@@ -33,19 +33,20 @@ export const ExportedSessionSchema = z.object({
 export const PersonExportSchema = z
   .object({
     emailSha256: EmailSha256,
-    suppression: SuppressionSchema.nullable().openapi({ description: "Set when the person is suppressed" }),
+    suppression: z.union([SuppressionSchema, z.null()]),
     organizations: z.array(
       z.object({
         organizationId: z.string(),
         organizationName: z.string(),
         visitorId: z.string().openapi({ description: "The person's visitor id in this organization" }),
-        visitor: VisitorSchema.nullable().openapi({
-          description: "Null when the retention window or an erasure removed the visitor's story",
-        }),
+        visitor: z.union([VisitorSchema, z.null()]),
         sessions: z.array(ExportedSessionSchema),
         receipts: z.array(ReceiptSchema),
         ledgerEntries: z.array(LedgerEntrySchema),
       }),
     ),
   })
-  .openapi("PersonExport");
+  .openapi("PersonExport", {
+    description:
+      "`suppression` is null unless the person is suppressed; an organization's `visitor` is null once the retention window or an erasure removed it.",
+  });
