@@ -86,7 +86,7 @@ CREATE TABLE charges (
   org INTEGER NOT NULL,
   at INTEGER NOT NULL, -- unix seconds: when the hit arrived
   event_id TEXT NOT NULL, -- the pixel's event id
-  visitor TEXT NOT NULL, -- visitors.id (the visitor itself may be gone after the retention window)
+  visitor TEXT NOT NULL, -- visitors.id (the visitor itself may be gone after the retention window); 'erased' once erased
   type TEXT NOT NULL CHECK (type IN ('company', 'person')),
   period_start INTEGER NOT NULL, -- unix seconds
   PRIMARY KEY (org, at, event_id)

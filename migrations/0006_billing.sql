@@ -59,6 +59,7 @@ CREATE TABLE usage_daily (
   bot INTEGER NOT NULL DEFAULT 0,
   excluded INTEGER NOT NULL DEFAULT 0,
   suspicious INTEGER NOT NULL DEFAULT 0,
+  suppressed INTEGER NOT NULL DEFAULT 0, -- identify calls and page views of a person the partner suppressed
   referrer_not_allowed INTEGER NOT NULL DEFAULT 0,
   disabled INTEGER NOT NULL DEFAULT 0,
   late_engagements INTEGER NOT NULL DEFAULT 0, -- engagement hits whose page view never arrived

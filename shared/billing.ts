@@ -28,6 +28,7 @@ export type IdentityType = (typeof IDENTITY_TYPES)[number];
  * Why an identification attempt was or was not charged. Exactly one per accepted or rejected hit:
  * a `charged` hit has its own receipt, every other outcome is counted per day.
  * `suspicious`: a device identified as more people in a day than a browser plausibly is.
+ * `suppressed`: the email hash of a person the partner suppressed (docs/privacy.md).
  */
 export const CHARGE_REASONS = [
   "charged",
@@ -39,6 +40,7 @@ export const CHARGE_REASONS = [
   "not_identified",
   "excluded",
   "suspicious",
+  "suppressed",
 ] as const;
 export type ChargeReason = (typeof CHARGE_REASONS)[number];
 

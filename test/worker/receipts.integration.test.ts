@@ -84,6 +84,7 @@ describe("receipts and ledger", () => {
         not_identified: 1,
         excluded: 0,
         suspicious: 0,
+        suppressed: 0,
       },
       from: null,
       to: null,

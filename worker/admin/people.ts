@@ -1,16 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
+import { EmailSha256 } from "../http/schemas";
 import { isoSeconds } from "../lib/time";
 import { importRecords } from "./records";
 
 const optionalText = z.string().max(255).nullable().optional();
 
 const PersonRecord = z.object({
-  emailSha256: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^[0-9a-f]{64}$/, "SHA-256 hex of the trimmed, lower-cased email"),
+  emailSha256: z.string().trim().toLowerCase().pipe(EmailSha256),
   name: optionalText,
   emailDomain: optionalText,
   jobTitle: optionalText,

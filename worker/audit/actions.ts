@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   "client_dashboard.opened",
   "exclusions.updated",
   "companies.exported",
+  "visitor.erased",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

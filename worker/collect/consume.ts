@@ -2,6 +2,7 @@ import type { Env } from "../env";
 import { chargeByOrganization } from "../credits/charge";
 import type { ChargeOutcome } from "../credits/counter";
 import { exclusionsFor } from "../exclusions/apply";
+import { suppressedAmong } from "../suppressions/queries";
 import { rescoreTouchedVisitors } from "../icp/rescore";
 import { identifierFor, type Identity } from "../identify";
 import { profilesOf } from "../identify/profiles";
@@ -172,22 +173,35 @@ interface Identified {
   identity: Identity | null;
   profile: Profile | null;
   excluded: boolean;
+  suppressed: boolean;
 }
+
+const ANONYMOUS: Identified = { identity: null, profile: null, excluded: false, suppressed: false };
 
 /**
  * Who each page view or identify call is (bots never). Engagement hits are not attempts: their
  * identity only finds their page view when their device row does not know it. Visitors the
  * organization excluded (by address, or by the identified company's or person's domain) lose their
- * identity and count as `excluded`.
+ * identity and count as `excluded`; people the partner suppressed are never looked up and count as
+ * `suppressed` (one query for the batch).
  */
 async function identifyHits(env: Env, hits: AcceptedHit[]): Promise<Map<AcceptedHit, Identified>> {
   const attempts = hits.filter((h) => h.hit.t === "e" || !h.bot);
   const result = new Map<AcceptedHit, Identified>();
   if (attempts.length === 0) return result;
-  const exclusions = await exclusionsFor(env.DB, attempts);
+  const personal = attempts.filter((h) => h.productType === "B2C" && h.hit.h);
+  const [exclusions, suppressed] = await Promise.all([
+    exclusionsFor(env.DB, attempts),
+    suppressedAmong(
+      env.DB,
+      personal.map((h) => ({ partnerId: h.partnerId, emailSha256: h.hit.h! })),
+    ),
+  ]);
   const candidates = attempts.filter((h) => {
-    if (!exclusions.coversAddress(h)) return true;
-    result.set(h, { identity: null, profile: null, excluded: true });
+    if (exclusions.coversAddress(h)) result.set(h, { ...ANONYMOUS, excluded: true });
+    else if (h.productType === "B2C" && suppressed.has(`${h.partnerId}|${h.hit.h}`))
+      result.set(h, { ...ANONYMOUS, suppressed: true });
+    else return true;
     return false;
   });
   const found = await identifierFor(env).identify(
@@ -201,9 +215,9 @@ async function identifyHits(env: Env, hits: AcceptedHit[]): Promise<Map<Accepted
     const identity = found[i];
     const profile = identity ? (profiles.get(identity.key) ?? EMPTY_PROFILE) : null;
     if (identity && exclusions.coversIdentity(h, profile ?? undefined)) {
-      result.set(h, { identity: null, profile: null, excluded: true });
+      result.set(h, { ...ANONYMOUS, excluded: true });
     } else {
-      result.set(h, { identity, profile, excluded: false });
+      result.set(h, { ...ANONYMOUS, identity, profile });
     }
   });
   return result;
@@ -234,7 +248,7 @@ async function prepare(
   const { message } = delivery;
   const { hit } = message;
   const day = dayNumber(message.receivedAt);
-  const who = identities.get(message) ?? { identity: null, profile: null, excluded: false };
+  const who = identities.get(message) ?? ANONYMOUS;
   const [eventKeyOf, pageKey, device, visitor] = await Promise.all([
     eventKey(hit.i),
     hit.t === "e" ? eventKey(hit.p) : null,
@@ -253,6 +267,7 @@ async function prepare(
     profile: who.profile,
     visitor,
     excluded: who.excluded,
+    suppressed: who.suppressed,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EmailSha256 } from "../http/schemas";
 import { type EngagementHit, type Hit, hitFromArray, type IdentifyHit, type PageViewHit } from "../../shared/hit";
 
 const eventId = z.string().regex(/^[0-9a-f-]{32,36}$/i, "must be a UUID or 32 hex digits");
@@ -6,14 +7,13 @@ const pageUrl = z
   .string()
   .max(4096)
   .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL");
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be SHA-256 hex");
 
 const base = {
   k: z.string().min(8).max(64),
   i: eventId,
   u: pageUrl,
   b: z.literal(1).optional(),
-  h: sha256.optional(),
+  h: EmailSha256.optional(),
 };
 
 const pageView = z.object({
@@ -36,7 +36,7 @@ const engagement = z.object({
   d: z.number().int().min(0).max(100),
 });
 
-const identify = z.object({ ...base, t: z.literal("i"), h: sha256 });
+const identify = z.object({ ...base, t: z.literal("i"), h: EmailSha256 });
 
 const hitObject = z.discriminatedUnion("t", [pageView, engagement, identify]);
 

@@ -30,12 +30,13 @@ export interface PreparedHit {
   /** Unix seconds of its arrival at the edge. */
   at: number;
   device: string;
-  /** Null when nobody was identified, for bots, and for visitors the organization excludes. */
+  /** Null when nobody was identified, for bots, for visitors the organization excludes and people the partner suppressed. */
   identity: Identity | null;
   profile: Profile | null;
   /** The visitor id of the identity in this organization. */
   visitor: string | null;
   excluded: boolean;
+  suppressed: boolean;
 }
 
 /** A stored visitor, as far as the consumer needs it. */
@@ -269,9 +270,11 @@ export function planOrganization(
       ? "bot"
       : h.excluded
         ? "excluded"
-        : !h.identity
-          ? "not_identified"
-          : (outcome?.reason ?? "suspicious");
+        : h.suppressed
+          ? "suppressed"
+          : !h.identity
+            ? "not_identified"
+            : (outcome?.reason ?? "suspicious");
     delta.counts.events += 1;
     delta.counts[OUTCOME_COLUMN[reason]] += 1;
     delta.lastHit = Math.max(delta.lastHit, h.at);

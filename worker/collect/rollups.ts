@@ -20,6 +20,7 @@ export const ROLLUP_COUNTS = [
   "bot",
   "excluded",
   "suspicious",
+  "suppressed",
   "referrer_not_allowed",
   "disabled",
   "late_engagements",
@@ -35,6 +36,7 @@ export const OUTCOME_COLUMN: Record<ChargeReason, RollupCount> = {
   bot: "bot",
   excluded: "excluded",
   suspicious: "suspicious",
+  suppressed: "suppressed",
   referrer_not_allowed: "referrer_not_allowed",
   disabled: "disabled",
 };

@@ -20,6 +20,8 @@ import { consoleLinkRoutes } from "./console-links";
 import { sessionRoutes } from "./sessions";
 import { exclusionRoutes } from "./exclusions";
 import { auditLogRoutes } from "./audit-log";
+import { suppressionRoutes } from "./suppressions";
+import { peopleRoutes } from "./people";
 
 /**
  * `/api/v1/partner/…`: everything a partner does, authenticated by `X-Partner-API-Key`.
@@ -57,6 +59,8 @@ for (const routes of [
   consoleLinkRoutes,
   sessionRoutes,
   auditLogRoutes,
+  suppressionRoutes,
+  peopleRoutes,
 ]) {
   partnerApi.route(
     "/",

@@ -1,7 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { receiverBucket } from "../../fixtures/receiver";
-import { newOrganization } from "./index";
+import { sha256Hex } from "../../../worker/lib/crypto";
+import { newOrganization, seedVisitors } from "./index";
 
 /** One operation of the OpenAPI document, with its path relative to `/api/v1/partner`. */
 export interface PartnerOperation {
@@ -96,12 +97,19 @@ export async function partnerWithResources() {
   expect(opened.status).toBe(303);
   const sessions = await api("GET", `/sessions?organizationId=${organization.id}`);
   expect(sessions.body.sessions).toHaveLength(1);
+  const [visitorId] = await seedVisitors(organization.id, [
+    { name: "Seeded Co", lastSeen: Math.floor(Date.now() / 1000) },
+  ]);
+  const suppressed = await api("POST", "/suppressions", { emailSha256: await sha256Hex(crypto.randomUUID()) });
+  expect(suppressed.status, suppressed.text).toBe(201);
   const ids: Record<string, string> = {
     organizationId: organization.id,
     sessionId: sessions.body.sessions[0].id,
     icpConfigId: icp.body.icpConfig.id,
     keyId: key.body.apiKey.id,
     deliveryId: delivery.body.delivery.id,
+    emailSha256: suppressed.body.suppression.emailSha256,
+    visitorId,
     // Operator routes (fuzz test).
     partnerId: owner.partner.id,
   };

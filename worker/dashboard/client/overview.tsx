@@ -24,6 +24,7 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
   no_credit: "No credits left",
   excluded: "Excluded by you",
   suspicious: "Suspicious (too many people on one device)",
+  suppressed: "Opted out (suppressed)",
   bot: "Bots",
   referrer_not_allowed: "Site not allowed",
   disabled: "Account paused",

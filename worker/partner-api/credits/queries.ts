@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { IdentityType, LedgerKind } from "../../../shared/billing";
 import type { LedgerEntry } from "../../credits/ledger";
+import { ERASED_VISITOR } from "../../visitors/erasure";
 import { isoOf, publicVisitorId } from "../../visitors/identity";
 import type { ReceiptSchema } from "./schemas";
 
@@ -58,13 +59,16 @@ export const SELECT_RECEIPT = `SELECT c.at, c.event_id, c.visitor, c.type, c.per
       AS ledger_entry_id
   FROM charges c`;
 
+/** The visitor a receipt names; null once the visitor was erased. */
+const receiptVisitor = (visitor: string) => (visitor === ERASED_VISITOR ? null : publicVisitorId(visitor));
+
 export const toReceipt = (r: ReceiptRow): z.infer<typeof ReceiptSchema> => ({
   eventId: r.event_id,
   reason: "charged",
   credits: 1,
   identityType: r.type,
-  identity: publicVisitorId(r.visitor),
-  visitorId: publicVisitorId(r.visitor),
+  identity: receiptVisitor(r.visitor),
+  visitorId: receiptVisitor(r.visitor),
   periodStart: isoOf(r.period_start),
   ledgerEntryId: r.ledger_entry_id,
   createdAt: isoOf(r.at),

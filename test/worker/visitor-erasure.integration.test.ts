@@ -1,0 +1,126 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { receiverBucket } from "../fixtures/receiver";
+import { flushCounter } from "./support/counter";
+import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
+import { deliver, expectEnvelope, newPartner } from "./support";
+
+/** Erasing one visitor: its story goes from every D1 table; its charges keep their amounts without it. */
+
+/** Every row of every table (D1's own and SQLite's internal tables left out), by table. */
+async function everyRow(): Promise<Map<string, unknown[]>> {
+  const { results } = await env.DB.prepare(
+    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'
+       AND name NOT LIKE 'd1_%'`,
+  ).all<{ name: string }>();
+  const rows = new Map<string, unknown[]>();
+  for (const { name } of results) {
+    if (name === "visitor_search") continue; // contentless: its rows live in its shadow tables, read below
+    rows.set(name, (await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
+  }
+  return rows;
+}
+
+/** The tables holding a row that names the visitor (its id, `vis_` id or — where a column is its seq — its seq). */
+async function tablesMentioning(visitorId: string, seq: number) {
+  const seqColumns: Record<string, string> = {
+    visitors: "seq",
+    sessions: "visitor",
+    page_views: "visitor",
+    visitor_search_docsize: "id",
+  };
+  const found: Record<string, unknown[]> = {};
+  for (const [table, rows] of await everyRow()) {
+    const hits = rows.filter(
+      (row) =>
+        JSON.stringify(row).includes(visitorId) ||
+        (table in seqColumns && (row as Record<string, unknown>)[seqColumns[table]] === seq),
+    );
+    if (hits.length > 0) found[table] = hits;
+  }
+  return found;
+}
+
+async function identifiedTwice() {
+  const { api, partner } = await newPartner();
+  const receiver = receiverBucket();
+  expect((await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).status).toBe(200);
+  const shop = await b2cOrganization(api);
+  const [erased, kept] = [await importedPerson("Erased Person"), await importedPerson("Kept Person")];
+  const visit = visitAndIdentify(shop, partner.id, erased, { path: "/private-page" });
+  const engagement = {
+    ...visit[0],
+    receivedAt: visit[0].receivedAt + 5_000,
+    hit: { k: shop.pixelKey, t: "e", i: crypto.randomUUID(), u: visit[0].hit.u, p: visit[0].hit.i, s: 30, d: 50 },
+  } as (typeof visit)[number];
+  await deliver([...visit, engagement]);
+  await deliver(visitAndIdentify(shop, partner.id, kept));
+  await flushCounter(shop.id);
+  const exported = await api("GET", `/people/${erased}/export`);
+  const visitorId: string = exported.body.export.organizations[0].visitorId;
+  const stored = visitorId.slice("vis_".length);
+  const { seq } = (await env.DB.prepare("SELECT seq FROM visitors WHERE id = ?")
+    .bind(stored)
+    .first<{ seq: number }>())!;
+  return { api, partner, shop, erased, kept, visitorId, stored, seq };
+}
+
+describe("erasing a visitor", () => {
+  it("leaves nothing of it in any D1 table but the audit entry, and keeps its charge's amount without it", async () => {
+    const { api, shop, erased, visitorId, stored, seq } = await identifiedTwice();
+    const before = await tablesMentioning(stored, seq);
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining([
+        "visitors",
+        "visitor_search_docsize",
+        "sessions",
+        "page_views",
+        "charges",
+        "ledger_entries",
+        "device_days",
+        "webhook_deliveries",
+      ]),
+    );
+
+    const res = await api("DELETE", `/organizations/${shop.id}/visitors/${visitorId}`);
+    expect(res.status, res.text).toBe(204);
+
+    const after = await tablesMentioning(stored, seq);
+    expect(Object.keys(after)).toEqual(["audit_log"]);
+    expect(after.audit_log).toEqual([
+      expect.objectContaining({ action: "visitor.erased", organization_id: shop.id, actor_type: "api_key" }),
+    ]);
+
+    const visitors = await api("GET", `/organizations/${shop.id}/visitors`);
+    expect(visitors.body.visitors.map((v: { person: { name: string } }) => v.person.name)).toEqual(["Kept Person"]);
+    expect(visitors.body.total).toBe(1);
+    const receipts = await api("GET", `/organizations/${shop.id}/receipts`);
+    expect(receipts.body.total).toBe(2);
+    expect(receipts.body.receipts.filter((r: { visitorId: string | null }) => r.visitorId === null)).toEqual([
+      expect.objectContaining({ credits: 1, identity: null, identityType: "person" }),
+    ]);
+    const debits = await api("GET", `/organizations/${shop.id}/ledger?kind=debit`);
+    expect(debits.body.entries.map((e: { credits: number }) => e.credits)).toEqual([-1, -1]);
+    expect(debits.body.entries.filter((e: { identity: string | null }) => e.identity === null)).toHaveLength(1);
+    expect((await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed).toBe(2);
+    expect((await api("GET", `/people/${erased}/export`)).body.export.organizations).toEqual([]);
+    const log = await api("GET", `/audit-log?action=visitor.erased`);
+    expect(log.body.entries).toEqual([expect.objectContaining({ details: { visitorId } })]);
+  });
+
+  it("answers 404 for an unknown visitor, one already erased, and another partner's", async () => {
+    const { api, shop, visitorId } = await identifiedTwice();
+    const stranger = await newPartner();
+    const strangerShop = await b2cOrganization(stranger.api);
+    expectEnvelope(await stranger.api("DELETE", `/organizations/${shop.id}/visitors/${visitorId}`), 404, "NotFound");
+    expectEnvelope(
+      await stranger.api("DELETE", `/organizations/${strangerShop.id}/visitors/${visitorId}`),
+      404,
+      "NotFound",
+    );
+    expectEnvelope(await api("DELETE", `/organizations/${shop.id}/visitors/vis_AAAAAAAAAAA`), 404, "NotFound");
+    expectEnvelope(await api("DELETE", `/organizations/${shop.id}/visitors/not-a-visitor`), 404, "NotFound");
+    expect((await api("DELETE", `/organizations/${shop.id}/visitors/${visitorId}`)).status).toBe(204);
+    expectEnvelope(await api("DELETE", `/organizations/${shop.id}/visitors/${visitorId}`), 404, "NotFound");
+  });
+});
