@@ -66,12 +66,12 @@ describeBrowser("a client's site with the real Worker", () => {
     await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(6));
     await sleep(1_500); // and nothing more arrives later
     const { visitors, creditsUsed } = await partnerView(org);
-    expect(visitors[0].engagement.pageViews).toBe(6);
+    expect(visitors[0]!.engagement.pageViews).toBe(6);
     expect(creditsUsed).toBe(1);
-    const views6 = Object.fromEntries(visitors[0].pages.topPages.map((p) => [p.path, p.views]));
+    const views6 = Object.fromEntries(visitors[0]!.pages.topPages.map((p) => [p.path, p.views]));
     expect(views6["/app"]).toBe(1);
     expect(views6["/app/users"]).toBe(2);
-    expect(visitors[0].pages.topPages.reduce((n, p) => n + p.views, 0)).toBe(6);
+    expect(visitors[0]!.pages.topPages.reduce((n, p) => n + p.views, 0)).toBe(6);
   });
 
   it("lists hash routes as their own pages in topPages when hash routing is on", async (ctx) => {
@@ -82,7 +82,7 @@ describeBrowser("a client's site with the real Worker", () => {
       location.hash = "#/settings";
     });
     const { visitors } = await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(2));
-    expect(visitors[0].pages.topPages).toEqual(
+    expect(visitors[0]!.pages.topPages).toEqual(
       expect.arrayContaining([
         { path: "/app", views: 1 },
         { path: "/app#/settings", views: 1 },
@@ -105,8 +105,8 @@ describeBrowser("a client's site with the real Worker", () => {
     const { visitors } = await settled(org, (v) =>
       expect(v.visitors[0]?.engagement.totalTimeSeconds).toBeGreaterThanOrEqual(1),
     );
-    expect(visitors[0].engagement.totalTimeSeconds).toBeGreaterThanOrEqual(4);
-    expect(visitors[0].engagement.avgScrollDepth).toBeGreaterThan(0);
+    expect(visitors[0]!.engagement.totalTimeSeconds).toBeGreaterThanOrEqual(4);
+    expect(visitors[0]!.engagement.avgScrollDepth).toBeGreaterThan(0);
   });
 
   it("does not spend a second credit when the visitor reloads within the billing period", async (ctx) => {

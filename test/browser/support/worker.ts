@@ -68,7 +68,7 @@ export async function bundleWorker(): Promise<string> {
     write: false,
     logLevel: "warning",
   });
-  return out.outputFiles[0].text;
+  return out.outputFiles[0]!.text;
 }
 
 export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker> {
