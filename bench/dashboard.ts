@@ -108,7 +108,7 @@ export async function measureDashboard(
     if (name !== "sign-in link refused")
       pages.push({ name, timing: await timeSequential(Math.min(o.requests, 50), () => get(url, cookie)) });
     const { status, body } = await send(url, { headers: { cookie } });
-    const assets = [...body.matchAll(/(?:href|src)="(\/app\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    const assets = [...body.matchAll(/(?:href|src)="(\/app\/assets\/[^"]+)"/g)].map((m) => m[1]!);
     let assetsGzip = 0;
     for (const asset of assets) {
       if (!assetCache.has(asset)) {
@@ -135,7 +135,7 @@ const bytes = (n: number) => `${n.toLocaleString("en-US")} B`;
 
 /** The BENCHMARKS.md section. */
 export function dashboardSection(f: DashboardFigures): string[] {
-  const page1 = f.feed[0].timing;
+  const page1 = f.feed[0]!.timing;
   const heaviest = Math.max(...f.weights.map((w) => w.assetsGzip));
   return [
     DASHBOARD_HEADING,

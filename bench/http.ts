@@ -60,6 +60,6 @@ export async function timeSequential(
     }
   }
   times.sort((a, b) => a - b);
-  const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)];
+  const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]!;
   return { n, p50ms: pct(50), p95ms: pct(95), p99ms: pct(99), statuses };
 }

@@ -244,7 +244,7 @@ try {
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       while (nextIp < ips.length) {
-        const ip = ips[nextIp++];
+        const ip = ips[nextIp++]!;
         await fetch(`${worker.url}/e`, {
           method: "POST",
           headers: { "content-type": "text/plain", "cf-connecting-ip": ip, "user-agent": HUMAN_UA },
@@ -398,14 +398,8 @@ try {
   const usageBuilt = probe.status === 200;
   if (usageBuilt) {
     for (const [orgs, events] of QUICK
-      ? [
-          [10, 1_000_000],
-          [100, 10_000_000],
-        ]
-      : [
-          [100, 10_000_000],
-          [1_000, 100_000_000],
-        ]) {
+      ? [[10, 1_000_000] as const, [100, 10_000_000] as const]
+      : [[100, 10_000_000] as const, [1_000, 100_000_000] as const]) {
       const p = await seedOrganization(worker, { importLocal: false });
       const partnerId = (await db
         .prepare("SELECT partner_id AS id FROM organizations WHERE id = ?")
@@ -546,7 +540,7 @@ async function timeSql(sql: string, ...args: unknown[]): Promise<number> {
       .all();
     times.push(performance.now() - t0);
   }
-  return times.sort((a, b) => a - b)[2];
+  return times.sort((a, b) => a - b)[2]!;
 }
 
 async function explain(sql: string, ...args: unknown[]): Promise<string[]> {
@@ -608,8 +602,9 @@ function report(f: Figures) {
   const row = (name: string, w: WrkResult) =>
     `| ${name} | ${int(w.rps)} | ${r2(w.rps / f.base.rps)} | ${lat(w)} | ${w.errors} |`;
   const vis = f.list;
-  const big = vis[vis.length - 1];
-  const small = vis[0];
+  const big = vis.at(-1)!;
+  const small = vis[0]!;
+  const [usageSmall, usageBig] = f.usage;
   const hitRatio = f.hit.rps / f.base.rps;
   const doRatio = f.debit1.perSecond / f.noop.perSecond;
   if (pixel.gzip > 1024) short.push(`pixel: ${pixel.gzip} B gzip, ${pixel.gzip - 1024} B over the 1,024 B goal`);
@@ -638,7 +633,7 @@ function report(f: Figures) {
       if (u.analytics.p95ms > 100) short.push(`GET /partner/analytics: p95 ${ms(u.analytics.p95ms)}, goal ≤ 100 ms`);
     }
   }
-  const feedP95 = f.dashboard.feed[0].timing.p95ms;
+  const feedP95 = f.dashboard.feed[0]!.timing.p95ms;
   if (feedP95 > 50) short.push(`client dashboard feed, page 1: p95 ${ms(feedP95)}, goal ≤ 50 ms`);
   if (!f.usageBuilt) short.push("usage and analytics endpoints: not measured (not mounted in this build)");
   if (!f.drained) short.push("the queue consumer did not drain the collect load within 5 minutes (see below)");
@@ -676,7 +671,7 @@ function report(f: Figures) {
     `| credit counter, 100 debits per call (as the consumer calls it) | ${int(f.debit100.debitsPerSecond)} debits/s | ${r2(f.debit100.debitsPerSecond / f.noop.perSecond)} × no-op calls/s | – |`,
     `| GET …/visitors page 1, ${int(big.size)} visitors | p95 ${ms(big.page1.p95ms)} | ${r2(big.page1.p95ms / f.health1.p95ms)} × bare p95 | p95 ≤ 25 ms |`,
     `| GET …/visitors page 1,000, ${int(big.size)} visitors | p95 ${ms(big.page1000.p95ms)} | ${r2(big.page1000.p95ms / f.health1.p95ms)} × bare p95 | p95 ≤ 25 ms |`,
-    `| client dashboard: company feed page 1, ${int(f.dashboard.visitors)} visitors | p95 ${ms(f.dashboard.feed[0].timing.p95ms)} | ${r2(f.dashboard.feed[0].timing.p95ms / f.dashboard.bare.p95ms)} × bare p95 | p95 ≤ 50 ms |`,
+    `| client dashboard: company feed page 1, ${int(f.dashboard.visitors)} visitors | p95 ${ms(f.dashboard.feed[0]!.timing.p95ms)} | ${r2(f.dashboard.feed[0]!.timing.p95ms / f.dashboard.bare.p95ms)} × bare p95 | p95 ≤ 50 ms |`,
     ...(f.usage.length
       ? f.usage
           .filter((u) => u.orgs <= 100 || f.usage.length === 1)
@@ -766,7 +761,7 @@ function report(f: Figures) {
     "",
     "Visitors written straight into the local D1 with `INSERT … SELECT` over a recursive CTE (`bench/seed.ts`) the",
     "way the consumer keeps them (the visitor row with its company snapshot, its search terms), one organization,",
-    `last seen one second apart; names \`Bench W<n mod ${NAME_WORDS}> Co <n>\`. Single client, ${vis[0].page1.n} requests each. Baseline: the`,
+    `last seen one second apart; names \`Bench W<n mod ${NAME_WORDS}> Co <n>\`. Single client, ${small.page1.n} requests each. Baseline: the`,
     `bare route, same method: p50 ${ms(f.health1.p50ms)}, p95 ${ms(f.health1.p95ms)}. "Before" is the same request measured on commit`,
     `${BEFORE.commit} (${BEFORE.note}).`,
     "",
@@ -834,10 +829,10 @@ function report(f: Figures) {
     `| collect hit, ratio to bare (before / after ${int(vis.reduce((n, v) => n + v.size, 0))} visitors${f.usage.length ? " and the rollups" : ""} in D1) | ${r2(f.hit.rps / f.base.rps)} | ${r2(f.hitLater.rps / f.baseLater.rps)} | ${r2(f.hitLater.rps / f.baseLater.rps / (f.hit.rps / f.base.rps))}× |`,
     `| GET …/visitors page 1, p95 (${int(small.size)} → ${int(big.size)} visitors) | ${ms(small.page1.p95ms)} | ${ms(big.page1.p95ms)} | ${r2(big.page1.p95ms / small.page1.p95ms)}× |`,
     `| GET …/visitors page 1,000, p95 (${int(small.size)} → ${int(big.size)} visitors) | ${ms(small.page1000.p95ms)} | ${ms(big.page1000.p95ms)} | ${r2(big.page1000.p95ms / small.page1000.p95ms)}× |`,
-    ...(f.usage.length === 2
+    ...(usageSmall && usageBig
       ? [
-          `| GET /partner/usage, p95 (${int(f.usage[0].orgs)} → ${int(f.usage[1].orgs)} organizations, ${int(f.usage[0].events)} → ${int(f.usage[1].events)} events) | ${ms(f.usage[0].usage.p95ms)} | ${ms(f.usage[1].usage.p95ms)} | ${r2(f.usage[1].usage.p95ms / f.usage[0].usage.p95ms)}× |`,
-          `| GET /partner/analytics, p95 (same) | ${ms(f.usage[0].analytics.p95ms)} | ${ms(f.usage[1].analytics.p95ms)} | ${r2(f.usage[1].analytics.p95ms / f.usage[0].analytics.p95ms)}× |`,
+          `| GET /partner/usage, p95 (${int(usageSmall.orgs)} → ${int(usageBig.orgs)} organizations, ${int(usageSmall.events)} → ${int(usageBig.events)} events) | ${ms(usageSmall.usage.p95ms)} | ${ms(usageBig.usage.p95ms)} | ${r2(usageBig.usage.p95ms / usageSmall.usage.p95ms)}× |`,
+          `| GET /partner/analytics, p95 (same) | ${ms(usageSmall.analytics.p95ms)} | ${ms(usageBig.analytics.p95ms)} | ${r2(usageBig.analytics.p95ms / usageSmall.analytics.p95ms)}× |`,
         ]
       : ["| usage and analytics | not measured | | |"]),
     "",

@@ -487,13 +487,13 @@ interface Placement {
 
 /** Largest partner first onto the emptiest shard (placement by expected volume). */
 function placeBySize(partnerBytes: number[], shards: number): number[] {
-  const order = partnerBytes.map((_, p) => p).sort((a, b) => partnerBytes[b] - partnerBytes[a] || a - b);
+  const order = partnerBytes.map((_, p) => p).sort((a, b) => partnerBytes[b]! - partnerBytes[a]! || a - b);
   const bytes = new Array<number>(shards).fill(0);
   const shardOf = new Array<number>(partnerBytes.length);
   for (const p of order) {
     let best = 0;
-    for (let s = 1; s < shards; s++) if (bytes[s] < bytes[best]) best = s;
-    bytes[best] += partnerBytes[p];
+    for (let s = 1; s < shards; s++) if (bytes[s]! < bytes[best]!) best = s;
+    bytes[best]! += partnerBytes[p]!;
     shardOf[p] = best;
   }
   return shardOf;
@@ -506,7 +506,7 @@ function placeBlind(partnerBytes: number[], shards: number): number[] {
 
 function shardBytes(partnerBytes: number[], shardOf: number[], shards: number): number[] {
   const bytes = new Array<number>(shards).fill(0);
-  partnerBytes.forEach((b, p) => (bytes[shardOf[p]] += b));
+  partnerBytes.forEach((b, p) => (bytes[shardOf[p]!]! += b));
   return bytes;
 }
 
@@ -529,11 +529,11 @@ function fewestShards(
     const bytes = shardBytes(restBytes, restShardOf, n);
     if (Math.max(...bytes) < budget) {
       const shardOf = new Array<number>(partnerBytes.length);
-      rest.forEach(({ p }, k) => (shardOf[p] = restShardOf[k]));
+      rest.forEach(({ p }, k) => (shardOf[p] = restShardOf[k]!));
       oversize.forEach((p, k) => (shardOf[p] = n + k));
       return {
         shards: n + oversize.length,
-        bytes: [...bytes, ...oversize.map((p) => partnerBytes[p])],
+        bytes: [...bytes, ...oversize.map((p) => partnerBytes[p]!)],
         oversize,
         shardOf,
       };
@@ -764,7 +764,7 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
     if (!placement) return undefined;
     const perShard = (f: (o: OrganizationMonth) => number) => {
       const out = new Array<number>(placement.shards).fill(0);
-      partners.forEach((os, p) => (out[placement.shardOf[p]] += sum(os.map(f))));
+      partners.forEach((os, p) => (out[placement.shardOf[p]!]! += sum(os.map(f))));
       return out;
     };
     const rowsPerSecond = (o: OrganizationMonth) => (o.rowsWritten / secondsPerMonth) * peak;
@@ -814,7 +814,7 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
   const costTotal = PLAN_USD_PER_MONTH + sum(costs.map((x) => x.usd));
 
   const sortedViews = Float64Array.from(views).sort();
-  const at = (q: number) => sortedViews[Math.min(sortedViews.length - 1, Math.floor(q * sortedViews.length))];
+  const at = (q: number) => sortedViews[Math.min(sortedViews.length - 1, Math.floor(q * sortedViews.length))]!;
   const partnerViews = partners.map((os) => sum(os.map((o) => o.pageViews)));
   const defaultPartnerBytes = partnerBytesAt(c.retentionDays);
   const medianOrg = organizationMonth(at(0.5), c, u);
@@ -828,7 +828,7 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
       median: at(0.5),
       p90: at(0.9),
       p99: at(0.99),
-      max: sortedViews[sortedViews.length - 1],
+      max: sortedViews.at(-1)!,
       overMillion: orgs.filter((o) => o.pageViews >= 1e6).length,
       atCap: orgs.filter((o) => o.pageViews >= c.pageViews.tail.max).length,
     },
@@ -901,10 +901,10 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
       .slice(0, 5)
       .map(({ b, p }) => ({
         partner: p,
-        pageViews: partnerViews[p],
+        pageViews: partnerViews[p]!,
         steadyBytes: b,
-        largestOrganization: Math.max(...partners[p].map((o) => o.pageViews)),
-        retentionThatFits: partnerRetention[p],
+        largestOrganization: Math.max(...partners[p]!.map((o) => o.pageViews)),
+        retentionThatFits: partnerRetention[p]!,
       })),
     usage,
     costs,
@@ -921,8 +921,8 @@ const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 
 function quantiles(xs: number[]): Quantiles {
   const s = [...xs].sort((a, b) => a - b);
-  const q = (f: number) => s[Math.min(s.length - 1, Math.floor(f * s.length))];
-  return { min: s[0], median: q(0.5), p90: q(0.9), max: s[s.length - 1] };
+  const q = (f: number) => s[Math.min(s.length - 1, Math.floor(f * s.length))]!;
+  return { min: s[0]!, median: q(0.5), p90: q(0.9), max: s.at(-1)! };
 }
 
 // ---------------------------------------------------------------- report

@@ -116,7 +116,7 @@ function profile(
   only?: "anonymous" | "identified",
 ): Profile {
   const rand = random(o.seed);
-  const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)];
+  const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
   const zipfPath = () => PATHS[Math.min(PATHS.length - 1, Math.floor(PATHS.length * rand() ** 2.2))];
   const start = o.day * DAY_MS + 6 * 3600_000;
   const messages: Message[] = [];
@@ -287,7 +287,7 @@ async function sqliteFiles(dir: string): Promise<string[]> {
 function measureFile(path: string): FileSize {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    const pragma = (name: string) => (db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name];
+    const pragma = (name: string) => (db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name]!;
     const pageSize = pragma("page_size");
     const pages = pragma("page_count");
     const free = pragma("freelist_count");
@@ -315,7 +315,7 @@ async function snapshot(worker: LocalWorker) {
   const counterSizes = await Promise.all(
     counters.map(async (f) => ({ f, size: measureFile(f), mtime: (await stat(f)).mtimeMs })),
   );
-  return { d1: measureFile(d1[0]), counters: new Map(counterSizes.map((c) => [c.f, c.size])) };
+  return { d1: measureFile(d1[0]!), counters: new Map(counterSizes.map((c) => [c.f, c.size])) };
 }
 
 type Snapshot = Awaited<ReturnType<typeof snapshot>>;

@@ -64,7 +64,7 @@ async function buildOne(hashRouting: boolean): Promise<string> {
     tsconfigRaw: "{}",
     define: { __HASH_ROUTING__: String(hashRouting) },
   });
-  const code = out.outputFiles[0].text.trim();
+  const code = out.outputFiles[0]!.text.trim();
   const hits = code.split("__CONFIG__").length - 1;
   // The Worker substitutes the config for this identifier; it must survive minification intact.
   if (hits !== 1) throw new Error(`bundle must contain __CONFIG__ exactly once, found ${hits}`);

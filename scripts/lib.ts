@@ -47,6 +47,7 @@ export function wranglerBin(): string {
   const pkgPath = require.resolve("wrangler/package.json");
   const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { bin: string | Record<string, string> };
   const bin = typeof pkg.bin === "string" ? pkg.bin : pkg.bin.wrangler;
+  if (!bin) throw new Error(`${pkgPath} names no wrangler executable`);
   return join(dirname(pkgPath), bin);
 }
 

@@ -221,7 +221,8 @@ export async function seedDemo(options: {
   let partnerId: string;
   let partnerKey: string | null = null;
   let newPartnerKey = false;
-  if (partners.length === 0) {
+  const [existing] = partners;
+  if (!existing) {
     const created = await admin<{ partner: { id: string }; plainKey: string }>("POST", "/api/v1/admin/partners", {
       name: "Demo Agency",
       slug: DEMO_PARTNER_SLUG,
@@ -233,7 +234,7 @@ export async function seedDemo(options: {
     newPartnerKey = true;
     log(`created partner '${DEMO_PARTNER_SLUG}' (${partnerId})`);
   } else {
-    partnerId = partners[0].id;
+    partnerId = existing.id;
     if (state?.partnerId === partnerId && state.apiKey) {
       // The saved key may have been revoked through the API: check it before trusting it.
       const probe = await fetch(`${baseUrl}/api/v1/partner/organizations?pageSize=1`, {
@@ -375,6 +376,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const urlFlag = process.argv.indexOf("--url");
   const baseUrl = urlFlag > 0 ? process.argv[urlFlag + 1] : `http://localhost:${process.env.PORT || 8787}`;
   const adminKey = process.env.ADMIN_API_KEY || readDevVars().ADMIN_API_KEY;
+  if (!baseUrl) {
+    console.error("--url needs the server's URL.");
+    process.exit(1);
+  }
   if (!adminKey) {
     console.error("No operator key: set ADMIN_API_KEY or create .dev.vars (cp .dev.vars.example .dev.vars).");
     process.exit(1);

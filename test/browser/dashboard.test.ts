@@ -202,7 +202,7 @@ describeBrowser("the client dashboard and the partner console", () => {
       page.waitForEvent("download"),
       page.getByRole("link", { name: "Export CSV" }).click(),
     ]);
-    expect(parseCsv(await readFile((await download.path())!, "utf8"))[1][0]).toBe("Loopback Labs");
+    expect(parseCsv(await readFile((await download.path())!, "utf8"))[1]![0]).toBe("Loopback Labs");
     await page.getByRole("link", { name: "Loopback Labs" }).click();
     await expect.poll(() => heading(page)).toBe("Loopback Labs");
     await page.getByRole("link", { name: "Exclusions" }).click();
@@ -222,9 +222,9 @@ describeBrowser("the client dashboard and the partner console", () => {
     const { page, errors } = await openTab(browser(), ctx, { viewport: PHONE, isMobile: true, hasTouch: true });
     await page.goto(await dashboardLink(org));
     const root = new URL(page.url()).pathname;
-    const visitorId = (await partnerView(org)).visitors[0].id;
+    const visitorId = (await partnerView(org)).visitors[0]!.id;
     for (const [name, path] of [
-      ["overview", root],
+      ["overview", root] as const,
       ["companies", `${root}/companies`],
       ["company", `${root}/companies/${visitorId}`],
       ["exclusions", `${root}/exclusions`],

@@ -40,7 +40,7 @@ describeBrowser("consent, end to end", () => {
     );
     expect(pixel.consentMode).toBe("personal");
     const script = await (await fetch(scriptSrc(org.scriptTag))).text();
-    const g = /"g":"([\w$]+)"/.exec(script)![1];
+    const g = /"g":"([\w$]+)"/.exec(script)![1]!;
 
     const { page, toWorker } = await visit(ctx, org, {
       head: `${queueSnippet(g)}<script>${g}("identify", { email: ${JSON.stringify(EMAIL)} });</script>`,

@@ -75,7 +75,7 @@ describeBrowser("a client's site with the real Worker", () => {
 
     const { visitors, creditsUsed } = await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(7));
     expect(creditsUsed).toBe(1);
-    const viewsOf = Object.fromEntries(visitors[0].pages.topPages.map((p) => [p.path, p.views]));
+    const viewsOf = Object.fromEntries(visitors[0]!.pages.topPages.map((p) => [p.path, p.views]));
     expect(viewsOf).toEqual({
       "/app": 1,
       "/app/users": 2,
@@ -94,7 +94,7 @@ describeBrowser("a client's site with the real Worker", () => {
       location.hash = "#/settings";
     });
     const { visitors } = await settled(org, (v) => expect(v.visitors[0]?.engagement.pageViews).toBe(2));
-    expect(visitors[0].pages.topPages).toEqual(
+    expect(visitors[0]!.pages.topPages).toEqual(
       expect.arrayContaining([
         { path: "/app", views: 1 },
         { path: "/app#/settings", views: 1 },
@@ -116,8 +116,8 @@ describeBrowser("a client's site with the real Worker", () => {
     const { visitors } = await settled(org, (v) =>
       expect(v.visitors[0]?.engagement.totalTimeSeconds).toBeGreaterThanOrEqual(1),
     );
-    expect(visitors[0].engagement.totalTimeSeconds).toBeGreaterThanOrEqual(4);
-    expect(visitors[0].engagement.avgScrollDepth).toBeGreaterThan(0);
+    expect(visitors[0]!.engagement.totalTimeSeconds).toBeGreaterThanOrEqual(4);
+    expect(visitors[0]!.engagement.avgScrollDepth).toBeGreaterThan(0);
   });
 
   it("does not spend a second credit when the visitor reloads within the billing period", async (ctx) => {

@@ -18,7 +18,7 @@ describeBrowser("back/forward cache", () => {
     const v = ofType(hits, "v");
     expect(v.map((h) => new URL(h.u).pathname)).toEqual(["/first", "/second", "/first"]);
     // The restored page is the same document: its script ran once, yet a new view with a new id arrived.
-    expect(v[2].i).not.toBe(v[0].i);
+    expect(v[2]!.i).not.toBe(v[0]!.i);
     expect(sink().requests.filter((r) => r.url.startsWith("/s/"))).toHaveLength(2);
   });
 });

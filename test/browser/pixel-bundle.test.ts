@@ -21,7 +21,7 @@ describe("bundle", () => {
     for (const h of [0, 1] as const) {
       const [before, after] = builds[h].split("__CONFIG__");
       const out = renderPixel(builds, { ...CONFIG, h }, noHeaders);
-      expect(out.startsWith(before) && out.endsWith(after)).toBe(true);
+      expect(out.startsWith(before!) && out.endsWith(after!)).toBe(true);
     }
   });
 

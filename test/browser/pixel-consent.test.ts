@@ -128,7 +128,7 @@ describeBrowser("consent", () => {
     await page.clock.fastForward(2_000);
     await setHidden(page, true);
     const [, engagement] = await sink().waitFor((h) => h.length === 2, "the engagement");
-    expect(engagement).toMatchObject({ t: "e", p: view.i });
+    expect(engagement).toMatchObject({ t: "e", p: view!.i });
   });
 
   it("all: withdrawing stops everything again", async (ctx) => {

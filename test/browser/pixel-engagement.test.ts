@@ -19,10 +19,10 @@ describeBrowser("engagement", () => {
     await setHidden(page, true);
     const [e, ...more] = await engagements();
     expect(more).toEqual([]);
-    expect(e).toMatchObject({ t: "e", p: view.i, u: view.u, d: 62 });
-    expect(e.s).toBeGreaterThanOrEqual(5);
-    expect(e.s).toBeLessThanOrEqual(6);
-    expect(e.i).not.toBe(view.i);
+    expect(e).toMatchObject({ t: "e", p: view!.i, u: view!.u, d: 62 });
+    expect(e!.s).toBeGreaterThanOrEqual(5);
+    expect(e!.s).toBeLessThanOrEqual(6);
+    expect(e!.i).not.toBe(view!.i);
   });
 
   it("is sent again on pagehide with cumulative values and a fresh id, but not when nothing changed", async (ctx) => {
@@ -37,13 +37,13 @@ describeBrowser("engagement", () => {
     await page.goto("about:blank"); // pagehide (and visibilitychange) of the real navigation
     const [first, second, ...more] = await engagements();
     expect(more).toEqual([]);
-    expect(second.p).toBe(first.p);
-    expect(second.i).not.toBe(first.i);
-    expect(first.s).toBeGreaterThanOrEqual(3);
-    expect(first.s).toBeLessThanOrEqual(4);
-    expect(second.s).toBeGreaterThanOrEqual(7);
-    expect(second.s).toBeLessThanOrEqual(8);
-    expect([first.d, second.d]).toEqual([24, 100]);
+    expect(second!.p).toBe(first!.p);
+    expect(second!.i).not.toBe(first!.i);
+    expect(first!.s).toBeGreaterThanOrEqual(3);
+    expect(first!.s).toBeLessThanOrEqual(4);
+    expect(second!.s).toBeGreaterThanOrEqual(7);
+    expect(second!.s).toBeLessThanOrEqual(8);
+    expect([first!.d, second!.d]).toEqual([24, 100]);
   });
 
   it("is delivered when the tab is closed", async (ctx) => {
@@ -51,7 +51,7 @@ describeBrowser("engagement", () => {
     await page.clock.fastForward(2_000);
     await page.close({ runBeforeUnload: true });
     const hits = await sink().waitFor((h) => ofType(h, "e").length > 0, "the engagement of the closed tab");
-    expect(ofType(hits, "e")).toMatchObject([{ t: "e", p: ofType(hits, "v")[0].i }]);
+    expect(ofType(hits, "e")).toMatchObject([{ t: "e", p: ofType(hits, "v")[0]!.i }]);
   });
 
   it("is sent for the previous page right before an SPA page view", async (ctx) => {
@@ -67,10 +67,10 @@ describeBrowser("engagement", () => {
     expect(await page.evaluate(() => (window as unknown as { __order: string[] }).__order)).toEqual(["v", "e", "v"]);
     const [v1, v2] = ofType(hits, "v");
     const [e] = ofType(hits, "e");
-    expect(e).toMatchObject({ p: v1.i, u: v1.u });
-    expect(e.s).toBeGreaterThanOrEqual(2);
-    expect(e.s).toBeLessThanOrEqual(3);
-    expect(v2.u).toBe(`${sink().site}/next`);
+    expect(e).toMatchObject({ p: v1!.i, u: v1!.u });
+    expect(e!.s).toBeGreaterThanOrEqual(2);
+    expect(e!.s).toBeLessThanOrEqual(3);
+    expect(v2!.u).toBe(`${sink().site}/next`);
   });
 
   it("does not count time while the window has no focus", async (ctx) => {
@@ -87,8 +87,8 @@ describeBrowser("engagement", () => {
     await page.clock.fastForward(2_000);
     await setHidden(page, true);
     const [e] = await engagements();
-    expect(e.s).toBeGreaterThanOrEqual(2);
-    expect(e.s).toBeLessThanOrEqual(3);
+    expect(e!.s).toBeGreaterThanOrEqual(2);
+    expect(e!.s).toBeLessThanOrEqual(3);
   });
 
   it("is not sent for a page that was never visible, such as a background tab closed unseen", async (ctx) => {

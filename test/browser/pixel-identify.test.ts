@@ -59,7 +59,7 @@ describeBrowser("identify", () => {
     await sink().waitFor((h) => ofType(h, "i").length === 1, "the identify");
     await page.goto(`${sink().site}/another`);
     const hits = await sink().waitFor((h) => ofType(h, "v").length === 2, "the next page's view");
-    expect(ofType(hits, "v")[1].h).toBe(createHash("sha256").update("x@y.io").digest("hex"));
+    expect(ofType(hits, "v")[1]!.h).toBe(createHash("sha256").update("x@y.io").digest("hex"));
     expect(ofType(hits, "i")).toHaveLength(1);
   });
 
@@ -83,7 +83,7 @@ describeBrowser("identify", () => {
     expect(hits.map((h) => h.t)).toEqual(["v"]);
     expect(hits[0]).not.toHaveProperty("h");
     // Event ids need no secure context.
-    expect(hits[0].i).toMatch(/^[0-9a-f]{32}$/);
+    expect(hits[0]!.i).toMatch(/^[0-9a-f]{32}$/);
     expect(errors).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ describeBrowser("page views", () => {
     expect(hits).toHaveLength(1);
     const [v] = ofType(hits, "v");
     expect(v).toMatchObject({ k: KEY, t: "v", u: `${sink().site}/landing?x=1`, w: 1000 });
-    expect(v.i).toMatch(/^[0-9a-f]{32}$/);
+    expect(v!.i).toMatch(/^[0-9a-f]{32}$/);
     expect(v).not.toHaveProperty("r");
   });
 
@@ -28,7 +28,7 @@ describeBrowser("page views", () => {
     await page.evaluate(() => history.pushState({ other: "state" }, "", "/b?tab=1"));
     const v = await views();
     expect(v.map((h) => h.u)).toEqual([`${sink().site}/a`, `${sink().site}/b?tab=1`]);
-    expect(v[1].r).toBe(`${sink().site}/a`);
+    expect(v[1]!.r).toBe(`${sink().site}/a`);
   });
 
   it("counts replaceState to a new path but not replaceState on the same path, even with a new query", async (ctx) => {
@@ -52,7 +52,7 @@ describeBrowser("page views", () => {
     await page.goForward();
     const v = await views();
     expect(v.map((h) => new URL(h.u).pathname)).toEqual(["/one", "/two", "/one", "/two"]);
-    expect(v[2].r).toBe(`${sink().site}/two`);
+    expect(v[2]!.r).toBe(`${sink().site}/two`);
   });
 
   it("counts hash routes once each when hash routing is on (h=1)", async (ctx) => {
@@ -87,6 +87,6 @@ describeBrowser("page views", () => {
     });
     const v = await views();
     expect(v.map((h) => h.u)).toEqual([`${sink().site}/cached`, `${sink().site}/cached`]);
-    expect(v[0].i).not.toBe(v[1].i);
+    expect(v[0]!.i).not.toBe(v[1]!.i);
   });
 });

@@ -94,7 +94,7 @@ describe("bounded bodies", () => {
     const { partner } = await newPartner();
     const big = JSON.stringify({ name: "x".repeat(MAX_JSON_BODY_BYTES) });
     for (const [method, path] of [
-      ["POST", "/partners"],
+      ["POST", "/partners"] as const,
       ["PUT", `/partners/${partner.id}`],
       ["POST", `/partners/${partner.id}/api-keys`],
       ["POST", `/partners/${partner.id}/credits/adjust`],
@@ -133,7 +133,7 @@ describe("bounded bodies", () => {
             },
             { timeout: 10_000, interval: 50 },
           );
-          expect(await companyExists(domains[0])).toBe(false);
+          expect(await companyExists(domains[0]!)).toBe(false);
         }
         if (sent === domains.length) return controller.close();
         const lines = domains.slice(sent, sent + 100).map((d) => companyLine(d));
@@ -149,7 +149,7 @@ describe("bounded bodies", () => {
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await res.json()).toEqual({ imported: domains.length, ipRanges: domains.length });
     expect(stagedWhileStreaming).toBeGreaterThan(0);
-    expect(await companyExists(domains[domains.length - 1])).toBe(true);
+    expect(await companyExists(domains.at(-1)!)).toBe(true);
     const left = await env.DB.prepare("SELECT count(*) AS n FROM import_chunks").first<{ n: number }>();
     expect(left?.n).toBe(0);
   });

@@ -33,7 +33,7 @@ describe("collect path", () => {
     expect(res.status).toBe(204);
     expect(res.body).toBeNull(); // nothing about the visitor goes back to the page
     const [receipt] = await waitForReceipts(organization.id, 1);
-    expect(receipt.reason).toBe("charged");
+    expect(receipt!.reason).toBe("charged");
 
     const org = await api("GET", `/organizations/${organization.id}`);
     expect(org.body.organization).toMatchObject({ credits: 100, creditsUsed: 1, creditsAvailable: 99 });

@@ -19,8 +19,8 @@ type Owner = Awaited<ReturnType<typeof newOrganization>>;
 
 /** Feed rows as the page links them: [visitor id, name]. */
 const feedNames = (html: string) =>
-  [...html.matchAll(/\/companies\/(vis_\w+)">([^<]+)</g)].map((m) => m[2].replace(/&amp;/g, "&"));
-const nextLink = (html: string) => html.match(/href="([^"]+)">Next page</)?.[1].replace(/&amp;/g, "&") ?? null;
+  [...html.matchAll(/\/companies\/(vis_\w+)">([^<]+)</g)].map((m) => m[2]!.replace(/&amp;/g, "&"));
+const nextLink = (html: string) => html.match(/href="([^"]+)">Next page</)?.[1]!.replace(/&amp;/g, "&") ?? null;
 
 /** Every page of the feed from `path`, following "Next page". */
 async function walkFeed(b: Browser, path: string) {
@@ -55,11 +55,10 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
+type SeededCompany = { name: string; industry: string; employees: string; country: string; icp?: boolean };
+
 /** Companies' visitors written as the consumer keeps them, last seen a minute apart (newest first). */
-async function seedFeed(
-  organizationId: string,
-  companies: { name: string; industry: string; employees: string; country: string; icp?: boolean }[],
-) {
+async function seedFeed(organizationId: string, companies: SeededCompany[]) {
   const now = Math.floor(Date.now() / 1000);
   await seedVisitors(
     organizationId,
@@ -197,18 +196,19 @@ describe("a partner's verified custom domain", () => {
   });
 });
 
-const COMPANIES = [
+const COMPANIES: [SeededCompany, SeededCompany, SeededCompany] = [
   { name: "Alpha Freight", industry: "Logistics", employees: "51-200", country: "US", icp: true },
   { name: "Beta Health", industry: "Healthcare", employees: "1001-5000", country: "GB" },
   { name: "Gamma Soft", industry: "Software", employees: "51-200", country: "DE", icp: true },
 ];
+const companyOf = (i: number) => COMPANIES[i % COMPANIES.length]!;
 
 describe("the company feed", () => {
   it("lists companies most recently seen first, 25 to a page, with a cursor to the next page", async () => {
     const { api, organization } = await newOrganization();
     const companies = Array.from({ length: 60 }, (_, i) => ({
-      ...COMPANIES[i % 3],
-      name: `${COMPANIES[i % 3].name} ${i}`,
+      ...companyOf(i),
+      name: `${companyOf(i).name} ${i}`,
     }));
     await seedFeed(organization.id, companies);
     const { browser: b, home } = await signedInClient(api, organization.id);
@@ -255,8 +255,8 @@ describe("the company feed", () => {
   it("exports every matching row as CSV, streamed, in the feed's order with the feed's filters", async () => {
     const { api, organization } = await newOrganization();
     const companies = Array.from({ length: 1_100 }, (_, i) => ({
-      ...COMPANIES[i % 3],
-      name: `${COMPANIES[i % 3].name} ${i}`,
+      ...companyOf(i),
+      name: `${companyOf(i).name} ${i}`,
     }));
     for (let i = 0; i < companies.length; i += 200) await seedFeed(organization.id, companies.slice(i, i + 200));
     const { browser: b, home } = await signedInClient(api, organization.id);
@@ -270,7 +270,7 @@ describe("the company feed", () => {
         /^attachment; filename="client-companies-\d{4}-\d{2}-\d{2}\.csv"$/,
       );
       const rows = parseCsv((await res.text()).replace(/^\uFEFF/, ""));
-      expect(rows[0].slice(0, 3)).toEqual(["Company", "Domain", "Type"]);
+      expect(rows[0]!.slice(0, 3)).toEqual(["Company", "Domain", "Type"]);
       const feed = await walkFeed(b, `${home}/companies${query}`);
       expect(rows.slice(1).map((r) => r[0])).toEqual(feed);
       if (query === "") expect(feed).toHaveLength(1_100);
@@ -284,7 +284,7 @@ describe("the company feed", () => {
     ]);
     const { browser: b, home } = await signedInClient(api, organization.id);
     const csv = (await b.get(`${home}/companies.csv`)).html.replace(/^\uFEFF/, "");
-    expect(parseCsv(csv)[1][0]).toBe(`'=HYPERLINK("https://evil.example","x")`);
+    expect(parseCsv(csv)[1]![0]).toBe(`'=HYPERLINK("https://evil.example","x")`);
   });
 });
 
@@ -379,13 +379,13 @@ describe("the console", () => {
     for (const id of [organization.id, quiet.id]) {
       const row = html.slice(html.indexOf(`data-organization="${id}"`)).split("</tr>")[0];
       const o = (await api("GET", `/organizations/${id}`)).body.organization;
-      const field = (name: string) => row.match(new RegExp(`data-field="${name}">([^<]+)<`))![1].trim();
+      const field = (name: string) => row!.match(new RegExp(`data-field="${name}">([^<]+)<`))![1]!.trim();
       expect(field("credits")).toBe(`${o.creditsUsed} / ${o.credits}`);
       const seven = (await api("GET", `/organizations/${id}/visitors?from=${daysAgo(6)}`)).body.total;
       const thirty = (await api("GET", `/organizations/${id}/visitors?from=${daysAgo(29)}`)).body.total;
       expect(Number(field("identified-7"))).toBe(seven);
       expect(Number(field("identified-30"))).toBe(thirty);
-      expect(row.includes("No hit in the last 24 h")).toBe(id === quiet.id);
+      expect(row!.includes("No hit in the last 24 h")).toBe(id === quiet.id);
     }
     const me = (await api("GET", "/me")).body.partner;
     expect(html).toContain(

@@ -9,7 +9,7 @@ import { expectEnvelope, newOrganization, seedVisitors } from "./support";
  * gets a session; every rule a partner and a client can observe.
  */
 
-const tokenHash = (url: string) => sha256Hex(url.split("/sign-in/")[1]);
+const tokenHash = (url: string) => sha256Hex(url.split("/sign-in/")[1]!);
 
 describe("a dashboard link", () => {
   it("is created for the partner's backend: single use, valid 10 minutes, on this host under /app", async () => {

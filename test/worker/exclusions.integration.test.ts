@@ -100,8 +100,8 @@ describe("an excluded visitor", () => {
     await api("PUT", `/organizations/${organization.id}/exclusions`, { domains: [], ipRanges: [`${ip}/32`] });
     await sendHit(pageView(pixelKey), { ip });
     await sendHit(pageView(otherPixel), { ip });
-    expect((await waitForReceipts(organization.id, 1))[0].reason).toBe("excluded");
-    expect((await waitForReceipts(other.body.organization.id, 1))[0].reason).toBe("charged");
+    expect((await waitForReceipts(organization.id, 1))[0]!.reason).toBe("excluded");
+    expect((await waitForReceipts(other.body.organization.id, 1))[0]!.reason).toBe("charged");
   });
 
   it("shows in the usage roll-up as an event but not as an identification", async () => {

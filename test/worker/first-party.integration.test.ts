@@ -81,7 +81,7 @@ describe("hits through a client's first-party proxy", () => {
     });
     expect(res.status).toBe(204);
     const [receipt] = await waitForReceipts(organization.id, 1);
-    expect(receipt.reason).toBe("charged");
+    expect(receipt!.reason).toBe("charged");
     const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
     expect(body.visitors[0].company.name).toBe("Forwarded Visitor Corp");
     expect(body.visitors[0].pages.landingPage).toBe("/pricing");

@@ -48,7 +48,7 @@ describe("a first-party proxy's forwarded address", () => {
 
   it("is ignored when the signature or the address is malformed or missing", async () => {
     const good = await proxySignature(SECRET, "198.51.100.7", nowSeconds);
-    const mac = good.split("v1=")[1];
+    const mac = good.split("v1=")[1]!;
     for (const signature of [
       null,
       "",

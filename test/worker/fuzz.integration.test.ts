@@ -99,7 +99,7 @@ describe("random input to every operation of the OpenAPI document", () => {
     async (_, { method, path, operation, key }) => {
       // A fresh partner per operation: the samples stay far below its rate limit.
       const owner = await partnerWithResources();
-      const params: string[] = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const params: string[] = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
       const idFor = (name: string) =>
         fc.oneof({ weight: 3, arbitrary: fc.constant(owner.ids[name] ?? "unknown") }, { weight: 1, arbitrary: nasty });
       const headers: Record<string, string> = path.startsWith("/admin/")

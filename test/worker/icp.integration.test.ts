@@ -181,7 +181,7 @@ describe("ICP scoring", () => {
     await identifiedVisitor(pixelKey, organization.id, "https://client.example/");
     // Industry and country hold, the optional pricing page does not: 2 of 3.
     await waitForIcp(api, organization.id, ([visitor]) =>
-      expect(visitor.icp).toEqual({ matched: true, score: 67, configId: config.id, configName: "Software in the US" }),
+      expect(visitor!.icp).toEqual({ matched: true, score: 67, configId: config.id, configName: "Software in the US" }),
     );
   });
 
@@ -195,12 +195,12 @@ describe("ICP scoring", () => {
     ).body.icpConfig;
     const { ip } = await identifiedVisitor(pixelKey, organization.id, "https://client.example/");
     await waitForIcp(api, organization.id, ([visitor]) =>
-      expect(visitor.icp).toMatchObject({ matched: false, score: 0 }),
+      expect(visitor!.icp).toMatchObject({ matched: false, score: 0 }),
     );
 
     await sendHit(pageView(pixelKey, "https://client.example/pricing"), { ip });
     await waitForIcp(api, organization.id, ([visitor]) =>
-      expect(visitor.icp).toEqual({ matched: true, score: 100, configId: config.id, configName: "Pricing readers" }),
+      expect(visitor!.icp).toEqual({ matched: true, score: 100, configId: config.id, configName: "Pricing readers" }),
     );
   });
 
@@ -274,7 +274,7 @@ describe("ICP scoring", () => {
     );
     // The last page is scored too, and the others stay unmatched.
     const last = await env.DB.prepare("SELECT icp_matched FROM visitors WHERE id = ?")
-      .bind(ids[count - 2].slice("vis_".length))
+      .bind(ids[count - 2]!.slice("vis_".length))
       .first();
     expect(last).toEqual({ icp_matched: 1 });
     expect((await visitorsOf(api, organization.id, "?icpOnly=false")).total).toBe(count);
@@ -310,7 +310,7 @@ describe("ICP scoring", () => {
     await identifiedVisitor(pixelKey, organization.id);
     const config = (await api("POST", `/organizations/${organization.id}/icp-configs`, softwareInUs)).body.icpConfig;
     await waitForIcp(api, organization.id, ([visitor]) =>
-      expect(visitor.icp).toMatchObject({ matched: true, configId: config.id }),
+      expect(visitor!.icp).toMatchObject({ matched: true, configId: config.id }),
     );
     const { generation } = (await env.DB.prepare("SELECT generation FROM icp_generations WHERE organization_id = ?")
       .bind(organization.id)
@@ -325,7 +325,7 @@ describe("ICP scoring", () => {
       after: null,
     });
     const [visitor] = (await visitorsOf(api, organization.id)).visitors;
-    expect(visitor.icp).toMatchObject({ matched: true, configId: config.id });
+    expect(visitor!.icp).toMatchObject({ matched: true, configId: config.id });
   });
 
   it("schedules a periodic re-sweep when a config depends on how long ago a visitor was seen", async () => {
@@ -336,7 +336,7 @@ describe("ICP scoring", () => {
       groups: [{ operator: "AND", conditions: [{ type: "last_seen_days", comparator: "lte", value: 7 }] }],
     });
     await waitForIcp(api, organization.id, ([visitor]) =>
-      expect(visitor.icp).toMatchObject({ matched: true, score: 100 }),
+      expect(visitor!.icp).toMatchObject({ matched: true, score: 100 }),
     );
     await vi.waitFor(async () => {
       const row = await env.DB.prepare("SELECT last_sweep_at FROM icp_generations WHERE organization_id = ?")

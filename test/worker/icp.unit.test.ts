@@ -179,7 +179,7 @@ describe("ICP condition validation", () => {
     const parsed = IcpGroupsSchema.parse([
       { operator: "OR", conditions: [{ type: "industry", comparator: "eq", value: "x" }] },
     ]);
-    expect(parsed[0].conditions[0].optional).toBe(false);
+    expect(parsed[0]!.conditions[0]!.optional).toBe(false);
   });
 });
 

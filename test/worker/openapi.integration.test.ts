@@ -122,7 +122,7 @@ describe("the OpenAPI documents", () => {
       expect(op.responses["503"]?.headers, key).toHaveProperty("Retry-After");
       const success = Object.keys(op.responses).find((s) => s.startsWith("2"));
       expect(success, key).toBeDefined();
-      expect(Object.keys(op.responses[success!].headers ?? {}), key).toEqual(
+      expect(Object.keys(op.responses[success!]!.headers ?? {}), key).toEqual(
         expect.arrayContaining(["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]),
       );
     }
@@ -154,7 +154,7 @@ describe("the API reference page at /docs", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await page.text();
-    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(assets.length).toBe(3);
     for (const asset of assets) {
       expect(asset, "no CDN: every asset is a path on this Worker").toMatch(/^\/docs\//);

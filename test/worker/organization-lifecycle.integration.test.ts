@@ -144,7 +144,7 @@ describe("partner API: organization lifecycle", () => {
     const ip = freshIp();
     await importCompany(`${ip}/32`);
     await sendHit(pageView(pixelKey), { ip });
-    expect((await waitForReceipts(organization.id, 1))[0].reason).toBe("charged");
+    expect((await waitForReceipts(organization.id, 1))[0]!.reason).toBe("charged");
     expectEnvelope(
       await api("POST", "/organizations", { name: "Big", tier: "paid", initialCredits: 999 }),
       422,

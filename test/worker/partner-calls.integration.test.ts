@@ -34,9 +34,9 @@ function shellWords(text: string, start: number): { words: string[]; end: number
   const words: string[] = [];
   let word: string | null = null;
   let i = start;
-  while (i < text.length && /\s/.test(text[i])) i++;
+  while (i < text.length && /\s/.test(text.charAt(i))) i++;
   for (; i < text.length && text[i] !== "\n"; i++) {
-    const ch = text[i];
+    const ch = text.charAt(i);
     if (ch === "'" || ch === '"') {
       const end = text.indexOf(ch, i + 1);
       if (end === -1) throw new Error(`unclosed ${ch} in: ${text.slice(start)}`);
@@ -59,12 +59,12 @@ function parseCurl(curl: string[]): CurlCommand {
   const words = curl.slice(1);
   const command: CurlCommand = { method: "", url: "", headers: {} };
   for (let i = 0; i < words.length; i++) {
-    const word = words[i];
-    if (word === "-X" || word === "--request") command.method = words[++i];
+    const word = words[i]!;
+    if (word === "-X" || word === "--request") command.method = words[++i]!;
     else if (word === "-H" || word === "--header") {
-      const [name, ...value] = words[++i].split(":");
-      command.headers[name.trim().toLowerCase()] = value.join(":").trim();
-    } else if (word === "-d" || word === "--data" || word === "--data-raw") command.body = words[++i];
+      const [name, ...value] = words[++i]!.split(":");
+      command.headers[name!.trim().toLowerCase()] = value.join(":").trim();
+    } else if (word === "-d" || word === "--data" || word === "--data-raw") command.body = words[++i]!;
     else if (word.startsWith("-")) throw new Error(`unsupported curl flag ${word} in: ${line}`);
     else command.url = word;
   }

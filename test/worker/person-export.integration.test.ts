@@ -20,7 +20,7 @@ describe("a person's export", () => {
     const engagement = {
       ...inShop[0],
       receivedAt: at + 20_000,
-      hit: { k: shop.pixelKey, t: "e", i: crypto.randomUUID(), u: inShop[0].hit.u, p: inShop[0].hit.i, s: 42, d: 80 },
+      hit: { k: shop.pixelKey, t: "e", i: crypto.randomUUID(), u: inShop[0]!.hit.u, p: inShop[0]!.hit.i, s: 42, d: 80 },
     } as (typeof inShop)[number];
     await deliver([...inShop, engagement]);
     await deliver(visitAndIdentify(outlet, partner.id, hash, { at, path: "/sale" }));

@@ -64,7 +64,7 @@ describe("what the hits consumer keeps", () => {
     const ips = [freshIp(), freshIp(), freshIp(), freshIp(), freshIp()];
     const batch = [
       ...ips.map((ip, i) => accepted(organization.id, partner.id, pixelKey, ip, now + i)),
-      accepted(organization.id, partner.id, pixelKey, ips[0], now + 10), // the first device's second page view
+      accepted(organization.id, partner.id, pixelKey, ips[0]!, now + 10), // the first device's second page view
     ];
     await deliver(batch);
     await deliver(batch); // redelivered
@@ -193,7 +193,7 @@ describe("what the hits consumer keeps", () => {
         hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/", h },
       }) as AcceptedHit;
     await deliver(hashes.slice(0, 4).map((h, i) => identify(h, now + i)));
-    await deliver([identify(hashes[4], now + 10), identify(hashes[0], now + 11)]);
+    await deliver([identify(hashes[4]!, now + 10), identify(hashes[0]!, now + 11)]);
     const rows = await receipts(organization.id);
     expect(rows.map((r) => r.reason)).toEqual([
       "charged",
@@ -205,7 +205,7 @@ describe("what the hits consumer keeps", () => {
     ]);
     expect((await api("GET", `/organizations/${organization.id}`)).body.organization.creditsUsed).toBe(3);
     // Another device may still identify the fourth person.
-    await deliver([identify(hashes[3], now + 20, freshIp())]);
+    await deliver([identify(hashes[3]!, now + 20, freshIp())]);
     expect((await api("GET", `/organizations/${organization.id}`)).body.organization.creditsUsed).toBe(4);
   });
 
@@ -247,11 +247,11 @@ describe("what the hits consumer keeps", () => {
       accepted(healthy.organization.id, healthy.partner.id, healthy.pixelKey, ip, now + 1),
     ];
     const result = await deliver(hits, { env: faulty });
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual([`m-${hits[0].hit.i}`]);
-    expect(result.explicitAcks).toEqual([`m-${hits[1].hit.i}`]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([`m-${hits[0]!.hit.i}`]);
+    expect(result.explicitAcks).toEqual([`m-${hits[1]!.hit.i}`]);
     expect(await receipts(healthy.organization.id)).toEqual([expect.objectContaining({ reason: "charged" })]);
     expect(await receipts(failing.organization.id)).toEqual([]);
-    await deliver([hits[0]], { attempts: 2 });
+    await deliver([hits[0]!], { attempts: 2 });
     expect(await receipts(failing.organization.id)).toEqual([expect.objectContaining({ reason: "charged" })]);
   });
 

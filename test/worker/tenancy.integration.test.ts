@@ -70,7 +70,8 @@ describe("tenant isolation", () => {
 
       // Nested ids: the intruder's own parent with the owner's child is just as foreign.
       if (operation.params.length > 1) {
-        const mixed = { ...owner.ids, [operation.params[0]]: intruder.ids[operation.params[0]] };
+        const parent = operation.params[0]!;
+        const mixed = { ...owner.ids, [parent]: intruder.ids[parent] };
         expectEnvelope(
           await intruder.api(operation.method, fillPath(operation.path, mixed), body(operation)),
           404,

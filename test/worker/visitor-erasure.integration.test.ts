@@ -34,7 +34,7 @@ async function tablesMentioning(visitorId: string, seq: number) {
     const hits = rows.filter(
       (row) =>
         JSON.stringify(row).includes(visitorId) ||
-        (table in seqColumns && (row as Record<string, unknown>)[seqColumns[table]] === seq),
+        (table in seqColumns && (row as Record<string, unknown>)[seqColumns[table]!] === seq),
     );
     if (hits.length > 0) found[table] = hits;
   }
@@ -50,8 +50,8 @@ async function identifiedTwice() {
   const visit = visitAndIdentify(shop, partner.id, erased, { path: "/private-page" });
   const engagement = {
     ...visit[0],
-    receivedAt: visit[0].receivedAt + 5_000,
-    hit: { k: shop.pixelKey, t: "e", i: crypto.randomUUID(), u: visit[0].hit.u, p: visit[0].hit.i, s: 30, d: 50 },
+    receivedAt: visit[0]!.receivedAt + 5_000,
+    hit: { k: shop.pixelKey, t: "e", i: crypto.randomUUID(), u: visit[0]!.hit.u, p: visit[0]!.hit.i, s: 30, d: 50 },
   } as (typeof visit)[number];
   await deliver([...visit, engagement]);
   await deliver(visitAndIdentify(shop, partner.id, kept));

@@ -194,7 +194,7 @@ describe("webhooks: configuration and test events", () => {
 
     await api("POST", "/webhooks/test", { type: "identification" });
     const [received] = await receiver.waitFor(1);
-    expect(await verifyStandardWebhook(received.headers, received.body, secret)).toBe(true);
+    expect(await verifyStandardWebhook(received!.headers, received!.body, secret)).toBe(true);
 
     // A sealed value is bound to its endpoint: copied onto another partner's, it does not open.
     const other = await newPartner();
@@ -218,7 +218,7 @@ describe("webhooks: configuration and test events", () => {
     expect((await storedSecrets(partner.id, "billing")).secret).toMatch(/^sealed:v1:/);
     await api("POST", "/webhooks/test", { type: "billing" });
     const [received] = await receiver.waitFor(1);
-    expect(await verifyStandardWebhook(received.headers, received.body, plain)).toBe(true);
+    expect(await verifyStandardWebhook(received!.headers, received!.body, plain)).toBe(true);
   });
 
   it("I1: a second rotation within the overlap keeps the original secret signing until the overlap ends", async () => {
@@ -232,11 +232,11 @@ describe("webhooks: configuration and test events", () => {
 
     await api("POST", "/webhooks/test", { type: "billing" });
     const [received] = await receiver.waitFor(1);
-    const [current, previous] = received.headers["webhook-signature"].split(" ");
-    const only = (entry: string) => ({ ...received.headers, "webhook-signature": entry });
-    expect(await verifyStandardWebhook(only(current), received.body, second.body.secret)).toBe(true);
-    expect(await verifyStandardWebhook(only(previous), received.body, original)).toBe(true);
-    expect(await verifyStandardWebhook(received.headers, received.body, first.body.secret)).toBe(false);
+    const [current, previous] = received!.headers["webhook-signature"]!.split(" ");
+    const only = (entry: string) => ({ ...received!.headers, "webhook-signature": entry });
+    expect(await verifyStandardWebhook(only(current!), received!.body, second.body.secret)).toBe(true);
+    expect(await verifyStandardWebhook(only(previous!), received!.body, original)).toBe(true);
+    expect(await verifyStandardWebhook(received!.headers, received!.body, first.body.secret)).toBe(false);
   });
 
   it("needs the admin scope for every webhook route", async () => {
@@ -281,13 +281,13 @@ describe("webhooks: configuration and test events", () => {
     });
 
     const [received] = await receiver.waitFor(1);
-    expect(received.method).toBe("POST");
-    expect(received.headers["content-type"]).toBe("application/json");
-    expect(received.headers["webhook-id"]).toBe(res.body.delivery.eventId);
-    expect(await verifyStandardWebhook(received.headers, received.body, secret)).toBe(true);
-    expect(await verifyStandardWebhook(received.headers, `${received.body} `, secret)).toBe(false);
-    expect(received.headers["x-bullseye-signature"]).toBe(await bullseyeSignature(received.body, secret));
-    expect(JSON.parse(received.body)).toMatchObject({
+    expect(received!.method).toBe("POST");
+    expect(received!.headers["content-type"]).toBe("application/json");
+    expect(received!.headers["webhook-id"]).toBe(res.body.delivery.eventId);
+    expect(await verifyStandardWebhook(received!.headers, received!.body, secret)).toBe(true);
+    expect(await verifyStandardWebhook(received!.headers, `${received!.body} `, secret)).toBe(false);
+    expect(received!.headers["x-bullseye-signature"]).toBe(await bullseyeSignature(received!.body, secret));
+    expect(JSON.parse(received!.body)).toMatchObject({
       id: res.body.delivery.eventId,
       type: "webhook.test",
       partnerId: partner.id,

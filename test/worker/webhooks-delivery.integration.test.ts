@@ -156,8 +156,8 @@ describe("webhooks: delivery", () => {
       await sendHit({ k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/", h: hash }, { ip });
 
       const [received] = await receiver.waitFor(1);
-      expect(await verifyStandardWebhook(received.headers, received.body, secret)).toBe(true);
-      expect(JSON.parse(received.body)).toMatchObject({
+      expect(await verifyStandardWebhook(received!.headers, received!.body, secret)).toBe(true);
+      expect(JSON.parse(received!.body)).toMatchObject({
         type: "visitor.identified",
         organizationId: organization.id,
         visitor: { type: "person" },
@@ -165,8 +165,8 @@ describe("webhooks: delivery", () => {
         person: { name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" },
         session: { landingPage: "/", utmCampaign: "spring" },
       });
-      expect(received.body).not.toContain(hash);
-      expect(received.body).not.toContain("jane.doe");
+      expect(received!.body).not.toContain(hash);
+      expect(received!.body).not.toContain("jane.doe");
     },
   );
 
@@ -225,11 +225,11 @@ describe("webhooks: delivery", () => {
 
       // The second attempt comes from the queue, about 10 s after the first.
       const [first, second] = await receiver.waitFor(2, () => true, 30_000);
-      expect(second.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
-      expect(second.headers["webhook-id"]).toBe(event.id);
-      expect(second.body).toBe(first.body);
-      expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(9_000);
-      for (const r of [first, second]) expect(await verifyStandardWebhook(r.headers, r.body, secret)).toBe(true);
+      expect(second!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
+      expect(second!.headers["webhook-id"]).toBe(event.id);
+      expect(second!.body).toBe(first!.body);
+      expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(9_000);
+      for (const r of [first, second]) expect(await verifyStandardWebhook(r!.headers, r!.body, secret)).toBe(true);
 
       const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.status === "succeeded");
       expect(delivery).toMatchObject({
@@ -266,7 +266,7 @@ describe("webhooks: delivery", () => {
       expect(detail.body.attempts[0].latencyMs).toBeGreaterThanOrEqual(2_900);
       expect(detail.body.attempts[0].latencyMs).toBeLessThan(6_000);
       // The receiver did get the request: a late answer is still a failure, and the retry repeats the same webhook-id.
-      expect((await receiver.received())[0].headers["webhook-id"]).toBe(event.id);
+      expect((await receiver.received())[0]!.headers["webhook-id"]).toBe(event.id);
     },
   );
 
@@ -317,8 +317,8 @@ describe("webhooks: delivery", () => {
     expect(res.body.delivery).toMatchObject({ id: delivery.id, status: "succeeded", attempts: 3, lastStatusCode: 200 });
     expect(res.body.attempt).toMatchObject({ attempt: 3, statusCode: 200, succeeded: true });
     const [received] = await fixed.waitFor(1);
-    expect(received.headers["webhook-id"]).toBe(event.id);
-    expect(await verifyStandardWebhook(received.headers, received.body, secret)).toBe(true);
+    expect(received!.headers["webhook-id"]).toBe(event.id);
+    expect(await verifyStandardWebhook(received!.headers, received!.body, secret)).toBe(true);
 
     const other = await newPartner();
     expectEnvelope(await other.api("POST", `/webhooks/logs/${delivery.id}/redeliver`), 404, "NotFound");
@@ -340,16 +340,24 @@ describe("webhooks: delivery", () => {
 
     await api("POST", "/webhooks/test", { type: "identification" });
     const [received] = await receiver.waitFor(1);
-    const entries = received.headers["webhook-signature"].split(" ");
+    const entries = received!.headers["webhook-signature"]!.split(" ");
     expect(entries).toHaveLength(2);
     for (const entry of entries) expect(entry).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(
-      await verifyStandardWebhook({ ...received.headers, "webhook-signature": entries[0] }, received.body, newSecret),
+      await verifyStandardWebhook(
+        { ...received!.headers, "webhook-signature": entries[0]! },
+        received!.body,
+        newSecret,
+      ),
     ).toBe(true);
     expect(
-      await verifyStandardWebhook({ ...received.headers, "webhook-signature": entries[1] }, received.body, oldSecret),
+      await verifyStandardWebhook(
+        { ...received!.headers, "webhook-signature": entries[1]! },
+        received!.body,
+        oldSecret,
+      ),
     ).toBe(true);
-    expect(received.headers["x-bullseye-signature"]).toBe(await bullseyeSignature(received.body, newSecret));
+    expect(received!.headers["x-bullseye-signature"]).toBe(await bullseyeSignature(received!.body, newSecret));
   });
 
   it("disables an endpoint that keeps failing, says why, and resumes when the partner enables it again", async () => {
@@ -530,7 +538,7 @@ describe("webhooks: delivery", () => {
 
       await maintainWebhooks(env, Date.now() + 16 * 60_000); // the cron, a quarter of an hour later
       const [received] = await receiver.waitFor(1, isLost);
-      expect(received.headers["webhook-id"]).toBe(event.id);
+      expect(received!.headers["webhook-id"]).toBe(event.id);
       await waitForDelivery(api, (d) => d.eventId === event.id && d.status === "succeeded");
 
       await maintainWebhooks(env, Date.now() + 91 * DAY_MS);

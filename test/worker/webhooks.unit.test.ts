@@ -22,8 +22,8 @@ describe("webhook signing", () => {
     const headers = await signatureHeaders("evt_1", now, body, [current, previous]);
     const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
     const [first, second] = headers["webhook-signature"].split(" ");
-    expect(await verifyStandardWebhook({ ...lower, "webhook-signature": first }, body, current)).toBe(true);
-    expect(await verifyStandardWebhook({ ...lower, "webhook-signature": second }, body, previous)).toBe(true);
+    expect(await verifyStandardWebhook({ ...lower, "webhook-signature": first! }, body, current)).toBe(true);
+    expect(await verifyStandardWebhook({ ...lower, "webhook-signature": second! }, body, previous)).toBe(true);
     expect(await verifyStandardWebhook(lower, body, generateSecret())).toBe(false);
     expect(headers["X-Bullseye-Signature"]).toBe(await bullseyeSignature(body, current));
   });

@@ -72,8 +72,8 @@ export async function listAudit(db: D1Database, partnerId: string, filter: Audit
     db.prepare(`SELECT count(*) AS total FROM audit_log ${clause}`).bind(...params),
   ]);
   return {
-    entries: (rows.results as AuditRow[]).map(toEntry),
-    total: (count.results[0] as { total: number }).total,
+    entries: (rows!.results as AuditRow[]).map(toEntry),
+    total: (count!.results[0] as { total: number }).total,
   };
 }
 

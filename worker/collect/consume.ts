@@ -149,9 +149,10 @@ async function write(db: D1Database, plans: OrganizationPlan[], failed: Set<stri
     return conflicts;
   } catch (error) {
     if (plans.length === 1) {
-      if (isConflict(error)) conflicts.add(plans[0].organizationId);
-      else failed.add(plans[0].organizationId);
-      if (!isConflict(error)) console.error(`storing hits of ${plans[0].organizationId} failed`, error);
+      const { organizationId } = plans[0]!;
+      if (isConflict(error)) conflicts.add(organizationId);
+      else failed.add(organizationId);
+      if (!isConflict(error)) console.error(`storing hits of ${organizationId} failed`, error);
       return conflicts;
     }
   }
@@ -212,7 +213,7 @@ async function identifyHits(env: Env, hits: AcceptedHit[]): Promise<Map<Accepted
     found.filter((i): i is Identity => i !== null),
   );
   candidates.forEach((h, i) => {
-    const identity = found[i];
+    const identity = found[i]!;
     const profile = identity ? (profiles.get(identity.key) ?? EMPTY_PROFILE) : null;
     if (identity && exclusions.coversIdentity(h, profile ?? undefined)) {
       result.set(h, { ...ANONYMOUS, excluded: true });
@@ -317,11 +318,11 @@ async function readStates(
     states.set(organizationId, state);
     byKey.set(state.key, state);
   }
-  for (const row of deviceRows.results as unknown as (DeviceRow & { org: number })[]) {
+  for (const row of deviceRows!.results as unknown as (DeviceRow & { org: number })[]) {
     byKey.get(row.org)!.devices.set(deviceId(row.day, row.device), parseDevice(row));
   }
   type VisitorStateRow = { org: number; id: string; last_seen: number; charged_period: number | null };
-  for (const row of visitorRows.results as unknown as (VisitorStateRow & {
+  for (const row of visitorRows!.results as unknown as (VisitorStateRow & {
     name: string | null;
     domain: string | null;
   })[]) {
@@ -334,7 +335,7 @@ async function readStates(
     byKey.get(row.org)!.visitors.set(row.id, stored);
   }
   type PeriodRow = { organization_id: string; current_period_start: string; current_period_end: string };
-  for (const row of periodRows.results as unknown as PeriodRow[]) {
+  for (const row of periodRows!.results as unknown as PeriodRow[]) {
     states.get(row.organization_id)!.period = {
       start: unixSeconds(Date.parse(row.current_period_start)),
       end: unixSeconds(Date.parse(row.current_period_end)),

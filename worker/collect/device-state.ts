@@ -30,7 +30,7 @@ export interface Visit {
   /** B2C, while anonymous: its page views, kept for an identify call in the same visit. */
   p?: PendingPage[];
   /** B2C, while anonymous: how it started: [landing page, referrer, utm source, medium, campaign, term, content]. */
-  o?: (string | null)[];
+  o?: [landing: string | null, referrer: string | null, ...utm: (string | null)[]];
 }
 
 /** A device row (`device_days`) as the consumer reads, changes and writes it back. */

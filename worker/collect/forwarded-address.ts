@@ -39,7 +39,7 @@ export async function verifiedAddress(
   const age = Math.floor(nowMs / 1000) - Number(parts[1]);
   if (age > SIGNATURE_MAX_AGE_SECONDS || age < -CLOCK_SKEW_SECONDS) return null;
   // verify compares in constant time.
-  const valid = await crypto.subtle.verify("HMAC", secret, fromHex(parts[2]), encoder.encode(`${parts[1]}.${ip}`));
+  const valid = await crypto.subtle.verify("HMAC", secret, fromHex(parts[2]!), encoder.encode(`${parts[1]}.${ip}`));
   return valid ? ip : null;
 }
 

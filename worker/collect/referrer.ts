@@ -17,7 +17,7 @@ export function normalizeReferrerEntry(entry: string): string | null {
       return null;
     }
   }
-  value = normalizeHost(value.split("/")[0]);
+  value = normalizeHost(value.split("/", 1)[0]!);
   const host = value.startsWith("*.") ? value.slice(2) : value;
   if (!/^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/.test(host)) {
     // IPv6 literals such as [::1] are allowed as exact hosts.

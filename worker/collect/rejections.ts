@@ -21,8 +21,9 @@ export async function countRejections(db: D1Database, messages: Message<Rejected
       .bind(JSON.stringify(ids))
       .all<{ day: number; id: string }>();
     const counted = new Set(results.map((r) => `${r.day}|${r.id}`));
-    const fresh = messages.filter((_, i) => !counted.has(`${ids[i][0]}|${ids[i][1]}`));
-    const freshIds = ids.filter(([day, id]) => !counted.has(`${day}|${id}`));
+    const isFresh = ([day, id]: readonly [number, string]) => !counted.has(`${day}|${id}`);
+    const fresh = messages.filter((_, i) => isFresh(ids[i]!));
+    const freshIds = ids.filter(isFresh);
     if (fresh.length === 0) return;
     const deltas = new Map<string, { organizationId: string; delta: ReturnType<typeof emptyDelta> }>();
     for (const m of fresh) {

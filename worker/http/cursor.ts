@@ -14,9 +14,8 @@ export function encodeKeyset(position: Keyset): string {
 export function decodeKeyset(text: string): Keyset | null {
   if (text.length > 200 || !/^[A-Za-z0-9_-]+$/.test(text)) return null;
   try {
-    const [at, id, extra] = atob(text.replace(/-/g, "+").replace(/_/g, "/")).split("|");
-    if (extra !== undefined || !/^\d{4}-\d{2}-\d{2}T[\d:]{8}Z$/.test(at) || !/^[\w-]{1,64}$/.test(id ?? ""))
-      return null;
+    const [at = "", id = "", extra] = atob(text.replace(/-/g, "+").replace(/_/g, "/")).split("|");
+    if (extra !== undefined || !/^\d{4}-\d{2}-\d{2}T[\d:]{8}Z$/.test(at) || !/^[\w-]{1,64}$/.test(id)) return null;
     return { at, id };
   } catch {
     return null;

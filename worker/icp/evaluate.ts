@@ -109,19 +109,20 @@ export function conditionHolds(condition: IcpCondition, facts: VisitorFacts, now
 }
 
 function compareString(input: string, comparator: Comparator, values: string[]): boolean {
+  const first = values[0]!; // the schema requires a value for every comparator
   switch (comparator) {
     case "eq":
-      return input === values[0];
+      return input === first;
     case "neq":
-      return input !== values[0];
+      return input !== first;
     case "in":
       return values.includes(input);
     case "not_in":
       return !values.includes(input);
     case "contains":
-      return input.includes(values[0]);
+      return input.includes(first);
     case "starts_with":
-      return input.startsWith(values[0]);
+      return input.startsWith(first);
     default:
       return false;
   }
@@ -130,23 +131,24 @@ function compareString(input: string, comparator: Comparator, values: string[]):
 /** Numbers are ranges (`company_size` "51-200" is [51, 200]; a count n is [n, n]): a range passes only as a whole. */
 function compareRange([lo, hi]: [number, number], comparator: Comparator, values: number[]): boolean {
   const within = (v: number) => lo <= v && v <= hi;
+  const first = values[0]!; // the schema requires a value for every comparator
   switch (comparator) {
     case "eq":
-      return within(values[0]);
+      return within(first);
     case "neq":
-      return !within(values[0]);
+      return !within(first);
     case "in":
       return values.some(within);
     case "not_in":
       return !values.some(within);
     case "gt":
-      return lo > values[0];
+      return lo > first;
     case "gte":
-      return lo >= values[0];
+      return lo >= first;
     case "lt":
-      return hi < values[0];
+      return hi < first;
     case "lte":
-      return hi <= values[0];
+      return hi <= first;
     default:
       return false;
   }
@@ -181,11 +183,10 @@ function numberInput(type: ConditionType, facts: VisitorFacts, now: number): [nu
 /** "51-200" → [51, 200]; "10,001+" → [10001, ∞]; "500" → [500, 500]; anything else → null. */
 export function parseEmployeeRange(label: string | null): [number, number] | null {
   if (!label) return null;
-  const numbers = label.replace(/,/g, "").match(/\d+/g)?.map(Number) ?? [];
-  if (numbers.length === 0) return null;
-  if (/\+\s*$|or more|and more/i.test(label) || (numbers.length === 1 && /\+/.test(label)))
-    return [numbers[0], Infinity];
-  return numbers.length >= 2 ? [numbers[0], numbers[1]] : [numbers[0], numbers[0]];
+  const [first, second] = label.replace(/,/g, "").match(/\d+/g)?.map(Number) ?? [];
+  if (first === undefined) return null;
+  if (/\+\s*$|or more|and more/i.test(label) || (second === undefined && /\+/.test(label))) return [first, Infinity];
+  return [first, second ?? first];
 }
 
 function stringInput(type: ConditionType, facts: VisitorFacts): string | null {

@@ -82,10 +82,10 @@ export async function rescoreVisitors(env: Env, refs: VisitorRef[]): Promise<voi
       )
       .bind(JSON.stringify(organizationIds)),
   ]);
-  const configs = groupConfigs(configRows.results as IcpConfigRow[]);
+  const configs = groupConfigs(configRows!.results as IcpConfigRow[]);
   if (configs.size === 0) return;
   const generations = new Map(
-    (generationRows.results as { organization_id: string; generation: number }[]).map((g) => [
+    (generationRows!.results as { organization_id: string; generation: number }[]).map((g) => [
       g.organization_id,
       g.generation,
     ]),
@@ -124,10 +124,10 @@ export async function rescoreIcpPage(env: Env, job: RescoreIcpJob): Promise<void
       .prepare(`${SELECT_FACTS} WHERE v.org = ${ORGANIZATION_KEY} AND v.id > ? ORDER BY v.id LIMIT ?`)
       .bind(job.organizationId, job.after ?? "", RESCORE_PAGE_SIZE),
   ]);
-  const generation = (generationRows.results[0] as { generation: number } | undefined)?.generation ?? 0;
+  const generation = (generationRows!.results[0] as { generation: number } | undefined)?.generation ?? 0;
   if (generation !== job.generation) return;
-  const configs = (configRows.results as IcpConfigRow[]).map(toEvaluable);
-  const rows = visitorRows.results as FactsRow[];
+  const configs = (configRows!.results as IcpConfigRow[]).map(toEvaluable);
+  const rows = visitorRows!.results as FactsRow[];
   const now = Date.now();
   await writeScores(
     db,
@@ -135,7 +135,7 @@ export async function rescoreIcpPage(env: Env, job: RescoreIcpJob): Promise<void
   );
 
   if (rows.length === RESCORE_PAGE_SIZE) {
-    await env.JOBS.send({ ...job, after: rows[rows.length - 1].id });
+    await env.JOBS.send({ ...job, after: rows.at(-1)!.id });
   } else if (configs.some(usesTime)) {
     await scheduleSweep(env, job);
   }

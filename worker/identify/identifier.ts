@@ -47,8 +47,8 @@ export function firstMatch(identifiers: Identifier[]): Identifier {
       for (const identifier of identifiers) {
         const open = results.flatMap((r, i) => (r === null ? [i] : []));
         if (open.length === 0) break;
-        const found = await identifier.identify(open.map((i) => inputs[i]));
-        open.forEach((index, j) => (results[index] = found[j]));
+        const found = await identifier.identify(open.map((i) => inputs[i]!));
+        open.forEach((index, j) => (results[index] = found[j]!));
       }
       return results;
     },

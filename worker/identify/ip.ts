@@ -31,8 +31,9 @@ function parseV6(text: string): bigint | null {
   const halves = head.split("::");
   if (halves.length > 2) return null;
   const groups = (s: string) => (s === "" ? [] : s.split(":"));
-  const left = groups(halves[0]);
-  const right = halves.length === 2 ? groups(halves[1]) : [];
+  const [before = "", after] = halves;
+  const left = groups(before);
+  const right = after === undefined ? [] : groups(after);
   const missing = 8 - left.length - right.length;
   if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
   const all = [...left, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...right];

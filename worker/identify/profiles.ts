@@ -44,7 +44,7 @@ export async function profilesOf(db: D1Database, identities: Identity[]): Promis
       .bind(JSON.stringify(people)),
   ]);
   return new Map(
-    [...companyRows.results, ...personRows.results].map((r) => [
+    [...companyRows!.results, ...personRows!.results].map((r) => [
       r.key,
       {
         name: r.name,

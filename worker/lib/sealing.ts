@@ -45,6 +45,7 @@ export async function seal(env: Env, context: string, plain: string): Promise<st
 export async function unseal(env: Env, context: string, stored: string): Promise<string> {
   if (!isSealed(stored)) throw new Error("Stored secret is not sealed");
   const [iv, data] = stored.slice(SEALED_PREFIX.length).split(":");
+  if (iv === undefined || data === undefined) throw new Error("Sealed secret is malformed");
   const plain = await crypto.subtle.decrypt(
     { name: "AES-GCM", iv: fromBase64(iv), additionalData: new TextEncoder().encode(context) },
     await keyOf(env),

@@ -85,7 +85,7 @@ export async function storyOf(db: D1Database, places: PersonPlace[]) {
       )
       .bind(JSON.stringify(places.map((p) => [p.organizationId, publicVisitorId(p.visitor)]))),
   ]);
-  const seqs = JSON.stringify((visitors.results as { seq: number }[]).map((v) => v.seq));
+  const seqs = JSON.stringify((visitors!.results as { seq: number }[]).map((v) => v.seq));
   const [sessions, pageViews] = await db.batch<Record<string, unknown>>([
     db
       .prepare("SELECT * FROM sessions WHERE visitor IN (SELECT value FROM json_each(?)) ORDER BY visitor, start")
@@ -98,8 +98,8 @@ export async function storyOf(db: D1Database, places: PersonPlace[]) {
       .bind(seqs),
   ]);
   return {
-    visitors: visitors.results as unknown as (VisitorRow & { icp_config_name: string | null })[],
-    charges: charges.results as unknown as {
+    visitors: visitors!.results as unknown as (VisitorRow & { icp_config_name: string | null })[],
+    charges: charges!.results as unknown as {
       org: number;
       at: number;
       event_id: string;
@@ -108,8 +108,8 @@ export async function storyOf(db: D1Database, places: PersonPlace[]) {
       period_start: number;
       ledger_entry_id: string | null;
     }[],
-    ledger: ledger.results,
-    sessions: sessions.results as unknown as SessionRow[],
-    pageViews: pageViews.results as unknown as PageViewRow[],
+    ledger: ledger!.results,
+    sessions: sessions!.results as unknown as SessionRow[],
+    pageViews: pageViews!.results as unknown as PageViewRow[],
   };
 }

@@ -235,8 +235,8 @@ export async function listSessions(
     db.prepare(`SELECT count(*) AS total FROM dashboard_sessions ${clause}`).bind(...params),
   ]);
   return {
-    sessions: (rows.results as SessionRow[]).map((row) => toSession(row, now)),
-    total: (count.results[0] as { total: number }).total,
+    sessions: (rows!.results as SessionRow[]).map((row) => toSession(row, now)),
+    total: (count!.results[0] as { total: number }).total,
   };
 }
 

@@ -74,11 +74,11 @@ export async function listSuppressions(
       .prepare(`SELECT count(*) AS total FROM (SELECT 1 FROM suppressions WHERE partner_id = ? LIMIT ${COUNT_LIMIT})`)
       .bind(partnerId),
   ]);
-  const found = rows.results as SuppressionRow[];
+  const found = rows!.results as SuppressionRow[];
   return {
     suppressions: found.slice(0, page.limit).map(toSuppression),
     more: found.length > page.limit,
-    total: (counted.results[0] as { total: number }).total,
+    total: (counted!.results[0] as { total: number }).total,
   };
 }
 

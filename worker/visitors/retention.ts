@@ -77,8 +77,8 @@ export async function pruneRetention(db: D1Database, now = Date.now()) {
       `DELETE FROM sessions WHERE (visitor, start) IN (${oldSessions})`,
     ].map((sql) => db.prepare(sql).bind(key, cutoff));
     const done = await db.batch(statements);
-    const visitors = done[4].meta.changes;
-    const sessions = done[6].meta.changes;
+    const visitors = done[4]!.meta.changes;
+    const sessions = done[6]!.meta.changes;
     removed.visitors += visitors;
     removed.sessions += sessions;
     // An organization with more to remove stays first in line for the next run.

@@ -85,5 +85,5 @@ export async function pruneDeliveries(db: D1Database, now = Date.now()): Promise
     db.prepare(`DELETE FROM webhook_attempts WHERE delivery_id IN (${old})`).bind(cutoff),
     db.prepare(`DELETE FROM webhook_deliveries WHERE id IN (${old})`).bind(cutoff),
   ]);
-  return deleted.meta.changes;
+  return deleted!.meta.changes;
 }

@@ -28,7 +28,7 @@ export function browser(origin = BASE): Browser {
     });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(";");
-      const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+      const [name, value] = [pair!.slice(0, pair!.indexOf("=")), pair!.slice(pair!.indexOf("=") + 1)];
       if (value === "" || /max-age=0/i.test(line)) cookies.delete(name);
       else cookies.set(name, value);
     }
@@ -63,7 +63,7 @@ export function browser(origin = BASE): Browser {
 export function csrfOf(html: string): string {
   const match = html.match(/name="_csrf" value="([0-9a-f]{64})"/);
   expect(match, "the page has a form with a CSRF token").not.toBeNull();
-  return match![1];
+  return match![1]!;
 }
 
 type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any; text: string }>;

@@ -145,9 +145,9 @@ export async function receipts(organizationId: string): Promise<RecordedOutcome[
        FROM usage_daily WHERE organization_id = ?`,
     ).bind(organizationId),
   ]);
-  const counted = (counts.results[0] ?? {}) as Record<ChargeReason, number>;
+  const counted = (counts!.results[0] ?? {}) as Record<ChargeReason, number>;
   return [
-    ...(charges.results as { event_id: string; identity_key: string }[]).map((c) => ({
+    ...(charges!.results as { event_id: string; identity_key: string }[]).map((c) => ({
       ...c,
       reason: "charged" as const,
       credits: 1,

@@ -40,7 +40,7 @@ export async function partnerOperations(): Promise<{ doc: any; operations: Partn
             method: method.toUpperCase(),
             path,
             key: `${method.toUpperCase()} ${path}`,
-            params: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
+            params: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
             operation,
           };
         }),
@@ -50,7 +50,7 @@ export async function partnerOperations(): Promise<{ doc: any; operations: Partn
 }
 
 /** The path with its `{param}`s replaced; a param without an id fails loudly, naming it. */
-export function fillPath(path: string, ids: Record<string, string>): string {
+export function fillPath(path: string, ids: Partial<Record<string, string>>): string {
   return path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     if (!ids[name]) throw new Error(`No fixture id for {${name}} in ${path}: add one to partnerWithResources()`);
     return encodeURIComponent(ids[name]);
@@ -109,7 +109,7 @@ export async function partnerWithResources() {
     keyId: key.body.apiKey.id,
     deliveryId: delivery.body.delivery.id,
     emailSha256: suppressed.body.suppression.emailSha256,
-    visitorId,
+    visitorId: visitorId!,
     // Operator routes (fuzz test).
     partnerId: owner.partner.id,
   };

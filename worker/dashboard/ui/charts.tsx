@@ -41,7 +41,7 @@ interface ChartProps {
  */
 export function DayChart(props: ChartProps) {
   const n = props.days.length;
-  const totals = props.days.map((_, i) => props.stacks.reduce((sum, s) => sum + s.values[i], 0));
+  const totals = props.days.map((_, i) => props.stacks.reduce((sum, s) => sum + s.values[i]!, 0));
   const max = niceMax(Math.max(0, ...totals));
   const plotWidth = WIDTH - LEFT;
   const plotHeight = HEIGHT - TOP - BOTTOM;
@@ -67,7 +67,7 @@ export function DayChart(props: ChartProps) {
           return (
             <g>
               {props.stacks.map((s) => {
-                const value = s.values[i];
+                const value = s.values[i]!;
                 if (value <= 0) return null;
                 const top = y(stacked + value);
                 const height = y(stacked) - top;

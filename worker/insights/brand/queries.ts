@@ -54,9 +54,9 @@ export async function brandAndOrganization(db: D1Database, partnerId: string, or
       .prepare("SELECT id, name, status FROM organizations WHERE id = ? AND partner_id = ?")
       .bind(organizationId, partnerId),
   ]);
-  const row = brand.results[0] as BrandRow | undefined;
+  const row = brand!.results[0] as BrandRow | undefined;
   return {
     brand: row ? toBrand(row) : null,
-    organization: (organization.results[0] as OrganizationHeader | undefined) ?? null,
+    organization: (organization!.results[0] as OrganizationHeader | undefined) ?? null,
   };
 }

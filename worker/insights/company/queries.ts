@@ -94,8 +94,8 @@ export async function companyStory(db: D1Database, organizationId: string, visit
       )
       .bind(row.seq, STORY_SESSIONS),
   ]);
-  const sessions = sessionRows.results as SessionRow[];
-  const pagesBySession = Map.groupBy(pageRows.results as PageRow[], (p) => p.session);
+  const sessions = sessionRows!.results as SessionRow[];
+  const pagesBySession = Map.groupBy(pageRows!.results as PageRow[], (p) => p.session);
   return {
     id: publicVisitorId(row.id),
     type: row.type,

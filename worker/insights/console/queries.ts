@@ -26,7 +26,7 @@ export async function consoleClients(env: Env, partnerId: string, page: number, 
       .prepare("SELECT count(*) AS total FROM organizations WHERE partner_id = ? AND status != 'canceled'")
       .bind(partnerId),
   ]);
-  const organizations = rows.results as OrganizationRow[];
+  const organizations = rows!.results as OrganizationRow[];
   const ids = JSON.stringify(organizations.map((o) => o.id));
   const since7 = unixSeconds(Date.parse(`${windowStart(7, now)}T00:00:00Z`));
   const since30 = unixSeconds(Date.parse(`${windowStart(30, now)}T00:00:00Z`));
@@ -50,13 +50,13 @@ export async function consoleClients(env: Env, partnerId: string, page: number, 
       .bind(ids),
   ]);
   const counts = new Map(
-    (identified.results as { organization_id: string; last7: number; last30: number }[]).map((r) => [
+    (identified!.results as { organization_id: string; last7: number; last30: number }[]).map((r) => [
       r.organization_id,
       r,
     ]),
   );
   const hits = new Map(
-    (lastHits.results as { organization_id: string; last_hit: number | null }[]).map((r) => [
+    (lastHits!.results as { organization_id: string; last_hit: number | null }[]).map((r) => [
       r.organization_id,
       r.last_hit === null ? null : isoSeconds(r.last_hit * 1000),
     ]),
@@ -73,7 +73,7 @@ export async function consoleClients(env: Env, partnerId: string, page: number, 
       };
     }),
   );
-  return { clients, total: (count.results[0] as { total: number }).total };
+  return { clients, total: (count!.results[0] as { total: number }).total };
 }
 
 export type ConsoleClient = Awaited<ReturnType<typeof consoleClients>>["clients"][number];

@@ -143,17 +143,17 @@ export async function feedView(
       .bind(organizationId, FACET_SAMPLE),
     db.prepare("SELECT visitors FROM organization_keys WHERE organization_id = ?").bind(organizationId),
   ]);
-  const found = (rows.results as unknown as FeedRowData[]).map(toFeedRow);
+  const found = (rows!.results as unknown as FeedRowData[]).map(toFeedRow);
   const page = found.slice(0, o.pageSize);
   const last = page.at(-1);
-  const facets = suggestions.results as { industry: string | null; country: string | null }[];
+  const facets = suggestions!.results as { industry: string | null; country: string | null }[];
   const sorted = (values: (string | null)[]) =>
     [...new Set(values.filter((v): v is string => !!v))].sort((a, b) => a.localeCompare(b));
   return {
     rows: page,
     next: found.length > o.pageSize && last ? { lastSeen: last.lastSeen, seq: last.seq } : null,
     suggestions: { industries: sorted(facets.map((f) => f.industry)), countries: sorted(facets.map((f) => f.country)) },
-    total: (total.results[0] as { visitors: number } | undefined)?.visitors ?? 0,
+    total: (total!.results[0] as { visitors: number } | undefined)?.visitors ?? 0,
   };
 }
 
@@ -163,8 +163,8 @@ export async function* allFeedRows(db: D1Database, organizationId: string, filte
   for (;;) {
     const rows = await feedRows(db, organizationId, filter, after, EXPORT_CHUNK);
     yield* rows;
-    if (rows.length < EXPORT_CHUNK) return;
-    const last = rows[rows.length - 1];
+    const last = rows.at(-1);
+    if (rows.length < EXPORT_CHUNK || !last) return;
     after = { lastSeen: last.lastSeen, seq: last.seq };
   }
 }

@@ -85,7 +85,7 @@ export async function overviewOf(db: D1Database, organizationId: string, days: O
     const day = addDays(first, d);
     byDay.set(day, { day, identifiedCompanies: 0, pageViews: 0, hits: noHits() });
   }
-  for (const r of daily.results as ({ day: string; page_views: number; identified_visitors: number } & Record<
+  for (const r of daily!.results as ({ day: string; page_views: number; identified_visitors: number } & Record<
     Outcome,
     number
   >)[]) {
@@ -104,14 +104,14 @@ export async function overviewOf(db: D1Database, organizationId: string, days: O
     from: first,
     to: today,
     series,
-    companiesSeen: (seen.results[0] as { n: number }).n,
+    companiesSeen: (seen!.results[0] as { n: number }).n,
     totals: {
       hits: totals,
       pageViews: series.reduce((n, d) => n + d.pageViews, 0),
       identificationRate: identificationRate(totals),
     },
-    topPages: pages.results as { path: string; views: number }[],
-    topSources: (sources.results as { source: string; sessions: number }[]).map((s) => ({
+    topPages: pages!.results as { path: string; views: number }[],
+    topSources: (sources!.results as { source: string; sessions: number }[]).map((s) => ({
       source: s.source || null,
       sessions: s.sessions,
     })),

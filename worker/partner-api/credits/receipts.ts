@@ -89,11 +89,11 @@ export const listReceipts = createApi().openapi(route, async (c) => {
       )
       .bind(organizationId, from, to),
   ]);
-  const byReason = rollup.results[0] as Record<ChargeReason, number>;
-  const found = rows.results as unknown as ReceiptRow[];
+  const byReason = rollup!.results[0] as Record<ChargeReason, number>;
+  const found = rows!.results as unknown as ReceiptRow[];
   const receipts = found.slice(0, pageSize);
   const last = receipts.at(-1);
-  const total = !charges ? 0 : wholeDays ? byReason.charged : (counted.results[0] as { total: number }).total;
+  const total = !charges ? 0 : wholeDays ? byReason.charged : (counted!.results[0] as { total: number }).total;
   return c.json(
     {
       receipts: receipts.map(toReceipt),

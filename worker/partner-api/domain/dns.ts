@@ -44,6 +44,6 @@ export const normalizeHost = (host: string) => host.trim().toLowerCase().replace
 
 /** A TXT record comes as one or more quoted character-strings (`"a" "b"`); its value is their concatenation. */
 function txtValue(data: string): string {
-  const parts = [...data.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1].replace(/\\(.)/g, "$1"));
+  const parts = [...data.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!.replace(/\\(.)/g, "$1"));
   return parts.length > 0 ? parts.join("") : data;
 }

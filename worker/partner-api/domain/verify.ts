@@ -63,7 +63,7 @@ export const verifyDomain = createApi().openapi(route, async (c) => {
   ]);
   if (cname.ok && txt.ok && partner.script_domain_verified !== 1) {
     const at = isoSeconds();
-    let verified: D1Result;
+    let verified: D1Result | undefined;
     try {
       // Guarded by the token: a domain changed while DNS was being asked is not marked verified.
       // Proving the domain takes it: every other account's unverified claim to it is released.
@@ -85,7 +85,8 @@ export const verifyDomain = createApi().openapi(route, async (c) => {
       if (isUniqueViolation(error)) throw domainTaken(domain, error);
       throw error;
     }
-    if (verified.meta.changes > 0) Object.assign(partner, { script_domain_verified: 1, script_domain_verified_at: at });
+    if (verified!.meta.changes > 0)
+      Object.assign(partner, { script_domain_verified: 1, script_domain_verified_at: at });
   }
   return c.json({ ...verificationState(c.env, c.req.url, partner), checks: { cname, txt } }, 200);
 });

@@ -56,7 +56,7 @@ export const createIcpConfig = createApi().openapi(route, async (c) => {
       ),
     nextGeneration(db, organizationId, id),
   ]);
-  if (insert.meta.changes !== 1) {
+  if (insert!.meta.changes !== 1) {
     throw new ApiError(
       "UnprocessableEntity",
       `An organization can have at most ${MAX_CONFIGS_PER_ORGANIZATION} ICP configs`,
@@ -65,6 +65,6 @@ export const createIcpConfig = createApi().openapi(route, async (c) => {
       },
     );
   }
-  await enqueueRescore(c.env, organizationId, bump.results[0].generation);
+  await enqueueRescore(c.env, organizationId, bump!.results[0]!.generation);
   return c.json({ icpConfig: toIcpConfig(await findIcpConfig(db, organizationId, id)) }, 201);
 });

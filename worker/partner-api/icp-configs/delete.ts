@@ -23,6 +23,6 @@ export const deleteIcpConfig = createApi().openapi(route, async (c) => {
     db.prepare("DELETE FROM icp_configs WHERE id = ? AND organization_id = ?").bind(icpConfigId, organizationId),
     nextGeneration(db, organizationId),
   ]);
-  await enqueueRescore(c.env, organizationId, bump.results[0].generation);
+  await enqueueRescore(c.env, organizationId, bump!.results[0]!.generation);
   return c.body(null, 204);
 });

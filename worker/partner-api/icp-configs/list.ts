@@ -35,6 +35,6 @@ export const listIcpConfigs = createApi().openapi(route, async (c) => {
       .bind(organizationId, pageSize, offset),
     db.prepare("SELECT count(*) AS total FROM icp_configs WHERE organization_id = ?").bind(organizationId),
   ]);
-  const icpConfigs = (rows.results as IcpConfigRow[]).map(toIcpConfig);
-  return c.json({ icpConfigs, total: (count.results[0] as { total: number }).total, page, pageSize }, 200);
+  const icpConfigs = (rows!.results as IcpConfigRow[]).map(toIcpConfig);
+  return c.json({ icpConfigs, total: (count!.results[0] as { total: number }).total, page, pageSize }, 200);
 });

@@ -49,7 +49,7 @@ export const updateIcpConfig = createApi().openapi(route, async (c) => {
   const rescore = body.priority !== undefined || body.enabled !== undefined || body.groups !== undefined;
   if (rescore) {
     const [, bump] = await db.batch<{ generation: number }>([update, nextGeneration(db, organizationId, icpConfigId)]);
-    const generation = bump.results[0]?.generation;
+    const generation = bump!.results[0]?.generation;
     if (generation !== undefined) await enqueueRescore(c.env, organizationId, generation);
   } else {
     await update.run();

@@ -49,8 +49,8 @@ export const listOrganizations = createApi().openapi(route, async (c) => {
     c.env.DB.prepare(`SELECT count(*) AS total FROM organizations o ${filter}`).bind(...params),
   ]);
   const organizations = await Promise.all(
-    (rows.results as OrganizationRow[]).map((row) => organizationWithBalance(c.env, row)),
+    (rows!.results as OrganizationRow[]).map((row) => organizationWithBalance(c.env, row)),
   );
-  const total = (count.results[0] as { total: number }).total;
+  const total = (count!.results[0] as { total: number }).total;
   return c.json({ organizations, total, page, pageSize }, 200);
 });

@@ -95,7 +95,7 @@ export const listVisitors = createApi().openapi(route, async (c) => {
       .bind(...params, ...keysetParams, pageSize + 1, after ? 0 : offset),
     count,
   ]);
-  const found = rows.results as ListedVisitorRow[];
+  const found = rows!.results as ListedVisitorRow[];
   const visitors = found.slice(0, pageSize);
   const last = visitors.at(-1);
   const topPages = await topPagesOf(
@@ -105,7 +105,7 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   return c.json(
     {
       visitors: visitors.map((v) => toVisitor(v, topPages.get(v.seq) ?? [])),
-      total: (counted.results[0] as { total: number }).total,
+      total: (counted!.results[0] as { total: number }).total,
       page,
       pageSize,
       nextCursor: found.length > pageSize && last ? encodeCursor([last.last_seen, last.seq]) : null,

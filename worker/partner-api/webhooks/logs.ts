@@ -93,8 +93,8 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
       .bind(...params, pageSize, offset),
     db.prepare(`SELECT count(*) AS total FROM webhook_deliveries ${filter}`).bind(...params),
   ]);
-  const total = (count.results[0] as { total: number }).total;
-  const deliveries = rows.results as DeliveryRow[];
+  const total = (count!.results[0] as { total: number }).total;
+  const deliveries = rows!.results as DeliveryRow[];
   return c.json(
     {
       deliveries: deliveries.map(toDelivery),
