@@ -344,7 +344,7 @@ try {
       deep.seq,
     );
     const searchPlan = await explain(
-      `SELECT v.* FROM visitors v WHERE v.org = ${key} AND v.seq IN (SELECT rowid FROM visitor_search
+      `SELECT v.* FROM visitors v WHERE +v.org = ${key} AND v.seq IN (SELECT rowid FROM visitor_search
          WHERE visitor_search MATCH replace('"k#zw7"*', '#', ${key})) ORDER BY v.last_seen DESC, v.seq LIMIT 21`,
       o.organizationId,
       o.organizationId,
@@ -369,7 +369,7 @@ try {
       o.organizationId,
     );
     const countSearch = await timeSql(
-      `SELECT count(*) AS total FROM (SELECT 1 FROM visitors v WHERE v.org = ${key} AND v.seq IN (SELECT rowid FROM
+      `SELECT count(*) AS total FROM (SELECT 1 FROM visitors v WHERE +v.org = ${key} AND v.seq IN (SELECT rowid FROM
          visitor_search WHERE visitor_search MATCH replace('"k#zzzzz"*', '#', ${key})) LIMIT 10000)`,
       o.organizationId,
       o.organizationId,

@@ -36,3 +36,11 @@ export function searchPattern(query: string): string | null {
  */
 export const searchCondition = (organizationKey: string) =>
   `v.seq IN (SELECT rowid FROM visitor_search WHERE visitor_search MATCH replace(?, '#', ${organizationKey}))`;
+
+/**
+ * The organization's condition on visitors aliased `v`. Searching, the unary `+` keeps SQLite from
+ * walking the organization's recency index and probing every visitor against the matches (all of
+ * them when few match): the search index's rowids lead, and the matches alone are sorted.
+ */
+export const organizationCondition = (organizationKey: string, searching: boolean) =>
+  `${searching ? "+" : ""}v.org = ${organizationKey}`;

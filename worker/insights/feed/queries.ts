@@ -7,7 +7,7 @@ import {
   publicVisitorId,
   type IdentityRow,
 } from "../../visitors/identity";
-import { searchCondition, searchPattern } from "../../visitors/search";
+import { organizationCondition, searchCondition, searchPattern } from "../../visitors/search";
 import type { FeedCursor } from "./cursor";
 import type { FeedFilter } from "./filters";
 
@@ -64,7 +64,9 @@ export function toFeedRow(row: FeedRowData) {
 export type FeedRow = ReturnType<typeof toFeedRow>;
 
 function whereOf(organizationId: string, filter: FeedFilter, after: FeedCursor | null) {
-  const conditions: [string, unknown[]][] = [[`v.org = ${ORGANIZATION_KEY}`, [organizationId]]];
+  const conditions: [string, unknown[]][] = [
+    [organizationCondition(ORGANIZATION_KEY, Boolean(filter.search)), [organizationId]],
+  ];
   // Served by visitors_by_icp (org, last_seen DESC) WHERE icp_matched = 1.
   if (filter.icp) conditions.push(["v.icp_matched = 1", []]);
   if (filter.from) conditions.push(["v.last_seen >= ?", [unixSeconds(Date.parse(startBound(filter.from)))]]);

@@ -15,7 +15,7 @@ import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { endBound, startBound, unixSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
 import { ORGANIZATION_KEY } from "../../visitors/identity";
-import { searchCondition, searchPattern } from "../../visitors/search";
+import { organizationCondition, searchCondition, searchPattern } from "../../visitors/search";
 import { VisitorSchema } from "./schemas";
 import { SELECT_VISITOR, toVisitor, topPagesOf, type ListedVisitorRow } from "./queries";
 
@@ -57,7 +57,7 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   if (query.cursor !== undefined && !after) throw invalidField("cursor", "not a cursor of this list");
 
   // Every read goes through the organization's key: an index range, never a scan of other rows.
-  const where = [`v.org = ${ORGANIZATION_KEY}`];
+  const where = [organizationCondition(ORGANIZATION_KEY, query.search !== undefined)];
   const params: unknown[] = [organizationId];
   if (query.from) {
     where.push("v.last_seen >= ?");
