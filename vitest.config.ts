@@ -14,7 +14,10 @@ export default defineConfig({
             miniflare: {
               // WEBHOOK_TIMEOUT_MS: webhook attempts time out after 3 s instead of 30 s, so a test can show it.
               // WEBHOOK_SECRET_KEY: the AES key webhook secrets are sealed with (a test-only value).
+              // ALLOW_INSECURE_WEBHOOKS, DEMO_PAGES: off whatever `npm start` wrote to .dev.vars.
               bindings: {
+                ALLOW_INSECURE_WEBHOOKS: "",
+                DEMO_PAGES: "",
                 TEST_MIGRATIONS: migrations,
                 ADMIN_API_KEY: "test-admin-key",
                 WEBHOOK_TIMEOUT_MS: "3000",
