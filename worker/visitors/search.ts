@@ -1,3 +1,5 @@
+import { ORGANIZATION_KEY } from "./identity";
+
 /**
  * Visitor search (`visitor_search`, FTS5): the words of a visitor's name and domain, each token
  * prefixed with the organization's key (`k12zacme`), so a search only ever reads its own
@@ -37,10 +39,26 @@ export function searchPattern(query: string): string | null {
 export const searchCondition = (organizationKey: string) =>
   `v.seq IN (SELECT rowid FROM visitor_search WHERE visitor_search MATCH replace(?, '#', ${organizationKey}))`;
 
+/** Matches up to which a searched list leads with the search index; past it, walking the recency index finds a page sooner. */
+const FEW_MATCHES = 1_000;
+
+/** Whether a search matches few of the organization's visitors, counted in the search index alone. */
+export async function matchesFew(db: D1Database, pattern: string, organizationId: string): Promise<boolean> {
+  const row = await db
+    .prepare(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM visitor_search
+         WHERE visitor_search MATCH replace(?, '#', ${ORGANIZATION_KEY}) LIMIT ?)`,
+    )
+    .bind(pattern, organizationId, FEW_MATCHES + 1)
+    .first<{ n: number }>();
+  return (row?.n ?? 0) <= FEW_MATCHES;
+}
+
 /**
- * The organization's condition on visitors aliased `v`. Searching, the unary `+` keeps SQLite from
- * walking the organization's recency index and probing every visitor against the matches (all of
- * them when few match): the search index's rowids lead, and the matches alone are sorted.
+ * The organization's condition on visitors aliased `v`. With `leadWithSearch`, the unary `+` keeps
+ * SQLite from walking the organization's recency index and probing every visitor against the
+ * matches (all of them when few match): the search index's rowids lead, and the matches alone are
+ * sorted. Counting matches, or listing a page when few match, that is the cheaper plan.
  */
-export const organizationCondition = (organizationKey: string, searching: boolean) =>
-  `${searching ? "+" : ""}v.org = ${organizationKey}`;
+export const organizationCondition = (organizationKey: string, leadWithSearch: boolean) =>
+  `${leadWithSearch ? "+" : ""}v.org = ${organizationKey}`;

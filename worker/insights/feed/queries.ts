@@ -7,7 +7,7 @@ import {
   publicVisitorId,
   type IdentityRow,
 } from "../../visitors/identity";
-import { organizationCondition, searchCondition, searchPattern } from "../../visitors/search";
+import { matchesFew, organizationCondition, searchCondition, searchPattern } from "../../visitors/search";
 import type { FeedCursor } from "./cursor";
 import type { FeedFilter } from "./filters";
 
@@ -63,9 +63,15 @@ export function toFeedRow(row: FeedRowData) {
 
 export type FeedRow = ReturnType<typeof toFeedRow>;
 
-function whereOf(organizationId: string, filter: FeedFilter, after: FeedCursor | null) {
+/** Whether the search index should lead the feed's read: a search that matches few visitors. */
+async function searchLeads(db: D1Database, organizationId: string, filter: FeedFilter): Promise<boolean> {
+  const pattern = filter.search ? searchPattern(filter.search) : null;
+  return pattern !== null && (await matchesFew(db, pattern, organizationId));
+}
+
+function whereOf(organizationId: string, filter: FeedFilter, after: FeedCursor | null, leadWithSearch: boolean) {
   const conditions: [string, unknown[]][] = [
-    [organizationCondition(ORGANIZATION_KEY, Boolean(filter.search)), [organizationId]],
+    [organizationCondition(ORGANIZATION_KEY, leadWithSearch), [organizationId]],
   ];
   // Served by visitors_by_icp (org, last_seen DESC) WHERE icp_matched = 1.
   if (filter.icp) conditions.push(["v.icp_matched = 1", []]);
@@ -96,8 +102,9 @@ function feedStatement(
   filter: FeedFilter,
   after: FeedCursor | null,
   limit: number,
+  leadWithSearch: boolean,
 ) {
-  const { clause, params } = whereOf(organizationId, filter, after);
+  const { clause, params } = whereOf(organizationId, filter, after, leadWithSearch);
   return db
     .prepare(
       `SELECT v.seq, v.id, v.type, v.first_seen, v.last_seen, v.sessions, v.page_views, v.engaged_seconds,
@@ -120,7 +127,8 @@ export async function feedRows(
   after: FeedCursor | null,
   limit: number,
 ): Promise<FeedRow[]> {
-  const { results } = await feedStatement(db, organizationId, filter, after, limit).all<FeedRowData>();
+  const leads = await searchLeads(db, organizationId, filter);
+  const { results } = await feedStatement(db, organizationId, filter, after, limit, leads).all<FeedRowData>();
   return results.map(toFeedRow);
 }
 
@@ -134,8 +142,9 @@ export async function feedView(
   organizationId: string,
   o: { filter: FeedFilter; after: FeedCursor | null; pageSize: number; rows: boolean },
 ) {
+  const leads = await searchLeads(db, organizationId, o.filter);
   const [rows, suggestions, total] = await db.batch<Record<string, unknown>>([
-    feedStatement(db, organizationId, o.filter, o.after, o.rows ? o.pageSize + 1 : 0),
+    feedStatement(db, organizationId, o.filter, o.after, o.rows ? o.pageSize + 1 : 0, leads),
     db
       .prepare(
         `WITH recent AS (SELECT industry, coalesce(hq_country, country) AS country FROM visitors

@@ -15,7 +15,7 @@ import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { endBound, startBound, unixSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
 import { ORGANIZATION_KEY } from "../../visitors/identity";
-import { organizationCondition, searchCondition, searchPattern } from "../../visitors/search";
+import { matchesFew, organizationCondition, searchCondition, searchPattern } from "../../visitors/search";
 import { VisitorSchema } from "./schemas";
 import { SELECT_VISITOR, toVisitor, topPagesOf, type ListedVisitorRow } from "./queries";
 
@@ -57,7 +57,7 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   if (query.cursor !== undefined && !after) throw invalidField("cursor", "not a cursor of this list");
 
   // Every read goes through the organization's key: an index range, never a scan of other rows.
-  const where = [organizationCondition(ORGANIZATION_KEY, query.search !== undefined)];
+  const where: string[] = [];
   const params: unknown[] = [organizationId];
   if (query.from) {
     where.push("v.last_seen >= ?");
@@ -69,29 +69,36 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   }
   // Served by the partial index visitors_by_icp (org, last_seen DESC) WHERE icp_matched = 1.
   if (query.icpOnly === "true") where.push("v.icp_matched = 1");
+  let search: { leads: boolean } | null = null;
   if (query.search !== undefined) {
     const pattern = searchPattern(query.search);
     if (pattern === null) where.push("false");
     else {
       where.push(searchCondition(ORGANIZATION_KEY));
       params.push(pattern, organizationId);
+      search = { leads: await matchesFew(db, pattern, organizationId) };
     }
   }
-  const filtered = where.length > 1;
-  const filter = `WHERE ${where.join(" AND ")}`;
+  const filtered = where.length > 0;
+  const filterWith = (leadWithSearch: boolean) =>
+    `WHERE ${[organizationCondition(ORGANIZATION_KEY, leadWithSearch), ...where].join(" AND ")}`;
   const keyset = after ? " AND v.last_seen <= ? AND (v.last_seen < ? OR v.seq > ?)" : "";
   const keysetParams = after ? [after[0], after[0], after[1]] : [];
   // Unfiltered, the total is the consumer's running count; filtered, the matches are counted up to COUNT_LIMIT.
   const count = filtered
     ? db
-        .prepare(`SELECT count(*) AS total FROM (SELECT 1 FROM visitors v ${filter} LIMIT ${COUNT_LIMIT})`)
+        .prepare(
+          `SELECT count(*) AS total FROM (SELECT 1 FROM visitors v ${filterWith(search !== null)} LIMIT ${COUNT_LIMIT})`,
+        )
         .bind(...params)
     : db
         .prepare("SELECT coalesce((SELECT visitors FROM organization_keys WHERE organization_id = ?), 0) AS total")
         .bind(organizationId);
   const [rows, counted] = await db.batch<ListedVisitorRow | { total: number }>([
     db
-      .prepare(`${SELECT_VISITOR} ${filter}${keyset} ORDER BY v.last_seen DESC, v.seq LIMIT ? OFFSET ?`)
+      .prepare(
+        `${SELECT_VISITOR} ${filterWith(search?.leads ?? false)}${keyset} ORDER BY v.last_seen DESC, v.seq LIMIT ? OFFSET ?`,
+      )
       .bind(...params, ...keysetParams, pageSize + 1, after ? 0 : offset),
     count,
   ]);
