@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { receiverBucket } from "../fixtures/receiver";
-import { flushCounter } from "./support/counter";
+import { counterTablesMentioning, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
 import { deliver, expectEnvelope, newPartner } from "./support";
 
@@ -106,6 +106,28 @@ describe("erasing a visitor", () => {
     expect((await api("GET", `/people/${erased}/export`)).body.export.organizations).toEqual([]);
     const log = await api("GET", `/audit-log?action=visitor.erased`);
     expect(log.body.entries).toEqual([expect.objectContaining({ details: { visitorId } })]);
+  });
+
+  it("makes the credit counter forget it, and a visit of the same person in the same period is not charged again", async () => {
+    const { api, partner } = await newPartner();
+    const shop = await b2cOrganization(api);
+    const person = await importedPerson();
+    await deliver(visitAndIdentify(shop, partner.id, person));
+    const visitorId: string = (await api("GET", `/people/${person}/export`)).body.export.organizations[0].visitorId;
+    // Not mirrored yet: the counter holds the charge and its ledger entry (with its outbox row).
+    expect(Object.keys(await counterTablesMentioning(shop.id, visitorId)).sort()).toEqual(["charged", "ledger"]);
+
+    expect((await api("DELETE", `/organizations/${shop.id}/visitors/${visitorId}`)).status).toBe(204);
+    expect(await counterTablesMentioning(shop.id, visitorId)).toEqual({});
+    await flushCounter(shop.id);
+    const debits = await api("GET", `/organizations/${shop.id}/ledger?kind=debit`);
+    expect(debits.body.entries).toEqual([expect.objectContaining({ credits: -1, identity: null })]);
+
+    await deliver(visitAndIdentify(shop, partner.id, person));
+    await flushCounter(shop.id);
+    expect((await api("GET", `/organizations/${shop.id}/receipts`)).body.total).toBe(1);
+    expect((await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed).toBe(1);
+    expect((await api("GET", `/organizations/${shop.id}/visitors`)).body.total).toBe(1);
   });
 
   it("answers 404 for an unknown visitor, one already erased, and another partner's", async () => {

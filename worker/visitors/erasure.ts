@@ -1,5 +1,7 @@
 import { auditStatement, type AuditEntry } from "../audit/queries";
 import { SALTED_KEY_LENGTH } from "../collect/encoding";
+import { counterFor } from "../credits/counter-client";
+import type { Env } from "../env";
 import { randomHex } from "../lib/ids";
 import { publicVisitorId } from "./identity";
 
@@ -9,7 +11,9 @@ import { publicVisitorId } from "./identity";
  * needs stays without the identity: receipts keep their amount with the visitor replaced by
  * `ERASED_VISITOR`, ledger entries with `identity` null. The device rows of the day (kept for
  * exactly-once counting until the cron drops them) keep a random stand-in of the same length, so the
- * three-people rule still counts the charge. All in one batch, with the audit entry.
+ * three-people rule still counts the charge. All in one batch, with the audit entry. The credit
+ * counter forgets the identity first (credits/counter.ts `forget`), so its outbox mirrors nothing
+ * carrying it to D1 after the batch.
  */
 
 /** What `charges.visitor` holds once the visitor was erased; no visitor id is this short. */
@@ -17,11 +21,12 @@ export const ERASED_VISITOR = "erased";
 
 /** True when anything is held under this visitor id in the organization, and then erased. */
 export async function eraseVisitor(
-  db: D1Database,
+  env: Env,
   organizationId: string,
   visitorId: string,
   audit: Omit<AuditEntry, "organizationId" | "details">,
 ): Promise<boolean> {
+  const db = env.DB;
   const held = await db
     .prepare(
       `SELECT k.key AS org, (SELECT seq FROM visitors WHERE org = k.key AND id = ?2) AS seq,
@@ -33,6 +38,7 @@ export async function eraseVisitor(
     .first<{ org: number; seq: number | null; charged: number; debited: number }>();
   if (!held || (held.seq === null && !held.charged && !held.debited)) return false;
   const { org, seq } = held;
+  await counterFor(env, organizationId).forget(publicVisitorId(visitorId));
   const standIn = `~${randomHex(SALTED_KEY_LENGTH)}`.slice(0, SALTED_KEY_LENGTH);
   const story =
     seq === null
