@@ -4,22 +4,9 @@ import { receiverBucket } from "../fixtures/receiver";
 import { counterTablesMentioning, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
 import { deliver, expectEnvelope, newPartner } from "./support";
+import { everyD1Row } from "./support/stores";
 
 /** Erasing one visitor: its story goes from every D1 table; its charges keep their amounts without it. */
-
-/** Every row of every table (D1's own and SQLite's internal tables left out), by table. */
-async function everyRow(): Promise<Map<string, unknown[]>> {
-  const { results } = await env.DB.prepare(
-    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'
-       AND name NOT LIKE 'd1_%'`,
-  ).all<{ name: string }>();
-  const rows = new Map<string, unknown[]>();
-  for (const { name } of results) {
-    if (name === "visitor_search") continue; // contentless: its rows live in its shadow tables, read below
-    rows.set(name, (await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
-  }
-  return rows;
-}
 
 /** The tables holding a row that names the visitor (its id, `vis_` id or — where a column is its seq — its seq). */
 async function tablesMentioning(visitorId: string, seq: number) {
@@ -30,7 +17,7 @@ async function tablesMentioning(visitorId: string, seq: number) {
     visitor_search_docsize: "id",
   };
   const found: Record<string, unknown[]> = {};
-  for (const [table, rows] of await everyRow()) {
+  for (const [table, rows] of await everyD1Row()) {
     const hits = rows.filter(
       (row) =>
         JSON.stringify(row).includes(visitorId) ||

@@ -19,12 +19,15 @@ import { publicVisitorId } from "./identity";
 /** What `charges.visitor` holds once the visitor was erased; no visitor id is this short. */
 export const ERASED_VISITOR = "erased";
 
-/** True when anything is held under this visitor id in the organization, and then erased. */
+/**
+ * True when anything is held under this visitor id in the organization, and then erased. `audit`
+ * null: the caller records its own entry (a person's erasure names no visitor id).
+ */
 export async function eraseVisitor(
   env: Env,
   organizationId: string,
   visitorId: string,
-  audit: Omit<AuditEntry, "organizationId" | "details">,
+  audit: Omit<AuditEntry, "organizationId" | "details"> | null,
 ): Promise<boolean> {
   const db = env.DB;
   const held = await db
@@ -67,7 +70,9 @@ export async function eraseVisitor(
       .bind(org, `"${visitorId}"`, visitorId, standIn),
     db.prepare(`DELETE FROM webhook_attempts WHERE delivery_id IN (${identification})`).bind(organizationId, visitorId),
     db.prepare(`DELETE FROM webhook_deliveries WHERE id IN (${identification})`).bind(organizationId, visitorId),
-    auditStatement(db, { ...audit, organizationId, details: { visitorId: publicVisitorId(visitorId) } }),
+    ...(audit
+      ? [auditStatement(db, { ...audit, organizationId, details: { visitorId: publicVisitorId(visitorId) } })]
+      : []),
   ]);
   return true;
 }

@@ -1,0 +1,113 @@
+import { describe, expect, it, vi } from "vitest";
+import { counterTablesMentioning, flushCounter } from "./support/counter";
+import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
+import { d1TablesMentioning, everyKvEntry } from "./support/stores";
+import { deliver, expectEnvelope, newPartner } from "./support";
+
+/** Erasing a person: their visitor goes from every organization of the partner, and they are suppressed. */
+
+type Api = Awaited<ReturnType<typeof newPartner>>["api"];
+
+async function completed(api: Api, erasureId: string) {
+  return vi.waitFor(
+    async () => {
+      const res = await api("GET", `/erasures/${erasureId}`);
+      expect(res.body.erasure.status, res.text).toBe("completed");
+      return res.body.erasure;
+    },
+    { timeout: 15_000, interval: 100 },
+  );
+}
+
+const debitsOf = async (api: Api, organizationId: string) =>
+  (await api("GET", `/organizations/${organizationId}/ledger?kind=debit`)).body.entries.map(
+    (e: { credits: number }) => e.credits,
+  );
+
+describe("erasing a person", () => {
+  it("leaves neither their email hash nor their visitor ids anywhere, keeps every amount, and suppresses them", async () => {
+    const { api, partner } = await newPartner();
+    const [shop, store] = [await b2cOrganization(api, "Shop"), await b2cOrganization(api, "Store")];
+    const [person, kept] = [await importedPerson("Erased Person"), await importedPerson("Kept Person")];
+    await deliver([
+      ...visitAndIdentify(shop, partner.id, person),
+      ...visitAndIdentify(store, partner.id, person),
+      ...visitAndIdentify(shop, partner.id, kept),
+    ]);
+    await flushCounter(shop.id);
+    // The store's counter is left unmirrored: its ledger entry still waits in the outbox.
+    const exported = (await api("GET", `/people/${person}/export`)).body.export;
+    const visitorIds: string[] = exported.organizations.map((o: { visitorId: string }) => o.visitorId);
+    expect(visitorIds).toHaveLength(2);
+    const stored = visitorIds.map((id) => id.slice("vis_".length));
+    expect(Object.keys(await d1TablesMentioning(...stored))).toEqual(
+      expect.arrayContaining(["visitors", "charges", "ledger_entries", "device_days"]),
+    );
+    expect(Object.keys(await counterTablesMentioning(shop.id, visitorIds[0]!))).toEqual(["charged"]);
+    expect(Object.keys(await counterTablesMentioning(store.id, visitorIds[1]!)).sort()).toEqual(["charged", "ledger"]);
+    const usedBefore = [shop, store].map(async (o) => (await api("GET", `/organizations/${o.id}`)).body);
+
+    const res = await api("DELETE", `/people/${person}`);
+    expect(res.status, res.text).toBe(202);
+    expect(res.body.erasure).toEqual(
+      expect.objectContaining({ status: expect.stringMatching(/^(pending|running|completed)$/), emailSha256: person }),
+    );
+    const erasure = await completed(api, res.body.erasure.id);
+    expect(erasure).toEqual({
+      id: res.body.erasure.id,
+      status: "completed",
+      organizations: 2,
+      createdAt: expect.any(String),
+      completedAt: expect.any(String),
+    });
+    await flushCounter(store.id);
+
+    // The hash stays where it must: the operator's imported people, and the suppression that keeps them out.
+    expect(Object.keys(await d1TablesMentioning(person)).sort()).toEqual(["people", "suppressions"]);
+    expect(await d1TablesMentioning(...stored)).toEqual({});
+    const kv = JSON.stringify(await everyKvEntry());
+    for (const text of [person, ...stored]) expect(kv).not.toContain(text);
+    for (const [organization, visitorId] of [
+      [shop, visitorIds[0]!],
+      [store, visitorIds[1]!],
+    ] as const) {
+      expect(await counterTablesMentioning(organization.id, visitorId.slice("vis_".length))).toEqual({});
+      expect(await counterTablesMentioning(organization.id, person)).toEqual({});
+    }
+
+    for (const [i, organization] of [shop, store].entries()) {
+      const before = await usedBefore[i]!;
+      const after = (await api("GET", `/organizations/${organization.id}`)).body;
+      expect(after.organization.creditsUsed).toBe(before.organization.creditsUsed);
+      expect(after.organization.creditsRemaining).toBe(before.organization.creditsRemaining);
+    }
+    expect(await debitsOf(api, shop.id)).toEqual([-1, -1]);
+    expect(await debitsOf(api, store.id)).toEqual([-1]);
+    expect((await api("GET", `/people/${person}/export`)).body.export).toEqual(
+      expect.objectContaining({ suppression: expect.objectContaining({ emailSha256: person }), organizations: [] }),
+    );
+    const log = await api("GET", "/audit-log?action=person.erased");
+    expect(log.body.entries).toEqual([
+      expect.objectContaining({ organizationId: null, details: { erasureId: erasure.id, organizations: 2 } }),
+    ]);
+
+    await deliver(visitAndIdentify(shop, partner.id, person));
+    await flushCounter(shop.id);
+    expect((await api("GET", `/organizations/${shop.id}/receipts`)).body.total).toBe(2);
+    expect(await debitsOf(api, shop.id)).toEqual([-1, -1]);
+    const visitors = await api("GET", `/organizations/${shop.id}/visitors`);
+    expect(visitors.body.visitors.map((v: { person: { name: string } }) => v.person.name)).toEqual(["Kept Person"]);
+  });
+
+  it("completes with no organization for a person never seen, and is the partner's own", async () => {
+    const { api } = await newPartner();
+    await b2cOrganization(api);
+    const res = await api("DELETE", `/people/${await importedPerson()}`);
+    expect(res.status, res.text).toBe(202);
+    expect((await completed(api, res.body.erasure.id)).organizations).toBe(0);
+    const stranger = await newPartner();
+    expectEnvelope(await stranger.api("GET", `/erasures/${res.body.erasure.id}`), 404, "NotFound");
+    expectEnvelope(await api("GET", "/erasures/era_unknown"), 404, "NotFound");
+    expectEnvelope(await api("DELETE", "/people/not-a-hash"), 400, "BadRequest");
+  });
+});
