@@ -6,7 +6,7 @@ import { randomHex } from "../lib/ids";
 import { publicVisitorId } from "./identity";
 
 /**
- * Erasing one visitor of an organization (docs/privacy.md#visitor-erasure): its story goes (visitor
+ * Erasing one visitor of an organization (docs/partner-api.md#visitor-erasure): its story goes (visitor
  * row, sessions, page views, search terms, the identification webhooks that name it); what money
  * needs stays without the identity: receipts keep their amount with the visitor replaced by
  * `ERASED_VISITOR`, ledger entries with `identity` null. The device rows of the day (kept for
