@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { counterTablesMentioning, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
 import { d1TablesMentioning, everyKvEntry } from "./support/stores";
-import { deliver, expectEnvelope, newPartner } from "./support";
+import { ERASURE_PAGE_SIZE } from "../../worker/erasures/person";
+import { deliver, deliverTo, expectEnvelope, newPartner } from "./support";
 
 /** Erasing a person: their visitor goes from every organization of the partner, and they are suppressed. */
 
@@ -37,7 +38,9 @@ describe("erasing a person", () => {
     await flushCounter(shop.id);
     // The store's counter is left unmirrored: its ledger entry still waits in the outbox.
     const exported = (await api("GET", `/people/${person}/export`)).body.export;
-    const visitorIds: string[] = exported.organizations.map((o: { visitorId: string }) => o.visitorId);
+    const visitorOf = (organizationId: string): string =>
+      exported.organizations.find((o: { organizationId: string }) => o.organizationId === organizationId).visitorId;
+    const visitorIds = [visitorOf(shop.id), visitorOf(store.id)];
     expect(visitorIds).toHaveLength(2);
     const stored = visitorIds.map((id) => id.slice("vis_".length));
     expect(Object.keys(await d1TablesMentioning(...stored))).toEqual(
@@ -109,5 +112,29 @@ describe("erasing a person", () => {
     expectEnvelope(await stranger.api("GET", `/erasures/${res.body.erasure.id}`), 404, "NotFound");
     expectEnvelope(await api("GET", "/erasures/era_unknown"), 404, "NotFound");
     expectEnvelope(await api("DELETE", "/people/not-a-hash"), 400, "BadRequest");
+  });
+
+  it("goes through more organizations than one job takes, and a job delivered again changes nothing", async () => {
+    const { api, partner } = await newPartner({ maxOrganizations: null });
+    const organizations = [];
+    for (let i = 0; i <= ERASURE_PAGE_SIZE; i++) organizations.push(await b2cOrganization(api, `Shop ${i}`));
+    const byId = [...organizations].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const [first, last] = [byId[0]!, byId[byId.length - 1]!];
+    const person = await importedPerson();
+    await deliver([...visitAndIdentify(first, partner.id, person), ...visitAndIdentify(last, partner.id, person)]);
+    const res = await api("DELETE", `/people/${person}`);
+    expect(res.status, res.text).toBe(202);
+    expect((await completed(api, res.body.erasure.id)).organizations).toBe(2);
+    for (const organization of [first, last]) {
+      expect((await api("GET", `/organizations/${organization.id}/visitors`)).body.total).toBe(0);
+      await flushCounter(organization.id);
+    }
+
+    await deliverTo("sightline-jobs", [
+      { id: "again", body: { type: "people.erase", erasureId: res.body.erasure.id } },
+    ]);
+    expect((await api("GET", `/erasures/${res.body.erasure.id}`)).body.erasure.organizations).toBe(2);
+    const log = await api("GET", "/audit-log?action=person.erased");
+    expect(log.body.entries).toHaveLength(1);
   });
 });
