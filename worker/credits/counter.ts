@@ -296,7 +296,9 @@ export class CreditCounter extends DurableObject<Env> {
       period.adjusted += 1;
       this.sql.exec("UPDATE periods SET adjusted = ? WHERE start = ?", period.adjusted, period.start);
       this.sql.exec("UPDATE charged SET refunded = 1 WHERE event_id = ?", eventId);
-      const seq = this.record("refund", 1, period, now, { eventId, identity: debit.identity, note: reason });
+      // A forgotten identity stays forgotten: the refund carries none.
+      const identity = debit.identity.startsWith(ERASED_PREFIX) ? null : debit.identity;
+      const seq = this.record("refund", 1, period, now, { eventId, identity, note: reason });
       return { ok: true, entry: this.entry(seq), balance: this.balanceOf(period, now) };
     });
   }
