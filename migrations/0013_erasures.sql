@@ -15,5 +15,8 @@ CREATE TABLE erasures (
   actor_id TEXT NOT NULL,
   actor_email TEXT,
   created_at TEXT NOT NULL,
+  -- Last progress: an erasure not completed that made none for a while is sent to the queue again by the cron.
+  updated_at TEXT NOT NULL,
   completed_at TEXT
 );
+CREATE INDEX erasures_unfinished ON erasures (updated_at) WHERE status != 'completed';

@@ -1,4 +1,8 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import worker from "../../worker/index";
+import { createErasure } from "../../worker/erasures/queries";
 import { counterTablesMentioning, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
 import { d1TablesMentioning, everyKvEntry } from "./support/stores";
@@ -136,5 +140,25 @@ describe("erasing a person", () => {
     expect((await api("GET", `/erasures/${res.body.erasure.id}`)).body.erasure.organizations).toBe(2);
     const log = await api("GET", "/audit-log?action=person.erased");
     expect(log.body.entries).toHaveLength(1);
+  });
+
+  it("resumes an erasure whose job was lost at the next cron run", async () => {
+    const { api, partner } = await newPartner();
+    const shop = await b2cOrganization(api);
+    const person = await importedPerson();
+    await deliver(visitAndIdentify(shop, partner.id, person));
+    // An erasure as the route records it, whose job never arrived, last moved 20 minutes ago.
+    const lost = await createErasure(env.DB, partner.id, person, { type: "api_key", id: "key_lost" });
+    await env.DB.prepare("UPDATE erasures SET status = 'running', updated_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 20 * 60_000).toISOString(), lost.id)
+      .run();
+    expect((await api("GET", `/erasures/${lost.id}`)).body.erasure.status).toBe("running");
+
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await completed(api, lost.id)).organizations).toBe(1);
+    expect((await api("GET", `/organizations/${shop.id}/visitors`)).body.total).toBe(0);
+    await flushCounter(shop.id);
   });
 });

@@ -14,6 +14,7 @@ export interface ErasureRow {
   actor_id: string;
   actor_email: string | null;
   created_at: string;
+  updated_at: string;
   completed_at: string | null;
 }
 
@@ -29,8 +30,9 @@ export const toErasure = (row: ErasureRow) => ({
 export async function createErasure(db: D1Database, partnerId: string, emailSha256: string, actor: Actor) {
   return (await db
     .prepare(
-      `INSERT INTO erasures (id, partner_id, email_sha256, status, actor_type, actor_id, actor_email, created_at)
-       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO erasures (id, partner_id, email_sha256, status, actor_type, actor_id, actor_email, created_at,
+         updated_at)
+       VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?7) RETURNING *`,
     )
     .bind(
       newId("era"),
