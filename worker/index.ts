@@ -28,6 +28,7 @@ import { pruneSignInLinks } from "./sessions/links";
 import { PLATFORM_BASE } from "./sessions/places";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
+import { resumeStalledErasures } from "./erasures/person";
 
 export { CreditCounter } from "./credits/counter";
 export { CreditPool } from "./credits/pool";
@@ -70,6 +71,8 @@ export default {
     // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
     await renewDuePeriods(env);
     await reconcileOrganizations(env);
+    // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
+    await resumeStalledErasures(env);
     await pruneSignInLinks(env.DB);
     await pruneImportChunks(env.DB);
     await releaseLapsedClaims(env.DB);

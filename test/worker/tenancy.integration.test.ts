@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { expectEnvelope } from "./support";
 import {
   fillPath,
@@ -34,7 +34,11 @@ const { operations } = await partnerOperations();
  * anyone and gets what it holds itself, so another partner's person answers an empty 200, not 404.
  */
 const PERSON_READS = ["GET /people/{emailSha256}/export"];
-const withIds = operations.filter((o) => o.params.length > 0 && !PERSON_READS.includes(o.key));
+/** Likewise a person's erasure: it erases (and suppresses) the person in the caller's own organizations only. */
+const PERSON_WRITES = ["DELETE /people/{emailSha256}"];
+const withIds = operations.filter(
+  (o) => o.params.length > 0 && !PERSON_READS.includes(o.key) && !PERSON_WRITES.includes(o.key),
+);
 const reads = operations.filter((o) => o.params.length > 0 && o.method === "GET");
 
 type Owner = Awaited<ReturnType<typeof partnerWithResources>>;
@@ -104,5 +108,21 @@ describe("reads keyed by a person", () => {
     expect(foreign.body.export).toMatchObject({ suppression: null, organizations: [] });
     const own = await owner.api(operation.method, fillPath(operation.path, owner.ids));
     expect(own.body.export.suppression).not.toBeNull();
+  });
+
+  // After the reads: the intruder's erasure suppresses the person for the intruder.
+  it.each(PERSON_WRITES)("%s by another partner changes nothing the owner holds", async (key) => {
+    const operation = operations.find((o) => o.key === key)!;
+    const before = await ownerState();
+    const foreign = await intruder.api(operation.method, fillPath(operation.path, owner.ids));
+    expect(foreign.status, foreign.text).toBe(202);
+    await vi.waitFor(
+      async () =>
+        expect((await intruder.api("GET", `/erasures/${foreign.body.erasure.id}`)).body.erasure.status).toBe(
+          "completed",
+        ),
+      { timeout: 15_000, interval: 100 },
+    );
+    expect(await ownerState()).toEqual(before);
   });
 });

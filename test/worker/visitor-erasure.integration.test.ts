@@ -1,25 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { receiverBucket } from "../fixtures/receiver";
-import { flushCounter } from "./support/counter";
+import { counterTablesMentioning, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
-import { deliver, expectEnvelope, newPartner } from "./support";
+import { admin, deliver, expectEnvelope, newPartner } from "./support";
+import { everyD1Row } from "./support/stores";
 
 /** Erasing one visitor: its story goes from every D1 table; its charges keep their amounts without it. */
-
-/** Every row of every table (D1's own and SQLite's internal tables left out), by table. */
-async function everyRow(): Promise<Map<string, unknown[]>> {
-  const { results } = await env.DB.prepare(
-    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'
-       AND name NOT LIKE 'd1_%'`,
-  ).all<{ name: string }>();
-  const rows = new Map<string, unknown[]>();
-  for (const { name } of results) {
-    if (name === "visitor_search") continue; // contentless: its rows live in its shadow tables, read below
-    rows.set(name, (await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
-  }
-  return rows;
-}
 
 /** The tables holding a row that names the visitor (its id, `vis_` id or — where a column is its seq — its seq). */
 async function tablesMentioning(visitorId: string, seq: number) {
@@ -30,7 +17,7 @@ async function tablesMentioning(visitorId: string, seq: number) {
     visitor_search_docsize: "id",
   };
   const found: Record<string, unknown[]> = {};
-  for (const [table, rows] of await everyRow()) {
+  for (const [table, rows] of await everyD1Row()) {
     const hits = rows.filter(
       (row) =>
         JSON.stringify(row).includes(visitorId) ||
@@ -106,6 +93,36 @@ describe("erasing a visitor", () => {
     expect((await api("GET", `/people/${erased}/export`)).body.export.organizations).toEqual([]);
     const log = await api("GET", `/audit-log?action=visitor.erased`);
     expect(log.body.entries).toEqual([expect.objectContaining({ details: { visitorId } })]);
+  });
+
+  it("makes the credit counter forget it, and a visit of the same person in the same period is not charged again", async () => {
+    const { api, partner } = await newPartner();
+    const shop = await b2cOrganization(api);
+    const person = await importedPerson();
+    await deliver(visitAndIdentify(shop, partner.id, person));
+    const visitorId: string = (await api("GET", `/people/${person}/export`)).body.export.organizations[0].visitorId;
+    // Not mirrored yet: the counter holds the charge and its ledger entry (with its outbox row).
+    expect(Object.keys(await counterTablesMentioning(shop.id, visitorId)).sort()).toEqual(["charged", "ledger"]);
+
+    expect((await api("DELETE", `/organizations/${shop.id}/visitors/${visitorId}`)).status).toBe(204);
+    expect(await counterTablesMentioning(shop.id, visitorId)).toEqual({});
+    await flushCounter(shop.id);
+    const debits = await api("GET", `/organizations/${shop.id}/ledger?kind=debit`);
+    expect(debits.body.entries).toEqual([expect.objectContaining({ credits: -1, identity: null })]);
+    // The operator refunds the debit: the refund carries no identity either.
+    const refund = await admin("POST", `/partners/${partner.id}/credits/adjust`, {
+      organizationId: shop.id,
+      refundEventId: debits.body.entries[0].eventId,
+      reason: "test",
+    });
+    expect(refund.status, refund.text).toBe(200);
+    expect(refund.body.entry).toMatchObject({ kind: "refund", credits: 1, identity: null });
+
+    await deliver(visitAndIdentify(shop, partner.id, person));
+    await flushCounter(shop.id);
+    expect((await api("GET", `/organizations/${shop.id}/receipts`)).body.total).toBe(1);
+    expect((await api("GET", `/organizations/${shop.id}/ledger?kind=debit`)).body.entries).toHaveLength(1);
+    expect((await api("GET", `/organizations/${shop.id}/visitors`)).body.total).toBe(1);
   });
 
   it("answers 404 for an unknown visitor, one already erased, and another partner's", async () => {

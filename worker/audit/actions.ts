@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   "exclusions.updated",
   "companies.exported",
   "visitor.erased",
+  "person.erased",
+  "organization.purged",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -9,6 +9,8 @@ import {
   type Schedule,
 } from "../billing/period";
 import type { Env } from "../env";
+import { toHex } from "../lib/encoding";
+import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { Serial } from "../lib/serial";
 import { availableOf, balanceOf, ledgerBalanceOf, periodLimit } from "./balance";
@@ -55,6 +57,12 @@ const HOLD_CHECK_MS = 30_000;
 /** After a failed give-back of leases, the alarm tries again this soon. */
 const LEASE_RETRY_MS = 5_000;
 
+/** What a forgotten identity becomes in `charged`: no identity starts with it. */
+const ERASED_PREFIX = "erased:";
+
+/** Identity → its erased form, for the identities of one charge call. */
+type ErasedForms = Map<string, string>;
+
 /** The counter's own copy of its organization's settings. */
 interface Stored extends Omit<CounterConfig, "billingPeriod" | "billingDayOfMonth" | "anchorMonth"> {
   schedule: Schedule;
@@ -84,6 +92,7 @@ export class CreditCounter extends DurableObject<Env> {
   readonly outbox: Outbox;
   private readonly leases: Leases;
   private readonly serial = new Serial();
+  private erasureKey: Promise<CryptoKey> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -203,12 +212,43 @@ export class CreditCounter extends DurableObject<Env> {
    */
   async charge(requests: ChargeRequest[]): Promise<ChargeOutcome[]> {
     const config = this.config();
-    if (!hasPool(config.billingMode)) return this.chargeNow(requests);
+    const erased = await this.erasedForms(requests.flatMap((r) => (r.identity === null ? [] : [r.identity])));
+    if (!hasPool(config.billingMode)) return this.chargeNow(requests, erased);
     return this.serial.run(async () => {
-      const wanted = this.creditsWanted(requests);
+      const wanted = this.creditsWanted(requests, erased);
       if (wanted.length > 0) await this.leases.draw(config.organizationId, wanted);
-      return this.chargeNow(requests);
+      return this.chargeNow(requests, erased);
     });
+  }
+
+  /**
+   * Forgets an identity (a visitor erasure, docs/privacy.md#erasure): its charges keep their period
+   * and event under an HMAC of the identity with this counter's own random key instead of the
+   * identity, and its ledger entries not mirrored yet lose it (amounts and balances are untouched).
+   * A keyed hash rather than a tombstone: a visitor erased without being suppressed can be
+   * identified again in the same period, and must still count as already charged; the key never
+   * leaves the counter, so the stored value cannot be matched against a list of visitor ids.
+   * Then the outbox is mirrored now (after any flush in flight), so D1 receives no entry carrying
+   * the identity after the caller erased it there.
+   */
+  async forget(identity: string): Promise<void> {
+    const erased = await this.erasedForm(identity);
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE charged SET identity = ? WHERE identity = ?", erased, identity);
+      this.sql.exec("UPDATE ledger SET identity = NULL WHERE identity = ?", identity);
+    });
+    const organizationId = this.storedConfig()?.organizationId;
+    if (organizationId !== undefined) await this.outbox.flushNow(organizationId);
+  }
+
+  /**
+   * Deletes everything the counter holds, alarm included (an organization purge). The pool's
+   * side was settled when the organization was canceled: its allocation was released then.
+   */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.erasureKey = undefined;
   }
 
   balance(at: number = Date.now()): Balance {
@@ -256,7 +296,9 @@ export class CreditCounter extends DurableObject<Env> {
       period.adjusted += 1;
       this.sql.exec("UPDATE periods SET adjusted = ? WHERE start = ?", period.adjusted, period.start);
       this.sql.exec("UPDATE charged SET refunded = 1 WHERE event_id = ?", eventId);
-      const seq = this.record("refund", 1, period, now, { eventId, identity: debit.identity, note: reason });
+      // A forgotten identity stays forgotten: the refund carries none.
+      const identity = debit.identity.startsWith(ERASED_PREFIX) ? null : debit.identity;
+      const seq = this.record("refund", 1, period, now, { eventId, identity, note: reason });
       return { ok: true, entry: this.entry(seq), balance: this.balanceOf(period, now) };
     });
   }
@@ -293,18 +335,18 @@ export class CreditCounter extends DurableObject<Env> {
     if (leasesDue !== null) await this.wakeBy(leasesDue);
   }
 
-  private chargeNow(requests: ChargeRequest[]): ChargeOutcome[] {
+  private chargeNow(requests: ChargeRequest[], erased: ErasedForms): ChargeOutcome[] {
     const outcomes = this.ctx.storage.transactionSync(() => {
       this.closeEnded(Date.now());
       const config = this.config();
-      return requests.map((r) => this.chargeOne(r, config));
+      return requests.map((r) => this.chargeOne(r, config, erased));
     });
     this.outbox.scheduleFlush();
     if (this.leases.holding()) this.outbox.wake();
     return outcomes;
   }
 
-  private chargeOne(request: ChargeRequest, config: Stored): ChargeOutcome {
+  private chargeOne(request: ChargeRequest, config: Stored, erased: ErasedForms): ChargeOutcome {
     const debit = this.sql
       .exec<{ period_start: number }>("SELECT period_start FROM charged WHERE event_id = ?", request.eventId)
       .toArray()[0];
@@ -321,7 +363,7 @@ export class CreditCounter extends DurableObject<Env> {
     const period = this.periodRow(request.at);
     if (request.identity === null) return this.outcome(request.eventId, "not_identified", period, config);
     if (!this.chargeable(config)) return this.remember(request, "disabled", period, config);
-    if (this.charged(period.start, request.identity)) {
+    if (this.charged(period.start, request.identity, erased)) {
       return this.outcome(request.eventId, "already_charged_this_period", period, config);
     }
     const limit = periodLimit(config);
@@ -363,7 +405,7 @@ export class CreditCounter extends DurableObject<Env> {
   }
 
   /** Times of the requests that may take a credit, for the leases to cover (extra ones are given back). */
-  private creditsWanted(requests: ChargeRequest[]): number[] {
+  private creditsWanted(requests: ChargeRequest[], erased: ErasedForms): number[] {
     const config = this.config();
     if (!this.chargeable(config)) return [];
     const limit = periodLimit(config);
@@ -376,7 +418,7 @@ export class CreditCounter extends DurableObject<Env> {
       if (counted.has(key)) continue;
       counted.add(key);
       if (period && (period.closed_at !== null || (limit !== null && availableOf(period) <= 0))) continue;
-      if (period && this.charged(period.start, r.identity)) continue;
+      if (period && this.charged(period.start, r.identity, erased)) continue;
       if (this.sql.exec("SELECT 1 FROM charged WHERE event_id = ?", r.eventId).toArray().length > 0) continue;
       if (this.sql.exec("SELECT 1 FROM events WHERE event_id = ?", r.eventId).toArray().length > 0) continue;
       wanted.push(r.at);
@@ -384,11 +426,46 @@ export class CreditCounter extends DurableObject<Env> {
     return wanted;
   }
 
-  private charged(periodStart: number, identity: string): boolean {
+  /** Charged in the period, under the identity or, once forgotten, under its erased form. */
+  private charged(periodStart: number, identity: string, erased: ErasedForms): boolean {
     return (
-      this.sql.exec("SELECT 1 FROM charged WHERE period_start = ? AND identity = ?", periodStart, identity).toArray()
-        .length > 0
+      this.sql
+        .exec(
+          "SELECT 1 FROM charged WHERE period_start = ? AND identity IN (?, ?)",
+          periodStart,
+          identity,
+          erased.get(identity) ?? identity,
+        )
+        .toArray().length > 0
     );
+  }
+
+  /**
+   * The erased form of each identity, computed before the transaction (Web Crypto is async only).
+   * The key is created by the first caller inside one synchronous statement, so every caller sees
+   * the same key.
+   */
+  private async erasedForms(identities: string[]): Promise<ErasedForms> {
+    const unique = [...new Set(identities)];
+    const forms = await Promise.all(unique.map((identity) => this.erasedForm(identity)));
+    return new Map(unique.map((identity, i) => [identity, forms[i]!]));
+  }
+
+  private async erasedForm(identity: string): Promise<string> {
+    this.erasureKey ??= crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(this.erasureSecret()),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const mac = await crypto.subtle.sign("HMAC", await this.erasureKey, new TextEncoder().encode(identity));
+    return `${ERASED_PREFIX}${toHex(mac)}`;
+  }
+
+  private erasureSecret(): string {
+    this.sql.exec("INSERT OR IGNORE INTO erasure_key (id, key) VALUES (1, ?)", randomHex(32));
+    return this.sql.exec<{ key: string }>("SELECT key FROM erasure_key WHERE id = 1").one().key;
   }
 
   private chargeable(config: Stored): boolean {

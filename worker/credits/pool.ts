@@ -101,6 +101,17 @@ export class CreditPool extends DurableObject<Env> {
     this.sql.exec("DELETE FROM organizations WHERE id = ? AND registered_at > 0", organizationId);
   }
 
+  /**
+   * Forgets a purged organization's allocation (it was lowered to what it used when the organization
+   * was canceled). Its grants stay until their window ends: what it consumed still counts against
+   * the partner's budget of the window.
+   */
+  forget(organizationId: string): Promise<void> {
+    return this.serial.run(async () => {
+      this.sql.exec("DELETE FROM organizations WHERE id = ?", organizationId);
+    });
+  }
+
   /** Sets an organization's allocation: pool rules, then its counter, then D1. */
   setAllocation(organizationId: string, credits: number, note: string | null): Promise<AllocationResult> {
     return this.serial.run(async () => {

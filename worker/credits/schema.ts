@@ -36,6 +36,8 @@ export function createCounterSchema(sql: SqlStorage): void {
     CREATE TABLE IF NOT EXISTS leases (
       start INTEGER PRIMARY KEY, end INTEGER NOT NULL, granted INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0,
       returned INTEGER NOT NULL DEFAULT 0, acknowledged INTEGER NOT NULL DEFAULT 0);
+    -- The secret of forget(): erased identities stay in \`charged\` only as an HMAC under this key.
+    CREATE TABLE IF NOT EXISTS erasure_key (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL);
     -- Operator adjustments by Idempotency-Key: a retry gets the first answer.
     CREATE TABLE IF NOT EXISTS adjustments (
       key TEXT PRIMARY KEY, request TEXT NOT NULL, entry TEXT NOT NULL) WITHOUT ROWID;

@@ -1,5 +1,6 @@
 import { fanOutRenewal, renewCounters } from "../billing/renewal";
 import type { Env } from "../env";
+import { erasePersonPage } from "../erasures/person";
 import { rescoreIcpPage } from "../icp/rescore";
 import { fanOutSync, sweepPixels, syncOrganizations } from "../organizations/sync";
 import type { JobMessage } from "./message";
@@ -31,5 +32,7 @@ async function run(env: Env, job: JobMessage): Promise<void> {
       return fanOutRenewal(env, job);
     case "billing.renew-batch":
       return renewCounters(env, job.organizationIds);
+    case "people.erase":
+      return erasePersonPage(env, job.erasureId);
   }
 }

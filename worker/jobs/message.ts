@@ -3,7 +3,13 @@
  * request. Delivery is at-least-once, so every job is safe to run twice.
  */
 export type JobMessage =
-  RescoreIcpJob | SyncOrganizationsJob | SyncBatchJob | SweepPixelsJob | RenewPeriodsJob | RenewBatchJob;
+  | RescoreIcpJob
+  | SyncOrganizationsJob
+  | SyncBatchJob
+  | SweepPixelsJob
+  | RenewPeriodsJob
+  | RenewBatchJob
+  | ErasePersonJob;
 
 /** Re-score one page of an organization's visitors after its ICP configs changed; re-enqueues itself for the next page. */
 export interface RescoreIcpJob {
@@ -49,6 +55,12 @@ export interface RenewPeriodsJob {
 export interface RenewBatchJob {
   type: "billing.renew-batch";
   organizationIds: string[];
+}
+
+/** The next page of organizations of a person's erasure (its cursor is in D1); re-enqueues itself until done. */
+export interface ErasePersonJob {
+  type: "people.erase";
+  erasureId: string;
 }
 
 /** Name of the jobs queue in wrangler.toml; the Worker's queue() handler routes on it. */

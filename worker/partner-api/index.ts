@@ -22,6 +22,7 @@ import { exclusionRoutes } from "./exclusions";
 import { auditLogRoutes } from "./audit-log";
 import { suppressionRoutes } from "./suppressions";
 import { peopleRoutes } from "./people";
+import { erasureRoutes } from "./erasures";
 
 /**
  * `/api/v1/partner/…`: everything a partner does, authenticated by `X-Partner-API-Key`.
@@ -61,6 +62,7 @@ for (const routes of [
   auditLogRoutes,
   suppressionRoutes,
   peopleRoutes,
+  erasureRoutes,
 ]) {
   partnerApi.route(
     "/",

@@ -40,10 +40,39 @@ export async function personInOrganizations(db: D1Database, partnerId: string, e
        WHERE o.partner_id = ? ORDER BY o.created_at, o.id`,
     )
     .bind(partnerId)
-    .all<{ id: string; name: string; key: number; salt: string }>();
+    .all<OrganizationSalt>();
+  return placesOf(results, emailSha256);
+}
+
+/** The same, one page of organizations by id: those after `after` (null = from the first). */
+export async function personInOrganizationPage(
+  db: D1Database,
+  partnerId: string,
+  emailSha256: string,
+  after: string | null,
+  limit: number,
+) {
+  const { results } = await db
+    .prepare(
+      `SELECT o.id, o.name, k.key, k.salt FROM organizations o JOIN organization_keys k ON k.organization_id = o.id
+       WHERE o.partner_id = ?1 AND (?2 IS NULL OR o.id > ?2) ORDER BY o.id LIMIT ?3`,
+    )
+    .bind(partnerId, after, limit)
+    .all<OrganizationSalt>();
+  return placesOf(results, emailSha256);
+}
+
+interface OrganizationSalt {
+  id: string;
+  name: string;
+  key: number;
+  salt: string;
+}
+
+function placesOf(organizations: OrganizationSalt[], emailSha256: string) {
   const identity = personIdentity(emailSha256).key;
   return Promise.all(
-    results.map(async (o) => ({
+    organizations.map(async (o) => ({
       organizationId: o.id,
       organizationName: o.name,
       org: o.key,

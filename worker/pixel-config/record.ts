@@ -214,3 +214,9 @@ export async function forgetPixelKey(env: Env, apiKey: string): Promise<void> {
   remember(apiKey, null);
   await env.PIXELS.put(apiKey, JSON.stringify({ missing: true }), { expirationTtl: MISSING_TTL_SECONDS });
 }
+
+/** A purged organization's key: its record leaves KV (the edge then finds it in D1 no more). */
+export async function forgetPixelRecord(env: Env, apiKey: string): Promise<void> {
+  remember(apiKey, null);
+  await env.PIXELS.delete(apiKey);
+}

@@ -1,27 +1,35 @@
 import { auditStatement, type AuditEntry } from "../audit/queries";
 import { SALTED_KEY_LENGTH } from "../collect/encoding";
+import { counterFor } from "../credits/counter-client";
+import type { Env } from "../env";
 import { randomHex } from "../lib/ids";
 import { publicVisitorId } from "./identity";
 
 /**
- * Erasing one visitor of an organization (docs/privacy.md#visitor-erasure): its story goes (visitor
+ * Erasing one visitor of an organization (docs/partner-api.md#visitor-erasure): its story goes (visitor
  * row, sessions, page views, search terms, the identification webhooks that name it); what money
  * needs stays without the identity: receipts keep their amount with the visitor replaced by
  * `ERASED_VISITOR`, ledger entries with `identity` null. The device rows of the day (kept for
  * exactly-once counting until the cron drops them) keep a random stand-in of the same length, so the
- * three-people rule still counts the charge. All in one batch, with the audit entry.
+ * three-people rule still counts the charge. All in one batch, with the audit entry. The credit
+ * counter forgets the identity first (credits/counter.ts `forget`), so its outbox mirrors nothing
+ * carrying it to D1 after the batch.
  */
 
 /** What `charges.visitor` holds once the visitor was erased; no visitor id is this short. */
 export const ERASED_VISITOR = "erased";
 
-/** True when anything is held under this visitor id in the organization, and then erased. */
+/**
+ * True when anything is held under this visitor id in the organization, and then erased. `audit`
+ * null: the caller records its own entry (a person's erasure names no visitor id).
+ */
 export async function eraseVisitor(
-  db: D1Database,
+  env: Env,
   organizationId: string,
   visitorId: string,
-  audit: Omit<AuditEntry, "organizationId" | "details">,
+  audit: Omit<AuditEntry, "organizationId" | "details"> | null,
 ): Promise<boolean> {
+  const db = env.DB;
   const held = await db
     .prepare(
       `SELECT k.key AS org, (SELECT seq FROM visitors WHERE org = k.key AND id = ?2) AS seq,
@@ -33,6 +41,7 @@ export async function eraseVisitor(
     .first<{ org: number; seq: number | null; charged: number; debited: number }>();
   if (!held || (held.seq === null && !held.charged && !held.debited)) return false;
   const { org, seq } = held;
+  await counterFor(env, organizationId).forget(publicVisitorId(visitorId));
   const standIn = `~${randomHex(SALTED_KEY_LENGTH)}`.slice(0, SALTED_KEY_LENGTH);
   const story =
     seq === null
@@ -61,7 +70,9 @@ export async function eraseVisitor(
       .bind(org, `"${visitorId}"`, visitorId, standIn),
     db.prepare(`DELETE FROM webhook_attempts WHERE delivery_id IN (${identification})`).bind(organizationId, visitorId),
     db.prepare(`DELETE FROM webhook_deliveries WHERE id IN (${identification})`).bind(organizationId, visitorId),
-    auditStatement(db, { ...audit, organizationId, details: { visitorId: publicVisitorId(visitorId) } }),
+    ...(audit
+      ? [auditStatement(db, { ...audit, organizationId, details: { visitorId: publicVisitorId(visitorId) } })]
+      : []),
   ]);
   return true;
 }

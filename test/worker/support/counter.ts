@@ -27,3 +27,29 @@ export async function flushCounter(organizationId: string) {
   await flushAll(stub);
   await dropAlarm(stub);
 }
+
+/** Every row of every table of the counter's SQL storage, and its key-value entries, by table. */
+export const counterStorage = (organizationId: string) =>
+  runInDurableObject(counterOf(organizationId), async (_, state) => {
+    const sql = state.storage.sql;
+    const tables = sql
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+      )
+      .toArray();
+    const rows = new Map<string, unknown[]>(
+      tables.map(({ name }) => [name, sql.exec(`SELECT * FROM "${name}"`).toArray()]),
+    );
+    rows.set("(key-value)", [...(await state.storage.list()).entries()]);
+    return rows;
+  });
+
+/** The counter's tables holding a row that mentions `text`. */
+export async function counterTablesMentioning(organizationId: string, text: string) {
+  const found: Record<string, unknown[]> = {};
+  for (const [table, rows] of await counterStorage(organizationId)) {
+    const hits = rows.filter((row) => JSON.stringify(row).includes(text));
+    if (hits.length > 0) found[table] = hits;
+  }
+  return found;
+}

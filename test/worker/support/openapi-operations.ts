@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { receiverBucket } from "../../fixtures/receiver";
 import { sha256Hex } from "../../../worker/lib/crypto";
 import { newOrganization, seedVisitors } from "./index";
@@ -102,6 +102,14 @@ export async function partnerWithResources() {
   ]);
   const suppressed = await api("POST", "/suppressions", { emailSha256: await sha256Hex(crypto.randomUUID()) });
   expect(suppressed.status, suppressed.text).toBe(201);
+  const erasure = await api("DELETE", `/people/${suppressed.body.suppression.emailSha256}`);
+  expect(erasure.status, erasure.text).toBe(202);
+  // Settled, so the owner's reads stay the same while other tests run.
+  await vi.waitFor(
+    async () =>
+      expect((await api("GET", `/erasures/${erasure.body.erasure.id}`)).body.erasure.status).toBe("completed"),
+    { timeout: 15_000, interval: 100 },
+  );
   const ids: Record<string, string> = {
     organizationId: organization.id,
     sessionId: sessions.body.sessions[0].id,
@@ -110,6 +118,7 @@ export async function partnerWithResources() {
     deliveryId: delivery.body.delivery.id,
     emailSha256: suppressed.body.suppression.emailSha256,
     visitorId: visitorId!,
+    erasureId: erasure.body.erasure.id,
     // Operator routes (fuzz test).
     partnerId: owner.partner.id,
   };

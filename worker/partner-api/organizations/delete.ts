@@ -1,28 +1,54 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { hasPool } from "../../../shared/billing";
 import { poolFor } from "../../credits/pool-client";
+import { ApiError } from "../../http/errors";
 import { commonErrors, createApi } from "../../http/routes";
 import { OrganizationParams } from "../../http/schemas";
 import { findOrganization } from "../../organizations/organization";
+import { purgeOrganization } from "../../organizations/purge";
 import { cancel } from "../../organizations/queries";
 import { holdCharges, syncOrganizations } from "../../organizations/sync";
 
 const route = createRoute({
   method: "delete",
   path: "/organizations/{organizationId}",
-  summary: "Delete (cancel) a sub-organization",
+  summary: "Delete (cancel) a sub-organization, or purge a canceled one",
   description:
     "Soft delete: the organization becomes `canceled`, is never charged again, its script goes empty (within about 60 seconds everywhere) and all its data is kept. " +
     "For pooled billing, the unused part of its allocation returns to the pool. `PUT …/status {enabled: true}` re-activates it. " +
-    "Repeating the call completes whatever a failed one left undone.",
-  request: { params: OrganizationParams },
-  responses: { 204: { description: "Canceled (also when it already was)" }, ...commonErrors },
+    "Repeating the call completes whatever a failed one left undone.\n\n" +
+    "With `purge=true`, on an organization already canceled: every record of it is deleted for good (visitors, sessions, " +
+    "receipts, ledger, counts, settings, its credit counter and pixel record), and it answers 404 from then on. " +
+    "Recorded in the audit log as `organization.purged`. An organization not canceled yet answers 409.",
+  request: {
+    params: OrganizationParams,
+    query: z.object({
+      purge: z
+        .enum(["true", "false"])
+        .optional()
+        .openapi({ description: "`true`: delete every record of an organization already canceled." }),
+    }),
+  },
+  responses: {
+    204: { description: "Canceled (also when it already was), or purged" },
+    ...commonErrors,
+  },
 });
 
 export const deleteOrganization = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const partnerId = c.get("partnerId");
   const org = await findOrganization(c.env.DB, partnerId, organizationId);
+  if (c.req.valid("query").purge === "true") {
+    if (org.status !== "canceled")
+      throw new ApiError("Conflict", "Only a canceled organization can be purged: delete it without purge first");
+    await purgeOrganization(
+      c.env,
+      { id: organizationId, partnerId, pooled: hasPool(org.billing_mode) },
+      { type: "api_key", id: c.get("apiKeyId") },
+    );
+    return c.body(null, 204);
+  }
   // Charges stop before D1 says canceled. A retry runs every step again: they are all idempotent.
   await holdCharges(c.env, organizationId);
   await cancel(c.env.DB, organizationId);

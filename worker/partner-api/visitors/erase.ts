@@ -31,7 +31,7 @@ export const eraseVisitorRoute = createApi().openapi(route, async (c) => {
   const stored = storedVisitorId(visitorId);
   const erased =
     stored !== null &&
-    (await eraseVisitor(c.env.DB, organizationId, stored, {
+    (await eraseVisitor(c.env, organizationId, stored, {
       partnerId,
       action: "visitor.erased",
       actor: { type: "api_key", id: c.get("apiKeyId") },
