@@ -40,19 +40,31 @@ export const searchCondition = (organizationKey: string) =>
   `v.seq IN (SELECT rowid FROM visitor_search WHERE visitor_search MATCH replace(?, '#', ${organizationKey}))`;
 
 /** Matches up to which a searched list leads with the search index; past it, walking the recency index finds a page sooner. */
-const FEW_MATCHES = 1_000;
+export const FEW_MATCHES = 1_000;
 
-/** Whether a search matches few of the organization's visitors, counted in the search index alone. */
-export async function matchesFew(db: D1Database, pattern: string, organizationId: string): Promise<boolean> {
+/**
+ * The organization's visitors a search matches, counted in the search index alone up to `limit`
+ * (the index holds a row for every stored visitor and none for a removed one).
+ */
+export async function countMatches(
+  db: D1Database,
+  pattern: string,
+  organizationId: string,
+  limit: number,
+): Promise<number> {
   const row = await db
     .prepare(
       `SELECT count(*) AS n FROM (SELECT 1 FROM visitor_search
          WHERE visitor_search MATCH replace(?, '#', ${ORGANIZATION_KEY}) LIMIT ?)`,
     )
-    .bind(pattern, organizationId, FEW_MATCHES + 1)
+    .bind(pattern, organizationId, limit)
     .first<{ n: number }>();
-  return (row?.n ?? 0) <= FEW_MATCHES;
+  return row?.n ?? 0;
 }
+
+/** Whether a search matches few of the organization's visitors. */
+export const matchesFew = async (db: D1Database, pattern: string, organizationId: string) =>
+  (await countMatches(db, pattern, organizationId, FEW_MATCHES + 1)) <= FEW_MATCHES;
 
 /**
  * The organization's condition on visitors aliased `v`. With `leadWithSearch`, the unary `+` keeps

@@ -15,7 +15,13 @@ import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { endBound, startBound, unixSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
 import { ORGANIZATION_KEY } from "../../visitors/identity";
-import { matchesFew, organizationCondition, searchCondition, searchPattern } from "../../visitors/search";
+import {
+  countMatches,
+  FEW_MATCHES,
+  organizationCondition,
+  searchCondition,
+  searchPattern,
+} from "../../visitors/search";
 import { VisitorSchema } from "./schemas";
 import { SELECT_VISITOR, toVisitor, topPagesOf, type ListedVisitorRow } from "./queries";
 
@@ -69,38 +75,41 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   }
   // Served by the partial index visitors_by_icp (org, last_seen DESC) WHERE icp_matched = 1.
   if (query.icpOnly === "true") where.push("v.icp_matched = 1");
-  let search: { leads: boolean } | null = null;
+  let search: { leads: boolean; total: number | null } | null = null;
   if (query.search !== undefined) {
     const pattern = searchPattern(query.search);
     if (pattern === null) where.push("false");
     else {
+      // Searched alone, the search index's count is the total; with other filters, it only picks the plan.
+      const alone = where.length === 0;
+      const matches = await countMatches(db, pattern, organizationId, alone ? COUNT_LIMIT : FEW_MATCHES + 1);
+      search = { leads: matches <= FEW_MATCHES, total: alone ? matches : null };
       where.push(searchCondition(ORGANIZATION_KEY));
       params.push(pattern, organizationId);
-      search = { leads: await matchesFew(db, pattern, organizationId) };
     }
   }
-  const filtered = where.length > 0;
   const filterWith = (leadWithSearch: boolean) =>
     `WHERE ${[organizationCondition(ORGANIZATION_KEY, leadWithSearch), ...where].join(" AND ")}`;
   const keyset = after ? " AND v.last_seen <= ? AND (v.last_seen < ? OR v.seq > ?)" : "";
   const keysetParams = after ? [after[0], after[0], after[1]] : [];
   // Unfiltered, the total is the consumer's running count; filtered, the matches are counted up to COUNT_LIMIT.
-  const count = filtered
-    ? db
-        .prepare(
-          `SELECT count(*) AS total FROM (SELECT 1 FROM visitors v ${filterWith(search !== null)} LIMIT ${COUNT_LIMIT})`,
-        )
-        .bind(...params)
-    : db
-        .prepare("SELECT coalesce((SELECT visitors FROM organization_keys WHERE organization_id = ?), 0) AS total")
-        .bind(organizationId);
+  const count =
+    where.length > 0
+      ? db
+          .prepare(
+            `SELECT count(*) AS total FROM (SELECT 1 FROM visitors v ${filterWith(search !== null)} LIMIT ${COUNT_LIMIT})`,
+          )
+          .bind(...params)
+      : db
+          .prepare("SELECT coalesce((SELECT visitors FROM organization_keys WHERE organization_id = ?), 0) AS total")
+          .bind(organizationId);
   const [rows, counted] = await db.batch<ListedVisitorRow | { total: number }>([
     db
       .prepare(
         `${SELECT_VISITOR} ${filterWith(search?.leads ?? false)}${keyset} ORDER BY v.last_seen DESC, v.seq LIMIT ? OFFSET ?`,
       )
       .bind(...params, ...keysetParams, pageSize + 1, after ? 0 : offset),
-    count,
+    ...(search?.total == null ? [count] : []),
   ]);
   const found = rows!.results as ListedVisitorRow[];
   const visitors = found.slice(0, pageSize);
@@ -112,7 +121,7 @@ export const listVisitors = createApi().openapi(route, async (c) => {
   return c.json(
     {
       visitors: visitors.map((v) => toVisitor(v, topPages.get(v.seq) ?? [])),
-      total: (counted!.results[0] as { total: number }).total,
+      total: search?.total ?? (counted!.results[0] as { total: number }).total,
       page,
       pageSize,
       nextCursor: found.length > pageSize && last ? encodeCursor([last.last_seen, last.seq]) : null,
