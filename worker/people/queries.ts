@@ -1,27 +1,12 @@
 import { saltedKey } from "../collect/encoding";
 import { personIdentity } from "../identify/identifier";
-import { publicVisitorId, type VisitorRow } from "../visitors/identity";
+import { publicVisitorId, type SessionRow, type VisitorRow } from "../visitors/identity";
 
 /**
  * A person (by email hash) across a partner's organizations. Nothing is stored under the hash: in
  * each organization the person is the visitor whose id is the keyed hash of their identity with
  * that organization's salt, computed here exactly as the hits consumer does.
  */
-
-export interface SessionRow {
-  visitor: number;
-  start: number;
-  last_seen: number;
-  page_views: number;
-  landing_page: string | null;
-  referrer: string | null;
-  utm_source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  utm_term: string | null;
-  utm_content: string | null;
-  device_type: string | null;
-}
 
 export interface PageViewRow {
   visitor: number;

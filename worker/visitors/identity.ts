@@ -76,6 +76,22 @@ export interface IdentityRow {
   location: string | null;
 }
 
+/** A `sessions` row: one visit of a visitor. */
+export interface SessionRow {
+  visitor: number;
+  start: number;
+  last_seen: number;
+  page_views: number;
+  landing_page: string | null;
+  referrer: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  device_type: string | null;
+}
+
 /** A `visitors` row. */
 export interface VisitorRow extends IdentityRow {
   seq: number;

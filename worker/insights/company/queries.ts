@@ -7,46 +7,15 @@ import {
   publicVisitorId,
   sessionId,
   storedVisitorId,
-  type IdentityRow,
+  type SessionRow,
+  type VisitorRow,
 } from "../../visitors/identity";
 
 /** Sessions shown on a company's page, newest first. */
 export const STORY_SESSIONS = 30;
 
-interface StoryRow extends IdentityRow {
-  seq: number;
-  id: string;
-  first_seen: number;
-  last_seen: number;
-  sessions: number;
-  page_views: number;
-  engaged_seconds: number;
-  scroll_sum: number;
-  scroll_samples: number;
-  country: string | null;
-  region: string | null;
-  city: string | null;
-  device_type: string | null;
-  browser: string | null;
-  os: string | null;
-  icp_matched: number;
-  icp_score: number;
-  icp_config_name: string | null;
-  icp_config_groups: string | null;
-}
-
-interface SessionRow {
-  start: number;
-  last_seen: number;
-  page_views: number;
-  landing_page: string | null;
-  referrer: string | null;
-  utm_source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  utm_term: string | null;
-  utm_content: string | null;
-}
+/** The visitor's row as the company page reads it, with its ICP configuration's name and groups. */
+type StoryRow = VisitorRow & { icp_config_name: string | null; icp_config_groups: string | null };
 
 interface PageRow {
   session: number;
