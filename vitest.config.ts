@@ -1,7 +1,8 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-const migrations = await readD1Migrations("./migrations");
+const catalogMigrations = await readD1Migrations("./migrations/catalog");
+const tenantMigrations = await readD1Migrations("./migrations/tenant");
 
 export default defineConfig({
   test: {
@@ -18,7 +19,8 @@ export default defineConfig({
               bindings: {
                 ALLOW_INSECURE_WEBHOOKS: "",
                 DEMO_PAGES: "",
-                TEST_MIGRATIONS: migrations,
+                TEST_CATALOG_MIGRATIONS: catalogMigrations,
+                TEST_TENANT_MIGRATIONS: tenantMigrations,
                 ADMIN_API_KEY: "test-admin-key",
                 WEBHOOK_TIMEOUT_MS: "3000",
                 WEBHOOK_SECRET_KEY: "dml0ZXN0LW9ubHktd2ViaG9vay1zZWNyZXQta2V5LSE=",

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "./shards";
 import type { HitMessage } from "./collect/message";
 import type { JobMessage } from "./jobs/message";
 import type { WebhookMessage } from "./webhooks/message";
@@ -31,6 +32,8 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     partnerId: string;
+    /** The partner's shard (set with partnerId): where every query for its tenant data goes. */
+    tenant: TenantEnv;
     apiKeyId: string;
     scopes: string[];
   };

@@ -6,6 +6,7 @@ import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
 import type { AppEnv, Env } from "./env";
+import { everyTenant } from "./shards";
 import { ApiError, handleError } from "./http/errors";
 import { createApi } from "./http/routes";
 import { partnerApi, partnerApiDocument } from "./partner-api";
@@ -66,18 +67,21 @@ export default {
   },
   async scheduled(_controller, env, _ctx) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
-    await maintainWebhooks(env);
-    // Billing periods renew without waiting for a request (see docs/billing.md); copies of D1 that a
-    // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
-    await renewDuePeriods(env);
-    await reconcileOrganizations(env);
-    // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
-    await resumeStalledErasures(env);
-    await pruneSignInLinks(env.DB);
-    await pruneImportChunks(env.DB);
-    await releaseLapsedClaims(env.DB);
-    // Retention of identified visitors, yesterday's device rows, old dead letters (docs/collect.md).
-    await maintainVisitors(env);
-    await pruneDeadLetters(env.DB);
+    await pruneSignInLinks(env.CATALOG);
+    await pruneImportChunks(env.CATALOG);
+    await releaseLapsedClaims(env.CATALOG);
+    await pruneDeadLetters(env.CATALOG);
+    for (const tenant of everyTenant(env)) {
+      // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
+      await maintainWebhooks(tenant);
+      // Billing periods renew without waiting for a request (see docs/billing.md); copies of D1 that a
+      // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
+      await renewDuePeriods(tenant);
+      await reconcileOrganizations(tenant);
+      // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
+      await resumeStalledErasures(tenant);
+      // Retention of identified visitors, yesterday's device rows (docs/collect.md).
+      await maintainVisitors(tenant);
+    }
   },
 } satisfies ExportedHandler<Env, HitMessage | JobMessage | WebhookMessage>;

@@ -4,7 +4,8 @@ import type { Env as WorkerEnv } from "../../worker/env";
 declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
-      TEST_MIGRATIONS: D1Migration[];
+      TEST_CATALOG_MIGRATIONS: D1Migration[];
+      TEST_TENANT_MIGRATIONS: D1Migration[];
     }
   }
 }

@@ -1,3 +1,4 @@
+import { partnerTenant } from "../shards";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AdjustResult } from "../credits/counter";
 import { counterFor } from "../credits/counter-client";
@@ -68,11 +69,12 @@ export const adjustCredits = createApi().openapi(route, async (c) => {
   const { partnerId } = c.req.valid("param");
   const body = c.req.valid("json");
   const key = c.req.valid("header")["idempotency-key"] ?? null;
-  const org = await c.env.DB.prepare("SELECT id FROM organizations WHERE id = ? AND partner_id = ?")
+  const tenant = await partnerTenant(c.env, partnerId);
+  const org = await tenant?.DB.prepare("SELECT id FROM organizations WHERE id = ? AND partner_id = ?")
     .bind(body.organizationId, partnerId)
     .first<{ id: string }>();
-  if (!org) throw notFound("Organization");
-  const counter = counterFor(c.env, org.id);
+  if (!tenant || !org) throw notFound("Organization");
+  const counter = counterFor(tenant, org.id);
   const result = (
     body.refundEventId !== undefined
       ? await counter.refund(body.refundEventId, body.reason, key)

@@ -47,7 +47,7 @@ const route = createRoute({
 });
 
 export const importCompanies = createApi().openapi(route, async (c) => {
-  const db = c.env.DB;
+  const db = c.env.CATALOG;
   let ipRanges = 0;
   const imported = await importRecords(c, CompanyRecord, (companies) =>
     companies.map(({ ipRanges: ranges, ...company }) => {

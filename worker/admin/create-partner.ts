@@ -1,3 +1,4 @@
+import { shardForNewPartner } from "../shards";
 import { createRoute, z } from "@hono/zod-openapi";
 import { defaultBillingDay } from "../billing/period";
 import { ApiError, isUniqueViolation } from "../http/errors";
@@ -6,8 +7,13 @@ import { BillingModeInput, BillingPeriodInput } from "../http/schemas";
 import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { issueApiKey } from "../partners/api-keys";
-import { loadPartner, toPartner } from "../partners/partner";
-import { DEFAULT_RETENTION_DAYS, GlobalNameSchema, PartnerSchema, RetentionDaysSchema } from "../partners/schemas";
+import { loadPartner, toOperatorPartner } from "../partners/partner";
+import {
+  DEFAULT_RETENTION_DAYS,
+  GlobalNameSchema,
+  OperatorPartnerSchema,
+  RetentionDaysSchema,
+} from "../partners/schemas";
 
 const CreatePartnerBody = z
   .object({
@@ -27,6 +33,9 @@ const CreatePartnerBody = z
     supportEmail: z.email().optional(),
     globalName: GlobalNameSchema.optional(),
     retentionDays: RetentionDaysSchema.default(DEFAULT_RETENTION_DAYS),
+    shard: z.number().int().min(1).optional().openapi({
+      description: "The tenant shard for its organizations; by default the one with the fewest partners",
+    }),
   })
   .openapi("CreatePartner");
 
@@ -36,7 +45,7 @@ const route = createRoute({
   summary: "Onboard a partner (returns its first API key once)",
   request: { body: jsonBody(CreatePartnerBody) },
   responses: {
-    201: jsonResponse("Created", z.object({ partner: PartnerSchema, plainKey: z.string() })),
+    201: jsonResponse("Created", z.object({ partner: OperatorPartnerSchema, plainKey: z.string() })),
     ...commonErrors,
     ...errorResponses(409),
   },
@@ -44,7 +53,8 @@ const route = createRoute({
 
 export const createPartner = createApi().openapi(route, async (c) => {
   const body = c.req.valid("json");
-  const db = c.env.DB;
+  const db = c.env.CATALOG;
+  const shard = await shardForNewPartner(c.env, body.shard);
   const now = Date.now();
   const id = newId("prt");
   const at = isoSeconds(now);
@@ -52,9 +62,8 @@ export const createPartner = createApi().openapi(route, async (c) => {
     .prepare(
       `INSERT INTO partners (id, name, slug, company_name, support_email, global_name, billing_mode, billing_period,
          billing_day_of_month, credit_pool_total, max_organizations, max_identifications_per_org, retention_days,
-        uncapped_usage,
-         created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         uncapped_usage, shard, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       id,
@@ -71,6 +80,7 @@ export const createPartner = createApi().openapi(route, async (c) => {
       body.maxIdentificationsPerOrg ?? null,
       body.retentionDays,
       body.uncappedUsage ? 1 : 0,
+      shard,
       at,
       at,
     );
@@ -88,5 +98,5 @@ export const createPartner = createApi().openapi(route, async (c) => {
     }
     throw error;
   }
-  return c.json({ partner: await toPartner(db, await loadPartner(db, id)), plainKey }, 201);
+  return c.json({ partner: await toOperatorPartner(c.env, await loadPartner(db, id)), plainKey }, 201);
 });

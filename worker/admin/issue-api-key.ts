@@ -21,8 +21,8 @@ const route = createRoute({
 
 export const issuePartnerApiKey = createApi().openapi(route, async (c) => {
   const { partnerId } = c.req.valid("param");
-  await partnerOr404(c.env.DB, partnerId);
-  const { apiKey, plainKey, statement } = await issueApiKey(c.env.DB, partnerId, c.req.valid("json").name);
+  await partnerOr404(c.env.CATALOG, partnerId);
+  const { apiKey, plainKey, statement } = await issueApiKey(c.env.CATALOG, partnerId, c.req.valid("json").name);
   await statement.run();
   return c.json({ apiKey, plainKey }, 201);
 });

@@ -30,7 +30,7 @@ const route = createRoute({
 });
 
 export const importPeople = createApi().openapi(route, async (c) => {
-  const db = c.env.DB;
+  const db = c.env.CATALOG;
   const now = isoSeconds();
   const upsert = db.prepare(
     `INSERT INTO people (email_sha256, name, email_domain, job_title, company_domain, linkedin_url, location, created_at, updated_at)

@@ -32,7 +32,7 @@ export async function importRecords<T extends z.ZodType>(
   schema: T,
   write: (records: z.output<T>[]) => D1PreparedStatement[][],
 ): Promise<number> {
-  const db: D1Database = c.env.DB;
+  const db: D1Database = c.env.CATALOG;
   const importId = `imp_${randomHex(12)}`;
   try {
     const staged = await stage(db, importId, rawRecords(c.req.raw), schema);

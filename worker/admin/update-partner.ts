@@ -1,3 +1,4 @@
+import { tenantEnv } from "../shards";
 import { createRoute, z } from "@hono/zod-openapi";
 import { poolFor } from "../credits/pool-client";
 import { poolSettings } from "../credits/queries";
@@ -5,8 +6,8 @@ import { ApiError } from "../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { BillingModeInput, BillingPeriodInput, IdParam } from "../http/schemas";
 import { isoSeconds } from "../lib/time";
-import { loadPartner, partnerOr404, toPartner, type PartnerRow } from "../partners/partner";
-import { GlobalNameSchema, PartnerSchema, PartnerStatusSchema, RetentionDaysSchema } from "../partners/schemas";
+import { loadPartner, partnerOr404, toOperatorPartner, type PartnerRow } from "../partners/partner";
+import { GlobalNameSchema, OperatorPartnerSchema, PartnerStatusSchema, RetentionDaysSchema } from "../partners/schemas";
 import { writeThroughPartnerPixels } from "../pixel-config/record";
 
 const UpdatePartnerBody = z
@@ -44,7 +45,7 @@ const route = createRoute({
     "(status, global name, billing mode, caps) reach them through the JOBS queue, in bounded batches.",
   request: { params: z.object({ partnerId: IdParam("partnerId") }), body: jsonBody(UpdatePartnerBody) },
   responses: {
-    200: jsonResponse("The partner", z.object({ partner: PartnerSchema })),
+    200: jsonResponse("The partner", z.object({ partner: OperatorPartnerSchema })),
     ...commonErrors,
     ...errorResponses(422),
   },
@@ -80,7 +81,7 @@ const COPIED_FIELDS: Field[] = ["billingMode", "maxIdentificationsPerOrg", "unca
 export const updatePartner = createApi().openapi(route, async (c) => {
   const { partnerId } = c.req.valid("param");
   const body = c.req.valid("json");
-  const db = c.env.DB;
+  const db = c.env.CATALOG;
   const before = await partnerOr404(db, partnerId);
   const value = (field: Field) => (field === "uncappedUsage" ? Number(body.uncappedUsage) : (body[field] ?? null));
 
@@ -109,7 +110,8 @@ export const updatePartner = createApi().openapi(route, async (c) => {
       )
       .bind(...changed.map(value), schedule, isoSeconds(), partnerId)
       .run();
-    if (changed.some((f) => COPIED_FIELDS.includes(f))) await writeThroughPartnerPixels(c.env, partnerId);
+    if (changed.some((f) => COPIED_FIELDS.includes(f)))
+      await writeThroughPartnerPixels(tenantEnv(c.env, before.shard), partnerId);
   }
-  return c.json({ partner: await toPartner(db, await loadPartner(db, partnerId)) }, 200);
+  return c.json({ partner: await toOperatorPartner(c.env, await loadPartner(db, partnerId)) }, 200);
 });

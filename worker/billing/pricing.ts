@@ -8,7 +8,7 @@ export interface PricingTier {
   currency: string;
 }
 
-/** The partner's own tiers, or the global default (`partner_id = '*'`, seeded by migration 0006). */
+/** The partner's own tiers, or the global default (`partner_id = '*'`, seeded by migrations/catalog/0003). */
 export async function pricingTiersOf(db: D1Database, partnerId: string): Promise<PricingTier[]> {
   const { results } = await db
     .prepare(

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import { CLOSE_GRACE_MS } from "../credits/counter";
 import { counterFor } from "../credits/counter-client";
 import type { Env } from "../env";
@@ -16,12 +17,12 @@ const PARALLEL = 6;
  * grace ago), through the JOBS queue: a fan-out job pages through them and hands out batches, so
  * no cron run or request renews them one by one. Repeating it changes nothing.
  */
-export async function renewDuePeriods(env: Env, now = Date.now()): Promise<void> {
-  await env.JOBS.send({ type: "billing.renew", endedBy: isoSeconds(now - CLOSE_GRACE_MS), after: null });
+export async function renewDuePeriods(env: TenantEnv, now = Date.now()): Promise<void> {
+  await sendJobs(env, [{ type: "billing.renew", endedBy: isoSeconds(now - CLOSE_GRACE_MS), after: null }]);
 }
 
 /** One page of the fan-out: batches of organizations whose period ended, and the next page. */
-export async function fanOutRenewal(env: Env, job: RenewPeriodsJob): Promise<void> {
+export async function fanOutRenewal(env: TenantEnv, job: RenewPeriodsJob): Promise<void> {
   const { results } = await env.DB.prepare(
     `SELECT organization_id, current_period_end FROM organization_periods
      WHERE current_period_end <= ?1 AND (?2 IS NULL OR (current_period_end, organization_id) > (?2, ?3))
@@ -37,7 +38,7 @@ export async function fanOutRenewal(env: Env, job: RenewPeriodsJob): Promise<voi
   const last = results[results.length - 1];
   if (last && results.length === PAGE)
     jobs.push({ ...job, after: [last.current_period_end, last.organization_id] as [string, string] });
-  await sendJobs(env.JOBS, jobs);
+  await sendJobs(env, jobs);
 }
 
 /**
@@ -45,7 +46,7 @@ export async function fanOutRenewal(env: Env, job: RenewPeriodsJob): Promise<voi
  * counter decides from its own clock and state, so running this twice, or after a counter already
  * closed lazily, changes nothing. A counter that fails is left to the next run (or to its next hit).
  */
-export async function renewCounters(env: Env, organizationIds: string[]): Promise<void> {
+export async function renewCounters(env: TenantEnv, organizationIds: string[]): Promise<void> {
   for (let i = 0; i < organizationIds.length; i += PARALLEL) {
     const settled = await Promise.allSettled(
       organizationIds.slice(i, i + PARALLEL).map((id) => counterFor(env, id).renew()),

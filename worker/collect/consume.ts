@@ -1,3 +1,4 @@
+import { tenantEnv, type TenantEnv } from "../shards";
 import type { Env } from "../env";
 import { chargeByOrganization } from "../credits/charge";
 import type { ChargeOutcome } from "../credits/counter";
@@ -42,7 +43,13 @@ export interface Delivery {
  * page view.
  */
 export async function consumeHits(batch: MessageBatch<HitMessage>, env: Env): Promise<void> {
-  const rejected = batch.messages.filter((m): m is Message<RejectedHit> => m.body.kind === "rejected");
+  const byShard = Map.groupBy(batch.messages, (m) => m.body.shard);
+  for (const [shard, messages] of byShard) await consumeShardHits(messages, tenantEnv(env, shard));
+}
+
+/** The batch's hits of one tenant shard. */
+async function consumeShardHits(messages: readonly Message<HitMessage>[], env: TenantEnv): Promise<void> {
+  const rejected = messages.filter((m): m is Message<RejectedHit> => m.body.kind === "rejected");
   if (rejected.length > 0) {
     try {
       await countRejections(env.DB, rejected);
@@ -52,7 +59,7 @@ export async function consumeHits(batch: MessageBatch<HitMessage>, env: Env): Pr
       for (const m of rejected) m.retry({ delaySeconds: RETRY_SECONDS });
     }
   }
-  const accepted = batch.messages.filter((m): m is Message<AcceptedHit> => m.body.kind === "hit");
+  const accepted = messages.filter((m): m is Message<AcceptedHit> => m.body.kind === "hit");
   if (accepted.length === 0) return;
   const { waiting, failed } = await processHits(
     env,
@@ -71,7 +78,7 @@ export async function consumeHits(batch: MessageBatch<HitMessage>, env: Env): Pr
  * engagement hits that must wait (`organizationId|eventId`) and the organizations that failed.
  */
 export async function processHits(
-  env: Env,
+  env: TenantEnv,
   deliveries: Delivery[],
 ): Promise<{ waiting: Set<string>; failed: Set<string> }> {
   const waiting = new Set<string>();
@@ -186,7 +193,7 @@ const ANONYMOUS: Identified = { identity: null, profile: null, excluded: false, 
  * identity and count as `excluded`; people the partner suppressed are never looked up and count as
  * `suppressed` (one query for the batch).
  */
-async function identifyHits(env: Env, hits: AcceptedHit[]): Promise<Map<AcceptedHit, Identified>> {
+async function identifyHits(env: TenantEnv, hits: AcceptedHit[]): Promise<Map<AcceptedHit, Identified>> {
   const attempts = hits.filter((h) => h.hit.t === "e" || !h.bot);
   const result = new Map<AcceptedHit, Identified>();
   if (attempts.length === 0) return result;
@@ -209,7 +216,7 @@ async function identifyHits(env: Env, hits: AcceptedHit[]): Promise<Map<Accepted
     candidates.map((h) => ({ ip: h.ip, emailSha256: h.hit.h ?? null, productType: h.productType })),
   );
   const profiles = await profilesOf(
-    env.DB,
+    env.CATALOG,
     found.filter((i): i is Identity => i !== null),
   );
   candidates.forEach((h, i) => {

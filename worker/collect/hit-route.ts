@@ -55,7 +55,13 @@ export const hitRoute = new Hono<AppEnv>().post(
     if (forwarding) await limitHits(c.env, hit.k, forwarded === null ? connecting : subscriberOf(forwarded));
     const receivedAt = Date.now();
     const reject = (reason: EdgeRejection) => {
-      const message: HitMessage = { kind: "rejected", organizationId: record.organizationId, reason, receivedAt };
+      const message: HitMessage = {
+        kind: "rejected",
+        organizationId: record.organizationId,
+        shard: record.shard,
+        reason,
+        receivedAt,
+      };
       c.executionCtx.waitUntil(c.env.HITS.send(message)); // a lost count costs nothing; the answer need not wait
     };
     if (!record.enabled) {
@@ -81,6 +87,7 @@ export const hitRoute = new Hono<AppEnv>().post(
       kind: "hit",
       hit,
       organizationId: record.organizationId,
+      shard: record.shard,
       partnerId: record.partnerId,
       productType: record.productType,
       ip: forwarded ?? c.req.header("cf-connecting-ip") ?? null,

@@ -1,3 +1,4 @@
+import type { Shard } from "../shards";
 import type { EdgeRejection, ProductType } from "../../shared/billing";
 import type { Hit } from "../../shared/hit";
 
@@ -6,6 +7,8 @@ export interface AcceptedHit {
   kind: "hit";
   hit: Hit;
   organizationId: string;
+  /** The partner's tenant shard (from the pixel record): where the hit is stored. */
+  shard: Shard;
   partnerId: string;
   productType: ProductType;
   /** `CF-Connecting-IP`, or the visitor's address a first-party proxy forwarded and signed. */
@@ -26,6 +29,7 @@ export interface AcceptedHit {
 export interface RejectedHit {
   kind: "rejected";
   organizationId: string;
+  shard: Shard;
   reason: EdgeRejection;
   receivedAt: number;
 }

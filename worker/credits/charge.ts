@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { Env } from "../env";
 import type { ChargeOutcome, ChargeRequest } from "./counter";
 import { counterFor } from "./counter-client";
@@ -8,7 +9,7 @@ export interface OrganizationCharge extends ChargeRequest {
 
 /** Charges identified hits, one counter call per organization, in parallel. Keyed by event id. */
 export async function chargeByOrganization(
-  env: Env,
+  env: TenantEnv,
   requests: OrganizationCharge[],
 ): Promise<Map<string, ChargeOutcome>> {
   const byOrganization = Map.groupBy(requests, (r) => r.organizationId);

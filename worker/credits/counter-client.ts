@@ -1,14 +1,14 @@
-import type { Env } from "../env";
+import { shardedName, type TenantEnv } from "../shards";
 import { readCounterConfig } from "./queries";
 
-/** The credit counter of an organization (one Durable Object per organization id). */
-export function counterFor(env: Env, organizationId: string) {
-  return env.CREDITS.get(env.CREDITS.idFromName(organizationId));
+/** The credit counter of an organization (one Durable Object per organization, named `<shard>/<organization id>`). */
+export function counterFor(env: TenantEnv, organizationId: string) {
+  return env.CREDITS.get(env.CREDITS.idFromName(shardedName(env.SHARD, organizationId)));
 }
 
 /** Hands an organization's settings in D1 to its counter (after they changed). */
-export async function configureCounter(env: Env, organizationId: string) {
-  const config = await readCounterConfig(env.DB, organizationId);
+export async function configureCounter(env: TenantEnv, organizationId: string) {
+  const config = await readCounterConfig(env, organizationId);
   if (!config) throw new Error(`organization ${organizationId} not found`);
   return counterFor(env, organizationId).configure(config);
 }

@@ -1,3 +1,4 @@
+import { parseShardedName, tenantEnv, type Shard, type TenantEnv } from "../shards";
 import { DurableObject } from "cloudflare:workers";
 import { hasPool, type BillingMode } from "../../shared/billing";
 import {
@@ -92,15 +93,18 @@ export class CreditCounter extends DurableObject<Env> {
   readonly outbox: Outbox;
   private readonly leases: Leases;
   private readonly serial = new Serial();
+  /** The organization's tenant shard: where its settings come from and its ledger is mirrored to. */
+  private readonly tenant: TenantEnv;
   private erasureKey: Promise<CryptoKey> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     createCounterSchema(this.sql);
+    this.tenant = tenantEnv(env, this.shard());
     this.outbox = new Outbox(
       ctx.storage,
-      env,
+      this.tenant,
       (now) => this.openPeriod(now),
       () => this.storedConfig(),
     );
@@ -112,11 +116,24 @@ export class CreditCounter extends DurableObject<Env> {
     if (!this.storedConfig()) ctx.blockConcurrencyWhile(() => this.configureFromD1(false));
   }
 
+  /**
+   * The tenant shard of the organization, from the counter's name (`<shard>/<organization id>`);
+   * kept, because an alarm may wake the object without its name.
+   */
+  private shard(): Shard {
+    const named = this.ctx.id.name === undefined ? null : parseShardedName(this.ctx.id.name);
+    const kept = this.sql.exec<{ value: Shard }>("SELECT value FROM meta WHERE key = 'shard'").toArray()[0]?.value;
+    if (named && kept === undefined) this.sql.exec("INSERT INTO meta (key, value) VALUES ('shard', ?)", named.shard);
+    const shard = named?.shard ?? kept;
+    if (shard === undefined) throw new Error(`credit counter ${this.ctx.id.toString()}: no shard in its name`);
+    return shard;
+  }
+
   /** Takes D1's settings. `confirm`: also when their version is the one held (checks a hold). */
   private async configureFromD1(confirm: boolean): Promise<void> {
-    const organizationId = this.ctx.id.name ?? this.storedConfig()?.organizationId;
+    const organizationId = this.storedConfig()?.organizationId ?? parseShardedName(this.ctx.id.name ?? "")?.id;
     if (organizationId === undefined) return;
-    const config = await readCounterConfig(this.env.DB, organizationId);
+    const config = await readCounterConfig(this.tenant, organizationId);
     if (config) this.configure(config, confirm);
   }
 

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
 import { balanceOf } from "./balance";
@@ -31,11 +32,11 @@ const MAX_BACKOFF_MS = 10 * 60_000;
  * forgets it: `ledger_entries` is the ledger of record.
  */
 export class Outbox {
-  /** The D1 database the ledger is mirrored to (`env.DB`). */
+  /** The D1 database the ledger is mirrored to (the organization's tenant shard). */
   db: D1Database;
   private readonly storage: DurableObjectStorage;
   private readonly sql: SqlStorage;
-  private readonly env: Env;
+  private readonly env: TenantEnv;
   /** The earliest period not closed yet, opened when there is none. */
   private readonly openPeriod: (now: number) => PeriodRow;
   private readonly settings: () => AllocationSource | null;
@@ -45,7 +46,7 @@ export class Outbox {
 
   constructor(
     storage: DurableObjectStorage,
-    env: Env,
+    env: TenantEnv,
     openPeriod: (now: number) => PeriodRow,
     settings: () => AllocationSource | null,
   ) {

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { Env } from "../env";
 import { emitEvents, eventId, type WebhookEvent } from "../webhooks/events";
 import type { PeriodClosed } from "./ledger";
@@ -7,7 +8,7 @@ import type { PeriodClosed } from "./ledger";
  * Idempotent: the event id derives from the `expired` ledger entry, so a repeated call
  * (the counter retries until this succeeds) delivers each close once.
  */
-export async function emitPeriodClosed(env: Env, closes: PeriodClosed[]): Promise<void> {
+export async function emitPeriodClosed(env: TenantEnv, closes: PeriodClosed[]): Promise<void> {
   if (closes.length === 0) return;
   const organizationId = closes[0]!.organizationId;
   const org = await env.DB.prepare("SELECT partner_id, external_id FROM organizations WHERE id = ?")

@@ -1,3 +1,4 @@
+import { partnerTenant, type TenantEnv } from "../shards";
 import { DurableObject } from "cloudflare:workers";
 import { hasPool, TRIAL_CREDIT_LIMIT, type BillingMode, type Tier } from "../../shared/billing";
 import { changeSchedule, scheduleOf, scheduledPeriodAt, type Schedule } from "../billing/period";
@@ -45,19 +46,26 @@ interface StoredSettings {
 export class CreditPool extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly serial = new Serial();
+  /** The partner's tenant shard (its organizations), from the catalog before the first request. */
+  private tenant!: TenantEnv;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     createPoolSchema(this.sql);
-    if (!this.storedSettings()) ctx.blockConcurrencyWhile(() => this.loadFromD1());
+    const partnerId = ctx.id.name ?? this.storedSettings()?.partnerId;
+    if (partnerId === undefined) return;
+    ctx.blockConcurrencyWhile(async () => {
+      const tenant = await partnerTenant(env, partnerId);
+      if (!tenant) return;
+      this.tenant = tenant;
+      if (!this.storedSettings()) await this.loadFromD1(partnerId);
+    });
   }
 
   /** Starts from D1: the partner's settings and every organization's allocation. */
-  private async loadFromD1(): Promise<void> {
-    const partnerId = this.ctx.id.name;
-    if (partnerId === undefined) return;
-    const source = await readPoolSource(this.env.DB, partnerId);
+  private async loadFromD1(partnerId: string): Promise<void> {
+    const source = await readPoolSource(this.tenant, partnerId);
     if (!source) return;
     this.ctx.storage.transactionSync(() => {
       this.writeSettings(source.settings, source.schedule ?? scheduleOf(ruleOf(source.settings)));
@@ -131,7 +139,7 @@ export class CreditPool extends DurableObject<Env> {
     return this.serial.run(async () => {
       const organization = await this.organization(organizationId);
       if (!organization) return;
-      let used = (await counterFor(this.env, organizationId).balance()).used;
+      let used = (await counterFor(this.tenant, organizationId).balance()).used;
       for (let attempt = 0; attempt < 3 && used < organization.allocation; attempt++) {
         const result = await this.allocate(organization, used, note);
         if (result.ok || result.reason !== "below_used") return;
@@ -150,7 +158,7 @@ export class CreditPool extends DurableObject<Env> {
         return { ok: false, reason: "trial_limit", requested: organization.allocation, limit: TRIAL_CREDIT_LIMIT };
       }
       this.sql.exec("UPDATE organizations SET tier = ? WHERE id = ?", tier, organizationId);
-      await this.env.DB.batch([setTierStatement(this.env.DB, organizationId, tier)]);
+      await this.tenant.DB.batch([setTierStatement(this.tenant.DB, organizationId, tier)]);
       return { ok: true, balance: null, version: organization.version, allocationId: null };
     });
   }
@@ -259,7 +267,7 @@ export class CreditPool extends DurableObject<Env> {
       organization.id,
     );
     // If this call fails, the raise stays reserved and the version spent: the next change uses a newer one.
-    const result = await counterFor(this.env, organization.id).setAllocation(credits, version, note);
+    const result = await counterFor(this.tenant, organization.id).setAllocation(credits, version, note);
     if (!result.ok) {
       this.sql.exec("UPDATE organizations SET allocation = ? WHERE id = ?", organization.allocation, organization.id);
       return { ok: false, reason: "below_used", requested: credits, used: result.used };
@@ -267,7 +275,7 @@ export class CreditPool extends DurableObject<Env> {
     this.sql.exec("UPDATE organizations SET allocation = ? WHERE id = ?", credits, organization.id);
     const allocation = { partnerId: this.settings().partnerId, organizationId: organization.id, credits, version };
     const allocationId = newId("alloc");
-    await this.env.DB.batch(mirrorAllocation(this.env.DB, allocation, { id: allocationId, note }));
+    await this.tenant.DB.batch(mirrorAllocation(this.tenant.DB, allocation, { id: allocationId, note }));
     return { ok: true, balance: result.balance, version, allocationId };
   }
 
@@ -302,7 +310,7 @@ export class CreditPool extends DurableObject<Env> {
       .toArray()
       .map((r) => r.id);
     if (pending.length === 0) return false;
-    const existing = await existingOrganizations(this.env.DB, pending);
+    const existing = await existingOrganizations(this.tenant.DB, pending);
     for (const id of pending) {
       if (existing.has(id)) this.sql.exec("UPDATE organizations SET registered_at = 0 WHERE id = ?", id);
       else this.sql.exec("DELETE FROM organizations WHERE id = ?", id);
@@ -323,7 +331,7 @@ export class CreditPool extends DurableObject<Env> {
       .exec<PoolOrganization>("SELECT id, allocation, version, tier FROM organizations WHERE id = ?", organizationId)
       .toArray()[0];
     if (known) return known;
-    const found = await readPoolOrganization(this.env.DB, this.settings().partnerId, organizationId);
+    const found = await readPoolOrganization(this.tenant.DB, this.settings().partnerId, organizationId);
     if (!found) return null;
     this.insertOrganization(found, 0);
     return found;

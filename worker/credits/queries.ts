@@ -1,10 +1,11 @@
+import type { TenantEnv } from "../shards";
 import type { OrganizationStatus, PartnerStatus } from "../../shared/accounts";
 import type { BillingMode, BillingPeriod, Tier } from "../../shared/billing";
 import type { Schedule } from "../billing/period";
 import { isoSeconds } from "../lib/time";
 import type { CounterConfig, PoolOrganization, PoolSettings } from "./types";
 
-/** What D1 holds about an organization that its counter needs. */
+/** What the tenant shard holds about an organization that its counter needs. */
 interface CounterSource {
   id: string;
   partner_id: string;
@@ -15,13 +16,17 @@ interface CounterSource {
   credits_version: number;
   created_at: string;
   sync_version: number;
+}
+
+/** What the catalog holds about its partner. */
+interface CounterPartnerSource {
   billing_mode: BillingMode;
   partner_status: PartnerStatus;
   max_identifications_per_org: number | null;
   uncapped_usage: number;
 }
 
-function toCounterConfig(row: CounterSource): CounterConfig {
+function toCounterConfig(row: CounterSource & CounterPartnerSource): CounterConfig {
   return {
     organizationId: row.id,
     partnerId: row.partner_id,
@@ -39,38 +44,50 @@ function toCounterConfig(row: CounterSource): CounterConfig {
 }
 
 /** The settings of these organizations as their counters need them (missing ids are left out). */
-export async function readCounterConfigs(db: D1Database, organizationIds: string[]): Promise<CounterConfig[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT o.id, o.partner_id, o.status, o.billing_period, o.billing_day_of_month, o.credits, o.credits_version,
-         o.created_at, o.sync_version, p.billing_mode, p.status AS partner_status, p.max_identifications_per_org,
-         p.uncapped_usage
-       FROM organizations o JOIN partners p ON p.id = o.partner_id WHERE o.id IN (SELECT value FROM json_each(?))`,
-    )
+export async function readCounterConfigs(tenant: TenantEnv, organizationIds: string[]): Promise<CounterConfig[]> {
+  const { results } = await tenant.DB.prepare(
+    `SELECT id, partner_id, status, billing_period, billing_day_of_month, credits, credits_version, created_at,
+       sync_version
+     FROM organizations WHERE id IN (SELECT value FROM json_each(?))`,
+  )
     .bind(JSON.stringify(organizationIds))
     .all<CounterSource>();
-  return results.map(toCounterConfig);
+  if (results.length === 0) return [];
+  const { results: partners } = await tenant.CATALOG.prepare(
+    `SELECT id, billing_mode, status AS partner_status, max_identifications_per_org, uncapped_usage
+     FROM partners WHERE id IN (SELECT value FROM json_each(?))`,
+  )
+    .bind(JSON.stringify([...new Set(results.map((o) => o.partner_id))]))
+    .all<CounterPartnerSource & { id: string }>();
+  const partnerOf = new Map(partners.map((p) => [p.id, p]));
+  return results.flatMap((o) => {
+    const partner = partnerOf.get(o.partner_id);
+    return partner ? [toCounterConfig({ ...partner, ...o })] : [];
+  });
 }
 
-export async function readCounterConfig(db: D1Database, organizationId: string): Promise<CounterConfig | null> {
-  return (await readCounterConfigs(db, [organizationId]))[0] ?? null;
+export async function readCounterConfig(tenant: TenantEnv, organizationId: string): Promise<CounterConfig | null> {
+  return (await readCounterConfigs(tenant, [organizationId]))[0] ?? null;
 }
 
 /** The partner's settings and every organization's allocation, as its pool starts from them. */
 export async function readPoolSource(
-  db: D1Database,
+  tenant: TenantEnv,
   partnerId: string,
 ): Promise<{ settings: PoolSettings; schedule: Schedule | null; organizations: PoolOrganization[] } | null> {
-  const [partner, organizations] = await db.batch<unknown>([
-    db.prepare(`SELECT ${POOL_SOURCE_COLUMNS}, billing_schedule FROM partners WHERE id = ?`).bind(partnerId),
-    db.prepare(`SELECT ${POOL_ORGANIZATION_COLUMNS} FROM organizations WHERE partner_id = ?`).bind(partnerId),
+  const [row, organizations] = await Promise.all([
+    tenant.CATALOG.prepare(`SELECT ${POOL_SOURCE_COLUMNS}, billing_schedule FROM partners WHERE id = ?`)
+      .bind(partnerId)
+      .first<PoolSource & { billing_schedule: string | null }>(),
+    tenant.DB.prepare(`SELECT ${POOL_ORGANIZATION_COLUMNS} FROM organizations WHERE partner_id = ?`)
+      .bind(partnerId)
+      .all<PoolOrganizationRow>(),
   ]);
-  const row = partner!.results[0] as (PoolSource & { billing_schedule: string | null }) | undefined;
   if (!row) return null;
   return {
     settings: poolSettings(row),
     schedule: row.billing_schedule ? (JSON.parse(row.billing_schedule) as Schedule) : null,
-    organizations: (organizations!.results as PoolOrganizationRow[]).map(toPoolOrganization),
+    organizations: organizations.results.map(toPoolOrganization),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { Context } from "hono";
 import type { Env } from "../env";
 import type { Brand, OrganizationHeader } from "../insights/brand/queries";
@@ -14,6 +15,8 @@ export interface DashboardEnv {
     session: DashboardSession;
     /** The session's CSRF token, for the forms of the page. */
     csrf: string;
+    /** The signed-in partner's tenant shard. */
+    tenant: TenantEnv;
     /** The client's organization (client pages only). */
     organization: OrganizationHeader;
   };

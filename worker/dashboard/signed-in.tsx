@@ -1,3 +1,4 @@
+import { tenantOfPartner } from "../shards";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { brandAndOrganization, brandOf } from "../insights/brand/queries";
@@ -28,7 +29,7 @@ export const clearSessionCookie = (c: DashboardContext, kind: SessionKind) =>
 export async function sessionOf(c: DashboardContext, kind: SessionKind): Promise<FoundSession | null> {
   const secret = getCookie(c, COOKIES[kind], "host");
   if (!secret) return null;
-  const found = await findSession(c.env.DB, secret, new URL(c.req.url).host);
+  const found = await findSession(c.env, secret, new URL(c.req.url).host);
   if (!found) return null;
   const hostPartner = c.get("brand")?.partnerId;
   if (c.get("base") === "" && hostPartner !== found.session.partnerId) return null;
@@ -67,6 +68,7 @@ async function formAccepted(c: DashboardContext, secret: string): Promise<boolea
 async function admit(c: DashboardContext, found: FoundSession) {
   if (found.touch) c.executionCtx.waitUntil(found.touch());
   c.set("session", found.session);
+  c.set("tenant", await tenantOfPartner(c.env, found.session.partnerId));
   c.set("csrf", await csrfToken(found.session.secret));
 }
 
@@ -79,7 +81,7 @@ export const clientArea = createMiddleware<DashboardEnv>(async (c, next) => {
   if (!found) return signedOutPage(c);
   await admit(c, found);
   const { session } = found;
-  const { brand, organization } = await brandAndOrganization(c.env.DB, session.partnerId, session.organizationId!);
+  const { brand, organization } = await brandAndOrganization(c.var.tenant, session.partnerId, session.organizationId!);
   c.set("brand", c.get("brand") ?? brand);
   if (!organization || session.organizationId !== c.req.param("organizationId")) return notFoundPage(c);
   c.set("organization", organization);
@@ -92,7 +94,7 @@ export const consoleArea = createMiddleware<DashboardEnv>(async (c, next) => {
   const found = await sessionOf(c, "console");
   if (!found) return signedOutPage(c);
   await admit(c, found);
-  c.set("brand", c.get("brand") ?? (await brandOf(c.env.DB, found.session.partnerId)));
+  c.set("brand", c.get("brand") ?? (await brandOf(c.env.CATALOG, found.session.partnerId)));
   if (c.req.method === "POST" && !(await formAccepted(c, found.session.secret))) return expiredFormPage(c);
   await next();
 });

@@ -27,12 +27,12 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     group.latest = JSON.stringify(m.body).slice(0, LATEST_LENGTH);
     groups.set(kind, group);
   }
-  const upsert = env.DB.prepare(
+  const upsert = env.CATALOG.prepare(
     `INSERT INTO dead_letters (queue, day, kind, count, organization_id, latest) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (queue, day, kind) DO UPDATE SET count = count + excluded.count,
        organization_id = excluded.organization_id, latest = excluded.latest`,
   );
-  await env.DB.batch(
+  await env.CATALOG.batch(
     [...groups].map(([kind, g]) => upsert.bind(batch.queue, day, kind, g.count, g.organizationId, g.latest)),
   );
   console.error(`${batch.messages.length} message(s) dead-lettered on ${batch.queue}`, [...groups.keys()]);

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import { auditStatement } from "../audit/queries";
 import type { Env } from "../env";
 import { personInOrganizationPage } from "../people/queries";
@@ -18,7 +19,7 @@ export const ERASURE_STALL_MS = 15 * 60_000;
  * again what is gone finds nothing. The last page completes the erasure: the email hash is
  * forgotten and `person.erased` is audited (with the erasure id, not the hash), in one batch.
  */
-export async function erasePersonPage(env: Env, erasureId: string): Promise<void> {
+export async function erasePersonPage(env: TenantEnv, erasureId: string): Promise<void> {
   const db = env.DB;
   const erasure = await findErasure(db, erasureId);
   if (!erasure || erasure.status === "completed" || erasure.email_sha256 === null) return;
@@ -43,7 +44,7 @@ export async function erasePersonPage(env: Env, erasureId: string): Promise<void
       .run();
   }
   if (places.length === ERASURE_PAGE_SIZE) {
-    await env.JOBS.send({ type: "people.erase", erasureId });
+    await sendJobs(env, [{ type: "people.erase", erasureId }]);
     return;
   }
   const actor =
@@ -68,14 +69,14 @@ export async function erasePersonPage(env: Env, erasureId: string): Promise<void
 }
 
 /** Cron: erasures that stopped making progress are sent to the queue again, where they resume from their cursor. */
-export async function resumeStalledErasures(env: Env): Promise<void> {
+export async function resumeStalledErasures(env: TenantEnv): Promise<void> {
   const { results } = await env.DB.prepare(
     "SELECT id FROM erasures WHERE status != 'completed' AND updated_at < ? ORDER BY updated_at LIMIT 100",
   )
     .bind(isoSeconds(Date.now() - ERASURE_STALL_MS))
     .all<{ id: string }>();
   await sendJobs(
-    env.JOBS,
+    env,
     results.map((r) => ({ type: "people.erase", erasureId: r.id })),
   );
 }

@@ -1,3 +1,5 @@
+import { sendJobs } from "../jobs/message";
+import type { TenantEnv } from "../shards";
 import type { Env } from "../env";
 
 /**
@@ -18,6 +20,6 @@ export function nextGeneration(db: D1Database, organizationId: string, ifConfigE
 }
 
 /** Re-scores every visitor of the organization in the background (never inside the request). */
-export async function enqueueRescore(env: Env, organizationId: string, generation: number): Promise<void> {
-  await env.JOBS.send({ type: "icp.rescore", organizationId, generation, after: null });
+export async function enqueueRescore(env: TenantEnv, organizationId: string, generation: number): Promise<void> {
+  await sendJobs(env, [{ type: "icp.rescore", organizationId, generation, after: null }]);
 }

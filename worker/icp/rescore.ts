@@ -1,6 +1,7 @@
+import type { TenantEnv } from "../shards";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
-import type { RescoreIcpJob } from "../jobs/message";
+import { sendJobs, type RescoreIcpJob } from "../jobs/message";
 import { isoOf, ORGANIZATION_KEY, type VisitorRow } from "../visitors/identity";
 import { enabledConfigsOf, toEvaluable, type IcpConfigRow } from "./configs";
 import { evaluateIcp, type EvaluableConfig, type IcpResult, type VisitorFacts } from "./evaluate";
@@ -57,7 +58,7 @@ export interface VisitorRef {
  * scoring must not hold back hits (they are stored already); a failed rescore is repaired
  * by the visitor's next hit or the next config change.
  */
-export async function rescoreTouchedVisitors(env: Env, refs: VisitorRef[]) {
+export async function rescoreTouchedVisitors(env: TenantEnv, refs: VisitorRef[]) {
   try {
     await rescoreVisitors(env, refs);
   } catch (error) {
@@ -69,7 +70,7 @@ export async function rescoreTouchedVisitors(env: Env, refs: VisitorRef[]) {
  * Re-scores the visitors a batch of hits touched. Configs are loaded once for all the
  * batch's organizations, and organizations without enabled configs stop there (one query).
  */
-export async function rescoreVisitors(env: Env, refs: VisitorRef[]): Promise<void> {
+export async function rescoreVisitors(env: TenantEnv, refs: VisitorRef[]): Promise<void> {
   const unique = [...new Map(refs.map((r) => [`${r.organizationId}|${r.visitorId}`, r])).values()];
   if (unique.length === 0) return;
   const db = env.DB;
@@ -113,7 +114,7 @@ export async function rescoreVisitors(env: Env, refs: VisitorRef[]): Promise<voi
  * One page of a rescoring pass, for the job queue. Stops when a newer config generation
  * exists (its own pass covers everything); otherwise scores the page and enqueues the next.
  */
-export async function rescoreIcpPage(env: Env, job: RescoreIcpJob): Promise<void> {
+export async function rescoreIcpPage(env: TenantEnv, job: RescoreIcpJob): Promise<void> {
   const db = env.DB;
   // One batch is one transaction: configs, generation and visitors are a consistent snapshot.
   const [generationRows, configRows, visitorRows] = await db.batch<{ generation: number } | IcpConfigRow | FactsRow>([
@@ -135,14 +136,14 @@ export async function rescoreIcpPage(env: Env, job: RescoreIcpJob): Promise<void
   );
 
   if (rows.length === RESCORE_PAGE_SIZE) {
-    await env.JOBS.send({ ...job, after: rows.at(-1)!.id });
+    await sendJobs(env, [{ ...job, after: rows.at(-1)!.id }]);
   } else if (configs.some(usesTime)) {
     await scheduleSweep(env, job);
   }
 }
 
 /** Enqueues the next full pass in 12 hours, once per pass even when a page ran twice. */
-async function scheduleSweep(env: Env, job: RescoreIcpJob): Promise<void> {
+async function scheduleSweep(env: TenantEnv, job: RescoreIcpJob): Promise<void> {
   const now = Date.now();
   const { meta } = await env.DB.prepare(
     `UPDATE icp_generations SET last_sweep_at = ?
@@ -150,7 +151,7 @@ async function scheduleSweep(env: Env, job: RescoreIcpJob): Promise<void> {
   )
     .bind(isoSeconds(now), job.organizationId, job.generation, isoSeconds(now - (SWEEP_DELAY_SECONDS / 2) * 1000))
     .run();
-  if (meta.changes === 1) await env.JOBS.send({ ...job, after: null }, { delaySeconds: SWEEP_DELAY_SECONDS });
+  if (meta.changes === 1) await sendJobs(env, [{ ...job, after: null }], { delaySeconds: SWEEP_DELAY_SECONDS });
 }
 
 const usesTime = (config: EvaluableConfig) =>

@@ -9,8 +9,8 @@ export type { Identity, IdentifyInput, Identifier } from "./identifier";
 
 /** Imported data first (free, exact); a licensed provider, when configured, for the rest. */
 export function identifierFor(env: Env): Identifier {
-  const sources = [ipRangeIdentifier(env.DB), peopleIdentifier(env.DB)];
+  const sources = [ipRangeIdentifier(env.CATALOG), peopleIdentifier(env.CATALOG)];
   const { identifyProvider } = configOf(env);
-  if (identifyProvider) sources.push(httpProviderIdentifier(env.DB, identifyProvider.url, identifyProvider.token));
+  if (identifyProvider) sources.push(httpProviderIdentifier(env.CATALOG, identifyProvider.url, identifyProvider.token));
   return firstMatch(sources);
 }

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { Env } from "../env";
 import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "../organizations/organization";
 
@@ -5,7 +6,7 @@ import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } fr
  * An organization as the partner API answers it (credits from its counter), so the dashboard and
  * the console show exactly the API's numbers. Null when it does not exist or belongs to another partner.
  */
-export async function organizationOf(env: Env, partnerId: string, organizationId: string) {
+export async function organizationOf(env: TenantEnv, partnerId: string, organizationId: string) {
   const row = await env.DB.prepare(`${SELECT_ORGANIZATION} WHERE o.id = ? AND o.partner_id = ?`)
     .bind(organizationId, partnerId)
     .first<OrganizationRow>();

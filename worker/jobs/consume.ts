@@ -1,3 +1,4 @@
+import { tenantEnv, type TenantEnv } from "../shards";
 import { fanOutRenewal, renewCounters } from "../billing/renewal";
 import type { Env } from "../env";
 import { erasePersonPage } from "../erasures/person";
@@ -9,7 +10,7 @@ import type { JobMessage } from "./message";
 export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     try {
-      await run(env, message.body);
+      await run(tenantEnv(env, message.body.shard), message.body);
       message.ack();
     } catch (error) {
       console.error("job failed", message.body, error);
@@ -18,7 +19,7 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Pr
   }
 }
 
-async function run(env: Env, job: JobMessage): Promise<void> {
+async function run(env: TenantEnv, job: JobMessage): Promise<void> {
   switch (job.type) {
     case "icp.rescore":
       return rescoreIcpPage(env, job);

@@ -1,8 +1,10 @@
+import type { Shard, TenantEnv } from "../shards";
+
 /**
  * Background work on the `sightline-jobs` queue (binding `JOBS`): anything too big for a
  * request. Delivery is at-least-once, so every job is safe to run twice.
  */
-export type JobMessage =
+export type Job =
   | RescoreIcpJob
   | SyncOrganizationsJob
   | SyncBatchJob
@@ -10,6 +12,9 @@ export type JobMessage =
   | RenewPeriodsJob
   | RenewBatchJob
   | ErasePersonJob;
+
+/** A job as queued: every job works inside one tenant shard. */
+export type JobMessage = Job & { shard: Shard };
 
 /** Re-score one page of an organization's visitors after its ICP configs changed; re-enqueues itself for the next page. */
 export interface RescoreIcpJob {
@@ -66,7 +71,8 @@ export interface ErasePersonJob {
 /** Name of the jobs queue in wrangler.toml; the Worker's queue() handler routes on it. */
 export const JOBS_QUEUE = "sightline-jobs";
 
-/** Sends jobs in as few calls as the queue allows (100 messages per `sendBatch`). */
-export async function sendJobs(queue: Queue<JobMessage>, jobs: JobMessage[]): Promise<void> {
-  for (let i = 0; i < jobs.length; i += 100) await queue.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
+/** Sends jobs of the tenant's shard in as few calls as the queue allows (100 messages per `sendBatch`). */
+export async function sendJobs(tenant: TenantEnv, jobs: Job[], options: QueueSendOptions = {}): Promise<void> {
+  const messages = jobs.map((job) => ({ body: { ...job, shard: tenant.SHARD }, ...options }));
+  for (let i = 0; i < messages.length; i += 100) await tenant.JOBS.sendBatch(messages.slice(i, i + 100));
 }

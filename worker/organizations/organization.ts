@@ -1,6 +1,7 @@
+import type { TenantEnv } from "../shards";
 import type { z } from "@hono/zod-openapi";
 import type { OrganizationStatus } from "../../shared/accounts";
-import type { BillingMode, BillingPeriod, ProductType, Tier } from "../../shared/billing";
+import type { BillingPeriod, ProductType, Tier } from "../../shared/billing";
 import { counterFor } from "../credits/counter-client";
 import type { Balance } from "../credits/counter";
 import { periodAt } from "../billing/period";
@@ -25,10 +26,9 @@ export interface OrganizationRow {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
-  billing_mode: BillingMode;
 }
 
-export const SELECT_ORGANIZATION = `SELECT o.*, p.billing_mode FROM organizations o JOIN partners p ON p.id = o.partner_id`;
+export const SELECT_ORGANIZATION = `SELECT o.* FROM organizations o`;
 
 /** The partner's organization, or 404: another partner's id is indistinguishable from an unknown one. */
 export async function findOrganization(db: D1Database, partnerId: string, id: string): Promise<OrganizationRow> {
@@ -87,7 +87,7 @@ export function toOrganization(row: OrganizationRow, balance: Balance | null): z
   };
 }
 
-export async function organizationWithBalance(env: Env, row: OrganizationRow) {
+export async function organizationWithBalance(env: TenantEnv, row: OrganizationRow) {
   return toOrganization(row, await counterFor(env, row.id).balance());
 }
 

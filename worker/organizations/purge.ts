@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import { auditStatement, type AuditEntry } from "../audit/queries";
 import { counterFor } from "../credits/counter-client";
 import { poolFor } from "../credits/pool-client";
@@ -6,15 +7,16 @@ import { forgetPixelRecord } from "../pixel-config/record";
 
 /**
  * Purging a canceled organization (docs/privacy.md#organization-purge): everything it holds goes.
- * Its counter's storage and alarm first, then its pixel record in KV, then every D1 row keyed by its
- * id or its organization key, in one batch with the `organization.purged` audit entry: the
- * organization's row goes last, so a purge that failed halfway is completed by repeating it.
+ * Its counter's storage and alarm first, then its pixel record in KV, then its sign-in links and
+ * sessions in the catalog, then every row of its shard keyed by its id or its organization key, in
+ * one batch with the `organization.purged` audit entry: the organization's row goes last, so a purge
+ * that failed halfway is completed by repeating it.
  * Its allocation went back to the partner's pool when it was canceled; the pool forgets the
  * organization now (the credits it consumed stay counted in the pool's current window until the
  * window ends, so the partner's budget still adds up).
  */
 export async function purgeOrganization(
-  env: Env,
+  env: TenantEnv,
   organization: { id: string; partnerId: string; pooled: boolean },
   actor: AuditEntry["actor"],
 ): Promise<void> {
@@ -26,6 +28,14 @@ export async function purgeOrganization(
     api_key: string;
   }>();
   if (pixel) await forgetPixelRecord(env, pixel.api_key);
+  await env.CATALOG.batch(
+    [
+      "DELETE FROM sign_in_links WHERE organization_id = ?1",
+      "DELETE FROM dashboard_sessions WHERE organization_id = ?1",
+      // Operator counts of dead letters stay; the latest message of the organization goes.
+      `UPDATE dead_letters SET organization_id = NULL, latest = '' WHERE organization_id = ?1 OR instr(latest, ?1) > 0`,
+    ].map((sql) => env.CATALOG.prepare(sql).bind(id)),
+  );
   const key = "(SELECT key FROM organization_keys WHERE organization_id = ?1)";
   const seqs = `(SELECT seq FROM visitors WHERE org = ${key})`;
   const deliveries = "(SELECT id FROM webhook_deliveries WHERE organization_id = ?1)";
@@ -47,11 +57,7 @@ export async function purgeOrganization(
     "DELETE FROM icp_generations WHERE organization_id = ?1",
     "DELETE FROM organization_email_preferences WHERE organization_id = ?1",
     "DELETE FROM organization_exclusions WHERE organization_id = ?1",
-    "DELETE FROM sign_in_links WHERE organization_id = ?1",
-    "DELETE FROM dashboard_sessions WHERE organization_id = ?1",
     "DELETE FROM audit_log WHERE organization_id = ?1 OR instr(details, ?1) > 0",
-    // Operator counts of dead letters stay; the latest message of the organization goes.
-    `UPDATE dead_letters SET organization_id = NULL, latest = '' WHERE organization_id = ?1 OR instr(latest, ?1) > 0`,
     // A sweep that stopped at this organization starts over.
     "UPDATE sweeps SET cursor = '' WHERE cursor = ?1",
     "DELETE FROM pixels WHERE organization_id = ?1",

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import { counterFor } from "../credits/counter-client";
 import { readCounterConfigs } from "../credits/queries";
 import type { Env } from "../env";
@@ -19,11 +20,11 @@ const PARALLEL = 10;
  * settings, allocation by version) and their KV pixel records, which are always rewritten. Then
  * marks the version they got as synced. Safe to repeat.
  */
-export async function syncOrganizations(env: Env, organizationIds: string[]): Promise<void> {
+export async function syncOrganizations(env: TenantEnv, organizationIds: string[]): Promise<void> {
   if (organizationIds.length === 0) return;
   const [configs, rows] = await Promise.all([
-    readCounterConfigs(env.DB, organizationIds),
-    pixelRows(env.DB, organizationIds),
+    readCounterConfigs(env, organizationIds),
+    pixelRows(env, organizationIds),
   ]);
   for (let i = 0; i < configs.length; i += PARALLEL) {
     await Promise.all(configs.slice(i, i + PARALLEL).map((c) => counterFor(env, c.organizationId).configure(c)));
@@ -39,7 +40,7 @@ export async function syncOrganizations(env: Env, organizationIds: string[]): Pr
  * Stops an organization's charges before a status route disables it in D1: its counter holds
  * until the new settings arrive (or, if the D1 write fails, until it reads D1 again).
  */
-export async function holdCharges(env: Env, organizationId: string): Promise<void> {
+export async function holdCharges(env: TenantEnv, organizationId: string): Promise<void> {
   await counterFor(env, organizationId).hold();
 }
 
@@ -47,19 +48,19 @@ export async function holdCharges(env: Env, organizationId: string): Promise<voi
  * Cron: syncs every organization whose copies are behind D1 (a write-through that failed half-way)
  * and compares the next page of KV records with D1, both through the JOBS queue.
  */
-export async function reconcileOrganizations(env: Env): Promise<void> {
-  await sendJobs(env.JOBS, [{ type: "organizations.sync", partnerId: null, after: null }, { type: "pixels.sweep" }]);
+export async function reconcileOrganizations(env: TenantEnv): Promise<void> {
+  await sendJobs(env, [{ type: "organizations.sync", partnerId: null, after: null }, { type: "pixels.sweep" }]);
 }
 
 /** One page of the fan-out: batches of organizations to sync, and the next page. */
-export async function fanOutSync(env: Env, job: SyncOrganizationsJob): Promise<void> {
+export async function fanOutSync(env: TenantEnv, job: SyncOrganizationsJob): Promise<void> {
   const ids = await unsyncedOrganizations(env.DB, job.partnerId, job.after, FAN_OUT_PAGE);
   const jobs = [];
   for (let i = 0; i < ids.length; i += SYNC_BATCH) {
     jobs.push({ type: "organizations.sync-batch" as const, organizationIds: ids.slice(i, i + SYNC_BATCH) });
   }
   if (ids.length === FAN_OUT_PAGE) jobs.push({ ...job, after: ids[ids.length - 1]! });
-  await sendJobs(env.JOBS, jobs);
+  await sendJobs(env, jobs);
 }
 
 /**
@@ -67,9 +68,9 @@ export async function fanOutSync(env: Env, job: SyncOrganizationsJob): Promise<v
  * organizations whose record differs (missing, stale, or written wrongly). Each cron run moves
  * the cursor one page; at the end it starts over.
  */
-export async function sweepPixels(env: Env): Promise<void> {
+export async function sweepPixels(env: TenantEnv): Promise<void> {
   const after = await readSweepCursor(env.DB, "pixels");
-  const rows = await pixelRowsAfter(env.DB, after, SWEEP_PAGE);
+  const rows = await pixelRowsAfter(env, after, SWEEP_PAGE);
   const differing: string[] = [];
   for (let i = 0; i < rows.length; i += PARALLEL) {
     const page = rows.slice(i, i + PARALLEL);

@@ -6,6 +6,7 @@ import { isoSeconds } from "../lib/time";
 import { KEY_PREFIX, SHOWN_PREFIX_LENGTH } from "../partners/api-keys";
 import { type Scope } from "../../shared/accounts";
 import { clientAddress } from "../rate-limit/address";
+import { tenantEnv, type Shard } from "../shards";
 import { countFailure, failingTooOften, tooManyFailures } from "../rate-limit/failures";
 
 interface KeyRow {
@@ -17,6 +18,7 @@ interface KeyRow {
   expires_at: string | null;
   last_used_at: string | null;
   partner_status: string;
+  shard: Shard;
 }
 
 const encoder = new TextEncoder();
@@ -25,7 +27,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * `X-Partner-API-Key`: found by its shown prefix, then its SHA-256 compared in constant
- * time. Missing, unknown, revoked or expired → 401. Sets `partnerId` and `scopes`.
+ * time. Missing, unknown, revoked or expired → 401. Sets `partnerId`, its shard's `tenant` and `scopes`.
  * Every key looked up in vain counts against the caller's address (`FAILURE_LIMITER`); an
  * address over its budget gets 429 before its next key is looked up.
  */
@@ -35,8 +37,9 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   const address = clientAddress(c.req.raw.headers);
   if (failingTooOften("api-key", address)) throw tooManyFailures();
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(plain));
-  const { results } = await c.env.DB.prepare(
-    `SELECT k.id, k.partner_id, k.key_hash, k.scopes, k.status, k.expires_at, k.last_used_at, p.status AS partner_status
+  const { results } = await c.env.CATALOG.prepare(
+    `SELECT k.id, k.partner_id, k.key_hash, k.scopes, k.status, k.expires_at, k.last_used_at, p.status AS partner_status,
+       p.shard
      FROM api_keys k JOIN partners p ON p.id = k.partner_id WHERE k.key_prefix = ?`,
   )
     .bind(plain.slice(0, SHOWN_PREFIX_LENGTH))
@@ -50,11 +53,12 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   }
 
   c.set("partnerId", key.partner_id);
+  c.set("tenant", tenantEnv(c.env, key.shard));
   c.set("apiKeyId", key.id);
   c.set("scopes", JSON.parse(key.scopes) as Scope[]);
   if (!key.last_used_at || now - Date.parse(key.last_used_at) > LAST_USED_RESOLUTION_MS) {
     c.executionCtx.waitUntil(
-      c.env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(isoSeconds(now), key.id).run(),
+      c.env.CATALOG.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(isoSeconds(now), key.id).run(),
     );
   }
   await next();

@@ -1,9 +1,11 @@
+import type { Env } from "../env";
+import { tenantEnv, type Shard } from "../shards";
 import type { z } from "@hono/zod-openapi";
 import type { PartnerStatus } from "../../shared/accounts";
 import type { BillingMode, BillingPeriod } from "../../shared/billing";
 import { notFound } from "../http/errors";
 import { isActive, loadEndpoints } from "../webhooks/endpoints";
-import type { PartnerSchema } from "./schemas";
+import type { OperatorPartnerSchema, PartnerSchema } from "./schemas";
 
 export interface PartnerRow {
   id: string;
@@ -30,6 +32,7 @@ export interface PartnerRow {
   billing_schedule: string | null;
   created_at: string;
   updated_at: string;
+  shard: Shard;
 }
 
 /** The partner, or null when there is none with this id. */
@@ -52,6 +55,11 @@ export async function partnerOr404(db: D1Database, partnerId: string): Promise<P
 }
 
 export { hasPool } from "../../shared/billing";
+
+/** The partner object of the operator API: the partner's, with its shard. */
+export async function toOperatorPartner(env: Env, row: PartnerRow): Promise<z.infer<typeof OperatorPartnerSchema>> {
+  return { ...(await toPartner(tenantEnv(env, row.shard).DB, row)), shard: row.shard };
+}
 
 /** The partner object (`GET /partner/me` and the operator API). */
 export async function toPartner(db: D1Database, row: PartnerRow): Promise<z.infer<typeof PartnerSchema>> {

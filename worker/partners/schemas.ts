@@ -80,6 +80,11 @@ export const PartnerSchema = z
   })
   .openapi("Partner");
 
+/** The partner as the operator sees it: with the tenant shard its organizations live in. */
+export const OperatorPartnerSchema = PartnerSchema.extend({
+  shard: z.number().int().openapi({ description: "The tenant database (TENANT_<shard>) chosen at onboarding" }),
+}).openapi("OperatorPartner");
+
 export const ScopeSchema = z.enum(SCOPES);
 
 export const ApiKeySchema = z

@@ -1,7 +1,9 @@
+import { sendJobs } from "../jobs/message";
 import type { ProductType } from "../../shared/billing";
 import { configOf } from "../config";
 import type { ConsentMode } from "../../shared/hit";
 import type { Env } from "../env";
+import { everyTenant, type Shard, type TenantEnv } from "../shards";
 import { countFailure, failingTooOften } from "../rate-limit/failures";
 
 /**
@@ -16,6 +18,8 @@ export interface PixelRecord {
   version: number;
   organizationId: string;
   partnerId: string;
+  /** The partner's tenant shard: where the consumer stores this pixel's hits. */
+  shard: Shard;
   /** Organization active (not suspended or canceled) and partner active. */
   enabled: boolean;
   allowedReferrers: string[];
@@ -43,33 +47,58 @@ const MISSING_TTL_SECONDS = 60;
 /** Edge cache of KV reads; KV's minimum. */
 const CACHE_TTL_SECONDS = 30;
 
-export interface PixelRow {
+/** A pixel as D1 holds it: the tenant's pixel and organization rows with their partner's from the catalog. */
+export interface PixelRow extends TenantPixelRow {
+  shard: Shard;
+  partner_status: string;
+  global_name: string | null;
+}
+
+interface TenantPixelRow {
   organization_id: string;
   sync_version: number;
   partner_id: string;
   api_key: string;
   org_status: string;
-  partner_status: string;
   allowed_referrers: string;
   product_type: ProductType;
   respect_privacy_signals: number;
   hash_routing: number;
   consent_mode: ConsentMode;
-  global_name: string | null;
   proxy_secret: string | null;
 }
 
 const SELECT_PIXEL = `
-  SELECT p.organization_id, o.sync_version, o.partner_id, p.api_key, o.status AS org_status, pa.status AS partner_status,
-    p.allowed_referrers, o.product_type, p.respect_privacy_signals, p.hash_routing, p.consent_mode, pa.global_name,
-    p.proxy_secret
-  FROM pixels p JOIN organizations o ON o.id = p.organization_id JOIN partners pa ON pa.id = o.partner_id`;
+  SELECT p.organization_id, o.sync_version, o.partner_id, p.api_key, o.status AS org_status, p.allowed_referrers,
+    o.product_type, p.respect_privacy_signals, p.hash_routing, p.consent_mode, p.proxy_secret
+  FROM pixels p JOIN organizations o ON o.id = p.organization_id`;
+
+/** The tenant's rows completed with their partners' status and global name (one catalog read). */
+async function withPartners(tenant: TenantEnv, rows: TenantPixelRow[]): Promise<PixelRow[]> {
+  if (rows.length === 0) return [];
+  const { results } = await tenant.CATALOG.prepare(
+    "SELECT id, status, global_name FROM partners WHERE id IN (SELECT value FROM json_each(?))",
+  )
+    .bind(JSON.stringify([...new Set(rows.map((r) => r.partner_id))]))
+    .all<{ id: string; status: string; global_name: string | null }>();
+  const partners = new Map(results.map((p) => [p.id, p]));
+  return rows.map((row) => {
+    const partner = partners.get(row.partner_id);
+    return {
+      ...row,
+      shard: tenant.SHARD,
+      partner_status: partner?.status ?? "suspended",
+      global_name: partner?.global_name ?? null,
+    };
+  });
+}
 
 export function toRecord(row: PixelRow, env: Env): PixelRecord {
   return {
     version: row.sync_version,
     organizationId: row.organization_id,
     partnerId: row.partner_id,
+    shard: row.shard,
     enabled: row.org_status === "active" && row.partner_status === "active",
     allowedReferrers: JSON.parse(row.allowed_referrers) as string[],
     productType: row.product_type,
@@ -129,7 +158,7 @@ export async function loadPixelRecord(
     return null;
   }
   if (address !== undefined && failingTooOften("pixel-key", address)) return null;
-  const row = await env.DB.prepare(`${SELECT_PIXEL} WHERE p.api_key = ?`).bind(apiKey).first<PixelRow>();
+  const row = await pixelRowOfKey(env, apiKey);
   const record = row ? toRecord(row, env) : null;
   remember(apiKey, record);
   if (record) {
@@ -139,6 +168,20 @@ export async function loadPixelRecord(
     if (address !== undefined) ctx.waitUntil(countFailure(env, "pixel-key", address).catch(() => false));
   }
   return record;
+}
+
+/**
+ * A key's row, looked for in every shard at once (a key does not name its shard). Only a KV miss
+ * gets here: every write goes through KV, and unknown keys are remembered and count as failures.
+ */
+async function pixelRowOfKey(env: Env, apiKey: string): Promise<PixelRow | null> {
+  const found = await Promise.all(
+    everyTenant(env).map(async (tenant) => {
+      const row = await tenant.DB.prepare(`${SELECT_PIXEL} WHERE p.api_key = ?`).bind(apiKey).first<TenantPixelRow>();
+      return row ? (await withPartners(tenant, [row]))[0]! : null;
+    }),
+  );
+  return found.find((row) => row !== null) ?? null;
 }
 
 /** Cache API entry of a key D1 did not know; the host is never resolved, it only names the entry. */
@@ -154,22 +197,24 @@ async function rememberUnknown(apiKey: string): Promise<void> {
 }
 
 /** The D1 rows the KV records of these organizations are made from. */
-export async function pixelRows(db: D1Database, organizationIds: string[]): Promise<PixelRow[]> {
+export async function pixelRows(tenant: TenantEnv, organizationIds: string[]): Promise<PixelRow[]> {
   if (organizationIds.length === 0) return [];
-  const { results } = await db
-    .prepare(`${SELECT_PIXEL} WHERE p.organization_id IN (SELECT value FROM json_each(?))`)
+  const { results } = await tenant.DB.prepare(
+    `${SELECT_PIXEL} WHERE p.organization_id IN (SELECT value FROM json_each(?))`,
+  )
     .bind(JSON.stringify(organizationIds))
-    .all<PixelRow>();
-  return results;
+    .all<TenantPixelRow>();
+  return withPartners(tenant, results);
 }
 
 /** A page of D1 rows by organization id, after `after` (the reconciliation's sweep). */
-export async function pixelRowsAfter(db: D1Database, after: string, limit: number): Promise<PixelRow[]> {
-  const { results } = await db
-    .prepare(`${SELECT_PIXEL} WHERE p.organization_id > ? ORDER BY p.organization_id LIMIT ?`)
+export async function pixelRowsAfter(tenant: TenantEnv, after: string, limit: number): Promise<PixelRow[]> {
+  const { results } = await tenant.DB.prepare(
+    `${SELECT_PIXEL} WHERE p.organization_id > ? ORDER BY p.organization_id LIMIT ?`,
+  )
     .bind(after, limit)
-    .all<PixelRow>();
-  return results;
+    .all<TenantPixelRow>();
+  return withPartners(tenant, results);
 }
 
 /** Writes the KV records of these rows (always: a retry repairs what a failed write left). */
@@ -187,14 +232,14 @@ export async function putPixelRecords(env: Env, rows: PixelRow[]): Promise<void>
  * After a change of pixel settings in D1: a new version for the organizations' records, written to
  * KV at once. Their counters need nothing from it; the reconciliation marks them synced later.
  */
-export async function writeThroughPixels(env: Env, organizationIds: string[]): Promise<void> {
+export async function writeThroughPixels(env: TenantEnv, organizationIds: string[]): Promise<void> {
   if (organizationIds.length === 0) return;
   await env.DB.prepare(
     "UPDATE organizations SET sync_version = sync_version + 1 WHERE id IN (SELECT value FROM json_each(?))",
   )
     .bind(JSON.stringify(organizationIds))
     .run();
-  await putPixelRecords(env, await pixelRows(env.DB, organizationIds));
+  await putPixelRecords(env, await pixelRows(env, organizationIds));
 }
 
 /**
@@ -202,11 +247,11 @@ export async function writeThroughPixels(env: Env, organizationIds: string[]): P
  * name, billing mode, caps. Every organization of the partner gets a new version; the JOBS queue
  * rewrites them in bounded batches (organizations/sync.ts), so a request never touches them one by one.
  */
-export async function writeThroughPartnerPixels(env: Env, partnerId: string): Promise<void> {
+export async function writeThroughPartnerPixels(env: TenantEnv, partnerId: string): Promise<void> {
   await env.DB.prepare("UPDATE organizations SET sync_version = sync_version + 1 WHERE partner_id = ?")
     .bind(partnerId)
     .run();
-  await env.JOBS.send({ type: "organizations.sync", partnerId, after: null });
+  await sendJobs(env, [{ type: "organizations.sync", partnerId, after: null }]);
 }
 
 /** A key that no longer exists (rotated away) is remembered as missing. */

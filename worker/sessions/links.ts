@@ -23,7 +23,7 @@ export const signInPath = (token: string) => `/sign-in/${token}`;
 
 /** Mints a single-use link to the partner's dashboard (or console) on its domain or the platform host. */
 export async function issueSignInLink(env: Env, requestUrl: string, request: LinkRequest): Promise<SignInLink> {
-  const partner = await env.DB.prepare("SELECT script_domain, script_domain_verified FROM partners WHERE id = ?")
+  const partner = await env.CATALOG.prepare("SELECT script_domain, script_domain_verified FROM partners WHERE id = ?")
     .bind(request.partnerId)
     .first<PartnerDomain>();
   if (!partner) throw new Error(`partner ${request.partnerId} vanished`);
@@ -31,7 +31,7 @@ export async function issueSignInLink(env: Env, requestUrl: string, request: Lin
   const token = randomHex(32);
   const now = Date.now();
   const expiresAt = isoSeconds(now + LINK_TTL_MS);
-  await env.DB.prepare(
+  await env.CATALOG.prepare(
     `INSERT INTO sign_in_links (token_hash, partner_id, organization_id, email, role, host, expires_at, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   )

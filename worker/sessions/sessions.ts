@@ -1,3 +1,5 @@
+import type { Env } from "../env";
+import { tenantEnv, type Shard, type TenantEnv } from "../shards";
 import { auditStatement } from "../audit/queries";
 import { sha256Hex } from "../lib/crypto";
 import { newId, randomHex } from "../lib/ids";
@@ -44,9 +46,12 @@ export interface StartedSession {
   expiresAt: string;
 }
 
-/** Starts a session for a redeemed link (and records it); `openedBy` when staff open a client's dashboard. */
+/**
+ * Starts a session for a redeemed link (and records it); `openedBy` when staff open a client's
+ * dashboard. The audit entry (in the partner's shard) is written before the session (in the catalog).
+ */
 export async function startSession(
-  db: D1Database,
+  tenant: TenantEnv,
   link: RedeemedLink & { openedBy?: { sessionId: string; email: string } },
 ): Promise<StartedSession> {
   const secret = randomHex(32);
@@ -54,42 +59,42 @@ export async function startSession(
   const now = Date.now();
   const expiresAt = isoSeconds(now + ABSOLUTE_TIMEOUT_MS);
   const opener = link.openedBy ?? null;
-  await db.batch([
-    db
-      .prepare(
-        `INSERT INTO dashboard_sessions (id, secret_hash, partner_id, organization_id, email, role, host, opened_by,
-           created_at, last_seen_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .bind(
-        id,
-        await sha256Hex(secret),
-        link.partnerId,
-        link.organizationId,
-        link.email,
-        link.role,
-        link.host,
-        opener?.email ?? null,
-        isoSeconds(now),
-        isoSeconds(now),
-        expiresAt,
-      ),
+  await (
     opener
-      ? auditStatement(db, {
+      ? auditStatement(tenant.DB, {
           partnerId: link.partnerId,
           organizationId: link.organizationId,
           action: "client_dashboard.opened",
           actor: { type: "console_user", id: opener.sessionId, email: opener.email },
           details: { sessionId: id },
         })
-      : auditStatement(db, {
+      : auditStatement(tenant.DB, {
           partnerId: link.partnerId,
           organizationId: link.organizationId,
           action: "session.started",
           actor: { type: link.organizationId ? "client_user" : "console_user", id, email: link.email },
           details: { role: link.role, host: link.host },
-        }),
-  ]);
+        })
+  ).run();
+  await tenant.CATALOG.prepare(
+    `INSERT INTO dashboard_sessions (id, secret_hash, partner_id, organization_id, email, role, host, opened_by,
+           created_at, last_seen_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(
+      id,
+      await sha256Hex(secret),
+      link.partnerId,
+      link.organizationId,
+      link.email,
+      link.role,
+      link.host,
+      opener?.email ?? null,
+      isoSeconds(now),
+      isoSeconds(now),
+      expiresAt,
+    )
+    .run();
   return {
     session: {
       id,
@@ -115,20 +120,25 @@ export interface FoundSession {
  * The live session behind a cookie's secret on this host, or null: unknown, ended, idle for 12 h,
  * older than 7 days, on another host, of a suspended partner or of a canceled organization.
  */
-export async function findSession(db: D1Database, secret: string, host: string): Promise<FoundSession | null> {
+export async function findSession(env: Env, secret: string, host: string): Promise<FoundSession | null> {
   if (!/^[0-9a-f]{64}$/.test(secret)) return null;
+  const db = env.CATALOG;
   const row = await db
     .prepare(
-      `SELECT s.*, p.status AS partner_status, o.status AS organization_status
-       FROM dashboard_sessions s JOIN partners p ON p.id = s.partner_id
-       LEFT JOIN organizations o ON o.id = s.organization_id
-       WHERE s.secret_hash = ?`,
+      `SELECT s.*, p.status AS partner_status, p.shard
+       FROM dashboard_sessions s JOIN partners p ON p.id = s.partner_id WHERE s.secret_hash = ?`,
     )
     .bind(await sha256Hex(secret))
-    .first<SessionRow & { partner_status: string; organization_status: string | null }>();
+    .first<SessionRow & { partner_status: string; shard: Shard }>();
   const now = Date.now();
-  if (!row || statusOf(row, now) !== "active" || row.host !== host) return null;
-  if (row.partner_status !== "active" || row.organization_status === "canceled") return null;
+  if (!row || statusOf(row, now) !== "active" || row.host !== host || row.partner_status !== "active") return null;
+  if (row.organization_id !== null) {
+    const organization = await tenantEnv(env, row.shard)
+      .DB.prepare("SELECT status FROM organizations WHERE id = ?")
+      .bind(row.organization_id)
+      .first<{ status: string }>();
+    if (organization?.status === "canceled") return null;
+  }
   const stale = now - Date.parse(row.last_seen_at) >= TOUCH_RESOLUTION_MS;
   return {
     session: {
@@ -152,41 +162,40 @@ export async function findSession(db: D1Database, secret: string, host: string):
 }
 
 /** Sign-out by the person themselves. */
-export async function signOut(db: D1Database, session: DashboardSession): Promise<void> {
-  await db.batch([
-    db
-      .prepare(
-        "UPDATE dashboard_sessions SET ended_at = ?, end_reason = 'signed_out' WHERE id = ? AND ended_at IS NULL",
-      )
-      .bind(isoSeconds(), session.id),
-    auditStatement(db, {
-      partnerId: session.partnerId,
-      organizationId: session.organizationId,
-      action: "session.signed_out",
-      actor: { type: session.organizationId ? "client_user" : "console_user", id: session.id, email: session.email },
-    }),
-  ]);
+export async function signOut(tenant: TenantEnv, session: DashboardSession): Promise<void> {
+  await auditStatement(tenant.DB, {
+    partnerId: session.partnerId,
+    organizationId: session.organizationId,
+    action: "session.signed_out",
+    actor: { type: session.organizationId ? "client_user" : "console_user", id: session.id, email: session.email },
+  }).run();
+  await tenant.CATALOG.prepare(
+    "UPDATE dashboard_sessions SET ended_at = ?, end_reason = 'signed_out' WHERE id = ? AND ended_at IS NULL",
+  )
+    .bind(isoSeconds(), session.id)
+    .run();
 }
 
 /** Revocation through the partner API; false when the partner has no such session. Ended sessions stay as they ended. */
-export async function revokeSession(db: D1Database, partnerId: string, id: string, apiKeyId: string) {
-  const row = await db
-    .prepare("SELECT id, organization_id FROM dashboard_sessions WHERE id = ? AND partner_id = ?")
+export async function revokeSession(tenant: TenantEnv, partnerId: string, id: string, apiKeyId: string) {
+  const row = await tenant.CATALOG.prepare(
+    "SELECT id, organization_id FROM dashboard_sessions WHERE id = ? AND partner_id = ?",
+  )
     .bind(id, partnerId)
     .first<{ id: string; organization_id: string | null }>();
   if (!row) return false;
-  await db.batch([
-    db
-      .prepare("UPDATE dashboard_sessions SET ended_at = ?, end_reason = 'revoked' WHERE id = ? AND ended_at IS NULL")
-      .bind(isoSeconds(), id),
-    auditStatement(db, {
-      partnerId,
-      organizationId: row.organization_id,
-      action: "session.revoked",
-      actor: { type: "api_key", id: apiKeyId },
-      details: { sessionId: id },
-    }),
-  ]);
+  await auditStatement(tenant.DB, {
+    partnerId,
+    organizationId: row.organization_id,
+    action: "session.revoked",
+    actor: { type: "api_key", id: apiKeyId },
+    details: { sessionId: id },
+  }).run();
+  await tenant.CATALOG.prepare(
+    "UPDATE dashboard_sessions SET ended_at = ?, end_reason = 'revoked' WHERE id = ? AND ended_at IS NULL",
+  )
+    .bind(isoSeconds(), id)
+    .run();
   return true;
 }
 

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import { auditStatement, type AuditEntry } from "../audit/queries";
 import { SALTED_KEY_LENGTH } from "../collect/encoding";
 import { counterFor } from "../credits/counter-client";
@@ -24,7 +25,7 @@ export const ERASED_VISITOR = "erased";
  * null: the caller records its own entry (a person's erasure names no visitor id).
  */
 export async function eraseVisitor(
-  env: Env,
+  env: TenantEnv,
   organizationId: string,
   visitorId: string,
   audit: Omit<AuditEntry, "organizationId" | "details"> | null,

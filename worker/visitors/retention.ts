@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { Env } from "../env";
 
 /** Organizations swept per cron run, least recently swept first. */
@@ -19,10 +20,10 @@ const DAY_SECONDS = 86_400;
  * - Device rows of the days before yesterday (the consumer's dedupe only needs the last two days).
  * - Remembered queue messages older than the queue's retention.
  */
-export async function maintainVisitors(env: Env, now = Date.now()): Promise<void> {
+export async function maintainVisitors(env: TenantEnv, now = Date.now()): Promise<void> {
   try {
     await pruneDeviceDays(env.DB, now);
-    await pruneRetention(env.DB, now);
+    await pruneRetention(env, now);
   } catch (error) {
     console.error("visitor maintenance failed", error);
   }
@@ -49,20 +50,33 @@ export async function pruneDeviceDays(db: D1Database, now = Date.now()): Promise
   return deleted;
 }
 
+/** The partners' retention windows, from the catalog. */
+async function retentionDaysOf(env: TenantEnv, partnerIds: string[]): Promise<Map<string, number>> {
+  const { results } = await env.CATALOG.prepare(
+    "SELECT id, retention_days FROM partners WHERE id IN (SELECT value FROM json_each(?))",
+  )
+    .bind(JSON.stringify(partnerIds))
+    .all<{ id: string; retention_days: number }>();
+  return new Map(results.map((p) => [p.id, p.retention_days]));
+}
+
 /** One run of the retention sweep; returns what it removed. */
-export async function pruneRetention(db: D1Database, now = Date.now()) {
+export async function pruneRetention(env: TenantEnv, now = Date.now()) {
+  const db = env.DB;
   const { results } = await db
     .prepare(
-      `SELECT k.key, p.retention_days FROM organization_keys k
-       JOIN organizations o ON o.id = k.organization_id JOIN partners p ON p.id = o.partner_id
+      `SELECT k.key, o.partner_id FROM organization_keys k JOIN organizations o ON o.id = k.organization_id
        ORDER BY k.swept_at LIMIT ?`,
     )
     .bind(ORGANIZATIONS_PER_RUN)
-    .all<{ key: number; retention_days: number }>();
+    .all<{ key: number; partner_id: string }>();
+  const retentionOf = await retentionDaysOf(env, [...new Set(results.map((r) => r.partner_id))]);
   const removed = { visitors: 0, sessions: 0 };
-  for (const { key, retention_days } of results) {
+  for (const { key, partner_id } of results) {
+    const retentionDays = retentionOf.get(partner_id);
     const nowSeconds = Math.floor(now / 1000);
-    const cutoff = nowSeconds - retention_days * DAY_SECONDS;
+    // A partner the catalog does not know (never expected) keeps everything.
+    const cutoff = retentionDays === undefined ? 0 : nowSeconds - retentionDays * DAY_SECONDS;
     // Served by visitors_by_recency and sessions_by_start; each subquery reads the same rows in
     // every statement, as nothing it selects is deleted before the last one.
     const oldVisitors = `SELECT seq FROM visitors WHERE org = ?1 AND last_seen < ?2 ORDER BY last_seen LIMIT ${VISITORS_PER_RUN}`;

@@ -1,3 +1,4 @@
+import { tenantEnv, type TenantEnv } from "../shards";
 import type { Env } from "../env";
 import { sealPlainSecrets } from "./sealed-secrets";
 import { isoSeconds } from "../lib/time";
@@ -18,9 +19,10 @@ export async function consumeWebhooks(batch: MessageBatch<WebhookMessage>, env: 
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        const outcome = await attemptDelivery(env, message.body.deliveryId);
+        const tenant = tenantEnv(env, message.body.shard);
+        const outcome = await attemptDelivery(tenant, message.body.deliveryId);
         const at = outcome.kind === "later" ? outcome.at : outcome.kind === "attempted" ? outcome.nextAttemptAt : null;
-        if (at !== null) await scheduleAttempt(env, message.body.deliveryId, at);
+        if (at !== null) await scheduleAttempt(tenant, message.body.deliveryId, at);
         message.ack();
       } catch (err) {
         console.error("webhook delivery crashed", message.body.deliveryId, err);
@@ -36,12 +38,15 @@ export async function consumeWebhooks(batch: MessageBatch<WebhookMessage>, env: 
  * instead of staying `pending` forever.
  */
 export async function consumeWebhookDeadLetters(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
-  const mark = env.DB.prepare(
-    `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_until = NULL,
-       last_error = 'Dead-lettered: the delivery could not be processed after repeated retries (' || ? || ')'
-     WHERE id = ? AND status = 'pending'`,
-  );
-  await env.DB.batch(batch.messages.map((m) => mark.bind(isoSeconds(), m.body.deliveryId)));
+  for (const [shard, messages] of Map.groupBy(batch.messages, (m) => m.body.shard)) {
+    const { DB } = tenantEnv(env, shard);
+    const mark = DB.prepare(
+      `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_until = NULL,
+         last_error = 'Dead-lettered: the delivery could not be processed after repeated retries (' || ? || ')'
+       WHERE id = ? AND status = 'pending'`,
+    );
+    await DB.batch(messages.map((m) => mark.bind(isoSeconds(), m.body.deliveryId)));
+  }
   batch.ackAll();
 }
 
@@ -49,7 +54,7 @@ export async function consumeWebhookDeadLetters(batch: MessageBatch<WebhookMessa
 export const DELIVERY_RETENTION_MS = 90 * 24 * 3600_000;
 
 /** Cron work: re-send lost messages, then forget deliveries past retention. Never throws. */
-export async function maintainWebhooks(env: Env, now = Date.now()): Promise<void> {
+export async function maintainWebhooks(env: TenantEnv, now = Date.now()): Promise<void> {
   try {
     await resendStalled(env, now);
     await pruneDeliveries(env.DB, now);
@@ -64,7 +69,7 @@ export async function maintainWebhooks(env: Env, now = Date.now()): Promise<void
  * its row was written, e.g. the queue send failed). Safe to run any time: the consumer
  * claims a delivery once.
  */
-export async function resendStalled(env: Env, now = Date.now(), overdueMs = 15 * 60_000): Promise<number> {
+export async function resendStalled(env: TenantEnv, now = Date.now(), overdueMs = 15 * 60_000): Promise<number> {
   const { results } = await env.DB.prepare(
     `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at < ?
        AND (lease_until IS NULL OR lease_until < ?) LIMIT 1000`,
@@ -72,7 +77,9 @@ export async function resendStalled(env: Env, now = Date.now(), overdueMs = 15 *
     .bind(isoSeconds(now - overdueMs), isoSeconds(now))
     .all<{ id: string }>();
   for (let i = 0; i < results.length; i += 100) {
-    await env.WEBHOOKS.sendBatch(results.slice(i, i + 100).map((r) => ({ body: { deliveryId: r.id } })));
+    await env.WEBHOOKS.sendBatch(
+      results.slice(i, i + 100).map((r) => ({ body: { deliveryId: r.id, shard: env.SHARD } })),
+    );
   }
   return results.length;
 }

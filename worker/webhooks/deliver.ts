@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { DeliveryStatus, WebhookChannel } from "../../shared/webhooks";
 import { configOf } from "../config";
 import type { Env } from "../env";
@@ -59,7 +60,7 @@ const NOT_STORED_RETRY_MS = 5_000;
 const NOT_STORED_GIVE_UP_MS = 3600_000;
 const ERROR_SNIPPET = 200;
 
-const timeoutOf = (env: Env) => configOf(env).webhookTimeoutMs;
+const timeoutOf = (env: TenantEnv) => configOf(env).webhookTimeoutMs;
 
 /**
  * One attempt of one delivery: claim it (a lease, so duplicate queue messages do not send
@@ -67,7 +68,7 @@ const timeoutOf = (env: Env) => configOf(env).webhookTimeoutMs;
  * 2xx within the timeout, else the next time on the retry schedule, or `failed` after the last.
  */
 export async function attemptDelivery(
-  env: Env,
+  env: TenantEnv,
   deliveryId: string,
   options: AttemptOptions = {},
 ): Promise<AttemptOutcome> {
@@ -138,12 +139,12 @@ export async function attemptDelivery(
 }
 
 /** Sends the delivery's queue message so it comes back at `at` (chained when over the queue's maximum delay). */
-export async function scheduleAttempt(env: Env, deliveryId: string, at: number, now = Date.now()): Promise<void> {
-  const message: WebhookMessage = { deliveryId };
+export async function scheduleAttempt(env: TenantEnv, deliveryId: string, at: number, now = Date.now()): Promise<void> {
+  const message: WebhookMessage = { deliveryId, shard: env.SHARD };
   await env.WEBHOOKS.send(message, { delaySeconds: queueDelaySeconds(at, now) });
 }
 
-function disablePolicy(env: Env) {
+function disablePolicy(env: TenantEnv) {
   const config = configOf(env);
   return { failures: config.webhookDisableAfterFailures, sinceMs: config.webhookDisableAfterHours * 3600_000 };
 }

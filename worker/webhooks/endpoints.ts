@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { WebhookChannel } from "../../shared/webhooks";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { isoSeconds } from "../lib/time";
@@ -81,7 +82,7 @@ const SEND_BATCH = 100;
  * endpoint Sightline disabled gets a `failed` row, so the partner can redeliver after fixing it.
  */
 export async function emitEvents(
-  env: Env,
+  env: TenantEnv,
   events: WebhookEvent[],
   endpoints?: Map<string, Map<WebhookChannel, EndpointRow>>,
 ): Promise<void> {
@@ -118,7 +119,7 @@ export async function emitEvents(
         now,
       ),
     );
-    if (!disabled) messages.push({ body: { deliveryId: id } });
+    if (!disabled) messages.push({ body: { deliveryId: id, shard: env.SHARD } });
   }
   if (statements.length === 0) return;
   // The rows first: once they exist, a lost queue message is recovered from them.

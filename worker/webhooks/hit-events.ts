@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { ChargedHit } from "../collect/plan";
 import type { ChargeOutcome } from "../credits/counter";
 import type { Env } from "../env";
@@ -18,7 +19,7 @@ interface OrganizationRef {
  * the pixel event id, or from (organization, period), so a replayed batch emits nothing new and
  * the same event id sent to two organizations makes two events.
  */
-export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<void> {
+export async function emitChargedHits(env: TenantEnv, hits: ChargedHit[]): Promise<void> {
   const charged = hits.filter((h) => h.outcome.reason === "charged");
   if (charged.length === 0) return;
   const organizations = await loadOrganizations(env.DB, [...new Set(charged.map((h) => h.message.organizationId))]);

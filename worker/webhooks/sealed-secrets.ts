@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../shards";
 import type { WebhookChannel } from "../../shared/webhooks";
 import { configOf } from "../config";
 import type { Env } from "../env";
@@ -16,7 +17,7 @@ export interface SecretOwner {
 
 const contextOf = (owner: SecretOwner) => `${owner.partner_id}/${owner.channel}`;
 
-export const sealSecret = (env: Env, owner: SecretOwner, secret: string): Promise<string> =>
+export const sealSecret = (env: TenantEnv, owner: SecretOwner, secret: string): Promise<string> =>
   seal(env, contextOf(owner), secret);
 
 /** The `whsec_` secret of a stored value (sealed, or plain from before sealing). */
@@ -30,7 +31,7 @@ export async function openSecret(env: Env, owner: SecretOwner, stored: string): 
  * Seals what endpoints still hold in plain text (written before sealing existed), a bounded
  * number per cron run; each row only if it still holds what was read, so a concurrent change wins.
  */
-export async function sealPlainSecrets(env: Env): Promise<number> {
+export async function sealPlainSecrets(env: TenantEnv): Promise<number> {
   if (!configOf(env).webhookSecretKey) return 0;
   const { results } = await env.DB.prepare(
     `SELECT partner_id, channel, secret, previous_secret FROM webhook_endpoints

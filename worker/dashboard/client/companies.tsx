@@ -16,7 +16,7 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
   const cursorText = c.req.query("cursor");
   const after = decodeCursor(cursorText);
   const unfiltered = Object.values(filter).every((v) => v === undefined);
-  const { rows, next, suggestions, total } = await feedView(c.env.DB, c.get("organization").id, {
+  const { rows, next, suggestions, total } = await feedView(c.var.tenant.DB, c.get("organization").id, {
     filter,
     after,
     pageSize: FEED_PAGE_SIZE,

@@ -9,7 +9,7 @@ import { clientFrame, clientRoot } from "./frame";
 
 /** `GET /o/{organizationId}/companies/{visitorId}`: one company's firmographics, ICP fit and every visit. */
 export const companyRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies/:visitorId", async (c) => {
-  const story = await companyStory(c.env.DB, c.get("organization").id, c.req.param("visitorId"));
+  const story = await companyStory(c.var.tenant.DB, c.get("organization").id, c.req.param("visitorId"));
   if (!story) return notFoundPage(c);
   const name = story.company?.name ?? story.person?.name ?? "Unknown visitor";
   return render(

@@ -23,7 +23,7 @@ const lines = (text: unknown) =>
 export const exclusionsRoute = new Hono<DashboardEnv>()
   .use(PATH, adminOnly)
   .get(PATH, async (c) => {
-    const saved = await loadExclusions(c.env.DB, c.get("organization").id);
+    const saved = await loadExclusions(c.var.tenant.DB, c.get("organization").id);
     return page(c, {
       domains: saved.domains.join("\n"),
       ipRanges: saved.ipRanges.join("\n"),
@@ -48,11 +48,16 @@ export const exclusionsRoute = new Hono<DashboardEnv>()
         400,
       );
     }
-    await saveExclusions(c.env.DB, { partnerId: session.partnerId, organizationId: organization.id }, parsed.value, {
-      type: "client_user",
-      id: session.id,
-      email: session.email,
-    });
+    await saveExclusions(
+      c.var.tenant.DB,
+      { partnerId: session.partnerId, organizationId: organization.id },
+      parsed.value,
+      {
+        type: "client_user",
+        id: session.id,
+        email: session.email,
+      },
+    );
     return c.redirect(`${clientRoot(c)}/exclusions?saved=1`, 303);
   });
 

@@ -47,14 +47,14 @@ export const exportRoute = new Hono<DashboardEnv>().get("/o/:organizationId/comp
   const session = c.get("session");
   const { filter, problems } = parseFeedFilter(c.req.query());
   if (problems.length > 0) return message(c, "Export not possible", <p>{problems.join(" ")}</p>, 400);
-  await recordAudit(c.env.DB, {
+  await recordAudit(c.var.tenant.DB, {
     partnerId: session.partnerId,
     organizationId: organization.id,
     action: "companies.exported",
     actor: { type: "client_user", id: session.id, email: session.email },
     details: { filter },
   });
-  const rows = allFeedRows(c.env.DB, organization.id, filter);
+  const rows = allFeedRows(c.var.tenant.DB, organization.id, filter);
   const encoder = new TextEncoder();
   // A byte-order mark, so spreadsheets read the file as UTF-8.
   let pending = `\uFEFF${line(COLUMNS.map(([name]) => name))}`;

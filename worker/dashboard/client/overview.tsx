@@ -38,8 +38,8 @@ export const overviewRoute = new Hono<DashboardEnv>().get("/o/:organizationId", 
   const days = (OVERVIEW_RANGES as readonly number[]).includes(asked) ? (asked as OverviewRange) : DEFAULT_RANGE;
   const session = c.get("session");
   const [overview, organization] = await Promise.all([
-    overviewOf(c.env.DB, session.organizationId!, days),
-    organizationOf(c.env, session.partnerId, session.organizationId!),
+    overviewOf(c.var.tenant.DB, session.organizationId!, days),
+    organizationOf(c.var.tenant, session.partnerId, session.organizationId!),
   ]);
   if (!organization) return notFoundPage(c);
   const root = clientRoot(c);

@@ -6,7 +6,7 @@ import { message } from "../ui/layout";
 
 /** `POST /o/{organizationId}/sign-out`. */
 export const clientSignOutRoute = new Hono<DashboardEnv>().post("/o/:organizationId/sign-out", async (c) => {
-  await signOut(c.env.DB, c.get("session"));
+  await signOut(c.var.tenant, c.get("session"));
   clearSessionCookie(c, "dashboard");
   return message(c, "You have signed out", <p>See you soon. Open the dashboard again from your app.</p>, 200);
 });

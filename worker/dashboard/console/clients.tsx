@@ -22,8 +22,8 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
   const partnerId = c.get("session").partnerId;
   const page = Math.max(1, Math.floor(Number(c.req.query("page")) || 1));
   const [{ clients, total }, pool] = await Promise.all([
-    consoleClients(c.env, partnerId, page, CONSOLE_PAGE_SIZE),
-    poolOf(c.env.DB, partnerId),
+    consoleClients(c.var.tenant, partnerId, page, CONSOLE_PAGE_SIZE),
+    poolOf(c.var.tenant, partnerId),
   ]);
   const pages = Math.max(1, Math.ceil(total / CONSOLE_PAGE_SIZE));
   const base = c.get("base");

@@ -11,9 +11,9 @@ import { notFoundPage, setSessionCookie } from "../signed-in";
  */
 export const openClientRoute = new Hono<DashboardEnv>().post("/console/clients/:organizationId/open", async (c) => {
   const staff = c.get("session");
-  const { organization } = await brandAndOrganization(c.env.DB, staff.partnerId, c.req.param("organizationId"));
+  const { organization } = await brandAndOrganization(c.var.tenant, staff.partnerId, c.req.param("organizationId"));
   if (!organization || organization.status === "canceled") return notFoundPage(c);
-  const { session, expiresAt } = await startSession(c.env.DB, {
+  const { session, expiresAt } = await startSession(c.var.tenant, {
     partnerId: staff.partnerId,
     organizationId: organization.id,
     email: staff.email,

@@ -6,7 +6,7 @@ import { message } from "../ui/layout";
 
 /** `POST /console/sign-out`. */
 export const consoleSignOutRoute = new Hono<DashboardEnv>().post("/console/sign-out", async (c) => {
-  await signOut(c.env.DB, c.get("session"));
+  await signOut(c.var.tenant, c.get("session"));
   clearSessionCookie(c, "console");
   return message(c, "You have signed out", <p>Open the console again from your app.</p>, 200);
 });

@@ -1,3 +1,4 @@
+import { tenantOfPartner } from "../../shards";
 import { Hono } from "hono";
 import { brandAndOrganization, brandOf } from "../../insights/brand/queries";
 import { redeemSignInLink } from "../../sessions/links";
@@ -25,7 +26,7 @@ const REFUSALS = {
 } as const;
 
 async function refuse(c: DashboardContext, reason: keyof typeof REFUSALS, partnerId: string | null) {
-  if (!c.get("brand") && partnerId) c.set("brand", await brandOf(c.env.DB, partnerId));
+  if (!c.get("brand") && partnerId) c.set("brand", await brandOf(c.env.CATALOG, partnerId));
   const refusal = REFUSALS[reason];
   return message(c, refusal.title, <p>{refusal.text}</p>, refusal.status);
 }
@@ -39,14 +40,15 @@ export const signInRoute = new Hono<DashboardEnv>().get("/sign-in/:token", async
   c.header("referrer-policy", "no-referrer");
   // Link checkers probe with HEAD: it must not spend the link.
   if (c.req.method === "HEAD") return c.body(null, 200);
-  const redemption = await redeemSignInLink(c.env.DB, c.req.param("token"), new URL(c.req.url).host);
+  const redemption = await redeemSignInLink(c.env.CATALOG, c.req.param("token"), new URL(c.req.url).host);
   if (!redemption.ok) return refuse(c, redemption.reason, redemption.partnerId);
   const { link } = redemption;
+  const tenant = await tenantOfPartner(c.env, link.partnerId);
   if (link.organizationId) {
-    const { organization } = await brandAndOrganization(c.env.DB, link.partnerId, link.organizationId);
+    const { organization } = await brandAndOrganization(tenant, link.partnerId, link.organizationId);
     if (!organization || organization.status === "canceled") return refuse(c, "unknown", link.partnerId);
   }
-  const { session, expiresAt } = await startSession(c.env.DB, link);
+  const { session, expiresAt } = await startSession(tenant, link);
   setSessionCookie(c, link.organizationId ? "dashboard" : "console", session.secret, expiresAt);
   const base = c.get("base");
   return c.redirect(link.organizationId ? `${base}/o/${link.organizationId}` : `${base}/console`, 303);

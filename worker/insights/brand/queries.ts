@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../../shards";
 /** What a partner's pages wear: its name, logo and colours (never the platform's). */
 export interface Brand {
   partnerId: string;
@@ -46,17 +47,13 @@ export async function brandOf(db: D1Database, partnerId: string): Promise<Brand 
   return row ? toBrand(row) : null;
 }
 
-/** The partner's brand and one of its organizations, in one round trip to D1. */
-export async function brandAndOrganization(db: D1Database, partnerId: string, organizationId: string) {
-  const [brand, organization] = await db.batch<BrandRow | OrganizationHeader>([
-    brandStatement(db, partnerId),
-    db
-      .prepare("SELECT id, name, status FROM organizations WHERE id = ? AND partner_id = ?")
-      .bind(organizationId, partnerId),
+/** The partner's brand (catalog) and one of its organizations (its shard), read at once. */
+export async function brandAndOrganization(tenant: TenantEnv, partnerId: string, organizationId: string) {
+  const [row, organization] = await Promise.all([
+    brandStatement(tenant.CATALOG, partnerId).first<BrandRow>(),
+    tenant.DB.prepare("SELECT id, name, status FROM organizations WHERE id = ? AND partner_id = ?")
+      .bind(organizationId, partnerId)
+      .first<OrganizationHeader>(),
   ]);
-  const row = brand!.results[0] as BrandRow | undefined;
-  return {
-    brand: row ? toBrand(row) : null,
-    organization: (organization!.results[0] as OrganizationHeader | undefined) ?? null,
-  };
+  return { brand: row ? toBrand(row) : null, organization };
 }

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../../shards";
 import { addDays, isoSeconds, unixSeconds, utcDay } from "../../lib/time";
 import type { Env } from "../../env";
 import { hasPool, loadPartner } from "../../partners/partner";
@@ -13,7 +14,13 @@ export const windowStart = (days: number, now = Date.now()) => addDays(utcDay(no
  * A page of the partner's clients (canceled ones left out, newest first, as the API lists them),
  * each with its organization object, identified companies in the last 7 and 30 days and its last hit.
  */
-export async function consoleClients(env: Env, partnerId: string, page: number, pageSize: number, now = Date.now()) {
+export async function consoleClients(
+  env: TenantEnv,
+  partnerId: string,
+  page: number,
+  pageSize: number,
+  now = Date.now(),
+) {
   const db = env.DB;
   const [rows, count] = await db.batch<OrganizationRow | { total: number }>([
     db
@@ -79,11 +86,12 @@ export async function consoleClients(env: Env, partnerId: string, page: number, 
 export type ConsoleClient = Awaited<ReturnType<typeof consoleClients>>["clients"][number];
 
 /** The partner's credit pool, as `GET /partner/me` reports it; null for partners billed by usage (no pool). */
-export async function poolOf(db: D1Database, partnerId: string) {
-  const partner = await loadPartner(db, partnerId);
+export async function poolOf(tenant: TenantEnv, partnerId: string) {
+  const partner = await loadPartner(tenant.CATALOG, partnerId);
   if (!hasPool(partner.billing_mode)) return null;
-  const row = await db
-    .prepare("SELECT coalesce(sum(credits), 0) AS allocated FROM organizations WHERE partner_id = ?")
+  const row = await tenant.DB.prepare(
+    "SELECT coalesce(sum(credits), 0) AS allocated FROM organizations WHERE partner_id = ?",
+  )
     .bind(partnerId)
     .first<{ allocated: number }>();
   const allocated = row?.allocated ?? 0;

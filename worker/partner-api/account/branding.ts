@@ -54,13 +54,13 @@ export const updateBranding = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   const changes = (Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]).filter((field) => body[field] !== undefined);
   if (changes.length > 0) {
-    await c.env.DB.prepare(
+    await c.env.CATALOG.prepare(
       `UPDATE partners SET ${changes.map((field) => `${COLUMNS[field]} = ?`).join(", ")}, updated_at = ? WHERE id = ?`,
     )
       .bind(...changes.map((field) => body[field] ?? null), isoSeconds(), partnerId)
       .run();
   }
-  const row = await loadPartner(c.env.DB, partnerId);
+  const row = await loadPartner(c.env.CATALOG, partnerId);
   return c.json(
     {
       partner: {

@@ -11,6 +11,6 @@ const route = createRoute({
 });
 
 export const getMe = createApi().openapi(route, async (c) => {
-  const row = await loadPartner(c.env.DB, c.get("partnerId"));
-  return c.json({ partner: await toPartner(c.env.DB, row) }, 200);
+  const row = await loadPartner(c.env.CATALOG, c.get("partnerId"));
+  return c.json({ partner: await toPartner(c.var.tenant.DB, row) }, 200);
 });

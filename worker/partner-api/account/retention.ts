@@ -31,12 +31,12 @@ const putRoute = createRoute({
 
 export const retentionRoutes = createApi()
   .openapi(getRoute, async (c) => {
-    const partner = await loadPartner(c.env.DB, c.get("partnerId"));
+    const partner = await loadPartner(c.env.CATALOG, c.get("partnerId"));
     return c.json({ retentionDays: partner.retention_days }, 200);
   })
   .openapi(putRoute, async (c) => {
     const { retentionDays } = c.req.valid("json");
-    await c.env.DB.prepare("UPDATE partners SET retention_days = ?, updated_at = ? WHERE id = ?")
+    await c.env.CATALOG.prepare("UPDATE partners SET retention_days = ?, updated_at = ? WHERE id = ?")
       .bind(retentionDays, isoSeconds(), c.get("partnerId"))
       .run();
     return c.json({ retentionDays }, 200);

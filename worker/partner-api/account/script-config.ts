@@ -47,7 +47,7 @@ const putRoute = createRoute({
 });
 
 async function scriptConfig(env: Env, requestUrl: string, partnerId: string) {
-  const row = await loadPartner(env.DB, partnerId);
+  const row = await loadPartner(env.CATALOG, partnerId);
   return {
     companyName: row.company_name,
     slug: row.slug,
@@ -63,12 +63,12 @@ export const scriptConfigRoutes = createApi()
   .openapi(putRoute, async (c) => {
     const { globalName } = c.req.valid("json");
     const partnerId = c.get("partnerId");
-    const { meta } = await c.env.DB.prepare(
+    const { meta } = await c.env.CATALOG.prepare(
       "UPDATE partners SET global_name = ?, updated_at = ? WHERE id = ? AND global_name IS NOT ?",
     )
       .bind(globalName, isoSeconds(), partnerId, globalName)
       .run();
     // The served script reads the name from each pixel's KV record.
-    if (meta.changes > 0) await writeThroughPartnerPixels(c.env, partnerId);
+    if (meta.changes > 0) await writeThroughPartnerPixels(c.var.tenant, partnerId);
     return c.json(await scriptConfig(c.env, c.req.url, partnerId), 200);
   });

@@ -54,7 +54,7 @@ const route = createRoute({
 export const createApiKey = createApi().openapi(route, async (c) => {
   const { name, scopes, expiresAt } = c.req.valid("json");
   const { apiKey, plainKey, statement } = await issueApiKey(
-    c.env.DB,
+    c.env.CATALOG,
     c.get("partnerId"),
     name,
     scopes,

@@ -17,7 +17,7 @@ const route = createRoute({
 });
 
 export const listApiKeys = createApi().openapi(route, async (c) => {
-  const { results } = await c.env.DB.prepare(
+  const { results } = await c.env.CATALOG.prepare(
     `SELECT id, name, key_prefix, scopes, status, expires_at, last_used_at, created_at
      FROM api_keys WHERE partner_id = ? ORDER BY created_at DESC, id`,
   )

@@ -23,7 +23,7 @@ const adminCapable = (k: string) => `(${k}.status = 'active' AND (${k}.expires_a
 export const revokeApiKey = createApi().openapi(route, async (c) => {
   const { keyId } = c.req.valid("param");
   const partnerId = c.get("partnerId");
-  const db = c.env.DB;
+  const db = c.env.CATALOG;
   const now = isoSeconds();
   const key = await db
     .prepare("SELECT status FROM api_keys WHERE id = ? AND partner_id = ?")

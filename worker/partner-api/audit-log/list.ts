@@ -37,10 +37,10 @@ const route = createRoute({
 export const listAuditLog = createApi().openapi(route, async (c) => {
   const query = c.req.valid("query");
   const partnerId = c.get("partnerId");
-  if (query.organizationId) await findOrganization(c.env.DB, partnerId, query.organizationId);
+  if (query.organizationId) await findOrganization(c.var.tenant.DB, partnerId, query.organizationId);
   const { page, pageSize, offset } = pageOf(query);
   const { entries, total } = await listAudit(
-    c.env.DB,
+    c.var.tenant.DB,
     partnerId,
     {
       organizationId: query.organizationId,

@@ -19,6 +19,6 @@ export const getAnalytics = createApi().openapi(route, async (c) => {
   const startDate = query.startDate ? utcDay(query.startDate) : addDays(endDate, -29);
   checkRange(startDate, endDate);
   const partnerId = c.get("partnerId");
-  const analytics = await partnerAnalytics(c.env.DB, partnerId, startDate, endDate);
+  const analytics = await partnerAnalytics(c.var.tenant.DB, partnerId, startDate, endDate);
   return c.json({ partnerId, startDate, endDate, ...analytics }, 200);
 });

@@ -15,12 +15,12 @@ const route = createRoute({
 });
 
 export const getBillingUsage = createApi().openapi(route, async (c) => {
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   const partnerId = c.get("partnerId");
-  const period = partnerPeriod(await loadPartner(db, partnerId));
+  const period = partnerPeriod(await loadPartner(c.env.CATALOG, partnerId));
   const [organizations, tiers] = await Promise.all([
     usageByOrganization(db, partnerId, utcDay(period.start), utcDay(period.end - 1)),
-    pricingTiersOf(db, partnerId),
+    pricingTiersOf(c.env.CATALOG, partnerId),
   ]);
   const creditsConsumed = organizations.reduce((sum, o) => sum + o.credits, 0);
   const price = quote(tiers, creditsConsumed);

@@ -15,13 +15,13 @@ const route = createRoute({
 });
 
 export const getBilling = createApi().openapi(route, async (c) => {
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   const partnerId = c.get("partnerId");
-  const row = await loadPartner(db, partnerId);
+  const row = await loadPartner(c.env.CATALOG, partnerId);
   const period = partnerPeriod(row);
   const [partner, tiers, usage] = await Promise.all([
     toPartner(db, row),
-    pricingTiersOf(db, partnerId),
+    pricingTiersOf(c.env.CATALOG, partnerId),
     // Periods start at 00:00 UTC, so whole days cover them exactly; the end is exclusive.
     partnerUsage(db, partnerId, utcDay(period.start), utcDay(period.end - 1)),
   ]);

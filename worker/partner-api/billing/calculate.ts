@@ -21,6 +21,6 @@ const route = createRoute({
 });
 
 export const calculateCost = createApi().openapi(route, async (c) => {
-  const tiers = await pricingTiersOf(c.env.DB, c.get("partnerId"));
+  const tiers = await pricingTiersOf(c.env.CATALOG, c.get("partnerId"));
   return c.json(quote(tiers, c.req.valid("query").usage), 200);
 });

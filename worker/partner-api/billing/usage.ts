@@ -18,6 +18,6 @@ export const getUsage = createApi().openapi(route, async (c) => {
   const startDate = query.startDate ? utcDay(query.startDate) : `${today.slice(0, 8)}01`;
   const endDate = query.endDate ? utcDay(query.endDate) : today;
   checkRange(startDate, endDate);
-  const usage = await partnerUsage(c.env.DB, c.get("partnerId"), startDate, endDate);
+  const usage = await partnerUsage(c.var.tenant.DB, c.get("partnerId"), startDate, endDate);
   return c.json({ startDate, endDate, totalQuantity: usage.credits, totalEvents: usage.events }, 200);
 });

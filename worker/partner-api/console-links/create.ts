@@ -21,7 +21,7 @@ export const createConsoleLink = createApi().openapi(route, async (c) => {
   const { email } = c.req.valid("json");
   const partnerId = c.get("partnerId");
   const link = await issueSignInLink(c.env, c.req.url, { partnerId, organizationId: null, email, role: CONSOLE_ROLE });
-  await recordAudit(c.env.DB, {
+  await recordAudit(c.var.tenant.DB, {
     partnerId,
     organizationId: null,
     action: "console_link.created",

@@ -35,7 +35,7 @@ export const setOrganizationCredits = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const { credits, notes } = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  await findOrganization(c.env.DB, partnerId, organizationId);
+  await findOrganization(c.var.tenant.DB, partnerId, organizationId);
   const result = await poolFor(c.env, partnerId).setAllocation(organizationId, credits, notes ?? null);
   if (!result.ok) throw allocationRefused(result);
   return c.json(

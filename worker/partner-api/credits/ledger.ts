@@ -38,7 +38,7 @@ const route = createRoute({
 export const listLedger = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const query = c.req.valid("query");
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   await findOrganization(db, c.get("partnerId"), organizationId);
   const { page, pageSize, offset } = pageOf(query);
   const after = query.cursor === undefined ? null : decodeCursor(query.cursor, ["number"] as const);

@@ -27,12 +27,12 @@ export const createDashboardLink = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const { email, role } = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  const organization = await findOrganization(c.env.DB, partnerId, organizationId);
+  const organization = await findOrganization(c.var.tenant.DB, partnerId, organizationId);
   if (organization.status === "canceled") {
     throw new ApiError("UnprocessableEntity", "The organization is canceled", { status: organization.status });
   }
   const link = await issueSignInLink(c.env, c.req.url, { partnerId, organizationId, email, role });
-  await recordAudit(c.env.DB, {
+  await recordAudit(c.var.tenant.DB, {
     partnerId,
     organizationId,
     action: "dashboard_link.created",

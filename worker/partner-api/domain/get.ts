@@ -12,6 +12,6 @@ const route = createRoute({
 });
 
 export const getDomainVerification = createApi().openapi(route, async (c) => {
-  const partner = await partnerWithDomain(c.env.DB, c.get("partnerId"));
+  const partner = await partnerWithDomain(c.env.CATALOG, c.get("partnerId"));
   return c.json(verificationState(c.env, c.req.url, partner), 200);
 });

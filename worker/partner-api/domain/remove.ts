@@ -14,7 +14,7 @@ const route = createRoute({
 });
 
 export const removeDomain = createApi().openapi(route, async (c) => {
-  await c.env.DB.prepare(
+  await c.env.CATALOG.prepare(
     `UPDATE partners SET script_domain = NULL, script_domain_verified = 0, script_domain_verified_at = NULL,
        domain_verification_token = NULL, script_domain_claimed_at = NULL, updated_at = ? WHERE id = ? AND script_domain IS NOT NULL`,
   )

@@ -36,7 +36,7 @@ const route = createRoute({
 export const setDomain = createApi().openapi(route, async (c) => {
   const { domain } = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  const db = c.env.DB;
+  const db = c.env.CATALOG;
   const target = cnameTarget(c.env, c.req.url);
   const apiHost = new URL(c.req.url).hostname;
   if ([target, apiHost].some((own) => domain === own || domain.endsWith(`.${own}`))) {

@@ -52,7 +52,7 @@ async function check(env: Env, name: string, type: RecordType, matches: (value: 
 
 export const verifyDomain = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
-  const db = c.env.DB;
+  const db = c.env.CATALOG;
   const partner = await partnerWithDomain(db, partnerId);
   const domain = partner.script_domain;
   const target = cnameTarget(c.env, c.req.url);

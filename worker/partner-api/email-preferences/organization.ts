@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../../shards";
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
@@ -48,34 +49,34 @@ const deleteRoute = createRoute({
   responses: { 204: { description: "The organization follows the partner's preferences again" }, ...commonErrors },
 });
 
-async function respond(db: D1Database, partnerId: string, organizationId: string) {
-  const { preferences, overriddenKeys } = await effectiveEmailPreferences(db, partnerId, organizationId);
+async function respond(tenant: TenantEnv, partnerId: string, organizationId: string) {
+  const { preferences, overriddenKeys } = await effectiveEmailPreferences(tenant, partnerId, organizationId);
   return { organizationId, emailPreferences: preferences, overriddenKeys };
 }
 
 export const organizationEmailPreferences = createApi()
   .openapi(getRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
-    await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
-    return c.json(await respond(c.env.DB, c.get("partnerId"), organizationId), 200);
+    await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
+    return c.json(await respond(c.var.tenant, c.get("partnerId"), organizationId), 200);
   })
   .openapi(putRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
     const partnerId = c.get("partnerId");
-    await findOrganization(c.env.DB, partnerId, organizationId);
+    await findOrganization(c.var.tenant.DB, partnerId, organizationId);
     // JSON merge patch: `null` deletes a key, so "remove this override" needs no special case.
-    await c.env.DB.prepare(
+    await c.var.tenant.DB.prepare(
       `INSERT INTO organization_email_preferences (organization_id, overrides, updated_at) VALUES (?1, json_patch('{}', ?2), ?3)
        ON CONFLICT (organization_id) DO UPDATE SET overrides = json_patch(overrides, ?2), updated_at = ?3`,
     )
       .bind(organizationId, JSON.stringify(c.req.valid("json")), isoSeconds())
       .run();
-    return c.json(await respond(c.env.DB, partnerId, organizationId), 200);
+    return c.json(await respond(c.var.tenant, partnerId, organizationId), 200);
   })
   .openapi(deleteRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
-    await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
-    await c.env.DB.prepare("DELETE FROM organization_email_preferences WHERE organization_id = ?")
+    await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
+    await c.var.tenant.DB.prepare("DELETE FROM organization_email_preferences WHERE organization_id = ?")
       .bind(organizationId)
       .run();
     return c.body(null, 204);

@@ -29,17 +29,17 @@ const putRoute = createRoute({
 
 export const partnerEmailPreferences = createApi()
   .openapi(getRoute, async (c) => {
-    const { preferences } = await effectiveEmailPreferences(c.env.DB, c.get("partnerId"));
+    const { preferences } = await effectiveEmailPreferences(c.var.tenant, c.get("partnerId"));
     return c.json({ emailPreferences: preferences }, 200);
   })
   .openapi(putRoute, async (c) => {
     const partnerId = c.get("partnerId");
     // json_patch merges in SQL, so two concurrent updates of different keys both stick.
-    await c.env.DB.prepare(
+    await c.env.CATALOG.prepare(
       "UPDATE partners SET email_preferences = json_patch(email_preferences, ?), updated_at = ? WHERE id = ?",
     )
       .bind(JSON.stringify(c.req.valid("json")), isoSeconds(), partnerId)
       .run();
-    const { preferences } = await effectiveEmailPreferences(c.env.DB, partnerId);
+    const { preferences } = await effectiveEmailPreferences(c.var.tenant, partnerId);
     return c.json({ emailPreferences: preferences }, 200);
   });

@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../../shards";
 import { EMAIL_KEYS, type EmailPreferences } from "./schemas";
 
 /** Every email is on until the partner turns it off: they are transactional, and silence is the surprising default. */
@@ -15,14 +16,18 @@ export function parseStored(json: string | null | undefined): Partial<EmailPrefe
  * Whether an email goes out, for the partner or for one of its organizations: the organization's
  * override, else the partner's choice, else the default. For whoever sends the emails.
  */
-export async function effectiveEmailPreferences(db: D1Database, partnerId: string, organizationId?: string) {
-  const row = await db
-    .prepare(
-      `SELECT p.email_preferences AS partner, (SELECT overrides FROM organization_email_preferences WHERE organization_id = ?) AS organization
-       FROM partners p WHERE p.id = ?`,
-    )
-    .bind(organizationId ?? null, partnerId)
-    .first<{ partner: string; organization: string | null }>();
+export async function effectiveEmailPreferences(tenant: TenantEnv, partnerId: string, organizationId?: string) {
+  const [partner, organization] = await Promise.all([
+    tenant.CATALOG.prepare("SELECT email_preferences FROM partners WHERE id = ?")
+      .bind(partnerId)
+      .first<{ email_preferences: string }>(),
+    organizationId === undefined
+      ? null
+      : tenant.DB.prepare("SELECT overrides FROM organization_email_preferences WHERE organization_id = ?")
+          .bind(organizationId)
+          .first<{ overrides: string }>(),
+  ]);
+  const row = { partner: partner?.email_preferences, organization: organization?.overrides };
   const overrides = parseStored(row?.organization);
   return {
     preferences: { ...DEFAULT_EMAIL_PREFERENCES, ...parseStored(row?.partner), ...overrides } as EmailPreferences,

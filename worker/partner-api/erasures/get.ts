@@ -18,7 +18,7 @@ const route = createRoute({
 });
 
 export const getErasure = createApi().openapi(route, async (c) => {
-  const erasure = await findErasure(c.env.DB, c.req.valid("param").erasureId, c.get("partnerId"));
+  const erasure = await findErasure(c.var.tenant.DB, c.req.valid("param").erasureId, c.get("partnerId"));
   if (!erasure) throw notFound("Erasure");
   c.header("cache-control", "no-store");
   return c.json({ erasure: toErasure(erasure) }, 200);

@@ -35,16 +35,16 @@ const putRoute = createRoute({
 export const exclusionSettings = createApi()
   .openapi(getRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
-    await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
-    return c.json(await loadExclusions(c.env.DB, organizationId), 200);
+    await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
+    return c.json(await loadExclusions(c.var.tenant.DB, organizationId), 200);
   })
   .openapi(putRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
     const partnerId = c.get("partnerId");
-    await findOrganization(c.env.DB, partnerId, organizationId);
+    await findOrganization(c.var.tenant.DB, partnerId, organizationId);
     const parsed = parseExclusions(c.req.valid("json"));
     if (!parsed.ok) throw new ApiError("BadRequest", "Invalid exclusions", parsed.problems);
-    const saved = await saveExclusions(c.env.DB, { partnerId, organizationId }, parsed.value, {
+    const saved = await saveExclusions(c.var.tenant.DB, { partnerId, organizationId }, parsed.value, {
       type: "api_key",
       id: c.get("apiKeyId"),
     });

@@ -31,7 +31,7 @@ const route = createRoute({
 export const createIcpConfig = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const body = c.req.valid("json");
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   await findOrganization(db, c.get("partnerId"), organizationId);
   const id = newId("icp");
   const at = isoSeconds();
@@ -65,6 +65,6 @@ export const createIcpConfig = createApi().openapi(route, async (c) => {
       },
     );
   }
-  await enqueueRescore(c.env, organizationId, bump!.results[0]!.generation);
+  await enqueueRescore(c.var.tenant, organizationId, bump!.results[0]!.generation);
   return c.json({ icpConfig: toIcpConfig(await findIcpConfig(db, organizationId, id)) }, 201);
 });

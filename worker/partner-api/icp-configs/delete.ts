@@ -16,13 +16,13 @@ const route = createRoute({
 
 export const deleteIcpConfig = createApi().openapi(route, async (c) => {
   const { organizationId, icpConfigId } = c.req.valid("param");
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   await findOrganization(db, c.get("partnerId"), organizationId);
   await findIcpConfig(db, organizationId, icpConfigId);
   const [, bump] = await db.batch<{ generation: number }>([
     db.prepare("DELETE FROM icp_configs WHERE id = ? AND organization_id = ?").bind(icpConfigId, organizationId),
     nextGeneration(db, organizationId),
   ]);
-  await enqueueRescore(c.env, organizationId, bump!.results[0]!.generation);
+  await enqueueRescore(c.var.tenant, organizationId, bump!.results[0]!.generation);
   return c.body(null, 204);
 });

@@ -14,6 +14,6 @@ const route = createRoute({
 
 export const getIcpConfig = createApi().openapi(route, async (c) => {
   const { organizationId, icpConfigId } = c.req.valid("param");
-  await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
-  return c.json({ icpConfig: toIcpConfig(await findIcpConfig(c.env.DB, organizationId, icpConfigId)) }, 200);
+  await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
+  return c.json({ icpConfig: toIcpConfig(await findIcpConfig(c.var.tenant.DB, organizationId, icpConfigId)) }, 200);
 });

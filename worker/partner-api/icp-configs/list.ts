@@ -27,7 +27,7 @@ const route = createRoute({
 export const listIcpConfigs = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const { page, pageSize, offset } = pageOf(c.req.valid("query"));
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   await findOrganization(db, c.get("partnerId"), organizationId);
   const [rows, count] = await db.batch<IcpConfigRow | { total: number }>([
     db

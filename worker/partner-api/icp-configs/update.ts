@@ -28,7 +28,7 @@ const route = createRoute({
 export const updateIcpConfig = createApi().openapi(route, async (c) => {
   const { organizationId, icpConfigId } = c.req.valid("param");
   const body = c.req.valid("json");
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   await findOrganization(db, c.get("partnerId"), organizationId);
   await findIcpConfig(db, organizationId, icpConfigId);
   const update = db
@@ -50,7 +50,7 @@ export const updateIcpConfig = createApi().openapi(route, async (c) => {
   if (rescore) {
     const [, bump] = await db.batch<{ generation: number }>([update, nextGeneration(db, organizationId, icpConfigId)]);
     const generation = bump!.results[0]?.generation;
-    if (generation !== undefined) await enqueueRescore(c.env, organizationId, generation);
+    if (generation !== undefined) await enqueueRescore(c.var.tenant, organizationId, generation);
   } else {
     await update.run();
   }

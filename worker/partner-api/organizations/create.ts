@@ -44,11 +44,11 @@ const route = createRoute({
 export const createOrganization = createApi().openapi(route, async (c) => {
   const body = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   if (body.initialCredits > 0 && !hasScope(c.get("scopes") as Scope[], "admin")) {
     throw new ApiError("Forbidden", "Creating an organization with initialCredits needs the 'admin' scope");
   }
-  const partner = await loadPartner(db, partnerId);
+  const partner = await loadPartner(c.env.CATALOG, partnerId);
   // The documented order of refusals; the pool and the insert decide each again, atomically.
   checkTrialLimit(body.tier, body.initialCredits);
   checkPartnerCap(partner.max_identifications_per_org, body.initialCredits);
@@ -102,7 +102,7 @@ export const createOrganization = createApi().openapi(route, async (c) => {
     throw organizationLimit(partner.max_organizations!);
   }
 
-  await syncOrganizations(c.env, [id]);
+  await syncOrganizations(c.var.tenant, [id]);
   const row = await findOrganization(db, partnerId, id);
-  return c.json({ organization: toOrganization(row, await counterFor(c.env, id).balance()) }, 201);
+  return c.json({ organization: toOrganization(row, await counterFor(c.var.tenant, id).balance()) }, 201);
 });

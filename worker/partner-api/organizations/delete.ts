@@ -8,6 +8,7 @@ import { findOrganization } from "../../organizations/organization";
 import { purgeOrganization } from "../../organizations/purge";
 import { cancel } from "../../organizations/queries";
 import { holdCharges, syncOrganizations } from "../../organizations/sync";
+import { loadPartner } from "../../partners/partner";
 
 const route = createRoute({
   method: "delete",
@@ -38,22 +39,22 @@ const route = createRoute({
 export const deleteOrganization = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const partnerId = c.get("partnerId");
-  const org = await findOrganization(c.env.DB, partnerId, organizationId);
+  const org = await findOrganization(c.var.tenant.DB, partnerId, organizationId);
+  const pooled = hasPool((await loadPartner(c.env.CATALOG, partnerId)).billing_mode);
   if (c.req.valid("query").purge === "true") {
     if (org.status !== "canceled")
       throw new ApiError("Conflict", "Only a canceled organization can be purged: delete it without purge first");
     await purgeOrganization(
-      c.env,
-      { id: organizationId, partnerId, pooled: hasPool(org.billing_mode) },
+      c.var.tenant,
+      { id: organizationId, partnerId, pooled },
       { type: "api_key", id: c.get("apiKeyId") },
     );
     return c.body(null, 204);
   }
   // Charges stop before D1 says canceled. A retry runs every step again: they are all idempotent.
-  await holdCharges(c.env, organizationId);
-  await cancel(c.env.DB, organizationId);
-  await syncOrganizations(c.env, [organizationId]);
-  if (hasPool(org.billing_mode))
-    await poolFor(c.env, partnerId).release(organizationId, "released: organization deleted");
+  await holdCharges(c.var.tenant, organizationId);
+  await cancel(c.var.tenant.DB, organizationId);
+  await syncOrganizations(c.var.tenant, [organizationId]);
+  if (pooled) await poolFor(c.env, partnerId).release(organizationId, "released: organization deleted");
   return c.body(null, 204);
 });

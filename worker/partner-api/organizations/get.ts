@@ -13,6 +13,6 @@ const route = createRoute({
 });
 
 export const getOrganization = createApi().openapi(route, async (c) => {
-  const row = await findOrganization(c.env.DB, c.get("partnerId"), c.req.valid("param").organizationId);
-  return c.json({ organization: await organizationWithBalance(c.env, row) }, 200);
+  const row = await findOrganization(c.var.tenant.DB, c.get("partnerId"), c.req.valid("param").organizationId);
+  return c.json({ organization: await organizationWithBalance(c.var.tenant, row) }, 200);
 });

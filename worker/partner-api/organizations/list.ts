@@ -40,16 +40,14 @@ export const listOrganizations = createApi().openapi(route, async (c) => {
     params.push(query.externalId);
   }
   const filter = `WHERE ${where.join(" AND ")}`;
-  const [rows, count] = await c.env.DB.batch<OrganizationRow | { total: number }>([
-    c.env.DB.prepare(`${SELECT_ORGANIZATION} ${filter} ORDER BY o.created_at DESC, o.id DESC LIMIT ? OFFSET ?`).bind(
-      ...params,
-      pageSize,
-      offset,
-    ),
-    c.env.DB.prepare(`SELECT count(*) AS total FROM organizations o ${filter}`).bind(...params),
+  const [rows, count] = await c.var.tenant.DB.batch<OrganizationRow | { total: number }>([
+    c.var.tenant.DB.prepare(
+      `${SELECT_ORGANIZATION} ${filter} ORDER BY o.created_at DESC, o.id DESC LIMIT ? OFFSET ?`,
+    ).bind(...params, pageSize, offset),
+    c.var.tenant.DB.prepare(`SELECT count(*) AS total FROM organizations o ${filter}`).bind(...params),
   ]);
   const organizations = await Promise.all(
-    (rows!.results as OrganizationRow[]).map((row) => organizationWithBalance(c.env, row)),
+    (rows!.results as OrganizationRow[]).map((row) => organizationWithBalance(c.var.tenant, row)),
   );
   const total = (count!.results[0] as { total: number }).total;
   return c.json({ organizations, total, page, pageSize }, 200);

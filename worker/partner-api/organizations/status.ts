@@ -30,12 +30,12 @@ export const setOrganizationStatus = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const { enabled } = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  await findOrganization(c.env.DB, partnerId, organizationId);
+  await findOrganization(c.var.tenant.DB, partnerId, organizationId);
   // Charges stop before D1 says disabled; every call (a retry too) writes the counter and KV again.
-  if (!enabled) await holdCharges(c.env, organizationId);
-  const { max_organizations: max } = await loadPartner(c.env.DB, partnerId);
-  if (!(await setStatus(c.env.DB, organizationId, enabled, max))) throw organizationLimit(max!);
-  await syncOrganizations(c.env, [organizationId]);
-  const row = await findOrganization(c.env.DB, partnerId, organizationId);
-  return c.json({ organization: await organizationWithBalance(c.env, row) }, 200);
+  if (!enabled) await holdCharges(c.var.tenant, organizationId);
+  const { max_organizations: max } = await loadPartner(c.env.CATALOG, partnerId);
+  if (!(await setStatus(c.var.tenant.DB, organizationId, enabled, max))) throw organizationLimit(max!);
+  await syncOrganizations(c.var.tenant, [organizationId]);
+  const row = await findOrganization(c.var.tenant.DB, partnerId, organizationId);
+  return c.json({ organization: await organizationWithBalance(c.var.tenant, row) }, 200);
 });

@@ -27,10 +27,10 @@ export const setOrganizationTier = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const { tier } = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  await findOrganization(c.env.DB, partnerId, organizationId);
+  await findOrganization(c.var.tenant.DB, partnerId, organizationId);
   // The partner's pool decides tier and allocation changes one at a time, so neither slips past the other.
   const result = await poolFor(c.env, partnerId).setTier(organizationId, tier);
   if (!result.ok) throw allocationRefused(result);
-  const row = await findOrganization(c.env.DB, partnerId, organizationId);
-  return c.json({ organization: await organizationWithBalance(c.env, row) }, 200);
+  const row = await findOrganization(c.var.tenant.DB, partnerId, organizationId);
+  return c.json({ organization: await organizationWithBalance(c.var.tenant, row) }, 200);
 });

@@ -52,7 +52,7 @@ export const updateOrganization = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const body = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   const before = await findOrganization(db, partnerId, organizationId);
   const billingChanged =
     (body.billingPeriod !== undefined && body.billingPeriod !== before.billing_period) ||
@@ -88,12 +88,12 @@ export const updateOrganization = createApi().openapi(route, async (c) => {
   // The counter decides periods: it keeps the running one and schedules the new rule at its end.
   // Sent again after a failure, the same values find D1 changed already: the counter is told anyway.
   if (body.billingPeriod !== undefined || body.billingDayOfMonth !== undefined) {
-    await configureCounter(c.env, organizationId);
+    await configureCounter(c.var.tenant, organizationId);
   }
   // The hot path reads the product type from KV.
   if (body.productType !== undefined && body.productType !== before.product_type)
-    await writeThroughPixels(c.env, [organizationId]);
+    await writeThroughPixels(c.var.tenant, [organizationId]);
 
   const row = await findOrganization(db, partnerId, organizationId);
-  return c.json({ organization: await organizationWithBalance(c.env, row) }, 200);
+  return c.json({ organization: await organizationWithBalance(c.var.tenant, row) }, 200);
 });

@@ -1,3 +1,4 @@
+import { sendJobs } from "../../jobs/message";
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { createErasure, toErasure } from "../../erasures/queries";
@@ -27,8 +28,11 @@ export const erasePerson = createApi().openapi(route, async (c) => {
   const { emailSha256 } = c.req.valid("param");
   const partnerId = c.get("partnerId");
   // Suppressed first: no new visitor appears behind the erasure while it runs.
-  await addSuppression(c.env.DB, partnerId, emailSha256);
-  const erasure = await createErasure(c.env.DB, partnerId, emailSha256, { type: "api_key", id: c.get("apiKeyId") });
-  await c.env.JOBS.send({ type: "people.erase", erasureId: erasure.id });
+  await addSuppression(c.var.tenant.DB, partnerId, emailSha256);
+  const erasure = await createErasure(c.var.tenant.DB, partnerId, emailSha256, {
+    type: "api_key",
+    id: c.get("apiKeyId"),
+  });
+  await sendJobs(c.var.tenant, [{ type: "people.erase", erasureId: erasure.id }]);
   return c.json({ erasure: toErasure(erasure) }, 202);
 });

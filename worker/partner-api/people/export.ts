@@ -25,7 +25,7 @@ const route = createRoute({
 
 export const exportPerson = createApi().openapi(route, async (c) => {
   const { emailSha256 } = c.req.valid("param");
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   const partnerId = c.get("partnerId");
   const [suppression, places] = await Promise.all([
     findSuppression(db, partnerId, emailSha256),

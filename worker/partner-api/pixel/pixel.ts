@@ -34,13 +34,13 @@ const putRoute = createRoute({
 export const pixelSettings = createApi()
   .openapi(getRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
-    await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
-    return c.json({ pixel: await pixelOf(c.env, c.req.url, c.get("partnerId"), organizationId) }, 200);
+    await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
+    return c.json({ pixel: await pixelOf(c.var.tenant, c.req.url, c.get("partnerId"), organizationId) }, 200);
   })
   .openapi(putRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
     const body = c.req.valid("json");
-    await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
+    await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
     const sets: string[] = [];
     const values: unknown[] = [];
     if (body.allowedReferrers) {
@@ -69,10 +69,10 @@ export const pixelSettings = createApi()
       values.push(body.consentMode);
     }
     if (sets.length > 0) {
-      await c.env.DB.prepare(`UPDATE pixels SET ${sets.join(", ")}, updated_at = ? WHERE organization_id = ?`)
+      await c.var.tenant.DB.prepare(`UPDATE pixels SET ${sets.join(", ")}, updated_at = ? WHERE organization_id = ?`)
         .bind(...values, isoSeconds(), organizationId)
         .run();
-      await writeThroughPixels(c.env, [organizationId]);
+      await writeThroughPixels(c.var.tenant, [organizationId]);
     }
-    return c.json({ pixel: await pixelOf(c.env, c.req.url, c.get("partnerId"), organizationId) }, 200);
+    return c.json({ pixel: await pixelOf(c.var.tenant, c.req.url, c.get("partnerId"), organizationId) }, 200);
   });

@@ -42,26 +42,26 @@ const deleteSecretRoute = createRoute({
 export const proxySecret = createApi()
   .openapi(createSecretRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
-    await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
+    await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
     const secret = generateProxySecret();
     const createdAt = isoSeconds();
-    await c.env.DB.prepare(
+    await c.var.tenant.DB.prepare(
       "UPDATE pixels SET proxy_secret = ?, proxy_secret_created_at = ?, updated_at = ? WHERE organization_id = ?",
     )
       .bind(await sealProxySecret(c.env, organizationId, secret), createdAt, createdAt, organizationId)
       .run();
-    await writeThroughPixels(c.env, [organizationId]);
+    await writeThroughPixels(c.var.tenant, [organizationId]);
     return c.json({ proxySecret: { secret, createdAt } }, 201);
   })
   .openapi(deleteSecretRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
-    await findOrganization(c.env.DB, c.get("partnerId"), organizationId);
-    const { meta } = await c.env.DB.prepare(
+    await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
+    const { meta } = await c.var.tenant.DB.prepare(
       `UPDATE pixels SET proxy_secret = NULL, proxy_secret_created_at = NULL, updated_at = ?
        WHERE organization_id = ? AND proxy_secret IS NOT NULL`,
     )
       .bind(isoSeconds(), organizationId)
       .run();
-    if (meta.changes > 0) await writeThroughPixels(c.env, [organizationId]);
+    if (meta.changes > 0) await writeThroughPixels(c.var.tenant, [organizationId]);
     return c.body(null, 204);
   });

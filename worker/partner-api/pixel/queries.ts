@@ -1,3 +1,4 @@
+import type { TenantEnv } from "../../shards";
 import type { z } from "@hono/zod-openapi";
 import type { ConsentMode } from "../../../shared/hit";
 import type { Env } from "../../env";
@@ -15,14 +16,14 @@ interface PixelRow {
 }
 
 export async function pixelOf(
-  env: Env,
+  env: TenantEnv,
   requestUrl: string,
   partnerId: string,
   organizationId: string,
 ): Promise<z.infer<typeof PixelSchema>> {
   const [row, partner] = await Promise.all([
     env.DB.prepare("SELECT * FROM pixels WHERE organization_id = ?").bind(organizationId).first<PixelRow>(),
-    loadPartner(env.DB, partnerId),
+    loadPartner(env.CATALOG, partnerId),
   ]);
   if (!row) throw new Error(`pixel of ${organizationId} missing`);
   const url = scriptUrl(env, requestUrl, partner, row.api_key);

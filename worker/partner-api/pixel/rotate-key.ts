@@ -27,7 +27,7 @@ const route = createRoute({
 export const rotatePixelKey = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const partnerId = c.get("partnerId");
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   await findOrganization(db, partnerId, organizationId);
   const current = await db
     .prepare("SELECT api_key FROM pixels WHERE organization_id = ?")
@@ -41,6 +41,6 @@ export const rotatePixelKey = createApi().openapi(route, async (c) => {
     .run();
   if (meta.changes !== 1)
     throw new ApiError("Conflict", "The pixel key was rotated by another request at the same time");
-  await Promise.all([forgetPixelKey(c.env, current.api_key), writeThroughPixels(c.env, [organizationId])]);
-  return c.json({ pixel: await pixelOf(c.env, c.req.url, partnerId, organizationId) }, 200);
+  await Promise.all([forgetPixelKey(c.env, current.api_key), writeThroughPixels(c.var.tenant, [organizationId])]);
+  return c.json({ pixel: await pixelOf(c.var.tenant, c.req.url, partnerId, organizationId) }, 200);
 });

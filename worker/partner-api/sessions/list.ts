@@ -38,8 +38,8 @@ const route = createRoute({
 export const listDashboardSessions = createApi().openapi(route, async (c) => {
   const query = c.req.valid("query");
   const partnerId = c.get("partnerId");
-  if (query.organizationId) await findOrganization(c.env.DB, partnerId, query.organizationId);
+  if (query.organizationId) await findOrganization(c.var.tenant.DB, partnerId, query.organizationId);
   const { page, pageSize, offset } = pageOf(query);
-  const { sessions, total } = await listSessions(c.env.DB, partnerId, query, pageSize, offset);
+  const { sessions, total } = await listSessions(c.env.CATALOG, partnerId, query, pageSize, offset);
   return c.json({ sessions, total, page, pageSize }, 200);
 });

@@ -15,6 +15,6 @@ const route = createRoute({
 
 export const revokeDashboardSession = createApi().openapi(route, async (c) => {
   const { sessionId } = c.req.valid("param");
-  if (!(await revokeSession(c.env.DB, c.get("partnerId"), sessionId, c.get("apiKeyId")))) throw notFound("Session");
+  if (!(await revokeSession(c.var.tenant, c.get("partnerId"), sessionId, c.get("apiKeyId")))) throw notFound("Session");
   return c.body(null, 204);
 });

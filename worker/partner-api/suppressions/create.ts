@@ -23,6 +23,6 @@ const route = createRoute({
 
 export const createSuppression = createApi().openapi(route, async (c) => {
   const { emailSha256 } = c.req.valid("json");
-  const { suppression, created } = await addSuppression(c.env.DB, c.get("partnerId"), emailSha256);
+  const { suppression, created } = await addSuppression(c.var.tenant.DB, c.get("partnerId"), emailSha256);
   return created ? c.json({ suppression }, 201) : c.json({ suppression }, 200);
 });

@@ -14,6 +14,6 @@ const route = createRoute({
 
 export const deleteSuppression = createApi().openapi(route, async (c) => {
   const { emailSha256 } = c.req.valid("param");
-  if (!(await removeSuppression(c.env.DB, c.get("partnerId"), emailSha256))) throw notFound("Suppression");
+  if (!(await removeSuppression(c.var.tenant.DB, c.get("partnerId"), emailSha256))) throw notFound("Suppression");
   return c.body(null, 204);
 });

@@ -26,7 +26,7 @@ export const listSuppressionsRoute = createApi().openapi(route, async (c) => {
   const { page, pageSize, offset } = pageOf(query);
   const after = query.cursor === undefined ? null : decodeCursor(query.cursor, ["string", "string"] as const);
   if (query.cursor !== undefined && !after) throw invalidField("cursor", "not a cursor of this list");
-  const found = await listSuppressions(c.env.DB, c.get("partnerId"), { limit: pageSize, offset, after });
+  const found = await listSuppressions(c.var.tenant.DB, c.get("partnerId"), { limit: pageSize, offset, after });
   const last = found.suppressions.at(-1);
   return c.json(
     {

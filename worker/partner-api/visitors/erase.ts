@@ -27,11 +27,11 @@ const route = createRoute({
 export const eraseVisitorRoute = createApi().openapi(route, async (c) => {
   const { organizationId, visitorId } = c.req.valid("param");
   const partnerId = c.get("partnerId");
-  await findOrganization(c.env.DB, partnerId, organizationId);
+  await findOrganization(c.var.tenant.DB, partnerId, organizationId);
   const stored = storedVisitorId(visitorId);
   const erased =
     stored !== null &&
-    (await eraseVisitor(c.env, organizationId, stored, {
+    (await eraseVisitor(c.var.tenant, organizationId, stored, {
       partnerId,
       action: "visitor.erased",
       actor: { type: "api_key", id: c.get("apiKeyId") },

@@ -17,7 +17,7 @@ const route = createRoute({
 });
 
 export const getWebhooks = createApi().openapi(route, async (c) => {
-  const endpoints = await loadEndpoints(c.env.DB, c.get("partnerId"));
+  const endpoints = await loadEndpoints(c.var.tenant.DB, c.get("partnerId"));
   const billing = endpoints.get("billing");
   return c.json(
     {

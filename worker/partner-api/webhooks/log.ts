@@ -26,8 +26,8 @@ const route = createRoute({
 });
 
 export const getWebhookLog = createApi().openapi(route, async (c) => {
-  const row = await findDelivery(c.env.DB, c.get("partnerId"), c.req.valid("param").deliveryId);
-  const { results } = await c.env.DB.prepare(
+  const row = await findDelivery(c.var.tenant.DB, c.get("partnerId"), c.req.valid("param").deliveryId);
+  const { results } = await c.var.tenant.DB.prepare(
     "SELECT attempt, url, started_at, status_code, error, latency_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt",
   )
     .bind(row.id)

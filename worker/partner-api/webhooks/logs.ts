@@ -48,7 +48,7 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   const { page, pageSize, offset } = pageOf(query);
   // Another partner's organization is a 404, as everywhere else.
-  if (query.organizationId) await findOrganization(c.env.DB, partnerId, query.organizationId);
+  if (query.organizationId) await findOrganization(c.var.tenant.DB, partnerId, query.organizationId);
   const where = ["partner_id = ?"];
   const params: unknown[] = [partnerId];
   const filters = {
@@ -63,7 +63,7 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
     params.push(value);
   }
   const filter = `WHERE ${where.join(" AND ")}`;
-  const db = c.env.DB;
+  const db = c.var.tenant.DB;
   const order = "ORDER BY created_at DESC, id DESC";
   const next = (rows: DeliveryRow[], more: boolean) =>
     more && rows.length > 0 ? encodeKeyset({ at: rows.at(-1)!.created_at, id: rows.at(-1)!.id }) : null;

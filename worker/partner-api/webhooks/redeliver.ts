@@ -29,9 +29,9 @@ const route = createRoute({
 
 export const redeliverWebhook = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
-  const row = await findDelivery(c.env.DB, partnerId, c.req.valid("param").deliveryId);
+  const row = await findDelivery(c.var.tenant.DB, partnerId, c.req.valid("param").deliveryId);
   const isTest = row.event_type === "webhook.test";
-  const endpoint = await loadEndpoint(c.env.DB, partnerId, row.channel);
+  const endpoint = await loadEndpoint(c.var.tenant.DB, partnerId, row.channel);
   if (!endpoint?.url || (!isTest && !isActive(endpoint))) {
     throw new ApiError(
       "UnprocessableEntity",
@@ -43,15 +43,15 @@ export const redeliverWebhook = createApi().openapi(route, async (c) => {
   }
   const now = Date.now();
   // A fresh schedule: the same event (same webhook-id and body), attempted again from now.
-  await c.env.DB.prepare(
+  await c.var.tenant.DB.prepare(
     `UPDATE webhook_deliveries SET status = 'pending', first_attempt_at = NULL, next_attempt_at = ?, lease_until = NULL,
        delivered_at = NULL WHERE id = ?`,
   )
     .bind(isoSeconds(now), row.id)
     .run();
-  const outcome = await attemptDelivery(c.env, row.id, { now, singleAttempt: isTest, anyEndpointState: isTest });
+  const outcome = await attemptDelivery(c.var.tenant, row.id, { now, singleAttempt: isTest, anyEndpointState: isTest });
   if (outcome.kind === "attempted" && outcome.nextAttemptAt !== null)
-    await scheduleAttempt(c.env, row.id, outcome.nextAttemptAt, now);
-  if (outcome.kind === "later") await scheduleAttempt(c.env, row.id, outcome.at, now);
-  return c.json({ delivery: await loadDelivery(c.env.DB, partnerId, row.id), attempt: resultOf(outcome) }, 200);
+    await scheduleAttempt(c.var.tenant, row.id, outcome.nextAttemptAt, now);
+  if (outcome.kind === "later") await scheduleAttempt(c.var.tenant, row.id, outcome.at, now);
+  return c.json({ delivery: await loadDelivery(c.var.tenant.DB, partnerId, row.id), attempt: resultOf(outcome) }, 200);
 });

@@ -32,12 +32,12 @@ const route = createRoute({
 export const testWebhook = createApi().openapi(route, async (c) => {
   const { type: channel } = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  const endpoint = await loadEndpoint(c.env.DB, partnerId, channel);
+  const endpoint = await loadEndpoint(c.var.tenant.DB, partnerId, channel);
   if (!endpoint?.url) throw new ApiError("UnprocessableEntity", `No ${channel} webhook URL is configured`);
   const event = { id: `evt_test_${randomHex(12)}`, type: "webhook.test", createdAt: isoSeconds(), partnerId };
   const data: EventFields<"webhook.test"> = { webhook: channel, message: "Test event from Sightline" };
   const id = await deliveryId(event.id, channel);
-  await c.env.DB.prepare(
+  await c.var.tenant.DB.prepare(
     `INSERT INTO webhook_deliveries (id, partner_id, channel, event_id, event_type, organization_id, data, payload, status,
        next_attempt_at, created_at)
      VALUES (?, ?, ?, ?, 'webhook.test', NULL, ?, ?, 'pending', ?, ?)`,
@@ -53,7 +53,7 @@ export const testWebhook = createApi().openapi(route, async (c) => {
       event.createdAt,
     )
     .run();
-  const outcome = await attemptDelivery(c.env, id, { singleAttempt: true, anyEndpointState: true });
-  const delivery = await loadDelivery(c.env.DB, partnerId, id);
+  const outcome = await attemptDelivery(c.var.tenant, id, { singleAttempt: true, anyEndpointState: true });
+  const delivery = await loadDelivery(c.var.tenant.DB, partnerId, id);
   return c.json({ delivery, attempt: resultOf(outcome) }, 200);
 });

@@ -77,7 +77,7 @@ const handler = (channel: WebhookChannel) =>
   createApi().openapi(updateRoute(channel), async (c) => {
     const body = c.req.valid("json") as Update;
     const partnerId = c.get("partnerId");
-    const db = c.env.DB;
+    const db = c.var.tenant.DB;
     const url = body.url === undefined || body.url === null ? body.url : checkWebhookUrl(c.env, body.url);
     if (body.secret !== undefined && body.rotateSecret) {
       throw invalidField("secret", "send either secret or rotateSecret");
@@ -102,7 +102,7 @@ const handler = (channel: WebhookChannel) =>
           partnerId,
           channel,
           url,
-          await sealSecret(c.env, owner, secret),
+          await sealSecret(c.var.tenant, owner, secret),
           body.enabled === false ? 0 : 1,
           body.lowCreditThresholdPercent ?? DEFAULT_LOW_CREDIT_PERCENT,
           at,
@@ -120,10 +120,10 @@ const handler = (channel: WebhookChannel) =>
       const params: unknown[] = [at];
       if (url !== undefined) (sets.push("url = ?"), params.push(url));
       const newSecret = body.rotateSecret ? generateSecret() : body.secret;
-      if (newSecret !== undefined && newSecret !== (await openSecret(c.env, existing, existing.secret))) {
+      if (newSecret !== undefined && newSecret !== (await openSecret(c.var.tenant, existing, existing.secret))) {
         if (body.rotateSecret) shownSecret = newSecret;
         sets.push("secret = ?");
-        params.push(await sealSecret(c.env, owner, newSecret));
+        params.push(await sealSecret(c.var.tenant, owner, newSecret));
         // Within an overlap, the secret receivers had before it began keeps signing until it ends.
         if (!inOverlap(existing, now)) {
           sets.push("previous_secret = ?", "previous_secret_expires_at = ?");
