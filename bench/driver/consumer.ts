@@ -1,3 +1,4 @@
+import { everyTenant } from "../../worker/shards";
 /**
  * Bench-only Worker (never deployed, no production route): the product's hits consumer driven
  * with batches the bench builds, in the same workerd as the product Worker and on the same D1,
@@ -84,7 +85,11 @@ function messageBatch(messages: { id: string; body: HitMessage; attempts: number
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const meter: Meter = { rowsWritten: 0, rowsRead: 0 };
-    const meteredEnv = { ...env, DB: metered(env.DB, meter) } as Env;
+    const meteredEnv = {
+      ...env,
+      CATALOG: metered(env.CATALOG, meter),
+      ...Object.fromEntries(everyTenant(env).map((t) => [`TENANT_${t.SHARD}`, metered(t.DB, meter)])),
+    } as Env;
     const path = new URL(request.url).pathname;
     const started = Date.now();
     if (path === "/batch") {
@@ -95,9 +100,16 @@ export default {
     }
     if (path === "/prune") {
       const { now } = (await request.json()) as { now: number };
-      const devices = await pruneDeviceDays(meteredEnv.DB, now);
+      const tenants = everyTenant(meteredEnv);
+      let devices = 0;
+      for (const tenant of tenants) devices += await pruneDeviceDays(tenant.DB, now);
       const afterDevices = { ...meter };
-      const retention = await pruneRetention(meteredEnv.DB, now);
+      const retention = { visitors: 0, sessions: 0 };
+      for (const tenant of tenants) {
+        const removed = await pruneRetention(tenant, now);
+        retention.visitors += removed.visitors;
+        retention.sessions += removed.sessions;
+      }
       return Response.json({
         devices,
         devicesRowsWritten: afterDevices.rowsWritten,

@@ -39,7 +39,7 @@ describe("operator API", () => {
       creditPoolUsed: 0,
       creditPoolAvailable: 5000,
     });
-    const stored = await env.DB.prepare("SELECT key_hash, key_prefix FROM api_keys WHERE partner_id = ?")
+    const stored = await env.CATALOG.prepare("SELECT key_hash, key_prefix FROM api_keys WHERE partner_id = ?")
       .bind(res.body.partner.id)
       .first<{ key_hash: string; key_prefix: string }>();
     expect(stored?.key_hash).not.toContain(res.body.plainKey.slice(8));
@@ -53,7 +53,7 @@ describe("operator API", () => {
     await admin("POST", "/companies", [
       { name: "New Name", domain: domain.toUpperCase(), ipRanges: ["192.0.2.16/28"] },
     ]);
-    const rows = await env.DB.prepare(
+    const rows = await env.CATALOG.prepare(
       "SELECT c.name, r.cidr FROM companies c LEFT JOIN company_ip_ranges r ON r.company_id = c.id WHERE c.domain = ?",
     )
       .bind(domain)
@@ -96,7 +96,9 @@ describe("operator API", () => {
     ]);
     expectEnvelope(res, 400, "BadRequest");
     expect(res.body.details.map((d: { field: string }) => d.field)).toContain("1.ipRanges");
-    const row = await env.DB.prepare("SELECT count(*) AS n FROM companies WHERE domain = 'good-import.example'").first<{
+    const row = await env.CATALOG.prepare(
+      "SELECT count(*) AS n FROM companies WHERE domain = 'good-import.example'",
+    ).first<{
       n: number;
     }>();
     expect(row?.n).toBe(0);
@@ -106,7 +108,9 @@ describe("operator API", () => {
     const hash = "a".repeat(64);
     expect((await admin("POST", "/people", [{ emailSha256: hash, name: "First" }])).body).toEqual({ imported: 1 });
     await admin("POST", "/people", [{ emailSha256: hash, name: "Second", jobTitle: "VP" }]);
-    const row = await env.DB.prepare("SELECT name, job_title FROM people WHERE email_sha256 = ?").bind(hash).first();
+    const row = await env.CATALOG.prepare("SELECT name, job_title FROM people WHERE email_sha256 = ?")
+      .bind(hash)
+      .first();
     expect(row).toEqual({ name: "Second", job_title: "VP" });
     expectEnvelope(await admin("POST", "/people", [{ emailSha256: "jane@example.com" }]), 400, "BadRequest");
   });

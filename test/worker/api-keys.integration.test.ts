@@ -60,7 +60,7 @@ describe("partner API: API keys", () => {
     expect(apiKey.expiresAt).toMatch(/Z$/);
     expect((await asPartner(plainKey)("GET", "/me")).status).toBe(200);
     // Time passes: move the expiry into the past rather than wait.
-    await env.DB.prepare("UPDATE api_keys SET expires_at = ? WHERE id = ? AND partner_id = ?")
+    await env.CATALOG.prepare("UPDATE api_keys SET expires_at = ? WHERE id = ? AND partner_id = ?")
       .bind(new Date(Date.now() - 1000).toISOString(), apiKey.id, partner.id)
       .run();
     expectEnvelope(await asPartner(plainKey)("GET", "/me"), 401, "Unauthorized");

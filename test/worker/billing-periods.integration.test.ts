@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { eventTypeOf, type Received, receiverBucket } from "../fixtures/receiver";
-import { newOrganization } from "./support";
+import { newOrganization, tenantOfOrganization } from "./support";
 import { counterOf, dropAlarm, flushAll } from "./support/counter";
 import { callWith, failingFirst } from "./support/env-faults";
 
@@ -22,7 +22,9 @@ async function runCron() {
 async function renewed(organizationId: string) {
   await vi.waitFor(
     async () => {
-      const row = await env.DB.prepare("SELECT current_period_end FROM organization_periods WHERE organization_id = ?")
+      const row = await (
+        await tenantOfOrganization(organizationId)
+      ).DB.prepare("SELECT current_period_end FROM organization_periods WHERE organization_id = ?")
         .bind(organizationId)
         .first<{ current_period_end: string }>();
       expect(Date.parse(row!.current_period_end)).toBeGreaterThan(Date.now());
@@ -57,16 +59,16 @@ async function endedOrganization(api: PartnerApi) {
   });
   expect(created.status, created.text).toBe(201);
   const id = created.body.organization.id as string;
-  const stub = counterOf(id);
+  const stub = await counterOf(id);
   await stub.charge(charges(["company:control"], lastMonth));
   await flushAll(stub);
   return { id, stub };
 }
 
 async function d1Entries(organizationId: string) {
-  const { results } = await env.DB.prepare(
-    "SELECT kind, credits, period_start, details FROM ledger_entries WHERE organization_id = ? ORDER BY seq",
-  )
+  const { results } = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare("SELECT kind, credits, period_start, details FROM ledger_entries WHERE organization_id = ? ORDER BY seq")
     .bind(organizationId)
     .all<{ kind: string; credits: number; period_start: string; details: string | null }>();
   return results;
@@ -78,12 +80,14 @@ describe("billing periods", () => {
     { timeout: 30_000 },
     async () => {
       const { api, organization } = await newOrganization({ tier: "trial", initialCredits: 500, billingDayOfMonth: 1 });
-      const stub = counterOf(organization.id);
+      const stub = await counterOf(organization.id);
       // Three companies identified last month, delivered late enough that their period is over.
       const outcomes = await stub.charge(charges(["company:a", "company:b", "company:c"], lastMonth));
       expect(outcomes!.map((o) => o.reason)).toEqual(["charged", "charged", "charged"]);
       await flushAll(stub);
-      const due = await env.DB.prepare("SELECT current_period_end FROM organization_periods WHERE organization_id = ?")
+      const due = await (
+        await tenantOfOrganization(organization.id)
+      ).DB.prepare("SELECT current_period_end FROM organization_periods WHERE organization_id = ?")
         .bind(organization.id)
         .first<{ current_period_end: string }>();
       expect(due!.current_period_end).toBe(iso(thisStart));
@@ -102,7 +106,9 @@ describe("billing periods", () => {
       });
       const previous = entries.filter((e) => e.period_start === iso(previousStart));
       expect(previous.reduce((sum, e) => sum + e.credits, 0)).toBe(0);
-      const snapshot = await env.DB.prepare("SELECT * FROM organization_periods WHERE organization_id = ?")
+      const snapshot = await (
+        await tenantOfOrganization(organization.id)
+      ).DB.prepare("SELECT * FROM organization_periods WHERE organization_id = ?")
         .bind(organization.id)
         .first<{ current_period_start: string; current_period_end: string; available: number }>();
       expect(snapshot).toMatchObject({
@@ -130,7 +136,7 @@ describe("billing periods", () => {
 
   it("closes an ended period lazily, exactly once, on the next request when the timer was late", async () => {
     const { api, organization } = await newOrganization({ initialCredits: 10, billingDayOfMonth: 1 });
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     await stub.charge(charges(["company:late"], lastMonth));
     const expiredEntries = () =>
       runInDurableObject(stub, (_, state) =>
@@ -149,7 +155,7 @@ describe("billing periods", () => {
 
   it("decides a hit that reaches a closed period late as no_credit, while already-charged companies stay free", async () => {
     const { organization } = await newOrganization({ initialCredits: 10, billingDayOfMonth: 1 });
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     await stub.charge(charges(["company:early"], lastMonth));
     await stub.balance(); // closes last month
     const late = await stub.charge(charges(["company:early", "company:newcomer", null], lastMonth + 1000));
@@ -164,7 +170,7 @@ describe("billing periods", () => {
       { initialCredits: 0, billingDayOfMonth: 1 },
       { billingMode: "usage_based", uncappedUsage: true },
     );
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     const outcomes = await stub.charge(charges(["company:x", "company:y"], lastMonth));
     expect(outcomes!.map((o) => [o.reason, o.allocation])).toEqual([
       ["charged", null],
@@ -181,7 +187,7 @@ describe("billing periods", () => {
 
   it("applies a changed billing day at the end of the running period, then a period at least a month long", async () => {
     const { api, organization } = await newOrganization({ initialCredits: 10, billingDayOfMonth: 1 });
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     const changed = await api("PUT", `/organizations/${organization.id}`, { billingDayOfMonth: 15 });
     expect(changed.status, changed.text).toBe(200);
     expect(changed.body.organization).toMatchObject({
@@ -213,7 +219,7 @@ describe("billing periods", () => {
     const retried = await api("PUT", path, { billingDayOfMonth: 15 });
     expect(retried.status, retried.text).toBe(200);
     expect(retried.body.organization).toMatchObject({ billingChangeEffectiveAt: iso(nextStart) });
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     const day = 24 * 3600_000;
     const fifteenth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 15);
     expect(await stub.balance(nextStart + day)).toMatchObject({ periodStart: nextStart, periodEnd: fifteenth });
@@ -223,7 +229,7 @@ describe("billing periods", () => {
 
   it("H1 variant A: moving the billing day every day never opens a short period with a fresh allocation", async () => {
     const { api, organization } = await newOrganization({ initialCredits: 2, billingDayOfMonth: 1 });
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     const day = 24 * 3600_000;
     const move = async (billingDayOfMonth: number) =>
       expect((await api("PUT", `/organizations/${organization.id}`, { billingDayOfMonth })).status).toBe(200);
@@ -254,7 +260,7 @@ describe("billing periods", () => {
       });
       const receiver = receiverBucket();
       expect((await api("PUT", "/webhooks/billing", { url: receiver.url("ok") })).status).toBe(200);
-      const stub = counterOf(organization.id);
+      const stub = await counterOf(organization.id);
       await stub.charge(charges(["company:a", "company:b"], lastMonth));
       await flushAll(stub);
       await runCron();

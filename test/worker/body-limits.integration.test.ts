@@ -34,7 +34,7 @@ const companyLine = (domain: string, ranges = ["203.0.113.0/32"]) =>
   JSON.stringify({ name: domain, domain, country: "US", ipRanges: ranges });
 
 async function companyExists(domain: string) {
-  return (await env.DB.prepare("SELECT 1 AS x FROM companies WHERE domain = ?").bind(domain).first()) !== null;
+  return (await env.CATALOG.prepare("SELECT 1 AS x FROM companies WHERE domain = ?").bind(domain).first()) !== null;
 }
 
 describe("bounded bodies", () => {
@@ -127,7 +127,7 @@ describe("bounded bodies", () => {
           // Half the body is out: the Worker has validated and staged chunks of it already.
           stagedWhileStreaming = await vi.waitFor(
             async () => {
-              const row = await env.DB.prepare("SELECT count(*) AS n FROM import_chunks").first<{ n: number }>();
+              const row = await env.CATALOG.prepare("SELECT count(*) AS n FROM import_chunks").first<{ n: number }>();
               if (!row?.n) throw new Error("nothing staged yet");
               return row.n;
             },
@@ -150,7 +150,7 @@ describe("bounded bodies", () => {
     expect(await res.json()).toEqual({ imported: domains.length, ipRanges: domains.length });
     expect(stagedWhileStreaming).toBeGreaterThan(0);
     expect(await companyExists(domains.at(-1)!)).toBe(true);
-    const left = await env.DB.prepare("SELECT count(*) AS n FROM import_chunks").first<{ n: number }>();
+    const left = await env.CATALOG.prepare("SELECT count(*) AS n FROM import_chunks").first<{ n: number }>();
     expect(left?.n).toBe(0);
   });
 

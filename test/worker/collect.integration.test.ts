@@ -11,12 +11,15 @@ import {
   pageView,
   receipts,
   sendHit,
+  tenantOfOrganization,
   waitForReceipts,
 } from "./support";
 
 /** A count of the organization's daily rollups, summed over its days. */
 async function counted(organizationId: string, column: "referrer_not_allowed" | "disabled" | "page_views" | "bot") {
-  const row = await env.DB.prepare(`SELECT coalesce(sum(${column}), 0) AS n FROM usage_daily WHERE organization_id = ?`)
+  const row = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare(`SELECT coalesce(sum(${column}), 0) AS n FROM usage_daily WHERE organization_id = ?`)
     .bind(organizationId)
     .first<{ n: number }>();
   return row?.n ?? 0;

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { admin, asPartner, expectEnvelope, newOrganization, newPartner } from "./support";
+import { admin, asPartner, expectEnvelope, newOrganization, newPartner, tenantOfOrganization } from "./support";
 import { counterOf } from "./support/counter";
 import { callWith, delayingFirst, delayStarted } from "./support/env-faults";
 
@@ -10,7 +10,9 @@ const reasons = (outcomes: { reason: string }[]) =>
   outcomes.reduce<Record<string, number>>((n, o) => ({ ...n, [o.reason]: (n[o.reason] ?? 0) + 1 }), {});
 
 async function d1Credits(organizationId: string) {
-  const row = await env.DB.prepare("SELECT credits FROM organizations WHERE id = ?")
+  const row = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare("SELECT credits FROM organizations WHERE id = ?")
     .bind(organizationId)
     .first<{ credits: number }>();
   return row!;
@@ -30,7 +32,7 @@ describe("the partner's credit pool", () => {
     const second = await callWith(slow, key, "PUT", path, { credits: 0 });
     expect([(await first).status, second.status]).toEqual([200, 200]);
 
-    const counter = await counterOf(organization.id).balance();
+    const counter = await (await counterOf(organization.id)).balance();
     const { credits } = await d1Credits(organization.id);
     expect(counter.allocation).toBe(credits);
     expect((await api("GET", `/organizations/${organization.id}`)).body.organization).toMatchObject({
@@ -48,7 +50,7 @@ describe("the partner's credit pool", () => {
     // The same race without injected delays, many times: D1 and the counter always agree.
     for (let round = 0; round < 10; round++) {
       await Promise.all([api("PUT", path, { credits: 600 }), api("PUT", path, { credits: 0 })]);
-      const [balance, row] = [await counterOf(organization.id).balance(), await d1Credits(organization.id)];
+      const [balance, row] = [await (await counterOf(organization.id)).balance(), await d1Credits(organization.id)];
       expect(balance.allocation).toBe(row.credits);
     }
   });
@@ -68,7 +70,7 @@ describe("the partner's credit pool", () => {
     expect(trial.status).toBe(200);
     expectEnvelope(raised, 422, "TrialCreditLimit");
     expect(org).toMatchObject({ tier: "trial", credits: 100 });
-    expect((await counterOf(organization.id).balance()).allocation).toBe(100);
+    expect((await (await counterOf(organization.id)).balance()).allocation).toBe(100);
   });
 
   it("H1 variant B: a partner's organizations never consume more than the pool in one partner period, however the pool moves between staggered periods", async () => {
@@ -80,25 +82,29 @@ describe("the partner's credit pool", () => {
     // The partner's year started on the 1st of last month (it was created then).
     const now = new Date();
     const lastMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15);
-    await env.DB.prepare("UPDATE partners SET created_at = ? WHERE id = ?")
+    await env.CATALOG.prepare("UPDATE partners SET created_at = ? WHERE id = ?")
       .bind(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 3)).toISOString(), partner.id)
       .run();
     const a = (
       await api("POST", "/organizations", { name: "A", tier: "paid", initialCredits: 100, billingDayOfMonth: 1 })
     ).body.organization;
     // A spends its 100 in its period of last month.
-    expect(reasons(await counterOf(a.id).charge(charges(100, "a", lastMonth)))).toEqual({ charged: 100 });
+    expect(reasons(await (await counterOf(a.id)).charge(charges(100, "a", lastMonth)))).toEqual({ charged: 100 });
     // A's new period started unused, so its allocation may move to B ...
     expect((await api("PUT", `/organizations/${a.id}/credits`, { credits: 0 })).status).toBe(200);
     const created = await api("POST", "/organizations", { name: "B", tier: "paid", initialCredits: 100 });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     // ... but the partner's year already consumed its pool: B is never charged.
-    expect(reasons(await counterOf(created.body.organization.id).charge(charges(100, "b", Date.now())))).toEqual({
+    expect(
+      reasons(await (await counterOf(created.body.organization.id)).charge(charges(100, "b", Date.now()))),
+    ).toEqual({
       no_credit: 100,
     });
     // A new partner year would bring a new budget: B could then spend again (a window of its own).
     const nextYear = Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth() - 1, 2);
-    expect(reasons(await counterOf(created.body.organization.id).charge(charges(3, "b-next", nextYear)))).toEqual({
+    expect(
+      reasons(await (await counterOf(created.body.organization.id)).charge(charges(3, "b-next", nextYear))),
+    ).toEqual({
       charged: 3,
     });
   });
@@ -110,28 +116,31 @@ describe("the partner's credit pool", () => {
     const created = await api("POST", "/organizations", { name: "b", tier: "paid" });
     expect(created.status).toBe(201);
     expect(created.body.organization).toMatchObject({ credits: 0, creditsAvailable: 5 });
-    const outcomes = await counterOf(created.body.organization.id).charge(charges(20, "m3", Date.now()));
+    const outcomes = await (await counterOf(created.body.organization.id)).charge(charges(20, "m3", Date.now()));
     expect(reasons(outcomes)).toEqual({ charged: 5, no_credit: 15 });
   });
 
   it("M3: without a maximum, allocation 0 charges nothing unless the operator allowed uncapped usage", async () => {
     const capped = await newOrganization({ initialCredits: 0 }, { billingMode: "usage_based" });
-    expect(reasons(await counterOf(capped.organization.id).charge(charges(3, "none", Date.now())))).toEqual({
+    expect(reasons(await (await counterOf(capped.organization.id)).charge(charges(3, "none", Date.now())))).toEqual({
       no_credit: 3,
     });
     const open = await newOrganization({ initialCredits: 0 }, { billingMode: "usage_based", uncappedUsage: true });
-    const outcomes = await counterOf(open.organization.id).charge(charges(3, "open", Date.now()));
+    const outcomes = await (await counterOf(open.organization.id)).charge(charges(3, "open", Date.now()));
     expect(outcomes.map((o) => [o.reason, o.allocation])).toEqual(Array(3).fill(["charged", null]));
   });
 
   it("M3: a lower maxIdentificationsPerOrg applies to existing organizations too", { timeout: 30_000 }, async () => {
     const { partner, organization } = await newOrganization({ initialCredits: 10 }, { billingMode: "usage_based" });
     expect((await admin("PUT", `/partners/${partner.id}`, { maxIdentificationsPerOrg: 4 })).status).toBe(200);
-    await vi.waitFor(async () => expect(await counterOf(organization.id).balance()).toMatchObject({ allocation: 4 }), {
-      timeout: 15_000,
-      interval: 100,
-    });
-    expect(reasons(await counterOf(organization.id).charge(charges(6, "lower", Date.now())))).toEqual({
+    await vi.waitFor(
+      async () => expect(await (await counterOf(organization.id)).balance()).toMatchObject({ allocation: 4 }),
+      {
+        timeout: 15_000,
+        interval: 100,
+      },
+    );
+    expect(reasons(await (await counterOf(organization.id)).charge(charges(6, "lower", Date.now())))).toEqual({
       charged: 4,
       no_credit: 2,
     });

@@ -41,7 +41,7 @@ describe("credits", () => {
     const { organization, partner, pixelKey } = await newOrganization();
     const ip = freshIp();
     await importCompany(`${ip}/32`);
-    const message = accepted(organization.id, partner.id, pixelKey, ip, Date.now());
+    const message = accepted(organization.id, partner, pixelKey, ip, Date.now());
     await deliver([message]);
     await deliver([message]);
     const rows = await receipts(organization.id);
@@ -81,9 +81,9 @@ describe("credits", () => {
     const now = new Date();
     const thisPeriod = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 12);
     const nextPeriod = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 0, 0, 1);
-    await deliver([accepted(organization.id, partner.id, pixelKey, ip, thisPeriod)]);
-    await deliver([accepted(organization.id, partner.id, pixelKey, ip, thisPeriod + 3600_000)]);
-    await deliver([accepted(organization.id, partner.id, pixelKey, ip, nextPeriod)]);
+    await deliver([accepted(organization.id, partner, pixelKey, ip, thisPeriod)]);
+    await deliver([accepted(organization.id, partner, pixelKey, ip, thisPeriod + 3600_000)]);
+    await deliver([accepted(organization.id, partner, pixelKey, ip, nextPeriod)]);
     const rows = await receipts(organization.id);
     expect(rows.map((r) => r.reason)).toEqual(["charged", "charged", "already_charged_this_period"]);
     const { body } = await api("GET", `/organizations/${organization.id}/receipts`);

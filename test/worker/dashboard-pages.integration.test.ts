@@ -2,9 +2,18 @@ import { configOf } from "../../worker/config";
 import { env, exports } from "cloudflare:workers";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it, vi } from "vitest";
-import { browser, signedInClient, signedInConsole, sql, type Browser } from "./support/dashboard";
+import { browser, signedInClient, signedInConsole, type Browser } from "./support/dashboard";
 import { interceptNetwork } from "./support/network";
-import { freshIp, importCompany, newOrganization, pageView, seedVisitors, sendHit, waitForReceipts } from "./support";
+import {
+  freshIp,
+  importCompany,
+  newOrganization,
+  pageView,
+  seedVisitors,
+  sendHit,
+  tenantOfOrganization,
+  waitForReceipts,
+} from "./support";
 
 /**
  * What the client dashboard and the partner console show: the partner's brand on every page,
@@ -77,14 +86,13 @@ async function seedFeed(organizationId: string, companies: SeededCompany[]) {
 }
 
 /** Moves the organization's visitors with this many page views to another last-seen time. */
-const lastSeenAt = (organizationId: string, pageViews: number, iso: string) =>
-  sql(
+const lastSeenAt = async (organizationId: string, pageViews: number, iso: string) =>
+  (await tenantOfOrganization(organizationId)).DB.prepare(
     `UPDATE visitors SET last_seen = ?
      WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?) AND page_views = ?`,
-    Date.parse(iso) / 1000,
-    organizationId,
-    pageViews,
-  );
+  )
+    .bind(Date.parse(iso) / 1000, organizationId, pageViews)
+    .run();
 
 async function brandedOrganization(): Promise<Owner> {
   const owner = await newOrganization({ name: "Acme Widgets" });

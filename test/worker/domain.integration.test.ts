@@ -167,12 +167,12 @@ describe("partner API: custom script domain", () => {
 
   it("L4: lets an unverified claim lapse after 7 days, and the cron clear it", async () => {
     const { api, partner, domain } = await partnerWithDomain();
-    await env.DB.prepare("UPDATE partners SET script_domain_claimed_at = ? WHERE id = ?")
+    await env.CATALOG.prepare("UPDATE partners SET script_domain_claimed_at = ? WHERE id = ?")
       .bind(new Date(Date.now() - 7 * DAY_MS - 1000).toISOString().replace(/\.\d{3}Z$/, "Z"), partner.id)
       .run();
     expectEnvelope(await api("GET", "/domain/verification"), 404, "NotFound");
     expectEnvelope(await api("POST", "/domain/verify"), 404, "NotFound");
-    await releaseLapsedClaims(env.DB);
+    await releaseLapsedClaims(env.CATALOG);
     expect((await api("GET", "/me")).body.partner.scriptDomain).toBeNull();
     // Claiming it again starts afresh.
     const again = await api("PUT", "/domain", { domain });

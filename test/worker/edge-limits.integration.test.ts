@@ -4,13 +4,14 @@ import { forgetRememberedPixels } from "../../worker/pixel-config/record";
 import { forgetFailures } from "../../worker/rate-limit/failures";
 import {
   awayFromWindowEdge,
+  BROWSER_UA,
   expectEnvelope,
   fetchWith,
   freshIp,
   newOrganization,
   pageView,
   sendHit,
-  BROWSER_UA,
+  tenantOfOrganization,
 } from "./support";
 
 /** `HIT_LIMITER` in wrangler.toml: hits per pixel key and address per minute. */
@@ -97,7 +98,11 @@ describe("the edge defends itself", () => {
 
     // Had D1 been asked again, it would now find this key.
     const { organization } = await newOrganization();
-    await env.DB.prepare("UPDATE pixels SET api_key = ? WHERE organization_id = ?").bind(key, organization.id).run();
+    await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("UPDATE pixels SET api_key = ? WHERE organization_id = ?")
+      .bind(key, organization.id)
+      .run();
     forgetRememberedPixels(); // another isolate of the same location: only the location's cache knows
     expect(await script(key)).toBe("");
     expectEnvelope(await sendHit(pageView(key)), 404, "NotFound");

@@ -1,7 +1,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ExclusionRules, parseExclusions } from "../../worker/exclusions/rules";
-import { expectEnvelope, freshIp, importCompany, newOrganization, pageView, sendHit, waitForReceipts } from "./support";
+import {
+  expectEnvelope,
+  freshIp,
+  importCompany,
+  newOrganization,
+  pageView,
+  sendHit,
+  tenantOfOrganization,
+  waitForReceipts,
+} from "./support";
 
 /**
  * Exclusions: a client's own offices and its competitors are never identified or charged, and
@@ -111,7 +120,9 @@ describe("an excluded visitor", () => {
     await api("PUT", `/organizations/${organization.id}/exclusions`, { domains: [], ipRanges: [`${ip}/32`] });
     await sendHit(pageView(pixelKey), { ip });
     await waitForReceipts(organization.id, 1);
-    const row = await env.DB.prepare(
+    const row = await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare(
       "SELECT sum(events) AS events, sum(identifications) AS identifications, sum(credits) AS credits FROM usage_daily WHERE organization_id = ?",
     )
       .bind(organization.id)

@@ -10,6 +10,7 @@ import {
   newOrganization,
   pageView,
   sendHit,
+  tenantOfOrganization,
   waitForReceipts,
 } from "./support";
 import { forwardingHeaders, proxySignature } from "./support/first-party-signature";
@@ -38,7 +39,9 @@ describe("the first-party proxy secret", () => {
     expect(shown.body.pixel.proxySecret).toEqual({ createdAt });
     expect(shown.text).not.toContain(secret);
 
-    const row = await env.DB.prepare("SELECT proxy_secret FROM pixels WHERE organization_id = ?")
+    const row = await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("SELECT proxy_secret FROM pixels WHERE organization_id = ?")
       .bind(organization.id)
       .first<{ proxy_secret: string }>();
     expect(row?.proxy_secret).toMatch(/^sealed:v1:/);

@@ -13,6 +13,7 @@ import {
   pageView,
   seedVisitors,
   sendHit,
+  tenantOfOrganization,
   waitForReceipts,
 } from "./support";
 
@@ -273,7 +274,9 @@ describe("ICP scoring", () => {
       { timeout: 20_000, interval: 200 },
     );
     // The last page is scored too, and the others stay unmatched.
-    const last = await env.DB.prepare("SELECT icp_matched FROM visitors WHERE id = ?")
+    const last = await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("SELECT icp_matched FROM visitors WHERE id = ?")
       .bind(ids[count - 2]!.slice("vis_".length))
       .first();
     expect(last).toEqual({ icp_matched: 1 });
@@ -312,13 +315,19 @@ describe("ICP scoring", () => {
     await waitForIcp(api, organization.id, ([visitor]) =>
       expect(visitor!.icp).toMatchObject({ matched: true, configId: config.id }),
     );
-    const { generation } = (await env.DB.prepare("SELECT generation FROM icp_generations WHERE organization_id = ?")
+    const { generation } = (await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("SELECT generation FROM icp_generations WHERE organization_id = ?")
       .bind(organization.id)
       .first<{ generation: number }>())!;
 
     // A stale job from before the config existed would clear the match; it must do nothing.
-    await env.DB.prepare("DELETE FROM icp_configs WHERE id = ?").bind(config.id).run();
-    await rescoreIcpPage(env, {
+    await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("DELETE FROM icp_configs WHERE id = ?")
+      .bind(config.id)
+      .run();
+    await rescoreIcpPage(await tenantOfOrganization(organization.id), {
       type: "icp.rescore",
       organizationId: organization.id,
       generation: generation - 1,
@@ -339,7 +348,9 @@ describe("ICP scoring", () => {
       expect(visitor!.icp).toMatchObject({ matched: true, score: 100 }),
     );
     await vi.waitFor(async () => {
-      const row = await env.DB.prepare("SELECT last_sweep_at FROM icp_generations WHERE organization_id = ?")
+      const row = await (
+        await tenantOfOrganization(organization.id)
+      ).DB.prepare("SELECT last_sweep_at FROM icp_generations WHERE organization_id = ?")
         .bind(organization.id)
         .first<{ last_sweep_at: string | null }>();
       expect(row?.last_sweep_at).toMatch(/^\d{4}-/);

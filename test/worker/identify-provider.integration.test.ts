@@ -28,12 +28,12 @@ describe("identification through a licensed provider", () => {
     const ip = "198.51.100.77";
     const domain = `provider-${crypto.randomUUID().slice(0, 8)}.example`;
     const calls = providerKnows(ip, { name: "Provided Inc", domain, industry: "Retail" });
-    const provider = httpProviderIdentifier(env.DB, PROVIDER, "secret-token");
+    const provider = httpProviderIdentifier(env.CATALOG, PROVIDER, "secret-token");
     const input = { ip, emailSha256: null, productType: "B2B" as const };
 
     const [first] = await provider.identify([input]);
     expect(first).toMatchObject({ type: "company", key: expect.stringMatching(/^company:/) });
-    const stored = await env.DB.prepare("SELECT id, name, industry FROM companies WHERE domain = ?")
+    const stored = await env.CATALOG.prepare("SELECT id, name, industry FROM companies WHERE domain = ?")
       .bind(domain)
       .first();
     expect(stored).toMatchObject({ name: "Provided Inc", industry: "Retail" });
@@ -46,7 +46,7 @@ describe("identification through a licensed provider", () => {
 
   it("leaves a visitor unidentified when the provider fails, instead of failing the batch", async () => {
     network.use(http.get(PROVIDER, () => new HttpResponse(null, { status: 503 })));
-    const provider = httpProviderIdentifier(env.DB, PROVIDER, undefined);
+    const provider = httpProviderIdentifier(env.CATALOG, PROVIDER, undefined);
     expect(await provider.identify([{ ip: "198.51.100.200", emailSha256: null, productType: "B2B" }])).toEqual([null]);
   });
 
@@ -57,7 +57,10 @@ describe("identification through a licensed provider", () => {
       name: "Provided Two",
       domain: `p2-${crypto.randomUUID().slice(0, 8)}.example`,
     });
-    const chain = firstMatch([ipRangeIdentifier(env.DB), httpProviderIdentifier(env.DB, PROVIDER, undefined)]);
+    const chain = firstMatch([
+      ipRangeIdentifier(env.CATALOG),
+      httpProviderIdentifier(env.CATALOG, PROVIDER, undefined),
+    ]);
     const results = await chain.identify([
       { ip: imported, emailSha256: null, productType: "B2B" },
       { ip: "198.51.100.11", emailSha256: null, productType: "B2B" },
@@ -76,7 +79,7 @@ describe("identification through a licensed provider", () => {
         return HttpResponse.json({ company: null });
       }),
     );
-    const provider = httpProviderIdentifier(env.DB, PROVIDER, undefined, { timeoutMs: 300 });
+    const provider = httpProviderIdentifier(env.CATALOG, PROVIDER, undefined, { timeoutMs: 300 });
     const input = { ip: "198.51.100.201", emailSha256: null, productType: "B2B" as const };
     const started = Date.now();
     expect(await provider.identify([input])).toEqual([null]);
@@ -93,7 +96,7 @@ describe("identification through a licensed provider", () => {
         return new HttpResponse(null, { status: 503 });
       }),
     );
-    const provider = httpProviderIdentifier(env.DB, PROVIDER, undefined);
+    const provider = httpProviderIdentifier(env.CATALOG, PROVIDER, undefined);
     const input = { ip: "198.51.100.202", emailSha256: null, productType: "B2B" as const };
     for (let i = 0; i < 3; i++) expect(await provider.identify([input])).toEqual([null]);
     expect(calls).toHaveLength(1);
@@ -102,7 +105,7 @@ describe("identification through a licensed provider", () => {
   it("L8: asks once per IPv6 /64, so a visitor rotating addresses within it costs one call", async () => {
     const domain = `v6-${crypto.randomUUID().slice(0, 8)}.example`;
     const calls = providerKnows("2001:db8:77:1::1", { name: "Six Inc", domain });
-    const provider = httpProviderIdentifier(env.DB, PROVIDER, undefined);
+    const provider = httpProviderIdentifier(env.CATALOG, PROVIDER, undefined);
     const [first] = await provider.identify([{ ip: "2001:db8:77:1::1", emailSha256: null, productType: "B2B" }]);
     const [second] = await provider.identify([
       { ip: "2001:db8:77:1:abcd:ef01:2345:6789", emailSha256: null, productType: "B2B" },
@@ -114,9 +117,9 @@ describe("identification through a licensed provider", () => {
 
   it("L8: stores nothing the import's rules would refuse", async () => {
     const calls = providerKnows("198.51.100.203", { name: "Bad Domain Ltd", domain: "not a domain" });
-    const provider = httpProviderIdentifier(env.DB, PROVIDER, undefined);
+    const provider = httpProviderIdentifier(env.CATALOG, PROVIDER, undefined);
     expect(await provider.identify([{ ip: "198.51.100.203", emailSha256: null, productType: "B2B" }])).toEqual([null]);
     expect(calls).toHaveLength(1);
-    expect(await env.DB.prepare("SELECT 1 FROM companies WHERE name = 'Bad Domain Ltd'").first()).toBeNull();
+    expect(await env.CATALOG.prepare("SELECT 1 FROM companies WHERE name = 'Bad Domain Ltd'").first()).toBeNull();
   });
 });

@@ -2,11 +2,13 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { CreditCounter } from "../../worker/credits/counter";
-import { admin, call, expectEnvelope, newOrganization } from "./support";
+import { admin, call, expectEnvelope, newOrganization, tenantOf, tenantOfOrganization } from "./support";
 import { counterOf, dropAlarm, flushAll, outboxSize, type Stub } from "./support/counter";
 
 async function mirrored(organizationId: string) {
-  const { results } = await env.DB.prepare(
+  const { results } = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare(
     "SELECT id, seq, kind, credits, balance_after, period_start, event_id FROM ledger_entries WHERE organization_id = ? ORDER BY seq",
   )
     .bind(organizationId)
@@ -54,7 +56,7 @@ async function counterLedger(stub: Stub) {
 
 /** allocation − debits + refunds/adjustments, and the plain sum, of a period's entries in D1. */
 async function d1Totals(organizationId: string, periodStart: string) {
-  return env.DB.prepare(
+  return (await tenantOfOrganization(organizationId)).DB.prepare(
     `SELECT sum(CASE WHEN kind IN ('period_opened', 'allocation_set') THEN credits ELSE 0 END) AS allocation,
        sum(CASE WHEN kind = 'debit' THEN -credits ELSE 0 END) AS debits,
        sum(CASE WHEN kind IN ('refund', 'adjustment') THEN credits ELSE 0 END) AS adjustments,
@@ -77,7 +79,7 @@ async function d1Totals(organizationId: string, periodStart: string) {
 describe("credit ledger", () => {
   it("mirrors every credit movement to D1 exactly once, even when D1 fails during the flush", async () => {
     const { api, organization } = await newOrganization({ initialCredits: 10 });
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     await flushAll(stub);
     const before = await mirrored(organization.id);
     expect(before.map((e) => e.kind)).toEqual(["period_opened"]);
@@ -119,7 +121,7 @@ describe("credit ledger", () => {
 
   it("keeps allocation − debits + refunds and adjustments equal to the counter, the API and D1 after 10,000 concurrent identifications", async () => {
     const { api, partner, organization } = await newOrganization({ initialCredits: 5000 });
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     const at = Date.now();
     // 7,000 companies, some visiting several times, and some visitors nobody could identify.
     const requests = Array.from({ length: 10_000 }, (_, i) => ({
@@ -171,7 +173,7 @@ describe("credit ledger", () => {
 
   it("refuses an adjustment below zero, a second refund and a refund of an uncharged attempt", async () => {
     const { partner, organization } = await newOrganization({ initialCredits: 2 });
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     const [charged, free] = (await stub.charge([
       { eventId: crypto.randomUUID(), identity: "company:a", at: Date.now() },
       { eventId: crypto.randomUUID(), identity: null, at: Date.now() },
@@ -218,7 +220,7 @@ describe("credit ledger", () => {
     expectEnvelope(await adjust("adjustment-1", { ...body, credits: 6 }), 409, "Conflict");
     expect((await adjust("adjustment-2", body)).body.balance).toMatchObject({ adjusted: 10, available: 20 });
 
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     await flushAll(stub);
     expect((await mirrored(organization.id)).filter((e) => e.kind === "adjustment")).toHaveLength(2);
     await dropAlarm(stub);
@@ -228,13 +230,15 @@ describe("credit ledger", () => {
     const { partner } = await newOrganization();
     const id = `org_restored_${crypto.randomUUID().replace(/-/g, "")}`;
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    await env.DB.prepare(
+    await (
+      await tenantOf(partner.id)
+    ).DB.prepare(
       `INSERT INTO organizations (id, partner_id, name, tier, billing_period, billing_day_of_month, credits, created_at, updated_at)
        VALUES (?, ?, 'Restored', 'paid', 'monthly', 1, 3, ?, ?)`,
     )
       .bind(id, partner.id, now, now)
       .run();
-    const stub = counterOf(id);
+    const stub = await counterOf(id);
     const at = Date.now();
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
@@ -250,7 +254,7 @@ describe("credit ledger", () => {
   });
 
   it("refuses to charge for an organization that does not exist", async () => {
-    const stub = counterOf(`org_missing_${crypto.randomUUID()}`);
+    const stub = await counterOf(`org_missing_${crypto.randomUUID()}`);
     const refused = await stub.charge([{ eventId: crypto.randomUUID(), identity: "company:x", at: Date.now() }]).then(
       () => null,
       (error: unknown) => error,
@@ -260,7 +264,7 @@ describe("credit ledger", () => {
 
   it("mirrors a debit to D1 by itself within seconds, without any further request", async () => {
     const { organization } = await newOrganization({ initialCredits: 3 });
-    const stub = counterOf(organization.id);
+    const stub = await counterOf(organization.id);
     const [outcome] = (await stub.charge([
       { eventId: crypto.randomUUID(), identity: "company:self", at: Date.now() },
     ]))!;

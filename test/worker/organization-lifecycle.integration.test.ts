@@ -2,8 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
-  BASE,
   asPartner,
+  BASE,
   expectEnvelope,
   freshIp,
   importCompany,
@@ -11,6 +11,7 @@ import {
   newPartner,
   pageView,
   sendHit,
+  tenantOfOrganization,
   waitForReceipts,
 } from "./support";
 
@@ -208,7 +209,9 @@ describe("partner API: organization lifecycle", () => {
     expectEnvelope(await intruder("POST", `${path}/pixel/rotate-key`), 404, "NotFound");
     expectEnvelope(await intruder("PUT", "/organizations/org_unknown", { name: "x" }), 404, "NotFound");
 
-    const row = await env.DB.prepare("SELECT name, status, tier, credits FROM organizations WHERE id = ?")
+    const row = await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("SELECT name, status, tier, credits FROM organizations WHERE id = ?")
       .bind(organization.id)
       .first();
     expect(row).toEqual({ name: "Mine", status: "active", tier: "paid", credits: 100 });

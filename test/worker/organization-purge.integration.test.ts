@@ -11,10 +11,11 @@ import {
   freshIp,
   importCompany,
   newOrganization,
+  newPartner,
   organizationKey,
   pageView,
   sendHit,
-  newPartner,
+  tenantOfOrganization,
   waitForReceipts,
 } from "./support";
 
@@ -50,15 +51,19 @@ describe("purging an organization", () => {
     expect((await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).status).toBe(200);
     const [shop, kept] = [await b2cOrganization(api, "Purged"), await b2cOrganization(api, "Kept")];
     const [person, other] = [await importedPerson(), await importedPerson()];
-    await deliver([...visitAndIdentify(shop, partner.id, person), ...visitAndIdentify(shop, partner.id, other)]);
-    await deliver(visitAndIdentify(kept, partner.id, person));
+    await deliver([...visitAndIdentify(shop, partner, person), ...visitAndIdentify(shop, partner, other)]);
+    await deliver(visitAndIdentify(kept, partner, person));
     await flushCounter(kept.id);
     await flushCounter(shop.id);
     expect(
       (await api("POST", `/organizations/${shop.id}/dashboard-links`, { email: "client@example.com" })).status,
     ).toBe(201);
     const key = await organizationKey(shop.id);
-    const { results } = await env.DB.prepare("SELECT seq FROM visitors WHERE org = ?").bind(key).all<{ seq: number }>();
+    const { results } = await (
+      await tenantOfOrganization(shop.id)
+    ).DB.prepare("SELECT seq FROM visitors WHERE org = ?")
+      .bind(key)
+      .all<{ seq: number }>();
     const seqs = results.map((r) => r.seq);
     expect(seqs).toHaveLength(2);
     expect(Object.keys(await d1RowsOf(shop.id, key, seqs))).toEqual(
@@ -95,7 +100,7 @@ describe("purging an organization", () => {
     expect(kv).not.toContain(shop.id);
     const storage = await counterStorage(shop.id);
     expect([...storage.values()].flat()).toEqual([]);
-    expect(await runInDurableObject(counterOf(shop.id), (_, state) => state.storage.getAlarm())).toBeNull();
+    expect(await runInDurableObject(await counterOf(shop.id), (_, state) => state.storage.getAlarm())).toBeNull();
 
     for (const path of ["", "/visitors", "/receipts", "/ledger", "/pixel"])
       expectEnvelope(await api("GET", `/organizations/${shop.id}${path}`), 404, "NotFound");

@@ -4,8 +4,8 @@ import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { forgetRememberedPixels } from "../../worker/pixel-config/record";
 import {
-  BASE,
   accepted,
+  BASE,
   deliver,
   expectEnvelope,
   freshIp,
@@ -14,6 +14,7 @@ import {
   pageView,
   receipts,
   sendHit,
+  tenantOfOrganization,
 } from "./support";
 import { counterOf } from "./support/counter";
 import { callWith, failingNextPut } from "./support/env-faults";
@@ -36,7 +37,9 @@ async function recordBecomes(pixelKey: string, expected: Record<string, unknown>
 }
 
 async function syncVersion(organizationId: string) {
-  const row = await env.DB.prepare("SELECT sync_version, synced_version FROM organizations WHERE id = ?")
+  const row = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare("SELECT sync_version, synced_version FROM organizations WHERE id = ?")
     .bind(organizationId)
     .first<{ sync_version: number; synced_version: number }>();
   return row!;
@@ -77,9 +80,9 @@ describe("organization status", () => {
     await env.PIXELS.put(pixelKey, JSON.stringify(live));
     forgetRememberedPixels();
     expect((await sendHit(pageView(pixelKey), { ip })).status).toBe(204);
-    await deliver([accepted(organization.id, partner.id, pixelKey, ip, Date.now())]);
+    await deliver([accepted(organization.id, partner, pixelKey, ip, Date.now())]);
 
-    expect(await counterOf(organization.id).balance()).toMatchObject({ used: 0, available: 100 });
+    expect(await (await counterOf(organization.id)).balance()).toMatchObject({ used: 0, available: 100 });
     expect((await receipts(organization.id)).filter((r) => r.reason === "charged")).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import type { PixelRecord } from "../../worker/pixel-config/record";
-import { admin, newPartner } from "./support";
+import { admin, newPartner, tenantOf } from "./support";
 
 const ORGANIZATIONS = 5_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -23,19 +23,20 @@ async function seedOrganizations(partnerId: string, count: number) {
     id: `org_fanout_${partnerId.slice(4, 12)}_${String(i).padStart(5, "0")}`,
     key: crypto.randomUUID().replace(/-/g, "").slice(0, 24),
   }));
+  const { DB } = await tenantOf(partnerId);
   for (let i = 0; i < count; i += 500) {
     const page = JSON.stringify(organizations.slice(i, i + 500));
-    await env.DB.batch([
-      env.DB.prepare(
+    await DB.batch([
+      DB.prepare(
         `INSERT INTO organizations (id, partner_id, name, status, tier, billing_period, billing_day_of_month, credits,
            created_at, updated_at)
          SELECT value ->> '$.id', ?, 'Client', 'active', 'paid', 'monthly', 1, 0, ?, ? FROM json_each(?)`,
       ).bind(partnerId, created, created, page),
-      env.DB.prepare(
+      DB.prepare(
         `INSERT INTO pixels (organization_id, api_key, created_at, updated_at)
          SELECT value ->> '$.id', value ->> '$.key', ?, ? FROM json_each(?)`,
       ).bind(created, created, page),
-      env.DB.prepare(
+      DB.prepare(
         `INSERT INTO organization_periods (organization_id, current_period_start, current_period_end, allocation, used,
            available, last_seq, updated_at)
          SELECT value ->> '$.id', ?, ?, 0, 0, 0, 0, ? FROM json_each(?)`,
@@ -49,9 +50,9 @@ async function seedOrganizations(partnerId: string, count: number) {
 async function recordsOnceSynced(partnerId: string, keys: string[]) {
   await vi.waitFor(
     async () => {
-      const row = await env.DB.prepare(
-        "SELECT count(*) AS n FROM organizations WHERE partner_id = ? AND synced_version < sync_version",
-      )
+      const row = await (
+        await tenantOf(partnerId)
+      ).DB.prepare("SELECT count(*) AS n FROM organizations WHERE partner_id = ? AND synced_version < sync_version")
         .bind(partnerId)
         .first<{ n: number }>();
       expect(row!.n).toBe(0);
@@ -86,7 +87,9 @@ describe("partner-wide changes", () => {
       await runCron();
       await vi.waitFor(
         async () => {
-          const row = await env.DB.prepare(
+          const row = await (
+            await tenantOf(partner.id)
+          ).DB.prepare(
             `SELECT count(*) AS n FROM organization_periods p JOIN organizations o ON o.id = p.organization_id
              WHERE o.partner_id = ? AND p.current_period_end > ?`,
           )

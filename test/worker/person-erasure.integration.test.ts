@@ -7,7 +7,7 @@ import { counterTablesMentioning, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
 import { d1TablesMentioning, everyKvEntry } from "./support/stores";
 import { ERASURE_PAGE_SIZE } from "../../worker/erasures/person";
-import { deliver, deliverTo, expectEnvelope, newPartner } from "./support";
+import { deliver, deliverTo, expectEnvelope, newPartner, tenantOf } from "./support";
 
 /** Erasing a person: their visitor goes from every organization of the partner, and they are suppressed. */
 
@@ -35,9 +35,9 @@ describe("erasing a person", () => {
     const [shop, store] = [await b2cOrganization(api, "Shop"), await b2cOrganization(api, "Store")];
     const [person, kept] = [await importedPerson("Erased Person"), await importedPerson("Kept Person")];
     await deliver([
-      ...visitAndIdentify(shop, partner.id, person),
-      ...visitAndIdentify(store, partner.id, person),
-      ...visitAndIdentify(shop, partner.id, kept),
+      ...visitAndIdentify(shop, partner, person),
+      ...visitAndIdentify(store, partner, person),
+      ...visitAndIdentify(shop, partner, kept),
     ]);
     await flushCounter(shop.id);
     // The store's counter is left unmirrored: its ledger entry still waits in the outbox.
@@ -98,7 +98,7 @@ describe("erasing a person", () => {
       expect.objectContaining({ organizationId: null, details: { erasureId: erasure.id, organizations: 2 } }),
     ]);
 
-    await deliver(visitAndIdentify(shop, partner.id, person));
+    await deliver(visitAndIdentify(shop, partner, person));
     await flushCounter(shop.id);
     expect((await api("GET", `/organizations/${shop.id}/receipts`)).body.total).toBe(2);
     expect(await debitsOf(api, shop.id)).toEqual([-1, -1]);
@@ -125,7 +125,7 @@ describe("erasing a person", () => {
     const byId = [...organizations].sort((a, b) => (a.id < b.id ? -1 : 1));
     const [first, last] = [byId[0]!, byId[byId.length - 1]!];
     const person = await importedPerson();
-    await deliver([...visitAndIdentify(first, partner.id, person), ...visitAndIdentify(last, partner.id, person)]);
+    await deliver([...visitAndIdentify(first, partner, person), ...visitAndIdentify(last, partner, person)]);
     const res = await api("DELETE", `/people/${person}`);
     expect(res.status, res.text).toBe(202);
     expect((await completed(api, res.body.erasure.id)).organizations).toBe(2);
@@ -146,10 +146,15 @@ describe("erasing a person", () => {
     const { api, partner } = await newPartner();
     const shop = await b2cOrganization(api);
     const person = await importedPerson();
-    await deliver(visitAndIdentify(shop, partner.id, person));
+    await deliver(visitAndIdentify(shop, partner, person));
     // An erasure as the route records it, whose job never arrived, last moved 20 minutes ago.
-    const lost = await createErasure(env.DB, partner.id, person, { type: "api_key", id: "key_lost" });
-    await env.DB.prepare("UPDATE erasures SET status = 'running', updated_at = ? WHERE id = ?")
+    const lost = await createErasure((await tenantOf(partner.id)).DB, partner.id, person, {
+      type: "api_key",
+      id: "key_lost",
+    });
+    await (
+      await tenantOf(partner.id)
+    ).DB.prepare("UPDATE erasures SET status = 'running', updated_at = ? WHERE id = ?")
       .bind(new Date(Date.now() - 20 * 60_000).toISOString(), lost.id)
       .run();
     expect((await api("GET", `/erasures/${lost.id}`)).body.erasure.status).toBe("running");

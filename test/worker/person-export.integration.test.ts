@@ -16,16 +16,16 @@ describe("a person's export", () => {
     const hash = await importedPerson("Exported Person");
     const other = await importedPerson("Someone Else");
     const at = Date.now() - 600_000;
-    const inShop = visitAndIdentify(shop, partner.id, hash, { at, path: "/pricing" });
+    const inShop = visitAndIdentify(shop, partner, hash, { at, path: "/pricing" });
     const engagement = {
       ...inShop[0],
       receivedAt: at + 20_000,
       hit: { k: shop.pixelKey, t: "e", i: crypto.randomUUID(), u: inShop[0]!.hit.u, p: inShop[0]!.hit.i, s: 42, d: 80 },
     } as (typeof inShop)[number];
     await deliver([...inShop, engagement]);
-    await deliver(visitAndIdentify(outlet, partner.id, hash, { at, path: "/sale" }));
-    await deliver(visitAndIdentify(shop, partner.id, other, { ip: freshIp() }));
-    await deliver(visitAndIdentify(untouched, partner.id, other));
+    await deliver(visitAndIdentify(outlet, partner, hash, { at, path: "/sale" }));
+    await deliver(visitAndIdentify(shop, partner, other, { ip: freshIp() }));
+    await deliver(visitAndIdentify(untouched, partner, other));
     await Promise.all([shop, outlet].map((o) => flushCounter(o.id)));
 
     const res = await api("GET", `/people/${hash}/export`);
@@ -73,7 +73,7 @@ describe("a person's export", () => {
     const { api, partner } = await newPartner();
     const shop = await b2cOrganization(api);
     const hash = await importedPerson();
-    await deliver(visitAndIdentify(shop, partner.id, hash));
+    await deliver(visitAndIdentify(shop, partner, hash));
     const stranger = await newPartner();
     for (const [who, person] of [
       [api, await importedPerson()],

@@ -9,6 +9,7 @@ import {
   newOrganization,
   pageView,
   sendHit,
+  tenantOfOrganization,
   untilNextSecond,
   waitForReceipts,
 } from "./support";
@@ -33,7 +34,9 @@ async function organizationWithTraffic() {
   expect((await sendHit(pageView(pixelKey, "https://elsewhere.example/"), { ip })).status).toBe(403);
   await waitForReceipts(organization.id, 4);
   await vi.waitFor(async () => {
-    const row = await env.DB.prepare("SELECT sum(referrer_not_allowed) AS n FROM usage_daily WHERE organization_id = ?")
+    const row = await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("SELECT sum(referrer_not_allowed) AS n FROM usage_daily WHERE organization_id = ?")
       .bind(organization.id)
       .first<{ n: number }>();
     expect(row!.n).toBe(1);

@@ -11,6 +11,7 @@ import {
   importCompany,
   newOrganization,
   newPartner,
+  tenantOfOrganization,
 } from "./support";
 
 const DAY = 86_400_000;
@@ -21,10 +22,8 @@ async function cron() {
   await waitOnExecutionContext(ctx);
 }
 
-const count = async (sql: string, ...params: unknown[]) =>
-  (await env.DB.prepare(sql)
-    .bind(...params)
-    .first<{ n: number }>())!.n;
+const count = async (sql: string, organizationId: string) =>
+  (await (await tenantOfOrganization(organizationId)).DB.prepare(sql).bind(organizationId).first<{ n: number }>())!.n;
 
 describe("retention", () => {
   it("is a partner setting (400 days by default) the partner and the operator can change", async () => {
@@ -53,10 +52,10 @@ describe("retention", () => {
     await importCompany(`${kept}/32`, "Still Here Inc");
     const old = Date.now() - 40 * DAY;
     await deliver([
-      accepted(organization.id, partner.id, pixelKey, gone, old),
-      accepted(organization.id, partner.id, pixelKey, kept, old + 1000),
+      accepted(organization.id, partner, pixelKey, gone, old),
+      accepted(organization.id, partner, pixelKey, kept, old + 1000),
     ]);
-    await deliver([accepted(organization.id, partner.id, pixelKey, kept, Date.now())]);
+    await deliver([accepted(organization.id, partner, pixelKey, kept, Date.now())]);
     const key = "(SELECT key FROM organization_keys WHERE organization_id = ?)";
     const pages = () =>
       count(

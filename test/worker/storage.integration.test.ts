@@ -10,12 +10,15 @@ import {
   importCompany,
   newOrganization,
   receipts,
+  tenantOfOrganization,
   waitForReceipts,
 } from "./support";
 
 /** The organization's daily rollups, summed over its days. */
 async function rollup(organizationId: string) {
-  const row = await env.DB.prepare(
+  const row = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare(
     `SELECT coalesce(sum(events), 0) AS events, coalesce(sum(page_views), 0) AS page_views,
        coalesce(sum(visitors), 0) AS visitors, coalesce(sum(credits), 0) AS charged,
        coalesce(sum(already_charged), 0) AS already_charged, coalesce(sum(not_identified), 0) AS not_identified,
@@ -31,7 +34,9 @@ async function rollup(organizationId: string) {
 /** Rows the organization keeps per hit: visitors, sessions, page views, receipts. */
 async function storedRows(organizationId: string) {
   const key = "(SELECT key FROM organization_keys WHERE organization_id = ?)";
-  const row = await env.DB.prepare(
+  const row = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare(
     `SELECT (SELECT count(*) FROM visitors WHERE org = ${key}) AS visitors,
        (SELECT count(*) FROM sessions WHERE org = ${key}) AS sessions,
        (SELECT count(*) FROM page_views WHERE visitor IN (SELECT seq FROM visitors WHERE org = ${key})) AS page_views,
@@ -63,8 +68,8 @@ describe("what the hits consumer keeps", () => {
     const now = Date.now();
     const ips = [freshIp(), freshIp(), freshIp(), freshIp(), freshIp()];
     const batch = [
-      ...ips.map((ip, i) => accepted(organization.id, partner.id, pixelKey, ip, now + i)),
-      accepted(organization.id, partner.id, pixelKey, ips[0]!, now + 10), // the first device's second page view
+      ...ips.map((ip, i) => accepted(organization.id, partner, pixelKey, ip, now + i)),
+      accepted(organization.id, partner, pixelKey, ips[0]!, now + 10), // the first device's second page view
     ];
     await deliver(batch);
     await deliver(batch); // redelivered
@@ -84,7 +89,7 @@ describe("what the hits consumer keeps", () => {
     const ip = freshIp();
     const now = Date.now();
     const views = (from: number, count: number) =>
-      Array.from({ length: count }, (_, i) => accepted(organization.id, partner.id, pixelKey, ip, now + from + i));
+      Array.from({ length: count }, (_, i) => accepted(organization.id, partner, pixelKey, ip, now + from + i));
     const first = views(0, 100);
     await deliver(first);
     await deliver(views(1_000, 100));
@@ -97,10 +102,10 @@ describe("what the hits consumer keeps", () => {
     const ip = freshIp();
     await importCompany(`${ip}/32`, "Storyline Inc");
     const now = Date.now();
-    const first = withHit(accepted(organization.id, partner.id, pixelKey, ip, now), {
+    const first = withHit(accepted(organization.id, partner, pixelKey, ip, now), {
       u: "https://client.example/pricing?utm_source=news",
     });
-    const second = withHit(accepted(organization.id, partner.id, pixelKey, ip, now + 60_000), {
+    const second = withHit(accepted(organization.id, partner, pixelKey, ip, now + 60_000), {
       u: "https://client.example/docs",
     });
     await deliver([first]);
@@ -128,7 +133,7 @@ describe("what the hits consumer keeps", () => {
     const { api, organization, partner, pixelKey } = await newOrganization();
     const ip = freshIp();
     await importCompany(`${ip}/32`);
-    const view = accepted(organization.id, partner.id, pixelKey, ip, Date.now());
+    const view = accepted(organization.id, partner, pixelKey, ip, Date.now());
     await deliver([view]);
     const beacon = {
       ...engagementOf(view, view.hit.i, 21, 40),
@@ -148,8 +153,8 @@ describe("what the hits consumer keeps", () => {
     await importCompany(`${ip}/32`);
     const eventId = crypto.randomUUID();
     const now = Date.now();
-    await deliver([withHit(accepted(a.organization.id, a.partner.id, a.pixelKey, ip, now), { i: eventId })]);
-    await deliver([withHit(accepted(b.organization.id, b.partner.id, b.pixelKey, ip, now), { i: eventId })]);
+    await deliver([withHit(accepted(a.organization.id, a.partner, a.pixelKey, ip, now), { i: eventId })]);
+    await deliver([withHit(accepted(b.organization.id, b.partner, b.pixelKey, ip, now), { i: eventId })]);
     for (const o of [a, b]) {
       expect(await receipts(o.organization.id)).toEqual([
         expect.objectContaining({ event_id: eventId, reason: "charged" }),
@@ -161,13 +166,8 @@ describe("what the hits consumer keeps", () => {
 
     // An engagement sent with A's key for B's page view changes nothing of B's.
     const view = crypto.randomUUID();
-    await deliver([withHit(accepted(b.organization.id, b.partner.id, b.pixelKey, ip, now + 1000), { i: view })]);
-    const forged = engagementOf(
-      accepted(a.organization.id, a.partner.id, a.pixelKey, ip, now + 2000),
-      view,
-      86_400,
-      100,
-    );
+    await deliver([withHit(accepted(b.organization.id, b.partner, b.pixelKey, ip, now + 1000), { i: view })]);
+    const forged = engagementOf(accepted(a.organization.id, a.partner, a.pixelKey, ip, now + 2000), view, 86_400, 100);
     await deliver([forged], { attempts: 3 });
     const visitors = await b.api("GET", `/organizations/${b.organization.id}/visitors`);
     expect(visitors.body.visitors[0].engagement).toMatchObject({ totalTimeSeconds: 0, avgScrollDepth: 0 });
@@ -188,7 +188,7 @@ describe("what the hits consumer keeps", () => {
     const now = Date.now();
     const identify = (h: string, at: number, from = ip) =>
       ({
-        ...accepted(organization.id, partner.id, pixelKey, from, at),
+        ...accepted(organization.id, partner, pixelKey, from, at),
         productType: "B2C",
         hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/", h },
       }) as AcceptedHit;
@@ -212,7 +212,7 @@ describe("what the hits consumer keeps", () => {
   it("L5: retries an engagement whose page view has not arrived, then counts it once and acknowledges it", async () => {
     const { organization, partner, pixelKey } = await newOrganization();
     const engagement = engagementOf(
-      accepted(organization.id, partner.id, pixelKey, freshIp(), Date.now()),
+      accepted(organization.id, partner, pixelKey, freshIp(), Date.now()),
       crypto.randomUUID(),
       5,
       5,
@@ -243,8 +243,8 @@ describe("what the hits consumer keeps", () => {
     } as unknown as typeof env;
     const now = Date.now();
     const hits = [
-      accepted(failing.organization.id, failing.partner.id, failing.pixelKey, ip, now),
-      accepted(healthy.organization.id, healthy.partner.id, healthy.pixelKey, ip, now + 1),
+      accepted(failing.organization.id, failing.partner, failing.pixelKey, ip, now),
+      accepted(healthy.organization.id, healthy.partner, healthy.pixelKey, ip, now + 1),
     ];
     const result = await deliver(hits, { env: faulty });
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([`m-${hits[0]!.hit.i}`]);
@@ -279,7 +279,7 @@ describe("what the hits consumer keeps", () => {
     const t0 = Date.now() - 3600_000;
     const view = (path: string, at: number, h?: string) =>
       ({
-        ...accepted(organization.id, partner.id, pixelKey, ip, at),
+        ...accepted(organization.id, partner, pixelKey, ip, at),
         productType: "B2C",
         hit: { k: pixelKey, t: "v", i: crypto.randomUUID(), u: `https://shop.example${path}`, w: 1280, h },
       }) as AcceptedHit;
@@ -312,7 +312,7 @@ describe("what the hits consumer keeps", () => {
 
   it("records what reaches the hits and jobs dead-letter queues, per day and kind", async () => {
     const { organization, partner, pixelKey } = await newOrganization();
-    const hit = accepted(organization.id, partner.id, pixelKey, freshIp(), Date.now());
+    const hit = accepted(organization.id, partner, pixelKey, freshIp(), Date.now());
     const hits = await deliverTo("sightline-hits-dlq", [
       { id: crypto.randomUUID(), body: hit, attempts: 11 },
       { id: crypto.randomUUID(), body: { ...hit, hit: { ...hit.hit, i: crypto.randomUUID() } }, attempts: 11 },
@@ -322,7 +322,7 @@ describe("what the hits consumer keeps", () => {
       { id: crypto.randomUUID(), body: { type: "icp.rescore", organizationId: organization.id }, attempts: 6 },
     ]);
     expect(jobs.ackAll).toBe(true);
-    const { results } = await env.DB.prepare(
+    const { results } = await env.CATALOG.prepare(
       "SELECT queue, kind, count, organization_id FROM dead_letters WHERE organization_id = ? ORDER BY queue",
     )
       .bind(organization.id)

@@ -76,7 +76,7 @@ describe("a suppressed person", () => {
     const hash = await importedPerson();
     expect((await api("POST", "/suppressions", { emailSha256: hash })).status).toBe(201);
 
-    await deliver([...visitAndIdentify(shop, partner.id, hash), ...visitAndIdentify(outlet, partner.id, hash)]);
+    await deliver([...visitAndIdentify(shop, partner, hash), ...visitAndIdentify(outlet, partner, hash)]);
     for (const organization of [shop, outlet]) {
       expect(await creditsUsed(api, organization.id)).toBe(0);
       expect(await visitorCount(api, organization.id)).toBe(0);
@@ -95,7 +95,7 @@ describe("a suppressed person", () => {
     const hash = await importedPerson();
     expect((await other.api("POST", "/suppressions", { emailSha256: hash })).status).toBe(201);
 
-    await deliver(visitAndIdentify(shop, partner.id, hash));
+    await deliver(visitAndIdentify(shop, partner, hash));
     expect(await creditsUsed(api, shop.id)).toBe(1);
     expect(await visitorCount(api, shop.id)).toBe(1);
     expect((await reasons(shop.id)).sort()).toEqual(["charged", "not_identified"]);
@@ -107,11 +107,11 @@ describe("a suppressed person", () => {
     const shop = await b2cOrganization(api);
     const hash = await importedPerson("Lifted Person");
     await api("POST", "/suppressions", { emailSha256: hash });
-    await deliver(visitAndIdentify(shop, partner.id, hash));
+    await deliver(visitAndIdentify(shop, partner, hash));
     expect(await creditsUsed(api, shop.id)).toBe(0);
 
     expect((await api("DELETE", `/suppressions/${hash}`)).status).toBe(204);
-    await deliver(visitAndIdentify(shop, partner.id, hash, { path: "/checkout" }));
+    await deliver(visitAndIdentify(shop, partner, hash, { path: "/checkout" }));
     expect(await creditsUsed(api, shop.id)).toBe(1);
     const { body } = await api("GET", `/organizations/${shop.id}/visitors`);
     expect(body.visitors).toHaveLength(1);

@@ -13,6 +13,7 @@ import {
   newPartner,
   pageView,
   sendHit,
+  tenantOfOrganization,
   waitForReceipts,
 } from "./support";
 import { flushCounter } from "./support/counter";
@@ -93,7 +94,7 @@ describe("usage endpoints", () => {
     const { api, partner, organization, pixelKey } = await newOrganization();
     const ip = freshIp();
     await importCompany(`${ip}/32`);
-    const message = accepted(organization.id, partner.id, pixelKey, ip, Date.now());
+    const message = accepted(organization.id, partner, pixelKey, ip, Date.now());
     await deliver([message]);
     await deliver([message]);
     await Promise.all([deliver([message]), deliver([message])]);
@@ -104,7 +105,7 @@ describe("usage endpoints", () => {
     const { api, partner, organization, pixelKey } = await newOrganization();
     const ip = freshIp();
     await importCompany(`${ip}/32`);
-    const message = accepted(organization.id, partner.id, pixelKey, ip, Date.now());
+    const message = accepted(organization.id, partner, pixelKey, ip, Date.now());
     await deliver([message]);
     await flushCounter(organization.id);
     const refunded = await call("POST", `/api/v1/admin/partners/${partner.id}/credits/adjust`, {
@@ -124,10 +125,11 @@ describe("usage endpoints", () => {
       available: 0,
       lastSeq: 0,
     };
-    await env.DB.batch(mirrorStatements(env.DB, [entry], snapshot));
-    const row = await env.DB.prepare(
-      "SELECT sum(credits) AS credits, sum(refunds) AS refunds FROM usage_daily WHERE organization_id = ?",
-    )
+    const { DB } = await tenantOfOrganization(organization.id);
+    await DB.batch(mirrorStatements(DB, [entry], snapshot));
+    const row = await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("SELECT sum(credits) AS credits, sum(refunds) AS refunds FROM usage_daily WHERE organization_id = ?")
       .bind(organization.id)
       .first();
     expect(row).toEqual({ credits: 1, refunds: 1 });
@@ -140,8 +142,8 @@ describe("usage endpoints", () => {
     const ip = freshIp();
     await importCompany(`${ip}/32`);
     const day = Date.UTC(2026, 0, 10, 23, 59, 59);
-    await deliver([accepted(organization.id, partner.id, pixelKey, ip, day)]);
-    await deliver([accepted(organization.id, partner.id, pixelKey, freshIp(), day - 86_400_000)]);
+    await deliver([accepted(organization.id, partner, pixelKey, ip, day)]);
+    await deliver([accepted(organization.id, partner, pixelKey, freshIp(), day - 86_400_000)]);
 
     expect((await api("GET", "/usage?startDate=2026-01-10&endDate=2026-01-10")).body).toMatchObject({
       startDate: "2026-01-10",

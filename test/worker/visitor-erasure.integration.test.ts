@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { receiverBucket } from "../fixtures/receiver";
 import { counterTablesMentioning, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
-import { admin, deliver, expectEnvelope, newPartner } from "./support";
+import { admin, deliver, expectEnvelope, newPartner, tenantOfOrganization } from "./support";
 import { everyD1Row } from "./support/stores";
 
 /** Erasing one visitor: its story goes from every D1 table; its charges keep their amounts without it. */
@@ -34,19 +34,21 @@ async function identifiedTwice() {
   expect((await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).status).toBe(200);
   const shop = await b2cOrganization(api);
   const [erased, kept] = [await importedPerson("Erased Person"), await importedPerson("Kept Person")];
-  const visit = visitAndIdentify(shop, partner.id, erased, { path: "/private-page" });
+  const visit = visitAndIdentify(shop, partner, erased, { path: "/private-page" });
   const engagement = {
     ...visit[0],
     receivedAt: visit[0]!.receivedAt + 5_000,
     hit: { k: shop.pixelKey, t: "e", i: crypto.randomUUID(), u: visit[0]!.hit.u, p: visit[0]!.hit.i, s: 30, d: 50 },
   } as (typeof visit)[number];
   await deliver([...visit, engagement]);
-  await deliver(visitAndIdentify(shop, partner.id, kept));
+  await deliver(visitAndIdentify(shop, partner, kept));
   await flushCounter(shop.id);
   const exported = await api("GET", `/people/${erased}/export`);
   const visitorId: string = exported.body.export.organizations[0].visitorId;
   const stored = visitorId.slice("vis_".length);
-  const { seq } = (await env.DB.prepare("SELECT seq FROM visitors WHERE id = ?")
+  const { seq } = (await (
+    await tenantOfOrganization(shop.id)
+  ).DB.prepare("SELECT seq FROM visitors WHERE id = ?")
     .bind(stored)
     .first<{ seq: number }>())!;
   return { api, partner, shop, erased, kept, visitorId, stored, seq };
@@ -99,7 +101,7 @@ describe("erasing a visitor", () => {
     const { api, partner } = await newPartner();
     const shop = await b2cOrganization(api);
     const person = await importedPerson();
-    await deliver(visitAndIdentify(shop, partner.id, person));
+    await deliver(visitAndIdentify(shop, partner, person));
     const visitorId: string = (await api("GET", `/people/${person}/export`)).body.export.organizations[0].visitorId;
     // Not mirrored yet: the counter holds the charge and its ledger entry (with its outbox row).
     expect(Object.keys(await counterTablesMentioning(shop.id, visitorId)).sort()).toEqual(["charged", "ledger"]);
@@ -118,7 +120,7 @@ describe("erasing a visitor", () => {
     expect(refund.status, refund.text).toBe(200);
     expect(refund.body.entry).toMatchObject({ kind: "refund", credits: 1, identity: null });
 
-    await deliver(visitAndIdentify(shop, partner.id, person));
+    await deliver(visitAndIdentify(shop, partner, person));
     await flushCounter(shop.id);
     expect((await api("GET", `/organizations/${shop.id}/receipts`)).body.total).toBe(1);
     expect((await api("GET", `/organizations/${shop.id}/ledger?kind=debit`)).body.entries).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { expectEnvelope, newOrganization, seedVisitors } from "./support";
+import { expectEnvelope, newOrganization, seedVisitors, tenantOfOrganization } from "./support";
 
 const now = Math.floor(Date.now() / 1000);
 
@@ -36,7 +36,9 @@ describe("the visitors list", () => {
     expect(await names("acme")).toEqual({ names: ["Acme Corp"], total: 1 });
 
     // The search reads the index, not the organization's visitors one by one.
-    const { results } = await env.DB.prepare(
+    const { results } = await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare(
       `EXPLAIN QUERY PLAN SELECT v.seq FROM visitors v WHERE v.org = 1 AND v.seq IN
          (SELECT rowid FROM visitor_search WHERE visitor_search MATCH '"k1zacme"*') ORDER BY v.last_seen DESC`,
     ).all<{ detail: string }>();

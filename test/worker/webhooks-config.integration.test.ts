@@ -3,12 +3,12 @@ import { receiverBucket } from "../fixtures/receiver";
 import { bullseyeSignature, verifyStandardWebhook } from "../fixtures/standard-webhooks";
 import { env } from "cloudflare:workers";
 import { maintainWebhooks } from "../../worker/webhooks/consume";
-import { asPartner, call, expectEnvelope, fetchWith, newOrganization, newPartner } from "./support";
+import { asPartner, call, expectEnvelope, fetchWith, newOrganization, newPartner, tenantOf } from "./support";
 
 async function storedSecrets(partnerId: string, channel: string) {
-  const row = await env.DB.prepare(
-    "SELECT secret, previous_secret FROM webhook_endpoints WHERE partner_id = ? AND channel = ?",
-  )
+  const row = await (
+    await tenantOf(partnerId)
+  ).DB.prepare("SELECT secret, previous_secret FROM webhook_endpoints WHERE partner_id = ? AND channel = ?")
     .bind(partnerId, channel)
     .first<{ secret: string; previous_secret: string | null }>();
   return row!;
@@ -125,7 +125,9 @@ describe("webhooks: configuration and test events", () => {
     const receiver = receiverBucket();
     await api("PUT", "/webhooks/billing", { url: receiver.url("ok") });
     // What an endpoint saved before secrets were checked by decoding them may hold.
-    await env.DB.prepare("UPDATE webhook_endpoints SET secret = ? WHERE partner_id = ? AND channel = 'billing'")
+    await (
+      await tenantOf(partner.id)
+    ).DB.prepare("UPDATE webhook_endpoints SET secret = ? WHERE partner_id = ? AND channel = 'billing'")
       .bind(`whsec_${"A".repeat(33)}`, partner.id)
       .run();
     const res = await api("POST", "/webhooks/test", { type: "billing" });
@@ -199,7 +201,9 @@ describe("webhooks: configuration and test events", () => {
     // A sealed value is bound to its endpoint: copied onto another partner's, it does not open.
     const other = await newPartner();
     await other.api("PUT", "/webhooks/identification", { url: receiver.url("ok") });
-    await env.DB.prepare("UPDATE webhook_endpoints SET secret = ? WHERE partner_id = ? AND channel = 'identification'")
+    await (
+      await tenantOf(other.partner.id)
+    ).DB.prepare("UPDATE webhook_endpoints SET secret = ? WHERE partner_id = ? AND channel = 'identification'")
       .bind(row.secret, other.partner.id)
       .run();
     const copied = await other.api("POST", "/webhooks/test", { type: "identification" });
@@ -211,10 +215,12 @@ describe("webhooks: configuration and test events", () => {
     const receiver = receiverBucket();
     await api("PUT", "/webhooks/billing", { url: receiver.url("ok") });
     const plain = `whsec_${btoa("0123456789abcdef0123456789abcdef")}`;
-    await env.DB.prepare("UPDATE webhook_endpoints SET secret = ? WHERE partner_id = ? AND channel = 'billing'")
+    await (
+      await tenantOf(partner.id)
+    ).DB.prepare("UPDATE webhook_endpoints SET secret = ? WHERE partner_id = ? AND channel = 'billing'")
       .bind(plain, partner.id)
       .run();
-    await maintainWebhooks(env);
+    await maintainWebhooks(await tenantOf(partner.id));
     expect((await storedSecrets(partner.id, "billing")).secret).toMatch(/^sealed:v1:/);
     await api("POST", "/webhooks/test", { type: "billing" });
     const [received] = await receiver.waitFor(1);

@@ -20,6 +20,7 @@ import {
   pageView,
   sendHit,
   waitForReceipts,
+  tenantOf,
 } from "./support";
 
 /** A billing event for the partner, as the billing engine would emit it. */
@@ -221,7 +222,7 @@ describe("webhooks: delivery", () => {
       const receiver = receiverBucket();
       const secret = (await api("PUT", "/webhooks/billing", { url: receiver.url("fail/1/500") })).body.secret as string;
       const event = await usageEvent(partner.id);
-      await emitEvents(env, [event]);
+      await emitEvents(await tenantOf(partner.id), [event]);
 
       // The second attempt comes from the queue, about 10 s after the first.
       const [first, second] = await receiver.waitFor(2, () => true, 30_000);
@@ -253,7 +254,7 @@ describe("webhooks: delivery", () => {
       const receiver = receiverBucket();
       await api("PUT", "/webhooks/billing", { url: receiver.url("sleep/6000") });
       const event = await usageEvent(partner.id);
-      await emitEvents(env, [event]);
+      await emitEvents(await tenantOf(partner.id), [event]);
 
       const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.attempts === 1, 20_000);
       expect(delivery).toMatchObject({
@@ -275,7 +276,7 @@ describe("webhooks: delivery", () => {
     const receiver = receiverBucket();
     await api("PUT", "/webhooks/billing", { url: receiver.url("status/503") });
     const event = await usageEvent(partner.id);
-    await emitEvents(env, [event]);
+    await emitEvents(await tenantOf(partner.id), [event]);
     const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.attempts === 1);
     const detail = await api("GET", `/webhooks/logs/${delivery.id}`);
     const first = Date.parse(detail.body.attempts[0].startedAt);
@@ -284,7 +285,9 @@ describe("webhooks: delivery", () => {
     // Later attempts, driven with the clock of their scheduled time instead of waiting a day.
     const nextTimes: (number | null)[] = [];
     for (const offset of RETRY_OFFSETS_S) {
-      const outcome = await attemptDelivery(env, delivery.id as string, { now: first + offset * 1000 });
+      const outcome = await attemptDelivery(await tenantOf(partner.id), delivery.id as string, {
+        now: first + offset * 1000,
+      });
       expect(outcome.kind).toBe("attempted");
       if (outcome.kind === "attempted") nextTimes.push(outcome.nextAttemptAt);
     }
@@ -306,9 +309,9 @@ describe("webhooks: delivery", () => {
     const fixed = receiverBucket();
     const secret = (await api("PUT", "/webhooks/billing", { url: broken.url("status/500") })).body.secret as string;
     const event = await usageEvent(partner.id);
-    await emitEvents(env, [event]);
+    await emitEvents(await tenantOf(partner.id), [event]);
     const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.attempts === 1);
-    await attemptDelivery(env, delivery.id as string, { now: Date.now() + 2 * DAY_MS }); // past the schedule: failed
+    await attemptDelivery(await tenantOf(partner.id), delivery.id as string, { now: Date.now() + 2 * DAY_MS }); // past the schedule: failed
     expect((await api("GET", `/webhooks/logs/${delivery.id}`)).body.delivery.status).toBe("failed");
 
     await api("PUT", "/webhooks/billing", { url: fixed.url("ok") });
@@ -365,10 +368,14 @@ describe("webhooks: delivery", () => {
     const receiver = receiverBucket();
     await api("PUT", "/webhooks/billing", { url: receiver.url("status/500") });
     const event = await usageEvent(partner.id);
-    await emitEvents(env, [event]);
+    await emitEvents(await tenantOf(partner.id), [event]);
     const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.attempts === 1);
     // A short policy for the test: three consecutive failures, however quickly.
-    const strict = { ...env, WEBHOOK_DISABLE_AFTER_FAILURES: "3", WEBHOOK_DISABLE_AFTER_HOURS: "0" };
+    const strict = {
+      ...(await tenantOf(partner.id)),
+      WEBHOOK_DISABLE_AFTER_FAILURES: "3",
+      WEBHOOK_DISABLE_AFTER_HOURS: "0",
+    };
     const first = Date.parse((await api("GET", `/webhooks/logs/${delivery.id}`)).body.attempts[0].startedAt);
     await attemptDelivery(strict, delivery.id as string, { now: first + 10_000 });
     expect((await api("GET", "/webhooks")).body.billing.enabled).toBe(true);
@@ -383,10 +390,10 @@ describe("webhooks: delivery", () => {
     expect((await api("GET", "/me")).body.partner.billingWebhookEnabled).toBe(false);
 
     // Not retried any more: the pending delivery fails at its next turn, new events are logged as failed.
-    const next = await attemptDelivery(env, delivery.id as string, { now: first + 300_000 });
+    const next = await attemptDelivery(await tenantOf(partner.id), delivery.id as string, { now: first + 300_000 });
     expect(next.kind).toBe("settled");
     const later = await usageEvent(partner.id);
-    await emitEvents(env, [later]);
+    await emitEvents(await tenantOf(partner.id), [later]);
     const skipped = await waitForDelivery(api, (d) => d.eventId === later.id);
     expect(skipped).toMatchObject({
       status: "failed",
@@ -413,6 +420,7 @@ describe("webhooks: delivery", () => {
         kind: "hit" as const,
         hit,
         organizationId: organization.id,
+        shard: partner.shard,
         partnerId: partner.id,
         productType: "B2B" as const,
         ip: freshIp(),
@@ -437,11 +445,11 @@ describe("webhooks: delivery", () => {
       },
     };
     // A queue replay of the same batch (e.g. the consumer crashed after emitting).
-    await emitChargedHits(env, [charged]);
-    await emitChargedHits(env, [charged]);
+    await emitChargedHits(await tenantOf(partner.id), [charged]);
+    await emitChargedHits(await tenantOf(partner.id), [charged]);
     // The control, emitted after the replay through the same queue: once it arrived, the replay had its turn.
     const control = await usageEvent(partner.id, organization.id);
-    await emitEvents(env, [control]);
+    await emitEvents(await tenantOf(partner.id), [control]);
 
     await receiver.waitFor(1, (r) => r.headers["webhook-id"] === control.id);
     await waitForDelivery(api, (d) => d.eventId === control.id && d.status === "succeeded");
@@ -461,11 +469,16 @@ describe("webhooks: delivery", () => {
     const receiver = receiverBucket();
     await api("PUT", "/webhooks/billing", { url: receiver.url("status/500") });
     const event = await usageEvent(partner.id);
-    await emitEvents(env, [event]);
+    await emitEvents(await tenantOf(partner.id), [event]);
     const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.attempts === 1);
 
     const batch = createMessageBatch<WebhookMessage>("sightline-webhooks-dlq", [
-      { id: "dead-1", timestamp: new Date(), attempts: 6, body: { deliveryId: delivery.id as string } },
+      {
+        id: "dead-1",
+        timestamp: new Date(),
+        attempts: 6,
+        body: { deliveryId: delivery.id as string, shard: partner.shard },
+      },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch as MessageBatch<never>, env, ctx);
@@ -488,14 +501,19 @@ describe("webhooks: delivery", () => {
     const receiver = receiverBucket();
     await api("PUT", "/webhooks/billing", { url: receiver.url("status/500") });
     const event = await usageEvent(partner.id);
-    await emitEvents(env, [event]);
+    await emitEvents(await tenantOf(partner.id), [event]);
     const delivery = await waitForDelivery(api, (d) => d.eventId === event.id && d.attempts === 1);
     const first = Date.parse((await api("GET", `/webhooks/logs/${delivery.id}`)).body.attempts[0].startedAt);
     // Jump to the 8 h attempt: the next one is 16 h away, more than a queue delay can hold.
-    await attemptDelivery(env, delivery.id as string, { now: first + 28_800_000 });
+    await attemptDelivery(await tenantOf(partner.id), delivery.id as string, { now: first + 28_800_000 });
 
     const batch = createMessageBatch<WebhookMessage>("sightline-webhooks", [
-      { id: "early-1", timestamp: new Date(), attempts: 1, body: { deliveryId: delivery.id as string } },
+      {
+        id: "early-1",
+        timestamp: new Date(),
+        attempts: 1,
+        body: { deliveryId: delivery.id as string, shard: partner.shard },
+      },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch as MessageBatch<never>, env, ctx);
@@ -520,7 +538,7 @@ describe("webhooks: delivery", () => {
       const event = await usageEvent(partner.id);
       // The queue refuses the message: the emission still succeeds, the row is the record.
       const queueDown = {
-        ...env,
+        ...(await tenantOf(partner.id)),
         WEBHOOKS: {
           send: () => Promise.reject(new Error("queue down")),
           sendBatch: () => Promise.reject(new Error("queue down")),
@@ -531,24 +549,24 @@ describe("webhooks: delivery", () => {
       expect(pending).toMatchObject({ status: "pending", attempts: 0 });
       // The control, through the working queue: once it arrived, the lost one would have too.
       const control = await usageEvent(partner.id);
-      await emitEvents(env, [control]);
+      await emitEvents(await tenantOf(partner.id), [control]);
       await receiver.waitFor(1, (r) => r.headers["webhook-id"] === control.id);
       const isLost = (r: { headers: Record<string, string> }) => r.headers["webhook-id"] === event.id;
       expect((await receiver.received()).filter(isLost)).toHaveLength(0);
 
-      await maintainWebhooks(env, Date.now() + 16 * 60_000); // the cron, a quarter of an hour later
+      await maintainWebhooks(await tenantOf(partner.id), Date.now() + 16 * 60_000); // the cron, a quarter of an hour later
       const [received] = await receiver.waitFor(1, isLost);
       expect(received!.headers["webhook-id"]).toBe(event.id);
       await waitForDelivery(api, (d) => d.eventId === event.id && d.status === "succeeded");
 
-      await maintainWebhooks(env, Date.now() + 91 * DAY_MS);
+      await maintainWebhooks(await tenantOf(partner.id), Date.now() + 91 * DAY_MS);
       expectEnvelope(await api("GET", `/webhooks/logs/${pending.id}`), 404, "NotFound");
     },
   );
 
   it("leaves a message the consumer cannot process to the queue's retries (and so to the dead-letter queue)", async () => {
     const batch = createMessageBatch<WebhookMessage>("sightline-webhooks", [
-      { id: "crash-1", timestamp: new Date(), attempts: 1, body: { deliveryId: "whd_any" } },
+      { id: "crash-1", timestamp: new Date(), attempts: 1, body: { deliveryId: "whd_any", shard: 1 } },
     ]);
     const ctx = createExecutionContext();
     // D1 unavailable: every query throws.

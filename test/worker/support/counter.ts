@@ -1,10 +1,21 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { everyTenant, shardedName, type Shard } from "../../../worker/shards";
 
 /** Test helpers around an organization's credit counter (its Durable Object). */
-export const counterOf = (organizationId: string) => env.CREDITS.get(env.CREDITS.idFromName(organizationId));
-export type Stub = ReturnType<typeof counterOf>;
+export const counterStub = (organizationId: string, shard: Shard) =>
+  env.CREDITS.get(env.CREDITS.idFromName(shardedName(shard, organizationId)));
+export type Stub = ReturnType<typeof counterStub>;
+
+/** The counter of an organization of any shard (one D1 has not, e.g. a made-up id: shard 1's). */
+export async function counterOf(organizationId: string): Promise<Stub> {
+  for (const tenant of everyTenant(env)) {
+    const found = await tenant.DB.prepare("SELECT 1 FROM organizations WHERE id = ?").bind(organizationId).first();
+    if (found) return counterStub(organizationId, tenant.SHARD);
+  }
+  return counterStub(organizationId, 1);
+}
 
 export const outboxSize = (stub: Stub) =>
   runInDurableObject(
@@ -23,14 +34,14 @@ export const dropAlarm = (stub: Stub) => runInDurableObject(stub, (_, state) => 
 
 /** Mirrors the organization's counter to D1 now, and leaves no alarm behind. */
 export async function flushCounter(organizationId: string) {
-  const stub = counterOf(organizationId);
+  const stub = await counterOf(organizationId);
   await flushAll(stub);
   await dropAlarm(stub);
 }
 
 /** Every row of every table of the counter's SQL storage, and its key-value entries, by table. */
-export const counterStorage = (organizationId: string) =>
-  runInDurableObject(counterOf(organizationId), async (_, state) => {
+export const counterStorage = async (organizationId: string) =>
+  runInDurableObject(await counterOf(organizationId), async (_, state) => {
     const sql = state.storage.sql;
     const tables = sql
       .exec<{ name: string }>(

@@ -98,8 +98,8 @@ export async function signedInConsole(api: Api) {
   return { browser: b, link, home: opened.location! };
 }
 
-/** Runs SQL against the Worker's D1, e.g. to move a link or session back in time. */
+/** Runs SQL against the catalog, e.g. to move a sign-in link or a session back in time. */
 export const sql = (query: string, ...params: unknown[]) =>
-  env.DB.prepare(query)
+  env.CATALOG.prepare(query)
     .bind(...params)
     .run();

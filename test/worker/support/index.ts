@@ -1,3 +1,4 @@
+import { everyTenant, tenantOfPartner, type Shard, type TenantEnv } from "../../../worker/shards";
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
@@ -135,12 +136,13 @@ const COUNTED = CHARGE_REASONS.filter(
  * counts (in the order of CHARGE_REASONS; they have no event id).
  */
 export async function receipts(organizationId: string): Promise<RecordedOutcome[]> {
-  const [charges, counts] = await env.DB.batch<Record<string, unknown>>([
-    env.DB.prepare(
+  const { DB } = await tenantOfOrganization(organizationId);
+  const [charges, counts] = await DB.batch<Record<string, unknown>>([
+    DB.prepare(
       `SELECT event_id, 'vis_' || visitor AS identity_key FROM charges
        WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?) ORDER BY at, event_id`,
     ).bind(organizationId),
-    env.DB.prepare(
+    DB.prepare(
       `SELECT ${COUNTED.map((r) => `coalesce(sum(${OUTCOME_COLUMN[r]}), 0) AS ${r}`).join(", ")}
        FROM usage_daily WHERE organization_id = ?`,
     ).bind(organizationId),
@@ -203,7 +205,7 @@ export async function deliverTo(
 /** A hit as the edge enqueues it, for driving the consumer directly. */
 export function accepted(
   organizationId: string,
-  partnerId: string,
+  partner: { id: string; shard: Shard },
   pixelKey: string,
   ip: string,
   receivedAt: number,
@@ -212,7 +214,8 @@ export function accepted(
     kind: "hit",
     hit: pageView(pixelKey),
     organizationId,
-    partnerId,
+    shard: partner.shard,
+    partnerId: partner.id,
     productType: "B2B",
     ip,
     userAgent:
@@ -276,12 +279,25 @@ export interface SeededVisitor {
   landingPage?: string | null;
 }
 
+/** The tenant shard of a partner (from the catalog). */
+export const tenantOf = (partnerId: string) => tenantOfPartner(env, partnerId);
+
+/** The tenant shard holding an organization: the one whose `organizations` has it. */
+export async function tenantOfOrganization(organizationId: string): Promise<TenantEnv> {
+  for (const tenant of everyTenant(env)) {
+    const found = await tenant.DB.prepare("SELECT 1 FROM organizations WHERE id = ?").bind(organizationId).first();
+    if (found) return tenant;
+  }
+  throw new Error(`organization ${organizationId} is in no shard`);
+}
+
 /** The organization's key in the visitor tables, created as the consumer does on its first hit. */
 export async function organizationKey(organizationId: string): Promise<number> {
-  await env.DB.prepare("INSERT OR IGNORE INTO organization_keys (organization_id, salt) VALUES (?, ?)")
+  const { DB } = await tenantOfOrganization(organizationId);
+  await DB.prepare("INSERT OR IGNORE INTO organization_keys (organization_id, salt) VALUES (?, ?)")
     .bind(organizationId, crypto.randomUUID())
     .run();
-  const row = await env.DB.prepare("SELECT key FROM organization_keys WHERE organization_id = ?")
+  const row = await DB.prepare("SELECT key FROM organization_keys WHERE organization_id = ?")
     .bind(organizationId)
     .first<{ key: number }>();
   return row!.key;
@@ -293,6 +309,7 @@ export async function organizationKey(organizationId: string): Promise<number> {
  */
 export async function seedVisitors(organizationId: string, visitors: SeededVisitor[]): Promise<string[]> {
   const org = await organizationKey(organizationId);
+  const { DB } = await tenantOfOrganization(organizationId);
   const ids = visitors.map(() =>
     btoa(crypto.randomUUID())
       .replace(/[^A-Za-z0-9]/g, "")
@@ -317,19 +334,19 @@ export async function seedVisitors(organizationId: string, visitors: SeededVisit
   ]);
   for (let i = 0; i < rows.length; i += 100) {
     const chunk = JSON.stringify(rows.slice(i, i + 100));
-    await env.DB.batch([
-      env.DB.prepare(
+    await DB.batch([
+      DB.prepare(
         `INSERT INTO visitors (org, id, type, first_seen, last_seen, sessions, page_views, landing_page, name, domain,
            industry, employee_range, hq_country, icp_matched, icp_score)
          SELECT ?1, ${Array.from({ length: 14 }, (_, k) => `r.value ->> ${k}`).join(", ")} FROM json_each(?2) r`,
       ).bind(org, chunk),
-      env.DB.prepare(
+      DB.prepare(
         `INSERT INTO visitor_search (rowid, terms)
          SELECT v.seq, r.value ->> 14 FROM json_each(?2) r JOIN visitors v ON v.org = ?1 AND v.id = r.value ->> 0`,
       ).bind(org, chunk),
     ]);
   }
-  await env.DB.prepare("UPDATE organization_keys SET visitors = visitors + ? WHERE key = ?")
+  await DB.prepare("UPDATE organization_keys SET visitors = visitors + ? WHERE key = ?")
     .bind(visitors.length, org)
     .run();
   return ids.map((id) => `vis_${id}`);

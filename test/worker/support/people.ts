@@ -1,3 +1,4 @@
+import type { Shard } from "../../../worker/shards";
 import type { AcceptedHit } from "../../../worker/collect/message";
 import { sha256Hex } from "../../../worker/lib/crypto";
 import { accepted, admin, freshIp, newPartner } from "./index";
@@ -30,14 +31,14 @@ export async function importedPerson(name = "Pat Doe"): Promise<string> {
 /** A page view then an identify call of one person on one device, as the edge enqueues them. */
 export function visitAndIdentify(
   organization: B2cOrganization,
-  partnerId: string,
+  partner: { id: string; shard: Shard },
   hash: string,
   options: { ip?: string; at?: number; path?: string } = {},
 ): AcceptedHit[] {
   const ip = options.ip ?? freshIp();
   const at = options.at ?? Date.now();
   const url = `https://shop.example${options.path ?? "/pricing"}`;
-  const base = accepted(organization.id, partnerId, organization.pixelKey, ip, at);
+  const base = accepted(organization.id, partner, organization.pixelKey, ip, at);
   return [
     { ...base, productType: "B2C", hit: { k: organization.pixelKey, t: "v", i: crypto.randomUUID(), u: url, w: 1280 } },
     {

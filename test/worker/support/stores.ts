@@ -1,17 +1,22 @@
 import { env } from "cloudflare:workers";
+import { everyTenant } from "../../../worker/shards";
 
 /** Whole-store reads for erasure tests: every row of every D1 table, every KV entry. */
 
-/** Every row of every table (D1's own and SQLite's internal tables left out), by table. */
+/** Every row of every table of the catalog and every shard (D1's own and SQLite's internal tables left out), by table. */
 export async function everyD1Row(): Promise<Map<string, unknown[]>> {
-  const { results } = await env.DB.prepare(
-    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'
-       AND name NOT LIKE 'd1_%'`,
-  ).all<{ name: string }>();
   const rows = new Map<string, unknown[]>();
-  for (const { name } of results) {
-    if (name === "visitor_search") continue; // contentless: its rows live in its shadow tables, read below
-    rows.set(name, (await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
+  for (const db of [env.CATALOG, ...everyTenant(env).map((t) => t.DB)]) {
+    const { results } = await db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'
+           AND name NOT LIKE 'd1_%'`,
+      )
+      .all<{ name: string }>();
+    for (const { name } of results) {
+      if (name === "visitor_search") continue; // contentless: its rows live in its shadow tables, read below
+      rows.set(name, [...(rows.get(name) ?? []), ...(await db.prepare(`SELECT * FROM "${name}"`).all()).results]);
+    }
   }
   return rows;
 }
