@@ -221,7 +221,11 @@ export async function consumerDriverWorker(root: string): Promise<V4WorkerOption
     compatibilityDate: "2026-11-01",
     name: "bench-consumer",
     modules: [{ type: "ESModule", path: join(root, "bench/driver/consumer.js"), contents }],
-    d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
+    d1Databases: {
+      CATALOG: "00000000-0000-0000-0000-000000000000",
+      TENANT_1: "00000000-0000-0000-0000-000000000001",
+      TENANT_2: "00000000-0000-0000-0000-000000000002",
+    },
     durableObjects: { CREDITS: { className: "CreditCounter", scriptName: "sightline" } },
     queueProducers: { WEBHOOKS: "sightline-webhooks", JOBS: "sightline-jobs" },
     routes: [`${DRIVER_HOST}/*`],
@@ -305,17 +309,23 @@ function measureFile(path: string): FileSize {
   }
 }
 
-/** The D1 database's file, and every credit counter's (one SQLite file per Durable Object). */
+/** The D1 databases' files (catalog and every shard, added up), and every credit counter's (one SQLite file per Durable Object). */
 async function snapshot(worker: LocalWorker) {
   const files = await sqliteFiles(worker.persist);
   const objects = files.filter((f) => !f.endsWith("metadata.sqlite"));
   const d1 = objects.filter((f) => f.includes("D1DatabaseObject"));
   const counters = objects.filter((f) => f.includes("CreditCounter"));
-  if (d1.length !== 1) throw new Error(`expected one D1 file, found ${d1.length}: ${d1.join(", ")}`);
+  if (d1.length !== 3) throw new Error(`expected the catalog's and two shards' D1 files, found ${d1.length}`);
   const counterSizes = await Promise.all(
     counters.map(async (f) => ({ f, size: measureFile(f), mtime: (await stat(f)).mtimeMs })),
   );
-  return { d1: measureFile(d1[0]!), counters: new Map(counterSizes.map((c) => [c.f, c.size])) };
+  const total: FileSize = { bytes: 0, used: 0, tables: {} };
+  for (const size of d1.map(measureFile)) {
+    total.bytes += size.bytes;
+    total.used += size.used;
+    for (const [name, bytes] of Object.entries(size.tables)) total.tables[name] = (total.tables[name] ?? 0) + bytes;
+  }
+  return { d1: total, counters: new Map(counterSizes.map((c) => [c.f, c.size])) };
 }
 
 type Snapshot = Awaited<ReturnType<typeof snapshot>>;

@@ -89,3 +89,10 @@ export function captureWrangler(args: string[], extraEnv: Record<string, string>
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The D1 bindings wrangler.toml declares: the catalog and every tenant shard (TENANT_<n>). */
+export function d1Bindings(): string[] {
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const sections = toml.split("[[d1_databases]]").slice(1);
+  return sections.map((s) => /^\s*binding\s*=\s*"([^"]+)"/m.exec(s)?.[1]).filter((b) => b !== undefined);
+}

@@ -2,7 +2,7 @@
  * `npm start`: the whole product on this machine, seeded with a demo.
  *
  *   1. .dev.vars from .dev.vars.example when missing, or the settings it lacks added (ADMIN_API_KEY, DEMO_PAGES=on, …)
- *   2. apply the D1 migrations to the local database (.wrangler/state)
+ *   2. apply the D1 migrations to every local database: the catalog and each tenant shard (.wrangler/state)
  *   3. `wrangler dev` on PORT (default 8787), output in this terminal; it builds the pixel and the
  *      API reference's assets first (`[build]` in wrangler.toml)
  *   4. once /health answers: seed the demo through the real APIs (scripts/seed-demo.ts)
@@ -14,7 +14,16 @@
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { constants } from "node:os";
-import { captureWrangler, ensureDevVars, readDevVars, ROOT, sleep, wranglerBin, wranglerEnv } from "./lib.ts";
+import {
+  captureWrangler,
+  d1Bindings,
+  ensureDevVars,
+  readDevVars,
+  ROOT,
+  sleep,
+  wranglerBin,
+  wranglerEnv,
+} from "./lib.ts";
 import { describeSeed, seedDemo } from "./seed-demo.ts";
 
 const port = Number(process.env.PORT || 8787);
@@ -51,13 +60,15 @@ if ((await portInUse("127.0.0.1")) || (await portInUse("::1"))) {
 try {
   // Non-interactive: wrangler skips its confirmation prompt when CI is set / stdin is not a terminal.
   // Its output (a table per migration) is printed only when it fails.
-  const output = await captureWrangler(["d1", "migrations", "apply", "DB", "--local"], { CI: "true" });
-  const applied = [...new Set(output.match(/\d{4}_[\w-]+\.sql(?=\s*│\s*✅)/g) ?? [])];
-  console.log(
-    applied.length > 0
-      ? `[start] applied D1 migrations to the local database: ${applied.join(", ")}`
-      : "[start] local database is up to date (no D1 migrations to apply)",
-  );
+  for (const binding of d1Bindings()) {
+    const output = await captureWrangler(["d1", "migrations", "apply", binding, "--local"], { CI: "true" });
+    const applied = [...new Set(output.match(/\d{4}_[\w-]+\.sql(?=\s*│\s*✅)/g) ?? [])];
+    console.log(
+      applied.length > 0
+        ? `[start] applied D1 migrations to ${binding}: ${applied.join(", ")}`
+        : `[start] ${binding} is up to date (no D1 migrations to apply)`,
+    );
+  }
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }

@@ -255,12 +255,17 @@ describeBrowser("the client dashboard and the partner console", () => {
     await checkPage(second.page, "sign-in-link-used", second.errors);
 
     const late = await dashboardLink(org);
-    const db = await worker().db();
-    await db
-      .prepare(
-        "UPDATE sign_in_links SET expires_at = '2000-01-01T00:00:00Z' WHERE partner_id = (SELECT partner_id FROM organizations WHERE id = ?) AND used_at IS NULL",
-      )
+    const partnerId = (await (
+      await worker().db()
+    )
+      .prepare("SELECT partner_id AS id FROM organizations WHERE id = ?")
       .bind(org.organizationId)
+      .first<{ id: string }>())!.id;
+    await (
+      await worker().catalog()
+    )
+      .prepare("UPDATE sign_in_links SET expires_at = '2000-01-01T00:00:00Z' WHERE partner_id = ? AND used_at IS NULL")
+      .bind(partnerId)
       .run();
     const third = await openTab(browser(), ctx);
     const expired = await third.page.goto(late);

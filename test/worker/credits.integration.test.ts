@@ -13,6 +13,7 @@ import {
   sendHit,
   waitForReceipts,
 } from "./support";
+import { counterOf } from "./support/counter";
 
 describe("credits", () => {
   it("charges a replayed event id once", async () => {
@@ -114,7 +115,7 @@ describe("credits", () => {
     const org = await api("GET", `/organizations/${organization.id}`);
     expect(org.body.organization).toMatchObject({ creditsUsed: 100, creditsAvailable: 0 });
     expect((await api("GET", `/organizations/${organization.id}/visitors?limit=1`)).body.total).toBe(100);
-    const stub = env.CREDITS.get(env.CREDITS.idFromName(organization.id));
+    const stub = await counterOf(organization.id);
     const charges = await runInDurableObject(
       stub,
       (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM charged").one().n,

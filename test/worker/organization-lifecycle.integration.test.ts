@@ -14,6 +14,7 @@ import {
   tenantOfOrganization,
   waitForReceipts,
 } from "./support";
+import { counterOf } from "./support/counter";
 
 async function script(pixelKey: string) {
   const response = await exports.default.fetch(`${BASE}/s/${pixelKey}.js`);
@@ -52,7 +53,7 @@ describe("partner API: organization lifecycle", () => {
     expect(billing.status, billing.text).toBe(200);
     expect(billing.body.organization).toMatchObject({ name: "After", billingPeriod: "annually", billingDayOfMonth: 5 });
     // Written through to the credit counter, which decides the periods: the new rule waits for the running period's end.
-    const counter = env.CREDITS.get(env.CREDITS.idFromName(organization.id));
+    const counter = await counterOf(organization.id);
     const schedule = await runInDurableObject(counter, async (_instance, state) =>
       JSON.parse(state.storage.sql.exec<{ schedule: string }>("SELECT schedule FROM config").one().schedule),
     );

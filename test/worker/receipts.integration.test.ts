@@ -13,6 +13,7 @@ import {
   untilNextSecond,
   waitForReceipts,
 } from "./support";
+import { counterOf } from "./support/counter";
 import { flushCounter } from "./support/counter";
 
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
@@ -194,7 +195,7 @@ describe("receipts and ledger", () => {
     expectEnvelope(await api("GET", `/organizations/${other.organization.id}/receipts`), 404, "NotFound");
     expectEnvelope(await api("GET", `/organizations/${other.organization.id}/ledger`), 404, "NotFound");
     for (const o of [organization, other.organization]) {
-      const stub = env.CREDITS.get(env.CREDITS.idFromName(o.id));
+      const stub = await counterOf(o.id);
       await runInDurableObject(stub, (_, s) => s.storage.deleteAlarm());
     }
   });

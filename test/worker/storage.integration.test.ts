@@ -13,6 +13,7 @@ import {
   tenantOfOrganization,
   waitForReceipts,
 } from "./support";
+import { shardedName } from "../../worker/shards";
 
 /** The organization's daily rollups, summed over its days. */
 async function rollup(organizationId: string) {
@@ -231,7 +232,7 @@ describe("what the hits consumer keeps", () => {
     const healthy = await newOrganization();
     const ip = freshIp();
     await importCompany(`${ip}/32`);
-    const broken = env.CREDITS.idFromName(failing.organization.id);
+    const broken = env.CREDITS.idFromName(shardedName(failing.partner.shard, failing.organization.id));
     // The failing organization's credit counter is unreachable (the binding itself is real).
     const faulty = {
       ...env,

@@ -572,7 +572,7 @@ describe("webhooks: delivery", () => {
     // D1 unavailable: every query throws.
     const unavailable = {
       ...env,
-      DB: {
+      TENANT_1: {
         prepare: () => {
           throw new Error("D1 unavailable");
         },

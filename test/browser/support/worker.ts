@@ -39,7 +39,9 @@ export interface LocalWorker {
   /** Origin of the Worker, e.g. http://127.0.0.1:41234 */
   url: string;
   mf: Miniflare;
-  /** The Worker's D1 database (the same SQLite the Worker uses). */
+  /** The catalog D1 database (partners, keys, companies, people, sign-in links, sessions). */
+  catalog(): Promise<D1Database>;
+  /** Tenant shard 1's D1 database, where `seedOrganization` places its partners (the same SQLite the Worker uses). */
   db(): Promise<D1Database>;
   /** The folder holding the local state (D1 and Durable Object SQLite files, KV, queues). */
   persist: string;
@@ -113,8 +115,12 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
     }),
   );
   const url = (await mf.ready).origin;
-  const db = async () => (await mf.getD1Database("DB", "sightline")) as unknown as D1Database;
-  await applyMigrations(await db());
+  const d1 = async (binding: string) => (await mf.getD1Database(binding, "sightline")) as unknown as D1Database;
+  const catalog = () => d1("CATALOG");
+  const db = () => d1("TENANT_1");
+  await applyMigrations(await catalog(), "catalog");
+  for (const binding of Object.keys(workerOptions.d1Databases ?? {}).filter((b) => b.startsWith("TENANT_")))
+    await applyMigrations(await d1(binding), "tenant");
 
   const client =
     (headers: Record<string, string>): Client =>
@@ -132,6 +138,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
   return {
     url,
     mf,
+    catalog,
     db,
     persist,
     admin: client({ "x-admin-api-key": ADMIN_KEY }),
@@ -143,9 +150,9 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
   };
 }
 
-/** Applies migrations/*.sql in order, as `wrangler d1 migrations apply --local` would. */
-async function applyMigrations(db: D1Database) {
-  const dir = join(ROOT, "migrations");
+/** Applies migrations/<kind>/*.sql in order, as `wrangler d1 migrations apply --local` would. */
+async function applyMigrations(db: D1Database, kind: "catalog" | "tenant") {
+  const dir = join(ROOT, "migrations", kind);
   const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
   for (const file of files) {
     const statements = unstable_splitSqlQuery(await readFile(join(dir, file), "utf8"));
@@ -195,6 +202,7 @@ export async function seedOrganization(
     slug,
     billingMode: "credit_pool",
     creditPoolTotal: o.poolTotal ?? 1_000,
+    shard: 1,
   });
   if (o.importLocal !== false) await worker.admin("POST", "/api/v1/admin/companies", [LOCAL_COMPANY]);
   const api = worker.partner(plainKey);
