@@ -105,7 +105,7 @@ describe("credit ledger", () => {
     await runDurableObjectAlarm(stub); // D1 commits, the acknowledgement is lost
     expect(await mirrored(organization.id)).toHaveLength(7);
     expect(await outboxSize(stub)).toBe(6);
-    await runDurableObjectAlarm(stub); // replays the same entries: ignored by id
+    await runDurableObjectAlarm(stub); // replays the same entries: ignored by (organization, seq)
     expect(await outboxSize(stub)).toBe(0);
 
     // D1 holds every entry once, in seq order; the counter forgot what D1 has.
