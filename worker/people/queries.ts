@@ -18,7 +18,10 @@ export interface PageViewRow {
   scroll_depth: number | null;
 }
 
-/** Each of the partner's organizations that ever stored a hit, with the visitor id the person has there. */
+/**
+ * Each of the partner's organizations that has a key (since its first hit or ledger entry in D1), with the
+ * visitor id the person has there.
+ */
 export async function personInOrganizations(db: D1Database, partnerId: string, emailSha256: string) {
   const { results } = await db
     .prepare(
