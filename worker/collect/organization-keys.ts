@@ -19,8 +19,8 @@ export const organizationKeyStatement = (db: D1Database, organizationId: string)
     .bind(organizationId, randomHex(16));
 
 /**
- * The keys of these organizations, created on their first hit or ledger entry. Organizations that do not exist
- * are left out of the answer.
+ * The keys of these organizations, created on their first hit (or by the ledger mirror). Organizations
+ * that do not exist are left out of the answer.
  */
 export async function organizationKeys(
   db: D1Database,
