@@ -410,7 +410,10 @@ async function ledgerMirrored(worker: LocalWorker, organizationId: string, charg
   const db = await worker.db();
   for (let i = 0; i < 200; i++) {
     const row = await db
-      .prepare("SELECT count(*) AS n FROM ledger_entries WHERE organization_id = ? AND kind = 'debit'")
+      .prepare(
+        `SELECT count(*) AS n FROM ledger_entries
+         WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?) AND kind = 'debit'`,
+      )
       .bind(organizationId)
       .first<{ n: number }>();
     if ((row?.n ?? 0) >= charges) return;

@@ -2,27 +2,28 @@
 -- snapshots for renewal, daily usage rollups. See docs/billing.md.
 
 -- Mirror of the ledgers kept by the credit counters (Durable Objects), written by their
--- outbox flush. id = '<organizationId>:<seq>' so a repeated flush inserts nothing twice.
--- Rows are never updated: corrections are new entries.
+-- outbox flush. Keyed by the organization's short key (organization_keys.key) and the counter's
+-- seq, so a repeated flush inserts nothing twice; the API's entry id is '<organizationId>:<seq>'.
+-- Rows are never updated (but for an erased identity): corrections are new entries.
 CREATE TABLE ledger_entries (
-  id TEXT PRIMARY KEY,
-  organization_id TEXT NOT NULL REFERENCES organizations(id),
+  org INTEGER NOT NULL, -- organization_keys.key
   seq INTEGER NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('period_opened', 'allocation_set', 'debit', 'expired', 'adjustment', 'refund')),
   credits INTEGER NOT NULL, -- signed change of the period's available credits
   allocation INTEGER NOT NULL, -- the period's allocation after this entry
   balance_after INTEGER NOT NULL, -- allocation - debits + refunds/adjustments - expiry, after this entry
-  period_start TEXT NOT NULL,
-  period_end TEXT NOT NULL,
+  period_start INTEGER NOT NULL, -- unix seconds
+  period_end INTEGER NOT NULL, -- unix seconds
   event_id TEXT, -- debit/refund: the identification (receipt) it belongs to
   identity_key TEXT,
   note TEXT,
   details TEXT, -- JSON, e.g. the period summary on 'expired'
-  created_at TEXT NOT NULL
-);
-CREATE UNIQUE INDEX ledger_entries_by_org_seq ON ledger_entries (organization_id, seq);
-CREATE INDEX ledger_entries_by_org_time ON ledger_entries (organization_id, created_at);
-CREATE INDEX ledger_entries_by_event ON ledger_entries (event_id);
+  created_at INTEGER NOT NULL, -- unix seconds; a debit's is its receipt's `at`
+  PRIMARY KEY (org, seq)
+) WITHOUT ROWID;
+-- A receipt's debit: charges (org, at, event_id) = (org, created_at, event_id). Time first (org
+-- follows as part of the key): led by org, the planner would rather scan the organization's entries.
+CREATE INDEX ledger_entries_debits ON ledger_entries (created_at) WHERE kind = 'debit';
 
 -- Per organization, the earliest period its counter has not closed yet and its balance at
 -- the last flush. The renewal cron picks organizations whose period_end has passed.

@@ -68,7 +68,10 @@ async function endedOrganization(api: PartnerApi) {
 async function d1Entries(organizationId: string) {
   const { results } = await (
     await tenantOfOrganization(organizationId)
-  ).DB.prepare("SELECT kind, credits, period_start, details FROM ledger_entries WHERE organization_id = ? ORDER BY seq")
+  ).DB.prepare(
+    `SELECT kind, credits, strftime('%Y-%m-%dT%H:%M:%SZ', period_start, 'unixepoch') AS period_start, details
+     FROM ledger_entries WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?) ORDER BY seq`,
+  )
     .bind(organizationId)
     .all<{ kind: string; credits: number; period_start: string; details: string | null }>();
   return results;

@@ -29,6 +29,7 @@ async function d1RowsOf(organizationId: string, key: number, seqs: number[]) {
     sessions: ["org", [key]],
     charges: ["org", [key]],
     device_days: ["org", [key]],
+    ledger_entries: ["org", [key]],
     page_views: ["visitor", seqs],
     visitor_search_docsize: ["id", seqs],
   };

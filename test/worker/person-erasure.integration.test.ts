@@ -140,7 +140,7 @@ describe("erasing a person", () => {
     expect((await api("GET", `/erasures/${res.body.erasure.id}`)).body.erasure.organizations).toBe(2);
     const log = await api("GET", "/audit-log?action=person.erased");
     expect(log.body.entries).toHaveLength(1);
-  });
+  }, 20_000);
 
   it("resumes an erasure whose job was lost at the next cron run", async () => {
     const { api, partner } = await newPartner();

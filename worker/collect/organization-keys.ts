@@ -9,9 +9,18 @@ export interface OrganizationKey {
 /** Neither ever changes once written, so an isolate keeps what it read. */
 const remembered = new Map<string, OrganizationKey>();
 
+/** Creates the organization's key unless it has one (or the organization does not exist). */
+export const organizationKeyStatement = (db: D1Database, organizationId: string) =>
+  db
+    .prepare(
+      `INSERT OR IGNORE INTO organization_keys (organization_id, salt)
+       SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1)`,
+    )
+    .bind(organizationId, randomHex(16));
+
 /**
- * The keys of these organizations, created on their first hit. Organizations that do not exist
- * are left out of the answer.
+ * The keys of these organizations, created on their first hit (or by the ledger mirror). Organizations
+ * that do not exist are left out of the answer.
  */
 export async function organizationKeys(
   db: D1Database,
@@ -36,11 +45,7 @@ export async function organizationKeys(
   let rows = await read();
   if (rows.length < unknown.length) {
     const found = new Set(rows.map((r) => r.organization_id));
-    const insert = db.prepare(
-      `INSERT OR IGNORE INTO organization_keys (organization_id, salt)
-       SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1)`,
-    );
-    await db.batch(unknown.filter((id) => !found.has(id)).map((id) => insert.bind(id, randomHex(16))));
+    await db.batch(unknown.filter((id) => !found.has(id)).map((id) => organizationKeyStatement(db, id)));
     rows = await read();
   }
   for (const row of rows) {

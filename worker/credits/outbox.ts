@@ -27,9 +27,9 @@ const MAX_BACKOFF_MS = 10 * 60_000;
  * The counter's transactional outbox and its mirror to D1. Ledger entries enter the outbox in
  * the transaction that records them; the alarm mirrors them to D1 (`ledger_entries`, plus the
  * open period's snapshot and the allocation with its version) and deletes what D1 accepted, so
- * D1 misses nothing and, keyed by entry id, never holds an entry twice. `period.closed` webhooks
- * leave through `notices` the same way. Once D1 has an entry (and its notice left), the counter
- * forgets it: `ledger_entries` is the ledger of record.
+ * D1 misses nothing and, keyed by (organization, seq), never holds an entry twice.
+ * `period.closed` webhooks leave through `notices` the same way. Once D1 has an entry (and its
+ * notice left), the counter forgets it: `ledger_entries` is the ledger of record.
  */
 export class Outbox {
   /** The D1 database the ledger is mirrored to (the organization's tenant shard). */

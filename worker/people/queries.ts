@@ -1,4 +1,5 @@
 import { saltedKey } from "../collect/encoding";
+import { DEBIT_SEQ } from "../credits/mirror";
 import { personIdentity } from "../identify/identifier";
 import { publicVisitorId, type SessionRow, type VisitorRow } from "../visitors/identity";
 
@@ -17,7 +18,10 @@ export interface PageViewRow {
   scroll_depth: number | null;
 }
 
-/** Each of the partner's organizations that ever stored a hit, with the visitor id the person has there. */
+/**
+ * Each of the partner's organizations that has a key (since its first hit or ledger entry in D1), with the
+ * visitor id the person has there.
+ */
 export async function personInOrganizations(db: D1Database, partnerId: string, emailSha256: string) {
   const { results } = await db
     .prepare(
@@ -84,9 +88,7 @@ export async function storyOf(db: D1Database, places: PersonPlace[]) {
       .bind(pairs),
     db
       .prepare(
-        `SELECT c.org, c.at, c.event_id, c.visitor, c.type, c.period_start,
-           (SELECT l.id FROM ledger_entries l JOIN organization_keys k ON k.organization_id = l.organization_id
-            WHERE l.event_id = c.event_id AND k.key = c.org AND l.kind = 'debit') AS ledger_entry_id
+        `SELECT c.org, c.at, c.event_id, c.visitor, c.type, c.period_start, ${DEBIT_SEQ} AS ledger_seq
          FROM json_each(?) j JOIN charges c ON c.org = j.value ->> '$[0]' AND c.visitor = j.value ->> '$[1]'
          ORDER BY c.org, c.at, c.event_id`,
       )
@@ -94,10 +96,10 @@ export async function storyOf(db: D1Database, places: PersonPlace[]) {
     db
       .prepare(
         `SELECT l.* FROM json_each(?) j JOIN ledger_entries l
-           ON l.organization_id = j.value ->> '$[0]' AND l.identity_key = j.value ->> '$[1]'
-         ORDER BY l.organization_id, l.seq`,
+           ON l.org = j.value ->> '$[0]' AND l.identity_key = j.value ->> '$[1]'
+         ORDER BY l.org, l.seq`,
       )
-      .bind(JSON.stringify(places.map((p) => [p.organizationId, publicVisitorId(p.visitor)]))),
+      .bind(JSON.stringify(places.map((p) => [p.org, publicVisitorId(p.visitor)]))),
   ]);
   const seqs = JSON.stringify((visitors!.results as { seq: number }[]).map((v) => v.seq));
   const [sessions, pageViews] = await db.batch<Record<string, unknown>>([
@@ -120,7 +122,7 @@ export async function storyOf(db: D1Database, places: PersonPlace[]) {
       visitor: string;
       type: VisitorRow["type"];
       period_start: number;
-      ledger_entry_id: string | null;
+      ledger_seq: number | null;
     }[],
     ledger: ledger!.results,
     sessions: sessions!.results as unknown as SessionRow[],

@@ -35,7 +35,7 @@ export async function eraseVisitor(
     .prepare(
       `SELECT k.key AS org, (SELECT seq FROM visitors WHERE org = k.key AND id = ?2) AS seq,
          EXISTS (SELECT 1 FROM charges WHERE org = k.key AND visitor = ?2) AS charged,
-         EXISTS (SELECT 1 FROM ledger_entries WHERE organization_id = ?1 AND identity_key = ?3) AS debited
+         EXISTS (SELECT 1 FROM ledger_entries WHERE org = k.key AND identity_key = ?3) AS debited
        FROM organization_keys k WHERE k.organization_id = ?1`,
     )
     .bind(organizationId, visitorId, publicVisitorId(visitorId))
@@ -60,8 +60,8 @@ export async function eraseVisitor(
     ...story,
     db.prepare("UPDATE charges SET visitor = ? WHERE org = ? AND visitor = ?").bind(ERASED_VISITOR, org, visitorId),
     db
-      .prepare("UPDATE ledger_entries SET identity_key = NULL WHERE organization_id = ? AND identity_key = ?")
-      .bind(organizationId, publicVisitorId(visitorId)),
+      .prepare("UPDATE ledger_entries SET identity_key = NULL WHERE org = ? AND identity_key = ?")
+      .bind(org, publicVisitorId(visitorId)),
     // A consumer that read one of these rows before sees its version changed and reads it again.
     db
       .prepare(

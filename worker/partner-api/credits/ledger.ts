@@ -14,7 +14,7 @@ import {
 } from "../../http/schemas";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { Where } from "../../lib/sql";
-import { endBound, startBound } from "../../lib/time";
+import { endBound, startBound, unixSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
 import { toLedgerEntry, type EntryRow } from "./queries";
 
@@ -45,9 +45,9 @@ export const listLedger = createApi().openapi(route, async (c) => {
   if (query.cursor !== undefined && !after) throw invalidField("cursor", "not a cursor of this list");
 
   const filter = (before?: number) =>
-    new Where("organization_id = ?", organizationId)
-      .and("created_at >= ?", query.startDate && startBound(query.startDate))
-      .and("created_at <= ?", query.endDate && endBound(query.endDate))
+    new Where("org = (SELECT key FROM organization_keys WHERE organization_id = ?)", organizationId)
+      .and("created_at >= ?", query.startDate && unixSeconds(Date.parse(startBound(query.startDate))))
+      .and("created_at <= ?", query.endDate && unixSeconds(Date.parse(endBound(query.endDate))))
       .and("kind = ?", query.kind)
       .and("seq < ?", before);
   const all = filter();
@@ -66,7 +66,7 @@ export const listLedger = createApi().openapi(route, async (c) => {
   const last = entries.at(-1);
   return c.json(
     {
-      entries: entries.map(toLedgerEntry),
+      entries: entries.map((e) => toLedgerEntry(organizationId, e)),
       total: (count!.results[0] as { total: number }).total,
       page,
       pageSize,

@@ -96,7 +96,7 @@ export const listReceipts = createApi().openapi(route, async (c) => {
   const total = !charges ? 0 : wholeDays ? byReason.charged : (counted!.results[0] as { total: number }).total;
   return c.json(
     {
-      receipts: receipts.map(toReceipt),
+      receipts: receipts.map((r) => toReceipt(organizationId, r)),
       total,
       page,
       pageSize,

@@ -39,9 +39,7 @@ export const exportPerson = createApi().openapi(route, async (c) => {
   const organizations = places.flatMap((place) => {
     const visitor = story.visitors.find((v) => v.org === place.org && v.id === place.visitor) ?? null;
     const receipts = story.charges.filter((r) => r.org === place.org);
-    const ledgerEntries = (story.ledger as unknown as EntryRow[]).filter(
-      (l) => l.organization_id === place.organizationId,
-    );
+    const ledgerEntries = (story.ledger as unknown as EntryRow[]).filter((l) => l.org === place.org);
     if (!visitor && receipts.length === 0 && ledgerEntries.length === 0) return [];
     const sessions = visitor ? story.sessions.filter((s) => s.visitor === visitor.seq) : [];
     const pages = visitor ? story.pageViews.filter((p) => p.visitor === visitor.seq) : [];
@@ -73,8 +71,8 @@ export const exportPerson = createApi().openapi(route, async (c) => {
               scrollDepth: p.scroll_depth,
             })),
         })),
-        receipts: receipts.map(toReceipt),
-        ledgerEntries: ledgerEntries.map(toLedgerEntry),
+        receipts: receipts.map((r) => toReceipt(place.organizationId, r)),
+        ledgerEntries: ledgerEntries.map((l) => toLedgerEntry(place.organizationId, l)),
       },
     ];
   });
