@@ -1,0 +1,105 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { everyTenant, tenantEnv } from "../../worker/shards";
+import {
+  admin,
+  expectEnvelope,
+  freshIp,
+  importCompany,
+  newOrganization,
+  pageView,
+  sendHit,
+  waitForReceipts,
+} from "./support";
+import { receiverBucket } from "../fixtures/receiver";
+import { flushCounter } from "./support/counter";
+
+/** Tenant tables and the column that names whose row it is. */
+const OWNED_BY_ORGANIZATION = {
+  organizations: "id",
+  pixels: "organization_id",
+  organization_keys: "organization_id",
+  organization_periods: "organization_id",
+  usage_daily: "organization_id",
+  credit_allocations: "organization_id",
+};
+const OWNED_BY_PARTNER = { organizations: "partner_id", webhook_endpoints: "partner_id", audit_log: "partner_id" };
+
+async function ownersIn(db: D1Database, table: string, column: string): Promise<string[]> {
+  const { results } = await db.prepare(`SELECT DISTINCT "${column}" AS owner FROM "${table}"`).all<{ owner: string }>();
+  return results.map((r) => r.owner).sort();
+}
+
+/** A partner with a client whose visitor was identified and charged, and a webhook endpoint. */
+async function activePartner(shard: number) {
+  const owner = await newOrganization({}, { shard });
+  const receiver = receiverBucket();
+  await owner.api("PUT", "/webhooks/identification", { url: receiver.url("ok") });
+  const ip = freshIp();
+  await importCompany(`${ip}/32`);
+  expect((await sendHit(pageView(owner.pixelKey), { ip })).status).toBe(204);
+  await waitForReceipts(owner.organization.id, 1);
+  await flushCounter(owner.organization.id);
+  return owner;
+}
+
+describe("tenant shards", () => {
+  it("places each new partner on the shard with the fewest partners, or where the operator says", async () => {
+    expect(everyTenant(env).map((t) => t.SHARD)).toEqual([1, 2]);
+    const first = await admin("POST", "/partners", { name: "One", slug: "shard-one", billingMode: "external" });
+    const second = await admin("POST", "/partners", { name: "Two", slug: "shard-two", billingMode: "external" });
+    const third = await admin("POST", "/partners", { name: "Three", slug: "shard-three", billingMode: "external" });
+    expect([first.body.partner.shard, second.body.partner.shard, third.body.partner.shard]).toEqual([1, 2, 1]);
+    const chosen = await admin("POST", "/partners", {
+      name: "Four",
+      slug: "shard-four",
+      billingMode: "external",
+      shard: 1,
+    });
+    expect(chosen.body.partner.shard).toBe(1);
+    expectEnvelope(
+      await admin("POST", "/partners", { name: "Five", slug: "shard-five", billingMode: "external", shard: 3 }),
+      400,
+      "BadRequest",
+    );
+    const listed = await admin("GET", "/partners?slug=shard-two");
+    expect(listed.body.partners[0].shard).toBe(2);
+  });
+
+  it("keeps every row of a partner's organizations, visits, charges and webhooks in its shard only", async () => {
+    const [a, b] = [await activePartner(1), await activePartner(2)];
+    expect([a.partner.shard, b.partner.shard]).toEqual([1, 2]);
+    expect(await a.api("GET", "/me").then((r) => r.body.partner)).not.toHaveProperty("shard");
+
+    for (const { partner, organization } of [a, b]) {
+      const own = tenantEnv(env, partner.shard).DB;
+      const other = everyTenant(env).find((t) => t.SHARD !== partner.shard)!.DB;
+      for (const [table, column] of Object.entries(OWNED_BY_ORGANIZATION)) {
+        expect(await ownersIn(own, table, column), `${table} in its shard`).toContain(organization.id);
+        expect(await ownersIn(other, table, column), `${table} in the other shard`).not.toContain(organization.id);
+      }
+      for (const [table, column] of Object.entries(OWNED_BY_PARTNER)) {
+        expect(await ownersIn(other, table, column), `${table} in the other shard`).not.toContain(partner.id);
+      }
+      const charges = `SELECT count(*) AS n FROM charges WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?)`;
+      expect((await own.prepare(charges).bind(organization.id).first<{ n: number }>())!.n).toBe(1);
+      const ledger = `SELECT count(*) AS n FROM ledger_entries WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?)`;
+      expect((await own.prepare(ledger).bind(organization.id).first<{ n: number }>())!.n).toBeGreaterThan(0);
+    }
+    // The catalog holds the partners and their keys, and no tenant table.
+    const catalogTables = await env.CATALOG.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{
+      name: string;
+    }>();
+    expect(catalogTables.results.map((t) => t.name)).not.toContain("organizations");
+  });
+
+  it("never shows one partner another shard's organization, whatever id it asks for", async () => {
+    const [a, b] = [await activePartner(1), await activePartner(2)];
+    const listed = await a.api("GET", "/organizations");
+    expect(listed.body.organizations.map((o: { id: string }) => o.id)).toEqual([a.organization.id]);
+    expectEnvelope(await a.api("GET", `/organizations/${b.organization.id}`), 404, "NotFound");
+    expectEnvelope(await a.api("GET", `/organizations/${b.organization.id}/receipts`), 404, "NotFound");
+    expectEnvelope(await b.api("GET", `/organizations/${a.organization.id}/visitors`), 404, "NotFound");
+    expect((await b.api("GET", `/organizations/${b.organization.id}/receipts`)).body.total).toBe(1);
+  });
+});
