@@ -21,7 +21,8 @@ export const bareWorker: V4WorkerOptions = {
 
 /**
  * Drives one organization's CreditCounter (the product's Durable Object class, bound by
- * script name) from inside workerd, so no Node round trip is in the figures:
+ * script name) from inside workerd, so no Node round trip is in the figures (the bench seeds its
+ * organizations on shard 1; a counter is named `<shard>/<organization id>`):
  * `GET /?org=<id>&op=charge|charge100|balance&n=<calls>&c=<in flight>` → { ms, calls }.
  */
 export const counterDriverWorker: V4WorkerOptions = {
@@ -35,7 +36,7 @@ export default {
   async fetch(request, env) {
     const q = new URL(request.url).searchParams;
     const org = q.get("org"), op = q.get("op"), n = Number(q.get("n")), c = Number(q.get("c"));
-    const stub = env.CREDITS.get(env.CREDITS.idFromName(org));
+    const stub = env.CREDITS.get(env.CREDITS.idFromName("1/" + org));
     const run = q.get("run") ?? "r";
     let next = 0, debits = 0;
     const call = async (k) => {

@@ -257,14 +257,14 @@ describe("what the hits consumer keeps", () => {
   });
 
   it("L12: counts a redelivered batch of hits turned away at the edge once", async () => {
-    const { organization } = await newOrganization();
+    const { organization, partner } = await newOrganization();
     const batch = [
       { reason: "referrer_not_allowed", id: crypto.randomUUID() },
       { reason: "referrer_not_allowed", id: crypto.randomUUID() },
       { reason: "disabled", id: crypto.randomUUID() },
     ].map(({ reason, id }) => ({
       id,
-      body: { kind: "rejected", organizationId: organization.id, reason, receivedAt: Date.now() },
+      body: { kind: "rejected", organizationId: organization.id, shard: partner.shard, reason, receivedAt: Date.now() },
     }));
     await deliverTo("sightline-hits", batch);
     await deliverTo("sightline-hits", batch);
