@@ -1,7 +1,7 @@
-import type { TenantEnv } from "./shards";
 import type { HitMessage } from "./collect/message";
 import type { JobMessage } from "./jobs/message";
 import type { WebhookMessage } from "./webhooks/message";
+import type { TenantEnv } from "./shards";
 
 /**
  * Bindings and configuration of the Worker: generated from wrangler.toml and .dev.vars.example

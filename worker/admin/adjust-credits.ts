@@ -1,4 +1,3 @@
-import { partnerTenant } from "../shards";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AdjustResult } from "../credits/counter";
 import { counterFor } from "../credits/counter-client";
@@ -7,6 +6,7 @@ import { ApiError, notFound } from "../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { IdParam } from "../http/schemas";
 import { isoSeconds } from "../lib/time";
+import { partnerTenant } from "../shards";
 
 const AdjustBody = z
   .object({

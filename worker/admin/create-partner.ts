@@ -1,4 +1,3 @@
-import { shardForNewPartner } from "../shards";
 import { createRoute, z } from "@hono/zod-openapi";
 import { defaultBillingDay } from "../billing/period";
 import { ApiError, isUniqueViolation } from "../http/errors";
@@ -8,6 +7,7 @@ import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { issueApiKey } from "../partners/api-keys";
 import { loadPartner, toOperatorPartner } from "../partners/partner";
+import { shardForNewPartner } from "../shards";
 import {
   DEFAULT_RETENTION_DAYS,
   GlobalNameSchema,

@@ -1,4 +1,3 @@
-import { tenantEnv } from "../shards";
 import { createRoute, z } from "@hono/zod-openapi";
 import { poolFor } from "../credits/pool-client";
 import { poolSettings } from "../credits/queries";
@@ -9,6 +8,7 @@ import { isoSeconds } from "../lib/time";
 import { loadPartner, partnerOr404, toOperatorPartner, type PartnerRow } from "../partners/partner";
 import { GlobalNameSchema, OperatorPartnerSchema, PartnerStatusSchema, RetentionDaysSchema } from "../partners/schemas";
 import { writeThroughPartnerPixels } from "../pixel-config/record";
+import { tenantEnv } from "../shards";
 
 const UpdatePartnerBody = z
   .object({

@@ -1,7 +1,6 @@
-import type { TenantEnv } from "../shards";
 import { CLOSE_GRACE_MS } from "../credits/counter";
 import { counterFor } from "../credits/counter-client";
-import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { sendJobs, type RenewPeriodsJob } from "../jobs/message";
 import { isoSeconds } from "../lib/time";
 

@@ -1,5 +1,5 @@
-import { tenantEnv, type TenantEnv } from "../shards";
 import type { Env } from "../env";
+import { tenantEnv, type TenantEnv } from "../shards";
 import { chargeByOrganization } from "../credits/charge";
 import type { ChargeOutcome } from "../credits/counter";
 import { exclusionsFor } from "../exclusions/apply";

@@ -1,6 +1,6 @@
-import type { Shard } from "../shards";
 import type { EdgeRejection, ProductType } from "../../shared/billing";
 import type { Hit } from "../../shared/hit";
+import type { Shard } from "../shards";
 
 /** An accepted hit on its way from the edge to the consumer (identify → charge → store). */
 export interface AcceptedHit {

@@ -1,7 +1,6 @@
-import type { TenantEnv } from "../shards";
-import type { Env } from "../env";
 import type { ChargeOutcome, ChargeRequest } from "./counter";
 import { counterFor } from "./counter-client";
+import type { TenantEnv } from "../shards";
 
 export interface OrganizationCharge extends ChargeRequest {
   organizationId: string;

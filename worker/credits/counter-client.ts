@@ -1,5 +1,5 @@
-import { shardedName, type TenantEnv } from "../shards";
 import { readCounterConfig } from "./queries";
+import { shardedName, type TenantEnv } from "../shards";
 
 /** The credit counter of an organization (one Durable Object per organization, named `<shard>/<organization id>`). */
 export function counterFor(env: TenantEnv, organizationId: string) {

@@ -1,4 +1,3 @@
-import { parseShardedName, tenantEnv, type Shard, type TenantEnv } from "../shards";
 import { DurableObject } from "cloudflare:workers";
 import { hasPool, type BillingMode } from "../../shared/billing";
 import {
@@ -10,6 +9,7 @@ import {
   type Schedule,
 } from "../billing/period";
 import type { Env } from "../env";
+import { parseShardedName, tenantEnv, type Shard, type TenantEnv } from "../shards";
 import { toHex } from "../lib/encoding";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";

@@ -1,5 +1,3 @@
-import type { TenantEnv } from "../shards";
-import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
 import { balanceOf } from "./balance";
 import { entryId, toLedgerEntry, type LedgerRow, type PeriodClosed } from "./ledger";
@@ -7,6 +5,7 @@ import { mirrorStatements, type PeriodSnapshot } from "./mirror";
 import { emitPeriodClosed } from "./period-closed";
 import { mirrorAllocation } from "./queries";
 import type { PeriodRow } from "./types";
+import type { TenantEnv } from "../shards";
 
 /** What the mirror needs of the counter's settings: its allocation and the version it came with. */
 interface AllocationSource {

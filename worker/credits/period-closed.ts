@@ -1,7 +1,6 @@
-import type { TenantEnv } from "../shards";
-import type { Env } from "../env";
 import { emitEvents, eventId, type WebhookEvent } from "../webhooks/events";
 import type { PeriodClosed } from "./ledger";
+import type { TenantEnv } from "../shards";
 
 /**
  * Sends `period.closed` (billing webhook) for period summaries the counter recorded.

@@ -1,8 +1,8 @@
-import { partnerTenant, type TenantEnv } from "../shards";
 import { DurableObject } from "cloudflare:workers";
 import { hasPool, TRIAL_CREDIT_LIMIT, type BillingMode, type Tier } from "../../shared/billing";
 import { changeSchedule, scheduleOf, scheduledPeriodAt, type Schedule } from "../billing/period";
 import type { Env } from "../env";
+import { partnerTenant, type TenantEnv } from "../shards";
 import { newId } from "../lib/ids";
 import { Serial } from "../lib/serial";
 import { counterFor } from "./counter-client";

@@ -1,9 +1,9 @@
-import type { TenantEnv } from "../shards";
 import type { OrganizationStatus, PartnerStatus } from "../../shared/accounts";
 import type { BillingMode, BillingPeriod, Tier } from "../../shared/billing";
 import type { Schedule } from "../billing/period";
 import { isoSeconds } from "../lib/time";
 import type { CounterConfig, PoolOrganization, PoolSettings } from "./types";
+import type { TenantEnv } from "../shards";
 
 /** What the tenant shard holds about an organization that its counter needs. */
 interface CounterSource {

@@ -1,6 +1,6 @@
-import type { TenantEnv } from "../shards";
 import type { Context } from "hono";
 import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import type { Brand, OrganizationHeader } from "../insights/brand/queries";
 import type { DashboardSession } from "../sessions/sessions";
 

@@ -1,4 +1,3 @@
-import { tenantOfPartner } from "../shards";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { brandAndOrganization, brandOf } from "../insights/brand/queries";
@@ -6,6 +5,7 @@ import { csrfToken, csrfTokenValid, postedFromOwnOrigin } from "../sessions/csrf
 import { findSession, type FoundSession } from "../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "./context";
 import { message } from "./ui/layout";
+import { tenantOfPartner } from "../shards";
 
 /** Two cookies, so a person can hold a client dashboard and the console at once. Host-only (`__Host-`). */
 export const COOKIES = { dashboard: "session", console: "console" } as const;

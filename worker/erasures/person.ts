@@ -1,6 +1,5 @@
-import type { TenantEnv } from "../shards";
 import { auditStatement } from "../audit/queries";
-import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { personInOrganizationPage } from "../people/queries";
 import { isoSeconds } from "../lib/time";
 import { eraseVisitor } from "../visitors/erasure";

@@ -1,6 +1,5 @@
 import { sendJobs } from "../jobs/message";
 import type { TenantEnv } from "../shards";
-import type { Env } from "../env";
 
 /**
  * Statement that opens a new config generation for the organization; batch it after the config

@@ -1,10 +1,9 @@
-import type { TenantEnv } from "../shards";
-import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
 import { sendJobs, type RescoreIcpJob } from "../jobs/message";
 import { isoOf, ORGANIZATION_KEY, type VisitorRow } from "../visitors/identity";
 import { enabledConfigsOf, toEvaluable, type IcpConfigRow } from "./configs";
 import { evaluateIcp, type EvaluableConfig, type IcpResult, type VisitorFacts } from "./evaluate";
+import type { TenantEnv } from "../shards";
 
 /** Visitors re-scored per job invocation: keeps one invocation small (D1 time, memory). */
 export const RESCORE_PAGE_SIZE = 500;

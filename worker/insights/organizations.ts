@@ -1,6 +1,5 @@
-import type { TenantEnv } from "../shards";
-import type { Env } from "../env";
 import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "../organizations/organization";
+import type { TenantEnv } from "../shards";
 
 /**
  * An organization as the partner API answers it (credits from its counter), so the dashboard and

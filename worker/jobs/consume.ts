@@ -1,6 +1,6 @@
-import { tenantEnv, type TenantEnv } from "../shards";
 import { fanOutRenewal, renewCounters } from "../billing/renewal";
 import type { Env } from "../env";
+import { tenantEnv, type TenantEnv } from "../shards";
 import { erasePersonPage } from "../erasures/person";
 import { rescoreIcpPage } from "../icp/rescore";
 import { fanOutSync, sweepPixels, syncOrganizations } from "../organizations/sync";

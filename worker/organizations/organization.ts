@@ -1,11 +1,10 @@
-import type { TenantEnv } from "../shards";
 import type { z } from "@hono/zod-openapi";
 import type { OrganizationStatus } from "../../shared/accounts";
 import type { BillingPeriod, ProductType, Tier } from "../../shared/billing";
 import { counterFor } from "../credits/counter-client";
 import type { Balance } from "../credits/counter";
 import { periodAt } from "../billing/period";
-import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { ApiError, notFound } from "../http/errors";
 import { isoSeconds } from "../lib/time";
 import type { OrganizationSchema } from "./schemas";

@@ -1,8 +1,7 @@
-import type { TenantEnv } from "../shards";
 import { auditStatement, type AuditEntry } from "../audit/queries";
 import { counterFor } from "../credits/counter-client";
 import { poolFor } from "../credits/pool-client";
-import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { forgetPixelRecord } from "../pixel-config/record";
 
 /**

@@ -1,7 +1,6 @@
-import type { TenantEnv } from "../shards";
 import { counterFor } from "../credits/counter-client";
 import { readCounterConfigs } from "../credits/queries";
-import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { sendJobs, type SyncOrganizationsJob } from "../jobs/message";
 import { pixelRows, pixelRowsAfter, putPixelRecords, toRecord, type PixelRecord } from "../pixel-config/record";
 import { markSynced, readSweepCursor, unsyncedOrganizations, writeSweepCursor } from "./queries";

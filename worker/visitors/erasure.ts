@@ -1,8 +1,7 @@
-import type { TenantEnv } from "../shards";
 import { auditStatement, type AuditEntry } from "../audit/queries";
 import { SALTED_KEY_LENGTH } from "../collect/encoding";
 import { counterFor } from "../credits/counter-client";
-import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { randomHex } from "../lib/ids";
 import { publicVisitorId } from "./identity";
 

@@ -1,5 +1,4 @@
 import type { TenantEnv } from "../shards";
-import type { Env } from "../env";
 
 /** Organizations swept per cron run, least recently swept first. */
 const ORGANIZATIONS_PER_RUN = 50;

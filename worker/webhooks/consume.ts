@@ -1,5 +1,5 @@
-import { tenantEnv, type TenantEnv } from "../shards";
 import type { Env } from "../env";
+import { tenantEnv, type TenantEnv } from "../shards";
 import { sealPlainSecrets } from "./sealed-secrets";
 import { isoSeconds } from "../lib/time";
 import { attemptDelivery, scheduleAttempt } from "./deliver";

@@ -1,7 +1,6 @@
-import type { TenantEnv } from "../shards";
 import type { DeliveryStatus, WebhookChannel } from "../../shared/webhooks";
 import { configOf } from "../config";
-import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
 import { isActive, loadEndpoint, recordEndpointFailure, recordEndpointSuccess, validSecrets } from "./endpoints";
 import { payloadOf } from "./events";

@@ -1,6 +1,6 @@
-import type { TenantEnv } from "../shards";
 import type { WebhookChannel } from "../../shared/webhooks";
 import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
 import { openSecret } from "./sealed-secrets";
 

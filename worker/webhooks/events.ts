@@ -1,11 +1,10 @@
-import type { TenantEnv } from "../shards";
-import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { isoSeconds } from "../lib/time";
 import type { EventType, WebhookChannel } from "../../shared/webhooks";
 import { isActive, type EndpointRow } from "./endpoints";
 import type { WebhookMessage } from "./message";
 import type { EventFields } from "./payloads";
+import type { TenantEnv } from "../shards";
 
 /** Events emitted through `emitEvents`; `webhook.test` is sent directly to the webhook a test names. */
 export type EmittedType = Exclude<EventType, "webhook.test">;

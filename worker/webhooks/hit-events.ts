@@ -1,7 +1,6 @@
-import type { TenantEnv } from "../shards";
 import type { ChargedHit } from "../collect/plan";
 import type { ChargeOutcome } from "../credits/counter";
-import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
 import { emitEvents, eventId, loadEndpointsOf, type WebhookEvent } from "./events";
 

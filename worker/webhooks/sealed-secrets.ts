@@ -1,7 +1,7 @@
-import type { TenantEnv } from "../shards";
 import type { WebhookChannel } from "../../shared/webhooks";
 import { configOf } from "../config";
 import type { Env } from "../env";
+import type { TenantEnv } from "../shards";
 import { isSealed, seal, unseal } from "../lib/sealing";
 import { SECRET_PREFIX } from "./secrets";
 

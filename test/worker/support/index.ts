@@ -1,4 +1,3 @@
-import { everyTenant, tenantOfPartner, type Shard, type TenantEnv } from "../../../worker/shards";
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
@@ -9,6 +8,7 @@ import { searchDocument } from "../../../worker/visitors/search";
 import type { AcceptedHit } from "../../../worker/collect/message";
 import type { Env } from "../../../worker/env";
 import worker from "../../../worker/index";
+import { everyTenant, tenantOfPartner, type Shard, type TenantEnv } from "../../../worker/shards";
 
 export const BASE = "https://api.test";
 export const BROWSER_UA =

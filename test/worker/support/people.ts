@@ -1,7 +1,7 @@
-import type { Shard } from "../../../worker/shards";
 import type { AcceptedHit } from "../../../worker/collect/message";
 import { sha256Hex } from "../../../worker/lib/crypto";
 import { accepted, admin, freshIp, newPartner } from "./index";
+import type { Shard } from "../../../worker/shards";
 
 /** Helpers for B2C people: imported by email hash, identified by the pixel's identify call. */
 

@@ -1,4 +1,3 @@
-import { tenantOfPartner } from "../../shards";
 import { Hono } from "hono";
 import { brandAndOrganization, brandOf } from "../../insights/brand/queries";
 import { redeemSignInLink } from "../../sessions/links";
@@ -6,6 +5,7 @@ import { startSession } from "../../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "../context";
 import { setSessionCookie } from "../signed-in";
 import { message } from "../ui/layout";
+import { tenantOfPartner } from "../../shards";
 
 const REFUSALS = {
   expired: {

@@ -1,6 +1,5 @@
-import type { TenantEnv } from "../../shards";
 import { addDays, isoSeconds, unixSeconds, utcDay } from "../../lib/time";
-import type { Env } from "../../env";
+import type { TenantEnv } from "../../shards";
 import { hasPool, loadPartner } from "../../partners/partner";
 import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "../../organizations/organization";
 

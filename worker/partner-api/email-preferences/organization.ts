@@ -1,4 +1,3 @@
-import type { TenantEnv } from "../../shards";
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
@@ -6,6 +5,7 @@ import { findOrganization } from "../../organizations/organization";
 import { OrganizationParams } from "../../http/schemas";
 import { EMAIL_KEYS, EmailPreferencesSchema, OrganizationEmailPreferencesUpdate } from "./schemas";
 import { effectiveEmailPreferences } from "./queries";
+import type { TenantEnv } from "../../shards";
 
 const path = "/organizations/{organizationId}/email-preferences";
 const params = OrganizationParams;

@@ -1,5 +1,5 @@
-import type { TenantEnv } from "../../shards";
 import { EMAIL_KEYS, type EmailPreferences } from "./schemas";
+import type { TenantEnv } from "../../shards";
 
 /** Every email is on until the partner turns it off: they are transactional, and silence is the surprising default. */
 export const DEFAULT_EMAIL_PREFERENCES: EmailPreferences = Object.fromEntries(

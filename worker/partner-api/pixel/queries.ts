@@ -1,7 +1,6 @@
-import type { TenantEnv } from "../../shards";
 import type { z } from "@hono/zod-openapi";
 import type { ConsentMode } from "../../../shared/hit";
-import type { Env } from "../../env";
+import type { TenantEnv } from "../../shards";
 import { scriptTag, scriptUrl } from "../../organizations/script-tag";
 import { loadPartner } from "../../partners/partner";
 import type { PixelSchema } from "./schemas";
