@@ -2,7 +2,7 @@ import type { ChargedHit } from "../collect/plan";
 import type { ChargeOutcome } from "../credits/counter";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
-import { emitEvents, eventId, loadEndpointsOf, type WebhookEvent } from "./events";
+import { emitEvents, endpointsFrom, endpointsStatement, eventId, type WebhookEvent } from "./events";
 
 interface OrganizationRef {
   id: string;
@@ -21,8 +21,15 @@ interface OrganizationRef {
 export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<void> {
   const charged = hits.filter((h) => h.outcome.reason === "charged");
   if (charged.length === 0) return;
-  const organizations = await loadOrganizations(env.DB, [...new Set(charged.map((h) => h.message.organizationId))]);
-  const endpoints = await loadEndpointsOf(env.DB, [...new Set([...organizations.values()].map((o) => o.partner_id))]);
+  const db = env.DB;
+  const [organizationRows, endpointRows] = await db.batch([
+    db
+      .prepare("SELECT id, partner_id, external_id FROM organizations WHERE id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify([...new Set(charged.map((h) => h.message.organizationId))])),
+    endpointsStatement(db, [...new Set(charged.map((h) => h.message.partnerId))]),
+  ]);
+  const organizations = new Map((organizationRows!.results as OrganizationRef[]).map((r) => [r.id, r]));
+  const endpoints = endpointsFrom(endpointRows!);
   if (endpoints.size === 0) return;
 
   const events: WebhookEvent[] = [];
@@ -99,12 +106,4 @@ export async function emitChargedHits(env: Env, hits: ChargedHit[]): Promise<voi
 /** Credits left after the charge (the counter's figure: refunds and adjustments included), null when uncapped. */
 function availableAfter(outcome: ChargeOutcome): number | null {
   return outcome.allocation === null ? null : outcome.available;
-}
-
-async function loadOrganizations(db: D1Database, ids: string[]): Promise<Map<string, OrganizationRef>> {
-  const { results } = await db
-    .prepare("SELECT id, partner_id, external_id FROM organizations WHERE id IN (SELECT value FROM json_each(?))")
-    .bind(JSON.stringify(ids))
-    .all<OrganizationRef>();
-  return new Map(results.map((r) => [r.id, r]));
 }
