@@ -9,7 +9,7 @@ import { identifierFor, type Identity } from "../identify";
 import { prefixLengthsOf, prefixLengthsStatement } from "../identify/ip-ranges";
 import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
-import { emitChargedHits } from "../webhooks/hit-events";
+import { emitChargedHits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import { dayNumber, eventKey, saltedKey, unixSeconds } from "./encoding";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
@@ -85,11 +85,17 @@ export async function processHits(
     console.warn("hit of an unknown organization dropped", d.message.organizationId);
     return false;
   });
-  const prepared = await Promise.all(known.map((d) => prepare(d, keys.get(d.message.organizationId)!)));
+  const hashed = new Map<string, Promise<string>>();
+  const once = (id: string, hash: () => Promise<string>) => {
+    let key = hashed.get(id);
+    if (!key) hashed.set(id, (key = hash()));
+    return key;
+  };
+  const prepared = await Promise.all(known.map((d) => prepare(d, keys.get(d.message.organizationId)!, once)));
   let pending = Map.groupBy(prepared, (h) => h.message.organizationId);
   const outcomes = new Map<string, Map<string, ChargeOutcome>>();
   const touched: { organizationId: string; visitorId: string }[] = [];
-  const { states: firstStates, scoring } = await identifyAndRead(env, pending, keys);
+  const { states: firstStates, scoring, recipients } = await identifyAndRead(env, pending, keys);
 
   for (let round = 1; pending.size > 0; round++) {
     const states = round === 1 ? firstStates : await readStates(env.DB, pending, keys);
@@ -118,6 +124,7 @@ export async function processHits(
     await emitChargedHits(
       env,
       plans.flatMap((p) => p.charged),
+      recipients,
     );
     const conflicts = await write(env.DB, plans, failed);
     for (const plan of plans) {
@@ -173,7 +180,7 @@ async function write(db: D1Database, plans: OrganizationPlan[], failed: Set<stri
  * Who each page view or identify call is (bots never), with the state the first round plans on,
  * in three reads. First, in one batch, what needs no identity: the organizations' exclusions, the
  * suppressed people among the batch's, the prefix lengths of imported ranges, the device rows, the
- * period snapshots and what ICP scoring needs. Then the identification. Then, in one batch, the
+ * period snapshots, what ICP scoring needs and whom webhook events go to. Then the identification. Then, in one batch, the
  * identities' profiles, their visitors and the page views of stray engagement hits.
  *
  * Engagement hits are not attempts: their identity only finds their page view when their device row
@@ -197,14 +204,16 @@ async function identifyAndRead(env: Env, groups: Map<string, PreparedHit[]>, key
     devicesStatement(db, hits, keys),
     periodsStatement(db, organizationIds),
     ...scoringStatements(db, organizationIds),
+    ...recipientStatements(db, organizationIds, [...new Set(hits.map((h) => h.message.partnerId))]),
     ...(suppressions ? [suppressions] : []),
   ]);
   const states = emptyStates(groups, keys);
   addDevices(states, devices!);
   addPeriods(states, periods!);
   const scoring = scoringFrom(rest.slice(0, 2));
+  const recipients = recipientsFrom(rest.slice(2, 4));
   const exclusions = exclusionsOf(rulesFrom(rules!));
-  const suppressed = suppressions ? suppressedFrom(rest[2]!) : new Set<string>();
+  const suppressed = suppressions ? suppressedFrom(rest[4]!) : new Set<string>();
 
   const candidates = attempts.filter((h) => {
     if (exclusions.coversAddress(h.message)) h.excluded = true;
@@ -242,7 +251,7 @@ async function identifyAndRead(env: Env, groups: Map<string, PreparedHit[]>, key
       Object.assign(h, { identity: null, profile: null, visitor: null, excluded: true });
     }
   }
-  return { states, scoring };
+  return { states, scoring, recipients };
 }
 
 const EMPTY_PROFILE: Profile = {
@@ -261,15 +270,24 @@ const EMPTY_PROFILE: Profile = {
   location: null,
 };
 
-/** The hit's compact keys; who it is comes later (`identifyAndRead`). */
-async function prepare(delivery: Delivery, key: OrganizationKey): Promise<PreparedHit> {
+/**
+ * The hit's compact keys; who it is comes later (`identifyAndRead`). `once` hashes each input once a
+ * batch: a device sends several hits, and an engagement's page view is often in the same batch.
+ */
+async function prepare(
+  delivery: Delivery,
+  key: OrganizationKey,
+  once: (id: string, hash: () => Promise<string>) => Promise<string>,
+): Promise<PreparedHit> {
   const { message } = delivery;
   const { hit } = message;
   const day = dayNumber(message.receivedAt);
   const [eventKeyOf, pageKey, device] = await Promise.all([
-    eventKey(hit.i),
-    hit.t === "e" ? eventKey(hit.p) : null,
-    saltedKey(key.salt, `${message.ip ?? ""}|${message.userAgent ?? ""}|${day}`),
+    once(`e|${hit.i}`, () => eventKey(hit.i)),
+    hit.t === "e" ? once(`e|${hit.p}`, () => eventKey(hit.p)) : null,
+    once(`d|${message.organizationId}|${message.ip}|${message.userAgent}|${day}`, () =>
+      saltedKey(key.salt, `${message.ip ?? ""}|${message.userAgent ?? ""}|${day}`),
+    ),
   ]);
   return {
     message,
