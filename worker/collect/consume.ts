@@ -178,10 +178,11 @@ async function write(db: D1Database, plans: OrganizationPlan[], failed: Set<stri
 
 /**
  * Who each page view or identify call is (bots never), with the state the first round plans on,
- * in three reads. First, in one batch, what needs no identity: the organizations' exclusions, the
- * suppressed people among the batch's, the prefix lengths of imported ranges, the device rows, the
- * period snapshots, what ICP scoring needs and whom webhook events go to. Then the identification. Then, in one batch, the
- * identities' profiles, their visitors and the page views of stray engagement hits.
+ * in three reads at most. First, in one batch, what needs no identity: the organizations'
+ * exclusions, the suppressed people among the batch's, the prefix lengths of imported ranges, the
+ * device rows, the period snapshots, what ICP scoring needs and whom webhook events go to. Then the
+ * identification. Then, when someone was identified, in one batch: the identities' profiles, their
+ * visitors and the page views of stray engagement hits.
  *
  * Engagement hits are not attempts: their identity only finds their page view when their device row
  * does not know it. Visitors the organization excluded (by address, or by the identified company's or
@@ -233,6 +234,7 @@ async function identifyAndRead(env: Env, groups: Map<string, PreparedHit[]>, key
     h.identity = identity;
     h.visitor = visitorKeys[i]!;
   });
+  if (identified.length === 0) return { states, scoring, recipients };
   const stray = strayStatement(db, hits, states, keys);
   const [companies, people, visitors, pages] = await db.batch([
     ...profileStatements(
