@@ -5,7 +5,7 @@ import { exclusionsOf } from "../exclusions/apply";
 import { rulesFrom, rulesStatement } from "../exclusions/queries";
 import { suppressedAmongStatement, suppressedFrom } from "../suppressions/queries";
 import { rescoreTouchedVisitors, scoringFrom, scoringStatements } from "../icp/rescore";
-import { identifierFor, type Identity } from "../identify";
+import { identifierFor } from "../identify";
 import { prefixLengthsOf, prefixLengthsStatement } from "../identify/ip-ranges";
 import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
