@@ -85,6 +85,47 @@ describe("what the hits consumer keeps", () => {
     expect(await storedRows(organization.id)).toEqual({ visitors: 0, sessions: 0, page_views: 0, charges: 0 });
   });
 
+  it("keeps the day's 50 most viewed pages across batches, and counts the views of the others apart", async () => {
+    const { organization, partner, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    const now = Date.now();
+    // Page n is viewed n times the first time; the second batch adds 30 new pages and views page 1 40 times.
+    const views = (paths: [string, number][], from: number) =>
+      paths.flatMap(([path, n], i) =>
+        Array.from({ length: n }, (_, j) =>
+          withHit(accepted(organization.id, partner, pixelKey, ip, from + i * 100 + j), {
+            u: `https://www.client.example${path}`,
+          }),
+        ),
+      );
+    const first = views(
+      Array.from({ length: 40 }, (_, n) => [`/first/${n + 1}`, n + 1]),
+      now,
+    );
+    const second = views(
+      [["/first/1", 40], ...Array.from({ length: 30 }, (_, n): [string, number] => [`/second/${n + 1}`, 2])],
+      now + 10_000,
+    );
+    for (let i = 0; i < first.length; i += 100) await deliver(first.slice(i, i + 100));
+    for (let i = 0; i < second.length; i += 100) await deliver(second.slice(i, i + 100));
+    await deliver(second.slice(0, 100)); // redelivered: counted once
+
+    const { DB } = await tenantOfOrganization(organization.id);
+    const row = (await DB.prepare("SELECT pages, other_pages FROM usage_daily WHERE organization_id = ?")
+      .bind(organization.id)
+      .first<{ pages: string; other_pages: number }>())!;
+    const pages = JSON.parse(row.pages) as Record<string, number>;
+    const total = first.length + second.length;
+    expect(Object.keys(pages)).toHaveLength(50);
+    expect(Object.values(pages).reduce((a, b) => a + b, 0) + row.other_pages).toBe(total);
+    expect(pages["/first/1"]).toBe(41);
+    expect(pages["/first/3"]).toBe(3);
+    // Eleven places left for the 31 pages viewed twice, taken in key order: 20 of them fall out.
+    expect(pages["/first/2"]).toBe(2);
+    expect(Object.keys(pages).filter((p) => p.startsWith("/second/"))).toHaveLength(10);
+    expect(row.other_pages).toBe(40);
+  });
+
   it("counts a busy device's full batch once when it is redelivered after the device's next batch", async () => {
     const { organization, partner, pixelKey } = await newOrganization();
     const ip = freshIp();

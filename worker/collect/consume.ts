@@ -2,13 +2,15 @@ import type { Env } from "../env";
 import { tenantEnv, type TenantEnv } from "../shards";
 import { chargeByOrganization } from "../credits/charge";
 import type { ChargeOutcome } from "../credits/counter";
-import { exclusionsFor } from "../exclusions/apply";
-import { suppressedAmong } from "../suppressions/queries";
-import { rescoreTouchedVisitors } from "../icp/rescore";
-import { identifierFor, type Identity } from "../identify";
-import { profilesOf } from "../identify/profiles";
+import { exclusionsOf } from "../exclusions/apply";
+import { rulesFrom, rulesStatement } from "../exclusions/queries";
+import { suppressedAmongStatement, suppressedFrom } from "../suppressions/queries";
+import { rescoreTouchedVisitors, scoringFrom, scoringStatements } from "../icp/rescore";
+import { identifierFor } from "../identify";
+import { prefixLengthsOf, prefixLengthsStatement } from "../identify/ip-ranges";
+import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
-import { emitChargedHits } from "../webhooks/hit-events";
+import { emitChargedHits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import { dayNumber, eventKey, saltedKey, unixSeconds } from "./encoding";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
@@ -90,17 +92,20 @@ export async function processHits(
     console.warn("hit of an unknown organization dropped", d.message.organizationId);
     return false;
   });
-  const identities = await identifyHits(
-    env,
-    known.map((d) => d.message),
-  );
-  const prepared = await Promise.all(known.map((d) => prepare(d, keys.get(d.message.organizationId)!, identities)));
+  const hashed = new Map<string, Promise<string>>();
+  const once = (id: string, hash: () => Promise<string>) => {
+    let key = hashed.get(id);
+    if (!key) hashed.set(id, (key = hash()));
+    return key;
+  };
+  const prepared = await Promise.all(known.map((d) => prepare(d, keys.get(d.message.organizationId)!, once)));
   let pending = Map.groupBy(prepared, (h) => h.message.organizationId);
   const outcomes = new Map<string, Map<string, ChargeOutcome>>();
   const touched: { organizationId: string; visitorId: string }[] = [];
+  const { states: firstStates, scoring, recipients } = await identifyAndRead(env, pending, keys);
 
   for (let round = 1; pending.size > 0; round++) {
-    const states = await readStates(env.DB, pending, keys);
+    const states = round === 1 ? firstStates : await readStates(env.DB, pending, keys);
     const plans: OrganizationPlan[] = [];
     await Promise.all(
       [...pending].map(async ([organizationId, hits]) => {
@@ -126,6 +131,7 @@ export async function processHits(
     await emitChargedHits(
       env,
       plans.flatMap((p) => p.charged),
+      recipients,
     );
     const conflicts = await write(env.DB, plans, failed);
     for (const plan of plans) {
@@ -139,7 +145,7 @@ export async function processHits(
       break;
     }
   }
-  await rescoreTouchedVisitors(env, touched);
+  await rescoreTouchedVisitors(env, touched, scoring);
   return { waiting, failed };
 }
 
@@ -177,58 +183,88 @@ async function write(db: D1Database, plans: OrganizationPlan[], failed: Set<stri
   return conflicts;
 }
 
-interface Identified {
-  identity: Identity | null;
-  profile: Profile | null;
-  excluded: boolean;
-  suppressed: boolean;
-}
-
-const ANONYMOUS: Identified = { identity: null, profile: null, excluded: false, suppressed: false };
-
 /**
- * Who each page view or identify call is (bots never). Engagement hits are not attempts: their
- * identity only finds their page view when their device row does not know it. Visitors the
- * organization excluded (by address, or by the identified company's or person's domain) lose their
- * identity and count as `excluded`; people the partner suppressed are never looked up and count as
- * `suppressed` (one query for the batch).
+ * Who each page view or identify call is (bots never), with the state the first round plans on,
+ * in three reads at most. First, in one batch, what needs no identity: the organizations'
+ * exclusions, the suppressed people among the batch's, the prefix lengths of imported ranges, the
+ * device rows, the period snapshots, what ICP scoring needs and whom webhook events go to. Then the
+ * identification. Then, when someone was identified, in one batch: the identities' profiles, their
+ * visitors and the page views of stray engagement hits.
+ *
+ * Engagement hits are not attempts: their identity only finds their page view when their device row
+ * does not know it. Visitors the organization excluded (by address, or by the identified company's or
+ * person's domain) lose their identity and count as `excluded`; people the partner suppressed are
+ * never looked up and count as `suppressed`. Sets these on the hits.
  */
-async function identifyHits(env: TenantEnv, hits: AcceptedHit[]): Promise<Map<AcceptedHit, Identified>> {
-  const attempts = hits.filter((h) => h.hit.t === "e" || !h.bot);
-  const result = new Map<AcceptedHit, Identified>();
-  if (attempts.length === 0) return result;
-  const personal = attempts.filter((h) => h.productType === "B2C" && h.hit.h);
-  const [exclusions, suppressed] = await Promise.all([
-    exclusionsFor(env.DB, attempts),
-    suppressedAmong(
-      env.DB,
-      personal.map((h) => ({ partnerId: h.partnerId, emailSha256: h.hit.h! })),
-    ),
+async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]>, keys: Map<string, OrganizationKey>) {
+  const db = env.DB;
+  const hits = [...groups.values()].flat();
+  const organizationIds = [...groups.keys()];
+  const attempts = hits.filter((h) => h.message.hit.t === "e" || !h.message.bot);
+  const personal = attempts.filter((h) => h.message.productType === "B2C" && h.message.hit.h);
+  const suppressions = suppressedAmongStatement(
+    db,
+    personal.map((h) => ({ partnerId: h.message.partnerId, emailSha256: h.message.hit.h! })),
+  );
+  // The tenant's shard and the catalog (imported data) are two databases, read at once.
+  const [[rules, devices, periods, ...rest], lengths] = await Promise.all([
+    db.batch([
+      rulesStatement(db, organizationIds),
+      devicesStatement(db, hits, keys),
+      periodsStatement(db, organizationIds),
+      ...scoringStatements(db, organizationIds),
+      ...recipientStatements(db, organizationIds, [...new Set(hits.map((h) => h.message.partnerId))]),
+      ...(suppressions ? [suppressions] : []),
+    ]),
+    prefixLengthsStatement(env.CATALOG).all(),
   ]);
+  const states = emptyStates(groups, keys);
+  addDevices(states, devices!);
+  addPeriods(states, periods!);
+  const scoring = scoringFrom(rest.slice(0, 2));
+  const recipients = recipientsFrom(rest.slice(2, 4));
+  const exclusions = exclusionsOf(rulesFrom(rules!));
+  const suppressed = suppressions ? suppressedFrom(rest[4]!) : new Set<string>();
+
   const candidates = attempts.filter((h) => {
-    if (exclusions.coversAddress(h)) result.set(h, { ...ANONYMOUS, excluded: true });
-    else if (h.productType === "B2C" && suppressed.has(`${h.partnerId}|${h.hit.h}`))
-      result.set(h, { ...ANONYMOUS, suppressed: true });
+    if (exclusions.coversAddress(h.message)) h.excluded = true;
+    else if (h.message.productType === "B2C" && suppressed.has(`${h.message.partnerId}|${h.message.hit.h}`))
+      h.suppressed = true;
     else return true;
     return false;
   });
-  const found = await identifierFor(env).identify(
-    candidates.map((h) => ({ ip: h.ip, emailSha256: h.hit.h ?? null, productType: h.productType })),
+  const found = await identifierFor(env, prefixLengthsOf(lengths)).identify(
+    candidates.map(({ message: m }) => ({ ip: m.ip, emailSha256: m.hit.h ?? null, productType: m.productType })),
   );
-  const profiles = await profilesOf(
-    env.CATALOG,
-    found.filter((i): i is Identity => i !== null),
+  const identified = candidates.flatMap((h, i) => (found[i] ? [{ h, identity: found[i] }] : []));
+  const visitorKeys = await Promise.all(
+    identified.map(({ h, identity }) => saltedKey(keys.get(h.message.organizationId)!.salt, identity.key)),
   );
-  candidates.forEach((h, i) => {
-    const identity = found[i]!;
-    const profile = identity ? (profiles.get(identity.key) ?? EMPTY_PROFILE) : null;
-    if (identity && exclusions.coversIdentity(h, profile ?? undefined)) {
-      result.set(h, { ...ANONYMOUS, excluded: true });
-    } else {
-      result.set(h, { ...ANONYMOUS, identity, profile });
-    }
+  identified.forEach(({ h, identity }, i) => {
+    h.identity = identity;
+    h.visitor = visitorKeys[i]!;
   });
-  return result;
+  if (identified.length === 0) return { states, scoring, recipients };
+  const stray = strayStatement(db, hits, states, keys);
+  const [[companies, people], [visitors, pages]] = await Promise.all([
+    env.CATALOG.batch(
+      profileStatements(
+        env.CATALOG,
+        identified.map((f) => f.identity),
+      ),
+    ),
+    db.batch([visitorsStatement(db, hits, keys), ...(stray ? [stray] : [])]),
+  ]);
+  const profiles = profilesFrom([companies!, people!]);
+  addVisitors(states, visitors!);
+  if (pages) addPages(states, pages);
+  for (const { h, identity } of identified) {
+    h.profile = profiles.get(identity.key) ?? EMPTY_PROFILE;
+    if (exclusions.coversIdentity(h.message, h.profile)) {
+      Object.assign(h, { identity: null, profile: null, visitor: null, excluded: true });
+    }
+  }
+  return { states, scoring, recipients };
 }
 
 const EMPTY_PROFILE: Profile = {
@@ -247,21 +283,24 @@ const EMPTY_PROFILE: Profile = {
   location: null,
 };
 
-/** The hit's compact keys, with who it was identified as. */
+/**
+ * The hit's compact keys; who it is comes later (`identifyAndRead`). `once` hashes each input once a
+ * batch: a device sends several hits, and an engagement's page view is often in the same batch.
+ */
 async function prepare(
   delivery: Delivery,
   key: OrganizationKey,
-  identities: Map<AcceptedHit, Identified>,
+  once: (id: string, hash: () => Promise<string>) => Promise<string>,
 ): Promise<PreparedHit> {
   const { message } = delivery;
   const { hit } = message;
   const day = dayNumber(message.receivedAt);
-  const who = identities.get(message) ?? ANONYMOUS;
-  const [eventKeyOf, pageKey, device, visitor] = await Promise.all([
-    eventKey(hit.i),
-    hit.t === "e" ? eventKey(hit.p) : null,
-    saltedKey(key.salt, `${message.ip ?? ""}|${message.userAgent ?? ""}|${day}`),
-    who.identity ? saltedKey(key.salt, who.identity.key) : null,
+  const [eventKeyOf, pageKey, device] = await Promise.all([
+    once(`e|${hit.i}`, () => eventKey(hit.i)),
+    hit.t === "e" ? once(`e|${hit.p}`, () => eventKey(hit.p)) : null,
+    once(`d|${message.organizationId}|${message.ip}|${message.userAgent}|${day}`, () =>
+      saltedKey(key.salt, `${message.ip ?? ""}|${message.userAgent ?? ""}|${day}`),
+    ),
   ]);
   return {
     message,
@@ -271,112 +310,152 @@ async function prepare(
     day,
     at: unixSeconds(message.receivedAt),
     device,
-    identity: who.identity,
-    profile: who.profile,
-    visitor,
-    excluded: who.excluded,
-    suppressed: who.suppressed,
+    identity: null,
+    profile: null,
+    visitor: null,
+    excluded: false,
+    suppressed: false,
   };
 }
 
-/** The device rows, visitors and period snapshots the organizations' hits need, in one batch. */
+/** The device rows, visitors and period snapshots the organizations' hits need, in one batch (a later round). */
 async function readStates(
   db: D1Database,
   groups: Map<string, PreparedHit[]>,
   keys: Map<string, OrganizationKey>,
 ): Promise<Map<string, OrganizationState>> {
   const hits = [...groups.values()].flat();
-  const org = (h: PreparedHit) => keys.get(h.message.organizationId)!.key;
-  const devices = [...new Map(hits.map((h) => [`${org(h)}|${h.day}|${h.device}`, [org(h), h.day, h.device]])).values()];
-  const visitors = [
-    ...new Map(hits.flatMap((h) => (h.visitor ? [[`${org(h)}|${h.visitor}`, [org(h), h.visitor]]] : []))).values(),
-  ];
-  const [deviceRows, visitorRows, periodRows] = await db.batch<Record<string, unknown>>([
-    db
-      .prepare(
-        `SELECT d.org, d.day, d.device, d.version, d.last, d.seen, d.visits, d.people FROM json_each(?) j
-         CROSS JOIN device_days d ON d.day = j.value ->> 1 AND d.org = j.value ->> 0 AND d.device = j.value ->> 2`,
-      )
-      .bind(JSON.stringify(devices)),
-    db
-      .prepare(
-        `SELECT v.org, v.id, v.last_seen, v.charged_period, v.name, v.domain FROM json_each(?) j
-         CROSS JOIN visitors v ON v.org = j.value ->> 0 AND v.id = j.value ->> 1`,
-      )
-      .bind(JSON.stringify(visitors)),
-    db
-      .prepare(
-        `SELECT organization_id, current_period_start, current_period_end FROM organization_periods
-         WHERE organization_id IN (SELECT value FROM json_each(?))`,
-      )
-      .bind(JSON.stringify([...groups.keys()])),
+  const [devices, visitors, periods] = await db.batch([
+    devicesStatement(db, hits, keys),
+    visitorsStatement(db, hits, keys),
+    periodsStatement(db, [...groups.keys()]),
   ]);
+  const states = emptyStates(groups, keys);
+  addDevices(states, devices!);
+  addVisitors(states, visitors!);
+  addPeriods(states, periods!);
+  const stray = strayStatement(db, hits, states, keys);
+  if (stray) addPages(states, await stray.all());
+  return states;
+}
+
+function emptyStates(groups: Map<string, PreparedHit[]>, keys: Map<string, OrganizationKey>) {
   const states = new Map<string, OrganizationState>();
-  const byKey = new Map<number, OrganizationState>();
   for (const organizationId of groups.keys()) {
-    const state: OrganizationState = {
+    states.set(organizationId, {
       id: organizationId,
       key: keys.get(organizationId)!.key,
       period: null,
       devices: new Map(),
       visitors: new Map(),
       pages: new Map(),
-    };
-    states.set(organizationId, state);
-    byKey.set(state.key, state);
+    });
   }
-  for (const row of deviceRows!.results as unknown as (DeviceRow & { org: number })[]) {
+  return states;
+}
+
+const orgKey = (keys: Map<string, OrganizationKey>, h: PreparedHit) => keys.get(h.message.organizationId)!.key;
+
+function devicesStatement(db: D1Database, hits: PreparedHit[], keys: Map<string, OrganizationKey>) {
+  const devices = new Map(
+    hits.map((h) => [`${orgKey(keys, h)}|${h.day}|${h.device}`, [orgKey(keys, h), h.day, h.device]]),
+  );
+  return db
+    .prepare(
+      `SELECT d.org, d.day, d.device, d.version, d.last, d.seen, d.visits, d.people FROM json_each(?) j
+       CROSS JOIN device_days d ON d.day = j.value ->> 1 AND d.org = j.value ->> 0 AND d.device = j.value ->> 2`,
+    )
+    .bind(JSON.stringify([...devices.values()]));
+}
+
+function addDevices(states: Map<string, OrganizationState>, result: D1Result) {
+  const byKey = new Map([...states.values()].map((s) => [s.key, s]));
+  for (const row of result.results as (DeviceRow & { org: number })[]) {
     byKey.get(row.org)!.devices.set(deviceId(row.day, row.device), parseDevice(row));
   }
-  type VisitorStateRow = { org: number; id: string; last_seen: number; charged_period: number | null };
-  for (const row of visitorRows!.results as unknown as (VisitorStateRow & {
+}
+
+function visitorsStatement(db: D1Database, hits: PreparedHit[], keys: Map<string, OrganizationKey>) {
+  const visitors = new Map(
+    hits.flatMap((h) => (h.visitor ? [[`${orgKey(keys, h)}|${h.visitor}`, [orgKey(keys, h), h.visitor]]] : [])),
+  );
+  return db
+    .prepare(
+      `SELECT v.org, v.id, v.last_seen, v.charged_period, v.name, v.domain FROM json_each(?) j
+       CROSS JOIN visitors v ON v.org = j.value ->> 0 AND v.id = j.value ->> 1`,
+    )
+    .bind(JSON.stringify([...visitors.values()]));
+}
+
+function addVisitors(states: Map<string, OrganizationState>, result: D1Result) {
+  const byKey = new Map([...states.values()].map((s) => [s.key, s]));
+  type VisitorStateRow = {
+    org: number;
+    id: string;
+    last_seen: number;
+    charged_period: number | null;
     name: string | null;
     domain: string | null;
-  })[]) {
-    const stored: StoredVisitor = {
+  };
+  for (const row of result.results as VisitorStateRow[]) {
+    byKey.get(row.org)!.visitors.set(row.id, {
       lastSeen: row.last_seen,
       chargedPeriod: row.charged_period,
       name: row.name,
       domain: row.domain,
-    };
-    byKey.get(row.org)!.visitors.set(row.id, stored);
+    } satisfies StoredVisitor);
   }
+}
+
+const periodsStatement = (db: D1Database, organizationIds: string[]) =>
+  db
+    .prepare(
+      `SELECT organization_id, current_period_start, current_period_end FROM organization_periods
+       WHERE organization_id IN (SELECT value FROM json_each(?))`,
+    )
+    .bind(JSON.stringify(organizationIds));
+
+function addPeriods(states: Map<string, OrganizationState>, result: D1Result) {
   type PeriodRow = { organization_id: string; current_period_start: string; current_period_end: string };
-  for (const row of periodRows!.results as unknown as PeriodRow[]) {
+  for (const row of result.results as PeriodRow[]) {
     states.get(row.organization_id)!.period = {
       start: unixSeconds(Date.parse(row.current_period_start)),
       end: unixSeconds(Date.parse(row.current_period_end)),
     };
   }
-  await readPagesOfStrayEngagements(db, hits, states, keys);
-  return states;
 }
 
 /**
  * Engagement hits whose device row does not know their page view (sent from another address or
- * browser, e.g. a beacon while the page unloads): their page view among the stored ones of the
- * visitor they identify. One more read, only when there are such hits.
+ * browser, e.g. a beacon while the page unloads), unless the page view is in this batch on the same
+ * device: their page view among the stored ones of the visitor they identify. Null when there are none.
  */
-async function readPagesOfStrayEngagements(
+function strayStatement(
   db: D1Database,
   hits: PreparedHit[],
   states: Map<string, OrganizationState>,
   keys: Map<string, OrganizationKey>,
-) {
+): D1PreparedStatement | null {
+  const onDevice = (h: PreparedHit, key: string) => `${h.message.organizationId}|${deviceId(h.day, h.device)}|${key}`;
+  const inBatch = new Set(hits.filter((h) => h.message.hit.t !== "e").map((h) => onDevice(h, h.key)));
   const stray = hits.filter((h) => {
-    if (h.message.hit.t !== "e" || !h.visitor) return false;
+    if (h.message.hit.t !== "e" || !h.visitor || inBatch.has(onDevice(h, h.pageKey!))) return false;
     const device = states.get(h.message.organizationId)!.devices.get(deviceId(h.day, h.device));
     return !device?.seen.includes(h.pageKey!);
   });
-  if (stray.length === 0) return;
-  const { results } = await db
+  if (stray.length === 0) return null;
+  return db
     .prepare(
       `SELECT k.organization_id, v.id AS visitor, pv.key, pv.session FROM json_each(?) j
        CROSS JOIN organization_keys k ON k.key = j.value ->> 0
        CROSS JOIN visitors v ON v.org = k.key AND v.id = j.value ->> 1
        CROSS JOIN page_views pv ON pv.visitor = v.seq AND pv.key = j.value ->> 2`,
     )
-    .bind(JSON.stringify(stray.map((h) => [keys.get(h.message.organizationId)!.key, h.visitor, h.pageKey])))
-    .all<{ organization_id: string; visitor: string; key: string; session: number }>();
-  for (const r of results) states.get(r.organization_id)!.pages.set(`${r.visitor}|${r.key}`, r.session);
+    .bind(JSON.stringify(stray.map((h) => [orgKey(keys, h), h.visitor, h.pageKey])));
+}
+
+function addPages(states: Map<string, OrganizationState>, result: D1Result) {
+  type PageRow = { organization_id: string; visitor: string; key: string; session: number };
+  for (const r of result.results as PageRow[])
+    states.get(r.organization_id)!.pages.set(`${r.visitor}|${r.key}`, r.session);
 }

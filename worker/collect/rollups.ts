@@ -80,16 +80,18 @@ function top(entries: Map<string, number>): [string, number] {
   return [JSON.stringify(Object.fromEntries(kept)), rest];
 }
 
-/** The stored entries merged with the new ones: views added per key, the top kept. */
-const merged = (column: string) => `
-  SELECT key AS k, sum(value) AS n FROM (
-    SELECT key, value FROM json_each(usage_daily.${column}) UNION ALL SELECT key, value FROM json_each(excluded.${column}))
-  GROUP BY key ORDER BY n DESC, key LIMIT ${TOP_ENTRIES}`;
-const sumOf = (json: string) => `(SELECT coalesce(sum(value), 0) FROM json_each(${json}))`;
+/**
+ * The stored entries merged with the new ones (views added per key), each JSON list read once: the
+ * top entries kept, and the views of the rest added to the other column.
+ */
 const mergeSet = (column: string, other: string) => `
-  ${column} = (SELECT coalesce(json_group_object(k, n), '{}') FROM (${merged(column)})),
-  ${other} = ${other} + excluded.${other} + ${sumOf(`usage_daily.${column}`)} + ${sumOf(`excluded.${column}`)}
-    - (SELECT coalesce(sum(n), 0) FROM (${merged(column)}))`;
+  (${column}, ${other}) = (
+    SELECT coalesce(json_group_object(k, n) FILTER (WHERE place <= ${TOP_ENTRIES}), '{}'),
+      usage_daily.${other} + excluded.${other} + coalesce(sum(n) FILTER (WHERE place > ${TOP_ENTRIES}), 0)
+    FROM (SELECT k, n, row_number() OVER (ORDER BY n DESC, k) AS place FROM (
+      SELECT key AS k, sum(value) AS n FROM (
+        SELECT key, value FROM json_each(usage_daily.${column}) UNION ALL SELECT key, value FROM json_each(excluded.${column}))
+      GROUP BY key)))`;
 
 const UPSERT = `
   INSERT INTO usage_daily (organization_id, day, ${ROLLUP_COUNTS.join(", ")}, last_hit, pages, other_pages, sources,

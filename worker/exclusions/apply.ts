@@ -1,6 +1,5 @@
 import { domainsOf } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
-import { rulesOf } from "./queries";
 import type { ExclusionRules } from "./rules";
 
 interface Attempt {
@@ -10,21 +9,17 @@ interface Attempt {
 }
 
 /**
- * The exclusions of the organizations in a consumer batch (one query). Addresses are checked
- * before identification, so an excluded address is never looked up; identified companies and
- * people after it, by the domains of their profiles.
+ * The exclusions of the organizations in a consumer batch, from their rules (`rulesStatement`, read in
+ * the consumer's first batch). Addresses are checked before identification, so an excluded address is
+ * never looked up; identified companies and people after it, by the domains of their profiles.
  */
-export async function exclusionsFor(db: D1Database, attempts: Attempt[]) {
-  const rules = await rulesOf(
-    db,
-    attempts.map((a) => a.organizationId),
-  );
+export function exclusionsOf(rules: Map<string, ExclusionRules>) {
   return {
     coversAddress: (a: Attempt) => rules.get(a.organizationId)?.coversAddress(a.ip) ?? false,
 
     /** Whether the organization excluded this identity's company or person (by domain). */
     coversIdentity(attempt: Attempt, profile: Profile | undefined): boolean {
-      const orgRules = rules.get(attempt.organizationId) as ExclusionRules | undefined;
+      const orgRules = rules.get(attempt.organizationId);
       if (!orgRules?.hasDomains) return false;
       return domainsOf(profile).some((domain) => orgRules.coversDomain(domain));
     },

@@ -57,16 +57,18 @@ export async function saveExclusions(
   return loadExclusions(db, owner.organizationId);
 }
 
-/** The rules of each organization that has any, in one query. */
-export async function rulesOf(db: D1Database, organizationIds: string[]): Promise<Map<string, ExclusionRules>> {
-  const ids = [...new Set(organizationIds)];
-  if (ids.length === 0) return new Map();
-  const { results } = await db
+/** The rules of each organization that has any, in one query (`rulesFrom` reads its answer). */
+export function rulesStatement(db: D1Database, organizationIds: string[]): D1PreparedStatement {
+  return db
     .prepare(
       `SELECT * FROM organization_exclusions WHERE organization_id IN (SELECT value FROM json_each(?))
          AND (domains != '[]' OR ip_ranges != '[]')`,
     )
-    .bind(JSON.stringify(ids))
-    .all<ExclusionRow>();
-  return new Map(results.map((row) => [row.organization_id, new ExclusionRules(toExclusions(row))]));
+    .bind(JSON.stringify([...new Set(organizationIds)]));
+}
+
+export function rulesFrom(result: D1Result): Map<string, ExclusionRules> {
+  return new Map(
+    (result.results as ExclusionRow[]).map((row) => [row.organization_id, new ExclusionRules(toExclusions(row))]),
+  );
 }

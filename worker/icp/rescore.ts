@@ -57,39 +57,56 @@ export interface VisitorRef {
  * scoring must not hold back hits (they are stored already); a failed rescore is repaired
  * by the visitor's next hit or the next config change.
  */
-export async function rescoreTouchedVisitors(env: TenantEnv, refs: VisitorRef[]) {
+export async function rescoreTouchedVisitors(env: TenantEnv, refs: VisitorRef[], scoring?: Scoring) {
   try {
-    await rescoreVisitors(env, refs);
+    await rescoreVisitors(env, refs, scoring);
   } catch (error) {
     console.error("ICP rescoring failed", error);
   }
 }
 
-/**
- * Re-scores the visitors a batch of hits touched. Configs are loaded once for all the
- * batch's organizations, and organizations without enabled configs stop there (one query).
- */
-export async function rescoreVisitors(env: TenantEnv, refs: VisitorRef[]): Promise<void> {
-  const unique = [...new Map(refs.map((r) => [`${r.organizationId}|${r.visitorId}`, r])).values()];
-  if (unique.length === 0) return;
-  const db = env.DB;
-  const organizationIds = [...new Set(unique.map((r) => r.organizationId))];
-  const [configRows, generationRows] = await db.batch<IcpConfigRow | { organization_id: string; generation: number }>([
+/** The enabled configs and the config generation of each organization. */
+export interface Scoring {
+  configs: Map<string, EvaluableConfig[]>;
+  generations: Map<string, number>;
+}
+
+/** What scoring these organizations' visitors needs, for a batch of reads (`scoringFrom` reads the answers). */
+export function scoringStatements(db: D1Database, organizationIds: string[]): D1PreparedStatement[] {
+  return [
     enabledConfigsOf(db, organizationIds),
     db
       .prepare(
         "SELECT organization_id, generation FROM icp_generations WHERE organization_id IN (SELECT value FROM json_each(?))",
       )
       .bind(JSON.stringify(organizationIds)),
-  ]);
-  const configs = groupConfigs(configRows!.results as IcpConfigRow[]);
+  ];
+}
+
+export function scoringFrom([configRows, generationRows]: D1Result[]): Scoring {
+  return {
+    configs: groupConfigs(configRows!.results as IcpConfigRow[]),
+    generations: new Map(
+      (generationRows!.results as { organization_id: string; generation: number }[]).map((g) => [
+        g.organization_id,
+        g.generation,
+      ]),
+    ),
+  };
+}
+
+/**
+ * Re-scores the visitors a batch of hits touched. Configs are loaded once for all the
+ * batch's organizations (or were, by the caller), and organizations without enabled configs
+ * stop there (one query).
+ */
+export async function rescoreVisitors(env: TenantEnv, refs: VisitorRef[], read?: Scoring): Promise<void> {
+  const unique = [...new Map(refs.map((r) => [`${r.organizationId}|${r.visitorId}`, r])).values()];
+  if (unique.length === 0) return;
+  const db = env.DB;
+  const organizationIds = [...new Set(unique.map((r) => r.organizationId))];
+  const { configs, generations } = read ?? scoringFrom(await db.batch(scoringStatements(db, organizationIds)));
   if (configs.size === 0) return;
-  const generations = new Map(
-    (generationRows!.results as { organization_id: string; generation: number }[]).map((g) => [
-      g.organization_id,
-      g.generation,
-    ]),
-  );
   const scored = unique.filter((r) => configs.has(r.organizationId));
   const { results } = await db
     .prepare(

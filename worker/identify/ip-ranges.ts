@@ -1,31 +1,41 @@
 import { companyIdentity, type Identifier } from "./identifier";
 import { mask, parseIp, rangeKey } from "./ip";
 
+/** The prefix lengths imported ranges use, read beside the caller's own reads (`prefixLengthsOf` reads its answer). */
+export const prefixLengthsStatement = (db: D1Database) => db.prepare("SELECT prefix FROM ip_prefix_lengths");
+
+export const prefixLengthsOf = (result: D1Result) => (result.results as { prefix: number }[]).map((r) => r.prefix);
+
 /**
  * B2B: the visitor's address against imported company ranges. For each prefix length in
  * use, the address's network is an exact key; the longest matching prefix wins, so a
- * company's /28 inside an ISP's /16 resolves to the company.
+ * company's /28 inside an ISP's /16 resolves to the company. One query for all the addresses;
+ * `prefixLengths`, when the caller read them already (beside its own reads), saves another.
  */
-export function ipRangeIdentifier(db: D1Database): Identifier {
+export function ipRangeIdentifier(db: D1Database, prefixLengths?: number[]): Identifier {
   return {
     async identify(inputs) {
       const wanted = inputs.map((input) => (input.productType === "B2B" && input.ip ? parseIp(input.ip) : null));
       if (wanted.every((ip) => ip === null)) return inputs.map(() => null);
-      const { results: lengths } = await db.prepare("SELECT prefix FROM ip_prefix_lengths").all<{ prefix: number }>();
-      const lookup = db.prepare(
-        `SELECT company_id FROM company_ip_ranges
-         WHERE range_key IN (SELECT value FROM json_each(?)) ORDER BY range_key DESC LIMIT 1`,
-      );
+      const lengths = prefixLengths ?? prefixLengthsOf(await prefixLengthsStatement(db).all());
       const distinct = [...new Set(wanted.filter((ip): ip is bigint => ip !== null))];
-      const rows =
-        distinct.length === 0 || lengths.length === 0
-          ? []
-          : await db.batch<{ company_id: string }>(
-              distinct.map((ip) =>
-                lookup.bind(JSON.stringify(lengths.map(({ prefix }) => rangeKey(ip & mask(prefix), prefix)))),
-              ),
-            );
-      const byIp = new Map(distinct.map((ip, i) => [ip, rows[i]?.results[0]?.company_id ?? null]));
+      // Every (address, prefix length) key in one list: the ranges found, longest prefix first per address.
+      const { results } =
+        lengths.length === 0
+          ? { results: [] }
+          : await db
+              .prepare(
+                `SELECT j.value ->> 0 AS ip, r.company_id FROM json_each(?) j
+                 CROSS JOIN company_ip_ranges r ON r.range_key = j.value ->> 1 ORDER BY r.range_key DESC`,
+              )
+              .bind(
+                JSON.stringify(
+                  distinct.flatMap((ip, i) => lengths.map((prefix) => [i, rangeKey(ip & mask(prefix), prefix)])),
+                ),
+              )
+              .all<{ ip: number; company_id: string }>();
+      const byIp = new Map<bigint, string>();
+      for (const row of results) if (!byIp.has(distinct[row.ip]!)) byIp.set(distinct[row.ip]!, row.company_id);
       return wanted.map((ip) => {
         const companyId = ip === null ? null : byIp.get(ip);
         return companyId ? companyIdentity(companyId) : null;

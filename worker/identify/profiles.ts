@@ -19,14 +19,13 @@ interface ProfileRow {
 }
 
 /**
- * What the imported data says about each identity (one batch of two reads): the visitor's snapshot,
- * and the domains exclusions are checked against. Keyed by identity key.
+ * What the imported data says about each identity (two reads, for the caller's batch): the visitor's
+ * snapshot, and the domains exclusions are checked against. `profilesFrom` reads the answers.
  */
-export async function profilesOf(db: D1Database, identities: Identity[]): Promise<Map<string, Profile>> {
+export function profileStatements(db: D1Database, identities: Identity[]): D1PreparedStatement[] {
   const companies = [...new Set(identities.flatMap((i) => (i.companyId ? [i.companyId] : [])))];
   const people = [...new Set(identities.flatMap((i) => (i.personSha256 ? [i.personSha256] : [])))];
-  if (companies.length === 0 && people.length === 0) return new Map();
-  const [companyRows, personRows] = await db.batch<ProfileRow>([
+  return [
     db
       .prepare(
         `SELECT 'company:' || id AS key, name, domain, industry, employee_range, revenue_range, country, region, city,
@@ -42,9 +41,13 @@ export async function profilesOf(db: D1Database, identities: Identity[]): Promis
          FROM people WHERE email_sha256 IN (SELECT value FROM json_each(?))`,
       )
       .bind(JSON.stringify(people)),
-  ]);
+  ];
+}
+
+/** The profiles read by `profileStatements`, keyed by identity key. */
+export function profilesFrom([companyRows, personRows]: D1Result[]): Map<string, Profile> {
   return new Map(
-    [...companyRows!.results, ...personRows!.results].map((r) => [
+    [...(companyRows!.results as ProfileRow[]), ...(personRows!.results as ProfileRow[])].map((r) => [
       r.key,
       {
         name: r.name,

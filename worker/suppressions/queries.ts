@@ -82,17 +82,23 @@ export async function listSuppressions(
   };
 }
 
-/** Of these (partner, email hash) pairs, the suppressed ones as `partnerId|emailSha256`: one query for a batch. */
-export async function suppressedAmong(db: D1Database, pairs: { partnerId: string; emailSha256: string }[]) {
+/**
+ * Of these (partner, email hash) pairs, the suppressed ones as `partnerId|emailSha256`: one query for a batch
+ * (`suppressedFrom` reads its answer). Null when there is nothing to ask.
+ */
+export function suppressedAmongStatement(
+  db: D1Database,
+  pairs: { partnerId: string; emailSha256: string }[],
+): D1PreparedStatement | null {
   const keys = [...new Set(pairs.map((p) => `${p.partnerId}|${p.emailSha256}`))];
-  if (keys.length === 0) return new Set<string>();
-  const { results } = await db
+  if (keys.length === 0) return null;
+  return db
     .prepare(
       `SELECT s.partner_id || '|' || s.email_sha256 AS pair FROM json_each(?) j
        JOIN suppressions s ON s.partner_id = substr(j.value, 1, instr(j.value, '|') - 1)
          AND s.email_sha256 = substr(j.value, instr(j.value, '|') + 1)`,
     )
-    .bind(JSON.stringify(keys))
-    .all<{ pair: string }>();
-  return new Set(results.map((r) => r.pair));
+    .bind(JSON.stringify(keys));
 }
+
+export const suppressedFrom = (result: D1Result) => new Set((result.results as { pair: string }[]).map((r) => r.pair));

@@ -138,13 +138,19 @@ export async function loadEndpointsOf(
   db: D1Database,
   partnerIds: string[],
 ): Promise<Map<string, Map<WebhookChannel, EndpointRow>>> {
-  const byPartner = new Map<string, Map<WebhookChannel, EndpointRow>>();
-  if (partnerIds.length === 0) return byPartner;
-  const { results } = await db
+  if (partnerIds.length === 0) return new Map();
+  return endpointsFrom(await endpointsStatement(db, partnerIds).all());
+}
+
+/** The endpoints of these partners, for a batch of reads (`endpointsFrom` reads its answer). */
+export const endpointsStatement = (db: D1Database, partnerIds: string[]) =>
+  db
     .prepare("SELECT * FROM webhook_endpoints WHERE partner_id IN (SELECT value FROM json_each(?))")
-    .bind(JSON.stringify(partnerIds))
-    .all<EndpointRow>();
-  for (const row of results) {
+    .bind(JSON.stringify(partnerIds));
+
+export function endpointsFrom(result: D1Result): Map<string, Map<WebhookChannel, EndpointRow>> {
+  const byPartner = new Map<string, Map<WebhookChannel, EndpointRow>>();
+  for (const row of result.results as EndpointRow[]) {
     const channels = byPartner.get(row.partner_id) ?? new Map<WebhookChannel, EndpointRow>();
     channels.set(row.channel, row);
     byPartner.set(row.partner_id, channels);

@@ -1,8 +1,10 @@
+import type { WebhookChannel } from "../../shared/webhooks";
 import type { ChargedHit } from "../collect/plan";
 import type { ChargeOutcome } from "../credits/counter";
 import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
-import { emitEvents, eventId, loadEndpointsOf, type WebhookEvent } from "./events";
+import type { EndpointRow } from "./endpoints";
+import { emitEvents, endpointsFrom, endpointsStatement, eventId, type WebhookEvent } from "./events";
 
 interface OrganizationRef {
   id: string;
@@ -10,19 +12,50 @@ interface OrganizationRef {
   external_id: string | null;
 }
 
+/** Whom the events of charged hits go to: the organizations, and their partners' endpoints. */
+export interface Recipients {
+  organizations: Map<string, OrganizationRef>;
+  endpoints: Map<string, Map<WebhookChannel, EndpointRow>>;
+}
+
+/** The reads of `Recipients`, for the caller's batch (`recipientsFrom` reads the answers). */
+export function recipientStatements(db: D1Database, organizationIds: string[], partnerIds: string[]) {
+  return [
+    db
+      .prepare("SELECT id, partner_id, external_id FROM organizations WHERE id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(organizationIds)),
+    endpointsStatement(db, partnerIds),
+  ];
+}
+
+export const recipientsFrom = ([organizationRows, endpointRows]: D1Result[]): Recipients => ({
+  organizations: new Map((organizationRows!.results as OrganizationRef[]).map((r) => [r.id, r])),
+  endpoints: endpointsFrom(endpointRows!),
+});
+
 /**
  * The webhook events of a batch of charged hits (called by the hits consumer):
  * per `charged` outcome a `visitor.identified` and a `usage.recorded`; and, once per
  * organization and period, `credits.low` when what is left falls to the partner's threshold
  * and `credits.exhausted` when nothing is left. Ids derive from the partner, the organization and
  * the pixel event id, or from (organization, period), so a replayed batch emits nothing new and
- * the same event id sent to two organizations makes two events.
+ * the same event id sent to two organizations makes two events. `recipients`: when the caller read
+ * them already.
  */
-export async function emitChargedHits(env: TenantEnv, hits: ChargedHit[]): Promise<void> {
+export async function emitChargedHits(env: TenantEnv, hits: ChargedHit[], recipients?: Recipients): Promise<void> {
   const charged = hits.filter((h) => h.outcome.reason === "charged");
   if (charged.length === 0) return;
-  const organizations = await loadOrganizations(env.DB, [...new Set(charged.map((h) => h.message.organizationId))]);
-  const endpoints = await loadEndpointsOf(env.DB, [...new Set([...organizations.values()].map((o) => o.partner_id))]);
+  const { organizations, endpoints } =
+    recipients ??
+    recipientsFrom(
+      await env.DB.batch(
+        recipientStatements(
+          env.DB,
+          [...new Set(charged.map((h) => h.message.organizationId))],
+          [...new Set(charged.map((h) => h.message.partnerId))],
+        ),
+      ),
+    );
   if (endpoints.size === 0) return;
 
   const events: WebhookEvent[] = [];
@@ -99,12 +132,4 @@ export async function emitChargedHits(env: TenantEnv, hits: ChargedHit[]): Promi
 /** Credits left after the charge (the counter's figure: refunds and adjustments included), null when uncapped. */
 function availableAfter(outcome: ChargeOutcome): number | null {
   return outcome.allocation === null ? null : outcome.available;
-}
-
-async function loadOrganizations(db: D1Database, ids: string[]): Promise<Map<string, OrganizationRef>> {
-  const { results } = await db
-    .prepare("SELECT id, partner_id, external_id FROM organizations WHERE id IN (SELECT value FROM json_each(?))")
-    .bind(JSON.stringify(ids))
-    .all<OrganizationRef>();
-  return new Map(results.map((r) => [r.id, r]));
 }
