@@ -222,9 +222,9 @@ export async function consumerDriverWorker(root: string): Promise<V4WorkerOption
     name: "bench-consumer",
     modules: [{ type: "ESModule", path: join(root, "bench/driver/consumer.js"), contents }],
     d1Databases: {
-      CATALOG: "00000000-0000-0000-0000-000000000000",
-      TENANT_1: "00000000-0000-0000-0000-000000000001",
-      TENANT_2: "00000000-0000-0000-0000-000000000002",
+      CATALOG: "00000000-0000-0000-0000-000000000010",
+      TENANT_1: "00000000-0000-0000-0000-000000000011",
+      TENANT_2: "00000000-0000-0000-0000-000000000012",
     },
     durableObjects: { CREDITS: { className: "CreditCounter", scriptName: "sightline" } },
     queueProducers: { WEBHOOKS: "sightline-webhooks", JOBS: "sightline-jobs" },
