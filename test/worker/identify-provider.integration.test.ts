@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { httpProviderIdentifier } from "../../worker/identify/http-provider";
 import { firstMatch } from "../../worker/identify/identifier";
 import { ipRangeIdentifier } from "../../worker/identify/ip-ranges";
-import { importCompany } from "./support";
+import { accepted, deliver, importCompany, newOrganization, receipts } from "./support";
 import { interceptNetwork } from "./support/network";
 
 const network = interceptNetwork();
@@ -121,5 +121,31 @@ describe("identification through a licensed provider", () => {
     expect(await provider.identify([{ ip: "198.51.100.203", emailSha256: null, productType: "B2B" }])).toEqual([null]);
     expect(calls).toHaveLength(1);
     expect(await env.CATALOG.prepare("SELECT 1 FROM companies WHERE name = 'Bad Domain Ltd'").first()).toBeNull();
+  });
+
+  it("never sends an address the organization excluded to the provider, nor identifies one an imported range knows", async () => {
+    const { api, organization, partner, pixelKey } = await newOrganization();
+    const [office, imported, other] = ["198.51.100.210", "198.51.100.211", "198.51.100.212"];
+    await importCompany(`${imported}/32`);
+    const calls = providerKnows(office, {
+      name: "Office Inc",
+      domain: `office-${crypto.randomUUID().slice(0, 8)}.example`,
+    });
+    await api("PUT", `/organizations/${organization.id}/exclusions`, {
+      domains: [],
+      ipRanges: [`${office}/32`, `${imported}/32`],
+    });
+    const withProvider = { ...env, IDENTIFY_PROVIDER_URL: PROVIDER };
+    const now = Date.now();
+    await deliver(
+      [office, imported, other].map((ip, i) => accepted(organization.id, partner, pixelKey, ip, now + i)),
+      { env: withProvider },
+    );
+    expect(calls.map((c) => c.split(" ")[0])).toEqual([other]);
+    expect((await receipts(organization.id)).map((r) => r.reason).sort()).toEqual([
+      "excluded",
+      "excluded",
+      "not_identified",
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
 import { parseCidr, upsertCompanyStatements } from "../identify/companies";
+import { forgetPrefixLengths } from "../identify/ip-ranges";
 import type { Cidr } from "../identify/ip";
 import { importRecords } from "./records";
 
@@ -55,5 +56,6 @@ export const importCompanies = createApi().openapi(route, async (c) => {
       return upsertCompanyStatements(db, company, ranges);
     }),
   );
+  forgetPrefixLengths();
   return c.json({ imported, ipRanges }, 200);
 });

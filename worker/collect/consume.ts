@@ -7,7 +7,8 @@ import { rulesFrom, rulesStatement } from "../exclusions/queries";
 import { suppressedAmongStatement, suppressedFrom } from "../suppressions/queries";
 import { rescoreTouchedVisitors, scoringFrom, scoringStatements } from "../icp/rescore";
 import { identifierFor } from "../identify";
-import { prefixLengthsOf, prefixLengthsStatement } from "../identify/ip-ranges";
+import { answered } from "../identify/identifier";
+import { ipRangeIdentifier } from "../identify/ip-ranges";
 import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
 import { emitChargedHits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
@@ -185,11 +186,13 @@ async function write(db: D1Database, plans: OrganizationPlan[], failed: Set<stri
 
 /**
  * Who each page view or identify call is (bots never), with the state the first round plans on,
- * in three reads at most. First, in one batch, what needs no identity: the organizations'
- * exclusions, the suppressed people among the batch's, the prefix lengths of imported ranges, the
- * device rows, the period snapshots, what ICP scoring needs and whom webhook events go to. Then the
- * identification. Then, when someone was identified, in one batch: the identities' profiles, their
- * visitors and the page views of stray engagement hits.
+ * in two reads for B2B. First, in one batch of the shard, what needs no identity: the
+ * organizations' exclusions, the suppressed people among the batch's, the device rows, the period
+ * snapshots, what ICP scoring needs and whom webhook events go to; at the same time, the B2B
+ * addresses against the imported ranges (catalog). Then the rest of the identification, for what was
+ * neither excluded nor suppressed and only when there is any: imported people (B2C), a provider.
+ * Then, when someone was identified, at once: the identities' profiles (catalog), and their visitors
+ * and the page views of stray engagement hits (shard).
  *
  * Engagement hits are not attempts: their identity only finds their page view when their device row
  * does not know it. Visitors the organization excluded (by address, or by the identified company's or
@@ -206,8 +209,13 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
     db,
     personal.map((h) => ({ partnerId: h.message.partnerId, emailSha256: h.message.hit.h! })),
   );
-  // The tenant's shard and the catalog (imported data) are two databases, read at once.
-  const [[rules, devices, periods, ...rest], lengths] = await Promise.all([
+  const inputs = new Map(
+    attempts.map(({ message: m }) => [m, { ip: m.ip, emailSha256: m.hit.h ?? null, productType: m.productType }]),
+  );
+  // The tenant's shard and the catalog are two databases, read at once: the imported ranges are
+  // matched while the exclusions are read, and an excluded address's match is dropped unused.
+  const imported = ipRangeIdentifier(env.CATALOG);
+  const [[rules, devices, periods, ...rest], ranges] = await Promise.all([
     db.batch([
       rulesStatement(db, organizationIds),
       devicesStatement(db, hits, keys),
@@ -216,7 +224,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
       ...recipientStatements(db, organizationIds, [...new Set(hits.map((h) => h.message.partnerId))]),
       ...(suppressions ? [suppressions] : []),
     ]),
-    prefixLengthsStatement(env.CATALOG).all(),
+    imported.identify([...inputs.values()]),
   ]);
   const states = emptyStates(groups, keys);
   addDevices(states, devices!);
@@ -233,9 +241,8 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
     else return true;
     return false;
   });
-  const found = await identifierFor(env, prefixLengthsOf(lengths)).identify(
-    candidates.map(({ message: m }) => ({ ip: m.ip, emailSha256: m.hit.h ?? null, productType: m.productType })),
-  );
+  const byRange = answered(new Map([...inputs.values()].map((input, i) => [input, ranges[i] ?? null])));
+  const found = await identifierFor(env, byRange).identify(candidates.map((h) => inputs.get(h.message)!));
   const identified = candidates.flatMap((h, i) => (found[i] ? [{ h, identity: found[i] }] : []));
   const visitorKeys = await Promise.all(
     identified.map(({ h, identity }) => saltedKey(keys.get(h.message.organizationId)!.salt, identity.key)),

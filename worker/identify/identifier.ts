@@ -39,6 +39,11 @@ export const personIdentity = (sha256: string): Identity => ({
   personSha256: sha256,
 });
 
+/** Answers what was looked up before, for the very same input objects (null for the others). */
+export function answered(answers: Map<IdentifyInput, Identity | null>): Identifier {
+  return { identify: async (inputs) => inputs.map((input) => answers.get(input) ?? null) };
+}
+
 /** Tries each identifier on the inputs the previous ones could not identify. */
 export function firstMatch(identifiers: Identifier[]): Identifier {
   return {

@@ -9,10 +9,10 @@ export type { Identity, IdentifyInput, Identifier } from "./identifier";
 
 /**
  * Imported data first (free, exact); a licensed provider, when configured, for the rest.
- * `prefixLengths`: the imported ranges' prefix lengths, when the caller read them in its own batch.
+ * `ranges`: the imported ranges' answers, when the caller looked them up already.
  */
-export function identifierFor(env: Env, prefixLengths?: number[]): Identifier {
-  const sources = [ipRangeIdentifier(env.CATALOG, prefixLengths), peopleIdentifier(env.CATALOG)];
+export function identifierFor(env: Env, ranges: Identifier = ipRangeIdentifier(env.CATALOG)): Identifier {
+  const sources = [ranges, peopleIdentifier(env.CATALOG)];
   const { identifyProvider } = configOf(env);
   if (identifyProvider) sources.push(httpProviderIdentifier(env.CATALOG, identifyProvider.url, identifyProvider.token));
   return firstMatch(sources);

@@ -1,23 +1,36 @@
 import { companyIdentity, type Identifier } from "./identifier";
 import { mask, parseIp, rangeKey } from "./ip";
 
-/** The prefix lengths imported ranges use, read beside the caller's own reads (`prefixLengthsOf` reads its answer). */
-export const prefixLengthsStatement = (db: D1Database) => db.prepare("SELECT prefix FROM ip_prefix_lengths");
+/**
+ * The prefix lengths imported ranges use change only when an import brings a new one: an isolate
+ * keeps them for a minute (the isolate that ran the import forgets them at once).
+ */
+const LENGTHS_TTL_MS = 60_000;
+let knownLengths: { lengths: number[]; until: number } | null = null;
 
-export const prefixLengthsOf = (result: D1Result) => (result.results as { prefix: number }[]).map((r) => r.prefix);
+async function prefixLengths(db: D1Database): Promise<number[]> {
+  if (knownLengths && knownLengths.until > Date.now()) return knownLengths.lengths;
+  const { results } = await db.prepare("SELECT prefix FROM ip_prefix_lengths").all<{ prefix: number }>();
+  knownLengths = { lengths: results.map((r) => r.prefix), until: Date.now() + LENGTHS_TTL_MS };
+  return knownLengths.lengths;
+}
+
+/** After an import: this isolate reads the prefix lengths again. */
+export function forgetPrefixLengths(): void {
+  knownLengths = null;
+}
 
 /**
  * B2B: the visitor's address against imported company ranges. For each prefix length in
  * use, the address's network is an exact key; the longest matching prefix wins, so a
- * company's /28 inside an ISP's /16 resolves to the company. One query for all the addresses;
- * `prefixLengths`, when the caller read them already (beside its own reads), saves another.
+ * company's /28 inside an ISP's /16 resolves to the company. One query for all the addresses.
  */
-export function ipRangeIdentifier(db: D1Database, prefixLengths?: number[]): Identifier {
+export function ipRangeIdentifier(db: D1Database): Identifier {
   return {
     async identify(inputs) {
       const wanted = inputs.map((input) => (input.productType === "B2B" && input.ip ? parseIp(input.ip) : null));
       if (wanted.every((ip) => ip === null)) return inputs.map(() => null);
-      const lengths = prefixLengths ?? prefixLengthsOf(await prefixLengthsStatement(db).all());
+      const lengths = await prefixLengths(db);
       const distinct = [...new Set(wanted.filter((ip): ip is bigint => ip !== null))];
       // Every (address, prefix length) key in one list: the ranges found, longest prefix first per address.
       const { results } =
