@@ -64,6 +64,13 @@ describe("tenant shards", () => {
     );
     const listed = await admin("GET", "/partners?slug=shard-two");
     expect(listed.body.partners[0].shard).toBe(2);
+    const { body } = await admin("GET", "/shards");
+    expect(body.shards.map((s: { shard: number; partners: number }) => [s.shard, s.partners])).toEqual([
+      [1, 3],
+      [2, 1],
+    ]);
+    expect(body.shards.every((s: { bytes: number }) => s.bytes > 0)).toBe(true);
+    expect(body.catalog.bytes).toBeGreaterThan(0);
   });
 
   it("keeps every row of a partner's organizations, visits, charges and webhooks in its shard only", async () => {

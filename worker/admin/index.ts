@@ -7,6 +7,7 @@ import { importCompanies } from "./companies";
 import { createPartner } from "./create-partner";
 import { issuePartnerApiKey } from "./issue-api-key";
 import { listPartners } from "./list-partners";
+import { listShards } from "./list-shards";
 import { importPeople } from "./people";
 import { updatePartner } from "./update-partner";
 
@@ -25,7 +26,16 @@ adminApi.use("/partners/*", limitBody(MAX_JSON_BODY_BYTES));
 
 const operatorRoutes = resource(
   { name: "Operator", description: "Sightline's own operations: partners, data imports, adjustments." },
-  { createPartner, listPartners, issuePartnerApiKey, updatePartner, adjustCredits, importCompanies, importPeople },
+  {
+    createPartner,
+    listPartners,
+    issuePartnerApiKey,
+    updatePartner,
+    adjustCredits,
+    importCompanies,
+    importPeople,
+    listShards,
+  },
 );
 adminApi.route(
   "/",
