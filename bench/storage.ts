@@ -160,6 +160,7 @@ function profile(
       const base = {
         kind: "hit",
         organizationId: o.organizationId,
+        shard: 1, // seedOrganization places its partner on shard 1
         partnerId: o.partnerId,
         productType: "B2B",
         ip,
