@@ -1,7 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { everyTenant, shardedName, type Shard } from "../../../worker/shards";
+import { shardedName, type Shard } from "../../../worker/shards";
+import { organizationTenant } from "./index";
 
 /** Test helpers around an organization's credit counter (its Durable Object). */
 export const counterStub = (organizationId: string, shard: Shard) =>
@@ -10,11 +11,7 @@ export type Stub = ReturnType<typeof counterStub>;
 
 /** The counter of an organization of any shard (one D1 has not, e.g. a made-up id: shard 1's). */
 export async function counterOf(organizationId: string): Promise<Stub> {
-  for (const tenant of everyTenant(env)) {
-    const found = await tenant.DB.prepare("SELECT 1 FROM organizations WHERE id = ?").bind(organizationId).first();
-    if (found) return counterStub(organizationId, tenant.SHARD);
-  }
-  return counterStub(organizationId, 1);
+  return counterStub(organizationId, (await organizationTenant(organizationId))?.SHARD ?? 1);
 }
 
 export const outboxSize = (stub: Stub) =>

@@ -282,13 +282,20 @@ export interface SeededVisitor {
 /** The tenant shard of a partner (from the catalog). */
 export const tenantOf = (partnerId: string) => tenantOfPartner(env, partnerId);
 
-/** The tenant shard holding an organization: the one whose `organizations` has it. */
-export async function tenantOfOrganization(organizationId: string): Promise<TenantEnv> {
+/** The tenant shard holding an organization: the one whose `organizations` has it (null: none has). */
+export async function organizationTenant(organizationId: string): Promise<TenantEnv | null> {
   for (const tenant of everyTenant(env)) {
     const found = await tenant.DB.prepare("SELECT 1 FROM organizations WHERE id = ?").bind(organizationId).first();
     if (found) return tenant;
   }
-  throw new Error(`organization ${organizationId} is in no shard`);
+  return null;
+}
+
+/** `organizationTenant` for an organization that exists. */
+export async function tenantOfOrganization(organizationId: string): Promise<TenantEnv> {
+  const tenant = await organizationTenant(organizationId);
+  if (!tenant) throw new Error(`organization ${organizationId} is in no shard`);
+  return tenant;
 }
 
 /** The organization's key in the visitor tables, created as the consumer does on its first hit. */
