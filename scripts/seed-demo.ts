@@ -158,7 +158,8 @@ class HttpError extends Error {
   }
 }
 
-function client(baseUrl: string, headers: Record<string, string>) {
+/** A JSON client of the Worker's HTTP APIs: throws `HttpError` on a status outside `expect`. */
+export function client(baseUrl: string, headers: Record<string, string>) {
   return async function call<T>(
     method: string,
     path: string,
