@@ -94,12 +94,17 @@ async function send(message: Message): Promise<number> {
 }
 log(`sending ${traffic.messages.length} hits to ${BASE}/e, ${IN_FLIGHT} at a time, in the profile's order`);
 const statuses = new Map<number, number>();
+/** Each visitor's previous hit: a browser sends the next one after it, so the edge sees them in order. */
+const previous = new Map<string, Promise<unknown>>();
 const started = Date.now();
 let next = 0;
 await Promise.all(
   Array.from({ length: IN_FLIGHT }, async () => {
     while (next < traffic.messages.length) {
-      const status = await send(traffic.messages[next++]!);
+      const message = traffic.messages[next++]!;
+      const sent = (previous.get(message.body.ip) ?? Promise.resolve()).then(() => send(message));
+      previous.set(message.body.ip, sent);
+      const status = await sent;
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   }),
