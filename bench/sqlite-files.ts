@@ -3,9 +3,10 @@
  * catalog and every shard, added up) and every credit counter's (one file per Durable Object).
  * Used on the bench's own state and on `npm start`'s (`.wrangler/state`).
  */
-import { readdir, stat } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { d1Bindings } from "../scripts/lib.ts";
 
 export interface FileSize {
   /** page_count × page_size: the file. */
@@ -51,17 +52,16 @@ export async function snapshot(dir: string) {
   const objects = files.filter((f) => !f.endsWith("metadata.sqlite"));
   const d1 = objects.filter((f) => f.includes("D1DatabaseObject"));
   const counters = objects.filter((f) => f.includes("CreditCounter"));
-  if (d1.length !== 3) throw new Error(`expected the catalog's and two shards' D1 files, found ${d1.length}`);
-  const counterSizes = await Promise.all(
-    counters.map(async (f) => ({ f, size: measureFile(f), mtime: (await stat(f)).mtimeMs })),
-  );
+  const databases = d1Bindings();
+  if (d1.length !== databases.length)
+    throw new Error(`expected a D1 file for each of ${databases.join(", ")} (wrangler.toml), found ${d1.length}`);
   const total: FileSize = { bytes: 0, used: 0, tables: {} };
   for (const size of d1.map(measureFile)) {
     total.bytes += size.bytes;
     total.used += size.used;
     for (const [name, bytes] of Object.entries(size.tables)) total.tables[name] = (total.tables[name] ?? 0) + bytes;
   }
-  return { d1: total, counters: new Map(counterSizes.map((c) => [c.f, c.size])) };
+  return { d1: total, counters: new Map(counters.map((f) => [f, measureFile(f)])) };
 }
 
 export type Snapshot = Awaited<ReturnType<typeof snapshot>>;
