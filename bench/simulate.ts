@@ -17,6 +17,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { random } from "./random.ts";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, "..");
@@ -320,18 +321,6 @@ export function loadUnitCosts(measuredPath?: string): LoadedUnitCosts {
 const rel = (path: string) => (relative(ROOT, path).startsWith("..") ? path : relative(ROOT, path));
 
 // ---------------------------------------------------------------- traffic draw
-
-/** mulberry32: a small, fast, seedable generator; deterministic across platforms. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Monthly page views of every organization, partner by partner (organization i belongs to partner ⌊i / perPartner⌋). */
 export function drawPageViews(config: SimulationConfig): Float64Array {

@@ -5,6 +5,8 @@
  * is kept per page view), the rest from addresses nobody imported. The same profile on every run.
  * bench/storage.ts runs it through the queue consumer; bench/live.ts sends it to a running `npm start`.
  */
+import { random } from "./random.ts";
+
 export const DAY_MS = 86_400_000;
 
 const UAS = [
@@ -59,18 +61,6 @@ const PLACES: [string, string, string][] = [
   ["DE", "Bavaria", "Munich"],
   ["US", "Illinois", "Chicago"],
 ];
-
-/** mulberry32: the same profile on every run. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A hit as the pixel sends it (worker/collect/hit-schema.ts): a page view (`v`) or its engagement (`e`). */
 export interface ProfileHit {
