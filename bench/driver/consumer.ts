@@ -64,9 +64,8 @@ function metered(db: D1Database, meter: Meter): D1Database {
   } as unknown as D1Database;
 }
 
-/** A queue batch as the runtime hands it to the consumer, remembering what was acknowledged or retried. */
+/** A queue batch as the runtime hands it to the consumer, remembering which messages it retried. */
 function messageBatch(messages: { id: string; body: HitMessage; attempts: number }[]) {
-  const acked = new Set<string>();
   const retried = new Set<string>();
   const batch = {
     queue: "sightline-hits",
@@ -75,13 +74,13 @@ function messageBatch(messages: { id: string; body: HitMessage; attempts: number
       timestamp: new Date(),
       body: m.body,
       attempts: m.attempts,
-      ack: () => acked.add(m.id),
+      ack: () => {},
       retry: () => retried.add(m.id),
     })),
-    ackAll: () => messages.forEach((m) => acked.add(m.id)),
+    ackAll: () => {},
     retryAll: () => messages.forEach((m) => retried.add(m.id)),
   } as unknown as MessageBatch<HitMessage>;
-  return { batch, acked, retried };
+  return { batch, retried };
 }
 
 export default {
