@@ -11,10 +11,10 @@
  * `X-Client-Address`. Each run creates its own partner and organization; the seeded demo is untouched.
  * Exits 1 when a figure misses its goal or the partner API reads back something else than was sent.
  */
-import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import { readDevVars, ROOT } from "../scripts/lib.ts";
 import { client } from "../scripts/seed-demo.ts";
+import { forwardingHeaders } from "../test/worker/support/first-party-signature.ts";
 import { growth, grouped, snapshot, type Snapshot } from "./sqlite-files.ts";
 import { DAY_MS, type Message, profile } from "./traffic-profile.ts";
 
@@ -72,10 +72,6 @@ for (let k = 0; k < traffic.companies.length; k += 500)
 
 // ------------------------------------------------------------------ the hits, through the edge
 const before = await snapshot(STATE);
-const signed = (address: string) => {
-  const t = Math.floor(Date.now() / 1000);
-  return `t=${t},v1=${createHmac("sha256", proxySecret.secret).update(`${t}.${address}`).digest("hex")}`;
-};
 async function send(message: Message): Promise<number> {
   const { hit, ip, userAgent } = message.body;
   const response = await fetch(`${BASE}/e`, {
@@ -84,8 +80,7 @@ async function send(message: Message): Promise<number> {
       "content-type": "text/plain;charset=UTF-8",
       origin: "https://www.client.example",
       "user-agent": userAgent,
-      "x-client-address": ip,
-      "x-client-signature": signed(ip),
+      ...(await forwardingHeaders(proxySecret.secret, ip)),
     },
     body: JSON.stringify(hit),
   });
