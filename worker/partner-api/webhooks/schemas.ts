@@ -3,7 +3,7 @@ import { DELIVERY_STATUSES, WEBHOOK_CHANNELS } from "../../../shared/webhooks";
 import { invalidField } from "../../http/errors";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
-import { mask, parseCidr, parseIp } from "../../identify/ip";
+import { urlTargetProblem } from "../../outbound/targets";
 
 export const ChannelSchema = z.enum(WEBHOOK_CHANNELS).openapi({ description: "Which webhook" });
 
@@ -72,50 +72,7 @@ export const AttemptSchema = z
  * private networks anyway, and redirects are never followed.
  */
 export function checkWebhookUrl(env: Env, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw badUrl("must be an absolute URL");
-  }
-  if (url.username || url.password) throw badUrl("must not contain credentials");
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw badUrl("must be an https URL");
-  if (configOf(env).allowInsecureWebhooks) return url.toString();
-  if (url.protocol !== "https:") throw badUrl("must be an https URL");
-  if (!isPublicHost(url.hostname)) throw badUrl("must point to a public host, not a local or private address");
-  return url.toString();
-}
-
-const badUrl = (message: string) => invalidField("url", message);
-
-/** Names that only ever mean this machine or a local network. */
-const LOCAL_NAMES = /(^|\.)(localhost|local|internal|intranet|lan|home\.arpa)$/;
-
-/** Address blocks that are not the public internet (RFC 6890 and friends); IPv4-mapped IPv6 falls in the IPv4 ones. */
-const NON_PUBLIC = [
-  "0.0.0.0/8",
-  "10.0.0.0/8",
-  "100.64.0.0/10",
-  "127.0.0.0/8",
-  "169.254.0.0/16",
-  "172.16.0.0/12",
-  "192.0.0.0/24",
-  "192.168.0.0/16",
-  "198.18.0.0/15",
-  "224.0.0.0/3",
-  "::/127",
-  "64:ff9b:1::/48",
-  "fc00::/7",
-  "fe80::/10",
-  "ff00::/8",
-].map((cidr) => parseCidr(cidr)!);
-
-export function isPublicHost(hostname: string): boolean {
-  const host = hostname
-    .toLowerCase()
-    .replace(/^\[|\]$/g, "")
-    .replace(/\.$/, "");
-  const ip = parseIp(host);
-  if (ip !== null) return !NON_PUBLIC.some((block) => (ip & mask(block.prefix)) === block.network);
-  return host.includes(".") && !LOCAL_NAMES.test(host);
+  const problem = urlTargetProblem(raw, configOf(env).allowInsecureWebhooks);
+  if (problem) throw invalidField("url", problem);
+  return new URL(raw).toString();
 }
