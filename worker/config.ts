@@ -1,6 +1,9 @@
 import { z } from "zod";
 import type { Env } from "./env";
 import { GlobalNameSchema } from "./partners/schemas";
+import { SMTP_SECURITIES, type SmtpSecurity } from "../shared/email";
+import type { SmtpServer } from "./email/smtp";
+import { smtpTargetProblem } from "./outbound/targets";
 
 /** 1,000 partner API requests per minute per partner account (docs/partner-api.md#rate-limit). */
 export const DEFAULT_PARTNER_RATE_LIMIT = 1_000;
@@ -13,6 +16,30 @@ const url = z.preprocess(unset, httpUrl.optional());
 const flag = z.preprocess(unset, z.string().optional()).transform((value) => value === "on");
 const number = (fallback: number, min: number) => z.preprocess(unset, z.coerce.number().min(min).default(fallback));
 const whole = (fallback: number) => z.preprocess(unset, z.coerce.number().int().positive().default(fallback));
+
+/**
+ * `smtps://user:password@host:465` (implicit TLS) or `smtp://user:password@host:587` (STARTTLS);
+ * `?security=none` for a plain connection (local development only). User and password are
+ * percent-decoded, so any character can be written.
+ */
+const smtpUrl = z.preprocess(unset, z.string().optional()).transform((value, ctx): SmtpServer | null => {
+  if (value === undefined) return null;
+  const problem = (message: string) => (ctx.addIssue({ code: "custom", message }), z.NEVER);
+  if (!URL.canParse(value)) return problem("must be a URL such as smtps://user:password@smtp.example.com:465");
+  const url = new URL(value);
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") return problem("must start with smtp:// or smtps://");
+  const security = url.searchParams.get("security") ?? (url.protocol === "smtps:" ? "tls" : "starttls");
+  if (!(SMTP_SECURITIES as readonly string[]).includes(security)) {
+    return problem(`security must be one of ${SMTP_SECURITIES.join(", ")}`);
+  }
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port ? Number(url.port) : url.protocol === "smtps:" ? 465 : 587,
+    security: security as SmtpSecurity,
+    username: url.username ? decodeURIComponent(url.username) : null,
+    password: url.password ? decodeURIComponent(url.password) : null,
+  };
+});
 
 /** The Worker's settings (vars and secrets of Env), as strings in, typed and defaulted out. */
 const ConfigSchema = z
@@ -44,6 +71,14 @@ const ConfigSchema = z
     PARTNER_RATE_LIMIT: whole(DEFAULT_PARTNER_RATE_LIMIT),
     /** "on" (local development only) also allows http:// webhook URLs and loopback, private and link-local targets. */
     ALLOW_INSECURE_WEBHOOKS: flag,
+    /** Address the platform's mail comes from when a partner has no sender of its own (under the partner's name). */
+    MAIL_FROM: z.preprocess(unset, z.email().optional()),
+    /** Secret: the platform's SMTP relay, smtp(s)://user:password@host:port (see smtpUrl). */
+    MAIL_SMTP_URL: smtpUrl,
+    /** Each SMTP step (connecting, every reply) may take this long. */
+    MAIL_TIMEOUT_MS: whole(15_000),
+    /** "on" (local development only) allows SMTP servers on loopback and private hosts, port 25 and plain connections. */
+    ALLOW_LOCAL_SMTP: flag,
     /** Secret: base64 of 32 random bytes, the AES-GCM key webhook secrets are stored under. */
     WEBHOOK_SECRET_KEY: z.preprocess(
       unset,
@@ -55,6 +90,12 @@ const ConfigSchema = z
           "must be base64 of 32 bytes (openssl rand -base64 32)",
         ),
     ),
+  })
+  .superRefine((env, ctx) => {
+    const relay = env.MAIL_SMTP_URL;
+    const problem = relay && smtpTargetProblem(relay, env.ALLOW_LOCAL_SMTP);
+    if (problem)
+      ctx.addIssue({ code: "custom", path: ["MAIL_SMTP_URL"], message: `${problem.field} ${problem.message}` });
   })
   .transform((env) => ({
     adminApiKey: env.ADMIN_API_KEY ?? null,
@@ -73,6 +114,12 @@ const ConfigSchema = z
     partnerRateLimit: env.PARTNER_RATE_LIMIT,
     allowInsecureWebhooks: env.ALLOW_INSECURE_WEBHOOKS,
     webhookSecretKey: env.WEBHOOK_SECRET_KEY ?? null,
+    mail: {
+      from: env.MAIL_FROM ?? null,
+      relay: env.MAIL_SMTP_URL,
+      timeoutMs: env.MAIL_TIMEOUT_MS,
+      allowLocalSmtp: env.ALLOW_LOCAL_SMTP,
+    },
   }));
 
 export type Config = z.output<typeof ConfigSchema>;

@@ -8,7 +8,10 @@ import type { TenantEnv } from "./shards";
  * (worker/env.generated.d.ts, `npm run cf-typegen`); only the queues' message types are added here,
  * and the optional settings that wrangler.toml leaves out (read through worker/config.ts).
  */
-export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_WEBHOOKS"> {
+export interface Env extends Omit<
+  GeneratedEnv,
+  "DEMO_PAGES" | "ALLOW_INSECURE_WEBHOOKS" | "MAIL_FROM" | "MAIL_SMTP_URL" | "ALLOW_LOCAL_SMTP"
+> {
   /** Accepted hits, identified and charged by the consumer. */
   HITS: Queue<HitMessage>;
   /** Background jobs (ICP rescoring), consumed by the same Worker. */
@@ -25,6 +28,12 @@ export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_W
   WEBHOOK_DISABLE_AFTER_FAILURES?: string;
   WEBHOOK_DISABLE_AFTER_HOURS?: string;
   ALLOW_INSECURE_WEBHOOKS?: string;
+  /** Optional Cloudflare Email Service binding (`[[send_email]]` in wrangler.toml): sends the platform's own mail. */
+  EMAIL?: SendEmail;
+  MAIL_FROM?: string;
+  MAIL_SMTP_URL?: string;
+  MAIL_TIMEOUT_MS?: string;
+  ALLOW_LOCAL_SMTP?: string;
 }
 
 /** Hono environment type shared by every route. */

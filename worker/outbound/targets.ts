@@ -57,3 +57,32 @@ export function urlTargetProblem(raw: string, allowPrivate: boolean): string | n
   if (!isPublicHost(url.hostname)) return "must point to a public host, not a local or private address";
   return null;
 }
+
+/** An SMTP server the platform may connect to: where it is and how the connection is secured. */
+export interface SmtpTarget {
+  host: string;
+  port: number;
+  security: "tls" | "starttls" | "none";
+}
+
+/**
+ * What is wrong with an SMTP server as a target, naming the field, or null when it may be used.
+ * Unless `allowLocal` (local development), the host must be public, the connection TLS or
+ * STARTTLS, and the port not 25, which Cloudflare Workers cannot open.
+ */
+export function smtpTargetProblem(
+  target: SmtpTarget,
+  allowLocal: boolean,
+): { field: "host" | "port" | "security"; message: string } | null {
+  if (allowLocal) return null;
+  if (!isPublicHost(target.host)) {
+    return { field: "host", message: "must be a public host, not a local or private address" };
+  }
+  if (target.port === 25) {
+    return { field: "port", message: "25 cannot be used from Cloudflare Workers: use 465 (tls) or 587 (starttls)" };
+  }
+  if (target.security === "none") {
+    return { field: "security", message: "must be tls or starttls (none only in local development)" };
+  }
+  return null;
+}

@@ -3,8 +3,9 @@ import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/rout
 import { isoSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
 import { OrganizationParams } from "../../http/schemas";
-import { EMAIL_KEYS, EmailPreferencesSchema, OrganizationEmailPreferencesUpdate } from "./schemas";
-import { effectiveEmailPreferences } from "./queries";
+import { EMAIL_KEYS } from "../../../shared/email";
+import { EmailPreferencesSchema, OrganizationEmailPreferencesUpdate } from "./schemas";
+import { effectiveEmailPreferences } from "../../email/preferences";
 import type { TenantEnv } from "../../shards";
 
 const path = "/organizations/{organizationId}/email-preferences";

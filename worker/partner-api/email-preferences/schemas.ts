@@ -1,18 +1,5 @@
 import { z } from "@hono/zod-openapi";
-
-/** The emails a partner can switch off (docs/partner-api.md#email-preferences: snake_case keys, as in the public docs). */
-export const EMAIL_KEYS = [
-  "credits_exhausted",
-  "credits_low",
-  "first_visitor_identified",
-  "subscription_activated",
-  "subscription_canceled",
-  "payment_failed",
-  "renewal_receipt",
-] as const;
-
-export type EmailKey = (typeof EMAIL_KEYS)[number];
-export type EmailPreferences = Record<EmailKey, boolean>;
+import { EMAIL_KEYS, type EmailKey } from "../../../shared/email";
 
 export const EmailPreferencesSchema = z
   .object(Object.fromEntries(EMAIL_KEYS.map((key) => [key, z.boolean()])) as Record<EmailKey, z.ZodBoolean>)

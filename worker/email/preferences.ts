@@ -1,5 +1,7 @@
-import { EMAIL_KEYS, type EmailPreferences } from "./schemas";
-import type { TenantEnv } from "../../shards";
+import { EMAIL_KEYS, type EmailKey } from "../../shared/email";
+import type { TenantEnv } from "../shards";
+
+export type EmailPreferences = Record<EmailKey, boolean>;
 
 /** Every email is on until the partner turns it off: they are transactional, and silence is the surprising default. */
 export const DEFAULT_EMAIL_PREFERENCES: EmailPreferences = Object.fromEntries(
@@ -14,7 +16,7 @@ export function parseStored(json: string | null | undefined): Partial<EmailPrefe
 
 /**
  * Whether an email goes out, for the partner or for one of its organizations: the organization's
- * override, else the partner's choice, else the default. For whoever sends the emails.
+ * override, else the partner's choice, else the default. The notices (`notices.ts`) read it before each send.
  */
 export async function effectiveEmailPreferences(tenant: TenantEnv, partnerId: string, organizationId?: string) {
   const [partner, organization] = await Promise.all([
