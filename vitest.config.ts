@@ -1,5 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+// The SMTP sinks the Worker tests mail to; typed here, started by the worker project's globalSetup.
+import type {} from "./test/fixtures/mail-sinks";
 
 const catalogMigrations = await readD1Migrations("./migrations/catalog");
 const tenantMigrations = await readD1Migrations("./migrations/tenant");
@@ -10,14 +12,22 @@ export default defineConfig({
       {
         // Inside workerd, with the real D1, KV, Durable Objects and Queues of wrangler.toml.
         plugins: [
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // WEBHOOK_TIMEOUT_MS: webhook attempts time out after 3 s instead of 30 s, so a test can show it.
               // WEBHOOK_SECRET_KEY: the AES key webhook secrets are sealed with (a test-only value).
               // ALLOW_INSECURE_WEBHOOKS, DEMO_PAGES: off whatever `npm start` wrote to .dev.vars.
+              // MAIL_*: the platform's relay is the "open" SMTP sink of test/fixtures/mail-sinks.ts (on
+              // loopback, hence ALLOW_LOCAL_SMTP); DASHBOARD_BASE_URL: the origin the tests call, for
+              // links in mail sent in the background. TEST_MAIL_SINKS: ports and accounts of every sink.
               bindings: {
                 ALLOW_INSECURE_WEBHOOKS: "",
+                ALLOW_LOCAL_SMTP: "on",
+                MAIL_FROM: "notifications@mail.test",
+                MAIL_SMTP_URL: `smtp://127.0.0.1:${inject("mailSinks").open}?security=none`,
+                DASHBOARD_BASE_URL: "https://api.test",
+                TEST_MAIL_SINKS: JSON.stringify({ ...inject("mailSinks"), certificate: undefined }),
                 DEMO_PAGES: "",
                 TEST_CATALOG_MIGRATIONS: catalogMigrations,
                 TEST_TENANT_MIGRATIONS: tenantMigrations,
@@ -26,7 +36,22 @@ export default defineConfig({
                 WEBHOOK_SECRET_KEY: "dml0ZXN0LW9ubHktd2ViaG9vay1zZWNyZXQta2V5LSE=",
               },
               // Outbound fetches go to a real receiver Worker (webhook tests); hosts it does not know get 502.
+              // Its `connect` handler passes sockets to loopback on (the SMTP sinks); it cannot do TLS, so
+              // the TLS tests connect through TEST_TLS_NETWORK, a network that trusts the test certificate.
               outboundService: "receiver",
+              serviceBindings: {
+                MAILBOX: { external: { address: `127.0.0.1:${inject("mailSinks").mailbox}`, http: {} } },
+                TEST_TLS_NETWORK: {
+                  network: {
+                    allow: ["private", "local"],
+                    tlsOptions: { trustedCertificates: [inject("mailSinks").certificate] },
+                  },
+                },
+                // The same network trusting only public CAs, as production does: the test certificate fails there.
+                TEST_PUBLIC_CA_NETWORK: {
+                  network: { allow: ["private", "local"], tlsOptions: { trustBrowserCas: true } },
+                },
+              },
               workers: [
                 {
                   name: "receiver",
@@ -37,11 +62,12 @@ export default defineConfig({
                 },
               ],
             },
-          }),
+          })),
         ],
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["test/fixtures/mail-sinks.ts"],
           setupFiles: ["test/worker/support/apply-migrations.ts"],
         },
       },

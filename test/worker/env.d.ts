@@ -6,6 +6,14 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_CATALOG_MIGRATIONS: D1Migration[];
       TEST_TENANT_MIGRATIONS: D1Migration[];
+      /** JSON: the SMTP sinks' ports and accounts (test/fixtures/mail-sinks.ts; read through support/mailbox.ts). */
+      TEST_MAIL_SINKS: string;
+      /** What the SMTP sinks received (test/worker/support/mailbox.ts). */
+      MAILBOX: Fetcher;
+      /** A network that trusts the test certificate, for connecting with TLS (the receiver Worker cannot). */
+      TEST_TLS_NETWORK: Fetcher;
+      /** The same, trusting public CAs only (as production): the test certificate is refused. */
+      TEST_PUBLIC_CA_NETWORK: Fetcher;
     }
   }
 }

@@ -108,7 +108,7 @@ class Session {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new SmtpError(step, `no answer within ${Math.round(this.timeoutMs / 1000)} s`)),
+        () => reject(new SmtpError(step, `no answer within ${this.timeoutMs / 1000} s`)),
         this.timeoutMs,
       );
     });
@@ -176,13 +176,13 @@ class Session {
     return this.expect(step, expected);
   }
 
-  /** After `220` to STARTTLS: the same connection, now TLS-protected, checked against `host`. */
-  upgrade(host: string) {
+  /** After `220` to STARTTLS: the same connection, now TLS, its certificate checked against the host connected to. */
+  upgrade() {
     // Anything the server sent after its 220 would be trusted as if it came over TLS (CVE-2011-0411).
     if (this.#buffer !== "") throw new SmtpError("starttls", "the server sent data before the TLS handshake");
     this.#reader.releaseLock();
     this.#writer.releaseLock();
-    this.#attach(this.#socket.startTls({ expectedServerHostname: host }));
+    this.#attach(this.#socket.startTls());
   }
 
   close() {
@@ -239,7 +239,7 @@ export async function sendSmtp(
     if (server.security === "starttls") {
       if (!offers(ehlo, "STARTTLS")) throw new SmtpError("starttls", "the server does not offer STARTTLS");
       await session.command("starttls", "STARTTLS", [220]);
-      session.upgrade(server.host);
+      session.upgrade();
       ehlo = await session.command("ehlo", `EHLO ${options.heloName}`, [250]);
     }
     if (server.username !== null) await authenticate(session, ehlo, server.username, server.password ?? "");
