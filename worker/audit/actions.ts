@@ -11,6 +11,9 @@ export const AUDIT_ACTIONS = [
   "visitor.erased",
   "person.erased",
   "organization.purged",
+  "email_sender.updated",
+  "email_sender.removed",
+  "email_sender.tested",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

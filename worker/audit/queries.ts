@@ -87,3 +87,12 @@ function toEntry(row: AuditRow) {
     createdAt: row.created_at,
   };
 }
+
+/** How many entries of one action the partner recorded since `since` (ISO), e.g. to cap test mails. */
+export async function countRecentAudit(db: D1Database, partnerId: string, action: AuditAction, since: string) {
+  const row = await db
+    .prepare("SELECT count(*) AS n FROM audit_log WHERE partner_id = ? AND created_at >= ? AND action = ?")
+    .bind(partnerId, since, action)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}

@@ -6,6 +6,7 @@ import { clientRoutes } from "./client";
 import { consoleRoutes } from "./console";
 import type { DashboardEnv } from "./context";
 import { signInRoute } from "./sign-in";
+import { unsubscribeRoute } from "./unsubscribe";
 import { notFoundPage, sessionOf, signedOutPage } from "./signed-in";
 import { message } from "./ui/layout";
 
@@ -39,7 +40,7 @@ export function dashboardApp(base: "" | "/app") {
     if (await sessionOf(c, "console")) return c.redirect(`${base}/console`, 303);
     return signedOutPage(c);
   });
-  app.route("/", signInRoute).route("/", clientRoutes).route("/", consoleRoutes);
+  app.route("/", signInRoute).route("/", unsubscribeRoute).route("/", clientRoutes).route("/", consoleRoutes);
   // Mounted under /app, the parent's not-found handler would answer: catch the rest here, in the brand.
   app.all("*", (c) => notFoundPage(c));
   return app;

@@ -10,6 +10,7 @@ import { billingRoutes } from "./billing";
 import { creditRoutes } from "./credits";
 import { domainRoutes } from "./domain";
 import { emailPreferenceRoutes } from "./email-preferences";
+import { emailSenderRoutes } from "./email-sender";
 import { icpConfigRoutes } from "./icp-configs";
 import { organizationRoutes } from "./organizations";
 import { pixelRoutes } from "./pixel";
@@ -51,6 +52,7 @@ for (const routes of [
   visitorRoutes,
   icpConfigRoutes,
   emailPreferenceRoutes,
+  emailSenderRoutes,
   exclusionRoutes,
   creditRoutes,
   billingRoutes,

@@ -3,7 +3,7 @@ import { sha256Hex } from "../lib/crypto";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { dashboardPlace, type PartnerDomain } from "./places";
-import { LINK_TTL_MS, type SessionRole } from "./rules";
+import { LINK_TTL_MS, MAILED_LINK_TTL_MS, type SessionRole } from "./rules";
 
 export interface LinkRequest {
   partnerId: string;
@@ -11,6 +11,8 @@ export interface LinkRequest {
   organizationId: string | null;
   email: string;
   role: SessionRole;
+  /** A link the platform mails (rather than one the partner's app redirects to at once): longer-lived, opened with a click. */
+  mailed?: boolean;
 }
 
 export interface SignInLink {
@@ -30,10 +32,10 @@ export async function issueSignInLink(env: Env, requestUrl: string, request: Lin
   const place = dashboardPlace(env, partner, requestUrl);
   const token = randomHex(32);
   const now = Date.now();
-  const expiresAt = isoSeconds(now + LINK_TTL_MS);
+  const expiresAt = isoSeconds(now + (request.mailed ? MAILED_LINK_TTL_MS : LINK_TTL_MS));
   await env.CATALOG.prepare(
-    `INSERT INTO sign_in_links (token_hash, partner_id, organization_id, email, role, host, expires_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO sign_in_links (token_hash, partner_id, organization_id, email, role, host, expires_at, created_at, mailed)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
     .bind(
       await sha256Hex(token),
@@ -44,6 +46,7 @@ export async function issueSignInLink(env: Env, requestUrl: string, request: Lin
       new URL(place.origin).host,
       expiresAt,
       isoSeconds(now),
+      request.mailed ? 1 : 0,
     )
     .run();
   return { url: `${place.origin}${place.base}${signInPath(token)}`, expiresAt };
@@ -62,6 +65,7 @@ interface LinkRow extends Omit<RedeemedLink, "partnerId" | "organizationId"> {
   organization_id: string | null;
   expires_at: string;
   used_at: string | null;
+  mailed: number;
 }
 
 export type Redemption =
@@ -91,6 +95,26 @@ export async function redeemSignInLink(db: D1Database, token: string, host: stri
   const row = await db.prepare("SELECT * FROM sign_in_links WHERE token_hash = ?").bind(hash).first<LinkRow>();
   if (!row || row.host !== host) return { ok: false, reason: "unknown", partnerId: null };
   return { ok: false, reason: row.used_at ? "used" : "expired", partnerId: row.partner_id };
+}
+
+/**
+ * What a link is, without spending it: a mailed link's page asks for a click first (a mail scanner
+ * fetching every link must not use it up); the refusals are those of `redeemSignInLink`.
+ */
+export async function peekSignInLink(
+  db: D1Database,
+  token: string,
+  host: string,
+): Promise<{ ok: true; mailed: boolean; partnerId: string } | Extract<Redemption, { ok: false }>> {
+  if (!/^[0-9a-f]{64}$/.test(token)) return { ok: false, reason: "unknown", partnerId: null };
+  const row = await db
+    .prepare("SELECT * FROM sign_in_links WHERE token_hash = ?")
+    .bind(await sha256Hex(token))
+    .first<LinkRow>();
+  if (!row || row.host !== host) return { ok: false, reason: "unknown", partnerId: null };
+  if (row.used_at) return { ok: false, reason: "used", partnerId: row.partner_id };
+  if (row.expires_at <= isoSeconds()) return { ok: false, reason: "expired", partnerId: row.partner_id };
+  return { ok: true, mailed: row.mailed === 1, partnerId: row.partner_id };
 }
 
 /** Links are useless a day after they expire (the refusal page says "expired" or "used" until then). */

@@ -2,6 +2,8 @@
 
 /** A sign-in link works once, for this long. */
 export const LINK_TTL_MS = 10 * 60_000;
+/** A link the platform mailed waits in an inbox: it works once, for a day, opened with a click on its page. */
+export const MAILED_LINK_TTL_MS = 24 * 3600_000;
 /** A session ends after this long without a request … */
 export const IDLE_TIMEOUT_MS = 12 * 3600_000;
 /** … and this long after it started, whatever happens. */

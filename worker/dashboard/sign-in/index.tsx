@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { brandAndOrganization, brandOf } from "../../insights/brand/queries";
-import { redeemSignInLink } from "../../sessions/links";
+import { peekSignInLink, redeemSignInLink } from "../../sessions/links";
+import { postedFromOwnOrigin } from "../../sessions/csrf";
 import { startSession } from "../../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "../context";
 import { setSessionCookie } from "../signed-in";
@@ -31,16 +32,9 @@ async function refuse(c: DashboardContext, reason: keyof typeof REFUSALS, partne
   return message(c, refusal.title, <p>{refusal.text}</p>, refusal.status);
 }
 
-/**
- * `GET /sign-in/{token}`: a link the partner's app asked for. Opening it once starts a session
- * (cookie set, then a redirect that drops the token from the address bar); an expired, used or
- * unknown link gets a page saying so, and never a session.
- */
-export const signInRoute = new Hono<DashboardEnv>().get("/sign-in/:token", async (c) => {
-  c.header("referrer-policy", "no-referrer");
-  // Link checkers probe with HEAD: it must not spend the link.
-  if (c.req.method === "HEAD") return c.body(null, 200);
-  const redemption = await redeemSignInLink(c.env.CATALOG, c.req.param("token"), new URL(c.req.url).host);
+/** Spends the link, once: starts a session (cookie set, then a redirect that drops the token from the address bar). */
+async function redeem(c: DashboardContext) {
+  const redemption = await redeemSignInLink(c.env.CATALOG, c.req.param("token") ?? "", new URL(c.req.url).host);
   if (!redemption.ok) return refuse(c, redemption.reason, redemption.partnerId);
   const { link } = redemption;
   const tenant = await tenantOfPartner(c.env, link.partnerId);
@@ -52,4 +46,40 @@ export const signInRoute = new Hono<DashboardEnv>().get("/sign-in/:token", async
   setSessionCookie(c, link.organizationId ? "dashboard" : "console", session.secret, expiresAt);
   const base = c.get("base");
   return c.redirect(link.organizationId ? `${base}/o/${link.organizationId}` : `${base}/console`, 303);
-});
+}
+
+/**
+ * `GET /sign-in/{token}`: a link the partner's app asked for. Opening it once starts a session; an
+ * expired, used or unknown link gets a page saying so, and never a session. A link the platform
+ * mailed opens a page with a button instead (`POST`), so mail scanners that fetch it spend nothing.
+ */
+export const signInRoute = new Hono<DashboardEnv>()
+  .get("/sign-in/:token", async (c) => {
+    // Link checkers probe with HEAD: it must not spend the link.
+    if (c.req.method === "HEAD") return c.body(null, 200);
+    const peeked = await peekSignInLink(c.env.CATALOG, c.req.param("token"), new URL(c.req.url).host);
+    if (!peeked.ok) {
+      c.header("referrer-policy", "no-referrer");
+      return refuse(c, peeked.reason, peeked.partnerId);
+    }
+    if (!peeked.mailed) {
+      c.header("referrer-policy", "no-referrer");
+      return redeem(c);
+    }
+    if (!c.get("brand")) c.set("brand", await brandOf(c.env.CATALOG, peeked.partnerId));
+    return message(
+      c,
+      "Open your dashboard",
+      <form method="post" action={c.req.path}>
+        <p>This link signs you in once. It was sent to you by e-mail.</p>
+        <button type="submit">Open the dashboard</button>
+      </form>,
+      200,
+    );
+  })
+  .post("/sign-in/:token", async (c) => {
+    c.header("referrer-policy", "no-referrer");
+    // Only this page's own button: another site must not sign a visitor in to someone else's link.
+    if (!postedFromOwnOrigin(c.req.raw)) return refuse(c, "unknown", null);
+    return redeem(c);
+  });

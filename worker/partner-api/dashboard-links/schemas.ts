@@ -17,5 +17,9 @@ export const DashboardLinkRequest = z
   .object({
     email: EmailSchema,
     role: z.enum(CLIENT_ROLES).default("viewer").openapi({ description: "`admin` also manages exclusions" }),
+    send: z.boolean().default(false).openapi({
+      description:
+        "Mail the link to `email`, in your brand: it then works once for 24 hours and opens with a click on its page",
+    }),
   })
   .openapi("DashboardLinkRequest");
