@@ -187,7 +187,10 @@ describe("a partner's own sender", () => {
     for (const [body, field] of cases) {
       const res = await api("PUT", "/email-sender", body);
       expectEnvelope(res, 400, "BadRequest");
-      expect(res.body.details.map((d: { field: string }) => d.field), JSON.stringify(body)).toContain(field);
+      expect(
+        res.body.details.map((d: { field: string }) => d.field),
+        JSON.stringify(body),
+      ).toContain(field);
     }
   });
 
