@@ -52,6 +52,11 @@ export default defineConfig({
                   network: { allow: ["private", "local"], tlsOptions: { trustBrowserCas: true } },
                 },
               },
+              // Cloudflare Email Service's binding as workerd emulates it locally (it records, sends nothing),
+              // restricted to the platform's sender as a production binding would be: tests bind it as EMAIL.
+              email: {
+                send_email: [{ name: "TEST_EMAIL_SERVICE", allowed_sender_addresses: ["notifications@mail.test"] }],
+              },
               workers: [
                 {
                   name: "receiver",

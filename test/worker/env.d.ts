@@ -14,6 +14,8 @@ declare global {
       TEST_TLS_NETWORK: Fetcher;
       /** The same, trusting public CAs only (as production): the test certificate is refused. */
       TEST_PUBLIC_CA_NETWORK: Fetcher;
+      /** Email Service's send_email binding, locally emulated, allowing notifications@mail.test only (bound as EMAIL by tests). */
+      TEST_EMAIL_SERVICE: SendEmail;
     }
   }
 }
