@@ -30,6 +30,7 @@ import { PLATFORM_BASE } from "./sessions/places";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
 import { resumeStalledErasures } from "./erasures/person";
+import { resumeStalledNotices } from "./email/notice-job";
 
 export { CreditCounter } from "./credits/counter";
 export { CreditPool } from "./credits/pool";
@@ -80,6 +81,8 @@ export default {
       await reconcileOrganizations(tenant);
       // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
       await resumeStalledErasures(tenant);
+      // An e-mail notice whose job was lost is queued again (docs/partner-api.md#email-preferences).
+      await resumeStalledNotices(tenant);
       // Retention of identified visitors, yesterday's device rows (docs/collect.md).
       await maintainVisitors(tenant);
     }

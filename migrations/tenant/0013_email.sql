@@ -35,11 +35,13 @@ CREATE TABLE email_notices (
   organization_id TEXT NOT NULL,
   kind TEXT NOT NULL,
   data TEXT NOT NULL, -- JSON: what the mail says (worker/email/notices.ts)
-  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'skipped', 'failed')),
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'skipped', 'failed')),
   -- Why it was skipped (preference off, no recipient, unsubscribed) or why the last attempt failed.
   reason TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
+  lease_until TEXT, -- while 'sending': the job holding it; another may take over after this time
   created_at TEXT NOT NULL,
   sent_at TEXT
 ) WITHOUT ROWID;
 CREATE INDEX email_notices_by_organization ON email_notices (organization_id);
+CREATE INDEX email_notices_waiting ON email_notices (created_at) WHERE status IN ('pending', 'sending');

@@ -12,6 +12,7 @@ import { ipRangeIdentifier } from "../identify/ip-ranges";
 import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
 import { emitChargedHits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
+import { queueChargeNotices } from "../email/notices";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import { dayNumber, eventKey, saltedKey, unixSeconds } from "./encoding";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
@@ -129,10 +130,13 @@ export async function processHits(
     );
     // Before storing: once the hits are counted a replay skips them, so events emitted afterwards
     // could be lost; emitted first, a replay (or another round) emits them again and their ids dedupe.
-    await emitChargedHits(
+    const charged = plans.flatMap((p) => p.charged);
+    await emitChargedHits(env, charged, recipients);
+    // Credits low or gone, a first visitor: e-mail notices, queued under ids of their cause (replays queue nothing).
+    await queueChargeNotices(
       env,
-      plans.flatMap((p) => p.charged),
-      recipients,
+      charged,
+      (partnerId) => recipients.endpoints.get(partnerId)?.get("billing")?.low_credit_threshold_percent,
     );
     const conflicts = await write(env.DB, plans, failed);
     for (const plan of plans) {

@@ -1,3 +1,4 @@
+import { queueNotices } from "../email/notices";
 import { emitEvents, eventId, type WebhookEvent } from "../webhooks/events";
 import type { PeriodClosed } from "./ledger";
 import type { TenantEnv } from "../shards";
@@ -34,4 +35,22 @@ export async function emitPeriodClosed(env: TenantEnv, closes: PeriodClosed[]): 
     })),
   );
   await emitEvents(env, events);
+  // The `renewal_receipt` e-mail notice, once per close (its id derives from the same ledger entry).
+  await queueNotices(
+    env,
+    closes.map((close) => ({
+      partnerId: org.partner_id,
+      organizationId,
+      kind: "renewal_receipt" as const,
+      cause: close.entryId,
+      data: {
+        periodStart: close.periodStart,
+        periodEnd: close.periodEnd,
+        allocation: close.allocation,
+        consumed: close.consumed,
+        adjusted: close.adjusted,
+        expired: close.expired,
+      },
+    })),
+  );
 }

@@ -11,7 +11,8 @@ export type Job =
   | SweepPixelsJob
   | RenewPeriodsJob
   | RenewBatchJob
-  | ErasePersonJob;
+  | ErasePersonJob
+  | SendNoticeJob;
 
 /** A job as queued: every job works inside one tenant shard. */
 export type JobMessage = Job & { shard: Shard };
@@ -66,6 +67,12 @@ export interface RenewBatchJob {
 export interface ErasePersonJob {
   type: "people.erase";
   erasureId: string;
+}
+
+/** Send one e-mail notice (worker/email/notices.ts); its row holds what it says and whether it went out. */
+export interface SendNoticeJob {
+  type: "email.notice";
+  noticeId: string;
 }
 
 /** Name of the jobs queue in wrangler.toml; the Worker's queue() handler routes on it. */

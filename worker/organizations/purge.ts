@@ -55,6 +55,8 @@ export async function purgeOrganization(
     "DELETE FROM icp_configs WHERE organization_id = ?1",
     "DELETE FROM icp_generations WHERE organization_id = ?1",
     "DELETE FROM organization_email_preferences WHERE organization_id = ?1",
+    "DELETE FROM email_notices WHERE organization_id = ?1",
+    "DELETE FROM email_unsubscribes WHERE scope = ?1",
     "DELETE FROM organization_exclusions WHERE organization_id = ?1",
     "DELETE FROM audit_log WHERE organization_id = ?1 OR instr(details, ?1) > 0",
     // A sweep that stopped at this organization starts over.

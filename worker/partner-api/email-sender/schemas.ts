@@ -27,7 +27,9 @@ export const EmailSenderUpdate = z
   .object({
     fromName: DisplayName.openapi({ example: "Northwind Insights" }),
     fromAddress: Address.openapi({ example: "insights@northwind.example" }),
-    replyTo: Address.nullable().optional().openapi({ description: "Where replies go; omitted or null: to `fromAddress`" }),
+    replyTo: Address.nullable()
+      .optional()
+      .openapi({ description: "Where replies go; omitted or null: to `fromAddress`" }),
     smtp: z
       .object({
         host: z
@@ -84,7 +86,8 @@ export const MailDeliverySchema = z
   .object({
     to: z.string(),
     status: z.enum(MAIL_STATUSES).openapi({
-      description: "`delivered`: the SMTP server (or Email Service) accepted it; `failed`: see `error`; `unsubscribed`: the recipient unsubscribed from this kind of mail, nothing was sent",
+      description:
+        "`delivered`: the SMTP server (or Email Service) accepted it; `failed`: see `error`; `unsubscribed`: the recipient unsubscribed from this kind of mail, nothing was sent",
     }),
     messageId: z.string().nullable(),
     error: z

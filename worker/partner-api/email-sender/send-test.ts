@@ -18,7 +18,14 @@ const route = createRoute({
   summary: "Send a test e-mail now and answer what became of it (admin scope)",
   description: `Sends one e-mail in your brand to \`to\`, as every other e-mail goes out (your own sender when set, else the platform's sender under your name), and waits for the server's answer: \`delivered\`, or \`failed\` with the step and the server's reply. At most ${TEST_MAILS_PER_HOUR} test e-mails per hour (429).`,
   middleware: [requireScope("admin")] as const,
-  request: { body: jsonBody(z.object({ to: z.email().max(254) }).strict().openapi("EmailSenderTest")) },
+  request: {
+    body: jsonBody(
+      z
+        .object({ to: z.email().max(254) })
+        .strict()
+        .openapi("EmailSenderTest"),
+    ),
+  },
   responses: {
     200: jsonResponse("What became of the test e-mail", z.object({ delivery: MailDeliverySchema })),
     ...commonErrors,

@@ -14,6 +14,7 @@ import { allocationRefused, checkPartnerCap, checkTrialLimit, organizationLimit 
 import { activeOrganizationCount, externalIdTaken, insertOrganization } from "../../organizations/queries";
 import { syncOrganizations } from "../../organizations/sync";
 import { externalIdConflict, findOrganization, toOrganization } from "../../organizations/organization";
+import { queueNotices } from "../../email/notices";
 
 const CreateOrganizationBody = z
   .object({
@@ -103,6 +104,15 @@ export const createOrganization = createApi().openapi(route, async (c) => {
   }
 
   await syncOrganizations(c.var.tenant, [id]);
+  await queueNotices(c.var.tenant, [
+    {
+      partnerId,
+      organizationId: id,
+      kind: "subscription_activated",
+      cause: `${id}|created`,
+      data: { reactivated: false },
+    },
+  ]);
   const row = await findOrganization(db, partnerId, id);
   return c.json({ organization: toOrganization(row, await counterFor(c.var.tenant, id).balance()) }, 201);
 });

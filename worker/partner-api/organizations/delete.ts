@@ -9,6 +9,7 @@ import { purgeOrganization } from "../../organizations/purge";
 import { cancel } from "../../organizations/queries";
 import { holdCharges, syncOrganizations } from "../../organizations/sync";
 import { loadPartner } from "../../partners/partner";
+import { queueNotices } from "../../email/notices";
 
 const route = createRoute({
   method: "delete",
@@ -55,6 +56,11 @@ export const deleteOrganization = createApi().openapi(route, async (c) => {
   await holdCharges(c.var.tenant, organizationId);
   await cancel(c.var.tenant.DB, organizationId);
   await syncOrganizations(c.var.tenant, [organizationId]);
+  // Named by when it was canceled, which a retry keeps: deleting again queues nothing new.
+  const { deleted_at } = await findOrganization(c.var.tenant.DB, partnerId, organizationId);
+  await queueNotices(c.var.tenant, [
+    { partnerId, organizationId, kind: "subscription_canceled", cause: `${organizationId}|${deleted_at}`, data: {} },
+  ]);
   if (pooled) await poolFor(c.env, partnerId).release(organizationId, "released: organization deleted");
   return c.body(null, 204);
 });

@@ -1,0 +1,105 @@
+import type { EmailKey } from "../../shared/email";
+import { DEFAULT_LOW_CREDIT_PERCENT } from "../../shared/webhooks";
+import type { ChargedHit } from "../collect/plan";
+import { sha256Hex } from "../lib/crypto";
+import { isoSeconds } from "../lib/time";
+import { sendJobs } from "../jobs/message";
+import type { TenantEnv } from "../shards";
+import type { NoticeData } from "./notice-content";
+
+/**
+ * The notices e-mail preferences govern (docs/partner-api.md#email-preferences): what happened to
+ * an organization, mailed to the partner's support address. Queued where it happens (the hits
+ * consumer, a period's close, a status change) as a row whose id derives from the cause, so a
+ * replayed cause queues nothing new; sent by a JOBS job (`notice-job.ts`). This half is what the
+ * hot paths load: no mailer, no templates.
+ */
+export interface Notice<K extends EmailKey = EmailKey> {
+  partnerId: string;
+  organizationId: string;
+  kind: K;
+  /** What caused it, unique for this kind: the same cause never makes a second notice. */
+  cause: string;
+  data: NoticeData[K];
+}
+
+const noticeId = async (kind: EmailKey, cause: string) => `ntc_${(await sha256Hex(`${kind}|${cause}`)).slice(0, 32)}`;
+
+/** Records the notices and queues a job for each new one. */
+export async function queueNotices(tenant: TenantEnv, notices: Notice[]): Promise<void> {
+  if (notices.length === 0) return;
+  const ids = await Promise.all(notices.map((n) => noticeId(n.kind, n.cause)));
+  const now = isoSeconds();
+  const results = await tenant.DB.batch(
+    notices.map((n, i) =>
+      tenant.DB.prepare(
+        `INSERT OR IGNORE INTO email_notices (id, partner_id, organization_id, kind, data, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ).bind(ids[i], n.partnerId, n.organizationId, n.kind, JSON.stringify(n.data), now),
+    ),
+  );
+  const queued = ids.filter((_, i) => results[i]!.meta.changes > 0);
+  await sendJobs(
+    tenant,
+    queued.map((noticeId) => ({ type: "email.notice", noticeId })),
+  );
+}
+
+/**
+ * The notices of a batch of charged hits (the hits consumer calls this): `first_visitor_identified`
+ * on an organization's first charge ever, `credits_low` when what is left falls to the partner's
+ * low-credit threshold (its billing webhook's, else 10 %), `credits_exhausted` when nothing is left;
+ * the last two once per organization and billing period.
+ */
+export async function queueChargeNotices(
+  tenant: TenantEnv,
+  hits: ChargedHit[],
+  thresholdPercent: (partnerId: string) => number | undefined,
+): Promise<void> {
+  const notices: Notice[] = [];
+  for (const { message, outcome, visitor, identityType } of hits) {
+    if (outcome.reason !== "charged") continue;
+    const { partnerId, organizationId } = message;
+    const periodStart = isoSeconds(outcome.periodStart);
+    // The first charge of a period is the only candidate for the first ever: the row's id keeps it once.
+    if (outcome.used === 1) {
+      notices.push({
+        partnerId,
+        organizationId,
+        kind: "first_visitor_identified",
+        cause: organizationId,
+        data: { visitorId: identityType === "company" ? visitor : null, at: isoSeconds(message.receivedAt) },
+      });
+    }
+    const { allocation, available } = outcome;
+    if (allocation === null || available === null || allocation === 0) continue;
+    const balance = {
+      periodStart,
+      creditsUsed: outcome.used,
+      creditsAvailable: available,
+      creditsAllocated: allocation,
+    };
+    const threshold = thresholdPercent(partnerId) ?? DEFAULT_LOW_CREDIT_PERCENT;
+    if (available > 0 && available * 100 <= allocation * threshold) {
+      notices.push({
+        partnerId,
+        organizationId,
+        kind: "credits_low",
+        cause: `${organizationId}|${periodStart}`,
+        data: { ...balance, thresholdPercent: threshold },
+      });
+    }
+    if (available === 0) {
+      notices.push({
+        partnerId,
+        organizationId,
+        kind: "credits_exhausted",
+        cause: `${organizationId}|${periodStart}`,
+        data: balance,
+      });
+    }
+  }
+  // Several hits of a batch past the threshold: the first one's figures, as when they come in separate batches.
+  const unique = [...Map.groupBy(notices, (n) => `${n.kind}|${n.cause}`).values()].map(([first]) => first!);
+  await queueNotices(tenant, unique);
+}
