@@ -1,6 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { NOTICE_MAX_ATTEMPTS, resumeStalledNotices, sendNotice } from "../../worker/email/notice-job";
 import worker from "../../worker/index";
 import { receiverBucket } from "../fixtures/receiver";
 import { freshIp, importCompany, newOrganization, pageView, sendHit, tenantOf, waitForReceipts } from "./support";
@@ -164,5 +165,68 @@ describe("credit notices", () => {
     await runCron();
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await subjects(inbox)).toHaveLength(2);
+  });
+});
+
+describe("a notice's job", () => {
+  async function pendingNotice(partnerId: string, organizationId: string, createdAt = new Date()) {
+    const id = `ntc_${crypto.randomUUID().replace(/-/g, "")}`;
+    const tenant = await tenantOf(partnerId);
+    await tenant.DB.prepare(
+      `INSERT INTO email_notices (id, partner_id, organization_id, kind, data, created_at) VALUES (?, ?, ?, 'credits_exhausted', ?, ?)`,
+    )
+      .bind(
+        id,
+        partnerId,
+        organizationId,
+        JSON.stringify({
+          periodStart: "2026-01-01T00:00:00Z",
+          creditsUsed: 5,
+          creditsAvailable: 0,
+          creditsAllocated: 5,
+        }),
+        createdAt.toISOString().slice(0, 19) + "Z",
+      )
+      .run();
+    return { id, tenant };
+  }
+
+  it("sends once when two deliveries of it run at once", async () => {
+    const { partner, organization, inbox } = await partnerWithInbox();
+    await mailTo(inbox);
+    const { id, tenant } = await pendingNotice(partner.id, organization.id);
+    await Promise.all([sendNotice(tenant, id), sendNotice(tenant, id), sendNotice(tenant, id)]);
+    expect((await mailTo(inbox, { count: 2 })).subject).toBe("Contoso Dental has used all its credits");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await subjects(inbox)).toHaveLength(2);
+  });
+
+  it("is tried again while the server refuses, and given up after 5 attempts", async () => {
+    const { partner, organization } = await newOrganization({}, { supportEmail: newRecipient("refused.test") });
+    const { id, tenant } = await pendingNotice(partner.id, organization.id);
+    for (let attempt = 1; attempt < NOTICE_MAX_ATTEMPTS; attempt++) {
+      await expect(sendNotice(tenant, id)).rejects.toThrow(/refused the recipient \(RCPT TO\): 550/);
+    }
+    await sendNotice(tenant, id);
+    const row = await tenant.DB.prepare("SELECT status, attempts, reason FROM email_notices WHERE id = ?")
+      .bind(id)
+      .first();
+    expect(row).toMatchObject({
+      status: "failed",
+      attempts: NOTICE_MAX_ATTEMPTS,
+      reason: expect.stringMatching(/550/),
+    });
+    await sendNotice(tenant, id);
+    expect(
+      (await tenant.DB.prepare("SELECT attempts FROM email_notices WHERE id = ?").bind(id).first())!.attempts,
+    ).toBe(NOTICE_MAX_ATTEMPTS);
+  });
+
+  it("is queued again by the cron when its job was lost", async () => {
+    const { partner, organization, inbox } = await partnerWithInbox();
+    await mailTo(inbox);
+    const { tenant } = await pendingNotice(partner.id, organization.id, new Date(Date.now() - 3600_000));
+    await resumeStalledNotices(tenant);
+    expect((await mailTo(inbox, { count: 2 })).subject).toBe("Contoso Dental has used all its credits");
   });
 });
