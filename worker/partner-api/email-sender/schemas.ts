@@ -6,7 +6,7 @@ import { invalidField } from "../../http/errors";
 import { smtpTargetProblem } from "../../outbound/targets";
 
 /** A host name or an IP address, as a mail client takes it: no scheme, port or path. */
-const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[?[0-9a-f:.]+\]?)$/i;
+const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[?[0-9a-f:.]+\]?)$/;
 
 /** A name shown in mail headers: one line of printable text. */
 const DisplayName = z
@@ -14,7 +14,7 @@ const DisplayName = z
   .trim()
   .min(1)
   .max(100)
-  .regex(/^[^\p{Cc}]*$/u, "must be one line of text");
+  .regex(/^[^\x00-\x1f\x7f]*$/, "must be one line of text");
 
 const Address = z.email().max(254);
 

@@ -10,7 +10,7 @@ const path = "/email-sender";
 
 const response = jsonResponse(
   "The partner's own sender, or null: mail then comes from the platform's sender under the partner's name",
-  z.object({ emailSender: EmailSenderSchema.nullable() }),
+  z.object({ emailSender: z.union([EmailSenderSchema, z.null()]) }),
 );
 
 const getRoute = createRoute({
