@@ -1,5 +1,4 @@
 import { brandColors } from "../insights/brand/colors";
-import type { Brand } from "../insights/brand/queries";
 
 /**
  * Every mail's layout, in the partner's brand: its name or logo on its colour, the content, why the
@@ -7,6 +6,15 @@ import type { Brand } from "../insights/brand/queries";
  * name. The HTML is a single 600 px column that narrows to the screen (375 px phones), styled
  * inline (mail clients drop style sheets), with `lang`, alt text and AA contrast.
  */
+
+/** What a mail wears: the partner's `Brand` (worker/insights/brand/queries.ts) has all of it. */
+export interface MailBrand {
+  name: string;
+  logoUrl: string | null;
+  primaryColor: string | null;
+  secondaryColor: string | null;
+  supportEmail: string | null;
+}
 
 export interface EmailAction {
   label: string;
@@ -68,13 +76,13 @@ function link(url: string, label: string, color: string) {
   return `<a href="${escape(url)}" style="color:${color};text-decoration:underline;">${escape(label)}</a>`;
 }
 
-export function renderEmail(brand: Brand, content: EmailContent): RenderedEmail {
+export function renderEmail(brand: MailBrand, content: EmailContent): RenderedEmail {
   return { subject: content.subject, text: renderText(brand, content), html: renderHtml(brand, content) };
 }
 
-const reasonOf = (brand: Brand, content: EmailContent) => content.reason ?? `You get this e-mail from ${brand.name}.`;
+const reasonOf = (brand: MailBrand, content: EmailContent) => content.reason ?? `You get this e-mail from ${brand.name}.`;
 
-function renderText(brand: Brand, content: EmailContent): string {
+function renderText(brand: MailBrand, content: EmailContent): string {
   const blocks: string[] = [brand.name, content.heading, ...(content.paragraphs ?? [])];
   for (const section of content.sections ?? []) {
     const lines: string[] = [];
@@ -94,7 +102,7 @@ function renderText(brand: Brand, content: EmailContent): string {
   return `${blocks.join("\n\n")}\n`;
 }
 
-function renderHtml(brand: Brand, content: EmailContent): string {
+function renderHtml(brand: MailBrand, content: EmailContent): string {
   const colors = brandColors(brand);
   const paragraph = (text: string) => `<p style="margin:0 0 16px;">${escape(text)}</p>`;
   const header = brand.logoUrl

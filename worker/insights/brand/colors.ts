@@ -1,5 +1,3 @@
-import type { Brand } from "./queries";
-
 /**
  * The partner's colours, made readable whatever it picked (WCAG AA): the dashboard's pages and the
  * e-mails wear the same ones.
@@ -51,7 +49,8 @@ export interface BrandColors {
   accent: string;
 }
 
-export function brandColors(brand: Brand | null): BrandColors {
+/** The colours of a brand (`Brand` of queries.ts, or anything with its two colours). */
+export function brandColors(brand: { primaryColor: string | null; secondaryColor: string | null } | null): BrandColors {
   const primary = valid(brand?.primaryColor ?? null) ?? DEFAULT_PRIMARY;
   const secondary = valid(brand?.secondaryColor ?? null) ?? DEFAULT_SECONDARY;
   return {
