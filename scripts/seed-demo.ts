@@ -27,6 +27,8 @@ export const DEMO_BRANDING = { companyName: "Demo Agency", primaryColor: "#6d28d
 /** Who the printed links sign in (the partner's app would pass its own user). */
 export const DEMO_CLIENT_USER = "you@acme-widgets.example";
 export const DEMO_STAFF_USER = "you@demo-agency.example";
+/** Where the demo partner's notices go (a client activated, its first visitor, credits running low). */
+export const DEMO_SUPPORT_EMAIL = "support@demo-agency.example";
 
 /** Fictional companies; ranges are documentation prefixes (RFC 5737, RFC 3849) plus loopback. */
 export const DEMO_COMPANIES = [
@@ -135,6 +137,8 @@ export interface DemoSeed {
   /** Single-use sign-in links, valid 10 minutes. */
   dashboardLink: string;
   consoleLink: string;
+  /** What became of the dashboard link mailed to the demo client (`delivered` when the mail sink took it). */
+  mailedLink: string;
 }
 
 interface DemoState {
@@ -229,6 +233,7 @@ export async function seedDemo(options: {
       slug: DEMO_PARTNER_SLUG,
       billingMode: "credit_pool",
       creditPoolTotal: 10_000,
+      supportEmail: DEMO_SUPPORT_EMAIL,
     });
     partnerId = created.partner.id;
     partnerKey = created.plainKey;
@@ -324,6 +329,12 @@ export async function seedDemo(options: {
   const { consoleLink } = await partner<{ consoleLink: { url: string } }>("POST", "/api/v1/partner/console-links", {
     email: DEMO_STAFF_USER,
   });
+  // The same dashboard by e-mail, as a partner sends it to a client who should sign in later.
+  const { delivery } = await partner<{ delivery: { status: string; error: { message: string } | null } }>(
+    "POST",
+    `/api/v1/partner/organizations/${organization.id}/dashboard-links`,
+    { email: DEMO_CLIENT_USER, role: "admin", send: true },
+  );
 
   return {
     baseUrl,
@@ -339,6 +350,7 @@ export async function seedDemo(options: {
     visitorsCurl: `curl -s ${baseUrl}/api/v1/partner/organizations/${organization.id}/visitors -H "X-Partner-API-Key: ${partnerKey}"`,
     dashboardLink: dashboardLink.url,
     consoleLink: consoleLink.url,
+    mailedLink: delivery.error ? `${delivery.status}: ${delivery.error.message}` : delivery.status,
   };
 }
 
@@ -361,6 +373,10 @@ export function describeSeed(seed: DemoSeed): string {
     " Console of the demo partner (every client with its credits):",
     `   ${seed.consoleLink}`,
     " Both links work once, for 10 minutes; `npm run seed` prints fresh ones.",
+    "",
+    ` E-mail goes to the local sink, which writes every message to .wrangler/mail/ (open the .eml files):`,
+    `   a dashboard link mailed to ${DEMO_CLIENT_USER} (${seed.mailedLink}), and the notices of Acme Widgets`,
+    `   to ${DEMO_SUPPORT_EMAIL} (its first identified visitor, credits running low, …).`,
     "",
     " The same visitors through the partner API:",
     `   ${seed.visitorsCurl}`,

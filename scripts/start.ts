@@ -3,7 +3,9 @@
  *
  *   1. .dev.vars from .dev.vars.example when missing, or the settings it lacks added (ADMIN_API_KEY, DEMO_PAGES=on, …)
  *   2. apply the D1 migrations to every local database: the catalog and each tenant shard (.wrangler/state)
- *   3. `wrangler dev` on PORT (default 8787), output in this terminal; it builds the pixel and the
+ *   3. a local SMTP sink where MAIL_SMTP_URL points (.dev.vars.example: 127.0.0.1:2525) that writes every
+ *      e-mail the Worker sends to .wrangler/mail/ as an .eml file, and
+ *      `wrangler dev` on PORT (default 8787), output in this terminal; it builds the pixel and the
  *      API reference's assets first (`[build]` in wrangler.toml)
  *   4. once /health answers: seed the demo through the real APIs (scripts/seed-demo.ts)
  *      and print the demo page URL, fresh sign-in links to the demo client's dashboard and
@@ -12,8 +14,10 @@
  * Stays in the foreground; Ctrl-C stops wrangler, and the exit code is wrangler's.
  */
 import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { constants } from "node:os";
+import { join } from "node:path";
 import {
   captureWrangler,
   d1Bindings,
@@ -24,6 +28,7 @@ import {
   wranglerBin,
   wranglerEnv,
 } from "./lib.ts";
+import { startMailSink } from "./mail-sink.ts";
 import { describeSeed, seedDemo } from "./seed-demo.ts";
 
 const port = Number(process.env.PORT || 8787);
@@ -33,13 +38,16 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535)
 const baseUrl = `http://localhost:${port}`;
 const HEALTH_TIMEOUT_MS = 120_000;
 
+/** Where the local SMTP sink writes what the Worker mails. */
+const MAIL_DIR = join(ROOT, ".wrangler", "mail");
+
 function fail(message: string): never {
   console.error(`\n[start] ${message}`);
   process.exit(1);
 }
 
 /** True when something already accepts connections on the port (IPv4 or IPv6 loopback). */
-function portInUse(host: string): Promise<boolean> {
+function portInUse(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     socket.setTimeout(1000);
@@ -51,9 +59,10 @@ function portInUse(host: string): Promise<boolean> {
 
 const addedVars = ensureDevVars();
 if (addedVars.length > 0) console.log(`[start] .dev.vars: added ${addedVars.join(", ")} from .dev.vars.example`);
-const adminKey = readDevVars().ADMIN_API_KEY;
+const devVars = readDevVars();
+const adminKey = devVars.ADMIN_API_KEY;
 if (!adminKey) fail(".dev.vars has no ADMIN_API_KEY (see .dev.vars.example)");
-if ((await portInUse("127.0.0.1")) || (await portInUse("::1"))) {
+if ((await portInUse("127.0.0.1", port)) || (await portInUse("::1", port))) {
   fail(`port ${port} is already in use (another \`npm start\`?). Stop it, or choose another: PORT=8788 npm start`);
 }
 
@@ -73,10 +82,39 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 }
 
+/**
+ * The local SMTP sink, when the platform's relay (MAIL_SMTP_URL) is on this machine: every message
+ * the Worker sends lands in .wrangler/mail/ as `<time>-<recipient>.eml` (open it with any mail client).
+ */
+async function startLocalMailSink(devVars: Record<string, string>) {
+  const relay = devVars.MAIL_SMTP_URL ? URL.parse(devVars.MAIL_SMTP_URL) : null;
+  if (!relay || !["127.0.0.1", "localhost", "[::1]"].includes(relay.hostname)) return;
+  const sinkPort = Number(relay.port || 587);
+  if (await portInUse("127.0.0.1", sinkPort)) {
+    console.log(`[start] port ${sinkPort} (MAIL_SMTP_URL) is taken already (another npm start?): no mail sink started`);
+    return;
+  }
+  mkdirSync(MAIL_DIR, { recursive: true });
+  await startMailSink({
+    port: sinkPort,
+    onMessage(mail) {
+      const stamp = new Date(mail.receivedAt).toISOString().replace(/[:.]/g, "-");
+      const file = join(MAIL_DIR, `${stamp}-${(mail.envelope.to[0] ?? "unknown").replace(/[^\w.@-]/g, "_")}.eml`);
+      writeFileSync(file, mail.raw);
+      console.log(`[mail] ${mail.envelope.to.join(", ")}: ${file}`);
+    },
+  });
+  console.log(`[start] mail sink on 127.0.0.1:${sinkPort}: every e-mail is written to ${MAIL_DIR}/`);
+}
+
+await startLocalMailSink(devVars);
+
 console.log(`[start] starting wrangler dev on ${baseUrl}`);
+// Mail sent in the background (notices) links to the dashboards: on this server unless .dev.vars says otherwise.
+const vars = devVars.DASHBOARD_BASE_URL ? [] : ["--var", `DASHBOARD_BASE_URL:${baseUrl}`];
 const wrangler = spawn(
   process.execPath,
-  [wranglerBin(), "dev", "--port", String(port), "--show-interactive-dev-session=false"],
+  [wranglerBin(), "dev", "--port", String(port), "--show-interactive-dev-session=false", ...vars],
   { cwd: ROOT, stdio: "inherit", env: wranglerEnv() },
 );
 

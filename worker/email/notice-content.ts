@@ -29,6 +29,8 @@ export interface NoticeData {
 }
 
 const day = (iso: string) => iso.slice(0, 10);
+/** "Acme Widgets' script", "Contoso Dental's script". */
+const possessive = (name: string) => (name.endsWith("s") ? `${name}'` : `${name}'s`);
 const count = (n: number) => n.toLocaleString("en-US");
 
 /**
@@ -82,7 +84,7 @@ export async function noticeContent<K extends EmailKey>(
       content = mail(
         `${org} has used all its credits`,
         [
-          `New visitors to ${org}'s website are no longer identified until the next billing period begins or its allocation is raised.`,
+          `New visitors to ${possessive(org)} website are no longer identified until the next billing period begins or its allocation is raised.`,
         ],
         balance(d),
       );
@@ -93,7 +95,9 @@ export async function noticeContent<K extends EmailKey>(
       const visitor = d.visitorId ? await visitorName(tenant, organizationId, d.visitorId) : null;
       content = mail(
         `${org}: the first visitor is identified`,
-        [`The script on ${org}'s website works: its first visitor was identified${visitor ? `, ${visitor}` : ""}.`],
+        [
+          `The script on ${possessive(org)} website works: its first visitor was identified${visitor ? `, ${visitor}` : ""}.`,
+        ],
         [{ label: "When", value: `${d.at.replace("T", " ").replace("Z", "")} UTC` }],
       );
       break;
@@ -101,20 +105,20 @@ export async function noticeContent<K extends EmailKey>(
     case "subscription_activated": {
       const d = data as NoticeData["subscription_activated"];
       content = mail(d.reactivated ? `${org} is active again` : `${org} is active`, [
-        `${org}'s script identifies visitors${d.reactivated ? " again" : ""} from now on, within its credits.`,
+        `${possessive(org)} script identifies visitors${d.reactivated ? " again" : ""} from now on, within its credits.`,
       ]);
       break;
     }
     case "subscription_canceled":
       content = mail(`${org} is canceled`, [
-        `${org}'s script no longer identifies visitors and it is no longer charged. Its data is kept, and it can be enabled again at any time.`,
+        `${possessive(org)} script no longer identifies visitors and it is no longer charged. Its data is kept, and it can be enabled again at any time.`,
       ]);
       break;
     case "renewal_receipt": {
       const d = data as NoticeData["renewal_receipt"];
       content = mail(
         `${org}: billing period ${day(d.periodStart)} to ${day(d.periodEnd)}`,
-        [`${org}'s billing period ended and the next one began. What it used:`],
+        [`${possessive(org)} billing period ended and the next one began. What it used:`],
         [
           { label: "Period", value: `${day(d.periodStart)} to ${day(d.periodEnd)}` },
           { label: "Allocation", value: count(d.allocation) },

@@ -80,7 +80,8 @@ export function renderEmail(brand: MailBrand, content: EmailContent): RenderedEm
   return { subject: content.subject, text: renderText(brand, content), html: renderHtml(brand, content) };
 }
 
-const reasonOf = (brand: MailBrand, content: EmailContent) => content.reason ?? `You get this e-mail from ${brand.name}.`;
+const reasonOf = (brand: MailBrand, content: EmailContent) =>
+  content.reason ?? `You get this e-mail from ${brand.name}.`;
 
 function renderText(brand: MailBrand, content: EmailContent): string {
   const blocks: string[] = [brand.name, content.heading, ...(content.paragraphs ?? [])];
