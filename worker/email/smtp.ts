@@ -154,11 +154,14 @@ class Session {
     return this.within(step, read());
   }
 
-  /** A reply that must be 2xx or 3xx (or one of `expected`); anything else is the step's error. */
+  /**
+   * A reply that must be 2xx or 3xx (or one of `expected`); anything else is the step's error,
+   * quoting the reply (its first 1,000 characters: a server that is not SMTP may say anything).
+   */
   async expect(step: SmtpStep, expected?: number[]): Promise<Reply> {
     const reply = await this.reply(step);
     const ok = expected ? expected.includes(reply.code) : reply.code >= 200 && reply.code < 400;
-    if (!ok) throw new SmtpError(step, reply.text, reply.text);
+    if (!ok) throw new SmtpError(step, reply.text.slice(0, 1000), reply.text.slice(0, 1000));
     return reply;
   }
 
