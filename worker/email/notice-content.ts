@@ -14,7 +14,8 @@ interface Balance {
 export interface NoticeData {
   credits_exhausted: Balance;
   credits_low: Balance & { thresholdPercent: number };
-  first_visitor_identified: { visitorId: string | null; at: string };
+  /** No visitor id is kept (an erasure must not leave one behind): the company is looked up when it is sent. */
+  first_visitor_identified: { company: boolean; at: string };
   subscription_activated: { reactivated: boolean };
   subscription_canceled: Record<string, never>;
   payment_failed: Record<string, never>;
@@ -92,7 +93,7 @@ export async function noticeContent<K extends EmailKey>(
     }
     case "first_visitor_identified": {
       const d = data as NoticeData["first_visitor_identified"];
-      const visitor = d.visitorId ? await visitorName(tenant, organizationId, d.visitorId) : null;
+      const visitor = d.company ? await firstCompany(tenant, organizationId) : null;
       content = mail(
         `${org}: the first visitor is identified`,
         [
@@ -135,13 +136,13 @@ export async function noticeContent<K extends EmailKey>(
   return { to: brand.supportEmail, mail: content };
 }
 
-/** "Harborline Logistics (harborline.example)": the company a stored visitor is, if it is still stored. */
-async function visitorName(tenant: TenantEnv, organizationId: string, visitorId: string): Promise<string | null> {
+/** "Harborline Logistics (harborline.example)": the organization's first company visitor still stored. */
+async function firstCompany(tenant: TenantEnv, organizationId: string): Promise<string | null> {
   const row = await tenant.DB.prepare(
     `SELECT v.name, v.domain FROM visitors v JOIN organization_keys k ON v.org = k.key
-     WHERE k.organization_id = ? AND v.id = ? AND v.type = 'company'`,
+     WHERE k.organization_id = ? AND v.type = 'company' ORDER BY v.first_seen LIMIT 1`,
   )
-    .bind(organizationId, visitorId)
+    .bind(organizationId)
     .first<{ name: string | null; domain: string | null }>();
   if (!row?.name) return null;
   return row.domain ? `${row.name} (${row.domain})` : row.name;

@@ -57,7 +57,7 @@ export async function queueChargeNotices(
   thresholdPercent: (partnerId: string) => number | undefined,
 ): Promise<void> {
   const notices: Notice[] = [];
-  for (const { message, outcome, visitor, identityType } of hits) {
+  for (const { message, outcome, identityType } of hits) {
     if (outcome.reason !== "charged") continue;
     const { partnerId, organizationId } = message;
     const periodStart = isoSeconds(outcome.periodStart);
@@ -68,7 +68,7 @@ export async function queueChargeNotices(
         organizationId,
         kind: "first_visitor_identified",
         cause: organizationId,
-        data: { visitorId: identityType === "company" ? visitor : null, at: isoSeconds(message.receivedAt) },
+        data: { company: identityType === "company", at: isoSeconds(message.receivedAt) },
       });
     }
     const { allocation, available } = outcome;
