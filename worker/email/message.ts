@@ -31,8 +31,11 @@ const ADDRESS =
 
 export const isMailAddress = (address: string) => ADDRESS.test(address);
 
+/** An address the mailer cannot write (reported as the mail's outcome, not thrown at the caller). */
+export class AddressError extends Error {}
+
 export function checkedAddress(address: string): string {
-  if (!isMailAddress(address)) throw new Error(`Not a mail address: ${JSON.stringify(address)}`);
+  if (!isMailAddress(address)) throw new AddressError(`Not a mail address: ${JSON.stringify(address)}`);
   return address;
 }
 

@@ -6,6 +6,7 @@ import { isoSeconds } from "../lib/time";
 import { sendJobs } from "../jobs/message";
 import type { TenantEnv } from "../shards";
 import type { NoticeData } from "./notice-content";
+import { resolvePreferences } from "./preferences";
 
 /**
  * The notices e-mail preferences govern (docs/partner-api.md#email-preferences): what happened to
@@ -25,8 +26,40 @@ export interface Notice<K extends EmailKey = EmailKey> {
 
 const noticeId = async (kind: EmailKey, cause: string) => `ntc_${(await sha256Hex(`${kind}|${cause}`)).slice(0, 32)}`;
 
-/** Records the notices and queues a job for each new one. */
-export async function queueNotices(tenant: TenantEnv, notices: Notice[]): Promise<void> {
+/**
+ * The notices someone would get: the partner has a support address and, for this organization,
+ * has not turned the key off. The others are not recorded at all (a partner with thousands of
+ * organizations and no address must not fill a table and the queue every period); the job checks
+ * again before sending, for a change made in between.
+ */
+async function wanted(tenant: TenantEnv, notices: Notice[]): Promise<Notice[]> {
+  const ids = (values: string[]) => JSON.stringify([...new Set(values)]);
+  const [partners, overrides] = await Promise.all([
+    tenant.CATALOG.prepare(
+      "SELECT id, support_email, email_preferences FROM partners WHERE id IN (SELECT value FROM json_each(?))",
+    )
+      .bind(ids(notices.map((n) => n.partnerId)))
+      .all<{ id: string; support_email: string | null; email_preferences: string }>(),
+    tenant.DB.prepare(
+      `SELECT organization_id, overrides FROM organization_email_preferences
+       WHERE organization_id IN (SELECT value FROM json_each(?))`,
+    )
+      .bind(ids(notices.map((n) => n.organizationId)))
+      .all<{ organization_id: string; overrides: string }>(),
+  ]);
+  const partnerRows = new Map(partners.results.map((p) => [p.id, p]));
+  const overrideRows = new Map(overrides.results.map((o) => [o.organization_id, o.overrides]));
+  return notices.filter((notice) => {
+    const partner = partnerRows.get(notice.partnerId);
+    if (!partner?.support_email) return false;
+    return resolvePreferences(partner.email_preferences, overrideRows.get(notice.organizationId))[notice.kind];
+  });
+}
+
+/** Records the notices someone would get, and queues a job for each new one. */
+export async function queueNotices(tenant: TenantEnv, all: Notice[]): Promise<void> {
+  if (all.length === 0) return;
+  const notices = await wanted(tenant, all);
   if (notices.length === 0) return;
   const ids = await Promise.all(notices.map((n) => noticeId(n.kind, n.cause)));
   const now = isoSeconds();

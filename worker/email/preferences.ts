@@ -14,9 +14,15 @@ export function parseStored(json: string | null | undefined): Partial<EmailPrefe
   return Object.fromEntries(EMAIL_KEYS.filter((key) => typeof raw[key] === "boolean").map((key) => [key, raw[key]]));
 }
 
+/** The organization's override, else the partner's choice, else the default (both as stored, JSON). */
+export function resolvePreferences(partner: string | null | undefined, organization: string | null | undefined) {
+  return { ...DEFAULT_EMAIL_PREFERENCES, ...parseStored(partner), ...parseStored(organization) } as EmailPreferences;
+}
+
 /**
  * Whether an email goes out, for the partner or for one of its organizations: the organization's
- * override, else the partner's choice, else the default. The notices (`notices.ts`) read it before each send.
+ * override, else the partner's choice, else the default. The notices read it when they are queued
+ * and again before each send.
  */
 export async function effectiveEmailPreferences(tenant: TenantEnv, partnerId: string, organizationId?: string) {
   const [partner, organization] = await Promise.all([
@@ -29,10 +35,9 @@ export async function effectiveEmailPreferences(tenant: TenantEnv, partnerId: st
           .bind(organizationId)
           .first<{ overrides: string }>(),
   ]);
-  const row = { partner: partner?.email_preferences, organization: organization?.overrides };
-  const overrides = parseStored(row?.organization);
+  const overrides = parseStored(organization?.overrides);
   return {
-    preferences: { ...DEFAULT_EMAIL_PREFERENCES, ...parseStored(row?.partner), ...overrides } as EmailPreferences,
+    preferences: resolvePreferences(partner?.email_preferences, organization?.overrides),
     overriddenKeys: EMAIL_KEYS.filter((key) => key in overrides),
   };
 }

@@ -1,5 +1,5 @@
 import type { MailStatus } from "../../shared/email";
-import { checkedAddress, domainOf, type MailMessage } from "./message";
+import { AddressError, checkedAddress, domainOf, type MailMessage } from "./message";
 import { newMessageId, writeMime } from "./mime";
 import { SmtpError, sendSmtp, type Connect, type SmtpServer } from "./smtp";
 
@@ -49,8 +49,8 @@ export async function deliver(
   options: DeliveryOptions,
 ): Promise<MailOutcome> {
   if (transport.kind === "binding") return sendWithBinding(transport.binding, message);
-  const messageId = newMessageId(message.from.address);
   try {
+    const messageId = newMessageId(message.from.address);
     await sendSmtp(
       transport.server,
       { from: checkedAddress(message.from.address), to: checkedAddress(message.to.address) },
@@ -60,6 +60,7 @@ export async function deliver(
     return delivered(messageId);
   } catch (error) {
     if (error instanceof SmtpError) return failed(error.step, error.message, error.reply);
+    if (error instanceof AddressError) return failed("setup", error.message);
     throw error;
   }
 }
