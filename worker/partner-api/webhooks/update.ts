@@ -78,7 +78,7 @@ const handler = (channel: WebhookChannel) =>
     const body = c.req.valid("json") as Update;
     const partnerId = c.get("partnerId");
     const db = c.var.tenant.DB;
-    const url = body.url === undefined || body.url === null ? body.url : checkWebhookUrl(c.env, body.url);
+    const url = body.url === undefined || body.url === null ? body.url : await checkWebhookUrl(c.env, body.url);
     if (body.secret !== undefined && body.rotateSecret) {
       throw invalidField("secret", "send either secret or rotateSecret");
     }
