@@ -1,10 +1,14 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { delayStarted, delayingFirst } from "./support/env-faults";
 import { describe, expect, it } from "vitest";
 import {
   admin,
   call,
   expectEnvelope,
+  fetchWith,
   newOrganization,
+  newPartner,
   pageView,
   seedVisitors,
   sendHit,
@@ -163,5 +167,28 @@ describe("operator API", () => {
     expect(page.status, page.html).toBe(200);
     expect(page.html).toContain("Old Import Co");
     expect(page.html).not.toContain("javascript:");
+  });
+
+  it("applies two partner updates racing each other one on top of the other: the pool ends with what D1 has", async () => {
+    const { partner } = await newPartner({ creditPoolTotal: 5_000 });
+    const pools = delayingFirst(env.POOLS, "configure", 400)!;
+    // The first change reaches the pool late, after a second change was made whole.
+    const slow = fetchWith({ POOLS: pools }, `/api/v1/admin/partners/${partner.id}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", "x-admin-api-key": env.ADMIN_API_KEY },
+      body: JSON.stringify({ creditPoolTotal: 7_000 }),
+    });
+    await delayStarted(pools);
+    const fast = await admin("PUT", `/partners/${partner.id}`, { maxIdentificationsPerOrg: 50 });
+    expect(fast.status, fast.text).toBe(200);
+    const late = await slow;
+    expect(late.status, late.text).toBe(200);
+    expect(late.body.partner).toMatchObject({ creditPoolTotal: 7_000, maxIdentificationsPerOrg: 50 });
+    const stored = await runInDurableObject(env.POOLS.get(env.POOLS.idFromName(partner.id)), (_, state) =>
+      state.storage.sql
+        .exec<{ total: number; max_per_organization: number | null }>("SELECT total, max_per_organization FROM config")
+        .one(),
+    );
+    expect(stored).toEqual({ total: 7_000, max_per_organization: 50 });
   });
 });
