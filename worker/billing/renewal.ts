@@ -1,4 +1,4 @@
-import { CLOSE_GRACE_MS } from "../credits/counter";
+import { CLOSE_GRACE_MS } from "../credits/periods";
 import { counterFor } from "../credits/counter-client";
 import type { TenantEnv } from "../shards";
 import { sendJobs, type RenewPeriodsJob } from "../jobs/message";
