@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { poolFor } from "../credits/pool-client";
 import { poolSettings } from "../credits/queries";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { BillingModeInput, BillingPeriodInput, IdParam } from "../http/schemas";
 import { isoSeconds } from "../lib/time";

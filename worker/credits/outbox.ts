@@ -1,6 +1,6 @@
 import { isoSeconds } from "../lib/time";
 import { balanceOf } from "./balance";
-import { entryId, toLedgerEntry, type LedgerRow, type PeriodClosed } from "./ledger";
+import { entryId, fromCounterRow, type CounterRow, type PeriodClosed } from "./ledger";
 import { mirrorStatements, type PeriodSnapshot } from "./mirror";
 import { emitPeriodClosed } from "./period-closed";
 import type { Periods } from "./periods";
@@ -95,7 +95,7 @@ export class Outbox {
 
   private async flushOnce(organizationId: string, reportSnapshot: boolean): Promise<boolean> {
     const rows = this.sql
-      .exec<LedgerRow>(
+      .exec<CounterRow>(
         `SELECT l.id, l.at, l.kind, l.amount, l.allocation, l.balance_after, l.period_start, p.end AS period_end,
            l.event_id, l.identity, l.note, l.details
          FROM outbox o JOIN ledger l ON l.id = o.seq JOIN periods p ON p.start = l.period_start
@@ -108,7 +108,7 @@ export class Outbox {
       this.setMeta("flush_failures", 0);
       return true;
     }
-    const entries = rows.map((r) => toLedgerEntry(organizationId, r));
+    const entries = rows.map((r) => fromCounterRow(organizationId, r));
     const snapshot = this.snapshot(organizationId);
     const settings = this.settings.stored();
     const statements = mirrorStatements(this.db, entries, snapshot);

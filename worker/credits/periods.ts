@@ -1,7 +1,14 @@
 import { fitPeriod, pendingChangeAt, scheduledPeriodAt } from "../billing/period";
 import { isoSeconds } from "../lib/time";
 import { availableOf, balanceOf, ledgerBalanceOf, periodLimit } from "./balance";
-import { entryId, toLedgerEntry, type LedgerEntry, type LedgerKind, type LedgerRow, type PeriodClosed } from "./ledger";
+import {
+  entryId,
+  fromCounterRow,
+  type LedgerEntry,
+  type LedgerKind,
+  type CounterRow,
+  type PeriodClosed,
+} from "./ledger";
 import type { Settings } from "./settings";
 import type { Balance, PeriodRow } from "./types";
 
@@ -172,11 +179,11 @@ export class Periods {
 
   entry(seq: number): LedgerEntry {
     const row = this.sql
-      .exec<LedgerRow>(
+      .exec<CounterRow>(
         `SELECT l.*, l.id, p.end AS period_end FROM ledger l JOIN periods p ON p.start = l.period_start WHERE l.id = ?`,
         seq,
       )
       .one();
-    return toLedgerEntry(this.settings.config().organizationId, row);
+    return fromCounterRow(this.settings.config().organizationId, row);
   }
 }

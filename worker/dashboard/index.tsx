@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { ApiError, handleError } from "../http/errors";
+import { ApiError } from "../lib/errors";
+import { handleError } from "../http/errors";
 import { brandOf } from "../insights/brand/queries";
 import { partnerOfHost } from "../sessions/places";
 import { clientRoutes } from "./client";
