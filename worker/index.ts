@@ -7,7 +7,8 @@ import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
 import type { AppEnv, Env } from "./env";
 import { everyTenant } from "./shards";
-import { ApiError, handleError } from "./http/errors";
+import { ApiError } from "./lib/errors";
+import { handleError } from "./http/errors";
 import { createApi } from "./http/routes";
 import { partnerApi, partnerApiDocument } from "./partner-api";
 import { releaseLapsedClaims } from "./partner-api/domain/queries";
@@ -22,7 +23,7 @@ import {
   maintainWebhooks,
 } from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
-import { renewDuePeriods } from "./billing/renewal";
+import { renewDuePeriods } from "./credits/renewal";
 import { reconcileOrganizations } from "./organizations/sync";
 import { dashboardApp } from "./dashboard";
 import { pruneSignInLinks } from "./sessions/links";

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CursorQuery, MAX_OFFSET_ROWS, encodeKeyset } from "../../http/cursor";
-import { invalidField } from "../../http/errors";
+import { groupDigits } from "../../lib/digits";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import type { DeliveryRow } from "../../webhooks/deliver";
 import { requireScope } from "../auth";
@@ -15,8 +16,8 @@ const route = createRoute({
   summary: "List webhook deliveries, newest first (admin scope)",
   description:
     "Per-attempt details (status code, error, latency) are at `GET /webhooks/logs/{deliveryId}`. Page by `page` (with `total`, counted up to " +
-    `${COUNT_LIMIT.toLocaleString("en-US")}; pages end ` +
-    `${MAX_OFFSET_ROWS.toLocaleString("en-US")} rows deep) or, for any depth, by \`cursor\`: pass the previous page's \`nextCursor\` ` +
+    `${groupDigits(COUNT_LIMIT)}; pages end ` +
+    `${groupDigits(MAX_OFFSET_ROWS)} rows deep) or, for any depth, by \`cursor\`: pass the previous page's \`nextCursor\` ` +
     "(no `total` then). Every page carries `nextCursor`, null on the last.",
   middleware: [requireScope("admin")] as const,
   request: {
