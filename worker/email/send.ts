@@ -1,7 +1,7 @@
 import type { MailKind } from "../../shared/email";
 import { configOf } from "../config";
 import type { Env } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { brandOf, type Brand } from "../insights/brand/queries";
 import { dashboardPlace, type DashboardPlace, type PartnerDomain } from "../sessions/places";
 import { tenantOfPartner, type TenantEnv } from "../shards";

@@ -1,4 +1,5 @@
 import type { SmtpSecurity } from "../../shared/email";
+import { configOf } from "../config";
 import { isoSeconds } from "../lib/time";
 import { seal, unseal } from "../lib/sealing";
 import type { TenantEnv } from "../shards";
@@ -81,7 +82,10 @@ export async function saveSender(
   const { smtp } = input;
   let password: string | null;
   if (smtp.password !== undefined) {
-    password = smtp.password === null ? null : await seal(tenant, sealContext(partnerId), smtp.password);
+    password =
+      smtp.password === null
+        ? null
+        : await seal(configOf(tenant).webhookSecretKey, sealContext(partnerId), smtp.password);
   } else if (
     existing &&
     existing.smtp_host === smtp.host.toLowerCase() &&
@@ -138,7 +142,10 @@ export async function senderWithServer(
       port: row.smtp_port,
       security: row.smtp_security,
       username: row.smtp_username,
-      password: row.smtp_password === null ? null : await unseal(tenant, sealContext(partnerId), row.smtp_password),
+      password:
+        row.smtp_password === null
+          ? null
+          : await unseal(configOf(tenant).webhookSecretKey, sealContext(partnerId), row.smtp_password),
     },
   };
 }

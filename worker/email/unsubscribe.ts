@@ -1,4 +1,5 @@
 import { MAIL_KINDS, type MailKind } from "../../shared/email";
+import { configOf } from "../config";
 import type { Env } from "../env";
 import { isoSeconds } from "../lib/time";
 import { seal, unseal } from "../lib/sealing";
@@ -29,7 +30,11 @@ const fromUrlSafe = (text: string) => {
 /** The token of a subscription: a different one each time (random IV), every one valid. */
 export async function unsubscribeToken(env: Env, subscription: Subscription): Promise<string> {
   const { partnerId, organizationId, kind, email } = subscription;
-  const sealed = await seal(env, CONTEXT, JSON.stringify([partnerId, organizationId, kind, email.toLowerCase()]));
+  const sealed = await seal(
+    configOf(env).webhookSecretKey,
+    CONTEXT,
+    JSON.stringify([partnerId, organizationId, kind, email.toLowerCase()]),
+  );
   const [iv, data] = sealed.slice(SEALED_PREFIX.length).split(":");
   return `${toUrlSafe(iv!)}.${toUrlSafe(data!)}`;
 }
@@ -41,7 +46,11 @@ export async function openUnsubscribeToken(env: Env, token: string): Promise<Sub
   let fields: unknown;
   try {
     fields = JSON.parse(
-      await unseal(env, CONTEXT, `${SEALED_PREFIX}${fromUrlSafe(match[1]!)}:${fromUrlSafe(match[2]!)}`),
+      await unseal(
+        configOf(env).webhookSecretKey,
+        CONTEXT,
+        `${SEALED_PREFIX}${fromUrlSafe(match[1]!)}:${fromUrlSafe(match[2]!)}`,
+      ),
     );
   } catch {
     return null;

@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import { brandAndOrganization, brandOf } from "../../insights/brand/queries";
-import { peekSignInLink, redeemSignInLink } from "../../sessions/links";
+import { clientAddress } from "../../rate-limit/address";
+import { countFailure, failingTooOften, tooManyFailures } from "../../rate-limit/failures";
 import { postedFromOwnOrigin } from "../../sessions/csrf";
+import { peekSignInLink, redeemSignInLink, signInPath, type RedeemedLink } from "../../sessions/links";
 import { startSession } from "../../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "../context";
-import { setSessionCookie } from "../signed-in";
-import { message } from "../ui/layout";
+import { expiredFormPage, sessionOf, setSessionCookie } from "../signed-in";
+import { message, render } from "../ui/layout";
 import { tenantOfPartner } from "../../shards";
 
 const REFUSALS = {
@@ -32,10 +34,85 @@ async function refuse(c: DashboardContext, reason: keyof typeof REFUSALS, partne
   return message(c, refusal.title, <p>{refusal.text}</p>, refusal.status);
 }
 
-/** Spends the link, once: starts a session (cookie set, then a redirect that drops the token from the address bar). */
-async function redeem(c: DashboardContext) {
-  const redemption = await redeemSignInLink(c.env.CATALOG, c.req.param("token") ?? "", new URL(c.req.url).host);
-  if (!redemption.ok) return refuse(c, redemption.reason, redemption.partnerId);
+/** Why a link was refused; a token that matches nothing also counts against the address (`FAILURE_LIMITER`). */
+async function counted(c: DashboardContext, refusal: { reason: keyof typeof REFUSALS }) {
+  if (refusal.reason === "unknown" && (await countFailure(c.env, "dashboard", clientAddress(c.req.raw.headers))))
+    throw tooManyFailures();
+  return refusal.reason;
+}
+
+/** The browser already holds a live session here (of either kind), which the link would replace or join. */
+const holdsSession = async (c: DashboardContext) =>
+  (await sessionOf(c, "dashboard")) !== null || (await sessionOf(c, "console")) !== null;
+
+/**
+ * Asked when another site sent a browser that is already signed in here to a sign-in link: that
+ * site may be signing the person in to an account of its own (login CSRF). Continuing is a
+ * same-origin form post, which no other site can make.
+ */
+async function confirmation(c: DashboardContext, token: string, link: RedeemedLink) {
+  const tenant = await tenantOfPartner(c.env, link.partnerId);
+  const { brand, organization } = link.organizationId
+    ? await brandAndOrganization(tenant, link.partnerId, link.organizationId)
+    : { brand: await brandOf(c.env.CATALOG, link.partnerId), organization: null };
+  c.set("brand", c.get("brand") ?? brand);
+  const base = c.get("base");
+  const where = organization ? `the dashboard of ${organization.name}` : "the console";
+  return render(
+    c,
+    { title: "Switch sessions?" },
+    <div class="center">
+      <h1>Switch sessions?</h1>
+      <p>
+        You are already signed in here. This link, opened from another site, signs you in to {where} as{" "}
+        <strong>{link.email}</strong> instead.
+      </p>
+      <p>If you did not expect this, keep your session: someone may be trying to sign you in to their account.</p>
+      <form method="post" action={`${base}${signInPath(token)}`}>
+        <button type="submit">Sign in as {link.email}</button>
+      </form>
+      <p>
+        <a href={`${base}/`}>Keep my current session</a>
+      </p>
+    </div>,
+  );
+}
+
+/**
+ * A link the platform mailed: a page with the button that opens it. Mail providers fetch every link
+ * of a mail to scan it; a GET that spent the link would leave its person a "used" page.
+ */
+async function mailedLinkPage(c: DashboardContext, token: string, link: RedeemedLink) {
+  if (!c.get("brand")) c.set("brand", await brandOf(c.env.CATALOG, link.partnerId));
+  return message(
+    c,
+    "Open your dashboard",
+    <form method="post" action={`${c.get("base")}${signInPath(token)}`}>
+      <p>This link from your e-mail signs you in once, as {link.email}.</p>
+      <button type="submit">Open the dashboard</button>
+    </form>,
+    200,
+  );
+}
+
+/**
+ * Opens a link: the session starts, the cookie is set, and a redirect drops the token from the
+ * address bar. An address that sent too many tokens matching nothing is refused before its next lookup.
+ */
+async function open(c: DashboardContext, token: string, confirmed: boolean) {
+  c.header("referrer-policy", "no-referrer");
+  if (failingTooOften("dashboard", clientAddress(c.req.raw.headers))) throw tooManyFailures();
+  const host = new URL(c.req.url).host;
+  if (!confirmed) {
+    const found = await peekSignInLink(c.env.CATALOG, token, host);
+    if (!found.ok) return refuse(c, await counted(c, found), found.partnerId);
+    if (found.link.mailed) return mailedLinkPage(c, token, found.link);
+    if (c.req.header("sec-fetch-site") === "cross-site" && (await holdsSession(c))) {
+      return confirmation(c, token, found.link);
+    }
+  }
+  const redemption = await redeemSignInLink(c.env.CATALOG, token, host);
+  if (!redemption.ok) return refuse(c, await counted(c, redemption), redemption.partnerId);
   const { link } = redemption;
   const tenant = await tenantOfPartner(c.env, link.partnerId);
   if (link.organizationId) {
@@ -50,36 +127,17 @@ async function redeem(c: DashboardContext) {
 
 /**
  * `GET /sign-in/{token}`: a link the partner's app asked for. Opening it once starts a session; an
- * expired, used or unknown link gets a page saying so, and never a session. A link the platform
- * mailed opens a page with a button instead (`POST`), so mail scanners that fetch it spend nothing.
+ * expired, used or unknown link gets a page saying so, and never a session. A browser that another
+ * site sends here while it is signed in is asked first (`POST`, same origin only), and so is
+ * everyone who opens a link the platform mailed.
  */
 export const signInRoute = new Hono<DashboardEnv>()
   .get("/sign-in/:token", async (c) => {
     // Link checkers probe with HEAD: it must not spend the link.
-    if (c.req.method === "HEAD") return c.body(null, 200);
-    const peeked = await peekSignInLink(c.env.CATALOG, c.req.param("token"), new URL(c.req.url).host);
-    if (!peeked.ok) {
-      c.header("referrer-policy", "no-referrer");
-      return refuse(c, peeked.reason, peeked.partnerId);
-    }
-    if (!peeked.mailed) {
-      c.header("referrer-policy", "no-referrer");
-      return redeem(c);
-    }
-    if (!c.get("brand")) c.set("brand", await brandOf(c.env.CATALOG, peeked.partnerId));
-    return message(
-      c,
-      "Open your dashboard",
-      <form method="post" action={c.req.path}>
-        <p>This link signs you in once. It was sent to you by e-mail.</p>
-        <button type="submit">Open the dashboard</button>
-      </form>,
-      200,
-    );
+    if (c.req.method === "HEAD") return c.body(null, 200, { "referrer-policy": "no-referrer" });
+    return open(c, c.req.param("token"), false);
   })
   .post("/sign-in/:token", async (c) => {
-    c.header("referrer-policy", "no-referrer");
-    // Only this page's own button: another site must not sign a visitor in to someone else's link.
-    if (!postedFromOwnOrigin(c.req.raw)) return refuse(c, "unknown", null);
-    return redeem(c);
+    if (!postedFromOwnOrigin(c.req.raw)) return expiredFormPage(c);
+    return open(c, c.req.param("token"), true);
   });

@@ -53,7 +53,7 @@ export const emailSender = createApi()
   .openapi(putRoute, async (c) => {
     const body = c.req.valid("json");
     const partnerId = c.get("partnerId");
-    checkSmtpTarget(c.env, body.smtp);
+    await checkSmtpTarget(c.env, body.smtp);
     const saved = await saveSender(c.var.tenant, partnerId, {
       fromName: body.fromName,
       fromAddress: body.fromAddress,
