@@ -34,26 +34,26 @@ const noticeId = async (kind: EmailKey, cause: string) => `ntc_${(await sha256He
  */
 async function wanted(tenant: TenantEnv, notices: Notice[]): Promise<Notice[]> {
   const ids = (values: string[]) => JSON.stringify([...new Set(values)]);
-  const [partners, overrides] = await Promise.all([
-    tenant.CATALOG.prepare(
-      "SELECT id, support_email, email_preferences FROM partners WHERE id IN (SELECT value FROM json_each(?))",
-    )
-      .bind(ids(notices.map((n) => n.partnerId)))
-      .all<{ id: string; support_email: string | null; email_preferences: string }>(),
-    tenant.DB.prepare(
-      `SELECT organization_id, overrides FROM organization_email_preferences
-       WHERE organization_id IN (SELECT value FROM json_each(?))`,
-    )
-      .bind(ids(notices.map((n) => n.organizationId)))
-      .all<{ organization_id: string; overrides: string }>(),
-  ]);
-  const partnerRows = new Map(partners.results.map((p) => [p.id, p]));
-  const overrideRows = new Map(overrides.results.map((o) => [o.organization_id, o.overrides]));
-  return notices.filter((notice) => {
-    const partner = partnerRows.get(notice.partnerId);
-    if (!partner?.support_email) return false;
-    return resolvePreferences(partner.email_preferences, overrideRows.get(notice.organizationId))[notice.kind];
-  });
+  const partners = await tenant.CATALOG.prepare(
+    `SELECT id, email_preferences FROM partners
+     WHERE id IN (SELECT value FROM json_each(?)) AND support_email IS NOT NULL AND support_email != ''`,
+  )
+    .bind(ids(notices.map((n) => n.partnerId)))
+    .all<{ id: string; email_preferences: string }>();
+  const preferences = new Map(partners.results.map((p) => [p.id, p.email_preferences]));
+  const addressed = notices.filter((notice) => preferences.has(notice.partnerId));
+  if (addressed.length === 0) return [];
+  const overrides = await tenant.DB.prepare(
+    `SELECT organization_id, overrides FROM organization_email_preferences
+     WHERE organization_id IN (SELECT value FROM json_each(?))`,
+  )
+    .bind(ids(addressed.map((n) => n.organizationId)))
+    .all<{ organization_id: string; overrides: string }>();
+  const overridden = new Map(overrides.results.map((o) => [o.organization_id, o.overrides]));
+  return addressed.filter(
+    (notice) =>
+      resolvePreferences(preferences.get(notice.partnerId), overridden.get(notice.organizationId))[notice.kind],
+  );
 }
 
 /** Records the notices someone would get, and queues a job for each new one. */
