@@ -6,6 +6,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { type LocalWorker, seedOrganization } from "../test/browser/support/worker.ts";
+import { bytes, ms } from "./format.ts";
 import { send, type Timing, timeSequential } from "./http.ts";
 import { seedVisitors } from "./seed.ts";
 import { BARE_HOST } from "./workers.ts";
@@ -141,8 +142,10 @@ export async function measureDashboard(
   };
 }
 
-const ms = (x: number) => `${x.toFixed(2)} ms`;
-const bytes = (n: number) => `${n.toLocaleString("en-US")} B`;
+export function dashboardShortfalls(f: DashboardFigures): string[] {
+  const p95 = f.feed[0]!.timing.p95ms;
+  return p95 > 50 ? [`client dashboard feed, page 1: p95 ${ms(p95)}, goal ≤ 50 ms`] : [];
+}
 
 /** The BENCHMARKS.md section. */
 export function dashboardSection(f: DashboardFigures): string[] {

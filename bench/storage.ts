@@ -10,6 +10,7 @@
  */
 import { join } from "node:path";
 import type { V4WorkerOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { bundleForWorkerd, type LocalWorker, seedOrganization } from "../test/browser/support/worker.ts";
 import { growth, grouped, snapshot } from "./sqlite-files.ts";
 import { DAY_MS, type Message, type Profile, profile } from "./traffic-profile.ts";
@@ -20,9 +21,15 @@ export const STORAGE_HEADING = "## Storage and writes per page view (the hits co
 export const DRIVER_HOST = "consumer.bench";
 const BATCH = 100;
 
-/** The bench-only consumer driver, bundled with the product code it drives. */
+/** The bench-only consumer driver, bundled with the product code it drives; bound to wrangler.toml's hit queues. */
 export async function consumerDriverWorker(root: string): Promise<V4WorkerOptions> {
   const contents = await bundleForWorkerd(join(root, "bench/driver/consumer.ts"));
+  const producers = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions.queueProducers ?? {};
+  const hitQueues = Object.fromEntries(
+    Object.entries(producers as Record<string, string | { queueName: string }>)
+      .filter(([binding]) => binding.startsWith("HITS_"))
+      .map(([binding, queue]) => [binding, typeof queue === "string" ? queue : queue.queueName]),
+  );
   return {
     compatibilityDate: "2026-11-01",
     name: "bench-consumer",
@@ -33,7 +40,7 @@ export async function consumerDriverWorker(root: string): Promise<V4WorkerOption
       TENANT_2: "00000000-0000-0000-0000-000000000012",
     },
     durableObjects: { CREDITS: { className: "CreditCounter", scriptName: "sightline" } },
-    queueProducers: { WEBHOOKS: "sightline-webhooks", JOBS: "sightline-jobs" },
+    queueProducers: { ...hitQueues, WEBHOOKS: "sightline-webhooks", JOBS: "sightline-jobs" },
     routes: [`${DRIVER_HOST}/*`],
   } as V4WorkerOptions;
 }
