@@ -115,6 +115,11 @@ export async function measurePerHitCpu(): Promise<PerHitCpuFigures> {
   }
 }
 
+/** The bare Worker's isolate CPU per request ÷ a route's in the Worker's isolate: the ratio without the emulation. */
+export function isolateRatio(f: PerHitCpuFigures, route: Exclude<Route, "bare">): number {
+  return f.routes.bare.perRequest.bare / sumOf(f.routes[route], ISOLATE);
+}
+
 const sumOf = (r: RouteCpu, buckets: Bucket[]) => buckets.reduce((s, k) => s + r.perRequest[k], 0);
 /** The Worker's isolate: product, libraries, garbage collection, runtime (what production bills as its CPU). */
 const ISOLATE: Bucket[] = [
@@ -172,6 +177,7 @@ export function perHitCpuSection(f: PerHitCpuFigures, command: string): string[]
   const routes = Object.keys(ROUTES) as Route[];
   const r = f.routes;
   const total = (route: Route) => r[route].processMicros;
+  const isolate = (route: Route) => (route === "bare" ? r.bare.perRequest.bare : sumOf(r[route], ISOLATE));
   const cell = (route: Route, x: number) => `${us(x)} (${pct(x, total(route))})`;
   const rows = (Object.keys(BUCKETS) as Bucket[]).filter((k) => routes.some((route) => r[route].perRequest[k] >= 0.5));
   const groups: [string, Bucket[]][] = [
@@ -208,6 +214,8 @@ export function perHitCpuSection(f: PerHitCpuFigures, command: string): string[]
     `| µs of workerd CPU per request (share) | ${routes.map((k) => ROUTES[k]).join(" | ")} |`,
     `|---|${routes.map(() => "---:").join("|")}|`,
     ...rows.map((k) => `| ${BUCKETS[k]} | ${routes.map((route) => cell(route, r[route].perRequest[k])).join(" | ")} |`),
+    `| **the Worker's own isolate** (what production bills as the Worker's CPU) | ${routes.map((route) => `**${us(isolate(route))}**`).join(" | ")} |`,
+    `| bare Worker's isolate ÷ this route's (the hot path's ratio, without the emulation) | ${routes.map((route) => r2(isolate("bare") / isolate(route))).join(" | ")} |`,
     `| **workerd process, profiled** | ${routes.map((route) => `**${us(total(route))}**`).join(" | ")} |`,
     `| workerd process, without the profiler | ${routes.map((route) => us(r[route].plainMicros)).join(" | ")} |`,
     `| req/s without / with the profiler (ratio to bare) | ${routes.map((route) => `${int(r[route].plain.rps)} / ${int(r[route].profiled.rps)} (${r2(r[route].plain.rps / r.bare.plain.rps)})`).join(" | ")} |`,

@@ -11,7 +11,7 @@ import type { FirstIdentificationFigures } from "./first-identification.ts";
 import { int, ms, r2, usd } from "./format.ts";
 import { GOALS, type HotPathFigures } from "./hot-path.ts";
 import { CONNECTIONS, QUICK, SECONDS, STATE_IN } from "./options.ts";
-import { hitCpuMs, type PerHitCpuFigures } from "./per-hit-cpu.ts";
+import { hitCpuMs, isolateRatio, type PerHitCpuFigures } from "./per-hit-cpu.ts";
 import type { SimulationResult } from "./scale/result.ts";
 import { bestCpu, STARTUP_CPU_GOAL_MS, type StartupFigures } from "./startup.ts";
 import type { UsageFigures } from "./usage.ts";
@@ -71,6 +71,7 @@ export function headline(f: Figures): string[] {
     `| \`GET /health\` | ${int(h.health.rps)} req/s | **${r2(h.health.rps / h.base.rps)}** × bare route | ≥ ${GOALS.health} |`,
     `| collect hit with \`DNT: 1\` (the edge's work before the queue) | ${int(h.hitDnt.rps)} req/s | **${r2(h.hitDnt.rps / h.base.rps)}** × bare route | ≥ ${GOALS.hitDnt} |`,
     `| collect hit (allowed, already charged) | ${int(h.hit.rps)} req/s | **${r2(h.hit.rps / h.base.rps)}** × bare route | ≥ ${GOALS.hit} |`,
+    `| CPU in the Worker's own isolate per request (V8 profile; emulated bindings and routing left out), bare Worker's ÷ route's | \`GET /health\` ${r2(isolateRatio(f.cpu, "health"))}, \`DNT: 1\` ${r2(isolateRatio(f.cpu, "hitDnt"))}, allowed ${r2(isolateRatio(f.cpu, "hit"))} | – | – |`,
     `| product CPU of an allowed hit (V8 profile, its own modules) | ${int(hitProductMicros)} µs at the edge, ${int(f.cpu.routes.hit.perRequest.consumer)} µs in the consumer | ${int(cpu.edge * 1000)} µs in the Worker's isolate at the edge | – |`,
     `| first identification (queue consumer) | ${int(f.firstIdentification.identRate)} hits/s | **${r2(f.firstIdentification.identRate / h.base.rps)}** × bare route req/s | – |`,
     `| credit counter, one debit per call | ${int(f.counter.debit1.perSecond)} debits/s | **${r2(debitRatio(f.counter))}** × no-op call | ≥ ${COUNTER_GOAL} |`,
