@@ -25,7 +25,7 @@ const ConfigSchema = z
     DEFAULT_GLOBAL_NAME: z.preprocess(unset, GlobalNameSchema.default("_wq")),
     /** Host a partner's custom script domain must CNAME to; unset means the host of SCRIPT_BASE_URL (or of the API). */
     SCRIPT_CNAME_TARGET: text,
-    /** DNS-over-HTTPS JSON resolver that verifies custom script domains. */
+    /** DNS-over-HTTPS JSON resolver that verifies custom script domains and checks where outbound hosts resolve. */
     DOH_URL: z.preprocess(unset, httpUrl.default("https://cloudflare-dns.com/dns-query")),
     /** Origin of the client dashboards and partner consoles on the platform host (under /app); unset means the origin the API was called on. */
     DASHBOARD_BASE_URL: url,

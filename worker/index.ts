@@ -27,6 +27,7 @@ import { renewDuePeriods } from "./billing/renewal";
 import { reconcileOrganizations } from "./organizations/sync";
 import { dashboardApp } from "./dashboard";
 import { pruneSignInLinks } from "./sessions/links";
+import { pruneSessions } from "./sessions/sessions";
 import { PLATFORM_BASE } from "./sessions/places";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
@@ -70,6 +71,7 @@ export default {
   async scheduled(_controller, env, _ctx) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
     await pruneSignInLinks(env.CATALOG);
+    await pruneSessions(env.CATALOG);
     await pruneImportChunks(env.CATALOG);
     await releaseLapsedClaims(env.CATALOG);
     await pruneDeadLetters(env.CATALOG);

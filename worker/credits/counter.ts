@@ -48,6 +48,8 @@ export type {
  * remembered this long; charges are remembered for good.
  */
 export const REDELIVERY_WINDOW_MS = 5 * 24 * 3600_000;
+/** An operator adjustment's `Idempotency-Key` is kept this long after the entry it booked (docs/billing.md). */
+export const IDEMPOTENCY_WINDOW_MS = 30 * 24 * 3600_000;
 /**
  * A period is closed (unused credits expire) this long after its end, so hits that arrived
  * before the boundary but reach the counter late (queue retries) are still decided in it.
@@ -331,10 +333,14 @@ export class CreditCounter extends DurableObject<Env> {
     return closed;
   }
 
-  /** Forgets answers older than the redelivery window, settles a hold and leases, mirrors the outbox to D1. */
+  /**
+   * Forgets answers older than the redelivery window and idempotency keys older than theirs, settles a
+   * hold and leases, mirrors the outbox to D1.
+   */
   async alarm(): Promise<void> {
     const now = Date.now();
     this.sql.exec("DELETE FROM events WHERE at < ?", now - REDELIVERY_WINDOW_MS);
+    this.sql.exec("DELETE FROM adjustments WHERE entry ->> '$.createdAt' < ?", isoSeconds(now - IDEMPOTENCY_WINDOW_MS));
     const stored = this.storedConfig();
     if (stored?.heldAt != null && now - stored.heldAt >= HOLD_CHECK_MS) await this.configureFromD1(true);
     let leasesDue: number | null = null;
