@@ -25,7 +25,7 @@ export const BUCKETS = {
   builtins: "the Worker's isolate: workerd's built-in modules (the rate limiter's and D1's binding clients)",
   runtime: "the Worker's isolate: workerd's runtime (no code of ours on the stack)",
   kv: "emulated KV (`PIXELS`)",
-  queue: "emulated queue broker (`HITS`)",
+  queue: "emulated queue broker (`HITS_<n>`)",
   rateLimiter: "emulated rate limiter (`HIT_LIMITER`)",
   d1: "emulated D1",
   assets: "emulated static-assets router (runs before the Worker in production)",
