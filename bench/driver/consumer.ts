@@ -11,7 +11,7 @@ import { everyTenant } from "../../worker/shards";
  * POST /prune { now } → the cron's device-row and retention pruning, metered the same way.
  */
 import { consumeHits } from "../../worker/collect/consume";
-import { hitQueueName, hitQueueNumber, hitQueueNumbers } from "../../worker/collect/hit-queues";
+import { hitQueueName, hitQueueNumberOf } from "../../worker/collect/hit-queues";
 import type { HitMessage } from "../../worker/collect/message";
 import type { Env } from "../../worker/env";
 import { pruneDeviceDays, pruneRetention } from "../../worker/visitors/retention";
@@ -72,9 +72,8 @@ function metered(db: D1Database, meter: Meter): D1Database {
 function messageBatch(env: Env, messages: { id: string; body: HitMessage; attempts: number }[]) {
   const retried = new Set<string>();
   const first = messages[0]?.body;
-  const queues = hitQueueNumbers(env);
   const batch = {
-    queue: hitQueueName(first?.kind === "hit" ? queues[hitQueueNumber(first.hit.k, queues.length) - 1]! : queues[0]!),
+    queue: hitQueueName(first?.kind === "hit" ? hitQueueNumberOf(env, first.hit.k) : 1),
     messages: messages.map((m) => ({
       id: m.id,
       timestamp: new Date(),

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hitQueueNumber, hitQueueNumbers } from "../../worker/collect/hit-queues";
+import { hitQueue, hitQueueNumber, hitQueueNumberOf, hitQueueNumbers } from "../../worker/collect/hit-queues";
 import {
   accepted,
   deliverTo,
@@ -35,6 +35,11 @@ describe("hit queues", () => {
     // Spread about evenly: a queue takes ~5,000 messages a second, so no queue may get most of the keys.
     expect(onQueue1).toBeGreaterThan(400);
     expect(onQueue1).toBeLessThan(600);
+    // The binding the edge sends to is the queue the number names.
+    for (const key of keys.slice(0, 20))
+      expect(hitQueue(env, key)).toBe(
+        (env as unknown as Record<string, unknown>)[`HITS_${hitQueueNumberOf(env, key)}`],
+      );
   });
 
   it("consumes the hits of pixel keys on different queues and charges each visitor exactly once", async () => {

@@ -27,9 +27,16 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** The number (1 … count) of the queue a pixel key's hits go to. */
+/** The position (1 … count) among `count` queues that a pixel key's hits go to. */
 export function hitQueueNumber(pixelKey: string, count: number): number {
   return (hash(pixelKey) % count) + 1;
+}
+
+/** The number n of the queue HITS_<n> a pixel key's hits go to, among the queues bound to `env`. */
+export function hitQueueNumberOf(env: Env, pixelKey: string): number {
+  const numbers = hitQueueNumbers(env);
+  if (numbers.length === 0) throw new Error("no hit queue bound (HITS_1 … HITS_N in wrangler.toml)");
+  return numbers[hitQueueNumber(pixelKey, numbers.length) - 1]!;
 }
 
 // The bindings found once per env object (the isolate's), not on every hit.

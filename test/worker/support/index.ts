@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { CHARGE_REASONS, EDGE_REJECTIONS, type ChargeReason } from "../../../shared/billing";
 import type { Hit } from "../../../shared/hit";
-import { hitQueueName, hitQueueNumber, hitQueueNumbers } from "../../../worker/collect/hit-queues";
+import { hitQueueName, hitQueueNumberOf } from "../../../worker/collect/hit-queues";
 import { OUTCOME_COLUMN } from "../../../worker/collect/rollups";
 import { searchDocument } from "../../../worker/visitors/search";
 import type { AcceptedHit } from "../../../worker/collect/message";
@@ -181,7 +181,7 @@ export function expectEnvelope(res: { status: number; body: unknown }, status: n
 
 /** The name of the hit queue the edge sends a pixel key's hits to (worker/collect/hit-queues.ts). */
 export function hitQueueOf(pixelKey: string, workerEnv: Env = env): string {
-  return hitQueueName(hitQueueNumbers(workerEnv)[hitQueueNumber(pixelKey, hitQueueNumbers(workerEnv).length) - 1]!);
+  return hitQueueName(hitQueueNumberOf(workerEnv, pixelKey));
 }
 
 /**
