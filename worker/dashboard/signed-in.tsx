@@ -1,6 +1,7 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { brandAndOrganization, brandOf } from "../insights/brand/queries";
+import { allSegments } from "../segments/queries";
 import { csrfToken, csrfTokenValid, postedFromOwnOrigin } from "../sessions/csrf";
 import { findSession, type FoundSession } from "../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "./context";
@@ -81,10 +82,14 @@ export const clientArea = createMiddleware<DashboardEnv>(async (c, next) => {
   if (!found) return signedOutPage(c);
   await admit(c, found);
   const { session } = found;
-  const { brand, organization } = await brandAndOrganization(c.var.tenant, session.partnerId, session.organizationId!);
+  const [{ brand, organization }, savedViews] = await Promise.all([
+    brandAndOrganization(c.var.tenant, session.partnerId, session.organizationId!),
+    allSegments(c.var.tenant.DB, session.organizationId!),
+  ]);
   c.set("brand", c.get("brand") ?? brand);
   if (!organization || session.organizationId !== c.req.param("organizationId")) return notFoundPage(c);
   c.set("organization", organization);
+  c.set("savedViews", savedViews);
   if (c.req.method === "POST" && !(await formAccepted(c, session.secret))) return expiredFormPage(c);
   await next();
 });

@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import { recordAudit } from "../../audit/queries";
 import { utcDay } from "../../lib/time";
-import { parseFeedFilter } from "../../insights/feed/filters";
+import { visitorQueryOf } from "../../insights/feed/filters";
 import { allFeedRows, type FeedRow } from "../../insights/feed/queries";
 import type { DashboardEnv } from "../context";
 import { message } from "../ui/layout";
+import { feedRequest } from "./feed-request";
 
 const COLUMNS: [string, (row: FeedRow) => string | number | null][] = [
   ["Company", (r) => r.name],
@@ -39,22 +40,22 @@ export function csvCell(value: string | number | null): string {
 const line = (cells: (string | number | null)[]) => `${cells.map(csvCell).join(",")}\r\n`;
 
 /**
- * `GET /o/{organizationId}/companies.csv`: every company matching the feed's filters, in the
+ * `GET /o/{organizationId}/companies.csv`: every company matching the feed's filters (or saved view), in the
  * feed's order, streamed while it is read (a chunk of rows per D1 read), so size never matters.
  */
 export const exportRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies.csv", async (c) => {
   const organization = c.get("organization");
   const session = c.get("session");
-  const { filter, problems } = parseFeedFilter(c.req.query());
+  const { query, view, problems } = feedRequest(c, c.req.queries());
   if (problems.length > 0) return message(c, "Export not possible", <p>{problems.join(" ")}</p>, 400);
   await recordAudit(c.var.tenant.DB, {
     partnerId: session.partnerId,
     organizationId: organization.id,
     action: "companies.exported",
     actor: { type: "client_user", id: session.id, email: session.email },
-    details: { filter },
+    details: { filter: { ...query.filter, from: query.from, to: query.to }, ...(view && { viewId: view.id }) },
   });
-  const rows = allFeedRows(c.var.tenant.DB, organization.id, filter);
+  const rows = allFeedRows(c.var.tenant.DB, organization.id, visitorQueryOf(query));
   const encoder = new TextEncoder();
   // A byte-order mark, so spreadsheets read the file as UTF-8.
   let pending = `\uFEFF${line(COLUMNS.map(([name]) => name))}`;
