@@ -1,7 +1,7 @@
 import type { Actor } from "../audit/actions";
 import { auditStatement } from "../audit/queries";
 import { isUniqueViolation } from "../http/errors";
-import { newId } from "../lib/ids";
+import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { SegmentFilterSchema, type SegmentFilter } from "./filter";
 
@@ -88,8 +88,10 @@ export async function createSegment(
   input: { name: string; filter: SegmentFilter },
   actor: Actor,
 ): Promise<{ segment: Segment } | SegmentRefusal> {
-  const id = newId("seg");
-  const at = isoSeconds();
+  const now = Date.now();
+  // Ids sort by creation time (milliseconds first), so segments of the same second list in the order they were made.
+  const id = `seg_${now.toString(16).padStart(12, "0")}${randomHex(10)}`;
+  const at = isoSeconds(now);
   try {
     const [insert] = await db.batch([
       db

@@ -49,7 +49,7 @@ const json = (values: readonly unknown[]) => JSON.stringify(values);
  * A page view of the visitor (`page_views` keyed by visitor seq: a probe of its own primary-key
  * range) whose path is one of `exact` or starts with one of `prefixes`.
  */
-const VIEWED_PAGE = `EXISTS (SELECT 1 FROM page_views pv WHERE pv.visitor = v.seq AND (
+export const VIEWED_PAGE = `EXISTS (SELECT 1 FROM page_views pv WHERE pv.visitor = v.seq AND (
   pv.path IN (SELECT value FROM json_each(?))
   OR EXISTS (SELECT 1 FROM json_each(?) p WHERE substr(pv.path, 1, length(p.value)) = p.value)))`;
 

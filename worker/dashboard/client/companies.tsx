@@ -6,7 +6,7 @@ import type { DashboardContext, DashboardEnv } from "../context";
 import { Csrf, Scroll } from "../ui/components";
 import { count, plural, time } from "../ui/format";
 import { render } from "../ui/layout";
-import { feedAddress, feedRequest, type FeedRequest } from "./feed-request";
+import { feedAddress, feedRequest, MISSING_VIEW, type FeedRequest } from "./feed-request";
 import { Filters, SaveView } from "./feed-form";
 import { clientFrame, clientRoot } from "./frame";
 
@@ -30,7 +30,11 @@ export interface FeedExtras {
 /** The feed page of a request: also answers a refused "Save this view" or view deletion. */
 export async function feedPage(c: DashboardContext, request: FeedRequest, extras: FeedExtras = {}) {
   const { query, view } = request;
-  const problems = [...request.problems, ...(extras.problem ? [extras.problem] : [])];
+  const problems = [
+    ...(request.missingView ? [MISSING_VIEW] : []),
+    ...request.problems,
+    ...(extras.problem ? [extras.problem] : []),
+  ];
   const cursorText = c.req.query("cursor");
   const after = cursorText ? decodeVisitorCursor(cursorText) : null;
   const { rows, next, suggestions, total } = await feedView(c.var.tenant.DB, c.get("organization").id, {

@@ -5,7 +5,7 @@ import { visitorQueryOf } from "../../insights/feed/filters";
 import { allFeedRows, type FeedRow } from "../../insights/feed/queries";
 import type { DashboardEnv } from "../context";
 import { message } from "../ui/layout";
-import { feedRequest } from "./feed-request";
+import { feedRequest, MISSING_VIEW } from "./feed-request";
 
 const COLUMNS: [string, (row: FeedRow) => string | number | null][] = [
   ["Company", (r) => r.name],
@@ -46,7 +46,8 @@ const line = (cells: (string | number | null)[]) => `${cells.map(csvCell).join("
 export const exportRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies.csv", async (c) => {
   const organization = c.get("organization");
   const session = c.get("session");
-  const { query, view, problems } = feedRequest(c, c.req.queries());
+  const { query, view, problems, missingView } = feedRequest(c, c.req.queries());
+  if (missingView) return message(c, "Export not possible", <p>{MISSING_VIEW}</p>, 404);
   if (problems.length > 0) return message(c, "Export not possible", <p>{problems.join(" ")}</p>, 400);
   await recordAudit(c.var.tenant.DB, {
     partnerId: session.partnerId,

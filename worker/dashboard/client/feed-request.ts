@@ -7,20 +7,21 @@ export interface FeedRequest {
   query: FeedQuery;
   /** The saved view shown (`?view=seg_…`): its filter, with the address's days. */
   view: Segment | null;
+  /** What the filter's parameters could not say (the feed then shows no rows). */
   problems: string[];
+  /** A view was asked for that the organization no longer has (or never had). */
+  missingView: boolean;
 }
+
+export const MISSING_VIEW = "That saved view does not exist any more.";
 
 /** The feed of a request's parameters (query string or posted form). */
 export function feedRequest(c: DashboardContext, params: Params): FeedRequest {
   const viewId = params.view?.[0];
   const view = viewId === undefined ? null : (c.get("savedViews").find((v) => v.id === viewId) ?? null);
-  if (!view) {
-    const { query, problems } = parseFeedQuery(params);
-    if (viewId !== undefined) problems.push("That saved view does not exist any more.");
-    return { query, view: null, problems };
-  }
+  if (!view) return { ...parseFeedQuery(params), view: null, missingView: viewId !== undefined };
   const { query, problems } = parseFeedQuery({ from: params.from, to: params.to });
-  return { query: { ...query, filter: view.filter }, view, problems };
+  return { query: { ...query, filter: view.filter }, view, problems, missingView: false };
 }
 
 /** The address of a feed (without a cursor): a view by its id, anything else by its filter. */
