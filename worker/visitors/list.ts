@@ -115,15 +115,15 @@ export class VisitorList {
     if (query.to) conditions.push({ sql: "v.last_seen <= ?", params: [unixSeconds(Date.parse(endBound(query.to)))] });
     const searches = query.filters.flatMap((f) => (f.search === undefined ? [] : [f.search]));
     if (searches.length === 0) return new VisitorList(db, organizationId, conditions, null, false, null);
-    const pattern = searchPattern(searches.join(" "));
+    // Every search must match: their words together (a search without a word matches nothing).
+    const pattern = searches.some((text) => searchPattern(text) === null) ? null : searchPattern(searches.join(" "));
     if (pattern === null) {
       conditions.push({ sql: "false", params: [] });
       return new VisitorList(db, organizationId, conditions, null, false, 0);
     }
-    const alone = conditions.length === 0;
-    const limit = alone && counted ? COUNT_LIMIT : FEW_MATCHES + 1;
-    const matches = await countMatches(db, pattern, organizationId, limit);
-    return new VisitorList(db, organizationId, conditions, pattern, matches <= FEW_MATCHES, alone ? matches : null);
+    const whole = counted && conditions.length === 0;
+    const matches = await countMatches(db, pattern, organizationId, whole ? COUNT_LIMIT : FEW_MATCHES + 1);
+    return new VisitorList(db, organizationId, conditions, pattern, matches <= FEW_MATCHES, whole ? matches : null);
   }
 
   /** Whether the list holds every visitor of the organization. */

@@ -86,7 +86,7 @@ export async function feedPage(c: DashboardContext, request: FeedRequest, extras
         </div>
       )}
       <Filters action={`${root}/companies`} query={query} suggestions={suggestions} />
-      {admin && !view && !isEmptyFilter(query.filter) && (
+      {admin && !view && (!isEmptyFilter(query.filter) || extras.save) && (
         <SaveView action={`${root}/views`} csrf={c.get("csrf")} query={query} {...extras.save} />
       )}
       <div class="bar">

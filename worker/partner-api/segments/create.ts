@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, errorResponses, jsonBody } from "../../http/routes";
 import { OrganizationParams } from "../../http/schemas";
 import { findOrganization } from "../../organizations/organization";
-import { createSegment } from "../../segments/queries";
+import { createSegment, MAX_SEGMENTS_PER_ORGANIZATION } from "../../segments/queries";
 import { refusal, SegmentFilterBody, SegmentName, segmentResponse } from "./schemas";
 
 const CreateSegmentBody = z.object({ name: SegmentName, filter: SegmentFilterBody }).openapi("CreateSegment");
@@ -11,7 +11,7 @@ const route = createRoute({
   method: "post",
   path: "/organizations/{organizationId}/segments",
   summary: "Save a segment: a named filter of the organization's identified visitors",
-  description: "At most 50 per organization. Recorded in the audit log as `segment.created`.",
+  description: `At most ${MAX_SEGMENTS_PER_ORGANIZATION} per organization; names are unique in it, ignoring case. Recorded in the audit log as \`segment.created\`.`,
   request: { params: OrganizationParams, body: jsonBody(CreateSegmentBody) },
   responses: { 201: segmentResponse("Created"), ...commonErrors, ...errorResponses(409, 422) },
 });
