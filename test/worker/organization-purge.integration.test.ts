@@ -59,6 +59,8 @@ describe("purging an organization", () => {
     expect(
       (await api("POST", `/organizations/${shop.id}/dashboard-links`, { email: "client@example.com" })).status,
     ).toBe(201);
+    const segment = await api("POST", `/organizations/${shop.id}/segments`, { name: "On pricing", filter: {} });
+    expect(segment.status, segment.text).toBe(201);
     const key = await organizationKey(shop.id);
     const { results } = await (
       await tenantOfOrganization(shop.id)
@@ -80,6 +82,7 @@ describe("purging an organization", () => {
         "usage_daily",
         "webhook_deliveries",
         "sign_in_links",
+        "segments",
         "audit_log",
       ]),
     );

@@ -56,6 +56,7 @@ export async function purgeOrganization(
     "DELETE FROM icp_generations WHERE organization_id = ?1",
     "DELETE FROM organization_email_preferences WHERE organization_id = ?1",
     "DELETE FROM organization_exclusions WHERE organization_id = ?1",
+    "DELETE FROM segments WHERE organization_id = ?1",
     "DELETE FROM audit_log WHERE organization_id = ?1 OR instr(details, ?1) > 0",
     // A sweep that stopped at this organization starts over.
     "UPDATE sweeps SET cursor = '' WHERE cursor = ?1",
