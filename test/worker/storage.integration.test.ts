@@ -352,6 +352,37 @@ describe("what the hits consumer keeps", () => {
     });
   });
 
+  it("N11: keeps no address, user agent, page URL or email hash of a dead-lettered hit", async () => {
+    const { organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
+    const ip = freshIp();
+    const h = await sha256(`dead-${crypto.randomUUID()}@example.com`);
+    const hit = {
+      ...accepted(organization.id, partner, pixelKey, ip, Date.now()),
+      productType: "B2C",
+      userAgent: "Mozilla/5.0 (X11; Linux x86_64) Dead/Letter",
+      hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/account?email=erin@example.com", h },
+    } as AcceptedHit;
+    expect((await deliverTo("sightline-hits-dlq", [{ id: crypto.randomUUID(), body: hit, attempts: 11 }])).ackAll).toBe(
+      true,
+    );
+    const row = await env.CATALOG.prepare("SELECT kind, latest FROM dead_letters WHERE organization_id = ?")
+      .bind(organization.id)
+      .first<{ kind: string; latest: string }>();
+    expect(row?.kind).toBe("hit:i");
+    for (const personal of [ip, h, "Dead/Letter", "erin@example.com", "shop.example"]) {
+      expect(row?.latest).not.toContain(personal);
+    }
+    expect(JSON.parse(row!.latest)).toEqual({
+      kind: "hit",
+      t: "i",
+      eventId: hit.hit.i,
+      organizationId: organization.id,
+      shard: partner.shard,
+      productType: "B2C",
+      receivedAt: hit.receivedAt,
+    });
+  });
+
   it("records what reaches the hits and jobs dead-letter queues, per day and kind", async () => {
     const { organization, partner, pixelKey } = await newOrganization();
     const hit = accepted(organization.id, partner, pixelKey, freshIp(), Date.now());
