@@ -14,6 +14,7 @@ import {
   waitForReceipts,
 } from "./support";
 import { shardedName } from "../../worker/shards";
+import { DEVICE_ROWS_PER_DAY, STORED_PAGE_VIEWS_PER_DAY } from "../../worker/collect/plan";
 
 /** The organization's daily rollups, summed over its days. */
 async function rollup(organizationId: string) {
@@ -45,6 +46,26 @@ async function storedRows(organizationId: string) {
   )
     .bind(organizationId, organizationId, organizationId, organizationId)
     .first<Record<string, number>>();
+  return row!;
+}
+
+/**
+ * H4: what an anonymous hit may leave in `device_days` at most, in bytes: the row's text values (device,
+ * counted event keys, visits, people) and 8 bytes for each of its four integers, as the audit measured.
+ */
+const ANONYMOUS_DEVICE_ROW_BYTES = 128;
+
+/** The organization's device rows and their size (text values, plus 8 bytes per integer column). */
+async function deviceRows(organizationId: string) {
+  const row = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare(
+    `SELECT count(*) AS rows, coalesce(sum(length(device) + length(seen) + coalesce(length(visits), 0)
+       + coalesce(length(people), 0) + 4 * 8), 0) AS bytes
+     FROM device_days WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?)`,
+  )
+    .bind(organizationId)
+    .first<{ rows: number; bytes: number }>();
   return row!;
 }
 
@@ -249,6 +270,84 @@ describe("what the hits consumer keeps", () => {
     // Another device may still identify the fourth person.
     await deliver([identify(hashes[3]!, now + 20, freshIp())]);
     expect((await api("GET", `/organizations/${organization.id}`)).body.organization.creditsUsed).toBe(4);
+  });
+
+  it("H4: an anonymous B2C page view with a fresh User-Agent keeps at most 128 bytes of device row, however long its URL", async () => {
+    const { organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
+    const ip = freshIp();
+    const now = Date.now();
+    const long = (n: number) => "x".repeat(n);
+    const utm = ["source", "medium", "campaign", "term", "content"].map((k) => `utm_${k}=${long(250)}`).join("&");
+    const hits = Array.from(
+      { length: 50 },
+      (_, i) =>
+        ({
+          ...accepted(organization.id, partner, pixelKey, ip, now + i),
+          productType: "B2C",
+          userAgent: `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0.${i}.0 Safari/537.36`,
+          hit: {
+            k: pixelKey,
+            t: "v",
+            i: crypto.randomUUID(),
+            u: `https://shop.example/${long(1000)}?${utm}`,
+            r: `https://search.example/${long(500)}`,
+            w: 1280,
+          },
+        }) as AcceptedHit,
+    );
+    await deliver(hits);
+    const { rows, bytes } = await deviceRows(organization.id);
+    console.log(`H4: device_days rows: ${rows}, bytes: ${bytes}, bytes per anonymous hit: ${bytes / hits.length}`);
+    expect(rows).toBe(50);
+    expect(bytes / hits.length).toBeLessThanOrEqual(ANONYMOUS_DEVICE_ROW_BYTES);
+    expect((await rollup(organization.id)).page_views).toBe(50);
+  });
+
+  it("H4: keeps at most DEVICE_ROWS_PER_DAY device rows a day for hits that identify nobody, and counts the rest", async () => {
+    const { organization, partner, pixelKey } = await newOrganization();
+    const now = Date.now();
+    // The organization has kept all but two of the day's device rows.
+    await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("INSERT INTO usage_daily (organization_id, day, devices) VALUES (?, ?, ?)")
+      .bind(organization.id, new Date(now).toISOString().slice(0, 10), DEVICE_ROWS_PER_DAY - 2)
+      .run();
+    const anonymous = Array.from({ length: 5 }, (_, i) =>
+      accepted(organization.id, partner, pixelKey, freshIp(), now + i),
+    );
+    const company = freshIp();
+    await importCompany(`${company}/32`);
+    await deliver([...anonymous, accepted(organization.id, partner, pixelKey, company, now + 10)]);
+    expect((await deviceRows(organization.id)).rows).toBe(3);
+    const { DB } = await tenantOfOrganization(organization.id);
+    const day = await DB.prepare(
+      "SELECT devices, untracked, events, page_views FROM usage_daily WHERE organization_id = ?",
+    )
+      .bind(organization.id)
+      .first();
+    expect(day).toEqual({ devices: DEVICE_ROWS_PER_DAY + 1, untracked: 3, events: 6, page_views: 6 });
+    expect(await receipts(organization.id)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ reason: "charged" })]),
+    );
+  });
+
+  it("H4: stores at most STORED_PAGE_VIEWS_PER_DAY page views per visitor a day, and counts the rest on the visitor", async () => {
+    const { api, organization, partner, pixelKey } = await newOrganization();
+    const ip = freshIp();
+    await importCompany(`${ip}/32`);
+    const now = Date.now() - 3_600_000;
+    const views = Array.from({ length: STORED_PAGE_VIEWS_PER_DAY + 5 }, (_, i) =>
+      withHit(accepted(organization.id, partner, pixelKey, ip, now + i * 1000), { u: `https://client.example/p/${i}` }),
+    );
+    for (let i = 0; i < views.length; i += 100) await deliver(views.slice(i, i + 100));
+    expect((await storedRows(organization.id)).page_views).toBe(STORED_PAGE_VIEWS_PER_DAY);
+    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(body.visitors[0].engagement.pageViews).toBe(STORED_PAGE_VIEWS_PER_DAY + 5);
+    const { DB } = await tenantOfOrganization(organization.id);
+    const day = await DB.prepare("SELECT unstored_page_views, page_views FROM usage_daily WHERE organization_id = ?")
+      .bind(organization.id)
+      .first();
+    expect(day).toEqual({ unstored_page_views: 5, page_views: STORED_PAGE_VIEWS_PER_DAY + 5 });
   });
 
   it("L5: retries an engagement whose page view has not arrived, then counts it once and acknowledges it", async () => {

@@ -13,12 +13,14 @@ import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
 import { emitChargedHits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
-import { dayNumber, eventKey, saltedKey, unixSeconds } from "./encoding";
+import { dayNumber, dayStart, dayText, eventKey, pathKey, saltedKey, unixSeconds } from "./encoding";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
 import { organizationKeys, type OrganizationKey } from "./organization-keys";
+import { pageFacts } from "./page";
 import {
   chargeRequests,
   planOrganization,
+  STORED_PAGE_VIEWS_PER_DAY,
   type OrganizationPlan,
   type OrganizationState,
   type PreparedHit,
@@ -215,11 +217,12 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   // The tenant's shard and the catalog are two databases, read at once: the imported ranges are
   // matched while the exclusions are read, and an excluded address's match is dropped unused.
   const imported = ipRangeIdentifier(env.CATALOG);
-  const [[rules, devices, periods, ...rest], ranges] = await Promise.all([
+  const [[rules, devices, periods, days, ...rest], ranges] = await Promise.all([
     db.batch([
       rulesStatement(db, organizationIds),
       devicesStatement(db, hits, keys),
       periodsStatement(db, organizationIds),
+      daysStatement(db, hits),
       ...scoringStatements(db, organizationIds),
       ...recipientStatements(db, organizationIds, [...new Set(hits.map((h) => h.message.partnerId))]),
       ...(suppressions ? [suppressions] : []),
@@ -229,6 +232,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   const states = emptyStates(groups, keys);
   addDevices(states, devices!);
   addPeriods(states, periods!);
+  const topPages = addDays(states, days!);
   const scoring = scoringFrom(rest.slice(0, 2));
   const recipients = recipientsFrom(rest.slice(2, 4));
   const exclusions = exclusionsOf(rulesFrom(rules!));
@@ -253,17 +257,19 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   });
   if (identified.length === 0) return { states, scoring, recipients };
   const stray = strayStatement(db, hits, states, keys);
-  const [[companies, people], [visitors, pages]] = await Promise.all([
+  const [[companies, people], [visitors, stored, pages]] = await Promise.all([
     env.CATALOG.batch(
       profileStatements(
         env.CATALOG,
         identified.map((f) => f.identity),
       ),
     ),
-    db.batch([visitorsStatement(db, hits, keys), ...(stray ? [stray] : [])]),
+    db.batch([visitorsStatement(db, hits, keys), storedStatement(db, hits, keys), ...(stray ? [stray] : [])]),
+    addPaths(states, groups, topPages),
   ]);
   const profiles = profilesFrom([companies!, people!]);
   addVisitors(states, visitors!);
+  addStored(states, stored!);
   if (pages) addPages(states, pages);
   for (const { h, identity } of identified) {
     h.profile = profiles.get(identity.key) ?? EMPTY_PROFILE;
@@ -302,12 +308,14 @@ async function prepare(
   const { message } = delivery;
   const { hit } = message;
   const day = dayNumber(message.receivedAt);
-  const [eventKeyOf, pageKey, device] = await Promise.all([
+  const path = message.productType === "B2C" && hit.t === "v" ? pageFacts(hit.u, message.hashRouting).path : null;
+  const [eventKeyOf, pageKey, device, pathKeyOf] = await Promise.all([
     once(`e|${hit.i}`, () => eventKey(hit.i)),
     hit.t === "e" ? once(`e|${hit.p}`, () => eventKey(hit.p)) : null,
     once(`d|${message.organizationId}|${message.ip}|${message.userAgent}|${day}`, () =>
       saltedKey(key.salt, `${message.ip ?? ""}|${message.userAgent ?? ""}|${day}`),
     ),
+    path === null ? null : once(`p|${path}`, () => pathKey(path)),
   ]);
   return {
     message,
@@ -317,6 +325,7 @@ async function prepare(
     day,
     at: unixSeconds(message.receivedAt),
     device,
+    pathKey: pathKeyOf,
     identity: null,
     profile: null,
     visitor: null,
@@ -332,15 +341,19 @@ async function readStates(
   keys: Map<string, OrganizationKey>,
 ): Promise<Map<string, OrganizationState>> {
   const hits = [...groups.values()].flat();
-  const [devices, visitors, periods] = await db.batch([
+  const [devices, visitors, periods, days, stored] = await db.batch([
     devicesStatement(db, hits, keys),
     visitorsStatement(db, hits, keys),
     periodsStatement(db, [...groups.keys()]),
+    daysStatement(db, hits),
+    storedStatement(db, hits, keys),
   ]);
   const states = emptyStates(groups, keys);
   addDevices(states, devices!);
   addVisitors(states, visitors!);
   addPeriods(states, periods!);
+  addStored(states, stored!);
+  await addPaths(states, groups, addDays(states, days!));
   const stray = strayStatement(db, hits, states, keys);
   if (stray) addPages(states, await stray.all());
   return states;
@@ -356,6 +369,9 @@ function emptyStates(groups: Map<string, PreparedHit[]>, keys: Map<string, Organ
       devices: new Map(),
       visitors: new Map(),
       pages: new Map(),
+      devicesToday: new Map(),
+      storedToday: new Map(),
+      paths: new Map(),
     });
   }
   return states;
@@ -465,4 +481,81 @@ function addPages(states: Map<string, OrganizationState>, result: D1Result) {
   type PageRow = { organization_id: string; visitor: string; key: string; session: number };
   for (const r of result.results as PageRow[])
     states.get(r.organization_id)!.pages.set(`${r.visitor}|${r.key}`, r.session);
+}
+
+/**
+ * The organizations' daily rollups of the hits' days: the device rows kept so far (H4's daily cap),
+ * and for B2C organizations the day's top pages, among which an identify call finds the paths of
+ * anonymous page views again.
+ */
+function daysStatement(db: D1Database, hits: PreparedHit[]) {
+  const days = new Map(
+    hits.map((h) => [`${h.message.organizationId}|${h.day}`, [h.message.organizationId, dayText(h.day)]]),
+  );
+  const b2c = [...new Set(hits.filter((h) => h.message.productType === "B2C").map((h) => h.message.organizationId))];
+  return db
+    .prepare(
+      `SELECT u.organization_id, u.day, u.devices,
+         CASE WHEN u.organization_id IN (SELECT value FROM json_each(?2)) THEN u.pages END AS pages
+       FROM json_each(?1) j CROSS JOIN usage_daily u ON u.organization_id = j.value ->> 0 AND u.day = j.value ->> 1`,
+    )
+    .bind(JSON.stringify([...days.values()]), JSON.stringify(b2c));
+}
+
+/** Sets the device rows kept per day; returns each B2C organization's top pages of those days. */
+function addDays(states: Map<string, OrganizationState>, result: D1Result): Map<string, string[]> {
+  type DayRow = { organization_id: string; day: string; devices: number; pages: string | null };
+  const topPages = new Map<string, string[]>();
+  for (const row of result.results as DayRow[]) {
+    states.get(row.organization_id)!.devicesToday.set(dayNumber(Date.parse(row.day)), row.devices);
+    if (row.pages) {
+      const paths = topPages.get(row.organization_id) ?? [];
+      topPages.set(row.organization_id, [...paths, ...Object.keys(JSON.parse(row.pages) as Record<string, number>)]);
+    }
+  }
+  return topPages;
+}
+
+/** Page views stored per identified visitor on each hit's day so far (counted up to H4's daily cap). */
+function storedStatement(db: D1Database, hits: PreparedHit[], keys: Map<string, OrganizationKey>) {
+  const pairs = new Map(
+    hits.flatMap((h) =>
+      h.visitor ? [[`${orgKey(keys, h)}|${h.visitor}|${h.day}`, [orgKey(keys, h), h.visitor, dayStart(h.day)]]] : [],
+    ),
+  );
+  return db
+    .prepare(
+      `SELECT v.org, v.id, j.value ->> 2 AS start,
+         (SELECT count(*) FROM (SELECT 1 FROM page_views p WHERE p.visitor = v.seq AND p.session >= j.value ->> 2
+            AND p.session < (j.value ->> 2) + 86400 LIMIT ${STORED_PAGE_VIEWS_PER_DAY})) AS stored
+       FROM json_each(?) j CROSS JOIN visitors v ON v.org = j.value ->> 0 AND v.id = j.value ->> 1`,
+    )
+    .bind(JSON.stringify([...pairs.values()]));
+}
+
+function addStored(states: Map<string, OrganizationState>, result: D1Result) {
+  const byKey = new Map([...states.values()].map((s) => [s.key, s]));
+  for (const row of result.results as { org: number; id: string; start: number; stored: number }[]) {
+    byKey.get(row.org)!.storedToday.set(`${row.id}|${dayNumber(row.start * 1000)}`, row.stored);
+  }
+}
+
+/**
+ * B2C organizations with someone identified: the paths their anonymous page views may have (the
+ * day's top pages and this delivery's own pages), by path key.
+ */
+async function addPaths(
+  states: Map<string, OrganizationState>,
+  groups: Map<string, PreparedHit[]>,
+  topPages: Map<string, string[]>,
+): Promise<void> {
+  await Promise.all(
+    [...groups].map(async ([organizationId, hits]) => {
+      if (!hits.some((h) => h.message.productType === "B2C" && h.identity)) return;
+      const own = hits.map((h) => pageFacts(h.message.hit.u, h.message.hashRouting).path);
+      const candidates = new Set([...(topPages.get(organizationId) ?? []), ...own]);
+      const paths = states.get(organizationId)!.paths;
+      for (const path of candidates) paths.set(await pathKey(path), path);
+    }),
+  );
 }

@@ -4,7 +4,7 @@ import type { Identity } from "../identify";
 import { publicVisitorId, type Profile } from "../visitors/identity";
 import { parseDevice as parseUserAgent } from "./device";
 import { deviceId, newDevice, PENDING_LIMIT, visitPages, type DeviceState, type Visit } from "./device-state";
-import { dayStart, dayText } from "./encoding";
+import { dayNumber, dayStart, dayText } from "./encoding";
 import type { AcceptedHit } from "./message";
 import { pageFacts } from "./page";
 import { addEntry, emptyDelta, OUTCOME_COLUMN, type RollupDelta } from "./rollups";
@@ -15,6 +15,14 @@ export const SESSION_GAP_SECONDS = 30 * 60;
 export const ENGAGEMENT_ATTEMPTS = 3;
 /** H3: people charged per device and day at most; further people on it are `suspicious`, never charged. */
 export const PEOPLE_PER_DEVICE = 3;
+/**
+ * H4: device rows an organization keeps per UTC day for hits that identify nobody; past it, such a
+ * hit of a new device is counted (`untracked`) but leaves no row. Devices of identified visitors are
+ * always kept (they grow with identifications).
+ */
+export const DEVICE_ROWS_PER_DAY = 50_000;
+/** H4: page views stored per visitor and UTC day; past it, they are counted on the visitor (`unstored_page_views`) but not stored. */
+export const STORED_PAGE_VIEWS_PER_DAY = 500;
 /** Longest referrer kept. */
 const REFERRER_LENGTH = 512;
 
@@ -30,6 +38,8 @@ export interface PreparedHit {
   /** Unix seconds of its arrival at the edge. */
   at: number;
   device: string;
+  /** B2C page views: the key of the page's path, which an anonymous visit keeps instead of the path. */
+  pathKey: string | null;
   /** Null when nobody was identified, for bots, for visitors the organization excludes and people the partner suppressed. */
   identity: Identity | null;
   profile: Profile | null;
@@ -57,6 +67,12 @@ export interface OrganizationState {
   visitors: Map<string, StoredVisitor>;
   /** Stored page views engagement hits report on that their device rows do not know: `visitor|key` → session. */
   pages: Map<string, number>;
+  /** Device rows kept per day so far (the rollup's `devices`), for `DEVICE_ROWS_PER_DAY`. */
+  devicesToday: Map<number, number>;
+  /** Page views stored per `visitor|day` so far, for `STORED_PAGE_VIEWS_PER_DAY`. */
+  storedToday: Map<string, number>;
+  /** B2C: the paths an identify call can attribute anonymous page views to, by path key. */
+  paths: Map<string, string>;
 }
 
 export interface VisitorWrite {
@@ -156,12 +172,22 @@ export interface OrganizationPlan {
 
 const isVisit = (h: PreparedHit) => h.message.hit.t !== "e";
 
-function deviceOf(org: OrganizationState, h: PreparedHit): DeviceState {
+/**
+ * The hit's device row, new when there is none. A new row counts towards the organization's
+ * `DEVICE_ROWS_PER_DAY`; past it, a device that identifies nobody is not kept (and becomes kept
+ * when one of its hits identifies someone).
+ */
+function deviceOf(org: OrganizationState, h: PreparedHit, identified: boolean, delta: RollupDelta): DeviceState {
   const id = deviceId(h.day, h.device);
   let device = org.devices.get(id);
   if (!device) {
-    device = newDevice(h.day, h.device);
+    device = newDevice(h.day, h.device, false);
     org.devices.set(id, device);
+  }
+  if (!device.kept && (identified || (org.devicesToday.get(h.day) ?? 0) < DEVICE_ROWS_PER_DAY)) {
+    device.kept = true;
+    org.devicesToday.set(h.day, (org.devicesToday.get(h.day) ?? 0) + 1);
+    delta.counts.devices += 1;
   }
   return device;
 }
@@ -248,9 +274,6 @@ export function planOrganization(
 
   for (const h of freshVisits(org, hits)) {
     const { hit } = h.message;
-    const device = deviceOf(org, h);
-    device.seen.push(h.key);
-    device.changed = true;
     const delta = rollup(h.day);
 
     const charged = chargedPerD1(org, h);
@@ -275,6 +298,11 @@ export function planOrganization(
           : !h.identity
             ? "not_identified"
             : (outcome?.reason ?? "suspicious");
+    const identified = reason === "charged" || reason === "already_charged_this_period";
+    const device = deviceOf(org, h, identified, delta);
+    device.seen.push(h.key);
+    device.changed = true;
+    if (!device.kept) delta.counts.untracked += 1;
     delta.counts.events += 1;
     delta.counts[OUTCOME_COLUMN[reason]] += 1;
     delta.lastHit = Math.max(delta.lastHit, h.at);
@@ -282,11 +310,10 @@ export function planOrganization(
 
     const facts = pageFacts(hit.u, h.message.hashRouting);
     const referrer = hit.t === "v" && hit.r ? hit.r.slice(0, REFERRER_LENGTH) : null;
-    if (device.version === 0 && !device.counted) {
+    if (device.version === 0 && device.kept && !device.counted) {
       device.counted = true;
       delta.counts.visitors += 1;
     }
-    const identified = reason === "charged" || reason === "already_charged_this_period";
     const visitorId = identified ? h.visitor : null;
 
     let visit = device.visits.at(-1);
@@ -296,9 +323,6 @@ export function planOrganization(
       visit = { s: h.at };
       device.visits.push(visit);
       if (hit.t === "v") addEntry(delta.sources, facts.utm.source ?? hostOf(referrer) ?? "");
-      if (!visitorId && h.message.productType === "B2C") {
-        visit.o = [facts.path, referrer, ...Object.values(facts.utm)];
-      }
     }
     const current = visit!;
     device.last = Math.max(device.last, h.at);
@@ -308,8 +332,8 @@ export function planOrganization(
     }
 
     if (!visitorId || !h.identity || !h.profile) {
-      if (h.message.productType === "B2C" && hit.t === "v" && !current.v) {
-        current.p = [...(current.p ?? []), [h.key, facts.path, h.at, 0, null]].slice(-PENDING_LIMIT) as Visit["p"];
+      if (h.message.productType === "B2C" && hit.t === "v" && !current.v && h.pathKey) {
+        current.p = [...(current.p ?? []), [h.key, h.pathKey, h.at, 0, null]].slice(-PENDING_LIMIT) as Visit["p"];
       }
       continue;
     }
@@ -370,13 +394,15 @@ export function planOrganization(
       if (stored) plan.assumed.push([visitorId, dayStart(h.day)]);
     }
 
-    // The session: created when the visit first has this visitor, with what it started with.
+    // The session: created when the visit first has this visitor, with what it started with. A B2C
+    // visit identified after anonymous page views kept only their paths' keys (H4): it lands on the
+    // first of them when its path is known, and its referrer and campaign are not known.
     const sessionId = `${visitorId}|${current.s}`;
     let session = sessions.get(sessionId);
     if (!session) {
-      const origin = current.v ? null : current.o;
-      const source: SessionSource = origin
-        ? { landing: origin[0], referrer: origin[1], utm: origin.slice(2) }
+      const first = current.v ? undefined : current.p?.[0];
+      const source: SessionSource = first
+        ? { landing: org.paths.get(first[1]) ?? null, referrer: null, utm: [null, null, null, null, null] }
         : { landing: facts.path, referrer, utm: Object.values(facts.utm) };
       session = { visitor: visitorId, start: current.s, lastSeen: h.at, pageViews: 0, source, deviceType: ua.type };
       sessions.set(sessionId, session);
@@ -389,14 +415,15 @@ export function planOrganization(
     if (!current.v) {
       current.v = visitorId;
       // B2C: the visit's anonymous page views belong to the person who just identified.
-      for (const [key, path, at, seconds, depth] of current.p ?? []) {
-        addPageView(plan, visitor, session, current, { key, path, at, seconds, depth });
+      for (const [key, pathKey, at, seconds, depth] of current.p ?? []) {
+        const path = org.paths.get(pathKey) ?? null;
+        addPageView(plan, org, delta, { visitor, session, visit: current }, { key, path, at, seconds, depth });
       }
       delete current.p;
-      delete current.o;
     }
     if (hit.t === "v") {
-      addPageView(plan, visitor, session, current, { key: h.key, path: facts.path, at: h.at, seconds: 0, depth: null });
+      const page = { key: h.key, path: facts.path, at: h.at, seconds: 0, depth: null };
+      addPageView(plan, org, delta, { visitor, session, visit: current }, page);
     }
 
     if (reason === "charged" || (outcome && outcomes.has(hit.i))) {
@@ -450,14 +477,15 @@ export function planOrganization(
     } else if (h.attempts < ENGAGEMENT_ATTEMPTS) {
       plan.waiting.add(h.message.hit.i);
     } else {
-      const late = deviceOf(org, h);
+      const delta = rollup(h.day);
+      const late = deviceOf(org, h, false, delta);
       late.seen.push(h.key);
       late.changed = true;
-      rollup(h.day).counts.late_engagements += 1;
+      delta.counts.late_engagements += 1;
     }
   }
 
-  plan.devices = [...org.devices.values()].filter((d) => d.changed);
+  plan.devices = [...org.devices.values()].filter((d) => d.changed && d.kept);
   plan.rollups = [...rollups.values()];
   plan.visitors = [...visitors.values()];
   plan.sessions = [...sessions.values()];
@@ -465,30 +493,42 @@ export function planOrganization(
   return plan;
 }
 
+/**
+ * A page view of an identified visitor: counted on the visitor and its session, and stored (with its
+ * key on the visit, for engagement hits) while the visitor has fewer than `STORED_PAGE_VIEWS_PER_DAY`
+ * stored that day and its path is known; else counted in `unstored_page_views`.
+ */
 function addPageView(
   plan: OrganizationPlan,
-  visitor: VisitorWrite,
-  session: SessionWrite,
-  visit: Visit,
-  page: { key: string; path: string; at: number; seconds: number; depth: number | null },
+  org: OrganizationState,
+  delta: RollupDelta,
+  { visitor, session, visit }: { visitor: VisitorWrite; session: SessionWrite; visit: Visit },
+  page: { key: string; path: string | null; at: number; seconds: number; depth: number | null },
 ) {
-  plan.pageViews.push({
-    visitor: visitor.id,
-    session: session.start,
-    key: page.key,
-    at: Math.max(0, page.at - session.start),
-    path: page.path,
-    engagedSeconds: page.seconds,
-    scrollDepth: page.depth,
-  });
-  visit.k = (visit.k ?? "") + page.key;
+  const day = `${visitor.id}|${dayNumber(page.at * 1000)}`;
+  const stored = org.storedToday.get(day) ?? 0;
+  if (page.path !== null && stored < STORED_PAGE_VIEWS_PER_DAY) {
+    org.storedToday.set(day, stored + 1);
+    plan.pageViews.push({
+      visitor: visitor.id,
+      session: session.start,
+      key: page.key,
+      at: Math.max(0, page.at - session.start),
+      path: page.path,
+      engagedSeconds: page.seconds,
+      scrollDepth: page.depth,
+    });
+    visit.k = (visit.k ?? "") + page.key;
+  } else {
+    delta.counts.unstored_page_views += 1;
+  }
   visitor.pageViews += 1;
   visitor.engagedSeconds += page.seconds;
   if (page.depth !== null) {
     visitor.scrollSum += page.depth;
     visitor.scrollSamples += 1;
   }
-  if (page.at >= visitor.lastSeen || visitor.lastPage === null) visitor.lastPage = page.path;
+  if (page.path !== null && (page.at >= visitor.lastSeen || visitor.lastPage === null)) visitor.lastPage = page.path;
   session.pageViews += 1;
   session.lastSeen = Math.max(session.lastSeen, page.at);
 }
