@@ -7,3 +7,30 @@
 ALTER TABLE usage_daily ADD COLUMN devices INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE usage_daily ADD COLUMN untracked INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE usage_daily ADD COLUMN unstored_page_views INTEGER NOT NULL DEFAULT 0;
+
+-- H3: the people charged from one address (IPv4, or IPv6 /64) of an organization on one UTC day, so
+-- at most PEOPLE_PER_ADDRESS are, whatever User-Agent each hit sends. `address` is a daily salted hash
+-- of the address (never the address itself); `people` holds the visitor ids (11 characters each) of
+-- the people charged, or being charged, from it that day. The consumer writes a row before it asks the
+-- credit counter, guarded by `version`, so concurrent batches never charge past the limit. A row is
+-- written only for an identified person: they grow with identifications. Deleted by the cron the day after.
+CREATE TABLE address_days (
+  day INTEGER NOT NULL, -- days since 1970-01-01
+  org INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  people TEXT NOT NULL,
+  PRIMARY KEY (day, org, address)
+) WITHOUT ROWID;
+
+-- H4: what an anonymous B2C visit keeps instead of its text: its device row holds 8-character keys of
+-- its pages' paths and of how it began (landing page, referrer, UTM tags), and each distinct text is kept
+-- here once per organization and UTC day, at most ANONYMOUS_TEXTS_PER_DAY of them, for an identify call
+-- in the same visit to find again (worker/collect/plan.ts). Deleted by the cron the day after.
+CREATE TABLE anonymous_texts (
+  day INTEGER NOT NULL, -- days since 1970-01-01
+  org INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (day, org, key)
+) WITHOUT ROWID;

@@ -9,12 +9,13 @@ import {
   freshIp,
   importCompany,
   newOrganization,
+  organizationKey,
   receipts,
   tenantOfOrganization,
   waitForReceipts,
 } from "./support";
 import { shardedName } from "../../worker/shards";
-import { DEVICE_ROWS_PER_DAY, STORED_PAGE_VIEWS_PER_DAY } from "../../worker/collect/plan";
+import { ANONYMOUS_TEXTS_PER_DAY, DEVICE_ROWS_PER_DAY, STORED_PAGE_VIEWS_PER_DAY } from "../../worker/collect/plan";
 
 /** The organization's daily rollups, summed over its days. */
 async function rollup(organizationId: string) {
@@ -53,7 +54,7 @@ async function storedRows(organizationId: string) {
  * H4: what an anonymous hit may leave in `device_days` at most, in bytes: the row's text values (device,
  * counted event keys, visits, people) and 8 bytes for each of its four integers, as the audit measured.
  */
-const ANONYMOUS_DEVICE_ROW_BYTES = 128;
+const ANONYMOUS_DEVICE_ROW_BYTES = 150;
 
 /** The organization's device rows and their size (text values, plus 8 bytes per integer column). */
 async function deviceRows(organizationId: string) {
@@ -63,6 +64,19 @@ async function deviceRows(organizationId: string) {
     `SELECT count(*) AS rows, coalesce(sum(length(device) + length(seen) + coalesce(length(visits), 0)
        + coalesce(length(people), 0) + 4 * 8), 0) AS bytes
      FROM device_days WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?)`,
+  )
+    .bind(organizationId)
+    .first<{ rows: number; bytes: number }>();
+  return row!;
+}
+
+/** The texts the organization's anonymous B2C visits kept (`anonymous_texts`): rows and bytes. */
+async function anonymousTexts(organizationId: string) {
+  const row = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare(
+    `SELECT count(*) AS rows, coalesce(sum(length(key) + length(text) + 2 * 8), 0) AS bytes FROM anonymous_texts
+     WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?)`,
   )
     .bind(organizationId)
     .first<{ rows: number; bytes: number }>();
@@ -272,7 +286,7 @@ describe("what the hits consumer keeps", () => {
     expect((await api("GET", `/organizations/${organization.id}`)).body.organization.creditsUsed).toBe(4);
   });
 
-  it("H4: an anonymous B2C page view with a fresh User-Agent keeps at most 128 bytes of device row, however long its URL", async () => {
+  it("H4: an anonymous B2C page view with a fresh User-Agent keeps at most 150 bytes of device row, however long its URL", async () => {
     const { organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
     const ip = freshIp();
     const now = Date.now();
@@ -301,6 +315,52 @@ describe("what the hits consumer keeps", () => {
     expect(rows).toBe(50);
     expect(bytes / hits.length).toBeLessThanOrEqual(ANONYMOUS_DEVICE_ROW_BYTES);
     expect((await rollup(organization.id)).page_views).toBe(50);
+    // Each distinct text (path, how the visit began) is kept once, and at most ANONYMOUS_TEXTS_PER_DAY a day.
+    const texts = await anonymousTexts(organization.id);
+    console.log(
+      `H4: anonymous_texts rows: ${texts.rows}, bytes: ${texts.bytes} (at most ${ANONYMOUS_TEXTS_PER_DAY} a day)`,
+    );
+    expect(texts.rows).toBe(2);
+  });
+
+  it("H4: keeps at most ANONYMOUS_TEXTS_PER_DAY texts of anonymous B2C visits a day; past it, an identify call finds pages among the day's top pages", async () => {
+    const { api, organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
+    const hash = await sha256(`texts-${crypto.randomUUID()}@example.com`);
+    await admin("POST", "/people", [{ emailSha256: hash, name: "Past The Cap" }]);
+    const now = Date.now();
+    const day = Math.floor(now / 86_400_000);
+    const { DB } = await tenantOfOrganization(organization.id);
+    const key = await organizationKey(organization.id);
+    await DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+       INSERT INTO anonymous_texts (day, org, key, text) SELECT ?1, ?2, 'k' || i, '/earlier/' || i FROM n`,
+    )
+      .bind(day, key, ANONYMOUS_TEXTS_PER_DAY)
+      .run();
+    const ip = freshIp();
+    const view = (path: string, at: number) =>
+      ({
+        ...accepted(organization.id, partner, pixelKey, ip, at),
+        productType: "B2C",
+        hit: { k: pixelKey, t: "v", i: crypto.randomUUID(), u: `https://shop.example${path}?utm_source=news`, w: 1280 },
+      }) as AcceptedHit;
+    await deliver([view("/landing", now)]);
+    await deliver([view("/product", now + 1000)]);
+    expect((await anonymousTexts(organization.id)).rows).toBe(ANONYMOUS_TEXTS_PER_DAY);
+    await deliver([
+      {
+        ...view("/product", now + 2000),
+        hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/product", h: hash },
+      } as AcceptedHit,
+    ]);
+    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(body.visitors[0]).toMatchObject({
+      person: { name: "Past The Cap" },
+      engagement: { pageViews: 2 },
+      pages: { landingPage: "/landing" },
+      // How the visit began was past the cap: its campaign is not known.
+      source: { utmSource: null },
+    });
   });
 
   it("H4: keeps at most DEVICE_ROWS_PER_DAY device rows a day for hits that identify nobody, and counts the rest", async () => {

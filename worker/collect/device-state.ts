@@ -16,8 +16,8 @@ export const PENDING_LIMIT = 20;
 /**
  * An anonymous page view of a B2C visit: [event key, path key, unix seconds, engaged seconds, scroll
  * depth]. H4: the path is kept as its key (8 characters of its hash), never as sent, so an anonymous
- * device row's size does not depend on what the sender writes; an identify call finds the path again
- * among the paths it can see (plan.ts `resolvedPath`).
+ * device row's size does not depend on what the sender writes; an identify call finds the text again
+ * by its key (`anonymous_texts`, or the day's top pages).
  */
 export type PendingPage = [string, string, number, number, number | null];
 
@@ -34,7 +34,12 @@ export interface Visit {
   k?: string;
   /** B2C, while anonymous: its page views, kept for an identify call in the same visit. */
   p?: PendingPage[];
+  /** B2C, while anonymous: the key of how it began (the JSON of `VisitOrigin`). */
+  o?: string;
 }
+
+/** How a visit began: [landing page, referrer, utm source, medium, campaign, term, content]. */
+export type VisitOrigin = [landing: string, referrer: string | null, ...utm: (string | null)[]];
 
 /** A device row (`device_days`) as the consumer reads, changes and writes it back. */
 export interface DeviceState {

@@ -1,9 +1,17 @@
 import type { ChargeReason } from "../../shared/billing";
-import type { ChargeOutcome, ChargeRequest } from "../credits/counter";
+import type { ChargeOutcome } from "../credits/counter";
 import type { Identity } from "../identify";
-import { publicVisitorId, type Profile } from "../visitors/identity";
+import type { Profile } from "../visitors/identity";
 import { parseDevice as parseUserAgent } from "./device";
-import { deviceId, newDevice, PENDING_LIMIT, visitPages, type DeviceState, type Visit } from "./device-state";
+import {
+  deviceId,
+  newDevice,
+  PENDING_LIMIT,
+  visitPages,
+  type DeviceState,
+  type Visit,
+  type VisitOrigin,
+} from "./device-state";
 import { dayNumber, dayStart, dayText } from "./encoding";
 import type { AcceptedHit } from "./message";
 import { pageFacts } from "./page";
@@ -13,18 +21,21 @@ import { addEntry, emptyDelta, OUTCOME_COLUMN, type RollupDelta } from "./rollup
 export const SESSION_GAP_SECONDS = 30 * 60;
 /** An engagement hit whose page view is not counted yet is retried until its message's attempt (docs/collect.md). */
 export const ENGAGEMENT_ATTEMPTS = 3;
-/** H3: people charged per device and day at most; further people on it are `suspicious`, never charged. */
-export const PEOPLE_PER_DEVICE = 3;
 /**
  * H4: device rows an organization keeps per UTC day for hits that identify nobody; past it, such a
  * hit of a new device is counted (`untracked`) but leaves no row. Devices of identified visitors are
  * always kept (they grow with identifications).
  */
 export const DEVICE_ROWS_PER_DAY = 50_000;
+/**
+ * H4: distinct texts (paths, how visits began) an organization keeps per UTC day for its anonymous B2C
+ * visits; past it, an identify call finds a path only among the day's top pages.
+ */
+export const ANONYMOUS_TEXTS_PER_DAY = 1_000;
 /** H4: page views stored per visitor and UTC day; past it, they are counted on the visitor (`unstored_page_views`) but not stored. */
 export const STORED_PAGE_VIEWS_PER_DAY = 500;
 /** Longest referrer kept. */
-const REFERRER_LENGTH = 512;
+export const REFERRER_LENGTH = 512;
 
 /** A hit with its compact keys and who it was identified as, ready to be planned. */
 export interface PreparedHit {
@@ -38,8 +49,14 @@ export interface PreparedHit {
   /** Unix seconds of its arrival at the edge. */
   at: number;
   device: string;
-  /** B2C page views: the key of the page's path, which an anonymous visit keeps instead of the path. */
-  pathKey: string | null;
+  /**
+   * B2C page views: the page's path and how a visit beginning with it began (`VisitOrigin` as JSON;
+   * null without referrer or UTM tags, when the path says it all), each with its key, which an
+   * anonymous visit keeps instead (H4).
+   */
+  texts: { path: KeyedText; origin: KeyedText | null } | null;
+  /** B2C: the daily salted key of its address (IPv4, or IPv6 /64), for the people-per-address rule. */
+  address: string | null;
   /** Null when nobody was identified, for bots, for visitors the organization excludes and people the partner suppressed. */
   identity: Identity | null;
   profile: Profile | null;
@@ -71,9 +88,27 @@ export interface OrganizationState {
   devicesToday: Map<number, number>;
   /** Page views stored per `visitor|day` so far, for `STORED_PAGE_VIEWS_PER_DAY`. */
   storedToday: Map<string, number>;
-  /** B2C: the paths an identify call can attribute anonymous page views to, by path key. */
-  paths: Map<string, string>;
+  /** B2C: the texts anonymous visits kept keys of (paths, how visits began), by key, as far as known. */
+  texts: Map<string, string>;
+  /** B2C: the rows of the hits' addresses (`address_days`), by `addressId`. */
+  addresses: Map<string, AddressState>;
+  /** B2C: people charged in the organization within the hour before its latest hit in the batch. */
+  peopleLastHour: number;
 }
+
+/** An `address_days` row: the people charged (or being charged) from one address of the organization on one day. */
+export interface AddressState {
+  day: number;
+  address: string;
+  /** The version read (0: no row yet); the reservation expects it unchanged. */
+  version: number;
+  people: string[];
+}
+
+export const addressId = (day: number, address: string) => `${day}|${address}`;
+
+/** A text and its key (`textKey`). */
+export type KeyedText = [key: string, text: string];
 
 export interface VisitorWrite {
   id: string;
@@ -168,6 +203,8 @@ export interface OrganizationPlan {
   charged: ChargedHit[];
   /** Identified visitors touched, for ICP rescoring. */
   touched: string[];
+  /** H4: texts of this plan's anonymous B2C visits that kept devices refer to, by day: [day, key, text]. */
+  texts: [number, string, string][];
 }
 
 const isVisit = (h: PreparedHit) => h.message.hit.t !== "e";
@@ -193,7 +230,7 @@ function deviceOf(org: OrganizationState, h: PreparedHit, identified: boolean, d
 }
 
 /** The D1 mirror already shows this identity charged in the hit's period: no counter call needed. */
-function chargedPerD1(org: OrganizationState, h: PreparedHit): number | null {
+export function chargedPerD1(org: OrganizationState, h: PreparedHit): number | null {
   const stored = h.visitor ? org.visitors.get(h.visitor) : undefined;
   const period = org.period;
   if (!stored || !period || stored.chargedPeriod !== period.start) return null;
@@ -201,7 +238,7 @@ function chargedPerD1(org: OrganizationState, h: PreparedHit): number | null {
 }
 
 /** Visit hits not counted yet, in order, each once. */
-function freshVisits(org: OrganizationState, hits: PreparedHit[]): PreparedHit[] {
+export function freshVisits(org: OrganizationState, hits: PreparedHit[]): PreparedHit[] {
   const taken = new Set<string>();
   return hits.filter((h) => {
     if (!isVisit(h)) return false;
@@ -210,28 +247,6 @@ function freshVisits(org: OrganizationState, hits: PreparedHit[]): PreparedHit[]
     taken.add(id);
     return true;
   });
-}
-
-/**
- * The charges to ask the organization's counter for: identified fresh hits, except identities
- * D1 already shows charged in the period (repeat visits never reach the counter) and people
- * beyond `PEOPLE_PER_DEVICE` on one device in a day.
- */
-export function chargeRequests(org: OrganizationState, hits: PreparedHit[]): ChargeRequest[] {
-  const people = new Map<string, Set<string>>();
-  const requests: ChargeRequest[] = [];
-  for (const h of freshVisits(org, hits)) {
-    if (!h.identity || !h.visitor || chargedPerD1(org, h) !== null) continue;
-    if (h.identity.type === "person") {
-      const id = deviceId(h.day, h.device);
-      const charged = people.get(id) ?? new Set(org.devices.get(id)?.people ?? []);
-      people.set(id, charged);
-      if (!charged.has(h.visitor) && charged.size >= PEOPLE_PER_DEVICE) continue;
-      charged.add(h.visitor);
-    }
-    requests.push({ eventId: h.message.hit.i, identity: publicVisitorId(h.visitor), at: h.message.receivedAt });
-  }
-  return requests;
 }
 
 /**
@@ -259,6 +274,7 @@ export function planOrganization(
     waiting: new Set(),
     charged: [],
     touched: [],
+    texts: [],
   };
   const rollups = new Map<string, RollupDelta>();
   const rollup = (day: number) => {
@@ -271,6 +287,11 @@ export function planOrganization(
   const sessions = new Map<string, SessionWrite>();
   const engagements = new Map<string, EngagementWrite>();
   const countedToday = new Set<string>();
+  const fresh = new Set<string>();
+  const remember = ([key, text]: KeyedText) => {
+    if (!org.texts.has(key)) fresh.add(key);
+    org.texts.set(key, text);
+  };
 
   for (const h of freshVisits(org, hits)) {
     const { hit } = h.message;
@@ -323,6 +344,10 @@ export function planOrganization(
       visit = { s: h.at };
       device.visits.push(visit);
       if (hit.t === "v") addEntry(delta.sources, facts.utm.source ?? hostOf(referrer) ?? "");
+      if (!visitorId && h.texts?.origin) {
+        visit.o = h.texts.origin[0];
+        remember(h.texts.origin);
+      }
     }
     const current = visit!;
     device.last = Math.max(device.last, h.at);
@@ -332,8 +357,9 @@ export function planOrganization(
     }
 
     if (!visitorId || !h.identity || !h.profile) {
-      if (h.message.productType === "B2C" && hit.t === "v" && !current.v && h.pathKey) {
-        current.p = [...(current.p ?? []), [h.key, h.pathKey, h.at, 0, null]].slice(-PENDING_LIMIT) as Visit["p"];
+      if (hit.t === "v" && !current.v && h.texts) {
+        remember(h.texts.path);
+        current.p = [...(current.p ?? []), [h.key, h.texts.path[0], h.at, 0, null]].slice(-PENDING_LIMIT) as Visit["p"];
       }
       continue;
     }
@@ -394,16 +420,16 @@ export function planOrganization(
       if (stored) plan.assumed.push([visitorId, dayStart(h.day)]);
     }
 
-    // The session: created when the visit first has this visitor, with what it started with. A B2C
-    // visit identified after anonymous page views kept only their paths' keys (H4): it lands on the
-    // first of them when its path is known, and its referrer and campaign are not known.
+    // The session: created when the visit first has this visitor, with what it started with (for a
+    // B2C visit identified after anonymous page views, found again by its key; unknown when lost).
     const sessionId = `${visitorId}|${current.s}`;
     let session = sessions.get(sessionId);
     if (!session) {
-      const first = current.v ? undefined : current.p?.[0];
-      const source: SessionSource = first
-        ? { landing: org.paths.get(first[1]) ?? null, referrer: null, utm: [null, null, null, null, null] }
-        : { landing: facts.path, referrer, utm: Object.values(facts.utm) };
+      const source = (current.v ? null : anonymousSource(org, current)) ?? {
+        landing: facts.path,
+        referrer,
+        utm: Object.values(facts.utm),
+      };
       session = { visitor: visitorId, start: current.s, lastSeen: h.at, pageViews: 0, source, deviceType: ua.type };
       sessions.set(sessionId, session);
       if (!current.v) {
@@ -416,10 +442,11 @@ export function planOrganization(
       current.v = visitorId;
       // B2C: the visit's anonymous page views belong to the person who just identified.
       for (const [key, pathKey, at, seconds, depth] of current.p ?? []) {
-        const path = org.paths.get(pathKey) ?? null;
+        const path = org.texts.get(pathKey) ?? null;
         addPageView(plan, org, delta, { visitor, session, visit: current }, { key, path, at, seconds, depth });
       }
       delete current.p;
+      delete current.o;
     }
     if (hit.t === "v") {
       const page = { key: h.key, path: facts.path, at: h.at, seconds: 0, depth: null };
@@ -486,6 +513,12 @@ export function planOrganization(
   }
 
   plan.devices = [...org.devices.values()].filter((d) => d.changed && d.kept);
+  for (const device of plan.devices) {
+    const keys = device.visits.flatMap((v) => [...(v.o ? [v.o] : []), ...(v.p ?? []).map((p) => p[1])]);
+    for (const key of keys) {
+      if (fresh.delete(key)) plan.texts.push([device.day, key, org.texts.get(key)!]);
+    }
+  }
   plan.rollups = [...rollups.values()];
   plan.visitors = [...visitors.values()];
   plan.sessions = [...sessions.values()];
@@ -531,6 +564,25 @@ function addPageView(
   if (page.path !== null && (page.at >= visitor.lastSeen || visitor.lastPage === null)) visitor.lastPage = page.path;
   session.pageViews += 1;
   session.lastSeen = Math.max(session.lastSeen, page.at);
+}
+
+/**
+ * How an anonymous B2C visit began, from the keys it kept: its origin when found again, else its first
+ * page view's path alone; null when it kept neither (the identifying hit began it).
+ */
+function anonymousSource(org: OrganizationState, visit: Visit): SessionSource | null {
+  const origin = visit.o ? org.texts.get(visit.o) : undefined;
+  if (origin) {
+    const [landing, referrer, ...utm] = JSON.parse(origin) as VisitOrigin;
+    return { landing, referrer, utm };
+  }
+  const first = visit.p?.[0];
+  if (!visit.o && !first) return null;
+  return {
+    landing: first ? (org.texts.get(first[1]) ?? null) : null,
+    referrer: null,
+    utm: [null, null, null, null, null],
+  };
 }
 
 function hostOf(url: string | null): string | null {

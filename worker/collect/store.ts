@@ -1,6 +1,6 @@
 import { searchDocument } from "../visitors/search";
 import { deviceRowOf, type DeviceRow } from "./device-state";
-import type { OrganizationPlan } from "./plan";
+import { ANONYMOUS_TEXTS_PER_DAY, type AddressState, type OrganizationPlan } from "./plan";
 import { rollupStatement } from "./rollups";
 
 /**
@@ -102,6 +102,20 @@ export function planStatements(db: D1Database, plan: OrganizationPlan): D1Prepar
            FROM r WHERE page_views.visitor = r.visitor AND page_views.session = r.session AND page_views.key = r.key`,
         )
         .bind(org, engagements),
+    );
+  }
+  for (const [day, texts] of Map.groupBy(plan.texts, ([day]) => day)) {
+    // Each text once per organization and day, while the day has fewer than the cap (checked once per
+    // statement: a batch may pass it by its own texts).
+    statements.push(
+      db
+        .prepare(
+          `WITH kept AS (SELECT count(*) AS n FROM (SELECT 1 FROM anonymous_texts WHERE org = ?1 AND day = ?2
+             LIMIT ${ANONYMOUS_TEXTS_PER_DAY}))
+           INSERT OR IGNORE INTO anonymous_texts (org, day, key, text)
+           SELECT ?1, ?2, t.value ->> 0, t.value ->> 1 FROM json_each(?3) t, kept WHERE kept.n < ${ANONYMOUS_TEXTS_PER_DAY}`,
+        )
+        .bind(org, day, json(texts.map(([, key, text]) => [key, text]))),
     );
   }
   if (plan.charges.length > 0) {
@@ -248,6 +262,30 @@ function visitorStatements(db: D1Database, plan: OrganizationPlan): D1PreparedSt
     );
   }
   return statements;
+}
+
+/**
+ * H3: the address rows a plan reserves before its counter call (people-limits.ts), guarded like the
+ * plan's own write: nothing is written when one of them moved past the version the plan read.
+ */
+export function reservationStatements(db: D1Database, org: number, addresses: AddressState[]): D1PreparedStatement[] {
+  const rows = JSON.stringify(addresses.map((a) => [a.day, a.address, a.version, a.people.join("")]));
+  return [
+    db
+      .prepare(
+        `INSERT INTO write_guard (ok) SELECT 0 WHERE EXISTS (SELECT 1 FROM json_each(?2) j
+           LEFT JOIN address_days a ON a.org = ?1 AND a.day = j.value ->> 0 AND a.address = j.value ->> 1
+           WHERE coalesce(a.version, 0) != j.value ->> 2)`,
+      )
+      .bind(org, rows),
+    db
+      .prepare(
+        `INSERT INTO address_days (day, org, address, version, people)
+         SELECT j.value ->> 0, ?1, j.value ->> 1, (j.value ->> 2) + 1, j.value ->> 3 FROM json_each(?2) j WHERE true
+         ON CONFLICT (day, org, address) DO UPDATE SET version = excluded.version, people = excluded.people`,
+      )
+      .bind(org, rows),
+  ];
 }
 
 /** A batch refused by its guard: what the plan read has changed, so it must be made again. */

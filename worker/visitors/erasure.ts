@@ -10,8 +10,8 @@ import { publicVisitorId } from "./identity";
  * row, sessions, page views, search terms, the identification webhooks that name it); what money
  * needs stays without the identity: receipts keep their amount with the visitor replaced by
  * `ERASED_VISITOR`, ledger entries with `identity` null. The device rows of the day (kept for
- * exactly-once counting until the cron drops them) keep a random stand-in of the same length, so the
- * three-people rule still counts the charge. All in one batch, with the audit entry. The credit
+ * exactly-once counting until the cron drops them) and address rows keep a random stand-in of the same
+ * length, so the people rules still count the charge. All in one batch, with the audit entry. The credit
  * counter forgets the identity first (credits/counter.ts `forget`), so its outbox mirrors nothing
  * carrying it to D1 after the batch.
  */
@@ -68,6 +68,11 @@ export async function eraseVisitor(
          WHERE org = ?1 AND (instr(people, ?3) > 0 OR instr(visits, ?2) > 0)`,
       )
       .bind(org, `"${visitorId}"`, visitorId, standIn),
+    db
+      .prepare(
+        "UPDATE address_days SET people = replace(people, ?2, ?3), version = version + 1 WHERE org = ?1 AND instr(people, ?2) > 0",
+      )
+      .bind(org, visitorId, standIn),
     db.prepare(`DELETE FROM webhook_attempts WHERE delivery_id IN (${identification})`).bind(organizationId, visitorId),
     db.prepare(`DELETE FROM webhook_deliveries WHERE id IN (${identification})`).bind(organizationId, visitorId),
     ...(audit
