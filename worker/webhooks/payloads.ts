@@ -75,12 +75,9 @@ export const B2cAnomalyFields = z.object({
   ...organizationFields,
   ceiling: z.number().int().openapi({ description: "New people an organization may have charged within an hour" }),
   peopleCharged: z.number().int().openapi({ description: "People charged within the hour before `createdAt`" }),
-  refused: z
-    .number()
-    .int()
-    .openapi({
-      description: "Identify calls of new people refused (counted `suspicious`) in the batch that reached it",
-    }),
+  refused: z.number().int().openapi({
+    description: "Identify calls of new people refused (counted `suspicious`) in the batch that reached it",
+  }),
   windowStart: Timestamp.openapi({ description: "Start of the hour counted: charging resumes as it moves on" }),
 });
 
