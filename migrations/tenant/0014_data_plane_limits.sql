@@ -34,3 +34,14 @@ CREATE TABLE anonymous_texts (
   text TEXT NOT NULL,
   PRIMARY KEY (day, org, key)
 ) WITHOUT ROWID;
+
+-- N3: visitors of people suppressed (by an erasure) while a hit of theirs was in flight: the hits consumer
+-- stores nothing of them but, when the counter had charged the hit already, a receipt naming nobody, and
+-- writes a row here in the same batch; then the credit counter and D1 forget the visitor id and the row
+-- goes. A row left behind (the counter could not be reached) is worked off by the cron
+-- (worker/visitors/erasure.ts `forgetLateErasures`).
+CREATE TABLE late_erasures (
+  org INTEGER NOT NULL,
+  visitor TEXT NOT NULL,
+  PRIMARY KEY (org, visitor)
+) WITHOUT ROWID;

@@ -11,6 +11,7 @@ import { answered } from "../identify/identifier";
 import { ipRangeIdentifier } from "../identify/ip-ranges";
 import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
+import { forgetLateErasures } from "../visitors/erasure";
 import {
   emitAnomalies,
   emitChargedHits,
@@ -147,10 +148,10 @@ export async function processHits(
         const known = outcomes.get(organizationId) ?? new Map<string, ChargeOutcome>();
         outcomes.set(organizationId, known);
         try {
-          const { requests, reserved, newPeople, overCeiling } = chargeRequests(state, hits);
+          const { requests, reserved, people, newPeople, overCeiling } = chargeRequests(state, hits);
           // H3: the people of an address are written before the counter is asked, so two batches of one
           // address never both take its last places; one that finds the rows moved plans again.
-          if (reserved.length > 0 && !(await reserve(env.DB, state.key, reserved))) {
+          if (reserved.length > 0 && !(await reserve(env.DB, state.key, reserved, people))) {
             reservedMeanwhile.add(organizationId);
             return;
           }
@@ -182,6 +183,14 @@ export async function processHits(
       if (conflicts.has(plan.organizationId) || failed.has(plan.organizationId)) continue;
       for (const id of plan.waiting) waiting.add(`${plan.organizationId}|${id}`);
       for (const visitorId of plan.touched) touched.push({ organizationId: plan.organizationId, visitorId });
+      if (plan.erased.length > 0) {
+        try {
+          await forgetLateErasures(env, plan.organizationId, plan.key, plan.erased);
+        } catch (error) {
+          // The visitors stay in late_erasures, which the cron works off.
+          console.error(`forgetting erased people of ${plan.organizationId} failed; the cron will retry`, error);
+        }
+      }
     }
     pending = new Map([...pending].filter(([id]) => conflicts.has(id)));
     if (round === ROUNDS) {
@@ -227,10 +236,15 @@ async function write(db: D1Database, plans: OrganizationPlan[], failed: Set<stri
   return conflicts;
 }
 
-/** Writes the address rows a plan reserved; false when one of them moved since it was read. */
-async function reserve(db: D1Database, org: number, reserved: AddressState[]): Promise<boolean> {
+/** Writes the address rows a plan reserved; false when one of them moved, or one of its people was suppressed, since it was read. */
+async function reserve(
+  db: D1Database,
+  org: number,
+  reserved: AddressState[],
+  people: [string, string][],
+): Promise<boolean> {
   try {
-    await db.batch(reservationStatements(db, org, reserved));
+    await db.batch(reservationStatements(db, org, reserved, people));
     return true;
   } catch (error) {
     if (isConflict(error)) return false;

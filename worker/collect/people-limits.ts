@@ -34,6 +34,8 @@ export interface ChargePlan {
   requests: ChargeRequest[];
   /** Address rows whose people grew: written (guarded by their version) before the counter is asked. */
   reserved: AddressState[];
+  /** [partner, email hash] of the people reserved: the reservation fails if one is suppressed by then (N3). */
+  people: [string, string][];
   /** New people this batch asks to charge, towards `PEOPLE_PER_HOUR`. */
   newPeople: number;
   /** Hits of new people refused because the organization is at `PEOPLE_PER_HOUR`. */
@@ -56,6 +58,7 @@ export function chargeRequests(org: OrganizationState, hits: PreparedHit[]): Cha
   const onDevices = new Map<string, Set<string>>();
   const onAddresses = new Map<string, Set<string>>();
   const reserved = new Map<string, AddressState>();
+  const people: [string, string][] = [];
   const requests: ChargeRequest[] = [];
   let newPeople = 0;
   let overCeiling = 0;
@@ -76,11 +79,12 @@ export function chargeRequests(org: OrganizationState, hits: PreparedHit[]): Cha
         }
         newPeople += 1;
         onAddress.add(h.visitor);
+        if (h.message.hit.h) people.push([h.message.partnerId, h.message.hit.h]);
         reserved.set(address, { ...stored, people: [...onAddress] });
       }
       onDevice.add(h.visitor);
     }
     requests.push({ eventId: h.message.hit.i, identity: publicVisitorId(h.visitor), at: h.message.receivedAt });
   }
-  return { requests, reserved: [...reserved.values()], newPeople, overCeiling };
+  return { requests, reserved: [...reserved.values()], people, newPeople, overCeiling };
 }

@@ -15,6 +15,7 @@ import {
 import { dayNumber, dayStart, dayText } from "./encoding";
 import type { AcceptedHit } from "./message";
 import { pageFacts } from "./page";
+import { ERASED_VISITOR } from "../visitors/erasure";
 import { addEntry, emptyDelta, OUTCOME_COLUMN, type RollupDelta } from "./rollups";
 
 /** A session ends after 30 minutes without a page view or identify call (docs/partner-api.md#charging). */
@@ -205,6 +206,10 @@ export interface OrganizationPlan {
   touched: string[];
   /** H4: texts of this plan's anonymous B2C visits that kept devices refer to, by day: [day, key, text]. */
   texts: [number, string, string][];
+  /** N3: [partner, email hash] of the people whose visitors it writes: the write fails if one is suppressed by then. */
+  people: [string, string][];
+  /** N3: visitors of people suppressed since the batch identified them: forgotten everywhere after the write. */
+  erased: string[];
 }
 
 const isVisit = (h: PreparedHit) => h.message.hit.t !== "e";
@@ -275,6 +280,8 @@ export function planOrganization(
     charged: [],
     touched: [],
     texts: [],
+    people: [],
+    erased: [],
   };
   const rollups = new Map<string, RollupDelta>();
   const rollup = (day: number) => {
@@ -310,15 +317,20 @@ export function planOrganization(
             available: null,
           }
         : null);
+    // N3: a person suppressed after the counter charged this hit (an erasure ran meanwhile) keeps the
+    // charge, with a receipt that names nobody, and nothing else of them is stored.
+    const erasedCharge = h.suppressed && h.visitor !== null && outcomes.get(hit.i)?.reason === "charged";
     const reason: ChargeReason = h.message.bot
       ? "bot"
       : h.excluded
         ? "excluded"
-        : h.suppressed
-          ? "suppressed"
-          : !h.identity
-            ? "not_identified"
-            : (outcome?.reason ?? "suspicious");
+        : erasedCharge
+          ? "charged"
+          : h.suppressed
+            ? "suppressed"
+            : !h.identity
+              ? "not_identified"
+              : (outcome?.reason ?? "suspicious");
     const identified = reason === "charged" || reason === "already_charged_this_period";
     const device = deviceOf(org, h, identified, delta);
     device.seen.push(h.key);
@@ -328,6 +340,14 @@ export function planOrganization(
     delta.counts[OUTCOME_COLUMN[reason]] += 1;
     delta.lastHit = Math.max(delta.lastHit, h.at);
     if (h.message.bot) continue;
+    if (h.suppressed && h.visitor !== null) {
+      if (!plan.erased.includes(h.visitor)) plan.erased.push(h.visitor);
+      if (!erasedCharge) continue;
+      delta.counts.identifications += 1;
+      const periodStart = Math.floor(outcome!.periodStart / 1000);
+      plan.charges.push({ at: h.at, eventId: hit.i, visitor: ERASED_VISITOR, type: "person", periodStart });
+      continue;
+    }
 
     const facts = pageFacts(hit.u, h.message.hashRouting);
     const referrer = hit.t === "v" && hit.r ? hit.r.slice(0, REFERRER_LENGTH) : null;
@@ -395,6 +415,7 @@ export function planOrganization(
       };
       visitors.set(visitorId, visitor);
       plan.touched.push(visitorId);
+      if (h.identity.type === "person" && hit.h) plan.people.push([h.message.partnerId, hit.h]);
       if (!stored) {
         plan.newVisitors += 1;
         delta.counts.new_visitors += 1;

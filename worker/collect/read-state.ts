@@ -1,3 +1,4 @@
+import { suppressedAmongStatement, suppressedFrom } from "../suppressions/queries";
 import { dayNumber, dayStart, dayText, SALTED_KEY_LENGTH, textKey, unixSeconds } from "./encoding";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import type { OrganizationKey } from "./organization-keys";
@@ -15,14 +16,23 @@ import {
  * row, for a batch of the shard, and the function that puts its answer into the organizations' states.
  */
 
-/** The device rows, visitors and period snapshots the organizations' hits need, in one batch (a later round). */
+/**
+ * The device rows, visitors and period snapshots the organizations' hits need, in one batch (a later
+ * round), and the suppressions again (N3): a person suppressed since the first round is no longer
+ * identified (`suppressed`), though the hit keeps its visitor id for what the counter already charged.
+ */
 export async function readStates(
   db: D1Database,
   groups: Map<string, PreparedHit[]>,
   keys: Map<string, OrganizationKey>,
 ): Promise<Map<string, OrganizationState>> {
   const hits = [...groups.values()].flat();
-  const [devices, visitors, periods, days, stored, addresses, lastHour] = await db.batch([
+  const people = hits.filter((h) => h.identity?.type === "person" && h.message.hit.h);
+  const suppressions = suppressedAmongStatement(
+    db,
+    people.map((h) => ({ partnerId: h.message.partnerId, emailSha256: h.message.hit.h! })),
+  );
+  const [devices, visitors, periods, days, stored, addresses, lastHour, suppressed] = await db.batch([
     devicesStatement(db, hits, keys),
     visitorsStatement(db, hits, keys),
     periodsStatement(db, [...groups.keys()]),
@@ -30,7 +40,14 @@ export async function readStates(
     storedStatement(db, hits, keys),
     addressesStatement(db, hits, keys),
     lastHourStatement(db, hits, keys),
+    ...(suppressions ? [suppressions] : []),
   ]);
+  const now = suppressed ? suppressedFrom(suppressed) : new Set<string>();
+  for (const h of people) {
+    if (now.has(`${h.message.partnerId}|${h.message.hit.h}`)) {
+      Object.assign(h, { identity: null, profile: null, suppressed: true });
+    }
+  }
   const states = emptyStates(groups, keys);
   addDevices(states, devices!);
   addAddresses(states, addresses!);

@@ -47,6 +47,7 @@ export async function purgeOrganization(
     `DELETE FROM device_days WHERE org = ${key}`,
     `DELETE FROM address_days WHERE org = ${key}`,
     `DELETE FROM anonymous_texts WHERE org = ${key}`,
+    `DELETE FROM late_erasures WHERE org = ${key}`,
     `DELETE FROM ledger_entries WHERE org = ${key}`,
     "DELETE FROM organization_keys WHERE organization_id = ?1",
     `DELETE FROM webhook_attempts WHERE delivery_id IN ${deliveries}`,

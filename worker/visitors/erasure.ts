@@ -42,7 +42,6 @@ export async function eraseVisitor(
   if (!held || (held.seq === null && !held.charged && !held.debited)) return false;
   const { org, seq } = held;
   await counterFor(env, organizationId).forget(publicVisitorId(visitorId));
-  const standIn = `~${randomHex(SALTED_KEY_LENGTH)}`.slice(0, SALTED_KEY_LENGTH);
   const story =
     seq === null
       ? []
@@ -53,15 +52,30 @@ export async function eraseVisitor(
           db.prepare("DELETE FROM visitors WHERE seq = ?").bind(seq),
           db.prepare("UPDATE organization_keys SET visitors = max(0, visitors - 1) WHERE key = ?").bind(org),
         ];
-  const identification = `SELECT id FROM webhook_deliveries WHERE organization_id = ?1
-    AND partner_id = (SELECT partner_id FROM organizations WHERE id = ?1) AND data ->> '$.visitorId' = ?2`;
   await db.batch([
     ...story,
     db.prepare("UPDATE charges SET visitor = ? WHERE org = ? AND visitor = ?").bind(ERASED_VISITOR, org, visitorId),
+    ...identityStatements(db, organizationId, org, visitorId),
+    ...(audit
+      ? [auditStatement(db, { ...audit, organizationId, details: { visitorId: publicVisitorId(visitorId) } })]
+      : []),
+  ]);
+  return true;
+}
+
+/**
+ * Where a visitor id stays once its story is gone: the ledger's entries, the `visitor.identified`
+ * deliveries naming it, and the day's device and address rows (a random stand-in of the same length
+ * keeps the people rules counting; a consumer that read one of these rows sees its version changed).
+ */
+function identityStatements(db: D1Database, organizationId: string, org: number, visitorId: string) {
+  const identification = `SELECT id FROM webhook_deliveries WHERE organization_id = ?1
+    AND partner_id = (SELECT partner_id FROM organizations WHERE id = ?1) AND data ->> '$.visitorId' = ?2`;
+  const standIn = `~${randomHex(SALTED_KEY_LENGTH)}`.slice(0, SALTED_KEY_LENGTH);
+  return [
     db
       .prepare("UPDATE ledger_entries SET identity_key = NULL WHERE org = ? AND identity_key = ?")
       .bind(org, publicVisitorId(visitorId)),
-    // A consumer that read one of these rows before sees its version changed and reads it again.
     db
       .prepare(
         `UPDATE device_days SET people = replace(people, ?3, ?4), visits = replace(visits, ?3, ?4), version = version + 1
@@ -75,9 +89,44 @@ export async function eraseVisitor(
       .bind(org, visitorId, standIn),
     db.prepare(`DELETE FROM webhook_attempts WHERE delivery_id IN (${identification})`).bind(organizationId, visitorId),
     db.prepare(`DELETE FROM webhook_deliveries WHERE id IN (${identification})`).bind(organizationId, visitorId),
-    ...(audit
-      ? [auditStatement(db, { ...audit, organizationId, details: { visitorId: publicVisitorId(visitorId) } })]
-      : []),
-  ]);
-  return true;
+  ];
+}
+
+/**
+ * N3: visitors of people suppressed (by an erasure) while a hit of theirs was in flight. The hits
+ * consumer stored nothing of them but, for a hit the counter had charged already, a receipt as
+ * `ERASED_VISITOR`, and listed them in `late_erasures`; here the credit counter forgets them (its
+ * ledger entries not mirrored yet lose the id), then D1 whatever holds the id (`identityStatements`),
+ * and the list lets go of them. Repeatable: the cron finishes what failed.
+ */
+export async function forgetLateErasures(
+  env: TenantEnv,
+  organizationId: string,
+  org: number,
+  visitorIds: string[],
+): Promise<void> {
+  const counter = counterFor(env, organizationId);
+  for (const visitorId of visitorIds) await counter.forget(publicVisitorId(visitorId));
+  await env.DB.batch(
+    visitorIds.flatMap((visitorId) => [
+      ...identityStatements(env.DB, organizationId, org, visitorId),
+      env.DB.prepare("DELETE FROM late_erasures WHERE org = ? AND visitor = ?").bind(org, visitorId),
+    ]),
+  );
+}
+
+/** Cron: `late_erasures` left behind (the consumer could not reach a counter), at most 100 a run. */
+export async function forgetLeftLateErasures(env: TenantEnv): Promise<void> {
+  const { results } = await env.DB.prepare(
+    `SELECT k.organization_id, e.org, e.visitor FROM late_erasures e
+     JOIN organization_keys k ON k.key = e.org LIMIT 100`,
+  ).all<{ organization_id: string; org: number; visitor: string }>();
+  for (const [organizationId, rows] of Map.groupBy(results, (r) => r.organization_id)) {
+    await forgetLateErasures(
+      env,
+      organizationId,
+      rows[0]!.org,
+      rows.map((r) => r.visitor),
+    );
+  }
 }

@@ -83,6 +83,35 @@ export function failingNextPut(kv: KVNamespace): KVNamespace {
   });
 }
 
+/**
+ * A D1 database whose first `batch()` with a statement containing `sql` is held until `release()`:
+ * latency between a consumer's reads and its write, long enough for other work to run in between.
+ * (The SQL is read from the statement as workerd's D1 binding keeps it, `statement`.)
+ */
+export function holdingBatch(db: D1Database, sql: string) {
+  const held = Promise.withResolvers<void>();
+  const released = Promise.withResolvers<void>();
+  let holding = false;
+  const proxy = new Proxy(db, {
+    get(target, key) {
+      if (key === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const matches = statements.some((s) => (s as unknown as { statement?: string }).statement?.includes(sql));
+          if (matches && !holding) {
+            holding = true;
+            held.resolve();
+            await released.promise;
+          }
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db: proxy, held: held.promise, release: () => released.resolve() };
+}
+
 /** A partner API call served by the Worker with these bindings in place of the real ones. */
 export async function callWith(
   bindings: Partial<typeof env>,
