@@ -30,6 +30,7 @@ import { PLATFORM_BASE } from "./sessions/places";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
 import { resumeStalledErasures } from "./erasures/person";
+import { resumeStalledPurges } from "./organizations/purge";
 import { alarmOnDatabaseSizes } from "./capacity/alarm";
 
 export { CreditCounter } from "./credits/counter";
@@ -81,8 +82,9 @@ export default {
       // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
       await renewDuePeriods(tenant);
       await reconcileOrganizations(tenant);
-      // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
+      // A person's erasure or an organization's purge whose job was lost resumes where it stopped (docs/privacy.md).
       await resumeStalledErasures(tenant);
+      await resumeStalledPurges(tenant);
       // Retention of identified visitors, yesterday's device rows (docs/collect.md).
       await maintainVisitors(tenant);
     }

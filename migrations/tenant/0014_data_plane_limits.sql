@@ -45,3 +45,17 @@ CREATE TABLE late_erasures (
   visitor TEXT NOT NULL,
   PRIMARY KEY (org, visitor)
 ) WITHOUT ROWID;
+
+-- Organization purges (worker/organizations/purge.ts): started by DELETE …?purge=true, worked off on the
+-- jobs queue PURGE_ROWS rows per table and job, so a very large organization never takes one big batch.
+-- The row stays once completed (it names the organization id only, as the purge's audit entry does).
+CREATE TABLE purges (
+  organization_id TEXT PRIMARY KEY,
+  partner_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'completed')),
+  rounds INTEGER NOT NULL DEFAULT 0, -- jobs run so far
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL, -- last progress: a running purge without any for a while is resumed by the cron
+  completed_at TEXT
+) WITHOUT ROWID;
+CREATE INDEX purges_unfinished ON purges (updated_at) WHERE status != 'completed';
