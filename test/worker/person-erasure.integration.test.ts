@@ -7,8 +7,10 @@ import { counterTablesMentioning, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
 import { d1TablesMentioning, everyKvEntry } from "./support/stores";
 import { ERASURE_PAGE_SIZE } from "../../worker/erasures/person";
+import { addSuppression } from "../../worker/suppressions/queries";
+import { ERASE_ROWS } from "../../worker/visitors/erasure";
 import { deliver, deliverTo, expectEnvelope, newPartner, tenantOf } from "./support";
-import { holdingBatch } from "./support/env-faults";
+import { holdingBatch, recordingChanges } from "./support/env-faults";
 import { receiverBucket } from "../fixtures/receiver";
 import { saltedKey } from "../../worker/collect/encoding";
 import { personIdentity } from "../../worker/identify/identifier";
@@ -188,6 +190,42 @@ describe("erasing a person", () => {
       expect(JSON.stringify(await receiver.received())).not.toContain(stored);
     });
   }
+
+  it(
+    "erases a visitor with more page views than one statement takes, ERASE_ROWS at a time",
+    { timeout: 30_000 },
+    async () => {
+      const { api, partner } = await newPartner();
+      const shop = await b2cOrganization(api);
+      const person = await importedPerson();
+      await deliver(visitAndIdentify(shop, partner, person));
+      const tenant = await tenantOf(partner.id);
+      // Years of page views, as the consumer stores them.
+      await tenant.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+       INSERT INTO page_views (visitor, session, key, at, path)
+       SELECT s.visitor, s.start, 'old' || i, i, '/old' FROM n CROSS JOIN sessions s
+       WHERE s.visitor = (SELECT v.seq FROM visitors v JOIN organization_keys k ON k.key = v.org WHERE k.organization_id = ?1)`,
+      )
+        .bind(shop.id, Math.floor(ERASE_ROWS * 2.5))
+        .run();
+      await addSuppression(tenant.DB, partner.id, person);
+      const erasure = await createErasure(tenant.DB, partner.id, person, { type: "api_key", id: "key_test" });
+      const recording = recordingChanges(tenant.DB);
+      await deliverTo(
+        "sightline-jobs",
+        [{ id: crypto.randomUUID(), body: { type: "people.erase", erasureId: erasure.id, shard: partner.shard } }],
+        { ...env, [`TENANT_${partner.shard}`]: recording.db },
+      );
+      expect((await completed(api, erasure.id)).organizations).toBe(1);
+      expect(Math.max(...recording.changes)).toBe(ERASE_ROWS);
+      const left = await tenant.DB.prepare("SELECT count(*) AS n FROM page_views WHERE path = '/old'").first<{
+        n: number;
+      }>();
+      expect(left?.n).toBe(0);
+      await flushCounter(shop.id);
+    },
+  );
 
   it("completes with no organization for a person never seen, and is the partner's own", async () => {
     const { api } = await newPartner();

@@ -18,6 +18,13 @@ import { publicVisitorId } from "./identity";
 
 /** What `charges.visitor` holds once the visitor was erased; no visitor id is this short. */
 export const ERASED_VISITOR = "erased";
+/** Page views or sessions of one visitor deleted per statement. */
+export const ERASE_ROWS = 2_000;
+/** What a visitor has many of, with the columns of their keys. */
+const CHUNKED = [
+  ["page_views", "visitor, session, key"],
+  ["sessions", "visitor, start"],
+] as const;
 
 /**
  * True when anything is held under this visitor id in the organization, and then erased. `audit`
@@ -42,6 +49,18 @@ export async function eraseVisitor(
   if (!held || (held.seq === null && !held.charged && !held.debited)) return false;
   const { org, seq } = held;
   await counterFor(env, organizationId).forget(publicVisitorId(visitorId));
+  // A visitor seen for years has many page views and sessions: they go ERASE_ROWS at a time first, so
+  // no statement is large; the batch below deletes what arrived meanwhile and the visitor.
+  if (seq !== null) {
+    for (const [table, key] of CHUNKED) {
+      const chunk = db
+        .prepare(
+          `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE visitor = ? LIMIT ${ERASE_ROWS})`,
+        )
+        .bind(seq);
+      while ((await chunk.run()).meta.changes === ERASE_ROWS);
+    }
+  }
   const story =
     seq === null
       ? []
