@@ -122,73 +122,81 @@ describe("erasing a person", () => {
     },
   );
 
-  it("N3: an erasure that reports completed stays completed while hits arrive: a hit in flight writes nothing of the person back", async () => {
-    const { api, partner } = await newPartner();
-    const shop = await b2cOrganization(api, "Shop");
-    const person = await importedPerson("Erin Erased");
-    await deliver(visitAndIdentify(shop, partner, person));
-    await flushCounter(shop.id);
-    const visitorId = (await api("GET", `/people/${person}/export`)).body.export.organizations[0].visitorId as string;
-    const used = (await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed;
+  it(
+    "N3: an erasure that reports completed stays completed while hits arrive: a hit in flight writes nothing of the person back",
+    { timeout: 30_000 },
+    async () => {
+      const { api, partner } = await newPartner();
+      const shop = await b2cOrganization(api, "Shop");
+      const person = await importedPerson("Erin Erased");
+      await deliver(visitAndIdentify(shop, partner, person));
+      await flushCounter(shop.id);
+      const visitorId = (await api("GET", `/people/${person}/export`)).body.export.organizations[0].visitorId as string;
+      const used = (await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed;
 
-    // Another visit's hits are in flight: the consumer has read everything (no suppression yet) and
-    // its write is held, as latency can hold it, while the erasure runs to its end.
-    const hold = holdingBatch((await tenantOf(partner.id)).DB, "INSERT INTO write_guard");
-    const inFlight = deliver(visitAndIdentify(shop, partner, person, { path: "/again" }), {
-      env: { ...env, [`TENANT_${partner.shard}`]: hold.db },
-    });
-    await hold.held;
-    const res = await api("DELETE", `/people/${person}`);
-    expect(res.status, res.text).toBe(202);
-    const erasure = await completed(api, res.body.erasure.id);
-    hold.release();
-    await inFlight;
+      // Another visit's hits are in flight: the consumer has read everything (no suppression yet) and
+      // its write is held, as latency can hold it, while the erasure runs to its end.
+      const hold = holdingBatch((await tenantOf(partner.id)).DB, "INSERT INTO write_guard");
+      const inFlight = deliver(visitAndIdentify(shop, partner, person, { path: "/again" }), {
+        env: { ...env, [`TENANT_${partner.shard}`]: hold.db },
+      });
+      await hold.held;
+      const res = await api("DELETE", `/people/${person}`);
+      expect(res.status, res.text).toBe(202);
+      const erasure = await completed(api, res.body.erasure.id);
+      hold.release();
+      await inFlight;
 
-    expect((await api("GET", `/erasures/${erasure.id}`)).body.erasure.status).toBe("completed");
-    expect((await api("GET", `/organizations/${shop.id}/visitors`)).body.total).toBe(0);
-    expect((await api("GET", `/people/${person}/export`)).body.export.organizations).toEqual([]);
-    await flushCounter(shop.id);
-    expect(await d1TablesMentioning(visitorId.slice("vis_".length))).toEqual({});
-    expect(await counterTablesMentioning(shop.id, visitorId.slice("vis_".length))).toEqual({});
-    expect((await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed).toBe(used);
-  });
+      expect((await api("GET", `/erasures/${erasure.id}`)).body.erasure.status).toBe("completed");
+      expect((await api("GET", `/organizations/${shop.id}/visitors`)).body.total).toBe(0);
+      expect((await api("GET", `/people/${person}/export`)).body.export.organizations).toEqual([]);
+      await flushCounter(shop.id);
+      expect(await d1TablesMentioning(visitorId.slice("vis_".length))).toEqual({});
+      expect(await counterTablesMentioning(shop.id, visitorId.slice("vis_".length))).toEqual({});
+      expect((await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed).toBe(used);
+    },
+  );
 
   for (const [held, charged] of [
     ["INSERT INTO address_days", false],
     ["INSERT INTO device_days", true],
   ] as const) {
-    it(`N3: a person first identified by a hit in flight during their erasure leaves nothing of them (held at ${held.slice(12)}: ${charged ? "charged before, the receipt names nobody" : "not charged"})`, async () => {
-      const { api, partner } = await newPartner();
-      const receiver = receiverBucket();
-      expect((await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).status).toBe(200);
-      const shop = await b2cOrganization(api, "Shop");
-      const person = await importedPerson("Fresh Erased");
-      // Held before the counter is asked (the address's people are written first), or after it charged.
-      const tenant = await tenantOf(partner.id);
-      const hold = holdingBatch(tenant.DB, held);
-      const inFlight = deliver(visitAndIdentify(shop, partner, person), {
-        env: { ...env, [`TENANT_${partner.shard}`]: hold.db },
-      });
-      await hold.held;
-      const res = await api("DELETE", `/people/${person}`);
-      await completed(api, res.body.erasure.id);
-      hold.release();
-      await inFlight;
+    it(
+      `N3: a person first identified by a hit in flight during their erasure leaves nothing of them (held at ${held.slice(12)}: ${charged ? "charged before, the receipt names nobody" : "not charged"})`,
+      { timeout: 30_000 },
+      async () => {
+        const { api, partner } = await newPartner();
+        const receiver = receiverBucket();
+        expect((await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).status).toBe(200);
+        const shop = await b2cOrganization(api, "Shop");
+        const person = await importedPerson("Fresh Erased");
+        // Held before the counter is asked (the address's people are written first), or after it charged.
+        const tenant = await tenantOf(partner.id);
+        const hold = holdingBatch(tenant.DB, held);
+        const inFlight = deliver(visitAndIdentify(shop, partner, person), {
+          env: { ...env, [`TENANT_${partner.shard}`]: hold.db },
+        });
+        await hold.held;
+        const res = await api("DELETE", `/people/${person}`);
+        await completed(api, res.body.erasure.id);
+        hold.release();
+        await inFlight;
 
-      const { salt } = (await tenant.DB.prepare("SELECT salt FROM organization_keys WHERE organization_id = ?")
-        .bind(shop.id)
-        .first<{ salt: string }>())!;
-      const stored = await saltedKey(salt, personIdentity(person).key);
-      expect((await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed).toBe(charged ? 1 : 0);
-      const receipts = await api("GET", `/organizations/${shop.id}/receipts`);
-      expect(receipts.body.receipts).toEqual(charged ? [expect.objectContaining({ visitorId: null })] : []);
-      expect((await api("GET", `/organizations/${shop.id}/visitors`)).body.total).toBe(0);
-      await flushCounter(shop.id);
-      expect(await debitsOf(api, shop.id)).toEqual(charged ? [-1] : []);
-      expect(await d1TablesMentioning(stored)).toEqual({});
-      expect(await counterTablesMentioning(shop.id, stored)).toEqual({});
-      expect(JSON.stringify(await receiver.received())).not.toContain(stored);
-    });
+        const { salt } = (await tenant.DB.prepare("SELECT salt FROM organization_keys WHERE organization_id = ?")
+          .bind(shop.id)
+          .first<{ salt: string }>())!;
+        const stored = await saltedKey(salt, personIdentity(person).key);
+        expect((await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed).toBe(charged ? 1 : 0);
+        const receipts = await api("GET", `/organizations/${shop.id}/receipts`);
+        expect(receipts.body.receipts).toEqual(charged ? [expect.objectContaining({ visitorId: null })] : []);
+        expect((await api("GET", `/organizations/${shop.id}/visitors`)).body.total).toBe(0);
+        await flushCounter(shop.id);
+        expect(await debitsOf(api, shop.id)).toEqual(charged ? [-1] : []);
+        expect(await d1TablesMentioning(stored)).toEqual({});
+        expect(await counterTablesMentioning(shop.id, stored)).toEqual({});
+        expect(JSON.stringify(await receiver.received())).not.toContain(stored);
+      },
+    );
   }
 
   it(

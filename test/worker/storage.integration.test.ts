@@ -323,45 +323,55 @@ describe("what the hits consumer keeps", () => {
     expect(texts.rows).toBe(2);
   });
 
-  it("H4: keeps at most ANONYMOUS_TEXTS_PER_DAY texts of anonymous B2C visits a day; past it, an identify call finds pages among the day's top pages", async () => {
-    const { api, organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
-    const hash = await sha256(`texts-${crypto.randomUUID()}@example.com`);
-    await admin("POST", "/people", [{ emailSha256: hash, name: "Past The Cap" }]);
-    const now = Date.now();
-    const day = Math.floor(now / 86_400_000);
-    const { DB } = await tenantOfOrganization(organization.id);
-    const key = await organizationKey(organization.id);
-    await DB.prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+  it(
+    "H4: keeps at most ANONYMOUS_TEXTS_PER_DAY texts of anonymous B2C visits a day; past it, an identify call finds pages among the day's top pages",
+    { timeout: 30_000 },
+    async () => {
+      const { api, organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
+      const hash = await sha256(`texts-${crypto.randomUUID()}@example.com`);
+      await admin("POST", "/people", [{ emailSha256: hash, name: "Past The Cap" }]);
+      const now = Date.now();
+      const day = Math.floor(now / 86_400_000);
+      const { DB } = await tenantOfOrganization(organization.id);
+      const key = await organizationKey(organization.id);
+      await DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
        INSERT INTO anonymous_texts (day, org, key, text) SELECT ?1, ?2, 'k' || i, '/earlier/' || i FROM n`,
-    )
-      .bind(day, key, ANONYMOUS_TEXTS_PER_DAY)
-      .run();
-    const ip = freshIp();
-    const view = (path: string, at: number) =>
-      ({
-        ...accepted(organization.id, partner, pixelKey, ip, at),
-        productType: "B2C",
-        hit: { k: pixelKey, t: "v", i: crypto.randomUUID(), u: `https://shop.example${path}?utm_source=news`, w: 1280 },
-      }) as AcceptedHit;
-    await deliver([view("/landing", now)]);
-    await deliver([view("/product", now + 1000)]);
-    expect((await anonymousTexts(organization.id)).rows).toBe(ANONYMOUS_TEXTS_PER_DAY);
-    await deliver([
-      {
-        ...view("/product", now + 2000),
-        hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/product", h: hash },
-      } as AcceptedHit,
-    ]);
-    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
-    expect(body.visitors[0]).toMatchObject({
-      person: { name: "Past The Cap" },
-      engagement: { pageViews: 2 },
-      pages: { landingPage: "/landing" },
-      // How the visit began was past the cap: its campaign is not known.
-      source: { utmSource: null },
-    });
-  });
+      )
+        .bind(day, key, ANONYMOUS_TEXTS_PER_DAY)
+        .run();
+      const ip = freshIp();
+      const view = (path: string, at: number) =>
+        ({
+          ...accepted(organization.id, partner, pixelKey, ip, at),
+          productType: "B2C",
+          hit: {
+            k: pixelKey,
+            t: "v",
+            i: crypto.randomUUID(),
+            u: `https://shop.example${path}?utm_source=news`,
+            w: 1280,
+          },
+        }) as AcceptedHit;
+      await deliver([view("/landing", now)]);
+      await deliver([view("/product", now + 1000)]);
+      expect((await anonymousTexts(organization.id)).rows).toBe(ANONYMOUS_TEXTS_PER_DAY);
+      await deliver([
+        {
+          ...view("/product", now + 2000),
+          hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/product", h: hash },
+        } as AcceptedHit,
+      ]);
+      const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+      expect(body.visitors[0]).toMatchObject({
+        person: { name: "Past The Cap" },
+        engagement: { pageViews: 2 },
+        pages: { landingPage: "/landing" },
+        // How the visit began was past the cap: its campaign is not known.
+        source: { utmSource: null },
+      });
+    },
+  );
 
   it("H4: keeps at most DEVICE_ROWS_PER_DAY device rows a day for hits that identify nobody, and counts the rest", async () => {
     const { organization, partner, pixelKey } = await newOrganization();
@@ -391,24 +401,30 @@ describe("what the hits consumer keeps", () => {
     );
   });
 
-  it("H4: stores at most STORED_PAGE_VIEWS_PER_DAY page views per visitor a day, and counts the rest on the visitor", async () => {
-    const { api, organization, partner, pixelKey } = await newOrganization();
-    const ip = freshIp();
-    await importCompany(`${ip}/32`);
-    const now = Date.now() - 3_600_000;
-    const views = Array.from({ length: STORED_PAGE_VIEWS_PER_DAY + 5 }, (_, i) =>
-      withHit(accepted(organization.id, partner, pixelKey, ip, now + i * 1000), { u: `https://client.example/p/${i}` }),
-    );
-    for (let i = 0; i < views.length; i += 100) await deliver(views.slice(i, i + 100));
-    expect((await storedRows(organization.id)).page_views).toBe(STORED_PAGE_VIEWS_PER_DAY);
-    const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
-    expect(body.visitors[0].engagement.pageViews).toBe(STORED_PAGE_VIEWS_PER_DAY + 5);
-    const { DB } = await tenantOfOrganization(organization.id);
-    const day = await DB.prepare("SELECT unstored_page_views, page_views FROM usage_daily WHERE organization_id = ?")
-      .bind(organization.id)
-      .first();
-    expect(day).toEqual({ unstored_page_views: 5, page_views: STORED_PAGE_VIEWS_PER_DAY + 5 });
-  });
+  it(
+    "H4: stores at most STORED_PAGE_VIEWS_PER_DAY page views per visitor a day, and counts the rest on the visitor",
+    { timeout: 30_000 },
+    async () => {
+      const { api, organization, partner, pixelKey } = await newOrganization();
+      const ip = freshIp();
+      await importCompany(`${ip}/32`);
+      const now = Date.now() - 3_600_000;
+      const views = Array.from({ length: STORED_PAGE_VIEWS_PER_DAY + 5 }, (_, i) =>
+        withHit(accepted(organization.id, partner, pixelKey, ip, now + i * 1000), {
+          u: `https://client.example/p/${i}`,
+        }),
+      );
+      for (let i = 0; i < views.length; i += 100) await deliver(views.slice(i, i + 100));
+      expect((await storedRows(organization.id)).page_views).toBe(STORED_PAGE_VIEWS_PER_DAY);
+      const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+      expect(body.visitors[0].engagement.pageViews).toBe(STORED_PAGE_VIEWS_PER_DAY + 5);
+      const { DB } = await tenantOfOrganization(organization.id);
+      const day = await DB.prepare("SELECT unstored_page_views, page_views FROM usage_daily WHERE organization_id = ?")
+        .bind(organization.id)
+        .first();
+      expect(day).toEqual({ unstored_page_views: 5, page_views: STORED_PAGE_VIEWS_PER_DAY + 5 });
+    },
+  );
 
   it("L5: retries an engagement whose page view has not arrived, then counts it once and acknowledges it", async () => {
     const { organization, partner, pixelKey } = await newOrganization();
