@@ -25,14 +25,8 @@ import { organizationKeys, type OrganizationKey } from "./organization-keys";
 import { pageFacts } from "./page";
 import { chargeRequests, PEOPLE_PER_HOUR } from "./people-limits";
 import type { VisitOrigin } from "./device-state";
-import {
-  planOrganization,
-  REFERRER_LENGTH,
-  type AddressState,
-  type OrganizationPlan,
-  type OrganizationState,
-  type PreparedHit,
-} from "./plan";
+import { planOrganization, REFERRER_LENGTH } from "./plan";
+import type { AddressState, OrganizationPlan, OrganizationState, PreparedHit } from "./plan-types";
 import {
   addAddresses,
   addDays,

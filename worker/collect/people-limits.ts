@@ -1,14 +1,8 @@
 import type { ChargeRequest } from "../credits/counter";
 import { publicVisitorId } from "../visitors/identity";
 import { deviceId } from "./device-state";
-import {
-  addressId,
-  chargedPerD1,
-  freshVisits,
-  type AddressState,
-  type OrganizationState,
-  type PreparedHit,
-} from "./plan";
+import { chargedPerD1, freshVisits } from "./plan";
+import { addressId, type AddressState, type OrganizationState, type PreparedHit } from "./plan-types";
 
 /**
  * H3: how many people one source may get charged, whatever the hits claim. A browser identifies one

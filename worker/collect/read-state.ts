@@ -3,13 +3,8 @@ import { dayNumber, dayStart, dayText, SALTED_KEY_LENGTH, textKey, unixSeconds }
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import type { OrganizationKey } from "./organization-keys";
 import { PEOPLE_PER_HOUR } from "./people-limits";
-import {
-  addressId,
-  STORED_PAGE_VIEWS_PER_DAY,
-  type OrganizationState,
-  type PreparedHit,
-  type StoredVisitor,
-} from "./plan";
+import { STORED_PAGE_VIEWS_PER_DAY } from "./plan";
+import { addressId, type OrganizationState, type PreparedHit, type StoredVisitor } from "./plan-types";
 
 /**
  * What the hits consumer reads to plan an organization's batch (consume.ts): one statement per kind of

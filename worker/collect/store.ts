@@ -1,6 +1,7 @@
 import { searchDocument } from "../visitors/search";
 import { deviceRowOf, type DeviceRow } from "./device-state";
-import { ANONYMOUS_TEXTS_PER_DAY, type AddressState, type OrganizationPlan } from "./plan";
+import { ANONYMOUS_TEXTS_PER_DAY } from "./plan";
+import type { AddressState, OrganizationPlan } from "./plan-types";
 import { rollupStatement } from "./rollups";
 
 /**

@@ -1,5 +1,5 @@
 import type { WebhookChannel } from "../../shared/webhooks";
-import type { ChargedHit } from "../collect/plan";
+import type { ChargedHit } from "../collect/plan-types";
 import type { ChargeOutcome } from "../credits/counter";
 import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
