@@ -8,7 +8,8 @@ import { isHitQueue } from "./collect/hit-queues";
 import { demoSite } from "./demo/site";
 import type { AppEnv, Env } from "./env";
 import { everyTenant } from "./shards";
-import { ApiError, handleError } from "./http/errors";
+import { ApiError } from "./lib/errors";
+import { handleError } from "./http/errors";
 import { createApi } from "./http/routes";
 import { partnerApi, partnerApiDocument } from "./partner-api";
 import { releaseLapsedClaims } from "./partner-api/domain/queries";
@@ -23,7 +24,7 @@ import {
   maintainWebhooks,
 } from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
-import { renewDuePeriods } from "./billing/renewal";
+import { renewDuePeriods } from "./credits/renewal";
 import { reconcileOrganizations } from "./organizations/sync";
 import { dashboardApp } from "./dashboard";
 import { pruneSignInLinks } from "./sessions/links";
@@ -32,6 +33,8 @@ import { PLATFORM_BASE } from "./sessions/places";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
 import { resumeStalledErasures } from "./erasures/person";
+import { resumeStalledPurges } from "./organizations/purge";
+import { alarmOnDatabaseSizes } from "./capacity/alarm";
 
 export { CreditCounter } from "./credits/counter";
 export { CreditPool } from "./credits/pool";
@@ -75,6 +78,8 @@ export default {
     await pruneImportChunks(env.CATALOG);
     await releaseLapsedClaims(env.CATALOG);
     await pruneDeadLetters(env.CATALOG);
+    // A database near D1's limit is reported to the operator's webhook (docs/operations.md#database-size-alarm).
+    await alarmOnDatabaseSizes(env);
     for (const tenant of everyTenant(env)) {
       // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
       await maintainWebhooks(tenant);
@@ -82,8 +87,9 @@ export default {
       // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
       await renewDuePeriods(tenant);
       await reconcileOrganizations(tenant);
-      // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
+      // A person's erasure or an organization's purge whose job was lost resumes where it stopped (docs/privacy.md).
       await resumeStalledErasures(tenant);
+      await resumeStalledPurges(tenant);
       // Retention of identified visitors, yesterday's device rows (docs/collect.md).
       await maintainVisitors(tenant);
     }

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AdjustResult } from "../credits/counter";
 import { counterFor } from "../credits/counter-client";
-import { LedgerEntrySchema } from "../credits/ledger";
-import { ApiError, notFound } from "../http/errors";
+import { LedgerEntrySchema } from "../credits/schemas";
+import { ApiError, notFound } from "../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { IdParam } from "../http/schemas";
 import { isoSeconds } from "../lib/time";

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { configOf } from "../config";
 import type { AppEnv } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { secretsEqual, sha256Hex } from "../lib/crypto";
 import { clientAddress } from "../rate-limit/address";
 import { countFailure, failingTooOften, rememberVerified, tooManyFailures } from "../rate-limit/failures";

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { poolFor } from "../credits/pool-client";
 import { poolSettings } from "../credits/queries";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { BillingModeInput, BillingPeriodInput, IdParam } from "../http/schemas";
 import { isoSeconds } from "../lib/time";

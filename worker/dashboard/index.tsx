@@ -1,6 +1,7 @@
 import { Hono } from "hono";
-import { ApiError, handleError } from "../http/errors";
-import { limitBody } from "../http/body-limit";
+import { ApiError } from "../lib/errors";
+import { handleError } from "../http/errors";
+import { limitBody } from "../lib/body-limit";
 import { brandOf } from "../insights/brand/queries";
 import { partnerOfHost } from "../sessions/places";
 import { clientRoutes } from "./client";

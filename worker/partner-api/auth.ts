@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { fromHex, toHex } from "../lib/encoding";
 import { isoSeconds } from "../lib/time";
 import { KEY_PREFIX, SHOWN_PREFIX_LENGTH } from "../partners/api-keys";

@@ -1,4 +1,4 @@
-import { MAX_JSON_BODY_BYTES, limitBody } from "../http/body-limit";
+import { MAX_JSON_BODY_BYTES, limitBody } from "../lib/body-limit";
 import { PARTNER_API_INFO, documentBodyLimit, documentRateLimit, openApiDocument } from "../http/openapi-document";
 import { documentWebhookEvents } from "../webhooks/payloads";
 import { createApi, documentEach } from "../http/routes";
@@ -13,6 +13,7 @@ import { emailPreferenceRoutes } from "./email-preferences";
 import { icpConfigRoutes } from "./icp-configs";
 import { organizationRoutes } from "./organizations";
 import { pixelRoutes } from "./pixel";
+import { segmentRoutes } from "./segments";
 import { visitorRoutes } from "./visitors";
 import { webhookRoutes } from "./webhooks";
 import { dashboardLinkRoutes } from "./dashboard-links";
@@ -49,6 +50,7 @@ for (const routes of [
   organizationRoutes,
   pixelRoutes,
   visitorRoutes,
+  segmentRoutes,
   icpConfigRoutes,
   emailPreferenceRoutes,
   exclusionRoutes,

@@ -3,7 +3,7 @@ import { tenantEnv, type Shard } from "../shards";
 import type { z } from "@hono/zod-openapi";
 import type { PartnerStatus } from "../../shared/accounts";
 import type { BillingMode, BillingPeriod } from "../../shared/billing";
-import { notFound } from "../http/errors";
+import { notFound } from "../lib/errors";
 import { isActive, loadEndpoints } from "../webhooks/endpoints";
 import type { OperatorPartnerSchema, PartnerSchema } from "./schemas";
 

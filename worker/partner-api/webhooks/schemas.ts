@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATUSES, WEBHOOK_CHANNELS } from "../../../shared/webhooks";
-import { ApiError, invalidField } from "../../http/errors";
+import { ApiError, invalidField } from "../../lib/errors";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
 import { ResolutionError, resolvedTargetProblem, urlTargetProblem } from "../../outbound/targets";

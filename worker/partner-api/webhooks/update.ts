@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError, invalidField } from "../../http/errors";
+import { ApiError, invalidField } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { DEFAULT_LOW_CREDIT_PERCENT, type WebhookChannel } from "../../../shared/webhooks";
