@@ -26,7 +26,7 @@ export const BUCKETS = {
   runtime: "the Worker's isolate: workerd's runtime (no code of ours on the stack)",
   kv: "emulated KV (`PIXELS`)",
   queue: "emulated queue broker (`HITS_<n>`)",
-  rateLimiter: "emulated rate limiter (`HIT_LIMITER`)",
+  rateLimiter: "emulated rate limiters (`HIT_LIMITER`, `PIXEL_LIMITER`)",
   d1: "emulated D1",
   assets: "emulated static-assets router (runs before the Worker in production)",
   entry: "Miniflare's entry Worker (routing, local only)",
