@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Env } from "./env";
 import { globalName } from "./pixel-config/global-name";
+import { SECRET_RULE, signingKeyOf } from "./webhooks/secrets";
 import { SMTP_SECURITIES, type SmtpSecurity } from "../shared/email";
 import type { SmtpServer } from "./email/smtp";
 import { smtpTargetProblem } from "./outbound/targets";
@@ -71,6 +72,18 @@ const ConfigSchema = z
     PARTNER_RATE_LIMIT: whole(DEFAULT_PARTNER_RATE_LIMIT),
     /** "on" (local development only) also allows http:// webhook URLs and loopback, private and link-local targets. */
     ALLOW_INSECURE_WEBHOOKS: flag,
+    /** The operator's own webhook (docs/operations.md#database-size-alarm): `database.size` events go there. */
+    OPERATOR_WEBHOOK_URL: url,
+    /** Secret: signs the operator's webhook as partner webhooks are signed (a `whsec_` secret); unset, unsigned. */
+    OPERATOR_WEBHOOK_SECRET: z.preprocess(
+      unset,
+      z
+        .string()
+        .optional()
+        .refine((value) => value === undefined || signingKeyOf(value) !== null, SECRET_RULE),
+    ),
+    /** A database at or past this share of D1's 10 GB (percent) sets off the size alarm. */
+    SHARD_ALARM_PERCENT: z.preprocess(unset, z.coerce.number().min(0).max(100).default(70)),
     /** Address the platform's mail comes from when a partner has no sender of its own (under the partner's name). */
     MAIL_FROM: z.preprocess(unset, z.email().optional()),
     /** Secret: the platform's SMTP relay, smtp(s)://user:password@host:port (see smtpUrl). */
@@ -114,6 +127,10 @@ const ConfigSchema = z
     partnerRateLimit: env.PARTNER_RATE_LIMIT,
     allowInsecureWebhooks: env.ALLOW_INSECURE_WEBHOOKS,
     webhookSecretKey: env.WEBHOOK_SECRET_KEY ?? null,
+    operatorWebhook: env.OPERATOR_WEBHOOK_URL
+      ? { url: env.OPERATOR_WEBHOOK_URL, secret: env.OPERATOR_WEBHOOK_SECRET ?? null }
+      : null,
+    shardAlarmPercent: env.SHARD_ALARM_PERCENT,
     mail: {
       from: env.MAIL_FROM ?? null,
       relay: env.MAIL_SMTP_URL,

@@ -4,6 +4,7 @@ import { pruneImportChunks } from "./admin/records";
 import { hitRoute } from "./collect/hit-route";
 import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
+import { isHitQueue } from "./collect/hit-queues";
 import { demoSite } from "./demo/site";
 import type { AppEnv, Env } from "./env";
 import { everyTenant } from "./shards";
@@ -32,6 +33,8 @@ import { PLATFORM_BASE } from "./sessions/places";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
 import { resumeStalledErasures } from "./erasures/person";
+import { resumeStalledPurges } from "./organizations/purge";
+import { alarmOnDatabaseSizes } from "./capacity/alarm";
 import { resumeStalledNotices } from "./email/notice-job";
 
 export { CreditCounter } from "./credits/counter";
@@ -66,7 +69,8 @@ export default {
     else if (batch.queue === HITS_DLQ || batch.queue === JOBS_DLQ) await consumeDeadLetters(batch, env);
     else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
     else if (batch.queue === JOBS_QUEUE) await consumeJobs(batch as MessageBatch<JobMessage>, env);
-    else await consumeHits(batch as MessageBatch<HitMessage>, env);
+    else if (isHitQueue(batch.queue)) await consumeHits(batch as MessageBatch<HitMessage>, env);
+    else throw new Error(`no consumer for queue ${batch.queue}`);
   },
   async scheduled(_controller, env, _ctx) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
@@ -75,6 +79,8 @@ export default {
     await pruneImportChunks(env.CATALOG);
     await releaseLapsedClaims(env.CATALOG);
     await pruneDeadLetters(env.CATALOG);
+    // A database near D1's limit is reported to the operator's webhook (docs/operations.md#database-size-alarm).
+    await alarmOnDatabaseSizes(env);
     for (const tenant of everyTenant(env)) {
       // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
       await maintainWebhooks(tenant);
@@ -82,8 +88,9 @@ export default {
       // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
       await renewDuePeriods(tenant);
       await reconcileOrganizations(tenant);
-      // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
+      // A person's erasure or an organization's purge whose job was lost resumes where it stopped (docs/privacy.md).
       await resumeStalledErasures(tenant);
+      await resumeStalledPurges(tenant);
       // An e-mail notice whose job was lost is queued again (docs/partner-api.md#email-preferences).
       await resumeStalledNotices(tenant);
       // Retention of identified visitors, yesterday's device rows (docs/collect.md).

@@ -16,6 +16,8 @@ declare global {
       TEST_PUBLIC_CA_NETWORK: Fetcher;
       /** Email Service's send_email binding, locally emulated, allowing notifications@mail.test only (bound as EMAIL by tests). */
       TEST_EMAIL_SERVICE: SendEmail;
+      /** A rate-limit binding of 5 per minute (vitest.config.ts), in place of a limiter of wrangler.toml. */
+      TEST_SMALL_LIMITER: RateLimit;
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { EmailKey } from "../../shared/email";
 import { DEFAULT_LOW_CREDIT_PERCENT } from "../../shared/webhooks";
-import type { ChargedHit } from "../collect/plan";
+import type { ChargedHit } from "../collect/plan-types";
 import { sha256Hex } from "../lib/crypto";
 import { isoSeconds } from "../lib/time";
 import { sendJobs } from "../jobs/message";

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { tenantEnv, type TenantEnv } from "../shards";
 import { erasePersonPage } from "../erasures/person";
 import { sendNotice } from "../email/notice-job";
+import { purgeOrganizationPage } from "../organizations/purge";
 import { rescoreIcpPage } from "../icp/rescore";
 import { fanOutSync, sweepPixels, syncOrganizations } from "../organizations/sync";
 import type { JobMessage } from "./message";
@@ -36,6 +37,8 @@ async function run(env: TenantEnv, job: JobMessage): Promise<void> {
       return renewCounters(env, job.organizationIds);
     case "people.erase":
       return erasePersonPage(env, job.erasureId);
+    case "organizations.purge":
+      return purgeOrganizationPage(env, job.organizationId);
     case "email.notice":
       return sendNotice(env, job.noticeId);
   }

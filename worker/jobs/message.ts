@@ -12,6 +12,7 @@ export type Job =
   | RenewPeriodsJob
   | RenewBatchJob
   | ErasePersonJob
+  | PurgeOrganizationJob
   | SendNoticeJob;
 
 /** A job as queued: every job works inside one tenant shard. */
@@ -67,6 +68,12 @@ export interface RenewBatchJob {
 export interface ErasePersonJob {
   type: "people.erase";
   erasureId: string;
+}
+
+/** The next rows of an organization's purge (its progress is in D1, `purges`); re-enqueues itself until done. */
+export interface PurgeOrganizationJob {
+  type: "organizations.purge";
+  organizationId: string;
 }
 
 /** Send one e-mail notice (worker/email/notices.ts); its row holds what it says and whether it went out. */
