@@ -162,6 +162,8 @@ describe("a partner's own sender", () => {
       [{ host: "127.0.0.1" }, "smtp.host"],
       [{ host: "10.1.2.3" }, "smtp.host"],
       [{ host: "mail.internal" }, "smtp.host"],
+      // A public-looking name that resolves (DOH_URL, the receiver's stand-in) to a private address.
+      [{ host: "10-0-0-1.ip.test" }, "smtp.host"],
       [{ port: 25 }, "smtp.port"],
       [{ security: "none" }, "smtp.security"],
     ];
