@@ -1,6 +1,7 @@
 import type { HitMessage } from "./collect/message";
 import type { JobMessage } from "./jobs/message";
 import type { WebhookMessage } from "./webhooks/message";
+import type { NotificationMessage } from "./alerts/message";
 import type { TenantEnv } from "./shards";
 
 /**
@@ -15,6 +16,8 @@ export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_W
   JOBS: Queue<JobMessage>;
   /** Webhook deliveries, one message per attempt (see worker/webhooks/). */
   WEBHOOKS: Queue<WebhookMessage>;
+  /** Alert messages, one per alert and channel (see worker/alerts/). */
+  NOTIFICATIONS: Queue<NotificationMessage>;
   DASHBOARD_BASE_URL?: string;
   DEFAULT_GLOBAL_NAME?: string;
   DEMO_PAGES?: string;

@@ -11,7 +11,9 @@ import { answered } from "../identify/identifier";
 import { ipRangeIdentifier } from "../identify/ip-ranges";
 import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
-import { emitChargedHits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
+import { emitChargedHits, emitCompanyVisits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
+import { fireAlerts } from "../alerts/fire";
+import { activeRulesFrom, activeRulesStatement } from "../alerts/rules";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import { dayNumber, eventKey, saltedKey, unixSeconds } from "./encoding";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
@@ -103,7 +105,8 @@ export async function processHits(
   let pending = Map.groupBy(prepared, (h) => h.message.organizationId);
   const outcomes = new Map<string, Map<string, ChargeOutcome>>();
   const touched: { organizationId: string; visitorId: string }[] = [];
-  const { states: firstStates, scoring, recipients } = await identifyAndRead(env, pending, keys);
+  const stored: OrganizationPlan[] = [];
+  const { states: firstStates, scoring, recipients, alertRules } = await identifyAndRead(env, pending, keys);
 
   for (let round = 1; pending.size > 0; round++) {
     const states = round === 1 ? firstStates : await readStates(env.DB, pending, keys);
@@ -134,9 +137,15 @@ export async function processHits(
       plans.flatMap((p) => p.charged),
       recipients,
     );
+    await emitCompanyVisits(
+      env,
+      plans.flatMap((p) => p.visits.map((visit) => ({ ...visit, organizationId: p.organizationId }))),
+      recipients,
+    );
     const conflicts = await write(env.DB, plans, failed);
     for (const plan of plans) {
       if (conflicts.has(plan.organizationId) || failed.has(plan.organizationId)) continue;
+      stored.push(plan);
       for (const id of plan.waiting) waiting.add(`${plan.organizationId}|${id}`);
       for (const visitorId of plan.touched) touched.push({ organizationId: plan.organizationId, visitorId });
     }
@@ -147,6 +156,8 @@ export async function processHits(
     }
   }
   await rescoreTouchedVisitors(env, touched, scoring);
+  // After scoring: a segment may ask for the ICP match of a visitor this batch identified.
+  await fireAlerts(env, stored, alertRules, recipients);
   return { waiting, failed };
 }
 
@@ -188,7 +199,7 @@ async function write(db: D1Database, plans: OrganizationPlan[], failed: Set<stri
  * Who each page view or identify call is (bots never), with the state the first round plans on,
  * in two reads for B2B. First, in one batch of the shard, what needs no identity: the
  * organizations' exclusions, the suppressed people among the batch's, the device rows, the period
- * snapshots, what ICP scoring needs and whom webhook events go to; at the same time, the B2B
+ * snapshots, what ICP scoring needs, the enabled alert rules and whom webhook events go to; at the same time, the B2B
  * addresses against the imported ranges (catalog). Then the rest of the identification, for what was
  * neither excluded nor suppressed and only when there is any: imported people (B2C), a provider.
  * Then, when someone was identified, at once: the identities' profiles (catalog), and their visitors
@@ -215,11 +226,12 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   // The tenant's shard and the catalog are two databases, read at once: the imported ranges are
   // matched while the exclusions are read, and an excluded address's match is dropped unused.
   const imported = ipRangeIdentifier(env.CATALOG);
-  const [[rules, devices, periods, ...rest], ranges] = await Promise.all([
+  const [[rules, devices, periods, alerts, ...rest], ranges] = await Promise.all([
     db.batch([
       rulesStatement(db, organizationIds),
       devicesStatement(db, hits, keys),
       periodsStatement(db, organizationIds),
+      activeRulesStatement(db, organizationIds),
       ...scoringStatements(db, organizationIds),
       ...recipientStatements(db, organizationIds, [...new Set(hits.map((h) => h.message.partnerId))]),
       ...(suppressions ? [suppressions] : []),
@@ -233,6 +245,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   const recipients = recipientsFrom(rest.slice(2, 4));
   const exclusions = exclusionsOf(rulesFrom(rules!));
   const suppressed = suppressions ? suppressedFrom(rest[4]!) : new Set<string>();
+  const alertRules = activeRulesFrom(alerts!);
 
   const candidates = attempts.filter((h) => {
     if (exclusions.coversAddress(h.message)) h.excluded = true;
@@ -251,7 +264,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
     h.identity = identity;
     h.visitor = visitorKeys[i]!;
   });
-  if (identified.length === 0) return { states, scoring, recipients };
+  if (identified.length === 0) return { states, scoring, recipients, alertRules };
   const stray = strayStatement(db, hits, states, keys);
   const [[companies, people], [visitors, pages]] = await Promise.all([
     env.CATALOG.batch(
@@ -271,7 +284,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
       Object.assign(h, { identity: null, profile: null, visitor: null, excluded: true });
     }
   }
-  return { states, scoring, recipients };
+  return { states, scoring, recipients, alertRules };
 }
 
 const EMPTY_PROFILE: Profile = {

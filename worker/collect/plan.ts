@@ -134,6 +134,17 @@ export interface ChargedHit {
   session: number;
 }
 
+/** A visit that has an identified visitor from this plan on (a new session), for webhooks and alerts. */
+export interface StartedVisit {
+  visitor: string;
+  /** The session's start (unix seconds), and the hit that gave the visit its visitor. */
+  session: number;
+  at: number;
+  eventId: string;
+  /** When the visitor was last seen before this visit (unix seconds); null for a new visitor. */
+  seenBefore: number | null;
+}
+
 export interface OrganizationPlan {
   organizationId: string;
   key: number;
@@ -150,6 +161,7 @@ export interface OrganizationPlan {
   /** Engagement hits to retry later (their page view is not counted yet), by event id. */
   waiting: Set<string>;
   charged: ChargedHit[];
+  visits: StartedVisit[];
   /** Identified visitors touched, for ICP rescoring. */
   touched: string[];
 }
@@ -232,6 +244,7 @@ export function planOrganization(
     assumed: [],
     waiting: new Set(),
     charged: [],
+    visits: [],
     touched: [],
   };
   const rollups = new Map<string, RollupDelta>();
@@ -318,6 +331,7 @@ export function planOrganization(
     const stored = org.visitors.get(visitorId);
     const ua = parseUserAgent(h.message.userAgent, hit.t === "v" ? hit.w : undefined);
     let visitor = visitors.get(visitorId);
+    const seenBefore = visitor ? visitor.lastSeen : (stored?.lastSeen ?? null);
     if (!visitor) {
       const searchChanged = !stored || stored.name !== h.profile.name || stored.domain !== h.profile.domain;
       visitor = {
@@ -383,6 +397,7 @@ export function planOrganization(
       if (!current.v) {
         visitor.sessions += 1;
         visitor.source ??= source;
+        plan.visits.push({ visitor: visitorId, session: current.s, at: h.at, eventId: hit.i, seenBefore });
       }
     }
     session.lastSeen = Math.max(session.lastSeen, h.at);
