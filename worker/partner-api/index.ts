@@ -11,6 +11,7 @@ import { creditRoutes } from "./credits";
 import { domainRoutes } from "./domain";
 import { emailPreferenceRoutes } from "./email-preferences";
 import { icpConfigRoutes } from "./icp-configs";
+import { alertRoutes } from "./alerts";
 import { organizationRoutes } from "./organizations";
 import { pixelRoutes } from "./pixel";
 import { visitorRoutes } from "./visitors";
@@ -50,6 +51,7 @@ for (const routes of [
   pixelRoutes,
   visitorRoutes,
   icpConfigRoutes,
+  alertRoutes,
   emailPreferenceRoutes,
   exclusionRoutes,
   creditRoutes,
