@@ -47,9 +47,15 @@ const reads = operations.filter((o) => o.params.length > 0 && o.method === "GET"
 type Owner = Awaited<ReturnType<typeof partnerWithResources>>;
 let owner: Owner;
 let intruder: Owner;
+/**
+ * What the owner sees before any intruder call; every test compares with it. Read once rather than
+ * before each test: the owner's reads count against its rate limit like any partner's.
+ */
+let before: Awaited<ReturnType<typeof stateOf>>;
 
 beforeAll(async () => {
   [owner, intruder] = await Promise.all([partnerWithResources(), partnerWithResources()]);
+  before = await ownerState();
 });
 
 const ownerState = () => stateOf(owner.api, owner.ids, reads);
@@ -70,8 +76,6 @@ describe("tenant isolation", () => {
   it.each(withIds.map((o) => [o.key, o] as const))(
     "%s answers 404 to another partner's ids, like an unknown id, and changes nothing",
     async (_, operation) => {
-      const before = await ownerState();
-
       const foreign = await intruder.api(operation.method, fillPath(operation.path, owner.ids), body(operation));
       expectEnvelope(foreign, 404, "NotFound");
 
@@ -116,7 +120,6 @@ describe("reads keyed by a person", () => {
   // After the reads: the intruder's erasure suppresses the person for the intruder.
   it.each(PERSON_WRITES)("%s by another partner changes nothing the owner holds", async (key) => {
     const operation = operations.find((o) => o.key === key)!;
-    const before = await ownerState();
     const foreign = await intruder.api(operation.method, fillPath(operation.path, owner.ids));
     expect(foreign.status, foreign.text).toBe(202);
     await vi.waitFor(
