@@ -189,6 +189,28 @@ describe("alerts: pages, segments and cooldown", () => {
   });
 });
 
+describe("alerts: switched off", () => {
+  it("an alert switched off fires for nobody; switched on, it fires again", async () => {
+    const owner = await icpCompanyOnSite();
+    const { receiver, channel } = chatChannel();
+    const alert = await createAlert(owner, {
+      name: "Pricing",
+      trigger: "page_viewed",
+      pages: ["/pricing"],
+      enabled: false,
+      channels: [channel],
+    });
+    const now = Date.now();
+    await deliver([visitOf(owner, owner.ip, now, "/pricing")]);
+    expect(await deliveriesOf(owner, alert.id)).toHaveLength(0);
+    const path = `/organizations/${owner.organization.id}/alerts/${alert.id}`;
+    expect((await owner.api("PUT", path, { enabled: true })).body.alert.enabled).toBe(true);
+    await deliver([visitOf(owner, owner.ip, now + 60_000, "/pricing")]);
+    await receiver.waitFor(1);
+    expect(await deliveriesOf(owner, alert.id)).toMatchObject([{ status: "sent" }]);
+  });
+});
+
 describe("alerts: exactly once", () => {
   it("a redelivered batch of hits, and two batches racing for the same company, send one message", async () => {
     const owner = await icpCompanyOnSite();

@@ -75,21 +75,26 @@ export async function attemptAlert(env: TenantEnv, deliveryId: string, now = Dat
     const held = await db
       .prepare("SELECT lease_until FROM alert_deliveries WHERE id = ? AND status = 'pending'")
       .bind(deliveryId)
-      .first<{ lease_until: number }>();
-    return held ? { kind: "retry", delaySeconds: Math.max(1, held.lease_until - nowS + 1) } : { kind: "done" };
+      .first<{ lease_until: number | null }>();
+    return held
+      ? { kind: "retry", delaySeconds: Math.max(1, (held.lease_until ?? nowS) - nowS + 1) }
+      : { kind: "done" };
   }
   const channel = await db
-    .prepare("SELECT * FROM alert_channels WHERE id = ?")
+    .prepare(
+      `SELECT c.*, r.enabled AS rule_enabled FROM alert_channels c JOIN alert_rules r ON r.id = c.rule_id WHERE c.id = ?`,
+    )
     .bind(row.channel_id)
-    .first<ChannelRow>();
-  if (!channel || channel.disabled_reason !== null) {
-    await settle(
-      db,
-      row.id,
-      "failed",
-      null,
-      channel ? `Channel disabled: ${channel.disabled_reason}` : "Channel removed",
-    );
+    .first<ChannelRow & { rule_enabled: number }>();
+  const unusable = !channel
+    ? "Channel removed"
+    : channel.rule_enabled !== 1
+      ? "The alert was switched off"
+      : channel.disabled_reason !== null
+        ? `Channel disabled: ${channel.disabled_reason}`
+        : null;
+  if (!channel || unusable) {
+    await settle(db, row.id, "failed", null, unusable);
     return { kind: "done" };
   }
   const content = row.visitor === null ? null : await firingContent(env, { ...row, visitor: row.visitor });
