@@ -248,7 +248,7 @@ describe("alerts: exactly once", () => {
     const visitors = await owner.api("GET", `/organizations/${owner.organization.id}/visitors`);
     const visitor = (visitors.body.visitors[0].id as string).slice(4);
     const session = Math.floor(now / 1000);
-    // What two consumer runs hold after storing a page view each: both read the claims before either writes.
+    // What two consumer runs hold after storing a page view each: both read no cooldown before either claims.
     const plan = (key: string): OrganizationPlan =>
       ({
         organizationId: owner.organization.id,
@@ -263,7 +263,9 @@ describe("alerts: exactly once", () => {
     ]);
     const read = { rules: activeRulesFrom(rules!), recipients: recipientsFrom(recipientRows) };
     await Promise.all(
-      ["aaaaaaaa", "bbbbbbbb"].map((key) => fireAlerts(tenant, [plan(key)], read.rules, read.recipients)),
+      ["aaaaaaaa", "bbbbbbbb"].map((key) =>
+        fireAlerts(tenant, [plan(key)], { rules: read.rules, claims: new Map() }, read.recipients),
+      ),
     );
     await receiver.waitFor(1);
     expect(await deliveriesOf(owner, alert.id)).toHaveLength(1);

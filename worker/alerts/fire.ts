@@ -6,7 +6,7 @@ import type { TenantEnv } from "../shards";
 import { emitEvents, eventId, type WebhookEvent } from "../webhooks/events";
 import type { Recipients } from "../webhooks/hit-events";
 import type { NotificationMessage } from "./message";
-import type { ActiveRule } from "./rules";
+import type { AlertState } from "./rules";
 import { candidatesOf, type Candidate } from "./signals";
 
 /** Queue messages sent per `sendBatch` call (the platform's limit). */
@@ -24,55 +24,53 @@ export const alertDeliveryId = async (firing: string, channelId: string) =>
 
 /**
  * The alerts of the plans the hits consumer just stored (and scored), for the organizations' enabled
- * rules: candidates from the plans (no read), then in one batch of reads the cooldown claims and, for
- * rules with a segment, the visitors' facts; what passes is claimed and its deliveries recorded in one
- * batch, and each delivery goes to the `NOTIFICATIONS` queue with an `alert.triggered` webhook event.
+ * rules: candidates from the plans, less those in a cooldown the consumer read with the visitors (no
+ * read so far: a batch whose candidates are all cooling down costs nothing more); then, for rules
+ * with a segment, the visitors' facts in one read; what passes is claimed and its deliveries recorded
+ * in one batch, and each delivery goes to the `NOTIFICATIONS` queue with an `alert.triggered` event.
  *
  * The claim is a conditional upsert on (rule, visitor): it takes the cooldown only when the previous
  * firing's cooldown ended by this hit's time, or when it is this very firing (a replay then sends what
- * is still pending, once). Never throws: the hits are stored already, and alerts must not hold them back.
+ * is still pending, once), whatever the consumer read before. Never throws: the hits are stored
+ * already, and alerts must not hold them back.
  */
 export async function fireAlerts(
   env: TenantEnv,
   plans: readonly OrganizationPlan[],
-  rules: Map<string, ActiveRule[]>,
+  alerts: AlertState,
   recipients: Recipients,
 ): Promise<void> {
-  if (rules.size === 0) return;
-  const candidates = plans.flatMap((plan) => candidatesOf(plan, rules.get(plan.organizationId) ?? []));
+  if (alerts.rules.size === 0) return;
+  const candidates = plans.flatMap((plan) => candidatesOf(plan, alerts.rules.get(plan.organizationId) ?? []));
   if (candidates.length === 0) return;
   try {
-    await fire(env, candidates, recipients);
+    await fire(env, candidates, alerts, recipients);
   } catch (error) {
     console.error("alerts of a stored batch failed", error);
   }
 }
 
-async function fire(env: TenantEnv, candidates: Candidate[], recipients: Recipients) {
+async function fire(env: TenantEnv, all: Candidate[], alerts: AlertState, recipients: Recipients) {
   const db = env.DB;
+  const candidates: (Candidate & { id: string })[] = [];
+  for (const candidate of all) {
+    // Cooling down as the consumer read it: out, before any work (a lost message of a firing already
+    // claimed is re-sent by the cron from its pending delivery).
+    const claim = alerts.claims.get(`${candidate.rule.id}|${candidate.visitor}`);
+    if (claim && claim.until > candidate.at) continue;
+    candidates.push({ ...candidate, id: await firingId(candidate) });
+  }
   const segmented = candidates.filter((c) => c.rule.segment !== undefined);
-  const [claimRows, factRows] = await db.batch<ClaimRow | FactsRow>([
-    db
-      .prepare(
-        `SELECT c.rule_id, c.visitor, c.until, c.firing FROM json_each(?) j
-         CROSS JOIN alert_claims c ON c.rule_id = j.value ->> 0 AND c.visitor = j.value ->> 1`,
-      )
-      .bind(JSON.stringify(candidates.map((c) => [c.rule.id, c.visitor]))),
-    factsStatement(db, segmented),
-  ]);
-  const claims = new Map((claimRows!.results as ClaimRow[]).map((r) => [`${r.rule_id}|${r.visitor}`, r]));
-  const facts = new Map((factRows!.results as FactsRow[]).map((r) => [`${r.organization_id}|${r.id}`, factsOf(r)]));
+  const factRows = segmented.length === 0 ? [] : (await factsStatement(db, segmented).all<FactsRow>()).results;
+  const facts = new Map(factRows.map((r) => [`${r.organization_id}|${r.id}`, factsOf(r)]));
   const firings = [];
   for (const candidate of candidates) {
-    const id = await firingId(candidate);
-    const claim = claims.get(`${candidate.rule.id}|${candidate.visitor}`);
-    if (claim && claim.firing !== id && claim.until > candidate.at) continue;
     const segment = candidate.rule.segment;
     if (segment !== undefined) {
       const visitor = facts.get(`${candidate.organizationId}|${candidate.visitor}`);
       if (segment === null || !visitor || !matchesSegment(segment, visitor)) continue;
     }
-    firings.push({ ...candidate, id });
+    firings.push(candidate);
   }
   if (firings.length === 0) return;
 
@@ -174,13 +172,6 @@ async function triggeredEvents(
     });
   }
   return events;
-}
-
-interface ClaimRow {
-  rule_id: string;
-  visitor: string;
-  until: number;
-  firing: string;
 }
 
 interface FactsRow {

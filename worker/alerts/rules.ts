@@ -73,3 +73,42 @@ function segmentOf(stored: string | null): SegmentFilter | null {
   const parsed = SegmentFilterSchema.safeParse(JSON.parse(stored));
   return parsed.success ? parsed.data : null;
 }
+
+/** A rule's cooldown for a visitor: when it ends (unix seconds). */
+export interface Claim {
+  until: number;
+}
+
+/** What the hits consumer read about a batch's alerts: the enabled rules, and the cooldowns of its identified visitors. */
+export interface AlertState {
+  rules: Map<string, ActiveRule[]>;
+  /** By `rule|visitor`. A pair missing here is only unknown: the claim itself decides. */
+  claims: Map<string, Claim>;
+}
+
+/**
+ * The cooldowns of these identified visitors under their organizations' rules, for the batch that
+ * reads the visitors (`claimsFrom` reads the answer); null when no organization of theirs has rules.
+ */
+export function claimsStatement(
+  db: D1Database,
+  rules: Map<string, ActiveRule[]>,
+  visitors: { organizationId: string; visitor: string }[],
+): D1PreparedStatement | null {
+  const pairs = new Map<string, [string, string]>();
+  for (const { organizationId, visitor } of visitors) {
+    for (const rule of rules.get(organizationId) ?? []) pairs.set(`${rule.id}|${visitor}`, [rule.id, visitor]);
+  }
+  if (pairs.size === 0) return null;
+  return db
+    .prepare(
+      `SELECT c.rule_id, c.visitor, c.until FROM json_each(?) j
+       CROSS JOIN alert_claims c ON c.rule_id = j.value ->> 0 AND c.visitor = j.value ->> 1`,
+    )
+    .bind(JSON.stringify([...pairs.values()]));
+}
+
+export function claimsFrom(result: D1Result | undefined): Map<string, Claim> {
+  type ClaimRow = { rule_id: string; visitor: string; until: number };
+  return new Map(((result?.results ?? []) as ClaimRow[]).map((r) => [`${r.rule_id}|${r.visitor}`, { until: r.until }]));
+}

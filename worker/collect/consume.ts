@@ -13,7 +13,7 @@ import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
 import { emitChargedHits, emitCompanyVisits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
 import { fireAlerts } from "../alerts/fire";
-import { activeRulesFrom, activeRulesStatement } from "../alerts/rules";
+import { activeRulesFrom, activeRulesStatement, claimsFrom, claimsStatement, type AlertState } from "../alerts/rules";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import { dayNumber, eventKey, saltedKey, unixSeconds } from "./encoding";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
@@ -106,7 +106,7 @@ export async function processHits(
   const outcomes = new Map<string, Map<string, ChargeOutcome>>();
   const touched: { organizationId: string; visitorId: string }[] = [];
   const stored: OrganizationPlan[] = [];
-  const { states: firstStates, scoring, recipients, alertRules } = await identifyAndRead(env, pending, keys);
+  const { states: firstStates, scoring, recipients, alerts } = await identifyAndRead(env, pending, keys);
 
   for (let round = 1; pending.size > 0; round++) {
     const states = round === 1 ? firstStates : await readStates(env.DB, pending, keys);
@@ -157,7 +157,7 @@ export async function processHits(
   }
   await rescoreTouchedVisitors(env, touched, scoring);
   // After scoring: a segment may ask for the ICP match of a visitor this batch identified.
-  await fireAlerts(env, stored, alertRules, recipients);
+  await fireAlerts(env, stored, alerts, recipients);
   return { waiting, failed };
 }
 
@@ -202,8 +202,8 @@ async function write(db: D1Database, plans: OrganizationPlan[], failed: Set<stri
  * snapshots, what ICP scoring needs, the enabled alert rules and whom webhook events go to; at the same time, the B2B
  * addresses against the imported ranges (catalog). Then the rest of the identification, for what was
  * neither excluded nor suppressed and only when there is any: imported people (B2C), a provider.
- * Then, when someone was identified, at once: the identities' profiles (catalog), and their visitors
- * and the page views of stray engagement hits (shard).
+ * Then, when someone was identified, at once: the identities' profiles (catalog), and their visitors,
+ * their alert cooldowns and the page views of stray engagement hits (shard).
  *
  * Engagement hits are not attempts: their identity only finds their page view when their device row
  * does not know it. Visitors the organization excluded (by address, or by the identified company's or
@@ -226,7 +226,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   // The tenant's shard and the catalog are two databases, read at once: the imported ranges are
   // matched while the exclusions are read, and an excluded address's match is dropped unused.
   const imported = ipRangeIdentifier(env.CATALOG);
-  const [[rules, devices, periods, alerts, ...rest], ranges] = await Promise.all([
+  const [[rules, devices, periods, enabledRules, ...rest], ranges] = await Promise.all([
     db.batch([
       rulesStatement(db, organizationIds),
       devicesStatement(db, hits, keys),
@@ -245,7 +245,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   const recipients = recipientsFrom(rest.slice(2, 4));
   const exclusions = exclusionsOf(rulesFrom(rules!));
   const suppressed = suppressions ? suppressedFrom(rest[4]!) : new Set<string>();
-  const alertRules = activeRulesFrom(alerts!);
+  const alertRules = activeRulesFrom(enabledRules!);
 
   const candidates = attempts.filter((h) => {
     if (exclusions.coversAddress(h.message)) h.excluded = true;
@@ -264,27 +264,34 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
     h.identity = identity;
     h.visitor = visitorKeys[i]!;
   });
-  if (identified.length === 0) return { states, scoring, recipients, alertRules };
+  const alerts: AlertState = { rules: alertRules, claims: new Map() };
+  if (identified.length === 0) return { states, scoring, recipients, alerts };
   const stray = strayStatement(db, hits, states, keys);
-  const [[companies, people], [visitors, pages]] = await Promise.all([
+  const claims = claimsStatement(
+    db,
+    alertRules,
+    identified.map(({ h }) => ({ organizationId: h.message.organizationId, visitor: h.visitor! })),
+  );
+  const [[companies, people], [visitors, ...more]] = await Promise.all([
     env.CATALOG.batch(
       profileStatements(
         env.CATALOG,
         identified.map((f) => f.identity),
       ),
     ),
-    db.batch([visitorsStatement(db, hits, keys), ...(stray ? [stray] : [])]),
+    db.batch([visitorsStatement(db, hits, keys), ...(claims ? [claims] : []), ...(stray ? [stray] : [])]),
   ]);
   const profiles = profilesFrom([companies!, people!]);
   addVisitors(states, visitors!);
-  if (pages) addPages(states, pages);
+  if (claims) alerts.claims = claimsFrom(more.shift());
+  if (stray) addPages(states, more.shift()!);
   for (const { h, identity } of identified) {
     h.profile = profiles.get(identity.key) ?? EMPTY_PROFILE;
     if (exclusions.coversIdentity(h.message, h.profile)) {
       Object.assign(h, { identity: null, profile: null, visitor: null, excluded: true });
     }
   }
-  return { states, scoring, recipients, alertRules };
+  return { states, scoring, recipients, alerts };
 }
 
 const EMPTY_PROFILE: Profile = {
