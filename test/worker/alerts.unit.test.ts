@@ -71,7 +71,7 @@ describe("Teams messages", () => {
     expect(card).toMatchObject({ type: "AdaptiveCard", version: "1.4" });
     expect(JSON.stringify(card)).not.toContain("[Click me]");
     expect(JSON.stringify(card.body)).toContain("/(Click me)(https://evil.example)");
-    expect(card.actions).toEqual([{ type: "Action.OpenUrl", title: "Open Harborline Logistics", url: content().link }]);
+    expect(card.actions).toEqual([{ type: "Action.OpenUrl", title: "Open in dashboard", url: content().link }]);
   });
 });
 

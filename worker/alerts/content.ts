@@ -38,6 +38,9 @@ export const PAGES_SHOWN = 10;
  */
 export const personFieldsAllowed = (mode: ConsentMode) => mode !== "off";
 
+/** The button that opens the visitor's page on the dashboard. */
+export const OPEN_LABEL = "Open in dashboard";
+
 export const TRIGGER_LABELS: Record<AlertTrigger, string> = {
   identified: "New visitor identified",
   returned: "Returning visitor",

@@ -223,7 +223,7 @@ async function checked(
       const channel = existing.find((c) => c.id === input.id);
       if (!channel) problems.push({ field: `${field}.id`, message: "is not a channel of this alert" });
       else if (channel.type !== input.type)
-        problems.push({ field: `${field}.type`, message: `channel ${input.id} is ${channel.type}` });
+        problems.push({ field: `${field}.type`, message: `is a ${channel.type} channel` });
       else if (kept.has(channel.id)) problems.push({ field: `${field}.id`, message: "is listed twice" });
       else {
         kept.add(channel.id);

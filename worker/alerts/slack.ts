@@ -1,4 +1,4 @@
-import { TRIGGER_LABELS, type AlertContent } from "./content";
+import { OPEN_LABEL, TRIGGER_LABELS, type AlertContent } from "./content";
 
 /**
  * A Slack incoming-webhook message: Block Kit with a `text` fallback (what notifications and
@@ -64,7 +64,7 @@ export function slackMessage(content: AlertContent) {
       elements: [
         {
           type: "button",
-          text: { type: "plain_text", text: clip(`Open ${content.title}`, SLACK_LIMITS.buttonText) },
+          text: { type: "plain_text", text: OPEN_LABEL },
           url: content.link.slice(0, SLACK_LIMITS.buttonUrl),
           action_id: "open_visitor",
         },

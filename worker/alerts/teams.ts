@@ -1,4 +1,4 @@
-import { TRIGGER_LABELS, type AlertContent } from "./content";
+import { OPEN_LABEL, TRIGGER_LABELS, type AlertContent } from "./content";
 import { clip } from "./slack";
 
 /**
@@ -38,7 +38,7 @@ export function teamsMessage(content: AlertContent) {
       { type: "TextBlock", text: "This visit", weight: "Bolder", wrap: true },
       { type: "TextBlock", text: plain(clip(pages || "—", 3000)), wrap: true, spacing: "Small" },
     ],
-    actions: [{ type: "Action.OpenUrl", title: plain(clip(`Open ${content.title}`, 75)), url: content.link }],
+    actions: [{ type: "Action.OpenUrl", title: OPEN_LABEL, url: content.link }],
   };
   return {
     type: "message",
