@@ -10,7 +10,7 @@ type Problem = { field: string; message: string };
 const fieldsOf = (res: { body: { details: Problem[] } }) => res.body.details.map((d) => d.field).sort();
 
 describe("alert rules through the partner API", () => {
-  it("create, list, get, change and delete an alert, each change in the audit log", async () => {
+  it("create, list, get, change and delete an alert, each change in the audit log", { timeout: 30_000 }, async () => {
     const owner = await newOrganization();
     const path = `/organizations/${owner.organization.id}/alerts`;
     const slack = chatChannel();
@@ -59,60 +59,64 @@ describe("alert rules through the partner API", () => {
     expect(log.body.entries[2].details).toEqual({ alertId: alert.id, name: "Pricing" });
   });
 
-  it("names every bad field in a 400: pages, returnAfterDays, segment, channels, e-mail not available yet", async () => {
-    const owner = await newOrganization();
-    const path = `/organizations/${owner.organization.id}/alerts`;
-    const ok = chatChannel().channel;
-    const noPages = await owner.api("POST", path, { name: "x", trigger: "page_viewed", channels: [ok] });
-    expectEnvelope(noPages, 400, "BadRequest");
-    expect(noPages.body.details).toEqual([{ field: "pages", message: "is required for the page_viewed trigger" }]);
+  it(
+    "names every bad field in a 400: pages, returnAfterDays, segment, channels, e-mail not available yet",
+    { timeout: 30_000 },
+    async () => {
+      const owner = await newOrganization();
+      const path = `/organizations/${owner.organization.id}/alerts`;
+      const ok = chatChannel().channel;
+      const noPages = await owner.api("POST", path, { name: "x", trigger: "page_viewed", channels: [ok] });
+      expectEnvelope(noPages, 400, "BadRequest");
+      expect(noPages.body.details).toEqual([{ field: "pages", message: "is required for the page_viewed trigger" }]);
 
-    const many = await owner.api("POST", path, {
-      name: "x",
-      trigger: "identified",
-      pages: ["/pricing"],
-      returnAfterDays: 3,
-      segmentId: "seg_nothere",
-      channels: [
-        { type: "email", recipients: ["sales@client.example"] },
-        { type: "slack" },
-        { type: "slack", webhookUrl: "http://hooks.example.com/x" },
-        { type: "teams", webhookUrl: "https://127.0.0.1/hook" },
-        { type: "slack", id: "chn_unknown" },
-      ],
-    });
-    expectEnvelope(many, 400, "BadRequest");
-    expect(fieldsOf(many)).toEqual([
-      "channels.0.type",
-      "channels.1.webhookUrl",
-      "channels.2.webhookUrl",
-      "channels.3.webhookUrl",
-      "channels.4.id",
-      "pages",
-      "returnAfterDays",
-      "segmentId",
-    ]);
-    expect(many.body.details).toContainEqual({
-      field: "channels.0.type",
-      message: "e-mail channels are not available yet",
-    });
+      const many = await owner.api("POST", path, {
+        name: "x",
+        trigger: "identified",
+        pages: ["/pricing"],
+        returnAfterDays: 3,
+        segmentId: "seg_nothere",
+        channels: [
+          { type: "email", recipients: ["sales@client.example"] },
+          { type: "slack" },
+          { type: "slack", webhookUrl: "http://hooks.example.com/x" },
+          { type: "teams", webhookUrl: "https://127.0.0.1/hook" },
+          { type: "slack", id: "chn_unknown" },
+        ],
+      });
+      expectEnvelope(many, 400, "BadRequest");
+      expect(fieldsOf(many)).toEqual([
+        "channels.0.type",
+        "channels.1.webhookUrl",
+        "channels.2.webhookUrl",
+        "channels.3.webhookUrl",
+        "channels.4.id",
+        "pages",
+        "returnAfterDays",
+        "segmentId",
+      ]);
+      expect(many.body.details).toContainEqual({
+        field: "channels.0.type",
+        message: "e-mail channels are not available yet",
+      });
 
-    const badPattern = await owner.api("POST", path, {
-      name: "x",
-      trigger: "page_viewed",
-      pages: ["pricing*x"],
-      channels: [ok],
-      cooldown: 3,
-    });
-    expectEnvelope(badPattern, 400, "BadRequest");
-    expect(fieldsOf(badPattern)).toEqual(["json", "pages.0"]);
-    expect(badPattern.body.details.find((d: Problem) => d.field === "json").message).toContain("cooldown");
-    const tooMany = await owner.api("POST", path, { name: "x", trigger: "identified", channels: Array(6).fill(ok) });
-    expect(fieldsOf(tooMany)).toEqual(["channels"]);
-    expect((await owner.api("GET", path)).body.total).toBe(0);
-  });
+      const badPattern = await owner.api("POST", path, {
+        name: "x",
+        trigger: "page_viewed",
+        pages: ["pricing*x"],
+        channels: [ok],
+        cooldown: 3,
+      });
+      expectEnvelope(badPattern, 400, "BadRequest");
+      expect(fieldsOf(badPattern)).toEqual(["json", "pages.0"]);
+      expect(badPattern.body.details.find((d: Problem) => d.field === "json").message).toContain("cooldown");
+      const tooMany = await owner.api("POST", path, { name: "x", trigger: "identified", channels: Array(6).fill(ok) });
+      expect(fieldsOf(tooMany)).toEqual(["channels"]);
+      expect((await owner.api("GET", path)).body.total).toBe(0);
+    },
+  );
 
-  it("takes a segment of the organization, not another organization's", async () => {
+  it("takes a segment of the organization, not another organization's", { timeout: 30_000 }, async () => {
     const owner = await newOrganization();
     const sibling = await owner.api("POST", "/organizations", { name: "Sibling", tier: "paid" });
     const theirs = await saveSegment(sibling.body.organization.id, { icpMatched: true });
@@ -125,7 +129,7 @@ describe("alert rules through the partner API", () => {
     expect(created.body.alert.segmentId).toBe(ours);
   });
 
-  it(`allows ${MAX_ALERTS_PER_ORGANIZATION} alerts per organization, then 422`, async () => {
+  it(`allows ${MAX_ALERTS_PER_ORGANIZATION} alerts per organization, then 422`, { timeout: 30_000 }, async () => {
     const owner = await newOrganization();
     const body = { name: "Rule", trigger: "identified", channels: [chatChannel().channel] };
     const answers = await Promise.all(
@@ -141,39 +145,43 @@ describe("alert rules through the partner API", () => {
 });
 
 describe("alert channel secrets", () => {
-  it("are never answered, logged or stored in clear: only the host and the last four characters", async () => {
-    const owner = await newOrganization();
-    const receiver = receiverBucket();
-    const url = receiver.url("ok/T0001/B0002/sEcReTtOkEnXy9Z");
-    const created = await owner.api("POST", `/organizations/${owner.organization.id}/alerts`, {
-      name: "Secret",
-      trigger: "identified",
-      channels: [{ type: "slack", webhookUrl: url }],
-    });
-    expect(created.status, created.text).toBe(201);
-    const id = created.body.alert.id;
-    const path = `/organizations/${owner.organization.id}/alerts/${id}`;
-    const answers = [
-      created.text,
-      (await owner.api("GET", path)).text,
-      (await owner.api("GET", `/organizations/${owner.organization.id}/alerts`)).text,
-      (await owner.api("PUT", path, { name: "Renamed" })).text,
-      (await owner.api("GET", `/audit-log?organizationId=${owner.organization.id}`)).text,
-      (await owner.api("GET", "/openapi.json")).text,
-    ];
-    for (const text of answers) expect(text).not.toContain("sEcReTtOkEn");
-    expect(created.body.alert.channels[0].hint).toBe("receiver.test …Xy9Z");
-    const { DB } = await tenantOfOrganization(owner.organization.id);
-    const stored = await DB.prepare("SELECT target FROM alert_channels WHERE rule_id = ?").bind(id).first<{
-      target: string;
-    }>();
-    expect(stored!.target).toMatch(/^sealed:v1:/);
-    expect(stored!.target).not.toContain("sEcReT");
-  });
+  it(
+    "are never answered, logged or stored in clear: only the host and the last four characters",
+    { timeout: 30_000 },
+    async () => {
+      const owner = await newOrganization();
+      const receiver = receiverBucket();
+      const url = receiver.url("ok/T0001/B0002/sEcReTtOkEnXy9Z");
+      const created = await owner.api("POST", `/organizations/${owner.organization.id}/alerts`, {
+        name: "Secret",
+        trigger: "identified",
+        channels: [{ type: "slack", webhookUrl: url }],
+      });
+      expect(created.status, created.text).toBe(201);
+      const id = created.body.alert.id;
+      const path = `/organizations/${owner.organization.id}/alerts/${id}`;
+      const answers = [
+        created.text,
+        (await owner.api("GET", path)).text,
+        (await owner.api("GET", `/organizations/${owner.organization.id}/alerts`)).text,
+        (await owner.api("PUT", path, { name: "Renamed" })).text,
+        (await owner.api("GET", `/audit-log?organizationId=${owner.organization.id}`)).text,
+        (await owner.api("GET", "/openapi.json")).text,
+      ];
+      for (const text of answers) expect(text).not.toContain("sEcReTtOkEn");
+      expect(created.body.alert.channels[0].hint).toBe("receiver.test …Xy9Z");
+      const { DB } = await tenantOfOrganization(owner.organization.id);
+      const stored = await DB.prepare("SELECT target FROM alert_channels WHERE rule_id = ?").bind(id).first<{
+        target: string;
+      }>();
+      expect(stored!.target).toMatch(/^sealed:v1:/);
+      expect(stored!.target).not.toContain("sEcReT");
+    },
+  );
 });
 
 describe("test sends and the delivery log", () => {
-  it("the test send answers each channel's outcome and logs it", async () => {
+  it("the test send answers each channel's outcome and logs it", { timeout: 30_000 }, async () => {
     const owner = await newOrganization();
     const working = chatChannel();
     const broken = chatChannel("teams", "status/500");
@@ -204,7 +212,7 @@ describe("test sends and the delivery log", () => {
     expect(after.body.alert.channels.map((c: { disabledReason: unknown }) => c.disabledReason)).toEqual([null, null]);
   });
 
-  it("pages the log by cursor, newest first, every delivery once", async () => {
+  it("pages the log by cursor, newest first, every delivery once", { timeout: 30_000 }, async () => {
     const owner = await newOrganization();
     const alert = await createAlert(owner, {
       name: "Busy",

@@ -117,80 +117,99 @@ describe("alerts: identified and returning companies", () => {
     },
   );
 
-  it("a Teams channel gets the same alert as an Adaptive Card in a Workflows message", async () => {
-    const owner = await icpCompanyOnSite("Quillstone Software");
-    const { receiver, channel } = chatChannel("teams");
-    await createAlert(owner, { name: "Teams", trigger: "identified", channels: [channel] });
-    await deliver([visitOf(owner, owner.ip, Date.now(), "/pricing")]);
-    const [request] = await receiver.waitFor(1);
-    expect(request!.headers["content-type"]).toBe("application/json");
-    const message = JSON.parse(request!.body);
-    expect(message).toMatchObject({
-      type: "message",
-      attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: { type: "AdaptiveCard" } }],
-    });
-    const card = message.attachments[0].content;
-    expect(card.body[1]).toMatchObject({ type: "TextBlock", text: "Quillstone Software", weight: "Bolder" });
-    expect(card.body.find((b: { type: string }) => b.type === "FactSet").facts).toContainEqual({
-      title: "Industry",
-      value: "Software",
-    });
-    expect(card.actions[0]).toMatchObject({ type: "Action.OpenUrl", url: expect.stringContaining("/companies/vis_") });
-  });
+  it(
+    "a Teams channel gets the same alert as an Adaptive Card in a Workflows message",
+    { timeout: 30_000 },
+    async () => {
+      const owner = await icpCompanyOnSite("Quillstone Software");
+      const { receiver, channel } = chatChannel("teams");
+      await createAlert(owner, { name: "Teams", trigger: "identified", channels: [channel] });
+      await deliver([visitOf(owner, owner.ip, Date.now(), "/pricing")]);
+      const [request] = await receiver.waitFor(1);
+      expect(request!.headers["content-type"]).toBe("application/json");
+      const message = JSON.parse(request!.body);
+      expect(message).toMatchObject({
+        type: "message",
+        attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: { type: "AdaptiveCard" } }],
+      });
+      const card = message.attachments[0].content;
+      expect(card.body[1]).toMatchObject({ type: "TextBlock", text: "Quillstone Software", weight: "Bolder" });
+      expect(card.body.find((b: { type: string }) => b.type === "FactSet").facts).toContainEqual({
+        title: "Industry",
+        value: "Software",
+      });
+      expect(card.actions[0]).toMatchObject({
+        type: "Action.OpenUrl",
+        url: expect.stringContaining("/companies/vis_"),
+      });
+    },
+  );
 });
 
 describe("alerts: pages, segments and cooldown", () => {
-  it("page_viewed fires on a page matching /pricing*, then not again within the cooldown, then again after it", async () => {
-    const owner = await icpCompanyOnSite();
-    const { receiver, channel } = chatChannel();
-    const alert = await createAlert(owner, {
-      name: "Pricing",
-      trigger: "page_viewed",
-      pages: ["/pricing*"],
-      cooldownHours: 24,
-      channels: [channel],
-    });
-    const t0 = Date.now();
-    await deliver([visitOf(owner, owner.ip, t0, "/about")]);
-    expect(await deliveriesOf(owner, alert.id)).toHaveLength(0);
-    await deliver([visitOf(owner, owner.ip, t0 + 60_000, "/pricing/teams")]);
-    const [message] = await receiver.waitFor(1).then((r) => r.map((x) => JSON.parse(x.body)));
-    expect(message.text).toContain("Key page viewed");
-    expect(JSON.stringify(message.blocks)).toContain("`/about` → `/pricing/teams`");
-    await deliver([visitOf(owner, owner.ip, t0 + 2 * HOUR_MS, "/pricing")]);
-    expect(await deliveriesOf(owner, alert.id)).toHaveLength(1);
-    await deliver([visitOf(owner, owner.ip, t0 + 25 * HOUR_MS, "/pricing")]);
-    await receiver.waitFor(2);
-    expect(await deliveriesOf(owner, alert.id)).toHaveLength(2);
-  });
+  it(
+    "page_viewed fires on a page matching /pricing*, then not again within the cooldown, then again after it",
+    { timeout: 30_000 },
+    async () => {
+      const owner = await icpCompanyOnSite();
+      const { receiver, channel } = chatChannel();
+      const alert = await createAlert(owner, {
+        name: "Pricing",
+        trigger: "page_viewed",
+        pages: ["/pricing*"],
+        cooldownHours: 24,
+        channels: [channel],
+      });
+      const t0 = Date.now();
+      await deliver([visitOf(owner, owner.ip, t0, "/about")]);
+      expect(await deliveriesOf(owner, alert.id)).toHaveLength(0);
+      await deliver([visitOf(owner, owner.ip, t0 + 60_000, "/pricing/teams")]);
+      const [message] = await receiver.waitFor(1).then((r) => r.map((x) => JSON.parse(x.body)));
+      expect(message.text).toContain("Key page viewed");
+      expect(JSON.stringify(message.blocks)).toContain("`/about` → `/pricing/teams`");
+      await deliver([visitOf(owner, owner.ip, t0 + 2 * HOUR_MS, "/pricing")]);
+      expect(await deliveriesOf(owner, alert.id)).toHaveLength(1);
+      await deliver([visitOf(owner, owner.ip, t0 + 25 * HOUR_MS, "/pricing")]);
+      await receiver.waitFor(2);
+      expect(await deliveriesOf(owner, alert.id)).toHaveLength(2);
+    },
+  );
 
-  it("a segment keeps alerts to the visitors it holds: ICP-matched software companies, not retailers", async () => {
-    const owner = await icpCompanyOnSite();
-    const software = chatChannel();
-    const retail = chatChannel();
-    const icp = await saveSegment(owner.organization.id, { industries: ["software"], icpMatched: true, minScore: 60 });
-    const shops = await saveSegment(owner.organization.id, { industries: ["Retail"] });
-    const matching = await createAlert(owner, {
-      name: "ICP software",
-      trigger: "identified",
-      segmentId: icp,
-      channels: [software.channel],
-    });
-    const other = await createAlert(owner, {
-      name: "Retail",
-      trigger: "identified",
-      segmentId: shops,
-      channels: [retail.channel],
-    });
-    await deliver([visitOf(owner, owner.ip, Date.now(), "/")]);
-    await software.receiver.waitFor(1);
-    expect(await deliveriesOf(owner, matching.id)).toHaveLength(1);
-    expect(await deliveriesOf(owner, other.id)).toHaveLength(0);
-  });
+  it(
+    "a segment keeps alerts to the visitors it holds: ICP-matched software companies, not retailers",
+    { timeout: 30_000 },
+    async () => {
+      const owner = await icpCompanyOnSite();
+      const software = chatChannel();
+      const retail = chatChannel();
+      const icp = await saveSegment(owner.organization.id, {
+        industries: ["software"],
+        icpMatched: true,
+        minScore: 60,
+      });
+      const shops = await saveSegment(owner.organization.id, { industries: ["Retail"] });
+      const matching = await createAlert(owner, {
+        name: "ICP software",
+        trigger: "identified",
+        segmentId: icp,
+        channels: [software.channel],
+      });
+      const other = await createAlert(owner, {
+        name: "Retail",
+        trigger: "identified",
+        segmentId: shops,
+        channels: [retail.channel],
+      });
+      await deliver([visitOf(owner, owner.ip, Date.now(), "/")]);
+      await software.receiver.waitFor(1);
+      expect(await deliveriesOf(owner, matching.id)).toHaveLength(1);
+      expect(await deliveriesOf(owner, other.id)).toHaveLength(0);
+    },
+  );
 });
 
 describe("alerts: switched off", () => {
-  it("an alert switched off fires for nobody; switched on, it fires again", async () => {
+  it("an alert switched off fires for nobody; switched on, it fires again", { timeout: 30_000 }, async () => {
     const owner = await icpCompanyOnSite();
     const { receiver, channel } = chatChannel();
     const alert = await createAlert(owner, {
@@ -212,62 +231,70 @@ describe("alerts: switched off", () => {
 });
 
 describe("alerts: exactly once", () => {
-  it("a redelivered batch of hits, and two batches racing for the same company, send one message", async () => {
-    const owner = await icpCompanyOnSite();
-    const { receiver, channel } = chatChannel();
-    const alert = await createAlert(owner, {
-      name: "Pricing",
-      trigger: "page_viewed",
-      pages: ["/pricing"],
-      channels: [channel],
-    });
-    const now = Date.now();
-    const batch = [visitOf(owner, owner.ip, now, "/pricing")];
-    await deliver(batch);
-    await deliver(batch, { attempts: 2 });
-    // Two devices of the company on the pricing page at once, in two consumer runs.
-    const other = visitOf(owner, owner.ip, now + 1000, "/pricing", "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0");
-    const third = visitOf(owner, owner.ip, now + 2000, "/pricing", "Mozilla/5.0 (Macintosh) Safari/605.1.15");
-    await Promise.all([deliver([other]), deliver([third])]);
-    await receiver.waitFor(1);
-    expect(await deliveriesOf(owner, alert.id)).toHaveLength(1);
-    expect((await receiver.received()).length).toBe(1);
-  });
+  it(
+    "a redelivered batch of hits, and two batches racing for the same company, send one message",
+    { timeout: 30_000 },
+    async () => {
+      const owner = await icpCompanyOnSite();
+      const { receiver, channel } = chatChannel();
+      const alert = await createAlert(owner, {
+        name: "Pricing",
+        trigger: "page_viewed",
+        pages: ["/pricing"],
+        channels: [channel],
+      });
+      const now = Date.now();
+      const batch = [visitOf(owner, owner.ip, now, "/pricing")];
+      await deliver(batch);
+      await deliver(batch, { attempts: 2 });
+      // Two devices of the company on the pricing page at once, in two consumer runs.
+      const other = visitOf(owner, owner.ip, now + 1000, "/pricing", "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0");
+      const third = visitOf(owner, owner.ip, now + 2000, "/pricing", "Mozilla/5.0 (Macintosh) Safari/605.1.15");
+      await Promise.all([deliver([other]), deliver([third])]);
+      await receiver.waitFor(1);
+      expect(await deliveriesOf(owner, alert.id)).toHaveLength(1);
+      expect((await receiver.received()).length).toBe(1);
+    },
+  );
 
-  it("two consumers firing one rule for one visitor at the same moment claim its cooldown once", async () => {
-    const owner = await icpCompanyOnSite();
-    const { receiver, channel } = chatChannel();
-    const alert = await createAlert(owner, {
-      name: "Pricing",
-      trigger: "page_viewed",
-      pages: ["/pricing"],
-      channels: [channel],
-    });
-    const now = Date.now();
-    await deliver([visitOf(owner, owner.ip, now, "/")]);
-    const visitors = await owner.api("GET", `/organizations/${owner.organization.id}/visitors`);
-    const visitor = (visitors.body.visitors[0].id as string).slice(4);
-    const session = Math.floor(now / 1000);
-    // What two consumer runs hold after storing a page view each: both read no cooldown before either claims.
-    const plan = (key: string): OrganizationPlan =>
-      ({
-        organizationId: owner.organization.id,
-        charged: [],
-        visits: [],
-        pageViews: [{ visitor, session, key, at: 5, path: "/pricing", engagedSeconds: 0, scrollDepth: null }],
-      }) as unknown as OrganizationPlan;
-    const tenant = await tenantOfOrganization(owner.organization.id);
-    const [rules, ...recipientRows] = await tenant.DB.batch([
-      activeRulesStatement(tenant.DB, [owner.organization.id]),
-      ...recipientStatements(tenant.DB, [owner.organization.id], [owner.partner.id]),
-    ]);
-    const read = { rules: activeRulesFrom(rules!), recipients: recipientsFrom(recipientRows) };
-    await Promise.all(
-      ["aaaaaaaa", "bbbbbbbb"].map((key) =>
-        fireAlerts(tenant, [plan(key)], { rules: read.rules, claims: new Map() }, read.recipients),
-      ),
-    );
-    await receiver.waitFor(1);
-    expect(await deliveriesOf(owner, alert.id)).toHaveLength(1);
-  });
+  it(
+    "two consumers firing one rule for one visitor at the same moment claim its cooldown once",
+    { timeout: 30_000 },
+    async () => {
+      const owner = await icpCompanyOnSite();
+      const { receiver, channel } = chatChannel();
+      const alert = await createAlert(owner, {
+        name: "Pricing",
+        trigger: "page_viewed",
+        pages: ["/pricing"],
+        channels: [channel],
+      });
+      const now = Date.now();
+      await deliver([visitOf(owner, owner.ip, now, "/")]);
+      const visitors = await owner.api("GET", `/organizations/${owner.organization.id}/visitors`);
+      const visitor = (visitors.body.visitors[0].id as string).slice(4);
+      const session = Math.floor(now / 1000);
+      // What two consumer runs hold after storing a page view each: both read no cooldown before either claims.
+      const plan = (key: string): OrganizationPlan =>
+        ({
+          organizationId: owner.organization.id,
+          charged: [],
+          visits: [],
+          pageViews: [{ visitor, session, key, at: 5, path: "/pricing", engagedSeconds: 0, scrollDepth: null }],
+        }) as unknown as OrganizationPlan;
+      const tenant = await tenantOfOrganization(owner.organization.id);
+      const [rules, ...recipientRows] = await tenant.DB.batch([
+        activeRulesStatement(tenant.DB, [owner.organization.id]),
+        ...recipientStatements(tenant.DB, [owner.organization.id], [owner.partner.id]),
+      ]);
+      const read = { rules: activeRulesFrom(rules!), recipients: recipientsFrom(recipientRows) };
+      await Promise.all(
+        ["aaaaaaaa", "bbbbbbbb"].map((key) =>
+          fireAlerts(tenant, [plan(key)], { rules: read.rules, claims: new Map() }, read.recipients),
+        ),
+      );
+      await receiver.waitFor(1);
+      expect(await deliveriesOf(owner, alert.id)).toHaveLength(1);
+    },
+  );
 });
