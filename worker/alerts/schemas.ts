@@ -36,7 +36,7 @@ export const AlertChannelInput = z
       })
       .strict(),
   ])
-  .openapi("AlertChannelInput", {
+  .openapi({
     description:
       "A Slack incoming webhook or a Teams Workflows webhook: `webhookUrl` for a new channel, or the `id` of one the alert has. E-mail channels are not available yet (400).",
   });
