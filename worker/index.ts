@@ -7,7 +7,8 @@ import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
 import type { AppEnv, Env } from "./env";
 import { everyTenant } from "./shards";
-import { ApiError, handleError } from "./http/errors";
+import { ApiError } from "./lib/errors";
+import { handleError } from "./http/errors";
 import { createApi } from "./http/routes";
 import { partnerApi, partnerApiDocument } from "./partner-api";
 import { releaseLapsedClaims } from "./partner-api/domain/queries";
@@ -22,10 +23,11 @@ import {
   maintainWebhooks,
 } from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
-import { renewDuePeriods } from "./billing/renewal";
+import { renewDuePeriods } from "./credits/renewal";
 import { reconcileOrganizations } from "./organizations/sync";
 import { dashboardApp } from "./dashboard";
 import { pruneSignInLinks } from "./sessions/links";
+import { pruneSessions } from "./sessions/sessions";
 import { PLATFORM_BASE } from "./sessions/places";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
@@ -72,6 +74,7 @@ export default {
   async scheduled(_controller, env, _ctx) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
     await pruneSignInLinks(env.CATALOG);
+    await pruneSessions(env.CATALOG);
     await pruneImportChunks(env.CATALOG);
     await releaseLapsedClaims(env.CATALOG);
     await pruneDeadLetters(env.CATALOG);

@@ -116,6 +116,34 @@ describe("alert rules through the partner API", () => {
     },
   );
 
+  it(
+    "refuses a channel host that resolves to a private address; 503 to try again when DNS cannot say",
+    { timeout: 30_000 },
+    async () => {
+      const owner = await newOrganization();
+      const path = `/organizations/${owner.organization.id}/alerts`;
+      const inside = await owner.api("POST", path, {
+        name: "x",
+        trigger: "identified",
+        channels: [{ type: "slack", webhookUrl: "https://10-0-0-1.ip.test/services/T/B/X" }],
+      });
+      expectEnvelope(inside, 400, "BadRequest");
+      expect(inside.body.details).toEqual([
+        {
+          field: "channels.0.webhookUrl",
+          message: "must point to a public host: 10-0-0-1.ip.test resolves to 10.0.0.1, which is not a public address",
+        },
+      ]);
+      const unknown = await owner.api("POST", path, {
+        name: "x",
+        trigger: "identified",
+        channels: [{ type: "teams", webhookUrl: "https://servfail.test/workflows/1" }],
+      });
+      expectEnvelope(unknown, 503, "ServiceUnavailable");
+      expect((await owner.api("GET", path)).body.total).toBe(0);
+    },
+  );
+
   it("takes a segment of the organization, not another organization's", { timeout: 30_000 }, async () => {
     const owner = await newOrganization();
     const sibling = await owner.api("POST", "/organizations", { name: "Sibling", tier: "paid" });

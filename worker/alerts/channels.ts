@@ -2,6 +2,7 @@ import type { AlertChannelType } from "../../shared/alerts";
 import { configOf } from "../config";
 import type { Env } from "../env";
 import { seal, unseal } from "../lib/sealing";
+import { ResolutionError, resolvedTargetProblem } from "../outbound/targets";
 
 /**
  * A channel's webhook URL is a credential (whoever has it posts into the channel): sealed at rest with
@@ -9,8 +10,10 @@ import { seal, unseal } from "../lib/sealing";
  */
 const contextOf = (channelId: string) => `alert-channel/${channelId}`;
 
-export const sealTarget = (env: Env, channelId: string, url: string) => seal(env, contextOf(channelId), url);
-export const openTarget = (env: Env, channelId: string, sealed: string) => unseal(env, contextOf(channelId), sealed);
+export const sealTarget = (env: Env, channelId: string, url: string) =>
+  seal(configOf(env).webhookSecretKey, contextOf(channelId), url);
+export const openTarget = (env: Env, channelId: string, sealed: string) =>
+  unseal(configOf(env).webhookSecretKey, contextOf(channelId), sealed);
 
 /** What the API shows of a webhook URL: its host and its last 4 characters. */
 export function targetHint(url: string): string {
@@ -38,14 +41,27 @@ export interface PostResult {
   retryAfter: number | null;
   /** Null on success; else the status (with Slack's short error code when it sent one) or why no answer came. */
   error: string | null;
+  /** Not sent: the host resolves to a non-public address (a retry would not change that soon). */
+  refused?: boolean;
 }
 
 /** Slack answers errors with a short code such as `channel_is_archived`; anything else in a body is never kept. */
 const ERROR_CODE = /^[a-z_]{1,64}$/;
 
-/** One POST of a JSON body; redirects are not followed and the answer's body is read only for an error code. */
+/**
+ * One POST of a JSON body; redirects are not followed and the answer's body is read only for an error
+ * code. The host is resolved first: a name that was public when the channel was saved may point inside
+ * later (as for webhooks, worker/outbound/targets.ts).
+ */
 export async function postJson(env: Env, url: string, body: unknown): Promise<PostResult> {
-  const timeoutMs = configOf(env).webhookTimeoutMs;
+  const { webhookTimeoutMs: timeoutMs, allowInsecureWebhooks } = configOf(env);
+  try {
+    const problem = await resolvedTargetProblem(env, new URL(url).hostname, allowInsecureWebhooks);
+    if (problem) return { ok: false, statusCode: null, retryAfter: null, error: `Refused: ${problem}`, refused: true };
+  } catch (error) {
+    if (!(error instanceof ResolutionError)) throw error;
+    return { ok: false, statusCode: null, retryAfter: null, error: `Could not resolve ${error.message}`.slice(0, 200) };
+  }
   try {
     const response = await fetch(url, {
       method: "POST",

@@ -118,7 +118,8 @@ export async function attemptAlert(env: TenantEnv, deliveryId: string, now = Dat
     ]);
     return { kind: "done" };
   }
-  const retryable = result.statusCode === null || result.statusCode === 429 || result.statusCode >= 500;
+  const retryable =
+    !result.refused && (result.statusCode === null || result.statusCode === 429 || result.statusCode >= 500);
   if (!retryable || row.attempts >= MAX_ATTEMPTS) {
     const gaveUp = retryable ? ` (gave up after ${row.attempts} attempts)` : "";
     await settle(db, row.id, "failed", result.statusCode, `${result.error}${gaveUp}`);

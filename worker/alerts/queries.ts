@@ -1,5 +1,5 @@
 import type { AlertTrigger } from "../../shared/alerts";
-import { notFound } from "../http/errors";
+import { notFound } from "../lib/errors";
 import { COUNT_LIMIT } from "../http/schemas";
 import { publicVisitorId } from "../visitors/identity";
 import type { ChannelRow } from "./channels";

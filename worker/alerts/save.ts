@@ -2,10 +2,10 @@ import type { AlertTrigger } from "../../shared/alerts";
 import type { Actor } from "../audit/actions";
 import { auditStatement } from "../audit/queries";
 import { configOf } from "../config";
-import { ApiError, type FieldProblem } from "../http/errors";
+import { ApiError, type FieldProblem } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
-import { urlTargetProblem } from "../outbound/targets";
+import { ResolutionError, resolvedTargetProblem, urlTargetProblem } from "../outbound/targets";
 import { findSegment } from "../segments/queries";
 import type { TenantEnv } from "../shards";
 import { sealTarget, targetHint, type ChannelRow } from "./channels";
@@ -185,7 +185,8 @@ type ChannelPlan = { kept: ChannelRow; url: string | null } | { kept: null; type
 /**
  * Every problem of the rule and its channels at once (400 listing them): `pages` only and always for
  * `page_viewed`, `returnAfterDays` only for `returned`, a segment of this organization, channels that are
- * new https URLs to public hosts (any host and http in local development) or channels the alert has.
+ * new https URLs to public hosts, by name and by what the name resolves to (any host and http in local
+ * development), or channels the alert has.
  */
 async function checked(
   env: TenantEnv,
@@ -210,14 +211,15 @@ async function checked(
   const plans: ChannelPlan[] = [];
   const allowPrivate = configOf(env).allowInsecureWebhooks;
   const kept = new Set<string>();
-  (inputs ?? existing.map((c) => ({ type: c.type, id: c.id }) as AlertChannelInput)).forEach((input, i) => {
+  const channels = inputs ?? existing.map((c) => ({ type: c.type, id: c.id }) as AlertChannelInput);
+  for (const [i, input] of channels.entries()) {
     const field = `channels.${i}`;
     if (input.type === "email") {
       problems.push({ field: `${field}.type`, message: "e-mail channels are not available yet" });
-      return;
+      continue;
     }
     const url = input.webhookUrl ?? null;
-    const problem = url === null ? null : urlTargetProblem(url, allowPrivate);
+    const problem = url === null ? null : await targetProblem(env, url, allowPrivate);
     if (problem) problems.push({ field: `${field}.webhookUrl`, message: problem });
     if (input.id !== undefined) {
       const channel = existing.find((c) => c.id === input.id);
@@ -237,9 +239,30 @@ async function checked(
     } else if (!problem) {
       plans.push({ kept: null, type: input.type, url: new URL(url).toString() });
     }
-  });
+  }
   if (problems.length > 0) throw new ApiError("BadRequest", "Invalid alert", problems);
   return plans;
+}
+
+/**
+ * What is wrong with a channel URL: not an https URL of a public host, or a name that resolves (through
+ * `DOH_URL`) to a non-public address (any of it allowed in local development). Each send checks again.
+ */
+async function targetProblem(env: TenantEnv, raw: string, allowPrivate: boolean): Promise<string | null> {
+  const problem = urlTargetProblem(raw, allowPrivate);
+  if (problem) return problem;
+  try {
+    const resolved = await resolvedTargetProblem(env, new URL(raw).hostname, allowPrivate);
+    return resolved && `must point to a public host: ${resolved}`;
+  } catch (error) {
+    if (!(error instanceof ResolutionError)) throw error;
+    throw new ApiError(
+      "ServiceUnavailable",
+      `Could not resolve the URL's host to check that it is public (${error.message}); try again`,
+      { retryAfter: 5 },
+      { cause: error },
+    );
+  }
 }
 
 /** The rows to store, in order: new URLs sealed (a kept channel's new URL too, which clears its disabled state). */
