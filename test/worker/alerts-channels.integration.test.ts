@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../worker/lib/crypto";
 import { receiverBucket } from "../fixtures/receiver";
-import { admin, deliver, freshIp, importCompany, newPartner } from "./support";
+import { admin, deliver, freshIp, importCompany, newPartner, tenantOfOrganization } from "./support";
 import { chatChannel, createAlert, deliveriesOf, HOUR_MS, icpCompanyOnSite, visitOf } from "./support/alerts";
 import { b2cOrganization, visitAndIdentify } from "./support/people";
 
@@ -207,4 +207,22 @@ describe("alerts: webhook events", () => {
       expect(await loggedEvents(other.api, "company.visited")).toHaveLength(0);
     },
   );
+});
+
+describe("alerts: erasure", () => {
+  it("erasing a visitor removes the alert deliveries and cooldowns that name it", { timeout: 30_000 }, async () => {
+    const owner = await icpCompanyOnSite();
+    const { receiver, channel } = chatChannel();
+    const alert = await createAlert(owner, { name: "New", trigger: "identified", channels: [channel] });
+    await deliver([visitOf(owner, owner.ip, Date.now())]);
+    await receiver.waitFor(1);
+    const [visitor] = (await owner.api("GET", `/organizations/${owner.organization.id}/visitors`)).body.visitors;
+    expect(await deliveriesOf(owner, alert.id)).toMatchObject([{ visitorId: visitor.id }]);
+    const erased = await owner.api("DELETE", `/organizations/${owner.organization.id}/visitors/${visitor.id}`);
+    expect(erased.status, erased.text).toBe(204);
+    expect(await deliveriesOf(owner, alert.id)).toEqual([]);
+    const { DB } = await tenantOfOrganization(owner.organization.id);
+    const claims = await DB.prepare("SELECT count(*) AS n FROM alert_claims WHERE rule_id = ?").bind(alert.id).first();
+    expect(claims).toEqual({ n: 0 });
+  });
 });
