@@ -5,7 +5,7 @@ CREATE TABLE alert_rules (
   organization_id TEXT NOT NULL REFERENCES organizations(id),
   name TEXT NOT NULL,
   trigger TEXT NOT NULL CHECK (trigger IN ('identified', 'returned', 'page_viewed')),
-  segment_id TEXT, -- segments.id; no foreign key: a rule whose segment was deleted matches nobody
+  segment_id TEXT REFERENCES segments(id), -- a segment a rule reads is not deleted (the segments API answers 409)
   pages TEXT, -- JSON array of path patterns (page_viewed)
   return_after_days INTEGER, -- returned
   cooldown_hours INTEGER NOT NULL,
@@ -17,6 +17,7 @@ CREATE TABLE alert_rules (
   updated_at TEXT NOT NULL
 );
 CREATE INDEX alert_rules_by_organization ON alert_rules (organization_id, created_at, id);
+CREATE INDEX alert_rules_by_segment ON alert_rules (segment_id);
 
 -- Where a rule's messages go, in the rule's order. `target` is the webhook URL, sealed
 -- (worker/lib/sealing.ts); `hint` is what the API shows of it. Sightline sets `disabled_reason`

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fireAlerts } from "../../worker/alerts/fire";
 import { activeRulesFrom, activeRulesStatement } from "../../worker/alerts/rules";
 import { SLACK_LIMITS } from "../../worker/alerts/slack";
-import type { OrganizationPlan } from "../../worker/collect/plan";
+import type { OrganizationPlan } from "../../worker/collect/plan-types";
 import { recipientsFrom, recipientStatements } from "../../worker/webhooks/hit-events";
 import { deliver, receipts, tenantOfOrganization } from "./support";
 import {

@@ -27,6 +27,8 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /organizations/{organizationId}/icp-configs/{icpConfigId}": { ...ICP_CONFIG, name: "Hijacked" },
   "POST /organizations/{organizationId}/alerts": ALERT,
   "PUT /organizations/{organizationId}/alerts/{alertId}": { ...ALERT, name: "Hijacked" },
+  "POST /organizations/{organizationId}/segments": { name: "Hijacked", filter: {} },
+  "PUT /organizations/{organizationId}/segments/{segmentId}": { name: "Hijacked", filter: { minScore: 1 } },
   "POST /organizations/{organizationId}/dashboard-links": { email: "intruder@evil.example", role: "admin" },
   "PUT /organizations/{organizationId}/exclusions": { domains: ["client.example"], ipRanges: ["203.0.113.0/24"] },
 };
@@ -47,15 +49,13 @@ const reads = operations.filter((o) => o.params.length > 0 && o.method === "GET"
 type Owner = Awaited<ReturnType<typeof partnerWithResources>>;
 let owner: Owner;
 let intruder: Owner;
-/**
- * What the owner sees before any intruder call; every test compares with it. Read once rather than
- * before each test: the owner's reads count against its rate limit like any partner's.
- */
-let before: Awaited<ReturnType<typeof stateOf>>;
+
+/** What the owner sees before any intrusion; each check reads it once more (one window of the owner's rate limit holds them all). */
+let ownerBefore: Record<string, unknown>;
 
 beforeAll(async () => {
   [owner, intruder] = await Promise.all([partnerWithResources(), partnerWithResources()]);
-  before = await ownerState();
+  ownerBefore = await ownerState();
 });
 
 const ownerState = () => stateOf(owner.api, owner.ids, reads);
@@ -102,7 +102,7 @@ describe("tenant isolation", () => {
         code: foreign.body.code,
       });
 
-      expect(await ownerState()).toEqual(before);
+      expect(await ownerState()).toEqual(ownerBefore);
     },
   );
 });
@@ -129,6 +129,6 @@ describe("reads keyed by a person", () => {
         ),
       { timeout: 15_000, interval: 100 },
     );
-    expect(await ownerState()).toEqual(before);
+    expect(await ownerState()).toEqual(ownerBefore);
   });
 });

@@ -1,4 +1,4 @@
-import type { OrganizationPlan } from "../collect/plan";
+import type { OrganizationPlan } from "../collect/plan-types";
 import { sha256Hex } from "../lib/crypto";
 import { isoSeconds } from "../lib/time";
 import { matchesSegment, type SegmentFacts } from "../segments/match";

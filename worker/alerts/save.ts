@@ -2,7 +2,7 @@ import type { AlertTrigger } from "../../shared/alerts";
 import type { Actor } from "../audit/actions";
 import { auditStatement } from "../audit/queries";
 import { configOf } from "../config";
-import { ApiError, type FieldProblem } from "../lib/errors";
+import { ApiError, invalidField, type FieldProblem } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { ResolutionError, resolvedTargetProblem, urlTargetProblem } from "../outbound/targets";
@@ -53,17 +53,19 @@ export async function createAlert(env: TenantEnv, context: SaveContext, body: Cr
   const at = isoSeconds();
   const db = env.DB;
   // The limit is part of the insert, so concurrent creations cannot pass it together.
-  const [insert] = await db.batch([
-    db
-      .prepare(
-        `INSERT INTO alert_rules (id, organization_id, name, trigger, segment_id, pages, return_after_days, cooldown_hours,
+  const [insert] = await segmentHeld(
+    db.batch([
+      db
+        .prepare(
+          `INSERT INTO alert_rules (id, organization_id, name, trigger, segment_id, pages, return_after_days, cooldown_hours,
            enabled, dashboard_origin, created_at, updated_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11
          WHERE (SELECT count(*) FROM alert_rules WHERE organization_id = ?2) < ?12`,
-      )
-      .bind(...ruleValues(id, context, fields), at, MAX_ALERTS_PER_ORGANIZATION),
-    channelsStatement(db, id, await sealedRows(env, id, channels, at)),
-  ]);
+        )
+        .bind(...ruleValues(id, context, fields), at, MAX_ALERTS_PER_ORGANIZATION),
+      channelsStatement(db, id, await sealedRows(env, id, channels, at)),
+    ]),
+  );
   if (insert!.meta.changes !== 1) {
     throw new ApiError(
       "UnprocessableEntity",
@@ -119,17 +121,19 @@ export async function updateAlert(
             .bind(alertId),
         ]
       : [];
-  await db.batch([
-    db
-      .prepare(
-        `UPDATE alert_rules SET name = ?3, trigger = ?4, segment_id = ?5, pages = ?6, return_after_days = ?7,
+  await segmentHeld(
+    db.batch([
+      db
+        .prepare(
+          `UPDATE alert_rules SET name = ?3, trigger = ?4, segment_id = ?5, pages = ?6, return_after_days = ?7,
            cooldown_hours = ?8, enabled = ?9, dashboard_origin = ?10, updated_at = ?11
          WHERE id = ?1 AND organization_id = ?2`,
-      )
-      .bind(...ruleValues(alertId, context, fields), at),
-    ...channelWrites,
-    auditStatement(db, audit(context, "alert.updated", alertId, fields.name)),
-  ]);
+        )
+        .bind(...ruleValues(alertId, context, fields), at),
+      ...channelWrites,
+      auditStatement(db, audit(context, "alert.updated", alertId, fields.name)),
+    ]),
+  );
   return findAlert(db, context.organizationId, alertId);
 }
 
@@ -144,6 +148,16 @@ export async function deleteAlert(env: TenantEnv, context: SaveContext, alertId:
     db.prepare("DELETE FROM alert_rules WHERE id = ? AND organization_id = ?").bind(alertId, context.organizationId),
     auditStatement(db, audit(context, "alert.deleted", alertId, rule.name)),
   ]);
+}
+
+/** A write whose segment was deleted after it was checked: the foreign key refuses it, and so does the API. */
+async function segmentHeld<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (/FOREIGN KEY/.test(String(error))) throw invalidField("segmentId", "is not a segment of this organization");
+    throw error;
+  }
 }
 
 const audit = (

@@ -1,4 +1,4 @@
-import type { OrganizationPlan } from "../collect/plan";
+import type { OrganizationPlan } from "../collect/plan-types";
 import { pathMatches } from "../segments/filter";
 import type { ActiveRule } from "./rules";
 

@@ -14,6 +14,9 @@ export const AUDIT_ACTIONS = [
   "alert.created",
   "alert.updated",
   "alert.deleted",
+  "segment.created",
+  "segment.updated",
+  "segment.deleted",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -14,6 +14,7 @@ import { icpConfigRoutes } from "./icp-configs";
 import { alertRoutes } from "./alerts";
 import { organizationRoutes } from "./organizations";
 import { pixelRoutes } from "./pixel";
+import { segmentRoutes } from "./segments";
 import { visitorRoutes } from "./visitors";
 import { webhookRoutes } from "./webhooks";
 import { dashboardLinkRoutes } from "./dashboard-links";
@@ -50,6 +51,7 @@ for (const routes of [
   organizationRoutes,
   pixelRoutes,
   visitorRoutes,
+  segmentRoutes,
   icpConfigRoutes,
   alertRoutes,
   emailPreferenceRoutes,

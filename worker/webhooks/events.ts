@@ -19,6 +19,7 @@ export const CHANNEL_OF: Record<EmittedType, WebhookChannel> = {
   "credits.low": "billing",
   "credits.exhausted": "billing",
   "period.closed": "billing",
+  "b2c.anomaly": "billing",
 };
 
 /** Events about a visitor: their visitor, company, person and session are built at the first attempt. */

@@ -85,6 +85,16 @@ export const PeriodClosedFields = z.object({
   expired: z.number().int().openapi({ description: "Credits that lapsed unused" }),
 });
 
+export const B2cAnomalyFields = z.object({
+  ...organizationFields,
+  ceiling: z.number().int().openapi({ description: "New people an organization may have charged within an hour" }),
+  peopleCharged: z.number().int().openapi({ description: "People charged within the hour before `createdAt`" }),
+  refused: z.number().int().openapi({
+    description: "Identify calls of new people refused (counted `suspicious`) in the batch that reached it",
+  }),
+  windowStart: Timestamp.openapi({ description: "Start of the hour counted: charging resumes as it moves on" }),
+});
+
 export const WebhookTestFields = z.object({
   webhook: z.enum(WEBHOOK_CHANNELS),
   message: z.string(),
@@ -99,6 +109,7 @@ export const EVENT_FIELDS = {
   "period.closed": PeriodClosedFields,
   "company.visited": CompanyVisitedFields,
   "alert.triggered": AlertTriggeredFields,
+  "b2c.anomaly": B2cAnomalyFields,
   "webhook.test": WebhookTestFields,
 } satisfies Record<EventType, z.ZodObject>;
 
@@ -113,6 +124,8 @@ const DESCRIPTIONS: Record<EventType, string> = {
   "company.visited":
     "An identified visitor started a visit (once per visit, charged or not). Sent only where the identification webhook opted in (`companyVisited`).",
   "alert.triggered": "An alert rule fired for an identified visitor; once per firing, whatever its channels answered.",
+  "b2c.anomaly":
+    "A B2C organization had as many new people charged within an hour as it may (1,000): charging new people pauses until the hour's count falls below it; at most once per organization and hour.",
   "webhook.test": "Sent by `POST /webhooks/test`.",
 };
 

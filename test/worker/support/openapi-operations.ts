@@ -91,6 +91,11 @@ export async function partnerWithResources() {
   expect(icp.status, icp.text).toBe(201);
   const alert = await api("POST", `/organizations/${organization.id}/alerts`, ALERT);
   expect(alert.status, alert.text).toBe(201);
+  const segment = await api("POST", `/organizations/${organization.id}/segments`, {
+    name: "On pricing",
+    filter: { pages: ["/pricing*"] },
+  });
+  expect(segment.status, segment.text).toBe(201);
   const key = await api("POST", "/api-keys", { name: "spare", scopes: ["read"] });
   expect(key.status, key.text).toBe(201);
   const hook = await api("PUT", "/webhooks/identification", { url: receiverBucket().url("ok") });
@@ -125,6 +130,7 @@ export async function partnerWithResources() {
     sessionId: sessions.body.sessions[0].id,
     icpConfigId: icp.body.icpConfig.id,
     alertId: alert.body.alert.id,
+    segmentId: segment.body.segment.id,
     keyId: key.body.apiKey.id,
     deliveryId: delivery.body.delivery.id,
     emailSha256: suppressed.body.suppression.emailSha256,
