@@ -147,8 +147,8 @@ describe("alert rules through the partner API", () => {
   it("takes a segment of the organization, not another organization's", { timeout: 30_000 }, async () => {
     const owner = await newOrganization();
     const sibling = await owner.api("POST", "/organizations", { name: "Sibling", tier: "paid" });
-    const theirs = await saveSegment(sibling.body.organization.id, { icpMatched: true });
-    const ours = await saveSegment(owner.organization.id, { icpMatched: true });
+    const theirs = await saveSegment({ api: owner.api, organization: sibling.body.organization }, { icpMatched: true });
+    const ours = await saveSegment(owner, { icpMatched: true });
     const path = `/organizations/${owner.organization.id}/alerts`;
     const body = { name: "ICP", trigger: "identified", channels: [chatChannel().channel] };
     expect(fieldsOf(await owner.api("POST", path, { ...body, segmentId: theirs }))).toEqual(["segmentId"]);

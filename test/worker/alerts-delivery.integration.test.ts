@@ -182,12 +182,12 @@ describe("alerts: pages, segments and cooldown", () => {
       const owner = await icpCompanyOnSite();
       const software = chatChannel();
       const retail = chatChannel();
-      const icp = await saveSegment(owner.organization.id, {
+      const icp = await saveSegment(owner, {
         industries: ["software"],
         icpMatched: true,
         minScore: 60,
       });
-      const shops = await saveSegment(owner.organization.id, { industries: ["Retail"] });
+      const shops = await saveSegment(owner, { industries: ["Retail"] });
       const matching = await createAlert(owner, {
         name: "ICP software",
         trigger: "identified",

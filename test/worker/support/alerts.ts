@@ -1,7 +1,7 @@
 import { receiverBucket } from "../../fixtures/receiver";
 import type { AcceptedHit } from "../../../worker/collect/message";
 import type { SegmentFilter } from "../../../worker/segments/filter";
-import { accepted, freshIp, importCompany, newOrganization, tenantOfOrganization } from "./index";
+import { accepted, freshIp, importCompany, newOrganization } from "./index";
 import { ICP_CONFIG } from "./openapi-operations";
 
 /** Helpers for alert tests: an ICP company on a client's site, Slack and Teams channels at the local receiver. */
@@ -50,17 +50,14 @@ export async function createAlert(owner: Pick<Owner, "api" | "organization">, bo
   return res.body.alert as { id: string; channels: { id: string; type: string; hint: string }[] };
 }
 
-/** A saved segment straight into D1 (the segments API belongs to its own folder; the table is the contract). */
-export async function saveSegment(organizationId: string, filter: SegmentFilter): Promise<string> {
-  const { DB } = await tenantOfOrganization(organizationId);
-  const id = `seg_${crypto.randomUUID().replace(/-/g, "")}`;
-  const at = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-  await DB.prepare(
-    "INSERT INTO segments (id, organization_id, name, filter, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-  )
-    .bind(id, organizationId, "Segment", JSON.stringify(filter), at, at)
-    .run();
-  return id;
+/** A saved segment of the organization, through the segments API; returns its id. */
+export async function saveSegment(owner: Pick<Owner, "api" | "organization">, filter: SegmentFilter): Promise<string> {
+  const res = await owner.api("POST", `/organizations/${owner.organization.id}/segments`, {
+    name: `Segment ${crypto.randomUUID().slice(0, 8)}`,
+    filter,
+  });
+  if (res.status !== 201) throw new Error(`segment not saved: ${res.status} ${res.text}`);
+  return res.body.segment.id as string;
 }
 
 /** Every delivery of an alert from its log (newest first). */
