@@ -8,6 +8,8 @@ export const EVENT_TYPES = [
   "credits.low",
   "credits.exhausted",
   "period.closed",
+  "company.visited",
+  "alert.triggered",
   "b2c.anomaly",
   "webhook.test",
 ] as const;

@@ -1,5 +1,6 @@
 import type { JobMessage } from "./jobs/message";
 import type { WebhookMessage } from "./webhooks/message";
+import type { NotificationMessage } from "./alerts/message";
 import type { TenantEnv } from "./shards";
 
 /**
@@ -16,6 +17,8 @@ export interface Env extends Omit<
   JOBS: Queue<JobMessage>;
   /** Webhook deliveries, one message per attempt (see worker/webhooks/). */
   WEBHOOKS: Queue<WebhookMessage>;
+  /** Alert messages, one per alert and channel (see worker/alerts/). */
+  NOTIFICATIONS: Queue<NotificationMessage>;
   DASHBOARD_BASE_URL?: string;
   DEFAULT_GLOBAL_NAME?: string;
   DEMO_PAGES?: string;

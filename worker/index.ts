@@ -33,6 +33,8 @@ import { PLATFORM_BASE } from "./sessions/places";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
 import { resumeStalledErasures } from "./erasures/person";
+import { consumeNotifications, maintainAlerts } from "./alerts/consume";
+import { NOTIFICATIONS_DLQ, NOTIFICATIONS_QUEUE, type NotificationMessage } from "./alerts/message";
 import { resumeStalledPurges } from "./organizations/purge";
 import { alarmOnDatabaseSizes } from "./capacity/alarm";
 import { resumeStalledNotices } from "./email/notice-job";
@@ -69,6 +71,8 @@ export default {
     else if (batch.queue === HITS_DLQ || batch.queue === JOBS_DLQ) await consumeDeadLetters(batch, env);
     else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
     else if (batch.queue === JOBS_QUEUE) await consumeJobs(batch as MessageBatch<JobMessage>, env);
+    else if (batch.queue === NOTIFICATIONS_QUEUE || batch.queue === NOTIFICATIONS_DLQ)
+      await consumeNotifications(batch as MessageBatch<NotificationMessage>, env);
     else if (isHitQueue(batch.queue)) await consumeHits(batch as MessageBatch<HitMessage>, env);
     else throw new Error(`no consumer for queue ${batch.queue}`);
   },
@@ -84,6 +88,8 @@ export default {
     for (const tenant of everyTenant(env)) {
       // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
       await maintainWebhooks(tenant);
+      // Alert deliveries whose message was lost are sent again, old logs and ended cooldowns pruned (docs/alerts.md).
+      await maintainAlerts(tenant);
       // Billing periods renew without waiting for a request (see docs/billing.md); copies of D1 that a
       // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
       await renewDuePeriods(tenant);
@@ -97,4 +103,4 @@ export default {
       await maintainVisitors(tenant);
     }
   },
-} satisfies ExportedHandler<Env, HitMessage | JobMessage | WebhookMessage>;
+} satisfies ExportedHandler<Env, HitMessage | JobMessage | WebhookMessage | NotificationMessage>;

@@ -2,7 +2,8 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { browser as cookieJar, csrfOf, signedInClient, type Browser } from "./support/dashboard";
 import { viewedPages } from "./support/page-views";
-import { newOrganization, seedVisitors, tenantOfOrganization } from "./support";
+import { receiverBucket } from "../fixtures/receiver";
+import { newOrganization, seedVisitors } from "./support";
 
 /**
  * The company feed's filters as a saved segment holds them, and saved views: "Save this view",
@@ -227,19 +228,13 @@ describe("saved views", () => {
     const segment = (
       await api("POST", `/organizations/${organization.id}/segments`, { name: "Watched", filter: { icpMatched: true } })
     ).body.segment;
-    const { DB } = await tenantOfOrganization(organization.id);
-    await DB.batch([
-      DB.prepare(
-        `CREATE TABLE IF NOT EXISTS alert_rules (id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,
-           segment_id TEXT REFERENCES segments(id))`,
-      ),
-      DB.prepare("INSERT INTO alert_rules (id, organization_id, name, segment_id) VALUES (?, ?, ?, ?)").bind(
-        `alr_${crypto.randomUUID()}`,
-        organization.id,
-        "Pricing alert",
-        segment.id,
-      ),
-    ]);
+    const rule = await api("POST", `/organizations/${organization.id}/alerts`, {
+      name: "Pricing alert",
+      trigger: "identified",
+      segmentId: segment.id,
+      channels: [{ type: "slack", webhookUrl: receiverBucket().url("ok") }],
+    });
+    expect(rule.status, rule.text).toBe(201);
     const view = await b.get(`${home}/companies?view=${segment.id}`);
     const refused = await post(b, `${home}/views/${segment.id}/delete`, [["_csrf", csrfOf(view.html)]]);
     expect(refused.status).toBe(409);

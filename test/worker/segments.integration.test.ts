@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { VIEWED_PAGE } from "../../worker/visitors/list";
 import { expectEnvelope, newOrganization, organizationKey, seedVisitors, tenantOfOrganization } from "./support";
 import { viewedPages } from "./support/page-views";
+import { receiverBucket } from "../fixtures/receiver";
 
 /**
  * Saved segments through the partner API: named filters of an organization's identified visitors,
@@ -190,20 +191,13 @@ describe("saved segments", () => {
     const base = `/organizations/${organization.id}/segments`;
     const segment = (await api("POST", base, { name: "Watched", filter: { icpMatched: true } })).body.segment;
     const free = (await api("POST", base, { name: "Free", filter: {} })).body.segment;
-    // The alert rules of tenant migration 0012, as far as a segment is concerned.
-    const { DB } = await tenantOfOrganization(organization.id);
-    await DB.batch([
-      DB.prepare(
-        `CREATE TABLE IF NOT EXISTS alert_rules (id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id),
-           name TEXT NOT NULL, segment_id TEXT REFERENCES segments(id))`,
-      ),
-      DB.prepare("INSERT INTO alert_rules (id, organization_id, name, segment_id) VALUES (?, ?, ?, ?)").bind(
-        `alr_${crypto.randomUUID()}`,
-        organization.id,
-        "ICP lands on pricing",
-        segment.id,
-      ),
-    ]);
+    const rule = await api("POST", `/organizations/${organization.id}/alerts`, {
+      name: "ICP lands on pricing",
+      trigger: "identified",
+      segmentId: segment.id,
+      channels: [{ type: "slack", webhookUrl: receiverBucket().url("ok") }],
+    });
+    expect(rule.status, rule.text).toBe(201);
     const refused = await api("DELETE", `${base}/${segment.id}`);
     expectEnvelope(refused, 409, "Conflict");
     expect(refused.body.message).toContain('"ICP lands on pricing"');

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { expectEnvelope } from "./support";
 import {
   fillPath,
+  ALERT,
   ICP_CONFIG,
   partnerOperations,
   partnerWithResources,
@@ -24,6 +25,8 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /organizations/{organizationId}/email-preferences": { credits_low: false },
   "POST /organizations/{organizationId}/icp-configs": ICP_CONFIG,
   "PUT /organizations/{organizationId}/icp-configs/{icpConfigId}": { ...ICP_CONFIG, name: "Hijacked" },
+  "POST /organizations/{organizationId}/alerts": ALERT,
+  "PUT /organizations/{organizationId}/alerts/{alertId}": { ...ALERT, name: "Hijacked" },
   "POST /organizations/{organizationId}/segments": { name: "Hijacked", filter: {} },
   "PUT /organizations/{organizationId}/segments/{segmentId}": { name: "Hijacked", filter: { minScore: 1 } },
   "POST /organizations/{organizationId}/dashboard-links": { email: "intruder@evil.example", role: "admin" },

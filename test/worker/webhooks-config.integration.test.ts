@@ -27,6 +27,7 @@ describe("webhooks: configuration and test events", () => {
         disabledReason: null,
         disabledAt: null,
         previousSecretExpiresAt: null,
+        companyVisited: false,
       },
       billing: {
         url: null,

@@ -15,11 +15,14 @@ import { forgetLateErasures } from "../visitors/erasure";
 import {
   emitAnomalies,
   emitChargedHits,
+  emitCompanyVisits,
   recipientsFrom,
   recipientStatements,
   type Anomaly,
 } from "../webhooks/hit-events";
 import { queueChargeNotices } from "../email/notices";
+import { fireAlerts } from "../alerts/fire";
+import { activeRulesFrom, activeRulesStatement, claimsFrom, claimsStatement, type AlertState } from "../alerts/rules";
 import { dayNumber, eventKey, saltedKey, textKey, unixSeconds } from "./encoding";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
 import { organizationKeys, type OrganizationKey } from "./organization-keys";
@@ -130,7 +133,8 @@ export async function processHits(
   let pending = Map.groupBy(prepared, (h) => h.message.organizationId);
   const outcomes = new Map<string, Map<string, ChargeOutcome>>();
   const touched: { organizationId: string; visitorId: string }[] = [];
-  const { states: firstStates, scoring, recipients } = await identifyAndRead(env, pending, keys);
+  const stored: OrganizationPlan[] = [];
+  const { states: firstStates, scoring, recipients, alerts } = await identifyAndRead(env, pending, keys);
 
   for (let round = 1; pending.size > 0; round++) {
     const states = round === 1 ? firstStates : await readStates(env.DB, pending, keys);
@@ -175,10 +179,16 @@ export async function processHits(
       (partnerId) => recipients.endpoints.get(partnerId)?.get("billing")?.low_credit_threshold_percent,
     );
     await emitAnomalies(env, anomalies, recipients);
+    await emitCompanyVisits(
+      env,
+      plans.flatMap((p) => p.visits.map((visit) => ({ ...visit, organizationId: p.organizationId }))),
+      recipients,
+    );
     const conflicts = await write(env.DB, plans, failed);
     for (const id of reservedMeanwhile) conflicts.add(id);
     for (const plan of plans) {
       if (conflicts.has(plan.organizationId) || failed.has(plan.organizationId)) continue;
+      stored.push(plan);
       for (const id of plan.waiting) waiting.add(`${plan.organizationId}|${id}`);
       for (const visitorId of plan.touched) touched.push({ organizationId: plan.organizationId, visitorId });
       if (plan.erased.length > 0) {
@@ -197,6 +207,8 @@ export async function processHits(
     }
   }
   await rescoreTouchedVisitors(env, touched, scoring);
+  // After scoring: a segment may ask for the ICP match of a visitor this batch identified.
+  await fireAlerts(env, stored, alerts, recipients);
   return { waiting, failed };
 }
 
@@ -261,11 +273,11 @@ function anomalyOf(state: OrganizationState, hits: PreparedHit[], newPeople: num
  * Who each page view or identify call is (bots never), with the state the first round plans on,
  * in two reads for B2B. First, in one batch of the shard, what needs no identity: the
  * organizations' exclusions, the suppressed people among the batch's, the device rows, the period
- * snapshots, what ICP scoring needs and whom webhook events go to; at the same time, the B2B
+ * snapshots, what ICP scoring needs, the enabled alert rules and whom webhook events go to; at the same time, the B2B
  * addresses against the imported ranges (catalog). Then the rest of the identification, for what was
  * neither excluded nor suppressed and only when there is any: imported people (B2C), a provider.
- * Then, when someone was identified, at once: the identities' profiles (catalog), and their visitors
- * and the page views of stray engagement hits (shard).
+ * Then, when someone was identified, at once: the identities' profiles (catalog), and their visitors,
+ * their alert cooldowns and the page views of stray engagement hits (shard).
  *
  * Engagement hits are not attempts: their identity only finds their page view when their device row
  * does not know it. Visitors the organization excluded (by address, or by the identified company's or
@@ -288,7 +300,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   // The tenant's shard and the catalog are two databases, read at once: the imported ranges are
   // matched while the exclusions are read, and an excluded address's match is dropped unused.
   const imported = ipRangeIdentifier(env.CATALOG);
-  const [[rules, devices, periods, days, addresses, lastHour, ...rest], ranges] = await Promise.all([
+  const [[rules, devices, periods, days, addresses, lastHour, enabledRules, ...rest], ranges] = await Promise.all([
     db.batch([
       rulesStatement(db, organizationIds),
       devicesStatement(db, hits, keys),
@@ -296,6 +308,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
       daysStatement(db, hits),
       addressesStatement(db, hits, keys),
       lastHourStatement(db, hits, keys),
+      activeRulesStatement(db, organizationIds),
       ...scoringStatements(db, organizationIds),
       ...recipientStatements(db, organizationIds, [...new Set(hits.map((h) => h.message.partnerId))]),
       ...(suppressions ? [suppressions] : []),
@@ -312,6 +325,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   const recipients = recipientsFrom(rest.slice(2, 4));
   const exclusions = exclusionsOf(rulesFrom(rules!));
   const suppressed = suppressions ? suppressedFrom(rest[4]!) : new Set<string>();
+  const alerts: AlertState = { rules: activeRulesFrom(enabledRules!), claims: new Map() };
 
   const candidates = attempts.filter((h) => {
     if (exclusions.coversAddress(h.message)) h.excluded = true;
@@ -330,9 +344,14 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
     h.identity = identity;
     h.visitor = visitorKeys[i]!;
   });
-  if (identified.length === 0) return { states, scoring, recipients };
+  if (identified.length === 0) return { states, scoring, recipients, alerts };
   const stray = strayStatement(db, hits, states, keys);
   const texts = textsStatement(db, hits, states, keys);
+  const claims = claimsStatement(
+    db,
+    alerts.rules,
+    identified.map(({ h }) => ({ organizationId: h.message.organizationId, visitor: h.visitor! })),
+  );
   const [[companies, people], [visitors, stored, ...more]] = await Promise.all([
     env.CATALOG.batch(
       profileStatements(
@@ -343,7 +362,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
     db.batch([
       visitorsStatement(db, hits, keys),
       storedStatement(db, hits, keys),
-      ...[stray, texts].filter((s) => s !== null),
+      ...[stray, texts, claims].filter((s) => s !== null),
     ]),
   ]);
   const profiles = profilesFrom([companies!, people!]);
@@ -351,13 +370,14 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   addStored(states, stored!);
   if (stray) addPages(states, more.shift()!);
   await addTexts(states, groups, texts ? more.shift() : undefined, topPages);
+  if (claims) alerts.claims = claimsFrom(more.shift());
   for (const { h, identity } of identified) {
     h.profile = profiles.get(identity.key) ?? EMPTY_PROFILE;
     if (exclusions.coversIdentity(h.message, h.profile)) {
       Object.assign(h, { identity: null, profile: null, visitor: null, excluded: true });
     }
   }
-  return { states, scoring, recipients };
+  return { states, scoring, recipients, alerts };
 }
 
 const EMPTY_PROFILE: Profile = {

@@ -158,6 +158,17 @@ export interface ChargedHit {
   session: number;
 }
 
+/** A visit that has an identified visitor from this plan on (a new session), for webhooks and alerts. */
+export interface StartedVisit {
+  visitor: string;
+  /** The session's start (unix seconds), and the hit that gave the visit its visitor. */
+  session: number;
+  at: number;
+  eventId: string;
+  /** When the visitor was last seen before this visit (unix seconds); null for a new visitor. */
+  seenBefore: number | null;
+}
+
 export interface OrganizationPlan {
   organizationId: string;
   key: number;
@@ -174,6 +185,7 @@ export interface OrganizationPlan {
   /** Engagement hits to retry later (their page view is not counted yet), by event id. */
   waiting: Set<string>;
   charged: ChargedHit[];
+  visits: StartedVisit[];
   /** Identified visitors touched, for ICP rescoring. */
   touched: string[];
   /** H4: texts of this plan's anonymous B2C visits that kept devices refer to, by day: [day, key, text]. */

@@ -111,6 +111,7 @@ export function planOrganization(
     assumed: [],
     waiting: new Set(),
     charged: [],
+    visits: [],
     touched: [],
     texts: [],
     people: [],
@@ -221,6 +222,7 @@ export function planOrganization(
     const stored = org.visitors.get(visitorId);
     const ua = parseUserAgent(h.message.userAgent, hit.t === "v" ? hit.w : undefined);
     let visitor = visitors.get(visitorId);
+    const seenBefore = visitor ? visitor.lastSeen : (stored?.lastSeen ?? null);
     if (!visitor) {
       const searchChanged = !stored || stored.name !== h.profile.name || stored.domain !== h.profile.domain;
       visitor = {
@@ -289,6 +291,7 @@ export function planOrganization(
       if (!current.v) {
         visitor.sessions += 1;
         visitor.source ??= source;
+        plan.visits.push({ visitor: visitorId, session: current.s, at: h.at, eventId: hit.i, seenBefore });
       }
     }
     session.lastSeen = Math.max(session.lastSeen, h.at);

@@ -89,6 +89,7 @@ const recentDays = "(?3 - 2, ?3 - 1, ?3, ?3 + 1)";
 const doneVisitors = `SELECT seq FROM visitors v WHERE v.org = ${key} AND NOT EXISTS (SELECT 1 FROM page_views
   WHERE visitor = v.seq) AND NOT EXISTS (SELECT 1 FROM sessions WHERE visitor = v.seq) ORDER BY seq LIMIT ${PURGE_ROWS}`;
 const deliveries = "SELECT id FROM webhook_deliveries WHERE partner_id = ?2 AND organization_id = ?1";
+const alertRules = "SELECT id FROM alert_rules WHERE organization_id = ?1";
 const audited = `SELECT id FROM audit_log WHERE partner_id = ?2 AND (organization_id = ?1 OR instr(details, ?1) > 0)
   AND action != 'organization.purged'`;
 
@@ -142,7 +143,36 @@ const TABLES: [left: string, remove: string][] = [
     `DELETE FROM email_unsubscribes WHERE (partner_id, scope, kind, email) IN (SELECT partner_id, scope, kind, email
        FROM email_unsubscribes WHERE partner_id = ?2 AND scope = ?1 LIMIT ${PURGE_ROWS})`,
   ],
-  ...["usage_daily:day", "credit_allocations:id", "icp_configs:id", "segments:id"].map((spec): [string, string] => {
+  [
+    `SELECT 1 FROM alert_channels WHERE rule_id IN (${alertRules})`,
+    `DELETE FROM alert_channels WHERE id IN (SELECT id FROM alert_channels WHERE rule_id IN (${alertRules})
+       LIMIT ${PURGE_ROWS})`,
+  ],
+  [
+    `SELECT 1 FROM alert_claims WHERE rule_id IN (${alertRules})`,
+    `DELETE FROM alert_claims WHERE (rule_id, visitor) IN (SELECT rule_id, visitor FROM alert_claims
+       WHERE rule_id IN (${alertRules}) LIMIT ${PURGE_ROWS})`,
+  ],
+  [
+    `SELECT 1 FROM alert_deliveries WHERE rule_id IN (${alertRules})`,
+    `DELETE FROM alert_deliveries WHERE id IN (SELECT id FROM alert_deliveries WHERE rule_id IN (${alertRules})
+       LIMIT ${PURGE_ROWS})`,
+  ],
+  // A rule goes once its channels, cooldowns and delivery log are gone (they are found through it).
+  [
+    alertRules,
+    `DELETE FROM alert_rules WHERE organization_id = ?1
+       AND NOT EXISTS (SELECT 1 FROM alert_channels WHERE rule_id = alert_rules.id)
+       AND NOT EXISTS (SELECT 1 FROM alert_claims WHERE rule_id = alert_rules.id)
+       AND NOT EXISTS (SELECT 1 FROM alert_deliveries WHERE rule_id = alert_rules.id)`,
+  ],
+  // A segment goes once no alert rule reads it (the rules go above, in the same batch).
+  [
+    "SELECT 1 FROM segments WHERE organization_id = ?1",
+    `DELETE FROM segments WHERE id IN (SELECT id FROM segments s WHERE organization_id = ?1
+       AND NOT EXISTS (SELECT 1 FROM alert_rules WHERE segment_id = s.id) LIMIT ${PURGE_ROWS})`,
+  ],
+  ...["usage_daily:day", "credit_allocations:id", "icp_configs:id"].map((spec): [string, string] => {
     const [table, column] = spec.split(":");
     return [
       `SELECT 1 FROM ${table} WHERE organization_id = ?1`,

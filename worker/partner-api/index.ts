@@ -12,6 +12,7 @@ import { domainRoutes } from "./domain";
 import { emailPreferenceRoutes } from "./email-preferences";
 import { emailSenderRoutes } from "./email-sender";
 import { icpConfigRoutes } from "./icp-configs";
+import { alertRoutes } from "./alerts";
 import { organizationRoutes } from "./organizations";
 import { pixelRoutes } from "./pixel";
 import { segmentRoutes } from "./segments";
@@ -53,6 +54,7 @@ for (const routes of [
   visitorRoutes,
   segmentRoutes,
   icpConfigRoutes,
+  alertRoutes,
   emailPreferenceRoutes,
   emailSenderRoutes,
   exclusionRoutes,

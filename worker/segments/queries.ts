@@ -151,17 +151,11 @@ export async function rulesUsingSegment(
   organizationId: string,
   segmentId: string,
 ): Promise<{ id: string; name: string }[]> {
-  try {
-    const { results } = await db
-      .prepare("SELECT id, name FROM alert_rules WHERE organization_id = ? AND segment_id = ?")
-      .bind(organizationId, segmentId)
-      .all<{ id: string; name: string }>();
-    return results;
-  } catch (error) {
-    // Until alert rules land (tenant migration 0012) there is no table, and so no rule.
-    if (/no such table/.test(String(error))) return [];
-    throw error;
-  }
+  const { results } = await db
+    .prepare("SELECT id, name FROM alert_rules WHERE organization_id = ? AND segment_id = ?")
+    .bind(organizationId, segmentId)
+    .all<{ id: string; name: string }>();
+  return results;
 }
 
 /**

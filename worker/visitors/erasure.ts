@@ -7,7 +7,7 @@ import { publicVisitorId } from "./identity";
 
 /**
  * Erasing one visitor of an organization (docs/partner-api.md#visitor-erasure): its story goes (visitor
- * row, sessions, page views, search terms, the identification webhooks that name it); what money
+ * row, sessions, page views, search terms, the identification webhooks and the alerts that name it); what money
  * needs stays without the identity: receipts keep their amount with the visitor replaced by
  * `ERASED_VISITOR`, ledger entries with `identity` null. The device rows of the day (kept for
  * exactly-once counting until the cron drops them) and address rows keep a random stand-in of the same
@@ -90,6 +90,7 @@ export async function eraseVisitor(
 function identityStatements(db: D1Database, organizationId: string, org: number, visitorId: string) {
   const identification = `SELECT id FROM webhook_deliveries WHERE organization_id = ?1
     AND partner_id = (SELECT partner_id FROM organizations WHERE id = ?1) AND data ->> '$.visitorId' = ?2`;
+  const rules = "SELECT id FROM alert_rules WHERE organization_id = ?1";
   const standIn = `~${randomHex(SALTED_KEY_LENGTH)}`.slice(0, SALTED_KEY_LENGTH);
   return [
     db
@@ -108,6 +109,11 @@ function identityStatements(db: D1Database, organizationId: string, org: number,
       .bind(org, visitorId, standIn),
     db.prepare(`DELETE FROM webhook_attempts WHERE delivery_id IN (${identification})`).bind(organizationId, visitorId),
     db.prepare(`DELETE FROM webhook_deliveries WHERE id IN (${identification})`).bind(organizationId, visitorId),
+    // Alerts about the visitor: their log entries and cooldowns.
+    db
+      .prepare(`DELETE FROM alert_deliveries WHERE rule_id IN (${rules}) AND visitor = ?2`)
+      .bind(organizationId, visitorId),
+    db.prepare(`DELETE FROM alert_claims WHERE rule_id IN (${rules}) AND visitor = ?2`).bind(organizationId, visitorId),
   ];
 }
 

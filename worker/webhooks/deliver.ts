@@ -55,7 +55,7 @@ export interface AttemptOptions {
   anyEndpointState?: boolean;
 }
 
-/** `visitor.identified` waits this long for the hits consumer to store what it describes. */
+/** A visitor event waits this long for the hits consumer to store what it describes. */
 const NOT_STORED_RETRY_MS = 5_000;
 const NOT_STORED_GIVE_UP_MS = 3600_000;
 const ERROR_SNIPPET = 200;
@@ -178,7 +178,7 @@ async function materialize(db: D1Database, row: DeliveryRow): Promise<string | n
   const { createdAt, hitEventId: _hit, visitorId, sessionStart, ...fields } = data;
   const event = { id: row.event_id, type: row.event_type, createdAt, partnerId: row.partner_id };
   let payload: string;
-  if (row.event_type === "visitor.identified" && visitorId && sessionStart !== undefined) {
+  if (visitorId && sessionStart !== undefined) {
     const visitor = await visitorFields(db, { organizationId: row.organization_id!, visitorId, sessionStart });
     if (!visitor) return null;
     payload = payloadOf(event, { ...fields, ...visitor });

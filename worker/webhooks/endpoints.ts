@@ -17,6 +17,8 @@ export interface EndpointRow {
   consecutive_failures: number;
   failing_since: string | null;
   low_credit_threshold_percent: number;
+  /** The identification webhook also receives `company.visited` (opt-in: one event per visit). */
+  company_visited: number;
   created_at: string;
   updated_at: string;
 }

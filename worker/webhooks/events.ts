@@ -4,6 +4,7 @@ import type { EventType, WebhookChannel } from "../../shared/webhooks";
 import { isActive, type EndpointRow } from "./endpoints";
 import type { WebhookMessage } from "./message";
 import type { EventFields } from "./payloads";
+import type { VisitorPayload } from "./visitor-payload";
 import type { TenantEnv } from "../shards";
 
 /** Events emitted through `emitEvents`; `webhook.test` is sent directly to the webhook a test names. */
@@ -12,6 +13,8 @@ export type EmittedType = Exclude<EventType, "webhook.test">;
 /** Which webhook receives each event type. */
 export const CHANNEL_OF: Record<EmittedType, WebhookChannel> = {
   "visitor.identified": "identification",
+  "company.visited": "identification",
+  "alert.triggered": "identification",
   "usage.recorded": "billing",
   "credits.low": "billing",
   "credits.exhausted": "billing",
@@ -19,17 +22,20 @@ export const CHANNEL_OF: Record<EmittedType, WebhookChannel> = {
   "b2c.anomaly": "billing",
 };
 
-/**
- * What is recorded when an event is emitted: its payload fields (`EventFields`), except for
- * `visitor.identified`, which holds a reference to the hit until its first attempt builds the body.
- */
-type EmittedData = Omit<{ [T in EmittedType]: EventFields<T> }, "visitor.identified"> & {
-  "visitor.identified": Pick<EventFields<"visitor.identified">, "organizationId" | "externalId"> & {
-    hitEventId: string;
-    /** The stored visitor id and the start of the hit's session (unix seconds). */
-    visitorId: string;
-    sessionStart: number;
-  };
+/** Events about a visitor: their visitor, company, person and session are built at the first attempt. */
+type VisitorEvent = "visitor.identified" | "company.visited" | "alert.triggered";
+
+/** What a visitor event records instead of those fields: the stored visitor id and its session's start (unix seconds). */
+type Referenced<T extends VisitorEvent> = Omit<EventFields<T>, keyof VisitorPayload> & {
+  visitorId: string;
+  sessionStart: number;
+};
+
+/** What is recorded when an event is emitted: its payload fields (`EventFields`), or a reference for visitor events. */
+type EmittedData = Omit<{ [T in EmittedType]: EventFields<T> }, VisitorEvent> & {
+  "visitor.identified": Referenced<"visitor.identified"> & { hitEventId: string };
+  "company.visited": Referenced<"company.visited">;
+  "alert.triggered": Referenced<"alert.triggered">;
 };
 
 export type WebhookEvent = {
@@ -97,7 +103,7 @@ export async function emitEvents(
     if (!endpoint || endpoint.url === null || endpoint.enabled !== 1) continue;
     const id = await deliveryId(event.id, channel);
     const createdAt = isoSeconds(event.createdAt);
-    const payload = event.type === "visitor.identified" ? null : payloadOf({ ...event, createdAt }, event.data);
+    const payload = "visitorId" in event.data ? null : payloadOf({ ...event, createdAt }, event.data);
     const disabled = !isActive(endpoint);
     statements.push(
       env.DB.prepare(

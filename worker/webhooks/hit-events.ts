@@ -1,5 +1,5 @@
 import type { WebhookChannel } from "../../shared/webhooks";
-import type { ChargedHit } from "../collect/plan-types";
+import type { ChargedHit, StartedVisit } from "../collect/plan-types";
 import type { ChargeOutcome } from "../credits/counter";
 import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
@@ -127,6 +127,42 @@ export async function emitChargedHits(env: TenantEnv, hits: ChargedHit[], recipi
     }
   }
   await emitEvents(env, events, endpoints);
+}
+
+/** A visit of an organization's identified visitor, as the hits consumer planned it. */
+export interface OrganizationVisit extends StartedVisit {
+  organizationId: string;
+}
+
+/**
+ * `company.visited` for each new visit of an identified visitor, where the partner's identification
+ * webhook opted in (`company_visited`); nothing is read or written otherwise. The id derives from the
+ * organization, the visitor and the visit's start, so a replayed or re-planned batch emits it once.
+ */
+export async function emitCompanyVisits(env: TenantEnv, visits: OrganizationVisit[], recipients: Recipients) {
+  const events: WebhookEvent[] = [];
+  for (const visit of visits) {
+    const organization = recipients.organizations.get(visit.organizationId);
+    const endpoint = organization && recipients.endpoints.get(organization.partner_id)?.get("identification");
+    if (!organization || endpoint?.company_visited !== 1) continue;
+    events.push({
+      id: await eventId(
+        "company.visited",
+        `${organization.partner_id}|${organization.id}|${visit.visitor}|${visit.session}`,
+      ),
+      type: "company.visited",
+      partnerId: organization.partner_id,
+      organizationId: organization.id,
+      createdAt: visit.at * 1000,
+      data: {
+        organizationId: organization.id,
+        externalId: organization.external_id,
+        visitorId: visit.visitor,
+        sessionStart: visit.session,
+      },
+    });
+  }
+  await emitEvents(env, events, recipients.endpoints);
 }
 
 /** Credits left after the charge (the counter's figure: refunds and adjustments included), null when uncapped. */

@@ -1,4 +1,5 @@
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { ALERT_CHANNEL_TYPES, ALERT_TRIGGERS } from "../../shared/alerts";
 import { EVENT_TYPES, WEBHOOK_CHANNELS, type EventType } from "../../shared/webhooks";
 import { IdentityTypeSchema, Timestamp } from "../http/schemas";
 import { CompanySchema, PersonSchema } from "../visitors/schemas";
@@ -22,7 +23,8 @@ const balanceFields = {
   creditsAllocated: z.number().int(),
 };
 
-export const VisitorIdentifiedFields = z.object({
+/** A visitor, who it is and one of its visits: built from what the hits consumer stored (visitor-payload.ts). */
+const visitFields = (session: string) => ({
   ...organizationFields,
   visitor: z.object({ id: z.string(), type: IdentityTypeSchema, firstSeenAt: Timestamp, lastSeenAt: Timestamp }),
   company: CompanySchema.nullable(),
@@ -41,7 +43,19 @@ export const VisitorIdentifiedFields = z.object({
       deviceType: z.string().nullable(),
     })
     .nullable()
-    .openapi({ description: "The session of the identifying hit" }),
+    .openapi({ description: session }),
+});
+
+export const VisitorIdentifiedFields = z.object(visitFields("The session of the identifying hit"));
+
+export const CompanyVisitedFields = z.object(visitFields("The visit: its landing page, source and pages so far"));
+
+export const AlertTriggeredFields = z.object({
+  ...visitFields("The visit that fired the alert"),
+  alert: z.object({ id: z.string(), name: z.string(), trigger: z.enum(ALERT_TRIGGERS) }),
+  channels: z
+    .array(z.object({ id: z.string(), type: z.enum(ALERT_CHANNEL_TYPES) }))
+    .openapi({ description: "The channels the alert is sent to (each delivery is in the alert's delivery log)" }),
 });
 
 export const UsageRecordedFields = z.object({
@@ -93,6 +107,8 @@ export const EVENT_FIELDS = {
   "credits.low": CreditsLowFields,
   "credits.exhausted": CreditsExhaustedFields,
   "period.closed": PeriodClosedFields,
+  "company.visited": CompanyVisitedFields,
+  "alert.triggered": AlertTriggeredFields,
   "b2c.anomaly": B2cAnomalyFields,
   "webhook.test": WebhookTestFields,
 } satisfies Record<EventType, z.ZodObject>;
@@ -105,6 +121,9 @@ const DESCRIPTIONS: Record<EventType, string> = {
   "credits.low": "What is left fell to the threshold; once per organization and period.",
   "credits.exhausted": "The last credit was used; once per organization and period.",
   "period.closed": "A billing period closed; unused credits lapsed.",
+  "company.visited":
+    "An identified visitor started a visit (once per visit, charged or not). Sent only where the identification webhook opted in (`companyVisited`).",
+  "alert.triggered": "An alert rule fired for an identified visitor; once per firing, whatever its channels answered.",
   "b2c.anomaly":
     "A B2C organization had as many new people charged within an hour as it may (1,000): charging new people pauses until the hour's count falls below it; at most once per organization and hour.",
   "webhook.test": "Sent by `POST /webhooks/test`.",

@@ -16,7 +16,7 @@ interface SessionColumns {
   session_device_type: string | null;
 }
 
-type VisitorPayload = Omit<z.infer<typeof VisitorIdentifiedFields>, "organizationId" | "externalId">;
+export type VisitorPayload = Omit<z.infer<typeof VisitorIdentifiedFields>, "organizationId" | "externalId">;
 
 /** What a `visitor.identified` event recorded when it was emitted (worker/webhooks/hit-events.ts). */
 export interface VisitorReference {

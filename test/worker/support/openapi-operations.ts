@@ -72,6 +72,14 @@ export const ICP_CONFIG = {
   ],
 };
 
+/** A valid alert body: Slack messages on the pricing page, to the local receiver. */
+export const ALERT = {
+  name: "Pricing page",
+  trigger: "page_viewed",
+  pages: ["/pricing*"],
+  channels: [{ type: "slack", webhookUrl: receiverBucket().url("ok") }],
+};
+
 /**
  * A partner owning one of every resource a partner route takes an id of, and those ids by
  * path-parameter name. A new route with a new kind of id needs a line here.
@@ -81,6 +89,8 @@ export async function partnerWithResources() {
   const { api, organization } = owner;
   const icp = await api("POST", `/organizations/${organization.id}/icp-configs`, ICP_CONFIG);
   expect(icp.status, icp.text).toBe(201);
+  const alert = await api("POST", `/organizations/${organization.id}/alerts`, ALERT);
+  expect(alert.status, alert.text).toBe(201);
   const segment = await api("POST", `/organizations/${organization.id}/segments`, {
     name: "On pricing",
     filter: { pages: ["/pricing*"] },
@@ -119,6 +129,7 @@ export async function partnerWithResources() {
     organizationId: organization.id,
     sessionId: sessions.body.sessions[0].id,
     icpConfigId: icp.body.icpConfig.id,
+    alertId: alert.body.alert.id,
     segmentId: segment.body.segment.id,
     keyId: key.body.apiKey.id,
     deliveryId: delivery.body.delivery.id,

@@ -28,6 +28,13 @@ export const EndpointSchema = z
   })
   .openapi("WebhookEndpoint");
 
+export const IdentificationEndpointSchema = EndpointSchema.extend({
+  companyVisited: z.boolean().openapi({
+    description:
+      "Also sends `company.visited`, one event per visit of an identified visitor (off by default: frequent)",
+  }),
+}).openapi("IdentificationWebhookEndpoint");
+
 export const BillingEndpointSchema = EndpointSchema.extend({
   lowCreditThresholdPercent: z
     .number()

@@ -8,7 +8,7 @@ import { inOverlap } from "../../webhooks/endpoints";
 import { openSecret, sealSecret } from "../../webhooks/sealed-secrets";
 import { SECRET_RULE, generateSecret, signingKeyOf } from "../../webhooks/secrets";
 import { requireScope } from "../auth";
-import { BillingEndpointSchema, EndpointSchema, checkWebhookUrl } from "./schemas";
+import { BillingEndpointSchema, IdentificationEndpointSchema, checkWebhookUrl } from "./schemas";
 
 /** After a rotation the previous secret still signs (a second `v1,` entry) for this long. */
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
@@ -34,7 +34,16 @@ const common = {
   enabled: z.boolean().optional().openapi({ description: "true also re-enables an endpoint Sightline disabled" }),
 };
 
-const IdentificationUpdate = z.object(common).strict().openapi("IdentificationWebhookUpdate");
+const IdentificationUpdate = z
+  .object({
+    ...common,
+    companyVisited: z.boolean().optional().openapi({
+      description:
+        "Also send `company.visited`: one event per visit of an identified visitor, not only its first this period",
+    }),
+  })
+  .strict()
+  .openapi("IdentificationWebhookUpdate");
 const BillingUpdate = z
   .object({
     ...common,
@@ -62,7 +71,7 @@ const updateRoute = <K extends WebhookChannel>(channel: K) =>
       200: jsonResponse(
         "The webhook",
         z.object({
-          webhook: channel === "billing" ? BillingEndpointSchema : EndpointSchema,
+          webhook: channel === "billing" ? BillingEndpointSchema : IdentificationEndpointSchema,
           secret: z.string().optional().openapi({ description: "Only when Sightline generated it; store it now" }),
         }),
       ),
@@ -71,7 +80,7 @@ const updateRoute = <K extends WebhookChannel>(channel: K) =>
     },
   });
 
-type Update = z.infer<typeof BillingUpdate>;
+type Update = z.infer<typeof BillingUpdate> & z.infer<typeof IdentificationUpdate>;
 
 const handler = (channel: WebhookChannel) =>
   createApi().openapi(updateRoute(channel), async (c) => {
@@ -94,8 +103,9 @@ const handler = (channel: WebhookChannel) =>
       const secret = body.secret ?? generateSecret();
       const { meta } = await db
         .prepare(
-          `INSERT INTO webhook_endpoints (partner_id, channel, url, secret, enabled, low_credit_threshold_percent, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO webhook_endpoints (partner_id, channel, url, secret, enabled, low_credit_threshold_percent,
+             company_visited, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (partner_id, channel) DO NOTHING`,
         )
         .bind(
@@ -105,6 +115,7 @@ const handler = (channel: WebhookChannel) =>
           await sealSecret(c.var.tenant, owner, secret),
           body.enabled === false ? 0 : 1,
           body.lowCreditThresholdPercent ?? DEFAULT_LOW_CREDIT_PERCENT,
+          body.companyVisited ? 1 : 0,
           at,
           at,
         )
@@ -135,6 +146,8 @@ const handler = (channel: WebhookChannel) =>
         // Switching on again is the partner's word that the endpoint is fixed.
         sets.push("disabled_reason = NULL", "disabled_at = NULL", "consecutive_failures = 0", "failing_since = NULL");
       }
+      if (body.companyVisited !== undefined)
+        (sets.push("company_visited = ?"), params.push(body.companyVisited ? 1 : 0));
       if (body.lowCreditThresholdPercent !== undefined)
         (sets.push("low_credit_threshold_percent = ?"), params.push(body.lowCreditThresholdPercent));
       await db
@@ -145,7 +158,9 @@ const handler = (channel: WebhookChannel) =>
     const row = await loadEndpoint(db, partnerId, channel);
     const view = endpointView(row);
     const webhook =
-      channel === "billing" ? { ...view, lowCreditThresholdPercent: row!.low_credit_threshold_percent } : view;
+      channel === "billing"
+        ? { ...view, lowCreditThresholdPercent: row!.low_credit_threshold_percent }
+        : { ...view, companyVisited: row!.company_visited === 1 };
     return c.json({ webhook, ...(shownSecret ? { secret: shownSecret } : {}) }, 200);
   });
 
