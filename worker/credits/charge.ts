@@ -1,4 +1,4 @@
-import type { ChargeOutcome, ChargeRequest } from "./counter";
+import type { ChargeAnswer, ChargeRequest } from "./counter";
 import { counterFor } from "./counter-client";
 import type { TenantEnv } from "../shards";
 
@@ -6,13 +6,13 @@ export interface OrganizationCharge extends ChargeRequest {
   organizationId: string;
 }
 
-/** Charges identified hits, one counter call per organization, in parallel. Keyed by event id. */
+/** Charges identified hits, one counter call per organization, in parallel. Keyed by event id (`budget_busy`: ask again later). */
 export async function chargeByOrganization(
   env: TenantEnv,
   requests: OrganizationCharge[],
-): Promise<Map<string, ChargeOutcome>> {
+): Promise<Map<string, ChargeAnswer>> {
   const byOrganization = Map.groupBy(requests, (r) => r.organizationId);
-  const outcomes = new Map<string, ChargeOutcome>();
+  const outcomes = new Map<string, ChargeAnswer>();
   await Promise.all(
     [...byOrganization].map(async ([organizationId, group]) => {
       const batch = group.map(({ eventId, identity, at }) => ({ eventId, identity, at }));
