@@ -29,7 +29,8 @@ export class Budget {
   ) {}
 
   /**
-   * Grants credits of the partner's budget to a counter: the asks are summed per window (the
+   * Grants credits of the partner's budget to a counter, after taking its `reports` (as `settle`
+   * does): the asks are summed per window (the
    * partner period of each ask's moment), and `headroom` is added once, to the window of the latest
    * ask, unless that window already ran short. Answers per window the cumulative grant (so a counter
    * that lost an earlier answer gets it back) and whether the window is `spent`: nothing left and
@@ -37,7 +38,8 @@ export class Budget {
    * granted while the partner is suspended (not final: the status reaches the counter). Lateness is
    * the counter's to judge: it refuses hits of its own closed periods.
    */
-  lease(organizationId: string, asks: LeaseAsk[], headroom: number): LeaseWindow[] {
+  lease(organizationId: string, asks: LeaseAsk[], headroom: number, reports: LeaseReport[]): LeaseWindow[] {
+    this.settle(organizationId, reports);
     const settings = this.settings();
     const now = Date.now();
     const wanted = new Map<number, { start: number; end: number; credits: number; latest: number }>();

@@ -9,7 +9,7 @@ const UNSURE = "leases_unsure";
 
 /** The partner pool as a counter calls it (credits/pool.ts, credits/budget.ts). */
 export interface PoolLeases {
-  lease(organizationId: string, asks: LeaseAsk[], headroom: number): Promise<LeaseWindow[]>;
+  lease(organizationId: string, asks: LeaseAsk[], headroom: number, reports: LeaseReport[]): Promise<LeaseWindow[]>;
   settle(organizationId: string, reports: LeaseReport[]): Promise<LeaseWindow[]>;
 }
 
@@ -43,9 +43,10 @@ export class Leases {
   /**
    * Makes sure a lease covers each of `ats` (one per credit the batch may spend), asking the pool for
    * what is missing: one ask per window, plus headroom once, at most `spare` (what the organization's
-   * own period can spend beyond the batch). Returns the windows the pool reported spent: a hit they
-   * cannot cover is refused for good. Awaits the pool: call it inside the counter's `Serial`, outside
-   * any transaction.
+   * own period can spend beyond the batch). Returns and uses the pool has not confirmed go with the
+   * ask, so the pool never counts out what this counter gave back. Returns the windows the pool
+   * reported spent: a hit they cannot cover is refused for good. Awaits the pool: call it inside the
+   * counter's `Serial`, outside any transaction.
    */
   async draw(organizationId: string, ats: number[], spare: number): Promise<Set<number>> {
     const asks: LeaseAsk[] = [];
@@ -65,13 +66,16 @@ export class Leases {
       if (need.credits > need.balance) asks.push({ at: need.at, credits: need.credits - need.balance });
     }
     if (asks.length === 0) return new Set();
+    const reports = this.unconfirmed(null);
     let windows: LeaseWindow[];
     try {
-      windows = await this.pool().lease(organizationId, asks, Math.max(0, Math.min(LEASE_HEADROOM, spare)));
+      const headroom = Math.max(0, Math.min(LEASE_HEADROOM, spare));
+      windows = await this.pool().lease(organizationId, asks, headroom, reports);
     } catch (error) {
       this.sql.exec(`INSERT INTO meta (key, value) VALUES ('${UNSURE}', 1) ON CONFLICT (key) DO UPDATE SET value = 1`);
       throw error;
     }
+    this.confirm(reports);
     this.record(windows);
     return new Set(windows.filter((w) => w.spent).map((w) => w.start));
   }
@@ -117,23 +121,11 @@ export class Leases {
     const cut = Date.now() - KEEP_AFTER_END_MS;
     for (let round = 0; round < 2; round++) {
       this.sql.exec("UPDATE leases SET returned = granted - used WHERE granted > used + returned");
-      const reports = this.sql
-        .exec<{ start: number; returned: number; used: number }>(
-          "SELECT start, returned, used FROM leases WHERE returned > acknowledged OR used > reported OR end < ?",
-          cut,
-        )
-        .toArray();
+      const reports = this.unconfirmed(cut);
       const unsure = this.sql.exec(`SELECT 1 FROM meta WHERE key = '${UNSURE}'`).toArray().length > 0;
       if (reports.length === 0 && !unsure) return;
       const windows = await this.pool().settle(organizationId, reports);
-      for (const r of reports) {
-        this.sql.exec(
-          "UPDATE leases SET acknowledged = max(acknowledged, ?), reported = max(reported, ?) WHERE start = ?",
-          r.returned,
-          r.used,
-          r.start,
-        );
-      }
+      this.confirm(reports);
       this.sql.exec(`DELETE FROM meta WHERE key = '${UNSURE}'`);
       const lost = this.record(windows);
       this.sql.exec(
@@ -142,6 +134,28 @@ export class Leases {
         cut,
       );
       if (!lost) return;
+    }
+  }
+
+  /** Windows whose return or use the pool has not confirmed, and (with `cut`) those that ended before it. */
+  private unconfirmed(cut: number | null): LeaseReport[] {
+    return this.sql
+      .exec<{ start: number; returned: number; used: number }>(
+        "SELECT start, returned, used FROM leases WHERE returned > acknowledged OR used > reported OR end < ?",
+        cut ?? Number.MIN_SAFE_INTEGER,
+      )
+      .toArray();
+  }
+
+  /** The pool took these reports. */
+  private confirm(reports: LeaseReport[]): void {
+    for (const r of reports) {
+      this.sql.exec(
+        "UPDATE leases SET acknowledged = max(acknowledged, ?), reported = max(reported, ?) WHERE start = ?",
+        r.returned,
+        r.used,
+        r.start,
+      );
     }
   }
 

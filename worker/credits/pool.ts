@@ -173,8 +173,8 @@ export class CreditPool extends DurableObject<Env> {
   }
 
   /** Grants credits of the partner's budget to a counter, per window (credits/budget.ts). */
-  lease(organizationId: string, asks: LeaseAsk[], headroom: number): LeaseWindow[] {
-    return this.ctx.storage.transactionSync(() => this.windows.lease(organizationId, asks, headroom));
+  lease(organizationId: string, asks: LeaseAsk[], headroom: number, reports: LeaseReport[]): LeaseWindow[] {
+    return this.ctx.storage.transactionSync(() => this.windows.lease(organizationId, asks, headroom, reports));
   }
 
   /** Takes a counter's cumulative returns and uses per window; answers its grants (credits/budget.ts). */
