@@ -24,6 +24,9 @@ export default defineConfig({
                 ADMIN_API_KEY: "test-admin-key",
                 WEBHOOK_TIMEOUT_MS: "3000",
                 WEBHOOK_SECRET_KEY: "dml0ZXN0LW9ubHktd2ViaG9vay1zZWNyZXQta2V5LSE=",
+                // The money property test (test/worker/money.property.test.ts): `npm run test:soak` sets these.
+                PROPERTY_SEED: process.env.PROPERTY_SEED ?? "",
+                PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
               },
               // Outbound fetches go to a real receiver Worker (webhook tests); hosts it does not know get 502.
               outboundService: "receiver",

@@ -112,11 +112,11 @@ export type FaultTarget = "d1" | "counter" | "pool" | "kv" | "queue";
 /**
  * One injected failure. `before`: the call fails and does nothing (an overloaded object, a D1 error);
  * `after`: the call is done, then fails, as when its answer is lost. It hits the call matching
- * `target` (and `binding` and `method`, when given) after `skip` matching calls went through, `times`
- * times in a row.
+ * `target`, `binding` and `method` (each: any when not given) after `skip` matching calls went
+ * through, `times` times in a row.
  */
 export interface Fault {
-  target: FaultTarget;
+  target?: FaultTarget;
   binding?: string;
   method?: string;
   mode: "before" | "after";
@@ -142,7 +142,9 @@ export class Faults {
   async around<T>(target: FaultTarget, binding: string, method: string, call: () => Promise<T>): Promise<T> {
     const armed = this.armed.find(
       (a) =>
-        a.fault.target === target && (a.fault.binding ?? binding) === binding && (a.fault.method ?? method) === method,
+        (a.fault.target ?? target) === target &&
+        (a.fault.binding ?? binding) === binding &&
+        (a.fault.method ?? method) === method,
     );
     if (!armed) return call();
     if (armed.skip > 0) {
@@ -165,7 +167,7 @@ function forwarding<T extends object>(target: T, override: (key: string | symbol
       const replaced = override(key);
       if (replaced !== undefined) return replaced;
       const value = Reflect.get(t, key) as unknown;
-      return typeof value === "function" ? (value as Call).bind(t) : value;
+      return typeof value === "function" && key !== "constructor" ? (value as Call).bind(t) : value;
     },
   });
 }
