@@ -27,6 +27,7 @@ export default defineConfig({
                 // The money property test (test/worker/money.property.test.ts): `npm run test:soak` sets these.
                 PROPERTY_SEED: process.env.PROPERTY_SEED ?? "",
                 PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
+                PROPERTY_PATH: process.env.PROPERTY_PATH ?? "",
               },
               // Outbound fetches go to a real receiver Worker (webhook tests); hosts it does not know get 502.
               outboundService: "receiver",

@@ -163,6 +163,19 @@ describe("the partner's budget and the leases of its organizations", () => {
     expect(reasons(await (await counterOf(b.id)).charge(charges(19, "b", Date.now())))).toEqual({ charged: 19 });
   });
 
+  it("completes a purge that failed after its counter was purged when the partner repeats it", async () => {
+    const installed = installFaults();
+    restore = installed.restore;
+    const { api } = await newPartner({ creditPoolTotal: 20 });
+    const a = (await api("POST", "/organizations", { name: "A", tier: "paid", initialCredits: 10 })).body.organization;
+    expect(reasons(await (await counterOf(a.id)).charge(charges(1, "a", Date.now())))).toEqual({ charged: 1 });
+    expect((await api("DELETE", `/organizations/${a.id}`)).status).toBe(204);
+    installed.faults.arm({ target: "pool", method: "forget", mode: "before" });
+    expect((await api("DELETE", `/organizations/${a.id}?purge=true`)).status).toBe(500);
+    expect((await api("DELETE", `/organizations/${a.id}?purge=true`)).status).toBe(204);
+    expect((await api("GET", `/organizations/${a.id}`)).status).toBe(404);
+  });
+
   it("N15: a creation whose D1 insert committed but lost its answer keeps its reservation in the pool", async () => {
     const installed = installFaults();
     restore = installed.restore;

@@ -310,12 +310,14 @@ class Step implements fc.AsyncCommand<Model, World> {
   }
 
   async run(m: Model, w: World): Promise<void> {
+    if (options.PROPERTY_PATH) console.log("STEP", this.toString(), JSON.stringify(m.organizations.map((o) => [o.id.slice(4, 10), o.purged])));
     const before = new Map<string, Set<string>>();
     for (const o of live(m)) before.set(o.id, new Set((await counterState(w, o.id))?.noCredit ?? []));
     if (this.fault) w.faults.arm(this.fault);
     try {
       await this.action(m, w);
     } finally {
+      if (options.PROPERTY_PATH) console.log("FIRED", w.faults.fired.join(";"));
       w.faults.clear();
     }
     await checkPool(m, w, this.toString());
@@ -507,7 +509,7 @@ describe("money invariants", () => {
             );
           },
         ),
-        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+        { seed: SEED, numRuns: RUNS, endOnFailure: true, ...(options.PROPERTY_PATH ? { path: options.PROPERTY_PATH } : {}) },
       );
     },
   );

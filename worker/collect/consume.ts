@@ -2,7 +2,6 @@ import type { Env } from "../env";
 import { tenantEnv, type TenantEnv } from "../shards";
 import { chargeByOrganization } from "../credits/charge";
 import type { ChargeOutcome } from "../credits/counter";
-import { BUDGET_BUSY } from "../credits/types";
 import { exclusionsOf } from "../exclusions/apply";
 import { rulesFrom, rulesStatement } from "../exclusions/queries";
 import { suppressedAmongStatement, suppressedFrom } from "../suppressions/queries";
@@ -103,8 +102,6 @@ export async function processHits(
   const prepared = await Promise.all(known.map((d) => prepare(d, keys.get(d.message.organizationId)!, once)));
   let pending = Map.groupBy(prepared, (h) => h.message.organizationId);
   const outcomes = new Map<string, Map<string, ChargeOutcome>>();
-  // Hits the partner's budget could not decide yet (`organizationId|eventId`): left out, and retried.
-  const busy = new Set<string>();
   const touched: { organizationId: string; visitorId: string }[] = [];
   const { states: firstStates, scoring, recipients } = await identifyAndRead(env, pending, keys);
 
@@ -117,23 +114,13 @@ export async function processHits(
         const known = outcomes.get(organizationId) ?? new Map<string, ChargeOutcome>();
         outcomes.set(organizationId, known);
         try {
-          const undecided = (h: PreparedHit) => busy.has(`${organizationId}|${h.message.hit.i}`);
           const asked = chargeRequests(state, hits).filter((r) => !known.has(r.eventId));
           const answers = await chargeByOrganization(
             env,
             asked.map((r) => ({ ...r, organizationId })),
           );
-          for (const [eventId, answer] of answers) {
-            if (answer.reason === BUDGET_BUSY) busy.add(`${organizationId}|${eventId}`);
-            else known.set(eventId, answer);
-          }
-          plans.push(
-            planOrganization(
-              state,
-              hits.filter((h) => !undecided(h)),
-              known,
-            ),
-          );
+          for (const [eventId, outcome] of answers) known.set(eventId, outcome);
+          plans.push(planOrganization(state, hits, known));
         } catch (error) {
           console.error(`charging hits of ${organizationId} failed`, error);
           failed.add(organizationId);
@@ -159,7 +146,6 @@ export async function processHits(
       break;
     }
   }
-  for (const id of busy) waiting.add(id);
   await rescoreTouchedVisitors(env, touched, scoring);
   return { waiting, failed };
 }

@@ -35,8 +35,8 @@ export class Budget {
    * ask, unless that window already ran short. Answers per window the cumulative grant (so a counter
    * that lost an earlier answer gets it back) and whether the window is `spent`: nothing left and
    * nothing leased out that other counters may still give back, so a refusal is final. Nothing is
-   * granted while the partner is suspended (not final: the status reaches the counter). Lateness is
-   * the counter's to judge: it refuses hits of its own closed periods.
+   * granted while the partner is suspended, for good. Lateness is the counter's to judge: it refuses
+   * hits of its own closed periods.
    */
   lease(organizationId: string, asks: LeaseAsk[], headroom: number, reports: LeaseReport[]): LeaseWindow[] {
     this.settle(organizationId, reports);
@@ -72,7 +72,8 @@ export class Budget {
           w.start,
         )
         .one();
-      const spent = settings.active && left - grant === 0 && this.outstandingElsewhere(organizationId, w.start) === 0;
+      const spent =
+        !settings.active || (left - grant === 0 && this.outstandingElsewhere(organizationId, w.start) === 0);
       return { start: w.start, end: w.end, granted, spent };
     });
   }

@@ -200,6 +200,8 @@ export class CreditCounter extends DurableObject<Env> {
     if (organizationId !== undefined) await this.serial.run(() => this.leases.giveBack(organizationId));
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    // Empty, not broken: a repeated purge, or a late call, finds an unconfigured counter.
+    createCounterSchema(this.ctx.storage.sql);
     this.erasure.reset();
   }
 

@@ -42,7 +42,7 @@ export type ChargeOutcomeReason =
 /**
  * Not decided: the organization has credits, but the partner's budget for the hit's window is leased
  * out to other organizations' counters, which give back what they do not use within seconds. The
- * counter remembers nothing; the caller asks again later (the consumer retries the message).
+ * counter remembers nothing; the caller asks again later (the consumer retries the batch: credits/charge.ts).
  */
 export const BUDGET_BUSY = "budget_busy";
 
