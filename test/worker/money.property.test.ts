@@ -29,6 +29,8 @@ const options = env as unknown as Record<string, string | undefined>;
 const SEED = options.PROPERTY_SEED ? Number(options.PROPERTY_SEED) : 20_261_117;
 const RUNS = options.PROPERTY_RUNS ? Number(options.PROPERTY_RUNS) : 8;
 const STEPS = 14;
+/** PROPERTY_PATH (with PROPERTY_SEED) replays the one sequence a failure printed, step by step. */
+const TRACE = Boolean(options.PROPERTY_PATH);
 
 // The real namespaces, for looking inside the objects (taken before the faults are put in front).
 const CREDITS = env.CREDITS;
@@ -235,8 +237,11 @@ async function heal(m: Model, w: World) {
     if (pending.length === 0) break;
     await deliverAll(pending);
   }
+  // Hits of a purged organization are left out: the consumer's isolate may still know its key and
+  // keep retrying them into the dead-letter queue (worker/collect/organization-keys.ts); no credit moves.
+  const purged = new Set(m.organizations.filter((o) => o.purged).map((o) => o.id));
   expect(
-    m.sent.filter((s) => s.pending).map((s) => s.body.hit.i),
+    m.sent.filter((s) => s.pending && !purged.has(s.body.organizationId)).map((s) => s.body.hit.i),
     "hits still undecided",
   ).toEqual([]);
   for (const o of live(m)) await settleCounter(w, o.id);
@@ -310,14 +315,14 @@ class Step implements fc.AsyncCommand<Model, World> {
   }
 
   async run(m: Model, w: World): Promise<void> {
-    if (options.PROPERTY_PATH) console.log("STEP", this.toString(), JSON.stringify(m.organizations.map((o) => [o.id.slice(4, 10), o.purged])));
+    if (TRACE) console.log(`step: ${this.toString()}`);
     const before = new Map<string, Set<string>>();
     for (const o of live(m)) before.set(o.id, new Set((await counterState(w, o.id))?.noCredit ?? []));
     if (this.fault) w.faults.arm(this.fault);
     try {
       await this.action(m, w);
     } finally {
-      if (options.PROPERTY_PATH) console.log("FIRED", w.faults.fired.join(";"));
+      if (TRACE) console.log(`  faults that fired: ${w.faults.fired.splice(0).join(", ") || "none"}`);
       w.faults.clear();
     }
     await checkPool(m, w, this.toString());
@@ -497,19 +502,14 @@ describe("money invariants", () => {
             await fc.asyncModelRun(() => ({ model: m, real: w }), commands);
             await heal(m, w);
             await checkMoney(m, w);
-            console.log(
-              "DEBUG",
-              commands.toString(),
-              "| fired:",
-              installed.faults.fired.splice(0).join(";"),
-              "| charged:",
-              await chargedByAll(m, w),
-              "sent",
-              m.sent.length,
-            );
           },
         ),
-        { seed: SEED, numRuns: RUNS, endOnFailure: true, ...(options.PROPERTY_PATH ? { path: options.PROPERTY_PATH } : {}) },
+        {
+          seed: SEED,
+          numRuns: RUNS,
+          endOnFailure: true,
+          ...(options.PROPERTY_PATH ? { path: options.PROPERTY_PATH } : {}),
+        },
       );
     },
   );
