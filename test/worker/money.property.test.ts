@@ -13,6 +13,7 @@ import {
   counterOf,
   counterState,
   deliverAll,
+  describeWorld,
   heal,
   learnOrganizations,
   live,
@@ -74,6 +75,7 @@ class Step implements fc.AsyncCommand<Model, World> {
       if (TRACE) console.log(`  faults that fired: ${w.faults.fired.splice(0).join(", ") || "none"}`);
       w.faults.clear();
     }
+    if (TRACE) console.log(await describeWorld(m, w));
     await checkPool(m, w, this.toString());
     await checkRefusals(m, w, before, this.toString());
   }

@@ -399,7 +399,8 @@ export function planOrganization(
       addPageView(plan, visitor, session, current, { key: h.key, path: facts.path, at: h.at, seconds: 0, depth: null });
     }
 
-    if (reason === "charged" || (outcome && outcomes.has(hit.i))) {
+    // Only with its receipt: a charge whose answer was lost is asked again when its hit is redelivered.
+    if (reason === "charged") {
       visitor.chargedPeriod = Math.max(visitor.chargedPeriod ?? 0, Math.floor(outcome!.periodStart / 1000));
     }
     if (reason === "charged") {

@@ -275,3 +275,25 @@ export async function checkMoney(m: Model, w: World) {
     expect(g.used, `grant of ${g.organization_id}: used = charged`).toBe(charged.get(g.organization_id) ?? 0);
   }
 }
+
+/** For a replayed sequence: per organization, credits charged by its counter, receipts and usage in D1, hits pending. */
+export async function describeWorld(m: Model, w: World): Promise<string> {
+  const db = (await tenantOf(w.partner.id)).DB;
+  const lines = [];
+  for (const o of live(m)) {
+    const state = await counterState(w, o.id);
+    const [receipts, usage] = await db.batch<{ n: number }>([
+      db
+        .prepare(
+          "SELECT count(*) AS n FROM charges WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?)",
+        )
+        .bind(o.id),
+      db.prepare("SELECT coalesce(sum(credits), 0) AS n FROM usage_daily WHERE organization_id = ?").bind(o.id),
+    ]);
+    const pending = m.sent.filter((s) => s.pending && s.body.organizationId === o.id).length;
+    lines.push(
+      `  ${o.id}: counter charged ${state?.charged ?? "-"}, receipts ${receipts!.results[0]!.n}, usage ${usage!.results[0]!.n}, pending ${pending}`,
+    );
+  }
+  return lines.join("\n");
+}
