@@ -92,7 +92,7 @@ const fault: fc.Arbitrary<Fault | null> = fc.option(
     {
       target: fc.constantFrom("d1" as const, "counter" as const, "pool" as const, "kv" as const, "queue" as const),
       mode: fc.constantFrom("before" as const, "after" as const),
-      skip: fc.nat({ max: 5 }),
+      skip: fc.oneof({ weight: 3, arbitrary: fc.nat({ max: 2 }) }, { weight: 1, arbitrary: fc.nat({ max: 8 }) }),
     },
     { requiredKeys: ["mode", "skip"] },
   ),
@@ -100,15 +100,18 @@ const fault: fc.Arbitrary<Fault | null> = fc.option(
 );
 const index = fc.nat({ max: 7 });
 
-const hits = fc.tuple(index, fc.array(fc.nat({ max: 5 }), { minLength: 1, maxLength: 4 }), fault).map(
-  ([i, visitors, f]) =>
-    new Step(`hits #${i} from ${visitors.join(",")}`, f, async (m, w) => {
-      const o = pick(live(m), i);
-      const sent = visitors.map((v) => ({
-        body: accepted(o.id, w.partner, o.pixelKey, pick(companies, v), Date.now()),
-        attempts: 1,
-        pending: false,
-      }));
+/** A delivery as the queue makes it: hits of any organizations, each from one of the companies. */
+const hits = fc.tuple(fc.array(fc.tuple(index, fc.nat({ max: 5 })), { minLength: 1, maxLength: 6 }), fault).map(
+  ([visits, f]) =>
+    new Step(`hits ${visits.map(([i, v]) => `#${i}<${v}`).join(" ")}`, f, async (m, w) => {
+      const sent = visits.map(([i, v]) => {
+        const o = pick(live(m), i);
+        return {
+          body: accepted(o.id, w.partner, o.pixelKey, pick(companies, v), Date.now()),
+          attempts: 1,
+          pending: false,
+        };
+      });
       m.sent.push(...sent);
       await deliverAll(sent);
     }),
