@@ -4,6 +4,7 @@ import { pruneImportChunks } from "./admin/records";
 import { hitRoute } from "./collect/hit-route";
 import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
+import { isHitQueue } from "./collect/hit-queues";
 import { demoSite } from "./demo/site";
 import type { AppEnv, Env } from "./env";
 import { everyTenant } from "./shards";
@@ -67,7 +68,8 @@ export default {
     else if (batch.queue === HITS_DLQ || batch.queue === JOBS_DLQ) await consumeDeadLetters(batch, env);
     else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
     else if (batch.queue === JOBS_QUEUE) await consumeJobs(batch as MessageBatch<JobMessage>, env);
-    else await consumeHits(batch as MessageBatch<HitMessage>, env);
+    else if (isHitQueue(batch.queue)) await consumeHits(batch as MessageBatch<HitMessage>, env);
+    else throw new Error(`no consumer for queue ${batch.queue}`);
   },
   async scheduled(_controller, env, _ctx) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.

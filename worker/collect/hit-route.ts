@@ -10,6 +10,7 @@ import { clientAddress, subscriberOf } from "../rate-limit/address";
 import { believeForwarded, limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
 import { claimsForwarding, forwardedAddress } from "./forwarded-address";
+import { hitQueue } from "./hit-queues";
 import { hitSchema } from "./hit-schema";
 import type { HitMessage } from "./message";
 import { referrerAllowed } from "./referrer";
@@ -69,7 +70,7 @@ export const hitRoute = new Hono<AppEnv>().post(
         reason,
         receivedAt,
       };
-      c.executionCtx.waitUntil(c.env.HITS.send(message)); // a lost count costs nothing; the answer need not wait
+      c.executionCtx.waitUntil(hitQueue(c.env, hit.k).send(message)); // a lost count costs nothing; the answer need not wait
     };
     if (!record.enabled) {
       reject("disabled");
@@ -107,7 +108,7 @@ export const hitRoute = new Hono<AppEnv>().post(
       receivedAt,
     };
     // Awaited: once the queue has it, the hit survives anything that happens next.
-    await c.env.HITS.send(message);
+    await hitQueue(c.env, hit.k).send(message);
     return c.body(null, 204);
   },
 );
