@@ -319,12 +319,14 @@ export function installFaults(): { faults: Faults; real: typeof env; restore: ()
     CREDITS: faultyNamespace(env.CREDITS as unknown as DurableObjectNamespace, "CREDITS", "counter", faults),
     POOLS: faultyNamespace(env.POOLS as unknown as DurableObjectNamespace, "POOLS", "pool", faults),
     PIXELS: faultyMethods(env.PIXELS, "PIXELS", "kv", ["get", "put", "delete", "list"], faults),
-    HITS: faultyMethods(env.HITS, "HITS", "queue", ["send", "sendBatch"], faults),
     JOBS: faultyMethods(env.JOBS, "JOBS", "queue", ["send", "sendBatch"], faults),
     WEBHOOKS: faultyMethods(env.WEBHOOKS, "WEBHOOKS", "queue", ["send", "sendBatch"], faults),
   };
-  for (const name of Object.keys(bindings).filter((n) => /^TENANT_\d+$/.test(n)))
-    replaced[name] = faultyDatabase(bindings[name] as D1Database, name, faults);
+  for (const name of Object.keys(bindings)) {
+    if (/^TENANT_\d+$/.test(name)) replaced[name] = faultyDatabase(bindings[name] as D1Database, name, faults);
+    if (/^HITS_\d+$/.test(name))
+      replaced[name] = faultyMethods(bindings[name] as Queue, name, "queue", ["send", "sendBatch"], faults);
+  }
   Object.assign(bindings, replaced);
   return { faults, real, restore: () => Object.assign(bindings, real) };
 }
