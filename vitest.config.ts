@@ -34,6 +34,10 @@ export default defineConfig({
                 ADMIN_API_KEY: "test-admin-key",
                 WEBHOOK_TIMEOUT_MS: "3000",
                 WEBHOOK_SECRET_KEY: "dml0ZXN0LW9ubHktd2ViaG9vay1zZWNyZXQta2V5LSE=",
+                // The money property test (test/worker/money.property.test.ts): `npm run test:soak` sets these.
+                PROPERTY_SEED: process.env.PROPERTY_SEED ?? "",
+                PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
+                PROPERTY_PATH: process.env.PROPERTY_PATH ?? "",
               },
               // A real rate-limit binding with a small limit, standing in for a limiter of wrangler.toml
               // (fetchWith) so a test can reach its limit in a few requests.

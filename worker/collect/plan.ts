@@ -310,10 +310,9 @@ export function planOrganization(
       addPageView(plan, org, delta, { visitor, session, visit: current }, page);
     }
 
-    if (reason === "charged" || (outcome && outcomes.has(hit.i))) {
-      visitor.chargedPeriod = Math.max(visitor.chargedPeriod ?? 0, Math.floor(outcome!.periodStart / 1000));
-    }
     if (reason === "charged") {
+      // Only with its receipt: a charge whose answer was lost is asked again when its hit is redelivered.
+      visitor.chargedPeriod = Math.max(visitor.chargedPeriod ?? 0, Math.floor(outcome!.periodStart / 1000));
       plan.charges.push({
         at: h.at,
         eventId: hit.i,
