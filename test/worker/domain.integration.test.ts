@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { configOf } from "../../worker/config";
-import { releaseLapsedClaims } from "../../worker/partner-api/domain/queries";
+import { releaseLapsedClaims } from "../../worker/partners/custom-domain";
 import { interceptNetwork } from "./support/network";
 import { asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { ApiError, handleError } from "../http/errors";
 import { brandOf } from "../insights/brand/queries";
-import { partnerOfHost } from "../sessions/places";
+import { partnerOfHost } from "../partners/custom-domain";
 import { clientRoutes } from "./client";
 import { consoleRoutes } from "./console";
 import type { DashboardEnv } from "./context";

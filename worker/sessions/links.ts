@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
-import { dashboardPlace, type PartnerDomain } from "./places";
+import { dashboardPlace, type PartnerDomain } from "../partners/custom-domain";
 import { LINK_TTL_MS, type SessionRole } from "./rules";
 
 export interface LinkRequest {

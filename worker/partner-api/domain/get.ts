@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { DomainVerificationSchema } from "./schemas";
-import { partnerWithDomain, verificationState } from "./queries";
+import { partnerWithDomain, verificationState } from "../../partners/custom-domain";
 
 const route = createRoute({
   method: "get",

@@ -5,7 +5,13 @@ import { randomHex } from "../../lib/ids";
 import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
 import { loadPartner } from "../../partners/partner";
-import { CLAIM_TTL_MS, cnameTarget, domainTaken, verificationState, type PartnerWithDomain } from "./queries";
+import {
+  CLAIM_TTL_MS,
+  cnameTarget,
+  domainTaken,
+  verificationState,
+  type PartnerWithDomain,
+} from "../../partners/custom-domain";
 import { DomainVerificationSchema } from "./schemas";
 
 const Hostname = z

@@ -4,7 +4,7 @@ import { isUniqueViolation } from "../../http/errors";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
-import { DnsLookupError, lookup, type RecordType } from "./dns";
+import { DnsLookupError, lookup, type RecordType } from "../../partners/dns";
 import {
   cnameTarget,
   domainTaken,
@@ -12,7 +12,7 @@ import {
   txtRecordName,
   verificationRecord,
   verificationState,
-} from "./queries";
+} from "../../partners/custom-domain";
 import { DomainVerificationSchema } from "./schemas";
 
 const CheckSchema = z.object({

@@ -1,11 +1,15 @@
-import type { z } from "@hono/zod-openapi";
-import { configOf } from "../../config";
-import type { Env } from "../../env";
-import { ApiError, notFound } from "../../http/errors";
-import { isoSeconds } from "../../lib/time";
-import { loadPartner, type PartnerRow } from "../../partners/partner";
+import { configOf } from "../config";
+import type { Env } from "../env";
+import { ApiError, notFound } from "../http/errors";
+import { isoSeconds } from "../lib/time";
 import { normalizeHost } from "./dns";
-import type { DomainVerificationSchema } from "./schemas";
+import { loadPartner, type PartnerRow } from "./partner";
+
+/**
+ * A partner's custom domain: the claim, its verification by DNS, and what the domain serves once
+ * verified (the script and the partner's dashboards at its root). Every decision about which host
+ * belongs to whom is made here.
+ */
 
 /** Columns added by migrations 0004 and 0011. */
 export interface DomainColumns {
@@ -59,7 +63,7 @@ export function verificationState(
     script_domain_verified_at: string | null;
     script_domain_claimed_at: string | null;
   },
-): z.infer<typeof DomainVerificationSchema> {
+) {
   const domain = partner.script_domain;
   const target = cnameTarget(env, requestUrl);
   const record = verificationRecord(partner.domain_verification_token);
@@ -71,8 +75,8 @@ export function verificationState(
     verificationRecord: record,
     cnameTarget: target,
     dnsRecords: [
-      { type: "CNAME", name: domain, value: target },
-      { type: "TXT", name: txtRecordName(domain), value: record },
+      { type: "CNAME" as const, name: domain, value: target },
+      { type: "TXT" as const, name: txtRecordName(domain), value: record },
     ],
     instructions:
       `At your DNS provider, add a CNAME record for ${domain} pointing to ${target}, and a TXT record ` +
@@ -94,3 +98,39 @@ export async function releaseLapsedClaims(db: D1Database, now = Date.now()): Pro
 
 export const domainTaken = (domain: string, cause?: unknown) =>
   new ApiError("Conflict", "This domain is already verified by another account", { domain }, { cause });
+
+/** Where dashboards live on the platform's own host. */
+export const PLATFORM_BASE = "/app";
+
+/** Where a partner's dashboard and console are served: an origin and a path prefix. */
+export interface DashboardPlace {
+  origin: string;
+  /** "" on the partner's own domain, `/app` on the platform host. */
+  base: string;
+}
+
+export interface PartnerDomain {
+  script_domain: string | null;
+  script_domain_verified: number;
+}
+
+/**
+ * The partner's verified custom domain, at its root; otherwise `/app` on the platform host
+ * (`DASHBOARD_BASE_URL`, else the origin the API was called on).
+ */
+export function dashboardPlace(env: Env, partner: PartnerDomain, requestUrl: string): DashboardPlace {
+  if (partner.script_domain && partner.script_domain_verified === 1) {
+    return { origin: `https://${partner.script_domain}`, base: "" };
+  }
+  const origin = new URL(configOf(env).dashboardBaseUrl ?? requestUrl).origin;
+  return { origin, base: PLATFORM_BASE };
+}
+
+/** The partner whose verified custom domain this host is, if any. */
+export async function partnerOfHost(db: D1Database, hostname: string): Promise<string | null> {
+  const row = await db
+    .prepare("SELECT id FROM partners WHERE script_domain = ? AND script_domain_verified = 1 AND status = 'active'")
+    .bind(hostname.toLowerCase())
+    .first<{ id: string }>();
+  return row?.id ?? null;
+}
