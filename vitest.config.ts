@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 
 const catalogMigrations = await readD1Migrations("./migrations/catalog");
 const tenantMigrations = await readD1Migrations("./migrations/tenant");
+const CLOUDFLARE = { zoneId: "test-zone", apiToken: "test-cloudflare-token" };
 
 export default defineConfig({
   test: {
@@ -15,10 +16,20 @@ export default defineConfig({
             miniflare: {
               // WEBHOOK_TIMEOUT_MS: webhook attempts time out after 3 s instead of 30 s, so a test can show it.
               // WEBHOOK_SECRET_KEY: the AES key webhook secrets are sealed with (a test-only value).
-              // ALLOW_INSECURE_WEBHOOKS, DEMO_PAGES: off whatever `npm start` wrote to .dev.vars.
+              // ALLOW_INSECURE_WEBHOOKS, DEMO_PAGES: off whatever `npm start` wrote to .dev.vars; the platform
+              // URLs unset whatever wrangler.toml holds (the API answers on the test's host, https://api.test).
+              // CLOUDFLARE_*, DOH_URL: partners' domains become custom hostnames of a zone at the Cloudflare
+              // stand-in (test/fixtures/cloudflare-api.js), whose DNS our check reads too.
               bindings: {
                 ALLOW_INSECURE_WEBHOOKS: "",
                 DEMO_PAGES: "",
+                SCRIPT_BASE_URL: "",
+                DASHBOARD_BASE_URL: "",
+                CLOUDFLARE_ZONE_ID: CLOUDFLARE.zoneId,
+                CLOUDFLARE_API_TOKEN: CLOUDFLARE.apiToken,
+                CLOUDFLARE_API_BASE: "https://api.cloudflare.test/client/v4",
+                CLOUDFLARE_NOTIFICATION_SECRET: "test-notification-secret",
+                DOH_URL: "https://dns.cloudflare.test/dns-query",
                 TEST_CATALOG_MIGRATIONS: catalogMigrations,
                 TEST_TENANT_MIGRATIONS: tenantMigrations,
                 ADMIN_API_KEY: "test-admin-key",
@@ -34,6 +45,16 @@ export default defineConfig({
                   scriptPath: "./test/fixtures/webhook-receiver.js",
                   compatibilityDate: "2026-11-01",
                   durableObjects: { BUCKETS: "Bucket" },
+                  serviceBindings: { CLOUDFLARE: "cloudflare-api" },
+                },
+                {
+                  name: "cloudflare-api",
+                  modules: true,
+                  scriptPath: "./test/fixtures/cloudflare-api.js",
+                  compatibilityDate: "2026-11-01",
+                  durableObjects: { WORLD: "World" },
+                  // The zone's CNAME target is the host the tests call the API on (cnameTarget() without configuration).
+                  bindings: { ZONE_ID: CLOUDFLARE.zoneId, API_TOKEN: CLOUDFLARE.apiToken, CNAME_TARGET: "api.test" },
                 },
               ],
             },

@@ -8,6 +8,8 @@ export const EVENT_TYPES = [
   "credits.low",
   "credits.exhausted",
   "period.closed",
+  "domain.activated",
+  "domain.failed",
   "webhook.test",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -25,6 +25,11 @@ export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_W
   WEBHOOK_DISABLE_AFTER_FAILURES?: string;
   WEBHOOK_DISABLE_AFTER_HOURS?: string;
   ALLOW_INSECURE_WEBHOOKS?: string;
+  CLOUDFLARE_ZONE_ID?: string;
+  CLOUDFLARE_API_TOKEN?: string;
+  CLOUDFLARE_API_BASE?: string;
+  CLOUDFLARE_DCV_METHOD?: string;
+  CLOUDFLARE_NOTIFICATION_SECRET?: string;
 }
 
 /** Hono environment type shared by every route. */

@@ -27,7 +27,7 @@ export function dashboardApp(base: "" | "/app") {
     c.set("base", base);
     c.set("brand", null);
     if (base === "") {
-      const partnerId = await partnerOfHost(c.env.CATALOG, new URL(c.req.url).hostname);
+      const partnerId = await partnerOfHost(c.env, new URL(c.req.url).hostname);
       if (!partnerId) throw new ApiError("NotFound", `No route for ${c.req.method} ${c.req.path}`);
       c.set("brand", await brandOf(c.env.CATALOG, partnerId));
     }

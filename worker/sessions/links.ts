@@ -1,8 +1,6 @@
-import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
-import { dashboardPlace, type PartnerDomain } from "../partners/custom-domain";
 import { LINK_TTL_MS, type SessionRole } from "./rules";
 
 export interface LinkRequest {
@@ -21,20 +19,23 @@ export interface SignInLink {
 /** The path a link opens, below the dashboard's base. */
 export const signInPath = (token: string) => `/sign-in/${token}`;
 
-/** Mints a single-use link to the partner's dashboard (or console) on its domain or the platform host. */
-export async function issueSignInLink(env: Env, requestUrl: string, request: LinkRequest): Promise<SignInLink> {
-  const partner = await env.CATALOG.prepare("SELECT script_domain, script_domain_verified FROM partners WHERE id = ?")
-    .bind(request.partnerId)
-    .first<PartnerDomain>();
-  if (!partner) throw new Error(`partner ${request.partnerId} vanished`);
-  const place = dashboardPlace(env, partner, requestUrl);
+/**
+ * Mints a single-use link to the partner's dashboard (or console) at `place` (its domain or the
+ * platform host, `partners/custom-domain.ts` decides); it works on that host only.
+ */
+export async function issueSignInLink(
+  db: D1Database,
+  place: { origin: string; base: string },
+  request: LinkRequest,
+): Promise<SignInLink> {
   const token = randomHex(32);
   const now = Date.now();
   const expiresAt = isoSeconds(now + LINK_TTL_MS);
-  await env.CATALOG.prepare(
-    `INSERT INTO sign_in_links (token_hash, partner_id, organization_id, email, role, host, expires_at, created_at)
+  await db
+    .prepare(
+      `INSERT INTO sign_in_links (token_hash, partner_id, organization_id, email, role, host, expires_at, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
+    )
     .bind(
       await sha256Hex(token),
       request.partnerId,
@@ -71,26 +72,48 @@ export type Redemption =
 
 /**
  * Marks the link used, once: of two concurrent openings exactly one wins. A link opened on
- * another host than the one it points to is treated as unknown.
+ * another host than the one it points to, or on a partner's domain for another partner, is
+ * treated as unknown (and not spent).
  */
-export async function redeemSignInLink(db: D1Database, token: string, host: string): Promise<Redemption> {
+export async function redeemSignInLink(
+  db: D1Database,
+  token: string,
+  host: string,
+  hostPartnerId: string | null,
+): Promise<Redemption> {
   if (!/^[0-9a-f]{64}$/.test(token)) return { ok: false, reason: "unknown", partnerId: null };
   const hash = await sha256Hex(token);
   const now = isoSeconds();
   const won = await db
     .prepare(
       `UPDATE sign_in_links SET used_at = ?
-       WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? AND host = ? RETURNING *`,
+       WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? AND host = ? AND (? IS NULL OR partner_id = ?)
+       RETURNING *`,
     )
-    .bind(now, hash, now, host)
+    .bind(now, hash, now, host, hostPartnerId, hostPartnerId)
     .first<LinkRow>();
   if (won) {
     const { partner_id, organization_id, email, role } = won;
     return { ok: true, link: { partnerId: partner_id, organizationId: organization_id, email, role, host } };
   }
   const row = await db.prepare("SELECT * FROM sign_in_links WHERE token_hash = ?").bind(hash).first<LinkRow>();
-  if (!row || row.host !== host) return { ok: false, reason: "unknown", partnerId: null };
+  if (!row || row.host !== host || (hostPartnerId !== null && row.partner_id !== hostPartnerId))
+    return { ok: false, reason: "unknown", partnerId: null };
   return { ok: false, reason: row.used_at ? "used" : "expired", partnerId: row.partner_id };
+}
+
+/**
+ * A host stopped being the partner's (its domain was changed or removed): the sessions bound to it
+ * end and its unused links are deleted, so nothing issued for it works if it comes back to anyone.
+ */
+export async function endEverythingOnHost(db: D1Database, host: string): Promise<void> {
+  const now = isoSeconds();
+  await db.batch([
+    db
+      .prepare("UPDATE dashboard_sessions SET ended_at = ?, end_reason = 'revoked' WHERE host = ? AND ended_at IS NULL")
+      .bind(now, host),
+    db.prepare("DELETE FROM sign_in_links WHERE host = ? AND used_at IS NULL").bind(host),
+  ]);
 }
 
 /** Links are useless a day after they expire (the refusal page says "expired" or "used" until then). */

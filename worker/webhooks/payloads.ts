@@ -71,6 +71,30 @@ export const PeriodClosedFields = z.object({
   expired: z.number().int().openapi({ description: "Credits that lapsed unused" }),
 });
 
+export const DomainActivatedFields = z.object({
+  domain: z.string().openapi({ example: "track.agency.example" }),
+  scriptBaseUrl: z
+    .string()
+    .openapi({ description: "What every script tag now loads from", example: "https://track.agency.example" }),
+  dashboardUrl: z.string().openapi({
+    description: "Where dashboards and the console are now served",
+    example: "https://track.agency.example/",
+  }),
+});
+
+export const DomainFailedFields = z.object({
+  domain: z.string(),
+  status: z
+    .string()
+    .nullable()
+    .openapi({ description: "Cloudflare's status of the custom hostname (e.g. `moved`, `deleted`)" }),
+  sslStatus: z
+    .string()
+    .nullable()
+    .openapi({ description: "Cloudflare's status of its certificate (e.g. `validation_timed_out`)" }),
+  errors: z.array(z.string()).openapi({ description: "Why, as Cloudflare reported it" }),
+});
+
 export const WebhookTestFields = z.object({
   webhook: z.enum(WEBHOOK_CHANNELS),
   message: z.string(),
@@ -83,6 +107,8 @@ export const EVENT_FIELDS = {
   "credits.low": CreditsLowFields,
   "credits.exhausted": CreditsExhaustedFields,
   "period.closed": PeriodClosedFields,
+  "domain.activated": DomainActivatedFields,
+  "domain.failed": DomainFailedFields,
   "webhook.test": WebhookTestFields,
 } satisfies Record<EventType, z.ZodObject>;
 
@@ -94,6 +120,10 @@ const DESCRIPTIONS: Record<EventType, string> = {
   "credits.low": "What is left fell to the threshold; once per organization and period.",
   "credits.exhausted": "The last credit was used; once per organization and period.",
   "period.closed": "A billing period closed; unused credits lapsed.",
+  "domain.activated":
+    "The partner's custom domain went live: verified by DNS and its TLS certificate active. Script tags and dashboard links use it from now on.",
+  "domain.failed":
+    "The custom domain's hostname or certificate could not be validated (Cloudflare stopped trying, or the domain no longer points here). Fix DNS, then check again.",
   "webhook.test": "Sent by `POST /webhooks/test`.",
 };
 

@@ -40,7 +40,10 @@ export const signInRoute = new Hono<DashboardEnv>().get("/sign-in/:token", async
   c.header("referrer-policy", "no-referrer");
   // Link checkers probe with HEAD: it must not spend the link.
   if (c.req.method === "HEAD") return c.body(null, 200);
-  const redemption = await redeemSignInLink(c.env.CATALOG, c.req.param("token"), new URL(c.req.url).host);
+  const host = new URL(c.req.url).host;
+  // On a partner's domain, only that partner's links open (the brand is the host's partner there).
+  const hostPartner = c.get("base") === "" ? c.get("brand")!.partnerId : null;
+  const redemption = await redeemSignInLink(c.env.CATALOG, c.req.param("token"), host, hostPartner);
   if (!redemption.ok) return refuse(c, redemption.reason, redemption.partnerId);
   const { link } = redemption;
   const tenant = await tenantOfPartner(c.env, link.partnerId);

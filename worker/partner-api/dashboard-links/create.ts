@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../../audit/queries";
 import { ApiError } from "../../http/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { partnerDashboardPlace } from "../../partners/custom-domain";
 import { issueSignInLink } from "../../sessions/links";
 import { findOrganization } from "../../organizations/organization";
 import { IdParam } from "../../http/schemas";
@@ -31,7 +32,12 @@ export const createDashboardLink = createApi().openapi(route, async (c) => {
   if (organization.status === "canceled") {
     throw new ApiError("UnprocessableEntity", "The organization is canceled", { status: organization.status });
   }
-  const link = await issueSignInLink(c.env, c.req.url, { partnerId, organizationId, email, role });
+  const link = await issueSignInLink(c.env.CATALOG, await partnerDashboardPlace(c.env, partnerId, c.req.url), {
+    partnerId,
+    organizationId,
+    email,
+    role,
+  });
   await recordAudit(c.var.tenant.DB, {
     partnerId,
     organizationId,
