@@ -1,9 +1,7 @@
-import { configOf } from "../../worker/config";
-import { env, exports } from "cloudflare:workers";
-import { http, HttpResponse } from "msw";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { browser, signedInClient, signedInConsole, type Browser } from "./support/dashboard";
-import { interceptNetwork } from "./support/network";
+import { makeLive } from "./support/domains";
 import {
   freshIp,
   importCompany,
@@ -19,8 +17,6 @@ import {
  * What the client dashboard and the partner console show: the partner's brand on every page,
  * on its own domain, and figures that agree with the partner API.
  */
-
-const network = interceptNetwork();
 
 const BRAND = { companyName: "Brightside Growth", primaryColor: "#0f766e", secondaryColor: "#f59e0b" };
 
@@ -148,23 +144,7 @@ describe("whitelabel", () => {
 
 describe("a partner's verified custom domain", () => {
   async function verifiedDomain(owner: Owner) {
-    const domain = `insights.${crypto.randomUUID().slice(0, 8)}.example`;
-    const set = await owner.api("PUT", "/domain", { domain });
-    expect(set.status, set.text).toBe(200);
-    network.use(
-      http.get(configOf(env).dohUrl, ({ request }) => {
-        const url = new URL(request.url);
-        const name = url.searchParams.get("name");
-        const answer =
-          name === domain
-            ? { name: `${domain}.`, type: 5, TTL: 300, data: `${set.body.cnameTarget}.` }
-            : { name: `${name}.`, type: 16, TTL: 300, data: `"${set.body.verificationRecord}"` };
-        return HttpResponse.json({ Status: 0, Answer: [answer] });
-      }),
-    );
-    const verified = await owner.api("POST", "/domain/verify");
-    expect(verified.body.verified, verified.text).toBe(true);
-    return domain;
+    return (await makeLive(owner.api)).domain;
   }
 
   it("serves the dashboard at its root; the links point there and work only there", async () => {

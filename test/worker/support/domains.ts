@@ -8,7 +8,7 @@ import { expect } from "vitest";
 
 const CONTROL = "https://api.cloudflare.test/__control";
 
-async function control(method: string, path: string, body?: unknown) {
+async function control(method: string, path: string, body?: unknown): Promise<any> {
   const response = await fetch(`${CONTROL}${path}`, {
     method,
     headers: { "content-type": "application/json" },
