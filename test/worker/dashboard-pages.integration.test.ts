@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { browser, signedInClient, signedInConsole, type Browser } from "./support/dashboard";
-import { makeLive } from "./support/domains";
+import { browser, csrfOf, signedInClient, signedInConsole, type Browser } from "./support/dashboard";
+import { freshDomain, makeLive, publishRecords } from "./support/domains";
 import {
   freshIp,
   importCompany,
@@ -350,6 +350,33 @@ describe("the company page and the overview", () => {
 });
 
 describe("the console", () => {
+  it("shows the custom domain's state and the records to add, and checks it now with a CSRF-checked form", async () => {
+    const { api } = await newOrganization();
+    const { browser: b, home } = await signedInConsole(api);
+    const empty = await b.get(`${home}/domain`);
+    expect(empty.status).toBe(200);
+    expect(empty.html).toContain("No custom domain is set");
+
+    const domain = freshDomain();
+    const set = (await api("PUT", "/domain", { domain })).body;
+    const page = await b.get(`${home}/domain`);
+    for (const record of set.dnsRecords) expect(page.html).toContain(`<code>${record.name}</code>`);
+    expect(page.html).toContain("Not verified yet");
+    expect(page.html).toContain("Certificate pending");
+
+    const csrf = csrfOf(page.html);
+    expect((await b.post(`${home}/domain/check`, { _csrf: "0".repeat(64) })).status).toBe(403);
+    await publishRecords(set);
+    let checked = await b.post(`${home}/domain/check`, { _csrf: csrf });
+    expect(checked.status).toBe(200);
+    expect(checked.html).toContain("Checked just now. Both DNS records were found.");
+    for (let i = 0; i < 5 && !checked.html.includes(">Live<"); i++)
+      checked = await b.post(`${home}/domain/check`, { _csrf: csrf });
+    expect(checked.html).toContain(">Live<");
+    expect(checked.html).toContain("Certificate active");
+    expect((await api("GET", "/domain/verification")).body.active).toBe(true);
+  });
+
   it("shows each client's credits and identified companies exactly as the API reports them, and warns when no hit came in 24 h", async () => {
     const { api, organization, pixelKey } = await newOrganization({ name: "Live client" });
     const quiet = (await api("POST", "/organizations", { name: "Quiet client", tier: "trial", initialCredits: 7 })).body
