@@ -33,6 +33,10 @@ export interface StartOptions {
    * rather than its 429s.
    */
   hitsPerMinute?: number;
+  /** Settings of the Worker added to (or replacing) wrangler.toml's, e.g. a Cloudflare zone at a stand-in. */
+  bindings?: Record<string, string>;
+  /** Where the Worker's outbound fetches go instead of the network: one of `extraWorkers`, by name. */
+  outboundService?: string;
 }
 
 export interface LocalWorker {
@@ -108,7 +112,9 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
             ADMIN_API_KEY: ADMIN_KEY,
             DEMO_PAGES: "off",
             WEBHOOK_SECRET_KEY: btoa("e2e-only-webhook-secret-key-32b!"),
+            ...opts.bindings,
           },
+          ...(opts.outboundService ? { outboundService: opts.outboundService } : {}),
         } as V4WorkerOptions,
         ...(opts.extraWorkers ?? []),
       ],

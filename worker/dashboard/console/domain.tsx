@@ -66,7 +66,11 @@ export function DomainPage(props: {
           label="DNS"
           value={v.verified ? <span class="ok">Verified</span> : <span class="warn">Not verified yet</span>}
           note={
-            v.verified ? `since ${v.verifiedAt}` : v.claimExpiresAt ? `Claim expires ${v.claimExpiresAt}` : undefined
+            v.verified && v.verifiedAt
+              ? `since ${day(v.verifiedAt)}`
+              : v.claimExpiresAt
+                ? `Unless verified, the claim lapses on ${day(v.claimExpiresAt)}`
+                : undefined
           }
         />
         <Kpi
@@ -85,13 +89,15 @@ export function DomainPage(props: {
         />
       </div>
       {cf && cf.errors.length > 0 && (
-        <div class="errors">
-          <h2>What Cloudflare reports</h2>
+        // While pending, Cloudflare's notes are the normal state ("does not CNAME … yet"); failed, they are why.
+        <div class={v.tls === "failed" ? "errors" : "card"} role={v.tls === "failed" ? "alert" : undefined}>
+          <h2>{v.tls === "failed" ? "Why validation failed" : "What Cloudflare reports so far"}</h2>
           <ul>
             {cf.errors.map((e) => (
               <li>{e}</li>
             ))}
           </ul>
+          {v.tls === "failed" && <p>Fix the records below, then check again: validation starts over.</p>}
         </div>
       )}
       <h2>DNS records to add</h2>
@@ -121,7 +127,7 @@ export function DomainPage(props: {
           </tbody>
         </table>
       </Scroll>
-      <form method="post" action={`${props.base}/console/domain/check`} class="actions">
+      <form method="post" action={`${props.base}/console/domain/check`} class="actions check-now">
         <Csrf token={props.csrf} />
         <button type="submit">Check now</button>
         {cf?.checkedAt && <span class="muted">Cloudflare last asked {ago(cf.checkedAt)}</span>}
