@@ -15,7 +15,6 @@ export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_W
   JOBS: Queue<JobMessage>;
   /** Webhook deliveries, one message per attempt (see worker/webhooks/). */
   WEBHOOKS: Queue<WebhookMessage>;
-  DASHBOARD_BASE_URL?: string;
   DEFAULT_GLOBAL_NAME?: string;
   DEMO_PAGES?: string;
   PARTNER_RATE_LIMIT?: string;
@@ -25,7 +24,6 @@ export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_W
   WEBHOOK_DISABLE_AFTER_FAILURES?: string;
   WEBHOOK_DISABLE_AFTER_HOURS?: string;
   ALLOW_INSECURE_WEBHOOKS?: string;
-  CLOUDFLARE_ZONE_ID?: string;
   CLOUDFLARE_API_TOKEN?: string;
   CLOUDFLARE_API_BASE?: string;
   CLOUDFLARE_DCV_METHOD?: string;
