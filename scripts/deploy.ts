@@ -68,6 +68,10 @@ function missingSettings(vars: Record<string, string>): string[] {
         `${name} in [vars] of wrangler.toml: the https origin of your ${name === "SCRIPT_BASE_URL" ? "script host" : "API and dashboards"}, e.g. https://${name === "SCRIPT_BASE_URL" ? "t" : "app"}.your-platform.com (now ${JSON.stringify(value)})`,
       );
   }
+  if (vars.CLOUDFLARE_ZONE_ID && !vars.SCRIPT_CNAME_TARGET)
+    missing.push(
+      "SCRIPT_CNAME_TARGET in [vars] of wrangler.toml: with CLOUDFLARE_ZONE_ID, the zone's fallback origin partners' domains CNAME to, e.g. customers.your-platform.com (docs/operations.md#custom-domains-with-tls-cloudflare-for-saas)",
+    );
   return missing;
 }
 
@@ -124,7 +128,8 @@ ${secrets.map((s) => `    ${s.name}`).join("\n")}
   process.exit(0);
 }
 
-// 1. Who is deploying, and whether everything the Worker needs is there, before anything is created.
+// 1. Whether everything the Worker needs is there, and who is deploying, before anything is created.
+if (settings.length > 0) fail("Settings missing", settings);
 try {
   await wrangler(["whoami", "--json"]);
 } catch {
