@@ -85,7 +85,7 @@ describe("one partner per host", () => {
     expect((await victim.browser.get(victim.home)).status).toBe(200);
   });
 
-  it("N1: a session of another partner is refused on a partner's domain", async () => {
+  it("refuses a session of another partner on a partner's domain", async () => {
     const { a, b, domain } = await twoPartners();
     const own = await signedInClient(b.api, b.organization.id);
     const cookie = [...own.browser.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
