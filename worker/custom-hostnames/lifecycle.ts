@@ -222,20 +222,25 @@ async function deleteNow(env: Env, row: HostnameRow, now: number) {
 
 /**
  * The cron: hostnames claimed before Cloudflare was configured get one; unclaimed ones are
- * deleted; due ones are read again. Errors are logged per hostname and never stop the run.
+ * deleted; due ones are read again. Never throws: a failure is logged (per hostname when it is
+ * one hostname's) and the rest of the cron runs.
  */
 export async function maintainHostnames(env: Env, now = Date.now()) {
   if (!configOf(env).cloudflare) return;
   const db = env.CATALOG;
-  for (const hostname of await unprovisionedClaims(db, POLL_BATCH)) await insertHostname(db, hostname, now);
-  await markUnclaimed(db, now);
-  for (const row of await dueHostnames(db, now, POLL_BATCH)) {
-    try {
-      if (row.state === "deleting") await deleteNow(env, row, now);
-      else await checkHostname(env, row, await anyClaimant(db, row.hostname), now, false);
-    } catch (error) {
-      console.error("custom hostname check failed", row.hostname, error);
+  try {
+    for (const hostname of await unprovisionedClaims(db, POLL_BATCH)) await insertHostname(db, hostname, now);
+    await markUnclaimed(db, now);
+    for (const row of await dueHostnames(db, now, POLL_BATCH)) {
+      try {
+        if (row.state === "deleting") await deleteNow(env, row, now);
+        else await checkHostname(env, row, await anyClaimant(db, row.hostname), now, false);
+      } catch (error) {
+        console.error("custom hostname check failed", row.hostname, error);
+      }
     }
+  } catch (error) {
+    console.error("custom hostname maintenance failed", error);
   }
 }
 
