@@ -18,8 +18,8 @@ export default defineConfig({
               // WEBHOOK_SECRET_KEY: the AES key webhook secrets are sealed with (a test-only value).
               // ALLOW_INSECURE_WEBHOOKS, DEMO_PAGES: off whatever `npm start` wrote to .dev.vars; the platform
               // URLs unset whatever wrangler.toml holds (the API answers on the test's host, https://api.test).
-              // CLOUDFLARE_*, DOH_URL: partners' domains become custom hostnames of a zone at the Cloudflare
-              // stand-in (test/fixtures/cloudflare-api.js), whose DNS our check reads too.
+              // CLOUDFLARE_*: partners' domains become custom hostnames of a zone at the Cloudflare stand-in
+              // (test/fixtures/cloudflare-api.js), whose DNS our domain check reads too (through the receiver).
               bindings: {
                 ALLOW_INSECURE_WEBHOOKS: "",
                 DEMO_PAGES: "",
@@ -29,7 +29,6 @@ export default defineConfig({
                 CLOUDFLARE_API_TOKEN: CLOUDFLARE.apiToken,
                 CLOUDFLARE_API_BASE: "https://api.cloudflare.test/client/v4",
                 CLOUDFLARE_NOTIFICATION_SECRET: "test-notification-secret",
-                DOH_URL: "https://dns.cloudflare.test/dns-query",
                 TEST_CATALOG_MIGRATIONS: catalogMigrations,
                 TEST_TENANT_MIGRATIONS: tenantMigrations,
                 ADMIN_API_KEY: "test-admin-key",

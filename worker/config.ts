@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Env } from "./env";
-import { GlobalNameSchema } from "./partners/schemas";
+import { globalName } from "./pixel-config/global-name";
 
 /** 1,000 partner API requests per minute per partner account (docs/partner-api.md#rate-limit). */
 export const DEFAULT_PARTNER_RATE_LIMIT = 1_000;
@@ -22,10 +22,10 @@ const ConfigSchema = z
     /** Base URL for script tags; unset means the origin the API was called on. */
     SCRIPT_BASE_URL: url,
     /** Global name of the pixel's command queue when the partner has not set one. */
-    DEFAULT_GLOBAL_NAME: z.preprocess(unset, GlobalNameSchema.default("_wq")),
+    DEFAULT_GLOBAL_NAME: z.preprocess(unset, globalName().default("_wq")),
     /** Host a partner's custom script domain must CNAME to; unset means the host of SCRIPT_BASE_URL (or of the API). */
     SCRIPT_CNAME_TARGET: text,
-    /** DNS-over-HTTPS JSON resolver that verifies custom script domains. */
+    /** DNS-over-HTTPS JSON resolver that verifies custom script domains and checks where outbound hosts resolve. */
     DOH_URL: z.preprocess(unset, httpUrl.default("https://cloudflare-dns.com/dns-query")),
     /** Origin of the client dashboards and partner consoles on the platform host (under /app); unset means the origin the API was called on. */
     DASHBOARD_BASE_URL: url,

@@ -7,7 +7,8 @@ import { consumeHits } from "./collect/consume";
 import { demoSite } from "./demo/site";
 import type { AppEnv, Env } from "./env";
 import { everyTenant } from "./shards";
-import { ApiError, handleError } from "./http/errors";
+import { ApiError } from "./lib/errors";
+import { handleError } from "./http/errors";
 import { createApi } from "./http/routes";
 import { partnerApi, partnerApiDocument } from "./partner-api";
 import { onPlatformHost, PLATFORM_BASE, releaseLapsedClaims } from "./partners/custom-domain";
@@ -24,10 +25,11 @@ import {
   maintainWebhooks,
 } from "./webhooks/consume";
 import type { WebhookMessage } from "./webhooks/message";
-import { renewDuePeriods } from "./billing/renewal";
+import { renewDuePeriods } from "./credits/renewal";
 import { reconcileOrganizations } from "./organizations/sync";
 import { dashboardApp } from "./dashboard";
 import { pruneSignInLinks } from "./sessions/links";
+import { pruneSessions } from "./sessions/sessions";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
 import { resumeStalledErasures } from "./erasures/person";
@@ -79,6 +81,7 @@ export default {
   async scheduled(_controller, env, _ctx) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
     await pruneSignInLinks(env.CATALOG);
+    await pruneSessions(env.CATALOG);
     await pruneImportChunks(env.CATALOG);
     await releaseLapsedClaims(env.CATALOG);
     // Partners' custom hostnames at Cloudflare: created, re-read with backoff until active or failed, deleted when unclaimed.

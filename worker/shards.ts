@@ -1,5 +1,5 @@
 import type { Env } from "./env";
-import { ApiError } from "./http/errors";
+import { ApiError } from "./lib/errors";
 
 /**
  * Tenant data lives in N D1 databases, bound as TENANT_1 … TENANT_N; a partner's organizations and

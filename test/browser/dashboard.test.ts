@@ -275,6 +275,43 @@ describeBrowser("the client dashboard and the partner console", () => {
     await checkPage(third.page, "sign-in-link-expired", third.errors);
   });
 
+  it("N6: a sign-in link another site sends a signed-in person to asks before switching sessions", async (ctx) => {
+    const victim = await seedOrganization(worker());
+    await brand(victim);
+    const attacker = await seedOrganization(worker());
+    const { page, context, errors } = await openTab(browser(), ctx);
+    await page.goto(await dashboardLink(victim));
+    expect(new URL(page.url()).pathname).toBe(`/app/o/${victim.organizationId}`);
+    // Another site links to a sign-in link of an account of its own (any partner can mint one).
+    const trap = await dashboardLink(attacker);
+    await context.route("http://attacker.test/**", (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<!doctype html><html lang="en"><title>Prize</title><a href="${trap}">Claim your prize</a></html>`,
+      }),
+    );
+    const lure = async () => {
+      await page.goto("http://attacker.test/");
+      await page.getByRole("link", { name: "Claim your prize" }).click();
+      await page.waitForLoadState();
+    };
+
+    await lure();
+    expect(await heading(page)).toBe("Switch sessions?");
+    expect(await page.locator("main").innerText()).toContain("jane@client.example");
+    await checkPage(page, "sign-in-switch-sessions", errors);
+    await page.getByRole("link", { name: "Keep my current session" }).click();
+    await page.waitForLoadState();
+    expect(new URL(page.url()).pathname).toBe(`/app/o/${victim.organizationId}`);
+
+    // The link was not spent: a person who does mean to switch confirms on the page.
+    await lure();
+    await page.getByRole("button", { name: /^Sign in as/ }).click();
+    await page.waitForLoadState();
+    expect(new URL(page.url()).pathname).toBe(`/app/o/${attacker.organizationId}`);
+    expect(await heading(page)).toBe("Overview");
+  });
+
   it("a form posted with a forged CSRF token is refused and changes nothing", async (ctx) => {
     const org = await seedOrganization(worker());
     const { page, errors } = await openTab(browser(), ctx);

@@ -1,6 +1,21 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { delayStarted, delayingFirst } from "./support/env-faults";
 import { describe, expect, it } from "vitest";
-import { admin, call, expectEnvelope, newOrganization, pageView, sendHit, waitForReceipts } from "./support";
+import {
+  admin,
+  call,
+  expectEnvelope,
+  fetchWith,
+  newOrganization,
+  newPartner,
+  pageView,
+  seedVisitors,
+  sendHit,
+  tenantOfOrganization,
+  waitForReceipts,
+} from "./support";
+import { signedInClient } from "./support/dashboard";
 
 async function visitorCompany(api: ReturnType<typeof import("./support").asPartner>, organizationId: string) {
   const { body } = await api("GET", `/organizations/${organizationId}/visitors`);
@@ -113,5 +128,67 @@ describe("operator API", () => {
       .first();
     expect(row).toEqual({ name: "Second", job_title: "VP" });
     expectEnvelope(await admin("POST", "/people", [{ emailSha256: "jane@example.com" }]), 400, "BadRequest");
+  });
+
+  it("N10: refuses imported links that are not http(s) (javascript:, data:) for companies and people", async () => {
+    for (const link of ["javascript:alert(document.domain)", "data:text/html,<script>alert(1)</script>"]) {
+      const company = await admin("POST", "/companies", [
+        { name: "Evil", domain: "evil-link.example", linkedinUrl: link, ipRanges: ["203.0.113.9/32"] },
+      ]);
+      expectEnvelope(company, 400, "BadRequest");
+      expect(company.body.details.map((d: { field: string }) => d.field)).toContain("0.linkedinUrl");
+      const person = await admin("POST", "/people", [{ emailSha256: "e".repeat(64), name: "Evil", linkedinUrl: link }]);
+      expectEnvelope(person, 400, "BadRequest");
+    }
+    const fine = await admin("POST", "/companies", [
+      {
+        name: "Fine",
+        domain: "fine-link.example",
+        linkedinUrl: "https://www.linkedin.com/company/fine",
+        ipRanges: ["203.0.113.10/32"],
+      },
+    ]);
+    expect(fine.status, fine.text).toBe(200);
+  });
+
+  it("N10: a javascript: link stored before the rule is no link in the dashboard and absent from the partner API", async () => {
+    const { api, organization } = await newOrganization();
+    const [visitorId] = await seedVisitors(organization.id, [
+      { name: "Old Import Co", domain: "old-import.example", lastSeen: Math.floor(Date.now() / 1000) },
+    ]);
+    const { DB } = await tenantOfOrganization(organization.id);
+    await DB.prepare("UPDATE visitors SET linkedin_url = 'javascript:alert(document.domain)' WHERE name = ?")
+      .bind("Old Import Co")
+      .run();
+    const listed = await api("GET", `/organizations/${organization.id}/visitors`);
+    expect(listed.body.visitors[0].company).toMatchObject({ name: "Old Import Co", linkedinUrl: null });
+    const { browser: b, home } = await signedInClient(api, organization.id);
+    const page = await b.get(`${home}/companies/${visitorId}`);
+    expect(page.status, page.html).toBe(200);
+    expect(page.html).toContain("Old Import Co");
+    expect(page.html).not.toContain("javascript:");
+  });
+
+  it("applies two partner updates racing each other one on top of the other: the pool ends with what D1 has", async () => {
+    const { partner } = await newPartner({ creditPoolTotal: 5_000 });
+    const pools = delayingFirst(env.POOLS, "configure", 400)!;
+    // The first change reaches the pool late, after a second change was made whole.
+    const slow = fetchWith({ POOLS: pools }, `/api/v1/admin/partners/${partner.id}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", "x-admin-api-key": env.ADMIN_API_KEY },
+      body: JSON.stringify({ creditPoolTotal: 7_000 }),
+    });
+    await delayStarted(pools);
+    const fast = await admin("PUT", `/partners/${partner.id}`, { maxIdentificationsPerOrg: 50 });
+    expect(fast.status, fast.text).toBe(200);
+    const late = await slow;
+    expect(late.status, late.text).toBe(200);
+    expect(late.body.partner).toMatchObject({ creditPoolTotal: 7_000, maxIdentificationsPerOrg: 50 });
+    const stored = await runInDurableObject(env.POOLS.get(env.POOLS.idFromName(partner.id)), (_, state) =>
+      state.storage.sql
+        .exec<{ total: number; max_per_organization: number | null }>("SELECT total, max_per_organization FROM config")
+        .one(),
+    );
+    expect(stored).toEqual({ total: 7_000, max_per_organization: 50 });
   });
 });

@@ -224,6 +224,37 @@ describe("credit ledger", () => {
     await dropAlarm(stub);
   });
 
+  it("forgets an Idempotency-Key 30 days after the adjustment it booked: the same key then books anew", async () => {
+    const { partner, organization } = await newOrganization({ initialCredits: 10 });
+    const adjust = (key: string) =>
+      call("POST", `/api/v1/admin/partners/${partner.id}/credits/adjust`, {
+        body: { organizationId: organization.id, credits: 5, reason: "goodwill" },
+        headers: { "x-admin-api-key": env.ADMIN_API_KEY, "idempotency-key": key },
+      });
+    const [old, recent] = [`old-${crypto.randomUUID()}`, `recent-${crypto.randomUUID()}`];
+    const first = await adjust(old);
+    expect(first.status, first.text).toBe(200);
+    const kept = await adjust(recent);
+    const stub = await counterOf(organization.id);
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await runInDurableObject(stub, async (_, state) => {
+      const backdate = "UPDATE adjustments SET entry = json_set(entry, '$.createdAt', ?) WHERE key = ?";
+      state.storage.sql.exec(backdate, daysAgo(31), old);
+      state.storage.sql.exec(backdate, daysAgo(29), recent);
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+    const again = await adjust(old);
+    expect(again.status, again.text).toBe(200);
+    expect(again.body.entry.id).not.toBe(first.body.entry.id);
+    expect(again.body.balance).toMatchObject({ adjusted: 15 });
+    const retried = await adjust(recent);
+    expect(retried.body.entry.id).toBe(kept.body.entry.id);
+    expect(retried.body.balance).toMatchObject({ adjusted: 15 });
+    await flushAll(stub);
+    await dropAlarm(stub);
+  });
+
   it("takes an organization's settings from D1 when its counter never had them, even when the first calls race", async () => {
     const { partner } = await newOrganization();
     const id = `org_restored_${crypto.randomUUID().replace(/-/g, "")}`;

@@ -127,6 +127,7 @@ describe("partner rate limit", () => {
     "M6: refuses an address that failed 30 key lookups in a minute before looking up its next key",
     { timeout: WINDOW_TIMEOUT },
     async () => {
+      forgetFailures();
       const { key } = await newPartner();
       const ip = freshIp();
       const me = (apiKey: string, from: string) =>
@@ -138,14 +139,37 @@ describe("partner rate limit", () => {
       const over = await me("pk_live_00000000000000000000000000000000", ip);
       expectEnvelope(over, 429, "RateLimited");
       expect(over.headers.get("retry-after")).toBe("60");
-      // Refused before the lookup: even a valid key from that address, for now; other addresses are unaffected.
+      // Refused before the lookup: a key nobody used successfully here waits; other addresses are unaffected.
       expectEnvelope(await me(key, ip), 429, "RateLimited");
       expect((await me(key, freshIp())).status).toBe(200);
       forgetFailures();
     },
   );
 
+  it(
+    "N9: a partner sharing an address with someone sending bad keys keeps working with its key; unknown keys wait",
+    { timeout: WINDOW_TIMEOUT },
+    async () => {
+      forgetFailures();
+      const { key } = await newPartner();
+      const stranger = await newPartner();
+      const office = freshIp();
+      const me = (apiKey: string) =>
+        call("GET", "/api/v1/partner/me", { headers: { "x-partner-api-key": apiKey, "cf-connecting-ip": office } });
+      await awayFromWindowEdge();
+      expect((await me(key)).status).toBe(200);
+      // Someone else behind the same address guesses keys until the address is over its budget.
+      for (let i = 0; i <= FAILURES_PER_MINUTE; i++) await me(`pk_live_${crypto.randomUUID().replace(/-/g, "")}`);
+      expectEnvelope(await me(`pk_live_${crypto.randomUUID().replace(/-/g, "")}`), 429, "RateLimited");
+      for (let i = 0; i < 3; i++) expect((await me(key)).status).toBe(200);
+      // A key not seen working here is treated as unknown until the minute is over.
+      expectEnvelope(await me(stranger.key), 429, "RateLimited");
+      forgetFailures();
+    },
+  );
+
   it("M6: limits wrong operator keys per address the same way", { timeout: WINDOW_TIMEOUT }, async () => {
+    forgetFailures();
     const ip = freshIp();
     const partners = (adminKey: string, from: string) =>
       call("GET", "/api/v1/admin/partners?slug=none", {
@@ -158,4 +182,23 @@ describe("partner rate limit", () => {
     expect((await partners(env.ADMIN_API_KEY, freshIp())).status).toBe(200);
     forgetFailures();
   });
+
+  it(
+    "N9: the operator is not locked out by wrong keys sent from its own address",
+    { timeout: WINDOW_TIMEOUT },
+    async () => {
+      forgetFailures();
+      const ip = freshIp();
+      const partners = (adminKey: string) =>
+        call("GET", "/api/v1/admin/partners?slug=none", {
+          headers: { "x-admin-api-key": adminKey, "cf-connecting-ip": ip },
+        });
+      await awayFromWindowEdge();
+      expect((await partners(env.ADMIN_API_KEY)).status).toBe(200);
+      for (let i = 0; i <= FAILURES_PER_MINUTE; i++) await partners(`guess-${i}`);
+      expectEnvelope(await partners("guess-again"), 429, "RateLimited");
+      expect((await partners(env.ADMIN_API_KEY)).status).toBe(200);
+      forgetFailures();
+    },
+  );
 });

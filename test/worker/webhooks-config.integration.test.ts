@@ -174,6 +174,76 @@ describe("webhooks: configuration and test events", () => {
     expect(local.status, local.text).toBe(200);
   });
 
+  it("N8: refuses IPv4-compatible, NAT64, 6to4 (of a private IPv4), Teredo and documentation addresses", async () => {
+    const { api } = await newPartner();
+    for (const host of [
+      "[::127.0.0.1]",
+      "[::a00:1]",
+      "[64:ff9b::a00:1]",
+      "[64:ff9b::808:808]",
+      "[2002:a00:1::1]",
+      "[2002:7f00:1::1]",
+      "[2001::1]",
+      "[2001:db8::1]",
+      "[3fff::1]",
+      "192.0.2.10",
+      "198.51.100.10",
+      "203.0.113.10",
+    ]) {
+      const res = await api("PUT", "/webhooks/identification", { url: `https://${host}/hooks` });
+      expect(res.status, `${host} → ${res.text}`).toBe(400);
+      expect(res.body.details).toEqual([{ field: "url", message: expect.stringContaining("public") }]);
+    }
+    // 6to4 of a public IPv4 is as public as that address.
+    expect((await api("PUT", "/webhooks/identification", { url: "https://[2002:808:808::1]/hooks" })).status).toBe(200);
+  });
+
+  it("N8: refuses a name that resolves to a private address or to nothing, asking the DNS-over-HTTPS resolver", async () => {
+    const { api } = await newPartner();
+    for (const [host, says] of [
+      ["169-254-169-254.ip.test", "resolves to 169.254.169.254"],
+      ["10-0-0-1.ip.test", "resolves to 10.0.0.1"],
+      ["127-0-0-1.ip.test", "resolves to 127.0.0.1"],
+      ["fd00xx1.ip.test", "resolves to fd00::1"],
+      ["nowhere.test", "does not resolve"],
+    ]) {
+      const res = await api("PUT", "/webhooks/billing", { url: `https://${host}/hooks` });
+      expect(res.status, `${host} → ${res.text}`).toBe(400);
+      expect(res.body.details).toEqual([{ field: "url", message: expect.stringContaining(says!) }]);
+    }
+    // A resolver that cannot answer says nothing about the name: try again later, nothing saved.
+    const down = await api("PUT", "/webhooks/billing", { url: "https://servfail.test/hooks" });
+    expectEnvelope(down, 503, "ServiceUnavailable");
+    expect(down.headers.get("retry-after")).toBe("5");
+    expect((await api("GET", "/webhooks")).body.billing.url).toBeNull();
+  });
+
+  it("N8: checks the host again before each send: a URL that leads inside now is refused without a request", async () => {
+    const { api, partner } = await newPartner();
+    const receiver = receiverBucket();
+    await api("PUT", "/webhooks/billing", { url: receiver.url("ok") });
+    for (const [url, says] of [
+      ["https://10-0-0-1.ip.test/hooks", "resolves to 10.0.0.1"],
+      ["https://[::127.0.0.1]/hooks", "public host"],
+    ]) {
+      // As if the name's DNS record changed after it was saved.
+      await (
+        await tenantOf(partner.id)
+      ).DB.prepare("UPDATE webhook_endpoints SET url = ? WHERE partner_id = ? AND channel = 'billing'")
+        .bind(url, partner.id)
+        .run();
+      const res = await api("POST", "/webhooks/test", { type: "billing" });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.attempt).toMatchObject({
+        succeeded: false,
+        statusCode: null,
+        error: expect.stringContaining(says!),
+      });
+      expect(res.body.attempt.error).toMatch(/^Refused: /);
+    }
+    expect(await receiver.received()).toEqual([]);
+  });
+
   it("L11: keeps only the receiver's status in the delivery log, never what it answered", async () => {
     const { api } = await newPartner();
     const receiver = receiverBucket();
@@ -364,6 +434,29 @@ describe("webhooks: configuration and test events", () => {
     const deep = await api("GET", "/webhooks/logs?page=1001&pageSize=10");
     expectEnvelope(deep, 400, "BadRequest");
     expect(deep.body.details).toEqual([{ field: "page", message: expect.stringContaining("cursor") }]);
+  });
+
+  it("N13: counts the delivery log up to 10,000 in page mode, and still tells when a next page exists", async () => {
+    const { api, partner } = await newPartner();
+    await (
+      await tenantOf(partner.id)
+    ).DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10050)
+       INSERT INTO webhook_deliveries (id, partner_id, channel, event_id, event_type, data, status, created_at)
+       SELECT printf('whd_%s_%08d', ?1, i), ?1, 'billing', printf('evt_%08d', i), 'usage.recorded', '{}', 'succeeded',
+         strftime('%Y-%m-%dT%H:%M:%SZ', 'now', printf('-%d seconds', i)) FROM n`,
+    )
+      .bind(partner.id)
+      .run();
+    const first = await api("GET", "/webhooks/logs?pageSize=100");
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.total).toBe(10_000);
+    const last = await api("GET", "/webhooks/logs?page=100&pageSize=100");
+    expect(last.body.deliveries).toHaveLength(100);
+    expect(last.body.nextCursor).not.toBeNull();
+    const beyond = await api("GET", `/webhooks/logs?pageSize=100&cursor=${last.body.nextCursor}`);
+    expect(beyond.body.deliveries).toHaveLength(50);
+    expect(beyond.body.nextCursor).toBeNull();
   });
 
   it("documents every webhook route in the OpenAPI document", async () => {

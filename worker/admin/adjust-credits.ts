@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AdjustResult } from "../credits/counter";
 import { counterFor } from "../credits/counter-client";
-import { LedgerEntrySchema } from "../credits/ledger";
-import { ApiError, notFound } from "../http/errors";
+import { LedgerEntrySchema } from "../credits/schemas";
+import { ApiError, notFound } from "../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { IdParam } from "../http/schemas";
 import { isoSeconds } from "../lib/time";
@@ -49,7 +49,8 @@ const route = createRoute({
   summary: "Adjust an organization's current-period credits, or refund one charge (a new ledger entry)",
   description:
     "Send an `Idempotency-Key` (any unique string per adjustment, up to 255 characters): a retry with the same key and body " +
-    "books nothing and answers the first entry; the same key with another body is refused (409). Keys are kept per organization.",
+    "books nothing and answers the first entry; the same key with another body is refused (409). Keys are kept per organization, " +
+    "for 30 days after the entry they booked.",
   request: {
     params: z.object({ partnerId: IdParam("partnerId") }),
     headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),

@@ -4,6 +4,7 @@ import { parseCidr, upsertCompanyStatements } from "../identify/companies";
 import { forgetPrefixLengths } from "../identify/ip-ranges";
 import type { Cidr } from "../identify/ip";
 import { importRecords } from "./records";
+import { WEB_LINK_PROTOCOL } from "../lib/web-link";
 
 const optionalText = z.string().max(255).nullable().optional();
 
@@ -20,7 +21,7 @@ const CompanyRecord = z.object({
   country: optionalText,
   region: optionalText,
   city: optionalText,
-  linkedinUrl: z.url().max(2048).nullable().optional(),
+  linkedinUrl: z.url({ protocol: WEB_LINK_PROTOCOL }).max(2048).nullable().optional(),
   ipRanges: z
     .array(z.string())
     .max(10_000)

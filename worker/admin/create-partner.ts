@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { defaultBillingDay } from "../billing/period";
-import { ApiError, isUniqueViolation } from "../http/errors";
+import { ApiError, isUniqueViolation } from "../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { BillingModeInput, BillingPeriodInput } from "../http/schemas";
 import { newId } from "../lib/ids";

@@ -1,4 +1,4 @@
-import { MAX_JSON_BODY_BYTES, limitBody } from "../http/body-limit";
+import { MAX_JSON_BODY_BYTES, limitBody } from "../lib/body-limit";
 import { documentBodyLimit, documentFailureLimit, openApiDocument } from "../http/openapi-document";
 import { createApi, documentEach, resource } from "../http/routes";
 import { adjustCredits } from "./adjust-credits";

@@ -3,6 +3,7 @@ import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/r
 import { EmailSha256 } from "../http/schemas";
 import { isoSeconds } from "../lib/time";
 import { importRecords } from "./records";
+import { WEB_LINK_PROTOCOL } from "../lib/web-link";
 
 const optionalText = z.string().max(255).nullable().optional();
 
@@ -12,7 +13,7 @@ const PersonRecord = z.object({
   emailDomain: optionalText,
   jobTitle: optionalText,
   companyDomain: optionalText,
-  linkedinUrl: z.url().max(2048).nullable().optional(),
+  linkedinUrl: z.url({ protocol: WEB_LINK_PROTOCOL }).max(2048).nullable().optional(),
   location: optionalText,
 });
 

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { payloadTooLarge } from "../http/body-limit";
-import { ApiError, issuesToDetails, type FieldProblem } from "../http/errors";
+import { payloadTooLarge } from "../lib/body-limit";
+import { ApiError, issuesToDetails, type FieldProblem } from "../lib/errors";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 

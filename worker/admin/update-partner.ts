@@ -1,7 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
 import { poolFor } from "../credits/pool-client";
 import { poolSettings } from "../credits/queries";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { BillingModeInput, BillingPeriodInput, IdParam } from "../http/schemas";
 import { isoSeconds } from "../lib/time";
@@ -42,12 +44,13 @@ const route = createRoute({
   description:
     "Only the fields sent change. The pool total may not go below what is allocated to organizations (422). " +
     "A new billing period or day takes over at the end of the partner's running period. Changes every organization carries " +
-    "(status, global name, billing mode, caps) reach them through the JOBS queue, in bounded batches.",
+    "(status, global name, billing mode, caps) reach them through the JOBS queue, in bounded batches. Changes racing each " +
+    "other are applied one on top of the other; after repeated races the answer is 409 and nothing of this one is applied.",
   request: { params: z.object({ partnerId: IdParam("partnerId") }), body: jsonBody(UpdatePartnerBody) },
   responses: {
     200: jsonResponse("The partner", z.object({ partner: OperatorPartnerSchema })),
     ...commonErrors,
-    ...errorResponses(422),
+    ...errorResponses(409, 422),
   },
 });
 
@@ -78,22 +81,34 @@ const POOL_FIELDS: Field[] = [
 /** What every organization's counter or KV pixel record carries. */
 const COPIED_FIELDS: Field[] = ["billingMode", "maxIdentificationsPerOrg", "uncappedUsage", "status", "globalName"];
 
+/** A change read from a partner another change overtook is worked out again from the newer one, at most this often. */
+const ATTEMPTS = 5;
+
+/**
+ * The pool decides first, then D1 takes the change only if nothing else changed the partner since
+ * it was read (`settings_version`). Two changes racing each other (a retry of a timed-out request,
+ * two operators) could otherwise leave the pool with the slower one's stale copy of fields the
+ * faster one changed: the loser is worked out again on top of the winner, pool included, so the
+ * pool always ends with the settings D1 has.
+ */
 export const updatePartner = createApi().openapi(route, async (c) => {
   const { partnerId } = c.req.valid("param");
   const body = c.req.valid("json");
   const db = c.env.CATALOG;
-  const before = await partnerOr404(db, partnerId);
   const value = (field: Field) => (field === "uncappedUsage" ? Number(body.uncappedUsage) : (body[field] ?? null));
-
-  const changed = (Object.keys(COLUMNS) as Field[]).filter(
-    (field) => body[field] !== undefined && value(field) !== before[COLUMNS[field]],
-  );
-  if (changed.length > 0) {
+  let poolConfigured = false;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const before = await partnerOr404(db, partnerId);
+    const changed = (Object.keys(COLUMNS) as Field[]).filter(
+      (field) => body[field] !== undefined && value(field) !== before[COLUMNS[field]],
+    );
+    if (changed.length === 0 && !poolConfigured) return answer(c, before);
     const after = { ...before, ...Object.fromEntries(changed.map((f) => [COLUMNS[f], value(f)])) } as PartnerRow;
     // The pool decides first (the total against the allocations; a new billing rule from its running period's end).
     let schedule: string | null = null;
-    if (changed.some((f) => POOL_FIELDS.includes(f))) {
+    if (poolConfigured || changed.some((f) => POOL_FIELDS.includes(f))) {
       const result = await poolFor(c.env, partnerId).configure(poolSettings(after));
+      poolConfigured = true;
       if (!result.ok) {
         throw new ApiError(
           "UnprocessableEntity",
@@ -103,15 +118,21 @@ export const updatePartner = createApi().openapi(route, async (c) => {
       }
       schedule = JSON.stringify(result.schedule);
     }
-    await db
+    const { meta } = await db
       .prepare(
-        `UPDATE partners SET ${changed.map((field) => `${COLUMNS[field]} = ?`).join(", ")},
-           billing_schedule = coalesce(?, billing_schedule), updated_at = ? WHERE id = ?`,
+        `UPDATE partners SET ${changed.map((field) => `${COLUMNS[field]} = ?, `).join("")}
+           billing_schedule = coalesce(?, billing_schedule), settings_version = settings_version + 1, updated_at = ?
+         WHERE id = ? AND settings_version = ?`,
       )
-      .bind(...changed.map(value), schedule, isoSeconds(), partnerId)
+      .bind(...changed.map(value), schedule, isoSeconds(), partnerId, before.settings_version)
       .run();
+    if (meta.changes === 0) continue;
     if (changed.some((f) => COPIED_FIELDS.includes(f)))
       await writeThroughPartnerPixels(tenantEnv(c.env, before.shard), partnerId);
+    return answer(c, await loadPartner(db, partnerId));
   }
-  return c.json({ partner: await toOperatorPartner(c.env, await loadPartner(db, partnerId)) }, 200);
+  throw new ApiError("Conflict", "The partner was changed by other requests meanwhile; send the change again", null);
 });
+
+const answer = async (c: Context<AppEnv>, row: PartnerRow) =>
+  c.json({ partner: await toOperatorPartner(c.env, row) }, 200);

@@ -1,3 +1,5 @@
+import type { Keyset } from "../http/cursor";
+import { COUNT_LIMIT } from "../http/schemas";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import type { Actor, AuditAction } from "./actions";
@@ -56,8 +58,18 @@ export interface AuditFilter {
   to?: string;
 }
 
-/** A page of the partner's entries, newest first, and how many match. */
-export async function listAudit(db: D1Database, partnerId: string, filter: AuditFilter, limit: number, offset: number) {
+/** A page: `offset` rows in, or after `after` (a keyset, then nothing is counted). */
+export interface AuditPage {
+  limit: number;
+  offset: number;
+  after: Keyset | null;
+}
+
+/**
+ * A page of the partner's entries, newest first, whether more follow, and (by page number only)
+ * how many match, counted up to COUNT_LIMIT.
+ */
+export async function listAudit(db: D1Database, partnerId: string, filter: AuditFilter, page: AuditPage) {
   const conditions: [string, unknown][] = [["partner_id = ?", partnerId]];
   if (filter.organizationId) conditions.push(["organization_id = ?", filter.organizationId]);
   if (filter.action) conditions.push(["action = ?", filter.action]);
@@ -65,15 +77,22 @@ export async function listAudit(db: D1Database, partnerId: string, filter: Audit
   if (filter.to) conditions.push(["created_at <= ?", filter.to]);
   const clause = `WHERE ${conditions.map(([sql]) => sql).join(" AND ")}`;
   const params = conditions.map(([, value]) => value);
-  const [rows, count] = await db.batch<AuditRow | { total: number }>([
+  const keyset = page.after ? " AND (created_at, id) < (?, ?)" : "";
+  const [rows, count] = await db.batch<AuditRow | { total: number | null }>([
     db
-      .prepare(`SELECT * FROM audit_log ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
-      .bind(...params, limit, offset),
-    db.prepare(`SELECT count(*) AS total FROM audit_log ${clause}`).bind(...params),
+      .prepare(`SELECT * FROM audit_log ${clause}${keyset} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
+      .bind(...params, ...(page.after ? [page.after.at, page.after.id] : []), page.limit + 1, page.offset),
+    page.after
+      ? db.prepare("SELECT NULL AS total")
+      : db
+          .prepare(`SELECT count(*) AS total FROM (SELECT 1 FROM audit_log ${clause} LIMIT ${COUNT_LIMIT})`)
+          .bind(...params),
   ]);
+  const found = rows!.results as AuditRow[];
   return {
-    entries: (rows!.results as AuditRow[]).map(toEntry),
-    total: (count!.results[0] as { total: number }).total,
+    entries: found.slice(0, page.limit).map(toEntry),
+    more: found.length > page.limit,
+    total: (count!.results[0] as { total: number | null }).total,
   };
 }
 

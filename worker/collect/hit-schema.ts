@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EmailSha256 } from "../http/schemas";
+import { emailSha256 } from "../lib/email-hash";
 import { type EngagementHit, type Hit, hitFromArray, type IdentifyHit, type PageViewHit } from "../../shared/hit";
 
 const eventId = z.string().regex(/^[0-9a-f-]{32,36}$/i, "must be a UUID or 32 hex digits");
@@ -8,12 +8,14 @@ const pageUrl = z
   .max(4096)
   .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL");
 
+const email = emailSha256();
+
 const base = {
   k: z.string().min(8).max(64),
   i: eventId,
   u: pageUrl,
   b: z.literal(1).optional(),
-  h: EmailSha256.optional(),
+  h: email.optional(),
 };
 
 const pageView = z.object({
@@ -36,7 +38,7 @@ const engagement = z.object({
   d: z.number().int().min(0).max(100),
 });
 
-const identify = z.object({ ...base, t: z.literal("i"), h: EmailSha256 });
+const identify = z.object({ ...base, t: z.literal("i"), h: email });
 
 const hitObject = z.discriminatedUnion("t", [pageView, engagement, identify]);
 

@@ -1,12 +1,10 @@
-import { z } from "@hono/zod-openapi";
-import { LEDGER_KINDS, type LedgerKind } from "../../shared/billing";
-import { Timestamp } from "../http/schemas";
+import type { LedgerKind } from "../../shared/billing";
 import { isoSeconds } from "../lib/time";
 
 export type { LedgerKind };
 
 /** A ledger row as the counter stores it (Durable Object SQLite), joined with its period's end. */
-export type LedgerRow = {
+export type CounterRow = {
   id: number;
   at: number;
   kind: LedgerKind;
@@ -21,33 +19,48 @@ export type LedgerRow = {
   details: string | null;
 };
 
-/** The ledger entry of the API and of the D1 mirror (`ledger_entries`). */
-export const LedgerEntrySchema = z
-  .object({
-    // Globally unique: `<organizationId>:<seq>`.
-    id: z.string().openapi({ example: "org_0123…:42" }),
-    organizationId: z.string(),
-    seq: z.number().int(),
-    kind: z.enum(LEDGER_KINDS),
-    credits: z.number().int().openapi({ description: "Signed change of the period's available credits" }),
-    allocation: z.number().int().openapi({ description: "The period's allocation after this entry" }),
-    // allocation − debits + refunds/adjustments − expired, after this entry.
-    balanceAfter: z.number().int(),
-    periodStart: Timestamp,
-    periodEnd: Timestamp,
-    eventId: z.string().nullable(),
-    identity: z.string().nullable(),
-    note: z.string().nullable(),
-    details: z.record(z.string(), z.unknown()).nullable(),
-    createdAt: Timestamp,
-  })
-  .openapi("LedgerEntry");
+/** A `ledger_entries` row (the D1 mirror of the counter's ledger); times in seconds. */
+export interface MirrorRow {
+  org: number;
+  seq: number;
+  kind: LedgerKind;
+  credits: number;
+  allocation: number;
+  balance_after: number;
+  period_start: number;
+  period_end: number;
+  event_id: string | null;
+  identity_key: string | null;
+  note: string | null;
+  details: string | null;
+  created_at: number;
+}
 
-export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
+/** The ledger entry of the API and of the D1 mirror (`ledger_entries`); its OpenAPI component is in credits/schemas.ts. */
+export interface LedgerEntry {
+  /** Globally unique: `<organizationId>:<seq>`. */
+  id: string;
+  organizationId: string;
+  seq: number;
+  kind: LedgerKind;
+  /** Signed change of the period's available credits. */
+  credits: number;
+  /** The period's allocation after this entry. */
+  allocation: number;
+  /** allocation − debits + refunds/adjustments − expired, after this entry. */
+  balanceAfter: number;
+  periodStart: string;
+  periodEnd: string;
+  eventId: string | null;
+  identity: string | null;
+  note: string | null;
+  details: Record<string, unknown> | null;
+  createdAt: string;
+}
 
 export const entryId = (organizationId: string, seq: number) => `${organizationId}:${seq}`;
 
-export function toLedgerEntry(organizationId: string, row: LedgerRow): LedgerEntry {
+export function fromCounterRow(organizationId: string, row: CounterRow): LedgerEntry {
   return {
     id: entryId(organizationId, row.id),
     organizationId,
@@ -65,6 +78,28 @@ export function toLedgerEntry(organizationId: string, row: LedgerRow): LedgerEnt
     createdAt: isoSeconds(row.at),
   };
 }
+
+/** The identity a mirrored entry names: the visitor id the consumer charged; never an email hash. */
+const shownIdentity = (key: string | null) => (key?.startsWith("vis_") ? key : null);
+
+const isoOf = (seconds: number) => isoSeconds(seconds * 1000);
+
+export const fromMirrorRow = (organizationId: string, r: MirrorRow): LedgerEntry => ({
+  id: entryId(organizationId, r.seq),
+  organizationId,
+  seq: r.seq,
+  kind: r.kind,
+  credits: r.credits,
+  allocation: r.allocation,
+  balanceAfter: r.balance_after,
+  periodStart: isoOf(r.period_start),
+  periodEnd: isoOf(r.period_end),
+  eventId: r.event_id,
+  identity: shownIdentity(r.identity_key),
+  note: r.note,
+  details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+  createdAt: isoOf(r.created_at),
+});
 
 /** A period's close, as written in the `expired` entry's details and sent as `period.closed`. */
 export interface PeriodClosed {

@@ -1,18 +1,12 @@
 import { isoSeconds } from "../lib/time";
 import { balanceOf } from "./balance";
-import { entryId, toLedgerEntry, type LedgerRow, type PeriodClosed } from "./ledger";
+import { entryId, fromCounterRow, type CounterRow, type PeriodClosed } from "./ledger";
 import { mirrorStatements, type PeriodSnapshot } from "./mirror";
 import { emitPeriodClosed } from "./period-closed";
+import type { Periods } from "./periods";
 import { mirrorAllocation } from "./queries";
-import type { PeriodRow } from "./types";
+import type { Settings } from "./settings";
 import type { TenantEnv } from "../shards";
-
-/** What the mirror needs of the counter's settings: its allocation and the version it came with. */
-interface AllocationSource {
-  partnerId: string;
-  allocation: number;
-  allocationVersion: number;
-}
 
 /** Ledger entries wait this long in the outbox, so a burst of debits is mirrored in one flush. */
 const FLUSH_DELAY_MS = 1_000;
@@ -36,36 +30,18 @@ export class Outbox {
   private readonly storage: DurableObjectStorage;
   private readonly sql: SqlStorage;
   private readonly env: TenantEnv;
-  /** The earliest period not closed yet, opened when there is none. */
-  private readonly openPeriod: (now: number) => PeriodRow;
-  private readonly settings: () => AllocationSource | null;
-  /** Set when this request added entries: the outbox needs a flush. */
-  private dirty = false;
+  /** The ledger's writer: it fills the outbox, and opens the period the snapshot reports. */
+  private readonly periods: Periods;
+  private readonly settings: Settings;
   private flushing: Promise<boolean> | null = null;
 
-  constructor(
-    storage: DurableObjectStorage,
-    env: TenantEnv,
-    openPeriod: (now: number) => PeriodRow,
-    settings: () => AllocationSource | null,
-  ) {
+  constructor(storage: DurableObjectStorage, env: TenantEnv, periods: Periods, settings: Settings) {
     this.db = env.DB;
     this.storage = storage;
     this.sql = storage.sql;
     this.env = env;
-    this.openPeriod = openPeriod;
+    this.periods = periods;
     this.settings = settings;
-  }
-
-  /** Puts a ledger entry in the outbox; call inside the transaction that wrote it. */
-  add(seq: number): void {
-    this.sql.exec("INSERT INTO outbox (seq) VALUES (?)", seq);
-    this.dirty = true;
-  }
-
-  /** Queues the `period.closed` webhook of an `expired` entry; call inside the transaction that wrote it. */
-  notice(seq: number): void {
-    this.sql.exec("INSERT INTO notices (seq) VALUES (?)", seq);
   }
 
   /**
@@ -73,9 +49,7 @@ export class Outbox {
    * unless a failed flush is backing off (then its retry alarm stands).
    */
   scheduleFlush(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
-    this.wake();
+    if (this.periods.takeRecorded()) this.wake();
   }
 
   /** Makes sure an alarm comes within FLUSH_DELAY_MS (unless a failed flush is backing off). */
@@ -91,8 +65,8 @@ export class Outbox {
   /** Mirrors now, period snapshot included; what fails is left to the alarm. */
   async flushNow(organizationId: string): Promise<void> {
     if (await this.flush(organizationId, true)) return;
-    this.dirty = true;
-    this.scheduleFlush();
+    this.periods.takeRecorded();
+    this.wake();
   }
 
   /** The alarm's share: one flush, then the next alarm (at once, after a backoff, or in a day). */
@@ -121,7 +95,7 @@ export class Outbox {
 
   private async flushOnce(organizationId: string, reportSnapshot: boolean): Promise<boolean> {
     const rows = this.sql
-      .exec<LedgerRow>(
+      .exec<CounterRow>(
         `SELECT l.id, l.at, l.kind, l.amount, l.allocation, l.balance_after, l.period_start, p.end AS period_end,
            l.event_id, l.identity, l.note, l.details
          FROM outbox o JOIN ledger l ON l.id = o.seq JOIN periods p ON p.start = l.period_start
@@ -134,9 +108,9 @@ export class Outbox {
       this.setMeta("flush_failures", 0);
       return true;
     }
-    const entries = rows.map((r) => toLedgerEntry(organizationId, r));
+    const entries = rows.map((r) => fromCounterRow(organizationId, r));
     const snapshot = this.snapshot(organizationId);
-    const settings = this.settings();
+    const settings = this.settings.stored();
     const statements = mirrorStatements(this.db, entries, snapshot);
     if (settings) {
       statements.push(
@@ -200,7 +174,7 @@ export class Outbox {
 
   /** The earliest period not closed yet (the current one unless a close is due), for D1. */
   private snapshot(organizationId: string): PeriodSnapshot {
-    const open = this.openPeriod(Date.now());
+    const open = this.periods.openPeriod(Date.now());
     const balance = balanceOf(open);
     // AUTOINCREMENT keeps the newest seq in sqlite_sequence, also once the rows are forgotten.
     const lastSeq =

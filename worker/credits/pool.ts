@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { partnerTenant, type TenantEnv } from "../shards";
 import { newId } from "../lib/ids";
 import { Serial } from "../lib/serial";
+import { Budget } from "./budget";
 import { counterFor } from "./counter-client";
 import {
   existingOrganizations,
@@ -18,8 +19,6 @@ import type { AllocationRefusal, AllocationResult, LeaseWindow, PoolOrganization
 
 /** A registration D1 has not shown yet is kept this long before it counts as abandoned. */
 const REGISTRATION_GRACE_MS = 60_000;
-/** Budget windows (and their grants) are forgotten this long after they ended. */
-const KEEP_WINDOWS_MS = 90 * 24 * 3600_000;
 
 interface StoredSettings {
   partnerId: string;
@@ -40,12 +39,12 @@ interface StoredSettings {
  *   requests in). A raise is reserved before the counter is asked, a cut counted only once the
  *   counter took it, so the pool never counts less than a counter may hold.
  * - Budget: in each partner billing period (a window), the organizations together may consume at
- *   most the pool total. Counters lease credits of the window in small blocks before charging
- *   and give back what they did not use (credits/leases.ts).
+ *   most the pool total (credits/budget.ts).
  */
 export class CreditPool extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly serial = new Serial();
+  private readonly windows: Budget;
   /** The partner's tenant shard (its organizations), from the catalog before the first request. */
   private tenant!: TenantEnv;
 
@@ -53,6 +52,7 @@ export class CreditPool extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     createPoolSchema(this.sql);
+    this.windows = new Budget(this.sql, () => this.settings());
     const partnerId = ctx.id.name ?? this.storedSettings()?.partnerId;
     if (partnerId === undefined) return;
     ctx.blockConcurrencyWhile(async () => {
@@ -163,90 +163,19 @@ export class CreditPool extends DurableObject<Env> {
     });
   }
 
-  /**
-   * Grants credits of the partner's budget to a counter, per window (the partner period of each
-   * ask's moment), as far as the window's budget goes. Answers the cumulative grant per window, so
-   * a counter that lost an earlier answer gets it back. Nothing is granted while the partner is
-   * suspended. Lateness is the counter's to judge: it refuses hits of its own closed periods.
-   */
+  /** Grants credits of the partner's budget to a counter, per window (credits/budget.ts). */
   lease(organizationId: string, asks: { at: number; credits: number }[]): LeaseWindow[] {
-    return this.ctx.storage.transactionSync(() => {
-      const settings = this.settings();
-      const now = Date.now();
-      const wanted = new Map<number, { start: number; end: number; credits: number }>();
-      for (const ask of asks) {
-        const window = scheduledPeriodAt(settings.schedule, ask.at);
-        const entry = wanted.get(window.start) ?? { ...window, credits: 0 };
-        entry.credits += ask.credits;
-        wanted.set(window.start, entry);
-      }
-      return [...wanted.values()].map((w) => {
-        if (this.sql.exec("SELECT 1 FROM windows WHERE start = ?", w.start).toArray().length === 0) {
-          this.forgetOldWindows(now);
-          this.sql.exec("INSERT INTO windows (start, end, leased) VALUES (?, ?, 0)", w.start, w.end);
-        }
-        this.sql.exec(
-          "INSERT OR IGNORE INTO grants (organization_id, start, granted, returned) VALUES (?, ?, 0, 0)",
-          organizationId,
-          w.start,
-        );
-        const leased = this.sql
-          .exec<{ leased: number }>("SELECT leased FROM windows WHERE start = ?", w.start)
-          .one().leased;
-        const left = hasPool(settings.billingMode) ? Math.max(0, settings.total - leased) : w.credits;
-        const grant = settings.active ? Math.min(w.credits, left) : 0;
-        this.sql.exec("UPDATE windows SET leased = leased + ? WHERE start = ?", grant, w.start);
-        const { granted } = this.sql
-          .exec<{ granted: number }>(
-            "UPDATE grants SET granted = granted + ? WHERE organization_id = ? AND start = ? RETURNING granted",
-            grant,
-            organizationId,
-            w.start,
-          )
-          .one();
-        return { start: w.start, end: w.end, granted };
-      });
-    });
+    return this.ctx.storage.transactionSync(() => this.windows.lease(organizationId, asks));
   }
 
   /** Takes leased credits back: `returned` is the counter's cumulative figure per window. */
   settle(organizationId: string, returns: { start: number; returned: number }[]): void {
-    this.ctx.storage.transactionSync(() => {
-      for (const r of returns) {
-        const row = this.sql
-          .exec<{ returned: number }>(
-            "SELECT returned FROM grants WHERE organization_id = ? AND start = ?",
-            organizationId,
-            r.start,
-          )
-          .toArray()[0];
-        if (!row || r.returned <= row.returned) continue;
-        this.sql.exec(
-          "UPDATE grants SET returned = ? WHERE organization_id = ? AND start = ?",
-          r.returned,
-          organizationId,
-          r.start,
-        );
-        this.sql.exec("UPDATE windows SET leased = leased - ? WHERE start = ?", r.returned - row.returned, r.start);
-      }
-    });
-  }
-
-  /** Once per new window: windows that ended long ago, and their grants, are forgotten. */
-  private forgetOldWindows(now: number): void {
-    const cut = now - KEEP_WINDOWS_MS;
-    this.sql.exec("DELETE FROM grants WHERE start IN (SELECT start FROM windows WHERE end < ?)", cut);
-    this.sql.exec("DELETE FROM windows WHERE end < ?", cut);
+    this.ctx.storage.transactionSync(() => this.windows.settle(organizationId, returns));
   }
 
   /** The partner's budget in the window containing `at`: the total, and what is leased out of it. */
   budget(at: number = Date.now()): { periodStart: number; periodEnd: number; total: number; consumed: number } {
-    const settings = this.settings();
-    const window = scheduledPeriodAt(settings.schedule, at);
-    const leased =
-      this.sql.exec<{ leased: number }>("SELECT leased FROM windows WHERE start = ?", window.start).toArray()[0]
-        ?.leased ?? 0;
-    return { periodStart: window.start, periodEnd: window.end, total: settings.total, consumed: leased };
+    return this.windows.budget(at);
   }
 
   /**

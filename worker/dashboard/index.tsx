@@ -1,5 +1,7 @@
 import { Hono } from "hono";
-import { ApiError, handleError } from "../http/errors";
+import { ApiError } from "../lib/errors";
+import { handleError } from "../http/errors";
+import { limitBody } from "../lib/body-limit";
 import { brandOf } from "../insights/brand/queries";
 import { partnerOfHost } from "../partners/custom-domain";
 import { clientRoutes } from "./client";
@@ -9,7 +11,11 @@ import { signInRoute } from "./sign-in";
 import { notFoundPage, sessionOf, signedOutPage } from "./signed-in";
 import { message } from "./ui/layout";
 
-/** A year: asset URLs carry their content hash, so a new version has a new URL. */
+/**
+ * Largest body of a dashboard form post: the exclusions form at its limits (500 domains of 253
+ * characters and 500 IPv6 ranges, URL-encoded) is about 165 KB.
+ */
+export const MAX_FORM_BYTES = 256 * 1024;
 
 /**
  * The client dashboards and partner consoles, served at `base`: "" on a partner's verified
@@ -19,10 +25,16 @@ import { message } from "./ui/layout";
 export function dashboardApp(base: "" | "/app") {
   const app = new Hono<DashboardEnv>({ strict: false });
   app.onError((err, c) => {
+    if (err instanceof ApiError && err.code === "RateLimited") {
+      c.header("Retry-After", String((err.details as { retryAfter: number }).retryAfter));
+      return message(c, "Too many requests", <p>Please wait a minute, then try again.</p>, 429);
+    }
     if (err instanceof ApiError) return handleError(err, c);
     console.error("dashboard error", err);
     return message(c, "Something went wrong", <p>Please try again in a moment.</p>, 500);
   });
+  // Before anything reads a form: bytes are counted as they stream in.
+  app.use("*", limitBody(MAX_FORM_BYTES));
   app.use("*", async (c, next) => {
     c.set("base", base);
     c.set("brand", null);

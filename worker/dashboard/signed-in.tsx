@@ -1,6 +1,10 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { brandAndOrganization, brandOf } from "../insights/brand/queries";
+import { sha256Hex } from "../lib/crypto";
+import { clientAddress } from "../rate-limit/address";
+import { limitActions, limitSession } from "../rate-limit/dashboard";
+import { countFailure, failingTooOften, rememberVerified, tooManyFailures } from "../rate-limit/failures";
 import { csrfToken, csrfTokenValid, postedFromOwnOrigin } from "../sessions/csrf";
 import { findSession, type FoundSession } from "../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "./context";
@@ -25,12 +29,25 @@ export function setSessionCookie(c: DashboardContext, kind: SessionKind, secret:
 export const clearSessionCookie = (c: DashboardContext, kind: SessionKind) =>
   deleteCookie(c, COOKIES[kind], { prefix: "host", path: "/", secure: true });
 
-/** The live session of this kind behind the request's cookie (on this host, of this host's partner). */
+/**
+ * The live session of this kind behind the request's cookie (on this host, of this host's partner).
+ * A cookie that opens no session is cleared and counts as a failure of the address
+ * (`FAILURE_LIMITER`); an address over its budget gets 429 before its next cookie is looked up,
+ * unless that cookie opened a session here lately.
+ */
 export async function sessionOf(c: DashboardContext, kind: SessionKind): Promise<FoundSession | null> {
   const secret = getCookie(c, COOKIES[kind], "host");
   if (!secret) return null;
+  const address = clientAddress(c.req.raw.headers);
+  const credential = await sha256Hex(secret);
+  if (failingTooOften("dashboard", address, credential)) throw tooManyFailures();
   const found = await findSession(c.env, secret, new URL(c.req.url).host);
-  if (!found) return null;
+  if (!found) {
+    clearSessionCookie(c, kind);
+    if (await countFailure(c.env, "dashboard", address)) throw tooManyFailures();
+    return null;
+  }
+  rememberVerified("dashboard", credential);
   const hostPartner = c.get("brand")?.partnerId;
   if (c.get("base") === "" && hostPartner !== found.session.partnerId) return null;
   if ((kind === "console") !== (found.session.organizationId === null)) return null;
@@ -48,7 +65,7 @@ export const signedOutPage = (c: DashboardContext) =>
 export const notFoundPage = (c: DashboardContext) =>
   message(c, "Page not found", <p>There is nothing here, or it is not yours to see.</p>, 404);
 
-const expiredFormPage = (c: DashboardContext) =>
+export const expiredFormPage = (c: DashboardContext) =>
   message(
     c,
     "This form has expired",
@@ -65,7 +82,10 @@ async function formAccepted(c: DashboardContext, secret: string): Promise<boolea
   return csrfTokenValid(secret, form._csrf);
 }
 
+/** A signed-in request: counted for its session (and, when it posts, for its address), then set up. */
 async function admit(c: DashboardContext, found: FoundSession) {
+  await limitSession(c.env, found.session.id);
+  if (c.req.method === "POST") await limitActions(c.env, clientAddress(c.req.raw.headers));
   if (found.touch) c.executionCtx.waitUntil(found.touch());
   c.set("session", found.session);
   c.set("tenant", await tenantOfPartner(c.env, found.session.partnerId));

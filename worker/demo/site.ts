@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { SCRIPT_PATH_PREFIX } from "../../shared/hit";
 import { configOf } from "../config";
 import type { AppEnv } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 
 const PAGES: Record<string, { title: string; body: string }> = {
   "": {

@@ -1,6 +1,7 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
+import { DEFAULT_PARTNER_RATE_LIMIT } from "../config";
 import type { AppEnv } from "../env";
-import { DEFAULT_LIMIT } from "../rate-limit/limiter";
+import { groupDigits } from "../lib/digits";
 import { ErrorSchema, declaredTags } from "./routes";
 
 type Api = OpenAPIHono<AppEnv>;
@@ -121,7 +122,7 @@ export const PARTNER_API_INFO: DocumentInfo = {
   description:
     "Manage sub-organizations, pixels, credits and visitors.\n\n" +
     "Authenticate every partner request with the `X-Partner-API-Key` header. " +
-    `Each partner account may make ${DEFAULT_LIMIT.toLocaleString("en-US")} requests per minute; every response carries ` +
+    `Each partner account may make ${groupDigits(DEFAULT_PARTNER_RATE_LIMIT)} requests per minute; every response carries ` +
     "`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds), and a request over the limit " +
     "gets 429 `RateLimited` with `Retry-After`. Errors are `{ code, message, details }`.",
 };

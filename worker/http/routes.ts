@@ -1,7 +1,7 @@
 import { OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Schema } from "hono";
 import type { AppEnv } from "../env";
-import { ApiError, issuesToDetails } from "./errors";
+import { ApiError, issuesToDetails } from "../lib/errors";
 
 /**
  * An OpenAPIHono whose validation failures become the 400 envelope (docs/partner-api.md#errors),

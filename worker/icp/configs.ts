@@ -1,4 +1,4 @@
-import { notFound } from "../http/errors";
+import { notFound } from "../lib/errors";
 import type { EvaluableConfig } from "./evaluate";
 import type { IcpGroup } from "./schemas";
 

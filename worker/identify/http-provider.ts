@@ -2,6 +2,7 @@ import { z } from "zod";
 import { subscriberOf } from "../rate-limit/address";
 import { upsertCompanyStatements, type CompanyData } from "./companies";
 import { companyIdentity, type Identifier } from "./identifier";
+import { WEB_LINK_PROTOCOL } from "../lib/web-link";
 
 /** An answer (a company or none) is kept this long per address. */
 const ANSWER_SECONDS = 24 * 3600;
@@ -26,10 +27,7 @@ const ProvidedCompany = z.object({
   country: text,
   region: text,
   city: text,
-  linkedinUrl: z
-    .url({ protocol: /^https?$/ })
-    .max(2048)
-    .nullish(),
+  linkedinUrl: z.url({ protocol: WEB_LINK_PROTOCOL }).max(2048).nullish(),
 });
 
 const Answer = z.object({ company: z.unknown().optional() });

@@ -1,4 +1,4 @@
-import { fanOutRenewal, renewCounters } from "../billing/renewal";
+import { fanOutRenewal, renewCounters } from "../credits/renewal";
 import type { Env } from "../env";
 import { tenantEnv, type TenantEnv } from "../shards";
 import { erasePersonPage } from "../erasures/person";

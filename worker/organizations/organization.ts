@@ -5,7 +5,7 @@ import { counterFor } from "../credits/counter-client";
 import type { Balance } from "../credits/counter";
 import { periodAt } from "../billing/period";
 import type { TenantEnv } from "../shards";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { isoSeconds } from "../lib/time";
 import type { OrganizationSchema } from "./schemas";
 

@@ -1,6 +1,6 @@
 import { TRIAL_CREDIT_LIMIT, type Tier } from "../../shared/billing";
 import type { AllocationRefusal } from "../credits/types";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, notFound } from "../lib/errors";
 
 /**
  * The answer to an allocation the partner's pool refused (its rules: worker/credits/pool.ts).

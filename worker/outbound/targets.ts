@@ -1,9 +1,15 @@
+import type { Env } from "../env";
 import { mask, parseCidr, parseIp } from "../identify/ip";
+import { resolveAddresses } from "./dns";
+
+export { ResolutionError } from "./dns";
 
 /**
  * Where the platform may send what leaves it (webhooks, chat channels, SMTP servers): public hosts
  * only, unless the server runs in local development, where loopback and private targets (a receiver
- * or mail sink on this machine) are allowed.
+ * or mail sink on this machine) are allowed. Two checks: `urlTargetProblem` on the text of a URL
+ * (what a name or address literal says), and `resolvedTargetProblem` on where a name leads now
+ * (at save and again before each send, since DNS answers change).
  */
 
 /** Names that only ever mean this machine or a local network. */
@@ -11,6 +17,7 @@ const LOCAL_NAMES = /(^|\.)(localhost|local|internal|intranet|lan|home\.arpa)$/;
 
 /** Address blocks that are not the public internet (RFC 6890 and friends); IPv4-mapped IPv6 falls in the IPv4 ones. */
 const NON_PUBLIC = [
+  // IPv4
   "0.0.0.0/8",
   "10.0.0.0/8",
   "100.64.0.0/10",
@@ -18,24 +25,49 @@ const NON_PUBLIC = [
   "169.254.0.0/16",
   "172.16.0.0/12",
   "192.0.0.0/24",
+  "192.0.2.0/24", // documentation (TEST-NET-1)
+  "192.88.99.0/24", // 6to4 relays (deprecated)
   "192.168.0.0/16",
   "198.18.0.0/15",
+  "198.51.100.0/24", // documentation (TEST-NET-2)
+  "203.0.113.0/24", // documentation (TEST-NET-3)
   "224.0.0.0/3",
-  "::/127",
-  "64:ff9b:1::/48",
+  // IPv6
+  "::/96", // unspecified, loopback and IPv4-compatible (`::10.0.0.1`)
+  "64:ff9b::/96", // NAT64, well-known prefix: any IPv4 behind a translator
+  "64:ff9b:1::/48", // NAT64, local use
+  "100::/64", // discard
+  "2001::/23", // IETF protocol assignments: Teredo (2001::/32), ORCHID
+  "2001:db8::/32", // documentation
+  "3fff::/20", // documentation
   "fc00::/7",
   "fe80::/10",
+  "fec0::/10", // site-local (deprecated)
   "ff00::/8",
 ].map((cidr) => parseCidr(cidr)!);
 
-/** True for a name or address on the public internet; false for loopback, private, link-local and local names. */
-export function isPublicHost(hostname: string): boolean {
-  const host = hostname
+/** 6to4 (2002::/16) carries an IPv4 address in bits 16–47: the address is as public as that IPv4 one. */
+const SIX_TO_FOUR = parseCidr("2002::/16")!;
+const V4_MAPPED = 0xffffn << 32n;
+
+function isPublicAddress(ip: bigint): boolean {
+  if ((ip & mask(SIX_TO_FOUR.prefix)) === SIX_TO_FOUR.network) {
+    return isPublicAddress(V4_MAPPED | ((ip >> 80n) & 0xffffffffn));
+  }
+  return !NON_PUBLIC.some((block) => (ip & mask(block.prefix)) === block.network);
+}
+
+const bare = (hostname: string) =>
+  hostname
     .toLowerCase()
     .replace(/^\[|\]$/g, "")
     .replace(/\.$/, "");
+
+/** True for a name or address on the public internet; false for loopback, private, link-local and local names. */
+export function isPublicHost(hostname: string): boolean {
+  const host = bare(hostname);
   const ip = parseIp(host);
-  if (ip !== null) return !NON_PUBLIC.some((block) => (ip & mask(block.prefix)) === block.network);
+  if (ip !== null) return isPublicAddress(ip);
   return host.includes(".") && !LOCAL_NAMES.test(host);
 }
 
@@ -56,4 +88,23 @@ export function urlTargetProblem(raw: string, allowPrivate: boolean): string | n
   if (url.protocol !== "https:") return "must be an https URL";
   if (!isPublicHost(url.hostname)) return "must point to a public host, not a local or private address";
   return null;
+}
+
+/**
+ * What is wrong with sending to `host` now, or null: a public name or address that (unless
+ * `allowPrivate`) resolves, through the configured DNS-over-HTTPS resolver, to public addresses
+ * only. Throws `ResolutionError` when the resolver cannot answer (the caller tries again later).
+ */
+export async function resolvedTargetProblem(env: Env, host: string, allowPrivate: boolean): Promise<string | null> {
+  if (allowPrivate) return null;
+  if (!isPublicHost(host)) return "must point to a public host, not a local or private address";
+  const name = bare(host);
+  if (parseIp(name) !== null) return null;
+  const addresses = await resolveAddresses(env, name);
+  if (addresses.length === 0) return `${name} does not resolve to any address`;
+  const inside = addresses.find((address) => {
+    const ip = parseIp(address);
+    return ip === null || !isPublicAddress(ip);
+  });
+  return inside === undefined ? null : `${name} resolves to ${inside}, which is not a public address`;
 }

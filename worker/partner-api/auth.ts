@@ -1,13 +1,13 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { ApiError } from "../http/errors";
-import { fromHex } from "../lib/encoding";
+import { ApiError } from "../lib/errors";
+import { fromHex, toHex } from "../lib/encoding";
 import { isoSeconds } from "../lib/time";
 import { KEY_PREFIX, SHOWN_PREFIX_LENGTH } from "../partners/api-keys";
 import { type Scope } from "../../shared/accounts";
 import { clientAddress } from "../rate-limit/address";
 import { tenantEnv, type Shard } from "../shards";
-import { countFailure, failingTooOften, tooManyFailures } from "../rate-limit/failures";
+import { countFailure, failingTooOften, rememberVerified, tooManyFailures } from "../rate-limit/failures";
 
 interface KeyRow {
   id: string;
@@ -29,14 +29,15 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * `X-Partner-API-Key`: found by its shown prefix, then its SHA-256 compared in constant
  * time. Missing, unknown, revoked or expired → 401. Sets `partnerId`, its shard's `tenant` and `scopes`.
  * Every key looked up in vain counts against the caller's address (`FAILURE_LIMITER`); an
- * address over its budget gets 429 before its next key is looked up.
+ * address over its budget gets 429 before its next key is looked up, unless that key worked here lately.
  */
 export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   const plain = c.req.header("x-partner-api-key");
   if (!plain || !plain.startsWith(KEY_PREFIX) || plain.length > 128) throw unauthorized();
   const address = clientAddress(c.req.raw.headers);
-  if (failingTooOften("api-key", address)) throw tooManyFailures();
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(plain));
+  const credential = toHex(digest);
+  if (failingTooOften("api-key", address, credential)) throw tooManyFailures();
   const { results } = await c.env.CATALOG.prepare(
     `SELECT k.id, k.partner_id, k.key_hash, k.scopes, k.status, k.expires_at, k.last_used_at, p.status AS partner_status,
        p.shard
@@ -51,6 +52,7 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
     if (await countFailure(c.env, "api-key", address)) throw tooManyFailures();
     throw unauthorized();
   }
+  rememberVerified("api-key", credential);
 
   c.set("partnerId", key.partner_id);
   c.set("tenant", tenantEnv(c.env, key.shard));

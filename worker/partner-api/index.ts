@@ -1,4 +1,4 @@
-import { MAX_JSON_BODY_BYTES, limitBody } from "../http/body-limit";
+import { MAX_JSON_BODY_BYTES, limitBody } from "../lib/body-limit";
 import { PARTNER_API_INFO, documentBodyLimit, documentRateLimit, openApiDocument } from "../http/openapi-document";
 import { documentWebhookEvents } from "../webhooks/payloads";
 import { createApi, documentEach } from "../http/routes";

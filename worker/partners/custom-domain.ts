@@ -1,6 +1,6 @@
 import { configOf } from "../config";
 import type { Env } from "../env";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { isoSeconds } from "../lib/time";
 import type { HostnameRow } from "../custom-hostnames/queries";
 import { customHostnameView, dnsRecordsOf, tlsReady, type HostnameState } from "../custom-hostnames/status";

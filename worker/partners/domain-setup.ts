@@ -3,7 +3,7 @@ import { claimHostname, HostnameRefused, releaseHostname } from "../custom-hostn
 import { findHostnameRow } from "../custom-hostnames/queries";
 import { configOf } from "../config";
 import type { Env } from "../env";
-import { ApiError, isUniqueViolation } from "../http/errors";
+import { ApiError, isUniqueViolation } from "../lib/errors";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { endEverythingOnHost } from "../sessions/links";

@@ -3,7 +3,7 @@ import { tenantEnv, type Shard } from "../shards";
 import type { z } from "@hono/zod-openapi";
 import type { PartnerStatus } from "../../shared/accounts";
 import type { BillingMode, BillingPeriod } from "../../shared/billing";
-import { notFound } from "../http/errors";
+import { notFound } from "../lib/errors";
 import { isActive, loadEndpoints } from "../webhooks/endpoints";
 import type { HostnameState } from "../custom-hostnames/status";
 import type { OperatorPartnerSchema, PartnerSchema } from "./schemas";
@@ -33,6 +33,8 @@ export interface PartnerRow {
   uncapped_usage: number;
   /** JSON (worker/billing/period.ts `Schedule`); null: the billing columns from the start. */
   billing_schedule: string | null;
+  /** Moves on by one with every operator change of its settings (worker/admin/update-partner.ts). */
+  settings_version: number;
   created_at: string;
   updated_at: string;
   shard: Shard;

@@ -1,3 +1,4 @@
+import { configOf } from "../config";
 import type { Env } from "../env";
 import { seal, unseal } from "../lib/sealing";
 import { randomHex } from "../lib/ids";
@@ -10,8 +11,8 @@ export const generateProxySecret = () => randomHex(32);
 
 const contextOf = (organizationId: string) => `pixel-proxy/${organizationId}`;
 
-export const sealProxySecret = (env: Env, organizationId: string, secret: string) =>
-  seal(env, contextOf(organizationId), secret);
+export const sealProxySecret = async (env: Env, organizationId: string, secret: string) =>
+  seal(configOf(env).webhookSecretKey, contextOf(organizationId), secret);
 
-export const openProxySecret = (env: Env, organizationId: string, sealed: string) =>
-  unseal(env, contextOf(organizationId), sealed);
+export const openProxySecret = async (env: Env, organizationId: string, sealed: string) =>
+  unseal(configOf(env).webhookSecretKey, contextOf(organizationId), sealed);

@@ -1,4 +1,4 @@
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 
 /** Seconds a client is told to wait after a 503 from a limiter that could not answer. */
 const UNAVAILABLE_RETRY_SECONDS = 5;

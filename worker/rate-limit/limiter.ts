@@ -4,7 +4,6 @@ import type { Env } from "../env";
 
 /** Fixed windows of one minute, each starting at the first request after the previous one ended. */
 export const WINDOW_MS = 60_000;
-export { DEFAULT_PARTNER_RATE_LIMIT as DEFAULT_LIMIT } from "../config";
 
 /** What a request learns from the limiter; `reset` is Unix seconds (the `X-RateLimit-Reset` header). */
 export interface RateLimitDecision {

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { limiterUnavailable } from "./binding";
 import type { RateLimitDecision } from "./limiter";
 

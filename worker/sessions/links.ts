@@ -71,35 +71,47 @@ export type Redemption =
   | { ok: false; reason: "unknown" | "expired" | "used"; partnerId: string | null };
 
 /**
- * Marks the link used, once: of two concurrent openings exactly one wins. A link opened on
- * another host than the one it points to, or on a partner's domain for another partner, is
- * treated as unknown (and not spent).
+ * The link behind a token on this host as it stands, nothing spent: one read, and no write for a
+ * token that matches nothing. A link opened on another host than the one it points to, or on a
+ * partner's domain (`hostPartnerId`) for another partner, is unknown (security audit N1).
  */
-export async function redeemSignInLink(
+export async function peekSignInLink(
   db: D1Database,
   token: string,
   host: string,
   hostPartnerId: string | null,
 ): Promise<Redemption> {
   if (!/^[0-9a-f]{64}$/.test(token)) return { ok: false, reason: "unknown", partnerId: null };
-  const hash = await sha256Hex(token);
+  const row = await db
+    .prepare("SELECT * FROM sign_in_links WHERE token_hash = ?")
+    .bind(await sha256Hex(token))
+    .first<LinkRow>();
+  if (!row || row.host !== host || (hostPartnerId !== null && row.partner_id !== hostPartnerId))
+    return { ok: false, reason: "unknown", partnerId: null };
+  if (row.used_at) return { ok: false, reason: "used", partnerId: row.partner_id };
+  if (Date.parse(row.expires_at) <= Date.now()) return { ok: false, reason: "expired", partnerId: row.partner_id };
+  const { partner_id, organization_id, email, role } = row;
+  return { ok: true, link: { partnerId: partner_id, organizationId: organization_id, email, role, host } };
+}
+
+/** Marks the link used, once: of two concurrent openings exactly one wins (the other sees it used). */
+export async function redeemSignInLink(
+  db: D1Database,
+  token: string,
+  host: string,
+  hostPartnerId: string | null,
+): Promise<Redemption> {
+  const found = await peekSignInLink(db, token, host, hostPartnerId);
+  if (!found.ok) return found;
   const now = isoSeconds();
   const won = await db
     .prepare(
       `UPDATE sign_in_links SET used_at = ?
-       WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? AND host = ? AND (? IS NULL OR partner_id = ?)
-       RETURNING *`,
+       WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? AND host = ? RETURNING token_hash`,
     )
-    .bind(now, hash, now, host, hostPartnerId, hostPartnerId)
-    .first<LinkRow>();
-  if (won) {
-    const { partner_id, organization_id, email, role } = won;
-    return { ok: true, link: { partnerId: partner_id, organizationId: organization_id, email, role, host } };
-  }
-  const row = await db.prepare("SELECT * FROM sign_in_links WHERE token_hash = ?").bind(hash).first<LinkRow>();
-  if (!row || row.host !== host || (hostPartnerId !== null && row.partner_id !== hostPartnerId))
-    return { ok: false, reason: "unknown", partnerId: null };
-  return { ok: false, reason: row.used_at ? "used" : "expired", partnerId: row.partner_id };
+    .bind(now, await sha256Hex(token), now, host)
+    .first();
+  return won ? found : { ok: false, reason: "used", partnerId: found.link.partnerId };
 }
 
 /**

@@ -22,6 +22,10 @@ export interface DashboardSession {
   role: SessionRole;
   host: string;
   openedBy: string | null;
+  /** The console session a client dashboard was opened from: it ends with it. */
+  parentId: string | null;
+  /** Absolute end. */
+  expiresAt: string;
   /** The cookie's secret: the CSRF token derives from it. */
   secret: string;
 }
@@ -34,6 +38,7 @@ interface SessionRow {
   role: SessionRole;
   host: string;
   opened_by: string | null;
+  parent_id: string | null;
   created_at: string;
   last_seen_at: string;
   expires_at: string;
@@ -46,26 +51,30 @@ export interface StartedSession {
   expiresAt: string;
 }
 
+/** The console session a client's dashboard is opened from, and who is behind it. */
+export type Opener = Pick<DashboardSession, "id" | "email" | "expiresAt">;
+
 /**
  * Starts a session for a redeemed link (and records it); `openedBy` when staff open a client's
- * dashboard. The audit entry (in the partner's shard) is written before the session (in the catalog).
+ * dashboard: the new session then never outlives the console session. The audit entry (in the
+ * partner's shard) is written before the session (in the catalog).
  */
 export async function startSession(
   tenant: TenantEnv,
-  link: RedeemedLink & { openedBy?: { sessionId: string; email: string } },
+  link: RedeemedLink & { openedBy?: Opener },
 ): Promise<StartedSession> {
   const secret = randomHex(32);
   const id = newId("dss");
   const now = Date.now();
-  const expiresAt = isoSeconds(now + ABSOLUTE_TIMEOUT_MS);
   const opener = link.openedBy ?? null;
+  const expiresAt = isoSeconds(Math.min(now + ABSOLUTE_TIMEOUT_MS, opener ? Date.parse(opener.expiresAt) : Infinity));
   await (
     opener
       ? auditStatement(tenant.DB, {
           partnerId: link.partnerId,
           organizationId: link.organizationId,
           action: "client_dashboard.opened",
-          actor: { type: "console_user", id: opener.sessionId, email: opener.email },
+          actor: { type: "console_user", id: opener.id, email: opener.email },
           details: { sessionId: id },
         })
       : auditStatement(tenant.DB, {
@@ -78,8 +87,8 @@ export async function startSession(
   ).run();
   await tenant.CATALOG.prepare(
     `INSERT INTO dashboard_sessions (id, secret_hash, partner_id, organization_id, email, role, host, opened_by,
-           created_at, last_seen_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           parent_id, created_at, last_seen_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
     .bind(
       id,
@@ -90,6 +99,7 @@ export async function startSession(
       link.role,
       link.host,
       opener?.email ?? null,
+      opener?.id ?? null,
       isoSeconds(now),
       isoSeconds(now),
       expiresAt,
@@ -104,11 +114,63 @@ export async function startSession(
       role: link.role,
       host: link.host,
       openedBy: opener?.email ?? null,
+      parentId: opener?.id ?? null,
+      expiresAt,
       secret,
     },
     expiresAt,
   };
 }
+
+/**
+ * Staff open a client's dashboard from their console session: the live dashboard session this
+ * console session already opened for that client is handed a new secret (the browser gets it in
+ * its cookie) instead of a new session being started, so clicking "Open" again adds no row.
+ */
+export async function openFromConsole(
+  tenant: TenantEnv,
+  staff: DashboardSession,
+  organizationId: string,
+): Promise<StartedSession> {
+  const secret = randomHex(32);
+  const now = Date.now();
+  const reused = await tenant.CATALOG.prepare(
+    `UPDATE dashboard_sessions SET secret_hash = ?, last_seen_at = ?
+     WHERE parent_id = ? AND organization_id = ? AND ended_at IS NULL AND expires_at > ? AND last_seen_at > ?
+     RETURNING *`,
+  )
+    .bind(
+      await sha256Hex(secret),
+      isoSeconds(now),
+      staff.id,
+      organizationId,
+      isoSeconds(now),
+      isoSeconds(now - IDLE_TIMEOUT_MS),
+    )
+    .first<SessionRow>();
+  if (reused) return { session: toDashboardSession(reused, secret), expiresAt: reused.expires_at };
+  return startSession(tenant, {
+    partnerId: staff.partnerId,
+    organizationId,
+    email: staff.email,
+    role: "admin",
+    host: staff.host,
+    openedBy: staff,
+  });
+}
+
+const toDashboardSession = (row: SessionRow, secret: string): DashboardSession => ({
+  id: row.id,
+  partnerId: row.partner_id,
+  organizationId: row.organization_id,
+  email: row.email,
+  role: row.role,
+  host: row.host,
+  openedBy: row.opened_by,
+  parentId: row.parent_id,
+  expiresAt: row.expires_at,
+  secret,
+});
 
 export interface FoundSession {
   session: DashboardSession;
@@ -118,20 +180,24 @@ export interface FoundSession {
 
 /**
  * The live session behind a cookie's secret on this host, or null: unknown, ended, idle for 12 h,
- * older than 7 days, on another host, of a suspended partner or of a canceled organization.
+ * older than 7 days, on another host, of a suspended partner, of a canceled organization, or
+ * opened from a console session that ended.
  */
 export async function findSession(env: Env, secret: string, host: string): Promise<FoundSession | null> {
   if (!/^[0-9a-f]{64}$/.test(secret)) return null;
   const db = env.CATALOG;
   const row = await db
     .prepare(
-      `SELECT s.*, p.status AS partner_status, p.shard
-       FROM dashboard_sessions s JOIN partners p ON p.id = s.partner_id WHERE s.secret_hash = ?`,
+      `SELECT s.*, p.status AS partner_status, p.shard, parent.ended_at AS parent_ended_at
+       FROM dashboard_sessions s JOIN partners p ON p.id = s.partner_id
+       LEFT JOIN dashboard_sessions parent ON parent.id = s.parent_id
+       WHERE s.secret_hash = ?`,
     )
     .bind(await sha256Hex(secret))
-    .first<SessionRow & { partner_status: string; shard: Shard }>();
+    .first<SessionRow & { partner_status: string; shard: Shard; parent_ended_at: string | null }>();
   const now = Date.now();
   if (!row || statusOf(row, now) !== "active" || row.host !== host || row.partner_status !== "active") return null;
+  if (row.parent_ended_at !== null) return null;
   if (row.organization_id !== null) {
     const organization = await tenantEnv(env, row.shard)
       .DB.prepare("SELECT status FROM organizations WHERE id = ?")
@@ -141,16 +207,7 @@ export async function findSession(env: Env, secret: string, host: string): Promi
   }
   const stale = now - Date.parse(row.last_seen_at) >= TOUCH_RESOLUTION_MS;
   return {
-    session: {
-      id: row.id,
-      partnerId: row.partner_id,
-      organizationId: row.organization_id,
-      email: row.email,
-      role: row.role,
-      host: row.host,
-      openedBy: row.opened_by,
-      secret,
-    },
+    session: toDashboardSession(row, secret),
     touch: stale
       ? () =>
           db
@@ -161,6 +218,14 @@ export async function findSession(env: Env, secret: string, host: string): Promi
   };
 }
 
+/** Ends a session and the client dashboards opened from it (a console session's). */
+const endStatement = (db: D1Database, id: string, reason: "signed_out" | "revoked") =>
+  db
+    .prepare(
+      "UPDATE dashboard_sessions SET ended_at = ?1, end_reason = ?2 WHERE (id = ?3 OR parent_id = ?3) AND ended_at IS NULL",
+    )
+    .bind(isoSeconds(), reason, id);
+
 /** Sign-out by the person themselves. */
 export async function signOut(tenant: TenantEnv, session: DashboardSession): Promise<void> {
   await auditStatement(tenant.DB, {
@@ -169,14 +234,13 @@ export async function signOut(tenant: TenantEnv, session: DashboardSession): Pro
     action: "session.signed_out",
     actor: { type: session.organizationId ? "client_user" : "console_user", id: session.id, email: session.email },
   }).run();
-  await tenant.CATALOG.prepare(
-    "UPDATE dashboard_sessions SET ended_at = ?, end_reason = 'signed_out' WHERE id = ? AND ended_at IS NULL",
-  )
-    .bind(isoSeconds(), session.id)
-    .run();
+  await endStatement(tenant.CATALOG, session.id, "signed_out").run();
 }
 
-/** Revocation through the partner API; false when the partner has no such session. Ended sessions stay as they ended. */
+/**
+ * Revocation through the partner API; false when the partner has no such session. Ended sessions
+ * stay as they ended; a console session's client dashboards end with it.
+ */
 export async function revokeSession(tenant: TenantEnv, partnerId: string, id: string, apiKeyId: string) {
   const row = await tenant.CATALOG.prepare(
     "SELECT id, organization_id FROM dashboard_sessions WHERE id = ? AND partner_id = ?",
@@ -191,11 +255,7 @@ export async function revokeSession(tenant: TenantEnv, partnerId: string, id: st
     actor: { type: "api_key", id: apiKeyId },
     details: { sessionId: id },
   }).run();
-  await tenant.CATALOG.prepare(
-    "UPDATE dashboard_sessions SET ended_at = ?, end_reason = 'revoked' WHERE id = ? AND ended_at IS NULL",
-  )
-    .bind(isoSeconds(), id)
-    .run();
+  await endStatement(tenant.CATALOG, id, "revoked").run();
   return true;
 }
 
@@ -208,61 +268,28 @@ export function statusOf(
   return "active";
 }
 
-export interface SessionFilter {
-  organizationId?: string;
-  email?: string;
-  /** Default: active sessions only. */
-  status?: SessionStatus | "all";
-}
+/** A session's row is kept this long after its absolute end (the sessions list shows it until then). */
+export const KEPT_AFTER_END_MS = 30 * 24 * 3600_000;
+/** Rows deleted per statement, so one cron run never holds the catalog long. */
+const PRUNE_BATCH = 1_000;
 
-/** A page of the partner's sessions, newest first, and how many match. */
-export async function listSessions(
-  db: D1Database,
-  partnerId: string,
-  filter: SessionFilter,
-  limit: number,
-  offset: number,
-) {
-  const now = Date.now();
-  const idleSince = isoSeconds(now - IDLE_TIMEOUT_MS);
-  const nowIso = isoSeconds(now);
-  const conditions: [string, unknown[]][] = [["partner_id = ?", [partnerId]]];
-  if (filter.organizationId) conditions.push(["organization_id = ?", [filter.organizationId]]);
-  if (filter.email) conditions.push(["lower(email) = lower(?)", [filter.email]]);
-  const status = filter.status ?? "active";
-  if (status === "active")
-    conditions.push(["ended_at IS NULL AND expires_at > ? AND last_seen_at > ?", [nowIso, idleSince]]);
-  if (status === "expired")
-    conditions.push(["ended_at IS NULL AND (expires_at <= ? OR last_seen_at <= ?)", [nowIso, idleSince]]);
-  if (status === "signed_out" || status === "revoked") conditions.push(["end_reason = ?", [status]]);
-  const clause = `WHERE ${conditions.map(([sql]) => sql).join(" AND ")}`;
-  const params = conditions.flatMap(([, values]) => values);
-  const [rows, count] = await db.batch<SessionRow | { total: number }>([
-    db
-      .prepare(`SELECT * FROM dashboard_sessions ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
-      .bind(...params, limit, offset),
-    db.prepare(`SELECT count(*) AS total FROM dashboard_sessions ${clause}`).bind(...params),
-  ]);
-  return {
-    sessions: (rows!.results as SessionRow[]).map((row) => toSession(row, now)),
-    total: (count!.results[0] as { total: number }).total,
-  };
-}
-
-function toSession(row: SessionRow, now: number) {
-  const idleEnd = Date.parse(row.last_seen_at) + IDLE_TIMEOUT_MS;
-  return {
-    id: row.id,
-    kind: row.organization_id ? ("dashboard" as const) : ("console" as const),
-    organizationId: row.organization_id,
-    email: row.email,
-    role: row.role,
-    host: row.host,
-    openedBy: row.opened_by,
-    status: statusOf(row, now),
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    expiresAt: isoSeconds(Math.min(idleEnd, Date.parse(row.expires_at))),
-    endedAt: row.ended_at,
-  };
+/**
+ * Forgets sessions 30 days after their absolute end, however they ended (every session ends by
+ * then, client dashboards opened from the console no later than their console session). Run by the cron.
+ */
+export async function pruneSessions(db: D1Database, now = Date.now()): Promise<void> {
+  try {
+    for (let round = 0; round < 10; round++) {
+      const { meta } = await db
+        .prepare(
+          `DELETE FROM dashboard_sessions WHERE id IN (
+             SELECT id FROM dashboard_sessions WHERE expires_at < ? LIMIT ${PRUNE_BATCH})`,
+        )
+        .bind(isoSeconds(now - KEPT_AFTER_END_MS))
+        .run();
+      if (meta.changes < PRUNE_BATCH) return;
+    }
+  } catch (error) {
+    console.error("pruning dashboard sessions failed", error);
+  }
 }

@@ -2,6 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { IdentityType } from "../../shared/billing";
 import { isoSeconds } from "../lib/time";
 import type { CompanySchema, PersonSchema } from "./schemas";
+import { webLink } from "../lib/web-link";
 
 /**
  * A visitor and who it is: one row type and one projection for the visitors list, the
@@ -135,7 +136,7 @@ export function companyOf(row: IdentityRow): z.infer<typeof CompanySchema> | nul
     country: row.hq_country,
     region: row.hq_region,
     city: row.hq_city,
-    linkedinUrl: row.linkedin_url,
+    linkedinUrl: webLink(row.linkedin_url),
   };
 }
 
@@ -145,7 +146,7 @@ export function personOf(row: IdentityRow): z.infer<typeof PersonSchema> | null 
     name: row.name,
     jobTitle: row.job_title,
     emailDomain: row.email_domain,
-    linkedinUrl: row.linkedin_url,
+    linkedinUrl: webLink(row.linkedin_url),
     location: row.location,
   };
 }

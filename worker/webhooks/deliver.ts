@@ -2,6 +2,7 @@ import type { DeliveryStatus, WebhookChannel } from "../../shared/webhooks";
 import { configOf } from "../config";
 import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
+import { ResolutionError, resolvedTargetProblem } from "../outbound/targets";
 import { isActive, loadEndpoint, recordEndpointFailure, recordEndpointSuccess, validSecrets } from "./endpoints";
 import { payloadOf } from "./events";
 import type { WebhookMessage } from "./message";
@@ -102,8 +103,11 @@ export async function attemptDelivery(
 
   const attempt = row.attempts + 1;
   const at = isoSeconds(now);
+  const refused = await targetRefusal(env, endpoint.url);
   const result = {
-    ...(await post(endpoint.url, row.event_id, payload, () => validSecrets(env, endpoint, now), timeoutMs, attempt)),
+    ...(refused
+      ? { attempt, url: endpoint.url, statusCode: null, error: refused, latencyMs: 0, succeeded: false }
+      : await post(endpoint.url, row.event_id, payload, () => validSecrets(env, endpoint, now), timeoutMs, attempt)),
     startedAt: at,
   };
   const first = row.first_attempt_at ? Date.parse(row.first_attempt_at) : now;
@@ -186,6 +190,21 @@ async function materialize(db: D1Database, row: DeliveryRow): Promise<string | n
     .bind(payload, row.id)
     .first<{ payload: string }>();
   return stored?.payload ?? payload;
+}
+
+/**
+ * Why the URL's host may not be sent to now (it resolves to a non-public address, or not at all),
+ * checked before every attempt: a name that was public when it was saved can point inside later.
+ * A failed attempt then, retried on schedule like any other.
+ */
+async function targetRefusal(env: TenantEnv, url: string): Promise<string | null> {
+  try {
+    const problem = await resolvedTargetProblem(env, new URL(url).hostname, configOf(env).allowInsecureWebhooks);
+    return problem && `Refused: ${problem}`.slice(0, ERROR_SNIPPET);
+  } catch (error) {
+    if (!(error instanceof ResolutionError)) throw error;
+    return `Could not resolve ${error.message}`.slice(0, ERROR_SNIPPET);
+  }
 }
 
 /**

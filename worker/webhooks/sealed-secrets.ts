@@ -17,14 +17,14 @@ export interface SecretOwner {
 
 const contextOf = (owner: SecretOwner) => `${owner.partner_id}/${owner.channel}`;
 
-export const sealSecret = (env: TenantEnv, owner: SecretOwner, secret: string): Promise<string> =>
-  seal(env, contextOf(owner), secret);
+export const sealSecret = async (env: TenantEnv, owner: SecretOwner, secret: string): Promise<string> =>
+  seal(configOf(env).webhookSecretKey, contextOf(owner), secret);
 
 /** The `whsec_` secret of a stored value (sealed, or plain from before sealing). */
 export async function openSecret(env: Env, owner: SecretOwner, stored: string): Promise<string> {
   if (stored.startsWith(SECRET_PREFIX)) return stored;
   if (!isSealed(stored)) throw new Error("Stored webhook secret has an unknown format");
-  return unseal(env, contextOf(owner), stored);
+  return unseal(configOf(env).webhookSecretKey, contextOf(owner), stored);
 }
 
 /**

@@ -1,12 +1,18 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { BASE } from "./index";
+import { BASE, freshIp } from "./index";
 
 export interface Browser {
   /** `name=value` pairs the Worker set, as a browser would send them back. */
   cookies: Map<string, string>;
-  get(path: string, init?: { host?: string }): Promise<Page>;
-  post(path: string, form: Record<string, string>, init?: { origin?: string | null; host?: string }): Promise<Page>;
+  /** The address it connects from (`CF-Connecting-IP`). */
+  address: string;
+  get(path: string, init?: { host?: string; headers?: Record<string, string> }): Promise<Page>;
+  post(
+    path: string,
+    form: Record<string, string>,
+    init?: { origin?: string | null; host?: string; headers?: Record<string, string> },
+  ): Promise<Page>;
 }
 
 export interface Page {
@@ -16,15 +22,15 @@ export interface Page {
   location: string | null;
 }
 
-/** A cookie jar over the Worker: what a browser does with redirects left to the test. */
-export function browser(origin = BASE): Browser {
+/** A cookie jar over the Worker, on an address of its own: what a browser does with redirects left to the test. */
+export function browser(origin = BASE, address = freshIp()): Browser {
   const cookies = new Map<string, string>();
   const send = async (url: string, init: RequestInit & { headers: Record<string, string> }) => {
     const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     const response = await exports.default.fetch(url, {
       ...init,
       redirect: "manual",
-      headers: { ...init.headers, ...(cookie ? { cookie } : {}) },
+      headers: { "cf-connecting-ip": address, ...init.headers, ...(cookie ? { cookie } : {}) },
     });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(";");
@@ -43,7 +49,8 @@ export function browser(origin = BASE): Browser {
     path.startsWith("http") ? path : `${host ? `https://${host}` : origin}${path}`;
   return {
     cookies,
-    get: (path, init = {}) => send(at(path, init.host), { method: "GET", headers: {} }),
+    address,
+    get: (path, init = {}) => send(at(path, init.host), { method: "GET", headers: init.headers ?? {} }),
     post: (path, form, init = {}) => {
       const url = at(path, init.host);
       const sentOrigin = init.origin === undefined ? new URL(url).origin : init.origin;
@@ -52,6 +59,7 @@ export function browser(origin = BASE): Browser {
         headers: {
           "content-type": "application/x-www-form-urlencoded",
           ...(sentOrigin ? { origin: sentOrigin } : {}),
+          ...init.headers,
         },
         body: new URLSearchParams(form).toString(),
       });

@@ -6,6 +6,7 @@ import { Scroll } from "../ui/components";
 import { count, duration, host, time } from "../ui/format";
 import { render } from "../ui/layout";
 import { clientFrame, clientRoot } from "./frame";
+import { webLink } from "../../lib/web-link";
 
 /** `GET /o/{organizationId}/companies/{visitorId}`: one company's firmographics, ICP fit and every visit. */
 export const companyRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies/:visitorId", async (c) => {
@@ -81,6 +82,7 @@ function Firmographics(props: { story: CompanyStory }) {
   }
   if (!company) return <p class="muted">No company data.</p>;
   const location = [company.city, company.region, company.country].filter(Boolean).join(", ");
+  const linkedin = webLink(company.linkedinUrl);
   return (
     <dl class="facts">
       <dt>Domain</dt>
@@ -93,11 +95,11 @@ function Firmographics(props: { story: CompanyStory }) {
       <dd>{company.revenueRange ?? "–"}</dd>
       <dt>Headquarters</dt>
       <dd>{location || "–"}</dd>
-      {company.linkedinUrl && (
+      {linkedin && (
         <>
           <dt>LinkedIn</dt>
           <dd>
-            <a href={company.linkedinUrl} rel="noopener noreferrer" target="_blank">
+            <a href={linkedin} rel="noopener noreferrer" target="_blank">
               Company page<span class="sr"> (opens in a new tab)</span>
             </a>
           </dd>

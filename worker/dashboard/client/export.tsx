@@ -3,6 +3,8 @@ import { recordAudit } from "../../audit/queries";
 import { utcDay } from "../../lib/time";
 import { parseFeedFilter } from "../../insights/feed/filters";
 import { allFeedRows, type FeedRow } from "../../insights/feed/queries";
+import { clientAddress } from "../../rate-limit/address";
+import { limitActions } from "../../rate-limit/dashboard";
 import type { DashboardEnv } from "../context";
 import { message } from "../ui/layout";
 
@@ -38,15 +40,33 @@ export function csvCell(value: string | number | null): string {
 
 const line = (cells: (string | number | null)[]) => `${cells.map(csvCell).join(",")}\r\n`;
 
+/** Navigations another site started (`Sec-Fetch-Site`); browsers that send no such header are not told apart. */
+const FROM_ELSEWHERE = new Set(["cross-site", "same-site"]);
+
 /**
  * `GET /o/{organizationId}/companies.csv`: every company matching the feed's filters, in the
  * feed's order, streamed while it is read (a chunk of rows per D1 read), so size never matters.
+ * An export is an action (audit entry, a whole organization read): another site's link gets a page
+ * with the download link instead, so no other site can write an export into the audit log.
  */
 export const exportRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies.csv", async (c) => {
   const organization = c.get("organization");
   const session = c.get("session");
   const { filter, problems } = parseFeedFilter(c.req.query());
   if (problems.length > 0) return message(c, "Export not possible", <p>{problems.join(" ")}</p>, 400);
+  if (FROM_ELSEWHERE.has(c.req.header("sec-fetch-site") ?? "")) {
+    const url = new URL(c.req.url);
+    return message(
+      c,
+      "Download the export",
+      <p>
+        Another site sent you here. <a href={`${url.pathname}${url.search}`}>Download the CSV export</a> of{" "}
+        {organization.name} if you meant to.
+      </p>,
+      200,
+    );
+  }
+  await limitActions(c.env, clientAddress(c.req.raw.headers));
   await recordAudit(c.var.tenant.DB, {
     partnerId: session.partnerId,
     organizationId: organization.id,

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { configOf } from "../../config";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../lib/errors";
 import { domainVerification, verifyDomain } from "../../partners/domain-setup";
 import type { DashboardContext, DashboardEnv } from "../context";
 import { Csrf, Kpi, Scroll } from "../ui/components";

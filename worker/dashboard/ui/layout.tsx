@@ -5,6 +5,8 @@ import type { DashboardContext } from "../context";
 import { SCRIPT_URL, STYLESHEET_URL } from "./assets";
 import { brandCss, monogram } from "./brand";
 
+export type PageStatus = 200 | 400 | 401 | 403 | 404 | 410 | 429 | 500;
+
 export interface NavItem {
   href: string;
   label: string;
@@ -44,12 +46,7 @@ function headers(nonce: string): Record<string, string> {
 }
 
 /** Renders a whole page in the partner's brand. */
-export async function render(
-  c: DashboardContext,
-  frame: Frame,
-  body: Child,
-  status: 200 | 400 | 401 | 403 | 404 | 410 | 500 = 200,
-) {
+export async function render(c: DashboardContext, frame: Frame, body: Child, status: PageStatus = 200) {
   const base = c.get("base");
   const brand = c.get("brand");
   const nonce = randomHex(16);
@@ -117,12 +114,7 @@ export async function render(
 }
 
 /** A short page with one message: refused links, signed-out, not found. */
-export function message(
-  c: DashboardContext,
-  title: string,
-  text: Child,
-  status: 200 | 400 | 401 | 403 | 404 | 410 | 500,
-) {
+export function message(c: DashboardContext, title: string, text: Child, status: PageStatus) {
   return render(
     c,
     { title },

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { SCOPES } from "../../../shared/accounts";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";

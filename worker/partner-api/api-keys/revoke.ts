@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError, notFound } from "../../http/errors";
+import { ApiError, notFound } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";

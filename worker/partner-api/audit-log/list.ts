@@ -1,19 +1,26 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AUDIT_ACTIONS } from "../../audit/actions";
 import { listAudit } from "../../audit/queries";
+import { CursorQuery, MAX_OFFSET_ROWS, encodeKeyset } from "../../http/cursor";
+import { invalidField } from "../../http/errors";
 import { endBound, startBound } from "../../lib/time";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { findOrganization } from "../../organizations/organization";
-import { DateQuery, PageQuery, pageOf } from "../../http/schemas";
+import { COUNT_LIMIT, DateQuery, PageQuery, pageOf } from "../../http/schemas";
 import { AuditEntrySchema } from "./schemas";
 
 const route = createRoute({
   method: "get",
   path: "/audit-log",
   summary: "The audit log: sign-in links, sessions, dashboards opened from the console, exclusions, exports",
+  description:
+    `Page by \`page\` (with \`total\`, counted up to ${COUNT_LIMIT.toLocaleString("en-US")}; pages end ` +
+    `${MAX_OFFSET_ROWS.toLocaleString("en-US")} rows deep) or, for any depth, by \`cursor\`: the previous page's ` +
+    "`nextCursor` (no `total` then).",
   request: {
     query: z.object({
       ...PageQuery,
+      cursor: CursorQuery,
       organizationId: z.string().max(64).optional(),
       action: z.enum(AUDIT_ACTIONS).optional(),
       startDate: DateQuery,
@@ -25,9 +32,10 @@ const route = createRoute({
       "A page of entries, newest first",
       z.object({
         entries: z.array(AuditEntrySchema),
-        total: z.number().int(),
-        page: z.number().int(),
+        total: z.number().int().optional().openapi({ description: "With `page` only; at most 10,000" }),
+        page: z.number().int().optional().openapi({ description: "With `page` only" }),
         pageSize: z.number().int(),
+        nextCursor: z.string().nullable().openapi({ description: "The `cursor` of the next page; null on the last" }),
       }),
     ),
     ...commonErrors,
@@ -39,7 +47,14 @@ export const listAuditLog = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   if (query.organizationId) await findOrganization(c.var.tenant.DB, partnerId, query.organizationId);
   const { page, pageSize, offset } = pageOf(query);
-  const { entries, total } = await listAudit(
+  const after = query.cursor ?? null;
+  if (!after && offset + pageSize > MAX_OFFSET_ROWS) {
+    throw invalidField(
+      "page",
+      `pages end ${MAX_OFFSET_ROWS} rows deep; go further with cursor (each page's nextCursor)`,
+    );
+  }
+  const found = await listAudit(
     c.var.tenant.DB,
     partnerId,
     {
@@ -48,8 +63,14 @@ export const listAuditLog = createApi().openapi(route, async (c) => {
       from: query.startDate && startBound(query.startDate),
       to: query.endDate && endBound(query.endDate),
     },
-    pageSize,
-    offset,
+    { limit: pageSize, offset: after ? 0 : offset, after },
   );
-  return c.json({ entries, total, page, pageSize }, 200);
+  const last = found.entries.at(-1);
+  const nextCursor = found.more && last ? encodeKeyset({ at: last.createdAt, id: last.id }) : null;
+  return c.json(
+    after
+      ? { entries: found.entries, pageSize, nextCursor }
+      : { entries: found.entries, total: found.total!, page, pageSize, nextCursor },
+    200,
+  );
 });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { invalidField } from "../../http/errors";
+import { invalidField } from "../../lib/errors";
 import { BillingModeSchema, BillingPeriodSchema, DateQuery, Day, Timestamp } from "../../http/schemas";
 
 /** Billing periods start and end at 00:00 UTC. */

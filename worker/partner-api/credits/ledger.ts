@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LEDGER_KINDS } from "../../../shared/billing";
-import { LedgerEntrySchema } from "../../credits/ledger";
-import { invalidField } from "../../http/errors";
+import { fromMirrorRow, type MirrorRow } from "../../credits/ledger";
+import { LedgerEntrySchema } from "../../credits/schemas";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import {
   COUNT_LIMIT,
@@ -16,7 +17,6 @@ import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { Where } from "../../lib/sql";
 import { endBound, startBound, unixSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
-import { toLedgerEntry, type EntryRow } from "./queries";
 
 const route = createRoute({
   method: "get",
@@ -61,12 +61,12 @@ export const listLedger = createApi().openapi(route, async (c) => {
       .prepare(`SELECT count(*) AS total FROM (SELECT 1 FROM ledger_entries ${all} LIMIT ${COUNT_LIMIT})`)
       .bind(...all.params),
   ]);
-  const found = rows!.results as EntryRow[];
+  const found = rows!.results as MirrorRow[];
   const entries = found.slice(0, pageSize);
   const last = entries.at(-1);
   return c.json(
     {
-      entries: entries.map((e) => toLedgerEntry(organizationId, e)),
+      entries: entries.map((e) => fromMirrorRow(organizationId, e)),
       total: (count!.results[0] as { total: number }).total,
       page,
       pageSize,

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CHARGE_REASONS, EDGE_REJECTIONS, type ChargeReason } from "../../../shared/billing";
 import { OUTCOME_COLUMN } from "../../collect/rollups";
-import { invalidField } from "../../http/errors";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import {
   COUNT_LIMIT,

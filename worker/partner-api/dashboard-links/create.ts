@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../../audit/queries";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { partnerDashboardPlace } from "../../partners/custom-domain";
 import { issueSignInLink } from "../../sessions/links";

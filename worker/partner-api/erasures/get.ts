@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { findErasure, toErasure } from "../../erasures/queries";
 import { ErasureParams, ErasureSchema } from "../../erasures/schemas";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { loadExclusions, saveExclusions } from "../../exclusions/queries";
 import { parseExclusions } from "../../exclusions/rules";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
 import { findOrganization } from "../../organizations/organization";
 import { IdParam } from "../../http/schemas";

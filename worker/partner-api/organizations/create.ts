@@ -3,7 +3,7 @@ import type { Scope } from "../../../shared/accounts";
 import { defaultBillingDay } from "../../billing/period";
 import { counterFor } from "../../credits/counter-client";
 import { poolFor } from "../../credits/pool-client";
-import { ApiError, isUniqueViolation } from "../../http/errors";
+import { ApiError, isUniqueViolation } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { newId, randomHex } from "../../lib/ids";
 import { loadPartner } from "../../partners/partner";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { hasPool } from "../../../shared/billing";
 import { poolFor } from "../../credits/pool-client";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi } from "../../http/routes";
 import { OrganizationParams } from "../../http/schemas";
 import { findOrganization } from "../../organizations/organization";

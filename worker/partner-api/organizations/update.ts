@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Scope } from "../../../shared/accounts";
 import { configureCounter } from "../../credits/counter-client";
-import { ApiError, isUniqueViolation } from "../../http/errors";
+import { ApiError, isUniqueViolation } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";

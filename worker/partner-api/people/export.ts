@@ -4,7 +4,8 @@ import { personInOrganizations, storyOf } from "../../people/queries";
 import { findSuppression } from "../../suppressions/queries";
 import { SuppressionParams } from "../../suppressions/schemas";
 import { isoOf, publicVisitorId, sessionId } from "../../visitors/identity";
-import { toLedgerEntry, toReceipt, type EntryRow } from "../credits/queries";
+import { fromMirrorRow, type MirrorRow } from "../../credits/ledger";
+import { toReceipt } from "../credits/queries";
 import { toVisitor, topPagesOf } from "../visitors/queries";
 import { PersonExportSchema } from "./schemas";
 
@@ -39,7 +40,7 @@ export const exportPerson = createApi().openapi(route, async (c) => {
   const organizations = places.flatMap((place) => {
     const visitor = story.visitors.find((v) => v.org === place.org && v.id === place.visitor) ?? null;
     const receipts = story.charges.filter((r) => r.org === place.org);
-    const ledgerEntries = (story.ledger as unknown as EntryRow[]).filter((l) => l.org === place.org);
+    const ledgerEntries = (story.ledger as unknown as MirrorRow[]).filter((l) => l.org === place.org);
     if (!visitor && receipts.length === 0 && ledgerEntries.length === 0) return [];
     const sessions = visitor ? story.sessions.filter((s) => s.visitor === visitor.seq) : [];
     const pages = visitor ? story.pageViews.filter((p) => p.visitor === visitor.seq) : [];
@@ -72,7 +73,7 @@ export const exportPerson = createApi().openapi(route, async (c) => {
             })),
         })),
         receipts: receipts.map((r) => toReceipt(place.organizationId, r)),
-        ledgerEntries: ledgerEntries.map((l) => toLedgerEntry(place.organizationId, l)),
+        ledgerEntries: ledgerEntries.map((l) => fromMirrorRow(place.organizationId, l)),
       },
     ];
   });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { LedgerEntrySchema } from "../../credits/ledger";
+import { LedgerEntrySchema } from "../../credits/schemas";
 import { EmailSha256, Timestamp } from "../../http/schemas";
 import { SuppressionSchema } from "../../suppressions/schemas";
 import { ReceiptSchema } from "../credits/schemas";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/routes";
 import { randomHex } from "../../lib/ids";
 import { isoSeconds } from "../../lib/time";

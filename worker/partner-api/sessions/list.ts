@@ -1,18 +1,25 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { CursorQuery, MAX_OFFSET_ROWS, encodeKeyset } from "../../http/cursor";
+import { invalidField } from "../../http/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
-import { listSessions } from "../../sessions/sessions";
+import { COUNT_LIMIT, PageQuery, pageOf } from "../../http/schemas";
+import { listSessions } from "../../sessions/list";
 import { SESSION_STATUSES } from "../../sessions/rules";
 import { findOrganization } from "../../organizations/organization";
-import { PageQuery, pageOf } from "../../http/schemas";
 import { SessionSchema } from "./schemas";
 
 const route = createRoute({
   method: "get",
   path: "/sessions",
   summary: "List dashboard and console sessions, newest first",
+  description:
+    `Page by \`page\` (with \`total\`, counted up to ${COUNT_LIMIT.toLocaleString("en-US")}; pages end ` +
+    `${MAX_OFFSET_ROWS.toLocaleString("en-US")} rows deep) or, for any depth, by \`cursor\`: the previous page's ` +
+    "`nextCursor` (no `total` then). A session's row is kept for 30 days after its absolute end.",
   request: {
     query: z.object({
       ...PageQuery,
+      cursor: CursorQuery,
       status: z
         .enum([...SESSION_STATUSES, "all"])
         .default("active")
@@ -26,9 +33,10 @@ const route = createRoute({
       "A page of sessions",
       z.object({
         sessions: z.array(SessionSchema),
-        total: z.number().int(),
-        page: z.number().int(),
+        total: z.number().int().optional().openapi({ description: "With `page` only; at most 10,000" }),
+        page: z.number().int().optional().openapi({ description: "With `page` only" }),
         pageSize: z.number().int(),
+        nextCursor: z.string().nullable().openapi({ description: "The `cursor` of the next page; null on the last" }),
       }),
     ),
     ...commonErrors,
@@ -40,6 +48,24 @@ export const listDashboardSessions = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   if (query.organizationId) await findOrganization(c.var.tenant.DB, partnerId, query.organizationId);
   const { page, pageSize, offset } = pageOf(query);
-  const { sessions, total } = await listSessions(c.env.CATALOG, partnerId, query, pageSize, offset);
-  return c.json({ sessions, total, page, pageSize }, 200);
+  const after = query.cursor ?? null;
+  if (!after && offset + pageSize > MAX_OFFSET_ROWS) {
+    throw invalidField(
+      "page",
+      `pages end ${MAX_OFFSET_ROWS} rows deep; go further with cursor (each page's nextCursor)`,
+    );
+  }
+  const found = await listSessions(c.env.CATALOG, partnerId, query, {
+    limit: pageSize,
+    offset: after ? 0 : offset,
+    after,
+  });
+  const last = found.sessions.at(-1);
+  const nextCursor = found.more && last ? encodeKeyset({ at: last.createdAt, id: last.id }) : null;
+  return c.json(
+    after
+      ? { sessions: found.sessions, pageSize, nextCursor }
+      : { sessions: found.sessions, total: found.total!, page, pageSize, nextCursor },
+    200,
+  );
 });

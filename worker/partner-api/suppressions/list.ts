@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { invalidField } from "../../http/errors";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { CursorFields, CursorQuery, PageFields, PageQuery, pageOf } from "../../http/schemas";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";

@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CursorQuery, MAX_OFFSET_ROWS, encodeKeyset } from "../../http/cursor";
-import { invalidField } from "../../http/errors";
+import { groupDigits } from "../../lib/digits";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import type { DeliveryRow } from "../../webhooks/deliver";
 import { requireScope } from "../auth";
 import { findOrganization } from "../../organizations/organization";
-import { PageQuery, pageOf } from "../../http/schemas";
+import { COUNT_LIMIT, PageQuery, pageOf } from "../../http/schemas";
 import { ChannelSchema, DeliverySchema, DeliveryStatusSchema } from "./schemas";
 import { toDelivery } from "./queries";
 
@@ -14,8 +15,9 @@ const route = createRoute({
   path: "/webhooks/logs",
   summary: "List webhook deliveries, newest first (admin scope)",
   description:
-    "Per-attempt details (status code, error, latency) are at `GET /webhooks/logs/{deliveryId}`. Page by `page` (with `total`, up to " +
-    `${MAX_OFFSET_ROWS.toLocaleString("en-US")} rows deep) or, for any depth, by \`cursor\`: pass the previous page's \`nextCursor\` ` +
+    "Per-attempt details (status code, error, latency) are at `GET /webhooks/logs/{deliveryId}`. Page by `page` (with `total`, counted up to " +
+    `${groupDigits(COUNT_LIMIT)}; pages end ` +
+    `${groupDigits(MAX_OFFSET_ROWS)} rows deep) or, for any depth, by \`cursor\`: pass the previous page's \`nextCursor\` ` +
     "(no `total` then). Every page carries `nextCursor`, null on the last.",
   middleware: [requireScope("admin")] as const,
   request: {
@@ -87,21 +89,25 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
       `pages end ${MAX_OFFSET_ROWS} rows deep; go further with cursor (each page's nextCursor)`,
     );
   }
+  // The total is counted up to COUNT_LIMIT: a large log is paged with cursors, never counted whole.
   const [rows, count] = await db.batch<DeliveryRow | { total: number }>([
     db
       .prepare(`SELECT * FROM webhook_deliveries ${filter} ${order} LIMIT ? OFFSET ?`)
-      .bind(...params, pageSize, offset),
-    db.prepare(`SELECT count(*) AS total FROM webhook_deliveries ${filter}`).bind(...params),
+      .bind(...params, pageSize + 1, offset),
+    db
+      .prepare(`SELECT count(*) AS total FROM (SELECT 1 FROM webhook_deliveries ${filter} LIMIT ${COUNT_LIMIT})`)
+      .bind(...params),
   ]);
   const total = (count!.results[0] as { total: number }).total;
-  const deliveries = rows!.results as DeliveryRow[];
+  const found = rows!.results as DeliveryRow[];
+  const deliveries = found.slice(0, pageSize);
   return c.json(
     {
       deliveries: deliveries.map(toDelivery),
       total,
       page,
       pageSize,
-      nextCursor: next(deliveries, offset + pageSize < total),
+      nextCursor: next(deliveries, found.length > pageSize),
     },
     200,
   );

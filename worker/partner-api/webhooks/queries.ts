@@ -1,4 +1,4 @@
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import type { AttemptOutcome, DeliveryRow } from "../../webhooks/deliver";
 
 export const toDelivery = (row: DeliveryRow) => ({

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATUSES, WEBHOOK_CHANNELS } from "../../../shared/webhooks";
-import { invalidField } from "../../http/errors";
+import { ApiError, invalidField } from "../../lib/errors";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
-import { urlTargetProblem } from "../../outbound/targets";
+import { ResolutionError, resolvedTargetProblem, urlTargetProblem } from "../../outbound/targets";
 
 export const ChannelSchema = z.enum(WEBHOOK_CHANNELS).openapi({ description: "Which webhook" });
 
@@ -66,13 +66,26 @@ export const AttemptSchema = z
 
 /**
  * Webhook URLs must be https to a public host. Loopback, private, link-local and other
- * non-public addresses, and names reserved for local networks (`localhost`, `*.local`, …), are
- * refused, as is http, unless `ALLOW_INSECURE_WEBHOOKS` is "on" (local development only).
- * A name that resolves to a private address cannot be told apart here; Workers cannot reach
- * private networks anyway, and redirects are never followed.
+ * non-public addresses, names reserved for local networks (`localhost`, `*.local`, …) and names
+ * that resolve to such addresses (through `DOH_URL`) are refused, as is http, unless
+ * `ALLOW_INSECURE_WEBHOOKS` is "on" (local development only). Each send checks the name again.
  */
-export function checkWebhookUrl(env: Env, raw: string): string {
-  const problem = urlTargetProblem(raw, configOf(env).allowInsecureWebhooks);
+export async function checkWebhookUrl(env: Env, raw: string): Promise<string> {
+  const allowPrivate = configOf(env).allowInsecureWebhooks;
+  const problem = urlTargetProblem(raw, allowPrivate);
   if (problem) throw invalidField("url", problem);
-  return new URL(raw).toString();
+  const url = new URL(raw);
+  try {
+    const resolved = await resolvedTargetProblem(env, url.hostname, allowPrivate);
+    if (resolved) throw invalidField("url", `must point to a public host: ${resolved}`);
+  } catch (error) {
+    if (!(error instanceof ResolutionError)) throw error;
+    throw new ApiError(
+      "ServiceUnavailable",
+      `Could not resolve the URL's host to check that it is public (${error.message}); try again`,
+      { retryAfter: 5 },
+      { cause: error },
+    );
+  }
+  return url.toString();
 }

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError, invalidField } from "../../http/errors";
+import { ApiError, invalidField } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { DEFAULT_LOW_CREDIT_PERCENT, type WebhookChannel } from "../../../shared/webhooks";
@@ -55,7 +55,7 @@ const updateRoute = <K extends WebhookChannel>(channel: K) =>
     path: `/webhooks/${channel}`,
     summary: `Configure the ${channel} webhook (admin scope)`,
     description:
-      "Only the fields sent change. The first setup needs a `url`; without `secret` one is generated. A new secret (sent or `rotateSecret`) replaces the old one, which keeps signing for 24 hours; a second new secret within those 24 hours keeps the original one signing until they end. The generated secret is returned once, as `secret`. `url` must be https to a public host (http and local or private hosts only where the server allows insecure webhooks, in development).",
+      "Only the fields sent change. The first setup needs a `url`; without `secret` one is generated. A new secret (sent or `rotateSecret`) replaces the old one, which keeps signing for 24 hours; a second new secret within those 24 hours keeps the original one signing until they end. The generated secret is returned once, as `secret`. `url` must be https to a public host whose name resolves to public addresses only (checked at save, through the server's DNS-over-HTTPS resolver, and again before each send; 503 when the resolver cannot answer). http and local or private hosts only where the server allows insecure webhooks, in development.",
     middleware: [requireScope("admin")] as const,
     request: { body: jsonBody(channel === "billing" ? BillingUpdate : IdentificationUpdate) },
     responses: {
@@ -78,7 +78,7 @@ const handler = (channel: WebhookChannel) =>
     const body = c.req.valid("json") as Update;
     const partnerId = c.get("partnerId");
     const db = c.var.tenant.DB;
-    const url = body.url === undefined || body.url === null ? body.url : checkWebhookUrl(c.env, body.url);
+    const url = body.url === undefined || body.url === null ? body.url : await checkWebhookUrl(c.env, body.url);
     if (body.secret !== undefined && body.rotateSecret) {
       throw invalidField("secret", "send either secret or rotateSecret");
     }

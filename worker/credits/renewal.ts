@@ -1,5 +1,5 @@
-import { CLOSE_GRACE_MS } from "../credits/counter";
-import { counterFor } from "../credits/counter-client";
+import { CLOSE_GRACE_MS } from "./periods";
+import { counterFor } from "./counter-client";
 import type { TenantEnv } from "../shards";
 import { sendJobs, type RenewPeriodsJob } from "../jobs/message";
 import { isoSeconds } from "../lib/time";

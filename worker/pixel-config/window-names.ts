@@ -6,6 +6,7 @@
  */
 export const WINDOW_NAMES: ReadonlySet<string> = new Set(
   `
+  FontFaceSet HTMLCameraElement HTMLMicrophoneElement HTMLUserMediaElement InteractionContentfulPaint NodeRange OpaqueRange PerformanceSoftNavigation PermissionsPolicy requestResize
   AbortController AbortSignal AbsoluteOrientationSensor AbstractRange Accelerometer AggregateError AnalyserNode
   Animation AnimationEffect AnimationEvent AnimationPlaybackEvent AnimationTimeline AnimationTrigger Array
   ArrayBuffer AsyncDisposableStack Atomics Attr Audio AudioBuffer AudioBufferSourceNode AudioContext AudioData
