@@ -16,15 +16,15 @@ export default defineConfig({
             miniflare: {
               // WEBHOOK_TIMEOUT_MS: webhook attempts time out after 3 s instead of 30 s, so a test can show it.
               // WEBHOOK_SECRET_KEY: the AES key webhook secrets are sealed with (a test-only value).
-              // ALLOW_INSECURE_WEBHOOKS, DEMO_PAGES: off whatever `npm start` wrote to .dev.vars; the platform
-              // URLs unset whatever wrangler.toml holds (the API answers on the test's host, https://api.test).
+              // ALLOW_INSECURE_WEBHOOKS, DEMO_PAGES: off whatever `npm start` wrote to .dev.vars. The platform's
+              // host is the tests' (https://api.test), as in production; script tags use the request's origin.
               // CLOUDFLARE_*: partners' domains become custom hostnames of a zone at the Cloudflare stand-in
               // (test/fixtures/cloudflare-api.js), whose DNS our domain check reads too (through the receiver).
               bindings: {
                 ALLOW_INSECURE_WEBHOOKS: "",
                 DEMO_PAGES: "",
                 SCRIPT_BASE_URL: "",
-                DASHBOARD_BASE_URL: "",
+                DASHBOARD_BASE_URL: "https://api.test",
                 CLOUDFLARE_ZONE_ID: CLOUDFLARE.zoneId,
                 CLOUDFLARE_API_TOKEN: CLOUDFLARE.apiToken,
                 CLOUDFLARE_API_BASE: "https://api.cloudflare.test/client/v4",

@@ -107,6 +107,26 @@ describe("one partner per host", () => {
     expect((await exports.default.fetch(`https://${domain}/s/${owner.pixelKey}.js`)).status).toBe(200);
   });
 
+  it("without the platform's URLs configured (local development), answers the API on any host no partner claims", async () => {
+    const owner = await newOrganization();
+    const domain = freshDomain();
+    await owner.api("PUT", "/domain", { domain });
+    const local = { DASHBOARD_BASE_URL: "", SCRIPT_BASE_URL: "" };
+    const me = async (host: string) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(
+        new Request(`https://${host}/api/v1/partner/me`, { headers: { "x-partner-api-key": owner.key } }),
+        { ...env, ...local },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return res.status;
+    };
+    expect(await me("localhost")).toBe(200);
+    expect(await me("127.0.0.1")).toBe(200);
+    expect(await me(domain)).toBe(404);
+  });
+
   it("ends the sessions and unused links of a domain when it is removed", async () => {
     const owner = await newOrganization();
     const { domain } = await makeLive(owner.api);

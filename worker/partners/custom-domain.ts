@@ -173,15 +173,35 @@ export async function partnerDashboardPlace(env: Env, partnerId: string, request
   return dashboardPlace(env, await loadPartner(env.CATALOG, partnerId), requestUrl);
 }
 
-const domainClaims = (db: D1Database, hostname: string) =>
-  db
+type HostClaims = (PartnerDomain & { id: string; status: string })[];
+
+/**
+ * Who claims a host, remembered by this isolate for 30 s: requests to a partner's domain (signed
+ * out, or made up) cost no catalog read each. A change made in this isolate forgets the host at
+ * once (`forgetHost`); other isolates see it within the 30 s.
+ */
+const HOST_TTL_MS = 30_000;
+const HOSTS_REMEMBERED = 1_000;
+const hostClaims = new Map<string, { claims: HostClaims; until: number }>();
+
+export const forgetHost = (hostname: string) => hostClaims.delete(hostname.toLowerCase());
+
+async function domainClaims(db: D1Database, hostname: string): Promise<HostClaims> {
+  const host = hostname.toLowerCase();
+  const now = Date.now();
+  const known = hostClaims.get(host);
+  if (known && known.until > now) return known.claims;
+  const { results } = await db
     .prepare(
       `SELECT p.id, p.status, p.script_domain, p.script_domain_verified, h.state AS custom_hostname_state
        FROM partners p LEFT JOIN custom_hostnames h ON h.hostname = p.script_domain WHERE p.script_domain = ?`,
     )
-    .bind(hostname.toLowerCase())
-    .all<PartnerDomain & { id: string; status: string }>()
-    .then((r) => r.results);
+    .bind(host)
+    .all<HostClaims[number]>();
+  if (hostClaims.size >= HOSTS_REMEMBERED) hostClaims.clear();
+  hostClaims.set(host, { claims: results, until: now + HOST_TTL_MS });
+  return results;
+}
 
 /** The active partner whose live custom domain this host is, if any: it serves that partner's dashboards. */
 export async function partnerOfHost(env: Env, hostname: string): Promise<string | null> {

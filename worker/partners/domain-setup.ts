@@ -12,6 +12,7 @@ import {
   claimLapsed,
   cnameTarget,
   domainTaken,
+  forgetHost,
   isPlatformDomain,
   partnerWithDomain,
   txtRecordName,
@@ -30,6 +31,8 @@ import { loadPartner } from "./partner";
 type ClaimedPartner = PartnerWithDomain & { script_domain: string; domain_verification_token: string };
 
 async function stateOf(env: Env, requestUrl: string, partner: ClaimedPartner) {
+  // What this host serves may just have changed (claimed, verified, its certificate active).
+  forgetHost(partner.script_domain);
   const hostname = configOf(env).cloudflare ? await findHostnameRow(env.CATALOG, partner.script_domain) : null;
   return verificationState(env, requestUrl, partner, hostname);
 }
@@ -41,6 +44,7 @@ export async function domainVerification(env: Env, partnerId: string, requestUrl
 
 /** The partner's domain ended (changed or removed): its hostname goes if nobody claims it, and what was bound to it ends. */
 async function retire(env: Env, domain: string) {
+  forgetHost(domain);
   await endEverythingOnHost(env.CATALOG, domain);
   await releaseHostname(env, domain);
 }
