@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   "period.closed",
   "domain.activated",
   "domain.failed",
+  "b2c.anomaly",
   "webhook.test",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

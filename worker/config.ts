@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Env } from "./env";
 import { globalName } from "./pixel-config/global-name";
+import { SECRET_RULE, signingKeyOf } from "./webhooks/secrets";
 
 /** 1,000 partner API requests per minute per partner account (docs/partner-api.md#rate-limit). */
 export const DEFAULT_PARTNER_RATE_LIMIT = 1_000;
@@ -53,6 +54,18 @@ const ConfigSchema = z
     CLOUDFLARE_DCV_METHOD: z.preprocess(unset, z.enum(["http", "txt"]).default("http")),
     /** Secret: what Cloudflare's notification webhook sends in `cf-webhook-auth`; unset, notifications are refused. */
     CLOUDFLARE_NOTIFICATION_SECRET: text,
+    /** The operator's own webhook (docs/operations.md#database-size-alarm): `database.size` events go there. */
+    OPERATOR_WEBHOOK_URL: url,
+    /** Secret: signs the operator's webhook as partner webhooks are signed (a `whsec_` secret); unset, unsigned. */
+    OPERATOR_WEBHOOK_SECRET: z.preprocess(
+      unset,
+      z
+        .string()
+        .optional()
+        .refine((value) => value === undefined || signingKeyOf(value) !== null, SECRET_RULE),
+    ),
+    /** A database at or past this share of D1's 10 GB (percent) sets off the size alarm. */
+    SHARD_ALARM_PERCENT: z.preprocess(unset, z.coerce.number().min(0).max(100).default(70)),
     /** Secret: base64 of 32 random bytes, the AES-GCM key webhook secrets are stored under. */
     WEBHOOK_SECRET_KEY: z.preprocess(
       unset,
@@ -95,6 +108,10 @@ const ConfigSchema = z
     cloudflareNotificationSecret: env.CLOUDFLARE_NOTIFICATION_SECRET ?? null,
     /** Hosts of the configured platform URLs: with any, the APIs and `/app` answer there only. */
     platformHosts: [env.DASHBOARD_BASE_URL, env.SCRIPT_BASE_URL].flatMap((url) => (url ? [new URL(url).host] : [])),
+    operatorWebhook: env.OPERATOR_WEBHOOK_URL
+      ? { url: env.OPERATOR_WEBHOOK_URL, secret: env.OPERATOR_WEBHOOK_SECRET ?? null }
+      : null,
+    shardAlarmPercent: env.SHARD_ALARM_PERCENT,
   }));
 
 export type Config = z.output<typeof ConfigSchema>;

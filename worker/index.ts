@@ -4,6 +4,7 @@ import { pruneImportChunks } from "./admin/records";
 import { hitRoute } from "./collect/hit-route";
 import { scriptRoute } from "./collect/script-route";
 import { consumeHits } from "./collect/consume";
+import { isHitQueue } from "./collect/hit-queues";
 import { demoSite } from "./demo/site";
 import type { AppEnv, Env } from "./env";
 import { everyTenant } from "./shards";
@@ -33,6 +34,8 @@ import { pruneSessions } from "./sessions/sessions";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
 import { resumeStalledErasures } from "./erasures/person";
+import { resumeStalledPurges } from "./organizations/purge";
+import { alarmOnDatabaseSizes } from "./capacity/alarm";
 
 export { CreditCounter } from "./credits/counter";
 export { CreditPool } from "./credits/pool";
@@ -76,7 +79,8 @@ export default {
     else if (batch.queue === HITS_DLQ || batch.queue === JOBS_DLQ) await consumeDeadLetters(batch, env);
     else if (batch.queue === WEBHOOKS_QUEUE) await consumeWebhooks(batch as MessageBatch<WebhookMessage>, env);
     else if (batch.queue === JOBS_QUEUE) await consumeJobs(batch as MessageBatch<JobMessage>, env);
-    else await consumeHits(batch as MessageBatch<HitMessage>, env);
+    else if (isHitQueue(batch.queue)) await consumeHits(batch as MessageBatch<HitMessage>, env);
+    else throw new Error(`no consumer for queue ${batch.queue}`);
   },
   async scheduled(_controller, env, _ctx) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
@@ -87,6 +91,8 @@ export default {
     // Partners' custom hostnames at Cloudflare: created, re-read with backoff until active or failed, deleted when unclaimed.
     await maintainHostnames(env);
     await pruneDeadLetters(env.CATALOG);
+    // A database near D1's limit is reported to the operator's webhook (docs/operations.md#database-size-alarm).
+    await alarmOnDatabaseSizes(env);
     for (const tenant of everyTenant(env)) {
       // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
       await maintainWebhooks(tenant);
@@ -94,8 +100,9 @@ export default {
       // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
       await renewDuePeriods(tenant);
       await reconcileOrganizations(tenant);
-      // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
+      // A person's erasure or an organization's purge whose job was lost resumes where it stopped (docs/privacy.md).
       await resumeStalledErasures(tenant);
+      await resumeStalledPurges(tenant);
       // Retention of identified visitors, yesterday's device rows (docs/collect.md).
       await maintainVisitors(tenant);
     }

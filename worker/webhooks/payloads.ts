@@ -95,6 +95,16 @@ export const DomainFailedFields = z.object({
   errors: z.array(z.string()).openapi({ description: "Why, as Cloudflare reported it" }),
 });
 
+export const B2cAnomalyFields = z.object({
+  ...organizationFields,
+  ceiling: z.number().int().openapi({ description: "New people an organization may have charged within an hour" }),
+  peopleCharged: z.number().int().openapi({ description: "People charged within the hour before `createdAt`" }),
+  refused: z.number().int().openapi({
+    description: "Identify calls of new people refused (counted `suspicious`) in the batch that reached it",
+  }),
+  windowStart: Timestamp.openapi({ description: "Start of the hour counted: charging resumes as it moves on" }),
+});
+
 export const WebhookTestFields = z.object({
   webhook: z.enum(WEBHOOK_CHANNELS),
   message: z.string(),
@@ -109,6 +119,7 @@ export const EVENT_FIELDS = {
   "period.closed": PeriodClosedFields,
   "domain.activated": DomainActivatedFields,
   "domain.failed": DomainFailedFields,
+  "b2c.anomaly": B2cAnomalyFields,
   "webhook.test": WebhookTestFields,
 } satisfies Record<EventType, z.ZodObject>;
 
@@ -124,6 +135,8 @@ const DESCRIPTIONS: Record<EventType, string> = {
     "The partner's custom domain went live: verified by DNS and its TLS certificate active. Script tags and dashboard links use it from now on.",
   "domain.failed":
     "The custom domain's hostname or certificate could not be validated (Cloudflare stopped trying, or the domain no longer points here). Fix DNS, then check again.",
+  "b2c.anomaly":
+    "A B2C organization had as many new people charged within an hour as it may (1,000): charging new people pauses until the hour's count falls below it; at most once per organization and hour.",
   "webhook.test": "Sent by `POST /webhooks/test`.",
 };
 

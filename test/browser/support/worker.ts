@@ -12,14 +12,13 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { D1Database } from "@cloudflare/workers-types";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 import { buildPixel } from "../../../pixel/build.ts";
+import { ROOT } from "../../../scripts/lib.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const ADMIN_KEY = "e2e-admin-key";
 
 export interface StartOptions {
@@ -28,15 +27,21 @@ export interface StartOptions {
   /** Log level of workerd and Miniflare (default: warnings and errors only). */
   logLevel?: LogLevel;
   /**
-   * Hits per pixel key and address per minute instead of wrangler.toml's `HIT_LIMITER` limit: the
-   * bench sends thousands a second from one address with one key, and measures the limiter's cost
-   * rather than its 429s.
+   * Hits per pixel key and address, and per pixel key, per minute instead of wrangler.toml's
+   * `HIT_LIMITER` and `PIXEL_LIMITER` limits: the bench sends thousands a second from one address
+   * with one key, and measures the limiters' cost rather than their 429s.
    */
   hitsPerMinute?: number;
   /** Settings of the Worker added to (or replacing) wrangler.toml's, e.g. a Cloudflare zone at a stand-in. */
   bindings?: Record<string, string>;
   /** Where the Worker's outbound fetches go instead of the network: one of `extraWorkers`, by name. */
   outboundService?: string;
+  /** Opens workerd's V8 inspector on this port (0: any free one; `mf.getInspectorURL()` says which): the bench's CPU profiles. */
+  inspectorPort?: number;
+  /** The folder the local state's temporary folder is made in (default: the system's temporary folder). */
+  stateIn?: string;
+  /** Keeps the bundle's source map (`LocalWorker.sourceMap`), to place profiled code in its source files. */
+  sourceMap?: boolean;
 }
 
 export interface LocalWorker {
@@ -49,6 +54,8 @@ export interface LocalWorker {
   db(): Promise<D1Database>;
   /** The folder holding the local state (D1 and Durable Object SQLite files, KV, queues). */
   persist: string;
+  /** The source map of the Worker's bundle (`worker/index.js` to the files under the repository), when asked for. */
+  sourceMap?: string;
   /** An HTTP client for the operator API. */
   admin: Client;
   /** An HTTP client for the partner API with this key. */
@@ -60,6 +67,11 @@ export type Client = <T = any>(method: string, path: string, body?: unknown) => 
 
 /** Bundles a module for workerd the way wrangler does (ESM, workerd export conditions). */
 export async function bundleForWorkerd(entry: string): Promise<string> {
+  return (await bundleWithSourceMap(entry, false)).code;
+}
+
+/** The same bundle and, when asked, its source map (JSON; sources relative to the bundle's folder). */
+async function bundleWithSourceMap(entry: string, sourceMap: boolean): Promise<{ code: string; map?: string }> {
   const out = await build({
     entryPoints: [entry],
     bundle: true,
@@ -71,20 +83,23 @@ export async function bundleForWorkerd(entry: string): Promise<string> {
     external: ["cloudflare:*", "node:*"],
     write: false,
     logLevel: "warning",
+    ...(sourceMap ? { sourcemap: "external" as const, outfile: join(dirname(entry), "index.js") } : {}),
   });
-  return out.outputFiles[0]!.text;
+  if (!sourceMap) return { code: out.outputFiles[0]!.text };
+  const file = (suffix: string) => out.outputFiles.find((f) => f.path.endsWith(suffix))!.text;
+  return { code: file(".js"), map: file(".js.map") };
 }
 
 /** Bundles worker/index.ts; the Worker imports the pixel from pixel/dist/bundle.ts, built first from source. */
-export async function bundleWorker(): Promise<string> {
+export async function bundleWorker(sourceMap = false): Promise<{ code: string; map?: string }> {
   await buildPixel({ write: true });
-  return bundleForWorkerd(join(ROOT, "worker/index.ts"));
+  return bundleWithSourceMap(join(ROOT, "worker/index.ts"), sourceMap);
 }
 
 export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker> {
-  const persist = await mkdtemp(join(tmpdir(), "sightline-worker-"));
+  const persist = await mkdtemp(join(opts.stateIn ?? tmpdir(), "sightline-worker-"));
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
-  const script = await bundleWorker();
+  const { code: script, map: sourceMap } = await bundleWorker(opts.sourceMap);
   const limiters = (workerOptions.ratelimits ?? {}) as Record<string, object>;
   // Miniflare 5 still accepts the v4 option shape that wrangler's helper returns, converted.
   const mf = new Miniflare(
@@ -94,6 +109,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
       log: new Log(opts.logLevel ?? LogLevel.WARN),
       resourcePersistencePath: persist,
       cf: false, // no download of the real request.cf: the tests run offline
+      inspectorPort: opts.inspectorPort,
       workers: [
         {
           ...workerOptions,
@@ -106,6 +122,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
               : {
                   ...limiters,
                   HIT_LIMITER: { ...limiters.HIT_LIMITER, simple: { limit: opts.hitsPerMinute, period: 60 } },
+                  PIXEL_LIMITER: { ...limiters.PIXEL_LIMITER, simple: { limit: opts.hitsPerMinute, period: 60 } },
                 },
           bindings: {
             ...(workerOptions.bindings as Record<string, unknown>),
@@ -147,6 +164,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
     catalog,
     db,
     persist,
+    sourceMap,
     admin: client({ "x-admin-api-key": ADMIN_KEY }),
     partner: (key) => client({ "x-partner-api-key": key }),
     async stop() {
