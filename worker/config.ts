@@ -72,6 +72,15 @@ const ConfigSchema = z
     PARTNER_RATE_LIMIT: whole(DEFAULT_PARTNER_RATE_LIMIT),
     /** "on" (local development only) also allows http:// webhook URLs and loopback, private and link-local targets. */
     ALLOW_INSECURE_WEBHOOKS: flag,
+    /** Cloudflare for SaaS: the zone partners' domains become custom hostnames of, and an API token for it (secret). */
+    CLOUDFLARE_ZONE_ID: text,
+    CLOUDFLARE_API_TOKEN: text,
+    /** Cloudflare's API (tests point it at a loopback stand-in). */
+    CLOUDFLARE_API_BASE: z.preprocess(unset, httpUrl.default("https://api.cloudflare.com/client/v4")),
+    /** How Cloudflare validates the certificate of a custom hostname: `http` (the CNAME suffices) or `txt`. */
+    CLOUDFLARE_DCV_METHOD: z.preprocess(unset, z.enum(["http", "txt"]).default("http")),
+    /** Secret: what Cloudflare's notification webhook sends in `cf-webhook-auth`; unset, notifications are refused. */
+    CLOUDFLARE_NOTIFICATION_SECRET: text,
     /** The operator's own webhook (docs/operations.md#database-size-alarm): `database.size` events go there. */
     OPERATOR_WEBHOOK_URL: url,
     /** Secret: signs the operator's webhook as partner webhooks are signed (a `whsec_` secret); unset, unsigned. */
@@ -127,6 +136,19 @@ const ConfigSchema = z
     partnerRateLimit: env.PARTNER_RATE_LIMIT,
     allowInsecureWebhooks: env.ALLOW_INSECURE_WEBHOOKS,
     webhookSecretKey: env.WEBHOOK_SECRET_KEY ?? null,
+    /** Null without a zone and a token: domains are verified by DNS only, and TLS is the operator's job. */
+    cloudflare:
+      env.CLOUDFLARE_ZONE_ID && env.CLOUDFLARE_API_TOKEN
+        ? {
+            zoneId: env.CLOUDFLARE_ZONE_ID,
+            apiToken: env.CLOUDFLARE_API_TOKEN,
+            apiBase: env.CLOUDFLARE_API_BASE.replace(/\/$/, ""),
+            dcvMethod: env.CLOUDFLARE_DCV_METHOD,
+          }
+        : null,
+    cloudflareNotificationSecret: env.CLOUDFLARE_NOTIFICATION_SECRET ?? null,
+    /** Hosts of the configured platform URLs: with any, the APIs and `/app` answer there only. */
+    platformHosts: [env.DASHBOARD_BASE_URL, env.SCRIPT_BASE_URL].flatMap((url) => (url ? [new URL(url).host] : [])),
     operatorWebhook: env.OPERATOR_WEBHOOK_URL
       ? { url: env.OPERATOR_WEBHOOK_URL, secret: env.OPERATOR_WEBHOOK_SECRET ?? null }
       : null,
@@ -140,6 +162,7 @@ const ConfigSchema = z
   }));
 
 export type Config = z.output<typeof ConfigSchema>;
+export type CloudflareConfig = NonNullable<Config["cloudflare"]>;
 
 const parsed = new WeakMap<Env, Config>();
 

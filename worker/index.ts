@@ -12,7 +12,9 @@ import { ApiError } from "./lib/errors";
 import { handleError } from "./http/errors";
 import { createApi } from "./http/routes";
 import { partnerApi, partnerApiDocument } from "./partner-api";
-import { releaseLapsedClaims } from "./partner-api/domain/queries";
+import { onPlatformHost, PLATFORM_BASE, releaseLapsedClaims } from "./partners/custom-domain";
+import { maintainHostnames } from "./custom-hostnames/lifecycle";
+import { cloudflareHooks } from "./platform-hooks/cloudflare";
 import type { HitMessage } from "./collect/message";
 import { consumeJobs } from "./jobs/consume";
 import { JOBS_QUEUE, type JobMessage } from "./jobs/message";
@@ -29,7 +31,6 @@ import { reconcileOrganizations } from "./organizations/sync";
 import { dashboardApp } from "./dashboard";
 import { pruneSignInLinks } from "./sessions/links";
 import { pruneSessions } from "./sessions/sessions";
-import { PLATFORM_BASE } from "./sessions/places";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ, pruneDeadLetters } from "./dead-letters/consume";
 import { maintainVisitors } from "./visitors/retention";
 import { resumeStalledErasures } from "./erasures/person";
@@ -46,6 +47,7 @@ export { RateLimiter } from "./rate-limit/limiter";
 const api = createApi();
 api.route("/partner", partnerApi);
 api.route("/admin", adminApi);
+api.route("/", cloudflareHooks);
 // Public: the partner API only. The operator API's document is at /admin/openapi.json, behind the operator key.
 api.get("/openapi.json", (c) => c.json(partnerApiDocument(new URL(c.req.url).origin)));
 
@@ -55,6 +57,15 @@ app.notFound((c) => handleError(new ApiError("NotFound", `No route for ${c.req.m
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", scriptRoute);
 app.route("/", hitRoute);
+// The script and hits answer on every host; the APIs, /app and /demo on the platform's hosts only, so a
+// partner's domain serves that partner's dashboards and nothing of anyone else (security audit N1).
+for (const path of ["/api/*", "/app", "/app/*", "/demo/*"]) {
+  app.use(path, async (c, next) => {
+    if (!(await onPlatformHost(c.env, c.req.url)))
+      throw new ApiError("NotFound", `No route for ${c.req.method} ${c.req.path}`);
+    await next();
+  });
+}
 app.route("/api/v1", api);
 app.route("/demo", demoSite);
 app.get(`${PLATFORM_BASE}/`, (c) => c.redirect(PLATFORM_BASE, 301));
@@ -82,6 +93,8 @@ export default {
     await pruneSessions(env.CATALOG);
     await pruneImportChunks(env.CATALOG);
     await releaseLapsedClaims(env.CATALOG);
+    // Partners' custom hostnames at Cloudflare: created, re-read with backoff until active or failed, deleted when unclaimed.
+    await maintainHostnames(env);
     await pruneDeadLetters(env.CATALOG);
     // A database near D1's limit is reported to the operator's webhook (docs/operations.md#database-size-alarm).
     await alarmOnDatabaseSizes(env);

@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import type { DashboardPlace } from "../partners/custom-domain";
 import { sendMail } from "../email/send";
 import type { MailOutcome } from "../email/transport";
 import { brandAndOrganization } from "../insights/brand/queries";
@@ -22,10 +23,11 @@ export interface MailedLinkRequest {
  */
 export async function mailDashboardLink(
   env: Env,
+  place: DashboardPlace,
   request: MailedLinkRequest,
 ): Promise<{ link: SignInLink; outcome: MailOutcome }> {
   const { partnerId, organizationId, email, role, requestUrl } = request;
-  const link = await issueSignInLink(env, requestUrl, { partnerId, organizationId, email, role, mailed: true });
+  const link = await issueSignInLink(env.CATALOG, place, { partnerId, organizationId, email, role, mailed: true });
   const tenant = await tenantOfPartner(env, partnerId);
   const { brand, organization } = await brandAndOrganization(tenant, partnerId, organizationId);
   const from = brand?.name ?? "";
