@@ -3,7 +3,7 @@ import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/r
 import { parseCidr, upsertCompanyStatements } from "../identify/companies";
 import { forgetPrefixLengths } from "../identify/ip-ranges";
 import type { Cidr } from "../identify/ip";
-import { importRecords } from "./records";
+import { importRecords } from "../imports/records";
 import { WEB_LINK_PROTOCOL } from "../lib/web-link";
 
 const optionalText = z.string().max(255).nullable().optional();

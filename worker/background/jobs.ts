@@ -4,7 +4,7 @@ import { tenantEnv, type TenantEnv } from "../shards";
 import { erasePersonPage } from "../erasures/person";
 import { rescoreIcpPage } from "../icp/rescore";
 import { fanOutSync, sweepPixels, syncOrganizations } from "../organizations/sync";
-import type { JobMessage } from "./message";
+import type { JobMessage } from "../jobs/message";
 
 /** Queue consumer of `sightline-jobs`: each message on its own, retried alone when it fails. */
 export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {

@@ -1,0 +1,33 @@
+import { pruneDeadLetters } from "../dead-letters/consume";
+import type { Env } from "../env";
+import { resumeStalledErasures } from "../erasures/person";
+import { pruneImportChunks } from "../imports/records";
+import { reconcileOrganizations } from "../organizations/sync";
+import { releaseLapsedClaims } from "../partner-api/domain/queries";
+import { renewDuePeriods } from "../credits/renewal";
+import { pruneSignInLinks } from "../sessions/links";
+import { pruneSessions } from "../sessions/sessions";
+import { everyTenant } from "../shards";
+import { maintainVisitors } from "../visitors/retention";
+import { maintainWebhooks } from "../webhooks/consume";
+
+/** The cron (every 15 minutes, `[triggers]` in wrangler.toml): upkeep of the catalog, then of every shard. */
+export async function runCron(env: Env): Promise<void> {
+  await pruneSignInLinks(env.CATALOG);
+  await pruneSessions(env.CATALOG);
+  await pruneImportChunks(env.CATALOG);
+  await releaseLapsedClaims(env.CATALOG);
+  await pruneDeadLetters(env.CATALOG);
+  for (const tenant of everyTenant(env)) {
+    // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
+    await maintainWebhooks(tenant);
+    // Billing periods renew without waiting for a request (see docs/billing.md); copies of D1 that a
+    // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
+    await renewDuePeriods(tenant);
+    await reconcileOrganizations(tenant);
+    // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
+    await resumeStalledErasures(tenant);
+    // Retention of identified visitors, yesterday's device rows (docs/collect.md).
+    await maintainVisitors(tenant);
+  }
+}
