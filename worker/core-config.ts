@@ -1,5 +1,5 @@
 import type { Env } from "./env";
-import { globalNameProblem } from "./pixel-config/global-name";
+import { globalNameProblem } from "../shared/global-name";
 
 /**
  * The settings the pixel path and the Durable Objects read, parsed without zod: their cold start

@@ -13,9 +13,9 @@ import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
 import { emitChargedHits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
-import { dayNumber, eventKey, saltedKey, unixSeconds } from "./encoding";
+import { dayNumber, eventKey, saltedKey, unixSeconds } from "../visitors/keys";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
-import { organizationKeys, type OrganizationKey } from "./organization-keys";
+import { organizationKeys, type OrganizationKey } from "../visitors/organization-keys";
 import {
   chargeRequests,
   planOrganization,

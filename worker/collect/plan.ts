@@ -4,7 +4,7 @@ import type { Identity } from "../identify";
 import { publicVisitorId, type Profile } from "../visitors/identity";
 import { parseDevice as parseUserAgent } from "./device";
 import { deviceId, newDevice, PENDING_LIMIT, visitPages, type DeviceState, type Visit } from "./device-state";
-import { dayStart, dayText } from "./encoding";
+import { dayStart, dayText } from "../visitors/keys";
 import type { AcceptedHit } from "./message";
 import { pageFacts } from "./page";
 import { addEntry, emptyDelta, OUTCOME_COLUMN, type RollupDelta } from "./rollups";

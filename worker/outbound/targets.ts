@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { mask, parseCidr, parseIp } from "../identify/ip";
+import { mask, parseCidr, parseIp } from "../lib/ip";
 import { resolveAddresses } from "./dns";
 
 export { ResolutionError } from "./dns";

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { API_KEY_STATUSES, PARTNER_STATUSES, SCOPES } from "../../shared/accounts";
 import { BillingModeSchema, BillingPeriodSchema, Timestamp } from "../http/schemas";
-import { FREE_GLOBAL_NAME_RULE, GLOBAL_NAME, GLOBAL_NAME_RULE, isFreeGlobalName } from "../pixel-config/global-name";
+import { FREE_GLOBAL_NAME_RULE, GLOBAL_NAME, GLOBAL_NAME_RULE, isFreeGlobalName } from "../../shared/global-name";
 
-/** The global name rule (pixel-config/global-name.ts), with its description in the API documents. */
+/** The global name rule (shared/global-name.ts), with its description in the API documents. */
 export const GlobalNameSchema = z
   .string()
   .regex(GLOBAL_NAME, GLOBAL_NAME_RULE)

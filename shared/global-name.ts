@@ -19,8 +19,8 @@ export const isFreeGlobalName = (name: string) => !RESERVED_NAMES.has(name) && !
 /**
  * Global name of the script's command queue on client sites (`window[globalName]`): an identifier
  * that is not a property of a fresh browser's window, nor a reserved word or a common library's global.
- * Plain rules, so the settings the edge reads are checked without zod (core-config.ts); the APIs
- * build their schema from them (partners/schemas.ts `GlobalNameSchema`).
+ * Plain rules, so the settings the edge reads are checked without zod (worker/core-config.ts); the APIs
+ * build their schema from them (worker/partners/schemas.ts `GlobalNameSchema`).
  */
 export const GLOBAL_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/;
 export const GLOBAL_NAME_RULE = "must be a JavaScript identifier of at most 32 characters";
