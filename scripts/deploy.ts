@@ -1,6 +1,7 @@
 /**
  * `npm run deploy`: applies the D1 migrations to every remote database wrangler.toml lists (the
- * catalog and each tenant shard), then deploys the Worker. A new shard is a wrangler.toml entry:
+ * catalog and each tenant shard), then deploys the Worker, then the edge Worker (wrangler.edge.toml,
+ * the pixel path alone: docs/operations.md#the-edge-worker). A new shard is a wrangler.toml entry:
  * this migrates it before the Worker that knows it goes live (docs/operations.md#shards).
  */
 import { d1Bindings, run, wranglerBin, wranglerEnv } from "./lib.ts";
@@ -12,3 +13,4 @@ for (const binding of d1Bindings()) {
   });
 }
 await run(process.execPath, [wranglerBin(), "deploy"], { env: wranglerEnv() });
+await run(process.execPath, [wranglerBin(), "deploy", "-c", "wrangler.edge.toml"], { env: wranglerEnv() });
