@@ -4,8 +4,10 @@
  * it (type-only imports are erased before bundling), each with its kind: an `import()` is lazy.
  */
 import { build, type Metafile } from "esbuild";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 import { buildPixel } from "../../pixel/build.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -80,4 +82,28 @@ function graphOf(metafile: Metafile): ImportGraph {
     },
     bytesIn: (entry, file) => outputOf(entry).inputs[file]?.bytesInOutput ?? 0,
   };
+}
+
+/**
+ * Every import between the TypeScript sources under `folder`, type-only ones included (esbuild
+ * erases those), as paths from the repository root. Packages are left out.
+ */
+export function sourceImports(folder: string): Import[] {
+  const files = readdirSync(join(ROOT, folder), { recursive: true, encoding: "utf8" })
+    .filter((f) => /\.tsx?$/.test(f) && !f.endsWith(".d.ts"))
+    .map((f) => join(folder, f));
+  return files.flatMap((from) =>
+    ts.preProcessFile(readFileSync(join(ROOT, from), "utf8"), true, true).importedFiles.flatMap(({ fileName }) => {
+      if (!fileName.startsWith(".")) return [];
+      const to = resolveSource(join(dirname(from), fileName));
+      return to === null ? [] : [{ from, to, lazy: false }];
+    }),
+  );
+}
+
+function resolveSource(path: string): string | null {
+  for (const candidate of [path, `${path}.ts`, `${path}.tsx`, join(path, "index.ts"), join(path, "index.tsx")]) {
+    if (/\.tsx?$/.test(candidate) && existsSync(join(ROOT, candidate))) return relative(ROOT, join(ROOT, candidate));
+  }
+  return null;
 }

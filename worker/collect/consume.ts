@@ -11,7 +11,7 @@ import { answered } from "../identify/identifier";
 import { ipRangeIdentifier } from "../identify/ip-ranges";
 import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
-import { emitChargedHits, recipientsFrom, recipientStatements } from "../webhooks/hit-events";
+import { emitChargedHits, recipientsFrom, recipientStatements } from "./hit-events";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import { dayNumber, eventKey, saltedKey, unixSeconds } from "../visitors/keys";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";

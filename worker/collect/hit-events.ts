@@ -1,10 +1,10 @@
 import type { WebhookChannel } from "../../shared/webhooks";
-import type { ChargedHit } from "../collect/plan";
+import type { ChargedHit } from "./plan";
 import type { ChargeOutcome } from "../credits/counter";
 import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
-import type { EndpointRow } from "./endpoints";
-import { emitEvents, endpointsFrom, endpointsStatement, eventId, type WebhookEvent } from "./events";
+import type { EndpointRow } from "../webhooks/endpoints";
+import { emitEvents, endpointsFrom, endpointsStatement, eventId, type WebhookEvent } from "../webhooks/events";
 
 interface OrganizationRef {
   id: string;
