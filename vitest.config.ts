@@ -25,6 +25,9 @@ export default defineConfig({
                 WEBHOOK_TIMEOUT_MS: "3000",
                 WEBHOOK_SECRET_KEY: "dml0ZXN0LW9ubHktd2ViaG9vay1zZWNyZXQta2V5LSE=",
               },
+              // A real rate-limit binding with a small limit, standing in for a limiter of wrangler.toml
+              // (fetchWith) so a test can reach its limit in a few requests.
+              ratelimits: { TEST_SMALL_LIMITER: { namespace_id: "9901", simple: { limit: 5, period: 60 } } },
               // Outbound fetches go to a real receiver Worker (webhook tests); hosts it does not know get 502.
               outboundService: "receiver",
               workers: [

@@ -315,6 +315,19 @@ export async function seedDemo(options: {
     updatedAt: new Date().toISOString(),
   });
 
+  // A saved view of the client's feed: the companies that looked at the demo site's pricing page.
+  const pricingView = { name: "Pricing page visitors", filter: { pages: [`/demo/${pixel.apiKey}/pricing*`] } };
+  const { segments } = await partner<{ segments: { id: string; name: string }[] }>(
+    "GET",
+    `/api/v1/partner/organizations/${organization.id}/segments?pageSize=100`,
+  );
+  const saved = segments.find((segment) => segment.name === pricingView.name);
+  if (saved) await partner("PUT", `/api/v1/partner/organizations/${organization.id}/segments/${saved.id}`, pricingView);
+  else {
+    await partner("POST", `/api/v1/partner/organizations/${organization.id}/segments`, pricingView);
+    log(`saved the view '${pricingView.name}'`);
+  }
+
   // 4. Sign-in links, as the partner's own app would ask for them when its user opens the dashboard.
   const { dashboardLink } = await partner<{ dashboardLink: { url: string } }>(
     "POST",

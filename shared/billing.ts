@@ -27,7 +27,8 @@ export type IdentityType = (typeof IDENTITY_TYPES)[number];
 /**
  * Why an identification attempt was or was not charged. Exactly one per accepted or rejected hit:
  * a `charged` hit has its own receipt, every other outcome is counted per day.
- * `suspicious`: a device identified as more people in a day than a browser plausibly is.
+ * `suspicious`: a person the people rules refuse (more people on a device or an address in a day, or
+ * new people in an organization's hour, than a real audience plausibly is).
  * `suppressed`: the email hash of a person the partner suppressed (docs/privacy.md).
  */
 export const CHARGE_REASONS = [

@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   "credits.low",
   "credits.exhausted",
   "period.closed",
+  "b2c.anomaly",
   "webhook.test",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Env } from "./env";
 import { CORE_SETTINGS, SettingProblem } from "./core-config";
+import { SECRET_RULE, signingKeyOf } from "./lib/webhook-secrets";
 
 export { DEFAULT_PARTNER_RATE_LIMIT } from "./core-config";
 
@@ -51,6 +52,18 @@ const ConfigSchema = z
     PARTNER_RATE_LIMIT: core(CORE_SETTINGS.PARTNER_RATE_LIMIT),
     /** "on" (local development only) also allows http:// webhook URLs and loopback, private and link-local targets. */
     ALLOW_INSECURE_WEBHOOKS: flag,
+    /** The operator's own webhook (docs/operations.md#database-size-alarm): `database.size` events go there. */
+    OPERATOR_WEBHOOK_URL: url,
+    /** Secret: signs the operator's webhook as partner webhooks are signed (a `whsec_` secret); unset, unsigned. */
+    OPERATOR_WEBHOOK_SECRET: z.preprocess(
+      unset,
+      z
+        .string()
+        .optional()
+        .refine((value) => value === undefined || signingKeyOf(value) !== null, SECRET_RULE),
+    ),
+    /** A database at or past this share of D1's 10 GB (percent) sets off the size alarm. */
+    SHARD_ALARM_PERCENT: z.preprocess(unset, z.coerce.number().min(0).max(100).default(70)),
     /** Secret: base64 of 32 random bytes, the AES-GCM key webhook secrets are stored under. */
     WEBHOOK_SECRET_KEY: core(CORE_SETTINGS.WEBHOOK_SECRET_KEY),
   })
@@ -71,6 +84,10 @@ const ConfigSchema = z
     partnerRateLimit: env.PARTNER_RATE_LIMIT,
     allowInsecureWebhooks: env.ALLOW_INSECURE_WEBHOOKS,
     webhookSecretKey: env.WEBHOOK_SECRET_KEY,
+    operatorWebhook: env.OPERATOR_WEBHOOK_URL
+      ? { url: env.OPERATOR_WEBHOOK_URL, secret: env.OPERATOR_WEBHOOK_SECRET ?? null }
+      : null,
+    shardAlarmPercent: env.SHARD_ALARM_PERCENT,
   }));
 
 export type Config = z.output<typeof ConfigSchema>;

@@ -25,6 +25,9 @@ export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_W
   WEBHOOK_DISABLE_AFTER_FAILURES?: string;
   WEBHOOK_DISABLE_AFTER_HOURS?: string;
   ALLOW_INSECURE_WEBHOOKS?: string;
+  OPERATOR_WEBHOOK_URL?: string;
+  OPERATOR_WEBHOOK_SECRET?: string;
+  SHARD_ALARM_PERCENT?: string;
 }
 
 /** Hono environment type shared by every route. */

@@ -21,6 +21,13 @@
     f.addEventListener("submit", () => {
       for (const el of f.elements) if (el.name && !el.value) el.disabled = true;
     });
+  const closeGroups = (keep) => {
+    for (const d of document.querySelectorAll(".top nav details[open]")) if (d !== keep) d.open = false;
+  };
+  document.addEventListener("click", (e) => closeGroups(e.target.closest && e.target.closest(".top nav details")));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") closeGroups(null);
+  });
   addEventListener("pageshow", () => {
     for (const el of document.querySelectorAll("form[data-clean] [disabled]")) el.disabled = false;
   });

@@ -9,3 +9,5 @@ CREATE TABLE segments (
   updated_at TEXT NOT NULL
 );
 CREATE INDEX segments_by_organization ON segments (organization_id, created_at, id);
+-- A name says which segment it is: unique per organization, ignoring ASCII case.
+CREATE UNIQUE INDEX segments_by_name ON segments (organization_id, name COLLATE NOCASE);

@@ -238,6 +238,55 @@ describeBrowser("the client dashboard and the partner console", () => {
     await checkPage(tab.page, "console-clients-375px", tab.errors);
   });
 
+  it("a client admin saves the filtered feed as a view, opens it from the navigation on a phone too, and deletes it", async (ctx) => {
+    const org = await visitedClient(worker(), visit, ctx);
+    const { page, errors } = await openTab(browser(), ctx);
+    await page.goto(await dashboardLink(org));
+    await page.getByRole("link", { name: "Companies", exact: true }).click();
+    await page.getByLabel("Viewed pages").fill("/pricing*");
+    await page.getByLabel("ICP match").selectOption("Any");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForURL(/pages=%2Fpricing\*$/);
+    expect(await page.locator("tbody tr td:first-child a").allInnerTexts()).toEqual(["Loopback Labs"]);
+    await checkPage(page, "client-companies-save-view", errors);
+
+    await page.getByLabel("Name of this view").fill("Pricing visitors");
+    await page.getByRole("button", { name: "Save this view" }).click();
+    await expect.poll(() => heading(page)).toBe("Pricing visitors");
+    expect(await page.getByRole("status").innerText()).toContain("View saved");
+    await checkPage(page, "client-saved-view", errors);
+    const { segments } = await org.api<{ segments: { id: string; filter: unknown }[] }>(
+      "GET",
+      `/api/v1/partner/organizations/${org.organizationId}/segments`,
+    );
+    expect(segments).toEqual([expect.objectContaining({ name: "Pricing visitors", filter: { pages: ["/pricing*"] } })]);
+
+    // From any page, the navigation opens the view.
+    await page.getByRole("link", { name: "Overview" }).click();
+    await expect.poll(() => heading(page)).toBe("Overview");
+    await page.getByText("Saved views (1)").click();
+    await page.getByRole("link", { name: "Pricing visitors" }).click();
+    await expect.poll(() => heading(page)).toBe("Pricing visitors");
+    expect(new URL(page.url()).search).toBe(`?view=${segments[0]!.id}`);
+    expect(await page.locator("tbody tr td:first-child a").allInnerTexts()).toEqual(["Loopback Labs"]);
+
+    const phone = await openTab(browser(), ctx, { viewport: PHONE, isMobile: true, hasTouch: true });
+    await phone.page.goto(await dashboardLink(org));
+    await phone.page.getByText("Saved views (1)").click();
+    await phone.page.getByRole("link", { name: "Pricing visitors" }).click();
+    await expect.poll(() => heading(phone.page)).toBe("Pricing visitors");
+    await phone.page.getByText("Saved views (1)").click();
+    await checkPage(phone.page, "client-saved-view-375px", phone.errors);
+    await phone.page.goto(new URL(`/app/o/${org.organizationId}/companies?pages=%2Fdocs*&country=US`, page.url()).href);
+    await checkPage(phone.page, "client-companies-save-view-375px", phone.errors);
+
+    await page.getByRole("button", { name: "Delete this view" }).click();
+    await expect.poll(() => heading(page)).toBe("Companies");
+    expect(await page.getByRole("status").innerText()).toBe("The saved view was deleted.");
+    expect(await page.getByText("Saved views (").count()).toBe(0);
+    await checkPage(page, "client-saved-view-deleted", errors);
+  });
+
   it("a link opened a second time, or after it expired, shows a clear page and starts no session", async (ctx) => {
     const org = await seedOrganization(worker());
     await brand(org);

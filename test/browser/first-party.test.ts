@@ -4,7 +4,7 @@
  * the visitor's address with the pixel's proxy secret (docs/first-party.md). Every browser here is
  * 127.0.0.1, so the proxy forwards an address the test chooses, inside an imported company's range.
  */
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { once } from "node:events";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -46,8 +46,12 @@ async function startClientSite(worker: LocalWorker, pixelKey: string, signing: S
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
     const t = Math.floor(Date.now() / 1000) + (signing.skewSeconds ?? 0);
-    const mac = createHmac("sha256", signing.secret).update(`${t}.${signing.address}`).digest("hex");
+    // The signature covers the address, the pixel key and the body (docs/first-party.md).
+    const bodyHash = createHash("sha256").update(body).digest("hex");
+    const signed = `${t}.${signing.address}.${pixelKey}.${bodyHash}`;
+    const mac = createHmac("sha256", signing.secret).update(signed).digest("hex");
     const headers = {
       ...req.headers,
       host: upstream.host,
@@ -63,7 +67,7 @@ async function startClientSite(worker: LocalWorker, pixelKey: string, signing: S
       },
     );
     forward.on("error", () => res.writeHead(502).end());
-    forward.end(Buffer.concat(chunks));
+    forward.end(body);
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");

@@ -78,6 +78,36 @@ describe("the edge defends itself", () => {
     },
   );
 
+  it(
+    "H4: answers 429 past the pixel key's budget from every address together, and only for that key",
+    { timeout: WINDOW_TIMEOUT },
+    async () => {
+      const { pixelKey } = await newOrganization();
+      const other = await newOrganization();
+      // PIXEL_LIMITER of wrangler.toml allows 6,000 hits a minute per key; this real binding allows 5.
+      const small = { PIXEL_LIMITER: env.TEST_SMALL_LIMITER };
+      const hit = (key: string, ip = freshIp()) =>
+        fetchWith(small, "/e", {
+          method: "POST",
+          headers: {
+            "content-type": "text/plain",
+            origin: "https://client.example",
+            "user-agent": BROWSER_UA,
+            "cf-connecting-ip": ip,
+            dnt: "1",
+          },
+          body: JSON.stringify(pageView(key)),
+        });
+      await awayFromWindowEdge();
+      // Five addresses, one hit each, are within every address's own budget.
+      for (let i = 0; i < 5; i++) expect((await hit(pixelKey)).status).toBe(204);
+      const over = await hit(pixelKey);
+      expectEnvelope(over, 429, "RateLimited");
+      expect(over.body.details).toEqual({ retryAfter: 60 });
+      expect((await hit(other.pixelKey)).status).toBe(204);
+    },
+  );
+
   it("H4: refuses hits with 503 when the hit limiter cannot answer (fails closed)", async () => {
     const { pixelKey } = await newOrganization();
     const broken = { limit: () => Promise.reject(new Error("rate limiter unreachable")) } as unknown as RateLimit;

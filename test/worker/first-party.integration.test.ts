@@ -1,10 +1,14 @@
 import { env, exports } from "cloudflare:workers";
+import type { Hit } from "../../shared/hit";
 import { describe, expect, it } from "vitest";
 import {
+  admin,
   asPartner,
   awayFromWindowEdge,
   BASE,
+  BROWSER_UA,
   expectEnvelope,
+  fetchWith,
   freshIp,
   importCompany,
   newOrganization,
@@ -17,6 +21,21 @@ import { forwardingHeaders, proxySignature } from "./support/first-party-signatu
 
 /** `HIT_LIMITER` in wrangler.toml: hits per pixel key and address per minute. */
 const HITS_PER_MINUTE = 300;
+
+/** What proxies signed before N14: `<t>.<address>`, which covers no pixel key and no body. */
+async function addressOnlySignature(secret: string, address: string) {
+  const t = Math.floor(Date.now() / 1000);
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${t}.${address}`)));
+  return `t=${t},v1=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** The forwarding headers of `hit` as sent by `sendHit` (its body is the hit's JSON). */
+const signedFor = (secret: string, address: string, hit: Hit, seconds?: number) =>
+  forwardingHeaders(secret, address, { pixelKey: hit.k, body: JSON.stringify(hit) }, seconds);
 
 async function withProxySecret() {
   const org = await newOrganization();
@@ -78,10 +97,8 @@ describe("hits through a client's first-party proxy", () => {
     await importCompany(`${visitor}/32`, "Forwarded Visitor Corp");
     const proxy = freshIp();
 
-    const res = await sendHit(pageView(pixelKey, "https://client.example/pricing"), {
-      ip: proxy,
-      headers: await forwardingHeaders(secret, visitor),
-    });
+    const hit = pageView(pixelKey, "https://client.example/pricing");
+    const res = await sendHit(hit, { ip: proxy, headers: await signedFor(secret, visitor, hit) });
     expect(res.status).toBe(204);
     const [receipt] = await waitForReceipts(organization.id, 1);
     expect(receipt!.reason).toBe("charged");
@@ -90,27 +107,37 @@ describe("hits through a client's first-party proxy", () => {
     expect(body.visitors[0].pages.landingPage).toBe("/pricing");
   });
 
-  it("ignores a forwarded address that is forged, stale, unsigned, or sent to a pixel without a secret", async () => {
+  it("N14: ignores a forwarded address that is forged, stale, unsigned, signed for another hit, or sent to a pixel without a secret", async () => {
     const { api, organization, pixelKey, secret } = await withProxySecret();
     const visitor = freshIp();
     await importCompany(`${visitor}/32`);
     const proxy = freshIp();
     const now = Math.floor(Date.now() / 1000);
-    const attempts: Record<string, string>[] = [
-      await forwardingHeaders("a-secret-the-proxy-guessed", visitor),
-      await forwardingHeaders(secret, visitor, now - 120),
-      await forwardingHeaders(secret, visitor, now + 120),
-      { "x-client-address": visitor },
-      { "x-forwarded-for": visitor, "x-real-ip": visitor },
-      { "x-client-address": visitor, "x-client-signature": await proxySignature(secret, freshIp()) },
+    const other = await newOrganization();
+    const attempts: ((hit: Hit) => Promise<Record<string, string>>)[] = [
+      (hit) => signedFor("a-secret-the-proxy-guessed", visitor, hit),
+      (hit) => signedFor(secret, visitor, hit, now - 120),
+      (hit) => signedFor(secret, visitor, hit, now + 120),
+      async () => ({ "x-client-address": visitor }),
+      async () => ({ "x-forwarded-for": visitor, "x-real-ip": visitor }),
+      async (hit) => ({
+        "x-client-address": visitor,
+        "x-client-signature": await proxySignature(secret, freshIp(), { pixelKey: hit.k, body: JSON.stringify(hit) }),
+      }),
+      // N14: a signature of the address alone (valid for any body), and one captured from another hit,
+      // replayed with another body or for another pixel key.
+      async () => ({ "x-client-address": visitor, "x-client-signature": await addressOnlySignature(secret, visitor) }),
+      (hit) => signedFor(secret, visitor, { ...hit, i: crypto.randomUUID() }),
+      (hit) => signedFor(secret, visitor, { ...hit, k: other.pixelKey }),
     ];
-    for (const headers of attempts) {
-      expect((await sendHit(pageView(pixelKey), { ip: proxy, headers })).status).toBe(204);
+    for (const headersOf of attempts) {
+      const hit = pageView(pixelKey);
+      expect((await sendHit(hit, { ip: proxy, headers: await headersOf(hit) })).status).toBe(204);
     }
     // A removed secret verifies nothing either.
     expect((await api("DELETE", `/organizations/${organization.id}/pixel/proxy-secret`)).status).toBe(204);
-    const signed = await forwardingHeaders(secret, visitor);
-    expect((await sendHit(pageView(pixelKey), { ip: proxy, headers: signed })).status).toBe(204);
+    const last = pageView(pixelKey);
+    expect((await sendHit(last, { ip: proxy, headers: await signedFor(secret, visitor, last) })).status).toBe(204);
 
     const outcomes = await waitForReceipts(organization.id, attempts.length + 1);
     expect(outcomes.map((o) => o.reason)).toEqual(Array(attempts.length + 1).fill("not_identified"));
@@ -122,22 +149,65 @@ describe("hits through a client's first-party proxy", () => {
     const proxy = freshIp();
     const [first, second] = [freshIp(), freshIp()];
     // DNT: accepted and answered before the queue (the organization honours it), so nothing is stored.
-    const through = async (visitor: string) => ({
-      ip: proxy,
-      headers: { dnt: "1", ...(await forwardingHeaders(secret, visitor)) },
-    });
+    const through = async (visitor: string) => {
+      const hit = pageView(pixelKey);
+      return sendHit(hit, { ip: proxy, headers: { dnt: "1", ...(await signedFor(secret, visitor, hit)) } });
+    };
     await awayFromWindowEdge();
     const statuses: number[] = [];
     for (let sent = 0; sent < HITS_PER_MINUTE; sent += 50) {
-      const wave = Array.from({ length: 50 }, async () => sendHit(pageView(pixelKey), await through(first)));
+      const wave = Array.from({ length: 50 }, () => through(first));
       statuses.push(...(await Promise.all(wave)).map((res) => res.status));
     }
     expect(statuses.filter((s) => s === 204)).toHaveLength(HITS_PER_MINUTE);
 
-    expectEnvelope(await sendHit(pageView(pixelKey), await through(first)), 429, "RateLimited");
-    expect((await sendHit(pageView(pixelKey), await through(second))).status).toBe(204);
+    expectEnvelope(await through(first), 429, "RateLimited");
+    expect((await through(second)).status).toBe(204);
     expect((await sendHit(pageView(pixelKey), { ip: proxy, headers: { dnt: "1" } })).status).toBe(204);
   });
+
+  it(
+    "N14: believes at most FORWARDED_LIMITER's distinct addresses a minute from one proxy address; past it, hits are the proxy's",
+    { timeout: 60_000 },
+    async () => {
+      const { organization, pixelKey, secret } = await withProxySecret();
+      const visitors = Array.from({ length: 6 }, () => freshIp());
+      const imported = await admin(
+        "POST",
+        "/companies",
+        visitors.map((ip, n) => ({
+          name: `Visitor ${n}`,
+          domain: `visitor-${n}-${crypto.randomUUID()}.example`,
+          ipRanges: [`${ip}/32`],
+        })),
+      );
+      expect(imported.status, imported.text).toBe(200);
+      const proxy = freshIp();
+      // The limiter of wrangler.toml counts 1,000 distinct addresses a minute; this real binding counts 5.
+      const small = { FORWARDED_LIMITER: env.TEST_SMALL_LIMITER };
+      await awayFromWindowEdge();
+      for (const visitor of [...visitors, visitors[0]!]) {
+        const hit = pageView(pixelKey);
+        const res = await fetchWith(small, "/e", {
+          method: "POST",
+          headers: {
+            "content-type": "text/plain",
+            origin: "https://client.example",
+            "user-agent": BROWSER_UA,
+            "cf-connecting-ip": proxy,
+            ...(await signedFor(secret, visitor, hit)),
+          },
+          body: JSON.stringify(hit),
+        });
+        expect(res.status).toBe(204);
+      }
+      const outcomes = await waitForReceipts(organization.id, visitors.length + 1);
+      // Five visitors believed (and the first again, already counted this minute); the sixth is the proxy, nobody.
+      expect(outcomes.map((o) => o.reason).sort()).toEqual(
+        [...Array(5).fill("charged"), "already_charged_this_period", "not_identified"].sort(),
+      );
+    },
+  );
 });
 
 describe("the script served through a first-party proxy", () => {

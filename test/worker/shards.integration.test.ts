@@ -1,9 +1,13 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import worker from "../../worker/index";
+import { verifyStandardWebhook } from "../fixtures/standard-webhooks";
 import { describe, expect, it } from "vitest";
 import { everyTenant, tenantEnv } from "../../worker/shards";
 import {
   admin,
   expectEnvelope,
+  fetchWith,
   freshIp,
   importCompany,
   newOrganization,
@@ -71,6 +75,59 @@ describe("tenant shards", () => {
     ]);
     expect(body.shards.every((s: { bytes: number }) => s.bytes > 0)).toBe(true);
     expect(body.catalog.bytes).toBeGreaterThan(0);
+  });
+
+  it("H4: shows each database's size against D1's 10 GB and whether it is past the alarm threshold", async () => {
+    const { body } = await admin("GET", "/shards");
+    for (const database of [body.catalog, ...body.shards]) {
+      expect(database).toMatchObject({ limitBytes: 10_000_000_000, alarm: false });
+      expect(database.percentOfLimit).toBeCloseTo((database.bytes / 10_000_000_000) * 100, 3);
+    }
+    // The same databases with the threshold at 0 %: every one of them is past it.
+    const alarmed = await fetchWith({ SHARD_ALARM_PERCENT: "0" }, "/api/v1/admin/shards", {
+      headers: { "x-admin-api-key": env.ADMIN_API_KEY },
+    });
+    expect(alarmed.status, alarmed.text).toBe(200);
+    expect([alarmed.body.catalog, ...alarmed.body.shards].map((d: { alarm: boolean }) => d.alarm)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it("H4: tells the operator's webhook, signed, once a day about each database past the alarm threshold", async () => {
+    const receiver = receiverBucket();
+    const secret = `whsec_${btoa("operator-only-webhook-secret-32b!")}`;
+    // The first three requests fail: the next cron run sends again what was not acknowledged.
+    const operator = {
+      ...env,
+      SHARD_ALARM_PERCENT: "0",
+      OPERATOR_WEBHOOK_URL: receiver.url("fail/3/500"),
+      OPERATOR_WEBHOOK_SECRET: secret,
+    };
+    const cron = async () => {
+      const ctx = createExecutionContext();
+      await worker.scheduled(
+        createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }),
+        operator,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+    };
+    await cron();
+    expect(await receiver.received()).toHaveLength(3);
+    await cron();
+    await cron(); // acknowledged today already: nothing more
+    const received = await receiver.received();
+    expect(received).toHaveLength(6);
+    const acknowledged = received.slice(3);
+    const events = acknowledged.map((r) => JSON.parse(r.body));
+    expect(events.map((e) => e.database).sort()).toEqual(["catalog", "shard-1", "shard-2"]);
+    for (const [i, event] of events.entries()) {
+      expect(event).toMatchObject({ type: "database.size", limitBytes: 10_000_000_000, alarm: true });
+      expect(event.bytes).toBeGreaterThan(0);
+      expect(await verifyStandardWebhook(acknowledged[i]!.headers, acknowledged[i]!.body, secret)).toBe(true);
+    }
   });
 
   it("keeps every row of a partner's organizations, visits, charges and webhooks in its shard only", async () => {

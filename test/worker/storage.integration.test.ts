@@ -9,11 +9,13 @@ import {
   freshIp,
   importCompany,
   newOrganization,
+  organizationKey,
   receipts,
   tenantOfOrganization,
   waitForReceipts,
 } from "./support";
 import { shardedName } from "../../worker/shards";
+import { ANONYMOUS_TEXTS_PER_DAY, DEVICE_ROWS_PER_DAY, STORED_PAGE_VIEWS_PER_DAY } from "../../worker/collect/plan";
 
 /** The organization's daily rollups, summed over its days. */
 async function rollup(organizationId: string) {
@@ -45,6 +47,39 @@ async function storedRows(organizationId: string) {
   )
     .bind(organizationId, organizationId, organizationId, organizationId)
     .first<Record<string, number>>();
+  return row!;
+}
+
+/**
+ * H4: what an anonymous hit may leave in `device_days` at most, in bytes: the row's text values (device,
+ * counted event keys, visits, people) and 8 bytes for each of its four integers, as the audit measured.
+ */
+const ANONYMOUS_DEVICE_ROW_BYTES = 150;
+
+/** The organization's device rows and their size (text values, plus 8 bytes per integer column). */
+async function deviceRows(organizationId: string) {
+  const row = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare(
+    `SELECT count(*) AS rows, coalesce(sum(length(device) + length(seen) + coalesce(length(visits), 0)
+       + coalesce(length(people), 0) + 4 * 8), 0) AS bytes
+     FROM device_days WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?)`,
+  )
+    .bind(organizationId)
+    .first<{ rows: number; bytes: number }>();
+  return row!;
+}
+
+/** The texts the organization's anonymous B2C visits kept (`anonymous_texts`): rows and bytes. */
+async function anonymousTexts(organizationId: string) {
+  const row = await (
+    await tenantOfOrganization(organizationId)
+  ).DB.prepare(
+    `SELECT count(*) AS rows, coalesce(sum(length(key) + length(text) + 2 * 8), 0) AS bytes FROM anonymous_texts
+     WHERE org = (SELECT key FROM organization_keys WHERE organization_id = ?)`,
+  )
+    .bind(organizationId)
+    .first<{ rows: number; bytes: number }>();
   return row!;
 }
 
@@ -251,6 +286,146 @@ describe("what the hits consumer keeps", () => {
     expect((await api("GET", `/organizations/${organization.id}`)).body.organization.creditsUsed).toBe(4);
   });
 
+  it("H4: an anonymous B2C page view with a fresh User-Agent keeps at most 150 bytes of device row, however long its URL", async () => {
+    const { organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
+    const ip = freshIp();
+    const now = Date.now();
+    const long = (n: number) => "x".repeat(n);
+    const utm = ["source", "medium", "campaign", "term", "content"].map((k) => `utm_${k}=${long(250)}`).join("&");
+    const hits = Array.from(
+      { length: 50 },
+      (_, i) =>
+        ({
+          ...accepted(organization.id, partner, pixelKey, ip, now + i),
+          productType: "B2C",
+          userAgent: `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0.${i}.0 Safari/537.36`,
+          hit: {
+            k: pixelKey,
+            t: "v",
+            i: crypto.randomUUID(),
+            u: `https://shop.example/${long(1000)}?${utm}`,
+            r: `https://search.example/${long(500)}`,
+            w: 1280,
+          },
+        }) as AcceptedHit,
+    );
+    await deliver(hits);
+    const { rows, bytes } = await deviceRows(organization.id);
+    console.log(`H4: device_days rows: ${rows}, bytes: ${bytes}, bytes per anonymous hit: ${bytes / hits.length}`);
+    expect(rows).toBe(50);
+    expect(bytes / hits.length).toBeLessThanOrEqual(ANONYMOUS_DEVICE_ROW_BYTES);
+    expect((await rollup(organization.id)).page_views).toBe(50);
+    // Each distinct text (path, how the visit began) is kept once, and at most ANONYMOUS_TEXTS_PER_DAY a day.
+    const texts = await anonymousTexts(organization.id);
+    console.log(
+      `H4: anonymous_texts rows: ${texts.rows}, bytes: ${texts.bytes} (at most ${ANONYMOUS_TEXTS_PER_DAY} a day)`,
+    );
+    expect(texts.rows).toBe(2);
+  });
+
+  it(
+    "H4: keeps at most ANONYMOUS_TEXTS_PER_DAY texts of anonymous B2C visits a day; past it, an identify call finds pages among the day's top pages",
+    { timeout: 30_000 },
+    async () => {
+      const { api, organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
+      const hash = await sha256(`texts-${crypto.randomUUID()}@example.com`);
+      await admin("POST", "/people", [{ emailSha256: hash, name: "Past The Cap" }]);
+      const now = Date.now();
+      const day = Math.floor(now / 86_400_000);
+      const { DB } = await tenantOfOrganization(organization.id);
+      const key = await organizationKey(organization.id);
+      await DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+       INSERT INTO anonymous_texts (day, org, key, text) SELECT ?1, ?2, 'k' || i, '/earlier/' || i FROM n`,
+      )
+        .bind(day, key, ANONYMOUS_TEXTS_PER_DAY)
+        .run();
+      const ip = freshIp();
+      const view = (path: string, at: number) =>
+        ({
+          ...accepted(organization.id, partner, pixelKey, ip, at),
+          productType: "B2C",
+          hit: {
+            k: pixelKey,
+            t: "v",
+            i: crypto.randomUUID(),
+            u: `https://shop.example${path}?utm_source=news`,
+            w: 1280,
+          },
+        }) as AcceptedHit;
+      await deliver([view("/landing", now)]);
+      await deliver([view("/product", now + 1000)]);
+      expect((await anonymousTexts(organization.id)).rows).toBe(ANONYMOUS_TEXTS_PER_DAY);
+      await deliver([
+        {
+          ...view("/product", now + 2000),
+          hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/product", h: hash },
+        } as AcceptedHit,
+      ]);
+      const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+      expect(body.visitors[0]).toMatchObject({
+        person: { name: "Past The Cap" },
+        engagement: { pageViews: 2 },
+        pages: { landingPage: "/landing" },
+        // How the visit began was past the cap: its campaign is not known.
+        source: { utmSource: null },
+      });
+    },
+  );
+
+  it("H4: keeps at most DEVICE_ROWS_PER_DAY device rows a day for hits that identify nobody, and counts the rest", async () => {
+    const { organization, partner, pixelKey } = await newOrganization();
+    const now = Date.now();
+    // The organization has kept all but two of the day's device rows.
+    await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("INSERT INTO usage_daily (organization_id, day, devices) VALUES (?, ?, ?)")
+      .bind(organization.id, new Date(now).toISOString().slice(0, 10), DEVICE_ROWS_PER_DAY - 2)
+      .run();
+    const anonymous = Array.from({ length: 5 }, (_, i) =>
+      accepted(organization.id, partner, pixelKey, freshIp(), now + i),
+    );
+    const company = freshIp();
+    await importCompany(`${company}/32`);
+    await deliver([...anonymous, accepted(organization.id, partner, pixelKey, company, now + 10)]);
+    expect((await deviceRows(organization.id)).rows).toBe(3);
+    const { DB } = await tenantOfOrganization(organization.id);
+    const day = await DB.prepare(
+      "SELECT devices, untracked, events, page_views FROM usage_daily WHERE organization_id = ?",
+    )
+      .bind(organization.id)
+      .first();
+    expect(day).toEqual({ devices: DEVICE_ROWS_PER_DAY + 1, untracked: 3, events: 6, page_views: 6 });
+    expect(await receipts(organization.id)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ reason: "charged" })]),
+    );
+  });
+
+  it(
+    "H4: stores at most STORED_PAGE_VIEWS_PER_DAY page views per visitor a day, and counts the rest on the visitor",
+    { timeout: 30_000 },
+    async () => {
+      const { api, organization, partner, pixelKey } = await newOrganization();
+      const ip = freshIp();
+      await importCompany(`${ip}/32`);
+      const now = Date.now() - 3_600_000;
+      const views = Array.from({ length: STORED_PAGE_VIEWS_PER_DAY + 5 }, (_, i) =>
+        withHit(accepted(organization.id, partner, pixelKey, ip, now + i * 1000), {
+          u: `https://client.example/p/${i}`,
+        }),
+      );
+      for (let i = 0; i < views.length; i += 100) await deliver(views.slice(i, i + 100));
+      expect((await storedRows(organization.id)).page_views).toBe(STORED_PAGE_VIEWS_PER_DAY);
+      const { body } = await api("GET", `/organizations/${organization.id}/visitors`);
+      expect(body.visitors[0].engagement.pageViews).toBe(STORED_PAGE_VIEWS_PER_DAY + 5);
+      const { DB } = await tenantOfOrganization(organization.id);
+      const day = await DB.prepare("SELECT unstored_page_views, page_views FROM usage_daily WHERE organization_id = ?")
+        .bind(organization.id)
+        .first();
+      expect(day).toEqual({ unstored_page_views: 5, page_views: STORED_PAGE_VIEWS_PER_DAY + 5 });
+    },
+  );
+
   it("L5: retries an engagement whose page view has not arrived, then counts it once and acknowledges it", async () => {
     const { organization, partner, pixelKey } = await newOrganization();
     const engagement = engagementOf(
@@ -349,6 +524,37 @@ describe("what the hits consumer keeps", () => {
       not_identified: 2,
       charged: 1,
       already_charged: 1,
+    });
+  });
+
+  it("N11: keeps no address, user agent, page URL or email hash of a dead-lettered hit", async () => {
+    const { organization, partner, pixelKey } = await newOrganization({ productType: "B2C" });
+    const ip = freshIp();
+    const h = await sha256(`dead-${crypto.randomUUID()}@example.com`);
+    const hit = {
+      ...accepted(organization.id, partner, pixelKey, ip, Date.now()),
+      productType: "B2C",
+      userAgent: "Mozilla/5.0 (X11; Linux x86_64) Dead/Letter",
+      hit: { k: pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/account?email=erin@example.com", h },
+    } as AcceptedHit;
+    expect((await deliverTo("sightline-hits-dlq", [{ id: crypto.randomUUID(), body: hit, attempts: 11 }])).ackAll).toBe(
+      true,
+    );
+    const row = await env.CATALOG.prepare("SELECT kind, latest FROM dead_letters WHERE organization_id = ?")
+      .bind(organization.id)
+      .first<{ kind: string; latest: string }>();
+    expect(row?.kind).toBe("hit:i");
+    for (const personal of [ip, h, "Dead/Letter", "erin@example.com", "shop.example"]) {
+      expect(row?.latest).not.toContain(personal);
+    }
+    expect(JSON.parse(row!.latest)).toEqual({
+      kind: "hit",
+      t: "i",
+      eventId: hit.hit.i,
+      organizationId: organization.id,
+      shard: partner.shard,
+      productType: "B2C",
+      receivedAt: hit.receivedAt,
     });
   });
 

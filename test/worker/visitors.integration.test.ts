@@ -45,26 +45,30 @@ describe("the visitors list", () => {
     expect(results.map((r) => r.detail).join("\n")).toMatch(/VIRTUAL TABLE INDEX/);
   });
 
-  it("lists a search matching more visitors than the search index leads for, most recently seen first, with its total", async () => {
-    const { api, organization } = await newOrganization();
-    await seedVisitors(
-      organization.id,
-      Array.from({ length: 2_400 }, (_, i) => ({ name: `${i % 2 ? "Common" : "Rare"} ${i}`, lastSeen: now - i })),
-    );
-    const base = `/organizations/${organization.id}/visitors?pageSize=5&search=common`;
-    const first = await api("GET", base);
-    expect(first.status, first.text).toBe(200);
-    expect(first.body.total).toBe(1_200);
-    expect(first.body.visitors.map((v: { company: { name: string } }) => v.company.name)).toEqual([
-      "Common 1",
-      "Common 3",
-      "Common 5",
-      "Common 7",
-      "Common 9",
-    ]);
-    const next = await api("GET", `${base}&cursor=${first.body.nextCursor}`);
-    expect(next.body.visitors[0].company.name).toBe("Common 11");
-  });
+  it(
+    "lists a search matching more visitors than the search index leads for, most recently seen first, with its total",
+    { timeout: 30_000 },
+    async () => {
+      const { api, organization } = await newOrganization();
+      await seedVisitors(
+        organization.id,
+        Array.from({ length: 2_400 }, (_, i) => ({ name: `${i % 2 ? "Common" : "Rare"} ${i}`, lastSeen: now - i })),
+      );
+      const base = `/organizations/${organization.id}/visitors?pageSize=5&search=common`;
+      const first = await api("GET", base);
+      expect(first.status, first.text).toBe(200);
+      expect(first.body.total).toBe(1_200);
+      expect(first.body.visitors.map((v: { company: { name: string } }) => v.company.name)).toEqual([
+        "Common 1",
+        "Common 3",
+        "Common 5",
+        "Common 7",
+        "Common 9",
+      ]);
+      const next = await api("GET", `${base}&cursor=${first.body.nextCursor}`);
+      expect(next.body.visitors[0].company.name).toBe("Common 11");
+    },
+  );
 
   it("pages the same visitors by cursor as by page number, most recently seen first", async () => {
     const { api, organization } = await newOrganization();

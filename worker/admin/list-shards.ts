@@ -1,28 +1,38 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { databaseSizes, type DatabaseSize as Size } from "../capacity/sizes";
 import { commonErrors, createApi, jsonResponse } from "../http/routes";
 import { everyTenant } from "../shards";
 
-const DatabaseSize = z.number().int().openapi({ description: "The database's size in bytes, as D1 reports it" });
+const DatabaseSize = {
+  bytes: z.number().int().openapi({ description: "The database's size in bytes, as D1 reports it" }),
+  limitBytes: z.number().int().openapi({ description: "D1's largest database: 10 GB" }),
+  percentOfLimit: z.number().openapi({ description: "`bytes` as a percentage of `limitBytes`" }),
+  alarm: z.boolean().openapi({
+    description:
+      "At or past `SHARD_ALARM_PERCENT` of the limit (70 % by default): the operator's webhook is sent `database.size` once a day",
+  }),
+};
 
 const ShardSchema = z
   .object({
     shard: z.number().int(),
     partners: z.number().int().openapi({ description: "Partners placed on this shard" }),
     organizations: z.number().int(),
-    bytes: DatabaseSize,
+    ...DatabaseSize,
   })
   .openapi("Shard");
 
 const route = createRoute({
   method: "get",
   path: "/shards",
-  summary: "The catalog and every tenant shard: partners, organizations and size",
+  summary: "The catalog and every tenant shard: partners, organizations, size and its alarm",
   description:
-    "Read from every shard at once. A shard is best kept under half of D1's 10 GB per database; new partners go to the shard with the fewest partners.",
+    "Read from every shard at once. A shard is best kept under half of D1's 10 GB per database; new partners go to the shard with the fewest partners. " +
+    "A database at or past `SHARD_ALARM_PERCENT` of the limit shows `alarm: true` (and the cron tells the operator's webhook).",
   responses: {
     200: jsonResponse(
       "The databases",
-      z.object({ catalog: z.object({ bytes: DatabaseSize }), shards: z.array(ShardSchema) }),
+      z.object({ catalog: z.object(DatabaseSize).openapi("CatalogSize"), shards: z.array(ShardSchema) }),
     ),
     ...commonErrors,
   },
@@ -33,21 +43,36 @@ export const listShards = createApi().openapi(route, async (c) => {
     shard: number;
     partners: number;
   }>();
-  const [catalog, shards] = await Promise.all([
+  const counted = Promise.all(
+    everyTenant(c.env).map(async (tenant) => {
+      const row = await tenant.DB.prepare("SELECT count(*) AS n FROM organizations").first<{ n: number }>();
+      return [tenant.SHARD, row?.n ?? 0] as const;
+    }),
+  );
+  const [catalog, organizations, [catalogSize, ...shardSizes]] = await Promise.all([
     placed,
-    Promise.all(
-      everyTenant(c.env).map(async (tenant) => {
-        const counted = await tenant.DB.prepare("SELECT count(*) AS n FROM organizations").all<{ n: number }>();
-        return { shard: tenant.SHARD, organizations: counted.results[0]?.n ?? 0, bytes: counted.meta.size_after };
-      }),
-    ),
+    counted,
+    databaseSizes(c.env),
   ]);
   const partners = new Map(catalog.results.map((r) => [r.shard, r.partners]));
+  const organizationsOf = new Map(organizations);
   return c.json(
     {
-      catalog: { bytes: catalog.meta.size_after },
-      shards: shards.map((s) => ({ ...s, partners: partners.get(s.shard) ?? 0 })),
+      catalog: sizeFields(catalogSize!),
+      shards: shardSizes.map((size) => ({
+        shard: size.shard!,
+        partners: partners.get(size.shard!) ?? 0,
+        organizations: organizationsOf.get(size.shard!) ?? 0,
+        ...sizeFields(size),
+      })),
     },
     200,
   );
+});
+
+const sizeFields = ({ bytes, limitBytes, percentOfLimit, alarm }: Size) => ({
+  bytes,
+  limitBytes,
+  percentOfLimit,
+  alarm,
 });

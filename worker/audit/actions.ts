@@ -11,6 +11,9 @@ export const AUDIT_ACTIONS = [
   "visitor.erased",
   "person.erased",
   "organization.purged",
+  "segment.created",
+  "segment.updated",
+  "segment.deleted",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,4 +1,4 @@
-import type { Keyset } from "../http/cursor";
+import type { Keyset } from "../lib/cursor";
 import { COUNT_LIMIT } from "../http/schemas";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
@@ -26,12 +26,20 @@ interface AuditRow {
 /** Entry ids sort by time (milliseconds first), so entries of the same second keep their order. */
 const entryId = (at: number) => `aud_${at.toString(16).padStart(12, "0")}${randomHex(10)}`;
 
-/** The statement recording one entry, to run alone or inside the batch of the change it records. */
-export function auditStatement(db: D1Database, entry: AuditEntry, at = Date.now()): D1PreparedStatement {
+/**
+ * The statement recording one entry, to run alone or inside the batch of the change it records;
+ * with `onlyIf`, only when that SQL condition holds (the change happened).
+ */
+export function auditStatement(
+  db: D1Database,
+  entry: AuditEntry,
+  at = Date.now(),
+  onlyIf?: { sql: string; params: unknown[] },
+): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO audit_log (id, partner_id, organization_id, action, actor_type, actor_id, actor_email, details, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?${onlyIf ? ` WHERE ${onlyIf.sql}` : ""}`,
     )
     .bind(
       entryId(at),
@@ -43,6 +51,7 @@ export function auditStatement(db: D1Database, entry: AuditEntry, at = Date.now(
       entry.actor.type === "api_key" ? null : entry.actor.email,
       JSON.stringify(entry.details ?? {}),
       isoSeconds(at),
+      ...(onlyIf?.params ?? []),
     );
 }
 

@@ -1,7 +1,10 @@
+import { alarmOnDatabaseSizes } from "../capacity/alarm";
 import { pruneDeadLetters } from "../dead-letters/consume";
 import type { Env } from "../env";
 import { resumeStalledErasures } from "../erasures/person";
+import { forgetLeftLateErasures } from "../erasures/visitor";
 import { pruneImportChunks } from "../imports/records";
+import { resumeStalledPurges } from "../organizations/purge";
 import { reconcileOrganizations } from "../organizations/sync";
 import { releaseLapsedClaims } from "../partner-api/domain/queries";
 import { renewDuePeriods } from "../credits/renewal";
@@ -18,6 +21,8 @@ export async function runCron(env: Env): Promise<void> {
   await pruneImportChunks(env.CATALOG);
   await releaseLapsedClaims(env.CATALOG);
   await pruneDeadLetters(env.CATALOG);
+  // A database near D1's limit is reported to the operator's webhook (docs/operations.md#database-size-alarm).
+  await alarmOnDatabaseSizes(env);
   for (const tenant of everyTenant(env)) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
     await maintainWebhooks(tenant);
@@ -25,9 +30,12 @@ export async function runCron(env: Env): Promise<void> {
     // failed write-through left behind (counters, KV pixel records) are repaired (docs/collect.md). All through JOBS.
     await renewDuePeriods(tenant);
     await reconcileOrganizations(tenant);
-    // A person's erasure whose job was lost resumes where it stopped (docs/privacy.md#erasure).
+    // A person's erasure or an organization's purge whose job was lost resumes where it stopped (docs/privacy.md).
     await resumeStalledErasures(tenant);
+    await resumeStalledPurges(tenant);
     // Retention of identified visitors, yesterday's device rows (docs/collect.md).
     await maintainVisitors(tenant);
+    // Visitors charged after their person's erasure that the consumer could not have forgotten (N3).
+    await forgetLeftLateErasures(tenant).catch((error) => console.error("late erasures failed", error));
   }
 }

@@ -2,6 +2,7 @@ import { fanOutRenewal, renewCounters } from "../credits/renewal";
 import type { Env } from "../env";
 import { tenantEnv, type TenantEnv } from "../shards";
 import { erasePersonPage } from "../erasures/person";
+import { purgeOrganizationPage } from "../organizations/purge";
 import { rescoreIcpPage } from "../icp/rescore";
 import { fanOutSync, sweepPixels, syncOrganizations } from "../organizations/sync";
 import type { JobMessage } from "../jobs/message";
@@ -35,5 +36,7 @@ async function run(env: TenantEnv, job: JobMessage): Promise<void> {
       return renewCounters(env, job.organizationIds);
     case "people.erase":
       return erasePersonPage(env, job.erasureId);
+    case "organizations.purge":
+      return purgeOrganizationPage(env, job.organizationId);
   }
 }

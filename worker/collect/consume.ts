@@ -11,21 +11,41 @@ import { answered } from "../identify/identifier";
 import { ipRangeIdentifier } from "../identify/ip-ranges";
 import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
-import { emitChargedHits, recipientsFrom, recipientStatements } from "./hit-events";
-import { deviceId, parseDevice, type DeviceRow } from "./device-state";
-import { dayNumber, eventKey, saltedKey, unixSeconds } from "../visitors/keys";
+import { forgetLateErasures } from "../erasures/visitor";
+import { emitAnomalies, emitChargedHits, recipientsFrom, recipientStatements, type Anomaly } from "./hit-events";
+import { dayNumber, eventKey, saltedKey, textKey, unixSeconds } from "../visitors/keys";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
 import { organizationKeys, type OrganizationKey } from "../visitors/organization-keys";
+import { pageFacts } from "./page";
+import { chargeRequests, PEOPLE_PER_HOUR } from "./people-limits";
+import type { VisitOrigin } from "./device-state";
+import { planOrganization, REFERRER_LENGTH } from "./plan";
+import type { AddressState, OrganizationPlan, OrganizationState, PreparedHit } from "./plan-types";
 import {
-  chargeRequests,
-  planOrganization,
-  type OrganizationPlan,
-  type OrganizationState,
-  type PreparedHit,
-  type StoredVisitor,
-} from "./plan";
+  addAddresses,
+  addDays,
+  addDevices,
+  addLastHour,
+  addPages,
+  addTexts,
+  addPeriods,
+  addStored,
+  addVisitors,
+  addressesStatement,
+  daysStatement,
+  devicesStatement,
+  emptyStates,
+  lastHourStatement,
+  periodsStatement,
+  readStates,
+  storedStatement,
+  strayStatement,
+  textsStatement,
+  visitorsStatement,
+} from "./read-state";
 import { countRejections } from "./rejections";
-import { isConflict, planStatements } from "./store";
+import { isConflict, planStatements, reservationStatements } from "./store";
+import { subscriberOf } from "../rate-limit/address";
 
 /** Times an organization's batch is planned again after its guard saw a concurrent write. */
 const ROUNDS = 5;
@@ -108,13 +128,23 @@ export async function processHits(
   for (let round = 1; pending.size > 0; round++) {
     const states = round === 1 ? firstStates : await readStates(env.DB, pending, keys);
     const plans: OrganizationPlan[] = [];
+    const anomalies: Anomaly[] = [];
+    const reservedMeanwhile = new Set<string>();
     await Promise.all(
       [...pending].map(async ([organizationId, hits]) => {
         const state = states.get(organizationId)!;
         const known = outcomes.get(organizationId) ?? new Map<string, ChargeOutcome>();
         outcomes.set(organizationId, known);
         try {
-          const asked = chargeRequests(state, hits).filter((r) => !known.has(r.eventId));
+          const { requests, reserved, people, newPeople, overCeiling } = chargeRequests(state, hits);
+          // H3: the people of an address are written before the counter is asked, so two batches of one
+          // address never both take its last places; one that finds the rows moved plans again.
+          if (reserved.length > 0 && !(await reserve(env.DB, state.key, reserved, people))) {
+            reservedMeanwhile.add(organizationId);
+            return;
+          }
+          if (overCeiling > 0) anomalies.push(anomalyOf(state, hits, newPeople, overCeiling));
+          const asked = requests.filter((r) => !known.has(r.eventId));
           const answers = await chargeByOrganization(
             env,
             asked.map((r) => ({ ...r, organizationId })),
@@ -134,11 +164,21 @@ export async function processHits(
       plans.flatMap((p) => p.charged),
       recipients,
     );
+    await emitAnomalies(env, anomalies, recipients);
     const conflicts = await write(env.DB, plans, failed);
+    for (const id of reservedMeanwhile) conflicts.add(id);
     for (const plan of plans) {
       if (conflicts.has(plan.organizationId) || failed.has(plan.organizationId)) continue;
       for (const id of plan.waiting) waiting.add(`${plan.organizationId}|${id}`);
       for (const visitorId of plan.touched) touched.push({ organizationId: plan.organizationId, visitorId });
+      if (plan.erased.length > 0) {
+        try {
+          await forgetLateErasures(env, plan.organizationId, plan.key, plan.erased);
+        } catch (error) {
+          // The visitors stay in late_erasures, which the cron works off.
+          console.error(`forgetting erased people of ${plan.organizationId} failed; the cron will retry`, error);
+        }
+      }
     }
     pending = new Map([...pending].filter(([id]) => conflicts.has(id)));
     if (round === ROUNDS) {
@@ -184,6 +224,29 @@ async function write(db: D1Database, plans: OrganizationPlan[], failed: Set<stri
   return conflicts;
 }
 
+/** Writes the address rows a plan reserved; false when one of them moved, or one of its people was suppressed, since it was read. */
+async function reserve(
+  db: D1Database,
+  org: number,
+  reserved: AddressState[],
+  people: [string, string][],
+): Promise<boolean> {
+  try {
+    await db.batch(reservationStatements(db, org, reserved, people));
+    return true;
+  } catch (error) {
+    if (isConflict(error)) return false;
+    throw error;
+  }
+}
+
+/** The organization's `b2c.anomaly`: it reached `PEOPLE_PER_HOUR` with the batch's latest hit. */
+function anomalyOf(state: OrganizationState, hits: PreparedHit[], newPeople: number, refused: number): Anomaly {
+  const at = Math.max(...hits.map((h) => h.message.receivedAt));
+  const peopleCharged = state.peopleLastHour + newPeople;
+  return { organizationId: state.id, at, ceiling: PEOPLE_PER_HOUR, peopleCharged, refused };
+}
+
 /**
  * Who each page view or identify call is (bots never), with the state the first round plans on,
  * in two reads for B2B. First, in one batch of the shard, what needs no identity: the
@@ -215,11 +278,14 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   // The tenant's shard and the catalog are two databases, read at once: the imported ranges are
   // matched while the exclusions are read, and an excluded address's match is dropped unused.
   const imported = ipRangeIdentifier(env.CATALOG);
-  const [[rules, devices, periods, ...rest], ranges] = await Promise.all([
+  const [[rules, devices, periods, days, addresses, lastHour, ...rest], ranges] = await Promise.all([
     db.batch([
       rulesStatement(db, organizationIds),
       devicesStatement(db, hits, keys),
       periodsStatement(db, organizationIds),
+      daysStatement(db, hits),
+      addressesStatement(db, hits, keys),
+      lastHourStatement(db, hits, keys),
       ...scoringStatements(db, organizationIds),
       ...recipientStatements(db, organizationIds, [...new Set(hits.map((h) => h.message.partnerId))]),
       ...(suppressions ? [suppressions] : []),
@@ -229,6 +295,9 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   const states = emptyStates(groups, keys);
   addDevices(states, devices!);
   addPeriods(states, periods!);
+  const topPages = addDays(states, days!);
+  addAddresses(states, addresses!);
+  addLastHour(states, lastHour!);
   const scoring = scoringFrom(rest.slice(0, 2));
   const recipients = recipientsFrom(rest.slice(2, 4));
   const exclusions = exclusionsOf(rulesFrom(rules!));
@@ -253,18 +322,25 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   });
   if (identified.length === 0) return { states, scoring, recipients };
   const stray = strayStatement(db, hits, states, keys);
-  const [[companies, people], [visitors, pages]] = await Promise.all([
+  const texts = textsStatement(db, hits, states, keys);
+  const [[companies, people], [visitors, stored, ...more]] = await Promise.all([
     env.CATALOG.batch(
       profileStatements(
         env.CATALOG,
         identified.map((f) => f.identity),
       ),
     ),
-    db.batch([visitorsStatement(db, hits, keys), ...(stray ? [stray] : [])]),
+    db.batch([
+      visitorsStatement(db, hits, keys),
+      storedStatement(db, hits, keys),
+      ...[stray, texts].filter((s) => s !== null),
+    ]),
   ]);
   const profiles = profilesFrom([companies!, people!]);
   addVisitors(states, visitors!);
-  if (pages) addPages(states, pages);
+  addStored(states, stored!);
+  if (stray) addPages(states, more.shift()!);
+  await addTexts(states, groups, texts ? more.shift() : undefined, topPages);
   for (const { h, identity } of identified) {
     h.profile = profiles.get(identity.key) ?? EMPTY_PROFILE;
     if (exclusions.coversIdentity(h.message, h.profile)) {
@@ -302,12 +378,20 @@ async function prepare(
   const { message } = delivery;
   const { hit } = message;
   const day = dayNumber(message.receivedAt);
-  const [eventKeyOf, pageKey, device] = await Promise.all([
+  const b2c = message.productType === "B2C";
+  const texts = b2c && hit.t === "v" ? anonymousTexts(message) : null;
+  const subscriber = subscriberOf(message.ip ?? "");
+  const [eventKeyOf, pageKey, device, pathKey, originKey, address] = await Promise.all([
     once(`e|${hit.i}`, () => eventKey(hit.i)),
     hit.t === "e" ? once(`e|${hit.p}`, () => eventKey(hit.p)) : null,
     once(`d|${message.organizationId}|${message.ip}|${message.userAgent}|${day}`, () =>
       saltedKey(key.salt, `${message.ip ?? ""}|${message.userAgent ?? ""}|${day}`),
     ),
+    texts && once(`t|${texts.path}`, () => textKey(texts.path)),
+    texts?.origin ? once(`t|${texts.origin}`, () => textKey(texts.origin!)) : null,
+    b2c
+      ? once(`a|${message.organizationId}|${subscriber}|${day}`, () => saltedKey(key.salt, `a|${subscriber}|${day}`))
+      : null,
   ]);
   return {
     message,
@@ -317,6 +401,8 @@ async function prepare(
     day,
     at: unixSeconds(message.receivedAt),
     device,
+    texts: texts && { path: [pathKey!, texts.path], origin: texts.origin ? [originKey!, texts.origin] : null },
+    address,
     identity: null,
     profile: null,
     visitor: null,
@@ -325,144 +411,10 @@ async function prepare(
   };
 }
 
-/** The device rows, visitors and period snapshots the organizations' hits need, in one batch (a later round). */
-async function readStates(
-  db: D1Database,
-  groups: Map<string, PreparedHit[]>,
-  keys: Map<string, OrganizationKey>,
-): Promise<Map<string, OrganizationState>> {
-  const hits = [...groups.values()].flat();
-  const [devices, visitors, periods] = await db.batch([
-    devicesStatement(db, hits, keys),
-    visitorsStatement(db, hits, keys),
-    periodsStatement(db, [...groups.keys()]),
-  ]);
-  const states = emptyStates(groups, keys);
-  addDevices(states, devices!);
-  addVisitors(states, visitors!);
-  addPeriods(states, periods!);
-  const stray = strayStatement(db, hits, states, keys);
-  if (stray) addPages(states, await stray.all());
-  return states;
-}
-
-function emptyStates(groups: Map<string, PreparedHit[]>, keys: Map<string, OrganizationKey>) {
-  const states = new Map<string, OrganizationState>();
-  for (const organizationId of groups.keys()) {
-    states.set(organizationId, {
-      id: organizationId,
-      key: keys.get(organizationId)!.key,
-      period: null,
-      devices: new Map(),
-      visitors: new Map(),
-      pages: new Map(),
-    });
-  }
-  return states;
-}
-
-const orgKey = (keys: Map<string, OrganizationKey>, h: PreparedHit) => keys.get(h.message.organizationId)!.key;
-
-function devicesStatement(db: D1Database, hits: PreparedHit[], keys: Map<string, OrganizationKey>) {
-  const devices = new Map(
-    hits.map((h) => [`${orgKey(keys, h)}|${h.day}|${h.device}`, [orgKey(keys, h), h.day, h.device]]),
-  );
-  return db
-    .prepare(
-      `SELECT d.org, d.day, d.device, d.version, d.last, d.seen, d.visits, d.people FROM json_each(?) j
-       CROSS JOIN device_days d ON d.day = j.value ->> 1 AND d.org = j.value ->> 0 AND d.device = j.value ->> 2`,
-    )
-    .bind(JSON.stringify([...devices.values()]));
-}
-
-function addDevices(states: Map<string, OrganizationState>, result: D1Result) {
-  const byKey = new Map([...states.values()].map((s) => [s.key, s]));
-  for (const row of result.results as (DeviceRow & { org: number })[]) {
-    byKey.get(row.org)!.devices.set(deviceId(row.day, row.device), parseDevice(row));
-  }
-}
-
-function visitorsStatement(db: D1Database, hits: PreparedHit[], keys: Map<string, OrganizationKey>) {
-  const visitors = new Map(
-    hits.flatMap((h) => (h.visitor ? [[`${orgKey(keys, h)}|${h.visitor}`, [orgKey(keys, h), h.visitor]]] : [])),
-  );
-  return db
-    .prepare(
-      `SELECT v.org, v.id, v.last_seen, v.charged_period, v.name, v.domain FROM json_each(?) j
-       CROSS JOIN visitors v ON v.org = j.value ->> 0 AND v.id = j.value ->> 1`,
-    )
-    .bind(JSON.stringify([...visitors.values()]));
-}
-
-function addVisitors(states: Map<string, OrganizationState>, result: D1Result) {
-  const byKey = new Map([...states.values()].map((s) => [s.key, s]));
-  type VisitorStateRow = {
-    org: number;
-    id: string;
-    last_seen: number;
-    charged_period: number | null;
-    name: string | null;
-    domain: string | null;
-  };
-  for (const row of result.results as VisitorStateRow[]) {
-    byKey.get(row.org)!.visitors.set(row.id, {
-      lastSeen: row.last_seen,
-      chargedPeriod: row.charged_period,
-      name: row.name,
-      domain: row.domain,
-    } satisfies StoredVisitor);
-  }
-}
-
-const periodsStatement = (db: D1Database, organizationIds: string[]) =>
-  db
-    .prepare(
-      `SELECT organization_id, current_period_start, current_period_end FROM organization_periods
-       WHERE organization_id IN (SELECT value FROM json_each(?))`,
-    )
-    .bind(JSON.stringify(organizationIds));
-
-function addPeriods(states: Map<string, OrganizationState>, result: D1Result) {
-  type PeriodRow = { organization_id: string; current_period_start: string; current_period_end: string };
-  for (const row of result.results as PeriodRow[]) {
-    states.get(row.organization_id)!.period = {
-      start: unixSeconds(Date.parse(row.current_period_start)),
-      end: unixSeconds(Date.parse(row.current_period_end)),
-    };
-  }
-}
-
-/**
- * Engagement hits whose device row does not know their page view (sent from another address or
- * browser, e.g. a beacon while the page unloads), unless the page view is in this batch on the same
- * device: their page view among the stored ones of the visitor they identify. Null when there are none.
- */
-function strayStatement(
-  db: D1Database,
-  hits: PreparedHit[],
-  states: Map<string, OrganizationState>,
-  keys: Map<string, OrganizationKey>,
-): D1PreparedStatement | null {
-  const onDevice = (h: PreparedHit, key: string) => `${h.message.organizationId}|${deviceId(h.day, h.device)}|${key}`;
-  const inBatch = new Set(hits.filter((h) => h.message.hit.t !== "e").map((h) => onDevice(h, h.key)));
-  const stray = hits.filter((h) => {
-    if (h.message.hit.t !== "e" || !h.visitor || inBatch.has(onDevice(h, h.pageKey!))) return false;
-    const device = states.get(h.message.organizationId)!.devices.get(deviceId(h.day, h.device));
-    return !device?.seen.includes(h.pageKey!);
-  });
-  if (stray.length === 0) return null;
-  return db
-    .prepare(
-      `SELECT k.organization_id, v.id AS visitor, pv.key, pv.session FROM json_each(?) j
-       CROSS JOIN organization_keys k ON k.key = j.value ->> 0
-       CROSS JOIN visitors v ON v.org = k.key AND v.id = j.value ->> 1
-       CROSS JOIN page_views pv ON pv.visitor = v.seq AND pv.key = j.value ->> 2`,
-    )
-    .bind(JSON.stringify(stray.map((h) => [orgKey(keys, h), h.visitor, h.pageKey])));
-}
-
-function addPages(states: Map<string, OrganizationState>, result: D1Result) {
-  type PageRow = { organization_id: string; visitor: string; key: string; session: number };
-  for (const r of result.results as PageRow[])
-    states.get(r.organization_id)!.pages.set(`${r.visitor}|${r.key}`, r.session);
+/** A B2C page view's path, and how a visit beginning with it began (`VisitOrigin`, as JSON; null when the path is all). */
+function anonymousTexts({ hit, hashRouting }: AcceptedHit) {
+  const facts = pageFacts(hit.u, hashRouting);
+  const referrer = hit.t === "v" && hit.r ? hit.r.slice(0, REFERRER_LENGTH) : null;
+  const origin: VisitOrigin = [facts.path, referrer, ...Object.values(facts.utm)];
+  return { path: facts.path, origin: origin.slice(1).some((v) => v !== null) ? JSON.stringify(origin) : null };
 }

@@ -13,7 +13,12 @@ const PAGES_LIMIT = 64;
 /** B2C: anonymous page views of one visit kept until an identify call attributes them. */
 export const PENDING_LIMIT = 20;
 
-/** An anonymous page view of a B2C visit: [event key, path, unix seconds, engaged seconds, scroll depth]. */
+/**
+ * An anonymous page view of a B2C visit: [event key, path key, unix seconds, engaged seconds, scroll
+ * depth]. H4: the path is kept as its key (8 characters of its hash), never as sent, so an anonymous
+ * device row's size does not depend on what the sender writes; an identify call finds the text again
+ * by its key (`anonymous_texts`, or the day's top pages).
+ */
 export type PendingPage = [string, string, number, number, number | null];
 
 /**
@@ -29,12 +34,17 @@ export interface Visit {
   k?: string;
   /** B2C, while anonymous: its page views, kept for an identify call in the same visit. */
   p?: PendingPage[];
-  /** B2C, while anonymous: how it started: [landing page, referrer, utm source, medium, campaign, term, content]. */
-  o?: [landing: string | null, referrer: string | null, ...utm: (string | null)[]];
+  /** B2C, while anonymous: the key of how it began (the JSON of `VisitOrigin`). */
+  o?: string;
 }
+
+/** How a visit began: [landing page, referrer, utm source, medium, campaign, term, content]. */
+export type VisitOrigin = [landing: string, referrer: string | null, ...utm: (string | null)[]];
 
 /** A device row (`device_days`) as the consumer reads, changes and writes it back. */
 export interface DeviceState {
+  /** H4: false for a device past its organization's daily cap: counted, never written. */
+  kept: boolean;
   day: number;
   device: string;
   /** The version read; 0 when there is no row yet. The write expects it unchanged. */
@@ -65,12 +75,13 @@ const chunks = (text: string | null, size: number): string[] =>
 
 export const deviceId = (day: number, device: string) => `${day}|${device}`;
 
-export function newDevice(day: number, device: string): DeviceState {
-  return { day, device, version: 0, last: 0, seen: [], visits: [], people: [], changed: false, counted: false };
+export function newDevice(day: number, device: string, kept = true): DeviceState {
+  return { kept, day, device, version: 0, last: 0, seen: [], visits: [], people: [], changed: false, counted: false };
 }
 
 export function parseDevice(row: DeviceRow): DeviceState {
   return {
+    kept: true,
     day: row.day,
     device: row.device,
     version: row.version,

@@ -1,5 +1,5 @@
 import type { WebhookChannel } from "../../shared/webhooks";
-import type { ChargedHit } from "./plan";
+import type { ChargedHit } from "./plan-types";
 import type { ChargeOutcome } from "../credits/counter";
 import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
@@ -132,4 +132,43 @@ export async function emitChargedHits(env: TenantEnv, hits: ChargedHit[], recipi
 /** Credits left after the charge (the counter's figure: refunds and adjustments included), null when uncapped. */
 function availableAfter(outcome: ChargeOutcome): number | null {
   return outcome.allocation === null ? null : outcome.available;
+}
+
+/** H3: a B2C organization that reached its hourly ceiling of new people (collect/people-limits.ts). */
+export interface Anomaly {
+  organizationId: string;
+  /** The batch's latest hit (ms since epoch): the hour counted ends there. */
+  at: number;
+  ceiling: number;
+  peopleCharged: number;
+  refused: number;
+}
+
+/**
+ * `b2c.anomaly` to the partner's billing webhook, once per organization and clock hour (the id derives
+ * from both), so the partner hears that charging new people paused.
+ */
+export async function emitAnomalies(env: TenantEnv, anomalies: Anomaly[], recipients: Recipients): Promise<void> {
+  const events: WebhookEvent[] = [];
+  for (const anomaly of anomalies) {
+    const organization = recipients.organizations.get(anomaly.organizationId);
+    if (!organization || !recipients.endpoints.get(organization.partner_id)?.has("billing")) continue;
+    const hour = Math.floor(anomaly.at / 3_600_000);
+    events.push({
+      id: await eventId("b2c.anomaly", `${organization.partner_id}|${organization.id}|${hour}`),
+      type: "b2c.anomaly",
+      partnerId: organization.partner_id,
+      organizationId: organization.id,
+      createdAt: anomaly.at,
+      data: {
+        organizationId: organization.id,
+        externalId: organization.external_id,
+        ceiling: anomaly.ceiling,
+        peopleCharged: anomaly.peopleCharged,
+        refused: anomaly.refused,
+        windowStart: isoSeconds(anomaly.at - 3_600_000),
+      },
+    });
+  }
+  await emitEvents(env, events, recipients.endpoints);
 }

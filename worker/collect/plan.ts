@@ -1,173 +1,74 @@
 import type { ChargeReason } from "../../shared/billing";
-import type { ChargeOutcome, ChargeRequest } from "../credits/counter";
-import type { Identity } from "../identify";
-import { publicVisitorId, type Profile } from "../visitors/identity";
+import type { ChargeOutcome } from "../credits/counter";
 import { parseDevice as parseUserAgent } from "./device";
-import { deviceId, newDevice, PENDING_LIMIT, visitPages, type DeviceState, type Visit } from "./device-state";
-import { dayStart, dayText } from "../visitors/keys";
-import type { AcceptedHit } from "./message";
+import {
+  deviceId,
+  newDevice,
+  PENDING_LIMIT,
+  visitPages,
+  type DeviceState,
+  type Visit,
+  type VisitOrigin,
+} from "./device-state";
+import { dayNumber, dayStart, dayText } from "../visitors/keys";
 import { pageFacts } from "./page";
+import type {
+  KeyedText,
+  OrganizationPlan,
+  OrganizationState,
+  PreparedHit,
+  SessionSource,
+  SessionWrite,
+  VisitorWrite,
+  EngagementWrite,
+} from "./plan-types";
+import { ERASED_VISITOR } from "../erasures/visitor";
 import { addEntry, emptyDelta, OUTCOME_COLUMN, type RollupDelta } from "./rollups";
 
 /** A session ends after 30 minutes without a page view or identify call (docs/partner-api.md#charging). */
 export const SESSION_GAP_SECONDS = 30 * 60;
 /** An engagement hit whose page view is not counted yet is retried until its message's attempt (docs/collect.md). */
 export const ENGAGEMENT_ATTEMPTS = 3;
-/** H3: people charged per device and day at most; further people on it are `suspicious`, never charged. */
-export const PEOPLE_PER_DEVICE = 3;
+/**
+ * H4: device rows an organization keeps per UTC day for hits that identify nobody; past it, such a
+ * hit of a new device is counted (`untracked`) but leaves no row. Devices of identified visitors are
+ * always kept (they grow with identifications).
+ */
+export const DEVICE_ROWS_PER_DAY = 50_000;
+/**
+ * H4: distinct texts (paths, how visits began) an organization keeps per UTC day for its anonymous B2C
+ * visits; past it, an identify call finds a path only among the day's top pages.
+ */
+export const ANONYMOUS_TEXTS_PER_DAY = 1_000;
+/** H4: page views stored per visitor and UTC day; past it, they are counted on the visitor (`unstored_page_views`) but not stored. */
+export const STORED_PAGE_VIEWS_PER_DAY = 500;
 /** Longest referrer kept. */
-const REFERRER_LENGTH = 512;
-
-/** A hit with its compact keys and who it was identified as, ready to be planned. */
-export interface PreparedHit {
-  message: AcceptedHit;
-  /** Delivery attempts of its queue message (1 on the first). */
-  attempts: number;
-  /** Event key of the hit, and of the page view an engagement hit reports on. */
-  key: string;
-  pageKey: string | null;
-  day: number;
-  /** Unix seconds of its arrival at the edge. */
-  at: number;
-  device: string;
-  /** Null when nobody was identified, for bots, for visitors the organization excludes and people the partner suppressed. */
-  identity: Identity | null;
-  profile: Profile | null;
-  /** The visitor id of the identity in this organization. */
-  visitor: string | null;
-  excluded: boolean;
-  suppressed: boolean;
-}
-
-/** A stored visitor, as far as the consumer needs it. */
-export interface StoredVisitor {
-  lastSeen: number;
-  chargedPeriod: number | null;
-  name: string | null;
-  domain: string | null;
-}
-
-/** What the consumer read about one organization before planning. */
-export interface OrganizationState {
-  id: string;
-  key: number;
-  /** The counter's current period as last mirrored to D1 (unix seconds), when known. */
-  period: { start: number; end: number } | null;
-  devices: Map<string, DeviceState>;
-  visitors: Map<string, StoredVisitor>;
-  /** Stored page views engagement hits report on that their device rows do not know: `visitor|key` → session. */
-  pages: Map<string, number>;
-}
-
-export interface VisitorWrite {
-  id: string;
-  type: Identity["type"];
-  profile: Profile;
-  isNew: boolean;
-  searchChanged: boolean;
-  firstSeen: number;
-  lastSeen: number;
-  sessions: number;
-  pageViews: number;
-  engagedSeconds: number;
-  scrollSum: number;
-  scrollSamples: number;
-  /** First touch, used only when the row is created. */
-  source: SessionSource | null;
-  lastPage: string | null;
-  deviceType: string;
-  browser: string | null;
-  os: string | null;
-  country: string | null;
-  region: string | null;
-  city: string | null;
-  chargedPeriod: number | null;
-}
-
-export interface SessionSource {
-  landing: string | null;
-  referrer: string | null;
-  utm: (string | null)[];
-}
-
-export interface SessionWrite {
-  visitor: string;
-  start: number;
-  lastSeen: number;
-  pageViews: number;
-  source: SessionSource;
-  deviceType: string;
-}
-
-export interface PageViewWrite {
-  visitor: string;
-  session: number;
-  key: string;
-  at: number;
-  path: string;
-  engagedSeconds: number;
-  scrollDepth: number | null;
-}
-
-export interface EngagementWrite {
-  visitor: string;
-  session: number;
-  key: string;
-  seconds: number;
-  depth: number;
-}
-
-export interface ChargeWrite {
-  at: number;
-  eventId: string;
-  visitor: string;
-  type: Identity["type"];
-  periodStart: number;
-}
-
-/** A hit charged in this plan, for the webhooks. */
-export interface ChargedHit {
-  message: AcceptedHit;
-  identityType: Identity["type"];
-  outcome: ChargeOutcome;
-  visitor: string;
-  session: number;
-}
-
-export interface OrganizationPlan {
-  organizationId: string;
-  key: number;
-  devices: DeviceState[];
-  rollups: RollupDelta[];
-  visitors: VisitorWrite[];
-  newVisitors: number;
-  sessions: SessionWrite[];
-  pageViews: PageViewWrite[];
-  engagements: EngagementWrite[];
-  charges: ChargeWrite[];
-  /** Visitors this plan assumed absent, or not seen since a time: [id, unix seconds] (0: absent). */
-  assumed: [string, number][];
-  /** Engagement hits to retry later (their page view is not counted yet), by event id. */
-  waiting: Set<string>;
-  charged: ChargedHit[];
-  /** Identified visitors touched, for ICP rescoring. */
-  touched: string[];
-}
+export const REFERRER_LENGTH = 512;
 
 const isVisit = (h: PreparedHit) => h.message.hit.t !== "e";
 
-function deviceOf(org: OrganizationState, h: PreparedHit): DeviceState {
+/**
+ * The hit's device row, new when there is none. A new row counts towards the organization's
+ * `DEVICE_ROWS_PER_DAY`; past it, a device that identifies nobody is not kept (and becomes kept
+ * when one of its hits identifies someone).
+ */
+function deviceOf(org: OrganizationState, h: PreparedHit, identified: boolean, delta: RollupDelta): DeviceState {
   const id = deviceId(h.day, h.device);
   let device = org.devices.get(id);
   if (!device) {
-    device = newDevice(h.day, h.device);
+    device = newDevice(h.day, h.device, false);
     org.devices.set(id, device);
+  }
+  if (!device.kept && (identified || (org.devicesToday.get(h.day) ?? 0) < DEVICE_ROWS_PER_DAY)) {
+    device.kept = true;
+    org.devicesToday.set(h.day, (org.devicesToday.get(h.day) ?? 0) + 1);
+    delta.counts.devices += 1;
   }
   return device;
 }
 
 /** The D1 mirror already shows this identity charged in the hit's period: no counter call needed. */
-function chargedPerD1(org: OrganizationState, h: PreparedHit): number | null {
+export function chargedPerD1(org: OrganizationState, h: PreparedHit): number | null {
   const stored = h.visitor ? org.visitors.get(h.visitor) : undefined;
   const period = org.period;
   if (!stored || !period || stored.chargedPeriod !== period.start) return null;
@@ -175,7 +76,7 @@ function chargedPerD1(org: OrganizationState, h: PreparedHit): number | null {
 }
 
 /** Visit hits not counted yet, in order, each once. */
-function freshVisits(org: OrganizationState, hits: PreparedHit[]): PreparedHit[] {
+export function freshVisits(org: OrganizationState, hits: PreparedHit[]): PreparedHit[] {
   const taken = new Set<string>();
   return hits.filter((h) => {
     if (!isVisit(h)) return false;
@@ -184,28 +85,6 @@ function freshVisits(org: OrganizationState, hits: PreparedHit[]): PreparedHit[]
     taken.add(id);
     return true;
   });
-}
-
-/**
- * The charges to ask the organization's counter for: identified fresh hits, except identities
- * D1 already shows charged in the period (repeat visits never reach the counter) and people
- * beyond `PEOPLE_PER_DEVICE` on one device in a day.
- */
-export function chargeRequests(org: OrganizationState, hits: PreparedHit[]): ChargeRequest[] {
-  const people = new Map<string, Set<string>>();
-  const requests: ChargeRequest[] = [];
-  for (const h of freshVisits(org, hits)) {
-    if (!h.identity || !h.visitor || chargedPerD1(org, h) !== null) continue;
-    if (h.identity.type === "person") {
-      const id = deviceId(h.day, h.device);
-      const charged = people.get(id) ?? new Set(org.devices.get(id)?.people ?? []);
-      people.set(id, charged);
-      if (!charged.has(h.visitor) && charged.size >= PEOPLE_PER_DEVICE) continue;
-      charged.add(h.visitor);
-    }
-    requests.push({ eventId: h.message.hit.i, identity: publicVisitorId(h.visitor), at: h.message.receivedAt });
-  }
-  return requests;
 }
 
 /**
@@ -233,6 +112,9 @@ export function planOrganization(
     waiting: new Set(),
     charged: [],
     touched: [],
+    texts: [],
+    people: [],
+    erased: [],
   };
   const rollups = new Map<string, RollupDelta>();
   const rollup = (day: number) => {
@@ -245,12 +127,14 @@ export function planOrganization(
   const sessions = new Map<string, SessionWrite>();
   const engagements = new Map<string, EngagementWrite>();
   const countedToday = new Set<string>();
+  const fresh = new Set<string>();
+  const remember = ([key, text]: KeyedText) => {
+    if (!org.texts.has(key)) fresh.add(key);
+    org.texts.set(key, text);
+  };
 
   for (const h of freshVisits(org, hits)) {
     const { hit } = h.message;
-    const device = deviceOf(org, h);
-    device.seen.push(h.key);
-    device.changed = true;
     const delta = rollup(h.day);
 
     const charged = chargedPerD1(org, h);
@@ -266,27 +150,44 @@ export function planOrganization(
             available: null,
           }
         : null);
+    // N3: a person suppressed after the counter charged this hit (an erasure ran meanwhile) keeps the
+    // charge, with a receipt that names nobody, and nothing else of them is stored.
+    const erasedCharge = h.suppressed && h.visitor !== null && outcomes.get(hit.i)?.reason === "charged";
     const reason: ChargeReason = h.message.bot
       ? "bot"
       : h.excluded
         ? "excluded"
-        : h.suppressed
-          ? "suppressed"
-          : !h.identity
-            ? "not_identified"
-            : (outcome?.reason ?? "suspicious");
+        : erasedCharge
+          ? "charged"
+          : h.suppressed
+            ? "suppressed"
+            : !h.identity
+              ? "not_identified"
+              : (outcome?.reason ?? "suspicious");
+    const identified = reason === "charged" || reason === "already_charged_this_period";
+    const device = deviceOf(org, h, identified, delta);
+    device.seen.push(h.key);
+    device.changed = true;
+    if (!device.kept) delta.counts.untracked += 1;
     delta.counts.events += 1;
     delta.counts[OUTCOME_COLUMN[reason]] += 1;
     delta.lastHit = Math.max(delta.lastHit, h.at);
     if (h.message.bot) continue;
+    if (h.suppressed && h.visitor !== null) {
+      if (!plan.erased.includes(h.visitor)) plan.erased.push(h.visitor);
+      if (!erasedCharge) continue;
+      delta.counts.identifications += 1;
+      const periodStart = Math.floor(outcome!.periodStart / 1000);
+      plan.charges.push({ at: h.at, eventId: hit.i, visitor: ERASED_VISITOR, type: "person", periodStart });
+      continue;
+    }
 
     const facts = pageFacts(hit.u, h.message.hashRouting);
     const referrer = hit.t === "v" && hit.r ? hit.r.slice(0, REFERRER_LENGTH) : null;
-    if (device.version === 0 && !device.counted) {
+    if (device.version === 0 && device.kept && !device.counted) {
       device.counted = true;
       delta.counts.visitors += 1;
     }
-    const identified = reason === "charged" || reason === "already_charged_this_period";
     const visitorId = identified ? h.visitor : null;
 
     let visit = device.visits.at(-1);
@@ -296,8 +197,9 @@ export function planOrganization(
       visit = { s: h.at };
       device.visits.push(visit);
       if (hit.t === "v") addEntry(delta.sources, facts.utm.source ?? hostOf(referrer) ?? "");
-      if (!visitorId && h.message.productType === "B2C") {
-        visit.o = [facts.path, referrer, ...Object.values(facts.utm)];
+      if (!visitorId && h.texts?.origin) {
+        visit.o = h.texts.origin[0];
+        remember(h.texts.origin);
       }
     }
     const current = visit!;
@@ -308,8 +210,9 @@ export function planOrganization(
     }
 
     if (!visitorId || !h.identity || !h.profile) {
-      if (h.message.productType === "B2C" && hit.t === "v" && !current.v) {
-        current.p = [...(current.p ?? []), [h.key, facts.path, h.at, 0, null]].slice(-PENDING_LIMIT) as Visit["p"];
+      if (hit.t === "v" && !current.v && h.texts) {
+        remember(h.texts.path);
+        current.p = [...(current.p ?? []), [h.key, h.texts.path[0], h.at, 0, null]].slice(-PENDING_LIMIT) as Visit["p"];
       }
       continue;
     }
@@ -345,6 +248,7 @@ export function planOrganization(
       };
       visitors.set(visitorId, visitor);
       plan.touched.push(visitorId);
+      if (h.identity.type === "person" && hit.h) plan.people.push([h.message.partnerId, hit.h]);
       if (!stored) {
         plan.newVisitors += 1;
         delta.counts.new_visitors += 1;
@@ -370,14 +274,16 @@ export function planOrganization(
       if (stored) plan.assumed.push([visitorId, dayStart(h.day)]);
     }
 
-    // The session: created when the visit first has this visitor, with what it started with.
+    // The session: created when the visit first has this visitor, with what it started with (for a
+    // B2C visit identified after anonymous page views, found again by its key; unknown when lost).
     const sessionId = `${visitorId}|${current.s}`;
     let session = sessions.get(sessionId);
     if (!session) {
-      const origin = current.v ? null : current.o;
-      const source: SessionSource = origin
-        ? { landing: origin[0], referrer: origin[1], utm: origin.slice(2) }
-        : { landing: facts.path, referrer, utm: Object.values(facts.utm) };
+      const source = (current.v ? null : anonymousSource(org, current)) ?? {
+        landing: facts.path,
+        referrer,
+        utm: Object.values(facts.utm),
+      };
       session = { visitor: visitorId, start: current.s, lastSeen: h.at, pageViews: 0, source, deviceType: ua.type };
       sessions.set(sessionId, session);
       if (!current.v) {
@@ -389,14 +295,16 @@ export function planOrganization(
     if (!current.v) {
       current.v = visitorId;
       // B2C: the visit's anonymous page views belong to the person who just identified.
-      for (const [key, path, at, seconds, depth] of current.p ?? []) {
-        addPageView(plan, visitor, session, current, { key, path, at, seconds, depth });
+      for (const [key, pathKey, at, seconds, depth] of current.p ?? []) {
+        const path = org.texts.get(pathKey) ?? null;
+        addPageView(plan, org, delta, { visitor, session, visit: current }, { key, path, at, seconds, depth });
       }
       delete current.p;
       delete current.o;
     }
     if (hit.t === "v") {
-      addPageView(plan, visitor, session, current, { key: h.key, path: facts.path, at: h.at, seconds: 0, depth: null });
+      const page = { key: h.key, path: facts.path, at: h.at, seconds: 0, depth: null };
+      addPageView(plan, org, delta, { visitor, session, visit: current }, page);
     }
 
     if (reason === "charged" || (outcome && outcomes.has(hit.i))) {
@@ -450,14 +358,21 @@ export function planOrganization(
     } else if (h.attempts < ENGAGEMENT_ATTEMPTS) {
       plan.waiting.add(h.message.hit.i);
     } else {
-      const late = deviceOf(org, h);
+      const delta = rollup(h.day);
+      const late = deviceOf(org, h, false, delta);
       late.seen.push(h.key);
       late.changed = true;
-      rollup(h.day).counts.late_engagements += 1;
+      delta.counts.late_engagements += 1;
     }
   }
 
-  plan.devices = [...org.devices.values()].filter((d) => d.changed);
+  plan.devices = [...org.devices.values()].filter((d) => d.changed && d.kept);
+  for (const device of plan.devices) {
+    const keys = device.visits.flatMap((v) => [...(v.o ? [v.o] : []), ...(v.p ?? []).map((p) => p[1])]);
+    for (const key of keys) {
+      if (fresh.delete(key)) plan.texts.push([device.day, key, org.texts.get(key)!]);
+    }
+  }
   plan.rollups = [...rollups.values()];
   plan.visitors = [...visitors.values()];
   plan.sessions = [...sessions.values()];
@@ -465,32 +380,63 @@ export function planOrganization(
   return plan;
 }
 
+/**
+ * A page view of an identified visitor: counted on the visitor and its session, and stored (with its
+ * key on the visit, for engagement hits) while the visitor has fewer than `STORED_PAGE_VIEWS_PER_DAY`
+ * stored that day and its path is known; else counted in `unstored_page_views`.
+ */
 function addPageView(
   plan: OrganizationPlan,
-  visitor: VisitorWrite,
-  session: SessionWrite,
-  visit: Visit,
-  page: { key: string; path: string; at: number; seconds: number; depth: number | null },
+  org: OrganizationState,
+  delta: RollupDelta,
+  { visitor, session, visit }: { visitor: VisitorWrite; session: SessionWrite; visit: Visit },
+  page: { key: string; path: string | null; at: number; seconds: number; depth: number | null },
 ) {
-  plan.pageViews.push({
-    visitor: visitor.id,
-    session: session.start,
-    key: page.key,
-    at: Math.max(0, page.at - session.start),
-    path: page.path,
-    engagedSeconds: page.seconds,
-    scrollDepth: page.depth,
-  });
-  visit.k = (visit.k ?? "") + page.key;
+  const day = `${visitor.id}|${dayNumber(page.at * 1000)}`;
+  const stored = org.storedToday.get(day) ?? 0;
+  if (page.path !== null && stored < STORED_PAGE_VIEWS_PER_DAY) {
+    org.storedToday.set(day, stored + 1);
+    plan.pageViews.push({
+      visitor: visitor.id,
+      session: session.start,
+      key: page.key,
+      at: Math.max(0, page.at - session.start),
+      path: page.path,
+      engagedSeconds: page.seconds,
+      scrollDepth: page.depth,
+    });
+    visit.k = (visit.k ?? "") + page.key;
+  } else {
+    delta.counts.unstored_page_views += 1;
+  }
   visitor.pageViews += 1;
   visitor.engagedSeconds += page.seconds;
   if (page.depth !== null) {
     visitor.scrollSum += page.depth;
     visitor.scrollSamples += 1;
   }
-  if (page.at >= visitor.lastSeen || visitor.lastPage === null) visitor.lastPage = page.path;
+  if (page.path !== null && (page.at >= visitor.lastSeen || visitor.lastPage === null)) visitor.lastPage = page.path;
   session.pageViews += 1;
   session.lastSeen = Math.max(session.lastSeen, page.at);
+}
+
+/**
+ * How an anonymous B2C visit began, from the keys it kept: its origin when found again, else its first
+ * page view's path alone; null when it kept neither (the identifying hit began it).
+ */
+function anonymousSource(org: OrganizationState, visit: Visit): SessionSource | null {
+  const origin = visit.o ? org.texts.get(visit.o) : undefined;
+  if (origin) {
+    const [landing, referrer, ...utm] = JSON.parse(origin) as VisitOrigin;
+    return { landing, referrer, utm };
+  }
+  const first = visit.p?.[0];
+  if (!visit.o && !first) return null;
+  return {
+    landing: first ? (org.texts.get(first[1]) ?? null) : null,
+    referrer: null,
+    utm: [null, null, null, null, null],
+  };
 }
 
 function hostOf(url: string | null): string | null {

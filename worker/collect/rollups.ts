@@ -24,6 +24,9 @@ export const ROLLUP_COUNTS = [
   "referrer_not_allowed",
   "disabled",
   "late_engagements",
+  "devices",
+  "untracked",
+  "unstored_page_views",
 ] as const;
 export type RollupCount = (typeof ROLLUP_COUNTS)[number];
 

@@ -1,13 +1,15 @@
 import { searchDocument } from "../visitors/search";
 import { deviceRowOf, type DeviceRow } from "./device-state";
-import type { OrganizationPlan } from "./plan";
+import { ANONYMOUS_TEXTS_PER_DAY } from "./plan";
+import type { AddressState, OrganizationPlan } from "./plan-types";
 import { rollupStatement } from "./rollups";
 
 /**
  * The D1 statements of one organization's plan, for one `batch()` (one transaction). The first
- * is the guard: it fails the batch when a device row moved past the version the plan read, or a
- * visitor the plan took for absent (or not seen today) was written meanwhile; then nothing is
- * written and the consumer reads again. Everything after it may therefore count each hit once.
+ * is the guard: it fails the batch when a device row moved past the version the plan read, a
+ * visitor the plan took for absent (or not seen today) was written meanwhile, or a person whose
+ * visitor it writes is suppressed by now (N3: an erasure ran since the batch read the suppressions);
+ * then nothing is written and the consumer reads again. Everything after it may therefore count each hit once.
  * Rows travel as one JSON parameter per statement (D1 allows 100 bound parameters).
  */
 export function planStatements(db: D1Database, plan: OrganizationPlan): D1PreparedStatement[] {
@@ -22,9 +24,11 @@ export function planStatements(db: D1Database, plan: OrganizationPlan): D1Prepar
              LEFT JOIN device_days d ON d.org = ?1 AND d.day = j.value ->> 0 AND d.device = j.value ->> 1
              WHERE coalesce(d.version, 0) != j.value ->> 2)
            OR EXISTS (SELECT 1 FROM json_each(?3) j
-             CROSS JOIN visitors v ON v.org = ?1 AND v.id = j.value ->> 0 WHERE v.last_seen >= j.value ->> 1)`,
+             CROSS JOIN visitors v ON v.org = ?1 AND v.id = j.value ->> 0 WHERE v.last_seen >= j.value ->> 1)
+           OR EXISTS (SELECT 1 FROM json_each(?4) j
+             CROSS JOIN suppressions s ON s.partner_id = j.value ->> 0 AND s.email_sha256 = j.value ->> 1)`,
       )
-      .bind(org, json(devices.map((d) => [d.day, d.device, d.version - 1])), json(plan.assumed)),
+      .bind(org, json(devices.map((d) => [d.day, d.device, d.version - 1])), json(plan.assumed), json(plan.people)),
   ];
   if (devices.length > 0) statements.push(deviceStatement(db, org, devices));
   for (const delta of plan.rollups) statements.push(rollupStatement(db, plan.organizationId, delta));
@@ -102,6 +106,27 @@ export function planStatements(db: D1Database, plan: OrganizationPlan): D1Prepar
            FROM r WHERE page_views.visitor = r.visitor AND page_views.session = r.session AND page_views.key = r.key`,
         )
         .bind(org, engagements),
+    );
+  }
+  for (const [day, texts] of Map.groupBy(plan.texts, ([day]) => day)) {
+    // Each text once per organization and day, while the day has fewer than the cap (checked once per
+    // statement: a batch may pass it by its own texts).
+    statements.push(
+      db
+        .prepare(
+          `WITH kept AS (SELECT count(*) AS n FROM (SELECT 1 FROM anonymous_texts WHERE org = ?1 AND day = ?2
+             LIMIT ${ANONYMOUS_TEXTS_PER_DAY}))
+           INSERT OR IGNORE INTO anonymous_texts (org, day, key, text)
+           SELECT ?1, ?2, t.value ->> 0, t.value ->> 1 FROM json_each(?3) t, kept WHERE kept.n < ${ANONYMOUS_TEXTS_PER_DAY}`,
+        )
+        .bind(org, day, json(texts.map(([, key, text]) => [key, text]))),
+    );
+  }
+  if (plan.erased.length > 0) {
+    statements.push(
+      db
+        .prepare("INSERT OR IGNORE INTO late_erasures (org, visitor) SELECT ?1, value FROM json_each(?2)")
+        .bind(org, json(plan.erased)),
     );
   }
   if (plan.charges.length > 0) {
@@ -248,6 +273,38 @@ function visitorStatements(db: D1Database, plan: OrganizationPlan): D1PreparedSt
     );
   }
   return statements;
+}
+
+/**
+ * H3: the address rows a plan reserves before its counter call (people-limits.ts), guarded like the
+ * plan's own write: nothing is written when one of them moved past the version the plan read, or
+ * (N3) one of the people is suppressed by now, so a person erased meanwhile is not charged.
+ */
+export function reservationStatements(
+  db: D1Database,
+  org: number,
+  addresses: AddressState[],
+  people: [string, string][],
+): D1PreparedStatement[] {
+  const rows = JSON.stringify(addresses.map((a) => [a.day, a.address, a.version, a.people.join("")]));
+  return [
+    db
+      .prepare(
+        `INSERT INTO write_guard (ok) SELECT 0 WHERE EXISTS (SELECT 1 FROM json_each(?2) j
+           LEFT JOIN address_days a ON a.org = ?1 AND a.day = j.value ->> 0 AND a.address = j.value ->> 1
+           WHERE coalesce(a.version, 0) != j.value ->> 2)
+         OR EXISTS (SELECT 1 FROM json_each(?3) j
+           CROSS JOIN suppressions s ON s.partner_id = j.value ->> 0 AND s.email_sha256 = j.value ->> 1)`,
+      )
+      .bind(org, rows, JSON.stringify(people)),
+    db
+      .prepare(
+        `INSERT INTO address_days (day, org, address, version, people)
+         SELECT j.value ->> 0, ?1, j.value ->> 1, (j.value ->> 2) + 1, j.value ->> 3 FROM json_each(?2) j WHERE true
+         ON CONFLICT (day, org, address) DO UPDATE SET version = excluded.version, people = excluded.people`,
+      )
+      .bind(org, rows),
+  ];
 }
 
 /** A batch refused by its guard: what the plan read has changed, so it must be made again. */

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { Env } from "../env";
 import type { TenantEnv } from "../shards";
 import type { Brand, OrganizationHeader } from "../insights/brand/queries";
+import type { Segment } from "../segments/queries";
 import type { DashboardSession } from "../sessions/sessions";
 
 /** Hono environment of the dashboard and the console. */
@@ -19,6 +20,8 @@ export interface DashboardEnv {
     tenant: TenantEnv;
     /** The client's organization (client pages only). */
     organization: OrganizationHeader;
+    /** The organization's saved views of the company feed: its segments (client pages only). */
+    savedViews: Segment[];
   };
 }
 

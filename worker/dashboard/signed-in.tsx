@@ -5,6 +5,7 @@ import { sha256Hex } from "../lib/crypto";
 import { clientAddress } from "../rate-limit/address";
 import { limitActions, limitSession } from "../rate-limit/dashboard";
 import { countFailure, failingTooOften, rememberVerified, tooManyFailures } from "../rate-limit/failures";
+import { allSegments } from "../segments/queries";
 import { csrfToken, csrfTokenValid, postedFromOwnOrigin } from "../sessions/csrf";
 import { findSession, type FoundSession } from "../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "./context";
@@ -101,10 +102,14 @@ export const clientArea = createMiddleware<DashboardEnv>(async (c, next) => {
   if (!found) return signedOutPage(c);
   await admit(c, found);
   const { session } = found;
-  const { brand, organization } = await brandAndOrganization(c.var.tenant, session.partnerId, session.organizationId!);
+  const [{ brand, organization }, savedViews] = await Promise.all([
+    brandAndOrganization(c.var.tenant, session.partnerId, session.organizationId!),
+    allSegments(c.var.tenant.DB, session.organizationId!),
+  ]);
   c.set("brand", c.get("brand") ?? brand);
   if (!organization || session.organizationId !== c.req.param("organizationId")) return notFoundPage(c);
   c.set("organization", organization);
+  c.set("savedViews", savedViews);
   if (c.req.method === "POST" && !(await formAccepted(c, session.secret))) return expiredFormPage(c);
   await next();
 });

@@ -9,9 +9,38 @@ export const JOBS_DLQ = "sightline-jobs-dlq";
 const KEPT_DAYS = 30;
 const LATEST_LENGTH = 1_000;
 
+type Body = {
+  kind?: string;
+  type?: string;
+  organizationId?: string;
+  shard?: number;
+  reason?: string;
+  productType?: string;
+  receivedAt?: number;
+  hit?: { t?: string; i?: string };
+} | null;
+
+/**
+ * N11: what a dead letter keeps of its message, none of it personal: what it was, whose, and when.
+ * A hit's address, user agent, page URL, referrer and email hash stay out (an erasure or an export
+ * would never look here); a job keeps its own fields, which are ids and cursors only (jobs/message.ts).
+ */
+export function deadLetterSummary(body: Body): Record<string, unknown> {
+  if (body?.kind === "hit") {
+    const { organizationId, shard, productType, receivedAt } = body;
+    return { kind: "hit", t: body.hit?.t, eventId: body.hit?.i, organizationId, shard, productType, receivedAt };
+  }
+  if (body?.kind === "rejected") {
+    const { organizationId, shard, reason, receivedAt } = body;
+    return { kind: "rejected", organizationId, shard, reason, receivedAt };
+  }
+  if (typeof body?.type === "string") return body;
+  return { kind: "unknown" };
+}
+
 /**
  * Consumer of the hits and jobs dead-letter queues: what arrived is counted per queue, UTC day
- * and kind (`hit:v`, `rejected`, `job:icp.rescore`, …) with the latest message, so an operator
+ * and kind (`hit:v`, `rejected`, `job:icp.rescore`, …) with a summary of the latest message, so an operator
  * sees what failed and how often (`dead_letters`), and the queue never fills up. Counts are
  * at-least-once: a redelivered dead-letter batch counts again.
  */
@@ -19,12 +48,12 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
   const day = isoSeconds().slice(0, 10);
   const groups = new Map<string, { count: number; organizationId: string | null; latest: string }>();
   for (const m of batch.messages) {
-    const body = m.body as { kind?: string; type?: string; organizationId?: string; hit?: { t?: string } } | null;
+    const body = m.body as Body;
     const kind = body?.hit?.t ? `hit:${body.hit.t}` : body?.type ? `job:${body.type}` : (body?.kind ?? "unknown");
     const group = groups.get(kind) ?? { count: 0, organizationId: null, latest: "" };
     group.count += 1;
     group.organizationId = body?.organizationId ?? null;
-    group.latest = JSON.stringify(m.body).slice(0, LATEST_LENGTH);
+    group.latest = JSON.stringify(deadLetterSummary(body)).slice(0, LATEST_LENGTH);
     groups.set(kind, group);
   }
   const upsert = env.CATALOG.prepare(

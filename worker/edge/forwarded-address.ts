@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { fromHex } from "../lib/encoding";
+import { fromHex, toHex } from "../lib/encoding";
 import { parseIp } from "../lib/ip";
 import { openProxySecret } from "../pixel-config/proxy-secret";
 import type { PixelRecord } from "../pixel-config/record";
@@ -7,8 +7,9 @@ import type { PixelRecord } from "../pixel-config/record";
 /**
  * The first-party path (docs/first-party.md): a client's own reverse proxy forwards the visitor's
  * address in `X-Client-Address` and signs it in `X-Client-Signature: t=<unix seconds>,v1=<hex>`,
- * the hex HMAC-SHA256 of `<t>.<address>` keyed with the pixel's proxy secret (its UTF-8 text).
- * Names are neutral: they appear on client sites, where the platform's brand never does.
+ * the hex HMAC-SHA256 of `<t>.<address>.<pixel key>.<hex SHA-256 of the body>` keyed with the
+ * pixel's proxy secret (its UTF-8 text): a signature vouches for one address, one pixel and one
+ * hit (N14). Names are neutral: they appear on client sites, where the platform's brand never does.
  */
 export const ADDRESS_HEADER = "x-client-address";
 export const SIGNATURE_HEADER = "x-client-signature";
@@ -22,24 +23,30 @@ export const CLOCK_SKEW_SECONDS = 5;
 const SIGNATURE = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/;
 const encoder = new TextEncoder();
 
+/** What a proxy signs for one hit: the forwarded headers, the hit's pixel key and its body as received. */
+export interface SignedHit {
+  address: string | null;
+  signature: string | null;
+  pixelKey: string;
+  body: Uint8Array;
+}
+
 /**
- * The forwarded address when the signature verifies with `secret` and is fresh at `nowMs`, else
- * null (missing, malformed, forged, stale, from the future, or not an IPv4/IPv6 address).
+ * The forwarded address when the signature verifies with `secret` for this pixel key and body and is
+ * fresh at `nowMs`, else null (missing, malformed, forged, stale, from the future, signed for another
+ * key or body, or not an IPv4/IPv6 address).
  */
-export async function verifiedAddress(
-  secret: CryptoKey,
-  address: string | null,
-  signature: string | null,
-  nowMs: number,
-): Promise<string | null> {
-  const ip = address?.trim() ?? "";
+export async function verifiedAddress(secret: CryptoKey, hit: SignedHit, nowMs: number): Promise<string | null> {
+  const ip = hit.address?.trim() ?? "";
   if (ip.length > 64 || parseIp(ip) === null) return null;
-  const parts = SIGNATURE.exec(signature?.trim().toLowerCase() ?? "");
+  const parts = SIGNATURE.exec(hit.signature?.trim().toLowerCase() ?? "");
   if (!parts) return null;
   const age = Math.floor(nowMs / 1000) - Number(parts[1]);
   if (age > SIGNATURE_MAX_AGE_SECONDS || age < -CLOCK_SKEW_SECONDS) return null;
+  const bodyHash = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", hit.body)));
+  const signed = encoder.encode(`${parts[1]}.${ip}.${hit.pixelKey}.${bodyHash}`);
   // verify compares in constant time.
-  const valid = await crypto.subtle.verify("HMAC", secret, fromHex(parts[2]!), encoder.encode(`${parts[1]}.${ip}`));
+  const valid = await crypto.subtle.verify("HMAC", secret, fromHex(parts[2]!), signed);
   return valid ? ip : null;
 }
 
@@ -64,12 +71,18 @@ function secretKey(env: Env, record: PixelRecord, sealed: string): Promise<Crypt
 /** True when the request claims to come through a first-party proxy (it may still not verify). */
 export const claimsForwarding = (headers: Headers) => headers.has(SIGNATURE_HEADER);
 
-/** The visitor's address a first-party proxy forwarded and signed with this pixel's secret, or null. */
-export async function forwardedAddress(env: Env, headers: Headers, record: PixelRecord): Promise<string | null> {
+/** The visitor's address a first-party proxy forwarded and signed with this pixel's secret for this hit, or null. */
+export async function forwardedAddress(
+  env: Env,
+  headers: Headers,
+  record: PixelRecord,
+  hit: { pixelKey: string; body: Uint8Array },
+): Promise<string | null> {
   if (!record.proxySecret) return null;
   const key = await secretKey(env, record, record.proxySecret);
   if (!key) return null;
-  return verifiedAddress(key, headers.get(ADDRESS_HEADER), headers.get(SIGNATURE_HEADER), Date.now());
+  const signed = { ...hit, address: headers.get(ADDRESS_HEADER), signature: headers.get(SIGNATURE_HEADER) };
+  return verifiedAddress(key, signed, Date.now());
 }
 
 /** One path segment or more, without `//` (a protocol-relative URL would leave the site's origin). */

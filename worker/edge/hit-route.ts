@@ -7,7 +7,7 @@ import { ApiError } from "../lib/errors";
 import { isPixelKey } from "../pixel-config/key";
 import { loadPixelRecord } from "../pixel-config/record";
 import { clientAddress, subscriberOf } from "../rate-limit/address";
-import { limitHits } from "../rate-limit/hits";
+import { believeForwarded, limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
 import { claimsForwarding, forwardedAddress } from "./forwarded-address";
 import { parseHit } from "./hit-body";
@@ -15,9 +15,10 @@ import type { HitMessage } from "../collect/message";
 import { referrerAllowed } from "../pixel-config/referrers";
 
 /**
- * The hot path: validate, count the hit for (key, address), look the key up in KV, check the
- * referrer, enqueue, answer. The address is the connecting one, or the visitor's that a
- * first-party proxy forwarded and signed with the pixel's secret (forwarded-address.ts).
+ * The hot path: validate, count the hit for (key, address) and for the key, look the key up in KV,
+ * check the referrer, enqueue, answer. The address is the connecting one, or the visitor's that a
+ * first-party proxy forwarded and signed with the pixel's secret for this hit (forwarded-address.ts),
+ * as long as the proxy's address stays within its distinct forwarded addresses a minute.
  * Identification, charging and storage happen in the queue consumer, so the page's
  * request costs one KV read and one queue send. The answer carries no identification data.
  */
@@ -30,7 +31,8 @@ export const hitRoute = new Hono<AppEnv>().post(
   },
   limitBody(MAX_HIT_BYTES),
   async (c) => {
-    const body = await c.req.text();
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const body = new TextDecoder().decode(bytes);
 
     let json: unknown;
     try {
@@ -49,7 +51,12 @@ export const hitRoute = new Hono<AppEnv>().post(
 
     const record = await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting);
     if (!record) throw unknownKey();
-    const forwarded = forwarding ? await forwardedAddress(c.env, c.req.raw.headers, record) : null;
+    let forwarded = forwarding
+      ? await forwardedAddress(c.env, c.req.raw.headers, record, { pixelKey: hit.k, body: bytes })
+      : null;
+    if (forwarded !== null && !(await believeForwarded(c.env, hit.k, connecting, subscriberOf(forwarded)))) {
+      forwarded = null;
+    }
     if (forwarding) await limitHits(c.env, hit.k, forwarded === null ? connecting : subscriberOf(forwarded));
     const receivedAt = Date.now();
     const reject = (reason: EdgeRejection) => {

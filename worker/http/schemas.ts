@@ -83,6 +83,9 @@ export const CursorQuery = {
     .openapi({ description: "The previous page's `nextCursor`: the page after it, at the cost of page 1" }),
 };
 
+/** Beyond this many rows, `page` numbers are refused where a list says so: a deep OFFSET scans every row before it. Use `cursor`. */
+export const MAX_OFFSET_ROWS = 10_000;
+
 /** Filtered lists count their matches up to this many; `total` says no more than that. */
 export const COUNT_LIMIT = 10_000;
 

@@ -11,7 +11,8 @@ export type Job =
   | SweepPixelsJob
   | RenewPeriodsJob
   | RenewBatchJob
-  | ErasePersonJob;
+  | ErasePersonJob
+  | PurgeOrganizationJob;
 
 /** A job as queued: every job works inside one tenant shard. */
 export type JobMessage = Job & { shard: Shard };
@@ -66,6 +67,12 @@ export interface RenewBatchJob {
 export interface ErasePersonJob {
   type: "people.erase";
   erasureId: string;
+}
+
+/** The next rows of an organization's purge (its progress is in D1, `purges`); re-enqueues itself until done. */
+export interface PurgeOrganizationJob {
+  type: "organizations.purge";
+  organizationId: string;
 }
 
 /** Name of the jobs queue in wrangler.toml; the Worker's queue() handler routes on it. */

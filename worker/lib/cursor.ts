@@ -24,3 +24,17 @@ export function decodeCursor<S extends Shape>(text: string, shape: S): Values<S>
     return null;
   }
 }
+
+/** A position in a list ordered by (time DESC, id DESC): the last row a page showed. */
+export interface Keyset {
+  at: string;
+  id: string;
+}
+
+export const encodeKeyset = (position: Keyset): string => encodeCursor([position.at, position.id]);
+
+/** The position of a keyset cursor; null for anything a list did not make. */
+export function decodeKeyset(text: string): Keyset | null {
+  const values = decodeCursor(text, ["string", "string"] as const);
+  return values && { at: values[0], id: values[1] };
+}

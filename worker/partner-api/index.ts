@@ -13,6 +13,7 @@ import { emailPreferenceRoutes } from "./email-preferences";
 import { icpConfigRoutes } from "./icp-configs";
 import { organizationRoutes } from "./organizations";
 import { pixelRoutes } from "./pixel";
+import { segmentRoutes } from "./segments";
 import { visitorRoutes } from "./visitors";
 import { webhookRoutes } from "./webhooks";
 import { dashboardLinkRoutes } from "./dashboard-links";
@@ -49,6 +50,7 @@ for (const routes of [
   organizationRoutes,
   pixelRoutes,
   visitorRoutes,
+  segmentRoutes,
   icpConfigRoutes,
   emailPreferenceRoutes,
   exclusionRoutes,

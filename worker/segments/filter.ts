@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { EMPLOYEE_RANGES } from "../insights/feed/filters";
+
+/** Employee ranges as imported company data writes them. */
+export const EMPLOYEE_RANGES = [
+  "1-10",
+  "11-50",
+  "51-200",
+  "201-500",
+  "501-1000",
+  "1001-5000",
+  "5001-10000",
+  "10001+",
+] as const;
 
 /**
  * A segment's filter: which identified visitors it holds. One definition for the saved segments of

@@ -1,5 +1,5 @@
 import { COUNT_LIMIT } from "../http/schemas";
-import type { Keyset } from "../http/cursor";
+import type { Keyset } from "../lib/cursor";
 import { isoSeconds } from "../lib/time";
 import { IDLE_TIMEOUT_MS, type SessionRole, type SessionStatus } from "./rules";
 import { statusOf } from "./sessions";

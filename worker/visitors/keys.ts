@@ -25,6 +25,9 @@ export const EVENT_KEY_LENGTH = 8;
 /** An event id as the rows of one device or one visitor keep it: collisions there are negligible. */
 export const eventKey = (eventId: string) => digest(eventId, 6);
 
+/** A text (a path, how a visit began) as an anonymous B2C visit keeps it (H4): 8 characters, whatever its length. */
+export const textKey = (text: string) => digest(`text|${text}`, 6);
+
 /** Length of a salted key (visitor id, device): 8 bytes, 11 characters. */
 export const SALTED_KEY_LENGTH = 11;
 

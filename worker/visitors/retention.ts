@@ -16,7 +16,8 @@ const DAY_SECONDS = 86_400;
  * Cron work on the visitor tables; never throws (the other cron work must run).
  * - The retention window: visitors not seen for the partner's `retentionDays` go with their
  *   sessions and page views; visitors still seen lose sessions (and their page views) older than it.
- * - Device rows of the days before yesterday (the consumer's dedupe only needs the last two days).
+ * - Device rows, address rows and anonymous visits' texts of the days before yesterday (the consumer's
+ *   dedupe, people rules and B2C stitching only need the last two days).
  * - Remembered queue messages older than the queue's retention.
  */
 export async function maintainVisitors(env: TenantEnv, now = Date.now()): Promise<void> {
@@ -41,6 +42,21 @@ export async function pruneDeviceDays(db: D1Database, now = Date.now()): Promise
       .run();
     deleted += meta.changes;
     if (meta.changes < DEVICE_ROWS_PER_STATEMENT) break;
+  }
+  for (const [table, key] of [
+    ["address_days", "day, org, address"],
+    ["anonymous_texts", "day, org, key"],
+  ]) {
+    for (let i = 0; i < DEVICE_STATEMENTS_PER_RUN; i++) {
+      const { meta } = await db
+        .prepare(
+          `DELETE FROM ${table} WHERE (${key}) IN
+             (SELECT ${key} FROM ${table} WHERE day < ? LIMIT ${DEVICE_ROWS_PER_STATEMENT})`,
+        )
+        .bind(today - 1)
+        .run();
+      if (meta.changes < DEVICE_ROWS_PER_STATEMENT) break;
+    }
   }
   await db
     .prepare("DELETE FROM counted_messages WHERE day < ?")

@@ -16,6 +16,7 @@ export const CHANNEL_OF: Record<EmittedType, WebhookChannel> = {
   "credits.low": "billing",
   "credits.exhausted": "billing",
   "period.closed": "billing",
+  "b2c.anomaly": "billing",
 };
 
 /**

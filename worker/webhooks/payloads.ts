@@ -71,6 +71,16 @@ export const PeriodClosedFields = z.object({
   expired: z.number().int().openapi({ description: "Credits that lapsed unused" }),
 });
 
+export const B2cAnomalyFields = z.object({
+  ...organizationFields,
+  ceiling: z.number().int().openapi({ description: "New people an organization may have charged within an hour" }),
+  peopleCharged: z.number().int().openapi({ description: "People charged within the hour before `createdAt`" }),
+  refused: z.number().int().openapi({
+    description: "Identify calls of new people refused (counted `suspicious`) in the batch that reached it",
+  }),
+  windowStart: Timestamp.openapi({ description: "Start of the hour counted: charging resumes as it moves on" }),
+});
+
 export const WebhookTestFields = z.object({
   webhook: z.enum(WEBHOOK_CHANNELS),
   message: z.string(),
@@ -83,6 +93,7 @@ export const EVENT_FIELDS = {
   "credits.low": CreditsLowFields,
   "credits.exhausted": CreditsExhaustedFields,
   "period.closed": PeriodClosedFields,
+  "b2c.anomaly": B2cAnomalyFields,
   "webhook.test": WebhookTestFields,
 } satisfies Record<EventType, z.ZodObject>;
 
@@ -94,6 +105,8 @@ const DESCRIPTIONS: Record<EventType, string> = {
   "credits.low": "What is left fell to the threshold; once per organization and period.",
   "credits.exhausted": "The last credit was used; once per organization and period.",
   "period.closed": "A billing period closed; unused credits lapsed.",
+  "b2c.anomaly":
+    "A B2C organization had as many new people charged within an hour as it may (1,000): charging new people pauses until the hour's count falls below it; at most once per organization and hour.",
   "webhook.test": "Sent by `POST /webhooks/test`.",
 };
 

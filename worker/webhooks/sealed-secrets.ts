@@ -3,7 +3,7 @@ import { coreConfigOf } from "../core-config";
 import type { Env } from "../env";
 import type { TenantEnv } from "../shards";
 import { isSealed, seal, unseal } from "../lib/sealing";
-import { SECRET_PREFIX } from "./secrets";
+import { SECRET_PREFIX } from "../lib/webhook-secrets";
 
 /**
  * Webhook secrets at rest, sealed (lib/sealing.ts) with the endpoint (partner and channel) as the

@@ -28,9 +28,9 @@ export interface StartOptions {
   /** Log level of workerd and Miniflare (default: warnings and errors only). */
   logLevel?: LogLevel;
   /**
-   * Hits per pixel key and address per minute instead of wrangler.toml's `HIT_LIMITER` limit: the
-   * bench sends thousands a second from one address with one key, and measures the limiter's cost
-   * rather than its 429s.
+   * Hits per pixel key and address, and per pixel key, per minute instead of wrangler.toml's
+   * `HIT_LIMITER` and `PIXEL_LIMITER` limits: the bench sends thousands a second from one address
+   * with one key, and measures the limiters' cost rather than their 429s.
    */
   hitsPerMinute?: number;
 }
@@ -102,6 +102,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
               : {
                   ...limiters,
                   HIT_LIMITER: { ...limiters.HIT_LIMITER, simple: { limit: opts.hitsPerMinute, period: 60 } },
+                  PIXEL_LIMITER: { ...limiters.PIXEL_LIMITER, simple: { limit: opts.hitsPerMinute, period: 60 } },
                 },
           bindings: {
             ...(workerOptions.bindings as Record<string, unknown>),

@@ -83,6 +83,72 @@ export function failingNextPut(kv: KVNamespace): KVNamespace {
   });
 }
 
+/**
+ * A D1 database whose first `batch()` with a statement containing `sql` is held until `release()`:
+ * latency between a consumer's reads and its write, long enough for other work to run in between.
+ * (The SQL is read from the statement as workerd's D1 binding keeps it, `statement`.)
+ */
+export function holdingBatch(db: D1Database, sql: string) {
+  const held = Promise.withResolvers<void>();
+  const released = Promise.withResolvers<void>();
+  let holding = false;
+  const proxy = new Proxy(db, {
+    get(target, key) {
+      if (key === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const matches = statements.some((s) => (s as unknown as { statement?: string }).statement?.includes(sql));
+          if (matches && !holding) {
+            holding = true;
+            held.resolve();
+            await released.promise;
+          }
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db: proxy, held: held.promise, release: () => released.resolve() };
+}
+
+/**
+ * A D1 database that records how many rows each statement changed (`meta.changes`), whether run alone
+ * or in a batch: to see that work on a large organization is done in bounded statements.
+ */
+export function recordingChanges(db: D1Database) {
+  const changes: number[] = [];
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const record = <T>(result: T) => {
+    changes.push((result as { meta?: { changes?: number } }).meta?.changes ?? 0);
+    return result;
+  };
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(statement, {
+      get(target, key) {
+        if (key === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
+        if (key === "run" || key === "all") return async () => record(await target[key]());
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    real.set(proxy, statement);
+    return proxy;
+  };
+  const proxy = new Proxy(db, {
+    get(target, key) {
+      if (key === "prepare") return (sql: string) => wrap(target.prepare(sql));
+      if (key === "batch") {
+        return async (statements: D1PreparedStatement[]) =>
+          (await target.batch(statements.map((s) => real.get(s) ?? s))).map(record);
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db: proxy, changes };
+}
+
 /** A partner API call served by the Worker with these bindings in place of the real ones. */
 export async function callWith(
   bindings: Partial<typeof env>,

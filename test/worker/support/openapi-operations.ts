@@ -81,6 +81,11 @@ export async function partnerWithResources() {
   const { api, organization } = owner;
   const icp = await api("POST", `/organizations/${organization.id}/icp-configs`, ICP_CONFIG);
   expect(icp.status, icp.text).toBe(201);
+  const segment = await api("POST", `/organizations/${organization.id}/segments`, {
+    name: "On pricing",
+    filter: { pages: ["/pricing*"] },
+  });
+  expect(segment.status, segment.text).toBe(201);
   const key = await api("POST", "/api-keys", { name: "spare", scopes: ["read"] });
   expect(key.status, key.text).toBe(201);
   const hook = await api("PUT", "/webhooks/identification", { url: receiverBucket().url("ok") });
@@ -114,6 +119,7 @@ export async function partnerWithResources() {
     organizationId: organization.id,
     sessionId: sessions.body.sessions[0].id,
     icpConfigId: icp.body.icpConfig.id,
+    segmentId: segment.body.segment.id,
     keyId: key.body.apiKey.id,
     deliveryId: delivery.body.delivery.id,
     emailSha256: suppressed.body.suppression.emailSha256,

@@ -1,41 +1,81 @@
 import { Hono } from "hono";
-import { decodeCursor, encodeCursor } from "../../insights/feed/cursor";
-import { EMPLOYEE_RANGES, filterQuery, parseFeedFilter, type FeedFilter } from "../../insights/feed/filters";
+import { isEmptyFilter, visitorQueryOf } from "../../insights/feed/filters";
 import { feedView, type FeedRow } from "../../insights/feed/queries";
-import type { DashboardEnv } from "../context";
-import { Scroll } from "../ui/components";
+import { decodeVisitorCursor, encodeVisitorCursor } from "../../visitors/list";
+import type { DashboardContext, DashboardEnv } from "../context";
+import { Csrf, Scroll } from "../ui/components";
 import { count, plural, time } from "../ui/format";
 import { render } from "../ui/layout";
+import { feedAddress, feedRequest, MISSING_VIEW, type FeedRequest } from "./feed-request";
+import { Filters, SaveView } from "./feed-form";
 import { clientFrame, clientRoot } from "./frame";
 
 export const FEED_PAGE_SIZE = 25;
 
-/** `GET /o/{organizationId}/companies`: identified companies, most recently seen first, filtered, a page at a time. */
-export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies", async (c) => {
-  const { filter, problems } = parseFeedFilter(c.req.query());
+/** `GET /o/{organizationId}/companies`: identified companies, most recently seen first, filtered (or a saved view), a page at a time. */
+export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies", (c) => {
+  const status = c.req.query("saved") ? "View saved: it is listed under Saved views." : undefined;
+  const deleted = c.req.query("deleted") ? "The saved view was deleted." : undefined;
+  return feedPage(c, feedRequest(c, c.req.queries()), { status: status ?? deleted });
+});
+
+/** What a page of the feed shows besides the feed: a status line, or the save form's problem (with its answer status). */
+export interface FeedExtras {
+  status?: string;
+  save?: { name: string; problem: string };
+  problem?: string;
+  code?: 200 | 400 | 409;
+}
+
+/** The feed page of a request: also answers a refused "Save this view" or view deletion. */
+export async function feedPage(c: DashboardContext, request: FeedRequest, extras: FeedExtras = {}) {
+  const { query, view } = request;
+  const problems = [
+    ...(request.missingView ? [MISSING_VIEW] : []),
+    ...request.problems,
+    ...(extras.problem ? [extras.problem] : []),
+  ];
   const cursorText = c.req.query("cursor");
-  const after = decodeCursor(cursorText);
-  const unfiltered = Object.values(filter).every((v) => v === undefined);
+  const after = cursorText ? decodeVisitorCursor(cursorText) : null;
   const { rows, next, suggestions, total } = await feedView(c.var.tenant.DB, c.get("organization").id, {
-    filter,
+    query: visitorQueryOf(query),
     after,
     pageSize: FEED_PAGE_SIZE,
-    rows: problems.length === 0,
+    rows: request.problems.length === 0,
   });
   if (cursorText && !after) problems.push("That page link is not valid any more: this is the first page.");
+  const unfiltered = isEmptyFilter(query.filter) && !query.from && !query.to;
   const root = clientRoot(c);
-  const query = filterQuery(filter);
+  const admin = c.get("session").role === "admin";
   const withQuery = (path: string, extra: Record<string, string> = {}) => {
-    const q = new URLSearchParams(query);
+    const q = feedAddress(request);
     for (const [k, v] of Object.entries(extra)) q.set(k, v);
     const text = q.toString();
     return text ? `${path}?${text}` : path;
   };
   return render(
     c,
-    clientFrame(c, "Companies", "companies"),
+    clientFrame(c, view ? `${view.name} · Companies` : "Companies", view ? { view: view.id } : "companies"),
     <>
-      <h1>Companies</h1>
+      <h1>{view ? view.name : "Companies"}</h1>
+      {view && (
+        <div class="bar">
+          <p class="sub">Saved view of your companies. Change a filter below to look beyond it.</p>
+          {admin && (
+            <form method="post" action={`${root}/views/${view.id}/delete`}>
+              <Csrf token={c.get("csrf")} />
+              <button type="submit" class="quiet">
+                Delete this view
+              </button>
+            </form>
+          )}
+        </div>
+      )}
+      {extras.status && (
+        <p class="status" role="status">
+          {extras.status}
+        </p>
+      )}
       {problems.length > 0 && (
         <div class="errors" role="alert">
           <ul>
@@ -45,7 +85,10 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
           </ul>
         </div>
       )}
-      <Filters action={`${root}/companies`} filter={filter} suggestions={suggestions} />
+      <Filters action={`${root}/companies`} query={query} suggestions={suggestions} />
+      {admin && !view && (!isEmptyFilter(query.filter) || extras.save) && (
+        <SaveView action={`${root}/views`} csrf={c.get("csrf")} query={query} {...extras.save} />
+      )}
       <div class="bar">
         <p class="muted" aria-live="polite">
           {unfiltered
@@ -95,11 +138,12 @@ export const companiesRoute = new Hono<DashboardEnv>().get("/o/:organizationId/c
       )}
       <nav class="pager" aria-label="Pages">
         {after && <a href={withQuery(`${root}/companies`)}>First page</a>}
-        {next && <a href={withQuery(`${root}/companies`, { cursor: encodeCursor(next) })}>Next page</a>}
+        {next && <a href={withQuery(`${root}/companies`, { cursor: encodeVisitorCursor(next) })}>Next page</a>}
       </nav>
     </>,
+    extras.code ?? 200,
   );
-});
+}
 
 function Row(props: { row: FeedRow; href: string }) {
   const { row } = props;
@@ -127,82 +171,5 @@ function Row(props: { row: FeedRow; href: string }) {
       <td class="n">{count(row.sessions)}</td>
       <td class="n">{count(row.pageViews)}</td>
     </tr>
-  );
-}
-
-function Filters(props: {
-  action: string;
-  filter: FeedFilter;
-  suggestions: { industries: string[]; countries: string[] };
-}) {
-  const f = props.filter;
-  return (
-    <form
-      class="filters card"
-      method="get"
-      action={props.action}
-      data-clean
-      role="search"
-      aria-label="Filter companies"
-    >
-      <div>
-        <label for="q">Search</label>
-        <input id="q" name="q" type="search" value={f.search ?? ""} placeholder="Name or domain" />
-      </div>
-      <div>
-        <label for="from">Seen from</label>
-        <input id="from" name="from" type="date" value={f.from ?? ""} />
-      </div>
-      <div>
-        <label for="to">Seen until</label>
-        <input id="to" name="to" type="date" value={f.to ?? ""} />
-      </div>
-      <div>
-        <label for="industry">Industry</label>
-        <input id="industry" name="industry" list="industries" value={f.industry ?? ""} autocomplete="off" />
-        <datalist id="industries">
-          {props.suggestions.industries.map((i) => (
-            <option value={i} />
-          ))}
-        </datalist>
-      </div>
-      <div>
-        <label for="employees">Employees</label>
-        <select id="employees" name="employees">
-          <option value="">Any size</option>
-          {EMPLOYEE_RANGES.map((r) => (
-            <option value={r} selected={f.employees === r}>
-              {r}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label for="country">Country</label>
-        <input
-          id="country"
-          name="country"
-          list="countries"
-          value={f.country ?? ""}
-          maxlength={2}
-          autocomplete="off"
-          placeholder="e.g. US"
-        />
-        <datalist id="countries">
-          {props.suggestions.countries.map((i) => (
-            <option value={i} />
-          ))}
-        </datalist>
-      </div>
-      <div>
-        <label class="check">
-          <input type="checkbox" name="icp" value="1" checked={f.icp === true} /> ICP matches only
-        </label>
-      </div>
-      <div class="actions">
-        <button type="submit">Apply filters</button>
-        <a href={props.action}>Reset</a>
-      </div>
-    </form>
   );
 }

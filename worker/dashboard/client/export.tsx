@@ -1,12 +1,13 @@
 import { Hono } from "hono";
 import { recordAudit } from "../../audit/queries";
 import { utcDay } from "../../lib/time";
-import { parseFeedFilter } from "../../insights/feed/filters";
+import { visitorQueryOf } from "../../insights/feed/filters";
 import { allFeedRows, type FeedRow } from "../../insights/feed/queries";
 import { clientAddress } from "../../rate-limit/address";
 import { limitActions } from "../../rate-limit/dashboard";
 import type { DashboardEnv } from "../context";
 import { message } from "../ui/layout";
+import { feedRequest, MISSING_VIEW } from "./feed-request";
 
 const COLUMNS: [string, (row: FeedRow) => string | number | null][] = [
   ["Company", (r) => r.name],
@@ -44,7 +45,7 @@ const line = (cells: (string | number | null)[]) => `${cells.map(csvCell).join("
 const FROM_ELSEWHERE = new Set(["cross-site", "same-site"]);
 
 /**
- * `GET /o/{organizationId}/companies.csv`: every company matching the feed's filters, in the
+ * `GET /o/{organizationId}/companies.csv`: every company matching the feed's filters (or saved view), in the
  * feed's order, streamed while it is read (a chunk of rows per D1 read), so size never matters.
  * An export is an action (audit entry, a whole organization read): another site's link gets a page
  * with the download link instead, so no other site can write an export into the audit log.
@@ -52,7 +53,8 @@ const FROM_ELSEWHERE = new Set(["cross-site", "same-site"]);
 export const exportRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies.csv", async (c) => {
   const organization = c.get("organization");
   const session = c.get("session");
-  const { filter, problems } = parseFeedFilter(c.req.query());
+  const { query, view, problems, missingView } = feedRequest(c, c.req.queries());
+  if (missingView) return message(c, "Export not possible", <p>{MISSING_VIEW}</p>, 404);
   if (problems.length > 0) return message(c, "Export not possible", <p>{problems.join(" ")}</p>, 400);
   if (FROM_ELSEWHERE.has(c.req.header("sec-fetch-site") ?? "")) {
     const url = new URL(c.req.url);
@@ -72,9 +74,9 @@ export const exportRoute = new Hono<DashboardEnv>().get("/o/:organizationId/comp
     organizationId: organization.id,
     action: "companies.exported",
     actor: { type: "client_user", id: session.id, email: session.email },
-    details: { filter },
+    details: { filter: { ...query.filter, from: query.from, to: query.to }, ...(view && { viewId: view.id }) },
   });
-  const rows = allFeedRows(c.var.tenant.DB, organization.id, filter);
+  const rows = allFeedRows(c.var.tenant.DB, organization.id, visitorQueryOf(query));
   const encoder = new TextEncoder();
   // A byte-order mark, so spreadsheets read the file as UTF-8.
   let pending = `\uFEFF${line(COLUMNS.map(([name]) => name))}`;

@@ -6,19 +6,39 @@ export const clientRoot = (c: DashboardContext) => `${c.get("base")}/o/${c.get("
 
 export type ClientPage = "overview" | "companies" | "exclusions";
 
-/** Navigation, sign-out and the organization's name, for every client page. */
-export function clientFrame(c: DashboardContext, title: string, current: ClientPage | null): Frame {
+/** A saved view: the company feed with a segment's filter. */
+export const viewHref = (c: DashboardContext, viewId: string) =>
+  `${clientRoot(c)}/companies?${new URLSearchParams({ view: viewId })}`;
+
+/**
+ * Navigation, sign-out and the organization's name, for every client page. The saved views are
+ * listed under Companies; `current` is a page or the id of the view shown.
+ */
+export function clientFrame(c: DashboardContext, title: string, current: ClientPage | { view: string } | null): Frame {
   const root = clientRoot(c);
   const session = c.get("session");
   const items: [ClientPage, string, string][] = [
     ["overview", "Overview", root],
     ["companies", "Companies", `${root}/companies`],
   ];
-  if (session.role === "admin") items.push(["exclusions", "Exclusions", `${root}/exclusions`]);
+  const views = c.get("savedViews");
+  const nav: Frame["nav"] = items.map(([page, label, href]) => ({ label, href, current: page === current }));
+  if (views.length > 0) {
+    nav.push({
+      label: `Saved views (${views.length})`,
+      items: views.map((v) => ({
+        label: v.name,
+        href: viewHref(c, v.id),
+        current: typeof current === "object" && current?.view === v.id,
+      })),
+    });
+  }
+  if (session.role === "admin")
+    nav.push({ label: "Exclusions", href: `${root}/exclusions`, current: current === "exclusions" });
   return {
     title,
     context: c.get("organization").name,
-    nav: items.map(([page, label, href]) => ({ label, href, current: page === current })),
+    nav,
     signOut: { action: `${root}/sign-out`, csrf: c.get("csrf") },
     notice: session.openedBy ? (
       <>

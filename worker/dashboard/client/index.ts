@@ -3,9 +3,11 @@ import type { DashboardEnv } from "../context";
 import { clientArea } from "../signed-in";
 import { companiesRoute } from "./companies";
 import { companyRoute } from "./company";
+import { deleteViewRoute } from "./delete-view";
 import { exclusionsRoute } from "./exclusions";
 import { exportRoute } from "./export";
 import { overviewRoute } from "./overview";
+import { saveViewRoute } from "./save-view";
 import { clientSignOutRoute } from "./sign-out";
 
 /** A client's dashboard: `/o/{organizationId}/…`, for a dashboard session of that organization only. */
@@ -14,6 +16,8 @@ export const clientRoutes = new Hono<DashboardEnv>()
   .route("/", overviewRoute)
   .route("/", companiesRoute)
   .route("/", exportRoute)
+  .route("/", saveViewRoute)
+  .route("/", deleteViewRoute)
   .route("/", companyRoute)
   .route("/", exclusionsRoute)
   .route("/", clientSignOutRoute);

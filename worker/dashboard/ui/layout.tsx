@@ -5,7 +5,7 @@ import type { DashboardContext } from "../context";
 import { SCRIPT_URL, STYLESHEET_URL } from "./assets";
 import { brandCss, monogram } from "./brand";
 
-export type PageStatus = 200 | 400 | 401 | 403 | 404 | 410 | 429 | 500;
+export type PageStatus = 200 | 400 | 401 | 403 | 404 | 409 | 410 | 429 | 500;
 
 export interface NavItem {
   href: string;
@@ -13,11 +13,17 @@ export interface NavItem {
   current: boolean;
 }
 
+/** Links under one name in the navigation, shown on demand (a disclosure that needs no script). */
+export interface NavGroup {
+  label: string;
+  items: NavItem[];
+}
+
 export interface Frame {
   /** What the page is; the title adds the context and the partner's name. */
   title: string;
   context?: string;
-  nav?: NavItem[];
+  nav?: (NavItem | NavGroup)[];
   /** Sign-out form of the signed-in session. */
   signOut?: { action: string; csrf: string };
   notice?: Child;
@@ -81,13 +87,7 @@ export async function render(c: DashboardContext, frame: Frame, body: Child, sta
           {frame.nav && (
             <nav aria-label="Main">
               <ul>
-                {frame.nav.map((item) => (
-                  <li>
-                    <a href={item.href} aria-current={item.current ? "page" : undefined}>
-                      {item.label}
-                    </a>
-                  </li>
-                ))}
+                {frame.nav.map((item) => ("items" in item ? <NavGroupItem group={item} /> : <NavLink item={item} />))}
               </ul>
             </nav>
           )}
@@ -112,6 +112,27 @@ export async function render(c: DashboardContext, frame: Frame, body: Child, sta
   );
   return c.html(`<!doctype html>${await page}`, status, headers(nonce));
 }
+
+const NavLink = (props: { item: NavItem }) => (
+  <li>
+    <a href={props.item.href} aria-current={props.item.current ? "page" : undefined}>
+      {props.item.label}
+    </a>
+  </li>
+);
+
+const NavGroupItem = (props: { group: NavGroup }) => (
+  <li class="group">
+    <details class={props.group.items.some((i) => i.current) ? "current" : undefined}>
+      <summary>{props.group.label}</summary>
+      <ul>
+        {props.group.items.map((item) => (
+          <NavLink item={item} />
+        ))}
+      </ul>
+    </details>
+  </li>
+);
 
 /** A short page with one message: refused links, signed-out, not found. */
 export function message(c: DashboardContext, title: string, text: Child, status: PageStatus) {

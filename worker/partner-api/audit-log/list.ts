@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AUDIT_ACTIONS } from "../../audit/actions";
 import { listAudit } from "../../audit/queries";
-import { CursorQuery, MAX_OFFSET_ROWS, encodeKeyset } from "../../http/cursor";
-import { invalidField } from "../../http/errors";
+import { groupDigits } from "../../lib/digits";
+import { decodeKeyset, encodeKeyset } from "../../lib/cursor";
+import { invalidField } from "../../lib/errors";
 import { endBound, startBound } from "../../lib/time";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { findOrganization } from "../../organizations/organization";
-import { COUNT_LIMIT, DateQuery, PageQuery, pageOf } from "../../http/schemas";
+import { COUNT_LIMIT, CursorQuery, DateQuery, MAX_OFFSET_ROWS, PageQuery, pageOf } from "../../http/schemas";
 import { AuditEntrySchema } from "./schemas";
 
 const route = createRoute({
@@ -15,12 +16,15 @@ const route = createRoute({
   summary: "The audit log: sign-in links, sessions, dashboards opened from the console, exclusions, exports",
   description:
     `Page by \`page\` (with \`total\`, counted up to ${COUNT_LIMIT.toLocaleString("en-US")}; pages end ` +
-    `${MAX_OFFSET_ROWS.toLocaleString("en-US")} rows deep) or, for any depth, by \`cursor\`: the previous page's ` +
+    `${groupDigits(MAX_OFFSET_ROWS)} rows deep) or, for any depth, by \`cursor\`: the previous page's ` +
     "`nextCursor` (no `total` then).",
   request: {
     query: z.object({
       ...PageQuery,
-      cursor: CursorQuery,
+      cursor: CursorQuery.cursor.openapi({
+        description:
+          "Where the previous page ended: its `nextCursor`. Pages by position instead of number: no `total`, no offset, as fast on the last page as on the first.",
+      }),
       organizationId: z.string().max(64).optional(),
       action: z.enum(AUDIT_ACTIONS).optional(),
       startDate: DateQuery,
@@ -47,7 +51,8 @@ export const listAuditLog = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   if (query.organizationId) await findOrganization(c.var.tenant.DB, partnerId, query.organizationId);
   const { page, pageSize, offset } = pageOf(query);
-  const after = query.cursor ?? null;
+  const after = query.cursor === undefined ? null : decodeKeyset(query.cursor);
+  if (query.cursor !== undefined && !after) throw invalidField("cursor", "is not a cursor this list returned");
   if (!after && offset + pageSize > MAX_OFFSET_ROWS) {
     throw invalidField(
       "page",

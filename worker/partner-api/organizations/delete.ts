@@ -5,7 +5,7 @@ import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi } from "../../http/routes";
 import { OrganizationParams } from "../../http/schemas";
 import { findOrganization } from "../../organizations/organization";
-import { purgeOrganization } from "../../organizations/purge";
+import { startPurge } from "../../organizations/purge";
 import { cancel } from "../../organizations/queries";
 import { holdCharges, syncOrganizations } from "../../organizations/sync";
 import { loadPartner } from "../../partners/partner";
@@ -19,7 +19,8 @@ const route = createRoute({
     "For pooled billing, the unused part of its allocation returns to the pool. `PUT …/status {enabled: true}` re-activates it. " +
     "Repeating the call completes whatever a failed one left undone.\n\n" +
     "With `purge=true`, on an organization already canceled: every record of it is deleted for good (visitors, sessions, " +
-    "receipts, ledger, counts, settings, its credit counter and pixel record), and it answers 404 from then on. " +
+    "receipts, ledger, counts, settings, its credit counter and pixel record): it answers 404 from then on, and its rows " +
+    "are deleted in the background, in small batches. " +
     "Recorded in the audit log as `organization.purged`. An organization not canceled yet answers 409.",
   request: {
     params: OrganizationParams,
@@ -44,7 +45,7 @@ export const deleteOrganization = createApi().openapi(route, async (c) => {
   if (c.req.valid("query").purge === "true") {
     if (org.status !== "canceled")
       throw new ApiError("Conflict", "Only a canceled organization can be purged: delete it without purge first");
-    await purgeOrganization(
+    await startPurge(
       c.var.tenant,
       { id: organizationId, partnerId, pooled },
       { type: "api_key", id: c.get("apiKeyId") },

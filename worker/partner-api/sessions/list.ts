@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { CursorQuery, MAX_OFFSET_ROWS, encodeKeyset } from "../../http/cursor";
-import { invalidField } from "../../http/errors";
+import { groupDigits } from "../../lib/digits";
+import { decodeKeyset, encodeKeyset } from "../../lib/cursor";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
-import { COUNT_LIMIT, PageQuery, pageOf } from "../../http/schemas";
+import { COUNT_LIMIT, CursorQuery, MAX_OFFSET_ROWS, PageQuery, pageOf } from "../../http/schemas";
 import { listSessions } from "../../sessions/list";
 import { SESSION_STATUSES } from "../../sessions/rules";
 import { findOrganization } from "../../organizations/organization";
@@ -14,12 +15,15 @@ const route = createRoute({
   summary: "List dashboard and console sessions, newest first",
   description:
     `Page by \`page\` (with \`total\`, counted up to ${COUNT_LIMIT.toLocaleString("en-US")}; pages end ` +
-    `${MAX_OFFSET_ROWS.toLocaleString("en-US")} rows deep) or, for any depth, by \`cursor\`: the previous page's ` +
+    `${groupDigits(MAX_OFFSET_ROWS)} rows deep) or, for any depth, by \`cursor\`: the previous page's ` +
     "`nextCursor` (no `total` then). A session's row is kept for 30 days after its absolute end.",
   request: {
     query: z.object({
       ...PageQuery,
-      cursor: CursorQuery,
+      cursor: CursorQuery.cursor.openapi({
+        description:
+          "Where the previous page ended: its `nextCursor`. Pages by position instead of number: no `total`, no offset, as fast on the last page as on the first.",
+      }),
       status: z
         .enum([...SESSION_STATUSES, "all"])
         .default("active")
@@ -48,7 +52,8 @@ export const listDashboardSessions = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   if (query.organizationId) await findOrganization(c.var.tenant.DB, partnerId, query.organizationId);
   const { page, pageSize, offset } = pageOf(query);
-  const after = query.cursor ?? null;
+  const after = query.cursor === undefined ? null : decodeKeyset(query.cursor);
+  if (query.cursor !== undefined && !after) throw invalidField("cursor", "is not a cursor this list returned");
   if (!after && offset + pageSize > MAX_OFFSET_ROWS) {
     throw invalidField(
       "page",

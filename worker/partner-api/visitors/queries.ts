@@ -1,13 +1,13 @@
 import type { z } from "@hono/zod-openapi";
-import { averageScroll, companyOf, isoOf, personOf, publicVisitorId, type VisitorRow } from "../../visitors/identity";
+import { averageScroll, companyOf, isoOf, personOf, publicVisitorId } from "../../visitors/identity";
+import {
+  encodeVisitorCursor,
+  listVisitors,
+  type ListedVisitorRow,
+  type VisitorCursor,
+  type VisitorQuery,
+} from "../../visitors/list";
 import type { VisitorSchema } from "./schemas";
-
-/** A visitor with the name of the ICP config it matched. */
-export type ListedVisitorRow = VisitorRow & { icp_config_name: string | null };
-
-export const SELECT_VISITOR = `
-  SELECT v.*, ic.name AS icp_config_name
-  FROM visitors v LEFT JOIN icp_configs ic ON ic.id = v.icp_config_id`;
 
 export function toVisitor(row: ListedVisitorRow, topPages: TopPage[]): z.infer<typeof VisitorSchema> {
   return {
@@ -69,4 +69,31 @@ export async function topPagesOf(db: D1Database, visitorSeqs: number[]) {
     result.set(r.visitor, list);
   }
   return result;
+}
+
+/**
+ * A page of the visitors list as the API answers it: the visitors with their top pages, the total
+ * (the organization's running count unfiltered, else the matches up to COUNT_LIMIT) and the next cursor.
+ */
+export async function visitorsPage(
+  db: D1Database,
+  organizationId: string,
+  query: VisitorQuery,
+  paging: { after: VisitorCursor | null; pageSize: number; offset: number },
+) {
+  const found = await listVisitors(db, organizationId, query, {
+    after: paging.after,
+    limit: paging.pageSize,
+    offset: paging.offset,
+    counted: true,
+  });
+  const topPages = await topPagesOf(
+    db,
+    found.rows.map((v) => v.seq),
+  );
+  return {
+    visitors: found.rows.map((v) => toVisitor(v, topPages.get(v.seq) ?? [])),
+    total: found.total ?? 0,
+    nextCursor: found.next ? encodeVisitorCursor(found.next) : null,
+  };
 }

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { CursorQuery, MAX_OFFSET_ROWS, encodeKeyset } from "../../http/cursor";
 import { groupDigits } from "../../lib/digits";
 import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import type { DeliveryRow } from "../../webhooks/deliver";
 import { requireScope } from "../auth";
 import { findOrganization } from "../../organizations/organization";
-import { COUNT_LIMIT, PageQuery, pageOf } from "../../http/schemas";
+import { COUNT_LIMIT, CursorQuery, MAX_OFFSET_ROWS, PageQuery, pageOf } from "../../http/schemas";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { ChannelSchema, DeliverySchema, DeliveryStatusSchema } from "./schemas";
 import { toDelivery } from "./queries";
 
@@ -23,7 +23,10 @@ const route = createRoute({
   request: {
     query: z.object({
       ...PageQuery,
-      cursor: CursorQuery,
+      cursor: CursorQuery.cursor.openapi({
+        description:
+          "Where the previous page ended: its `nextCursor`. Pages by position instead of number: no `total`, no offset, as fast on the last page as on the first.",
+      }),
       type: ChannelSchema.optional(),
       status: DeliveryStatusSchema.optional(),
       organizationId: z.string().min(1).max(64).optional(),
@@ -49,6 +52,8 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
   const query = c.req.valid("query");
   const partnerId = c.get("partnerId");
   const { page, pageSize, offset } = pageOf(query);
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, ["string", "string"] as const);
+  if (query.cursor !== undefined && !after) throw invalidField("cursor", "is not a cursor this list returned");
   // Another partner's organization is a 404, as everywhere else.
   if (query.organizationId) await findOrganization(c.var.tenant.DB, partnerId, query.organizationId);
   const where = ["partner_id = ?"];
@@ -68,13 +73,13 @@ export const listWebhookLogs = createApi().openapi(route, async (c) => {
   const db = c.var.tenant.DB;
   const order = "ORDER BY created_at DESC, id DESC";
   const next = (rows: DeliveryRow[], more: boolean) =>
-    more && rows.length > 0 ? encodeKeyset({ at: rows.at(-1)!.created_at, id: rows.at(-1)!.id }) : null;
+    more && rows.length > 0 ? encodeCursor([rows.at(-1)!.created_at, rows.at(-1)!.id]) : null;
 
-  if (query.cursor) {
+  if (after) {
     // Keyset: the index (partner_id, created_at DESC, id DESC) is walked from the cursor on; nothing is counted.
     const { results } = await db
       .prepare(`SELECT * FROM webhook_deliveries ${filter} AND (created_at, id) < (?, ?) ${order} LIMIT ?`)
-      .bind(...params, query.cursor.at, query.cursor.id, pageSize + 1)
+      .bind(...params, after[0], after[1], pageSize + 1)
       .all<DeliveryRow>();
     const rows = results.slice(0, pageSize);
     return c.json(
