@@ -21,6 +21,8 @@ import { buildPixel } from "../../../pixel/build.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const ADMIN_KEY = "e2e-admin-key";
+/** The Worker's WEBHOOK_SECRET_KEY in these tests (the edge Worker gets the same, as in production). */
+export const E2E_WEBHOOK_SECRET_KEY = btoa("e2e-only-webhook-secret-key-32b!");
 
 export interface StartOptions {
   /** Extra workers in the same workerd process (bench baselines); the Worker stays the entry. */
@@ -108,7 +110,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
             ...(workerOptions.bindings as Record<string, unknown>),
             ADMIN_API_KEY: ADMIN_KEY,
             DEMO_PAGES: "off",
-            WEBHOOK_SECRET_KEY: btoa("e2e-only-webhook-secret-key-32b!"),
+            WEBHOOK_SECRET_KEY: E2E_WEBHOOK_SECRET_KEY,
           },
         } as V4WorkerOptions,
         ...(opts.extraWorkers ?? []),
