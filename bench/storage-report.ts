@@ -2,16 +2,14 @@
  * The storage section of BENCHMARKS.md and the measured unit costs the scale simulation reads
  * (bench/results/unit-costs.json), both from one `measureStorage` run.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { UnitCostsFile } from "./simulate.ts";
+import { MEASURED_SOURCE, type UnitCostsFile } from "./scale/unit-costs.ts";
+import { int, r1 as one, r2 as two } from "./format.ts";
 import { STORAGE_HEADING, type StorageFigures } from "./storage.ts";
 
 const GOALS = { bytesPerPageView: 100, anonymousRows: 2, identifiedRows: 8, throughput: 1.0 };
 
-const int = (x: number) => Math.round(x).toLocaleString("en-US");
-const one = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
-const two = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
 const met = (ok: boolean) => (ok ? "met" : "**not met**");
 
 /** The per-unit figures of a run. */
@@ -92,7 +90,7 @@ export function measuredUnitCosts(f: StorageFigures, command: string): UnitCosts
   const identified = Math.max(1, f.profile.identified);
   const note = `measured by ${command} at ${f.measuredAt}`;
   return {
-    source: "bench storage section",
+    source: MEASURED_SOURCE,
     measuredAt: f.measuredAt,
     command,
     units: {
@@ -116,7 +114,14 @@ export function measuredUnitCosts(f: StorageFigures, command: string): UnitCosts
   };
 }
 
+/**
+ * Writes the units a part of the bench measured into the measured file, over what other parts (or earlier
+ * runs) left there: the storage section measures bytes and rows, the per-hit CPU section the hit's CPU.
+ */
 export function writeUnitCosts(path: string, costs: UnitCostsFile): void {
+  const before = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as UnitCostsFile) : undefined;
+  const units = { ...before?.units } as Record<string, object>;
+  for (const [unit, fields] of Object.entries(costs.units)) units[unit] = { ...units[unit], ...fields };
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(costs, null, 2)}\n`);
+  writeFileSync(path, `${JSON.stringify({ ...costs, units }, null, 2)}\n`);
 }

@@ -10,6 +10,7 @@
  */
 import { join } from "node:path";
 import type { V4WorkerOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { bundleForWorkerd, type LocalWorker, seedOrganization } from "../test/browser/support/worker.ts";
 import { growth, grouped, snapshot } from "./sqlite-files.ts";
 import { DAY_MS, type Message, type Profile, profile } from "./traffic-profile.ts";
@@ -20,9 +21,15 @@ export const STORAGE_HEADING = "## Storage and writes per page view (the hits co
 export const DRIVER_HOST = "consumer.bench";
 const BATCH = 100;
 
-/** The bench-only consumer driver, bundled with the product code it drives. */
+/** The bench-only consumer driver, bundled with the product code it drives; bound to wrangler.toml's hit queues. */
 export async function consumerDriverWorker(root: string): Promise<V4WorkerOptions> {
   const contents = await bundleForWorkerd(join(root, "bench/driver/consumer.ts"));
+  const producers = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions.queueProducers ?? {};
+  const hitQueues = Object.fromEntries(
+    Object.entries(producers as Record<string, string | { queueName: string }>)
+      .filter(([binding]) => binding.startsWith("HITS_"))
+      .map(([binding, queue]) => [binding, typeof queue === "string" ? queue : queue.queueName]),
+  );
   return {
     compatibilityDate: "2026-11-01",
     name: "bench-consumer",
@@ -33,7 +40,7 @@ export async function consumerDriverWorker(root: string): Promise<V4WorkerOption
       TENANT_2: "00000000-0000-0000-0000-000000000012",
     },
     durableObjects: { CREDITS: { className: "CreditCounter", scriptName: "sightline" } },
-    queueProducers: { WEBHOOKS: "sightline-webhooks", JOBS: "sightline-jobs" },
+    queueProducers: { ...hitQueues, WEBHOOKS: "sightline-webhooks", JOBS: "sightline-jobs" },
     routes: [`${DRIVER_HOST}/*`],
   } as V4WorkerOptions;
 }
@@ -94,14 +101,43 @@ export interface StorageFigures {
   throughput: { hits: number; seconds: number; perSecond: number; bare: number; batches: number };
 }
 
+/**
+ * A fresh partner and organization, and the UTC day the profile's hits are dated on: the day the
+ * organization was created. Its first billing period, and its partner's, start at 00:00 UTC of the billing
+ * day (the day of creation, or the 28th when created later in the month) and last a month, so they hold the
+ * whole of that day on any date: every identified visitor of the profile is chargeable. The hits of the
+ * day's later hours lie ahead of the clock; the consumer dates them by their `receivedAt` alone.
+ */
 async function organizationOf(worker: LocalWorker) {
   const org = await seedOrganization(worker, { credits: 1_000_000, poolTotal: 50_000_000, importLocal: false });
   const db = await worker.db();
-  const partnerId = (await db
-    .prepare("SELECT partner_id AS id FROM organizations WHERE id = ?")
+  const row = (await db
+    .prepare("SELECT partner_id, created_at FROM organizations WHERE id = ?")
     .bind(org.organizationId)
-    .first<{ id: string }>())!.id;
-  return { ...org, partnerId };
+    .first<{ partner_id: string; created_at: string }>())!;
+  return { ...org, partnerId: row.partner_id, day: Math.floor(Date.parse(row.created_at) / DAY_MS) };
+}
+
+/** The cron's clock for the pruning: two days after the profile's day, when its device rows are past days. */
+const cronNow = (day: number) => (day + 2) * DAY_MS + DAY_MS / 2;
+
+/** Every identified visitor of a profile was charged; else says why not (the outcomes the consumer counted). */
+async function expectCharged(worker: LocalWorker, org: { organizationId: string }, expected: number) {
+  const db = await worker.db();
+  const counts = await db
+    .prepare(
+      `SELECT coalesce(sum(credits), 0) AS charged, coalesce(sum(no_credit), 0) AS no_credit,
+         coalesce(sum(disabled), 0) AS disabled, group_concat(day) AS days
+       FROM usage_daily WHERE organization_id = ?`,
+    )
+    .bind(org.organizationId)
+    .first<{ charged: number; no_credit: number; disabled: number; days: string | null }>();
+  if (counts && counts.charged === expected) return;
+  throw new Error(
+    `only ${counts?.charged ?? 0} of ${expected} identified visitors were charged (hits refused: ${counts?.no_credit ?? 0} ` +
+      `no_credit, ${counts?.disabled ?? 0} disabled; days ${counts?.days ?? "none"}): the profile's hits must lie in the ` +
+      "organization's billing period",
+  );
 }
 
 async function importCompanies(worker: LocalWorker, companies: Profile["companies"]) {
@@ -131,17 +167,17 @@ export async function measureStorage(
   o: { visitors: number; log: (s: string) => void; bareSeconds: number },
 ): Promise<StorageFigures> {
   const db = await worker.db();
-  const day = Math.floor(Date.now() / DAY_MS) - 2; // two days ago: the cron may delete that day's device rows
 
   // ------------------------------------------------------------ the whole profile, one organization
   const org = await organizationOf(worker);
-  const mixed = profile({ ...org, day, visitors: o.visitors, seed: 7 });
+  const mixed = profile({ ...org, visitors: o.visitors, seed: 7 });
   o.log(
     `storage: importing ${mixed.companies.length} companies, then ${mixed.messages.length} hits through the consumer`,
   );
   await importCompanies(worker, mixed.companies);
   const before = await snapshot(worker.persist);
   const run = await consume(worker, mixed.messages);
+  await expectCharged(worker, org, mixed.identifiedVisitors);
   await ledgerMirrored(worker, org.organizationId, mixed.identifiedVisitors);
   const during = await snapshot(worker.persist);
   const key = "(SELECT key FROM organization_keys WHERE organization_id = ?)";
@@ -150,7 +186,7 @@ export async function measureStorage(
   const charges = await counted(`SELECT count(*) AS n FROM charges WHERE org = ${key}`);
   const devices = await counted(`SELECT count(*) AS n FROM device_days WHERE org = ${key}`);
   o.log(`storage: ${charges} charges, ${devices} device rows; running the cron's device-row pruning`);
-  const pruneDevices = (await drive(worker, "/prune", { now: Date.now() })) as {
+  const pruneDevices = (await drive(worker, "/prune", { now: cronNow(org.day) })) as {
     devices: number;
     devicesRowsWritten: number;
   };
@@ -168,7 +204,7 @@ export async function measureStorage(
   // ------------------------------------------------------------ rows written per kind of traffic, apart
   o.log("storage: the anonymous and the identified visitors' hits apart, for rows per page view");
   const anonOrg = await organizationOf(worker);
-  const anon = profile({ ...anonOrg, day, visitors: o.visitors, seed: 11 }, "anonymous");
+  const anon = profile({ ...anonOrg, visitors: o.visitors, seed: 11 }, "anonymous");
   const anonViews = await consume(
     worker,
     anon.messages.filter((m) => (m.body.hit as { t: string }).t === "v"),
@@ -178,7 +214,7 @@ export async function measureStorage(
     anon.messages.filter((m) => (m.body.hit as { t: string }).t === "e"),
   );
   const idOrg = await organizationOf(worker);
-  const ident = profile({ ...idOrg, day, visitors: o.visitors, seed: 13 }, "identified");
+  const ident = profile({ ...idOrg, visitors: o.visitors, seed: 13 }, "identified");
   await importCompanies(worker, ident.companies);
   const idViews = await consume(
     worker,
@@ -194,7 +230,7 @@ export async function measureStorage(
   await worker.admin("PUT", `/api/v1/admin/partners/${idOrg.partnerId}`, { retentionDays: 1 });
   const retention = { visitors: 0, sessions: 0, written: 0 };
   for (let i = 0; i < 50; i++) {
-    const r = (await drive(worker, "/prune", { now: Date.now() })) as {
+    const r = (await drive(worker, "/prune", { now: cronNow(idOrg.day) })) as {
       visitors: number;
       sessions: number;
       retentionRowsWritten: number;

@@ -3,7 +3,7 @@
  * Lua script prints one JSON line, so nothing is scraped from wrk's human output.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -59,7 +59,7 @@ export async function wrk(o: WrkOptions): Promise<WrkResult> {
     p.stderr.on("data", (d) => (text += d));
     p.on("error", reject);
     p.on("close", (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
-  });
+  }).finally(() => rmSync(lua, { force: true }));
   const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
   if (!line) throw new Error(`no summary from wrk: ${out}`);
   const j = JSON.parse(line.slice(9));

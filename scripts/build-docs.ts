@@ -10,8 +10,8 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ROOT } from "./lib.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const SWAGGER_UI_ASSETS = join(ROOT, "assets", "docs", "swagger-ui");
 const FILES = ["swagger-ui-bundle.js", "swagger-ui.css"];
 

@@ -1,4 +1,3 @@
-import type { HitMessage } from "./collect/message";
 import type { JobMessage } from "./jobs/message";
 import type { WebhookMessage } from "./webhooks/message";
 import type { TenantEnv } from "./shards";
@@ -6,11 +5,10 @@ import type { TenantEnv } from "./shards";
 /**
  * Bindings and configuration of the Worker: generated from wrangler.toml and .dev.vars.example
  * (worker/env.generated.d.ts, `npm run cf-typegen`); only the queues' message types are added here,
- * and the optional settings that wrangler.toml leaves out (read through worker/config.ts).
+ * and the optional settings that wrangler.toml leaves out (read through worker/config.ts). Accepted hits go
+ * to HITS_1 … HITS_N, chosen by pixel key (worker/collect/hit-queues.ts).
  */
 export interface Env extends Omit<GeneratedEnv, "DEMO_PAGES" | "ALLOW_INSECURE_WEBHOOKS"> {
-  /** Accepted hits, identified and charged by the consumer. */
-  HITS: Queue<HitMessage>;
   /** Background jobs (ICP rescoring), consumed by the same Worker. */
   JOBS: Queue<JobMessage>;
   /** Webhook deliveries, one message per attempt (see worker/webhooks/). */

@@ -11,6 +11,7 @@ import { everyTenant } from "../../worker/shards";
  * POST /prune { now } → the cron's device-row and retention pruning, metered the same way.
  */
 import { consumeHits } from "../../worker/collect/consume";
+import { hitQueueName, hitQueueNumberOf } from "../../worker/collect/hit-queues";
 import type { HitMessage } from "../../worker/collect/message";
 import type { Env } from "../../worker/env";
 import { pruneDeviceDays, pruneRetention } from "../../worker/visitors/retention";
@@ -64,11 +65,15 @@ function metered(db: D1Database, meter: Meter): D1Database {
   } as unknown as D1Database;
 }
 
-/** A queue batch as the runtime hands it to the consumer, remembering which messages it retried. */
-function messageBatch(messages: { id: string; body: HitMessage; attempts: number }[]) {
+/**
+ * A queue batch as the runtime hands it to the consumer, remembering which messages it retried: from the
+ * hit queue the edge sends its first message's pixel key to.
+ */
+function messageBatch(env: Env, messages: { id: string; body: HitMessage; attempts: number }[]) {
   const retried = new Set<string>();
+  const first = messages[0]?.body;
   const batch = {
-    queue: "sightline-hits",
+    queue: hitQueueName(first?.kind === "hit" ? hitQueueNumberOf(env, first.hit.k) : 1),
     messages: messages.map((m) => ({
       id: m.id,
       timestamp: new Date(),
@@ -101,7 +106,7 @@ export default {
       let batches = 0;
       let retried = 0;
       for (let k = 0; k < messages.length; k += batchSize, batches++) {
-        const delivered = messageBatch(messages.slice(k, k + batchSize));
+        const delivered = messageBatch(env, messages.slice(k, k + batchSize));
         await consumeHits(delivered.batch, meteredEnv);
         retried += delivered.retried.size;
       }

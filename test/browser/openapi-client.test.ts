@@ -7,15 +7,14 @@
  */
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import openapiTS, { astToString } from "openapi-typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../scripts/lib.ts";
 import { startWorker, type LocalWorker } from "./support/worker.ts";
 
 const run = promisify(execFile);
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(ROOT, "node_modules/.bin");
 const FIXTURE = join(ROOT, "test/fixtures/partner-calls-client.ts");
 // Inside the repository, so the generated client resolves openapi-fetch from node_modules.

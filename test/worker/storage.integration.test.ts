@@ -7,6 +7,7 @@ import {
   deliver,
   deliverTo,
   freshIp,
+  hitQueueOf,
   importCompany,
   newOrganization,
   organizationKey,
@@ -473,7 +474,7 @@ describe("what the hits consumer keeps", () => {
   });
 
   it("L12: counts a redelivered batch of hits turned away at the edge once", async () => {
-    const { organization, partner } = await newOrganization();
+    const { organization, partner, pixelKey } = await newOrganization();
     const batch = [
       { reason: "referrer_not_allowed", id: crypto.randomUUID() },
       { reason: "referrer_not_allowed", id: crypto.randomUUID() },
@@ -482,9 +483,10 @@ describe("what the hits consumer keeps", () => {
       id,
       body: { kind: "rejected", organizationId: organization.id, shard: partner.shard, reason, receivedAt: Date.now() },
     }));
-    await deliverTo("sightline-hits", batch);
-    await deliverTo("sightline-hits", batch);
-    await Promise.all([deliverTo("sightline-hits", batch), deliverTo("sightline-hits", batch.slice(1))]);
+    const queue = hitQueueOf(pixelKey);
+    await deliverTo(queue, batch);
+    await deliverTo(queue, batch);
+    await Promise.all([deliverTo(queue, batch), deliverTo(queue, batch.slice(1))]);
     expect(await rollup(organization.id)).toMatchObject({ referrer_not_allowed: 2, disabled: 1, events: 0 });
   });
 

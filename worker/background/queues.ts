@@ -1,5 +1,5 @@
 import { consumeHits } from "../collect/consume";
-import { HITS_QUEUE } from "../collect/message";
+import { isHitQueue } from "../collect/hit-queues";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ } from "../dead-letters/consume";
 import type { Env } from "../env";
 import { JOBS_QUEUE } from "../jobs/message";
@@ -18,7 +18,7 @@ const named =
  * came from (`[[queues.consumers]]` in wrangler.toml). A new queue is one line here.
  */
 const CONSUMERS: [takes: (queue: string) => boolean, consume: Consumer][] = [
-  [named(HITS_QUEUE), consumeHits],
+  [isHitQueue, consumeHits],
   [named(JOBS_QUEUE), consumeJobs],
   [named(WEBHOOKS_QUEUE), consumeWebhooks],
   [named(WEBHOOKS_DLQ), consumeWebhookDeadLetters],

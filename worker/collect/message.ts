@@ -35,6 +35,3 @@ export interface RejectedHit {
 }
 
 export type HitMessage = AcceptedHit | RejectedHit;
-
-/** Name of the hits queue in wrangler.toml; the background room routes batches on it. */
-export const HITS_QUEUE = "sightline-hits";

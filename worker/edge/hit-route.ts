@@ -10,6 +10,7 @@ import { clientAddress, subscriberOf } from "../rate-limit/address";
 import { believeForwarded, limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
 import { claimsForwarding, forwardedAddress } from "./forwarded-address";
+import { hitQueue } from "../collect/hit-queues";
 import { parseHit } from "./hit-body";
 import type { HitMessage } from "../collect/message";
 import { referrerAllowed } from "../pixel-config/referrers";
@@ -67,7 +68,7 @@ export const hitRoute = new Hono<AppEnv>().post(
         reason,
         receivedAt,
       };
-      c.executionCtx.waitUntil(c.env.HITS.send(message)); // a lost count costs nothing; the answer need not wait
+      c.executionCtx.waitUntil(hitQueue(c.env, hit.k).send(message)); // a lost count costs nothing; the answer need not wait
     };
     if (!record.enabled) {
       reject("disabled");
@@ -105,7 +106,7 @@ export const hitRoute = new Hono<AppEnv>().post(
       receivedAt,
     };
     // Awaited: once the queue has it, the hit survives anything that happens next.
-    await c.env.HITS.send(message);
+    await hitQueue(c.env, hit.k).send(message);
     return c.body(null, 204);
   },
 );

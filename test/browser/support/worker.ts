@@ -12,14 +12,13 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { D1Database } from "@cloudflare/workers-types";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 import { buildPixel } from "../../../pixel/build.ts";
+import { ROOT } from "../../../scripts/lib.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const ADMIN_KEY = "e2e-admin-key";
 /** The Worker's WEBHOOK_SECRET_KEY in these tests (the edge Worker gets the same, as in production). */
 export const E2E_WEBHOOK_SECRET_KEY = btoa("e2e-only-webhook-secret-key-32b!");
@@ -35,6 +34,12 @@ export interface StartOptions {
    * with one key, and measures the limiters' cost rather than their 429s.
    */
   hitsPerMinute?: number;
+  /** Opens workerd's V8 inspector on this port (0: any free one; `mf.getInspectorURL()` says which): the bench's CPU profiles. */
+  inspectorPort?: number;
+  /** The folder the local state's temporary folder is made in (default: the system's temporary folder). */
+  stateIn?: string;
+  /** Keeps the bundle's source map (`LocalWorker.sourceMap`), to place profiled code in its source files. */
+  sourceMap?: boolean;
 }
 
 export interface LocalWorker {
@@ -47,6 +52,8 @@ export interface LocalWorker {
   db(): Promise<D1Database>;
   /** The folder holding the local state (D1 and Durable Object SQLite files, KV, queues). */
   persist: string;
+  /** The source map of the Worker's bundle (`worker/index.js` to the files under the repository), when asked for. */
+  sourceMap?: string;
   /** An HTTP client for the operator API. */
   admin: Client;
   /** An HTTP client for the partner API with this key. */
@@ -58,6 +65,11 @@ export type Client = <T = any>(method: string, path: string, body?: unknown) => 
 
 /** Bundles a module for workerd the way wrangler does (ESM, workerd export conditions). */
 export async function bundleForWorkerd(entry: string): Promise<string> {
+  return (await bundleWithSourceMap(entry, false)).code;
+}
+
+/** The same bundle and, when asked, its source map (JSON; sources relative to the bundle's folder). */
+async function bundleWithSourceMap(entry: string, sourceMap: boolean): Promise<{ code: string; map?: string }> {
   const out = await build({
     entryPoints: [entry],
     bundle: true,
@@ -69,20 +81,23 @@ export async function bundleForWorkerd(entry: string): Promise<string> {
     external: ["cloudflare:*", "node:*"],
     write: false,
     logLevel: "warning",
+    ...(sourceMap ? { sourcemap: "external" as const, outfile: join(dirname(entry), "index.js") } : {}),
   });
-  return out.outputFiles[0]!.text;
+  if (!sourceMap) return { code: out.outputFiles[0]!.text };
+  const file = (suffix: string) => out.outputFiles.find((f) => f.path.endsWith(suffix))!.text;
+  return { code: file(".js"), map: file(".js.map") };
 }
 
 /** Bundles worker/index.ts; the Worker imports the pixel from pixel/dist/bundle.ts, built first from source. */
-export async function bundleWorker(): Promise<string> {
+export async function bundleWorker(sourceMap = false): Promise<{ code: string; map?: string }> {
   await buildPixel({ write: true });
-  return bundleForWorkerd(join(ROOT, "worker/index.ts"));
+  return bundleWithSourceMap(join(ROOT, "worker/index.ts"), sourceMap);
 }
 
 export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker> {
-  const persist = await mkdtemp(join(tmpdir(), "sightline-worker-"));
+  const persist = await mkdtemp(join(opts.stateIn ?? tmpdir(), "sightline-worker-"));
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
-  const script = await bundleWorker();
+  const { code: script, map: sourceMap } = await bundleWorker(opts.sourceMap);
   const limiters = (workerOptions.ratelimits ?? {}) as Record<string, object>;
   // Miniflare 5 still accepts the v4 option shape that wrangler's helper returns, converted.
   const mf = new Miniflare(
@@ -92,6 +107,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
       log: new Log(opts.logLevel ?? LogLevel.WARN),
       resourcePersistencePath: persist,
       cf: false, // no download of the real request.cf: the tests run offline
+      inspectorPort: opts.inspectorPort,
       workers: [
         {
           ...workerOptions,
@@ -144,6 +160,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
     catalog,
     db,
     persist,
+    sourceMap,
     admin: client({ "x-admin-api-key": ADMIN_KEY }),
     partner: (key) => client({ "x-partner-api-key": key }),
     async stop() {

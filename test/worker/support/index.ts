@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { CHARGE_REASONS, EDGE_REJECTIONS, type ChargeReason } from "../../../shared/billing";
 import type { Hit } from "../../../shared/hit";
+import { hitQueueName, hitQueueNumberOf } from "../../../worker/collect/hit-queues";
 import { OUTCOME_COLUMN } from "../../../worker/collect/rollups";
 import { searchDocument } from "../../../worker/visitors/search";
 import type { AcceptedHit } from "../../../worker/collect/message";
@@ -178,10 +179,18 @@ export function expectEnvelope(res: { status: number; body: unknown }, status: n
   expect(res.body).toHaveProperty("details");
 }
 
-/** Delivers messages to the queue consumer as the runtime would, e.g. with a chosen arrival time. */
+/** The name of the hit queue the edge sends a pixel key's hits to (worker/collect/hit-queues.ts). */
+export function hitQueueOf(pixelKey: string, workerEnv: Env = env): string {
+  return hitQueueName(hitQueueNumberOf(workerEnv, pixelKey));
+}
+
+/**
+ * Delivers messages to the queue consumer as the runtime would, e.g. with a chosen arrival time: a batch of
+ * the queue the first message's pixel key goes to.
+ */
 export async function deliver(messages: AcceptedHit[], options: { attempts?: number; env?: typeof env } = {}) {
   return deliverTo(
-    "sightline-hits",
+    hitQueueOf(messages[0]!.hit.k, options.env),
     messages.map((body) => ({ id: `m-${body.hit.i}`, body, attempts: options.attempts ?? 1 })),
     options.env,
   );
