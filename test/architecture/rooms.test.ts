@@ -21,8 +21,8 @@ const NEVER_EAGER = ["worker/http/", "node_modules/@hono/zod-openapi/", "node_mo
 
 /**
  * Bytes the edge Worker's inputs may add up to (esbuild's bytes in output, unminified). Measured
- * (docs/architecture.md#cold-start): 115,014 B, Hono 63 KB of it, about 4 ms of V8 CPU over a bare
- * Worker. zod/mini alone would add 28 KB and several ms, the full zod 780 KB.
+ * (docs/architecture.md#cold-start): 117,440 B, Hono 63 KB of it, about 2 ms of workerd CPU over a
+ * bare Worker. zod/mini alone would add 28 KB and several ms, the full zod 780 KB.
  */
 const EDGE_BUDGET_BYTES = 128 * 1024;
 
