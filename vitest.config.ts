@@ -106,6 +106,10 @@ export default defineConfig({
         },
       },
       {
+        // Node side: the import graph of the Workers, as wrangler bundles them (docs/architecture.md).
+        test: { name: "architecture", include: ["test/architecture/**/*.test.ts"], testTimeout: 60_000 },
+      },
+      {
         // Node side: the pixel in a real Chromium against a real local Worker.
         test: {
           name: "browser",

@@ -8,7 +8,8 @@
  *   3. creates the D1 databases and the queues that do not exist yet (by name, so running it again
  *      creates nothing); the KV namespace is provisioned by `wrangler deploy` itself;
  *   4. applies the D1 migrations to every database (the catalog and each tenant shard);
- *   5. `wrangler deploy`.
+ *   5. `wrangler deploy` of the Worker, then of the edge Worker (wrangler.edge.toml, the pixel path
+ *      alone: docs/operations.md#the-edge-worker).
  *
  * `npm run deploy -- --dry-run` needs no account: it builds the Worker (`wrangler deploy --dry-run`)
  * and lists what a deploy would create, migrate and require, without contacting Cloudflare.
@@ -184,3 +185,4 @@ for (const db of plan.databases) {
 
 // 4. The Worker; wrangler creates the KV namespace on the first deploy and links every resource by name.
 await run(process.execPath, [wranglerBin(), "deploy"], { env: wranglerEnv() });
+await run(process.execPath, [wranglerBin(), "deploy", "-c", "wrangler.edge.toml"], { env: wranglerEnv() });

@@ -10,7 +10,7 @@ import {
   type Visit,
   type VisitOrigin,
 } from "./device-state";
-import { dayNumber, dayStart, dayText } from "./encoding";
+import { dayNumber, dayStart, dayText } from "../visitors/keys";
 import { pageFacts } from "./page";
 import type {
   KeyedText,
@@ -22,7 +22,7 @@ import type {
   VisitorWrite,
   EngagementWrite,
 } from "./plan-types";
-import { ERASED_VISITOR } from "../visitors/erasure";
+import { ERASED_VISITOR } from "../erasures/visitor";
 import { addEntry, emptyDelta, OUTCOME_COLUMN, type RollupDelta } from "./rollups";
 
 /** A session ends after 30 minutes without a page view or identify call (docs/partner-api.md#charging). */

@@ -20,6 +20,8 @@ import { buildPixel } from "../../../pixel/build.ts";
 import { ROOT } from "../../../scripts/lib.ts";
 
 export const ADMIN_KEY = "e2e-admin-key";
+/** The Worker's WEBHOOK_SECRET_KEY in these tests (the edge Worker gets the same, as in production). */
+export const E2E_WEBHOOK_SECRET_KEY = btoa("e2e-only-webhook-secret-key-32b!");
 
 export interface StartOptions {
   /** Extra workers in the same workerd process (bench baselines); the Worker stays the entry. */
@@ -128,7 +130,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
             ...(workerOptions.bindings as Record<string, unknown>),
             ADMIN_API_KEY: ADMIN_KEY,
             DEMO_PAGES: "off",
-            WEBHOOK_SECRET_KEY: btoa("e2e-only-webhook-secret-key-32b!"),
+            WEBHOOK_SECRET_KEY: E2E_WEBHOOK_SECRET_KEY,
             ...opts.bindings,
           },
           ...(opts.outboundService ? { outboundService: opts.outboundService } : {}),

@@ -4,7 +4,7 @@ import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { partnerDashboardPlace } from "../../partners/custom-domain";
 import { issueSignInLink } from "../../sessions/links";
-import { mailDashboardLink } from "../../sessions/mailed-links";
+import { mailDashboardLink } from "../../email/dashboard-link";
 import { MailDeliverySchema } from "../email-sender/schemas";
 import { findOrganization } from "../../organizations/organization";
 import { IdParam } from "../../http/schemas";

@@ -15,7 +15,7 @@ import { allocationRefused, checkPartnerCap, checkTrialLimit, organizationLimit 
 import { activeOrganizationCount, externalIdTaken, insertOrganization } from "../../organizations/queries";
 import { syncOrganizations } from "../../organizations/sync";
 import { externalIdConflict, findOrganization, toOrganization } from "../../organizations/organization";
-import { queueNotices } from "../../email/notices";
+import { queueNotices } from "../../notices/queue";
 
 const CreateOrganizationBody = z
   .object({

@@ -1,11 +1,11 @@
 import type { Env } from "../env";
 import type { DashboardPlace } from "../partners/custom-domain";
-import { sendMail } from "../email/send";
-import type { MailOutcome } from "../email/transport";
+import { sendMail } from "./send";
+import type { MailOutcome } from "./transport";
 import { brandAndOrganization } from "../insights/brand/queries";
 import { tenantOfPartner } from "../shards";
-import { issueSignInLink, type SignInLink } from "./links";
-import type { ClientRole } from "./rules";
+import { issueSignInLink, type SignInLink } from "../sessions/links";
+import type { ClientRole } from "../sessions/rules";
 
 export interface MailedLinkRequest {
   partnerId: string;
