@@ -1,0 +1,394 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { forgetRememberedPixels } from "../../worker/pixel-config/record";
+import {
+  accepted,
+  asPartner,
+  awayFromWindowEdge,
+  BASE,
+  deliver,
+  expectEnvelope,
+  freshIp,
+  importCompany,
+  newOrganization,
+  newPartner,
+  pageView,
+  receipts,
+  sendHit,
+  tenantOfOrganization,
+} from "./support";
+import { counterOf } from "./support/counter";
+import { csrfOf, signedInConsole, type Browser } from "./support/dashboard";
+import { mailTo, newRecipient } from "./support/mailbox";
+
+/**
+ * The partner console's actions: creating a client, allocating credits, pausing and resuming,
+ * mailing a dashboard link. Each goes through the domain functions the partner API uses, is on the
+ * audit log with the console user as its actor, is CSRF-checked and allowed only to the roles
+ * that may, and a form posted twice moves credits once.
+ */
+
+/** `DASHBOARD_LIMITER` in wrangler.toml, per minute. */
+const DASHBOARD_PER_MINUTE = 120;
+
+type Api = Awaited<ReturnType<typeof newPartner>>["api"];
+
+const clientPath = (id: string) => `/app/console/clients/${id}`;
+
+/** A form of the page, with the fields its inputs hold (the CSRF token and hidden fields included). */
+function formOf(html: string, action: string): Record<string, string> {
+  const start = html.indexOf(`action="${action}"`);
+  expect(start, `a form posting to ${action}`).toBeGreaterThan(-1);
+  const form = html.slice(start, html.indexOf("</form>", start));
+  const fields: Record<string, string> = {};
+  for (const [, name, value] of form.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) fields[name!] = value!;
+  return fields;
+}
+
+const organizationOf = async (api: Api, id: string) => (await api("GET", `/organizations/${id}`)).body.organization;
+const poolUsed = async (api: Api) => (await api("GET", "/me")).body.partner.creditPoolUsed as number;
+const auditOf = async (api: Api, id: string, action: string) =>
+  (await api("GET", `/audit-log?organizationId=${id}&action=${action}`)).body.entries as {
+    actor: { type: string; email: string | null };
+    details: Record<string, unknown>;
+  }[];
+
+async function consoleAs(api: Api, role: "viewer" | "staff" | "admin") {
+  const signedIn = await signedInConsole(api, role, `${role}@agency.example`);
+  return signedIn.browser;
+}
+
+/** Creates a client on the console's form; the answer, and the form as it was posted. */
+async function createClient(b: Browser, fields: Record<string, string>) {
+  const page = await b.get("/app/console/clients/new");
+  expect(page.status, page.html).toBe(200);
+  const form = { ...formOf(page.html, "/app/console/clients/new"), tier: "paid", productType: "B2B", ...fields };
+  return { form, answer: await b.post("/app/console/clients/new", form) };
+}
+
+const createdId = (location: string | null) => /\/console\/clients\/(org_[0-9a-f]{32})\?/.exec(location ?? "")![1]!;
+
+describe("creating a client from the console", () => {
+  it("a console admin creates a client with its website and a first allocation from the pool, on the record", async () => {
+    const { api } = await newPartner();
+    const before = await poolUsed(api);
+    const b = await consoleAs(api, "admin");
+    const { answer } = await createClient(b, {
+      name: "Contoso Dental",
+      website: "https://www.contoso.example/",
+      credits: "300",
+    });
+    expect(answer.status, answer.html).toBe(303);
+    const id = createdId(answer.location);
+    expect(answer.location).toBe(`/app/console/clients/${id}?done=created`);
+
+    expect(await organizationOf(api, id)).toMatchObject({
+      name: "Contoso Dental",
+      tier: "paid",
+      credits: 300,
+      status: "active",
+    });
+    expect(await poolUsed(api)).toBe(before + 300);
+    const { pixel } = (await api("GET", `/organizations/${id}/pixel`)).body;
+    expect(pixel.allowedReferrers).toEqual(["contoso.example", "*.contoso.example"]);
+    const [entry] = await auditOf(api, id, "organization.created");
+    expect(entry).toMatchObject({
+      actor: { type: "console_user", email: "admin@agency.example" },
+      details: { name: "Contoso Dental", initialCredits: 300 },
+    });
+
+    const page = await b.get(answer.location!);
+    expect(page.html).toContain("Client created.");
+    expect(page.html).toContain(pixel.scriptTag.replaceAll('"', "&quot;"));
+  });
+
+  it("the same form posted twice, even at once, creates one client and takes its credits from the pool once", async () => {
+    const { api } = await newPartner();
+    const before = await poolUsed(api);
+    const b = await consoleAs(api, "admin");
+    const { form, answer } = await createClient(b, { name: "Twice Inc", website: "twice.example", credits: "250" });
+    const [again, atOnce] = await Promise.all([
+      b.post("/app/console/clients/new", form),
+      b.post("/app/console/clients/new", form),
+    ]);
+    const id = createdId(answer.location);
+    for (const other of [again, atOnce]) expect(createdId(other.location)).toBe(id);
+    const { organizations } = (await api("GET", "/organizations")).body;
+    expect(organizations.filter((o: { name: string }) => o.name === "Twice Inc")).toHaveLength(1);
+    expect(await poolUsed(api)).toBe(before + 250);
+    expect(await auditOf(api, id, "organization.created")).toHaveLength(1);
+  });
+
+  it("refuses what the pool or the plan does not allow, naming why, and creates nothing", async () => {
+    const { api } = await newPartner({ creditPoolTotal: 1_000 });
+    const b = await consoleAs(api, "admin");
+    const tooMuch = await createClient(b, { name: "Big", website: "big.example", credits: "5000" });
+    expect(tooMuch.answer.status).toBe(400);
+    expect(tooMuch.answer.html).toContain("Not enough credits left in the partner pool (1000 available)");
+    const trial = await createClient(b, { name: "Trial", website: "trial.example", tier: "trial", credits: "600" });
+    expect(trial.answer.html).toContain("A trial organization can have at most 500 credits");
+    const noSite = await createClient(b, { name: "Nowhere", website: "not a domain" });
+    expect(noSite.answer.status).toBe(400);
+    expect(noSite.answer.html).toContain("Enter the client&#39;s website as a domain");
+    expect((await api("GET", "/organizations")).body.organizations).toEqual([]);
+  });
+});
+
+describe("allocating credits from the console", () => {
+  it("a double-submitted allocation moves credits once: one allocation, one ledger entry, one audit entry", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 100 });
+    const before = await poolUsed(api);
+    const b = await consoleAs(api, "admin");
+    const page = await b.get(clientPath(organization.id));
+    const form: Record<string, string> = {
+      ...formOf(page.html, `${clientPath(organization.id)}/credits`),
+      credits: "400",
+      note: "Q3 campaign",
+    };
+    expect(form.expected).toBe("100");
+    const first = await b.post(`${clientPath(organization.id)}/credits`, form);
+    const [second, third] = await Promise.all([
+      b.post(`${clientPath(organization.id)}/credits`, form),
+      b.post(`${clientPath(organization.id)}/credits`, form),
+    ]);
+    for (const answer of [first, second, third]) {
+      expect(answer.status, answer.html).toBe(303);
+      expect(answer.location).toBe(`${clientPath(organization.id)}?done=credits`);
+    }
+    expect(await organizationOf(api, organization.id)).toMatchObject({ credits: 400, creditsAvailable: 400 });
+    expect(await poolUsed(api)).toBe(before + 300);
+    const allocations = await (
+      await tenantOfOrganization(organization.id)
+    ).DB.prepare("SELECT credits, notes FROM credit_allocations WHERE organization_id = ? AND credits = 400")
+      .bind(organization.id)
+      .all();
+    expect(allocations.results).toEqual([
+      { credits: 400, notes: "Set in the console by admin@agency.example: Q3 campaign" },
+    ]);
+    await vi.waitFor(
+      async () => {
+        const ledger = await api("GET", `/organizations/${organization.id}/ledger?kind=allocation_set`);
+        expect(ledger.body.entries.map((e: { allocation: number }) => e.allocation)).toContain(400);
+        expect(
+          ledger.body.entries.filter((e: { note: string | null }) => e.note?.includes("Q3 campaign")),
+        ).toHaveLength(1);
+      },
+      { timeout: 10_000, interval: 200 },
+    );
+    const audit = await auditOf(api, organization.id, "credits.allocated");
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      actor: { type: "console_user", email: "admin@agency.example" },
+      details: { credits: 400, previous: 100, note: "Q3 campaign" },
+    });
+  });
+
+  it("a form opened before someone else's change is refused with 409 and changes nothing", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 100 });
+    const b = await consoleAs(api, "admin");
+    const page = await b.get(clientPath(organization.id));
+    const form = { ...formOf(page.html, `${clientPath(organization.id)}/credits`), credits: "500" };
+    expect((await api("PUT", `/organizations/${organization.id}/credits`, { credits: 200 })).status).toBe(200);
+    const stale = await b.post(`${clientPath(organization.id)}/credits`, form);
+    expect(stale.status).toBe(409);
+    expect(stale.html).toContain("The allocation changed to 200 while this page was open");
+    expect((await organizationOf(api, organization.id)).credits).toBe(200);
+    expect(await auditOf(api, organization.id, "credits.allocated")).toEqual([]);
+  });
+
+  it("the pool's refusals are shown and change nothing: more than the pool holds, below what was used", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 100 }, { creditPoolTotal: 1_000 });
+    const b = await consoleAs(api, "admin");
+    const action = `${clientPath(organization.id)}/credits`;
+    const form = formOf((await b.get(clientPath(organization.id))).html, action);
+    const tooMuch = await b.post(action, { ...form, credits: "2000" });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.html).toContain("Not enough credits left in the partner pool (900 available)");
+    const garbage = await b.post(action, { ...form, credits: "-5" });
+    expect(garbage.status).toBe(400);
+    expect(garbage.html).toContain("Enter the allocation as a whole number");
+    expect((await organizationOf(api, organization.id)).credits).toBe(100);
+  });
+});
+
+describe("pausing and resuming from the console", () => {
+  it("a paused client's pixel stops counting as the API's pause does; resumed, it counts and charges again", async () => {
+    const { api, partner, organization, pixelKey } = await newOrganization({ initialCredits: 100 });
+    const b = await consoleAs(api, "staff");
+    const ip = freshIp();
+    await importCompany(`${ip}/32`, "Paused Visitor Inc");
+    const action = `${clientPath(organization.id)}/status`;
+    const pause = formOf((await b.get(clientPath(organization.id))).html, action);
+    expect(pause.enabled).toBe("0");
+    const paused = await b.post(action, pause);
+    expect(paused.location).toBe(`${clientPath(organization.id)}?done=paused`);
+    expect((await b.post(action, pause)).status).toBe(303);
+
+    expect(await organizationOf(api, organization.id)).toMatchObject({ status: "suspended", enabled: false });
+    expect(await env.PIXELS.get(pixelKey, "json")).toMatchObject({ enabled: false });
+    forgetRememberedPixels();
+    expect(await (await exports.default.fetch(`${BASE}/s/${pixelKey}.js`)).text()).toBe("");
+    expectEnvelope(await sendHit(pageView(pixelKey), { ip }), 403, "Forbidden");
+    // A hit accepted before the pause reached the edge is not charged: the counter holds.
+    await deliver([accepted(organization.id, partner, pixelKey, ip, Date.now())]);
+    expect(await (await counterOf(organization.id)).balance()).toMatchObject({ used: 0, available: 100 });
+    expect((await receipts(organization.id)).filter((r) => r.reason === "charged")).toEqual([]);
+
+    const resume = formOf((await b.get(clientPath(organization.id))).html, action);
+    expect(resume.enabled).toBe("1");
+    expect((await b.post(action, resume)).location).toBe(`${clientPath(organization.id)}?done=resumed`);
+    expect(await organizationOf(api, organization.id)).toMatchObject({ status: "active", enabled: true });
+    forgetRememberedPixels();
+    expect((await sendHit(pageView(pixelKey), { ip: freshIp() })).status).toBe(204);
+    const fresh = freshIp();
+    await importCompany(`${fresh}/32`, "Resumed Visitor Inc");
+    expect((await sendHit(pageView(pixelKey), { ip: fresh })).status).toBe(204);
+    await vi.waitFor(
+      async () => expect((await receipts(organization.id)).some((r) => r.reason === "charged")).toBe(true),
+      { timeout: 15_000, interval: 200 },
+    );
+
+    const disabled = await auditOf(api, organization.id, "organization.disabled");
+    expect(disabled).toHaveLength(1);
+    expect(disabled[0]!.actor).toMatchObject({ type: "console_user", email: "staff@agency.example" });
+    expect(await auditOf(api, organization.id, "organization.enabled")).toHaveLength(1);
+  });
+});
+
+describe("mailing a dashboard link from the console", () => {
+  it("goes through the API's mailer, in the partner's brand, and is on the record with its outcome", async () => {
+    const { api, organization } = await newOrganization({ name: "Fabrikam Dental" });
+    await api("PUT", "/branding", { companyName: "Northwind Insights" });
+    const b = await consoleAs(api, "staff");
+    const to = newRecipient();
+    const action = `${clientPath(organization.id)}/dashboard-links`;
+    const form = formOf((await b.get(clientPath(organization.id))).html, action);
+    const sent = await b.post(action, { ...form, email: to, role: "admin" });
+    expect(sent.status, sent.html).toBe(200);
+    expect(sent.html).toContain(`Sign-in link sent to ${to}.`);
+    const mail = await mailTo(to);
+    expect(mail.subject).toBe("Your Fabrikam Dental dashboard");
+    expect(mail.from!.name).toBe("Northwind Insights");
+    expect(mail.html).toMatch(/href="https:\/\/api\.test\/app\/sign-in\/[0-9a-f]{64}"/);
+    const [entry] = await auditOf(api, organization.id, "dashboard_link.created");
+    expect(entry).toMatchObject({
+      actor: { type: "console_user", email: "staff@agency.example" },
+      details: { email: to, role: "admin", mailed: "delivered" },
+    });
+    const bad = await b.post(action, { ...form, email: "not an address", role: "viewer" });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain("Enter the e-mail address the link is for.");
+  });
+});
+
+describe("who may act in the console", () => {
+  it("a viewer reads the console and opens dashboards as a viewer, but every change is refused with 403", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 100 });
+    const b = await consoleAs(api, "viewer");
+    const page = await b.get(clientPath(organization.id));
+    expect(page.status).toBe(200);
+    expect(page.html).not.toContain("Save allocation");
+    expect(page.html).not.toContain("Pause client");
+    expect(page.html).not.toContain("Send link");
+    expect((await b.get("/app/console")).html).not.toContain("New client");
+    const _csrf = csrfOf(page.html);
+    const refused = [
+      await b.post(`${clientPath(organization.id)}/credits`, { _csrf, credits: "900", expected: "100" }),
+      await b.post(`${clientPath(organization.id)}/status`, { _csrf, enabled: "0" }),
+      await b.post(`${clientPath(organization.id)}/dashboard-links`, { _csrf, email: newRecipient(), role: "admin" }),
+      await b.post("/app/console/clients/new", { _csrf, request: "a".repeat(32), name: "X", website: "x.example" }),
+      await b.get("/app/console/clients/new"),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
+    expect(refused[0]!.html).toContain("Your role in this console cannot do this.");
+    expect(await organizationOf(api, organization.id)).toMatchObject({ credits: 100, status: "active" });
+    expect((await api("GET", "/organizations")).body.organizations).toHaveLength(1);
+    expect((await api("GET", `/audit-log?organizationId=${organization.id}`)).body.entries).toEqual([]);
+
+    const opened = await b.post(`${clientPath(organization.id)}/open`, { _csrf });
+    expect(opened.status).toBe(303);
+    expect((await b.get(`/app/o/${organization.id}/exclusions`)).status).toBe(404);
+    const sessions = (await api("GET", `/sessions?organizationId=${organization.id}`)).body.sessions;
+    expect(sessions).toEqual([expect.objectContaining({ role: "viewer", openedBy: "viewer@agency.example" })]);
+  });
+
+  it("staff change clients but do not allocate credits; a console admin link needs the admin scope", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 100 });
+    const b = await consoleAs(api, "staff");
+    const page = await b.get(clientPath(organization.id));
+    expect(page.html).not.toContain("Save allocation");
+    const _csrf = csrfOf(page.html);
+    const credits = await b.post(`${clientPath(organization.id)}/credits`, { _csrf, credits: "900", expected: "100" });
+    expect(credits.status).toBe(403);
+    const withCredits = await createClient(b, { name: "Staff Client", website: "staff.example", credits: "50" });
+    expect(withCredits.answer.status).toBe(400);
+    expect(withCredits.answer.html).toContain("Only console admins allocate credits");
+    const without = await createClient(b, { name: "Staff Client", website: "staff.example" });
+    expect(without.answer.status).toBe(303);
+    expect((await organizationOf(api, organization.id)).credits).toBe(100);
+
+    const key = await api("POST", "/api-keys", { name: "App backend", scopes: ["write"] });
+    expect(key.status, key.text).toBe(201);
+    const writeOnly = asPartner(key.body.plainKey);
+    expectEnvelope(
+      await writeOnly("POST", "/console-links", { email: "a@agency.example", role: "admin" }),
+      403,
+      "Forbidden",
+    );
+    expect((await writeOnly("POST", "/console-links", { email: "a@agency.example", role: "staff" })).status).toBe(201);
+  });
+
+  it("every action is a CSRF-checked form, and another partner's client is a 404", async () => {
+    const { api, organization } = await newOrganization({ initialCredits: 100 });
+    const other = await newOrganization();
+    const b = await consoleAs(api, "admin");
+    const forged = await b.post(`${clientPath(organization.id)}/credits`, {
+      _csrf: "0".repeat(64),
+      credits: "5",
+      expected: "100",
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.html).toContain("This form has expired");
+    const foreign = await b.post(
+      `${clientPath(organization.id)}/status`,
+      { enabled: "0" },
+      { origin: "https://evil.example" },
+    );
+    expect(foreign.status).toBe(403);
+    expect((await organizationOf(api, organization.id)).status).toBe("active");
+    const _csrf = csrfOf((await b.get(clientPath(organization.id))).html);
+    expect((await b.get(clientPath(other.organization.id))).status).toBe(404);
+    for (const action of ["credits", "status", "dashboard-links"]) {
+      const answer = await b.post(`${clientPath(other.organization.id)}/${action}`, {
+        _csrf,
+        enabled: "0",
+        credits: "1",
+        expected: "100",
+      });
+      expect(answer.status, action).toBe(404);
+    }
+    expect((await organizationOf(other.api, other.organization.id)).status).toBe("active");
+  });
+
+  it(
+    "form posts count against DASHBOARD_LIMITER: past it, an allocation is a 429 and changes nothing",
+    { timeout: 90_000 },
+    async () => {
+      await awayFromWindowEdge();
+      const { api, organization } = await newOrganization({ initialCredits: 100 });
+      const b = await consoleAs(api, "admin");
+      const action = `${clientPath(organization.id)}/credits`;
+      const form = formOf((await b.get(clientPath(organization.id))).html, action);
+      const statuses: number[] = [];
+      for (let i = 0; i < DASHBOARD_PER_MINUTE; i++) {
+        statuses.push((await b.post(action, { ...form, _csrf: "0".repeat(64), credits: "900" })).status);
+      }
+      expect(statuses.filter((s) => s === 403).length).toBeGreaterThan(DASHBOARD_PER_MINUTE - 10);
+      const limited = await b.post(action, { ...form, credits: "900" });
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get("retry-after")).toBeTruthy();
+      expect((await organizationOf(api, organization.id)).credits).toBe(100);
+      expect(await auditOf(api, organization.id, "credits.allocated")).toEqual([]);
+    },
+  );
+});
