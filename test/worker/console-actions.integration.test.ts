@@ -16,6 +16,7 @@ import {
   receipts,
   sendHit,
   tenantOfOrganization,
+  waitForReceipts,
 } from "./support";
 import { counterOf } from "./support/counter";
 import { csrfOf, signedInConsole, type Browser } from "./support/dashboard";
@@ -99,7 +100,7 @@ describe("creating a client from the console", () => {
 
     const page = await b.get(answer.location!);
     expect(page.html).toContain("Client created.");
-    expect(page.html).toContain(pixel.scriptTag.replaceAll('"', "&quot;"));
+    expect(page.html).toContain(`&lt;script async src=&quot;${pixel.scriptUrl}&quot;&gt;&lt;/script&gt;`);
   });
 
   it("the same form posted twice, even at once, creates one client and takes its credits from the pool once", async () => {
@@ -197,13 +198,20 @@ describe("allocating credits from the console", () => {
   });
 
   it("the pool's refusals are shown and change nothing: more than the pool holds, below what was used", async () => {
-    const { api, organization } = await newOrganization({ initialCredits: 100 }, { creditPoolTotal: 1_000 });
+    const { api, organization, pixelKey } = await newOrganization({ initialCredits: 100 }, { creditPoolTotal: 1_000 });
     const b = await consoleAs(api, "admin");
     const action = `${clientPath(organization.id)}/credits`;
     const form = formOf((await b.get(clientPath(organization.id))).html, action);
     const tooMuch = await b.post(action, { ...form, credits: "2000" });
     expect(tooMuch.status).toBe(400);
-    expect(tooMuch.html).toContain("Not enough credits left in the partner pool (900 available)");
+    expect(tooMuch.html).toContain("Not enough credits left in your pool: this client can have at most 1,000.");
+    const ip = freshIp();
+    await importCompany(`${ip}/32`, "Used A Credit Inc");
+    await sendHit(pageView(pixelKey), { ip });
+    expect((await waitForReceipts(organization.id, 1))[0]).toMatchObject({ reason: "charged" });
+    const belowUsed = await b.post(action, { ...form, credits: "0" });
+    expect(belowUsed.status).toBe(400);
+    expect(belowUsed.html).toContain("The allocation cannot be below the credits already used this period (1 used).");
     const garbage = await b.post(action, { ...form, credits: "-5" });
     expect(garbage.status).toBe(400);
     expect(garbage.html).toContain("Enter the allocation as a whole number");
