@@ -1,6 +1,7 @@
 import type { AlertTrigger } from "../../shared/alerts";
 import type { ConsentMode } from "../../shared/hit";
-import { dashboardPlace, type PartnerDomain } from "../sessions/places";
+import { dashboardPlace } from "../partners/custom-domain";
+import { findPartner } from "../partners/partner";
 import type { TenantEnv } from "../shards";
 import { ORGANIZATION_KEY, publicVisitorId, type SessionRow, type VisitorRow } from "../visitors/identity";
 
@@ -70,12 +71,10 @@ async function ruleOf(env: TenantEnv, ruleId: string): Promise<(RuleRow & { plac
     .bind(ruleId)
     .first<RuleRow>();
   if (!rule) return null;
-  const partner = await env.CATALOG.prepare("SELECT script_domain, script_domain_verified FROM partners WHERE id = ?")
-    .bind(rule.partner_id)
-    .first<PartnerDomain>();
+  const partner = await findPartner(env.CATALOG, rule.partner_id);
   const place = dashboardPlace(
     env,
-    partner ?? { script_domain: null, script_domain_verified: 0 },
+    partner ?? { script_domain: null, script_domain_verified: 0, custom_hostname_state: null },
     rule.dashboard_origin,
   );
   return { ...rule, place: `${place.origin}${place.base}/o/${rule.organization_id}` };

@@ -1,10 +1,12 @@
 import type { BillingPeriod, ProductType, Tier } from "../../shared/billing";
+import type { Actor } from "../audit/actions";
+import { auditStatement } from "../audit/queries";
 import { defaultBillingDay } from "../billing/period";
 import { poolFor } from "../credits/pool-client";
 import { existingOrganizations } from "../credits/queries";
-import { queueNotices } from "../email/notices";
 import { isUniqueViolation } from "../lib/errors";
 import { newId, randomHex } from "../lib/ids";
+import { queueNotices } from "../notices/queue";
 import { loadPartner } from "../partners/partner";
 import type { TenantEnv } from "../shards";
 import { externalIdConflict, organizationRow, type OrganizationRow } from "./organization";
@@ -31,14 +33,16 @@ export interface OrganizationInput {
  * Creates an organization of the partner with its pixel and first allocation, refusing in the
  * documented order (trial limit, partner cap, organization limit, a taken `externalId`, the pool).
  * The id may be the caller's (derived from a form, say): a repeated call with an id that exists
- * creates nothing and answers that organization with `created: false`.
+ * creates nothing and answers that organization with `created: false`. With an `actor`, the
+ * creation is on the audit log, written with the organization itself: once, whoever posts twice.
  */
 export async function createOrganization(
   tenant: TenantEnv,
   partnerId: string,
   input: OrganizationInput,
-  id = newId("org"),
+  options: { id?: string; actor?: Actor } = {},
 ): Promise<{ row: OrganizationRow; created: boolean }> {
+  const id = options.id ?? newId("org");
   const db = tenant.DB;
   const existing = await organizationRow(db, partnerId, id);
   if (existing) return { row: existing, created: false };
@@ -61,9 +65,10 @@ export async function createOrganization(
   if (!reserved.ok) throw allocationRefused(reserved);
   const now = Date.now();
   let inserted: boolean;
+  let lost = false;
   try {
-    const [result] = await db.batch(
-      insertOrganization(
+    const [result] = await db.batch([
+      ...insertOrganization(
         db,
         {
           id,
@@ -84,20 +89,23 @@ export async function createOrganization(
         partner.max_organizations,
         now,
       ),
-    );
+      ...(options.actor ? [createdAudit(db, partnerId, id, input, options.actor, now)] : []),
+    ]);
     inserted = result!.meta.changes === 1;
   } catch (error) {
-    // The id exists after all (the same form posted twice at once): that call created it and keeps
-    // its reservation, which this one shared.
-    if ((await existingOrganizations(db, [id])).has(id)) {
-      const row = await organizationRow(db, partnerId, id);
-      if (row) return { row, created: false };
+    // The organization may exist after all: the insert committed with its answer lost, or the same
+    // form posted twice at once inserted it first. Either way it keeps the reservation (shared, for
+    // a twice-posted form) and the rest below is safe to repeat. If even that cannot be checked,
+    // the pool settles the registration later.
+    if (!(await existingOrganizations(db, [id])).has(id)) {
+      await pool.unregister(id);
+      if (isUniqueViolation(error) && input.externalId) throw externalIdConflict(input.externalId, error);
+      throw error;
     }
-    await pool.unregister(id);
-    if (isUniqueViolation(error) && input.externalId) throw externalIdConflict(input.externalId, error);
-    throw error;
+    inserted = false;
+    lost = true;
   }
-  if (!inserted) {
+  if (!inserted && !lost) {
     await pool.unregister(id);
     throw organizationLimit(partner.max_organizations!);
   }
@@ -112,5 +120,33 @@ export async function createOrganization(
       data: { reactivated: false },
     },
   ]);
-  return { row: (await organizationRow(db, partnerId, id))!, created: true };
+  return { row: (await organizationRow(db, partnerId, id))!, created: inserted };
 }
+
+/** The audit entry of a creation, written only when the batch it is part of created the organization. */
+const createdAudit = (
+  db: D1Database,
+  partnerId: string,
+  id: string,
+  input: OrganizationInput,
+  actor: Actor,
+  at: number,
+) =>
+  auditStatement(
+    db,
+    {
+      partnerId,
+      organizationId: id,
+      action: "organization.created",
+      actor,
+      details: {
+        name: input.name,
+        tier: input.tier,
+        productType: input.productType,
+        initialCredits: input.initialCredits,
+        allowedReferrers: input.allowedReferrers ?? [],
+      },
+    },
+    at,
+    { sql: "EXISTS (SELECT 1 FROM organizations WHERE id = ?)", params: [id] },
+  );

@@ -1,6 +1,6 @@
 import type { ConsentMode } from "../../shared/hit";
 import type { TenantEnv } from "../shards";
-import { normalizeReferrerEntry } from "../collect/referrer";
+import { normalizeReferrerEntry } from "../pixel-config/referrers";
 import { loadPartner } from "../partners/partner";
 import { scriptTag, scriptUrl } from "./script-tag";
 

@@ -1,4 +1,4 @@
-import { queueNotices } from "../email/notices";
+import { queueNotices } from "../notices/queue";
 import { loadPartner } from "../partners/partner";
 import type { TenantEnv } from "../shards";
 import { findOrganization, type OrganizationRow } from "./organization";

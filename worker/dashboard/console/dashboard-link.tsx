@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { recordAudit } from "../../audit/queries";
 import { isMailAddress } from "../../email/message";
-import { mailDashboardLink } from "../../sessions/mailed-links";
+import { mailDashboardLink } from "../../email/dashboard-link";
+import { partnerDashboardPlace } from "../../partners/custom-domain";
 import { CLIENT_ROLES, type ClientRole } from "../../sessions/rules";
 import type { DashboardEnv } from "../context";
 import { consoleRole, notFoundPage } from "../signed-in";
@@ -29,7 +30,8 @@ export const dashboardLinkRoute = new Hono<DashboardEnv>().use(PATH, consoleRole
     return clientPage(c, row.id, { problem: "Choose the role the link signs in with.", code: 400, mail: typed });
   }
   const session = c.get("session");
-  const { outcome } = await mailDashboardLink(c.env, {
+  const place = await partnerDashboardPlace(c.env, session.partnerId, c.req.url);
+  const { outcome } = await mailDashboardLink(c.env, place, {
     partnerId: session.partnerId,
     organizationId: row.id,
     email,

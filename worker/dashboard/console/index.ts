@@ -5,6 +5,7 @@ import { clientRoute } from "./client";
 import { clientsRoute } from "./clients";
 import { creditsRoute } from "./credits";
 import { dashboardLinkRoute } from "./dashboard-link";
+import { domainRoute } from "./domain";
 import { newClientRoute } from "./new-client";
 import { openClientRoute } from "./open";
 import { consoleSignOutRoute } from "./sign-out";
@@ -22,4 +23,5 @@ export const consoleRoutes = new Hono<DashboardEnv>()
   .route("/", statusRoute)
   .route("/", dashboardLinkRoute)
   .route("/", openClientRoute)
+  .route("/", domainRoute)
   .route("/", consoleSignOutRoute);

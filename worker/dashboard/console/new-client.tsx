@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { PRODUCT_TYPES, TIERS, TRIAL_CREDIT_LIMIT, type ProductType, type Tier } from "../../../shared/billing";
-import { recordAudit } from "../../audit/queries";
 import { sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { randomHex } from "../../lib/ids";
@@ -84,26 +83,11 @@ export const newClientRoute = new Hono<DashboardEnv>()
           productType: typed.productType as ProductType,
           allowedReferrers: referrers!,
         },
-        id,
+        { id, actor: consoleActor(session) },
       );
     } catch (error) {
       if (error instanceof ApiError) return page(c, typed, [refusalText(error)]);
       throw error;
-    }
-    if (outcome.created) {
-      await recordAudit(c.var.tenant.DB, {
-        partnerId: session.partnerId,
-        organizationId: id,
-        action: "organization.created",
-        actor: consoleActor(session),
-        details: {
-          name: typed.name,
-          tier: typed.tier,
-          productType: typed.productType,
-          initialCredits: credits,
-          allowedReferrers: referrers,
-        },
-      });
     }
     return c.redirect(`${clientHref(c, outcome.row.id)}?done=${outcome.created ? "created" : "already"}`, 303);
   });

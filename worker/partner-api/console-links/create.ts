@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../../audit/queries";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
+import { partnerDashboardPlace } from "../../partners/custom-domain";
 import { issueSignInLink } from "../../sessions/links";
 import type { Scope } from "../../../shared/accounts";
 import { ApiError } from "../../lib/errors";
@@ -26,7 +27,12 @@ export const createConsoleLink = createApi().openapi(route, async (c) => {
   if (role === "admin" && !hasScope(c.get("scopes") as Scope[], "admin")) {
     throw new ApiError("Forbidden", "A console link with role 'admin' allocates credits: it needs the 'admin' scope");
   }
-  const link = await issueSignInLink(c.env, c.req.url, { partnerId, organizationId: null, email, role });
+  const link = await issueSignInLink(c.env.CATALOG, await partnerDashboardPlace(c.env, partnerId, c.req.url), {
+    partnerId,
+    organizationId: null,
+    email,
+    role,
+  });
   await recordAudit(c.var.tenant.DB, {
     partnerId,
     organizationId: null,
