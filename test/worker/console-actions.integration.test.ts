@@ -69,7 +69,7 @@ async function createClient(b: Browser, fields: Record<string, string>) {
 
 const createdId = (location: string | null) => /\/console\/clients\/(org_[0-9a-f]{32})\?/.exec(location ?? "")![1]!;
 
-describe("creating a client from the console", () => {
+describe("creating a client from the console", { timeout: 30_000 }, () => {
   it("a console admin creates a client with its website and a first allocation from the pool, on the record", async () => {
     const { api } = await newPartner();
     const before = await poolUsed(api);
@@ -135,7 +135,7 @@ describe("creating a client from the console", () => {
   });
 });
 
-describe("allocating credits from the console", () => {
+describe("allocating credits from the console", { timeout: 30_000 }, () => {
   it("a double-submitted allocation moves credits once: one allocation, one ledger entry, one audit entry", async () => {
     const { api, organization } = await newOrganization({ initialCredits: 100 });
     const before = await poolUsed(api);
@@ -219,7 +219,7 @@ describe("allocating credits from the console", () => {
   });
 });
 
-describe("pausing and resuming from the console", () => {
+describe("pausing and resuming from the console", { timeout: 30_000 }, () => {
   it("a paused client's pixel stops counting as the API's pause does; resumed, it counts and charges again", async () => {
     const { api, partner, organization, pixelKey } = await newOrganization({ initialCredits: 100 });
     const b = await consoleAs(api, "staff");
@@ -263,7 +263,7 @@ describe("pausing and resuming from the console", () => {
   });
 });
 
-describe("mailing a dashboard link from the console", () => {
+describe("mailing a dashboard link from the console", { timeout: 30_000 }, () => {
   it("goes through the API's mailer, in the partner's brand, and is on the record with its outcome", async () => {
     const { api, organization } = await newOrganization({ name: "Fabrikam Dental" });
     await api("PUT", "/branding", { companyName: "Northwind Insights" });
@@ -289,7 +289,7 @@ describe("mailing a dashboard link from the console", () => {
   });
 });
 
-describe("who may act in the console", () => {
+describe("who may act in the console", { timeout: 30_000 }, () => {
   it("a viewer reads the console and opens dashboards as a viewer, but every change is refused with 403", async () => {
     const { api, organization } = await newOrganization({ initialCredits: 100 });
     const b = await consoleAs(api, "viewer");

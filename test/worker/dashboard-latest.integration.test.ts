@@ -24,7 +24,7 @@ function latestOf(html: string) {
 const feedIds = (html: string) =>
   [...html.matchAll(/href="\/app\/o\/[^/]+\/companies\/(vis_[^"]+)"/g)].map((m) => m[1]!);
 
-describe("the overview's latest companies", () => {
+describe("the overview's latest companies", { timeout: 30_000 }, () => {
   it("are the 10 most recently seen, in the feed's order, each linking to its page", async () => {
     const { api, organization } = await newOrganization();
     const now = Math.floor(Date.now() / 1000);

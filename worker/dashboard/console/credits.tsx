@@ -37,6 +37,12 @@ export const creditsRoute = new Hono<DashboardEnv>().use(PATH, consoleRole("admi
       409,
     );
   }
+  if (!result.ok && result.reason === "insufficient") {
+    return refused(
+      `Not enough credits left in your pool: this client can have at most ${count(result.available)}.`,
+      400,
+    );
+  }
   if (!result.ok) return refused(refusalText(allocationRefused(result)), 400);
   await recordAudit(c.var.tenant.DB, {
     partnerId: session.partnerId,
