@@ -63,7 +63,7 @@ describeBrowser("the partner console's actions and the overview's latest compani
     await page.getByLabel("Name").fill("Contoso Dental");
     await page.getByLabel("Website").fill("www.contoso.example");
     await page.getByLabel("Plan").selectOption("paid");
-    await page.getByLabel("Credits per period, from your pool").fill("300");
+    await page.getByLabel("Credits per period").fill("300");
     await page.getByRole("button", { name: "Create client" }).click();
     await expect.poll(() => heading(page)).toBe("Contoso Dental");
     expect(await page.getByRole("status").innerText()).toContain("Client created.");

@@ -3,8 +3,6 @@ import { describe, expect, it, vi } from "vitest";
 import { forgetRememberedPixels } from "../../worker/pixel-config/record";
 import {
   accepted,
-  asPartner,
-  awayFromWindowEdge,
   BASE,
   deliver,
   expectEnvelope,
@@ -18,56 +16,25 @@ import {
   tenantOfOrganization,
   waitForReceipts,
 } from "./support";
+import {
+  auditOf,
+  clientPath,
+  consoleAs,
+  createClient,
+  createdId,
+  formOf,
+  organizationOf,
+  poolUsed,
+} from "./support/console";
 import { counterOf } from "./support/counter";
-import { csrfOf, signedInConsole, type Browser } from "./support/dashboard";
 import { mailTo, newRecipient } from "./support/mailbox";
 
 /**
  * The partner console's actions: creating a client, allocating credits, pausing and resuming,
- * mailing a dashboard link. Each goes through the domain functions the partner API uses, is on the
- * audit log with the console user as its actor, is CSRF-checked and allowed only to the roles
- * that may, and a form posted twice moves credits once.
+ * mailing a dashboard link. Each goes through the domain functions the partner API uses and is on
+ * the audit log with the console user as its actor; a form posted twice moves credits once. Who
+ * may post them: console-access.integration.test.ts.
  */
-
-/** `DASHBOARD_LIMITER` in wrangler.toml, per minute. */
-const DASHBOARD_PER_MINUTE = 120;
-
-type Api = Awaited<ReturnType<typeof newPartner>>["api"];
-
-const clientPath = (id: string) => `/app/console/clients/${id}`;
-
-/** A form of the page, with the fields its inputs hold (the CSRF token and hidden fields included). */
-function formOf(html: string, action: string): Record<string, string> {
-  const start = html.indexOf(`action="${action}"`);
-  expect(start, `a form posting to ${action}`).toBeGreaterThan(-1);
-  const form = html.slice(start, html.indexOf("</form>", start));
-  const fields: Record<string, string> = {};
-  for (const [, name, value] of form.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) fields[name!] = value!;
-  return fields;
-}
-
-const organizationOf = async (api: Api, id: string) => (await api("GET", `/organizations/${id}`)).body.organization;
-const poolUsed = async (api: Api) => (await api("GET", "/me")).body.partner.creditPoolUsed as number;
-const auditOf = async (api: Api, id: string, action: string) =>
-  (await api("GET", `/audit-log?organizationId=${id}&action=${action}`)).body.entries as {
-    actor: { type: string; email: string | null };
-    details: Record<string, unknown>;
-  }[];
-
-async function consoleAs(api: Api, role: "viewer" | "staff" | "admin") {
-  const signedIn = await signedInConsole(api, role, `${role}@agency.example`);
-  return signedIn.browser;
-}
-
-/** Creates a client on the console's form; the answer, and the form as it was posted. */
-async function createClient(b: Browser, fields: Record<string, string>) {
-  const page = await b.get("/app/console/clients/new");
-  expect(page.status, page.html).toBe(200);
-  const form = { ...formOf(page.html, "/app/console/clients/new"), tier: "paid", productType: "B2B", ...fields };
-  return { form, answer: await b.post("/app/console/clients/new", form) };
-}
-
-const createdId = (location: string | null) => /\/console\/clients\/(org_[0-9a-f]{32})\?/.exec(location ?? "")![1]!;
 
 describe("creating a client from the console", { timeout: 30_000 }, () => {
   it("a console admin creates a client with its website and a first allocation from the pool, on the record", async () => {
@@ -287,116 +254,4 @@ describe("mailing a dashboard link from the console", { timeout: 30_000 }, () =>
     expect(bad.status).toBe(400);
     expect(bad.html).toContain("Enter the e-mail address the link is for.");
   });
-});
-
-describe("who may act in the console", { timeout: 30_000 }, () => {
-  it("a viewer reads the console and opens dashboards as a viewer, but every change is refused with 403", async () => {
-    const { api, organization } = await newOrganization({ initialCredits: 100 });
-    const b = await consoleAs(api, "viewer");
-    const page = await b.get(clientPath(organization.id));
-    expect(page.status).toBe(200);
-    expect(page.html).not.toContain("Save allocation");
-    expect(page.html).not.toContain("Pause client");
-    expect(page.html).not.toContain("Send link");
-    expect((await b.get("/app/console")).html).not.toContain("New client");
-    const _csrf = csrfOf(page.html);
-    const refused = [
-      await b.post(`${clientPath(organization.id)}/credits`, { _csrf, credits: "900", expected: "100" }),
-      await b.post(`${clientPath(organization.id)}/status`, { _csrf, enabled: "0" }),
-      await b.post(`${clientPath(organization.id)}/dashboard-links`, { _csrf, email: newRecipient(), role: "admin" }),
-      await b.post("/app/console/clients/new", { _csrf, request: "a".repeat(32), name: "X", website: "x.example" }),
-      await b.get("/app/console/clients/new"),
-    ];
-    expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
-    expect(refused[0]!.html).toContain("Your role in this console cannot do this.");
-    expect(await organizationOf(api, organization.id)).toMatchObject({ credits: 100, status: "active" });
-    expect((await api("GET", "/organizations")).body.organizations).toHaveLength(1);
-    expect((await api("GET", `/audit-log?organizationId=${organization.id}`)).body.entries).toEqual([]);
-
-    const opened = await b.post(`${clientPath(organization.id)}/open`, { _csrf });
-    expect(opened.status).toBe(303);
-    expect((await b.get(`/app/o/${organization.id}/exclusions`)).status).toBe(404);
-    const sessions = (await api("GET", `/sessions?organizationId=${organization.id}`)).body.sessions;
-    expect(sessions).toEqual([expect.objectContaining({ role: "viewer", openedBy: "viewer@agency.example" })]);
-  });
-
-  it("staff change clients but do not allocate credits; a console admin link needs the admin scope", async () => {
-    const { api, organization } = await newOrganization({ initialCredits: 100 });
-    const b = await consoleAs(api, "staff");
-    const page = await b.get(clientPath(organization.id));
-    expect(page.html).not.toContain("Save allocation");
-    const _csrf = csrfOf(page.html);
-    const credits = await b.post(`${clientPath(organization.id)}/credits`, { _csrf, credits: "900", expected: "100" });
-    expect(credits.status).toBe(403);
-    const withCredits = await createClient(b, { name: "Staff Client", website: "staff.example", credits: "50" });
-    expect(withCredits.answer.status).toBe(400);
-    expect(withCredits.answer.html).toContain("Only console admins allocate credits");
-    const without = await createClient(b, { name: "Staff Client", website: "staff.example" });
-    expect(without.answer.status).toBe(303);
-    expect((await organizationOf(api, organization.id)).credits).toBe(100);
-
-    const key = await api("POST", "/api-keys", { name: "App backend", scopes: ["write"] });
-    expect(key.status, key.text).toBe(201);
-    const writeOnly = asPartner(key.body.plainKey);
-    expectEnvelope(
-      await writeOnly("POST", "/console-links", { email: "a@agency.example", role: "admin" }),
-      403,
-      "Forbidden",
-    );
-    expect((await writeOnly("POST", "/console-links", { email: "a@agency.example", role: "staff" })).status).toBe(201);
-  });
-
-  it("every action is a CSRF-checked form, and another partner's client is a 404", async () => {
-    const { api, organization } = await newOrganization({ initialCredits: 100 });
-    const other = await newOrganization();
-    const b = await consoleAs(api, "admin");
-    const forged = await b.post(`${clientPath(organization.id)}/credits`, {
-      _csrf: "0".repeat(64),
-      credits: "5",
-      expected: "100",
-    });
-    expect(forged.status).toBe(403);
-    expect(forged.html).toContain("This form has expired");
-    const foreign = await b.post(
-      `${clientPath(organization.id)}/status`,
-      { enabled: "0" },
-      { origin: "https://evil.example" },
-    );
-    expect(foreign.status).toBe(403);
-    expect((await organizationOf(api, organization.id)).status).toBe("active");
-    const _csrf = csrfOf((await b.get(clientPath(organization.id))).html);
-    expect((await b.get(clientPath(other.organization.id))).status).toBe(404);
-    for (const action of ["credits", "status", "dashboard-links"]) {
-      const answer = await b.post(`${clientPath(other.organization.id)}/${action}`, {
-        _csrf,
-        enabled: "0",
-        credits: "1",
-        expected: "100",
-      });
-      expect(answer.status, action).toBe(404);
-    }
-    expect((await organizationOf(other.api, other.organization.id)).status).toBe("active");
-  });
-
-  it(
-    "form posts count against DASHBOARD_LIMITER: past it, an allocation is a 429 and changes nothing",
-    { timeout: 90_000 },
-    async () => {
-      await awayFromWindowEdge();
-      const { api, organization } = await newOrganization({ initialCredits: 100 });
-      const b = await consoleAs(api, "admin");
-      const action = `${clientPath(organization.id)}/credits`;
-      const form = formOf((await b.get(clientPath(organization.id))).html, action);
-      const statuses: number[] = [];
-      for (let i = 0; i < DASHBOARD_PER_MINUTE; i++) {
-        statuses.push((await b.post(action, { ...form, _csrf: "0".repeat(64), credits: "900" })).status);
-      }
-      expect(statuses.filter((s) => s === 403).length).toBeGreaterThan(DASHBOARD_PER_MINUTE - 10);
-      const limited = await b.post(action, { ...form, credits: "900" });
-      expect(limited.status).toBe(429);
-      expect(limited.headers.get("retry-after")).toBeTruthy();
-      expect((await organizationOf(api, organization.id)).credits).toBe(100);
-      expect(await auditOf(api, organization.id, "credits.allocated")).toEqual([]);
-    },
-  );
 });

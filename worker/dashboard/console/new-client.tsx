@@ -5,10 +5,12 @@ import { ApiError } from "../../lib/errors";
 import { randomHex } from "../../lib/ids";
 import { createOrganization } from "../../organizations/create";
 import { websiteReferrers } from "../../organizations/pixel";
+import { poolOf } from "../../insights/console/queries";
 import { consoleMay } from "../../sessions/rules";
 import type { DashboardContext, DashboardEnv } from "../context";
 import { consoleRole } from "../signed-in";
 import { Csrf } from "../ui/components";
+import { count } from "../ui/format";
 import { render } from "../ui/layout";
 import { clientHref } from "./client";
 import { consoleFrame } from "./clients";
@@ -92,8 +94,10 @@ export const newClientRoute = new Hono<DashboardEnv>()
     return c.redirect(`${clientHref(c, outcome.row.id)}?done=${outcome.created ? "created" : "already"}`, 303);
   });
 
-function page(c: DashboardContext, typed: Typed, problems: string[] = []) {
-  const admin = consoleMay(c.get("session").role, "admin");
+async function page(c: DashboardContext, typed: Typed, problems: string[] = []) {
+  const session = c.get("session");
+  const admin = consoleMay(session.role, "admin");
+  const pool = admin ? await poolOf(c.var.tenant, session.partnerId) : null;
   const described = problems.length > 0 ? "problems" : undefined;
   return render(
     c,
@@ -158,7 +162,7 @@ function page(c: DashboardContext, typed: Typed, problems: string[] = []) {
         </div>
         {admin ? (
           <div>
-            <label for="credits">Credits per period, from your pool</label>
+            <label for="credits">Credits per period</label>
             <input
               id="credits"
               name="credits"
@@ -167,8 +171,13 @@ function page(c: DashboardContext, typed: Typed, problems: string[] = []) {
               min={0}
               step={1}
               value={typed.credits}
-              aria-describedby={described}
+              aria-describedby={described ? `credits-help ${described}` : "credits-help"}
             />
+            <small id="credits-help" class="muted">
+              {pool
+                ? `Taken from your pool: ${count(pool.available)} of ${count(pool.total)} not yet allocated.`
+                : "A spending cap: you are billed by usage."}
+            </small>
           </div>
         ) : (
           <p class="muted">The client starts with 0 credits; console admins allocate credits.</p>
