@@ -44,7 +44,7 @@ export async function createOrganization(
 ): Promise<{ row: OrganizationRow; created: boolean }> {
   const id = options.id ?? newId("org");
   const db = tenant.DB;
-  const existing = await organizationRow(db, partnerId, id);
+  const existing = options.id ? await organizationRow(db, partnerId, id) : null;
   if (existing) return { row: existing, created: false };
   const partner = await loadPartner(tenant.CATALOG, partnerId);
   // The documented order of refusals; the pool and the insert decide each again, atomically.
@@ -64,8 +64,8 @@ export async function createOrganization(
   const reserved = await pool.register(id, input.initialCredits, input.tier);
   if (!reserved.ok) throw allocationRefused(reserved);
   const now = Date.now();
-  let inserted: boolean;
-  let lost = false;
+  // "found": the insert threw, yet the organization is there (below).
+  let insert: "inserted" | "refused" | "found";
   try {
     const [result] = await db.batch([
       ...insertOrganization(
@@ -91,7 +91,7 @@ export async function createOrganization(
       ),
       ...(options.actor ? [createdAudit(db, partnerId, id, input, options.actor, now)] : []),
     ]);
-    inserted = result!.meta.changes === 1;
+    insert = result!.meta.changes === 1 ? "inserted" : "refused";
   } catch (error) {
     // The organization may exist after all: the insert committed with its answer lost, or the same
     // form posted twice at once inserted it first. Either way it keeps the reservation (shared, for
@@ -102,10 +102,9 @@ export async function createOrganization(
       if (isUniqueViolation(error) && input.externalId) throw externalIdConflict(input.externalId, error);
       throw error;
     }
-    inserted = false;
-    lost = true;
+    insert = "found";
   }
-  if (!inserted && !lost) {
+  if (insert === "refused") {
     await pool.unregister(id);
     throw organizationLimit(partner.max_organizations!);
   }
@@ -120,7 +119,7 @@ export async function createOrganization(
       data: { reactivated: false },
     },
   ]);
-  return { row: (await organizationRow(db, partnerId, id))!, created: inserted };
+  return { row: (await organizationRow(db, partnerId, id))!, created: insert === "inserted" };
 }
 
 /** The audit entry of a creation, written only when the batch it is part of created the organization. */
