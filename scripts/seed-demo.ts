@@ -341,6 +341,7 @@ export async function seedDemo(options: {
   );
   const { consoleLink } = await partner<{ consoleLink: { url: string } }>("POST", "/api/v1/partner/console-links", {
     email: DEMO_STAFF_USER,
+    role: "admin",
   });
   // The same dashboard by e-mail, as a partner sends it to a client who should sign in later.
   const { delivery } = await partner<{ delivery: { status: string; error: { message: string } | null } }>(
@@ -383,7 +384,7 @@ export function describeSeed(seed: DemoSeed): string {
     " Client dashboard of Acme Widgets (browse the demo page first: a few seconds after a page view",
     ' this machine shows up as "Localhost Labs"):',
     `   ${seed.dashboardLink}`,
-    " Console of the demo partner (every client with its credits):",
+    " Console of the demo partner (every client with its credits; as its admin, create clients, allocate credits):",
     `   ${seed.consoleLink}`,
     " Both links work once, for 10 minutes; `npm run seed` prints fresh ones.",
     "",
