@@ -8,6 +8,8 @@ import { matchesSegment, type SegmentFacts } from "../../worker/segments/match";
 
 const content = (overrides: Partial<AlertContent> = {}): AlertContent => ({
   test: false,
+  partnerId: "prt_1",
+  organizationId: "org_1",
   ruleName: "Pricing",
   trigger: "page_viewed",
   organizationName: "Acme Widgets",

@@ -11,6 +11,9 @@ import { ORGANIZATION_KEY, publicVisitorId, type SessionRow, type VisitorRow } f
  */
 export interface AlertContent {
   test: boolean;
+  /** Whose alert: e-mail goes out in this partner's brand, about this organization. */
+  partnerId: string;
+  organizationId: string;
   ruleName: string;
   trigger: AlertTrigger;
   organizationName: string;
@@ -115,6 +118,8 @@ export async function firingContent(
   const person = visitor.type === "person";
   return {
     test: false,
+    partnerId: rule.partner_id,
+    organizationId: rule.organization_id,
     ruleName: rule.rule_name,
     trigger: rule.trigger,
     organizationName: rule.organization_name,
@@ -134,6 +139,8 @@ export async function sampleContent(env: TenantEnv, ruleId: string): Promise<Ale
   if (!rule) return null;
   return {
     test: true,
+    partnerId: rule.partner_id,
+    organizationId: rule.organization_id,
     ruleName: rule.rule_name,
     trigger: rule.trigger,
     organizationName: rule.organization_name,

@@ -1,8 +1,9 @@
 import type { AlertChannelType, AlertDeliveryStatus, AlertTrigger } from "../../shared/alerts";
 import { isoSeconds } from "../lib/time";
 import type { TenantEnv } from "../shards";
-import { isGone, openTarget, postJson, type ChannelRow, type PostResult } from "./channels";
+import { isGone, openTarget, postJson, recipientsOf, type ChannelRow, type PostResult } from "./channels";
 import { firingContent, type AlertContent } from "./content";
+import { sendAlertMail } from "./email";
 import { slackMessage } from "./slack";
 import { teamsMessage } from "./teams";
 
@@ -17,6 +18,8 @@ export interface AlertDeliveryRow {
   test: number;
   visitor: string | null;
   session_start: number | null;
+  /** E-mail channels: the one address this delivery mails. */
+  recipient: string | null;
   status: AlertDeliveryStatus;
   attempts: number;
   status_code: number | null;
@@ -38,20 +41,20 @@ const LEASE_S = 90;
 /** What the queue consumer does with the message: acknowledge it, or bring it back after `delaySeconds`. */
 export type AttemptOutcome = { kind: "done" } | { kind: "retry"; delaySeconds: number };
 
-/** The body a channel is posted. */
-export function messageFor(type: AlertChannelType, content: AlertContent): unknown | null {
-  if (type === "slack") return slackMessage(content);
-  if (type === "teams") return teamsMessage(content);
-  return null;
+/** The body a chat channel is posted. */
+export function messageFor(type: Exclude<AlertChannelType, "email">, content: AlertContent): unknown {
+  return type === "slack" ? slackMessage(content) : teamsMessage(content);
 }
 
-/** Posts one alert to one channel. */
-export async function sendToChannel(env: TenantEnv, channel: ChannelRow, content: AlertContent): Promise<PostResult> {
-  const body = messageFor(channel.type, content);
-  if (body === null) {
-    return { ok: false, statusCode: null, retryAfter: null, error: "E-mail channels are not available yet" };
-  }
-  return postJson(env, await openTarget(env, channel.id, channel.target), body);
+/** Sends one alert to one channel: a post to Slack or Teams, or a mail to one of an e-mail channel's recipients. */
+export async function sendToChannel(
+  env: TenantEnv,
+  channel: ChannelRow,
+  content: AlertContent,
+  recipient: string | null,
+): Promise<PostResult> {
+  if (channel.type === "email") return sendAlertMail(env, content, recipient!);
+  return postJson(env, await openTarget(env, channel.id, channel.target), messageFor(channel.type, content));
 }
 
 /**
@@ -92,7 +95,9 @@ export async function attemptAlert(env: TenantEnv, deliveryId: string, now = Dat
       ? "The alert was switched off"
       : channel.disabled_reason !== null
         ? `Channel disabled: ${channel.disabled_reason}`
-        : null;
+        : channel.type === "email" && !recipientsOf(channel)!.includes(row.recipient ?? "")
+          ? "No longer a recipient of the channel"
+          : null;
   if (!channel || unusable) {
     await settle(db, row.id, "failed", null, unusable);
     return { kind: "done" };
@@ -102,7 +107,7 @@ export async function attemptAlert(env: TenantEnv, deliveryId: string, now = Dat
     await settle(db, row.id, "failed", null, "The visitor or the rule is no longer stored");
     return { kind: "done" };
   }
-  const result = await sendToChannel(env, channel, content);
+  const result = await sendToChannel(env, channel, content, row.recipient);
   if (result.ok) {
     await settle(db, row.id, "sent", result.statusCode, null);
     return { kind: "done" };
