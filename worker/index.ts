@@ -38,6 +38,7 @@ import { NOTIFICATIONS_DLQ, NOTIFICATIONS_QUEUE, type NotificationMessage } from
 import { resumeStalledPurges } from "./organizations/purge";
 import { alarmOnDatabaseSizes } from "./capacity/alarm";
 import { resumeStalledNotices } from "./email/notice-job";
+import { claimDueDigests, maintainDigests } from "./digests/job";
 
 export { CreditCounter } from "./credits/counter";
 export { CreditPool } from "./credits/pool";
@@ -76,7 +77,7 @@ export default {
     else if (isHitQueue(batch.queue)) await consumeHits(batch as MessageBatch<HitMessage>, env);
     else throw new Error(`no consumer for queue ${batch.queue}`);
   },
-  async scheduled(_controller, env, _ctx) {
+  async scheduled(controller, env, _ctx) {
     // Webhook deliveries whose queue message was lost are sent again, old logs pruned (docs/webhooks.md); never throws.
     await pruneSignInLinks(env.CATALOG);
     await pruneSessions(env.CATALOG);
@@ -99,6 +100,11 @@ export default {
       await resumeStalledPurges(tenant);
       // An e-mail notice whose job was lost is queued again (docs/partner-api.md#email-preferences).
       await resumeStalledNotices(tenant);
+      // Digests due by this run's time are claimed and sent through JOBS; lost ones queued again (docs/alerts.md#digests).
+      await claimDueDigests(tenant, Math.floor(controller.scheduledTime / 1000)).catch((error) =>
+        console.error("claiming due digests failed", error),
+      );
+      await maintainDigests(tenant);
       // Retention of identified visitors, yesterday's device rows (docs/collect.md).
       await maintainVisitors(tenant);
     }

@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { sendMail } from "../email/send";
 import type { EmailContent } from "../email/template";
-import type { MailOutcome } from "../email/transport";
+import { isPermanentFailure, type MailOutcome } from "../email/transport";
 import type { PostResult } from "./channels";
 import { OPEN_LABEL, TRIGGER_LABELS, type AlertContent } from "./content";
 
@@ -62,7 +62,5 @@ function resultOf(outcome: MailOutcome, organizationName: string): PostResult {
       refused: true,
     };
   }
-  const error = outcome.error!;
-  const refused = error.step === "setup" || /^5/.test(error.reply ?? "");
-  return { ...base, ok: false, error: error.message.slice(0, 500), refused };
+  return { ...base, ok: false, error: outcome.error!.message.slice(0, 500), refused: isPermanentFailure(outcome) };
 }
