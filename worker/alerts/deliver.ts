@@ -1,9 +1,12 @@
 import type { AlertChannelType, AlertDeliveryStatus, AlertTrigger } from "../../shared/alerts";
 import { isoSeconds } from "../lib/time";
+import type { Env } from "../env";
+import { sendMail } from "../email/send";
+import { isPermanentFailure, type MailOutcome } from "../email/transport";
 import type { TenantEnv } from "../shards";
 import { isGone, openTarget, postJson, recipientsOf, type ChannelRow, type PostResult } from "./channels";
 import { firingContent, type AlertContent } from "./content";
-import { sendAlertMail } from "./email";
+import { alertMail } from "./email";
 import { slackMessage } from "./slack";
 import { teamsMessage } from "./teams";
 
@@ -165,4 +168,34 @@ async function settle(
   error: string | null,
 ) {
   await settleStatement(db, id, status, statusCode, error).run();
+}
+
+/** Mails one alert to one recipient; the outcome in the terms of the delivery log. */
+export async function sendAlertMail(env: Env, content: AlertContent, to: string): Promise<PostResult> {
+  const outcome = await sendMail(env, {
+    partnerId: content.partnerId,
+    organizationId: content.organizationId,
+    kind: "alert",
+    to,
+    content: alertMail(content),
+  });
+  return resultOf(outcome, content.organizationName);
+}
+
+/**
+ * Delivered, or why not. A permanent refusal (a 5xx reply), a missing setting and an unsubscribed
+ * recipient are not retried; a connection that failed or a 4xx reply is.
+ */
+function resultOf(outcome: MailOutcome, organizationName: string): PostResult {
+  const base = { statusCode: null, retryAfter: null };
+  if (outcome.status === "delivered") return { ...base, ok: true, error: null };
+  if (outcome.status === "unsubscribed") {
+    return {
+      ...base,
+      ok: false,
+      error: `Not sent: the recipient unsubscribed from alerts about ${organizationName}`,
+      refused: true,
+    };
+  }
+  return { ...base, ok: false, error: outcome.error!.message.slice(0, 500), refused: isPermanentFailure(outcome) };
 }
