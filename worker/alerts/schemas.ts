@@ -170,13 +170,9 @@ export const AlertDeliverySchema = z
       .openapi({ description: "E-mail channels: the address of this message (one per recipient); else null" }),
     status: z.enum(ALERT_DELIVERY_STATUSES),
     attempts: z.number().int(),
-    statusCode: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({
-        description: "The channel's last HTTP status (Slack, Teams); null for e-mail, whose `error` quotes the server",
-      }),
+    statusCode: z.number().int().nullable().openapi({
+      description: "The channel's last HTTP status (Slack, Teams); null for e-mail, whose `error` quotes the server",
+    }),
     error: z.string().nullable(),
     createdAt: Timestamp,
     sentAt: Timestamp.nullable(),

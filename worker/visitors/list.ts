@@ -117,7 +117,8 @@ export class VisitorList {
     if (query.from)
       conditions.push({ sql: "v.last_seen >= ?", params: [unixSeconds(Date.parse(startBound(query.from)))] });
     if (query.to) conditions.push({ sql: "v.last_seen <= ?", params: [unixSeconds(Date.parse(endBound(query.to)))] });
-    if (query.firstSeen?.from !== undefined) conditions.push({ sql: "v.first_seen >= ?", params: [query.firstSeen.from] });
+    if (query.firstSeen?.from !== undefined)
+      conditions.push({ sql: "v.first_seen >= ?", params: [query.firstSeen.from] });
     if (query.firstSeen?.before !== undefined)
       conditions.push({ sql: "v.first_seen < ?", params: [query.firstSeen.before] });
     if (query.visited) {
