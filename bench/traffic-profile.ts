@@ -62,7 +62,7 @@ const PLACES: [string, string, string][] = [
   ["US", "Illinois", "Chicago"],
 ];
 
-/** A hit as the pixel sends it (worker/collect/hit-schema.ts): a page view (`v`) or its engagement (`e`). */
+/** A hit as the pixel sends it (worker/edge/hit-body.ts): a page view (`v`) or its engagement (`e`). */
 export interface ProfileHit {
   k: string;
   t: "v" | "e";

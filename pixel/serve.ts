@@ -13,7 +13,7 @@ export const PRIVACY_SIGNAL_HEADERS = ["DNT", "Sec-GPC"] as const;
 /**
  * The script for one request. A browser that sends a privacy signal the organization honours
  * (`p`) gets a script that installs the site's API and sends nothing, so the page's own calls
- * still work; the response then varies by those headers (see worker/collect/script-route.ts).
+ * still work; the response then varies by those headers (see worker/edge/script-route.ts).
  */
 export function renderPixel(
   builds: PixelBuilds,

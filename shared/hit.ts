@@ -5,8 +5,8 @@
  * treats it as a CORS "simple" request (no preflight): an object with one-letter
  * keys (the types below), or the shorter array form the pixel sends (`hitFromArray`),
  * because every byte of the pixel ships to every page view of every client.
- * The Worker validates hits with the zod schema in `worker/collect/hit-schema.ts`,
- * which is checked against these types at compile time.
+ * The Worker checks hits with the rules of `worker/edge/hit-body.ts`, which the
+ * compiler holds to these types.
  */
 
 /** Event kinds: page view, engagement (sent when leaving a page), identify (B2C). */

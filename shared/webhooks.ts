@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
   "period.closed",
   "company.visited",
   "alert.triggered",
+  "domain.activated",
+  "domain.failed",
   "b2c.anomaly",
   "webhook.test",
 ] as const;

@@ -1,13 +1,11 @@
 import { z } from "zod";
 import type { Env } from "./env";
-import { globalName } from "./pixel-config/global-name";
-import { SECRET_RULE, signingKeyOf } from "./webhooks/secrets";
+import { CORE_SETTINGS, SettingProblem } from "./core-config";
+import { SECRET_RULE, signingKeyOf } from "./lib/webhook-secrets";
 import { SMTP_SECURITIES, type SmtpSecurity } from "../shared/email";
-import type { SmtpServer } from "./email/smtp";
-import { smtpTargetProblem } from "./outbound/targets";
+import { smtpTargetProblem, type SmtpServer } from "./outbound/targets";
 
-/** 1,000 partner API requests per minute per partner account (docs/partner-api.md#rate-limit). */
-export const DEFAULT_PARTNER_RATE_LIMIT = 1_000;
+export { DEFAULT_PARTNER_RATE_LIMIT } from "./core-config";
 
 /** wrangler.toml documents optional settings with an empty value: empty means unset. */
 const unset = (value: unknown) => (value === "" ? undefined : value);
@@ -17,6 +15,14 @@ const url = z.preprocess(unset, httpUrl.optional());
 const flag = z.preprocess(unset, z.string().optional()).transform((value) => value === "on");
 const number = (fallback: number, min: number) => z.preprocess(unset, z.coerce.number().min(min).default(fallback));
 const whole = (fallback: number) => z.preprocess(unset, z.coerce.number().int().positive().default(fallback));
+/** A setting the pixel path and the Durable Objects read too: its rule is core-config.ts's. */
+const core = <T>(rule: (value: unknown) => T | SettingProblem) =>
+  z.preprocess((value, ctx) => {
+    const parsed = rule(value);
+    if (!(parsed instanceof SettingProblem)) return parsed;
+    ctx.addIssue({ code: "custom", message: parsed.message });
+    return z.NEVER;
+  }, z.custom<T>());
 
 /**
  * `smtps://user:password@host:465` (implicit TLS) or `smtp://user:password@host:587` (STARTTLS);
@@ -50,7 +56,7 @@ const ConfigSchema = z
     /** Base URL for script tags; unset means the origin the API was called on. */
     SCRIPT_BASE_URL: url,
     /** Global name of the pixel's command queue when the partner has not set one. */
-    DEFAULT_GLOBAL_NAME: z.preprocess(unset, globalName().default("_wq")),
+    DEFAULT_GLOBAL_NAME: core(CORE_SETTINGS.DEFAULT_GLOBAL_NAME),
     /** Host a partner's custom script domain must CNAME to; unset means the host of SCRIPT_BASE_URL (or of the API). */
     SCRIPT_CNAME_TARGET: text,
     /** DNS-over-HTTPS JSON resolver that verifies custom script domains and checks where outbound hosts resolve. */
@@ -69,9 +75,18 @@ const ConfigSchema = z
     /** … spanning at least this many hours. */
     WEBHOOK_DISABLE_AFTER_HOURS: number(24, 0),
     /** Partner API requests per partner account per minute. */
-    PARTNER_RATE_LIMIT: whole(DEFAULT_PARTNER_RATE_LIMIT),
+    PARTNER_RATE_LIMIT: core(CORE_SETTINGS.PARTNER_RATE_LIMIT),
     /** "on" (local development only) also allows http:// webhook URLs and loopback, private and link-local targets. */
     ALLOW_INSECURE_WEBHOOKS: flag,
+    /** Cloudflare for SaaS: the zone partners' domains become custom hostnames of, and an API token for it (secret). */
+    CLOUDFLARE_ZONE_ID: text,
+    CLOUDFLARE_API_TOKEN: text,
+    /** Cloudflare's API (tests point it at a loopback stand-in). */
+    CLOUDFLARE_API_BASE: z.preprocess(unset, httpUrl.default("https://api.cloudflare.com/client/v4")),
+    /** How Cloudflare validates the certificate of a custom hostname: `http` (the CNAME suffices) or `txt`. */
+    CLOUDFLARE_DCV_METHOD: z.preprocess(unset, z.enum(["http", "txt"]).default("http")),
+    /** Secret: what Cloudflare's notification webhook sends in `cf-webhook-auth`; unset, notifications are refused. */
+    CLOUDFLARE_NOTIFICATION_SECRET: text,
     /** The operator's own webhook (docs/operations.md#database-size-alarm): `database.size` events go there. */
     OPERATOR_WEBHOOK_URL: url,
     /** Secret: signs the operator's webhook as partner webhooks are signed (a `whsec_` secret); unset, unsigned. */
@@ -93,16 +108,7 @@ const ConfigSchema = z
     /** "on" (local development only) allows SMTP servers on loopback and private hosts, port 25 and plain connections. */
     ALLOW_LOCAL_SMTP: flag,
     /** Secret: base64 of 32 random bytes, the AES-GCM key webhook secrets are stored under. */
-    WEBHOOK_SECRET_KEY: z.preprocess(
-      unset,
-      z
-        .string()
-        .optional()
-        .refine(
-          (value) => value === undefined || (/^[A-Za-z0-9+/]{43}=$/.test(value) && atob(value).length === 32),
-          "must be base64 of 32 bytes (openssl rand -base64 32)",
-        ),
-    ),
+    WEBHOOK_SECRET_KEY: core(CORE_SETTINGS.WEBHOOK_SECRET_KEY),
   })
   .superRefine((env, ctx) => {
     const relay = env.MAIL_SMTP_URL;
@@ -126,7 +132,20 @@ const ConfigSchema = z
     webhookDisableAfterHours: env.WEBHOOK_DISABLE_AFTER_HOURS,
     partnerRateLimit: env.PARTNER_RATE_LIMIT,
     allowInsecureWebhooks: env.ALLOW_INSECURE_WEBHOOKS,
-    webhookSecretKey: env.WEBHOOK_SECRET_KEY ?? null,
+    webhookSecretKey: env.WEBHOOK_SECRET_KEY,
+    /** Null without a zone and a token: domains are verified by DNS only, and TLS is the operator's job. */
+    cloudflare:
+      env.CLOUDFLARE_ZONE_ID && env.CLOUDFLARE_API_TOKEN
+        ? {
+            zoneId: env.CLOUDFLARE_ZONE_ID,
+            apiToken: env.CLOUDFLARE_API_TOKEN,
+            apiBase: env.CLOUDFLARE_API_BASE.replace(/\/$/, ""),
+            dcvMethod: env.CLOUDFLARE_DCV_METHOD,
+          }
+        : null,
+    cloudflareNotificationSecret: env.CLOUDFLARE_NOTIFICATION_SECRET ?? null,
+    /** Hosts of the configured platform URLs: with any, the APIs and `/app` answer there only. */
+    platformHosts: [env.DASHBOARD_BASE_URL, env.SCRIPT_BASE_URL].flatMap((url) => (url ? [new URL(url).host] : [])),
     operatorWebhook: env.OPERATOR_WEBHOOK_URL
       ? { url: env.OPERATOR_WEBHOOK_URL, secret: env.OPERATOR_WEBHOOK_SECRET ?? null }
       : null,
@@ -140,6 +159,7 @@ const ConfigSchema = z
   }));
 
 export type Config = z.output<typeof ConfigSchema>;
+export type CloudflareConfig = NonNullable<Config["cloudflare"]>;
 
 const parsed = new WeakMap<Env, Config>();
 

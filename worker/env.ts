@@ -19,7 +19,6 @@ export interface Env extends Omit<
   WEBHOOKS: Queue<WebhookMessage>;
   /** Alert messages, one per alert and channel (see worker/alerts/). */
   NOTIFICATIONS: Queue<NotificationMessage>;
-  DASHBOARD_BASE_URL?: string;
   DEFAULT_GLOBAL_NAME?: string;
   DEMO_PAGES?: string;
   PARTNER_RATE_LIMIT?: string;
@@ -29,6 +28,10 @@ export interface Env extends Omit<
   WEBHOOK_DISABLE_AFTER_FAILURES?: string;
   WEBHOOK_DISABLE_AFTER_HOURS?: string;
   ALLOW_INSECURE_WEBHOOKS?: string;
+  CLOUDFLARE_API_TOKEN?: string;
+  CLOUDFLARE_API_BASE?: string;
+  CLOUDFLARE_DCV_METHOD?: string;
+  CLOUDFLARE_NOTIFICATION_SECRET?: string;
   OPERATOR_WEBHOOK_URL?: string;
   OPERATOR_WEBHOOK_SECRET?: string;
   SHARD_ALARM_PERCENT?: string;

@@ -27,7 +27,7 @@ describeBrowser("the script's global name in a real browser", () => {
     expect(taken.size).toBeGreaterThan(900);
     const accepted = [...taken].filter((name) => GlobalNameSchema.safeParse(name).success).sort();
     // A name listed here is a global of this Chromium that the Worker would let a partner overwrite:
-    // add it to worker/pixel-config/window-names.ts.
+    // add it to shared/window-names.ts.
     expect(accepted).toEqual([]);
   });
 

@@ -1,8 +1,7 @@
 import { expect, it } from "vitest";
-import type { AlertContent } from "../../worker/alerts/content.ts";
+import type { AlertContent } from "../../worker/alerts/wording.ts";
 import { alertMail } from "../../worker/alerts/email.ts";
-import type { DigestData } from "../../worker/digests/content.ts";
-import { digestMail } from "../../worker/digests/render.ts";
+import { digestMail, type DigestData } from "../../worker/digests/render.ts";
 import { renderEmail, type MailBrand } from "../../worker/email/template.ts";
 import { describeBrowser, openPage, useBrowser } from "./support/chromium.ts";
 import { expectAccessible, expectFitsWidth, shoot } from "./support/dashboard.ts";

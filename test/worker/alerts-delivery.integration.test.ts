@@ -3,7 +3,7 @@ import { fireAlerts } from "../../worker/alerts/fire";
 import { activeRulesFrom, activeRulesStatement } from "../../worker/alerts/rules";
 import { SLACK_LIMITS } from "../../worker/alerts/slack";
 import type { OrganizationPlan } from "../../worker/collect/plan-types";
-import { recipientsFrom, recipientStatements } from "../../worker/webhooks/hit-events";
+import { recipientsFrom, recipientStatements } from "../../worker/webhooks/recipients";
 import { deliver, receipts, tenantOfOrganization } from "./support";
 import {
   chatChannel,

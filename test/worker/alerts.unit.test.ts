@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { AlertContent } from "../../worker/alerts/content";
+import type { AlertContent } from "../../worker/alerts/wording";
 import { SLACK_LIMITS, slackMessage } from "../../worker/alerts/slack";
 import { teamsMessage } from "../../worker/alerts/teams";
-import { matchesSegment, type SegmentFacts } from "../../worker/segments/match";
+import { matchesSegment, type SegmentFacts } from "../../worker/alerts/segment-match";
 
 /** Alert messages as Slack and Teams receive them, and the in-memory segment predicate alerts use. */
 

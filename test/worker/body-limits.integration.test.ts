@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { MAX_HIT_BYTES } from "../../shared/hit";
 import { MAX_JSON_BODY_BYTES } from "../../worker/lib/body-limit";
-import { MAX_ARRAY_IMPORT_BYTES, MAX_RECORD_LENGTH } from "../../worker/admin/records";
+import { MAX_ARRAY_IMPORT_BYTES, MAX_RECORD_LENGTH } from "../../worker/imports/records";
 import { partnerOperations, fillPath, partnerWithResources } from "./support/openapi-operations";
 import { BASE, BROWSER_UA, admin, expectEnvelope, newOrganization, newPartner, pageView, sendHit } from "./support";
 

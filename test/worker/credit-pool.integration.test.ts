@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { admin, asPartner, expectEnvelope, newOrganization, newPartner, tenantOfOrganization } from "./support";
-import { counterOf } from "./support/counter";
+import { counterOf, flushCounter } from "./support/counter";
 import { callWith, delayingFirst, delayStarted } from "./support/env-faults";
 
 const charges = (count: number, prefix: string, at: number) =>
@@ -90,6 +90,8 @@ describe("the partner's credit pool", () => {
     ).body.organization;
     // A spends its 100 in its period of last month.
     expect(reasons(await (await counterOf(a.id)).charge(charges(100, "a", lastMonth)))).toEqual({ charged: 100 });
+    // Its counter reports what it used to the pool on its alarm, a second later.
+    await flushCounter(a.id);
     // A's new period started unused, so its allocation may move to B ...
     expect((await api("PUT", `/organizations/${a.id}/credits`, { credits: 0 })).status).toBe(200);
     const created = await api("POST", "/organizations", { name: "B", tier: "paid", initialCredits: 100 });

@@ -13,7 +13,8 @@ import {
   sendHit,
   waitForReceipts,
 } from "./support";
-import { counterOf } from "./support/counter";
+import { counterOf, flushCounter } from "./support/counter";
+import { installFaults } from "./support/env-faults";
 
 describe("credits", () => {
   it("charges a replayed event id once", async () => {
@@ -47,6 +48,31 @@ describe("credits", () => {
     await deliver([message]);
     const rows = await receipts(organization.id);
     expect(rows).toEqual([expect.objectContaining({ reason: "charged", credits: 1 })]);
+  });
+
+  it("writes the receipt of a charge whose answer was lost when its hit is redelivered, also after another hit of the visitor", async () => {
+    const installed = installFaults();
+    try {
+      const { api, organization, partner, pixelKey } = await newOrganization();
+      const ip = freshIp();
+      await importCompany(`${ip}/32`);
+      const first = accepted(organization.id, partner, pixelKey, ip, Date.now());
+      // The counter charges the first hit, but its answer is lost: the message is retried.
+      installed.faults.arm({ target: "counter", method: "charge", mode: "after" });
+      expect((await deliver([first])).retryMessages).toHaveLength(1);
+      // Meanwhile the same company visits again: already charged this period.
+      await deliver([accepted(organization.id, partner, pixelKey, ip, Date.now())]);
+      await deliver([first], { attempts: 2 });
+      expect((await receipts(organization.id)).map((r) => [r.reason, r.event_id])).toEqual([
+        ["charged", first.hit.i],
+        ["already_charged_this_period", null],
+      ]);
+      await flushCounter(organization.id);
+      const usage = await api("GET", "/billing/usage");
+      expect(usage.body.organizations[0]).toMatchObject({ organizationId: organization.id, creditsConsumed: 1 });
+    } finally {
+      installed.restore();
+    }
   });
 
   it("records no_credit and stores the visit as unidentified when the allocation is spent", async () => {

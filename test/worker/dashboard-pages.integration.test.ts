@@ -1,9 +1,7 @@
-import { configOf } from "../../worker/config";
-import { env, exports } from "cloudflare:workers";
-import { http, HttpResponse } from "msw";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { browser, signedInClient, signedInConsole, type Browser } from "./support/dashboard";
-import { interceptNetwork } from "./support/network";
+import { browser, csrfOf, signedInClient, signedInConsole, type Browser } from "./support/dashboard";
+import { freshDomain, makeLive, publishRecords } from "./support/domains";
 import {
   freshIp,
   importCompany,
@@ -19,8 +17,6 @@ import {
  * What the client dashboard and the partner console show: the partner's brand on every page,
  * on its own domain, and figures that agree with the partner API.
  */
-
-const network = interceptNetwork();
 
 const BRAND = { companyName: "Brightside Growth", primaryColor: "#0f766e", secondaryColor: "#f59e0b" };
 
@@ -148,23 +144,7 @@ describe("whitelabel", () => {
 
 describe("a partner's verified custom domain", () => {
   async function verifiedDomain(owner: Owner) {
-    const domain = `insights.${crypto.randomUUID().slice(0, 8)}.example`;
-    const set = await owner.api("PUT", "/domain", { domain });
-    expect(set.status, set.text).toBe(200);
-    network.use(
-      http.get(configOf(env).dohUrl, ({ request }) => {
-        const url = new URL(request.url);
-        const name = url.searchParams.get("name");
-        const answer =
-          name === domain
-            ? { name: `${domain}.`, type: 5, TTL: 300, data: `${set.body.cnameTarget}.` }
-            : { name: `${name}.`, type: 16, TTL: 300, data: `"${set.body.verificationRecord}"` };
-        return HttpResponse.json({ Status: 0, Answer: [answer] });
-      }),
-    );
-    const verified = await owner.api("POST", "/domain/verify");
-    expect(verified.body.verified, verified.text).toBe(true);
-    return domain;
+    return (await makeLive(owner.api)).domain;
   }
 
   it("serves the dashboard at its root; the links point there and work only there", async () => {
@@ -375,6 +355,33 @@ describe("the company page and the overview", () => {
 });
 
 describe("the console", () => {
+  it("shows the custom domain's state and the records to add, and checks it now with a CSRF-checked form", async () => {
+    const { api } = await newOrganization();
+    const { browser: b, home } = await signedInConsole(api);
+    const empty = await b.get(`${home}/domain`);
+    expect(empty.status).toBe(200);
+    expect(empty.html).toContain("No custom domain is set");
+
+    const domain = freshDomain();
+    const set = (await api("PUT", "/domain", { domain })).body;
+    const page = await b.get(`${home}/domain`);
+    for (const record of set.dnsRecords) expect(page.html).toContain(`<code>${record.name}</code>`);
+    expect(page.html).toContain("Not verified yet");
+    expect(page.html).toContain("Certificate pending");
+
+    const csrf = csrfOf(page.html);
+    expect((await b.post(`${home}/domain/check`, { _csrf: "0".repeat(64) })).status).toBe(403);
+    await publishRecords(set);
+    let checked = await b.post(`${home}/domain/check`, { _csrf: csrf });
+    expect(checked.status).toBe(200);
+    expect(checked.html).toContain("Checked just now. Both DNS records were found.");
+    for (let i = 0; i < 5 && !checked.html.includes(">Live<"); i++)
+      checked = await b.post(`${home}/domain/check`, { _csrf: csrf });
+    expect(checked.html).toContain(">Live<");
+    expect(checked.html).toContain("Certificate active");
+    expect((await api("GET", "/domain/verification")).body.active).toBe(true);
+  });
+
   it("shows each client's credits and identified companies exactly as the API reports them, and warns when no hit came in 24 h", async () => {
     const { api, organization, pixelKey } = await newOrganization({ name: "Live client" });
     const quiet = (await api("POST", "/organizations", { name: "Quiet client", tier: "trial", initialCredits: 7 })).body

@@ -1,48 +1,30 @@
 import { env } from "cloudflare:workers";
-import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { configOf } from "../../worker/config";
-import { releaseLapsedClaims } from "../../worker/partner-api/domain/queries";
-import { interceptNetwork } from "./support/network";
+import { releaseLapsedClaims } from "../../worker/partners/custom-domain";
+import { maintainHostnames } from "../../worker/custom-hostnames/lifecycle";
 import { asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
+import { cloudflareCalls, freshDomain, makeLive, publish, publishRecords } from "./support/domains";
 
-const network = interceptNetwork();
+/**
+ * A partner's custom domain through the partner API: the records to publish, DNS verification,
+ * and script tags switching to the domain only once it is live (verified, and its custom hostname
+ * and certificate active at Cloudflare; the stand-in of test/fixtures/cloudflare-api.js).
+ */
 
-const DOH = configOf(env).dohUrl;
 const DAY_MS = 24 * 3600_000;
-const CNAME = 5;
-const TXT = 16;
 
-/** A resolver that knows these records; anything else is NXDOMAIN. */
-function dnsHas(records: { name: string; type: "CNAME" | "TXT"; data: string }[]) {
-  const asked: string[] = [];
-  network.use(
-    http.get(DOH, ({ request }) => {
-      const url = new URL(request.url);
-      const name = url.searchParams.get("name")!;
-      const type = url.searchParams.get("type")!;
-      asked.push(`${type} ${name} ${request.headers.get("accept")}`);
-      const answers = records
-        .filter((r) => r.name === name && r.type === type)
-        .map((r) => ({ name: `${name}.`, type: r.type === "CNAME" ? CNAME : TXT, TTL: 300, data: r.data }));
-      return HttpResponse.json({
-        Status: answers.length > 0 ? 0 : 3,
-        Answer: answers.length > 0 ? answers : undefined,
-      });
-    }),
-  );
-  return asked;
-}
-
-async function partnerWithDomain(domain = `scripts.${crypto.randomUUID().slice(0, 8)}.example`) {
+async function partnerWithDomain(domain = freshDomain()) {
   const p = await newOrganization();
   const res = await p.api("PUT", "/domain", { domain });
   expect(res.status, res.text).toBe(200);
   return { ...p, domain, verification: res.body };
 }
 
-describe("partner API: custom script domain", () => {
-  it("sets a domain and tells which DNS records to publish", async () => {
+const scriptTagOf = async (api: Awaited<ReturnType<typeof newOrganization>>["api"], organizationId: string) =>
+  (await api("GET", `/organizations/${organizationId}/pixel`)).body.pixel.scriptTag as string;
+
+describe("partner API: custom domain", () => {
+  it("sets a domain and lists every DNS record to publish: ours and Cloudflare's ownership TXT", async () => {
     const { domain, verification } = await partnerWithDomain();
     expect(verification).toMatchObject({
       domain,
@@ -50,98 +32,107 @@ describe("partner API: custom script domain", () => {
       verifiedAt: null,
       verificationRecord: expect.stringMatching(/^domain-verification=[0-9a-f]{32}$/),
       cnameTarget: "api.test",
+      active: false,
+      tls: "pending",
+      customHostname: { id: expect.any(String), status: "pending", sslStatus: "initializing" },
     });
     expect(verification.dnsRecords).toEqual([
       { type: "CNAME", name: domain, value: "api.test" },
       { type: "TXT", name: `_verify.${domain}`, value: verification.verificationRecord },
+      { type: "TXT", name: `_cf-custom-hostname.${domain}`, value: expect.stringMatching(/^[0-9a-f-]{36}$/) },
     ]);
-    expect(verification.instructions).toContain(domain);
+    expect(verification.instructions).toContain(`_cf-custom-hostname.${domain}`);
   });
 
-  it("keeps script tags on the platform host until the domain is verified, then uses the domain", async () => {
+  it("keeps script tags on the platform host until the domain is verified and its certificate active", async () => {
     const { api, organization, domain, verification } = await partnerWithDomain();
-    const before = (await api("GET", `/organizations/${organization.id}/pixel`)).body.pixel;
-    expect(before.scriptTag).toContain(`src="${BASE}/`);
+    expect(await scriptTagOf(api, organization.id)).toContain(`src="${BASE}/`);
 
-    const asked = dnsHas([
-      { name: domain, type: "CNAME", data: "API.test." },
-      { name: `_verify.${domain}`, type: "TXT", data: `"${verification.verificationRecord}"` },
-    ]);
-    const res = await api("POST", "/domain/verify");
-    expect(res.status, res.text).toBe(200);
-    expect(res.body).toMatchObject({ domain, verified: true, verifiedAt: expect.stringMatching(/Z$/) });
-    expect(res.body.checks.cname).toMatchObject({ ok: true, found: ["api.test"] });
-    expect(res.body.checks.txt).toMatchObject({ ok: true, found: [verification.verificationRecord] });
-    expect(asked).toEqual(
-      expect.arrayContaining([`CNAME ${domain} application/dns-json`, `TXT _verify.${domain} application/dns-json`]),
+    // Our TXT record alone: neither verified nor active at Cloudflare.
+    await publish(`_verify.${domain}`, "TXT", verification.verificationRecord);
+    const half = await api("POST", "/domain/verify");
+    expect(half.body).toMatchObject({ verified: false, active: false });
+    expect(half.body.checks.cname).toMatchObject({ ok: false, expected: "api.test", found: [] });
+    expect(half.body.checks.txt).toMatchObject({ ok: true, found: [verification.verificationRecord] });
+
+    // The CNAME: verified by DNS at once; Cloudflare activates the hostname, its certificate goes through its stages.
+    await publish(domain, "CNAME", "api.test");
+    const verified = await api("POST", "/domain/verify");
+    expect(verified.body).toMatchObject({ verified: true, verifiedAt: expect.stringMatching(/Z$/), tls: "pending" });
+    expect(verified.body.active).toBe(false);
+    expect(await scriptTagOf(api, organization.id)).toContain(`src="${BASE}/`);
+
+    let last = verified.body;
+    const seen = [`${last.customHostname.status}/${last.customHostname.sslStatus}`];
+    for (let i = 0; i < 6 && !last.active; i++) {
+      last = (await api("POST", "/domain/verify")).body;
+      seen.push(`${last.customHostname.status}/${last.customHostname.sslStatus}`);
+    }
+    expect(seen).toEqual(["active/pending_issuance", "active/pending_deployment", "active/active"]);
+    expect(last).toMatchObject({ active: true, tls: "active" });
+    const { apiKey } = (await api("GET", `/organizations/${organization.id}/pixel`)).body.pixel;
+    expect(await scriptTagOf(api, organization.id)).toBe(
+      `<script async src="https://${domain}/s/${apiKey}.js"></script>`,
     );
-
-    const after = (await api("GET", `/organizations/${organization.id}/pixel`)).body.pixel;
-    expect(after.scriptTag).toBe(`<script async src="https://${domain}/s/${before.apiKey}.js"></script>`);
     expect((await api("GET", "/script-config")).body).toMatchObject({
       scriptDomain: domain,
       scriptDomainVerified: true,
       scriptBaseUrl: `https://${domain}`,
     });
-    expect((await api("GET", "/domain/verification")).body.verified).toBe(true);
+    expect((await api("GET", "/domain/verification")).body).toMatchObject({ verified: true, active: true });
   });
 
-  it("does not verify while a record is missing or wrong, and says what DNS answered", async () => {
+  it("does not verify while a record is wrong, and says what DNS answered", async () => {
     const { api, domain, verification } = await partnerWithDomain();
-    dnsHas([{ name: domain, type: "CNAME", data: "elsewhere.example." }]);
+    await publish(domain, "CNAME", "elsewhere.example");
+    await publish(`_verify.${domain}`, "TXT", "domain-verification=someone-elses");
     const res = await api("POST", "/domain/verify");
     expect(res.status).toBe(200);
     expect(res.body.verified).toBe(false);
     expect(res.body.checks.cname).toMatchObject({ ok: false, expected: "api.test", found: ["elsewhere.example"] });
-    expect(res.body.checks.txt).toMatchObject({ ok: false, expected: verification.verificationRecord, found: [] });
-
-    // A TXT record split into several strings counts as their concatenation.
-    network.resetHandlers();
-    const [head, tail] = [verification.verificationRecord.slice(0, 10), verification.verificationRecord.slice(10)];
-    dnsHas([
-      { name: domain, type: "CNAME", data: "api.test." },
-      { name: `_verify.${domain}`, type: "TXT", data: `"${head}" "${tail}"` },
-    ]);
-    expect((await api("POST", "/domain/verify")).body.verified).toBe(true);
+    expect(res.body.checks.txt).toMatchObject({
+      ok: false,
+      expected: verification.verificationRecord,
+      found: ["domain-verification=someone-elses"],
+    });
   });
 
-  it("reports a resolver failure as a failed check, not an error", async () => {
-    const { api } = await partnerWithDomain();
-    network.use(http.get(DOH, () => new HttpResponse("upstream down", { status: 502 })));
-    const res = await api("POST", "/domain/verify");
-    expect(res.status).toBe(200);
-    expect(res.body.verified).toBe(false);
-    expect(res.body.checks.cname.error).toMatch(/502/);
-  });
-
-  it("starts a new verification when the domain changes", async () => {
-    const { api, organization, domain, verification } = await partnerWithDomain();
-    dnsHas([
-      { name: domain, type: "CNAME", data: "api.test." },
-      { name: `_verify.${domain}`, type: "TXT", data: `"${verification.verificationRecord}"` },
-    ]);
-    expect((await api("POST", "/domain/verify")).body.verified).toBe(true);
+  it("starts a new verification when the domain changes, and deletes the old custom hostname at Cloudflare", async () => {
+    const { api, organization } = await newOrganization();
+    const { domain, verification } = await makeLive(api);
 
     // The same domain again changes nothing.
-    expect((await api("PUT", "/domain", { domain: domain.toUpperCase() })).body).toMatchObject({ verified: true });
+    expect((await api("PUT", "/domain", { domain: domain.toUpperCase() })).body).toMatchObject({ active: true });
 
-    const next = `cdn.${crypto.randomUUID().slice(0, 8)}.example`;
+    const next = freshDomain("cdn");
     const changed = await api("PUT", "/domain", { domain: next });
-    expect(changed.body).toMatchObject({ domain: next, verified: false });
+    expect(changed.body).toMatchObject({ domain: next, verified: false, active: false });
     expect(changed.body.verificationRecord).not.toBe(verification.verificationRecord);
-    const tag = (await api("GET", `/organizations/${organization.id}/pixel`)).body.pixel.scriptTag;
-    expect(tag).toContain(`src="${BASE}/`);
+    expect(await scriptTagOf(api, organization.id)).toContain(`src="${BASE}/`);
+    const calls = await cloudflareCalls(domain);
+    expect(calls.at(-1)).toMatchObject({
+      method: "DELETE",
+      path: `/client/v4/zones/test-zone/custom_hostnames/${verification.customHostname.id}`,
+    });
   });
 
-  it("removes the domain: script tags return to the platform host", async () => {
-    const { api, domain } = await partnerWithDomain();
+  it("removes the domain: script tags return to the platform host, its hostname is deleted", async () => {
+    const { api, organization } = await newOrganization();
+    const { domain, verification } = await makeLive(api);
     expect((await api("DELETE", "/domain")).status).toBe(204);
+    expect(await scriptTagOf(api, organization.id)).toContain(`src="${BASE}/`);
     expectEnvelope(await api("GET", "/domain/verification"), 404, "NotFound");
     expectEnvelope(await api("POST", "/domain/verify"), 404, "NotFound");
     expect((await api("GET", "/me")).body.partner).toMatchObject({ scriptDomain: null, scriptDomainVerified: false });
+    expect((await cloudflareCalls(domain)).at(-1)).toMatchObject({
+      method: "DELETE",
+      path: `/client/v4/zones/test-zone/custom_hostnames/${verification.customHostname.id}`,
+    });
     expect((await api("DELETE", "/domain")).status).toBe(204);
-    // Free again for anyone.
-    expect((await (await newPartner()).api("PUT", "/domain", { domain })).status).toBe(200);
+    // Free again for anyone: a new custom hostname is created for the next claim.
+    const again = await (await newPartner()).api("PUT", "/domain", { domain });
+    expect(again.status, again.text).toBe(200);
+    expect(again.body.customHostname.id).not.toBe(verification.customHostname.id);
   });
 
   it("L4: lets nobody squat a domain: claims overlap until one account verifies it, and lapse after 7 days", async () => {
@@ -149,13 +140,12 @@ describe("partner API: custom script domain", () => {
     const domain = squatter.domain;
     expect(Date.parse(squatter.verification.claimExpiresAt) - Date.now()).toBeGreaterThan(7 * DAY_MS - 60_000);
 
+    // The second claim shares the hostname at Cloudflare (one per name in a zone); DNS decides who owns it.
     const owner = await newPartner();
     const claimed = await owner.api("PUT", "/domain", { domain });
     expect(claimed.status, claimed.text).toBe(200);
-    dnsHas([
-      { name: domain, type: "CNAME", data: "api.test." },
-      { name: `_verify.${domain}`, type: "TXT", data: `"${claimed.body.verificationRecord}"` },
-    ]);
+    expect(claimed.body.customHostname.id).toBe(squatter.verification.customHostname.id);
+    await publishRecords(claimed.body);
     const verified = await owner.api("POST", "/domain/verify");
     expect(verified.body).toMatchObject({ domain, verified: true, claimExpiresAt: null });
 
@@ -165,21 +155,26 @@ describe("partner API: custom script domain", () => {
     expectEnvelope(await squatter.api("PUT", "/domain", { domain }), 409, "Conflict");
   });
 
-  it("L4: lets an unverified claim lapse after 7 days, and the cron clear it", async () => {
-    const { api, partner, domain } = await partnerWithDomain();
+  it("L4: lets an unverified claim lapse after 7 days; the cron clears it and deletes its hostname", async () => {
+    const { api, partner, domain, verification } = await partnerWithDomain();
     await env.CATALOG.prepare("UPDATE partners SET script_domain_claimed_at = ? WHERE id = ?")
       .bind(new Date(Date.now() - 7 * DAY_MS - 1000).toISOString().replace(/\.\d{3}Z$/, "Z"), partner.id)
       .run();
     expectEnvelope(await api("GET", "/domain/verification"), 404, "NotFound");
     expectEnvelope(await api("POST", "/domain/verify"), 404, "NotFound");
     await releaseLapsedClaims(env.CATALOG);
+    await maintainHostnames(env);
     expect((await api("GET", "/me")).body.partner.scriptDomain).toBeNull();
+    expect((await cloudflareCalls(domain)).at(-1)).toMatchObject({
+      method: "DELETE",
+      path: `/client/v4/zones/test-zone/custom_hostnames/${verification.customHostname.id}`,
+    });
     // Claiming it again starts afresh.
     const again = await api("PUT", "/domain", { domain });
     expect(Date.parse(again.body.claimExpiresAt) - Date.now()).toBeGreaterThan(7 * DAY_MS - 60_000);
   });
 
-  it("refuses what is not a host name, and the platform's own host", async () => {
+  it("refuses what is not a host name, the platform's own host, and names Cloudflare refuses", async () => {
     const { api } = await newPartner();
     for (const domain of [
       "https://scripts.example.com",
@@ -194,6 +189,14 @@ describe("partner API: custom script domain", () => {
       expect(res.body.details[0].field).toBe("domain");
     }
     expectEnvelope(await api("PUT", "/domain", { domain: "evil.api.test" }), 422, "UnprocessableEntity");
+    // Reserved top-level domains and example.com are refused by Cloudflare (reference/status-codes/custom-hostnames:
+    // 1409, 1411): 422 with its reason, and nothing claimed.
+    for (const domain of ["scripts.agency.example", "scripts.example.com"]) {
+      const res = await api("PUT", "/domain", { domain });
+      expectEnvelope(res, 422, "UnprocessableEntity");
+      expect(res.body.message).toMatch(/140[9]|1411/);
+    }
+    expectEnvelope(await api("GET", "/domain/verification"), 404, "NotFound");
   });
 
   it("needs the admin scope to change the domain, read to see it", async () => {
@@ -202,7 +205,7 @@ describe("partner API: custom script domain", () => {
       (await api("POST", "/api-keys", { name: "Reader", scopes: ["read", "write"] })).body.plainKey,
     );
     expect((await reader("GET", "/domain/verification")).status).toBe(200);
-    expectEnvelope(await reader("PUT", "/domain", { domain: "scripts.other.example" }), 403, "Forbidden");
+    expectEnvelope(await reader("PUT", "/domain", { domain: freshDomain() }), 403, "Forbidden");
     expectEnvelope(await reader("POST", "/domain/verify"), 403, "Forbidden");
     expectEnvelope(await reader("DELETE", "/domain"), 403, "Forbidden");
   });

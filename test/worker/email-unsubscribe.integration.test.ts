@@ -1,7 +1,8 @@
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newOrganization, newPartner } from "./support";
 import { browser } from "./support/dashboard";
+import { makeLive } from "./support/domains";
 import { mailTo, mailsTo, newRecipient, type ReceivedMessage } from "./support/mailbox";
 
 /**
@@ -94,12 +95,9 @@ describe("one-click unsubscribe", () => {
     expect((await testMail(api, to)).body.delivery.status).toBe("delivered");
   });
 
-  it("lives on the partner's verified domain when it has one, which refuses other partners' links", async () => {
-    const { api, partner } = await newPartner();
-    const host = `insights-${crypto.randomUUID().slice(0, 8)}.northwind.example`;
-    await env.CATALOG.prepare("UPDATE partners SET script_domain = ?, script_domain_verified = 1 WHERE id = ?")
-      .bind(host, partner.id)
-      .run();
+  it("lives on the partner's live domain when it has one, which refuses other partners' links", async () => {
+    const { api } = await newPartner();
+    const { domain: host } = await makeLive(api);
     const to = newRecipient();
     await testMail(api, to);
     const url = unsubscribeUrl(await mailTo(to));

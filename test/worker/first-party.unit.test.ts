@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hitEndpoint, importProxySecret, verifiedAddress } from "../../worker/collect/forwarded-address";
+import { hitEndpoint, importProxySecret, verifiedAddress } from "../../worker/edge/forwarded-address";
 import { proxySignature } from "./support/first-party-signature";
 
 const SECRET = "3b9f0c6a1d2e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c";

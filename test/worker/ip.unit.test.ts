@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseCidr, parseIp, rangeKey, toHex } from "../../worker/identify/ip";
+import { rangeKey } from "../../worker/identify/ip-ranges";
+import { parseCidr, parseIp, toHex } from "../../worker/lib/ip";
 
 describe("IP addresses and CIDR ranges", () => {
   it("maps IPv4 into IPv6 so both share one table", () => {

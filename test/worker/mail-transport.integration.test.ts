@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SmtpSecurity } from "../../shared/email";
 import type { MailMessage } from "../../worker/email/message";
-import type { Connect, SmtpServer } from "../../worker/email/smtp";
+import type { Connect } from "../../worker/email/smtp";
+import type { SmtpServer } from "../../worker/outbound/targets";
 import { deliver } from "../../worker/email/transport";
 import { mailTo, mailsTo, newRecipient, sinks } from "./support/mailbox";
 

@@ -8,11 +8,11 @@ import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/peo
 import { d1TablesMentioning, everyKvEntry } from "./support/stores";
 import { ERASURE_PAGE_SIZE } from "../../worker/erasures/person";
 import { addSuppression } from "../../worker/suppressions/queries";
-import { ERASE_ROWS } from "../../worker/visitors/erasure";
+import { ERASE_ROWS } from "../../worker/erasures/visitor";
 import { deliver, deliverTo, expectEnvelope, newPartner, tenantOf } from "./support";
 import { holdingBatch, recordingChanges } from "./support/env-faults";
 import { receiverBucket } from "../fixtures/receiver";
-import { saltedKey } from "../../worker/collect/encoding";
+import { saltedKey } from "../../worker/visitors/keys";
 import { personIdentity } from "../../worker/identify/identifier";
 
 /** Erasing a person: their visitor goes from every organization of the partner, and they are suppressed. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hostAllowed, normalizeReferrerEntry, referrerAllowed } from "../../worker/collect/referrer";
+import { hostAllowed, normalizeReferrerEntry, referrerAllowed } from "../../worker/pixel-config/referrers";
 
 describe("allowed referrers", () => {
   it("allows every host when the list is empty", () => {

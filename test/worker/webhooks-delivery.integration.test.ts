@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { attemptDelivery } from "../../worker/webhooks/deliver";
-import { emitChargedHits } from "../../worker/webhooks/hit-events";
+import { emitChargedHits } from "../../worker/collect/hit-events";
 import { emitEvents, eventId, type WebhookEvent } from "../../worker/webhooks/events";
 import { RETRY_OFFSETS_S } from "../../worker/webhooks/schedule";
 import type { WebhookMessage } from "../../worker/webhooks/message";

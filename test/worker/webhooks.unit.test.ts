@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_QUEUE_DELAY_S, RETRY_OFFSETS_S, nextAttemptAt, queueDelaySeconds } from "../../worker/webhooks/schedule";
-import { generateSecret, signingKeyOf } from "../../worker/webhooks/secrets";
+import { generateSecret, signingKeyOf } from "../../worker/lib/webhook-secrets";
 import { signatureHeaders } from "../../worker/webhooks/sign";
 import { bullseyeSignature, verifyStandardWebhook } from "../fixtures/standard-webhooks";
 

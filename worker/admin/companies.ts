@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
 import { parseCidr, upsertCompanyStatements } from "../identify/companies";
 import { forgetPrefixLengths } from "../identify/ip-ranges";
-import type { Cidr } from "../identify/ip";
-import { importRecords } from "./records";
+import type { Cidr } from "../lib/ip";
+import { importRecords } from "../imports/records";
 import { WEB_LINK_PROTOCOL } from "../lib/web-link";
 
 const optionalText = z.string().max(255).nullable().optional();

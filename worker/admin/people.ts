@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
 import { EmailSha256 } from "../http/schemas";
 import { isoSeconds } from "../lib/time";
-import { importRecords } from "./records";
+import { importRecords } from "../imports/records";
 import { WEB_LINK_PROTOCOL } from "../lib/web-link";
 
 const optionalText = z.string().max(255).nullable().optional();

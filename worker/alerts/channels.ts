@@ -68,7 +68,7 @@ const ERROR_CODE = /^[a-z_]{1,64}$/;
 export async function postJson(env: Env, url: string, body: unknown): Promise<PostResult> {
   const { webhookTimeoutMs: timeoutMs, allowInsecureWebhooks } = configOf(env);
   try {
-    const problem = await resolvedTargetProblem(env, new URL(url).hostname, allowInsecureWebhooks);
+    const problem = await resolvedTargetProblem(configOf(env).dohUrl, new URL(url).hostname, allowInsecureWebhooks);
     if (problem) return { ok: false, statusCode: null, retryAfter: null, error: `Refused: ${problem}`, refused: true };
   } catch (error) {
     if (!(error instanceof ResolutionError)) throw error;

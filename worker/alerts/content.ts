@@ -1,54 +1,12 @@
 import type { AlertTrigger } from "../../shared/alerts";
 import type { ConsentMode } from "../../shared/hit";
-import { dashboardPlace, type PartnerDomain } from "../sessions/places";
+import { dashboardPlace } from "../partners/custom-domain";
+import { findPartner } from "../partners/partner";
 import type { TenantEnv } from "../shards";
 import { ORGANIZATION_KEY, publicVisitorId, type SessionRow, type VisitorRow } from "../visitors/identity";
+import { PAGES_SHOWN, personFieldsAllowed, type AlertContent } from "./wording";
 
-/**
- * What an alert says, whatever the channel (slack.ts, teams.ts format it): the company (or person),
- * its firmographics and ICP fit, this visit's pages and source, and a link to its page on the
- * partner's dashboard. Read when the message is sent, so it shows the visit as stored by then.
- */
-export interface AlertContent {
-  test: boolean;
-  /** Whose alert: e-mail goes out in this partner's brand, about this organization. */
-  partnerId: string;
-  organizationId: string;
-  ruleName: string;
-  trigger: AlertTrigger;
-  organizationName: string;
-  /** The company's name; a person's name where consent allows it. */
-  title: string;
-  domain: string | null;
-  /** Labelled facts in display order: industry, size, country, ICP score, visits (a person's own where allowed). */
-  facts: { label: string; value: string }[];
-  /** This visit's pages in the order viewed (at most `PAGES_SHOWN`), and how many more there were. */
-  pages: string[];
-  morePages: number;
-  /** Where the visit came from: UTM source / medium / campaign, else the referrer's host, else "Direct". */
-  source: string;
-  /** The visitor's page on the partner's dashboard. */
-  link: string;
-}
-
-export const PAGES_SHOWN = 10;
-
-/**
- * Person fields leave the platform only where the visitor's personal consent was asked by the script:
- * in modes `personal` and `all` an email hash is only ever sent after it. In mode `off` the site vouches
- * for consent by loading the script after its own banner; Sightline never saw it, so a chat message
- * names no person there (the signed-in dashboard does).
- */
-export const personFieldsAllowed = (mode: ConsentMode) => mode !== "off";
-
-/** The button that opens the visitor's page on the dashboard. */
-export const OPEN_LABEL = "Open in dashboard";
-
-export const TRIGGER_LABELS: Record<AlertTrigger, string> = {
-  identified: "New visitor identified",
-  returned: "Returning visitor",
-  page_viewed: "Key page viewed",
-};
+/** What an alert says (wording.ts), read from D1 when the message is sent: it shows the visit as stored by then. */
 
 interface RuleRow {
   organization_id: string;
@@ -73,12 +31,10 @@ async function ruleOf(env: TenantEnv, ruleId: string): Promise<(RuleRow & { plac
     .bind(ruleId)
     .first<RuleRow>();
   if (!rule) return null;
-  const partner = await env.CATALOG.prepare("SELECT script_domain, script_domain_verified FROM partners WHERE id = ?")
-    .bind(rule.partner_id)
-    .first<PartnerDomain>();
+  const partner = await findPartner(env.CATALOG, rule.partner_id);
   const place = dashboardPlace(
     env,
-    partner ?? { script_domain: null, script_domain_verified: 0 },
+    partner ?? { script_domain: null, script_domain_verified: 0, custom_hostname_state: null },
     rule.dashboard_origin,
   );
   return { ...rule, place: `${place.origin}${place.base}/o/${rule.organization_id}` };

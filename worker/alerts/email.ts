@@ -1,5 +1,5 @@
 import type { EmailContent } from "../email/template";
-import { OPEN_LABEL, TRIGGER_LABELS, type AlertContent } from "./content";
+import { OPEN_LABEL, TRIGGER_LABELS, type AlertContent } from "./wording";
 
 /**
  * An alert by e-mail: the same content as in Slack and Teams (the company, or a person where consent

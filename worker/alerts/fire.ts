@@ -1,13 +1,12 @@
-import type { OrganizationPlan } from "../collect/plan-types";
 import { sha256Hex } from "../lib/crypto";
 import { isoSeconds } from "../lib/time";
-import { matchesSegment, type SegmentFacts } from "../segments/match";
+import { matchesSegment, type SegmentFacts } from "./segment-match";
 import type { TenantEnv } from "../shards";
 import { emitEvents, eventId, type WebhookEvent } from "../webhooks/events";
-import type { Recipients } from "../webhooks/hit-events";
+import type { Recipients } from "../webhooks/recipients";
 import type { NotificationMessage } from "./message";
 import type { AlertState } from "./rules";
-import { candidatesOf, type Candidate } from "./signals";
+import { candidatesOf, type Candidate, type StoredPlan } from "./signals";
 
 /** Queue messages sent per `sendBatch` call (the platform's limit). */
 const SEND_BATCH = 100;
@@ -36,7 +35,7 @@ export const alertDeliveryId = async (firing: string, channelId: string, recipie
  */
 export async function fireAlerts(
   env: TenantEnv,
-  plans: readonly OrganizationPlan[],
+  plans: readonly StoredPlan[],
   alerts: AlertState,
   recipients: Recipients,
 ): Promise<void> {

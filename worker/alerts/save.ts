@@ -290,7 +290,7 @@ async function targetProblem(env: TenantEnv, raw: string, allowPrivate: boolean)
   const problem = urlTargetProblem(raw, allowPrivate);
   if (problem) return problem;
   try {
-    const resolved = await resolvedTargetProblem(env, new URL(raw).hostname, allowPrivate);
+    const resolved = await resolvedTargetProblem(configOf(env).dohUrl, new URL(raw).hostname, allowPrivate);
     return resolved && `must point to a public host: ${resolved}`;
   } catch (error) {
     if (!(error instanceof ResolutionError)) throw error;

@@ -1,4 +1,3 @@
-import type { OrganizationPlan } from "../collect/plan-types";
 import { pathMatches } from "../segments/filter";
 import type { ActiveRule } from "./rules";
 
@@ -14,6 +13,17 @@ export interface Candidate {
   cause: string;
 }
 
+/**
+ * What alerts read of an organization's stored plan: its charges, its visits and its page views (the
+ * hits consumer's plans have these, and more).
+ */
+export interface StoredPlan {
+  organizationId: string;
+  charged: readonly { visitor: string; session: number; message: { receivedAt: number; hit: { i: string } } }[];
+  visits: readonly { visitor: string; session: number; at: number; seenBefore: number | null }[];
+  pageViews: readonly { visitor: string; session: number; at: number; path: string; key: string }[];
+}
+
 const DAY_SECONDS = 86_400;
 
 /**
@@ -22,7 +32,7 @@ const DAY_SECONDS = 86_400;
  * known visitor last seen at least `returnAfterDays` before, `page_viewed` on each page view matching
  * the rule's pages. One per rule and visitor, the earliest: the cooldown admits no second in a batch.
  */
-export function candidatesOf(plan: OrganizationPlan, rules: readonly ActiveRule[]): Candidate[] {
+export function candidatesOf(plan: StoredPlan, rules: readonly ActiveRule[]): Candidate[] {
   const found = new Map<string, Candidate>();
   const add = (rule: ActiveRule, visitor: string, session: number, at: number, cause: string) => {
     const key = `${rule.id}|${visitor}`;

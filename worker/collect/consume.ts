@@ -11,21 +11,15 @@ import { answered } from "../identify/identifier";
 import { ipRangeIdentifier } from "../identify/ip-ranges";
 import { profilesFrom, profileStatements } from "../identify/profiles";
 import type { Profile } from "../visitors/identity";
-import { forgetLateErasures } from "../visitors/erasure";
-import {
-  emitAnomalies,
-  emitChargedHits,
-  emitCompanyVisits,
-  recipientsFrom,
-  recipientStatements,
-  type Anomaly,
-} from "../webhooks/hit-events";
-import { queueChargeNotices } from "../email/notices";
+import { forgetLateErasures } from "../erasures/visitor";
+import { emitAnomalies, emitChargedHits, emitCompanyVisits, type Anomaly } from "./hit-events";
+import { recipientsFrom, recipientStatements } from "../webhooks/recipients";
+import { queueChargeNotices } from "../notices/queue";
 import { fireAlerts } from "../alerts/fire";
 import { activeRulesFrom, activeRulesStatement, claimsFrom, claimsStatement, type AlertState } from "../alerts/rules";
-import { dayNumber, eventKey, saltedKey, textKey, unixSeconds } from "./encoding";
+import { dayNumber, eventKey, saltedKey, textKey, unixSeconds } from "../visitors/keys";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
-import { organizationKeys, type OrganizationKey } from "./organization-keys";
+import { organizationKeys, type OrganizationKey } from "../visitors/organization-keys";
 import { pageFacts } from "./page";
 import { chargeRequests, PEOPLE_PER_HOUR } from "./people-limits";
 import type { VisitOrigin } from "./device-state";

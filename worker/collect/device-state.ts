@@ -1,4 +1,4 @@
-import { EVENT_KEY_LENGTH, SALTED_KEY_LENGTH } from "./encoding";
+import { EVENT_KEY_LENGTH, SALTED_KEY_LENGTH } from "../visitors/keys";
 
 /**
  * Event keys a device keeps for the day: more than one device can send while a batch may still be

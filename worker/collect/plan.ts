@@ -10,7 +10,7 @@ import {
   type Visit,
   type VisitOrigin,
 } from "./device-state";
-import { dayNumber, dayStart, dayText } from "./encoding";
+import { dayNumber, dayStart, dayText } from "../visitors/keys";
 import { pageFacts } from "./page";
 import type {
   KeyedText,
@@ -22,7 +22,7 @@ import type {
   VisitorWrite,
   EngagementWrite,
 } from "./plan-types";
-import { ERASED_VISITOR } from "../visitors/erasure";
+import { ERASED_VISITOR } from "../erasures/visitor";
 import { addEntry, emptyDelta, OUTCOME_COLUMN, type RollupDelta } from "./rollups";
 
 /** A session ends after 30 minutes without a page view or identify call (docs/partner-api.md#charging). */
@@ -310,10 +310,9 @@ export function planOrganization(
       addPageView(plan, org, delta, { visitor, session, visit: current }, page);
     }
 
-    if (reason === "charged" || (outcome && outcomes.has(hit.i))) {
-      visitor.chargedPeriod = Math.max(visitor.chargedPeriod ?? 0, Math.floor(outcome!.periodStart / 1000));
-    }
     if (reason === "charged") {
+      // Only with its receipt: a charge whose answer was lost is asked again when its hit is redelivered.
+      visitor.chargedPeriod = Math.max(visitor.chargedPeriod ?? 0, Math.floor(outcome!.periodStart / 1000));
       plan.charges.push({
         at: h.at,
         eventId: hit.i,

@@ -1,7 +1,7 @@
 import { suppressedAmongStatement, suppressedFrom } from "../suppressions/queries";
-import { dayNumber, dayStart, dayText, SALTED_KEY_LENGTH, textKey, unixSeconds } from "./encoding";
+import { dayNumber, dayStart, dayText, SALTED_KEY_LENGTH, textKey, unixSeconds } from "../visitors/keys";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
-import type { OrganizationKey } from "./organization-keys";
+import type { OrganizationKey } from "../visitors/organization-keys";
 import { PEOPLE_PER_HOUR } from "./people-limits";
 import { STORED_PAGE_VIEWS_PER_DAY } from "./plan";
 import { addressId, type OrganizationState, type PreparedHit, type StoredVisitor } from "./plan-types";

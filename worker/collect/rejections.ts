@@ -1,5 +1,5 @@
 import type { EdgeRejection } from "../../shared/billing";
-import { dayNumber, dayText } from "./encoding";
+import { dayNumber, dayText } from "../visitors/keys";
 import type { RejectedHit } from "./message";
 import { emptyDelta, OUTCOME_COLUMN, rollupStatement } from "./rollups";
 import { isConflict } from "./store";

@@ -16,18 +16,20 @@ import { poolFor } from "./pool-client";
 import { readCounterConfig } from "./queries";
 import { createCounterSchema } from "./schema";
 import { Settings, type Stored } from "./settings";
-import type {
-  AdjustResult,
-  Balance,
-  ChargeOutcome,
-  ChargeOutcomeReason,
-  ChargeRequest,
-  CounterConfig,
-  PeriodRow,
-  SetAllocationResult,
+import {
+  BUDGET_BUSY,
+  type AdjustResult,
+  type Balance,
+  type ChargeAnswer,
+  type ChargeOutcome,
+  type ChargeOutcomeReason,
+  type ChargeRequest,
+  type CounterConfig,
+  type PeriodRow,
+  type SetAllocationResult,
 } from "./types";
 
-export type { AdjustResult, Balance, ChargeOutcome, ChargeRequest } from "./types";
+export type { AdjustResult, Balance, ChargeAnswer, ChargeOutcome, ChargeRequest } from "./types";
 
 /** A hold that no newer setting confirms is checked against D1 after this long. */
 const HOLD_CHECK_MS = 30_000;
@@ -44,7 +46,9 @@ const LEASE_RETRY_MS = 5_000;
  *
  * Pooled partners: a charge also needs a credit of the partner's budget, leased from the
  * partner's `CreditPool` (credits/leases.ts); that await runs through `serial`, before the
- * transaction, so charges never interleave around it.
+ * transaction, so charges never interleave around it. A hit the budget cannot cover while other
+ * counters still hold leased credits is answered `budget_busy` and remembered nowhere: it is asked
+ * again later, and only a window the pool reports spent refuses it for good (`no_credit`).
  *
  * Each ledger entry is put in the outbox in the same transaction; the alarm mirrors it to D1
  * (credits/outbox.ts), after which the object forgets it.
@@ -148,16 +152,23 @@ export class CreditCounter extends DurableObject<Env> {
 
   /**
    * Charges a batch of identification attempts, in order. One credit per identity per
-   * period; a replayed event id returns its first outcome.
+   * period; a replayed event id returns its first outcome. `budget_busy` answers are not outcomes:
+   * ask again later.
    */
-  async charge(requests: ChargeRequest[]): Promise<ChargeOutcome[]> {
+  async charge(requests: ChargeRequest[]): Promise<ChargeAnswer[]> {
     const config = this.settings.config();
     const erased = await this.erasure.forms(requests.flatMap((r) => (r.identity === null ? [] : [r.identity])));
-    if (!hasPool(config.billingMode)) return this.chargeNow(requests, erased);
+    if (!hasPool(config.billingMode)) return this.chargeNow(requests, erased, new Set());
     return this.serial.run(async () => {
-      const wanted = this.creditsWanted(requests, erased);
-      if (wanted.length > 0) await this.leases.draw(config.organizationId, wanted);
-      return this.chargeNow(requests, erased);
+      const { ats, spare } = this.creditsWanted(requests, erased);
+      let spent = new Set<number>();
+      try {
+        if (ats.length > 0) spent = await this.leases.draw(config.organizationId, ats, spare);
+      } finally {
+        // A failed lease call is settled by the alarm (the pool may have granted what never arrived).
+        if (this.leases.due(Date.now())) this.outbox.wake();
+      }
+      return this.chargeNow(requests, erased, spent);
     });
   }
 
@@ -179,12 +190,18 @@ export class CreditCounter extends DurableObject<Env> {
   }
 
   /**
-   * Deletes everything the counter holds, alarm included (an organization purge). The pool's
-   * side was settled when the organization was canceled: its allocation was released then.
+   * Deletes everything the counter holds, alarm included (an organization purge), once its leases
+   * are settled with the pool: unused credits go back (also a grant whose answer was lost), so
+   * none stays counted out until the window ends. A failed give-back fails the purge, which is
+   * repeated. The allocation was released when the organization was canceled.
    */
   async purge(): Promise<void> {
+    const organizationId = this.settings.stored()?.organizationId;
+    if (organizationId !== undefined) await this.serial.run(() => this.leases.giveBack(organizationId));
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    // Empty, not broken: a repeated purge, or a late call, finds an unconfigured counter.
+    createCounterSchema(this.ctx.storage.sql);
     this.erasure.reset();
   }
 
@@ -221,8 +238,21 @@ export class CreditCounter extends DurableObject<Env> {
   }
 
   /**
+   * The allocation the counter holds, with its version, for the pool to settle a change whose call
+   * failed: a version below `version` is raised to it, so the failed change (of that version) can
+   * no longer land later. The allocation itself is unchanged.
+   */
+  fenceAllocation(version: number): { credits: number; version: number } {
+    return this.ctx.storage.transactionSync(() => {
+      const stored = this.settings.config();
+      if (stored.allocationVersion < version) this.settings.setAllocation(stored.allocation, version);
+      return { credits: stored.allocation, version: Math.max(version, stored.allocationVersion) };
+    });
+  }
+
+  /**
    * Forgets answers older than the redelivery window and idempotency keys older than theirs, settles a
-   * hold and leases, mirrors the outbox to D1.
+   * hold and leases (unused ones back to the pool, uses reported), mirrors the outbox to D1.
    */
   async alarm(): Promise<void> {
     const now = Date.now();
@@ -231,7 +261,7 @@ export class CreditCounter extends DurableObject<Env> {
     const stored = this.settings.stored();
     if (stored?.heldAt != null && now - stored.heldAt >= HOLD_CHECK_MS) await this.configureFromD1(true);
     let leasesDue: number | null = null;
-    if (stored && this.leases.holding()) {
+    if (stored && this.leases.due(now)) {
       try {
         await this.serial.run(() => this.leases.giveBack(stored.organizationId));
       } catch (error) {
@@ -245,17 +275,18 @@ export class CreditCounter extends DurableObject<Env> {
     if (leasesDue !== null) await this.wakeBy(leasesDue);
   }
 
-  private chargeNow(requests: ChargeRequest[], erased: ErasedForms): ChargeOutcome[] {
+  /** `spent`: windows of the partner's budget the pool reported spent (a hit they cannot cover is `no_credit`). */
+  private chargeNow(requests: ChargeRequest[], erased: ErasedForms, spent: Set<number>): ChargeAnswer[] {
     const outcomes = this.write(() => {
       this.periods.closeEnded(Date.now());
       const config = this.settings.config();
-      return requests.map((r) => this.chargeOne(r, config, erased));
+      return requests.map((r) => this.chargeOne(r, config, erased, spent));
     });
-    if (this.leases.holding()) this.outbox.wake();
+    if (this.leases.due(Date.now())) this.outbox.wake();
     return outcomes;
   }
 
-  private chargeOne(request: ChargeRequest, config: Stored, erased: ErasedForms): ChargeOutcome {
+  private chargeOne(request: ChargeRequest, config: Stored, erased: ErasedForms, spent: Set<number>): ChargeAnswer {
     const chargedIn = this.charges.chargedPeriod(request.eventId);
     if (chargedIn !== undefined)
       return this.outcome(request.eventId, "charged", this.periods.periodRow(chargedIn), config);
@@ -270,13 +301,14 @@ export class CreditCounter extends DurableObject<Env> {
       return this.outcome(request.eventId, "already_charged_this_period", period, config);
     }
     const limit = periodLimit(config);
-    if (
-      period.closed_at !== null ||
-      (limit !== null && availableOf(period) <= 0) ||
-      (hasPool(config.billingMode) && !this.leases.take(request.at))
-    ) {
-      // Spent, the partner's budget for the period is spent, or the period was already closed.
+    if (period.closed_at !== null || (limit !== null && availableOf(period) <= 0)) {
+      // Spent, or the period was already closed.
       return this.remember(request, "no_credit", period, config);
+    }
+    if (hasPool(config.billingMode) && !this.leases.take(request.at)) {
+      // The partner's budget: refused for good only once the pool reports the window spent.
+      if (this.leases.spentAt(request.at, spent)) return this.remember(request, "no_credit", period, config);
+      return this.outcome(request.eventId, BUDGET_BUSY, period, config);
     }
     this.periods.addUsed(period);
     this.charges.add(period.start, request.identity, request.eventId);
@@ -295,32 +327,45 @@ export class CreditCounter extends DurableObject<Env> {
     return this.outcome(request.eventId, reason, period, config);
   }
 
-  /** Times of the requests that may take a credit, for the leases to cover (extra ones are given back). */
-  private creditsWanted(requests: ChargeRequest[], erased: ErasedForms): number[] {
+  /**
+   * Times of the requests that may take a credit, for the leases to cover: new identities of open
+   * periods, as many per period as it can still spend (a period not opened yet: its allocation).
+   * `spare`: what the period of the latest of them can spend beyond, the most headroom worth leasing.
+   */
+  private creditsWanted(requests: ChargeRequest[], erased: ErasedForms): { ats: number[]; spare: number } {
     const config = this.settings.config();
-    if (!this.chargeable(config)) return [];
-    const limit = periodLimit(config);
+    if (!this.chargeable(config)) return { ats: [], spare: 0 };
     const counted = new Set<string>();
-    const wanted: number[] = [];
+    const left = new Map<number, number>();
+    const ats: number[] = [];
+    let latest: { at: number; period: number } | null = null;
     for (const r of requests) {
-      if (r.identity === null) continue;
+      if (r.identity === null || this.charges.decided(r.eventId)) continue;
       const period = this.periods.existingPeriod(r.at);
-      const key = `${period?.start}|${r.identity}`;
-      if (counted.has(key)) continue;
+      const start = period?.start ?? this.periods.newPeriodAt(r.at).start;
+      const key = `${start}|${r.identity}`;
+      if (counted.has(key) || period?.closed_at != null) continue;
       counted.add(key);
-      if (period && (period.closed_at !== null || (limit !== null && availableOf(period) <= 0))) continue;
-      if (period && this.charges.has(period.start, r.identity, erased)) continue;
-      if (this.charges.decided(r.eventId)) continue;
-      wanted.push(r.at);
+      if (this.charges.has(start, r.identity, erased)) continue;
+      const spendable = left.get(start) ?? (period ? availableOf(period) : (periodLimit(config) ?? 0));
+      if (spendable <= 0) continue;
+      left.set(start, spendable - 1);
+      ats.push(r.at);
+      if (!latest || r.at >= latest.at) latest = { at: r.at, period: start };
     }
-    return wanted;
+    return { ats, spare: latest ? left.get(latest.period)! : 0 };
   }
 
   private chargeable(config: Stored): boolean {
     return config.active && config.heldAt === null;
   }
 
-  private outcome(eventId: string, reason: ChargeOutcomeReason, period: PeriodRow, config: Stored): ChargeOutcome {
+  private outcome<Reason extends ChargeAnswer["reason"]>(
+    eventId: string,
+    reason: Reason,
+    period: PeriodRow,
+    config: Stored,
+  ): ChargeOutcome<Reason> {
     const uncapped = periodLimit(config) === null;
     return {
       eventId,

@@ -1,4 +1,4 @@
-import { organizationKeyStatement } from "../collect/organization-keys";
+import { organizationKeyStatement } from "../visitors/organization-keys";
 import { isoSeconds } from "../lib/time";
 import type { LedgerEntry } from "./ledger";
 

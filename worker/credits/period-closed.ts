@@ -1,4 +1,4 @@
-import { queueNotices } from "../email/notices";
+import { queueNotices } from "../notices/queue";
 import { emitEvents, eventId, type WebhookEvent } from "../webhooks/events";
 import type { PeriodClosed } from "./ledger";
 import type { TenantEnv } from "../shards";

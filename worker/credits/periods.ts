@@ -63,18 +63,23 @@ export class Periods {
     const existing = this.existingPeriod(at);
     if (existing) return existing;
     const config = this.settings.config();
+    const { start, end } = this.newPeriodAt(at);
+    const allocation = periodLimit(config) ?? 0;
+    this.sql.exec("INSERT INTO periods (start, end, allocation, used) VALUES (?, ?, ?, 0)", start, end, allocation);
+    const period: PeriodRow = { start, end, allocation, used: 0, adjusted: 0, expired: 0, closed_at: null };
+    this.record("period_opened", allocation, period, Math.max(at, start));
+    return period;
+  }
+
+  /** The bounds a period containing `at` gets when it is opened (none contains it yet). */
+  newPeriodAt(at: number): { start: number; end: number } {
     const previousEnd = this.sql
       .exec<{ v: number | null }>("SELECT max(end) AS v FROM periods WHERE end <= ?", at)
       .one().v;
     const nextStart = this.sql
       .exec<{ v: number | null }>("SELECT min(start) AS v FROM periods WHERE start > ?", at)
       .one().v;
-    const { start, end } = fitPeriod(scheduledPeriodAt(config.schedule, at), previousEnd, nextStart);
-    const allocation = periodLimit(config) ?? 0;
-    this.sql.exec("INSERT INTO periods (start, end, allocation, used) VALUES (?, ?, ?, 0)", start, end, allocation);
-    const period: PeriodRow = { start, end, allocation, used: 0, adjusted: 0, expired: 0, closed_at: null };
-    this.record("period_opened", allocation, period, Math.max(at, start));
-    return period;
+    return fitPeriod(scheduledPeriodAt(this.settings.config().schedule, at), previousEnd, nextStart);
   }
 
   /**

@@ -15,7 +15,15 @@ import {
   setTierStatement,
 } from "./queries";
 import { createPoolSchema } from "./schema";
-import type { AllocationRefusal, AllocationResult, LeaseWindow, PoolOrganization, PoolSettings } from "./types";
+import type {
+  AllocationRefusal,
+  AllocationResult,
+  LeaseAsk,
+  LeaseReport,
+  LeaseWindow,
+  PoolOrganization,
+  PoolSettings,
+} from "./types";
 
 /** A registration D1 has not shown yet is kept this long before it counts as abandoned. */
 const REGISTRATION_GRACE_MS = 60_000;
@@ -37,7 +45,8 @@ interface StoredSettings {
  *   each change goes here first, then to the organization's counter with an ascending version,
  *   then to D1, one change at a time (`serial`: the counter call is an await, which lets other
  *   requests in). A raise is reserved before the counter is asked, a cut counted only once the
- *   counter took it, so the pool never counts less than a counter may hold.
+ *   counter took it, so the pool never counts less than a counter may hold. When the counter call
+ *   fails, the change stays reserved (`pending`) until the pool has asked the counter what it holds.
  * - Budget: in each partner billing period (a window), the organizations together may consume at
  *   most the pool total (credits/budget.ts).
  */
@@ -164,13 +173,13 @@ export class CreditPool extends DurableObject<Env> {
   }
 
   /** Grants credits of the partner's budget to a counter, per window (credits/budget.ts). */
-  lease(organizationId: string, asks: { at: number; credits: number }[]): LeaseWindow[] {
-    return this.ctx.storage.transactionSync(() => this.windows.lease(organizationId, asks));
+  lease(organizationId: string, asks: LeaseAsk[], headroom: number, reports: LeaseReport[]): LeaseWindow[] {
+    return this.ctx.storage.transactionSync(() => this.windows.lease(organizationId, asks, headroom, reports));
   }
 
-  /** Takes leased credits back: `returned` is the counter's cumulative figure per window. */
-  settle(organizationId: string, returns: { start: number; returned: number }[]): void {
-    this.ctx.storage.transactionSync(() => this.windows.settle(organizationId, returns));
+  /** Takes a counter's cumulative returns and uses per window; answers its grants (credits/budget.ts). */
+  settle(organizationId: string, reports: LeaseReport[]): LeaseWindow[] {
+    return this.ctx.storage.transactionSync(() => this.windows.settle(organizationId, reports));
   }
 
   /** The partner's budget in the window containing `at`: the total, and what is leased out of it. */
@@ -190,18 +199,29 @@ export class CreditPool extends DurableObject<Env> {
     const version = organization.version + 1;
     const reserved = Math.max(organization.allocation, credits);
     this.sql.exec(
-      "UPDATE organizations SET allocation = ?, version = ? WHERE id = ?",
+      "UPDATE organizations SET allocation = ?, version = ?, pending = ? WHERE id = ?",
       reserved,
+      version,
       version,
       organization.id,
     );
-    // If this call fails, the raise stays reserved and the version spent: the next change uses a newer one.
-    const result = await counterFor(this.tenant, organization.id).setAllocation(credits, version, note);
+    let result;
+    try {
+      result = await counterFor(this.tenant, organization.id).setAllocation(credits, version, note);
+    } catch (error) {
+      // The counter may or may not have taken it (a lost answer): the pool asks it, or keeps it reserved.
+      await this.settlePending(organization.id);
+      throw error;
+    }
     if (!result.ok) {
-      this.sql.exec("UPDATE organizations SET allocation = ? WHERE id = ?", organization.allocation, organization.id);
+      this.sql.exec(
+        "UPDATE organizations SET allocation = ?, pending = NULL WHERE id = ?",
+        organization.allocation,
+        organization.id,
+      );
       return { ok: false, reason: "below_used", requested: credits, used: result.used };
     }
-    this.sql.exec("UPDATE organizations SET allocation = ? WHERE id = ?", credits, organization.id);
+    this.sql.exec("UPDATE organizations SET allocation = ?, pending = NULL WHERE id = ?", credits, organization.id);
     const allocation = { partnerId: this.settings().partnerId, organizationId: organization.id, credits, version };
     const allocationId = newId("alloc");
     await this.tenant.DB.batch(mirrorAllocation(this.tenant.DB, allocation, { id: allocationId, note }));
@@ -219,14 +239,52 @@ export class CreditPool extends DurableObject<Env> {
     }
     if (!hasPool(settings.billingMode)) return null;
     if (this.allocated(organizationId) + credits <= settings.total) return null;
-    // Registrations whose organization never reached D1 (a create that failed half-way) free their credits.
-    if (await this.forgetAbandoned()) return this.refusal(organizationId, credits, tier);
+    // Changes whose counter call failed count what their counter holds once it is asked, and
+    // registrations whose organization never reached D1 (a create that failed half-way) free their credits.
+    if ((await this.settleAllPending()) || (await this.forgetAbandoned()))
+      return this.refusal(organizationId, credits, tier);
     return {
       ok: false,
       reason: "insufficient",
       requested: credits,
       available: Math.max(0, settings.total - this.allocated(organizationId)),
     };
+  }
+
+  /**
+   * Settles a change whose counter call failed: asks the counter what it holds (fencing the failed
+   * version, so it cannot land later) and counts that. If the counter cannot answer either, the
+   * change stays reserved until the next try. True when settled.
+   */
+  private async settlePending(organizationId: string): Promise<boolean> {
+    const row = this.sql
+      .exec<{ pending: number | null }>("SELECT pending FROM organizations WHERE id = ?", organizationId)
+      .toArray()[0];
+    if (row?.pending == null) return false;
+    try {
+      const held = await counterFor(this.tenant, organizationId).fenceAllocation(row.pending);
+      this.sql.exec(
+        "UPDATE organizations SET allocation = ?, version = max(version, ?), pending = NULL WHERE id = ? AND pending = ?",
+        held.credits,
+        held.version,
+        organizationId,
+        row.pending,
+      );
+      return true;
+    } catch (error) {
+      console.warn(`allocation of ${organizationId} still unsettled`, String(error));
+      return false;
+    }
+  }
+
+  /** Settles every change whose counter call failed; true when one was settled. */
+  private async settleAllPending(): Promise<boolean> {
+    const ids = this.sql
+      .exec<{ id: string }>("SELECT id FROM organizations WHERE pending IS NOT NULL")
+      .toArray()
+      .map((r) => r.id);
+    const settled = await Promise.all(ids.map((id) => this.settlePending(id)));
+    return settled.some(Boolean);
   }
 
   /** Forgets registrations older than the grace that D1 does not have; true when it forgot one. */
@@ -254,8 +312,12 @@ export class CreditPool extends DurableObject<Env> {
       .one().n;
   }
 
-  /** The organization as the pool keeps it; one D1 has but the pool never saw is taken from D1. */
+  /**
+   * The organization as the pool keeps it (a change whose counter call failed settled first); one D1
+   * has but the pool never saw is taken from D1.
+   */
   private async organization(organizationId: string): Promise<PoolOrganization | null> {
+    await this.settlePending(organizationId);
     const known = this.sql
       .exec<PoolOrganization>("SELECT id, allocation, version, tier FROM organizations WHERE id = ?", organizationId)
       .toArray()[0];

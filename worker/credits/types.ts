@@ -39,9 +39,16 @@ export interface ChargeRequest {
 export type ChargeOutcomeReason =
   "charged" | "already_charged_this_period" | "no_credit" | "not_identified" | "disabled";
 
-export interface ChargeOutcome {
+/**
+ * Not decided: the organization has credits, but the partner's budget for the hit's window is leased
+ * out to other organizations' counters, which give back what they do not use within seconds. The
+ * counter remembers nothing; the caller asks again later (the consumer retries the batch: credits/charge.ts).
+ */
+export const BUDGET_BUSY = "budget_busy";
+
+export interface ChargeOutcome<Reason extends string = ChargeOutcomeReason> {
   eventId: string;
-  reason: ChargeOutcomeReason;
+  reason: Reason;
   periodStart: number;
   /** Credits used in that period after this charge. */
   used: number;
@@ -62,6 +69,9 @@ export interface Balance {
   /** When a billing rule change that waits for this period's end takes over; null when none waits. */
   scheduleChangeAt: number | null;
 }
+
+/** What the counter answers a charge: an outcome, or, for a hit to ask about again later, `budget_busy`. */
+export type ChargeAnswer = ChargeOutcome | ChargeOutcome<typeof BUDGET_BUSY>;
 
 export type SetAllocationResult = { ok: true; balance: Balance } | { ok: false; used: number };
 
@@ -118,4 +128,19 @@ export interface LeaseWindow {
   end: number;
   /** Credits granted to the organization in this window so far (cumulative). */
   granted: number;
+  /** Nothing is left in the window and no other counter holds any of it unused: a refusal is final. */
+  spent: boolean;
+}
+
+/** Credits a counter asks its pool for: the pool finds the window of `at`. */
+export interface LeaseAsk {
+  at: number;
+  credits: number;
+}
+
+/** A counter's cumulative figures of a window, for its pool: credits given back and credits charged. */
+export interface LeaseReport {
+  start: number;
+  returned: number;
+  used: number;
 }

@@ -3,7 +3,7 @@ import { ApiError } from "../lib/errors";
 import { handleError } from "../http/errors";
 import { limitBody } from "../lib/body-limit";
 import { brandOf } from "../insights/brand/queries";
-import { partnerOfHost } from "../sessions/places";
+import { partnerOfHost } from "../partners/custom-domain";
 import { clientRoutes } from "./client";
 import { consoleRoutes } from "./console";
 import type { DashboardEnv } from "./context";
@@ -40,7 +40,7 @@ export function dashboardApp(base: "" | "/app") {
     c.set("base", base);
     c.set("brand", null);
     if (base === "") {
-      const partnerId = await partnerOfHost(c.env.CATALOG, new URL(c.req.url).hostname);
+      const partnerId = await partnerOfHost(c.env, new URL(c.req.url).hostname);
       if (!partnerId) throw new ApiError("NotFound", `No route for ${c.req.method} ${c.req.path}`);
       c.set("brand", await brandOf(c.env.CATALOG, partnerId));
     }

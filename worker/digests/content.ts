@@ -1,13 +1,13 @@
-import type { ProductType } from "../../shared/billing";
 import type { ConsentMode } from "../../shared/hit";
-import { personFieldsAllowed } from "../alerts/content";
+import { personFieldsAllowed } from "../alerts/wording";
 import { isoSeconds } from "../lib/time";
 import { organizationWithBalance, type OrganizationRow } from "../organizations/organization";
 import { findSegment } from "../segments/queries";
-import { dashboardPlace, type PartnerDomain } from "../sessions/places";
+import { partnerDashboardPlace } from "../partners/custom-domain";
 import type { TenantEnv } from "../shards";
 import { publicVisitorId } from "../visitors/identity";
 import { VisitorList, pageOfRows, type ListedVisitorRow, type VisitorQuery } from "../visitors/list";
+import type { DigestData, DigestEntry } from "./render";
 
 /**
  * What a digest says about one period of an organization, read when the mail is made (nothing of it
@@ -15,35 +15,8 @@ import { VisitorList, pageOfRows, type ListedVisitorRow, type VisitorQuery } fro
  * it, the pages their visits of the period viewed most, and the credits left now. With a segment,
  * only its visitors (and their pages) count. Visitors are read through the one visitor list
  * (worker/visitors/list.ts), so a digest holds what the dashboard's feed holds for the same filter.
+ * The shape (`DigestData`) is render.ts's, which needs no storage to make the mail.
  */
-export interface DigestEntry {
-  title: string;
-  /** Industry, size, country, ICP score, visits; a person's own fields only where consent allows. */
-  detail: string;
-  link: string;
-}
-
-export interface DigestList {
-  entries: DigestEntry[];
-  /** How many there are in all (counted up to 10,000). */
-  total: number;
-}
-
-export interface DigestData {
-  partnerId: string;
-  organizationId: string;
-  organizationName: string;
-  productType: ProductType;
-  /** Unix seconds, [start, end). */
-  period: { start: number; end: number };
-  segment: { id: string; name: string } | null;
-  newVisitors: DigestList;
-  returning: DigestList;
-  topPages: { path: string; views: number }[];
-  credits: { available: number; allocation: number; periodEnd: string };
-  /** The organization on the partner's dashboard (`…/o/{organizationId}`). */
-  dashboard: string;
-}
 
 /** Visitors listed in each list of a digest; the rest are counted. */
 export const LISTED = 10;
@@ -57,7 +30,7 @@ interface OrganizationFacts extends OrganizationRow {
 
 /**
  * The digest of an organization for a period, or null when the organization is gone or canceled.
- * Its links point to the partner's verified domain, else `DASHBOARD_BASE_URL`, else the origin the
+ * Its links point to the partner's live custom domain, else `DASHBOARD_BASE_URL`, else the origin the
  * settings were saved through, else `origin` (the request's, for a preview before any settings).
  */
 export async function digestData(
@@ -116,15 +89,12 @@ export async function digestData(
   const returningTotal = totalOf(returning, 1);
   const topPages = results.at(-1)!.results as { path: string; views: number }[];
 
-  const [balance, partner] = await Promise.all([
-    organizationWithBalance(env, organization),
-    env.CATALOG.prepare("SELECT script_domain, script_domain_verified FROM partners WHERE id = ?")
-      .bind(organization.partner_id)
-      .first<PartnerDomain>(),
-  ]);
   const origin = organization.dashboard_origin ?? request.origin;
   if (!origin) throw new Error(`digest of ${organizationId} without settings or a request origin`);
-  const place = dashboardPlace(env, partner ?? { script_domain: null, script_domain_verified: 0 }, origin);
+  const [balance, place] = await Promise.all([
+    organizationWithBalance(env, organization),
+    partnerDashboardPlace(env, organization.partner_id, origin),
+  ]);
   const dashboard = `${place.origin}${place.base}/o/${organizationId}`;
   const entry = entryOf(dashboard, personFieldsAllowed(organization.consent_mode ?? "personal"));
   return {

@@ -1,12 +1,42 @@
+import type { ProductType } from "../../shared/billing";
 import type { DigestFrequency } from "../../shared/digests";
 import type { EmailContent, EmailSection } from "../email/template";
-import type { DigestData, DigestList } from "./content";
 
 /**
  * A digest as a mail, in the partner's branded template (worker/email/template.ts): what was new and
  * what came back in the period, the pages viewed most, the credits left, and a button to the
- * organization's companies on the dashboard. The same content makes the preview.
+ * organization's companies on the dashboard. The same content makes the preview. What it says is
+ * read by content.ts; nothing here reads storage.
  */
+
+export interface DigestEntry {
+  title: string;
+  /** Industry, size, country, ICP score, visits; a person's own fields only where consent allows. */
+  detail: string;
+  link: string;
+}
+
+export interface DigestList {
+  entries: DigestEntry[];
+  /** How many there are in all (counted up to 10,000). */
+  total: number;
+}
+
+export interface DigestData {
+  partnerId: string;
+  organizationId: string;
+  organizationName: string;
+  productType: ProductType;
+  /** Unix seconds, [start, end). */
+  period: { start: number; end: number };
+  segment: { id: string; name: string } | null;
+  newVisitors: DigestList;
+  returning: DigestList;
+  topPages: { path: string; views: number }[];
+  credits: { available: number; allocation: number; periodEnd: string };
+  /** The organization on the partner's dashboard (`…/o/{organizationId}`). */
+  dashboard: string;
+}
 
 const count = (n: number) => n.toLocaleString("en-US");
 /** "2026-03-05 07:00". */

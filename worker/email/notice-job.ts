@@ -3,7 +3,7 @@ import { sendJobs } from "../jobs/message";
 import { isoSeconds } from "../lib/time";
 import type { TenantEnv } from "../shards";
 import { noticeContent } from "./notice-content";
-import { effectiveEmailPreferences } from "./preferences";
+import { effectiveEmailPreferences } from "../notices/preferences";
 import { sendMail } from "./send";
 
 /**

@@ -3,7 +3,8 @@ import { configOf } from "../config";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { brandOf, type Brand } from "../insights/brand/queries";
-import { dashboardPlace, type DashboardPlace, type PartnerDomain } from "../sessions/places";
+import { dashboardPlace, liveDomain, type DashboardPlace } from "../partners/custom-domain";
+import { loadPartner } from "../partners/partner";
 import { tenantOfPartner, type TenantEnv } from "../shards";
 import type { Mailbox } from "./message";
 import { senderWithServer } from "./senders";
@@ -36,14 +37,11 @@ class MailSetupError extends Error {}
 
 /**
  * Where the links of a partner's mail point (its sign-in links, its unsubscribe page): the
- * partner's verified domain, else `DASHBOARD_BASE_URL`, else the origin of the request.
+ * partner's live domain, else `DASHBOARD_BASE_URL`, else the origin of the request.
  */
 export async function mailPlace(env: Env, partnerId: string, requestUrl?: string): Promise<DashboardPlace> {
-  const partner = await env.CATALOG.prepare("SELECT script_domain, script_domain_verified FROM partners WHERE id = ?")
-    .bind(partnerId)
-    .first<PartnerDomain>();
-  if (!partner) throw new Error(`partner ${partnerId} vanished`);
-  if (partner.script_domain && partner.script_domain_verified === 1) return dashboardPlace(env, partner, "");
+  const partner = await loadPartner(env.CATALOG, partnerId);
+  if (liveDomain(env, partner)) return dashboardPlace(env, partner, "");
   const base = configOf(env).dashboardBaseUrl ?? requestUrl;
   if (!base) {
     throw new MailSetupError(

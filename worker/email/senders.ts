@@ -3,7 +3,7 @@ import { configOf } from "../config";
 import { isoSeconds } from "../lib/time";
 import { seal, unseal } from "../lib/sealing";
 import type { TenantEnv } from "../shards";
-import type { SmtpServer } from "./smtp";
+import type { SmtpServer } from "../outbound/targets";
 
 /** A partner's own sender: its From and Reply-To, and the SMTP server that sends as it (`email_senders`). */
 export interface PartnerSender {

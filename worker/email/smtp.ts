@@ -1,5 +1,5 @@
 import { connect as connectSocket } from "cloudflare:sockets";
-import type { SmtpSecurity } from "../../shared/email";
+import type { SmtpServer } from "../outbound/targets";
 
 /**
  * An SMTP client over `cloudflare:sockets` (RFC 5321): implicit TLS (465), STARTTLS (587) or a
@@ -7,15 +7,6 @@ import type { SmtpSecurity } from "../../shared/email";
  * DATA with dot-stuffing, QUIT. No pipelining: each command waits for its reply, and every reply
  * outside 2xx/3xx ends the session with an `SmtpError` that names the step and quotes the server.
  */
-
-export interface SmtpServer {
-  host: string;
-  port: number;
-  security: SmtpSecurity;
-  /** null: no AUTH (a server that accepts mail without it). */
-  username: string | null;
-  password: string | null;
-}
 
 /** The steps of a session, in order; an error names the one that failed. */
 export const SMTP_STEPS = [

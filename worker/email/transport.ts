@@ -1,7 +1,8 @@
 import type { MailStatus } from "../../shared/email";
 import { AddressError, checkedAddress, domainOf, type MailMessage } from "./message";
 import { newMessageId, writeMime } from "./mime";
-import { SmtpError, sendSmtp, type Connect, type SmtpServer } from "./smtp";
+import type { SmtpServer } from "../outbound/targets";
+import { SmtpError, sendSmtp, type Connect } from "./smtp";
 
 /**
  * The two ways mail leaves: an SMTP server (the partner's own, or the platform's relay), or

@@ -2,7 +2,7 @@ import { auditStatement } from "../audit/queries";
 import type { TenantEnv } from "../shards";
 import { personInOrganizationPage } from "../people/queries";
 import { isoSeconds } from "../lib/time";
-import { eraseVisitor } from "../visitors/erasure";
+import { eraseVisitor } from "./visitor";
 import { sendJobs } from "../jobs/message";
 import { findErasure } from "./queries";
 

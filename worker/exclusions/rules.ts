@@ -1,4 +1,4 @@
-import { parseCidr, parseIp, mask, type Cidr } from "../identify/ip";
+import { parseCidr, parseIp, mask, type Cidr } from "../lib/ip";
 
 /** Limits per organization: enough for offices and competitor lists, small enough to check per hit. */
 export const MAX_DOMAINS = 500;

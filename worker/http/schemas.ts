@@ -8,7 +8,7 @@ import {
   type BillingMode,
   type BillingPeriod,
 } from "../../shared/billing";
-import { emailSha256 } from "../lib/email-hash";
+import { EMAIL_SHA256, EMAIL_SHA256_RULE } from "../lib/email-hash";
 
 /** Timestamps are ISO 8601 UTC without milliseconds. */
 export const Timestamp = z.string().openapi({ example: "2025-01-15T10:30:00Z" });
@@ -40,7 +40,7 @@ export const BillingPeriodInput = withAliases(BILLING_PERIODS, PERIOD_ALIASES);
 export const BillingModeInput = withAliases(BILLING_MODES, MODE_ALIASES);
 
 /** A person as every route and hit names them: the SHA-256 hex of their trimmed, lower-cased email. */
-export const EmailSha256 = emailSha256().openapi({
+export const EmailSha256 = z.string().regex(EMAIL_SHA256, EMAIL_SHA256_RULE).openapi({
   example: "b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514",
 });
 

@@ -1,6 +1,7 @@
 import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
-import { parseCidr, rangeKey, type Cidr } from "./ip";
+import { parseCidr, type Cidr } from "../lib/ip";
+import { rangeKey } from "./ip-ranges";
 
 /** Firmographics of a company, as imported or returned by a provider. */
 export interface CompanyData {

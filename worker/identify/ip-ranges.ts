@@ -1,5 +1,10 @@
 import { companyIdentity, type Identifier } from "./identifier";
-import { mask, parseIp, rangeKey } from "./ip";
+import { mask, parseIp, toHex } from "../lib/ip";
+
+/** Key of a range in `company_ip_ranges`: prefix length, then network address. */
+export function rangeKey(network: bigint, prefix: number): string {
+  return `${String(prefix).padStart(3, "0")}:${toHex(network)}`;
+}
 
 /**
  * The prefix lengths imported ranges use change only when an import brings a new one: an isolate

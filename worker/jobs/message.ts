@@ -79,7 +79,7 @@ export interface PurgeOrganizationJob {
   organizationId: string;
 }
 
-/** Send one e-mail notice (worker/email/notices.ts); its row holds what it says and whether it went out. */
+/** Send one e-mail notice (worker/notices/queue.ts); its row holds what it says and whether it went out. */
 export interface SendNoticeJob {
   type: "email.notice";
   noticeId: string;

@@ -1,11 +1,7 @@
-import { z } from "zod";
-
 /**
  * A person as every route and hit names them: the SHA-256 hex of their trimmed, lower-cased email.
- * A function, so each caller builds its own schema: zod gives a schema `.openapi()` only when it
- * is made after @hono/zod-openapi extended zod, and the hit path validates without it.
+ * Plain rules, so the pixel path checks hits without zod; the APIs build their schema from them
+ * (http/schemas.ts `EmailSha256`).
  */
-export const emailSha256 = () =>
-  z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, "must be the SHA-256 of the trimmed, lower-cased email, as 64 lowercase hex digits");
+export const EMAIL_SHA256 = /^[0-9a-f]{64}$/;
+export const EMAIL_SHA256_RULE = "must be the SHA-256 of the trimmed, lower-cased email, as 64 lowercase hex digits";

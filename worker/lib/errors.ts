@@ -31,7 +31,7 @@ export interface FieldProblem {
   message: string;
 }
 
-/** Thrown anywhere in a request; turned into the envelope by `onError` (http/errors.ts). */
+/** Thrown anywhere in a request; turned into the envelope by `onError` (lib/error-response.ts). */
 export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,

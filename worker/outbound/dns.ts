@@ -1,6 +1,3 @@
-import { configOf } from "../config";
-import type { Env } from "../env";
-
 const LOOKUP_TIMEOUT_MS = 5_000;
 /** DNS RR types of addresses (RFC 1035, RFC 3596). */
 const ADDRESS_TYPES = { A: 1, AAAA: 28 } as const;
@@ -15,8 +12,8 @@ interface DohResponse {
 /** The resolver could not say (down, slow, SERVFAIL): nothing is known about the name. */
 export class ResolutionError extends Error {}
 
-async function query(env: Env, name: string, type: keyof typeof ADDRESS_TYPES): Promise<string[]> {
-  const url = new URL(configOf(env).dohUrl);
+async function query(dohUrl: string, name: string, type: keyof typeof ADDRESS_TYPES): Promise<string[]> {
+  const url = new URL(dohUrl);
   url.searchParams.set("name", name);
   url.searchParams.set("type", type);
   let body: DohResponse;
@@ -36,11 +33,11 @@ async function query(env: Env, name: string, type: keyof typeof ADDRESS_TYPES): 
 }
 
 /**
- * Every IPv4 and IPv6 address `name` resolves to, through the configured DNS-over-HTTPS (JSON)
- * resolver (`DOH_URL`); empty when the name does not exist. Throws `ResolutionError` when the
+ * Every IPv4 and IPv6 address `name` resolves to, through the DNS-over-HTTPS (JSON) resolver at
+ * `dohUrl` (the setting `DOH_URL`); empty when the name does not exist. Throws `ResolutionError` when the
  * resolver cannot answer.
  */
-export async function resolveAddresses(env: Env, name: string): Promise<string[]> {
-  const [v4, v6] = await Promise.all([query(env, name, "A"), query(env, name, "AAAA")]);
+export async function resolveAddresses(dohUrl: string, name: string): Promise<string[]> {
+  const [v4, v6] = await Promise.all([query(dohUrl, name, "A"), query(dohUrl, name, "AAAA")]);
   return [...v4, ...v6];
 }

@@ -1,5 +1,5 @@
-import type { Env } from "../env";
-import { mask, parseCidr, parseIp } from "../identify/ip";
+import type { SmtpSecurity } from "../../shared/email";
+import { mask, parseCidr, parseIp } from "../lib/ip";
 import { resolveAddresses } from "./dns";
 
 export { ResolutionError } from "./dns";
@@ -93,14 +93,18 @@ export function urlTargetProblem(raw: string, allowPrivate: boolean): string | n
 /**
  * What is wrong with sending to `host` now, or null: a public name or address that (unless
  * `allowPrivate`) resolves, through the configured DNS-over-HTTPS resolver, to public addresses
- * only. Throws `ResolutionError` when the resolver cannot answer (the caller tries again later).
+ * only (`dohUrl`: the setting `DOH_URL`). Throws `ResolutionError` when the resolver cannot answer (the caller tries again later).
  */
-export async function resolvedTargetProblem(env: Env, host: string, allowPrivate: boolean): Promise<string | null> {
+export async function resolvedTargetProblem(
+  dohUrl: string,
+  host: string,
+  allowPrivate: boolean,
+): Promise<string | null> {
   if (allowPrivate) return null;
   if (!isPublicHost(host)) return "must point to a public host, not a local or private address";
   const name = bare(host);
   if (parseIp(name) !== null) return null;
-  const addresses = await resolveAddresses(env, name);
+  const addresses = await resolveAddresses(dohUrl, name);
   if (addresses.length === 0) return `${name} does not resolve to any address`;
   const inside = addresses.find((address) => {
     const ip = parseIp(address);
@@ -113,7 +117,14 @@ export async function resolvedTargetProblem(env: Env, host: string, allowPrivate
 export interface SmtpTarget {
   host: string;
   port: number;
-  security: "tls" | "starttls" | "none";
+  security: SmtpSecurity;
+}
+
+/** An SMTP server with the account the platform signs in with. */
+export interface SmtpServer extends SmtpTarget {
+  /** null: no AUTH (a server that accepts mail without it). */
+  username: string | null;
+  password: string | null;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { PartnerStatus } from "../../shared/accounts";
 import type { BillingMode, BillingPeriod } from "../../shared/billing";
 import { notFound } from "../lib/errors";
 import { isActive, loadEndpoints } from "../webhooks/endpoints";
+import type { HostnameState } from "../custom-hostnames/status";
 import type { OperatorPartnerSchema, PartnerSchema } from "./schemas";
 
 export interface PartnerRow {
@@ -19,6 +20,8 @@ export interface PartnerRow {
   secondary_color: string | null;
   script_domain: string | null;
   script_domain_verified: number;
+  /** The state of the domain's custom hostname (joined from `custom_hostnames`), null without one. */
+  custom_hostname_state: HostnameState | null;
   global_name: string | null;
   billing_mode: BillingMode;
   billing_period: BillingPeriod;
@@ -39,7 +42,13 @@ export interface PartnerRow {
 
 /** The partner, or null when there is none with this id. */
 export async function findPartner(db: D1Database, partnerId: string): Promise<PartnerRow | null> {
-  return db.prepare("SELECT * FROM partners WHERE id = ?").bind(partnerId).first<PartnerRow>();
+  return db
+    .prepare(
+      `SELECT p.*, h.state AS custom_hostname_state
+       FROM partners p LEFT JOIN custom_hostnames h ON h.hostname = p.script_domain WHERE p.id = ?`,
+    )
+    .bind(partnerId)
+    .first<PartnerRow>();
 }
 
 /** The partner behind an authenticated request (it exists: its key was just checked). */

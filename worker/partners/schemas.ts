@@ -1,14 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import { API_KEY_STATUSES, PARTNER_STATUSES, SCOPES } from "../../shared/accounts";
 import { BillingModeSchema, BillingPeriodSchema, Timestamp } from "../http/schemas";
-import { globalName } from "../pixel-config/global-name";
+import { FREE_GLOBAL_NAME_RULE, GLOBAL_NAME, GLOBAL_NAME_RULE, isFreeGlobalName } from "../../shared/global-name";
 
-/** The global name rule (pixel-config/global-name.ts), with its description in the API documents. */
-export const GlobalNameSchema = globalName().openapi({
-  description:
-    "Global name of the script's command queue on client sites: a JavaScript identifier (at most 32 characters) that no page already has, i.e. not a property of the browser's `window` (such as `setTimeout` or `onerror`), a keyword or a common library's global",
-  example: "_acme",
-});
+/** The global name rule (shared/global-name.ts), with its description in the API documents. */
+export const GlobalNameSchema = z
+  .string()
+  .regex(GLOBAL_NAME, GLOBAL_NAME_RULE)
+  .refine(isFreeGlobalName, FREE_GLOBAL_NAME_RULE)
+  .openapi({
+    description:
+      "Global name of the script's command queue on client sites: a JavaScript identifier (at most 32 characters) that no page already has, i.e. not a property of the browser's `window` (such as `setTimeout` or `onerror`), a keyword or a common library's global",
+    example: "_acme",
+  });
 
 export const PartnerStatusSchema = z.enum(PARTNER_STATUSES);
 

@@ -1,4 +1,4 @@
-import { saltedKey } from "../collect/encoding";
+import { saltedKey } from "../visitors/keys";
 import { DEBIT_SEQ } from "../credits/mirror";
 import { personIdentity } from "../identify/identifier";
 import { publicVisitorId, type SessionRow, type VisitorRow } from "../visitors/identity";

@@ -1,4 +1,4 @@
-import { configOf } from "../config";
+import { coreConfigOf } from "../core-config";
 import type { Env } from "../env";
 import { seal, unseal } from "../lib/sealing";
 import { randomHex } from "../lib/ids";
@@ -12,7 +12,7 @@ export const generateProxySecret = () => randomHex(32);
 const contextOf = (organizationId: string) => `pixel-proxy/${organizationId}`;
 
 export const sealProxySecret = async (env: Env, organizationId: string, secret: string) =>
-  seal(configOf(env).webhookSecretKey, contextOf(organizationId), secret);
+  seal(coreConfigOf(env).webhookSecretKey, contextOf(organizationId), secret);
 
 export const openProxySecret = async (env: Env, organizationId: string, sealed: string) =>
-  unseal(configOf(env).webhookSecretKey, contextOf(organizationId), sealed);
+  unseal(coreConfigOf(env).webhookSecretKey, contextOf(organizationId), sealed);

@@ -1,6 +1,6 @@
 import { sendJobs } from "../jobs/message";
 import type { ProductType } from "../../shared/billing";
-import { configOf } from "../config";
+import { coreConfigOf } from "../core-config";
 import type { ConsentMode } from "../../shared/hit";
 import type { Env } from "../env";
 import { everyTenant, type Shard, type TenantEnv } from "../shards";
@@ -32,7 +32,7 @@ export interface PixelRecord {
   globalName: string;
   /**
    * The first-party proxy secret, sealed (lib/sealing.ts); opened only for a hit that carries a
-   * forwarding signature (collect/forwarded-address.ts). Absent in records written before it existed.
+   * forwarding signature (edge/forwarded-address.ts). Absent in records written before it existed.
    */
   proxySecret?: string | null;
 }
@@ -105,7 +105,7 @@ export function toRecord(row: PixelRow, env: Env): PixelRecord {
     respectPrivacySignals: row.respect_privacy_signals === 1,
     hashRouting: row.hash_routing === 1,
     consentMode: row.consent_mode,
-    globalName: row.global_name ?? configOf(env).defaultGlobalName,
+    globalName: row.global_name ?? coreConfigOf(env).defaultGlobalName,
     proxySecret: row.proxy_secret,
   };
 }

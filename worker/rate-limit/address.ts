@@ -1,4 +1,4 @@
-import { parseIp } from "../identify/ip";
+import { parseIp } from "../lib/ip";
 
 /**
  * Who is asking, for counting: `CF-Connecting-IP` (set by Cloudflare; a client-sent value only

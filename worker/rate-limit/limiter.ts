@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { configOf } from "../config";
+import { coreConfigOf } from "../core-config";
 import type { Env } from "../env";
 
 /** Fixed windows of one minute, each starting at the first request after the previous one ended. */
@@ -33,7 +33,7 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   hit(now: number = Date.now()): RateLimitDecision {
-    const limit = configOf(this.env).partnerRateLimit;
+    const limit = coreConfigOf(this.env).partnerRateLimit;
     if (now >= this.#window.start + WINDOW_MS) this.#window = { start: now, count: 0 };
     // Rejected requests are not counted: the window's budget is what was served.
     const allowed = this.#window.count < limit;

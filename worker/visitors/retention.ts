@@ -1,5 +1,4 @@
 import type { TenantEnv } from "../shards";
-import { forgetLeftLateErasures } from "./erasure";
 
 /** Organizations swept per cron run, least recently swept first. */
 const ORGANIZATIONS_PER_RUN = 50;
@@ -20,13 +19,11 @@ const DAY_SECONDS = 86_400;
  * - Device rows, address rows and anonymous visits' texts of the days before yesterday (the consumer's
  *   dedupe, people rules and B2C stitching only need the last two days).
  * - Remembered queue messages older than the queue's retention.
- * - Visitors charged after their person's erasure that the consumer could not have forgotten (N3).
  */
 export async function maintainVisitors(env: TenantEnv, now = Date.now()): Promise<void> {
   try {
     await pruneDeviceDays(env.DB, now);
     await pruneRetention(env, now);
-    await forgetLeftLateErasures(env);
   } catch (error) {
     console.error("visitor maintenance failed", error);
   }

@@ -199,7 +199,11 @@ async function materialize(db: D1Database, row: DeliveryRow): Promise<string | n
  */
 async function targetRefusal(env: TenantEnv, url: string): Promise<string | null> {
   try {
-    const problem = await resolvedTargetProblem(env, new URL(url).hostname, configOf(env).allowInsecureWebhooks);
+    const problem = await resolvedTargetProblem(
+      configOf(env).dohUrl,
+      new URL(url).hostname,
+      configOf(env).allowInsecureWebhooks,
+    );
     return problem && `Refused: ${problem}`.slice(0, ERROR_SNIPPET);
   } catch (error) {
     if (!(error instanceof ResolutionError)) throw error;

@@ -19,6 +19,9 @@ export const CHANNEL_OF: Record<EmittedType, WebhookChannel> = {
   "credits.low": "billing",
   "credits.exhausted": "billing",
   "period.closed": "billing",
+  // The partner's account, not a client's usage: the billing webhook is the account's channel.
+  "domain.activated": "billing",
+  "domain.failed": "billing",
   "b2c.anomaly": "billing",
 };
 

@@ -85,6 +85,30 @@ export const PeriodClosedFields = z.object({
   expired: z.number().int().openapi({ description: "Credits that lapsed unused" }),
 });
 
+export const DomainActivatedFields = z.object({
+  domain: z.string().openapi({ example: "track.agency.example" }),
+  scriptBaseUrl: z
+    .string()
+    .openapi({ description: "What every script tag now loads from", example: "https://track.agency.example" }),
+  dashboardUrl: z.string().openapi({
+    description: "Where dashboards and the console are now served",
+    example: "https://track.agency.example/",
+  }),
+});
+
+export const DomainFailedFields = z.object({
+  domain: z.string(),
+  status: z
+    .string()
+    .nullable()
+    .openapi({ description: "Cloudflare's status of the custom hostname (e.g. `moved`, `deleted`)" }),
+  sslStatus: z
+    .string()
+    .nullable()
+    .openapi({ description: "Cloudflare's status of its certificate (e.g. `validation_timed_out`)" }),
+  errors: z.array(z.string()).openapi({ description: "Why, as Cloudflare reported it" }),
+});
+
 export const B2cAnomalyFields = z.object({
   ...organizationFields,
   ceiling: z.number().int().openapi({ description: "New people an organization may have charged within an hour" }),
@@ -109,6 +133,8 @@ export const EVENT_FIELDS = {
   "period.closed": PeriodClosedFields,
   "company.visited": CompanyVisitedFields,
   "alert.triggered": AlertTriggeredFields,
+  "domain.activated": DomainActivatedFields,
+  "domain.failed": DomainFailedFields,
   "b2c.anomaly": B2cAnomalyFields,
   "webhook.test": WebhookTestFields,
 } satisfies Record<EventType, z.ZodObject>;
@@ -124,6 +150,10 @@ const DESCRIPTIONS: Record<EventType, string> = {
   "company.visited":
     "An identified visitor started a visit (once per visit, charged or not). Sent only where the identification webhook opted in (`companyVisited`).",
   "alert.triggered": "An alert rule fired for an identified visitor; once per firing, whatever its channels answered.",
+  "domain.activated":
+    "The partner's custom domain went live: verified by DNS and its TLS certificate active. Script tags and dashboard links use it from now on.",
+  "domain.failed":
+    "The custom domain's hostname or certificate could not be validated (Cloudflare stopped trying, or the domain no longer points here). Fix DNS, then check again.",
   "b2c.anomaly":
     "A B2C organization had as many new people charged within an hour as it may (1,000): charging new people pauses until the hour's count falls below it; at most once per organization and hour.",
   "webhook.test": "Sent by `POST /webhooks/test`.",

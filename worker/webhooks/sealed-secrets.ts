@@ -1,9 +1,9 @@
 import type { WebhookChannel } from "../../shared/webhooks";
-import { configOf } from "../config";
+import { coreConfigOf } from "../core-config";
 import type { Env } from "../env";
 import type { TenantEnv } from "../shards";
 import { isSealed, seal, unseal } from "../lib/sealing";
-import { SECRET_PREFIX } from "./secrets";
+import { SECRET_PREFIX } from "../lib/webhook-secrets";
 
 /**
  * Webhook secrets at rest, sealed (lib/sealing.ts) with the endpoint (partner and channel) as the
@@ -18,13 +18,13 @@ export interface SecretOwner {
 const contextOf = (owner: SecretOwner) => `${owner.partner_id}/${owner.channel}`;
 
 export const sealSecret = async (env: TenantEnv, owner: SecretOwner, secret: string): Promise<string> =>
-  seal(configOf(env).webhookSecretKey, contextOf(owner), secret);
+  seal(coreConfigOf(env).webhookSecretKey, contextOf(owner), secret);
 
 /** The `whsec_` secret of a stored value (sealed, or plain from before sealing). */
 export async function openSecret(env: Env, owner: SecretOwner, stored: string): Promise<string> {
   if (stored.startsWith(SECRET_PREFIX)) return stored;
   if (!isSealed(stored)) throw new Error("Stored webhook secret has an unknown format");
-  return unseal(configOf(env).webhookSecretKey, contextOf(owner), stored);
+  return unseal(coreConfigOf(env).webhookSecretKey, contextOf(owner), stored);
 }
 
 /**
@@ -32,7 +32,7 @@ export async function openSecret(env: Env, owner: SecretOwner, stored: string): 
  * number per cron run; each row only if it still holds what was read, so a concurrent change wins.
  */
 export async function sealPlainSecrets(env: TenantEnv): Promise<number> {
-  if (!configOf(env).webhookSecretKey) return 0;
+  if (!coreConfigOf(env).webhookSecretKey) return 0;
   const { results } = await env.DB.prepare(
     `SELECT partner_id, channel, secret, previous_secret FROM webhook_endpoints
      WHERE substr(secret, 1, 6) = 'whsec_' OR substr(previous_secret, 1, 6) = 'whsec_' LIMIT 500`,

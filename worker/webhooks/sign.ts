@@ -1,5 +1,5 @@
 import { toBase64, toHex } from "../lib/encoding";
-import { signingKey } from "./secrets";
+import { signingKey } from "../lib/webhook-secrets";
 
 const encoder = new TextEncoder();
 

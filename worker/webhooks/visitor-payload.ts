@@ -18,7 +18,7 @@ interface SessionColumns {
 
 export type VisitorPayload = Omit<z.infer<typeof VisitorIdentifiedFields>, "organizationId" | "externalId">;
 
-/** What a `visitor.identified` event recorded when it was emitted (worker/webhooks/hit-events.ts). */
+/** What a `visitor.identified` event recorded when it was emitted (worker/collect/hit-events.ts). */
 export interface VisitorReference {
   organizationId: string;
   visitorId: string;

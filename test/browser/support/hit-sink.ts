@@ -16,7 +16,7 @@ import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { type PixelBuilds, renderPixel } from "../../../pixel/serve.ts";
 import { HIT_PATH, type Hit, type PixelConfig, SCRIPT_PATH_PREFIX } from "../../../shared/hit.ts";
-import { hitSchema } from "../../../worker/collect/hit-schema.ts";
+import { parseHit as checkHit } from "../../../worker/edge/hit-body.ts";
 
 export interface Recorded {
   method: string;
@@ -135,7 +135,11 @@ export function recordPageRequests(page: Page): { url: string; body: string }[] 
 }
 
 /** A hit body as the Worker reads it (array form decoded, ids and hash as hex); throws where the Worker answers 400. */
-export const parseHit = (body: string): Hit => hitSchema.parse(JSON.parse(body));
+export function parseHit(body: string): Hit {
+  const parsed = checkHit(JSON.parse(body));
+  if ("problems" in parsed) throw new Error(`invalid hit ${body}: ${JSON.stringify(parsed.problems)}`);
+  return parsed.hit;
+}
 
 /** The email hash the script keeps in sessionStorage (its bytes in decimal), as hex. */
 export const storedHashHex = (stored: string | null) =>

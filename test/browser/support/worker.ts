@@ -20,6 +20,8 @@ import { buildPixel } from "../../../pixel/build.ts";
 import { ROOT } from "../../../scripts/lib.ts";
 
 export const ADMIN_KEY = "e2e-admin-key";
+/** The Worker's WEBHOOK_SECRET_KEY in these tests (the edge Worker gets the same, as in production). */
+export const E2E_WEBHOOK_SECRET_KEY = btoa("e2e-only-webhook-secret-key-32b!");
 
 export interface StartOptions {
   /** Extra workers in the same workerd process (bench baselines); the Worker stays the entry. */
@@ -32,6 +34,10 @@ export interface StartOptions {
    * with one key, and measures the limiters' cost rather than their 429s.
    */
   hitsPerMinute?: number;
+  /** Settings of the Worker added to (or replacing) wrangler.toml's, e.g. a Cloudflare zone at a stand-in. */
+  bindings?: Record<string, string>;
+  /** Where the Worker's outbound fetches go instead of the network: one of `extraWorkers`, by name. */
+  outboundService?: string;
   /** Opens workerd's V8 inspector on this port (0: any free one; `mf.getInspectorURL()` says which): the bench's CPU profiles. */
   inspectorPort?: number;
   /** The folder the local state's temporary folder is made in (default: the system's temporary folder). */
@@ -124,8 +130,10 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
             ...(workerOptions.bindings as Record<string, unknown>),
             ADMIN_API_KEY: ADMIN_KEY,
             DEMO_PAGES: "off",
-            WEBHOOK_SECRET_KEY: btoa("e2e-only-webhook-secret-key-32b!"),
+            WEBHOOK_SECRET_KEY: E2E_WEBHOOK_SECRET_KEY,
+            ...opts.bindings,
           },
+          ...(opts.outboundService ? { outboundService: opts.outboundService } : {}),
         } as V4WorkerOptions,
         ...(opts.extraWorkers ?? []),
       ],

@@ -4,9 +4,12 @@ import { expect } from "vitest";
 import { shardedName, type Shard } from "../../../worker/shards";
 import { organizationTenant } from "./index";
 
+/** The real namespace, taken before any test puts faults in front of it (support/env-faults.ts). */
+const CREDITS = env.CREDITS;
+
 /** Test helpers around an organization's credit counter (its Durable Object). */
 export const counterStub = (organizationId: string, shard: Shard) =>
-  env.CREDITS.get(env.CREDITS.idFromName(shardedName(shard, organizationId)));
+  CREDITS.get(CREDITS.idFromName(shardedName(shard, organizationId)));
 export type Stub = ReturnType<typeof counterStub>;
 
 /** The counter of an organization of any shard (one D1 has not, e.g. a made-up id: shard 1's). */

@@ -171,3 +171,162 @@ export async function callWith(
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
+
+/** Where a fault is injected: the cross-store steps of the Worker and its Durable Objects. */
+export type FaultTarget = "d1" | "counter" | "pool" | "kv" | "queue";
+
+/**
+ * One injected failure. `before`: the call fails and does nothing (an overloaded object, a D1 error);
+ * `after`: the call is done, then fails, as when its answer is lost. It hits the call matching
+ * `target`, `binding` and `method` (each: any when not given) after `skip` matching calls went
+ * through, `times` times in a row.
+ */
+export interface Fault {
+  target?: FaultTarget;
+  binding?: string;
+  method?: string;
+  mode: "before" | "after";
+  skip?: number;
+  times?: number;
+}
+
+/** The faults armed in front of the bindings `installFaults` wrapped, consumed in call order. */
+export class Faults {
+  private armed: { fault: Fault; skip: number; times: number }[] = [];
+  /** Every fault that fired, as `target.method mode`. */
+  readonly fired: string[] = [];
+
+  arm(...faults: Fault[]): void {
+    for (const fault of faults) this.armed.push({ fault, skip: fault.skip ?? 0, times: fault.times ?? 1 });
+  }
+
+  clear(): void {
+    this.armed = [];
+  }
+
+  /** Runs `call`, one of a real binding's methods, unless an armed fault matches it. */
+  async around<T>(target: FaultTarget, binding: string, method: string, call: () => Promise<T>): Promise<T> {
+    const armed = this.armed.find(
+      (a) =>
+        (a.fault.target ?? target) === target &&
+        (a.fault.binding ?? binding) === binding &&
+        (a.fault.method ?? method) === method,
+    );
+    if (!armed) return call();
+    if (armed.skip > 0) {
+      armed.skip -= 1;
+      return call();
+    }
+    armed.times -= 1;
+    if (armed.times <= 0) this.armed.splice(this.armed.indexOf(armed), 1);
+    this.fired.push(`${target}.${method} ${armed.fault.mode}`);
+    if (armed.fault.mode === "before") throw new Error(`injected: ${target}.${method} failed`);
+    await call();
+    throw new Error(`injected: ${target}.${method} done, its answer lost`);
+  }
+}
+
+/** Forwards every property of `target`, methods bound to it. */
+function forwarding<T extends object>(target: T, override: (key: string | symbol) => unknown): T {
+  return new Proxy(target, {
+    get(t, key) {
+      const replaced = override(key);
+      if (replaced !== undefined) return replaced;
+      const value = Reflect.get(t, key) as unknown;
+      return typeof value === "function" && key !== "constructor" ? (value as Call).bind(t) : value;
+    },
+  });
+}
+
+/** A Durable Object namespace whose stubs' RPC calls go through `faults`. */
+function faultyNamespace(namespace: DurableObjectNamespace, name: string, target: FaultTarget, faults: Faults) {
+  const stubOf = (stub: DurableObjectStub) =>
+    new Proxy(stub, {
+      get(s, key) {
+        if (typeof key !== "string" || key === "then" || key === "id" || key === "name") return Reflect.get(s, key);
+        return (...args: unknown[]) =>
+          faults.around(
+            target,
+            name,
+            key,
+            () => (s as unknown as Record<string, Call>)[key]!(...args) as Promise<unknown>,
+          );
+      },
+    });
+  return forwarding(namespace, (key) =>
+    key === "get" ? (id: DurableObjectId) => stubOf(namespace.get(id)) : undefined,
+  );
+}
+
+/** A D1 database whose statements and batches go through `faults` (reads included). */
+function faultyDatabase(db: D1Database, name: string, faults: Faults): D1Database {
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const statementOf = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = forwarding(statement, (key) => {
+      if (key === "bind") return (...values: unknown[]) => statementOf(statement.bind(...values));
+      if (key === "run" || key === "first" || key === "all" || key === "raw") {
+        return (...args: unknown[]) =>
+          faults.around("d1", name, key, () => (statement[key] as Call)(...args) as Promise<unknown>);
+      }
+      return undefined;
+    });
+    real.set(proxy, statement);
+    return proxy;
+  };
+  return forwarding(db, (key) => {
+    if (key === "prepare") return (query: string) => statementOf(db.prepare(query));
+    if (key === "batch") {
+      return (statements: D1PreparedStatement[]) =>
+        faults.around("d1", name, "batch", () => db.batch(statements.map((s) => real.get(s) ?? s)));
+    }
+    return undefined;
+  });
+}
+
+/** A KV namespace or a queue whose methods go through `faults`. */
+function faultyMethods<T extends object>(
+  binding: T,
+  name: string,
+  target: FaultTarget,
+  methods: string[],
+  faults: Faults,
+): T {
+  return forwarding(binding, (key) =>
+    typeof key === "string" && methods.includes(key)
+      ? (...args: unknown[]) =>
+          faults.around(
+            target,
+            name,
+            key,
+            () => (binding as unknown as Record<string, Call>)[key]!(...args) as Promise<unknown>,
+          )
+      : undefined,
+  );
+}
+
+/**
+ * Puts `faults` in front of the real bindings of `env`: the D1 databases, the credit counters and
+ * pools, the pixels KV and the queues. The Worker called with `env` and every Durable Object built
+ * after this sees them (an object reads its env's bindings through the test's `env`); objects built
+ * before keep the bindings they took. `restore` puts the real bindings back.
+ */
+export function installFaults(): { faults: Faults; real: typeof env; restore: () => void } {
+  const faults = new Faults();
+  const bindings = env as unknown as Record<string, unknown>;
+  const real = { ...env };
+  const replaced: Record<string, unknown> = {
+    CATALOG: faultyDatabase(env.CATALOG, "CATALOG", faults),
+    CREDITS: faultyNamespace(env.CREDITS as unknown as DurableObjectNamespace, "CREDITS", "counter", faults),
+    POOLS: faultyNamespace(env.POOLS as unknown as DurableObjectNamespace, "POOLS", "pool", faults),
+    PIXELS: faultyMethods(env.PIXELS, "PIXELS", "kv", ["get", "put", "delete", "list"], faults),
+    JOBS: faultyMethods(env.JOBS, "JOBS", "queue", ["send", "sendBatch"], faults),
+    WEBHOOKS: faultyMethods(env.WEBHOOKS, "WEBHOOKS", "queue", ["send", "sendBatch"], faults),
+  };
+  for (const name of Object.keys(bindings)) {
+    if (/^TENANT_\d+$/.test(name)) replaced[name] = faultyDatabase(bindings[name] as D1Database, name, faults);
+    if (/^HITS_\d+$/.test(name))
+      replaced[name] = faultyMethods(bindings[name] as Queue, name, "queue", ["send", "sendBatch"], faults);
+  }
+  Object.assign(bindings, replaced);
+  return { faults, real, restore: () => Object.assign(bindings, real) };
+}

@@ -3,6 +3,7 @@ import { expect, vi } from "vitest";
 import { receiverBucket } from "../../fixtures/receiver";
 import { sha256Hex } from "../../../worker/lib/crypto";
 import { newOrganization, seedVisitors } from "./index";
+import { freshDomain } from "./domains";
 
 /** One operation of the OpenAPI document, with its path relative to `/api/v1/partner`. */
 export interface PartnerOperation {
@@ -101,7 +102,7 @@ export async function partnerWithResources() {
   const hook = await api("PUT", "/webhooks/identification", { url: receiverBucket().url("ok") });
   expect(hook.status, hook.text).toBe(200);
   const delivery = await api("POST", "/webhooks/test", { type: "identification" });
-  const domain = await api("PUT", "/domain", { domain: `t.${crypto.randomUUID().slice(0, 8)}.example.com` });
+  const domain = await api("PUT", "/domain", { domain: freshDomain("t") });
   expect(domain.status, domain.text).toBe(200);
   expect(delivery.status, delivery.text).toBe(200);
   const link = await api("POST", `/organizations/${organization.id}/dashboard-links`, {

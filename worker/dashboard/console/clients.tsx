@@ -7,12 +7,15 @@ import { render, type Frame } from "../ui/layout";
 
 export const CONSOLE_PAGE_SIZE = 50;
 
-export function consoleFrame(c: DashboardContext, title: string): Frame {
+export function consoleFrame(c: DashboardContext, title: string, page: "clients" | "domain" = "clients"): Frame {
   const base = c.get("base");
   return {
     title,
     context: "Console",
-    nav: [{ label: "Clients", href: `${base}/console`, current: true }],
+    nav: [
+      { label: "Clients", href: `${base}/console`, current: page === "clients" },
+      { label: "Domain", href: `${base}/console/domain`, current: page === "domain" },
+    ],
     signOut: { action: `${base}/console/sign-out`, csrf: c.get("csrf") },
   };
 }

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { DashboardEnv } from "../context";
 import { consoleArea } from "../signed-in";
 import { clientsRoute } from "./clients";
+import { domainRoute } from "./domain";
 import { openClientRoute } from "./open";
 import { consoleSignOutRoute } from "./sign-out";
 
@@ -11,4 +12,5 @@ export const consoleRoutes = new Hono<DashboardEnv>()
   .use("/console/*", consoleArea)
   .route("/", clientsRoute)
   .route("/", openClientRoute)
+  .route("/", domainRoute)
   .route("/", consoleSignOutRoute);

@@ -103,15 +103,17 @@ async function open(c: DashboardContext, token: string, confirmed: boolean) {
   c.header("referrer-policy", "no-referrer");
   if (failingTooOften("dashboard", clientAddress(c.req.raw.headers))) throw tooManyFailures();
   const host = new URL(c.req.url).host;
+  // On a partner's domain, only that partner's links open (the brand is the host's partner there).
+  const hostPartner = c.get("base") === "" ? c.get("brand")!.partnerId : null;
   if (!confirmed) {
-    const found = await peekSignInLink(c.env.CATALOG, token, host);
+    const found = await peekSignInLink(c.env.CATALOG, token, host, hostPartner);
     if (!found.ok) return refuse(c, await counted(c, found), found.partnerId);
     if (found.link.mailed) return mailedLinkPage(c, token, found.link);
     if (c.req.header("sec-fetch-site") === "cross-site" && (await holdsSession(c))) {
       return confirmation(c, token, found.link);
     }
   }
-  const redemption = await redeemSignInLink(c.env.CATALOG, token, host);
+  const redemption = await redeemSignInLink(c.env.CATALOG, token, host, hostPartner);
   if (!redemption.ok) return refuse(c, await counted(c, redemption), redemption.partnerId);
   const { link } = redemption;
   const tenant = await tenantOfPartner(c.env, link.partnerId);

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../../audit/queries";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
+import { partnerDashboardPlace } from "../../partners/custom-domain";
 import { issueSignInLink } from "../../sessions/links";
 import { CONSOLE_ROLE } from "../../sessions/rules";
 import { SignInLinkSchema } from "../dashboard-links/schemas";
@@ -20,7 +21,12 @@ const route = createRoute({
 export const createConsoleLink = createApi().openapi(route, async (c) => {
   const { email } = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  const link = await issueSignInLink(c.env, c.req.url, { partnerId, organizationId: null, email, role: CONSOLE_ROLE });
+  const link = await issueSignInLink(c.env.CATALOG, await partnerDashboardPlace(c.env, partnerId, c.req.url), {
+    partnerId,
+    organizationId: null,
+    email,
+    role: CONSOLE_ROLE,
+  });
   await recordAudit(c.var.tenant.DB, {
     partnerId,
     organizationId: null,

@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { IdentityType } from "../../../shared/billing";
 import { entryId } from "../../credits/ledger";
 import { DEBIT_SEQ } from "../../credits/mirror";
-import { ERASED_VISITOR } from "../../visitors/erasure";
+import { ERASED_VISITOR } from "../../erasures/visitor";
 import { isoOf, publicVisitorId } from "../../visitors/identity";
 import type { ReceiptSchema } from "./schemas";
 

@@ -2,8 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../../audit/queries";
 import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
+import { partnerDashboardPlace } from "../../partners/custom-domain";
 import { issueSignInLink } from "../../sessions/links";
-import { mailDashboardLink } from "../../sessions/mailed-links";
+import { mailDashboardLink } from "../../email/dashboard-link";
 import { MailDeliverySchema } from "../email-sender/schemas";
 import { findOrganization } from "../../organizations/organization";
 import { IdParam } from "../../http/schemas";
@@ -38,9 +39,10 @@ export const createDashboardLink = createApi().openapi(route, async (c) => {
   if (organization.status === "canceled") {
     throw new ApiError("UnprocessableEntity", "The organization is canceled", { status: organization.status });
   }
+  const place = await partnerDashboardPlace(c.env, partnerId, c.req.url);
   const { link, outcome } = send
-    ? await mailDashboardLink(c.env, { partnerId, organizationId, email, role, requestUrl: c.req.url })
-    : { link: await issueSignInLink(c.env, c.req.url, { partnerId, organizationId, email, role }), outcome: null };
+    ? await mailDashboardLink(c.env, place, { partnerId, organizationId, email, role, requestUrl: c.req.url })
+    : { link: await issueSignInLink(c.env.CATALOG, place, { partnerId, organizationId, email, role }), outcome: null };
   await recordAudit(c.var.tenant.DB, {
     partnerId,
     organizationId,

@@ -1,17 +1,16 @@
 import { createRoute } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
+import { domainVerification } from "../../partners/domain-setup";
 import { DomainVerificationSchema } from "./schemas";
-import { partnerWithDomain, verificationState } from "./queries";
 
 const route = createRoute({
   method: "get",
   path: "/domain/verification",
   summary: "The custom domain's verification status and the DNS records to publish",
-  description: "404 when no custom domain is set.",
+  description: "What was last checked (no DNS lookup, no call to Cloudflare); 404 when no custom domain is set.",
   responses: { 200: jsonResponse("Verification status", DomainVerificationSchema), ...commonErrors },
 });
 
-export const getDomainVerification = createApi().openapi(route, async (c) => {
-  const partner = await partnerWithDomain(c.env.CATALOG, c.get("partnerId"));
-  return c.json(verificationState(c.env, c.req.url, partner), 200);
-});
+export const getDomainVerification = createApi().openapi(route, async (c) =>
+  c.json(await domainVerification(c.env, c.get("partnerId"), c.req.url), 200),
+);

@@ -5,7 +5,7 @@ import { findOrganization } from "../../organizations/organization";
 import { OrganizationParams } from "../../http/schemas";
 import { EMAIL_KEYS } from "../../../shared/email";
 import { EmailPreferencesSchema, OrganizationEmailPreferencesUpdate } from "./schemas";
-import { effectiveEmailPreferences } from "../../email/preferences";
+import { effectiveEmailPreferences } from "../../notices/preferences";
 import type { TenantEnv } from "../../shards";
 
 const path = "/organizations/{organizationId}/email-preferences";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
-import { effectiveEmailPreferences } from "../../email/preferences";
+import { effectiveEmailPreferences } from "../../notices/preferences";
 import { EmailPreferencesSchema, EmailPreferencesUpdate } from "./schemas";
 
 const response = jsonResponse(

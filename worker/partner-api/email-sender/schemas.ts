@@ -85,7 +85,7 @@ export async function checkSmtpTarget(env: Env, smtp: EmailSenderInput["smtp"]) 
   const problem = smtpTargetProblem(smtp, allowLocal);
   if (problem) throw invalidField(`smtp.${problem.field}`, problem.message);
   try {
-    const resolved = await resolvedTargetProblem(env, smtp.host, allowLocal);
+    const resolved = await resolvedTargetProblem(configOf(env).dohUrl, smtp.host, allowLocal);
     if (resolved) throw invalidField("smtp.host", `must be a public host: ${resolved}`);
   } catch (error) {
     if (!(error instanceof ResolutionError)) throw error;

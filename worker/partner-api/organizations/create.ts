@@ -3,6 +3,7 @@ import type { Scope } from "../../../shared/accounts";
 import { defaultBillingDay } from "../../billing/period";
 import { counterFor } from "../../credits/counter-client";
 import { poolFor } from "../../credits/pool-client";
+import { existingOrganizations } from "../../credits/queries";
 import { ApiError, isUniqueViolation } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { newId, randomHex } from "../../lib/ids";
@@ -14,7 +15,7 @@ import { allocationRefused, checkPartnerCap, checkTrialLimit, organizationLimit 
 import { activeOrganizationCount, externalIdTaken, insertOrganization } from "../../organizations/queries";
 import { syncOrganizations } from "../../organizations/sync";
 import { externalIdConflict, findOrganization, toOrganization } from "../../organizations/organization";
-import { queueNotices } from "../../email/notices";
+import { queueNotices } from "../../notices/queue";
 
 const CreateOrganizationBody = z
   .object({
@@ -62,7 +63,7 @@ export const createOrganization = createApi().openapi(route, async (c) => {
   if (body.externalId && (await externalIdTaken(db, partnerId, body.externalId)))
     throw externalIdConflict(body.externalId);
 
-  // The pool reserves the first allocation before D1 has the organization, and forgets it if the insert fails.
+  // The pool reserves the first allocation before D1 has the organization, and forgets it if D1 does not have it.
   const id = newId("org");
   const pool = poolFor(c.env, partnerId);
   const reserved = await pool.register(id, body.initialCredits, body.tier);
@@ -94,9 +95,14 @@ export const createOrganization = createApi().openapi(route, async (c) => {
     );
     inserted = result!.meta.changes === 1;
   } catch (error) {
-    await pool.unregister(id);
-    if (isUniqueViolation(error) && body.externalId) throw externalIdConflict(body.externalId, error);
-    throw error;
+    // The insert may have committed with its answer lost: then the organization exists and keeps its
+    // reservation. If even that cannot be checked, the pool settles the registration later.
+    if ((await existingOrganizations(db, [id])).has(id)) inserted = true;
+    else {
+      await pool.unregister(id);
+      if (isUniqueViolation(error) && body.externalId) throw externalIdConflict(body.externalId, error);
+      throw error;
+    }
   }
   if (!inserted) {
     await pool.unregister(id);

@@ -9,7 +9,7 @@ import { startPurge } from "../../organizations/purge";
 import { cancel } from "../../organizations/queries";
 import { holdCharges, syncOrganizations } from "../../organizations/sync";
 import { loadPartner } from "../../partners/partner";
-import { queueNotices } from "../../email/notices";
+import { queueNotices } from "../../notices/queue";
 
 const route = createRoute({
   method: "delete",

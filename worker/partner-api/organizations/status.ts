@@ -7,7 +7,7 @@ import { organizationLimit } from "../../organizations/pool";
 import { setStatus } from "../../organizations/queries";
 import { holdCharges, syncOrganizations } from "../../organizations/sync";
 import { findOrganization, organizationWithBalance } from "../../organizations/organization";
-import { queueNotices } from "../../email/notices";
+import { queueNotices } from "../../notices/queue";
 
 const route = createRoute({
   method: "put",

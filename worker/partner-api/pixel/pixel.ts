@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 
-import { normalizeReferrerEntry } from "../../collect/referrer";
+import { normalizeReferrerEntry } from "../../pixel-config/referrers";
 import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";

@@ -3,7 +3,7 @@ import { notFound } from "../../http/errors";
 import { commonErrors, createApi } from "../../http/routes";
 import { IdParam } from "../../http/schemas";
 import { findOrganization } from "../../organizations/organization";
-import { eraseVisitor } from "../../visitors/erasure";
+import { eraseVisitor } from "../../erasures/visitor";
 import { storedVisitorId } from "../../visitors/identity";
 
 const route = createRoute({

@@ -83,7 +83,7 @@ export async function checkWebhookUrl(env: Env, raw: string): Promise<string> {
   if (problem) throw invalidField("url", problem);
   const url = new URL(raw);
   try {
-    const resolved = await resolvedTargetProblem(env, url.hostname, allowPrivate);
+    const resolved = await resolvedTargetProblem(configOf(env).dohUrl, url.hostname, allowPrivate);
     if (resolved) throw invalidField("url", `must point to a public host: ${resolved}`);
   } catch (error) {
     if (!(error instanceof ResolutionError)) throw error;

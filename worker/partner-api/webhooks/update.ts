@@ -6,7 +6,7 @@ import { DEFAULT_LOW_CREDIT_PERCENT, type WebhookChannel } from "../../../shared
 import { endpointView, loadEndpoint } from "../../webhooks/endpoints";
 import { inOverlap } from "../../webhooks/endpoints";
 import { openSecret, sealSecret } from "../../webhooks/sealed-secrets";
-import { SECRET_RULE, generateSecret, signingKeyOf } from "../../webhooks/secrets";
+import { SECRET_RULE, generateSecret, signingKeyOf } from "../../lib/webhook-secrets";
 import { requireScope } from "../auth";
 import { BillingEndpointSchema, IdentificationEndpointSchema, checkWebhookUrl } from "./schemas";
 

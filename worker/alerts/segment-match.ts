@@ -1,5 +1,5 @@
 import { searchWords } from "../visitors/search";
-import { pathMatches, type SegmentFilter } from "./filter";
+import { pathMatches, type SegmentFilter } from "../segments/filter";
 
 /**
  * What a segment's filter looks at, for one identified visitor held in memory (alert rules test a

@@ -101,8 +101,3 @@ function formatNetwork(network: bigint, isV6: boolean): string {
 export function toHex(value: bigint): string {
   return value.toString(16).padStart(32, "0");
 }
-
-/** Key of a range in `company_ip_ranges`: prefix length, then network address. */
-export function rangeKey(network: bigint, prefix: number): string {
-  return `${String(prefix).padStart(3, "0")}:${toHex(network)}`;
-}

@@ -1,5 +1,5 @@
-import { configOf } from "../../config";
-import type { Env } from "../../env";
+import { configOf } from "../config";
+import type { Env } from "../env";
 
 const LOOKUP_TIMEOUT_MS = 5_000;
 const TYPE_CODES = { CNAME: 5, TXT: 16 } as const;

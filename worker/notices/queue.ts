@@ -1,18 +1,17 @@
 import type { EmailKey } from "../../shared/email";
 import { DEFAULT_LOW_CREDIT_PERCENT } from "../../shared/webhooks";
-import type { ChargedHit } from "../collect/plan-types";
 import { sha256Hex } from "../lib/crypto";
 import { isoSeconds } from "../lib/time";
 import { sendJobs } from "../jobs/message";
 import type { TenantEnv } from "../shards";
-import type { NoticeData } from "./notice-content";
+import type { NoticeData } from "./data";
 import { resolvePreferences } from "./preferences";
 
 /**
  * The notices e-mail preferences govern (docs/partner-api.md#email-preferences): what happened to
  * an organization, mailed to the partner's support address. Queued where it happens (the hits
  * consumer, a period's close, a status change) as a row whose id derives from the cause, so a
- * replayed cause queues nothing new; sent by a JOBS job (`notice-job.ts`). This half is what the
+ * replayed cause queues nothing new; sent by a JOBS job (`worker/email/notice-job.ts`). This half is what the
  * hot paths load: no mailer, no templates.
  */
 export interface Notice<K extends EmailKey = EmailKey> {
@@ -78,6 +77,13 @@ export async function queueNotices(tenant: TenantEnv, all: Notice[]): Promise<vo
   );
 }
 
+/** What a notice reads of a charged hit (the hits consumer's charged hits have it). */
+export interface ChargeFacts {
+  message: { partnerId: string; organizationId: string; receivedAt: number };
+  identityType: "company" | "person";
+  outcome: { reason: string; periodStart: number; used: number; allocation: number | null; available: number | null };
+}
+
 /**
  * The notices of a batch of charged hits (the hits consumer calls this): `first_visitor_identified`
  * on an organization's first charge ever, `credits_low` when what is left falls to the partner's
@@ -86,7 +92,7 @@ export async function queueNotices(tenant: TenantEnv, all: Notice[]): Promise<vo
  */
 export async function queueChargeNotices(
   tenant: TenantEnv,
-  hits: ChargedHit[],
+  hits: readonly ChargeFacts[],
   thresholdPercent: (partnerId: string) => number | undefined,
 ): Promise<void> {
   const notices: Notice[] = [];

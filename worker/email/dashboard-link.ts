@@ -1,10 +1,11 @@
 import type { Env } from "../env";
-import { sendMail } from "../email/send";
-import type { MailOutcome } from "../email/transport";
+import type { DashboardPlace } from "../partners/custom-domain";
+import { sendMail } from "./send";
+import type { MailOutcome } from "./transport";
 import { brandAndOrganization } from "../insights/brand/queries";
 import { tenantOfPartner } from "../shards";
-import { issueSignInLink, type SignInLink } from "./links";
-import type { ClientRole } from "./rules";
+import { issueSignInLink, type SignInLink } from "../sessions/links";
+import type { ClientRole } from "../sessions/rules";
 
 export interface MailedLinkRequest {
   partnerId: string;
@@ -22,10 +23,11 @@ export interface MailedLinkRequest {
  */
 export async function mailDashboardLink(
   env: Env,
+  place: DashboardPlace,
   request: MailedLinkRequest,
 ): Promise<{ link: SignInLink; outcome: MailOutcome }> {
   const { partnerId, organizationId, email, role, requestUrl } = request;
-  const link = await issueSignInLink(env, requestUrl, { partnerId, organizationId, email, role, mailed: true });
+  const link = await issueSignInLink(env.CATALOG, place, { partnerId, organizationId, email, role, mailed: true });
   const tenant = await tenantOfPartner(env, partnerId);
   const { brand, organization } = await brandAndOrganization(tenant, partnerId, organizationId);
   const from = brand?.name ?? "";

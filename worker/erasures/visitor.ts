@@ -1,9 +1,9 @@
 import { auditStatement, type AuditEntry } from "../audit/queries";
-import { SALTED_KEY_LENGTH } from "../collect/encoding";
+import { SALTED_KEY_LENGTH } from "../visitors/keys";
 import { counterFor } from "../credits/counter-client";
 import type { TenantEnv } from "../shards";
 import { randomHex } from "../lib/ids";
-import { publicVisitorId } from "./identity";
+import { publicVisitorId } from "../visitors/identity";
 
 /**
  * Erasing one visitor of an organization (docs/partner-api.md#visitor-erasure): its story goes (visitor

@@ -3,17 +3,17 @@ import type { EdgeRejection } from "../../shared/billing";
 import { HIT_PATH, MAX_HIT_BYTES } from "../../shared/hit";
 import type { AppEnv } from "../env";
 import { limitBody } from "../lib/body-limit";
-import { ApiError, issuesToDetails } from "../lib/errors";
+import { ApiError } from "../lib/errors";
 import { isPixelKey } from "../pixel-config/key";
 import { loadPixelRecord } from "../pixel-config/record";
 import { clientAddress, subscriberOf } from "../rate-limit/address";
 import { believeForwarded, limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
 import { claimsForwarding, forwardedAddress } from "./forwarded-address";
-import { hitQueue } from "./hit-queues";
-import { hitSchema } from "./hit-schema";
-import type { HitMessage } from "./message";
-import { referrerAllowed } from "./referrer";
+import { hitQueue } from "../collect/hit-queues";
+import { parseHit } from "./hit-body";
+import type { HitMessage } from "../collect/message";
+import { referrerAllowed } from "../pixel-config/referrers";
 
 /**
  * The hot path: validate, count the hit for (key, address) and for the key, look the key up in KV,
@@ -41,11 +41,9 @@ export const hitRoute = new Hono<AppEnv>().post(
     } catch {
       throw new ApiError("BadRequest", "Body must be a JSON object");
     }
-    const parsed = hitSchema.safeParse(json);
-    if (!parsed.success) {
-      throw new ApiError("BadRequest", "Invalid hit", issuesToDetails(parsed.error.issues));
-    }
-    const hit = parsed.data;
+    const parsed = parseHit(json);
+    if ("problems" in parsed) throw new ApiError("BadRequest", "Invalid hit", parsed.problems);
+    const hit = parsed.hit;
     if (!isPixelKey(hit.k)) throw unknownKey();
     const connecting = clientAddress(c.req.raw.headers);
     // A first-party proxy's forwarded address needs the pixel's secret: its hits are counted after the lookup.

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { fromHex, toHex } from "../lib/encoding";
-import { parseIp } from "../identify/ip";
+import { parseIp } from "../lib/ip";
 import { openProxySecret } from "../pixel-config/proxy-secret";
 import type { PixelRecord } from "../pixel-config/record";
 

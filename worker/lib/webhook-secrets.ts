@@ -1,4 +1,4 @@
-import { fromBase64, toBase64 } from "../lib/encoding";
+import { fromBase64, toBase64 } from "./encoding";
 
 /** Standard Webhooks secrets: `whsec_` + base64 of random bytes; the signing key is the decoded bytes. */
 export const SECRET_PREFIX = "whsec_";

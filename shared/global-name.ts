@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { WINDOW_NAMES } from "./window-names";
 
 /**
@@ -15,16 +14,20 @@ const RESERVED_NAMES = new Set(
 );
 
 /** True for a name `window[name] = …` may take on any client's page. */
-const isFreeGlobalName = (name: string) => !RESERVED_NAMES.has(name) && !WINDOW_NAMES.has(name);
+export const isFreeGlobalName = (name: string) => !RESERVED_NAMES.has(name) && !WINDOW_NAMES.has(name);
 
 /**
  * Global name of the script's command queue on client sites (`window[globalName]`): an identifier
  * that is not a property of a fresh browser's window, nor a reserved word or a common library's global.
- * A function, so each caller builds its own schema: zod gives a schema `.openapi()` only when it
- * is made after @hono/zod-openapi extended zod, and the configuration is parsed without it.
+ * Plain rules, so the settings the edge reads are checked without zod (worker/core-config.ts); the APIs
+ * build their schema from them (worker/partners/schemas.ts `GlobalNameSchema`).
  */
-export const globalName = () =>
-  z
-    .string()
-    .regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/, "must be a JavaScript identifier of at most 32 characters")
-    .refine(isFreeGlobalName, "is a keyword, a property of the browser's window or a global pages already use");
+export const GLOBAL_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/;
+export const GLOBAL_NAME_RULE = "must be a JavaScript identifier of at most 32 characters";
+export const FREE_GLOBAL_NAME_RULE = "is a keyword, a property of the browser's window or a global pages already use";
+
+/** What is wrong with a global name, or null when it is one. */
+export function globalNameProblem(name: string): string | null {
+  if (!GLOBAL_NAME.test(name)) return GLOBAL_NAME_RULE;
+  return isFreeGlobalName(name) ? null : FREE_GLOBAL_NAME_RULE;
+}

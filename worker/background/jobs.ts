@@ -7,7 +7,7 @@ import { claimDueDigests, sendDigest } from "../digests/job";
 import { purgeOrganizationPage } from "../organizations/purge";
 import { rescoreIcpPage } from "../icp/rescore";
 import { fanOutSync, sweepPixels, syncOrganizations } from "../organizations/sync";
-import type { JobMessage } from "./message";
+import type { JobMessage } from "../jobs/message";
 
 /** Queue consumer of `sightline-jobs`: each message on its own, retried alone when it fails. */
 export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
