@@ -67,11 +67,9 @@ export async function digestData(
     plan({}),
   ]);
   const where = seen.whereClause();
-  const reads = [fresh.page({ after: null, limit: LISTED + 1 }), returning.page({ after: null, limit: LISTED + 1 })];
-  const counts = [fresh.count(), returning.count()];
-  const results = await db.batch([
-    ...reads,
-    ...counts.filter((c): c is D1PreparedStatement => c !== null),
+  const statements = [
+    fresh.page({ after: null, limit: LISTED + 1 }),
+    returning.page({ after: null, limit: LISTED + 1 }),
     db
       .prepare(
         `SELECT pv.path, count(*) AS views FROM visitors v
@@ -80,14 +78,21 @@ export async function digestData(
          ${where.sql} GROUP BY pv.path ORDER BY views DESC, pv.path LIMIT ${TOP_PAGES}`,
       )
       .bind(period.start, period.end, ...where.params),
-  ]);
-  const [freshRows, returningRows] = [pageOfRows(results[0]!, LISTED).rows, pageOfRows(results[1]!, LISTED).rows];
-  let next = 2;
-  const totalOf = (list: VisitorList, index: number) =>
-    list.knownTotal ?? (counts[index] ? (results[next++]!.results[0] as { total: number }).total : 0);
-  const freshTotal = totalOf(fresh, 0);
-  const returningTotal = totalOf(returning, 1);
-  const topPages = results.at(-1)!.results as { path: string; views: number }[];
+  ];
+  // Each list's count joins the batch, unless the search index counted it already.
+  const countAt = [fresh, returning].map((list) => {
+    const count = list.count();
+    return count ? statements.push(count) - 1 : null;
+  });
+  const results = await db.batch(statements);
+  const listOf = (list: VisitorList, i: 0 | 1) => {
+    const at = countAt[i] ?? null;
+    return {
+      rows: pageOfRows(results[i]!, LISTED).rows,
+      total: list.knownTotal ?? (at === null ? 0 : (results[at]!.results[0] as { total: number }).total),
+    };
+  };
+  const [freshList, returningList] = [listOf(fresh, 0), listOf(returning, 1)];
 
   const origin = organization.dashboard_origin ?? request.origin;
   if (!origin) throw new Error(`digest of ${organizationId} without settings or a request origin`);
@@ -104,9 +109,9 @@ export async function digestData(
     productType: organization.product_type,
     period,
     segment: segment ? { id: segment.id, name: segment.name } : null,
-    newVisitors: { entries: freshRows.map(entry), total: Math.max(freshTotal, freshRows.length) },
-    returning: { entries: returningRows.map(entry), total: Math.max(returningTotal, returningRows.length) },
-    topPages,
+    newVisitors: { entries: freshList.rows.map(entry), total: freshList.total },
+    returning: { entries: returningList.rows.map(entry), total: returningList.total },
+    topPages: results[2]!.results as { path: string; views: number }[],
     credits: {
       available: balance.creditsAvailable,
       allocation: balance.credits,
