@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   "email_sender.updated",
   "email_sender.removed",
   "email_sender.tested",
+  "digests.updated",
+  "digests.tested",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
