@@ -16,11 +16,12 @@
  *   usage.ts                 `GET /partner/usage` and `/partner/analytics` over the rollups
  *   storage.ts               bytes and rows per page view through the consumer (writes unit costs)
  *   per-hit-cpu.ts           where a hit's CPU goes, from V8 profiles (writes unit costs)
+ *   alerts/                  what ten alert rules cost the hits consumer, and the time from a hit to Slack
  *   simulate.ts, scale/      the scale simulation from this run's unit costs (docs/scale.md)
  *   report.ts                the headline, the machine, the growth table
  *
  * Options: --quick (short runs, small data; to check the scripts themselves); --only <part> with part one of
- * startup, dashboard, storage, cpu, simulate: that part alone, rewriting only its section of BENCHMARKS.md
+ * startup, dashboard, storage, cpu, alerts, simulate: that part alone, rewriting only its section of BENCHMARKS.md
  * (storage and cpu also write their units into bench/results/unit-costs.json; simulate also rewrites
  * docs/scale.md's results).
  */
@@ -28,6 +29,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LogLevel } from "miniflare";
 import { buildPixel } from "../pixel/build.ts";
+import { measureAlerts } from "./alerts/index.ts";
 import { ROOT } from "../scripts/lib.ts";
 import { startWorker } from "../test/browser/support/worker.ts";
 import { startBenchWorker } from "./bench-worker.ts";
@@ -122,6 +124,7 @@ const PARTS: Record<string, () => Promise<string[]>> = {
   dashboard: dashboardAlone,
   storage: storageAlone,
   cpu: async () => (await cpuAlone()).section,
+  alerts: async () => (await measureAlerts()).section,
   simulate: async () => simulation().section,
 };
 
@@ -176,6 +179,7 @@ try {
 }
 const storage = await storageAlone();
 const cpu = await cpuAlone();
+const alerts = await measureAlerts();
 const simulated = simulation();
 
 const f: Figures = {
@@ -194,6 +198,7 @@ const short = [
   ...visitorsListShortfalls(f.visitors),
   ...usageShortfalls(f.usage),
   ...dashboardShortfalls(f.dashboard),
+  ...alerts.short,
 ];
 const md = [
   ...introduction(f),
@@ -217,6 +222,7 @@ const md = [
   ...usageSection(f.usage, f.visitors.bare),
   ...growthSection(f),
   ...storage,
+  ...alerts.section,
   ...simulated.section,
 ];
 writeFileSync(BENCHMARKS, md.join("\n"));

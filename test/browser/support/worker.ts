@@ -42,6 +42,8 @@ export interface StartOptions {
   inspectorPort?: number;
   /** The folder the local state's temporary folder is made in (default: the system's temporary folder). */
   stateIn?: string;
+  /** The port to listen on on 127.0.0.1 (default: any free one). */
+  port?: number;
   /** Keeps the bundle's source map (`LocalWorker.sourceMap`), to place profiled code in its source files. */
   sourceMap?: boolean;
 }
@@ -107,7 +109,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
-      port: 0,
+      port: opts.port ?? 0,
       log: new Log(opts.logLevel ?? LogLevel.WARN),
       resourcePersistencePath: persist,
       cf: false, // no download of the real request.cf: the tests run offline
