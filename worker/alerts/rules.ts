@@ -36,9 +36,10 @@ interface ActiveRuleRow {
 }
 
 /**
- * The enabled rules of these organizations with their usable channels, for the hits consumer's first
- * batch of reads (`activeRulesFrom` reads the answer). An organization without rules costs one probe
- * of `alert_rules_by_organization`.
+ * The enabled rules of these organizations with their usable channels (`activeRulesFrom` reads the
+ * answer). The hits consumer reads them in the batch that reads the visitors a batch identified, and
+ * only then: a batch of anonymous hits does no alert work. An organization without rules costs one
+ * probe of `alert_rules_by_organization`.
  */
 export const activeRulesStatement = (db: D1Database, organizationIds: string[]) =>
   db
@@ -96,29 +97,31 @@ export interface AlertState {
   claims: Map<string, Claim>;
 }
 
+/** A batch with no one identified: no rules read, nothing to fire. */
+export const NO_ALERTS: AlertState = { rules: new Map(), claims: new Map() };
+
 /**
- * The cooldowns of these identified visitors under their organizations' rules, for the batch that
- * reads the visitors (`claimsFrom` reads the answer); null when no organization of theirs has rules.
+ * The cooldowns of these identified visitors under their organizations' enabled rules, for the batch
+ * that reads the visitors (`claimsFrom` reads the answer): each visitor's rules are found by the rules'
+ * organization index, each cooldown by its key.
  */
 export function claimsStatement(
   db: D1Database,
-  rules: Map<string, ActiveRule[]>,
   visitors: { organizationId: string; visitor: string }[],
-): D1PreparedStatement | null {
-  const pairs = new Map<string, [string, string]>();
-  for (const { organizationId, visitor } of visitors) {
-    for (const rule of rules.get(organizationId) ?? []) pairs.set(`${rule.id}|${visitor}`, [rule.id, visitor]);
-  }
-  if (pairs.size === 0) return null;
+): D1PreparedStatement {
+  const pairs = new Map(
+    visitors.map(({ organizationId, visitor }) => [`${organizationId}|${visitor}`, [organizationId, visitor]]),
+  );
   return db
     .prepare(
       `SELECT c.rule_id, c.visitor, c.until FROM json_each(?) j
-       CROSS JOIN alert_claims c ON c.rule_id = j.value ->> 0 AND c.visitor = j.value ->> 1`,
+       CROSS JOIN alert_rules r ON r.organization_id = j.value ->> 0 AND r.enabled = 1
+       CROSS JOIN alert_claims c ON c.rule_id = r.id AND c.visitor = j.value ->> 1`,
     )
     .bind(JSON.stringify([...pairs.values()]));
 }
 
-export function claimsFrom(result: D1Result | undefined): Map<string, Claim> {
+export function claimsFrom(result: D1Result): Map<string, Claim> {
   type ClaimRow = { rule_id: string; visitor: string; until: number };
-  return new Map(((result?.results ?? []) as ClaimRow[]).map((r) => [`${r.rule_id}|${r.visitor}`, { until: r.until }]));
+  return new Map((result.results as ClaimRow[]).map((r) => [`${r.rule_id}|${r.visitor}`, { until: r.until }]));
 }

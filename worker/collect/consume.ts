@@ -5,7 +5,7 @@ import type { ChargeOutcome } from "../credits/counter";
 import { exclusionsOf } from "../exclusions/apply";
 import { rulesFrom, rulesStatement } from "../exclusions/queries";
 import { suppressedAmongStatement, suppressedFrom } from "../suppressions/queries";
-import { rescoreTouchedVisitors, scoringFrom, scoringStatements } from "../icp/rescore";
+import { scoringFrom, scoringStatements } from "../icp/rescore";
 import { identifierFor } from "../identify";
 import { answered } from "../identify/identifier";
 import { ipRangeIdentifier } from "../identify/ip-ranges";
@@ -15,8 +15,7 @@ import { forgetLateErasures } from "../erasures/visitor";
 import { emitAnomalies, emitChargedHits, emitCompanyVisits, type Anomaly } from "./hit-events";
 import { recipientsFrom, recipientStatements } from "../webhooks/recipients";
 import { queueChargeNotices } from "../notices/queue";
-import { fireAlerts } from "../alerts/fire";
-import { activeRulesFrom, activeRulesStatement, claimsFrom, claimsStatement, type AlertState } from "../alerts/rules";
+import { activeRulesFrom, activeRulesStatement, claimsFrom, claimsStatement, NO_ALERTS } from "../alerts/rules";
 import { dayNumber, eventKey, saltedKey, textKey, unixSeconds } from "../visitors/keys";
 import type { AcceptedHit, HitMessage, RejectedHit } from "./message";
 import { organizationKeys, type OrganizationKey } from "../visitors/organization-keys";
@@ -48,6 +47,7 @@ import {
   visitorsStatement,
 } from "./read-state";
 import { countRejections } from "./rejections";
+import { scoreAndAlert } from "./after-store";
 import { isConflict, planStatements, reservationStatements } from "./store";
 import { subscriberOf } from "../rate-limit/address";
 
@@ -200,9 +200,7 @@ export async function processHits(
       break;
     }
   }
-  await rescoreTouchedVisitors(env, touched, scoring);
-  // After scoring: a segment may ask for the ICP match of a visitor this batch identified.
-  await fireAlerts(env, stored, alerts, recipients);
+  await scoreAndAlert(env, touched, scoring, stored, alerts, recipients);
   return { waiting, failed };
 }
 
@@ -267,11 +265,12 @@ function anomalyOf(state: OrganizationState, hits: PreparedHit[], newPeople: num
  * Who each page view or identify call is (bots never), with the state the first round plans on,
  * in two reads for B2B. First, in one batch of the shard, what needs no identity: the
  * organizations' exclusions, the suppressed people among the batch's, the device rows, the period
- * snapshots, what ICP scoring needs, the enabled alert rules and whom webhook events go to; at the same time, the B2B
+ * snapshots, what ICP scoring needs and whom webhook events go to; at the same time, the B2B
  * addresses against the imported ranges (catalog). Then the rest of the identification, for what was
  * neither excluded nor suppressed and only when there is any: imported people (B2C), a provider.
  * Then, when someone was identified, at once: the identities' profiles (catalog), and their visitors,
- * their alert cooldowns and the page views of stray engagement hits (shard).
+ * the page views of stray engagement hits, and their organizations' alert rules with the visitors'
+ * cooldowns (shard): alerts cost an anonymous hit nothing.
  *
  * Engagement hits are not attempts: their identity only finds their page view when their device row
  * does not know it. Visitors the organization excluded (by address, or by the identified company's or
@@ -294,7 +293,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   // The tenant's shard and the catalog are two databases, read at once: the imported ranges are
   // matched while the exclusions are read, and an excluded address's match is dropped unused.
   const imported = ipRangeIdentifier(env.CATALOG);
-  const [[rules, devices, periods, days, addresses, lastHour, enabledRules, ...rest], ranges] = await Promise.all([
+  const [[rules, devices, periods, days, addresses, lastHour, ...rest], ranges] = await Promise.all([
     db.batch([
       rulesStatement(db, organizationIds),
       devicesStatement(db, hits, keys),
@@ -302,7 +301,6 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
       daysStatement(db, hits),
       addressesStatement(db, hits, keys),
       lastHourStatement(db, hits, keys),
-      activeRulesStatement(db, organizationIds),
       ...scoringStatements(db, organizationIds),
       ...recipientStatements(db, organizationIds, [...new Set(hits.map((h) => h.message.partnerId))]),
       ...(suppressions ? [suppressions] : []),
@@ -319,7 +317,6 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   const recipients = recipientsFrom(rest.slice(2, 4));
   const exclusions = exclusionsOf(rulesFrom(rules!));
   const suppressed = suppressions ? suppressedFrom(rest[4]!) : new Set<string>();
-  const alerts: AlertState = { rules: activeRulesFrom(enabledRules!), claims: new Map() };
 
   const candidates = attempts.filter((h) => {
     if (exclusions.coversAddress(h.message)) h.excluded = true;
@@ -338,15 +335,14 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
     h.identity = identity;
     h.visitor = visitorKeys[i]!;
   });
-  if (identified.length === 0) return { states, scoring, recipients, alerts };
+  if (identified.length === 0) return { states, scoring, recipients, alerts: NO_ALERTS };
   const stray = strayStatement(db, hits, states, keys);
   const texts = textsStatement(db, hits, states, keys);
-  const claims = claimsStatement(
-    db,
-    alerts.rules,
-    identified.map(({ h }) => ({ organizationId: h.message.organizationId, visitor: h.visitor! })),
-  );
-  const [[companies, people], [visitors, stored, ...more]] = await Promise.all([
+  const identifiedVisitors = identified.map(({ h }) => ({
+    organizationId: h.message.organizationId,
+    visitor: h.visitor!,
+  }));
+  const [[companies, people], [visitors, stored, enabledRules, claims, ...more]] = await Promise.all([
     env.CATALOG.batch(
       profileStatements(
         env.CATALOG,
@@ -356,7 +352,9 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
     db.batch([
       visitorsStatement(db, hits, keys),
       storedStatement(db, hits, keys),
-      ...[stray, texts, claims].filter((s) => s !== null),
+      activeRulesStatement(db, [...new Set(identifiedVisitors.map((v) => v.organizationId))]),
+      claimsStatement(db, identifiedVisitors),
+      ...[stray, texts].filter((s) => s !== null),
     ]),
   ]);
   const profiles = profilesFrom([companies!, people!]);
@@ -364,7 +362,7 @@ async function identifyAndRead(env: TenantEnv, groups: Map<string, PreparedHit[]
   addStored(states, stored!);
   if (stray) addPages(states, more.shift()!);
   await addTexts(states, groups, texts ? more.shift() : undefined, topPages);
-  if (claims) alerts.claims = claimsFrom(more.shift());
+  const alerts = { rules: activeRulesFrom(enabledRules!), claims: claimsFrom(claims!) };
   for (const { h, identity } of identified) {
     h.profile = profiles.get(identity.key) ?? EMPTY_PROFILE;
     if (exclusions.coversIdentity(h.message, h.profile)) {

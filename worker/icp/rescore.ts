@@ -8,13 +8,13 @@ import type { TenantEnv } from "../shards";
 /** Visitors re-scored per job invocation: keeps one invocation small (D1 time, memory). */
 export const RESCORE_PAGE_SIZE = 500;
 /** Page conditions look at the visitor's most viewed paths, up to this many. */
-const PATHS_PER_VISITOR = 200;
+export const PATHS_PER_VISITOR = 200;
 /** Configs using `last_seen_days` change results as time passes: their organization is re-swept this often. */
 const SWEEP_DELAY_SECONDS = 12 * 3600;
-const UPDATES_PER_BATCH = 100;
+export const UPDATES_PER_BATCH = 100;
 
 /** A visitor with its identity, its organization and its most viewed paths (a JSON array), as scoring reads it. */
-type FactsRow = VisitorRow & { organization_id: string; paths: string };
+export type FactsRow = VisitorRow & { organization_id: string; paths: string };
 
 const SELECT_FACTS = `
   SELECT v.*, k.organization_id,
@@ -52,19 +52,6 @@ export interface VisitorRef {
   visitorId: string;
 }
 
-/**
- * After the hits consumer stored a batch: re-scores the visitors it touched. Never throws:
- * scoring must not hold back hits (they are stored already); a failed rescore is repaired
- * by the visitor's next hit or the next config change.
- */
-export async function rescoreTouchedVisitors(env: TenantEnv, refs: VisitorRef[], scoring?: Scoring) {
-  try {
-    await rescoreVisitors(env, refs, scoring);
-  } catch (error) {
-    console.error("ICP rescoring failed", error);
-  }
-}
-
 /** The enabled configs and the config generation of each organization. */
 export interface Scoring {
   configs: Map<string, EvaluableConfig[]>;
@@ -95,35 +82,47 @@ export function scoringFrom([configRows, generationRows]: D1Result[]): Scoring {
   };
 }
 
+/** A visitor as scoring read it after a batch was stored, and its ICP result now (null: no enabled config). */
+export interface ScoredVisitor {
+  row: FactsRow;
+  result: IcpResult | null;
+}
+
 /**
- * Re-scores the visitors a batch of hits touched. Configs are loaded once for all the
- * batch's organizations (or were, by the caller), and organizations without enabled configs
- * stop there (one query).
+ * After the hits consumer stored a batch: the facts of the visitors it touched in organizations with
+ * enabled configs, and of `also` (visitors whose facts the batch's alerts need), in one read; their new
+ * ICP results; and the guarded writes of the results that changed, for the caller to run with its own
+ * writes. Configs were read with the batch (`scoringStatements`); organizations without enabled configs
+ * are not read for scoring.
  */
-export async function rescoreVisitors(env: TenantEnv, refs: VisitorRef[], read?: Scoring): Promise<void> {
-  const unique = [...new Map(refs.map((r) => [`${r.organizationId}|${r.visitorId}`, r])).values()];
-  if (unique.length === 0) return;
-  const db = env.DB;
-  const organizationIds = [...new Set(unique.map((r) => r.organizationId))];
-  const { configs, generations } = read ?? scoringFrom(await db.batch(scoringStatements(db, organizationIds)));
-  if (configs.size === 0) return;
-  const scored = unique.filter((r) => configs.has(r.organizationId));
+export async function scoreVisitors(
+  db: D1Database,
+  touched: VisitorRef[],
+  scoring: Scoring,
+  also: VisitorRef[] = [],
+): Promise<{ visitors: Map<string, ScoredVisitor>; writes: D1PreparedStatement[] }> {
+  const refs = new Map<string, VisitorRef>();
+  for (const r of [...touched.filter((r) => scoring.configs.has(r.organizationId)), ...also]) {
+    refs.set(`${r.organizationId}|${r.visitorId}`, r);
+  }
+  if (refs.size === 0) return { visitors: new Map(), writes: [] };
   const { results } = await db
     .prepare(
       `${SELECT_FACTS} JOIN json_each(?) AS r
          ON k.organization_id = r.value ->> 0 AND v.org = k.key AND v.id = r.value ->> 1`,
     )
-    .bind(JSON.stringify(scored.map((r) => [r.organizationId, r.visitorId])))
+    .bind(JSON.stringify([...refs.values()].map((r) => [r.organizationId, r.visitorId])))
     .all<FactsRow>();
   const now = Date.now();
-  await writeScores(
-    db,
-    results.map((row) => ({
-      row,
-      result: evaluateIcp(configs.get(row.organization_id)!, factsOf(row), now),
-      generation: generations.get(row.organization_id) ?? 0,
-    })),
-  );
+  const visitors = new Map<string, ScoredVisitor>();
+  const scored: { row: FactsRow; result: IcpResult; generation: number }[] = [];
+  for (const row of results) {
+    const configs = scoring.configs.get(row.organization_id);
+    const result = configs ? evaluateIcp(configs, factsOf(row), now) : null;
+    visitors.set(`${row.organization_id}|${row.id}`, { row, result });
+    if (result) scored.push({ row, result, generation: scoring.generations.get(row.organization_id) ?? 0 });
+  }
+  return { visitors, writes: scoreWrites(db, scored) };
 }
 
 /**
@@ -146,9 +145,12 @@ export async function rescoreIcpPage(env: TenantEnv, job: RescoreIcpJob): Promis
   const configs = (configRows!.results as IcpConfigRow[]).map(toEvaluable);
   const rows = visitorRows!.results as FactsRow[];
   const now = Date.now();
-  await writeScores(
+  await runInBatches(
     db,
-    rows.map((row) => ({ row, result: evaluateIcp(configs, factsOf(row), now), generation })),
+    scoreWrites(
+      db,
+      rows.map((row) => ({ row, result: evaluateIcp(configs, factsOf(row), now), generation })),
+    ),
   );
 
   if (rows.length === RESCORE_PAGE_SIZE) {
@@ -184,42 +186,42 @@ function groupConfigs(rows: IcpConfigRow[]): Map<string, EvaluableConfig[]> {
 }
 
 /**
- * Writes results that differ from what is stored. Each write is guarded: it lands only if the
+ * The writes of results that differ from what is stored. Each write is guarded: it lands only if the
  * visitor's counters are what was scored (else a newer hit's rescoring owns it) and the config
  * generation is unchanged (else the newer generation's pass owns it).
  */
-async function writeScores(
+function scoreWrites(
   db: D1Database,
   scored: { row: FactsRow; result: IcpResult; generation: number }[],
-): Promise<void> {
-  const changed = scored.filter(
-    ({ row, result }) =>
-      (row.icp_matched === 1) !== result.matched ||
-      row.icp_score !== result.score ||
-      row.icp_config_id !== result.configId,
-  );
+): D1PreparedStatement[] {
   const update = db.prepare(
     `UPDATE visitors SET icp_matched = ?, icp_score = ?, icp_config_id = ?
      WHERE seq = ? AND page_views = ? AND sessions = ? AND last_seen = ?
        AND coalesce((SELECT generation FROM icp_generations WHERE organization_id = ?), 0) = ?`,
   );
-  for (let i = 0; i < changed.length; i += UPDATES_PER_BATCH) {
-    await db.batch(
-      changed
-        .slice(i, i + UPDATES_PER_BATCH)
-        .map(({ row, result, generation }) =>
-          update.bind(
-            result.matched ? 1 : 0,
-            result.score,
-            result.configId,
-            row.seq,
-            row.page_views,
-            row.sessions,
-            row.last_seen,
-            row.organization_id,
-            generation,
-          ),
-        ),
+  return scored
+    .filter(
+      ({ row, result }) =>
+        (row.icp_matched === 1) !== result.matched ||
+        row.icp_score !== result.score ||
+        row.icp_config_id !== result.configId,
+    )
+    .map(({ row, result, generation }) =>
+      update.bind(
+        result.matched ? 1 : 0,
+        result.score,
+        result.configId,
+        row.seq,
+        row.page_views,
+        row.sessions,
+        row.last_seen,
+        row.organization_id,
+        generation,
+      ),
     );
-  }
+}
+
+/** Runs writes in batches of `UPDATES_PER_BATCH`. */
+export async function runInBatches(db: D1Database, writes: D1PreparedStatement[]): Promise<void> {
+  for (let i = 0; i < writes.length; i += UPDATES_PER_BATCH) await db.batch(writes.slice(i, i + UPDATES_PER_BATCH));
 }
