@@ -5,7 +5,7 @@ import type { DashboardContext } from "../context";
 import { SCRIPT_URL, STYLESHEET_URL } from "./assets";
 import { brandCss, monogram } from "./brand";
 
-export type PageStatus = 200 | 400 | 401 | 403 | 404 | 409 | 410 | 429 | 500;
+export type PageStatus = 200 | 400 | 401 | 403 | 404 | 409 | 410 | 429 | 500 | 503;
 
 export interface NavItem {
   href: string;
