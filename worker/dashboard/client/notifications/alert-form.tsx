@@ -120,8 +120,8 @@ export function AlertForm(props: AlertFormProps) {
       <Field
         id={FIELD.pages}
         class="for-page_viewed"
-        label="Pages (when a company views certain pages)"
-        hint="Paths separated by spaces; end one with * for every page below it: /pricing* /demo"
+        label="Pages"
+        hint="The pages that trigger the alert, separated by spaces; end one with * for every page below it: /pricing* /demo"
         problems={problems}
         input={(attrs) => (
           <input
@@ -137,7 +137,7 @@ export function AlertForm(props: AlertFormProps) {
       <Field
         id={FIELD.returnAfterDays}
         class="for-returned"
-        label="Days away (when a known company comes back)"
+        label="Days away"
         hint="A visit counts as a return after at least this many days without one (1 to 365)."
         problems={problems}
         input={number("returnAfterDays", 1, 365)}
