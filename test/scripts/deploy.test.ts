@@ -37,9 +37,9 @@ afterAll(async () => {
   rmSync(join(ROOT, EDGE_DEPLOY_CONFIG), { force: true });
 });
 
-function dryRun(): Promise<{ code: number | null; output: string }> {
+function deploy(...args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["scripts/deploy.ts", "--dry-run"], {
+    const child = spawn(process.execPath, ["scripts/deploy.ts", ...args], {
       cwd: ROOT,
       env: { ...process.env, CI: "true" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -56,7 +56,7 @@ describe("npm run deploy", () => {
   it("--dry-run builds both Workers and lists what a deploy creates, migrates and requires, without contacting Cloudflare", async () => {
     rmSync(join(ROOT, ".wrangler/dry-run"), { recursive: true, force: true });
     rmSync(join(ROOT, ".wrangler/dry-run-edge"), { recursive: true, force: true });
-    const { code, output } = await dryRun();
+    const { code, output } = await deploy("--dry-run");
     expect(code, output).toBe(0);
     expect(cloudflare.calls).toEqual([]);
     expect(existsSync(join(ROOT, ".wrangler/dry-run/index.js"))).toBe(true);
@@ -78,6 +78,15 @@ describe("npm run deploy", () => {
     // The repository's configuration has no production hosts: the deploy would stop there.
     expect(output).toContain("MISSING SCRIPT_BASE_URL");
     expect(output).not.toContain("MISMATCH");
+  });
+
+  it("stops before contacting Cloudflare, with what to set, while the platform's hosts are not configured", async () => {
+    const { code, output } = await deploy();
+    expect(code).toBe(1);
+    expect(output).toContain("[deploy] Settings missing:");
+    expect(output).toContain("SCRIPT_BASE_URL in [vars] of wrangler.toml");
+    expect(output).toContain("DASHBOARD_BASE_URL in [vars] of wrangler.toml");
+    expect(cloudflare.calls).toEqual([]);
   });
 
   it("binds the edge Worker to the main Worker's databases, queues and KV namespace, by the names wrangler.toml gives them", () => {
