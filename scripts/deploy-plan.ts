@@ -178,7 +178,7 @@ export function describePlan(plan: Plan, root = ROOT): string {
     `  require these secrets (wrangler secret put):`,
     ...main.secrets.map((s) => `    ${s.name}  (${main.name})`),
     ...edge.secrets.map((s) => `    ${s.name}  (${edge.name}, -c ${edge.config}: the same value)`),
-    `  and these settings: ${settings.length === 0 ? "all set" : ""}`,
+    settings.length === 0 ? `  and these settings: all set` : `  and these settings, missing now:`,
     ...settings.map((s) => `    MISSING ${s}`),
     `  then upload the Worker "${main.name}" (${main.config}, built in .wrangler/dry-run)`,
     `  and the edge Worker "${edge.name}" (${edge.config}, built in .wrangler/dry-run-edge), bound to the same`,
