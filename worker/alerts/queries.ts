@@ -2,7 +2,7 @@ import type { AlertTrigger } from "../../shared/alerts";
 import { notFound } from "../lib/errors";
 import { COUNT_LIMIT } from "../http/schemas";
 import { publicVisitorId } from "../visitors/identity";
-import type { ChannelRow } from "./channels";
+import { recipientsOf, type ChannelRow } from "./channels";
 import type { AlertDeliveryRow } from "./deliver";
 import type { Alert } from "./schemas";
 
@@ -36,6 +36,7 @@ export const toAlert = (row: AlertRuleRow, channels: ChannelRow[]): Alert => ({
     id: c.id,
     type: c.type,
     hint: c.hint,
+    recipients: recipientsOf(c),
     disabledReason: c.disabled_reason,
     disabledAt: c.disabled_at,
   })),
@@ -103,6 +104,7 @@ export const toAlertDelivery = (row: AlertDeliveryRow) => ({
   trigger: row.trigger,
   test: row.test === 1,
   visitorId: row.visitor === null ? null : publicVisitorId(row.visitor),
+  recipient: row.recipient,
   status: row.status,
   attempts: row.attempts,
   statusCode: row.status_code,
