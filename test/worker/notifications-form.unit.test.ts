@@ -15,6 +15,7 @@ const channel = (id: string, type: "slack" | "teams" = "slack") => ({
   id,
   type,
   hint: `hooks.example …${id.slice(-4)}`,
+  recipients: null,
   disabledReason: null,
   disabledAt: null,
 });

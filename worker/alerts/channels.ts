@@ -20,12 +20,21 @@ export function targetHint(url: string): string {
   return `${new URL(url).host} …${url.slice(-4)}`;
 }
 
+/** What the API shows of an e-mail channel instead: how many it mails (the addresses are listed beside it). */
+export const recipientsHint = (recipients: readonly string[]) =>
+  recipients.length === 1 ? "1 recipient" : `${recipients.length} recipients`;
+
+/** The addresses of an e-mail channel: its target, stored as a JSON array (addresses are not secrets). */
+export const recipientsOf = (channel: Pick<ChannelRow, "type" | "target">): string[] | null =>
+  channel.type === "email" ? (JSON.parse(channel.target) as string[]) : null;
+
 /** A stored channel. */
 export interface ChannelRow {
   id: string;
   rule_id: string;
   position: number;
   type: AlertChannelType;
+  /** Slack and Teams: the webhook URL, sealed; e-mail: the recipients (JSON array). */
   target: string;
   hint: string;
   disabled_reason: string | null;
@@ -41,7 +50,10 @@ export interface PostResult {
   retryAfter: number | null;
   /** Null on success; else the status (with Slack's short error code when it sent one) or why no answer came. */
   error: string | null;
-  /** Not sent: the host resolves to a non-public address (a retry would not change that soon). */
+  /**
+   * Not sent, and a retry would not change that soon: the host resolves to a non-public address, the
+   * mail server refused the message for good (5xx), the recipient unsubscribed.
+   */
   refused?: boolean;
 }
 

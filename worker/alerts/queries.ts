@@ -3,7 +3,7 @@ import { notFound } from "../lib/errors";
 import { COUNT_LIMIT } from "../http/schemas";
 import { decodeKeyset, encodeKeyset, type Keyset } from "../lib/cursor";
 import { publicVisitorId } from "../visitors/identity";
-import type { ChannelRow } from "./channels";
+import { recipientsOf, type ChannelRow } from "./channels";
 import type { AlertDeliveryRow } from "./deliver";
 import type { Alert } from "./schemas";
 
@@ -37,6 +37,7 @@ export const toAlert = (row: AlertRuleRow, channels: ChannelRow[]): Alert => ({
     id: c.id,
     type: c.type,
     hint: c.hint,
+    recipients: recipientsOf(c),
     disabledReason: c.disabled_reason,
     disabledAt: c.disabled_at,
   })),
@@ -104,6 +105,7 @@ export const toAlertDelivery = (row: AlertDeliveryRow) => ({
   trigger: row.trigger,
   test: row.test === 1,
   visitorId: row.visitor === null ? null : publicVisitorId(row.visitor),
+  recipient: row.recipient,
   status: row.status,
   attempts: row.attempts,
   statusCode: row.status_code,
