@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { newOrganization, tenantOfOrganization } from "./support";
 import { chatChannel, createAlert } from "./support/alerts";
 import { csrfOf, signedInClient, type Browser } from "./support/dashboard";
+import { mailTo, newRecipient } from "./support/mailbox";
 
 /**
  * The Notifications page of a client's dashboard: client admins manage the organization's alert
@@ -33,7 +34,13 @@ const alertsOf = async (owner: Owner) =>
     cooldownHours: number;
     segmentId: string | null;
     enabled: boolean;
-    channels: { id: string; type: string; hint: string; disabledReason: string | null }[];
+    channels: {
+      id: string;
+      type: string;
+      hint: string;
+      recipients: string[] | null;
+      disabledReason: string | null;
+    }[];
   }[];
 
 const auditOf = async (owner: Owner) =>
@@ -220,6 +227,55 @@ describe("the Notifications page", { timeout: 30_000 }, () => {
     // The log below shows both sends as tests; a test never turns a channel off.
     expect(tested.html.match(/<td>Test<\/td>/g)).toHaveLength(2);
     expect((await alertsOf(owner))[0]!.channels.map((c) => c.disabledReason)).toEqual([null, null]);
+  });
+
+  it("e-mail channels: addresses given, checked at their field, changed, and a test mailed to each", async () => {
+    const owner = await newOrganization();
+    const { browser: b, notifications } = await adminOf(owner);
+    const [first, second, third] = [newRecipient(), newRecipient(), newRecipient()];
+    const bad = await submit(b, `${notifications}/alerts/new`, `${notifications}/alerts/new`, {
+      name: "Mail the team",
+      trigger: "identified",
+      cooldownHours: "24",
+      newType: "email",
+      "new-recipients": `${first}\nnot-an-address`,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('id="new-recipients-problem">“not-an-address” is not an e-mail address.');
+    // Addresses are not secrets: the refused form keeps them.
+    expect(bad.html).toContain(`${first}\nnot-an-address</textarea>`);
+
+    const created = await submit(b, `${notifications}/alerts/new`, `${notifications}/alerts/new`, {
+      name: "Mail the team",
+      trigger: "identified",
+      cooldownHours: "24",
+      newType: "email",
+      "new-url": "https://ignored.example/for-email",
+      "new-recipients": `${first}, ${second.toUpperCase()}`,
+    });
+    expect(created.status, created.html).toBe(303);
+    const [alert] = await alertsOf(owner);
+    expect(alert!.channels).toMatchObject([{ type: "email", recipients: [first, second], hint: "2 recipients" }]);
+    const channelId = alert!.channels[0]!.id;
+
+    const path = `${notifications}/alerts/${alert!.id}`;
+    const page = await b.get(path);
+    expect(page.html).toContain(`${first}\n${second}</textarea>`);
+    const changed = await submit(b, path, path, {
+      name: "Mail the team",
+      trigger: "identified",
+      cooldownHours: "24",
+      [`recipients-${channelId}`]: `${second}\n${third}`,
+    });
+    expect(changed.status, changed.html).toBe(303);
+    expect((await alertsOf(owner))[0]!.channels).toMatchObject([{ id: channelId, recipients: [second, third] }]);
+
+    const tested = await submit(b, path, `${path}/test`, {});
+    expect(tested.html).toContain("Test sent to every channel");
+    expect(tested.html).toContain(`E-mail to ${second}: <span class="ok">delivered</span>`);
+    expect(tested.html).toContain(`E-mail to ${third}: <span class="ok">delivered</span>`);
+    expect((await mailTo(second)).subject).toBe("Test of alert: Example Company (test)");
+    expect((await mailTo(third)).subject).toBe("Test of alert: Example Company (test)");
   });
 
   it("turns an alert off and on, and deletes it, each in the audit log as the user", async () => {

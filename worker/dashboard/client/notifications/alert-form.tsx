@@ -1,14 +1,13 @@
-import type { Child } from "hono/jsx";
 import type { Alert } from "../../../alerts/schemas";
 import { Csrf } from "../../ui/components";
-import { time } from "../../ui/format";
-import { CHAT_CHANNELS, FIELD, type AlertFormValues, type Problems } from "./alert-input";
-import { CHANNEL_NAMES, TRIGGER_CHOICES } from "./alert-parts";
+import { FIELD, type AlertFormValues } from "./alert-input";
+import { TRIGGER_CHOICES } from "./alert-parts";
+import { ChannelFields } from "./channel-fields";
+import { Field, FieldProblem, type Problems } from "./fields";
 
 /**
- * The alert form (create and edit), props only. Problems sit under their field, tied to it with
- * `aria-describedby` and `aria-invalid`; the page lists them above with links. Webhook URLs are
- * never shown: an existing channel shows its hint, and a new URL replaces the stored one.
+ * The alert form (create and edit), props only. Problems sit under their field; the page lists them
+ * above with links. Fields only one trigger needs show when it is chosen (CSS `:has()`, no script).
  */
 export interface AlertFormProps {
   action: string;
@@ -21,78 +20,11 @@ export interface AlertFormProps {
   problems: Problems;
 }
 
-/** `aria-describedby` of a field: its hint and its problem, when it has them. */
-const describedBy = (...ids: (string | false | undefined)[]) => ids.filter(Boolean).join(" ") || undefined;
-
-function FieldProblem(props: { id: string; problems: Problems }) {
-  const problem = props.problems[props.id];
-  return problem ? (
-    <p class="bad field-problem" id={`${props.id}-problem`}>
-      {problem}
-    </p>
-  ) : null;
-}
-
-/** A text field with its label, hint and problem. */
-function Field(props: {
-  id: string;
-  label: string;
-  hint?: Child;
-  problems: Problems;
-  class?: string;
-  input: (attrs: Record<string, string | boolean | undefined>) => Child;
-}) {
-  const problem = props.problems[props.id];
-  return (
-    <div class={`field${props.class ? ` ${props.class}` : ""}`}>
-      <label for={props.id}>{props.label}</label>
-      {props.hint && (
-        <p class="hint" id={`${props.id}-hint`}>
-          {props.hint}
-        </p>
-      )}
-      {props.input({
-        id: props.id,
-        "aria-invalid": problem ? "true" : undefined,
-        "aria-describedby": describedBy(
-          props.hint !== undefined && `${props.id}-hint`,
-          problem && `${props.id}-problem`,
-        ),
-      })}
-      <FieldProblem id={props.id} problems={props.problems} />
-    </div>
-  );
-}
-
-/** A webhook URL field: empty whatever was posted, saying so when a typed URL was refused with the form. */
-function UrlField(props: { id: string; label: string; hint: Child; retype: boolean; problems: Problems }) {
-  return (
-    <Field
-      id={props.id}
-      label={props.label}
-      problems={props.problems}
-      hint={
-        <>
-          {props.hint}
-          {props.retype && (
-            <strong class="warn"> The URL you typed is not shown again, for your security: paste it again.</strong>
-          )}
-        </>
-      }
-      input={(attrs) => (
-        <input {...attrs} name={props.id} type="url" inputmode="url" autocomplete="off" spellcheck={false} />
-      )}
-    />
-  );
-}
-
 export function AlertForm(props: AlertFormProps) {
   const { values, problems } = props;
-  const refused = Object.keys(problems).length > 0;
   const number = (name: "returnAfterDays" | "cooldownHours", min: number, max: number) => (attrs: object) => (
     <input {...attrs} name={name} type="number" inputmode="numeric" min={min} max={max} step={1} value={values[name]} />
   );
-  const triggerProblem = problems[FIELD.trigger];
   return (
     <form method="post" action={props.action} class="card alert-form" novalidate>
       <Csrf token={props.csrf} />
@@ -106,7 +38,7 @@ export function AlertForm(props: AlertFormProps) {
       <fieldset
         class="field"
         id={FIELD.trigger}
-        aria-describedby={triggerProblem ? `${FIELD.trigger}-problem` : undefined}
+        aria-describedby={problems[FIELD.trigger] ? `${FIELD.trigger}-problem` : undefined}
       >
         <legend>Send an alert when</legend>
         {TRIGGER_CHOICES.map(([trigger, label]) => (
@@ -165,55 +97,12 @@ export function AlertForm(props: AlertFormProps) {
         problems={problems}
         input={number("cooldownHours", 1, 720)}
       />
-      <fieldset class="field channels">
-        <legend>Channels</legend>
-        {props.channels.map((channel) => (
-          <div class="channel">
-            <p>
-              <strong>{CHANNEL_NAMES[channel.type]}</strong> <span class="path muted">{channel.hint}</span>
-            </p>
-            {channel.disabledReason && (
-              <p class="bad">
-                Not sent to since {channel.disabledAt ? time(channel.disabledAt) : "its webhook was gone"}:{" "}
-                {channel.disabledReason}. Paste a new URL, or turn its channels back on.
-              </p>
-            )}
-            {channel.type !== "email" && (
-              <UrlField
-                id={FIELD.channelUrl(channel.id)}
-                label={`New webhook URL for this ${CHANNEL_NAMES[channel.type]} channel`}
-                hint="Leave it empty to keep the current one."
-                retype={refused && values.typed.includes(channel.id)}
-                problems={problems}
-              />
-            )}
-            <label class="check">
-              <input type="checkbox" name={`remove-${channel.id}`} checked={values.removed.includes(channel.id)} />
-              Remove this channel
-            </label>
-          </div>
-        ))}
-        <div class="channel">
-          <div class="field">
-            <label for="new-type">{props.channels.length > 0 ? "Add a channel" : "Channel"}</label>
-            <select id="new-type" name="newType">
-              {CHAT_CHANNELS.map((type) => (
-                <option value={type} selected={values.newType === type}>
-                  {CHANNEL_NAMES[type]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <UrlField
-            id={FIELD.newUrl}
-            label="Webhook URL"
-            hint={props.channels.length > 0 ? "Optional: leave it empty to add none." : "Where the alerts are posted."}
-            retype={refused && values.typed.includes("new")}
-            problems={problems}
-          />
-        </div>
-        <WebhookHelp />
-      </fieldset>
+      <ChannelFields
+        channels={props.channels}
+        values={values}
+        problems={problems}
+        refused={Object.keys(problems).length > 0}
+      />
       {props.mode === "create" && (
         <label class="check">
           <input type="checkbox" name="enabled" checked={values.enabled} />
@@ -226,20 +115,3 @@ export function AlertForm(props: AlertFormProps) {
     </form>
   );
 }
-
-/** Where a client finds a webhook URL (docs/alerts.md, Slack and Microsoft Teams). */
-const WebhookHelp = () => (
-  <details class="help">
-    <summary>Where do I find a webhook URL?</summary>
-    <p>
-      <strong>Slack:</strong> on Slack's “Your Apps” page create an app for your workspace, named as the messages should
-      be signed. Under <em>Incoming Webhooks</em> switch them on, choose <em>Add New Webhook to Workspace</em> and the
-      channel, then copy the URL (https://hooks.slack.com/services/…).
-    </p>
-    <p>
-      <strong>Microsoft Teams:</strong> in the channel's ••• menu open <em>Workflows</em> and choose the template{" "}
-      <em>Send webhook alerts to a channel</em>. Name it, pick the team and channel, and copy the URL Teams shows.
-    </p>
-    <p>A webhook URL lets anyone post to the channel: it is stored encrypted and never shown again.</p>
-  </details>
-);

@@ -3,15 +3,23 @@ import {
   CreateAlertBody,
   DEFAULT_RETURN_AFTER_DAYS,
   MAX_ALERTS_PER_ORGANIZATION,
-  MAX_CHANNELS_PER_ALERT,
   UpdateAlertBody,
   type Alert,
-  type AlertChannelInput,
   type CreateAlert,
   type UpdateAlert,
 } from "../../../alerts/schemas";
 import { ApiError, type FieldProblem } from "../../../lib/errors";
 import { PagePatternSchema } from "../../../segments/filter";
+import type { Problems } from "./fields";
+import {
+  channelProblem,
+  channelValuesOf,
+  checkedChannels,
+  NO_CHANNEL_VALUES,
+  readChannels,
+  type ChannelField,
+  type ChannelValues,
+} from "./channel-input";
 
 /**
  * The alert form of the Notifications page: what it posts, read into the partner API's alert body,
@@ -19,12 +27,8 @@ import { PagePatternSchema } from "../../../segments/filter";
  * Webhook URLs are secrets: they are read from the post and never put back into the form.
  */
 
-/** Chat channels the form offers (e-mail channels are not available yet). */
-export const CHAT_CHANNELS = ["slack", "teams"] as const;
-export type ChatChannel = (typeof CHAT_CHANNELS)[number];
-
 /** What the form shows: everything it posted but the webhook URLs. */
-export interface AlertFormValues {
+export interface AlertFormValues extends ChannelValues {
   name: string;
   trigger: AlertTrigger;
   segmentId: string;
@@ -33,15 +37,7 @@ export interface AlertFormValues {
   cooldownHours: string;
   /** Create form only: on as soon as it is saved. */
   enabled: boolean;
-  /** Channels of the alert the person asked to remove (edit form). */
-  removed: string[];
-  newType: ChatChannel;
-  /** Channels whose URL was typed: after a refusal they must be typed again (`new` for the new one). */
-  typed: string[];
 }
-
-/** Problems by the id of the field they concern (`form` for the form as a whole). */
-export type Problems = Record<string, string>;
 
 /** Ids of the form's fields, for labels, problems and the summary's links. */
 export const FIELD = {
@@ -51,8 +47,6 @@ export const FIELD = {
   pages: "pages",
   returnAfterDays: "return-after",
   cooldownHours: "cooldown",
-  newUrl: "new-url",
-  channelUrl: (channelId: string) => `url-${channelId}`,
 } as const;
 
 export const NEW_ALERT_VALUES: AlertFormValues = {
@@ -63,9 +57,7 @@ export const NEW_ALERT_VALUES: AlertFormValues = {
   returnAfterDays: String(DEFAULT_RETURN_AFTER_DAYS),
   cooldownHours: "24",
   enabled: true,
-  removed: [],
-  newType: "slack",
-  typed: [],
+  ...NO_CHANNEL_VALUES,
 };
 
 /** The edit form of a saved alert. */
@@ -77,9 +69,7 @@ export const valuesOf = (alert: Alert): AlertFormValues => ({
   returnAfterDays: String(alert.returnAfterDays ?? DEFAULT_RETURN_AFTER_DAYS),
   cooldownHours: String(alert.cooldownHours),
   enabled: alert.enabled,
-  removed: [],
-  newType: "slack",
-  typed: [],
+  ...channelValuesOf(alert),
 });
 
 type Posted = Record<string, unknown>;
@@ -91,15 +81,8 @@ const text = (form: Posted, name: string) => {
 
 /** What the form posted: its values, and the webhook URLs typed (by channel id, `new` for the new one). */
 export function readAlertForm(form: Posted, channels: Alert["channels"]) {
-  const urls = new Map<string, string>();
-  for (const channel of channels) {
-    const url = text(form, FIELD.channelUrl(channel.id)).trim();
-    if (url) urls.set(channel.id, url);
-  }
-  const newUrl = text(form, FIELD.newUrl).trim();
-  if (newUrl) urls.set("new", newUrl);
   const trigger = text(form, "trigger");
-  const newType = text(form, "newType");
+  const read = readChannels(form, channels);
   const values: AlertFormValues = {
     name: text(form, "name"),
     trigger: (ALERT_TRIGGERS as readonly string[]).includes(trigger) ? (trigger as AlertTrigger) : "identified",
@@ -108,17 +91,15 @@ export function readAlertForm(form: Posted, channels: Alert["channels"]) {
     returnAfterDays: text(form, "returnAfterDays"),
     cooldownHours: text(form, "cooldownHours"),
     enabled: text(form, "enabled") === "on",
-    removed: channels.filter((c) => text(form, `remove-${c.id}`) === "on").map((c) => c.id),
-    newType: (CHAT_CHANNELS as readonly string[]).includes(newType) ? (newType as ChatChannel) : "slack",
-    typed: [...urls.keys()],
+    ...read.values,
   };
-  return { values, urls, triggerChosen: trigger === values.trigger };
+  return { values, urls: read.urls, triggerChosen: trigger === values.trigger };
 }
 
 /** The body for the domain, with the form field of each channel it lists (to place the domain's problems). */
 export interface AlertInput<T> {
   body: T;
-  channelFields: string[];
+  channelFields: ChannelField[];
 }
 
 const whole = (raw: string, min: number, max: number) => {
@@ -153,36 +134,11 @@ function checkedFields(read: ReturnType<typeof readAlertForm>, problems: Problem
   return { name, pages, returnAfterDays, cooldownHours: cooldownHours ?? 24 };
 }
 
-/** The channels to keep (with a new URL where one was typed) and the new one, in the form's order. */
-function checkedChannels(read: ReturnType<typeof readAlertForm>, existing: Alert["channels"], problems: Problems) {
-  const channels: AlertChannelInput[] = [];
-  const channelFields: string[] = [];
-  for (const channel of existing) {
-    if (read.values.removed.includes(channel.id)) continue;
-    const url = read.urls.get(channel.id);
-    channels.push(
-      channel.type === "email"
-        ? { type: "email", id: channel.id }
-        : { type: channel.type, id: channel.id, ...(url ? { webhookUrl: url } : {}) },
-    );
-    channelFields.push(FIELD.channelUrl(channel.id));
-  }
-  const newUrl = read.urls.get("new");
-  if (newUrl) {
-    channels.push({ type: read.values.newType, webhookUrl: newUrl });
-    channelFields.push(FIELD.newUrl);
-  }
-  if (channels.length === 0) problems[FIELD.newUrl] = "Add a channel: paste its webhook URL.";
-  else if (channels.length > MAX_CHANNELS_PER_ALERT)
-    problems[FIELD.newUrl] = `An alert has at most ${MAX_CHANNELS_PER_ALERT} channels: remove one first.`;
-  return { channels, channelFields };
-}
-
 /** The create body of a posted new-alert form, or its problems. */
 export function createInput(read: ReturnType<typeof readAlertForm>): AlertInput<CreateAlert> | Problems {
   const problems: Problems = {};
   const fields = checkedFields(read, problems);
-  const { channels, channelFields } = checkedChannels(read, [], problems);
+  const { channels, fields: channelFields } = checkedChannels(read, [], problems);
   const { values } = read;
   const parsed = CreateAlertBody.safeParse({
     name: fields.name,
@@ -201,7 +157,7 @@ export function createInput(read: ReturnType<typeof readAlertForm>): AlertInput<
 export function updateInput(read: ReturnType<typeof readAlertForm>, alert: Alert): AlertInput<UpdateAlert> | Problems {
   const problems: Problems = {};
   const fields = checkedFields(read, problems);
-  const { channels, channelFields } = checkedChannels(read, alert.channels, problems);
+  const { channels, fields: channelFields } = checkedChannels(read, alert.channels, problems);
   const parsed = UpdateAlertBody.safeParse({
     name: fields.name,
     trigger: read.values.trigger,
@@ -218,7 +174,7 @@ function finished<T>(
   parsed:
     { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } },
   problems: Problems,
-  channelFields: string[],
+  channelFields: ChannelField[],
 ): AlertInput<T> | Problems {
   if (Object.keys(problems).length > 0) return problems;
   // The form's own checks cover the schema; anything left is still reported, never sent.
@@ -240,13 +196,12 @@ const LABELS: Record<string, [id: string, label: string]> = {
 };
 
 /** The domain's field problems at the form's fields: channel N is the Nth of `channelFields`. */
-function placed(details: FieldProblem[], channelFields: string[]): Problems {
+function placed(details: FieldProblem[], channelFields: ChannelField[]): Problems {
   const problems: Problems = {};
   const add = (id: string, message: string) => (problems[id] = problems[id] ? `${problems[id]} ${message}` : message);
   for (const { field, message } of details) {
-    const channel = field.match(/^channels\.(\d+)\.webhookUrl$/);
-    const id = channel ? channelFields[Number(channel[1])] : undefined;
-    if (id) add(id, `The webhook URL ${message}.`);
+    const channel = channelProblem(field, message, channelFields);
+    if (channel) add(...channel);
     else if (field === "segmentId") add(FIELD.segmentId, "That saved view does not exist any more: choose another.");
     else if (LABELS[field]) add(LABELS[field][0], `${LABELS[field][1]} ${message}.`);
     else add("form", `${field ? `${field}: ` : ""}${message}.`);
@@ -257,7 +212,7 @@ function placed(details: FieldProblem[], channelFields: string[]): Problems {
 /** A refusal of the domain as problems at the form (with the page's status), or null when it is not the form's to show. */
 export function refusalOf(
   error: unknown,
-  channelFields: string[],
+  channelFields: ChannelField[],
 ): { problems: Problems; status: 400 | 409 | 503 } | null {
   if (!(error instanceof ApiError)) return null;
   if (error.code === "BadRequest" && Array.isArray(error.details)) {

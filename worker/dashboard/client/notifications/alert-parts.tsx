@@ -2,7 +2,6 @@ import type { AlertChannelType, AlertTrigger } from "../../../../shared/alerts";
 import type { Alert, AlertDelivery } from "../../../alerts/schemas";
 import { Scroll } from "../../ui/components";
 import { plural, time } from "../../ui/format";
-import type { Problems } from "./alert-input";
 
 /** How the Notifications page says alerts: triggers, channels, a rule's facts, test outcomes and the delivery log. */
 
@@ -47,7 +46,8 @@ export function RuleFacts(props: { alert: Alert; segmentName: string | null }) {
         <ul class="plain">
           {alert.channels.map((channel) => (
             <li>
-              {CHANNEL_NAMES[channel.type]} <span class="path muted">{channel.hint}</span>
+              {CHANNEL_NAMES[channel.type]}{" "}
+              <span class="path muted">{channel.recipients ? channel.recipients.join(", ") : channel.hint}</span>
               {channel.disabledReason && <span class="bad"> · not sent to: {channel.disabledReason}</span>}
             </li>
           ))}
@@ -57,27 +57,13 @@ export function RuleFacts(props: { alert: Alert; segmentName: string | null }) {
   );
 }
 
-/** The problems of a refused form, each linking to its field (the problem is repeated there). */
-export function ProblemSummary(props: { title: string; problems: Problems }) {
-  const entries = Object.entries(props.problems);
-  if (entries.length === 0) return null;
-  return (
-    <div class="errors" role="alert" id="problems">
-      <h2>{props.title}</h2>
-      <ul>
-        {entries.map(([id, message]) => (
-          <li>{id === "form" ? message : <a href={`#${id}`}>{message}</a>}</li>
-        ))}
-      </ul>
-    </div>
-  );
-}
-
-const channelLabel = (alert: Alert, channel: AlertDelivery["channel"]) => {
-  const current = alert.channels.find((c) => c.id === channel.id);
+/** Which channel a message went to: its type and hint (an e-mail's recipient), or that it was removed since. */
+const channelLabel = (alert: Alert, d: AlertDelivery) => {
+  if (d.recipient) return `E-mail to ${d.recipient}`;
+  const current = alert.channels.find((c) => c.id === d.channel.id);
   return current
     ? `${CHANNEL_NAMES[current.type]} ${current.hint ?? ""}`.trim()
-    : `${CHANNEL_NAMES[channel.type]} (removed)`;
+    : `${CHANNEL_NAMES[d.channel.type]} (removed)`;
 };
 
 /** What each channel answered a test send. */
@@ -93,11 +79,11 @@ export function TestOutcome(props: { alert: Alert; deliveries: AlertDelivery[] }
       <ul>
         {props.deliveries.map((d) => (
           <li>
-            {channelLabel(props.alert, d.channel)}:{" "}
+            {channelLabel(props.alert, d)}:{" "}
             {d.status === "sent" ? (
               <span class="ok">delivered{d.statusCode ? ` (HTTP ${d.statusCode})` : ""}</span>
             ) : (
-              <span class="bad">failed: {d.error ?? `HTTP ${d.statusCode}`}</span>
+              <span class="bad">failed: {d.error ?? (d.statusCode ? `HTTP ${d.statusCode}` : "no answer")}</span>
             )}
           </li>
         ))}
@@ -152,7 +138,7 @@ export function DeliveryLog(props: {
                   <td class="nowrap">
                     <time datetime={d.createdAt}>{time(d.createdAt)}</time>
                   </td>
-                  <td>{channelLabel(props.alert, d.channel)}</td>
+                  <td>{channelLabel(props.alert, d)}</td>
                   <td>
                     {d.test ? (
                       "Test"

@@ -8,16 +8,9 @@ import { Csrf } from "../../ui/components";
 import { render, type PageStatus } from "../../ui/layout";
 import { clientFrame, clientRoot } from "../frame";
 import { AlertForm } from "./alert-form";
-import {
-  isInput,
-  readAlertForm,
-  refusalOf,
-  updateInput,
-  valuesOf,
-  type AlertFormValues,
-  type Problems,
-} from "./alert-input";
-import { DeliveryLog, ProblemSummary, StateBadge, TestOutcome } from "./alert-parts";
+import { isInput, readAlertForm, refusalOf, updateInput, valuesOf, type AlertFormValues } from "./alert-input";
+import { DeliveryLog, StateBadge, TestOutcome } from "./alert-parts";
+import { ProblemSummary, type Problems } from "./fields";
 import { alertHref, alertOrNull, notificationsRoot, saveContext, unlessGone } from "./context";
 
 export const LOG_PAGE_SIZE = 25;

@@ -4,16 +4,8 @@ import type { DashboardContext, DashboardEnv } from "../../context";
 import { render, type PageStatus } from "../../ui/layout";
 import { clientFrame } from "../frame";
 import { AlertForm } from "./alert-form";
-import {
-  createInput,
-  isInput,
-  NEW_ALERT_VALUES,
-  readAlertForm,
-  refusalOf,
-  type AlertFormValues,
-  type Problems,
-} from "./alert-input";
-import { ProblemSummary } from "./alert-parts";
+import { createInput, isInput, NEW_ALERT_VALUES, readAlertForm, refusalOf, type AlertFormValues } from "./alert-input";
+import { ProblemSummary, type Problems } from "./fields";
 import { alertHref, notificationsRoot, saveContext } from "./context";
 
 export interface NewAlertProps {
@@ -32,7 +24,9 @@ export function NewAlertPage(props: NewAlertProps) {
         <a href={props.root}>Notifications</a>
       </p>
       <h1>New alert</h1>
-      <p class="sub">A message in Slack or Microsoft Teams within seconds of a visit. Alerts never use credits.</p>
+      <p class="sub">
+        A message in Slack, Microsoft Teams or by e-mail within seconds of a visit. Alerts never use credits.
+      </p>
       <ProblemSummary title="The alert was not created" problems={props.problems} />
       <AlertForm
         action={`${props.root}/alerts/new`}

@@ -26,7 +26,7 @@ export function NotificationsPage(props: NotificationsProps) {
     <>
       <h1>Notifications</h1>
       <p class="sub">
-        Tell your team in Slack or Microsoft Teams the moment a company they care about is on your site.
+        Tell your team in Slack, Microsoft Teams or by e-mail the moment a company they care about is on your site.
       </p>
       {props.done && (
         <p class="status" role="status">
