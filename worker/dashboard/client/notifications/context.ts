@@ -1,5 +1,6 @@
 import { findAlert } from "../../../alerts/queries";
 import type { SaveContext } from "../../../alerts/save";
+import type { DigestContext } from "../../../digests/settings";
 import type { Alert } from "../../../alerts/schemas";
 import { ApiError } from "../../../lib/errors";
 import type { DashboardContext } from "../../context";
@@ -20,6 +21,9 @@ export function saveContext(c: DashboardContext): SaveContext {
     actor: { type: "client_user", id: session.id, email: session.email },
   };
 }
+
+/** The same for digests (their mails link to the dashboard on this origin). */
+export const digestContext = (c: DashboardContext): DigestContext => saveContext(c);
 
 /** The organization's alert, or null when it has none with this id (its pages then answer 404). */
 export const alertOrNull = (c: DashboardContext, alertId: string): Promise<Alert | null> =>

@@ -1,12 +1,15 @@
 import { Hono } from "hono";
 import { listAlerts } from "../../../alerts/queries";
 import { MAX_ALERTS_PER_ORGANIZATION, type Alert } from "../../../alerts/schemas";
+import type { DigestSettings } from "../../../digests/schemas";
+import { getDigestSettings } from "../../../digests/settings";
 import type { DashboardContext, DashboardEnv } from "../../context";
 import { Csrf } from "../../ui/components";
 import { render } from "../../ui/layout";
 import { clientFrame } from "../frame";
 import { RuleFacts, StateBadge } from "./alert-parts";
 import { notificationsRoot } from "./context";
+import { DigestSummary } from "./digest-parts";
 
 /** What the page says after an action that sent the person back here. */
 const DONE: Record<string, string> = { deleted: "The alert was deleted, with its delivery log." };
@@ -15,18 +18,20 @@ export interface NotificationsProps {
   root: string;
   csrf: string;
   alerts: Alert[];
+  digests: DigestSettings;
   segmentNames: Map<string, string>;
   done?: string;
 }
 
-/** The Notifications page: the organization's alert rules, each with its test and on/off buttons. Props only. */
+/** The Notifications page: the organization's alert rules, each with its test and on/off buttons, and its digests. Props only. */
 export function NotificationsPage(props: NotificationsProps) {
   const { root, alerts } = props;
   return (
     <>
       <h1>Notifications</h1>
       <p class="sub">
-        Tell your team in Slack, Microsoft Teams or by e-mail the moment a company they care about is on your site.
+        Tell your team in Slack, Microsoft Teams or by e-mail the moment a company they care about is on your site, and
+        send them a daily or weekly digest.
       </p>
       {props.done && (
         <p class="status" role="status">
@@ -84,21 +89,32 @@ export function NotificationsPage(props: NotificationsProps) {
           </ul>
         )}
       </section>
+      <DigestSummary root={root} settings={props.digests} segmentNames={props.segmentNames} />
     </>
   );
 }
 
-/** `GET /o/{organizationId}/notifications` (client admins): the organization's alerts. */
+/** `GET /o/{organizationId}/notifications` (client admins): the organization's alerts and digests. */
 export const notificationsRoute = new Hono<DashboardEnv>().get("/o/:organizationId/notifications", async (c) => {
-  const { alerts } = await listAlerts(c.var.tenant.DB, c.get("organization").id, MAX_ALERTS_PER_ORGANIZATION, 0);
-  return render(c, clientFrame(c, "Notifications", "notifications"), <NotificationsPage {...propsOf(c, alerts)} />);
+  const db = c.var.tenant.DB;
+  const organizationId = c.get("organization").id;
+  const [{ alerts }, digests] = await Promise.all([
+    listAlerts(db, organizationId, MAX_ALERTS_PER_ORGANIZATION, 0),
+    getDigestSettings(db, organizationId),
+  ]);
+  return render(
+    c,
+    clientFrame(c, "Notifications", "notifications"),
+    <NotificationsPage {...propsOf(c, alerts, digests)} />,
+  );
 });
 
-function propsOf(c: DashboardContext, alerts: Alert[]): NotificationsProps {
+function propsOf(c: DashboardContext, alerts: Alert[], digests: DigestSettings): NotificationsProps {
   return {
     root: notificationsRoot(c),
     csrf: c.get("csrf"),
     alerts,
+    digests,
     segmentNames: new Map(c.get("savedViews").map((s) => [s.id, s.name])),
     done: DONE[c.req.query("done") ?? ""],
   };
