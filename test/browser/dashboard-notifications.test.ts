@@ -1,8 +1,9 @@
 /**
  * The Notifications page of a client's dashboard in a real Chromium against the real Worker: a
  * client admin creates an alert through the form (a problem shown at its field first), sends a
- * test that a local HTTP receiver gets as Slack would, and reads the outcome and the log. Every
- * page passes axe-core, fits 375 px, and is in test-results/screenshots/.
+ * test that a local HTTP receiver gets as Slack would, and reads the outcome and the log; sets up
+ * digests, previews one and mails a test to a local SMTP sink. Every page passes axe-core, fits
+ * 375 px, and is in test-results/screenshots/.
  */
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
@@ -11,8 +12,8 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeBrowser, useBrowser } from "./support/chromium.ts";
 import { PHONE, brand, checkPage, dashboardLink, heading, openTab } from "./support/dashboard.ts";
-import { type LocalWorker, seedOrganization } from "./support/worker.ts";
-import { startWorker } from "./support/worker.ts";
+import { type LocalWorker, seedOrganization, startWorker } from "./support/worker.ts";
+import { type ReceivedMail, startMailSink } from "../../scripts/mail-sink.ts";
 
 interface Posted {
   path: string;
@@ -52,15 +53,26 @@ describeBrowser("the Notifications page", () => {
   const browser = useBrowser();
   let worker: LocalWorker;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let sink: Awaited<ReturnType<typeof startMailSink>>;
+  const mail: ReceivedMail[] = [];
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    // Local development's setting: webhooks may go to this machine over http.
-    worker = await startWorker({ bindings: { ALLOW_INSECURE_WEBHOOKS: "on" } });
+    sink = await startMailSink({ onMessage: (m) => mail.push(m) });
+    // Local development's settings: webhooks and SMTP may go to this machine.
+    worker = await startWorker({
+      bindings: {
+        ALLOW_INSECURE_WEBHOOKS: "on",
+        ALLOW_LOCAL_SMTP: "on",
+        MAIL_FROM: "notifications@mail.test",
+        MAIL_SMTP_URL: `smtp://127.0.0.1:${sink.port}?security=none`,
+      },
+    });
   });
   afterAll(async () => {
     await worker?.stop();
     await receiver?.close();
+    await sink?.close();
   });
 
   async function adminClient() {
@@ -90,10 +102,17 @@ describeBrowser("the Notifications page", () => {
     expect(await page.getByLabel("Pages", { exact: true }).isVisible()).toBe(true);
     await checkPage(page, "client-notifications-new", errors);
 
+    // The new channel's type shows its own field: a webhook URL, or e-mail addresses.
+    const channelType = page.getByLabel("Channel", { exact: true });
+    await channelType.selectOption({ label: "E-mail" });
+    expect(await page.getByLabel("E-mail addresses (E-mail)").isVisible()).toBe(true);
+    expect(await page.getByLabel("Webhook URL (Slack, Microsoft Teams)").isVisible()).toBe(false);
+    await channelType.selectOption({ label: "Slack" });
+
     const secret = receiver.url(`/services/T0/B0/${crypto.randomUUID()}`);
     await page.getByLabel("Pages", { exact: true }).fill("pricing");
     await page.getByLabel("Which companies").selectOption({ label: "Saved view: ICP companies" });
-    await page.getByLabel("Webhook URL").fill(secret);
+    await page.getByLabel("Webhook URL (Slack, Microsoft Teams)").fill(secret);
     await page.getByRole("button", { name: "Create alert" }).click();
     await expect.poll(() => page.getByRole("alert").innerText()).toContain("The alert was not created");
     expect(await descriptionOf(page, "Name")).toContain("Give the alert a name.");
@@ -103,14 +122,14 @@ describeBrowser("the Notifications page", () => {
     await page.getByRole("link", { name: "Give the alert a name." }).click();
     expect(await page.evaluate(() => location.hash)).toBe("#name");
     // The URL is not shown back: it has to be pasted again.
-    expect(await page.getByLabel("Webhook URL").inputValue()).toBe("");
+    expect(await page.getByLabel("Webhook URL (Slack, Microsoft Teams)").inputValue()).toBe("");
     expect(await page.content()).not.toContain(secret);
-    expect(await descriptionOf(page, "Webhook URL")).toContain("paste it again");
+    expect(await descriptionOf(page, "Webhook URL (Slack, Microsoft Teams)")).toContain("paste it again");
     await checkPage(page, "client-notifications-problems", errors);
 
     await page.getByLabel("Name", { exact: true }).fill("ICP company on pricing");
     await page.getByLabel("Pages", { exact: true }).fill("/pricing*");
-    await page.getByLabel("Webhook URL").fill(secret);
+    await page.getByLabel("Webhook URL (Slack, Microsoft Teams)").fill(secret);
     await page.getByRole("button", { name: "Create alert" }).click();
     await expect.poll(() => heading(page)).toBe("ICP company on pricing");
     expect(await page.getByRole("status").innerText()).toContain("Alert created.");
@@ -143,6 +162,47 @@ describeBrowser("the Notifications page", () => {
     await checkPage(page, "client-notifications-list", errors);
   });
 
+  it("a client admin sets up a weekly digest, previews it and mails a test to the SMTP sink", async (ctx) => {
+    const org = await adminClient();
+    const { page, errors } = await openTab(browser(), ctx);
+    await page.goto(await dashboardLink(org));
+    await page.getByRole("link", { name: "Notifications" }).click();
+    await page.getByRole("link", { name: "Set up digests" }).click();
+    await expect.poll(() => heading(page)).toBe("Digests");
+    await checkPage(page, "client-notifications-digests-empty", errors);
+
+    const boss = `boss-${crypto.randomUUID().slice(0, 8)}@client.example`;
+    await page.locator("#email-0").fill(boss);
+    await page.locator("#frequency-0").selectOption({ label: "Weekly" });
+    await page.locator("#segment-0").selectOption({ label: "Saved view: ICP companies" });
+    await page.getByLabel("Time (UTC)").selectOption({ label: "09:00 UTC" });
+    await page.getByLabel("Weekly digests go out on").selectOption({ label: "Friday" });
+    await page.getByRole("button", { name: "Save digests" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toBe("Digests saved.");
+    await checkPage(page, "client-notifications-digests", errors);
+    const { digests } = await org.api<{ digests: { recipients: unknown[]; hourUtc: number; weekday: number } }>(
+      "GET",
+      `/api/v1/partner/organizations/${org.organizationId}/digests`,
+    );
+    expect(digests).toMatchObject({ recipients: [{ email: boss, frequency: "weekly" }], hourUtc: 9, weekday: 5 });
+
+    await page.getByRole("link", { name: "Preview their next digest" }).click();
+    await expect.poll(() => heading(page)).toBe("Digest preview");
+    expect(await page.locator("main").innerText()).toContain("such a digest is not sent");
+    const frame = page.frameLocator("iframe.mail-preview");
+    await expect.poll(() => frame.locator("body").innerText()).toContain("Client site");
+    await checkPage(page, "client-notifications-digest-preview", errors);
+
+    await page.getByRole("link", { name: "Digests" }).click();
+    await page.getByLabel("Send it to").selectOption(boss);
+    await page.locator("#test-frequency").selectOption({ label: "Weekly" });
+    await page.getByRole("button", { name: "Send test digest" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toContain(`Test digest sent to ${boss}`);
+    const sent = mail.find((m) => m.envelope.to.includes(boss));
+    expect(sent?.raw).toMatch(/^Subject: Test: Client site this week/m);
+    await checkPage(page, "client-notifications-digest-tested", errors);
+  });
+
   it("works at 375 px wide: the list, the form with its problems, and an alert with its log", async (ctx) => {
     const org = await adminClient();
     await org.api("POST", `/api/v1/partner/organizations/${org.organizationId}/alerts`, {
@@ -167,5 +227,10 @@ describeBrowser("the Notifications page", () => {
     await page.getByRole("button", { name: "Send test", exact: true }).click();
     await expect.poll(() => page.locator("#test-outcome").innerText()).toContain("Test sent to every channel");
     await checkPage(page, "client-notifications-alert-375px", errors);
+    await page.goto(new URL(`/app/o/${org.organizationId}/notifications/digests`, page.url()).href);
+    await checkPage(page, "client-notifications-digests-375px", errors);
+    await page.getByRole("button", { name: "Preview" }).click();
+    await expect.poll(() => heading(page)).toBe("Digest preview");
+    await checkPage(page, "client-notifications-digest-preview-375px", errors);
   });
 });
