@@ -116,6 +116,7 @@ describe("whitelabel", () => {
         [b, `${home}/exclusions`, `Exclusions · Acme Widgets · ${BRAND.companyName}`],
         [b, `${home}/notifications`, `Notifications · Acme Widgets · ${BRAND.companyName}`],
         [b, `${home}/notifications/alerts/new`, `New alert · Notifications · Acme Widgets · ${BRAND.companyName}`],
+        [b, `${home}/notifications/digests`, `Digests · Notifications · Acme Widgets · ${BRAND.companyName}`],
         [console.browser, console.home, `Clients · Console · ${BRAND.companyName}`],
         [browser(), "/app/sign-in/" + "a".repeat(64), `This sign-in link is not valid`],
       ];
