@@ -6,7 +6,8 @@ import { isMailAddress } from "../email/message";
 import { ApiError, invalidField, type FieldProblem } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
-import { ResolutionError, resolvedTargetProblem, urlTargetProblem } from "../outbound/targets";
+import { resolvedTargetProblem, urlTargetProblem } from "../outbound/targets";
+import { DnsLookupError } from "../lib/doh";
 import { findSegment } from "../segments/queries";
 import type { TenantEnv } from "../shards";
 import { recipientsHint, sealTarget, targetHint, type ChannelRow } from "./channels";
@@ -293,7 +294,7 @@ async function targetProblem(env: TenantEnv, raw: string, allowPrivate: boolean)
     const resolved = await resolvedTargetProblem(configOf(env).dohUrl, new URL(raw).hostname, allowPrivate);
     return resolved && `must point to a public host: ${resolved}`;
   } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
+    if (!(error instanceof DnsLookupError)) throw error;
     throw new ApiError(
       "ServiceUnavailable",
       `Could not resolve the URL's host to check that it is public (${error.message}); try again`,

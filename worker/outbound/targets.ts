@@ -2,8 +2,6 @@ import type { SmtpSecurity } from "../../shared/email";
 import { mask, parseCidr, parseIp } from "../lib/ip";
 import { resolveAddresses } from "./dns";
 
-export { ResolutionError } from "./dns";
-
 /**
  * Where the platform may send what leaves it (webhooks, chat channels, SMTP servers): public hosts
  * only, unless the server runs in local development, where loopback and private targets (a receiver
@@ -93,7 +91,7 @@ export function urlTargetProblem(raw: string, allowPrivate: boolean): string | n
 /**
  * What is wrong with sending to `host` now, or null: a public name or address that (unless
  * `allowPrivate`) resolves, through the configured DNS-over-HTTPS resolver, to public addresses
- * only (`dohUrl`: the setting `DOH_URL`). Throws `ResolutionError` when the resolver cannot answer (the caller tries again later).
+ * only (`dohUrl`: the setting `DOH_URL`). Throws `DnsLookupError` when the resolver cannot answer (the caller tries again later).
  */
 export async function resolvedTargetProblem(
   dohUrl: string,

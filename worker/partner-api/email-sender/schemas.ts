@@ -3,7 +3,8 @@ import { MAIL_STATUSES, SMTP_SECURITIES } from "../../../shared/email";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
 import { ApiError, invalidField } from "../../http/errors";
-import { ResolutionError, resolvedTargetProblem, smtpTargetProblem } from "../../outbound/targets";
+import { resolvedTargetProblem, smtpTargetProblem } from "../../outbound/targets";
+import { DnsLookupError } from "../../lib/doh";
 
 /** A host name or an IP address, as a mail client takes it: no scheme, port or path. */
 const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[?[0-9a-f:.]+\]?)$/;
@@ -88,7 +89,7 @@ export async function checkSmtpTarget(env: Env, smtp: EmailSenderInput["smtp"]) 
     const resolved = await resolvedTargetProblem(configOf(env).dohUrl, smtp.host, allowLocal);
     if (resolved) throw invalidField("smtp.host", `must be a public host: ${resolved}`);
   } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
+    if (!(error instanceof DnsLookupError)) throw error;
     throw new ApiError(
       "ServiceUnavailable",
       `Could not resolve the SMTP host to check that it is public (${error.message}); try again`,

@@ -3,7 +3,8 @@ import { DELIVERY_STATUSES, WEBHOOK_CHANNELS } from "../../../shared/webhooks";
 import { ApiError, invalidField } from "../../lib/errors";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
-import { ResolutionError, resolvedTargetProblem, urlTargetProblem } from "../../outbound/targets";
+import { resolvedTargetProblem, urlTargetProblem } from "../../outbound/targets";
+import { DnsLookupError } from "../../lib/doh";
 
 export const ChannelSchema = z.enum(WEBHOOK_CHANNELS).openapi({ description: "Which webhook" });
 
@@ -86,7 +87,7 @@ export async function checkWebhookUrl(env: Env, raw: string): Promise<string> {
     const resolved = await resolvedTargetProblem(configOf(env).dohUrl, url.hostname, allowPrivate);
     if (resolved) throw invalidField("url", `must point to a public host: ${resolved}`);
   } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
+    if (!(error instanceof DnsLookupError)) throw error;
     throw new ApiError(
       "ServiceUnavailable",
       `Could not resolve the URL's host to check that it is public (${error.message}); try again`,
