@@ -1,5 +1,7 @@
 import type { SmtpSecurity } from "../../shared/email";
 import { mask, parseCidr, parseIp } from "../lib/ip";
+import { ApiError } from "../lib/errors";
+import { DnsLookupError } from "../lib/doh";
 import { resolveAddresses } from "./dns";
 
 /**
@@ -109,6 +111,29 @@ export async function resolvedTargetProblem(
     return ip === null || !isPublicAddress(ip);
   });
   return inside === undefined ? null : `${name} resolves to ${inside}, which is not a public address`;
+}
+
+/**
+ * `resolvedTargetProblem` for a target being saved through an API: a resolver that cannot answer
+ * is a 503 to try again (never a silent pass). `what` names the host in that message.
+ */
+export async function savedTargetProblem(
+  dohUrl: string,
+  host: string,
+  allowPrivate: boolean,
+  what: string,
+): Promise<string | null> {
+  try {
+    return await resolvedTargetProblem(dohUrl, host, allowPrivate);
+  } catch (error) {
+    if (!(error instanceof DnsLookupError)) throw error;
+    throw new ApiError(
+      "ServiceUnavailable",
+      `Could not resolve ${what} to check that it is public (${error.message}); try again`,
+      { retryAfter: 5 },
+      { cause: error },
+    );
+  }
 }
 
 /** An SMTP server the platform may connect to: where it is and how the connection is secured. */
