@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { deliveryLogPage, findAlertRule } from "../../alerts/queries";
 import { AlertDeliverySchema } from "../../alerts/schemas";
-import { invalidField } from "../../http/errors";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { CursorFields, CursorQuery, PageFields, PageQuery, pageOf } from "../../http/schemas";
 import { findOrganization } from "../../organizations/organization";
