@@ -7,7 +7,7 @@ import { LogLevel } from "miniflare";
 import { ROOT } from "../../scripts/lib.ts";
 import { startWorker } from "../../test/browser/support/worker.ts";
 import { COMMAND, log, QUICK, STATE_IN } from "../options.ts";
-import { freePort, latencyBindings, latencyMailSink, measureAlertLatency } from "./latency.ts";
+import { freePort, latencyBindings, latencyMailSink, measureAlertLatency, QueueLog } from "./latency.ts";
 import { startReceiver } from "./receiver.ts";
 import { alertShortfalls, alertsSection } from "./report.ts";
 import { alertsDriverWorker, measureAlertThroughput } from "./throughput.ts";
@@ -36,8 +36,9 @@ export async function measureAlerts(): Promise<{ section: string[]; short: strin
     }
     log("alerts: starting workerd with the Worker alone, for the time from a hit to Slack");
     const port = await freePort();
+    const queueLog = new QueueLog();
     const alone = await startWorker({
-      logLevel: LogLevel.ERROR,
+      log: queueLog,
       stateIn: STATE_IN,
       hitsPerMinute: 1_000_000_000,
       port,
@@ -47,9 +48,10 @@ export async function measureAlerts(): Promise<{ section: string[]; short: strin
     try {
       latency = await measureAlertLatency(alone, {
         alerts: QUICK ? 20 : 60,
-        spacingMs: 500,
+        spacingMs: 1_500,
         receiver,
         mails: mail.mails,
+        queueLog,
         log,
       });
     } finally {

@@ -3,10 +3,10 @@
  * intervals, to an organization with the ten rules of bench/alerts/client.ts, through the real edge,
  * hit queue, consumer, `NOTIFICATIONS` queue and its consumer, with wrangler.toml's queue settings, until
  * the Slack request of the "every new company" rule arrives at the receiver on 127.0.0.1 (and its
- * e-mail at an SMTP sink, for the rule that mails). Meanwhile D1 is polled every 50 ms for that rule's
- * delivery rows, which the hits consumer writes just before it queues the message: the split between
- * the hit queue with its consumer, and the notification queue with its consumer.
+ * e-mail at an SMTP sink, for the rule that mails). Miniflare's log says how long each queue batch took
+ * its consumer and how many messages it held (`QueueLog`): the rest of the time is the batches' waiting.
  */
+import { Log, LogLevel } from "miniflare";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -20,7 +20,6 @@ import { sleep } from "../options.ts";
 import { addAlertRules, addIcp, rulePath } from "./client.ts";
 import type { Receiver } from "./receiver.ts";
 
-const POLL_MS = 50;
 /** Gives up on an alert this long after its hit (the product's promise is 60 s). */
 const GIVE_UP_MS = 120_000;
 
@@ -30,17 +29,39 @@ export interface QueueSettings {
   maxBatchTimeout: number;
 }
 
+/** A batch a queue handed its consumer: how many messages, and how long the consumer took (ms). */
+export interface QueueBatch {
+  queue: string;
+  messages: number;
+  ms: number;
+}
+
+/**
+ * Miniflare's log, keeping the line it writes after each queue batch (`QUEUE <name> <acked>/<total> (<ms>ms)`)
+ * and showing only warnings and errors.
+ */
+export class QueueLog extends Log {
+  readonly batches: QueueBatch[] = [];
+  constructor() {
+    super(LogLevel.INFO);
+  }
+  override logWithLevel(level: LogLevel, message: string): void {
+    // Without the colours: "QUEUE sightline-hits 2/2 (44ms)".
+    const line = /QUEUE (\S+) \d+\/(\d+) \((\d+)ms\)/.exec(message.replace(/\x1b\[[0-9;]*m/g, ""));
+    if (line) this.batches.push({ queue: line[1]!, messages: Number(line[2]), ms: Number(line[3]) });
+    else if (level <= LogLevel.WARN) super.logWithLevel(level, message);
+  }
+}
+
 export interface LatencyFigures {
   alerts: number;
   /** Milliseconds from the hit's 204 to the Slack request, in the order the hits were sent. */
   toSlack: number[];
-  /** … to the rule's delivery row in D1 (hit queue and hits consumer). */
-  toStored: number[];
   /** … to the e-mail at the SMTP sink (the rule that mails, for the same hits). */
   toMail: number[];
   /** Mean milliseconds between two hits. */
   spacingMs: number;
-  queues: QueueSettings[];
+  queues: (QueueSettings & { batches: QueueBatch[] })[];
 }
 
 /** wrangler.toml's settings of the hit queue and the notification queue. */
@@ -92,6 +113,7 @@ export async function measureAlertLatency(
     spacingMs: number;
     receiver: Receiver;
     mails: { at: number; to: string[]; raw: string }[];
+    queueLog: QueueLog;
     log: (s: string) => void;
   },
 ): Promise<LatencyFigures> {
@@ -108,22 +130,8 @@ export async function measureAlertLatency(
   }));
   await worker.admin("POST", "/api/v1/admin/companies", companies);
 
-  const db = await worker.db();
   const accepted: number[] = [];
-  const stored: number[] = [];
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      const row = await db
-        .prepare("SELECT count(*) AS n FROM alert_deliveries WHERE rule_id = ?")
-        .bind(everyCompany)
-        .first<{ n: number }>();
-      // The hits reach the consumer in the order they were sent, so its rows appear in that order too.
-      while (stored.length < (row?.n ?? 0)) stored.push(performance.now());
-      await sleep(POLL_MS);
-    }
-  })();
-
+  o.queueLog.batches.length = 0;
   o.log(`alerts: ${o.alerts} hits from new ICP companies to POST /e, ${o.spacingMs} ms apart on average`);
   const rand = random(18);
   for (const [k, company] of companies.entries()) {
@@ -156,8 +164,6 @@ export async function measureAlertLatency(
     o.mails.find((m) => m.to.includes("sales@client.example") && text(m.raw).includes(name));
   const until = performance.now() + GIVE_UP_MS;
   while (performance.now() < until && !companies.every((c) => slackOf(c.name) && mailOf(c.name))) await sleep(100);
-  polling = false;
-  await poller;
 
   const missing = companies.filter((c) => !slackOf(c.name)).length;
   if (missing > 0)
@@ -165,12 +171,11 @@ export async function measureAlertLatency(
   return {
     alerts: o.alerts,
     toSlack: companies.map((c, k) => slackOf(c.name)!.at - accepted[k]!),
-    toStored: companies.map((_, k) => (stored[k] ?? Number.NaN) - accepted[k]!),
     toMail: companies.flatMap((c, k) => {
       const mail = mailOf(c.name);
       return mail ? [mail.at - accepted[k]!] : [];
     }),
     spacingMs: o.spacingMs,
-    queues: queueSettings(),
+    queues: queueSettings().map((q) => ({ ...q, batches: o.queueLog.batches.filter((b) => b.queue === q.queue) })),
   };
 }

@@ -2,10 +2,13 @@
  * What ten alert rules cost the hits consumer: the same traffic through the product's consumer
  * (bench/driver/alerts-consumer.ts, in the Worker's workerd, on its D1 databases, credit counters and
  * queues) for two organizations that differ only in their rules: one with none, one with a real
- * client's ten (bench/alerts/client.ts). The two run interleaved, a chunk of each in turn (the order
- * alternating), so the machine's noise falls on both alike; the ratio of their hits per second is the
- * figure. Four kinds of traffic, each on a fresh pair of organizations except the last:
+ * client's ten (bench/alerts/client.ts). The two run interleaved, 500 hits of one, then the same 500 of
+ * the other's traffic (the order alternating), so the machine's noise falls on both alike. The figure
+ * is the median over these turns of the ratio of the two sides' times (`ratio`), beside the ratio of
+ * the workerd process's CPU time (`cpuRatio`). The kinds of traffic, each on a fresh pair of
+ * organizations except the last:
  *
+ *   control             issue 10's profile, neither organization with rules: the noise of the method
  *   mixed day           issue 10's profile (bench/traffic-profile.ts): 30 % of visitors from imported companies
  *   anonymous only      that profile's anonymous visitors alone: no alert can fire, so no alert work is done
  *   identified only     its identified visitors alone, first visits: `identified` and `page_viewed` rules fire

@@ -28,6 +28,8 @@ export interface StartOptions {
   extraWorkers?: V4WorkerOptions[];
   /** Log level of workerd and Miniflare (default: warnings and errors only). */
   logLevel?: LogLevel;
+  /** Miniflare's log, instead of one at `logLevel` (the bench reads the queue consumers' batches from it). */
+  log?: Log;
   /**
    * Hits per pixel key and address, and per pixel key, per minute instead of wrangler.toml's
    * `HIT_LIMITER` and `PIXEL_LIMITER` limits: the bench sends thousands a second from one address
@@ -110,7 +112,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<LocalWorker>
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: opts.port ?? 0,
-      log: new Log(opts.logLevel ?? LogLevel.WARN),
+      log: opts.log ?? new Log(opts.logLevel ?? LogLevel.WARN),
       resourcePersistencePath: persist,
       cf: false, // no download of the real request.cf: the tests run offline
       inspectorPort: opts.inspectorPort,
