@@ -51,9 +51,13 @@ export function wranglerBin(): string {
   return join(dirname(pkgPath), bin);
 }
 
-/** Environment for every wrangler child: never send telemetry, never ask questions. */
+/**
+ * Environment for every wrangler child: never send telemetry, never ask questions, and never fetch
+ * `Request.cf` from workers.cloudflare.com (Miniflare does on each start unless told not to; the
+ * local Worker then gets Miniflare's placeholder, as the tests' Miniflare does with `cf: false`).
+ */
 export function wranglerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, WRANGLER_SEND_METRICS: "false", ...extra };
+  return { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...extra };
 }
 
 /** Runs a command to completion with inherited output; rejects on a non-zero exit. */
