@@ -45,6 +45,8 @@ const CLIENT = "you@acme-widgets.example";
 const TEAM = "team@acme-widgets.example";
 /** The issue's promise: an alert within 60 s of the hit. */
 const ALERT_WITHIN_MS = 60_000;
+/** Anything else the Worker does in the background (digest jobs): generous, the machine is shared. */
+const BACKGROUND_MS = 120_000;
 const DAY_S = 86_400;
 const STEP_TIMEOUT = 240_000;
 
@@ -132,7 +134,7 @@ describeBrowser("npm start: alerts to Slack and e-mail, and daily digests, as a 
         expect(list.filter((d) => d.status !== "sent")).toEqual([]);
         return list;
       },
-      { timeout: ALERT_WITHIN_MS, interval: 500 },
+      { timeout: BACKGROUND_MS, interval: 500 },
     );
   const visitor = async () => {
     const { visitors } = await app.partner("GET", `${org}/visitors?pageSize=10`);
@@ -306,7 +308,7 @@ describeBrowser("npm start: alerts to Slack and e-mail, and daily digests, as a 
             });
           }
         },
-        { timeout: ALERT_WITHIN_MS, interval: 500 },
+        { timeout: BACKGROUND_MS, interval: 500 },
       );
       expect(await digestsTo(CLIENT, "daily")).toHaveLength(1);
       expect(await digestsTo(TEAM, "daily")).toHaveLength(1);
@@ -351,7 +353,7 @@ describeBrowser("npm start: alerts to Slack and e-mail, and daily digests, as a 
             lastDigest: { periodEnd: end, status: "skipped", reason: "the recipient unsubscribed" },
           });
         },
-        { timeout: ALERT_WITHIN_MS, interval: 500 },
+        { timeout: BACKGROUND_MS, interval: 500 },
       );
       expect(await digestsTo(TEAM, "weekly")).toHaveLength(1);
       expect(await digestsTo(CLIENT, "weekly")).toEqual([]);

@@ -146,7 +146,12 @@ export async function startNpmStart(): Promise<NpmStart> {
     }
   };
 
+  // Should the test runner itself exit without `stop` (a crash, a timeout), the demo goes with it.
+  const orphaned = () => alive() && process.kill(-group, "SIGKILL");
+  process.once("exit", orphaned);
+
   async function stop() {
+    process.off("exit", orphaned);
     if (alive()) {
       process.kill(-group, "SIGINT");
       const deadline = Date.now() + STOP_TIMEOUT_MS;
