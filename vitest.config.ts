@@ -113,6 +113,10 @@ export default defineConfig({
         test: { name: "architecture", include: ["test/architecture/**/*.test.ts"], testTimeout: 60_000 },
       },
       {
+        // Node side: `npm run deploy` (scripts/deploy.ts) without a Cloudflare account.
+        test: { name: "scripts", include: ["test/scripts/**/*.test.ts"], testTimeout: 120_000 },
+      },
+      {
         // Node side: the pixel in a real Chromium against a real local Worker.
         test: {
           name: "browser",

@@ -2,7 +2,8 @@ import type { AlertChannelType } from "../../shared/alerts";
 import { configOf } from "../config";
 import type { Env } from "../env";
 import { seal, unseal } from "../lib/sealing";
-import { ResolutionError, resolvedTargetProblem } from "../outbound/targets";
+import { resolvedTargetProblem } from "../outbound/targets";
+import { DnsLookupError } from "../lib/doh";
 
 /**
  * A channel's webhook URL is a credential (whoever has it posts into the channel): sealed at rest with
@@ -71,7 +72,7 @@ export async function postJson(env: Env, url: string, body: unknown): Promise<Po
     const problem = await resolvedTargetProblem(configOf(env).dohUrl, new URL(url).hostname, allowInsecureWebhooks);
     if (problem) return { ok: false, statusCode: null, retryAfter: null, error: `Refused: ${problem}`, refused: true };
   } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
+    if (!(error instanceof DnsLookupError)) throw error;
     return { ok: false, statusCode: null, retryAfter: null, error: `Could not resolve ${error.message}`.slice(0, 200) };
   }
   try {

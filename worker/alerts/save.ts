@@ -6,7 +6,7 @@ import { isMailAddress } from "../email/message";
 import { ApiError, invalidField, type FieldProblem } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
-import { ResolutionError, resolvedTargetProblem, urlTargetProblem } from "../outbound/targets";
+import { savedTargetProblem, urlTargetProblem } from "../outbound/targets";
 import { findSegment } from "../segments/queries";
 import type { TenantEnv } from "../shards";
 import { recipientsHint, sealTarget, targetHint, type ChannelRow } from "./channels";
@@ -289,18 +289,9 @@ function mailable(recipients: string[], field: string, problems: FieldProblem[])
 async function targetProblem(env: TenantEnv, raw: string, allowPrivate: boolean): Promise<string | null> {
   const problem = urlTargetProblem(raw, allowPrivate);
   if (problem) return problem;
-  try {
-    const resolved = await resolvedTargetProblem(configOf(env).dohUrl, new URL(raw).hostname, allowPrivate);
-    return resolved && `must point to a public host: ${resolved}`;
-  } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
-    throw new ApiError(
-      "ServiceUnavailable",
-      `Could not resolve the URL's host to check that it is public (${error.message}); try again`,
-      { retryAfter: 5 },
-      { cause: error },
-    );
-  }
+  const host = new URL(raw).hostname;
+  const resolved = await savedTargetProblem(configOf(env).dohUrl, host, allowPrivate, "the URL's host");
+  return resolved && `must point to a public host: ${resolved}`;
 }
 
 /** The rows to store, in order: new URLs sealed, new recipients listed (either clears a kept channel's disabled state). */

@@ -1,6 +1,6 @@
 import type { Actor } from "../audit/actions";
 import { auditStatement } from "../audit/queries";
-import { isUniqueViolation } from "../http/errors";
+import { isUniqueViolation } from "../lib/errors";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { SegmentFilterSchema, type SegmentFilter } from "./filter";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { findAlertRule, listAlertDeliveries } from "../../alerts/queries";
 import { AlertDeliverySchema } from "../../alerts/schemas";
-import { invalidField } from "../../http/errors";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { CursorFields, CursorQuery, PageFields, PageQuery, pageOf } from "../../http/schemas";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";

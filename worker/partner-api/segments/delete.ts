@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { ApiError, notFound } from "../../http/errors";
+import { ApiError, notFound } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses } from "../../http/routes";
 import { findOrganization } from "../../organizations/organization";
 import { deleteSegment } from "../../segments/queries";
