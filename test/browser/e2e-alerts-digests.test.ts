@@ -15,12 +15,14 @@
  * Miniflare's `/cdn-cgi/local/scheduled?time=…` (the `scheduledTime` a real cron would have then).
  * Nothing else is moved: the Worker's own clock is the machine's.
  *
- * Each visit is a different person of the company (another browser: another device, another visit),
- * as the demo's visitors are identified by their address. One test file, steps in order.
+ * Every browser of this machine is the same company, and the Worker tells devices apart by address
+ * and user agent: each visit below is another person of the company in another browser, so another
+ * device and a visit of its own. One file, its steps in order.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, it, type TestContext, vi } from "vitest";
 import { describeBrowser, openPage, useBrowser } from "./support/chromium.ts";
+import { parseHit } from "./support/hit-sink.ts";
 import { type Mail, type NpmStart, startNpmStart } from "./support/npm-start.ts";
 import { HUMAN_INIT, HUMAN_UA } from "./support/site.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
@@ -142,15 +144,15 @@ describeBrowser("npm start: alerts to Slack and e-mail, and daily digests, as a 
   };
 
   /** A person opens the demo page and clicks "Pricing"; resolves once the Worker accepted the pricing view. */
-  async function visitPricing(ctx: Parameters<typeof openPage>[1], userAgent: string): Promise<Page> {
+  async function visitPricing(ctx: TestContext, userAgent: string): Promise<Page> {
     const page = await openPage(browser(), ctx, { userAgent });
     await page.addInitScript(HUMAN_INIT);
     const viewOf = (url: string) =>
       page.waitForResponse((response) => {
         const request = response.request();
         if (request.method() !== "POST" || new URL(request.url()).pathname !== "/e") return false;
-        const hit = JSON.parse(request.postData() ?? "[]") as unknown[];
-        return hit[1] === "v" && hit[3] === url;
+        const hit = parseHit(request.postData() ?? "");
+        return hit.t === "v" && hit.u === url;
       });
     const home = viewOf(app.banner.demoUrl);
     await page.goto(app.banner.demoUrl);
@@ -362,7 +364,7 @@ describeBrowser("npm start: alerts to Slack and e-mail, and daily digests, as a 
     STEP_TIMEOUT,
   );
 
-  it("npm start sent nothing beyond this machine: no Request.cf download from workers.cloudflare.com", () => {
+  it("npm start asks workers.cloudflare.com for nothing (no Request.cf download)", () => {
     expect(app.output()).not.toContain("Request.cf");
   });
 
