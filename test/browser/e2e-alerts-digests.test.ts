@@ -22,6 +22,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, expect, it, type TestContext, vi } from "vitest";
 import { describeBrowser, openPage, useBrowser } from "./support/chromium.ts";
+import { heading, openTab } from "./support/dashboard.ts";
 import { parseHit } from "./support/hit-sink.ts";
 import { type Mail, type NpmStart, startNpmStart } from "./support/npm-start.ts";
 import { HUMAN_INIT, HUMAN_UA } from "./support/site.ts";
@@ -360,6 +361,22 @@ describeBrowser("npm start: alerts to Slack and e-mail, and daily digests, as a 
       expect(await digestsTo(TEAM, "weekly")).toHaveLength(1);
       expect(await digestsTo(CLIENT, "weekly")).toEqual([]);
       expect(await digestsTo(CLIENT, "daily")).toHaveLength(1);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "the Slack message's button opens the company on the client's dashboard",
+    async (ctx) => {
+      // A fresh sign-in link, as `npm run seed` prints (the banner's work once, for 10 minutes).
+      const { dashboardLink } = await app.partner("POST", `${org}/dashboard-links`, { email: CLIENT, role: "admin" });
+      const { page, errors } = await openTab(browser(), ctx);
+      await page.goto(dashboardLink.url);
+      const message = slack.posts(SLACK.pricing)[0]!.body as { blocks: any[] };
+      await page.goto(message.blocks.find((b) => b.type === "actions").elements[0].url);
+      await expect.poll(() => heading(page)).toBe("Localhost Labs");
+      expect(await page.locator("main").innerText()).toContain(`/demo/${app.banner.pixelKey}/pricing`);
+      expect(errors).toEqual([]);
     },
     STEP_TIMEOUT,
   );
