@@ -127,7 +127,8 @@ export async function startNpmStart(): Promise<NpmStart> {
   let output = "";
   const child = spawn("npm", ["start"], {
     cwd: dir,
-    env: asInTerminal({ ...process.env, PORT: String(port) }),
+    // npm itself would look for a newer npm now and then: nothing leaves this machine.
+    env: asInTerminal({ ...process.env, PORT: String(port), npm_config_update_notifier: "false" }),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
