@@ -89,7 +89,8 @@ async function cloneInto(dir: string): Promise<void> {
     encoding: "utf8",
   })
     .split("\0")
-    .filter((file) => file && existsSync(join(ROOT, file)));
+    // node_modules is linked below (a worktree may have it as a link, which `node_modules/` does not ignore).
+    .filter((file) => file && file.split("/")[0] !== "node_modules" && existsSync(join(ROOT, file)));
   for (const file of files) {
     await mkdir(dirname(join(dir, file)), { recursive: true });
     await copyFile(join(ROOT, file), join(dir, file));
