@@ -178,3 +178,4 @@ export const AlertDeliverySchema = z
     sentAt: Timestamp.nullable(),
   })
   .openapi("AlertDelivery");
+export type AlertDelivery = z.infer<typeof AlertDeliverySchema>;
