@@ -1,7 +1,8 @@
 /**
  * End to end on `npm start` (issue 18, "Done when"): the demo a newcomer starts on a fresh clone
  * (the Worker under `wrangler dev`, the SMTP sink writing `.wrangler/mail/`, the seed), a real
- * Chromium on its demo page, Slack at a local receiver, and the mail read back from the sink's files.
+ * Chromium on its demo page, Slack at a local receiver, and the mail read back from the sink's files;
+ * last, the client's Notifications page showing it all, checked with axe-core.
  *
  * The demo partner sets up, through its API, what a client asks for: an ICP ("Software companies",
  * which the seeded "Localhost Labs", this machine's address, matches), a saved segment of ICP
@@ -22,7 +23,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, expect, it, type TestContext, vi } from "vitest";
 import { describeBrowser, openPage, useBrowser } from "./support/chromium.ts";
-import { heading, openTab } from "./support/dashboard.ts";
+import { checkPage, heading, openTab, PHONE } from "./support/dashboard.ts";
 import { parseHit } from "./support/hit-sink.ts";
 import { type Mail, type NpmStart, startNpmStart } from "./support/npm-start.ts";
 import { HUMAN_INIT, HUMAN_UA } from "./support/site.ts";
@@ -385,5 +386,36 @@ describeBrowser("npm start: alerts to Slack and e-mail, and daily digests, as a 
     expect(app.output()).not.toContain("Request.cf");
   });
 
-  it.todo("the Notifications page is axe-clean (the page is being built in branch notify)");
+  it(
+    "the Notifications page, an alert with its delivery log and the digests are axe-clean, at 375 px too",
+    async (ctx) => {
+      const { dashboardLink } = await app.partner("POST", `${org}/dashboard-links`, { email: CLIENT, role: "admin" });
+      const { page, errors } = await openTab(browser(), ctx);
+      await page.goto(dashboardLink.url);
+      for (const [size, width] of [
+        [undefined, "desktop"],
+        [PHONE, "375px"],
+      ] as const) {
+        if (size) await page.setViewportSize(size);
+        await page.goto(`${app.url}/app/o/${app.banner.organizationId}/notifications`);
+        await expect.poll(() => heading(page)).toBe("Notifications");
+        const list = await page.locator("main").innerText();
+        for (const name of ["A company on the pricing page", "ICP company on the pricing page", "ICP company is back"])
+          expect(list).toContain(name);
+        expect(await page.content()).not.toContain(slack.origin); // channel URLs are secrets, never shown
+        await checkPage(page, `npm-start-notifications-${width}`, errors);
+
+        await page.getByRole("link", { name: "ICP company on the pricing page", exact: true }).click();
+        await expect.poll(() => heading(page)).toBe("ICP company on the pricing page");
+        // The delivery log: the two firings, each to Slack and by e-mail.
+        await expect.poll(() => page.locator("main").innerText()).toContain(SALES);
+        await checkPage(page, `npm-start-notifications-alert-${width}`, errors);
+
+        await page.goto(`${app.url}/app/o/${app.banner.organizationId}/notifications/digests`);
+        await expect.poll(() => page.locator("main").innerText()).toContain(TEAM);
+        await checkPage(page, `npm-start-notifications-digests-${width}`, errors);
+      }
+    },
+    STEP_TIMEOUT,
+  );
 });
