@@ -5,7 +5,7 @@ import type { AppEnv } from "../env";
 import { limitBody } from "../lib/body-limit";
 import { ApiError } from "../lib/errors";
 import { isPixelKey } from "../pixel-config/key";
-import { loadPixelRecord } from "../pixel-config/record";
+import { loadPixelRecord, type PixelRecord } from "../pixel-config/record";
 import { clientAddress, subscriberOf } from "../rate-limit/address";
 import { believeForwarded, limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
@@ -45,15 +45,27 @@ export const hitRoute = new Hono<AppEnv>().post(
     if ("problems" in parsed) throw new ApiError("BadRequest", "Invalid hit", parsed.problems);
     const hit = parsed.hit;
     if (!isPixelKey(hit.k)) throw unknownKey();
-    const connecting = clientAddress(c.req.raw.headers);
+    const headers = c.req.raw.headers;
+    const connecting = clientAddress(headers);
+    let known: PixelRecord | null = null;
+    // The pixel already sends nothing under DNT/GPC; this covers cached old scripts and other clients.
+    // Such a hit of an organization that honours the signals is dropped: nothing is queued, counted or
+    // stored, so it spends no hit budget (the lookup is the script route's, which has none either).
+    if (headers.get("dnt") === "1" || headers.get("sec-gpc") === "1") {
+      known = await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting);
+      if (!known) throw unknownKey();
+      if (known.respectPrivacySignals && known.enabled && referrerAllowed(hit.u, headers, known.allowedReferrers)) {
+        return c.body(null, 204);
+      }
+    }
     // A first-party proxy's forwarded address needs the pixel's secret: its hits are counted after the lookup.
-    const forwarding = claimsForwarding(c.req.raw.headers);
+    const forwarding = claimsForwarding(headers);
     if (!forwarding) await limitHits(c.env, hit.k, connecting);
 
-    const record = await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting);
+    const record = known ?? (await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting));
     if (!record) throw unknownKey();
     let forwarded = forwarding
-      ? await forwardedAddress(c.env, c.req.raw.headers, record, { pixelKey: hit.k, body: bytes })
+      ? await forwardedAddress(c.env, headers, record, { pixelKey: hit.k, body: bytes })
       : null;
     if (forwarded !== null && !(await believeForwarded(c.env, hit.k, connecting, subscriberOf(forwarded)))) {
       forwarded = null;
@@ -74,15 +86,10 @@ export const hitRoute = new Hono<AppEnv>().post(
       reject("disabled");
       throw new ApiError("Forbidden", "Disabled");
     }
-    if (!referrerAllowed(hit.u, c.req.raw.headers, record.allowedReferrers)) {
+    if (!referrerAllowed(hit.u, headers, record.allowedReferrers)) {
       reject("referrer_not_allowed");
       throw new ApiError("Forbidden", "Host not allowed");
     }
-    // The pixel already sends nothing under DNT/GPC; this covers cached old scripts and other clients.
-    if (record.respectPrivacySignals && (c.req.header("dnt") === "1" || c.req.header("sec-gpc") === "1")) {
-      return c.body(null, 204);
-    }
-
     // Through a verified proxy, Cloudflare's location is the proxy's, not the visitor's.
     const cf =
       forwarded === null
