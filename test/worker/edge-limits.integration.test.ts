@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { forgetRememberedPixels } from "../../worker/pixel-config/record";
+import { forgetLocationPixels, forgetRememberedPixels } from "../../worker/pixel-config/record";
 import { forgetFailures } from "../../worker/rate-limit/failures";
 import {
   awayFromWindowEdge,
@@ -182,9 +182,10 @@ describe("the edge defends itself", () => {
       const noisy = freshIp();
       await awayFromWindowEdge();
       for (let i = 0; i < FAILURES_PER_MINUTE + 1; i++) expect(await script(randomKey(), noisy)).toBe("");
-      // A real key that is not in KV (and not in memory) needs D1: refused to the noisy address only.
+      // A real key that is not in KV (nor in memory or the location's cache) needs D1: refused to the noisy address only.
       await env.PIXELS.delete(pixelKey);
       forgetRememberedPixels();
+      await forgetLocationPixels(pixelKey);
       expect(await script(pixelKey, noisy)).toBe("");
       expect((await script(pixelKey, freshIp())).length).toBeGreaterThan(100);
       forgetFailures();

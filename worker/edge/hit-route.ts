@@ -62,11 +62,13 @@ export const hitRoute = new Hono<AppEnv>().post(
     const forwarding = claimsForwarding(headers);
     if (!forwarding) await limitHits(c.env, hit.k, connecting);
 
-    const record = known ?? (await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting));
-    if (!record) throw unknownKey();
-    let forwarded = forwarding
-      ? await forwardedAddress(c.env, headers, record, { pixelKey: hit.k, body: bytes })
-      : null;
+    const found = known ?? (await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting));
+    if (!found) throw unknownKey();
+    const through = forwarding
+      ? await forwardedAddress(c.env, c.executionCtx, headers, found, { pixelKey: hit.k, body: bytes })
+      : { address: null, record: found };
+    const record = through.record;
+    let forwarded = through.address;
     if (forwarded !== null && !(await believeForwarded(c.env, hit.k, connecting, subscriberOf(forwarded)))) {
       forwarded = null;
     }
