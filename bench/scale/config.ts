@@ -25,6 +25,13 @@ export interface SimulationConfig {
   engagementHitsPerPageView: number;
   /** Script requests (`GET /s/{key}.js`, cached 300 s by the browser) per page view. */
   scriptLoadsPerPageView: number;
+  /**
+   * Seconds from a page view to the next one or to leaving: a visit (a device's page views of a day) lasts
+   * `pageViewsPerDevicePerDay` × this, and all its requests reach one Cloudflare location.
+   */
+  secondsPerPageView: number;
+  /** How long a location keeps a pixel record it read from KV (LOCATION_TTL_SECONDS, worker/pixel-config/record.ts). */
+  locationCacheSeconds: number;
   /** Busiest hour's rate ÷ the month's average rate, applied to every organization at once. */
   diurnalPeakFactor: number;
   daysPerMonth: number;
@@ -63,6 +70,8 @@ export const CONFIG: SimulationConfig = {
   pageViewsPerDevicePerDay: 2.5,
   engagementHitsPerPageView: 1,
   scriptLoadsPerPageView: 0.4,
+  secondsPerPageView: 75,
+  locationCacheSeconds: 240,
   diurnalPeakFactor: 3,
   daysPerMonth: 30.44,
   retentionDays: 400,

@@ -126,11 +126,19 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
     };
   };
 
+  // ------------------------------------------------ KV reads: a location reads a key once per its cache's time
+  // A visit's requests reach one location, which reads the record from KV on the first and keeps it
+  // `locationCacheSeconds`: a visit costs 1 + its length ÷ that many reads, and never more than its requests.
+  const edgeRequestsPerPageView = 1 + c.engagementHitsPerPageView + c.scriptLoadsPerPageView;
+  const readsPerVisit = 1 + (c.pageViewsPerDevicePerDay * c.secondsPerPageView) / c.locationCacheSeconds;
+  const kvLookups = sum(
+    orgs.map((o) => Math.min(o.pageViews * edgeRequestsPerPageView, o.devicesPerDay * c.daysPerMonth * readsPerVisit)),
+  );
+
   // ------------------------------------------------ usage and cost at the default retention
   const steadyAtDefault = sum(orgs.map((o) => steadyBytes(o, c.retentionDays, c, u)));
   const usage: Usage = {
-    workersRequests:
-      totalPageViews * (1 + c.engagementHitsPerPageView + c.scriptLoadsPerPageView) + messages / c.queue.batchSize,
+    workersRequests: totalPageViews * edgeRequestsPerPageView + messages / c.queue.batchSize,
     workersCpuMs: hits * u.hit.edgeCpuMs + messages * u.hit.consumerCpuMs,
     queueOperations,
     d1RowsRead: sum(orgs.map((o) => o.rowsRead)),
@@ -141,7 +149,7 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
       counterCalls * u.counterCall.requests * (u.counterCall.wallMs / 1000) * c.platform.durableObjectMemoryGb,
     doRowsWritten: charges * u.charge.counterRowsWritten + counterCalls,
     doStorageBytes: charges * u.charge.counterBytes + orgs.length * c.platform.emptyDurableObjectBytes,
-    kvReads: totalPageViews * (1 + c.engagementHitsPerPageView + c.scriptLoadsPerPageView) * u.hit.kvReads,
+    kvReads: kvLookups * u.hit.kvReads,
   };
   const cost = (key: keyof typeof PRICES, amount: number) => {
     const m: Meter = PRICES[key];
@@ -198,6 +206,8 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
       sweepRowsWritten: sum(orgs.map((o) => o.sweepRowsWritten)),
       charges,
       counterCalls,
+      edgeRequests: totalPageViews * edgeRequestsPerPageView,
+      kvReads: kvLookups * u.hit.kvReads,
     },
     peak: {
       hitsPerSecond: (hits / secondsPerMonth) * peak,

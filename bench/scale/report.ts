@@ -89,6 +89,8 @@ export function report(r: SimulationResult, command: string): string[] {
     `| queue operations (${r.month.queueOperationsPerMessage} per message: write, read, delete of one 64 KB unit; + ${dec(c.queue.retryShare * 100, 0)} % retried reads) | ${big(r.month.queueOperations)} |`,
     `| credits charged (identities × monthly periods) | ${big(r.month.charges)} |`,
     `| credit-counter calls (one per organization per batch holding a first identification) | ${big(r.month.counterCalls)} |`,
+    `| requests to the edge (page views, engagement, ${dec(c.scriptLoadsPerPageView, 1)} script loads per page view) | ${big(r.month.edgeRequests)} |`,
+    `| KV reads (a visit's location reads a key once per ${int(c.locationCacheSeconds)} s of it) | ${big(r.month.kvReads)} (${dec(r.month.kvReads / r.pageViews.total, 2)} per page view) |`,
     `| D1 rows written by the traffic | ${big(r.month.rowsWritten)} |`,
     ...(Object.keys(WRITE_KINDS) as WriteKind[]).map(
       (k) =>

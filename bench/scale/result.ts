@@ -79,6 +79,9 @@ export interface SimulationResult {
     sweepRowsWritten: number;
     charges: number;
     counterCalls: number;
+    /** Requests to the edge (page views, engagement, script loads), and the KV reads they cost. */
+    edgeRequests: number;
+    kvReads: number;
   };
   peak: {
     hitsPerSecond: number;
