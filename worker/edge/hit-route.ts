@@ -10,18 +10,19 @@ import { clientAddress, subscriberOf } from "../rate-limit/address";
 import { believeForwarded, limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
 import { claimsForwarding, forwardedAddress } from "./forwarded-address";
-import { hitQueue } from "../collect/hit-queues";
+import { collectHit } from "../collect/collectors";
 import { parseHit } from "./hit-body";
 import type { HitMessage } from "../collect/message";
 import { referrerAllowed } from "../pixel-config/referrers";
 
 /**
- * The hot path: validate, count the hit for (key, address) and for the key, look the key up in KV,
- * check the referrer, enqueue, answer. The address is the connecting one, or the visitor's that a
- * first-party proxy forwarded and signed with the pixel's secret for this hit (forwarded-address.ts),
- * as long as the proxy's address stays within its distinct forwarded addresses a minute.
- * Identification, charging and storage happen in the queue consumer, so the page's
- * request costs one KV read and one queue send. The answer carries no identification data.
+ * The hot path: validate, count the hit for (key, address) and for the key, look the key up, check the
+ * referrer, hand the hit to its collector (which puts it in its hit queue, bundled with others), answer.
+ * The address is the connecting one, or the visitor's that a first-party proxy forwarded and signed with
+ * the pixel's secret for this hit (forwarded-address.ts), as long as the proxy's address stays within its
+ * distinct forwarded addresses a minute. Identification, charging and storage happen in the queue
+ * consumer, so the page's request costs a lookup (mostly from memory) and one collector call. The answer
+ * carries no identification data.
  */
 export const hitRoute = new Hono<AppEnv>().post(
   HIT_PATH,
@@ -82,7 +83,7 @@ export const hitRoute = new Hono<AppEnv>().post(
         reason,
         receivedAt,
       };
-      c.executionCtx.waitUntil(hitQueue(c.env, hit.k).send(message)); // a lost count costs nothing; the answer need not wait
+      c.executionCtx.waitUntil(collectHit(c.env, hit.k, message)); // a lost count costs nothing; the answer need not wait
     };
     if (!record.enabled) {
       reject("disabled");
@@ -114,8 +115,8 @@ export const hitRoute = new Hono<AppEnv>().post(
       hashRouting: record.hashRouting,
       receivedAt,
     };
-    // Awaited: once the queue has it, the hit survives anything that happens next.
-    await hitQueue(c.env, hit.k).send(message);
+    // Awaited: once its collector has put it in the queue, the hit survives anything that happens next.
+    await collectHit(c.env, hit.k, message);
     return c.body(null, 204);
   },
 );
