@@ -88,6 +88,10 @@ export interface SimulationResult {
     messagesPerSecond: number;
     queuesNeeded: number;
     consumerBatchesPerSecond: number;
+    /** Hits per queue message (bundled by the collectors, as at the daily low), collectors, and each one's calls a second at the peak. */
+    hitsPerBundle: number;
+    collectors: number;
+    collectorRequestsPerSecond: number;
   };
   busiest: {
     pageViews: number;
