@@ -91,6 +91,11 @@ export function headline(f: Figures): string[] {
           `| usage and analytics | not measured: endpoints not built (GET /partner/usage answered ${usage.status}) | – | p95 ≤ 100 ms |`,
         ]),
     `| cost per million page views (scale simulation, list prices, this run's unit costs) | ${usd(f.simulation.costPerMillion)} | – | ≤ ${usd(COST_GOAL_USD)} |`,
+    ...(f.simulation.costPerMillionAlone !== undefined
+      ? [
+          `| the same with every hit alone in its consumer batch (a queue shared by small organizations; docs/scale.md) | ${usd(f.simulation.costPerMillionAlone)} | – | – |`,
+        ]
+      : []),
   ];
 }
 

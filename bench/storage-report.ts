@@ -112,6 +112,7 @@ export function storageSection(f: StorageFigures, command: string): string[] {
 /** The unit costs this run measured, in the shape the scale simulation reads. */
 export function measuredUnitCosts(f: StorageFigures, command: string): UnitCostsFile {
   const x = storageRatios(f);
+  const r = f.rows;
   const group = (name: string) => f.byGroup.find(([g]) => g.startsWith(name))?.[2] ?? 0;
   const identified = Math.max(1, f.profile.identified);
   const note = `measured by ${command} at ${f.measuredAt}`;
@@ -142,6 +143,13 @@ export function measuredUnitCosts(f: StorageFigures, command: string): UnitCosts
         note:
           `${note}; rowsWritten: a new visitor's first page view less a later one's and its receipt; ` +
           "deleteRowsWritten: the sweep removing the visitor (row, search terms, count; its page views are theirs)",
+      },
+      hitAlone: {
+        anonymousPageView: r.alone.anonymous,
+        identifiedPageView: r.alone.repeat,
+        visitor: Math.max(0, r.alone.first - r.alone.repeat - x.receiptRows),
+        identifiedEngagement: r.alone.engagement,
+        note: `${note}; each hit alone in its consumer batch`,
       },
       charge: {
         bytes: (group("receipts") + group("ledger")) / Math.max(1, f.charges),

@@ -174,6 +174,13 @@ export function report(r: SimulationResult, command: string): string[] {
     `| Workers Paid | plan | 1 account | ${usd(PLAN_USD_PER_MONTH)} | ${usd(PLAN_USD_PER_MONTH / (r.pageViews.total / 1e6))} |`,
     `| **total** | | | **${usd(r.costTotal)}** | **${usd(r.costPerMillion)}** |`,
     "",
+    ...(r.costPerMillionAlone !== undefined
+      ? [
+          `With every hit alone in its consumer batch (a queue that every small organization shares: the \`hitAlone\` rows in`,
+          `place of the profile's), the same month costs **${usd(r.costPerMillionAlone)}** per million page views.`,
+          "",
+        ]
+      : []),
     "The same per million page views beside issue 21's starting point: the cost as published before its changes, and",
     "the same code priced from unit costs measured without counting a new visitor's and a charge's rows twice",
     "([What issue 21 changed](#what-issue-21-changed)):",
@@ -261,6 +268,9 @@ export function benchmarksSection(r: SimulationResult, command: string): string[
     "| figure | value |",
     "|---|---|",
     `| cost per million page views (list prices, ${int(r.config.retentionDays)}-day retention) | ${usd(r.costPerMillion)} (before issue 21: $9.21 as published, $7.73 counted right) |`,
+    ...(r.costPerMillionAlone !== undefined
+      ? [`| the same, every hit alone in its consumer batch | ${usd(r.costPerMillionAlone)} |`]
+      : []),
     `| peak queue messages per second | ${int(r.peak.messagesPerSecond)} (${r.peak.queuesNeeded} queue(s) at ${int(r.config.platform.queueMessagesPerSecond)}/s) |`,
     `| busiest organization's counter at a period start | ${dec(r.busiest.requestsPerSecondPeriodStart)} requests/s |`,
     `| longest retention at which every partner fits one shard (${gb(r.config.platform.shardBudgetBytes)}) | ${int(r.recommended.everyPartnerFits)} days |`,

@@ -45,6 +45,8 @@ export interface Quantiles {
 }
 
 export interface SimulationResult {
+  /** The cost per million page views with every hit alone in its consumer batch (bench/simulate.ts). */
+  costPerMillionAlone?: number;
   config: SimulationConfig;
   unitCosts: LoadedUnitCosts;
   organizations: number;
