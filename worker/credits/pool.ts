@@ -129,11 +129,22 @@ export class CreditPool extends DurableObject<Env> {
     });
   }
 
-  /** Sets an organization's allocation: pool rules, then its counter, then D1. */
-  setAllocation(organizationId: string, credits: number, note: string | null): Promise<AllocationResult> {
+  /**
+   * Sets an organization's allocation: pool rules, then its counter, then D1. With `expected`, only
+   * if the allocation still is that (a form posted twice changes it once).
+   */
+  setAllocation(
+    organizationId: string,
+    credits: number,
+    note: string | null,
+    expected?: number,
+  ): Promise<AllocationResult> {
     return this.serial.run(async () => {
       const organization = await this.organization(organizationId);
       if (!organization) return { ok: false, reason: "unknown_organization" };
+      if (expected !== undefined && organization.allocation !== expected) {
+        return { ok: false, reason: "changed", expected, current: organization.allocation };
+      }
       const refusal = await this.refusal(organizationId, credits, organization.tier);
       if (refusal) return refusal;
       return this.allocate(organization, credits, note);

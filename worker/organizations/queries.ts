@@ -16,6 +16,8 @@ export interface NewOrganization {
   metadata: string;
   pixelKey: string;
   allocationId: string;
+  /** JSON array of the hosts its pixel accepts hits from ("[]": every host). */
+  allowedReferrers: string;
 }
 
 /**
@@ -63,9 +65,9 @@ export function insertOrganization(
     db
       .prepare(
         `INSERT INTO pixels (organization_id, api_key, allowed_referrers, created_at, updated_at)
-         SELECT ?, ?, '[]', ?, ? WHERE ${created}`,
+         SELECT ?, ?, ?, ?, ? WHERE ${created}`,
       )
-      .bind(o.id, o.pixelKey, at, at, o.id),
+      .bind(o.id, o.pixelKey, o.allowedReferrers, at, at, o.id),
     db
       .prepare(
         `INSERT INTO credit_allocations (id, partner_id, organization_id, credits, notes, created_at)

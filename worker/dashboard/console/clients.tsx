@@ -1,11 +1,19 @@
 import { Hono } from "hono";
 import { consoleClients, poolOf, type ConsoleClient } from "../../insights/console/queries";
 import type { DashboardContext, DashboardEnv } from "../context";
+import { consoleMay, type ConsoleRole } from "../../sessions/rules";
 import { Csrf, Scroll } from "../ui/components";
 import { ago, count, day } from "../ui/format";
 import { render, type Frame } from "../ui/layout";
 
 export const CONSOLE_PAGE_SIZE = 50;
+
+/** What each console role may do, as the clients page says it. */
+const ROLE_TEXT: Record<ConsoleRole, string> = {
+  viewer: "who may view clients and open their dashboards",
+  staff: "who may create, pause and resume clients and send dashboard links",
+  admin: "who may create, pause and resume clients, send dashboard links and allocate credits",
+};
 
 export function consoleFrame(c: DashboardContext, title: string, page: "clients" | "domain" = "clients"): Frame {
   const base = c.get("base");
@@ -30,11 +38,22 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
   ]);
   const pages = Math.max(1, Math.ceil(total / CONSOLE_PAGE_SIZE));
   const base = c.get("base");
+  const role = c.get("session").role;
   return render(
     c,
     consoleFrame(c, "Clients"),
     <>
-      <h1>Clients</h1>
+      <div class="bar">
+        <h1>Clients</h1>
+        {consoleMay(role, "staff") && (
+          <a class="btn" href={`${base}/console/clients/new`}>
+            New client
+          </a>
+        )}
+      </div>
+      <p class="sub">
+        Signed in as {c.get("session").email}, {ROLE_TEXT[role as ConsoleRole] ?? role}.
+      </p>
       <div class="kpis">
         <dl class="kpi card">
           <dt>Credit pool</dt>
@@ -59,7 +78,7 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
         </dl>
       </div>
       {clients.length === 0 ? (
-        <p class="empty card">No client yet. Create organizations through the API.</p>
+        <p class="empty card">No client yet. Create one here, or through the API.</p>
       ) : (
         <Scroll label="Clients">
           <table>
@@ -84,11 +103,7 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
             </thead>
             <tbody>
               {clients.map((client) => (
-                <Row
-                  client={client}
-                  action={`${base}/console/clients/${client.organization.id}/open`}
-                  csrf={c.get("csrf")}
-                />
+                <Row client={client} href={`${base}/console/clients/${client.organization.id}`} csrf={c.get("csrf")} />
               ))}
             </tbody>
           </table>
@@ -107,15 +122,15 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
   );
 });
 
-function Row(props: { client: ConsoleClient; action: string; csrf: string }) {
+function Row(props: { client: ConsoleClient; href: string; csrf: string }) {
   const { organization: o, lastHitAt, installWarning } = props.client;
   return (
     <tr data-organization={o.id}>
       <th scope="row">
-        {o.name}
+        <a href={props.href}>{o.name}</a>
         {o.externalId && <div class="muted">{o.externalId}</div>}
       </th>
-      <td>{o.status}</td>
+      <td>{o.status === "suspended" ? "paused" : o.status}</td>
       <td>{o.tier}</td>
       <td>
         <span data-field="credits">
@@ -135,7 +150,7 @@ function Row(props: { client: ConsoleClient; action: string; csrf: string }) {
         {installWarning && <div class="warn">⚠ No hit in the last 24 h: check the script tag</div>}
       </td>
       <td>
-        <form method="post" action={props.action}>
+        <form method="post" action={`${props.href}/open`}>
           <Csrf token={props.csrf} />
           <button type="submit" class="quiet">
             Open dashboard<span class="sr"> of {o.name}</span>

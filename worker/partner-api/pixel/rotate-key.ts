@@ -6,7 +6,7 @@ import { isoSeconds } from "../../lib/time";
 import { forgetPixelKey, writeThroughPixels } from "../../pixel-config/record";
 import { OrganizationParams } from "../../http/schemas";
 import { PixelSchema } from "./schemas";
-import { pixelOf } from "./queries";
+import { pixelOf } from "../../organizations/pixel";
 import { findOrganization } from "../../organizations/organization";
 
 const route = createRoute({
