@@ -147,7 +147,18 @@ describe("the edge Worker's configuration", () => {
   it("has every database a pixel key may live in and every hit queue", () => {
     const names = (list: { binding: string }[]) => list.map((b) => b.binding).sort();
     expect(names(edge.d1_databases)).toEqual(names(main.d1_databases));
-    const hitQueues = (list: { binding: string }[] = []) => names(list.filter((b) => b.binding.startsWith("HITS")));
+    const hitQueues = (list: { binding: string }[] = []) => names(list.filter((b) => /^HITS_\d+$/.test(b.binding)));
     expect(hitQueues(edge.queues.producers)).toEqual(hitQueues(main.queues.producers));
+  });
+
+  it("hands hits to the main Worker's collectors", () => {
+    const collectors = (list: { name: string; class_name: string; script_name?: string }[]) =>
+      list.find((b) => b.name === "HIT_COLLECTORS");
+    expect(collectors(main.durable_objects.bindings)).toMatchObject({ class_name: "HitCollector" });
+    expect(collectors(edge.durable_objects.bindings)).toEqual({
+      name: "HIT_COLLECTORS",
+      class_name: "HitCollector",
+      script_name: main.name,
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { MAX_HIT_BYTES } from "../../shared/hit";
-import { forgetRememberedPixels } from "../../worker/pixel-config/record";
+import { forgetLocationPixels, forgetRememberedPixels } from "../../worker/pixel-config/record";
 import {
   BROWSER_UA,
   expectEnvelope,
@@ -274,7 +274,9 @@ describe("collect path", () => {
   it("falls back to D1 when the key is missing from KV, and puts it back", async () => {
     const { organization, pixelKey } = await newOrganization();
     await env.PIXELS.delete(pixelKey);
-    forgetRememberedPixels(); // a fresh isolate: nothing in memory either
+    // A fresh isolate in a location that has not read the key: nothing in memory or the location's cache either.
+    forgetRememberedPixels();
+    await forgetLocationPixels(pixelKey);
     expect(await env.PIXELS.get(pixelKey)).toBeNull();
     const res = await sendHit(pageView(pixelKey), { ip: freshIp() });
     expect(res.status).toBe(204);

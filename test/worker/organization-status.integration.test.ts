@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
-import { forgetRememberedPixels } from "../../worker/pixel-config/record";
+import { forgetLocationPixels, forgetRememberedPixels } from "../../worker/pixel-config/record";
 import {
   accepted,
   BASE,
@@ -79,6 +79,7 @@ describe("organization status", () => {
     // A location still serving the old record accepts the hit.
     await env.PIXELS.put(pixelKey, JSON.stringify(live));
     forgetRememberedPixels();
+    await forgetLocationPixels(pixelKey);
     expect((await sendHit(pageView(pixelKey), { ip })).status).toBe(204);
     await deliver([accepted(organization.id, partner, pixelKey, ip, Date.now())]);
 
