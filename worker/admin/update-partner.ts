@@ -6,8 +6,8 @@ import { poolSettings } from "../credits/queries";
 import { ApiError } from "../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { BillingModeInput, BillingPeriodInput, IdParam } from "../http/schemas";
-import { isoSeconds } from "../lib/time";
 import { loadPartner, partnerOr404, toOperatorPartner, type PartnerRow } from "../partners/partner";
+import { updatePartnerSettings } from "../partners/queries";
 import { GlobalNameSchema, OperatorPartnerSchema, PartnerStatusSchema, RetentionDaysSchema } from "../partners/schemas";
 import { writeThroughPartnerPixels } from "../pixel-config/record";
 import { tenantEnv } from "../shards";
@@ -118,15 +118,8 @@ export const updatePartner = createApi().openapi(route, async (c) => {
       }
       schedule = JSON.stringify(result.schedule);
     }
-    const { meta } = await db
-      .prepare(
-        `UPDATE partners SET ${changed.map((field) => `${COLUMNS[field]} = ?, `).join("")}
-           billing_schedule = coalesce(?, billing_schedule), settings_version = settings_version + 1, updated_at = ?
-         WHERE id = ? AND settings_version = ?`,
-      )
-      .bind(...changed.map(value), schedule, isoSeconds(), partnerId, before.settings_version)
-      .run();
-    if (meta.changes === 0) continue;
+    const columns = changed.map((f): [keyof PartnerRow, unknown] => [COLUMNS[f], value(f)]);
+    if (!(await updatePartnerSettings(db, partnerId, before.settings_version, columns, schedule))) continue;
     if (changed.some((f) => COPIED_FIELDS.includes(f)))
       await writeThroughPartnerPixels(tenantEnv(c.env, before.shard), partnerId);
     return answer(c, await loadPartner(db, partnerId));

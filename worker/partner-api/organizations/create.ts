@@ -71,29 +71,26 @@ export const createOrganization = createApi().openapi(route, async (c) => {
   const now = Date.now();
   let inserted: boolean;
   try {
-    const [result] = await db.batch(
-      insertOrganization(
-        db,
-        {
-          id,
-          partnerId,
-          name: body.name,
-          externalId: body.externalId ?? null,
-          ownerUserId: body.ownerUserId ?? null,
-          tier: body.tier,
-          productType: body.productType,
-          billingPeriod: body.billingPeriod,
-          billingDayOfMonth: body.billingDayOfMonth ?? defaultBillingDay(now),
-          credits: body.initialCredits,
-          metadata: JSON.stringify(body.metadata),
-          pixelKey: randomHex(12),
-          allocationId: newId("alloc"),
-        },
-        partner.max_organizations,
-        now,
-      ),
+    inserted = await insertOrganization(
+      db,
+      {
+        id,
+        partnerId,
+        name: body.name,
+        externalId: body.externalId ?? null,
+        ownerUserId: body.ownerUserId ?? null,
+        tier: body.tier,
+        productType: body.productType,
+        billingPeriod: body.billingPeriod,
+        billingDayOfMonth: body.billingDayOfMonth ?? defaultBillingDay(now),
+        credits: body.initialCredits,
+        metadata: JSON.stringify(body.metadata),
+        pixelKey: randomHex(12),
+        allocationId: newId("alloc"),
+      },
+      partner.max_organizations,
+      now,
     );
-    inserted = result!.meta.changes === 1;
   } catch (error) {
     // The insert may have committed with its answer lost: then the organization exists and keeps its
     // reservation. If even that cannot be checked, the pool settles the registration later.
