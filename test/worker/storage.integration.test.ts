@@ -16,7 +16,9 @@ import {
   waitForReceipts,
 } from "./support";
 import { shardedName } from "../../worker/shards";
-import { ANONYMOUS_TEXTS_PER_DAY, DEVICE_ROWS_PER_DAY, STORED_PAGE_VIEWS_PER_DAY } from "../../worker/collect/plan";
+import { DEVICE_ROWS_PER_DAY } from "../../worker/collect/device-state";
+import { ANONYMOUS_TEXTS_PER_DAY } from "../../worker/collect/plan";
+import { STORED_PAGE_VIEWS_PER_DAY } from "../../worker/collect/plan-pages";
 
 /** The organization's daily rollups, summed over its days. */
 async function rollup(organizationId: string) {
