@@ -42,10 +42,19 @@ export const overviewRoute = new Hono<DashboardEnv>().get("/o/:organizationId", 
     organizationOf(c.var.tenant, session.partnerId, session.organizationId!),
   ]);
   if (!organization) return notFoundPage(c);
-  const root = clientRoot(c);
-  return render(
-    c,
-    clientFrame(c, "Overview", "overview"),
+  const page = <OverviewPage overview={overview} organization={organization} days={days} root={clientRoot(c)} />;
+  return render(c, clientFrame(c, "Overview", "overview"), page);
+});
+
+/** The overview of `days` days; `root`: the client's pages' root. */
+export function OverviewPage(props: {
+  overview: Overview;
+  organization: OrganizationView;
+  days: OverviewRange;
+  root: string;
+}) {
+  const { overview, organization, days, root } = props;
+  return (
     <>
       <h1>Overview</h1>
       <div class="bar">
@@ -110,9 +119,9 @@ export const overviewRoute = new Hono<DashboardEnv>().get("/o/:organizationId", 
           />
         </section>
       </div>
-    </>,
+    </>
   );
-});
+}
 
 function Credits(props: { organization: OrganizationView }) {
   const o = props.organization;
