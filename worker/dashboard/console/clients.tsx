@@ -28,11 +28,24 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
     consoleClients(c.var.tenant, partnerId, page, CONSOLE_PAGE_SIZE),
     poolOf(c.var.tenant, partnerId),
   ]);
+  const body = (
+    <ClientsPage clients={clients} total={total} pool={pool} page={page} base={c.get("base")} csrf={c.get("csrf")} />
+  );
+  return render(c, consoleFrame(c, "Clients"), body);
+});
+
+/** Page `page` of the partner's clients (of `total`), with the pool (null: billed by usage); `base`: the dashboard's. */
+export function ClientsPage(props: {
+  clients: ConsoleClient[];
+  total: number;
+  pool: Awaited<ReturnType<typeof poolOf>>;
+  page: number;
+  base: string;
+  csrf: string;
+}) {
+  const { clients, total, pool, page, base, csrf } = props;
   const pages = Math.max(1, Math.ceil(total / CONSOLE_PAGE_SIZE));
-  const base = c.get("base");
-  return render(
-    c,
-    consoleFrame(c, "Clients"),
+  return (
     <>
       <h1>Clients</h1>
       <div class="kpis">
@@ -84,11 +97,7 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
             </thead>
             <tbody>
               {clients.map((client) => (
-                <Row
-                  client={client}
-                  action={`${base}/console/clients/${client.organization.id}/open`}
-                  csrf={c.get("csrf")}
-                />
+                <Row client={client} action={`${base}/console/clients/${client.organization.id}/open`} csrf={csrf} />
               ))}
             </tbody>
           </table>
@@ -103,9 +112,9 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
           {page < pages && <a href={`${base}/console?page=${page + 1}`}>Next page</a>}
         </nav>
       )}
-    </>,
+    </>
   );
-});
+}
 
 function Row(props: { client: ConsoleClient; action: string; csrf: string }) {
   const { organization: o, lastHitAt, installWarning } = props.client;
