@@ -103,11 +103,18 @@ export default defineConfig({
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["test/fixtures/mail-sinks.ts"],
           setupFiles: ["test/worker/support/apply-migrations.ts"],
+          // The machines are shared: a file's first test (migrations, an isolate's start) can take
+          // several seconds when every core is busy. Timings are the bench's business, not the tests'.
+          testTimeout: 20_000,
         },
       },
       {
         // Node side: the import graph of the Workers, as wrangler bundles them (docs/architecture.md).
         test: { name: "architecture", include: ["test/architecture/**/*.test.ts"], testTimeout: 60_000 },
+      },
+      {
+        // Node side: `npm run deploy` (scripts/deploy.ts) without a Cloudflare account.
+        test: { name: "scripts", include: ["test/scripts/**/*.test.ts"], testTimeout: 120_000 },
       },
       {
         // Node side: the pixel in a real Chromium against a real local Worker.

@@ -68,24 +68,37 @@ export function run(command: string, args: string[], options: SpawnOptions = {})
   });
 }
 
-/** Runs a command to completion and returns its combined output; on failure the error carries it. */
-export function capture(command: string, args: string[], options: SpawnOptions = {}): Promise<string> {
+/**
+ * Runs a command to completion and returns its combined output (or its standard output alone, for
+ * a document it prints); on failure the error carries both.
+ */
+export function capture(
+  command: string,
+  args: string[],
+  options: SpawnOptions = {},
+  returns: "output" | "stdout" = "output",
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, ...options, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    let stdout = "";
+    child.stdout?.on("data", (chunk: Buffer) => ((output += chunk.toString()), (stdout += chunk.toString())));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.once("error", reject);
     child.once("close", (code, signal) => {
-      if (code === 0) resolve(output);
+      if (code === 0) resolve(returns === "stdout" ? stdout : output);
       else reject(new Error(`${[command, ...args].join(" ")} failed (${signal ?? `exit code ${code}`}):\n${output}`));
     });
   });
 }
 
 /** Runs the local wrangler CLI with the Node that runs this script (Node 24 under npm), quietly. */
-export function captureWrangler(args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
-  return capture(process.execPath, [wranglerBin(), ...args], { env: wranglerEnv(extraEnv) });
+export function captureWrangler(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  returns: "output" | "stdout" = "output",
+): Promise<string> {
+  return capture(process.execPath, [wranglerBin(), ...args], { env: wranglerEnv(extraEnv) }, returns);
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

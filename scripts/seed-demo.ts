@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_STATE_FILE, readDevVars } from "./lib.ts";
+import { DEMO_BOSS, seedNotifications } from "./seed-notifications.ts";
 
 export const DEMO_PARTNER_SLUG = "demo";
 export const DEMO_ORG_EXTERNAL_ID = "demo-site";
@@ -139,6 +140,8 @@ export interface DemoSeed {
   consoleLink: string;
   /** What became of the dashboard link mailed to the demo client (`delivered` when the mail sink took it). */
   mailedLink: string;
+  /** What became of the test digest mailed to the demo client. */
+  testDigest: string;
 }
 
 interface DemoState {
@@ -333,6 +336,8 @@ export async function seedDemo(options: {
     log(`saved the view '${pricingView.name}'`);
   }
 
+  const { testDigest } = await seedNotifications(partner, organization.id, pixel.apiKey, DEMO_CLIENT_USER, log);
+
   // 4. Sign-in links, as the partner's own app would ask for them when its user opens the dashboard.
   const { dashboardLink } = await partner<{ dashboardLink: { url: string } }>(
     "POST",
@@ -341,6 +346,7 @@ export async function seedDemo(options: {
   );
   const { consoleLink } = await partner<{ consoleLink: { url: string } }>("POST", "/api/v1/partner/console-links", {
     email: DEMO_STAFF_USER,
+    role: "admin",
   });
   // The same dashboard by e-mail, as a partner sends it to a client who should sign in later.
   const { delivery } = await partner<{ delivery: { status: string; error: { message: string } | null } }>(
@@ -364,6 +370,7 @@ export async function seedDemo(options: {
     dashboardLink: dashboardLink.url,
     consoleLink: consoleLink.url,
     mailedLink: delivery.error ? `${delivery.status}: ${delivery.error.message}` : delivery.status,
+    testDigest,
   };
 }
 
@@ -383,13 +390,15 @@ export function describeSeed(seed: DemoSeed): string {
     " Client dashboard of Acme Widgets (browse the demo page first: a few seconds after a page view",
     ' this machine shows up as "Localhost Labs"):',
     `   ${seed.dashboardLink}`,
-    " Console of the demo partner (every client with its credits):",
+    " Console of the demo partner (every client with its credits; as its admin, create clients, allocate credits):",
     `   ${seed.consoleLink}`,
     " Both links work once, for 10 minutes; `npm run seed` prints fresh ones.",
     "",
     ` E-mail goes to the local sink, which writes every message to .wrangler/mail/ (open the .eml files):`,
     `   a dashboard link mailed to ${DEMO_CLIENT_USER} (${seed.mailedLink}), and the notices of Acme Widgets`,
-    `   to ${DEMO_SUPPORT_EMAIL} (its first identified visitor, credits running low, …).`,
+    `   to ${DEMO_SUPPORT_EMAIL} (its first identified visitor, credits running low, …). A test of the daily digest`,
+    `   to ${DEMO_CLIENT_USER} (${seed.testDigest}; ${DEMO_BOSS} gets a weekly one), and an alert to ${DEMO_CLIENT_USER}`,
+    `   when a company views the demo's pricing page.`,
     "",
     " The same visitors through the partner API:",
     `   ${seed.visitorsCurl}`,

@@ -16,7 +16,7 @@ export type EmailKey = (typeof EMAIL_KEYS)[number];
  * Every kind of mail the platform sends. A recipient unsubscribes from one kind, of one
  * organization (or of the partner), at a time (docs/alerts.md#unsubscribe).
  */
-export const MAIL_KINDS = [...EMAIL_KEYS, "dashboard_link", "sender_test"] as const;
+export const MAIL_KINDS = [...EMAIL_KEYS, "dashboard_link", "sender_test", "alert", "digest"] as const;
 export type MailKind = (typeof MAIL_KINDS)[number];
 
 /** How a connection to an SMTP server is secured: implicit TLS (465), STARTTLS (587), or not at all (local only). */

@@ -36,7 +36,7 @@ export default {
   async queue(batch, env, _ctx) {
     await (await background()).consumeBatch(batch as MessageBatch<never>, env);
   },
-  async scheduled(_controller, env, _ctx) {
-    await (await background()).runCron(env);
+  async scheduled(controller, env, _ctx) {
+    await (await background()).runCron(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

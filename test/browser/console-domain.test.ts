@@ -42,16 +42,18 @@ describeBrowser("the partner console: custom domain", () => {
   });
   afterAll(() => worker?.stop());
 
-  /** Publishes a DNS record in the stand-in's world. */
-  async function publish(record: { type: string; name: string; value: string }) {
+  /** Changes the stand-in's world (test/fixtures/cloudflare-api.js, "Control"). */
+  async function control(method: string, path: string, body: unknown) {
     const standIn = await worker.mf.getWorker("cloudflare-api");
-    const res = await standIn.fetch("https://api.cloudflare.test/__control/dns", {
-      method: "PUT",
+    const res = await standIn.fetch(`https://api.cloudflare.test/__control${path}`, {
+      method,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(record),
+      body: JSON.stringify(body),
     });
     expect(res.ok).toBe(true);
   }
+  /** Publishes a DNS record in the stand-in's world. */
+  const publish = (record: { type: string; name: string; value: string }) => control("PUT", "/dns", record);
 
   const kpi = (page: Page, label: string) =>
     page.locator("dl.kpi", { has: page.locator(`dt:text-is("${label}")`) }).locator("dd");
@@ -91,6 +93,43 @@ describeBrowser("the partner console: custom domain", () => {
     await checkPage(page, "console-domain-live", errors);
     const verification = await org.api<{ active: boolean }>("GET", "/api/v1/partner/domain/verification");
     expect(verification.active).toBe(true);
+  });
+
+  // Cloudflare gives up on a hostname that is not valid seven days after it was created: it is then
+  // "moved" and its certificate "validation_timed_out" (hostname-validation/validation-status).
+  it("shows why validation failed, and starts it over once the records are fixed", async (ctx) => {
+    const org = await seedOrganization(worker);
+    await brand(org);
+    const domain = `track.${crypto.randomUUID().slice(0, 8)}.agency-sightline-tests.net`;
+    const set = await org.api<{ dnsRecords: { type: string; name: string; value: string }[] }>(
+      "PUT",
+      "/api/v1/partner/domain",
+      { domain },
+    );
+    // Nobody added the records for seven days.
+    await control("POST", `/hostnames/${domain}/age`, { ms: 7 * 24 * 3600_000 + 60_000 });
+
+    const { page, errors } = await openTab(browser(), ctx);
+    await page.goto(await consoleLink(org));
+    await page.getByRole("link", { name: "Domain" }).click();
+    await page.getByRole("button", { name: "Check now" }).click();
+    await expect.poll(() => kpi(page, "TLS").innerText()).toContain("Validation failed");
+    expect(await kpi(page, "TLS").innerText()).toContain("Cloudflare: moved / certificate validation_timed_out");
+    expect(await kpi(page, "Active").innerText()).toContain("Not yet");
+    const why = page.getByRole("alert").filter({ hasText: "Why validation failed" });
+    expect(await why.innerText()).toContain("custom hostname does not CNAME to this zone.");
+    expect(await why.innerText()).toMatch(/Timed out/);
+    await checkPage(page, "console-domain-failed", errors);
+
+    // The partner adds the records and checks again: validation starts over, and the domain goes live.
+    for (const record of set.dnsRecords) await publish(record);
+    for (let i = 0; i < 6 && !(await kpi(page, "Active").innerText()).includes("Live"); i++) {
+      await page.getByRole("button", { name: "Check now" }).click();
+      await page.waitForLoadState();
+    }
+    expect(await kpi(page, "TLS").innerText()).toContain("Certificate active");
+    expect(await kpi(page, "Active").innerText()).toContain(`https://${domain}`);
+    expect(await page.getByRole("alert").count()).toBe(0);
   });
 
   it("works at 375 px wide", async (ctx) => {

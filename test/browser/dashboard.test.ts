@@ -165,7 +165,7 @@ describeBrowser("the client dashboard and the partner console", () => {
     // From the top, Tab reaches the navigation; Enter follows the link.
     await page.goto(page.url());
     const focusedText = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
-    for (let i = 0; i < 10 && (await focusedText()) !== "Companies"; i++) await page.keyboard.press("Tab");
+    for (let i = 0; i < 30 && (await focusedText()) !== "Companies"; i++) await page.keyboard.press("Tab");
     expect(await focusedText()).toBe("Companies");
     await page.keyboard.press("Enter");
     await expect.poll(() => heading(page)).toBe("Companies");

@@ -60,62 +60,58 @@ describe("alert rules through the partner API", () => {
     expect(log.body.entries[2].details).toEqual({ alertId: alert.id, name: "Pricing" });
   });
 
-  it(
-    "names every bad field in a 400: pages, returnAfterDays, segment, channels, e-mail not available yet",
-    { timeout: 30_000 },
-    async () => {
-      const owner = await newOrganization();
-      const path = `/organizations/${owner.organization.id}/alerts`;
-      const ok = chatChannel().channel;
-      const noPages = await owner.api("POST", path, { name: "x", trigger: "page_viewed", channels: [ok] });
-      expectEnvelope(noPages, 400, "BadRequest");
-      expect(noPages.body.details).toEqual([{ field: "pages", message: "is required for the page_viewed trigger" }]);
+  it("names every bad field in a 400: pages, returnAfterDays, segment, channels", { timeout: 30_000 }, async () => {
+    const owner = await newOrganization();
+    const path = `/organizations/${owner.organization.id}/alerts`;
+    const ok = chatChannel().channel;
+    const noPages = await owner.api("POST", path, { name: "x", trigger: "page_viewed", channels: [ok] });
+    expectEnvelope(noPages, 400, "BadRequest");
+    expect(noPages.body.details).toEqual([{ field: "pages", message: "is required for the page_viewed trigger" }]);
 
-      const many = await owner.api("POST", path, {
-        name: "x",
-        trigger: "identified",
-        pages: ["/pricing"],
-        returnAfterDays: 3,
-        segmentId: "seg_nothere",
-        channels: [
-          { type: "email", recipients: ["sales@client.example"] },
-          { type: "slack" },
-          { type: "slack", webhookUrl: "http://hooks.example.com/x" },
-          { type: "teams", webhookUrl: "https://127.0.0.1/hook" },
-          { type: "slack", id: "chn_unknown" },
-        ],
-      });
-      expectEnvelope(many, 400, "BadRequest");
-      expect(fieldsOf(many)).toEqual([
-        "channels.0.type",
-        "channels.1.webhookUrl",
-        "channels.2.webhookUrl",
-        "channels.3.webhookUrl",
-        "channels.4.id",
-        "pages",
-        "returnAfterDays",
-        "segmentId",
-      ]);
-      expect(many.body.details).toContainEqual({
-        field: "channels.0.type",
-        message: "e-mail channels are not available yet",
-      });
+    const many = await owner.api("POST", path, {
+      name: "x",
+      trigger: "identified",
+      pages: ["/pricing"],
+      returnAfterDays: 3,
+      segmentId: "seg_nothere",
+      channels: [
+        { type: "email" },
+        { type: "slack" },
+        { type: "slack", webhookUrl: "http://hooks.example.com/x" },
+        { type: "teams", webhookUrl: "https://127.0.0.1/hook" },
+        { type: "slack", id: "chn_unknown" },
+      ],
+    });
+    expectEnvelope(many, 400, "BadRequest");
+    expect(fieldsOf(many)).toEqual([
+      "channels.0.recipients",
+      "channels.1.webhookUrl",
+      "channels.2.webhookUrl",
+      "channels.3.webhookUrl",
+      "channels.4.id",
+      "pages",
+      "returnAfterDays",
+      "segmentId",
+    ]);
+    expect(many.body.details).toContainEqual({
+      field: "channels.0.recipients",
+      message: "is required for a new channel (or send the id of one of the alert's channels)",
+    });
 
-      const badPattern = await owner.api("POST", path, {
-        name: "x",
-        trigger: "page_viewed",
-        pages: ["pricing*x"],
-        channels: [ok],
-        cooldown: 3,
-      });
-      expectEnvelope(badPattern, 400, "BadRequest");
-      expect(fieldsOf(badPattern)).toEqual(["json", "pages.0"]);
-      expect(badPattern.body.details.find((d: Problem) => d.field === "json").message).toContain("cooldown");
-      const tooMany = await owner.api("POST", path, { name: "x", trigger: "identified", channels: Array(6).fill(ok) });
-      expect(fieldsOf(tooMany)).toEqual(["channels"]);
-      expect((await owner.api("GET", path)).body.total).toBe(0);
-    },
-  );
+    const badPattern = await owner.api("POST", path, {
+      name: "x",
+      trigger: "page_viewed",
+      pages: ["pricing*x"],
+      channels: [ok],
+      cooldown: 3,
+    });
+    expectEnvelope(badPattern, 400, "BadRequest");
+    expect(fieldsOf(badPattern)).toEqual(["json", "pages.0"]);
+    expect(badPattern.body.details.find((d: Problem) => d.field === "json").message).toContain("cooldown");
+    const tooMany = await owner.api("POST", path, { name: "x", trigger: "identified", channels: Array(6).fill(ok) });
+    expect(fieldsOf(tooMany)).toEqual(["channels"]);
+    expect((await owner.api("GET", path)).body.total).toBe(0);
+  });
 
   it(
     "refuses a channel host that resolves to a private address; 503 to try again when DNS cannot say",

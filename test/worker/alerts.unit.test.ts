@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AlertContent } from "../../worker/alerts/content";
+import type { AlertContent } from "../../worker/alerts/wording";
 import { SLACK_LIMITS, slackMessage } from "../../worker/alerts/slack";
 import { teamsMessage } from "../../worker/alerts/teams";
 import { matchesSegment, type SegmentFacts } from "../../worker/alerts/segment-match";
@@ -8,6 +8,8 @@ import { matchesSegment, type SegmentFacts } from "../../worker/alerts/segment-m
 
 const content = (overrides: Partial<AlertContent> = {}): AlertContent => ({
   test: false,
+  partnerId: "prt_1",
+  organizationId: "org_1",
   ruleName: "Pricing",
   trigger: "page_viewed",
   organizationName: "Acme Widgets",

@@ -11,6 +11,8 @@ import { receipts, waitForReceipts } from "./support/receipts";
 
 type Api = Awaited<ReturnType<typeof newPartner>>["api"];
 
+const DAY_MS = 24 * 3600_000;
+
 const creditsUsed = async (api: Api, organizationId: string) =>
   (await api("GET", `/organizations/${organizationId}`)).body.organization.creditsUsed as number;
 
@@ -61,6 +63,42 @@ describe("the people one source can have charged", () => {
       await deliver([identify(refused.hit.h!, 101, freshIp())]);
       expect(await creditsUsed(api, shop.id)).toBe(PEOPLE_PER_ADDRESS + 1);
       expect((await receipts(shop.id)).filter((r) => r.reason === "already_charged_this_period")).toHaveLength(1);
+    },
+  );
+
+  it(
+    "H3: from one address with a rotating User-Agent, charges at most PEOPLE_PER_ADDRESS people in a whole day, however the hits are spread over it; the next day opens it again",
+    { timeout: 60_000 },
+    async () => {
+      const { api, partner } = await newPartner();
+      const shop = await b2cOrganization(api);
+      const hashes = await people(PEOPLE_PER_ADDRESS + 4);
+      const ip = freshIp();
+      // A UTC day (the day of the address rule) that has not begun, and the one after it.
+      const dayStart = (Math.floor(Date.now() / DAY_MS) + 1) * DAY_MS;
+      const identify = (h: string, n: number, at: number): AcceptedHit => ({
+        ...accepted(shop.id, partner, shop.pixelKey, ip, at),
+        productType: "B2C",
+        userAgent: userAgent(n),
+        hit: { k: shop.pixelKey, t: "i", i: crypto.randomUUID(), u: "https://shop.example/", h },
+      });
+      // One person every 100 minutes from 00:00 to 21:40, each on a new device, each batch on its own.
+      for (const [n, h] of hashes.entries()) await deliver([identify(h, n, dayStart + n * 100 * 60_000)]);
+      expect(await creditsUsed(api, shop.id)).toBe(PEOPLE_PER_ADDRESS);
+      expect(await reasons(shop.id)).toEqual(
+        [...Array(PEOPLE_PER_ADDRESS).fill("charged"), ...Array(4).fill("suspicious")].sort(),
+      );
+      // 23:59 still counts in that day.
+      const late = await people(1);
+      await deliver([identify(late[0]!, 99, dayStart + DAY_MS - 60_000)]);
+      expect(await creditsUsed(api, shop.id)).toBe(PEOPLE_PER_ADDRESS);
+
+      // The next day, the people refused and new ones are charged, again up to the rule.
+      const refused = hashes.slice(PEOPLE_PER_ADDRESS);
+      const fresh = await people(PEOPLE_PER_ADDRESS - refused.length + 1);
+      for (const [n, h] of [...refused, ...fresh].entries())
+        await deliver([identify(h, 100 + n, dayStart + DAY_MS + n * 60_000)]);
+      expect(await creditsUsed(api, shop.id)).toBe(2 * PEOPLE_PER_ADDRESS);
     },
   );
 

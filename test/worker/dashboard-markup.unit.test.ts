@@ -104,7 +104,15 @@ const feedRow = (name: string, overrides: Partial<FeedRow> = {}): FeedRow => ({
 
 describe("the overview page", () => {
   it("shows the period's figures, the credits left and why page views were not identified", async () => {
-    const markup = await html(OverviewPage({ overview: overview(), organization, days: 7, root: ROOT }));
+    const markup = await html(
+      OverviewPage({
+        overview: overview(),
+        organization,
+        latest: [feedRow("Harborline Logistics")],
+        days: 7,
+        root: ROOT,
+      }),
+    );
     const text = textOf(markup);
     expect(text).toContain("Mar 1, 2026 to Mar 7, 2026 (UTC)");
     expect(text).toContain("Companies identified 12 seen in the last 7 days");
@@ -118,15 +126,18 @@ describe("the overview page", () => {
     expect(text).toContain("Source Visits Direct 10 news.example 3");
     expect(markup).toContain(`<a href="${ROOT}?days=7" aria-current="page">Last 7 days</a>`);
     expect(markup).toContain(`<a href="${ROOT}?days=30">Last 30 days</a>`);
+    expect(text).toContain("Latest companies All companies");
+    expect(markup).toContain(`<a href="${ROOT}/companies/vis_abcdefghijk">Harborline Logistics</a>`);
   });
 
   it("says so when the period has no page view", async () => {
     const empty = { ...overview(), topPages: [], topSources: [] };
     empty.totals = { hits: hits({}), pageViews: 0, identificationRate: null };
-    const text = textOf(await html(OverviewPage({ overview: empty, organization, days: 7, root: ROOT })));
+    const text = textOf(await html(OverviewPage({ overview: empty, organization, latest: [], days: 7, root: ROOT })));
     expect(text).toContain("Identification rate –");
     expect(text).toContain("Why page views were not identified No page views in this period.");
     expect(text).toContain("Top sources No visits in this period.");
+    expect(text).toContain("No company identified in the last 7 days.");
   });
 });
 
@@ -181,7 +192,7 @@ describe("the exclusions page", () => {
 });
 
 describe("the console's clients", () => {
-  it("shows the pool, each client's credits and install status, and pages through them", async () => {
+  it("shows a viewer the pool, each client's credits and install status, and pages through them", async () => {
     const client = {
       organization,
       identifiedLast7Days: 12,
@@ -191,9 +202,21 @@ describe("the console's clients", () => {
     } satisfies Parameters<typeof ClientsPage>[0]["clients"][number];
     const pool = { total: 1_000, allocated: 100, available: 900 };
     const markup = await html(
-      ClientsPage({ clients: [client], total: 51, pool, page: 1, base: "/app", csrf: "csrf-token" }),
+      ClientsPage({
+        clients: [client],
+        total: 51,
+        pool,
+        page: 1,
+        role: "viewer",
+        email: "ops@agency.example",
+        base: "/app",
+        csrf: "csrf-token",
+      }),
     );
     const text = textOf(markup);
+    expect(text).toContain("Signed in as ops@agency.example, who may view clients and open their dashboards.");
+    expect(markup).not.toContain("New client");
+    expect(markup).toContain('<a href="/app/console/clients/org_1">Acme Widgets</a>');
     expect(text).toContain("Credit pool 100 of 1,000 allocated");
     expect(text).toContain("900 available to allocate");
     expect(text).toContain("Clients 51 1 on this page without a hit in 24 h");

@@ -92,37 +92,44 @@ async function brandedOrganization(): Promise<Owner> {
 }
 
 describe("whitelabel", () => {
-  it("every page wears the partner's name, logo and colours in its title and header, and never the platform's name", async () => {
-    const { api, organization } = await brandedOrganization();
-    const { browser: b, home } = await signedInClient(api, organization.id, "admin");
-    await seedFeed(organization.id, [
-      { name: "Harborline", industry: "Logistics", employees: "51-200", country: "US" },
-    ]);
-    const visitorId = (await b.get(`${home}/companies`)).html.match(/companies\/(vis_\w+)/)![1];
-    const console = await signedInConsole(api);
-    const pages: [Browser, string, string][] = [
-      [b, home, `Overview · Acme Widgets · ${BRAND.companyName}`],
-      [b, `${home}/companies`, `Companies · Acme Widgets · ${BRAND.companyName}`],
-      [b, `${home}/companies/${visitorId}`, `Harborline · Acme Widgets · ${BRAND.companyName}`],
-      [b, `${home}/exclusions`, `Exclusions · Acme Widgets · ${BRAND.companyName}`],
-      [console.browser, console.home, `Clients · Console · ${BRAND.companyName}`],
-      [browser(), "/app/sign-in/" + "a".repeat(64), `This sign-in link is not valid`],
-    ];
-    for (const [who, path, title] of pages) {
-      const res = await exports.default.fetch(`https://api.test${path}`, {
-        headers: { cookie: [...who.cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
-      });
-      const html = await res.text();
-      expect(html, path).toContain(`<title>${title}</title>`);
-      if (!title.startsWith("This sign-in")) {
-        expect(html).toContain('<img src="https://cdn.brightside.example/logo.svg"');
-        expect(html).toContain(`--brand:${BRAND.primaryColor}`);
-        expect(html).toContain(`--accent:${BRAND.secondaryColor}`);
+  it(
+    "every page wears the partner's name, logo and colours in its title and header, and never the platform's name",
+    { timeout: 20_000 },
+    async () => {
+      const { api, organization } = await brandedOrganization();
+      const { browser: b, home } = await signedInClient(api, organization.id, "admin");
+      await seedFeed(organization.id, [
+        { name: "Harborline", industry: "Logistics", employees: "51-200", country: "US" },
+      ]);
+      const visitorId = (await b.get(`${home}/companies`)).html.match(/companies\/(vis_\w+)/)![1];
+      const console = await signedInConsole(api);
+      const pages: [Browser, string, string][] = [
+        [b, home, `Overview · Acme Widgets · ${BRAND.companyName}`],
+        [b, `${home}/companies`, `Companies · Acme Widgets · ${BRAND.companyName}`],
+        [b, `${home}/companies/${visitorId}`, `Harborline · Acme Widgets · ${BRAND.companyName}`],
+        [b, `${home}/exclusions`, `Exclusions · Acme Widgets · ${BRAND.companyName}`],
+        [b, `${home}/notifications`, `Notifications · Acme Widgets · ${BRAND.companyName}`],
+        [b, `${home}/notifications/alerts/new`, `New alert · Notifications · Acme Widgets · ${BRAND.companyName}`],
+        [b, `${home}/notifications/digests`, `Digests · Notifications · Acme Widgets · ${BRAND.companyName}`],
+        [console.browser, console.home, `Clients · Console · ${BRAND.companyName}`],
+        [browser(), "/app/sign-in/" + "a".repeat(64), `This sign-in link is not valid`],
+      ];
+      for (const [who, path, title] of pages) {
+        const res = await exports.default.fetch(`https://api.test${path}`, {
+          headers: { cookie: [...who.cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
+        });
+        const html = await res.text();
+        expect(html, path).toContain(`<title>${title}</title>`);
+        if (!title.startsWith("This sign-in")) {
+          expect(html).toContain('<img src="https://cdn.brightside.example/logo.svg"');
+          expect(html).toContain(`--brand:${BRAND.primaryColor}`);
+          expect(html).toContain(`--accent:${BRAND.secondaryColor}`);
+        }
+        const everything = [html, ...[...res.headers].map(([k, v]) => `${k}: ${v}`), ...who.cookies.keys()].join("\n");
+        expect(everything, path).not.toMatch(/sightline/i);
       }
-      const everything = [html, ...[...res.headers].map(([k, v]) => `${k}: ${v}`), ...who.cookies.keys()].join("\n");
-      expect(everything, path).not.toMatch(/sightline/i);
-    }
-  });
+    },
+  );
 
   it("keeps text readable whatever colours the partner picked", async () => {
     const { api, organization } = await newOrganization();

@@ -24,6 +24,13 @@ async function partnerWithDomain(domain = freshDomain()) {
 const scriptTagOf = async (api: Awaited<ReturnType<typeof newOrganization>>["api"], organizationId: string) =>
   (await api("GET", `/organizations/${organizationId}/pixel`)).body.pixel.scriptTag as string;
 
+/** The origin of the next dashboard link the partner issues for the organization. */
+const dashboardLinkOrigin = async (api: Awaited<ReturnType<typeof newOrganization>>["api"], organizationId: string) => {
+  const res = await api("POST", `/organizations/${organizationId}/dashboard-links`, { email: "viewer@client.example" });
+  expect(res.status, res.text).toBe(201);
+  return new URL(res.body.dashboardLink.url).origin;
+};
+
 describe("partner API: custom domain", () => {
   it("sets a domain and lists every DNS record to publish: ours and Cloudflare's ownership TXT", async () => {
     const { domain, verification } = await partnerWithDomain();
@@ -45,9 +52,10 @@ describe("partner API: custom domain", () => {
     expect(verification.instructions).toContain(`_cf-custom-hostname.${domain}`);
   });
 
-  it("keeps script tags on the platform host until the domain is verified and its certificate active", async () => {
+  it("keeps script tags and dashboard links on the platform host until the domain is verified and its certificate active", async () => {
     const { api, organization, domain, verification } = await partnerWithDomain();
     expect(await scriptTagOf(api, organization.id)).toContain(`src="${BASE}/`);
+    expect(await dashboardLinkOrigin(api, organization.id)).toBe(BASE);
 
     // Our TXT record alone: neither verified nor active at Cloudflare.
     await publish(`_verify.${domain}`, "TXT", verification.verificationRecord);
@@ -62,6 +70,7 @@ describe("partner API: custom domain", () => {
     expect(verified.body).toMatchObject({ verified: true, verifiedAt: expect.stringMatching(/Z$/), tls: "pending" });
     expect(verified.body.active).toBe(false);
     expect(await scriptTagOf(api, organization.id)).toContain(`src="${BASE}/`);
+    expect(await dashboardLinkOrigin(api, organization.id)).toBe(BASE);
 
     let last = verified.body;
     const seen = [`${last.customHostname.status}/${last.customHostname.sslStatus}`];
@@ -75,6 +84,7 @@ describe("partner API: custom domain", () => {
     expect(await scriptTagOf(api, organization.id)).toBe(
       `<script async src="https://${domain}/s/${apiKey}.js"></script>`,
     );
+    expect(await dashboardLinkOrigin(api, organization.id)).toBe(`https://${domain}`);
     expect((await api("GET", "/script-config")).body).toMatchObject({
       scriptDomain: domain,
       scriptDomainVerified: true,

@@ -19,6 +19,7 @@ import {
   heal,
   learnOrganizations,
   live,
+  partnerInItsSecondMonth,
   pick,
   type Model,
   type World,
@@ -31,6 +32,10 @@ import {
  * (a D1 statement or batch, a counter or pool call, a KV operation, a queue send), failing before it
  * happens or after (its answer lost). The real D1, KV, Durable Object and Queue bindings of workerd
  * are used; the faults stand in front of them (support/env-faults.ts).
+ *
+ * Half the sequences run for a partner billed yearly and in its second month, whose hits may arrive
+ * late (last month's): its organizations' earlier periods then share the partner's budget with their
+ * current ones, so one organization's leases can hold credits another needs (security audit N4).
  *
  * After every step: the pool is never oversubscribed, no counter holds more than the pool counts
  * for it, and no hit was remembered as `no_credit` while its organization and the partner's budget
@@ -102,22 +107,25 @@ const fault: fc.Arbitrary<Fault | null> = fc.option(
 );
 const index = fc.nat({ max: 7 });
 
-/** A delivery as the queue makes it: hits of any organizations, each from one of the companies. */
-const hits = fc.tuple(fc.array(fc.tuple(index, fc.nat({ max: 5 })), { minLength: 1, maxLength: 6 }), fault).map(
-  ([visits, f]) =>
-    new Step(`hits ${visits.map(([i, v]) => `#${i}<${v}`).join(" ")}`, f, async (m, w) => {
-      const sent = visits.map(([i, v]) => {
-        const o = pick(live(m), i);
-        return {
-          body: accepted(o.id, w.partner, o.pixelKey, pick(companies, v), Date.now()),
-          attempts: 1,
-          pending: false,
-        };
-      });
-      m.sent.push(...sent);
-      await deliverAll(sent);
-    }),
-);
+/**
+ * A delivery as the queue makes it: hits of any organizations, each from one of the companies. For a
+ * partner in its second month, some arrived last month (`<<`): organizations' earlier periods share
+ * the partner's budget with their current ones, so one organization's leases can hold what another needs.
+ */
+const hits = fc
+  .tuple(fc.array(fc.tuple(index, fc.nat({ max: 11 }), fc.boolean()), { minLength: 1, maxLength: 10 }), fault)
+  .map(
+    ([visits, f]) =>
+      new Step(`hits ${visits.map(([i, v, late]) => `#${i}${late ? "<<" : "<"}${v}`).join(" ")}`, f, async (m, w) => {
+        const sent = visits.map(([i, v, late], n) => {
+          const o = pick(live(m), i);
+          const at = late && w.lastMonth !== null ? w.lastMonth + m.sent.length + n : Date.now();
+          return { body: accepted(o.id, w.partner, o.pixelKey, pick(companies, v), at), attempts: 1, pending: false };
+        });
+        m.sent.push(...sent);
+        await deliverAll(sent);
+      }),
+  );
 
 const steps = [
   fc.tuple(fc.integer({ min: 0, max: 12 }), fc.constantFrom("trial", "paid"), fault).map(
@@ -126,7 +134,12 @@ const steps = [
         `create ${tier} ${credits}`,
         f,
         async (m, w) => {
-          await call(w, "POST", "/organizations", { name: "Client", tier, initialCredits: credits });
+          await call(w, "POST", "/organizations", {
+            name: "Client",
+            tier,
+            initialCredits: credits,
+            ...w.organizationDefaults,
+          });
           w.faults.clear();
           await learnOrganizations(m, w);
         },
@@ -218,7 +231,7 @@ const steps = [
 let installed: ReturnType<typeof installFaults>;
 
 beforeAll(async () => {
-  companies = Array.from({ length: 6 }, () => freshIp());
+  companies = Array.from({ length: 12 }, () => freshIp());
   const imported = await admin(
     "POST",
     "/companies",
@@ -240,11 +253,20 @@ describe("money invariants", () => {
         fc.asyncProperty(
           fc.integer({ min: 6, max: 30 }),
           fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 3 }),
+          fc.boolean(),
           fc.commands(steps, { maxCommands: STEPS }),
-          async (total, allocations, commands) => {
+          async (total, allocations, secondMonth, commands) => {
             installed.faults.clear();
-            const { partner, key } = await newPartner({ creditPoolTotal: total });
-            const w: World = { partner, key, total, faults: installed.faults };
+            const w: World = secondMonth
+              ? await partnerInItsSecondMonth(total, installed.faults)
+              : {
+                  ...(await newPartner({ creditPoolTotal: total })),
+                  total,
+                  faults: installed.faults,
+                  lastMonth: null,
+                  organizationDefaults: {},
+                };
+            const { key } = w;
             const receiver = receiverBucket();
             await callWith({}, key, "PUT", "/webhooks/identification", { url: receiver.url("ok") });
             const m: Model = { organizations: [], sent: [], unfinished: new Map() };
@@ -252,7 +274,12 @@ describe("money invariants", () => {
             for (const credits of allocations) {
               const initialCredits = Math.min(credits, left);
               left -= initialCredits;
-              await callWith({}, key, "POST", "/organizations", { name: "Client", tier: "paid", initialCredits });
+              await callWith({}, key, "POST", "/organizations", {
+                name: "Client",
+                tier: "paid",
+                initialCredits,
+                ...w.organizationDefaults,
+              });
             }
             await learnOrganizations(m, w);
             await fc.asyncModelRun(() => ({ model: m, real: w }), commands);

@@ -5,6 +5,7 @@ import { receiverBucket } from "../fixtures/receiver";
 import { counterOf, counterStorage, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
 import { everyD1Row, everyKvEntry } from "./support/stores";
+import { claimDueDigests } from "../../worker/digests/job";
 import { PURGE_ROWS } from "../../worker/organizations/purge";
 import { expectEnvelope } from "./support/api";
 import { importCompany, newOrganization, newPartner, organizationKey, tenantOfOrganization } from "./support/partners";
@@ -56,6 +57,11 @@ describe("purging an organization", () => {
       ).toBe(201);
       const segment = await api("POST", `/organizations/${shop.id}/segments`, { name: "On pricing", filter: {} });
       expect(segment.status, segment.text).toBe(201);
+      const digests = await api("PUT", `/organizations/${shop.id}/digests`, {
+        recipients: [{ email: "boss@shop.example", frequency: "daily", segmentId: segment.body.segment.id }],
+      });
+      expect(digests.status, digests.text).toBe(200);
+      await claimDueDigests(await tenantOfOrganization(shop.id), Date.parse(digests.body.digests.nextDaily) / 1000);
       const key = await organizationKey(shop.id);
       const { results } = await (
         await tenantOfOrganization(shop.id)
@@ -79,6 +85,9 @@ describe("purging an organization", () => {
           "sign_in_links",
           "audit_log",
           "segments",
+          "digest_settings",
+          "digest_recipients",
+          "digest_claims",
         ]),
       );
       expect(JSON.stringify(await everyKvEntry())).toContain(shop.pixelKey);

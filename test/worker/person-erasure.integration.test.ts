@@ -159,47 +159,49 @@ describe("erasing a person", () => {
     },
   );
 
-  for (const [held, charged] of [
-    ["INSERT INTO address_days", false],
-    ["INSERT INTO device_days", true],
-  ] as const) {
-    it(
-      `N3: a person first identified by a hit in flight during their erasure leaves nothing of them (held at ${held.slice(12)}: ${charged ? "charged before, the receipt names nobody" : "not charged"})`,
-      { timeout: 30_000 },
-      async () => {
-        const { api, partner } = await newPartner();
-        const receiver = receiverBucket();
-        expect((await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).status).toBe(200);
-        const shop = await b2cOrganization(api, "Shop");
-        const person = await importedPerson("Fresh Erased");
-        // Held before the counter is asked (the address's people are written first), or after it charged.
-        const tenant = await tenantOf(partner.id);
-        const hold = holdingBatch(tenant.DB, held);
-        const inFlight = deliver(visitAndIdentify(shop, partner, person), {
-          env: { ...env, [`TENANT_${partner.shard}`]: hold.db },
-        });
-        await hold.held;
-        const res = await api("DELETE", `/people/${person}`);
-        await completed(api, res.body.erasure.id);
-        hold.release();
-        await inFlight;
+  describe("N3: a person first identified by a hit in flight during their erasure leaves nothing of them", () => {
+    for (const [held, charged] of [
+      ["INSERT INTO address_days", false],
+      ["INSERT INTO device_days", true],
+    ] as const) {
+      it(
+        `held at ${held.slice(12)}: ${charged ? "charged before, the receipt names nobody" : "not charged"}`,
+        { timeout: 30_000 },
+        async () => {
+          const { api, partner } = await newPartner();
+          const receiver = receiverBucket();
+          expect((await api("PUT", "/webhooks/identification", { url: receiver.url("ok") })).status).toBe(200);
+          const shop = await b2cOrganization(api, "Shop");
+          const person = await importedPerson("Fresh Erased");
+          // Held before the counter is asked (the address's people are written first), or after it charged.
+          const tenant = await tenantOf(partner.id);
+          const hold = holdingBatch(tenant.DB, held);
+          const inFlight = deliver(visitAndIdentify(shop, partner, person), {
+            env: { ...env, [`TENANT_${partner.shard}`]: hold.db },
+          });
+          await hold.held;
+          const res = await api("DELETE", `/people/${person}`);
+          await completed(api, res.body.erasure.id);
+          hold.release();
+          await inFlight;
 
-        const { salt } = (await tenant.DB.prepare("SELECT salt FROM organization_keys WHERE organization_id = ?")
-          .bind(shop.id)
-          .first<{ salt: string }>())!;
-        const stored = await saltedKey(salt, personIdentity(person).key);
-        expect((await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed).toBe(charged ? 1 : 0);
-        const receipts = await api("GET", `/organizations/${shop.id}/receipts`);
-        expect(receipts.body.receipts).toEqual(charged ? [expect.objectContaining({ visitorId: null })] : []);
-        expect((await api("GET", `/organizations/${shop.id}/visitors`)).body.total).toBe(0);
-        await flushCounter(shop.id);
-        expect(await debitsOf(api, shop.id)).toEqual(charged ? [-1] : []);
-        expect(await d1TablesMentioning(stored)).toEqual({});
-        expect(await counterTablesMentioning(shop.id, stored)).toEqual({});
-        expect(JSON.stringify(await receiver.received())).not.toContain(stored);
-      },
-    );
-  }
+          const { salt } = (await tenant.DB.prepare("SELECT salt FROM organization_keys WHERE organization_id = ?")
+            .bind(shop.id)
+            .first<{ salt: string }>())!;
+          const stored = await saltedKey(salt, personIdentity(person).key);
+          expect((await api("GET", `/organizations/${shop.id}`)).body.organization.creditsUsed).toBe(charged ? 1 : 0);
+          const receipts = await api("GET", `/organizations/${shop.id}/receipts`);
+          expect(receipts.body.receipts).toEqual(charged ? [expect.objectContaining({ visitorId: null })] : []);
+          expect((await api("GET", `/organizations/${shop.id}/visitors`)).body.total).toBe(0);
+          await flushCounter(shop.id);
+          expect(await debitsOf(api, shop.id)).toEqual(charged ? [-1] : []);
+          expect(await d1TablesMentioning(stored)).toEqual({});
+          expect(await counterTablesMentioning(shop.id, stored)).toEqual({});
+          expect(JSON.stringify(await receiver.received())).not.toContain(stored);
+        },
+      );
+    }
+  });
 
   it(
     "erases a visitor with more page views than one statement takes, ERASE_ROWS at a time",

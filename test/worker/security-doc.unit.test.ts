@@ -37,15 +37,21 @@ describe("docs/security.md", () => {
     expect([...sections].sort()).toEqual(expected.sort());
   });
 
-  it("has the section of every id a test title starts with", () => {
+  it("has the section of every id a test title cites", () => {
     const cited = Object.entries(tests).flatMap(([file, source]) =>
-      titlesOf(source)
-        .map((title) => title.match(/^([A-Z]\d+)\b/)?.[1])
-        .filter((id): id is string => id !== undefined && /^[HMLNI]\d+$/.test(id))
-        .map((id) => ({ file, id })),
+      titlesOf(source).flatMap((title) => [...title.matchAll(ID)].map((m) => ({ file, id: m[0] }))),
     );
     expect(cited.length).toBeGreaterThan(50);
     expect(cited.filter(({ id }) => !sections.has(id))).toEqual([]);
+  });
+
+  it("names at least one test under every finding, in the form the next test checks", () => {
+    const bodies = security.split(/^### /m).slice(1);
+    const untested = bodies
+      .filter((body) => !/^- `test\/[^`]+`: ".*"$/m.test(body))
+      .map((body) => body.slice(0, body.indexOf(":")));
+    expect(bodies.length).toBe(sections.size);
+    expect(untested).toEqual([]);
   });
 
   it("has the section of every id another document cites", () => {

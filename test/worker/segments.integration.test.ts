@@ -205,6 +205,7 @@ describe("saved segments", () => {
     expect(refused.body.message).toContain('"ICP lands on pricing"');
     expect(refused.body.details).toEqual({
       alertRules: [{ id: expect.stringMatching(/^alr_/), name: "ICP lands on pricing" }],
+      digestRecipients: [],
     });
     expect((await api("GET", `${base}/${segment.id}`)).status).toBe(200);
     expect((await api("DELETE", `${base}/${free.id}`)).status).toBe(204);

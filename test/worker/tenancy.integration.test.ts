@@ -29,6 +29,11 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /organizations/{organizationId}/alerts/{alertId}": { ...ALERT, name: "Hijacked" },
   "POST /organizations/{organizationId}/segments": { name: "Hijacked", filter: {} },
   "PUT /organizations/{organizationId}/segments/{segmentId}": { name: "Hijacked", filter: { minScore: 1 } },
+  "PUT /organizations/{organizationId}/digests": {
+    recipients: [{ email: "intruder@evil.example", frequency: "daily" }],
+  },
+  "POST /organizations/{organizationId}/digests/preview": {},
+  "POST /organizations/{organizationId}/digests/test": { to: "intruder@evil.example" },
   "POST /organizations/{organizationId}/dashboard-links": { email: "intruder@evil.example", role: "admin" },
   "PUT /organizations/{organizationId}/exclusions": { domains: ["client.example"], ipRanges: ["203.0.113.0/24"] },
 };

@@ -2,7 +2,8 @@ import type { AlertChannelType } from "../../shared/alerts";
 import { configOf } from "../config";
 import type { Env } from "../env";
 import { seal, unseal } from "../lib/sealing";
-import { ResolutionError, resolvedTargetProblem } from "../outbound/targets";
+import { resolvedTargetProblem } from "../outbound/targets";
+import { DnsLookupError } from "../lib/doh";
 
 /**
  * A channel's webhook URL is a credential (whoever has it posts into the channel): sealed at rest with
@@ -20,12 +21,21 @@ export function targetHint(url: string): string {
   return `${new URL(url).host} …${url.slice(-4)}`;
 }
 
+/** What the API shows of an e-mail channel instead: how many it mails (the addresses are listed beside it). */
+export const recipientsHint = (recipients: readonly string[]) =>
+  recipients.length === 1 ? "1 recipient" : `${recipients.length} recipients`;
+
+/** The addresses of an e-mail channel: its target, stored as a JSON array (addresses are not secrets). */
+export const recipientsOf = (channel: Pick<ChannelRow, "type" | "target">): string[] | null =>
+  channel.type === "email" ? (JSON.parse(channel.target) as string[]) : null;
+
 /** A stored channel. */
 export interface ChannelRow {
   id: string;
   rule_id: string;
   position: number;
   type: AlertChannelType;
+  /** Slack and Teams: the webhook URL, sealed; e-mail: the recipients (JSON array). */
   target: string;
   hint: string;
   disabled_reason: string | null;
@@ -41,7 +51,10 @@ export interface PostResult {
   retryAfter: number | null;
   /** Null on success; else the status (with Slack's short error code when it sent one) or why no answer came. */
   error: string | null;
-  /** Not sent: the host resolves to a non-public address (a retry would not change that soon). */
+  /**
+   * Not sent, and a retry would not change that soon: the host resolves to a non-public address, the
+   * mail server refused the message for good (5xx), the recipient unsubscribed.
+   */
   refused?: boolean;
 }
 
@@ -59,7 +72,7 @@ export async function postJson(env: Env, url: string, body: unknown): Promise<Po
     const problem = await resolvedTargetProblem(configOf(env).dohUrl, new URL(url).hostname, allowInsecureWebhooks);
     if (problem) return { ok: false, statusCode: null, retryAfter: null, error: `Refused: ${problem}`, refused: true };
   } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
+    if (!(error instanceof DnsLookupError)) throw error;
     return { ok: false, statusCode: null, retryAfter: null, error: `Could not resolve ${error.message}`.slice(0, 200) };
   }
   try {

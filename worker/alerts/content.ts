@@ -4,49 +4,9 @@ import { dashboardPlace } from "../partners/custom-domain";
 import { findPartner } from "../partners/partner";
 import type { TenantEnv } from "../shards";
 import { ORGANIZATION_KEY, publicVisitorId, type SessionRow, type VisitorRow } from "../visitors/identity";
+import { PAGES_SHOWN, personFieldsAllowed, type AlertContent } from "./wording";
 
-/**
- * What an alert says, whatever the channel (slack.ts, teams.ts format it): the company (or person),
- * its firmographics and ICP fit, this visit's pages and source, and a link to its page on the
- * partner's dashboard. Read when the message is sent, so it shows the visit as stored by then.
- */
-export interface AlertContent {
-  test: boolean;
-  ruleName: string;
-  trigger: AlertTrigger;
-  organizationName: string;
-  /** The company's name; a person's name where consent allows it. */
-  title: string;
-  domain: string | null;
-  /** Labelled facts in display order: industry, size, country, ICP score, visits (a person's own where allowed). */
-  facts: { label: string; value: string }[];
-  /** This visit's pages in the order viewed (at most `PAGES_SHOWN`), and how many more there were. */
-  pages: string[];
-  morePages: number;
-  /** Where the visit came from: UTM source / medium / campaign, else the referrer's host, else "Direct". */
-  source: string;
-  /** The visitor's page on the partner's dashboard. */
-  link: string;
-}
-
-export const PAGES_SHOWN = 10;
-
-/**
- * Person fields leave the platform only where the visitor's personal consent was asked by the script:
- * in modes `personal` and `all` an email hash is only ever sent after it. In mode `off` the site vouches
- * for consent by loading the script after its own banner; Sightline never saw it, so a chat message
- * names no person there (the signed-in dashboard does).
- */
-export const personFieldsAllowed = (mode: ConsentMode) => mode !== "off";
-
-/** The button that opens the visitor's page on the dashboard. */
-export const OPEN_LABEL = "Open in dashboard";
-
-export const TRIGGER_LABELS: Record<AlertTrigger, string> = {
-  identified: "New visitor identified",
-  returned: "Returning visitor",
-  page_viewed: "Key page viewed",
-};
+/** What an alert says (wording.ts), read from D1 when the message is sent: it shows the visit as stored by then. */
 
 interface RuleRow {
   organization_id: string;
@@ -114,6 +74,8 @@ export async function firingContent(
   const person = visitor.type === "person";
   return {
     test: false,
+    partnerId: rule.partner_id,
+    organizationId: rule.organization_id,
     ruleName: rule.rule_name,
     trigger: rule.trigger,
     organizationName: rule.organization_name,
@@ -133,6 +95,8 @@ export async function sampleContent(env: TenantEnv, ruleId: string): Promise<Ale
   if (!rule) return null;
   return {
     test: true,
+    partnerId: rule.partner_id,
+    organizationId: rule.organization_id,
     ruleName: rule.rule_name,
     trigger: rule.trigger,
     organizationName: rule.organization_name,

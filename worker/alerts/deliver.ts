@@ -1,8 +1,13 @@
 import type { AlertChannelType, AlertDeliveryStatus, AlertTrigger } from "../../shared/alerts";
 import { isoSeconds } from "../lib/time";
+import type { Env } from "../env";
+import { sendMail } from "../email/send";
+import { isPermanentFailure, type MailOutcome } from "../email/transport";
 import type { TenantEnv } from "../shards";
-import { isGone, openTarget, postJson, type ChannelRow, type PostResult } from "./channels";
-import { firingContent, type AlertContent } from "./content";
+import { isGone, openTarget, postJson, recipientsOf, type ChannelRow, type PostResult } from "./channels";
+import { firingContent } from "./content";
+import type { AlertContent } from "./wording";
+import { alertMail } from "./email";
 import { slackMessage } from "./slack";
 import { teamsMessage } from "./teams";
 
@@ -17,6 +22,8 @@ export interface AlertDeliveryRow {
   test: number;
   visitor: string | null;
   session_start: number | null;
+  /** E-mail channels: the one address this delivery mails. */
+  recipient: string | null;
   status: AlertDeliveryStatus;
   attempts: number;
   status_code: number | null;
@@ -38,20 +45,20 @@ const LEASE_S = 90;
 /** What the queue consumer does with the message: acknowledge it, or bring it back after `delaySeconds`. */
 export type AttemptOutcome = { kind: "done" } | { kind: "retry"; delaySeconds: number };
 
-/** The body a channel is posted. */
-export function messageFor(type: AlertChannelType, content: AlertContent): unknown | null {
-  if (type === "slack") return slackMessage(content);
-  if (type === "teams") return teamsMessage(content);
-  return null;
+/** The body a chat channel is posted. */
+export function messageFor(type: Exclude<AlertChannelType, "email">, content: AlertContent): unknown {
+  return type === "slack" ? slackMessage(content) : teamsMessage(content);
 }
 
-/** Posts one alert to one channel. */
-export async function sendToChannel(env: TenantEnv, channel: ChannelRow, content: AlertContent): Promise<PostResult> {
-  const body = messageFor(channel.type, content);
-  if (body === null) {
-    return { ok: false, statusCode: null, retryAfter: null, error: "E-mail channels are not available yet" };
-  }
-  return postJson(env, await openTarget(env, channel.id, channel.target), body);
+/** Sends one alert to one channel: a post to Slack or Teams, or a mail to one of an e-mail channel's recipients. */
+export async function sendToChannel(
+  env: TenantEnv,
+  channel: ChannelRow,
+  content: AlertContent,
+  recipient: string | null,
+): Promise<PostResult> {
+  if (channel.type === "email") return sendAlertMail(env, content, recipient!);
+  return postJson(env, await openTarget(env, channel.id, channel.target), messageFor(channel.type, content));
 }
 
 /**
@@ -92,7 +99,9 @@ export async function attemptAlert(env: TenantEnv, deliveryId: string, now = Dat
       ? "The alert was switched off"
       : channel.disabled_reason !== null
         ? `Channel disabled: ${channel.disabled_reason}`
-        : null;
+        : channel.type === "email" && !recipientsOf(channel)!.includes(row.recipient ?? "")
+          ? "No longer a recipient of the channel"
+          : null;
   if (!channel || unusable) {
     await settle(db, row.id, "failed", null, unusable);
     return { kind: "done" };
@@ -102,7 +111,7 @@ export async function attemptAlert(env: TenantEnv, deliveryId: string, now = Dat
     await settle(db, row.id, "failed", null, "The visitor or the rule is no longer stored");
     return { kind: "done" };
   }
-  const result = await sendToChannel(env, channel, content);
+  const result = await sendToChannel(env, channel, content, row.recipient);
   if (result.ok) {
     await settle(db, row.id, "sent", result.statusCode, null);
     return { kind: "done" };
@@ -160,4 +169,34 @@ async function settle(
   error: string | null,
 ) {
   await settleStatement(db, id, status, statusCode, error).run();
+}
+
+/** Mails one alert to one recipient; the outcome in the terms of the delivery log. */
+export async function sendAlertMail(env: Env, content: AlertContent, to: string): Promise<PostResult> {
+  const outcome = await sendMail(env, {
+    partnerId: content.partnerId,
+    organizationId: content.organizationId,
+    kind: "alert",
+    to,
+    content: alertMail(content),
+  });
+  return resultOf(outcome, content.organizationName);
+}
+
+/**
+ * Delivered, or why not. A permanent refusal (a 5xx reply), a missing setting and an unsubscribed
+ * recipient are not retried; a connection that failed or a 4xx reply is.
+ */
+function resultOf(outcome: MailOutcome, organizationName: string): PostResult {
+  const base = { statusCode: null, retryAfter: null };
+  if (outcome.status === "delivered") return { ...base, ok: true, error: null };
+  if (outcome.status === "unsubscribed") {
+    return {
+      ...base,
+      ok: false,
+      error: `Not sent: the recipient unsubscribed from alerts about ${organizationName}`,
+      refused: true,
+    };
+  }
+  return { ...base, ok: false, error: outcome.error!.message.slice(0, 500), refused: isPermanentFailure(outcome) };
 }

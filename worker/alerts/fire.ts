@@ -17,9 +17,9 @@ const SEGMENT_PATHS = 1000;
 const firingId = async (candidate: Candidate) =>
   `alf_${(await sha256Hex(`${candidate.rule.id}|${candidate.cause}`)).slice(0, 32)}`;
 
-/** One delivery per firing and channel, so its id follows from both. */
-export const alertDeliveryId = async (firing: string, channelId: string) =>
-  `ald_${(await sha256Hex(`${firing}|${channelId}`)).slice(0, 32)}`;
+/** One delivery per firing and channel (and recipient, for e-mail), so its id follows from them. */
+export const alertDeliveryId = async (firing: string, channelId: string, recipient: string | null = null) =>
+  `ald_${(await sha256Hex(recipient === null ? `${firing}|${channelId}` : `${firing}|${channelId}|${recipient}`)).slice(0, 32)}`;
 
 /**
  * The alerts of the plans the hits consumer just stored (and scored), for the organizations' enabled
@@ -76,7 +76,14 @@ async function fire(env: TenantEnv, all: Candidate[], alerts: AlertState, recipi
   const now = isoSeconds();
   const deliveries = await Promise.all(
     firings.flatMap((f) =>
-      f.rule.channels.map(async (channel) => ({ firing: f, channel, id: await alertDeliveryId(f.id, channel.id) })),
+      f.rule.channels.flatMap((channel) =>
+        (channel.recipients ?? [null]).map(async (recipient) => ({
+          firing: f,
+          channel,
+          recipient,
+          id: await alertDeliveryId(f.id, channel.id, recipient),
+        })),
+      ),
     ),
   );
   const [, , pendingRows] = await db.batch<{ id: string; firing: string }>([
@@ -92,9 +99,9 @@ async function fire(env: TenantEnv, all: Candidate[], alerts: AlertState, recipi
     db
       .prepare(
         `INSERT OR IGNORE INTO alert_deliveries (id, rule_id, organization_id, channel_id, channel_type, firing, trigger,
-           visitor, session_start, created_at)
+           visitor, session_start, recipient, created_at)
          SELECT d.value ->> 0, d.value ->> 1, d.value ->> 2, d.value ->> 3, d.value ->> 4, d.value ->> 5, d.value ->> 6,
-           d.value ->> 7, d.value ->> 8, ?2
+           d.value ->> 7, d.value ->> 8, d.value ->> 9, ?2
          FROM json_each(?1) d
          CROSS JOIN alert_claims c ON c.rule_id = d.value ->> 1 AND c.visitor = d.value ->> 7 AND c.firing = d.value ->> 5`,
       )
@@ -110,6 +117,7 @@ async function fire(env: TenantEnv, all: Candidate[], alerts: AlertState, recipi
             d.firing.rule.trigger,
             d.firing.visitor,
             d.firing.session,
+            d.recipient,
           ]),
         ),
         now,
@@ -164,7 +172,7 @@ async function triggeredEvents(
         organizationId: organization.id,
         externalId: organization.external_id,
         alert: { id: f.rule.id, name: f.rule.name, trigger: f.rule.trigger },
-        channels: f.rule.channels,
+        channels: f.rule.channels.map(({ id, type }) => ({ id, type })),
         visitorId: f.visitor,
         sessionStart: f.session,
       },

@@ -1,8 +1,9 @@
 import type { AlertTrigger } from "../../shared/alerts";
 import { notFound } from "../lib/errors";
 import { COUNT_LIMIT } from "../http/schemas";
+import { decodeKeyset, encodeKeyset, type Keyset } from "../lib/cursor";
 import { publicVisitorId } from "../visitors/identity";
-import type { ChannelRow } from "./channels";
+import { recipientsOf, type ChannelRow } from "./channels";
 import type { AlertDeliveryRow } from "./deliver";
 import type { Alert } from "./schemas";
 
@@ -36,6 +37,7 @@ export const toAlert = (row: AlertRuleRow, channels: ChannelRow[]): Alert => ({
     id: c.id,
     type: c.type,
     hint: c.hint,
+    recipients: recipientsOf(c),
     disabledReason: c.disabled_reason,
     disabledAt: c.disabled_at,
   })),
@@ -103,6 +105,7 @@ export const toAlertDelivery = (row: AlertDeliveryRow) => ({
   trigger: row.trigger,
   test: row.test === 1,
   visitorId: row.visitor === null ? null : publicVisitorId(row.visitor),
+  recipient: row.recipient,
   status: row.status,
   attempts: row.attempts,
   statusCode: row.status_code,
@@ -111,14 +114,11 @@ export const toAlertDelivery = (row: AlertDeliveryRow) => ({
   sentAt: row.sent_at,
 });
 
-/** Where the previous page of a delivery log ended: its last row's creation time and id. */
-export type DeliveryPosition = readonly [createdAt: string, id: string];
-
 /** A page of an alert's delivery log, newest first, and how many there are (counted up to COUNT_LIMIT). */
-export async function listAlertDeliveries(
+async function listAlertDeliveries(
   db: D1Database,
   alertId: string,
-  page: { limit: number; offset: number; after: DeliveryPosition | null },
+  page: { limit: number; offset: number; after: Keyset | null },
 ) {
   const keyset = page.after ? "AND (created_at, id) < (?, ?)" : "";
   const [rows, counted] = await db.batch<AlertDeliveryRow | { total: number }>([
@@ -126,7 +126,12 @@ export async function listAlertDeliveries(
       .prepare(
         `SELECT * FROM alert_deliveries WHERE rule_id = ? ${keyset} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
       )
-      .bind(alertId, ...(page.after ?? []), page.limit + 1, page.after ? 0 : page.offset),
+      .bind(
+        alertId,
+        ...(page.after ? [page.after.at, page.after.id] : []),
+        page.limit + 1,
+        page.after ? 0 : page.offset,
+      ),
     db
       .prepare(`SELECT count(*) AS total FROM (SELECT 1 FROM alert_deliveries WHERE rule_id = ? LIMIT ${COUNT_LIMIT})`)
       .bind(alertId),
@@ -136,5 +141,26 @@ export async function listAlertDeliveries(
     deliveries: found.slice(0, page.limit).map(toAlertDelivery),
     more: found.length > page.limit,
     total: (counted!.results[0] as { total: number }).total,
+  };
+}
+
+/**
+ * A page of an alert's delivery log, newest first: after `cursor` (a previous page's `nextCursor`, by
+ * position) or at `offset`, with `nextCursor` when more follow. Null when the cursor is not the log's.
+ * What the partner API's `GET …/deliveries` and the dashboard's Notifications page show.
+ */
+export async function deliveryLogPage(
+  db: D1Database,
+  alertId: string,
+  page: { limit: number; offset: number; cursor?: string },
+) {
+  const after = page.cursor === undefined ? null : decodeKeyset(page.cursor);
+  if (page.cursor !== undefined && !after) return null;
+  const found = await listAlertDeliveries(db, alertId, { limit: page.limit, offset: page.offset, after });
+  const last = found.deliveries.at(-1);
+  return {
+    deliveries: found.deliveries,
+    total: found.total,
+    nextCursor: found.more && last ? encodeKeyset({ at: last.createdAt, id: last.id }) : null,
   };
 }

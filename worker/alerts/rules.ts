@@ -12,7 +12,14 @@ export interface ActiveRule {
   cooldownSeconds: number;
   /** Undefined without a segment; null when its segment is gone or unreadable (then it matches nobody). */
   segment: SegmentFilter | null | undefined;
-  channels: { id: string; type: AlertChannelType }[];
+  channels: ActiveChannel[];
+}
+
+/** A channel a rule sends to; an e-mail channel with its recipients (one delivery each). */
+export interface ActiveChannel {
+  id: string;
+  type: AlertChannelType;
+  recipients?: string[];
 }
 
 interface ActiveRuleRow {
@@ -38,7 +45,8 @@ export const activeRulesStatement = (db: D1Database, organizationIds: string[]) 
     .prepare(
       `SELECT r.id, r.organization_id, r.name, r.trigger, r.pages, r.return_after_days, r.cooldown_hours, r.segment_id,
          s.filter AS segment_filter,
-         (SELECT json_group_array(json_array(c.id, c.type)) FROM alert_channels c
+         (SELECT json_group_array(json_array(c.id, c.type, CASE c.type WHEN 'email' THEN json(c.target) END))
+          FROM alert_channels c
           WHERE c.rule_id = r.id AND c.disabled_reason IS NULL) AS channels
        FROM alert_rules r LEFT JOIN segments s ON s.id = r.segment_id AND s.organization_id = r.organization_id
        WHERE r.organization_id IN (SELECT value FROM json_each(?)) AND r.enabled = 1`,
@@ -49,7 +57,9 @@ export const activeRulesStatement = (db: D1Database, organizationIds: string[]) 
 export function activeRulesFrom(result: D1Result): Map<string, ActiveRule[]> {
   const byOrganization = new Map<string, ActiveRule[]>();
   for (const row of result.results as ActiveRuleRow[]) {
-    const channels = (JSON.parse(row.channels) as [string, AlertChannelType][]).map(([id, type]) => ({ id, type }));
+    const channels = (JSON.parse(row.channels) as [string, AlertChannelType, string[] | null][]).map(
+      ([id, type, recipients]): ActiveChannel => (recipients ? { id, type, recipients } : { id, type }),
+    );
     if (channels.length === 0) continue;
     const rules = byOrganization.get(row.organization_id) ?? [];
     rules.push({

@@ -1,14 +1,15 @@
-import type { AlertTrigger } from "../../shared/alerts";
+import type { AlertChannelType, AlertTrigger } from "../../shared/alerts";
 import type { Actor } from "../audit/actions";
 import { auditStatement } from "../audit/queries";
 import { configOf } from "../config";
+import { isMailAddress } from "../email/message";
 import { ApiError, invalidField, type FieldProblem } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
-import { ResolutionError, resolvedTargetProblem, urlTargetProblem } from "../outbound/targets";
+import { savedTargetProblem, urlTargetProblem } from "../outbound/targets";
 import { findSegment } from "../segments/queries";
 import type { TenantEnv } from "../shards";
-import { sealTarget, targetHint, type ChannelRow } from "./channels";
+import { recipientsHint, sealTarget, targetHint, type ChannelRow } from "./channels";
 import { findAlert, findAlertRule } from "./queries";
 import {
   DEFAULT_RETURN_AFTER_DAYS,
@@ -193,14 +194,19 @@ const ruleValues = (id: string, context: SaveContext, f: RuleFields) =>
     context.origin,
   ] as const;
 
-/** A channel as it will be stored: kept (with its sealed URL and state) or new (with its URL to seal). */
-type ChannelPlan = { kept: ChannelRow; url: string | null } | { kept: null; type: "slack" | "teams"; url: string };
+/**
+ * A channel as it will be stored: kept (its sealed URL or its recipients, and its state) or new; with a
+ * new URL to seal (Slack, Teams) or new recipients (e-mail), either of which also clears a disabled state.
+ */
+type ChannelPlan =
+  | { kept: ChannelRow; url: string | null; recipients: string[] | null }
+  | { kept: null; type: AlertChannelType; url: string | null; recipients: string[] | null };
 
 /**
  * Every problem of the rule and its channels at once (400 listing them): `pages` only and always for
  * `page_viewed`, `returnAfterDays` only for `returned`, a segment of this organization, channels that are
  * new https URLs to public hosts, by name and by what the name resolves to (any host and http in local
- * development), or channels the alert has.
+ * development), new e-mail recipients the mailer can write, or channels the alert has.
  */
 async function checked(
   env: TenantEnv,
@@ -228,13 +234,18 @@ async function checked(
   const channels = inputs ?? existing.map((c) => ({ type: c.type, id: c.id }) as AlertChannelInput);
   for (const [i, input] of channels.entries()) {
     const field = `channels.${i}`;
+    const before = problems.length;
+    let url: string | null = null;
+    let recipients: string[] | null = null;
     if (input.type === "email") {
-      problems.push({ field: `${field}.type`, message: "e-mail channels are not available yet" });
-      continue;
+      recipients = input.recipients ? mailable(input.recipients, `${field}.recipients`, problems) : null;
+    } else {
+      url = input.webhookUrl ?? null;
+      const problem = url === null ? null : await targetProblem(env, url, allowPrivate);
+      if (problem) problems.push({ field: `${field}.webhookUrl`, message: problem });
+      else if (url !== null) url = new URL(url).toString();
     }
-    const url = input.webhookUrl ?? null;
-    const problem = url === null ? null : await targetProblem(env, url, allowPrivate);
-    if (problem) problems.push({ field: `${field}.webhookUrl`, message: problem });
+    const valid = problems.length === before;
     if (input.id !== undefined) {
       const channel = existing.find((c) => c.id === input.id);
       if (!channel) problems.push({ field: `${field}.id`, message: "is not a channel of this alert" });
@@ -243,19 +254,32 @@ async function checked(
       else if (kept.has(channel.id)) problems.push({ field: `${field}.id`, message: "is listed twice" });
       else {
         kept.add(channel.id);
-        plans.push({ kept: channel, url: problem ? null : url });
+        if (valid) plans.push({ kept: channel, url, recipients });
       }
-    } else if (url === null) {
-      problems.push({
-        field: `${field}.webhookUrl`,
-        message: "is required for a new channel (or send the id of one of the alert's channels)",
-      });
-    } else if (!problem) {
-      plans.push({ kept: null, type: input.type, url: new URL(url).toString() });
+    } else if (url === null && recipients === null) {
+      const target = input.type === "email" ? "recipients" : "webhookUrl";
+      if (valid) {
+        problems.push({
+          field: `${field}.${target}`,
+          message: "is required for a new channel (or send the id of one of the alert's channels)",
+        });
+      }
+    } else if (valid) {
+      plans.push({ kept: null, type: input.type, url, recipients });
     }
   }
   if (problems.length > 0) throw new ApiError("BadRequest", "Invalid alert", problems);
   return plans;
+}
+
+/** Recipients lower-cased, each once; an address the mailer could not write is a problem naming it. */
+function mailable(recipients: string[], field: string, problems: FieldProblem[]): string[] {
+  const addresses = recipients.map((address) => address.trim().toLowerCase());
+  addresses.forEach((address, j) => {
+    if (!isMailAddress(address))
+      problems.push({ field: `${field}.${j}`, message: "is not an address mail can be sent to" });
+  });
+  return [...new Set(addresses)];
 }
 
 /**
@@ -265,34 +289,30 @@ async function checked(
 async function targetProblem(env: TenantEnv, raw: string, allowPrivate: boolean): Promise<string | null> {
   const problem = urlTargetProblem(raw, allowPrivate);
   if (problem) return problem;
-  try {
-    const resolved = await resolvedTargetProblem(configOf(env).dohUrl, new URL(raw).hostname, allowPrivate);
-    return resolved && `must point to a public host: ${resolved}`;
-  } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
-    throw new ApiError(
-      "ServiceUnavailable",
-      `Could not resolve the URL's host to check that it is public (${error.message}); try again`,
-      { retryAfter: 5 },
-      { cause: error },
-    );
-  }
+  const host = new URL(raw).hostname;
+  const resolved = await savedTargetProblem(configOf(env).dohUrl, host, allowPrivate, "the URL's host");
+  return resolved && `must point to a public host: ${resolved}`;
 }
 
-/** The rows to store, in order: new URLs sealed (a kept channel's new URL too, which clears its disabled state). */
+/** The rows to store, in order: new URLs sealed, new recipients listed (either clears a kept channel's disabled state). */
 async function sealedRows(env: TenantEnv, ruleId: string, plans: ChannelPlan[], at: string, reenable = false) {
   return Promise.all(
     plans.map(async (plan, position) => {
       const id = plan.kept?.id ?? newId("chn");
-      const url = plan.url;
-      const fresh = url !== null || reenable;
+      const { url, recipients } = plan;
+      const fresh = url !== null || recipients !== null || reenable;
       return {
         id,
         rule_id: ruleId,
         position,
-        type: plan.kept?.type ?? (plan as { type: "slack" | "teams" }).type,
-        target: url === null ? plan.kept!.target : await sealTarget(env, id, url),
-        hint: url === null ? plan.kept!.hint : targetHint(url),
+        type: plan.kept?.type ?? (plan as { type: AlertChannelType }).type,
+        target:
+          recipients !== null
+            ? JSON.stringify(recipients)
+            : url !== null
+              ? await sealTarget(env, id, url)
+              : plan.kept!.target,
+        hint: recipients !== null ? recipientsHint(recipients) : url !== null ? targetHint(url) : plan.kept!.hint,
         disabled_reason: fresh ? null : plan.kept!.disabled_reason,
         disabled_at: fresh ? null : plan.kept!.disabled_at,
         created_at: plan.kept?.created_at ?? at,

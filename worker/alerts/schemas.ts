@@ -6,6 +6,8 @@ import { PagePatternSchema } from "../segments/filter";
 /** Alert rules an organization may have, and channels a rule may send to. */
 export const MAX_ALERTS_PER_ORGANIZATION = 25;
 export const MAX_CHANNELS_PER_ALERT = 5;
+/** Addresses an e-mail channel mails: a team, not a mailing list. */
+export const MAX_EMAIL_RECIPIENTS = 10;
 /** Days a `returned` rule waits for when the body does not say. */
 export const DEFAULT_RETURN_AFTER_DAYS = 7;
 
@@ -32,13 +34,22 @@ export const AlertChannelInput = z
       .object({
         type: z.literal("email"),
         id: ChannelId.optional(),
-        recipients: z.array(z.email()).min(1).max(10).optional(),
+        recipients: z
+          .array(z.email().max(254))
+          .min(1)
+          .max(MAX_EMAIL_RECIPIENTS)
+          .optional()
+          .openapi({
+            description:
+              "Who gets each alert by e-mail, one message each (for a new channel; for a kept one, replaces its addresses)",
+            example: ["sales@client.example"],
+          }),
       })
       .strict(),
   ])
   .openapi({
     description:
-      "A Slack incoming webhook or a Teams Workflows webhook: `webhookUrl` for a new channel, or the `id` of one the alert has. E-mail channels are not available yet (400).",
+      "A Slack incoming webhook or a Teams Workflows webhook (`webhookUrl`), or e-mail (`recipients`), for a new channel; or the `id` of one the alert has.",
   });
 export type AlertChannelInput = z.infer<typeof AlertChannelInput>;
 
@@ -112,10 +123,14 @@ export const AlertChannelSchema = z
   .object({
     id: z.string(),
     type: z.enum(ALERT_CHANNEL_TYPES),
-    hint: z
-      .string()
+    hint: z.string().nullable().openapi({
+      description: "Slack and Teams: the webhook URL's host and last 4 characters; e-mail: how many recipients",
+      example: "hooks.slack.com …Xy9Z",
+    }),
+    recipients: z
+      .array(z.string())
       .nullable()
-      .openapi({ description: "The webhook URL's host and last 4 characters", example: "hooks.slack.com …Xy9Z" }),
+      .openapi({ description: "E-mail channels: the addresses it mails; null for Slack and Teams" }),
     disabledReason: z.string().nullable().openapi({
       description:
         "Set when the channel answered 404 or 410 (the webhook is gone); `PUT … { enabled: true }` or a new URL clears it",
@@ -149,11 +164,18 @@ export const AlertDeliverySchema = z
     trigger: z.enum(ALERT_TRIGGERS),
     test: z.boolean().openapi({ description: "Sent by `POST …/alerts/{alertId}/test`" }),
     visitorId: z.string().nullable().openapi({ description: "The visitor the alert is about; null for a test" }),
+    recipient: z
+      .string()
+      .nullable()
+      .openapi({ description: "E-mail channels: the address of this message (one per recipient); else null" }),
     status: z.enum(ALERT_DELIVERY_STATUSES),
     attempts: z.number().int(),
-    statusCode: z.number().int().nullable().openapi({ description: "The channel's last HTTP status" }),
+    statusCode: z.number().int().nullable().openapi({
+      description: "The channel's last HTTP status (Slack, Teams); null for e-mail, whose `error` quotes the server",
+    }),
     error: z.string().nullable(),
     createdAt: Timestamp,
     sentAt: Timestamp.nullable(),
   })
   .openapi("AlertDelivery");
+export type AlertDelivery = z.infer<typeof AlertDeliverySchema>;

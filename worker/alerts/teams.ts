@@ -1,4 +1,4 @@
-import { OPEN_LABEL, TRIGGER_LABELS, type AlertContent } from "./content";
+import { OPEN_LABEL, TRIGGER_LABELS, type AlertContent } from "./wording";
 import { clip } from "./slack";
 
 /**

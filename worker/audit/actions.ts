@@ -6,6 +6,10 @@ export const AUDIT_ACTIONS = [
   "session.signed_out",
   "session.revoked",
   "client_dashboard.opened",
+  "organization.created",
+  "organization.enabled",
+  "organization.disabled",
+  "credits.allocated",
   "exclusions.updated",
   "companies.exported",
   "visitor.erased",
@@ -20,6 +24,8 @@ export const AUDIT_ACTIONS = [
   "email_sender.updated",
   "email_sender.removed",
   "email_sender.tested",
+  "digests.updated",
+  "digests.tested",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -9,6 +9,7 @@ import { reconcileOrganizations } from "../organizations/sync";
 import { releaseLapsedClaims } from "../partners/custom-domain";
 import { maintainHostnames } from "../custom-hostnames/lifecycle";
 import { maintainAlerts } from "../alerts/consume";
+import { claimDueDigests, maintainDigests } from "../digests/job";
 import { resumeStalledNotices } from "../email/notice-job";
 import { renewDuePeriods } from "../credits/renewal";
 import { pruneSignInLinks } from "../sessions/links";
@@ -17,8 +18,11 @@ import { everyTenant } from "../shards";
 import { maintainVisitors } from "../visitors/retention";
 import { maintainWebhooks } from "../webhooks/consume";
 
-/** The cron (every 15 minutes, `[triggers]` in wrangler.toml): upkeep of the catalog, then of every shard. */
-export async function runCron(env: Env): Promise<void> {
+/**
+ * The cron (every 15 minutes, `[triggers]` in wrangler.toml): upkeep of the catalog, then of every shard.
+ * `scheduledTime` is the run's (ms): what is due by then is due now.
+ */
+export async function runCron(env: Env, scheduledTime = Date.now()): Promise<void> {
   await pruneSignInLinks(env.CATALOG);
   await pruneSessions(env.CATALOG);
   await pruneImportChunks(env.CATALOG);
@@ -42,6 +46,11 @@ export async function runCron(env: Env): Promise<void> {
     await resumeStalledPurges(tenant);
     // An e-mail notice whose job was lost is queued again (docs/partner-api.md#email-preferences).
     await resumeStalledNotices(tenant);
+    // Digests due by this run's time are claimed and sent through JOBS; lost ones queued again (docs/alerts.md#digests).
+    await claimDueDigests(tenant, Math.floor(scheduledTime / 1000)).catch((error) =>
+      console.error("claiming due digests failed", error),
+    );
+    await maintainDigests(tenant);
     // Retention of identified visitors, yesterday's device rows (docs/collect.md).
     await maintainVisitors(tenant);
     // Visitors charged after their person's erasure that the consumer could not have forgotten (N3).

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { tenantEnv, type TenantEnv } from "../shards";
 import { erasePersonPage } from "../erasures/person";
 import { sendNotice } from "../email/notice-job";
+import { claimDueDigests, sendDigest } from "../digests/job";
 import { purgeOrganizationPage } from "../organizations/purge";
 import { rescoreIcpPage } from "../icp/rescore";
 import { fanOutSync, sweepPixels, syncOrganizations } from "../organizations/sync";
@@ -41,5 +42,9 @@ async function run(env: TenantEnv, job: JobMessage): Promise<void> {
       return purgeOrganizationPage(env, job.organizationId);
     case "email.notice":
       return sendNotice(env, job.noticeId);
+    case "digests.due":
+      return claimDueDigests(env, job.dueBy);
+    case "digests.send":
+      return sendDigest(env, job);
   }
 }

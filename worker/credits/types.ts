@@ -117,6 +117,8 @@ export type AllocationRefusal =
   | { ok: false; reason: "trial_limit"; requested: number; limit: number }
   | { ok: false; reason: "partner_cap"; requested: number; limit: number }
   | { ok: false; reason: "below_used"; requested: number; used: number }
+  /** The allocation is no longer the one the change was based on. */
+  | { ok: false; reason: "changed"; expected: number; current: number }
   | { ok: false; reason: "unknown_organization" };
 
 export type AllocationResult =

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { ApiError } from "../lib/errors";
-import { handleError } from "../http/errors";
+import { handleError } from "../lib/error-response";
 import { limitBody } from "../lib/body-limit";
 import { brandOf } from "../insights/brand/queries";
 import { partnerOfHost } from "../partners/custom-domain";

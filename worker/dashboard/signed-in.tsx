@@ -7,6 +7,7 @@ import { limitActions, limitSession } from "../rate-limit/dashboard";
 import { countFailure, failingTooOften, rememberVerified, tooManyFailures } from "../rate-limit/failures";
 import { allSegments } from "../segments/queries";
 import { csrfToken, csrfTokenValid, postedFromOwnOrigin } from "../sessions/csrf";
+import { consoleMay, type ConsoleRole } from "../sessions/rules";
 import { findSession, type FoundSession } from "../sessions/sessions";
 import type { DashboardContext, DashboardEnv } from "./context";
 import { message } from "./ui/layout";
@@ -129,3 +130,21 @@ export const adminOnly = createMiddleware<DashboardEnv>(async (c, next) => {
   if (c.get("session").role !== "admin") return notFoundPage(c);
   await next();
 });
+
+/**
+ * Console actions for the roles allowed them (`staff` changes clients, `admin` also credits, as API
+ * keys of `write` and `admin` scope may); others get a 403 page and nothing changes.
+ */
+export const consoleRole = (needed: ConsoleRole) =>
+  createMiddleware<DashboardEnv>(async (c, next) => {
+    if (!consoleMay(c.get("session").role, needed)) return notAllowedPage(c);
+    await next();
+  });
+
+export const notAllowedPage = (c: DashboardContext) =>
+  message(
+    c,
+    "Not allowed",
+    <p>Your role in this console cannot do this. Ask your administrator for a console link with another role.</p>,
+    403,
+  );

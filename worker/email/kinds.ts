@@ -11,4 +11,6 @@ export const MAIL_KIND_LABELS: Record<MailKind, string> = {
   renewal_receipt: "receipts at the end of each billing period",
   dashboard_link: "sign-in links to the dashboard",
   sender_test: "test e-mails",
+  alert: "alerts about identified visitors",
+  digest: "digests of identified visitors",
 };

@@ -168,7 +168,7 @@ function renderHtml(brand: MailBrand, content: EmailContent): string {
 <tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:600px;background:#ffffff;border-radius:8px;font-family:${FONT};">
 <tr><td style="background:${colors.brand};color:${colors.onBrand};padding:20px 24px;border-radius:8px 8px 0 0;">${header}</td></tr>
-<tr><td style="padding:24px;color:${INK};font-size:16px;line-height:1.5;">
+<tr><td style="padding:24px;color:${INK};font-size:16px;line-height:1.5;overflow-wrap:anywhere;word-break:break-word;">
 <h1 style="margin:0 0 16px;font-size:22px;line-height:1.3;color:#111827;">${escape(content.heading)}</h1>
 ${(content.paragraphs ?? []).map(paragraph).join("\n")}
 ${sections.join("\n")}

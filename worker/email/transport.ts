@@ -34,6 +34,13 @@ export const failed = (step: string, message: string, reply: string | null = nul
 });
 
 /**
+ * A failure no retry soon would change: the server refused the message or a recipient for good (a
+ * 5xx reply), or a setting is missing. Connection failures and 4xx replies are worth another try.
+ */
+export const isPermanentFailure = (outcome: MailOutcome) =>
+  outcome.status === "failed" && (outcome.error?.step === "setup" || /^5/.test(outcome.error?.reply ?? ""));
+
+/**
  * Headers Cloudflare Email Service lets a sender set (its allowlist; `X-…` are allowed too). The
  * mailer only ever adds these, so the SMTP and the binding transport send the same mail.
  */

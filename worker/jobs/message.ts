@@ -1,3 +1,4 @@
+import type { DigestFrequency } from "../../shared/digests";
 import type { Shard, TenantEnv } from "../shards";
 
 /**
@@ -13,7 +14,9 @@ export type Job =
   | RenewBatchJob
   | ErasePersonJob
   | PurgeOrganizationJob
-  | SendNoticeJob;
+  | SendNoticeJob
+  | ClaimDueDigestsJob
+  | SendDigestJob;
 
 /** A job as queued: every job works inside one tenant shard. */
 export type JobMessage = Job & { shard: Shard };
@@ -80,6 +83,22 @@ export interface PurgeOrganizationJob {
 export interface SendNoticeJob {
   type: "email.notice";
   noticeId: string;
+}
+
+/** Claim the next page of digests due by `dueBy` (unix seconds; worker/digests/job.ts), past the cron's first page. */
+export interface ClaimDueDigestsJob {
+  type: "digests.due";
+  dueBy: number;
+}
+
+/** Send one recipient's digest of one period; its claim row says whether it went out. */
+export interface SendDigestJob {
+  type: "digests.send";
+  organizationId: string;
+  frequency: DigestFrequency;
+  /** Unix seconds. */
+  periodEnd: number;
+  email: string;
 }
 
 /** Name of the jobs queue in wrangler.toml; the Worker's queue() handler routes on it. */

@@ -29,12 +29,13 @@ export interface OrganizationRow {
 
 export const SELECT_ORGANIZATION = `SELECT o.* FROM organizations o`;
 
+/** The partner's organization, or null (another partner's id too). */
+export const organizationRow = (db: D1Database, partnerId: string, id: string) =>
+  db.prepare(`${SELECT_ORGANIZATION} WHERE o.id = ? AND o.partner_id = ?`).bind(id, partnerId).first<OrganizationRow>();
+
 /** The partner's organization, or 404: another partner's id is indistinguishable from an unknown one. */
 export async function findOrganization(db: D1Database, partnerId: string, id: string): Promise<OrganizationRow> {
-  const row = await db
-    .prepare(`${SELECT_ORGANIZATION} WHERE o.id = ? AND o.partner_id = ?`)
-    .bind(id, partnerId)
-    .first<OrganizationRow>();
+  const row = await organizationRow(db, partnerId, id);
   if (!row) throw notFound("Organization");
   return row;
 }

@@ -26,6 +26,11 @@ export function allocationRefused(refusal: AllocationRefusal): ApiError {
           used: refusal.used,
         },
       );
+    case "changed":
+      return new ApiError("Conflict", "The allocation changed in the meantime; nothing was changed", {
+        expected: refusal.expected,
+        current: refusal.current,
+      });
     case "unknown_organization":
       return notFound("Organization");
   }

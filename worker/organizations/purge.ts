@@ -166,11 +166,21 @@ const TABLES: [left: string, remove: string][] = [
        AND NOT EXISTS (SELECT 1 FROM alert_claims WHERE rule_id = alert_rules.id)
        AND NOT EXISTS (SELECT 1 FROM alert_deliveries WHERE rule_id = alert_rules.id)`,
   ],
-  // A segment goes once no alert rule reads it (the rules go above, in the same batch).
+  [
+    "SELECT 1 FROM digest_claims WHERE organization_id = ?1",
+    `DELETE FROM digest_claims WHERE (organization_id, frequency, period_end, email) IN (SELECT organization_id,
+       frequency, period_end, email FROM digest_claims WHERE organization_id = ?1 LIMIT ${PURGE_ROWS})`,
+  ],
+  [
+    "SELECT 1 FROM digest_recipients WHERE organization_id = ?1",
+    "DELETE FROM digest_recipients WHERE organization_id = ?1",
+  ],
+  // A segment goes once no alert rule and no digest recipient reads it (they go above, in the same batch).
   [
     "SELECT 1 FROM segments WHERE organization_id = ?1",
     `DELETE FROM segments WHERE id IN (SELECT id FROM segments s WHERE organization_id = ?1
-       AND NOT EXISTS (SELECT 1 FROM alert_rules WHERE segment_id = s.id) LIMIT ${PURGE_ROWS})`,
+       AND NOT EXISTS (SELECT 1 FROM alert_rules WHERE segment_id = s.id)
+       AND NOT EXISTS (SELECT 1 FROM digest_recipients WHERE segment_id = s.id) LIMIT ${PURGE_ROWS})`,
   ],
   ...["usage_daily:day", "credit_allocations:id", "icp_configs:id"].map((spec): [string, string] => {
     const [table, column] = spec.split(":");
@@ -181,6 +191,7 @@ const TABLES: [left: string, remove: string][] = [
     ];
   }),
   ...[
+    "digest_settings",
     "icp_generations",
     "organization_email_preferences",
     "organization_exclusions",

@@ -19,24 +19,17 @@ export interface NewOrganization {
   metadata: string;
   pixelKey: string;
   allocationId: string;
+  /** JSON array of the hosts its pixel accepts hits from ("[]": every host). */
+  allowedReferrers: string;
 }
 
 /**
- * Creates an organization with its pixel, its first allocation (version 1, as its pool registered
- * it), its audit row and its period snapshot, in one transaction. The organization limit is part
- * of the insert, so parallel creations cannot exceed it: false, and nothing written, when it is reached.
+ * Statements that create an organization with its pixel, its first allocation (version 1, as its
+ * pool registered it), its audit row and its period snapshot, for one `batch()`. The
+ * organization limit is part of the insert, so parallel creations cannot exceed it; the first
+ * statement changes no row when the limit is reached.
  */
-export async function insertOrganization(
-  db: D1Database,
-  o: NewOrganization,
-  maxOrganizations: number | null,
-  now: number,
-): Promise<boolean> {
-  const [organization] = await db.batch(organizationStatements(db, o, maxOrganizations, now));
-  return organization!.meta.changes === 1;
-}
-
-function organizationStatements(
+export function insertOrganization(
   db: D1Database,
   o: NewOrganization,
   maxOrganizations: number | null,
@@ -75,9 +68,9 @@ function organizationStatements(
     db
       .prepare(
         `INSERT INTO pixels (organization_id, api_key, allowed_referrers, created_at, updated_at)
-         SELECT ?, ?, '[]', ?, ? WHERE ${created}`,
+         SELECT ?, ?, ?, ?, ? WHERE ${created}`,
       )
-      .bind(o.id, o.pixelKey, at, at, o.id),
+      .bind(o.id, o.pixelKey, o.allowedReferrers, at, at, o.id),
     db
       .prepare(
         `INSERT INTO credit_allocations (id, partner_id, organization_id, credits, notes, created_at)

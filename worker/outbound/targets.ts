@@ -1,8 +1,8 @@
 import type { SmtpSecurity } from "../../shared/email";
 import { mask, parseCidr, parseIp } from "../lib/ip";
+import { ApiError } from "../lib/errors";
+import { DnsLookupError } from "../lib/doh";
 import { resolveAddresses } from "./dns";
-
-export { ResolutionError } from "./dns";
 
 /**
  * Where the platform may send what leaves it (webhooks, chat channels, SMTP servers): public hosts
@@ -93,7 +93,7 @@ export function urlTargetProblem(raw: string, allowPrivate: boolean): string | n
 /**
  * What is wrong with sending to `host` now, or null: a public name or address that (unless
  * `allowPrivate`) resolves, through the configured DNS-over-HTTPS resolver, to public addresses
- * only (`dohUrl`: the setting `DOH_URL`). Throws `ResolutionError` when the resolver cannot answer (the caller tries again later).
+ * only (`dohUrl`: the setting `DOH_URL`). Throws `DnsLookupError` when the resolver cannot answer (the caller tries again later).
  */
 export async function resolvedTargetProblem(
   dohUrl: string,
@@ -111,6 +111,29 @@ export async function resolvedTargetProblem(
     return ip === null || !isPublicAddress(ip);
   });
   return inside === undefined ? null : `${name} resolves to ${inside}, which is not a public address`;
+}
+
+/**
+ * `resolvedTargetProblem` for a target being saved through an API: a resolver that cannot answer
+ * is a 503 to try again (never a silent pass). `what` names the host in that message.
+ */
+export async function savedTargetProblem(
+  dohUrl: string,
+  host: string,
+  allowPrivate: boolean,
+  what: string,
+): Promise<string | null> {
+  try {
+    return await resolvedTargetProblem(dohUrl, host, allowPrivate);
+  } catch (error) {
+    if (!(error instanceof DnsLookupError)) throw error;
+    throw new ApiError(
+      "ServiceUnavailable",
+      `Could not resolve ${what} to check that it is public (${error.message}); try again`,
+      { retryAfter: 5 },
+      { cause: error },
+    );
+  }
 }
 
 /** An SMTP server the platform may connect to: where it is and how the connection is secured. */

@@ -13,6 +13,7 @@ import { emailPreferenceRoutes } from "./email-preferences";
 import { emailSenderRoutes } from "./email-sender";
 import { icpConfigRoutes } from "./icp-configs";
 import { alertRoutes } from "./alerts";
+import { digestRoutes } from "./digests";
 import { organizationRoutes } from "./organizations";
 import { pixelRoutes } from "./pixel";
 import { segmentRoutes } from "./segments";
@@ -55,6 +56,7 @@ for (const routes of [
   segmentRoutes,
   icpConfigRoutes,
   alertRoutes,
+  digestRoutes,
   emailPreferenceRoutes,
   emailSenderRoutes,
   exclusionRoutes,

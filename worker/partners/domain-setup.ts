@@ -20,7 +20,8 @@ import {
   verificationState,
   type PartnerWithDomain,
 } from "./custom-domain";
-import { DnsLookupError, lookup, type RecordType } from "./dns";
+import { DnsLookupError } from "../lib/doh";
+import { lookup, type RecordType } from "./dns";
 import { loadPartner } from "./partner";
 
 /**

@@ -1,6 +1,6 @@
 import type { Actor } from "../audit/actions";
 import { auditStatement } from "../audit/queries";
-import { isUniqueViolation } from "../http/errors";
+import { isUniqueViolation } from "../lib/errors";
 import { randomHex } from "../lib/ids";
 import { isoSeconds } from "../lib/time";
 import { SegmentFilterSchema, type SegmentFilter } from "./filter";
@@ -158,29 +158,54 @@ export async function rulesUsingSegment(
   return results;
 }
 
+/** The digest recipients of the organization whose digests read this segment (`digest_recipients.segment_id`). */
+export async function digestRecipientsUsingSegment(
+  db: D1Database,
+  organizationId: string,
+  segmentId: string,
+): Promise<{ email: string; frequency: string }[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT email, frequency FROM digest_recipients WHERE organization_id = ? AND segment_id = ? ORDER BY position",
+    )
+    .bind(organizationId, segmentId)
+    .all<{ email: string; frequency: string }>();
+  return results;
+}
+
+/** What still reads a segment: alert rules and digest recipients. */
+export interface SegmentUsers {
+  usedBy: { id: string; name: string }[];
+  digestRecipients: { email: string; frequency: string }[];
+}
+
+const usersOf = async (db: D1Database, organizationId: string, segmentId: string): Promise<SegmentUsers> => ({
+  usedBy: await rulesUsingSegment(db, organizationId, segmentId),
+  digestRecipients: await digestRecipientsUsingSegment(db, organizationId, segmentId),
+});
+
 /**
- * Deletes a segment that no alert rule reads, with its audit entry: `deleted`, `not_found`, or the
- * rules that still read it (they must be changed or deleted first).
+ * Deletes a segment that no alert rule and no digest reads, with its audit entry: `deleted`,
+ * `not_found`, or the rules and digest recipients that still read it (they must change first).
  */
 export async function deleteSegment(
   db: D1Database,
   owner: SegmentOwner,
   segmentId: string,
   actor: Actor,
-): Promise<"deleted" | "not_found" | { usedBy: { id: string; name: string }[] }> {
+): Promise<"deleted" | "not_found" | SegmentUsers> {
   const segment = await findSegment(db, owner.organizationId, segmentId);
   if (!segment) return "not_found";
-  const usedBy = await rulesUsingSegment(db, owner.organizationId, segmentId);
-  if (usedBy.length > 0) return { usedBy };
+  const users = await usersOf(db, owner.organizationId, segmentId);
+  if (users.usedBy.length > 0 || users.digestRecipients.length > 0) return users;
   try {
     await db.batch([
       auditWhenSaved(db, owner, segmentId, "segment.deleted", actor, { segmentId, name: segment.name }),
       db.prepare("DELETE FROM segments WHERE id = ? AND organization_id = ?").bind(segmentId, owner.organizationId),
     ]);
   } catch (error) {
-    // A rule created meanwhile holds the segment by its foreign key: the batch rolled back whole.
-    if (/FOREIGN KEY/.test(String(error)))
-      return { usedBy: await rulesUsingSegment(db, owner.organizationId, segmentId) };
+    // A rule or a digest recipient added meanwhile holds the segment by its foreign key: the batch rolled back whole.
+    if (/FOREIGN KEY/.test(String(error))) return usersOf(db, owner.organizationId, segmentId);
     throw error;
   }
   return "deleted";

@@ -9,6 +9,7 @@ import {
   ABSOLUTE_TIMEOUT_MS,
   IDLE_TIMEOUT_MS,
   TOUCH_RESOLUTION_MS,
+  consoleMay,
   type SessionRole,
   type SessionStatus,
 } from "./rules";
@@ -153,7 +154,8 @@ export async function openFromConsole(
     partnerId: staff.partnerId,
     organizationId,
     email: staff.email,
-    role: "admin",
+    // Staff and console admins open it as a client admin; a console viewer as a client viewer.
+    role: consoleMay(staff.role, "staff") ? "admin" : "viewer",
     host: staff.host,
     openedBy: staff,
   });

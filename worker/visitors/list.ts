@@ -19,6 +19,10 @@ export interface VisitorQuery {
   from?: string;
   /** Last seen on or before this (YYYY-MM-DD up to the end of that day, or ISO 8601). */
   to?: string;
+  /** First seen within [from, before) (unix seconds, either bound optional): who was new in a period. */
+  firstSeen?: { from?: number; before?: number };
+  /** A visit (session) started within [from, before) (unix seconds): who came in a period. */
+  visited?: { from: number; before: number };
 }
 
 /** A visitor with the name of the ICP config it matched. */
@@ -113,6 +117,16 @@ export class VisitorList {
     if (query.from)
       conditions.push({ sql: "v.last_seen >= ?", params: [unixSeconds(Date.parse(startBound(query.from)))] });
     if (query.to) conditions.push({ sql: "v.last_seen <= ?", params: [unixSeconds(Date.parse(endBound(query.to)))] });
+    if (query.firstSeen?.from !== undefined)
+      conditions.push({ sql: "v.first_seen >= ?", params: [query.firstSeen.from] });
+    if (query.firstSeen?.before !== undefined)
+      conditions.push({ sql: "v.first_seen < ?", params: [query.firstSeen.before] });
+    if (query.visited) {
+      conditions.push({
+        sql: "EXISTS (SELECT 1 FROM sessions s WHERE s.visitor = v.seq AND s.start >= ? AND s.start < ?)",
+        params: [query.visited.from, query.visited.before],
+      });
+    }
     const searches = query.filters.flatMap((f) => (f.search === undefined ? [] : [f.search]));
     if (searches.length === 0) return new VisitorList(db, organizationId, conditions, null, false, null);
     // Every search must match: their words together (a search without a word matches nothing).
@@ -149,6 +163,11 @@ export class VisitorList {
       sql: `WHERE ${conditions.map((c) => c.sql).join(" AND ")}`,
       params: conditions.flatMap((c) => c.params),
     };
+  }
+
+  /** The list's `WHERE …` on visitors aliased `v`, for a read that joins more to them (a digest's top pages). */
+  whereClause(): { sql: string; params: unknown[] } {
+    return this.where(this.leads);
   }
 
   /** Up to `limit` rows after the cursor (or after `offset` rows), most recently seen first; ties in the order stored. */

@@ -2,7 +2,8 @@ import type { DeliveryStatus, WebhookChannel } from "../../shared/webhooks";
 import { configOf } from "../config";
 import type { TenantEnv } from "../shards";
 import { isoSeconds } from "../lib/time";
-import { ResolutionError, resolvedTargetProblem } from "../outbound/targets";
+import { resolvedTargetProblem } from "../outbound/targets";
+import { DnsLookupError } from "../lib/doh";
 import { isActive, loadEndpoint, recordEndpointFailure, recordEndpointSuccess, validSecrets } from "./endpoints";
 import { payloadOf } from "./events";
 import type { WebhookMessage } from "./message";
@@ -206,7 +207,7 @@ async function targetRefusal(env: TenantEnv, url: string): Promise<string | null
     );
     return problem && `Refused: ${problem}`.slice(0, ERROR_SNIPPET);
   } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
+    if (!(error instanceof DnsLookupError)) throw error;
     return `Could not resolve ${error.message}`.slice(0, ERROR_SNIPPET);
   }
 }

@@ -31,9 +31,10 @@ export async function dashboardLink(org: SeededOrganization, role: "viewer" | "a
   return dashboardLink.url;
 }
 
-export async function consoleLink(org: SeededOrganization) {
+export async function consoleLink(org: SeededOrganization, role?: "viewer" | "staff" | "admin") {
   const { consoleLink } = await org.api<{ consoleLink: { url: string } }>("POST", "/api/v1/partner/console-links", {
     email: "sam@agency.example",
+    ...(role ? { role } : {}),
   });
   return consoleLink.url;
 }

@@ -97,8 +97,9 @@ export async function signedInClient(api: Api, organizationId: string, role: "vi
   return { browser: b, link, home: opened.location! };
 }
 
-export async function signedInConsole(api: Api) {
-  const res = await api("POST", "/console-links", { email: "staff@agency.example" });
+/** A browser signed in to the partner's console through a fresh link (`staff` unless another role is named). */
+export async function signedInConsole(api: Api, role?: "viewer" | "staff" | "admin", email = "staff@agency.example") {
+  const res = await api("POST", "/console-links", { email, ...(role ? { role } : {}) });
   expect(res.status, res.text).toBe(201);
   const link = res.body.consoleLink as { url: string; expiresAt: string };
   const b = browser(new URL(link.url).origin);

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
 
 /**
@@ -65,3 +65,15 @@ export async function mailTo(address: string, options: { count?: number; timeout
     { timeout: options.timeout ?? 10_000, interval: 50 },
   );
 }
+
+/** The one-click unsubscribe URL of a mail (its `List-Unsubscribe` header). */
+export const unsubscribeUrlOf = (mail: ReceivedMessage) =>
+  /^<(https:\/\/[^>]+)>$/.exec(mail.headers["list-unsubscribe"]!)![1]!;
+
+/** What a mail client sends for one-click unsubscribe (RFC 8058): a form POST without cookies or Origin. */
+export const oneClickUnsubscribe = (url: string) =>
+  exports.default.fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "List-Unsubscribe=One-Click",
+  });

@@ -4,7 +4,7 @@ import type { Frame } from "../ui/layout";
 /** `/o/{organizationId}` below the dashboard's base: the root of a client's pages. */
 export const clientRoot = (c: DashboardContext) => `${c.get("base")}/o/${c.get("organization").id}`;
 
-export type ClientPage = "overview" | "companies" | "exclusions";
+export type ClientPage = "overview" | "companies" | "notifications" | "exclusions";
 
 /** A saved view: the company feed with a segment's filter. */
 export const viewHref = (c: DashboardContext, viewId: string) =>
@@ -33,8 +33,10 @@ export function clientFrame(c: DashboardContext, title: string, current: ClientP
       })),
     });
   }
-  if (session.role === "admin")
+  if (session.role === "admin") {
+    nav.push({ label: "Notifications", href: `${root}/notifications`, current: current === "notifications" });
     nav.push({ label: "Exclusions", href: `${root}/exclusions`, current: current === "exclusions" });
+  }
   return {
     title,
     context: c.get("organization").name,

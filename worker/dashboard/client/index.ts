@@ -6,6 +6,7 @@ import { companyRoute } from "./company";
 import { deleteViewRoute } from "./delete-view";
 import { exclusionsRoute } from "./exclusions";
 import { exportRoute } from "./export";
+import { notificationRoutes } from "./notifications";
 import { overviewRoute } from "./overview";
 import { saveViewRoute } from "./save-view";
 import { clientSignOutRoute } from "./sign-out";
@@ -20,4 +21,5 @@ export const clientRoutes = new Hono<DashboardEnv>()
   .route("/", deleteViewRoute)
   .route("/", companyRoute)
   .route("/", exclusionsRoute)
+  .route("/", notificationRoutes)
   .route("/", clientSignOutRoute);

@@ -8,7 +8,9 @@ import {
   type Overview,
   type OverviewRange,
 } from "../../insights/overview/queries";
+import { latestVisitors, type FeedRow } from "../../insights/feed/queries";
 import { organizationOf, type OrganizationView } from "../../insights/organizations";
+import { addDays, utcDay } from "../../lib/time";
 import { notFoundPage } from "../signed-in";
 import type { DashboardEnv } from "../context";
 import { DayChart } from "../ui/charts";
@@ -16,6 +18,7 @@ import { Kpi, Scroll } from "../ui/components";
 import { count, day, dayShort, percent, plural } from "../ui/format";
 import { render } from "../ui/layout";
 import { clientFrame, clientRoot } from "./frame";
+import { LatestCompanies, LATEST_SHOWN } from "./latest-companies";
 
 /** How each outcome of a hit reads to a client. */
 export const OUTCOME_LABELS: Record<Outcome, string> = {
@@ -37,23 +40,28 @@ export const overviewRoute = new Hono<DashboardEnv>().get("/o/:organizationId", 
   const asked = Number(c.req.query("days"));
   const days = (OVERVIEW_RANGES as readonly number[]).includes(asked) ? (asked as OverviewRange) : DEFAULT_RANGE;
   const session = c.get("session");
-  const [overview, organization] = await Promise.all([
+  const [overview, organization, latest] = await Promise.all([
     overviewOf(c.var.tenant.DB, session.organizationId!, days),
     organizationOf(c.var.tenant, session.partnerId, session.organizationId!),
+    // The overview's first day (UTC), as its figures count from it.
+    latestVisitors(c.var.tenant.DB, session.organizationId!, addDays(utcDay(Date.now()), -(days - 1)), LATEST_SHOWN),
   ]);
   if (!organization) return notFoundPage(c);
-  const page = <OverviewPage overview={overview} organization={organization} days={days} root={clientRoot(c)} />;
+  const page = (
+    <OverviewPage overview={overview} organization={organization} latest={latest} days={days} root={clientRoot(c)} />
+  );
   return render(c, clientFrame(c, "Overview", "overview"), page);
 });
 
-/** The overview of `days` days; `root`: the client's pages' root. */
+/** The overview of `days` days with the latest companies seen in them; `root`: the client's pages' root. */
 export function OverviewPage(props: {
   overview: Overview;
   organization: OrganizationView;
+  latest: FeedRow[];
   days: OverviewRange;
   root: string;
 }) {
-  const { overview, organization, days, root } = props;
+  const { overview, organization, latest, days, root } = props;
   return (
     <>
       <h1>Overview</h1>
@@ -87,6 +95,7 @@ export function OverviewPage(props: {
         />
         <Credits organization={organization} />
       </div>
+      <LatestCompanies rows={latest} root={root} all={`${root}/companies`} days={days} />
       <div class="grid">
         <section class="card" aria-label="Identified companies per day">
           <CompaniesChart overview={overview} />

@@ -1,11 +1,19 @@
 import { Hono } from "hono";
 import { consoleClients, poolOf, type ConsoleClient } from "../../insights/console/queries";
 import type { DashboardContext, DashboardEnv } from "../context";
+import { consoleMay, type ConsoleRole, type SessionRole } from "../../sessions/rules";
 import { Csrf, Scroll } from "../ui/components";
 import { ago, count, day } from "../ui/format";
 import { render, type Frame } from "../ui/layout";
 
 export const CONSOLE_PAGE_SIZE = 50;
+
+/** What each console role may do, as the clients page says it. */
+const ROLE_TEXT: Record<ConsoleRole, string> = {
+  viewer: "who may view clients and open their dashboards",
+  staff: "who may create, pause and resume clients and send dashboard links",
+  admin: "who may create, pause and resume clients, send dashboard links and allocate credits",
+};
 
 export function consoleFrame(c: DashboardContext, title: string, page: "clients" | "domain" = "clients"): Frame {
   const base = c.get("base");
@@ -22,32 +30,56 @@ export function consoleFrame(c: DashboardContext, title: string, page: "clients"
 
 /** `GET /console`: every client with its credits, identifications and install status; the pool meter. */
 export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) => {
-  const partnerId = c.get("session").partnerId;
+  const session = c.get("session");
   const page = Math.max(1, Math.floor(Number(c.req.query("page")) || 1));
   const [{ clients, total }, pool] = await Promise.all([
-    consoleClients(c.var.tenant, partnerId, page, CONSOLE_PAGE_SIZE),
-    poolOf(c.var.tenant, partnerId),
+    consoleClients(c.var.tenant, session.partnerId, page, CONSOLE_PAGE_SIZE),
+    poolOf(c.var.tenant, session.partnerId),
   ]);
   const body = (
-    <ClientsPage clients={clients} total={total} pool={pool} page={page} base={c.get("base")} csrf={c.get("csrf")} />
+    <ClientsPage
+      clients={clients}
+      total={total}
+      pool={pool}
+      page={page}
+      role={session.role}
+      email={session.email}
+      base={c.get("base")}
+      csrf={c.get("csrf")}
+    />
   );
   return render(c, consoleFrame(c, "Clients"), body);
 });
 
-/** Page `page` of the partner's clients (of `total`), with the pool (null: billed by usage); `base`: the dashboard's. */
+/**
+ * Page `page` of the partner's clients (of `total`) with the pool (null: billed by usage), for a
+ * member of the partner's staff (`email`, `role`); `base`: the dashboard's.
+ */
 export function ClientsPage(props: {
   clients: ConsoleClient[];
   total: number;
   pool: Awaited<ReturnType<typeof poolOf>>;
   page: number;
+  role: SessionRole;
+  email: string;
   base: string;
   csrf: string;
 }) {
-  const { clients, total, pool, page, base, csrf } = props;
+  const { clients, total, pool, page, role, email, base, csrf } = props;
   const pages = Math.max(1, Math.ceil(total / CONSOLE_PAGE_SIZE));
   return (
     <>
-      <h1>Clients</h1>
+      <div class="bar">
+        <h1>Clients</h1>
+        {consoleMay(role, "staff") && (
+          <a class="btn" href={`${base}/console/clients/new`}>
+            New client
+          </a>
+        )}
+      </div>
+      <p class="sub">
+        Signed in as {email}, {ROLE_TEXT[role as ConsoleRole] ?? role}.
+      </p>
       <div class="kpis">
         <dl class="kpi card">
           <dt>Credit pool</dt>
@@ -72,7 +104,7 @@ export function ClientsPage(props: {
         </dl>
       </div>
       {clients.length === 0 ? (
-        <p class="empty card">No client yet. Create organizations through the API.</p>
+        <p class="empty card">No client yet. Create one here, or through the API.</p>
       ) : (
         <Scroll label="Clients">
           <table>
@@ -97,7 +129,7 @@ export function ClientsPage(props: {
             </thead>
             <tbody>
               {clients.map((client) => (
-                <Row client={client} action={`${base}/console/clients/${client.organization.id}/open`} csrf={csrf} />
+                <Row client={client} href={`${base}/console/clients/${client.organization.id}`} csrf={csrf} />
               ))}
             </tbody>
           </table>
@@ -116,15 +148,15 @@ export function ClientsPage(props: {
   );
 }
 
-function Row(props: { client: ConsoleClient; action: string; csrf: string }) {
+function Row(props: { client: ConsoleClient; href: string; csrf: string }) {
   const { organization: o, lastHitAt, installWarning } = props.client;
   return (
     <tr data-organization={o.id}>
       <th scope="row">
-        {o.name}
+        <a href={props.href}>{o.name}</a>
         {o.externalId && <div class="muted">{o.externalId}</div>}
       </th>
-      <td>{o.status}</td>
+      <td>{o.status === "suspended" ? "paused" : o.status}</td>
       <td>{o.tier}</td>
       <td>
         <span data-field="credits">
@@ -144,7 +176,7 @@ function Row(props: { client: ConsoleClient; action: string; csrf: string }) {
         {installWarning && <div class="warn">⚠ No hit in the last 24 h: check the script tag</div>}
       </td>
       <td>
-        <form method="post" action={props.action}>
+        <form method="post" action={`${props.href}/open`}>
           <Csrf token={props.csrf} />
           <button type="submit" class="quiet">
             Open dashboard<span class="sr"> of {o.name}</span>

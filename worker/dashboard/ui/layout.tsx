@@ -5,7 +5,7 @@ import type { DashboardContext } from "../context";
 import { SCRIPT_URL, STYLESHEET_URL } from "./assets";
 import { brandCss, monogram } from "./brand";
 
-export type PageStatus = 200 | 400 | 401 | 403 | 404 | 409 | 410 | 429 | 500;
+export type PageStatus = 200 | 400 | 401 | 403 | 404 | 409 | 410 | 429 | 500 | 503;
 
 export interface NavItem {
   href: string;
@@ -31,12 +31,14 @@ export interface Frame {
 
 /**
  * Headers of every page: a strict CSP (scripts and styles from this origin only, plus the page's
- * one inline style block holding the partner's colours), no caching of signed-in pages, no referrer to others.
+ * one inline style block holding the partner's colours), no caching of signed-in pages, no referrer
+ * to others. `framesSelf`: the page embeds a page of this origin (a mail's preview).
  */
-function headers(nonce: string): Record<string, string> {
+function headers(nonce: string, framesSelf: boolean): Record<string, string> {
   return {
     "content-security-policy": [
       "default-src 'none'",
+      ...(framesSelf ? ["frame-src 'self'"] : []),
       "script-src 'self'",
       `style-src 'self' 'nonce-${nonce}'`,
       "img-src 'self' https: data:",
@@ -52,7 +54,13 @@ function headers(nonce: string): Record<string, string> {
 }
 
 /** Renders a whole page in the partner's brand. */
-export async function render(c: DashboardContext, frame: Frame, body: Child, status: PageStatus = 200) {
+export async function render(
+  c: DashboardContext,
+  frame: Frame,
+  body: Child,
+  status: PageStatus = 200,
+  options: { framesSelf?: boolean } = {},
+) {
   const base = c.get("base");
   const brand = c.get("brand");
   const nonce = randomHex(16);
@@ -110,7 +118,7 @@ export async function render(c: DashboardContext, frame: Frame, body: Child, sta
       </body>
     </html>
   );
-  return c.html(`<!doctype html>${await page}`, status, headers(nonce));
+  return c.html(`<!doctype html>${await page}`, status, headers(nonce, options.framesSelf ?? false));
 }
 
 const NavLink = (props: { item: NavItem }) => (

@@ -32,7 +32,16 @@ export async function consoleClients(
       .prepare("SELECT count(*) AS total FROM organizations WHERE partner_id = ? AND status != 'canceled'")
       .bind(partnerId),
   ]);
-  const organizations = rows!.results as OrganizationRow[];
+  const clients = await withFigures(env, rows!.results as OrganizationRow[], now);
+  return { clients, total: (count!.results[0] as { total: number }).total };
+}
+
+/**
+ * The organizations with what the console shows of each: its organization object (credits from its
+ * counter), identified companies in the last 7 and 30 days, and its last hit.
+ */
+async function withFigures(env: TenantEnv, organizations: OrganizationRow[], now: number) {
+  const db = env.DB;
   const ids = JSON.stringify(organizations.map((o) => o.id));
   const since7 = unixSeconds(Date.parse(`${windowStart(7, now)}T00:00:00Z`));
   const since30 = unixSeconds(Date.parse(`${windowStart(30, now)}T00:00:00Z`));
@@ -67,7 +76,7 @@ export async function consoleClients(
       r.last_hit === null ? null : isoSeconds(r.last_hit * 1000),
     ]),
   );
-  const clients = await Promise.all(
+  return Promise.all(
     organizations.map(async (row) => {
       const lastHitAt = hits.get(row.id) ?? null;
       return {
@@ -79,7 +88,6 @@ export async function consoleClients(
       };
     }),
   );
-  return { clients, total: (count!.results[0] as { total: number }).total };
 }
 
 export type ConsoleClient = Awaited<ReturnType<typeof consoleClients>>["clients"][number];
@@ -100,3 +108,36 @@ export async function poolOf(tenant: TenantEnv, partnerId: string) {
     available: Math.max(0, partner.credit_pool_total - allocated),
   };
 }
+
+/** Allocations shown on a client's console page, newest first. */
+export const ALLOCATIONS_SHOWN = 10;
+
+/**
+ * One client of the partner as its console page shows it (null when the partner has no such
+ * client, or it was canceled): the figures of the clients list, and its latest allocations.
+ */
+export async function consoleClient(env: TenantEnv, partnerId: string, organizationId: string, now = Date.now()) {
+  const db = env.DB;
+  const [rows, allocations] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(`${SELECT_ORGANIZATION} WHERE o.id = ? AND o.partner_id = ? AND o.status != 'canceled'`)
+      .bind(organizationId, partnerId),
+    db
+      .prepare(
+        `SELECT id, credits, notes, created_at FROM credit_allocations
+         WHERE organization_id = ? AND partner_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
+      .bind(organizationId, partnerId, ALLOCATIONS_SHOWN),
+  ]);
+  const row = rows!.results[0] as OrganizationRow | undefined;
+  if (!row) return null;
+  const [client] = await withFigures(env, [row], now);
+  return {
+    ...client!,
+    allocations: (
+      allocations!.results as { id: string; credits: number; notes: string | null; created_at: string }[]
+    ).map((a) => ({ id: a.id, credits: a.credits, note: a.notes, at: a.created_at })),
+  };
+}
+
+export type ConsoleClientDetail = NonNullable<Awaited<ReturnType<typeof consoleClient>>>;

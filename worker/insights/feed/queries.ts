@@ -1,6 +1,7 @@
 import { companyOf, isoOf, ORGANIZATION_KEY, personOf, publicVisitorId } from "../../visitors/identity";
 import {
   allVisitors,
+  listVisitors,
   pageOfRows,
   VisitorList,
   type ListedVisitorRow,
@@ -77,4 +78,18 @@ export async function feedView(
 /** Every row matching the query, in feed order, read chunk by chunk. */
 export async function* allFeedRows(db: D1Database, organizationId: string, query: VisitorQuery) {
   for await (const row of allVisitors(db, organizationId, query)) yield toFeedRow(row);
+}
+
+/**
+ * The `limit` visitors seen most recently since `from` (the overview's latest companies), read from
+ * the one visitor list like the feed: what exclusions and suppressions kept out is not there either.
+ */
+export async function latestVisitors(db: D1Database, organizationId: string, from: string, limit: number) {
+  const { rows } = await listVisitors(
+    db,
+    organizationId,
+    { filters: [], from },
+    { after: null, limit, counted: false },
+  );
+  return rows.map(toFeedRow);
 }

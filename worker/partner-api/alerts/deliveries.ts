@@ -1,10 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAlertRule, listAlertDeliveries } from "../../alerts/queries";
+import { deliveryLogPage, findAlertRule } from "../../alerts/queries";
 import { AlertDeliverySchema } from "../../alerts/schemas";
-import { invalidField } from "../../http/errors";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { CursorFields, CursorQuery, PageFields, PageQuery, pageOf } from "../../http/schemas";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { findOrganization } from "../../organizations/organization";
 import { AlertParams } from "./schemas";
 
@@ -27,21 +26,10 @@ export const listAlertDeliveriesRoute = createApi().openapi(route, async (c) => 
   const { organizationId, alertId } = c.req.valid("param");
   const query = c.req.valid("query");
   const { page, pageSize, offset } = pageOf(query);
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, ["string", "string"] as const);
-  if (query.cursor !== undefined && !after) throw invalidField("cursor", "not a cursor of this list");
   const db = c.var.tenant.DB;
   await findOrganization(db, c.get("partnerId"), organizationId);
   await findAlertRule(db, organizationId, alertId);
-  const found = await listAlertDeliveries(db, alertId, { limit: pageSize, offset, after });
-  const last = found.deliveries.at(-1);
-  return c.json(
-    {
-      deliveries: found.deliveries,
-      total: found.total,
-      page,
-      pageSize,
-      nextCursor: found.more && last ? encodeCursor([last.createdAt, last.id]) : null,
-    },
-    200,
-  );
+  const found = await deliveryLogPage(db, alertId, { limit: pageSize, offset, cursor: query.cursor });
+  if (!found) throw invalidField("cursor", "not a cursor of this list");
+  return c.json({ ...found, page, pageSize }, 200);
 });

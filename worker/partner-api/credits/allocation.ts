@@ -1,12 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { poolFor } from "../../credits/pool-client";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
 import { AllocationSchema } from "./schemas";
 import { OrganizationParams } from "../../http/schemas";
 import { allocationRefused } from "../../organizations/pool";
-import { findOrganization } from "../../organizations/organization";
+import { setAllocation } from "../../organizations/allocation";
 
 const SetCreditsBody = z
   .object({
@@ -35,8 +34,7 @@ export const setOrganizationCredits = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const { credits, notes } = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  await findOrganization(c.var.tenant.DB, partnerId, organizationId);
-  const result = await poolFor(c.env, partnerId).setAllocation(organizationId, credits, notes ?? null);
+  const result = await setAllocation(c.var.tenant, partnerId, organizationId, { credits, note: notes ?? null });
   if (!result.ok) throw allocationRefused(result);
   return c.json(
     {

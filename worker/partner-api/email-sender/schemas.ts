@@ -2,8 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { MAIL_STATUSES, SMTP_SECURITIES } from "../../../shared/email";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
-import { ApiError, invalidField } from "../../http/errors";
-import { ResolutionError, resolvedTargetProblem, smtpTargetProblem } from "../../outbound/targets";
+import { invalidField } from "../../lib/errors";
+import { savedTargetProblem, smtpTargetProblem } from "../../outbound/targets";
 
 /** A host name or an IP address, as a mail client takes it: no scheme, port or path. */
 const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[?[0-9a-f:.]+\]?)$/;
@@ -84,18 +84,8 @@ export async function checkSmtpTarget(env: Env, smtp: EmailSenderInput["smtp"]) 
   const allowLocal = configOf(env).mail.allowLocalSmtp;
   const problem = smtpTargetProblem(smtp, allowLocal);
   if (problem) throw invalidField(`smtp.${problem.field}`, problem.message);
-  try {
-    const resolved = await resolvedTargetProblem(configOf(env).dohUrl, smtp.host, allowLocal);
-    if (resolved) throw invalidField("smtp.host", `must be a public host: ${resolved}`);
-  } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
-    throw new ApiError(
-      "ServiceUnavailable",
-      `Could not resolve the SMTP host to check that it is public (${error.message}); try again`,
-      { retryAfter: 5 },
-      { cause: error },
-    );
-  }
+  const resolved = await savedTargetProblem(configOf(env).dohUrl, smtp.host, allowLocal, "the SMTP host");
+  if (resolved) throw invalidField("smtp.host", `must be a public host: ${resolved}`);
 }
 
 /** What became of one mail (`sendMail`'s outcome), as the API answers it. */

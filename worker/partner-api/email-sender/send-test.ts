@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { countRecentAudit, recordAudit } from "../../audit/queries";
 import { sendMail } from "../../email/send";
 import { loadSender } from "../../email/senders";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { brandOf } from "../../insights/brand/queries";
 import { isoSeconds } from "../../lib/time";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../../audit/queries";
 import { loadSender, removeSender, saveSender } from "../../email/senders";
-import { invalidField } from "../../http/errors";
+import { invalidField } from "../../lib/errors";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
 import { requireScope } from "../auth";
 import { EmailSenderSchema, EmailSenderUpdate, checkSmtpTarget } from "./schemas";

@@ -1,11 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Scope } from "../../../shared/accounts";
+import { counterFor } from "../../credits/counter-client";
 import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
 import { hasScope } from "../auth";
 import { BillingPeriodInput, ProductTypeSchema, TierSchema } from "../../http/schemas";
 import { createOrganization as create } from "../../organizations/create";
 import { MetadataSchema, OrganizationSchema } from "../../organizations/schemas";
+import { toOrganization } from "../../organizations/organization";
 
 const CreateOrganizationBody = z
   .object({
@@ -38,5 +40,6 @@ export const createOrganization = createApi().openapi(route, async (c) => {
   if (body.initialCredits > 0 && !hasScope(c.get("scopes") as Scope[], "admin")) {
     throw new ApiError("Forbidden", "Creating an organization with initialCredits needs the 'admin' scope");
   }
-  return c.json({ organization: await create(c.var.tenant, c.get("partnerId"), body) }, 201);
+  const { row } = await create(c.var.tenant, c.get("partnerId"), body);
+  return c.json({ organization: toOrganization(row, await counterFor(c.var.tenant, row.id).balance()) }, 201);
 });

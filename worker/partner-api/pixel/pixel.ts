@@ -6,7 +6,7 @@ import { updatePixelSettings } from "../../pixel-config/queries";
 import { writeThroughPixels } from "../../pixel-config/record";
 import { OrganizationParams } from "../../http/schemas";
 import { findOrganization } from "../../organizations/organization";
-import { pixelOf } from "./queries";
+import { pixelOf } from "../../organizations/pixel";
 import { PixelSchema, PixelUpdate } from "./schemas";
 
 const params = OrganizationParams;

@@ -5,7 +5,7 @@ import { rotatePixelKey as rotateKey } from "../../pixel-config/queries";
 import { forgetPixelKey, writeThroughPixels } from "../../pixel-config/record";
 import { OrganizationParams } from "../../http/schemas";
 import { PixelSchema } from "./schemas";
-import { pixelOf } from "./queries";
+import { pixelOf } from "../../organizations/pixel";
 import { findOrganization } from "../../organizations/organization";
 
 const route = createRoute({

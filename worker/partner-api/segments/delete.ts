@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { ApiError, notFound } from "../../http/errors";
+import { ApiError, notFound } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses } from "../../http/routes";
 import { findOrganization } from "../../organizations/organization";
 import { deleteSegment } from "../../segments/queries";
@@ -10,8 +10,9 @@ const route = createRoute({
   path: "/organizations/{organizationId}/segments/{segmentId}",
   summary: "Delete a segment",
   description:
-    "A segment an alert rule reads is not deleted: 409 `Conflict` with the rules in `details.alertRules` " +
-    "(`[{ id, name }]`); change or delete them first. Recorded in the audit log as `segment.deleted`.",
+    "A segment an alert rule or a digest reads is not deleted: 409 `Conflict` with the rules in `details.alertRules` " +
+    "(`[{ id, name }]`) and the digest recipients in `details.digestRecipients` (`[{ email, frequency }]`); change " +
+    "them first. Recorded in the audit log as `segment.deleted`.",
   request: { params: segmentParams },
   responses: { 204: { description: "Deleted" }, ...commonErrors, ...errorResponses(409) },
 });
@@ -26,8 +27,18 @@ export const deleteSegmentRoute = createApi().openapi(route, async (c) => {
   });
   if (deleted === "not_found") throw notFound("Segment");
   if (deleted !== "deleted") {
-    const names = deleted.usedBy.map((rule) => `"${rule.name}"`).join(", ");
-    throw new ApiError("Conflict", `The segment is used by alert rules: ${names}`, { alertRules: deleted.usedBy });
+    const users = [
+      ...(deleted.usedBy.length > 0
+        ? [`alert rules ${deleted.usedBy.map((rule) => `"${rule.name}"`).join(", ")}`]
+        : []),
+      ...(deleted.digestRecipients.length > 0
+        ? [`the digests of ${deleted.digestRecipients.map((r) => `${r.email} (${r.frequency})`).join(", ")}`]
+        : []),
+    ];
+    throw new ApiError("Conflict", `The segment is used by ${users.join(" and ")}`, {
+      alertRules: deleted.usedBy,
+      digestRecipients: deleted.digestRecipients,
+    });
   }
   return c.body(null, 204);
 });

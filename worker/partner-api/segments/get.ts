@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import { commonErrors, createApi } from "../../http/routes";
 import { findOrganization } from "../../organizations/organization";
 import { findSegment } from "../../segments/queries";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../lib/errors";
 import { jsonResponse } from "../../http/routes";
 import { IdParam, Timestamp } from "../../http/schemas";
 import { SegmentFilterSchema } from "../../segments/filter";

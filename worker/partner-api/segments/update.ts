@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody } from "../../http/routes";
 import { findOrganization } from "../../organizations/organization";
 import { updateSegment } from "../../segments/queries";

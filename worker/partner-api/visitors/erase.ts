@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import { commonErrors, createApi } from "../../http/routes";
 import { IdParam } from "../../http/schemas";
 import { findOrganization } from "../../organizations/organization";

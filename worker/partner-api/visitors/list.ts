@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { invalidField, notFound } from "../../http/errors";
+import { invalidField, notFound } from "../../lib/errors";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { CursorFields, OrganizationParams, PageFields, pageOf } from "../../http/schemas";
 import { findOrganization } from "../../organizations/organization";

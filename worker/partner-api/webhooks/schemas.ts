@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATUSES, WEBHOOK_CHANNELS } from "../../../shared/webhooks";
-import { ApiError, invalidField } from "../../lib/errors";
+import { invalidField } from "../../lib/errors";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
-import { ResolutionError, resolvedTargetProblem, urlTargetProblem } from "../../outbound/targets";
+import { savedTargetProblem, urlTargetProblem } from "../../outbound/targets";
 
 export const ChannelSchema = z.enum(WEBHOOK_CHANNELS).openapi({ description: "Which webhook" });
 
@@ -82,17 +82,7 @@ export async function checkWebhookUrl(env: Env, raw: string): Promise<string> {
   const problem = urlTargetProblem(raw, allowPrivate);
   if (problem) throw invalidField("url", problem);
   const url = new URL(raw);
-  try {
-    const resolved = await resolvedTargetProblem(configOf(env).dohUrl, url.hostname, allowPrivate);
-    if (resolved) throw invalidField("url", `must point to a public host: ${resolved}`);
-  } catch (error) {
-    if (!(error instanceof ResolutionError)) throw error;
-    throw new ApiError(
-      "ServiceUnavailable",
-      `Could not resolve the URL's host to check that it is public (${error.message}); try again`,
-      { retryAfter: 5 },
-      { cause: error },
-    );
-  }
+  const resolved = await savedTargetProblem(configOf(env).dohUrl, url.hostname, allowPrivate, "the URL's host");
+  if (resolved) throw invalidField("url", `must point to a public host: ${resolved}`);
   return url.toString();
 }
