@@ -3,6 +3,7 @@ import { CompaniesPage } from "../../worker/dashboard/client/companies";
 import { ExclusionsPage } from "../../worker/dashboard/client/exclusions";
 import { OverviewPage } from "../../worker/dashboard/client/overview";
 import { ClientsPage } from "../../worker/dashboard/console/clients";
+import { NewClientPage } from "../../worker/dashboard/console/new-client";
 import type { FeedRow } from "../../worker/insights/feed/queries";
 import { parseFeedQuery } from "../../worker/insights/feed/filters";
 import { OUTCOMES, identificationRate, type Outcome, type Overview } from "../../worker/insights/overview/queries";
@@ -225,5 +226,36 @@ describe("the console's clients", () => {
     expect(markup).toContain('<form method="post" action="/app/console/clients/org_1/open">');
     expect(text).toContain("Page 1 of 2");
     expect(markup).toContain('<a href="/app/console?page=2">Next page</a>');
+  });
+});
+
+describe("the console's new-client form", () => {
+  const typed = {
+    request: "req_1",
+    name: "Acme Widgets",
+    website: "acme",
+    tier: "paid",
+    productType: "B2C",
+    credits: "50",
+  };
+
+  it("keeps what was typed, says why nothing was created, and asks an admin for credits from the pool", async () => {
+    const pool = { total: 1_000, allocated: 100, available: 900 };
+    const props = { typed, problems: ["Website: not a domain"], admin: true, pool, base: "/app", csrf: "csrf-token" };
+    const markup = await html(NewClientPage(props));
+    expect(textOf(markup)).toContain("The client was not created Website: not a domain");
+    expect(markup).toContain('<form method="post" action="/app/console/clients/new" class="card stack narrow">');
+    expect(markup).toMatch(/<input id="name" name="name"[^>]* value="Acme Widgets"/);
+    expect(markup).toMatch(/<option value="paid" selected="">Paid<\/option>/);
+    expect(markup).toMatch(/<option value="B2C" selected="">People \(B2C\)<\/option>/);
+    expect(textOf(markup)).toContain("Taken from your pool: 900 of 1,000 not yet allocated.");
+  });
+
+  it("gives staff no credits field", async () => {
+    const markup = await html(
+      NewClientPage({ typed, problems: [], admin: false, pool: null, base: "/app", csrf: "c" }),
+    );
+    expect(markup).not.toContain('name="credits"');
+    expect(textOf(markup)).toContain("The client starts with 0 credits; console admins allocate credits.");
   });
 });
