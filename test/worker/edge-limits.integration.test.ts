@@ -2,17 +2,10 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { forgetLocationPixels, forgetRememberedPixels } from "../../worker/pixel-config/record";
 import { forgetFailures } from "../../worker/rate-limit/failures";
-import {
-  awayFromWindowEdge,
-  BROWSER_UA,
-  expectEnvelope,
-  fetchWith,
-  freshIp,
-  newOrganization,
-  pageView,
-  sendHit,
-  tenantOfOrganization,
-} from "./support";
+import { expectEnvelope, fetchWith } from "./support/api";
+import { newOrganization, tenantOfOrganization } from "./support/partners";
+import { BROWSER_UA, freshIp, pageView, sendHit } from "./support/hits";
+import { awayFromWindowEdge } from "./support/time";
 
 /** `HIT_LIMITER` in wrangler.toml: hits per pixel key and address per minute. */
 const HITS_PER_MINUTE = 300;

@@ -1,22 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import type { Hit } from "../../shared/hit";
 import { describe, expect, it } from "vitest";
-import {
-  admin,
-  asPartner,
-  awayFromWindowEdge,
-  BASE,
-  BROWSER_UA,
-  expectEnvelope,
-  fetchWith,
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { admin, asPartner, BASE, expectEnvelope, fetchWith } from "./support/api";
+import { importCompany, newOrganization, tenantOfOrganization } from "./support/partners";
+import { BROWSER_UA, freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
+import { awayFromWindowEdge } from "./support/time";
 import { forwardingHeaders, proxySignature } from "./support/first-party-signature";
 
 /** `HIT_LIMITER` in wrangler.toml: hits per pixel key and address per minute. */

@@ -2,19 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { HitBundle } from "../../worker/collect/message";
 import { MAX_DELIVERIES } from "../../worker/collect/bundles";
-import {
-  accepted,
-  deliverTo,
-  freshIp,
-  hitQueueOf,
-  importCompany,
-  newOrganization,
-  pageView,
-  receipts,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { accepted, deliverTo, freshIp, hitQueueOf, pageView, sendHit } from "./support/hits";
+import { importCompany, newOrganization, tenantOfOrganization } from "./support/partners";
+import { receipts, waitForReceipts } from "./support/receipts";
 import { failingFirst } from "./support/env-faults";
 
 /**

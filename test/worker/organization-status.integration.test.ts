@@ -3,19 +3,10 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { forgetLocationPixels, forgetRememberedPixels } from "../../worker/pixel-config/record";
-import {
-  accepted,
-  BASE,
-  deliver,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  receipts,
-  sendHit,
-  tenantOfOrganization,
-} from "./support";
+import { BASE, expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, tenantOfOrganization } from "./support/partners";
+import { accepted, deliver, freshIp, pageView, sendHit } from "./support/hits";
+import { receipts } from "./support/receipts";
 import { counterOf } from "./support/counter";
 import { callWith, failingNextPut } from "./support/env-faults";
 

@@ -6,7 +6,10 @@ import {
   keepInLocation,
   type PixelRecord,
 } from "../../worker/pixel-config/record";
-import { expectEnvelope, freshIp, importCompany, newOrganization, pageView, sendHit, waitForReceipts } from "./support";
+import { expectEnvelope } from "./support/api";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { importCompany, newOrganization } from "./support/partners";
+import { waitForReceipts } from "./support/receipts";
 import { forwardingHeaders } from "./support/first-party-signature";
 
 /**

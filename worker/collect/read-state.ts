@@ -4,7 +4,7 @@ import { dayNumber, dayStart, dayText, SALTED_KEY_LENGTH, textKey, unixSeconds }
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import type { OrganizationKey } from "../visitors/organization-keys";
 import { PEOPLE_PER_HOUR } from "./people-limits";
-import { STORED_PAGE_VIEWS_PER_DAY } from "./plan";
+import { STORED_PAGE_VIEWS_PER_DAY } from "./plan-pages";
 import { addressId, type OrganizationState, type PreparedHit, type StoredVisitor } from "./plan-types";
 
 /**
