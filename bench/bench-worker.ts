@@ -6,6 +6,7 @@ import type { D1Database } from "@cloudflare/workers-types";
 import { LogLevel } from "miniflare";
 import { type LocalWorker, type StartOptions, startWorker } from "../test/browser/support/worker.ts";
 import { log, sleep, STATE_IN } from "./options.ts";
+import { edgeWorker } from "./edge-worker.ts";
 import { bareWorker, counterDriverWorker } from "./workers.ts";
 
 /** Receipts of charges (one per identified company charged) of an organization. */
@@ -16,6 +17,8 @@ export const HUMAN_UA =
 
 export interface BenchWorker {
   worker: LocalWorker;
+  /** The edge Worker's source map, when the bench Worker was started with `sourceMap`. */
+  edgeSourceMap?: string;
   /** Tenant shard 1, where the bench seeds its organizations. */
   db: D1Database;
   /** The `n` of a `SELECT … AS n` on shard 1. */
@@ -30,18 +33,20 @@ export interface BenchWorker {
   drain(organizationId: string, timeoutMs: number, target?: number): Promise<boolean>;
 }
 
-/** The Worker with the bare baseline and the counter's driver beside it, hits unlimited. */
+const HITS_PER_MINUTE = 1_000_000_000;
+
+/** The Worker with the edge Worker, the bare baseline and the counter's driver beside it, hits unlimited. */
 export async function startBenchWorker(options: StartOptions = {}): Promise<BenchWorker> {
-  log("starting workerd (Miniflare) with the Worker and the bench-only baseline Workers");
-  return benchWorker(
-    await startWorker({
-      extraWorkers: [bareWorker, counterDriverWorker],
-      logLevel: LogLevel.ERROR,
-      hitsPerMinute: 1_000_000_000,
-      stateIn: STATE_IN,
-      ...options,
-    }),
-  );
+  log("starting workerd (Miniflare) with the Worker, the edge Worker and the bench-only baseline Workers");
+  const edge = await edgeWorker({ hitsPerMinute: HITS_PER_MINUTE, sourceMap: options.sourceMap });
+  const worker = await startWorker({
+    extraWorkers: [bareWorker, counterDriverWorker, edge.options],
+    logLevel: LogLevel.ERROR,
+    hitsPerMinute: HITS_PER_MINUTE,
+    stateIn: STATE_IN,
+    ...options,
+  });
+  return { ...(await benchWorker(worker)), edgeSourceMap: edge.sourceMap };
 }
 
 export async function benchWorker(worker: LocalWorker): Promise<BenchWorker> {

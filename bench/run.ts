@@ -171,7 +171,10 @@ try {
   const usage = await measureUsage(b, org.partnerKey);
   await b.quiesce();
   log("collect hit again, with the visitors and rollups in D1");
-  const later = { hit: await collectLoad(b.worker.url, org.pixelKey), base: await bareLoad(b.worker.url) };
+  const later = {
+    hit: await collectLoad(b.worker.url, org.pixelKey, { target: "edge" }),
+    base: await bareLoad(b.worker.url),
+  };
   await b.drain(org.organizationId, 300_000);
   shared = { hotPath, firstIdentification, counter, visitors, dashboard, usage, later };
 } finally {

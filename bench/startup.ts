@@ -166,7 +166,7 @@ export function startupSection(f: StartupFigures): string[] {
     `| bundle, raw | ${f.bundle.raw.toLocaleString("en-US")} B (${mb(f.bundle.raw)}) | |`,
     `| bundle, gzip -9 | ${f.bundle.gzip.toLocaleString("en-US")} B (${kb(f.bundle.gzip)}) | |`,
     `| startup CPU, bare 204 Worker (\`wrangler check startup\`, Active, best of ${f.cpu.bare.length}) | ${cpu(f.cpu.bare)} | |`,
-    `| startup CPU, this Worker (same; also every Durable Object's) | ${cpu(f.cpu.product)} | |`,
+    `| startup CPU, this Worker (same): also every Durable Object's, a credit counter woken by the consumer or a hit collector called by the edge (its eager graph holds no API route: \`test/architecture\`) | ${cpu(f.cpu.product)} | |`,
     `| edge Worker (\`wrangler.edge.toml\`, the pixel path alone), bundle raw, gzip -9 | ${f.edgeBundle.raw.toLocaleString("en-US")} B, ${f.edgeBundle.gzip.toLocaleString("en-US")} B | |`,
     `| startup CPU, edge Worker (same; goal for the script serving the pixel path: ≤ ${STARTUP_CPU_GOAL_MS} ms) | **${cpu(f.cpu.edge)}** | |`,
     `| bare 204 Worker, new Miniflare → first response, median (fastest) | ${ms(f.bare)} | 1.00 |`,

@@ -26,11 +26,19 @@ export function storageRatios(f: StorageFigures) {
     anonymousEngagementRows: r.anonymous.engagementWritten / r.anonymous.pageViews,
     identifiedRows: r.identified.written / r.identified.pageViews,
     identifiedRowsRead: r.identified.read / r.identified.pageViews,
+    repeatRows: r.identified.repeat.written / Math.max(1, r.identified.repeat.pageViews),
+    repeatRowsRead: r.identified.repeat.read / Math.max(1, r.identified.repeat.pageViews),
+    firstRows: r.identified.first.written / Math.max(1, r.identified.first.pageViews),
+    receiptRows: r.identified.first.receipts / Math.max(1, r.identified.first.pageViews),
+    ledgerRowsPerDebit: (r.mirror.hundred - r.mirror.one) / 99,
+    ledgerRowsPerFlush: r.mirror.one - (r.mirror.hundred - r.mirror.one) / 99,
     identifiedEngagementRows: r.identified.engagementWritten / r.identified.pageViews,
     identifiedEngagementRowsRead: r.identified.engagementRead / r.identified.pageViews,
     mixedRows: r.mixed.written / f.profile.pageViews,
     deviceDeleteRows: r.pruneDevices.written / Math.max(1, r.pruneDevices.rows),
     visitorDeleteRows: r.pruneRetention.written / Math.max(1, r.pruneRetention.visitors),
+    pageViewDeleteRows: r.pruneRetention.pageViewRows / Math.max(1, r.pruneRetention.pageViews),
+    visitorOnlyDeleteRows: r.pruneRetention.visitorRows / Math.max(1, r.pruneRetention.visitors),
     throughput: f.throughput.perSecond / f.throughput.bare,
   };
 }
@@ -65,10 +73,28 @@ export function storageSection(f: StorageFigures, command: string): string[] {
     `| anonymous page view | ${two(x.anonymousRows)} | ${two(x.anonymousRowsRead)} |`,
     `| anonymous page view's engagement hit | ${two(x.anonymousEngagementRows)} | |`,
     `| identified page view | ${two(x.identifiedRows)} | ${two(x.identifiedRowsRead)} |`,
+    `| … the visitor's first (a new visitor, its charge's receipt) | ${two(x.firstRows)} | |`,
+    `| … a later one (visitor known and charged) | ${two(x.repeatRows)} | ${two(x.repeatRowsRead)} |`,
     `| identified page view's engagement hit | ${two(x.identifiedEngagementRows)} | ${two(x.identifiedEngagementRowsRead)} |`,
     `| the whole profile (mixed) | ${two(x.mixedRows)} | |`,
+    `| the credit counter's outbox flush: per debit mirrored (ledger entry) | ${two(x.ledgerRowsPerDebit)} | |`,
+    `| … per flush (the period snapshot) | ${two(x.ledgerRowsPerFlush)} | |`,
     `| cron: dropping a device row of a past day | ${two(x.deviceDeleteRows)} per row | |`,
     `| cron: removing an identified visitor's story past retention | ${two(x.visitorDeleteRows)} per visitor | |`,
+    `| … of which per page view removed (with its share of the session) | ${two(x.pageViewDeleteRows)} | |`,
+    `| … of which per visitor removed (row, search terms, count) | ${two(x.visitorOnlyDeleteRows)} | |`,
+    "",
+    "The profile runs one organization's day through the consumer, so a batch of 100 often holds several hits of one",
+    "visitor or device, and the day's device row, rollup, visitor and session are written once for them all. A queue",
+    "that every organization shares rarely puts two hits of one small organization in a batch; the same hits one to a",
+    "batch write, per hit:",
+    "",
+    "| hit, alone in its batch | rows written |",
+    "|---|---:|",
+    `| anonymous page view | ${two(f.rows.alone.anonymous)} |`,
+    `| identified page view, the visitor's first | ${two(f.rows.alone.first)} |`,
+    `| identified page view, a later one | ${two(f.rows.alone.repeat)} |`,
+    `| identified page view's engagement hit | ${two(f.rows.alone.engagement)} |`,
     "",
     "What the profile left in D1, by table group (bytes; after = after the device rows' pruning):",
     "",
@@ -86,9 +112,12 @@ export function storageSection(f: StorageFigures, command: string): string[] {
 /** The unit costs this run measured, in the shape the scale simulation reads. */
 export function measuredUnitCosts(f: StorageFigures, command: string): UnitCostsFile {
   const x = storageRatios(f);
+  const r = f.rows;
   const group = (name: string) => f.byGroup.find(([g]) => g.startsWith(name))?.[2] ?? 0;
   const identified = Math.max(1, f.profile.identified);
   const note = `measured by ${command} at ${f.measuredAt}`;
+  // A new visitor's first page view writes what a later one does, its visitor's extra rows and its charge's receipt.
+  const newVisitorRows = Math.max(0, x.firstRows - x.repeatRows - x.receiptRows);
   return {
     source: MEASURED_SOURCE,
     measuredAt: f.measuredAt,
@@ -98,17 +127,37 @@ export function measuredUnitCosts(f: StorageFigures, command: string): UnitCosts
       anonymousEngagement: { rowsWritten: x.anonymousEngagementRows, note },
       identifiedPageView: {
         bytes: (group("page views") + group("sessions")) / Math.max(1, f.profile.identifiedPageViews),
-        rowsWritten: x.identifiedRows,
-        rowsRead: x.identifiedRowsRead,
-        note: `${note}; rows include the visitor's and the charge's share`,
+        rowsWritten: x.repeatRows,
+        rowsRead: x.repeatRowsRead,
+        deleteRowsWritten: x.pageViewDeleteRows,
+        note:
+          `${note}; rows of a page view of a visitor known and charged (a new visitor's and a charge's are their own ` +
+          "units); deleteRowsWritten: the retention sweep removing it with its share of its session",
       },
       identifiedEngagement: { rowsWritten: x.identifiedEngagementRows, rowsRead: x.identifiedEngagementRowsRead, note },
       deviceDay: { rowsWritten: x.deviceDeleteRows, note: `${note}; the delete of a past day's row` },
-      visitor: { bytes: group("visitors") / identified, deleteRowsWritten: x.visitorDeleteRows, note },
+      visitor: {
+        bytes: group("visitors") / identified,
+        rowsWritten: newVisitorRows,
+        deleteRowsWritten: x.visitorOnlyDeleteRows,
+        note:
+          `${note}; rowsWritten: a new visitor's first page view less a later one's and its receipt; ` +
+          "deleteRowsWritten: the sweep removing the visitor (row, search terms, count; its page views are theirs)",
+      },
+      hitAlone: {
+        anonymousPageView: r.alone.anonymous,
+        identifiedPageView: r.alone.repeat,
+        visitor: Math.max(0, r.alone.first - r.alone.repeat - x.receiptRows),
+        identifiedEngagement: r.alone.engagement,
+        note: `${note}; each hit alone in its consumer batch`,
+      },
       charge: {
         bytes: (group("receipts") + group("ledger")) / Math.max(1, f.charges),
+        rowsWritten: x.receiptRows + x.ledgerRowsPerDebit + x.ledgerRowsPerFlush,
         counterBytes: x.counterBytesPerCharge,
-        note,
+        note:
+          `${note}; rowsWritten: the receipt, and the counter's outbox flush mirroring its debit (counted as a flush ` +
+          "of its own, as a small organization's charges are)",
       },
     },
   };

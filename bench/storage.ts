@@ -24,7 +24,8 @@ const BATCH = 100;
 /** The bench-only consumer driver, bundled with the product code it drives; bound to wrangler.toml's hit queues. */
 export async function consumerDriverWorker(root: string): Promise<V4WorkerOptions> {
   const contents = await bundleForWorkerd(join(root, "bench/driver/consumer.ts"));
-  const producers = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions.queueProducers ?? {};
+  const main = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions;
+  const producers = main.queueProducers ?? {};
   const hitQueues = Object.fromEntries(
     Object.entries(producers as Record<string, string | { queueName: string }>)
       .filter(([binding]) => binding.startsWith("HITS_"))
@@ -34,11 +35,8 @@ export async function consumerDriverWorker(root: string): Promise<V4WorkerOption
     compatibilityDate: "2026-11-01",
     name: "bench-consumer",
     modules: [{ type: "ESModule", path: join(root, "bench/driver/consumer.js"), contents }],
-    d1Databases: {
-      CATALOG: "00000000-0000-0000-0000-000000000010",
-      TENANT_1: "00000000-0000-0000-0000-000000000011",
-      TENANT_2: "00000000-0000-0000-0000-000000000012",
-    },
+    // The main Worker's databases (the same local D1 files).
+    d1Databases: main.d1Databases,
     durableObjects: { CREDITS: { className: "CreditCounter", scriptName: "sightline" } },
     queueProducers: { ...hitQueues, WEBHOOKS: "sightline-webhooks", JOBS: "sightline-jobs" },
     routes: [`${DRIVER_HOST}/*`],
@@ -50,6 +48,8 @@ interface RunAnswer {
   batches: number;
   rowsWritten: number;
   rowsRead: number;
+  /** Rows written by kind of statement and table ("INSERT page_views", …). */
+  written: Record<string, number>;
   retried: number;
 }
 
@@ -94,9 +94,24 @@ export interface StorageFigures {
       engagementWritten: number;
       engagementRead: number;
       visitors: number;
+      /** Each visitor's first page view (a new visitor and its charge), and the page views after it. */
+      first: { pageViews: number; written: number; read: number; receipts: number };
+      repeat: { pageViews: number; written: number; read: number };
     };
+    /** The rows the credit counter's outbox flush writes to D1: one flush of one debit, one of 100. */
+    mirror: { one: number; hundred: number };
+    /** The same hits with no other hit of their organization in their batch (a queue every organization shares). */
+    alone: { anonymous: number; first: number; repeat: number; engagement: number };
     pruneDevices: { rows: number; written: number };
-    pruneRetention: { visitors: number; sessions: number; written: number };
+    pruneRetention: {
+      visitors: number;
+      sessions: number;
+      pageViews: number;
+      written: number;
+      /** Rows the sweep wrote removing page views and sessions, and removing visitors (row, search terms, count). */
+      pageViewRows: number;
+      visitorRows: number;
+    };
   };
   throughput: { hits: number; seconds: number; perSecond: number; bare: number; batches: number };
 }
@@ -162,6 +177,51 @@ async function ledgerMirrored(worker: LocalWorker, organizationId: string, charg
   throw new Error("the credit counter's outbox was not mirrored to D1 within 20 s");
 }
 
+/** Each visitor's first page view (by address: one visitor each), and the rest, in order. */
+function firstAndRepeat(messages: Message[]): { first: Message[]; repeat: Message[] } {
+  const seen = new Set<string>();
+  const first: Message[] = [];
+  const repeat: Message[] = [];
+  for (const m of messages) {
+    if (seen.has(m.body.ip)) repeat.push(m);
+    else {
+      seen.add(m.body.ip);
+      first.push(m);
+    }
+  }
+  return { first, repeat };
+}
+
+/** Rows the counter's outbox flush writes for `debits` debits of the organization (bench/driver/consumer.ts). */
+async function mirrorRows(worker: LocalWorker, organizationId: string, debits: number): Promise<number> {
+  return ((await drive(worker, "/mirror", { organizationId, shard: 1, debits })) as { rowsWritten: number })
+    .rowsWritten;
+}
+
+/**
+ * Rows per hit when no other hit of the organization shares the batch: a queue that carries every
+ * organization's hits delivers a small organization's hits that way (a batch of 100 fills in a fraction of a
+ * second), so the day's device row, the rollup, the visitor and the session are written once per hit.
+ */
+async function hitsAlone(worker: LocalWorker, visitors: number) {
+  const org = await organizationOf(worker);
+  const p = profile({ ...org, visitors, seed: 29 });
+  await importCompanies(worker, p.companies);
+  const identified = new Set(p.companies.flatMap((c) => c.ipRanges.map((r) => r.replace(/\/32$/, ""))));
+  const views = p.messages.filter((m) => m.body.hit.t === "v");
+  const { first, repeat } = firstAndRepeat(views.filter((m) => identified.has(m.body.ip)));
+  const perHit = async (messages: Message[]) =>
+    messages.length === 0
+      ? 0
+      : ((await drive(worker, "/run", { messages, batchSize: 1 })) as RunAnswer).rowsWritten / messages.length;
+  return {
+    anonymous: await perHit(views.filter((m) => !identified.has(m.body.ip))),
+    first: await perHit(first),
+    repeat: await perHit(repeat),
+    engagement: await perHit(p.messages.filter((m) => m.body.hit.t === "e" && identified.has(m.body.ip))),
+  };
+}
+
 export async function measureStorage(
   worker: LocalWorker,
   o: { visitors: number; log: (s: string) => void; bareSeconds: number },
@@ -181,8 +241,8 @@ export async function measureStorage(
   await ledgerMirrored(worker, org.organizationId, mixed.identifiedVisitors);
   const during = await snapshot(worker.persist);
   const key = "(SELECT key FROM organization_keys WHERE organization_id = ?)";
-  const counted = async (sql: string) =>
-    (await db.prepare(sql).bind(org.organizationId).first<{ n: number }>())?.n ?? 0;
+  const counted = async (sql: string, organizationId = org.organizationId) =>
+    (await db.prepare(sql).bind(organizationId).first<{ n: number }>())?.n ?? 0;
   const charges = await counted(`SELECT count(*) AS n FROM charges WHERE org = ${key}`);
   const devices = await counted(`SELECT count(*) AS n FROM device_days WHERE org = ${key}`);
   o.log(`storage: ${charges} charges, ${devices} device rows; running the cron's device-row pruning`);
@@ -216,28 +276,51 @@ export async function measureStorage(
   const idOrg = await organizationOf(worker);
   const ident = profile({ ...idOrg, visitors: o.visitors, seed: 13 }, "identified");
   await importCompanies(worker, ident.companies);
-  const idViews = await consume(
-    worker,
-    ident.messages.filter((m) => (m.body.hit as { t: string }).t === "v"),
-  );
+  // Each visitor's first page view creates its visitor and charges it; the page views after it find both.
+  const { first, repeat } = firstAndRepeat(ident.messages.filter((m) => m.body.hit.t === "v"));
+  const idFirst = await consume(worker, first);
+  const idRepeat = await consume(worker, repeat);
   const idEngagement = await consume(
     worker,
-    ident.messages.filter((m) => (m.body.hit as { t: string }).t === "e"),
+    ident.messages.filter((m) => m.body.hit.t === "e"),
   );
+  const mirror = {
+    one: await mirrorRows(worker, idOrg.organizationId, 1),
+    hundred: await mirrorRows(worker, idOrg.organizationId, 100),
+  };
+
+  // ------------------------------------------------------------ the same hits, none sharing a batch with its organization's
+  o.log("storage: hits alone in their batches, as a queue shared by every organization delivers them");
+  const alone = await hitsAlone(worker, Math.max(50, Math.round(o.visitors / 10)));
 
   // ------------------------------------------------------------ what the retention sweep writes to remove a story
   o.log("storage: the retention sweep removing the identified visitors' stories");
   await worker.admin("PUT", `/api/v1/admin/partners/${idOrg.partnerId}`, { retentionDays: 1 });
-  const retention = { visitors: 0, sessions: 0, written: 0 };
+  const storedPageViews = await counted(
+    `SELECT count(*) AS n FROM page_views WHERE visitor IN (SELECT seq FROM visitors WHERE org = ${key})`,
+    idOrg.organizationId,
+  );
+  const retention = {
+    visitors: 0,
+    sessions: 0,
+    pageViews: storedPageViews,
+    written: 0,
+    pageViewRows: 0,
+    visitorRows: 0,
+  };
   for (let i = 0; i < 50; i++) {
     const r = (await drive(worker, "/prune", { now: cronNow(idOrg.day) })) as {
       visitors: number;
       sessions: number;
       retentionRowsWritten: number;
+      retentionWritten: Record<string, number>;
     };
     retention.visitors += r.visitors;
     retention.sessions += r.sessions;
     retention.written += r.retentionRowsWritten;
+    const w = r.retentionWritten;
+    retention.pageViewRows += (w["DELETE page_views"] ?? 0) + (w["DELETE sessions"] ?? 0);
+    retention.visitorRows += r.retentionRowsWritten - (w["DELETE page_views"] ?? 0) - (w["DELETE sessions"] ?? 0);
     if (r.visitors === 0 && r.sessions === 0) break;
   }
 
@@ -269,12 +352,21 @@ export async function measureStorage(
       },
       identified: {
         pageViews: ident.identifiedPageViews,
-        written: idViews.rowsWritten,
-        read: idViews.rowsRead,
+        written: idFirst.rowsWritten + idRepeat.rowsWritten,
+        read: idFirst.rowsRead + idRepeat.rowsRead,
         engagementWritten: idEngagement.rowsWritten,
         engagementRead: idEngagement.rowsRead,
         visitors: ident.identifiedVisitors,
+        first: {
+          pageViews: first.length,
+          written: idFirst.rowsWritten,
+          read: idFirst.rowsRead,
+          receipts: idFirst.written["INSERT charges"] ?? 0,
+        },
+        repeat: { pageViews: repeat.length, written: idRepeat.rowsWritten, read: idRepeat.rowsRead },
       },
+      mirror,
+      alone,
       pruneDevices: { rows: pruneDevices.devices, written: pruneDevices.devicesRowsWritten },
       pruneRetention: retention,
     },

@@ -51,9 +51,20 @@ export function wranglerBin(): string {
   return join(dirname(pkgPath), bin);
 }
 
-/** Environment for every wrangler child: never send telemetry, never ask questions. */
+/**
+ * Environment for every wrangler child: never ask questions, and reach nothing but this machine
+ * unless the command itself must (a deploy): no telemetry, no check of the npm registry for a newer
+ * wrangler (its banner), and no download of `Request.cf` from workers.cloudflare.com (Miniflare's on
+ * each local start; the local Worker gets Miniflare's placeholder, as the tests' Miniflare with `cf: false`).
+ */
 export function wranglerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, WRANGLER_SEND_METRICS: "false", ...extra };
+  return {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    ...extra,
+  };
 }
 
 /** Runs a command to completion with inherited output; rejects on a non-zero exit. */

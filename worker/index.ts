@@ -11,6 +11,7 @@ import { handleError, routeNotFound } from "./lib/error-response";
  * module that runs when first called.
  */
 export { CreditCounter } from "./credits/counter";
+export { HitCollector } from "./collect/hit-collector";
 export { CreditPool } from "./credits/pool";
 export { RateLimiter } from "./rate-limit/limiter";
 

@@ -9,8 +9,12 @@ import { everyTenant } from "../../worker/shards";
  *   the messages handed to the consumer in batches of `batchSize`, one batch after the other as a queue
  *   with one consumer delivers them, timed here (no Node round trip per batch).
  * POST /prune { now } → the cron's device-row and retention pruning, metered the same way.
+ * POST /mirror { organizationId, shard, debits } → rows written by the credit counter's outbox flush
+ *   (credits/mirror.ts, the statements its alarm runs) mirroring `debits` new debits of the organization.
  */
 import { consumeHits } from "../../worker/collect/consume";
+import type { LedgerEntry } from "../../worker/credits/ledger";
+import { mirrorStatements } from "../../worker/credits/mirror";
 import { hitQueueName, hitQueueNumberOf } from "../../worker/collect/hit-queues";
 import type { HitMessage } from "../../worker/collect/message";
 import type { Env } from "../../worker/env";
@@ -19,44 +23,57 @@ import { pruneDeviceDays, pruneRetention } from "../../worker/visitors/retention
 interface Meter {
   rowsWritten: number;
   rowsRead: number;
+  /** Rows written by kind of statement and table ("INSERT page_views", "UPDATE visitors", …). */
+  written: Record<string, number>;
+}
+
+const newMeter = (): Meter => ({ rowsWritten: 0, rowsRead: 0, written: {} });
+
+/** What a statement writes, for the meter's breakdown: its verb and table. */
+function statementKind(query: string): string {
+  const m = /\b(INSERT(?: OR \w+)? INTO|UPDATE|DELETE FROM)\s+(\w+)/i.exec(query);
+  return m ? `${m[1]!.split(" ")[0]!.toUpperCase()} ${m[2]}` : "SELECT";
 }
 
 /** The D1 binding, each answer's billed rows added to `meter`. */
 function metered(db: D1Database, meter: Meter): D1Database {
-  const count = (meta: { rows_written?: number; rows_read?: number }) => {
+  const count = (query: string, meta: { rows_written?: number; rows_read?: number }) => {
     meter.rowsWritten += meta.rows_written ?? 0;
     meter.rowsRead += meta.rows_read ?? 0;
+    const kind = statementKind(query);
+    if (meta.rows_written) meter.written[kind] = (meter.written[kind] ?? 0) + meta.rows_written;
   };
-  const originals = new WeakMap<object, D1PreparedStatement>();
-  const statement = (s: D1PreparedStatement): D1PreparedStatement => {
+  const originals = new WeakMap<object, { s: D1PreparedStatement; query: string }>();
+  const statement = (s: D1PreparedStatement, query: string): D1PreparedStatement => {
     const wrapped = {
-      bind: (...values: unknown[]) => statement(s.bind(...values)),
+      bind: (...values: unknown[]) => statement(s.bind(...values), query),
       all: async () => {
         const r = await s.all();
-        count(r.meta);
+        count(query, r.meta);
         return r;
       },
       run: async () => {
         const r = await s.run();
-        count(r.meta);
+        count(query, r.meta);
         return r;
       },
       first: async (column?: string) => {
         const r = await s.all<Record<string, unknown>>();
-        count(r.meta);
+        count(query, r.meta);
         const row = r.results[0] ?? null;
         return column === undefined ? row : (row?.[column] ?? null);
       },
       raw: (options?: { columnNames?: boolean }) => s.raw(options as { columnNames: true }),
     } as unknown as D1PreparedStatement;
-    originals.set(wrapped, s);
+    originals.set(wrapped, { s, query });
     return wrapped;
   };
   return {
-    prepare: (query: string) => statement(db.prepare(query)),
+    prepare: (query: string) => statement(db.prepare(query), query),
     batch: async (statements: D1PreparedStatement[]) => {
-      const results = await db.batch(statements.map((s) => originals.get(s) ?? s));
-      for (const r of results) count(r.meta);
+      const known = statements.map((s) => originals.get(s) ?? { s, query: "" });
+      const results = await db.batch(known.map((k) => k.s));
+      results.forEach((r, i) => count(known[i]!.query, r.meta));
       return results;
     },
     exec: (query: string) => db.exec(query),
@@ -90,7 +107,7 @@ function messageBatch(env: Env, messages: { id: string; body: HitMessage; attemp
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    const meter: Meter = { rowsWritten: 0, rowsRead: 0 };
+    const meter = newMeter();
     const meteredEnv = {
       ...env,
       CATALOG: metered(env.CATALOG, meter),
@@ -117,7 +134,7 @@ export default {
       const tenants = everyTenant(meteredEnv);
       let devices = 0;
       for (const tenant of tenants) devices += await pruneDeviceDays(tenant.DB, now);
-      const afterDevices = { ...meter };
+      const afterDevices = { ...meter, written: { ...meter.written } };
       const retention = { visitors: 0, sessions: 0 };
       for (const tenant of tenants) {
         const removed = await pruneRetention(tenant, now);
@@ -129,8 +146,66 @@ export default {
         devicesRowsWritten: afterDevices.rowsWritten,
         ...retention,
         retentionRowsWritten: meter.rowsWritten - afterDevices.rowsWritten,
+        retentionWritten: Object.fromEntries(
+          Object.entries(meter.written).map(([k, v]) => [k, v - (afterDevices.written[k] ?? 0)]),
+        ),
       });
+    }
+    if (path === "/mirror") {
+      const o = (await request.json()) as { organizationId: string; shard: number; debits: number };
+      return Response.json({ rowsWritten: await mirrorRows(env, meteredEnv, meter, o) });
     }
     return new Response("not found", { status: 404 });
   },
 };
+
+/**
+ * The rows an outbox flush writes for `debits` debits of an organization: the counter's own statements
+ * (mirrorStatements), for entries after the organization's last mirrored one, in one metered batch.
+ */
+async function mirrorRows(
+  env: Env,
+  meteredEnv: Env,
+  meter: Meter,
+  o: { organizationId: string; shard: number; debits: number },
+): Promise<number> {
+  const plain = everyTenant(env).find((t) => t.SHARD === o.shard)!.DB;
+  const db = everyTenant(meteredEnv).find((t) => t.SHARD === o.shard)!.DB;
+  const last = (await plain
+    .prepare(
+      `SELECT coalesce(max(l.seq), 0) AS seq, p.current_period_start AS start, p.current_period_end AS end, p.allocation
+       FROM organization_periods p JOIN organization_keys k ON k.organization_id = p.organization_id
+       LEFT JOIN ledger_entries l ON l.org = k.key WHERE p.organization_id = ?`,
+    )
+    .bind(o.organizationId)
+    .first<{ seq: number; start: string; end: string; allocation: number }>())!;
+  const now = new Date().toISOString();
+  const entries: LedgerEntry[] = Array.from({ length: o.debits }, (_, k) => ({
+    id: `${o.organizationId}:${last.seq + 1 + k}`,
+    organizationId: o.organizationId,
+    seq: last.seq + 1 + k,
+    kind: "debit",
+    credits: -1,
+    allocation: last.allocation,
+    balanceAfter: last.allocation - k - 1,
+    periodStart: last.start,
+    periodEnd: last.end,
+    eventId: crypto.randomUUID(),
+    identity: `company:bench-mirror-${last.seq + 1 + k}`,
+    note: null,
+    details: null,
+    createdAt: now,
+  }));
+  const snapshot = {
+    organizationId: o.organizationId,
+    periodStart: last.start,
+    periodEnd: last.end,
+    allocation: last.allocation,
+    used: o.debits,
+    available: last.allocation - o.debits,
+    lastSeq: last.seq + o.debits,
+  };
+  const before = meter.rowsWritten;
+  await db.batch(mirrorStatements(db, entries, snapshot));
+  return meter.rowsWritten - before;
+}

@@ -25,6 +25,13 @@ export interface SimulationConfig {
   engagementHitsPerPageView: number;
   /** Script requests (`GET /s/{key}.js`, cached 300 s by the browser) per page view. */
   scriptLoadsPerPageView: number;
+  /**
+   * Seconds from a page view to the next one or to leaving: a visit (a device's page views of a day) lasts
+   * `pageViewsPerDevicePerDay` × this, and all its requests reach one Cloudflare location.
+   */
+  secondsPerPageView: number;
+  /** How long a location keeps a pixel record it read from KV (LOCATION_TTL_SECONDS, worker/pixel-config/record.ts). */
+  locationCacheSeconds: number;
   /** Busiest hour's rate ÷ the month's average rate, applied to every organization at once. */
   diurnalPeakFactor: number;
   daysPerMonth: number;
@@ -34,7 +41,13 @@ export interface SimulationConfig {
   retentionCandidates: number[];
   /** Shorter windows tried for page-view detail (page views, sessions) while the rest keeps `retentionDays`. */
   detailRetentionCandidates: number[];
+  /** Consumer batches (queue messages each, `max_batch_size` of the hit queues); hits retried once. */
   queue: { batchSize: number; retryShare: number };
+  /**
+   * The edge's hit collectors (worker/collect/hit-collector.ts, collectors.ts): per hit queue, the hit queues
+   * deployed, how long a bundle stays open, and its limits.
+   */
+  collectors: { perQueue: number; queues: number; windowSeconds: number; maxHits: number; maxBytes: number };
   /** Platform facts (limits and billing rules), not choices; docs/scale.md cites them. */
   platform: {
     shardBudgetBytes: number;
@@ -63,12 +76,15 @@ export const CONFIG: SimulationConfig = {
   pageViewsPerDevicePerDay: 2.5,
   engagementHitsPerPageView: 1,
   scriptLoadsPerPageView: 0.4,
+  secondsPerPageView: 75,
+  locationCacheSeconds: 240,
   diurnalPeakFactor: 3,
   daysPerMonth: 30.44,
   retentionDays: 400,
   retentionCandidates: [400, 365, 180, 90, 60, 30],
   detailRetentionCandidates: [90, 30],
-  queue: { batchSize: 100, retryShare: 0.01 },
+  queue: { batchSize: 10, retryShare: 0.01 },
+  collectors: { perQueue: 8, queues: 2, windowSeconds: 0.25, maxHits: 100, maxBytes: 60_000 },
   platform: {
     shardBudgetBytes: 5e9, // half of D1's 10 GB per database
     d1DatabaseBytes: 10e9,

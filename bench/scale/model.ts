@@ -33,32 +33,53 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
   // ------------------------------------------------ the whole platform's month
   const totalPageViews = sum(orgs.map((o) => o.pageViews));
   const hits = sum(orgs.map((o) => o.hits));
-  const messages = hits * u.hit.messagesPerHit;
+  // The edge hands each hit to a collector, which puts the hits it gets in `windowSeconds` in one queue
+  // message (worker/collect/hit-collector.ts). Bundles are counted as at the daily low (a third of the
+  // average rate), when they are smallest: the cost of the queue is an upper bound.
+  const sent = hits * u.hit.messagesPerHit;
+  const collectors = c.collectors.perQueue * c.collectors.queues;
+  const lowPerCollector = sent / secondsPerMonth / collectors / c.diurnalPeakFactor;
+  const hitsPerBundle = Math.max(
+    1,
+    Math.min(
+      c.collectors.maxHits,
+      Math.floor(c.collectors.maxBytes / u.hit.queueMessageBytes),
+      1 + lowPerCollector * c.collectors.windowSeconds,
+    ),
+  );
+  const messages = sent / hitsPerBundle;
   const queueOperationsPerMessage =
-    3 * Math.ceil((u.hit.queueMessageBytes + c.platform.queueMessageMetadataBytes) / c.platform.queueOperationBytes);
-  const queueOperations = messages * queueOperationsPerMessage + messages * c.queue.retryShare;
+    3 *
+    Math.ceil(
+      (hitsPerBundle * u.hit.queueMessageBytes + c.platform.queueMessageMetadataBytes) / c.platform.queueOperationBytes,
+    );
+  // A hit to retry goes back in a bundle of its own (worker/collect/bundles.ts): counted as its own message.
+  const queueOperations = messages * queueOperationsPerMessage + sent * c.queue.retryShare * 3;
   const charges = sum(orgs.map((o) => o.identities));
-  const averageBatchesPerSecond = messages / secondsPerMonth / c.queue.batchSize;
-  // Batches per second holding at least one of `ratePerSecond` messages among `messagesPerSecond` in all.
+  // A consumer batch holds `batchSize` queue messages, so `hitsPerBatch` hits.
+  const hitsPerBatch = c.queue.batchSize * hitsPerBundle;
+  const averageBatchesPerSecond = sent / secondsPerMonth / hitsPerBatch;
+  // Batches per second holding at least one of `ratePerSecond` hits among `hitsPerSecond` in all.
   // One counter call per organization per batch that holds at least one of its first identifications.
-  const batchesHolding = (ratePerSecond: number, batchesPerSecond: number, messagesPerSecond: number) =>
-    batchesPerSecond * -Math.expm1(c.queue.batchSize * Math.log1p(-Math.min(1, ratePerSecond / messagesPerSecond)));
+  const batchesHolding = (ratePerSecond: number, batchesPerSecond: number, hitsPerSecond: number) =>
+    batchesPerSecond * -Math.expm1(hitsPerBatch * Math.log1p(-Math.min(1, ratePerSecond / hitsPerSecond)));
   const counterCalls = sum(
     orgs.map(
       (o) =>
-        batchesHolding(o.identities / secondsPerMonth, averageBatchesPerSecond, messages / secondsPerMonth) *
+        batchesHolding(o.identities / secondsPerMonth, averageBatchesPerSecond, sent / secondsPerMonth) *
         secondsPerMonth,
     ),
   );
 
   // ------------------------------------------------ peaks
   const peak = c.diurnalPeakFactor;
-  const peakMessagesPerSecond = (messages / secondsPerMonth) * peak;
-  const peakBatchesPerSecond = peakMessagesPerSecond / c.queue.batchSize;
+  const peakSentPerSecond = (sent / secondsPerMonth) * peak;
+  const peakMessagesPerSecond = peakSentPerSecond / hitsPerBundle;
+  const peakBatchesPerSecond = peakSentPerSecond / hitsPerBatch;
   const busiestOrg = orgs.reduce((a, b) => (b.pageViews > a.pageViews ? b : a));
   const busiestIdentifiedPerSecond = (busiestOrg.identifiedPageViews / secondsPerMonth) * peak;
   // At the start of a billing period every identity is charged again: every identified page view charges.
-  const busiestCallsPerSecond = batchesHolding(busiestIdentifiedPerSecond, peakBatchesPerSecond, peakMessagesPerSecond);
+  const busiestCallsPerSecond = batchesHolding(busiestIdentifiedPerSecond, peakBatchesPerSecond, peakSentPerSecond);
 
   // ------------------------------------------------ storage and shards at each retention
   const partnerBytesAt = (days: number) => partners.map((os) => sum(os.map((o) => steadyBytes(o, days, c, u))));
@@ -121,27 +142,38 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
       peakRowsPerSecond: quantiles(perShard(rowsPerSecond)),
       periodStartRowsPerSecond: quantiles(perShard((o) => rowsPerSecond(o) + chargeRowsPerSecond(o))),
       peakBatchesPerSecond: quantiles(
-        shardMessagesPerSecond.map((m) => batchesHolding(m, peakBatchesPerSecond, peakMessagesPerSecond)),
+        shardMessagesPerSecond.map((m) => batchesHolding(m, peakBatchesPerSecond, peakSentPerSecond)),
       ),
     };
   };
 
+  // ------------------------------------------------ KV reads: a location reads a key once per its cache's time
+  // A visit's requests reach one location, which reads the record from KV on the first and keeps it
+  // `locationCacheSeconds`: a visit costs 1 + its length ÷ that many reads, and never more than its requests.
+  const edgeRequestsPerPageView = 1 + c.engagementHitsPerPageView + c.scriptLoadsPerPageView;
+  const readsPerVisit = 1 + (c.pageViewsPerDevicePerDay * c.secondsPerPageView) / c.locationCacheSeconds;
+  const kvLookups = sum(
+    orgs.map((o) => Math.min(o.pageViews * edgeRequestsPerPageView, o.devicesPerDay * c.daysPerMonth * readsPerVisit)),
+  );
+
   // ------------------------------------------------ usage and cost at the default retention
   const steadyAtDefault = sum(orgs.map((o) => steadyBytes(o, c.retentionDays, c, u)));
   const usage: Usage = {
-    workersRequests:
-      totalPageViews * (1 + c.engagementHitsPerPageView + c.scriptLoadsPerPageView) + messages / c.queue.batchSize,
+    workersRequests: totalPageViews * edgeRequestsPerPageView + messages / c.queue.batchSize,
     workersCpuMs: hits * u.hit.edgeCpuMs + messages * u.hit.consumerCpuMs,
     queueOperations,
     d1RowsRead: sum(orgs.map((o) => o.rowsRead)),
     d1RowsWritten: sum(orgs.map((o) => o.rowsWritten + o.sweepRowsWritten)),
     d1StorageBytes: steadyAtDefault,
-    doRequests: counterCalls * u.counterCall.requests,
+    // Counter calls (and their alarms), and one collector call per hit.
+    doRequests: counterCalls * u.counterCall.requests + sent,
+    // Counters while active; collectors active the whole month (a busy one never idles).
     doGbSeconds:
-      counterCalls * u.counterCall.requests * (u.counterCall.wallMs / 1000) * c.platform.durableObjectMemoryGb,
+      (counterCalls * u.counterCall.requests * (u.counterCall.wallMs / 1000) + collectors * secondsPerMonth) *
+      c.platform.durableObjectMemoryGb,
     doRowsWritten: charges * u.charge.counterRowsWritten + counterCalls,
     doStorageBytes: charges * u.charge.counterBytes + orgs.length * c.platform.emptyDurableObjectBytes,
-    kvReads: totalPageViews * (1 + c.engagementHitsPerPageView + c.scriptLoadsPerPageView) * u.hit.kvReads,
+    kvReads: kvLookups * u.hit.kvReads,
   };
   const cost = (key: keyof typeof PRICES, amount: number) => {
     const m: Meter = PRICES[key];
@@ -198,12 +230,17 @@ export function simulate(config: SimulationConfig, unitCosts: LoadedUnitCosts): 
       sweepRowsWritten: sum(orgs.map((o) => o.sweepRowsWritten)),
       charges,
       counterCalls,
+      edgeRequests: totalPageViews * edgeRequestsPerPageView,
+      kvReads: kvLookups * u.hit.kvReads,
     },
     peak: {
       hitsPerSecond: (hits / secondsPerMonth) * peak,
       messagesPerSecond: peakMessagesPerSecond,
       queuesNeeded: Math.ceil(peakMessagesPerSecond / c.platform.queueMessagesPerSecond),
       consumerBatchesPerSecond: peakBatchesPerSecond,
+      hitsPerBundle,
+      collectors,
+      collectorRequestsPerSecond: peakSentPerSecond / collectors,
     },
     busiest: {
       pageViews: busiestOrg.pageViews,

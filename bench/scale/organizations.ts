@@ -44,7 +44,7 @@ export interface OrganizationMonth {
 
 export const WRITE_KINDS = {
   anonymousRollups: "daily rollups of anonymous page views",
-  deviceRows: "per-device-per-day rows (insert, then delete)",
+  deviceRows: "the cron removing per-device-per-day rows (their insert is the page view's)",
   identifiedPageViews: "identified page views (rollups, page view, session, visitor totals)",
   engagement: "engagement hits",
   visitors: "new visitors",

@@ -85,10 +85,13 @@ export function report(r: SimulationResult, command: string): string[] {
     "| figure | value |",
     "|---|---:|",
     `| hits (page views + engagement) | ${big(r.month.hits)} |`,
+    `| hits per queue message (${int(r.peak.collectors)} collectors gather ${dec(c.collectors.windowSeconds, 2)} s each, counted at the daily low) | ${dec(r.peak.hitsPerBundle, 1)} |`,
     `| queue messages | ${big(r.month.messages)} |`,
-    `| queue operations (${r.month.queueOperationsPerMessage} per message: write, read, delete of one 64 KB unit; + ${dec(c.queue.retryShare * 100, 0)} % retried reads) | ${big(r.month.queueOperations)} |`,
+    `| queue operations (${r.month.queueOperationsPerMessage} per message: write, read, delete of one 64 KB unit; ${dec(c.queue.retryShare * 100, 0)} % of hits retried in a message of their own) | ${big(r.month.queueOperations)} |`,
     `| credits charged (identities × monthly periods) | ${big(r.month.charges)} |`,
     `| credit-counter calls (one per organization per batch holding a first identification) | ${big(r.month.counterCalls)} |`,
+    `| requests to the edge (page views, engagement, ${dec(c.scriptLoadsPerPageView, 1)} script loads per page view) | ${big(r.month.edgeRequests)} |`,
+    `| KV reads (a visit's location reads a key once per ${int(c.locationCacheSeconds)} s of it) | ${big(r.month.kvReads)} (${dec(r.month.kvReads / r.pageViews.total, 2)} per page view) |`,
     `| D1 rows written by the traffic | ${big(r.month.rowsWritten)} |`,
     ...(Object.keys(WRITE_KINDS) as WriteKind[]).map(
       (k) =>
@@ -99,6 +102,7 @@ export function report(r: SimulationResult, command: string): string[] {
     `| peak hits per second (× ${c.diurnalPeakFactor} daily peak) | ${int(r.peak.hitsPerSecond)} |`,
     `| peak queue messages per second (limit ${int(c.platform.queueMessagesPerSecond)} per queue) | ${int(r.peak.messagesPerSecond)} → **${r.peak.queuesNeeded} queue(s)** |`,
     `| consumer batches per second at peak (${c.queue.batchSize} messages each) | ${dec(r.peak.consumerBatchesPerSecond, 1)} |`,
+    `| calls a second to each collector at peak (a Durable Object takes ~${int(c.platform.durableObjectRequestsPerSecond)}) | ${int(r.peak.collectorRequestsPerSecond)} |`,
     "",
     "### The busiest organization and its credit counter",
     "",
@@ -170,12 +174,82 @@ export function report(r: SimulationResult, command: string): string[] {
     `| Workers Paid | plan | 1 account | ${usd(PLAN_USD_PER_MONTH)} | ${usd(PLAN_USD_PER_MONTH / (r.pageViews.total / 1e6))} |`,
     `| **total** | | | **${usd(r.costTotal)}** | **${usd(r.costPerMillion)}** |`,
     "",
+    ...(r.costPerMillionAlone !== undefined
+      ? [
+          `With every hit alone in its consumer batch (a queue that every small organization shares: the \`hitAlone\` rows in`,
+          `place of the profile's), the same month costs **${usd(r.costPerMillionAlone)}** per million page views.`,
+          "",
+        ]
+      : []),
+    "The same per million page views beside issue 21's starting point: the cost as published before its changes, and",
+    "the same code priced from unit costs measured without counting a new visitor's and a charge's rows twice",
+    "([What issue 21 changed](#what-issue-21-changed)):",
+    "",
+    ...costComparison(r),
+    "",
     ...(r.storageCostAtRecommended !== undefined && r.recommended.days < c.retentionDays
       ? [
           `At ${int(r.recommended.days)} days of retention D1 storage would cost ${usd(r.storageCostAtRecommended)} a month instead (${usd(r.storageCostAtRecommended / (r.pageViews.total / 1e6))} per million page views).`,
           "",
         ]
       : []),
+  ];
+}
+
+/**
+ * Issue 21's starting point, per million page views, product by product (keys of PRICES): as published
+ * before its changes (docs/scale.md at commit 761a2c3), and the same code priced from unit costs measured
+ * without counting a new visitor's and a charge's rows twice or sweeping receipts (commit 05cd0b8). Same
+ * traffic draw and prices as every run.
+ */
+const BEFORE: { label: string; perMillion: Record<keyof typeof PRICES, number>; total: number }[] = [
+  {
+    label: "before (published)",
+    perMillion: {
+      workersRequests: 0.72,
+      workersCpuMs: 0.01,
+      queueOperations: 2.41,
+      d1RowsRead: 0,
+      d1RowsWritten: 4.17,
+      d1StorageBytes: 0.39,
+      doRequests: 0.01,
+      doGbSeconds: 0,
+      doRowsWritten: 0.28,
+      doStorageBytes: 0,
+      kvReads: 1.2,
+    },
+    total: 9.21,
+  },
+  {
+    label: "before, counted right",
+    perMillion: {
+      workersRequests: 0.72,
+      workersCpuMs: 0.02,
+      queueOperations: 2.41,
+      d1RowsRead: 0.01,
+      d1RowsWritten: 2.7,
+      d1StorageBytes: 0.39,
+      doRequests: 0.01,
+      doGbSeconds: 0,
+      doRowsWritten: 0.28,
+      doStorageBytes: 0,
+      kvReads: 1.2,
+    },
+    total: 7.73,
+  },
+];
+
+/** This run's cost per million page views beside issue 21's starting point. */
+export function costComparison(r: SimulationResult): string[] {
+  const perMillion = (usdAMonth: number) => usdAMonth / (r.pageViews.total / 1e6);
+  return [
+    "| product | item | " + BEFORE.map((b) => b.label).join(" | ") + " | this run |",
+    "|---|---|" + BEFORE.map(() => "---:|").join("") + "---:|",
+    ...r.costs.map((x) => {
+      const m: Meter = PRICES[x.key];
+      return `| ${m.product} | ${m.item} | ${BEFORE.map((b) => usd(b.perMillion[x.key])).join(" | ")} | ${usd(perMillion(x.usd))} |`;
+    }),
+    `| **total** | | ${BEFORE.map((b) => `**${usd(b.total)}**`).join(" | ")} | **${usd(r.costPerMillion)}** |`,
   ];
 }
 
@@ -193,7 +267,10 @@ export function benchmarksSection(r: SimulationResult, command: string): string[
     "",
     "| figure | value |",
     "|---|---|",
-    `| cost per million page views (list prices, ${int(r.config.retentionDays)}-day retention) | ${usd(r.costPerMillion)} |`,
+    `| cost per million page views (list prices, ${int(r.config.retentionDays)}-day retention) | ${usd(r.costPerMillion)} (before issue 21: $9.21 as published, $7.73 counted right) |`,
+    ...(r.costPerMillionAlone !== undefined
+      ? [`| the same, every hit alone in its consumer batch | ${usd(r.costPerMillionAlone)} |`]
+      : []),
     `| peak queue messages per second | ${int(r.peak.messagesPerSecond)} (${r.peak.queuesNeeded} queue(s) at ${int(r.config.platform.queueMessagesPerSecond)}/s) |`,
     `| busiest organization's counter at a period start | ${dec(r.busiest.requestsPerSecondPeriodStart)} requests/s |`,
     `| longest retention at which every partner fits one shard (${gb(r.config.platform.shardBudgetBytes)}) | ${int(r.recommended.everyPartnerFits)} days |`,

@@ -45,6 +45,8 @@ export interface Quantiles {
 }
 
 export interface SimulationResult {
+  /** The cost per million page views with every hit alone in its consumer batch (bench/simulate.ts). */
+  costPerMillionAlone?: number;
   config: SimulationConfig;
   unitCosts: LoadedUnitCosts;
   organizations: number;
@@ -79,12 +81,19 @@ export interface SimulationResult {
     sweepRowsWritten: number;
     charges: number;
     counterCalls: number;
+    /** Requests to the edge (page views, engagement, script loads), and the KV reads they cost. */
+    edgeRequests: number;
+    kvReads: number;
   };
   peak: {
     hitsPerSecond: number;
     messagesPerSecond: number;
     queuesNeeded: number;
     consumerBatchesPerSecond: number;
+    /** Hits per queue message (bundled by the collectors, as at the daily low), collectors, and each one's calls a second at the peak. */
+    hitsPerBundle: number;
+    collectors: number;
+    collectorRequestsPerSecond: number;
   };
   busiest: {
     pageViews: number;

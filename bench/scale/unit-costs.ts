@@ -39,6 +39,8 @@ export interface UnitCosts {
     catalogRowsRead: number;
   };
   counterCall: { wallMs: number; requests: number };
+  /** Rows written by hits alone in their consumer batches, in place of the units' own `rowsWritten`. */
+  hitAlone: { anonymousPageView: number; identifiedPageView: number; visitor: number; identifiedEngagement: number };
 }
 
 /**

@@ -87,6 +87,8 @@ describe("the edge Worker, on its own bindings", () => {
     const org = await seedOrganization(worker);
     const pixels = await worker.mf.getKVNamespace("PIXELS");
     await pixels.delete(org.pixelKey);
+    // Nor in the location's cache (worker/pixel-config/record.ts), where the main Worker's write put it.
+    await (await worker.mf.getCaches()).default.delete(`https://pixel-records.invalid/${org.pixelKey}`);
     expect((await hit(pageView(org.pixelKey))).status).toBe(204);
     await vi.waitFor(async () => expect(await pixels.get(org.pixelKey, "json")).toMatchObject({ enabled: true }));
     const unknown = await hit(pageView("0123456789abcdef01234567"));

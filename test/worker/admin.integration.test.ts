@@ -2,22 +2,14 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { delayStarted, delayingFirst } from "./support/env-faults";
 import { describe, expect, it } from "vitest";
-import {
-  admin,
-  call,
-  expectEnvelope,
-  fetchWith,
-  newOrganization,
-  newPartner,
-  pageView,
-  seedVisitors,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { admin, call, expectEnvelope, fetchWith } from "./support/api";
+import { newOrganization, newPartner, tenantOfOrganization } from "./support/partners";
+import { pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
+import { seedVisitors } from "./support/visitors";
 import { signedInClient } from "./support/dashboard";
 
-async function visitorCompany(api: ReturnType<typeof import("./support").asPartner>, organizationId: string) {
+async function visitorCompany(api: ReturnType<typeof import("./support/api").asPartner>, organizationId: string) {
   const { body } = await api("GET", `/organizations/${organizationId}/visitors`);
   return body.visitors.map((v: { company: { name: string } }) => v.company.name);
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MAX_ALERTS_PER_ORGANIZATION } from "../../worker/alerts/schemas";
 import { receiverBucket } from "../fixtures/receiver";
-import { expectEnvelope, newOrganization, tenantOfOrganization } from "./support";
+import { expectEnvelope } from "./support/api";
+import { newOrganization, tenantOfOrganization } from "./support/partners";
 import { chatChannel, createAlert, deliveriesOf, saveSegment } from "./support/alerts";
 
 /** The alert rules of the partner API: validation, secrets, the test send and the delivery log. */

@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../worker/lib/crypto";
 import { receiverBucket } from "../fixtures/receiver";
-import { admin, deliver, freshIp, importCompany, newPartner, tenantOfOrganization } from "./support";
+import { admin } from "./support/api";
+import { importCompany, newPartner, tenantOfOrganization } from "./support/partners";
+import { deliver, freshIp } from "./support/hits";
 import { chatChannel, createAlert, deliveriesOf, HOUR_MS, icpCompanyOnSite, visitOf } from "./support/alerts";
 import { b2cOrganization, visitAndIdentify } from "./support/people";
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { deliver, freshIp, tenantOfOrganization } from "./support";
+import { deliver, freshIp } from "./support/hits";
+import { tenantOfOrganization } from "./support/partners";
 import { chatChannel, createAlert, deliveriesOf, icpCompanyOnSite, saveSegment, visitOf } from "./support/alerts";
 
 /**

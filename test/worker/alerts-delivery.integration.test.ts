@@ -4,7 +4,9 @@ import { activeRulesFrom, activeRulesStatement } from "../../worker/alerts/rules
 import { SLACK_LIMITS } from "../../worker/alerts/slack";
 import type { OrganizationPlan } from "../../worker/collect/plan-types";
 import { recipientsFrom, recipientStatements } from "../../worker/webhooks/recipients";
-import { deliver, receipts, tenantOfOrganization } from "./support";
+import { tenantOfOrganization } from "./support/partners";
+import { deliver } from "./support/hits";
+import { receipts } from "./support/receipts";
 import {
   chatChannel,
   createAlert,

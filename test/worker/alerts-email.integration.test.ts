@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../worker/lib/crypto";
-import { admin, deliver, newPartner } from "./support";
+import { admin } from "./support/api";
+import { newPartner } from "./support/partners";
+import { deliver } from "./support/hits";
 import { createAlert, deliveriesOf, HOUR_MS, icpCompanyOnSite, visitOf } from "./support/alerts";
 import { mailTo, mailsTo, newRecipient, oneClickUnsubscribe, unsubscribeUrlOf } from "./support/mailbox";
 import { b2cOrganization, visitAndIdentify } from "./support/people";

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { asPartner, expectEnvelope, newPartner } from "./support";
+import { asPartner, expectEnvelope } from "./support/api";
+import { newPartner } from "./support/partners";
 
 describe("partner API: API keys", () => {
   it("creates a key whose plain value is shown once and which works at once", async () => {

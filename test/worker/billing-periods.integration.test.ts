@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import { eventTypeOf, type Received, receiverBucket } from "../fixtures/receiver";
-import { newOrganization, tenantOfOrganization } from "./support";
+import { newOrganization, tenantOfOrganization } from "./support/partners";
 import { counterOf, dropAlarm, flushAll } from "./support/counter";
 import { callWith, failingFirst } from "./support/env-faults";
 

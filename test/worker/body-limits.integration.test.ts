@@ -4,7 +4,9 @@ import { MAX_HIT_BYTES } from "../../shared/hit";
 import { MAX_JSON_BODY_BYTES } from "../../worker/lib/body-limit";
 import { MAX_ARRAY_IMPORT_BYTES, MAX_RECORD_LENGTH } from "../../worker/imports/records";
 import { partnerOperations, fillPath, partnerWithResources } from "./support/openapi-operations";
-import { BASE, BROWSER_UA, admin, expectEnvelope, newOrganization, newPartner, pageView, sendHit } from "./support";
+import { BASE, admin, expectEnvelope } from "./support/api";
+import { newOrganization, newPartner } from "./support/partners";
+import { BROWSER_UA, pageView, sendHit } from "./support/hits";
 
 const encoder = new TextEncoder();
 

@@ -3,17 +3,9 @@ import type { AcceptedHit } from "../../worker/collect/message";
 import { PEOPLE_PER_ADDRESS, PEOPLE_PER_HOUR } from "../../worker/collect/people-limits";
 import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
 import { b2cOrganization, importedPerson } from "./support/people";
-import {
-  accepted,
-  deliver,
-  freshIp,
-  newPartner,
-  organizationKey,
-  receipts,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { newPartner, organizationKey, tenantOfOrganization } from "./support/partners";
+import { accepted, deliver, freshIp, sendHit } from "./support/hits";
+import { receipts, waitForReceipts } from "./support/receipts";
 
 /** H3: how many people one address, and one organization in an hour, can have charged. */
 

@@ -1,19 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { MAX_HIT_BYTES } from "../../shared/hit";
-import { forgetRememberedPixels } from "../../worker/pixel-config/record";
-import {
-  BROWSER_UA,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  receipts,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { forgetLocationPixels, forgetRememberedPixels } from "../../worker/pixel-config/record";
+import { expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, tenantOfOrganization } from "./support/partners";
+import { BROWSER_UA, freshIp, pageView, sendHit } from "./support/hits";
+import { receipts, waitForReceipts } from "./support/receipts";
 
 /** A count of the organization's daily rollups, summed over its days. */
 async function counted(organizationId: string, column: "referrer_not_allowed" | "disabled" | "page_views" | "bot") {
@@ -202,7 +194,7 @@ describe("collect path", () => {
   it("identifies a B2C visitor from the hashed email sent by identify(), with the page viewed before it", async () => {
     const { api, organization, pixelKey } = await newOrganization({ productType: "B2C" });
     const hash = await sha256("jane.doe@example.com");
-    const { admin } = await import("./support");
+    const { admin } = await import("./support/api");
     await admin("POST", "/people", [
       { emailSha256: hash, name: "Jane Doe", jobTitle: "CTO", emailDomain: "example.com" },
     ]);
@@ -274,7 +266,9 @@ describe("collect path", () => {
   it("falls back to D1 when the key is missing from KV, and puts it back", async () => {
     const { organization, pixelKey } = await newOrganization();
     await env.PIXELS.delete(pixelKey);
-    forgetRememberedPixels(); // a fresh isolate: nothing in memory either
+    // A fresh isolate in a location that has not read the key: nothing in memory or the location's cache either.
+    forgetRememberedPixels();
+    await forgetLocationPixels(pixelKey);
     expect(await env.PIXELS.get(pixelKey)).toBeNull();
     const res = await sendHit(pageView(pixelKey), { ip: freshIp() });
     expect(res.status).toBe(204);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { asPartner, awayFromWindowEdge, expectEnvelope, newOrganization } from "./support";
+import { asPartner, expectEnvelope } from "./support/api";
+import { newOrganization } from "./support/partners";
+import { awayFromWindowEdge } from "./support/time";
 import {
   auditOf,
   clientPath,

@@ -1,21 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { forgetRememberedPixels } from "../../worker/pixel-config/record";
-import {
-  accepted,
-  BASE,
-  deliver,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  newPartner,
-  pageView,
-  receipts,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { BASE, expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, newPartner, tenantOfOrganization } from "./support/partners";
+import { accepted, deliver, freshIp, pageView, sendHit } from "./support/hits";
+import { receipts, waitForReceipts } from "./support/receipts";
 import {
   auditOf,
   clientPath,

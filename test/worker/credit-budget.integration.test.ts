@@ -1,7 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { accepted, deliver, expectEnvelope, freshIp, importCompany, newPartner, receipts } from "./support";
+import { expectEnvelope } from "./support/api";
+import { importCompany, newPartner } from "./support/partners";
+import { accepted, deliver, freshIp } from "./support/hits";
+import { receipts } from "./support/receipts";
 import { counterOf, flushCounter, type Stub } from "./support/counter";
 import { callWith, installFaults } from "./support/env-faults";
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { admin, asPartner, expectEnvelope, newOrganization, newPartner, tenantOfOrganization } from "./support";
+import { admin, asPartner, expectEnvelope } from "./support/api";
+import { newOrganization, newPartner, tenantOfOrganization } from "./support/partners";
 import { counterOf, flushCounter } from "./support/counter";
 import { callWith, delayingFirst, delayStarted } from "./support/env-faults";
 

@@ -1,18 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import {
-  accepted,
-  admin,
-  deliver,
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  receipts,
-  sendHit,
-  waitForReceipts,
-} from "./support";
+import { admin } from "./support/api";
+import { importCompany, newOrganization } from "./support/partners";
+import { accepted, deliver, freshIp, pageView, sendHit } from "./support/hits";
+import { receipts, waitForReceipts } from "./support/receipts";
 import { counterOf, flushCounter } from "./support/counter";
 import { installFaults } from "./support/env-faults";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newOrganization } from "./support";
+import { newOrganization } from "./support/partners";
 import { csrfOf, signedInClient, type Browser } from "./support/dashboard";
 import { mailTo, newRecipient } from "./support/mailbox";
 

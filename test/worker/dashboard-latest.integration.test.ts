@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { freshIp, importCompany, newOrganization, pageView, seedVisitors, sendHit, waitForReceipts } from "./support";
+import { importCompany, newOrganization } from "./support/partners";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
+import { seedVisitors } from "./support/visitors";
 import { signedInClient } from "./support/dashboard";
 
 /**

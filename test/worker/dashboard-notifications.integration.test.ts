@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newOrganization, tenantOfOrganization } from "./support";
+import { newOrganization, tenantOfOrganization } from "./support/partners";
 import { chatChannel, createAlert } from "./support/alerts";
 import { csrfOf, signedInClient, type Browser } from "./support/dashboard";
 import { mailTo, newRecipient } from "./support/mailbox";

@@ -2,16 +2,10 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { browser, csrfOf, signedInClient, signedInConsole, type Browser } from "./support/dashboard";
 import { freshDomain, makeLive, publishRecords } from "./support/domains";
-import {
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  seedVisitors,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { importCompany, newOrganization, tenantOfOrganization } from "./support/partners";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
+import { seedVisitors } from "./support/visitors";
 
 /**
  * What the client dashboard and the partner console show: the partner's brand on every page,

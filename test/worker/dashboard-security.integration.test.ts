@@ -6,7 +6,10 @@ import { sha256Hex } from "../../worker/lib/crypto";
 import { forgetFailures } from "../../worker/rate-limit/failures";
 import worker from "../../worker/index";
 import { browser, csrfOf, dashboardLink, signedInClient, signedInConsole, sql } from "./support/dashboard";
-import { BASE, awayFromWindowEdge, expectEnvelope, freshIp, newOrganization, tenantOf } from "./support";
+import { BASE, expectEnvelope } from "./support/api";
+import { newOrganization, tenantOf } from "./support/partners";
+import { freshIp } from "./support/hits";
+import { awayFromWindowEdge } from "./support/time";
 
 /**
  * The dashboard against a hostile world: what an attacker can make it spend, which sessions a

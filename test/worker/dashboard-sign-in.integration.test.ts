@@ -2,7 +2,9 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../worker/lib/crypto";
 import { browser, csrfOf, dashboardLink, signedInClient, signedInConsole, sql } from "./support/dashboard";
-import { expectEnvelope, newOrganization, seedVisitors } from "./support";
+import { expectEnvelope } from "./support/api";
+import { newOrganization } from "./support/partners";
+import { seedVisitors } from "./support/visitors";
 
 /**
  * Sign-in without passwords: the partner's app asks for a link, the person opens it once and

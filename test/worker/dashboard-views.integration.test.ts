@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { browser as cookieJar, csrfOf, signedInClient, type Browser } from "./support/dashboard";
 import { viewedPages } from "./support/page-views";
 import { receiverBucket } from "../fixtures/receiver";
-import { newOrganization, seedVisitors } from "./support";
+import { newOrganization } from "./support/partners";
+import { seedVisitors } from "./support/visitors";
 
 /**
  * The company feed's filters as a saved segment holds them, and saved views: "Save this view",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { expectEnvelope, newOrganization } from "./support";
+import { expectEnvelope } from "./support/api";
+import { newOrganization } from "./support/partners";
 import { saveSegment } from "./support/alerts";
 import { company, HOUR_S, visit } from "./support/digests";
 import { mailTo, newRecipient, unsubscribeUrlOf } from "./support/mailbox";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { JOBS_QUEUE } from "../../worker/jobs/message";
-import { deliverTo } from "./support";
+import { deliverTo } from "./support/hits";
 import { saveSegment } from "./support/alerts";
 import {
   claimsOf,

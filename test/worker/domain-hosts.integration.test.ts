@@ -3,7 +3,8 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import { sha256Hex } from "../../worker/lib/crypto";
-import { expectEnvelope, newOrganization } from "./support";
+import { expectEnvelope } from "./support/api";
+import { newOrganization } from "./support/partners";
 import { browser, signedInClient, signedInConsole, sql } from "./support/dashboard";
 import { freshDomain, makeLive } from "./support/domains";
 

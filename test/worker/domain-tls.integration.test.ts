@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { maintainHostnames } from "../../worker/custom-hostnames/lifecycle";
 import type { Env } from "../../worker/env";
 import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
-import { expectEnvelope, fetchWith, newPartner } from "./support";
+import { expectEnvelope, fetchWith } from "./support/api";
+import { newPartner } from "./support/partners";
 import { age, cloudflareCalls, freshDomain, makeLive, publish, publishRecords, zone } from "./support/domains";
 
 /**

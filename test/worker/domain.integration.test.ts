@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { releaseLapsedClaims } from "../../worker/partners/custom-domain";
 import { maintainHostnames } from "../../worker/custom-hostnames/lifecycle";
-import { asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
+import { asPartner, BASE, expectEnvelope } from "./support/api";
+import { newOrganization, newPartner } from "./support/partners";
 import { cloudflareCalls, freshDomain, makeLive, publish, publishRecords } from "./support/domains";
 
 /**

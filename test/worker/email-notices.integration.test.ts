@@ -4,7 +4,9 @@ import { describe, expect, it, vi } from "vitest";
 import { NOTICE_MAX_ATTEMPTS, resumeStalledNotices, sendNotice } from "../../worker/email/notice-job";
 import worker from "../../worker/index";
 import { receiverBucket } from "../fixtures/receiver";
-import { freshIp, importCompany, newOrganization, pageView, sendHit, tenantOf, waitForReceipts } from "./support";
+import { importCompany, newOrganization, tenantOf } from "./support/partners";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
 import { counterOf, dropAlarm, flushAll } from "./support/counter";
 import { mailTo, mailsTo, newRecipient } from "./support/mailbox";
 

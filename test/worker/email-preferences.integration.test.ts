@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { asPartner, expectEnvelope, newOrganization, newPartner } from "./support";
+import { asPartner, expectEnvelope } from "./support/api";
+import { newOrganization, newPartner } from "./support/partners";
 
 const ALL_ON = {
   credits_exhausted: true,

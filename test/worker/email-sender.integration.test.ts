@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { expectEnvelope, fetchWith, newPartner, tenantOf } from "./support";
+import { expectEnvelope, fetchWith } from "./support/api";
+import { newPartner, tenantOf } from "./support/partners";
 import { mailTo, mailsTo, newRecipient, sinks } from "./support/mailbox";
 
 /**

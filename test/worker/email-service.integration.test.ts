@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { fetchWith, newPartner } from "./support";
+import { fetchWith } from "./support/api";
+import { newPartner } from "./support/partners";
 import { mailsTo, newRecipient } from "./support/mailbox";
 
 /**

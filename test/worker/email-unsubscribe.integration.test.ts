@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newOrganization, newPartner } from "./support";
+import { newOrganization, newPartner } from "./support/partners";
 import { browser } from "./support/dashboard";
 import { makeLive } from "./support/domains";
 import { mailTo, mailsTo, newRecipient, type ReceivedMessage } from "./support/mailbox";

@@ -1,16 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ExclusionRules, parseExclusions } from "../../worker/exclusions/rules";
-import {
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, tenantOfOrganization } from "./support/partners";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
 
 /**
  * Exclusions: a client's own offices and its competitors are never identified or charged, and

@@ -1,22 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import type { Hit } from "../../shared/hit";
 import { describe, expect, it } from "vitest";
-import {
-  admin,
-  asPartner,
-  awayFromWindowEdge,
-  BASE,
-  BROWSER_UA,
-  expectEnvelope,
-  fetchWith,
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { admin, asPartner, BASE, expectEnvelope, fetchWith } from "./support/api";
+import { importCompany, newOrganization, tenantOfOrganization } from "./support/partners";
+import { BROWSER_UA, freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
+import { awayFromWindowEdge } from "./support/time";
 import { forwardingHeaders, proxySignature } from "./support/first-party-signature";
 
 /** `HIT_LIMITER` in wrangler.toml: hits per pixel key and address per minute. */
@@ -145,13 +134,17 @@ describe("hits through a client's first-party proxy", () => {
   });
 
   it("gives each visitor behind the proxy a hit budget of their own", { timeout: 60_000 }, async () => {
-    const { pixelKey, secret } = await withProxySecret();
+    const { api, organization, pixelKey, secret } = await withProxySecret();
+    // Hits of another site spend their budget, then are refused (403: only counted, never stored).
+    const refused = await api("PUT", `/organizations/${organization.id}/pixel`, {
+      allowedReferrers: ["elsewhere.example"],
+    });
+    expect(refused.status, refused.text).toBe(200);
     const proxy = freshIp();
     const [first, second] = [freshIp(), freshIp()];
-    // DNT: accepted and answered before the queue (the organization honours it), so nothing is stored.
     const through = async (visitor: string) => {
       const hit = pageView(pixelKey);
-      return sendHit(hit, { ip: proxy, headers: { dnt: "1", ...(await signedFor(secret, visitor, hit)) } });
+      return sendHit(hit, { ip: proxy, headers: await signedFor(secret, visitor, hit) });
     };
     await awayFromWindowEdge();
     const statuses: number[] = [];
@@ -159,11 +152,11 @@ describe("hits through a client's first-party proxy", () => {
       const wave = Array.from({ length: 50 }, () => through(first));
       statuses.push(...(await Promise.all(wave)).map((res) => res.status));
     }
-    expect(statuses.filter((s) => s === 204)).toHaveLength(HITS_PER_MINUTE);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(HITS_PER_MINUTE);
 
     expectEnvelope(await through(first), 429, "RateLimited");
-    expect((await through(second)).status).toBe(204);
-    expect((await sendHit(pageView(pixelKey), { ip: proxy, headers: { dnt: "1" } })).status).toBe(204);
+    expect((await through(second)).status).toBe(403);
+    expect((await sendHit(pageView(pixelKey), { ip: proxy })).status).toBe(403);
   });
 
   it(

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BASE } from "./support";
+import { BASE } from "./support/api";
 import { openApiDocument, partnerWithResources } from "./support/openapi-operations";
 
 /**

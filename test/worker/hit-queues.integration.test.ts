@@ -1,18 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hitQueue, hitQueueNumber, hitQueueNumberOf, hitQueueNumbers } from "../../worker/collect/hit-queues";
-import {
-  accepted,
-  deliverTo,
-  freshIp,
-  hitQueueOf,
-  importCompany,
-  newOrganization,
-  pageView,
-  receipts,
-  sendHit,
-  waitForReceipts,
-} from "./support";
+import { importCompany, newOrganization } from "./support/partners";
+import { accepted, deliverTo, freshIp, hitQueueOf, pageView, sendHit } from "./support/hits";
+import { receipts, waitForReceipts } from "./support/receipts";
 
 /** Organizations until one's pixel key goes to each hit queue (each key is random: a queue's share is 1/N). */
 async function organizationPerQueue() {

@@ -2,20 +2,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { rescoreIcpPage } from "../../worker/icp/rescore";
 import { ICP_CONFIG } from "./support/openapi-operations";
-import {
-  admin,
-  asPartner,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  newPartner,
-  pageView,
-  seedVisitors,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { admin, asPartner, expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, newPartner, tenantOfOrganization } from "./support/partners";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
+import { seedVisitors } from "./support/visitors";
 
 type Api = Awaited<ReturnType<typeof newPartner>>["api"];
 

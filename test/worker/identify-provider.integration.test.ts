@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { httpProviderIdentifier } from "../../worker/identify/http-provider";
 import { firstMatch } from "../../worker/identify/identifier";
 import { ipRangeIdentifier } from "../../worker/identify/ip-ranges";
-import { accepted, deliver, importCompany, newOrganization, receipts } from "./support";
+import { importCompany, newOrganization } from "./support/partners";
+import { accepted, deliver } from "./support/hits";
+import { receipts } from "./support/receipts";
 import { interceptNetwork } from "./support/network";
 
 const network = interceptNetwork();

@@ -2,7 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { CreditCounter } from "../../worker/credits/counter";
-import { admin, call, expectEnvelope, newOrganization, tenantOf, tenantOfOrganization } from "./support";
+import { admin, call, expectEnvelope } from "./support/api";
+import { newOrganization, tenantOf, tenantOfOrganization } from "./support/partners";
 import { counterOf, dropAlarm, flushAll, outboxSize, type Stub } from "./support/counter";
 
 /** The organization's key in `ledger_entries` (bind: its id). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { expectEnvelope, newOrganization } from "./support";
+import { expectEnvelope } from "./support/api";
+import { newOrganization } from "./support/partners";
 import { browser } from "./support/dashboard";
 import { mailTo, newRecipient } from "./support/mailbox";
 

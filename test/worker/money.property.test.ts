@@ -3,7 +3,9 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { receiverBucket } from "../fixtures/receiver";
-import { accepted, admin, freshIp, newPartner } from "./support";
+import { admin } from "./support/api";
+import { newPartner } from "./support/partners";
+import { accepted, freshIp } from "./support/hits";
 import { callWith, installFaults, type Fault } from "./support/env-faults";
 import {
   call,

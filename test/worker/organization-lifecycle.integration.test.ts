@@ -1,19 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import {
-  asPartner,
-  BASE,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  newPartner,
-  pageView,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { asPartner, BASE, expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, newPartner, tenantOfOrganization } from "./support/partners";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
 import { counterOf } from "./support/counter";
 
 async function script(pixelKey: string) {

@@ -7,19 +7,10 @@ import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/peo
 import { everyD1Row, everyKvEntry } from "./support/stores";
 import { claimDueDigests } from "../../worker/digests/job";
 import { PURGE_ROWS } from "../../worker/organizations/purge";
-import {
-  deliver,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  newPartner,
-  organizationKey,
-  pageView,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, newPartner, organizationKey, tenantOfOrganization } from "./support/partners";
+import { deliver, freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
 
 /** Purging a canceled organization: nothing of it is left in D1, KV or its credit counter. */
 

@@ -2,20 +2,11 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
-import { forgetRememberedPixels } from "../../worker/pixel-config/record";
-import {
-  accepted,
-  BASE,
-  deliver,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  receipts,
-  sendHit,
-  tenantOfOrganization,
-} from "./support";
+import { forgetLocationPixels, forgetRememberedPixels } from "../../worker/pixel-config/record";
+import { BASE, expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, tenantOfOrganization } from "./support/partners";
+import { accepted, deliver, freshIp, pageView, sendHit } from "./support/hits";
+import { receipts } from "./support/receipts";
 import { counterOf } from "./support/counter";
 import { callWith, failingNextPut } from "./support/env-faults";
 
@@ -79,6 +70,7 @@ describe("organization status", () => {
     // A location still serving the old record accepts the hit.
     await env.PIXELS.put(pixelKey, JSON.stringify(live));
     forgetRememberedPixels();
+    await forgetLocationPixels(pixelKey);
     expect((await sendHit(pageView(pixelKey), { ip })).status).toBe(204);
     await deliver([accepted(organization.id, partner, pixelKey, ip, Date.now())]);
 

@@ -2,7 +2,8 @@ import { env, exports } from "cloudflare:workers";
 
 import { configOf } from "../../worker/config";
 import { describe, expect, it, vi } from "vitest";
-import { admin, asPartner, BASE, expectEnvelope, newOrganization, newPartner } from "./support";
+import { admin, asPartner, BASE, expectEnvelope } from "./support/api";
+import { newOrganization, newPartner } from "./support/partners";
 
 /** Partner-wide changes reach the pixel records through the JOBS queue: waits until the record matches. */
 async function recordBecomes(pixelKey: string, expected: Record<string, unknown>) {

@@ -1,6 +1,7 @@
 /// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
-import { call, newPartner } from "./support";
+import { call } from "./support/api";
+import { newPartner } from "./support/partners";
 import script from "../fixtures/partner-calls.sh?raw";
 
 // The first calls of a partner integration (test/fixtures/partner-calls.sh), run as written

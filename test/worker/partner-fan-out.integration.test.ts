@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../worker/index";
 import type { PixelRecord } from "../../worker/pixel-config/record";
-import { admin, newPartner, tenantOf } from "./support";
+import { admin } from "./support/api";
+import { newPartner, tenantOf } from "./support/partners";
 
 const ORGANIZATIONS = 5_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");

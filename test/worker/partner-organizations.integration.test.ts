@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { asPartner, call, expectEnvelope, newOrganization, newPartner } from "./support";
+import { asPartner, call, expectEnvelope } from "./support/api";
+import { newOrganization, newPartner } from "./support/partners";
 
 describe("partner API: organizations", () => {
   it("creates an organization with the contract's defaults, a pixel and a script tag", async () => {

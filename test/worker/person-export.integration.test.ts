@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
-import { deliver, expectEnvelope, freshIp, newPartner } from "./support";
+import { expectEnvelope } from "./support/api";
+import { newPartner } from "./support/partners";
+import { deliver, freshIp } from "./support/hits";
 
 /** A data-subject access request: everything held about one person across a partner's organizations. */
 

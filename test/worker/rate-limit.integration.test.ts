@@ -1,7 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { forgetFailures } from "../../worker/rate-limit/failures";
-import { awayFromWindowEdge, call, expectEnvelope, fetchWith, freshIp, newPartner } from "./support";
+import { call, expectEnvelope, fetchWith } from "./support/api";
+import { newPartner } from "./support/partners";
+import { freshIp } from "./support/hits";
+import { awayFromWindowEdge } from "./support/time";
 
 const LIMIT = 1_000;
 /** `FAILURE_LIMITER` in wrangler.toml: failed key lookups per address per minute. */

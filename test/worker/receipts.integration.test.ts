@@ -1,18 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import {
-  admin,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  sendHit,
-  tenantOfOrganization,
-  untilNextSecond,
-  waitForReceipts,
-} from "./support";
+import { admin, expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, tenantOfOrganization } from "./support/partners";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
+import { untilNextSecond } from "./support/time";
 import { counterOf } from "./support/counter";
 import { flushCounter } from "./support/counter";
 

@@ -2,17 +2,9 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
-import {
-  accepted,
-  admin,
-  deliver,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  newPartner,
-  tenantOfOrganization,
-} from "./support";
+import { admin, expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, newPartner, tenantOfOrganization } from "./support/partners";
+import { accepted, deliver, freshIp } from "./support/hits";
 
 const DAY = 86_400_000;
 

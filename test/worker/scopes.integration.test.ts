@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { isoSeconds } from "../../worker/lib/time";
-import { asPartner, call, expectEnvelope, freshIp, untilPast } from "./support";
+import { asPartner, call, expectEnvelope } from "./support/api";
+import { freshIp } from "./support/hits";
+import { untilPast } from "./support/time";
 import {
   fillPath,
   partnerOperations,

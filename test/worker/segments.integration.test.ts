@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { VIEWED_PAGE } from "../../worker/visitors/list";
-import { expectEnvelope, newOrganization, organizationKey, seedVisitors, tenantOfOrganization } from "./support";
+import { expectEnvelope } from "./support/api";
+import { newOrganization, organizationKey, tenantOfOrganization } from "./support/partners";
+import { seedVisitors } from "./support/visitors";
 import { viewedPages } from "./support/page-views";
 import { receiverBucket } from "../fixtures/receiver";
 

@@ -4,17 +4,10 @@ import worker from "../../worker/index";
 import { verifyStandardWebhook } from "../fixtures/standard-webhooks";
 import { describe, expect, it } from "vitest";
 import { everyTenant, tenantEnv } from "../../worker/shards";
-import {
-  admin,
-  expectEnvelope,
-  fetchWith,
-  freshIp,
-  importCompany,
-  newOrganization,
-  pageView,
-  sendHit,
-  waitForReceipts,
-} from "./support";
+import { admin, expectEnvelope, fetchWith } from "./support/api";
+import { importCompany, newOrganization } from "./support/partners";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
 import { receiverBucket } from "../fixtures/receiver";
 import { flushCounter } from "./support/counter";
 

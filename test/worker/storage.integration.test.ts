@@ -1,22 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { AcceptedHit } from "../../worker/collect/message";
-import {
-  accepted,
-  admin,
-  deliver,
-  deliverTo,
-  freshIp,
-  hitQueueOf,
-  importCompany,
-  newOrganization,
-  organizationKey,
-  receipts,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { admin } from "./support/api";
+import { importCompany, newOrganization, organizationKey, tenantOfOrganization } from "./support/partners";
+import { accepted, deliver, deliverTo, freshIp, hitQueueOf } from "./support/hits";
+import { receipts, waitForReceipts } from "./support/receipts";
 import { shardedName } from "../../worker/shards";
-import { ANONYMOUS_TEXTS_PER_DAY, DEVICE_ROWS_PER_DAY, STORED_PAGE_VIEWS_PER_DAY } from "../../worker/collect/plan";
+import { DEVICE_ROWS_PER_DAY } from "../../worker/collect/device-state";
+import { ANONYMOUS_TEXTS_PER_DAY } from "../../worker/collect/plan";
+import { STORED_PAGE_VIEWS_PER_DAY } from "../../worker/collect/plan-pages";
 
 /** The organization's daily rollups, summed over its days. */
 async function rollup(organizationId: string) {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
-import { asPartner, deliver, expectEnvelope, newPartner, receipts } from "./support";
+import { asPartner, expectEnvelope } from "./support/api";
+import { newPartner } from "./support/partners";
+import { deliver } from "./support/hits";
+import { receipts } from "./support/receipts";
 
 /**
  * Suppressions: a person a partner suppressed (by email hash) is never identified or charged again

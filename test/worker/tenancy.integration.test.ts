@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { expectEnvelope } from "./support";
+import { expectEnvelope } from "./support/api";
 import {
   fillPath,
   ALERT,

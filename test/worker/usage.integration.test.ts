@@ -2,20 +2,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { quote, type PricingTier } from "../../worker/billing/pricing";
 import { mirrorStatements } from "../../worker/credits/mirror";
-import {
-  accepted,
-  call,
-  deliver,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  newPartner,
-  pageView,
-  sendHit,
-  tenantOfOrganization,
-  waitForReceipts,
-} from "./support";
+import { call, expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, newPartner, tenantOfOrganization } from "./support/partners";
+import { accepted, deliver, freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
 import { flushCounter } from "./support/counter";
 
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";

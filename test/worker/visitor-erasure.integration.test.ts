@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { receiverBucket } from "../fixtures/receiver";
 import { counterTablesMentioning, flushCounter } from "./support/counter";
 import { b2cOrganization, importedPerson, visitAndIdentify } from "./support/people";
-import { admin, deliver, expectEnvelope, newPartner, tenantOfOrganization } from "./support";
+import { admin, expectEnvelope } from "./support/api";
+import { newPartner, tenantOfOrganization } from "./support/partners";
+import { deliver } from "./support/hits";
 import { everyD1Row } from "./support/stores";
 
 /** Erasing one visitor: its story goes from every D1 table; its charges keep their amounts without it. */

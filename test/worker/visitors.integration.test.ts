@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { expectEnvelope, newOrganization, seedVisitors, tenantOfOrganization } from "./support";
+import { expectEnvelope } from "./support/api";
+import { newOrganization, tenantOfOrganization } from "./support/partners";
+import { seedVisitors } from "./support/visitors";
 
 const now = Math.floor(Date.now() / 1000);
 

@@ -3,7 +3,8 @@ import { receiverBucket } from "../fixtures/receiver";
 import { bullseyeSignature, verifyStandardWebhook } from "../fixtures/standard-webhooks";
 import { env } from "cloudflare:workers";
 import { maintainWebhooks } from "../../worker/webhooks/consume";
-import { asPartner, call, expectEnvelope, fetchWith, newOrganization, newPartner, tenantOf } from "./support";
+import { asPartner, call, expectEnvelope, fetchWith } from "./support/api";
+import { newOrganization, newPartner, tenantOf } from "./support/partners";
 
 async function storedSecrets(partnerId: string, channel: string) {
   const row = await (

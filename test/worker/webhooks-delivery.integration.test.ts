@@ -10,18 +10,10 @@ import type { WebhookMessage } from "../../worker/webhooks/message";
 import { maintainWebhooks } from "../../worker/webhooks/consume";
 import { eventTypeOf, receiverBucket } from "../fixtures/receiver";
 import { bullseyeSignature, verifyStandardWebhook } from "../fixtures/standard-webhooks";
-import {
-  admin,
-  expectEnvelope,
-  freshIp,
-  importCompany,
-  newOrganization,
-  newPartner,
-  pageView,
-  sendHit,
-  waitForReceipts,
-  tenantOf,
-} from "./support";
+import { admin, expectEnvelope } from "./support/api";
+import { importCompany, newOrganization, newPartner, tenantOf } from "./support/partners";
+import { freshIp, pageView, sendHit } from "./support/hits";
+import { waitForReceipts } from "./support/receipts";
 
 /** A billing event for the partner, as the billing engine would emit it. */
 async function usageEvent(partnerId: string, organizationId = "org_test"): Promise<WebhookEvent> {

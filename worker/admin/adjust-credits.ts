@@ -6,6 +6,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { IdParam } from "../http/schemas";
 import { isoSeconds } from "../lib/time";
+import { findOrganization } from "../organizations/organization";
 import { partnerTenant } from "../shards";
 
 const AdjustBody = z
@@ -71,10 +72,8 @@ export const adjustCredits = createApi().openapi(route, async (c) => {
   const body = c.req.valid("json");
   const key = c.req.valid("header")["idempotency-key"] ?? null;
   const tenant = await partnerTenant(c.env, partnerId);
-  const org = await tenant?.DB.prepare("SELECT id FROM organizations WHERE id = ? AND partner_id = ?")
-    .bind(body.organizationId, partnerId)
-    .first<{ id: string }>();
-  if (!tenant || !org) throw notFound("Organization");
+  if (!tenant) throw notFound("Organization");
+  const org = await findOrganization(tenant.DB, partnerId, body.organizationId);
   const counter = counterFor(tenant, org.id);
   const result = (
     body.refundEventId !== undefined

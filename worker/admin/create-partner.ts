@@ -4,9 +4,9 @@ import { ApiError, isUniqueViolation } from "../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../http/routes";
 import { BillingModeInput, BillingPeriodInput } from "../http/schemas";
 import { newId } from "../lib/ids";
-import { isoSeconds } from "../lib/time";
-import { issueApiKey } from "../partners/api-keys";
+import { apiKeyStatement } from "../partners/api-keys";
 import { loadPartner, toOperatorPartner } from "../partners/partner";
+import { insertPartner } from "../partners/queries";
 import { shardForNewPartner } from "../shards";
 import {
   DEFAULT_RETENTION_DAYS,
@@ -54,49 +54,29 @@ const route = createRoute({
 export const createPartner = createApi().openapi(route, async (c) => {
   const body = c.req.valid("json");
   const db = c.env.CATALOG;
-  const shard = await shardForNewPartner(c.env, body.shard);
-  const now = Date.now();
   const id = newId("prt");
-  const at = isoSeconds(now);
-  const insert = db
-    .prepare(
-      `INSERT INTO partners (id, name, slug, company_name, support_email, global_name, billing_mode, billing_period,
-         billing_day_of_month, credit_pool_total, max_organizations, max_identifications_per_org, retention_days,
-         uncapped_usage, shard, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .bind(
-      id,
-      body.name,
-      body.slug,
-      body.companyName ?? body.name,
-      body.supportEmail ?? null,
-      body.globalName ?? null,
-      body.billingMode,
-      body.billingPeriod,
-      body.billingDayOfMonth ?? defaultBillingDay(now),
-      body.creditPoolTotal,
-      body.maxOrganizations ?? null,
-      body.maxIdentificationsPerOrg ?? null,
-      body.retentionDays,
-      body.uncappedUsage ? 1 : 0,
-      shard,
-      at,
-      at,
-    );
-  const { statement, plainKey } = await issueApiKey(db, id, "Initial key");
+  const partner = {
+    ...body,
+    id,
+    companyName: body.companyName ?? body.name,
+    supportEmail: body.supportEmail ?? null,
+    globalName: body.globalName ?? null,
+    billingDayOfMonth: body.billingDayOfMonth ?? defaultBillingDay(Date.now()),
+    maxOrganizations: body.maxOrganizations ?? null,
+    maxIdentificationsPerOrg: body.maxIdentificationsPerOrg ?? null,
+    shard: await shardForNewPartner(c.env, body.shard),
+  };
+  const { statement, plainKey } = await apiKeyStatement(db, id, "Initial key");
   try {
-    await db.batch([insert, statement]);
+    await insertPartner(db, partner, statement);
   } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new ApiError(
-        "Conflict",
-        `A partner with slug '${body.slug}' already exists`,
-        { slug: body.slug },
-        { cause: error },
-      );
-    }
-    throw error;
+    if (!isUniqueViolation(error)) throw error;
+    throw new ApiError(
+      "Conflict",
+      `A partner with slug '${body.slug}' already exists`,
+      { slug: body.slug },
+      { cause: error },
+    );
   }
   return c.json({ partner: await toOperatorPartner(c.env, await loadPartner(db, id)), plainKey }, 201);
 });

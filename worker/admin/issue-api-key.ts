@@ -22,7 +22,6 @@ const route = createRoute({
 export const issuePartnerApiKey = createApi().openapi(route, async (c) => {
   const { partnerId } = c.req.valid("param");
   await partnerOr404(c.env.CATALOG, partnerId);
-  const { apiKey, plainKey, statement } = await issueApiKey(c.env.CATALOG, partnerId, c.req.valid("json").name);
-  await statement.run();
-  return c.json({ apiKey, plainKey }, 201);
+  const issued = await issueApiKey(c.env.CATALOG, partnerId, c.req.valid("json").name);
+  return c.json(issued!, 201);
 });

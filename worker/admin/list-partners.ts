@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../http/routes";
-import { toOperatorPartner, type PartnerRow } from "../partners/partner";
+import { toOperatorPartner } from "../partners/partner";
+import { findPartners } from "../partners/queries";
 import { OperatorPartnerSchema } from "../partners/schemas";
 
 const route = createRoute({
@@ -12,12 +13,6 @@ const route = createRoute({
 });
 
 export const listPartners = createApi().openapi(route, async (c) => {
-  const { slug } = c.req.valid("query");
-  const db = c.env.CATALOG;
-  const { results } = await (
-    slug
-      ? db.prepare("SELECT * FROM partners WHERE slug = ?").bind(slug)
-      : db.prepare("SELECT * FROM partners ORDER BY created_at LIMIT 100")
-  ).all<PartnerRow>();
-  return c.json({ partners: await Promise.all(results.map((row) => toOperatorPartner(c.env, row))) }, 200);
+  const rows = await findPartners(c.env.CATALOG, c.req.valid("query").slug);
+  return c.json({ partners: await Promise.all(rows.map((row) => toOperatorPartner(c.env, row))) }, 200);
 });

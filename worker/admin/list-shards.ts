@@ -1,6 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { databaseSizes, type DatabaseSize as Size } from "../capacity/sizes";
 import { commonErrors, createApi, jsonResponse } from "../http/routes";
+import { countOrganizations } from "../organizations/queries";
+import { partnersPerShard } from "../partners/queries";
 import { everyTenant } from "../shards";
 
 const DatabaseSize = {
@@ -39,22 +41,14 @@ const route = createRoute({
 });
 
 export const listShards = createApi().openapi(route, async (c) => {
-  const placed = c.env.CATALOG.prepare("SELECT shard, count(*) AS partners FROM partners GROUP BY shard").all<{
-    shard: number;
-    partners: number;
-  }>();
   const counted = Promise.all(
-    everyTenant(c.env).map(async (tenant) => {
-      const row = await tenant.DB.prepare("SELECT count(*) AS n FROM organizations").first<{ n: number }>();
-      return [tenant.SHARD, row?.n ?? 0] as const;
-    }),
+    everyTenant(c.env).map(async (tenant) => [tenant.SHARD, await countOrganizations(tenant.DB)] as const),
   );
-  const [catalog, organizations, [catalogSize, ...shardSizes]] = await Promise.all([
-    placed,
+  const [partners, organizations, [catalogSize, ...shardSizes]] = await Promise.all([
+    partnersPerShard(c.env.CATALOG),
     counted,
     databaseSizes(c.env),
   ]);
-  const partners = new Map(catalog.results.map((r) => [r.shard, r.partners]));
   const organizationsOf = new Map(organizations);
   return c.json(
     {

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../http/routes";
 import { EmailSha256 } from "../http/schemas";
+import { upsertPersonStatement } from "../identify/people";
 import { isoSeconds } from "../lib/time";
 import { importRecords } from "../imports/records";
 import { WEB_LINK_PROTOCOL } from "../lib/web-link";
@@ -31,29 +32,9 @@ const route = createRoute({
 });
 
 export const importPeople = createApi().openapi(route, async (c) => {
-  const db = c.env.CATALOG;
   const now = isoSeconds();
-  const upsert = db.prepare(
-    `INSERT INTO people (email_sha256, name, email_domain, job_title, company_domain, linkedin_url, location, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (email_sha256) DO UPDATE SET name = excluded.name, email_domain = excluded.email_domain,
-       job_title = excluded.job_title, company_domain = excluded.company_domain, linkedin_url = excluded.linkedin_url,
-       location = excluded.location, updated_at = excluded.updated_at`,
-  );
   const imported = await importRecords(c, PersonRecord, (people) =>
-    people.map((p) => [
-      upsert.bind(
-        p.emailSha256,
-        p.name ?? null,
-        p.emailDomain ?? null,
-        p.jobTitle ?? null,
-        p.companyDomain ?? null,
-        p.linkedinUrl ?? null,
-        p.location ?? null,
-        now,
-        now,
-      ),
-    ]),
+    people.map((person) => [upsertPersonStatement(c.env.CATALOG, person, now)]),
   );
   return c.json({ imported }, 200);
 });

@@ -1,3 +1,4 @@
+import { consumeBundles } from "../collect/bundles";
 import { consumeHits } from "../collect/consume";
 import { isHitQueue } from "../collect/hit-queues";
 import { consumeDeadLetters, HITS_DLQ, JOBS_DLQ } from "../dead-letters/consume";
@@ -20,7 +21,7 @@ const named =
  * came from (`[[queues.consumers]]` in wrangler.toml). A new queue is one line here.
  */
 const CONSUMERS: [takes: (queue: string) => boolean, consume: Consumer][] = [
-  [isHitQueue, consumeHits],
+  [isHitQueue, (batch, env) => consumeBundles(batch, env, consumeHits)],
   [named(JOBS_QUEUE), consumeJobs],
   [named(WEBHOOKS_QUEUE), consumeWebhooks],
   [named(WEBHOOKS_DLQ), consumeWebhookDeadLetters],

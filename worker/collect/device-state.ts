@@ -1,4 +1,6 @@
 import { EVENT_KEY_LENGTH, SALTED_KEY_LENGTH } from "../visitors/keys";
+import type { OrganizationState, PreparedHit } from "./plan-types";
+import type { RollupDelta } from "./rollups";
 
 /**
  * Event keys a device keeps for the day: more than one device can send while a batch may still be
@@ -114,3 +116,30 @@ export function deviceRowOf(state: DeviceState): DeviceRow {
 }
 
 export const visitPages = (visit: Visit) => chunks(visit.k ?? null, EVENT_KEY_LENGTH);
+
+/**
+ * H4: device rows an organization keeps per UTC day for hits that identify nobody; past it, such a
+ * hit of a new device is counted (`untracked`) but leaves no row. Devices of identified visitors are
+ * always kept (they grow with identifications).
+ */
+export const DEVICE_ROWS_PER_DAY = 50_000;
+
+/**
+ * The hit's device row, new when there is none. A new row counts towards the organization's
+ * `DEVICE_ROWS_PER_DAY`; past it, a device that identifies nobody is not kept (and becomes kept
+ * when one of its hits identifies someone).
+ */
+export function deviceOf(org: OrganizationState, h: PreparedHit, identified: boolean, delta: RollupDelta): DeviceState {
+  const id = deviceId(h.day, h.device);
+  let device = org.devices.get(id);
+  if (!device) {
+    device = newDevice(h.day, h.device, false);
+    org.devices.set(id, device);
+  }
+  if (!device.kept && (identified || (org.devicesToday.get(h.day) ?? 0) < DEVICE_ROWS_PER_DAY)) {
+    device.kept = true;
+    org.devicesToday.set(h.day, (org.devicesToday.get(h.day) ?? 0) + 1);
+    delta.counts.devices += 1;
+  }
+  return device;
+}

@@ -35,3 +35,18 @@ export interface RejectedHit {
 }
 
 export type HitMessage = AcceptedHit | RejectedHit;
+
+/**
+ * Hits as the edge's collectors send them (worker/collect/hit-collector.ts): many in one queue message,
+ * since a queue bills every message (a write, a read and a delete) whatever its size up to 64 KB.
+ * `attempts`, by hit, counts deliveries a hit had in earlier bundles (the consumer sends the hits it must
+ * retry on in a bundle of their own: worker/collect/bundles.ts).
+ */
+export interface HitBundle {
+  kind: "bundle";
+  hits: HitMessage[];
+  attempts?: number[];
+}
+
+/** What a hit queue carries: a bundle from the collectors, or a single hit (older edges, tests, the bench). */
+export type HitQueueMessage = HitMessage | HitBundle;

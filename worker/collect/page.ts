@@ -1,3 +1,6 @@
+/** Longest referrer kept. */
+export const REFERRER_LENGTH = 512;
+
 /** What a page URL says about the visit: path for page statistics, UTM tags for the source. */
 export interface PageFacts {
   path: string;

@@ -1,71 +1,31 @@
 import type { ChargeReason } from "../../shared/billing";
 import type { ChargeOutcome } from "../credits/counter";
 import { parseDevice as parseUserAgent } from "./device";
-import {
-  deviceId,
-  newDevice,
-  PENDING_LIMIT,
-  visitPages,
-  type DeviceState,
-  type Visit,
-  type VisitOrigin,
-} from "./device-state";
-import { dayNumber, dayStart, dayText } from "../visitors/keys";
-import { pageFacts } from "./page";
+import { deviceId, deviceOf, PENDING_LIMIT, type Visit } from "./device-state";
+import { dayStart, dayText } from "../visitors/keys";
+import { pageFacts, REFERRER_LENGTH } from "./page";
+import { planEngagements } from "./plan-engagements";
+import { addPageView, anonymousSource, hostOf } from "./plan-pages";
 import type {
   KeyedText,
   OrganizationPlan,
   OrganizationState,
   PreparedHit,
-  SessionSource,
   SessionWrite,
   VisitorWrite,
-  EngagementWrite,
 } from "./plan-types";
 import { ERASED_VISITOR } from "../erasures/visitor";
 import { addEntry, emptyDelta, OUTCOME_COLUMN, type RollupDelta } from "./rollups";
 
 /** A session ends after 30 minutes without a page view or identify call (docs/partner-api.md#charging). */
 export const SESSION_GAP_SECONDS = 30 * 60;
-/** An engagement hit whose page view is not counted yet is retried until its message's attempt (docs/collect.md). */
-export const ENGAGEMENT_ATTEMPTS = 3;
-/**
- * H4: device rows an organization keeps per UTC day for hits that identify nobody; past it, such a
- * hit of a new device is counted (`untracked`) but leaves no row. Devices of identified visitors are
- * always kept (they grow with identifications).
- */
-export const DEVICE_ROWS_PER_DAY = 50_000;
 /**
  * H4: distinct texts (paths, how visits began) an organization keeps per UTC day for its anonymous B2C
  * visits; past it, an identify call finds a path only among the day's top pages.
  */
 export const ANONYMOUS_TEXTS_PER_DAY = 1_000;
-/** H4: page views stored per visitor and UTC day; past it, they are counted on the visitor (`unstored_page_views`) but not stored. */
-export const STORED_PAGE_VIEWS_PER_DAY = 500;
-/** Longest referrer kept. */
-export const REFERRER_LENGTH = 512;
 
 const isVisit = (h: PreparedHit) => h.message.hit.t !== "e";
-
-/**
- * The hit's device row, new when there is none. A new row counts towards the organization's
- * `DEVICE_ROWS_PER_DAY`; past it, a device that identifies nobody is not kept (and becomes kept
- * when one of its hits identifies someone).
- */
-function deviceOf(org: OrganizationState, h: PreparedHit, identified: boolean, delta: RollupDelta): DeviceState {
-  const id = deviceId(h.day, h.device);
-  let device = org.devices.get(id);
-  if (!device) {
-    device = newDevice(h.day, h.device, false);
-    org.devices.set(id, device);
-  }
-  if (!device.kept && (identified || (org.devicesToday.get(h.day) ?? 0) < DEVICE_ROWS_PER_DAY)) {
-    device.kept = true;
-    org.devicesToday.set(h.day, (org.devicesToday.get(h.day) ?? 0) + 1);
-    delta.counts.devices += 1;
-  }
-  return device;
-}
 
 /** The D1 mirror already shows this identity charged in the hit's period: no counter call needed. */
 export function chargedPerD1(org: OrganizationState, h: PreparedHit): number | null {
@@ -126,7 +86,6 @@ export function planOrganization(
   };
   const visitors = new Map<string, VisitorWrite>();
   const sessions = new Map<string, SessionWrite>();
-  const engagements = new Map<string, EngagementWrite>();
   const countedToday = new Set<string>();
   const fresh = new Set<string>();
   const remember = ([key, text]: KeyedText) => {
@@ -331,42 +290,7 @@ export function planOrganization(
     }
   }
 
-  for (const h of hits) {
-    if (isVisit(h) || h.message.hit.t !== "e") continue;
-    const { s, d } = h.message.hit;
-    const device = org.devices.get(deviceId(h.day, h.device));
-    const visit = device?.visits.find((v) => visitPages(v).includes(h.pageKey!));
-    const pending = device?.visits.flatMap((v) => v.p ?? []).find((p) => p[0] === h.pageKey);
-    // The page view's visit: on this device, else (another address or browser) a stored page view of the
-    // visitor this hit's address or email identifies.
-    const stored = h.visitor ? org.pages.get(`${h.visitor}|${h.pageKey}`) : undefined;
-    const found = visit?.v
-      ? { visitor: visit.v, session: visit.s }
-      : stored !== undefined
-        ? { visitor: h.visitor!, session: stored }
-        : null;
-    if (found) {
-      const id = `${found.visitor}|${found.session}|${h.pageKey}`;
-      const e = engagements.get(id) ?? { ...found, key: h.pageKey!, seconds: 0, depth: 0 };
-      e.seconds = Math.max(e.seconds, s);
-      e.depth = Math.max(e.depth, d);
-      engagements.set(id, e);
-    } else if (pending) {
-      pending[3] = Math.max(pending[3], s);
-      pending[4] = Math.max(pending[4] ?? 0, d);
-      device!.changed = true;
-    } else if (device?.seen.includes(h.pageKey!) || device?.seen.includes(h.key)) {
-      // The page view was counted but nobody was identified (or this hit was already dropped): nothing to keep.
-    } else if (h.attempts < ENGAGEMENT_ATTEMPTS) {
-      plan.waiting.add(h.message.hit.i);
-    } else {
-      const delta = rollup(h.day);
-      const late = deviceOf(org, h, false, delta);
-      late.seen.push(h.key);
-      late.changed = true;
-      delta.counts.late_engagements += 1;
-    }
-  }
+  const engagements = planEngagements(org, hits, plan, rollup);
 
   plan.devices = [...org.devices.values()].filter((d) => d.changed && d.kept);
   for (const device of plan.devices) {
@@ -378,74 +302,6 @@ export function planOrganization(
   plan.rollups = [...rollups.values()];
   plan.visitors = [...visitors.values()];
   plan.sessions = [...sessions.values()];
-  plan.engagements = [...engagements.values()];
+  plan.engagements = engagements;
   return plan;
-}
-
-/**
- * A page view of an identified visitor: counted on the visitor and its session, and stored (with its
- * key on the visit, for engagement hits) while the visitor has fewer than `STORED_PAGE_VIEWS_PER_DAY`
- * stored that day and its path is known; else counted in `unstored_page_views`.
- */
-function addPageView(
-  plan: OrganizationPlan,
-  org: OrganizationState,
-  delta: RollupDelta,
-  { visitor, session, visit }: { visitor: VisitorWrite; session: SessionWrite; visit: Visit },
-  page: { key: string; path: string | null; at: number; seconds: number; depth: number | null },
-) {
-  const day = `${visitor.id}|${dayNumber(page.at * 1000)}`;
-  const stored = org.storedToday.get(day) ?? 0;
-  if (page.path !== null && stored < STORED_PAGE_VIEWS_PER_DAY) {
-    org.storedToday.set(day, stored + 1);
-    plan.pageViews.push({
-      visitor: visitor.id,
-      session: session.start,
-      key: page.key,
-      at: Math.max(0, page.at - session.start),
-      path: page.path,
-      engagedSeconds: page.seconds,
-      scrollDepth: page.depth,
-    });
-    visit.k = (visit.k ?? "") + page.key;
-  } else {
-    delta.counts.unstored_page_views += 1;
-  }
-  visitor.pageViews += 1;
-  visitor.engagedSeconds += page.seconds;
-  if (page.depth !== null) {
-    visitor.scrollSum += page.depth;
-    visitor.scrollSamples += 1;
-  }
-  if (page.path !== null && (page.at >= visitor.lastSeen || visitor.lastPage === null)) visitor.lastPage = page.path;
-  session.pageViews += 1;
-  session.lastSeen = Math.max(session.lastSeen, page.at);
-}
-
-/**
- * How an anonymous B2C visit began, from the keys it kept: its origin when found again, else its first
- * page view's path alone; null when it kept neither (the identifying hit began it).
- */
-function anonymousSource(org: OrganizationState, visit: Visit): SessionSource | null {
-  const origin = visit.o ? org.texts.get(visit.o) : undefined;
-  if (origin) {
-    const [landing, referrer, ...utm] = JSON.parse(origin) as VisitOrigin;
-    return { landing, referrer, utm };
-  }
-  const first = visit.p?.[0];
-  if (!visit.o && !first) return null;
-  return {
-    landing: first ? (org.texts.get(first[1]) ?? null) : null,
-    referrer: null,
-    utm: [null, null, null, null, null],
-  };
-}
-
-function hostOf(url: string | null): string | null {
-  if (!url) return null;
-  try {
-    return new URL(url).host || null;
-  } catch {
-    return null;
-  }
 }

@@ -1,9 +1,10 @@
 import { suppressedAmongStatement, suppressedFrom } from "../suppressions/queries";
+import { byDeviceDayTable } from "../visitors/device-days";
 import { dayNumber, dayStart, dayText, SALTED_KEY_LENGTH, textKey, unixSeconds } from "../visitors/keys";
 import { deviceId, parseDevice, type DeviceRow } from "./device-state";
 import type { OrganizationKey } from "../visitors/organization-keys";
 import { PEOPLE_PER_HOUR } from "./people-limits";
-import { STORED_PAGE_VIEWS_PER_DAY } from "./plan";
+import { STORED_PAGE_VIEWS_PER_DAY } from "./plan-pages";
 import { addressId, type OrganizationState, type PreparedHit, type StoredVisitor } from "./plan-types";
 
 /**
@@ -82,14 +83,22 @@ export const orgKey = (keys: Map<string, OrganizationKey>, h: PreparedHit) => ke
 
 export function devicesStatement(db: D1Database, hits: PreparedHit[], keys: Map<string, OrganizationKey>) {
   const devices = new Map(
-    hits.map((h) => [`${orgKey(keys, h)}|${h.day}|${h.device}`, [orgKey(keys, h), h.day, h.device]]),
+    hits.map((h) => [`${orgKey(keys, h)}|${h.day}|${h.device}`, [orgKey(keys, h), h.day, h.device] as const]),
   );
+  // Each day's rows are in a table of their own (visitors/device-days.ts).
+  const byTable = [...byDeviceDayTable([...devices.values()], ([, day]) => day)];
+  if (byTable.length === 0) return db.prepare("SELECT NULL AS org WHERE false");
   return db
     .prepare(
-      `SELECT d.org, d.day, d.device, d.version, d.last, d.seen, d.visits, d.people FROM json_each(?) j
-       CROSS JOIN device_days d ON d.day = j.value ->> 1 AND d.org = j.value ->> 0 AND d.device = j.value ->> 2`,
+      byTable
+        .map(
+          ([table], n) =>
+            `SELECT d.org, d.day, d.device, d.version, d.last, d.seen, d.visits, d.people FROM json_each(?${n + 1}) j
+             CROSS JOIN ${table} d ON d.day = j.value ->> 1 AND d.org = j.value ->> 0 AND d.device = j.value ->> 2`,
+        )
+        .join(" UNION ALL "),
     )
-    .bind(JSON.stringify([...devices.values()]));
+    .bind(...byTable.map(([, rows]) => JSON.stringify(rows)));
 }
 
 export function addDevices(states: Map<string, OrganizationState>, result: D1Result) {

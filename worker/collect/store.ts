@@ -1,3 +1,4 @@
+import { byDeviceDayTable } from "../visitors/device-days";
 import { searchDocument } from "../visitors/search";
 import { deviceRowOf, type DeviceRow } from "./device-state";
 import { ANONYMOUS_TEXTS_PER_DAY } from "./plan";
@@ -15,22 +16,31 @@ import { rollupStatement } from "./rollups";
 export function planStatements(db: D1Database, plan: OrganizationPlan): D1PreparedStatement[] {
   const org = plan.key;
   const json = (rows: unknown[]) => JSON.stringify(rows);
-  const devices = plan.devices.map(deviceRowOf);
+  const devices = [...byDeviceDayTable(plan.devices.map(deviceRowOf), (d) => d.day)];
+  // Each day's device rows are in a table of their own (visitors/device-days.ts).
+  const movedDevices = devices.map(
+    ([table], n) => `EXISTS (SELECT 1 FROM json_each(?${n + 4}) j
+       LEFT JOIN ${table} d ON d.org = ?1 AND d.day = j.value ->> 0 AND d.device = j.value ->> 1
+       WHERE coalesce(d.version, 0) != j.value ->> 2)`,
+  );
   const statements: D1PreparedStatement[] = [
     db
       .prepare(
         `INSERT INTO write_guard (ok) SELECT 0 WHERE
            EXISTS (SELECT 1 FROM json_each(?2) j
-             LEFT JOIN device_days d ON d.org = ?1 AND d.day = j.value ->> 0 AND d.device = j.value ->> 1
-             WHERE coalesce(d.version, 0) != j.value ->> 2)
-           OR EXISTS (SELECT 1 FROM json_each(?3) j
              CROSS JOIN visitors v ON v.org = ?1 AND v.id = j.value ->> 0 WHERE v.last_seen >= j.value ->> 1)
-           OR EXISTS (SELECT 1 FROM json_each(?4) j
-             CROSS JOIN suppressions s ON s.partner_id = j.value ->> 0 AND s.email_sha256 = j.value ->> 1)`,
+           OR EXISTS (SELECT 1 FROM json_each(?3) j
+             CROSS JOIN suppressions s ON s.partner_id = j.value ->> 0 AND s.email_sha256 = j.value ->> 1)
+           ${movedDevices.map((moved) => `OR ${moved}`).join("\n           ")}`,
       )
-      .bind(org, json(devices.map((d) => [d.day, d.device, d.version - 1])), json(plan.assumed), json(plan.people)),
+      .bind(
+        org,
+        json(plan.assumed),
+        json(plan.people),
+        ...devices.map(([, rows]) => json(rows.map((d) => [d.day, d.device, d.version - 1]))),
+      ),
   ];
-  if (devices.length > 0) statements.push(deviceStatement(db, org, devices));
+  for (const [table, rows] of devices) statements.push(deviceStatement(db, table, org, rows));
   for (const delta of plan.rollups) statements.push(rollupStatement(db, plan.organizationId, delta));
   if (plan.visitors.length > 0) statements.push(...visitorStatements(db, plan));
   if (plan.sessions.length > 0) {
@@ -142,10 +152,10 @@ export function planStatements(db: D1Database, plan: OrganizationPlan): D1Prepar
   return statements;
 }
 
-function deviceStatement(db: D1Database, org: number, devices: DeviceRow[]): D1PreparedStatement {
+function deviceStatement(db: D1Database, table: string, org: number, devices: DeviceRow[]): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO device_days (org, day, device, version, last, seen, visits, people)
+      `INSERT INTO ${table} (org, day, device, version, last, seen, visits, people)
        SELECT ?1, d.value ->> 0, d.value ->> 1, d.value ->> 2, d.value ->> 3, d.value ->> 4, d.value ->> 5, d.value ->> 6
        FROM json_each(?2) d WHERE true
        ON CONFLICT (day, org, device) DO UPDATE SET version = excluded.version, last = excluded.last,

@@ -1,5 +1,5 @@
 import type { BillingMode } from "../../shared/billing";
-import type { Balance, PeriodRow } from "./types";
+import type { Balance, ChargeAnswer, ChargeOutcome, PeriodRow } from "./types";
 
 /** The ledger's running balance: allocation − debits + refunds/adjustments − expired. */
 export function ledgerBalanceOf(period: PeriodRow): number {
@@ -22,20 +22,41 @@ export function balanceOf(period: PeriodRow, scheduleChangeAt: number | null = n
   };
 }
 
+/** What a period's limit depends on. */
+export interface LimitSettings {
+  billingMode: BillingMode;
+  allocation: number;
+  maxPerPeriod: number | null;
+  uncappedUsage: boolean;
+}
+
 /**
  * How many credits a period allows; null when it is not capped. The operator's per-organization
  * maximum always applies. A usage_based allocation of 0 means "up to that maximum"; without one,
  * it means uncapped only when the operator allowed it (`uncappedUsage`), else nothing.
  */
-export function periodLimit(settings: {
-  billingMode: BillingMode;
-  allocation: number;
-  maxPerPeriod: number | null;
-  uncappedUsage: boolean;
-}): number | null {
+export function periodLimit(settings: LimitSettings): number | null {
   const max = settings.maxPerPeriod;
   if (settings.billingMode === "usage_based" && settings.allocation === 0) {
     return max ?? (settings.uncappedUsage ? null : 0);
   }
   return max === null ? settings.allocation : Math.min(settings.allocation, max);
+}
+
+/** A charge's answer: the period as the charge found or left it, without amounts when it is uncapped. */
+export function outcomeOf<Reason extends ChargeAnswer["reason"]>(
+  eventId: string,
+  reason: Reason,
+  period: PeriodRow,
+  settings: LimitSettings,
+): ChargeOutcome<Reason> {
+  const uncapped = periodLimit(settings) === null;
+  return {
+    eventId,
+    reason,
+    periodStart: period.start,
+    used: period.used,
+    allocation: uncapped ? null : period.allocation,
+    available: uncapped ? null : availableOf(period),
+  };
 }

@@ -5,8 +5,9 @@ import type { Env } from "../env";
 import { parseShardedName, tenantEnv, type TenantEnv } from "../shards";
 import { Serial } from "../lib/serial";
 import { Adjustments } from "./adjustments";
-import { availableOf, periodLimit } from "./balance";
+import { availableOf, outcomeOf, periodLimit } from "./balance";
 import { Charges } from "./charges";
+import { chargeable, creditsWanted } from "./demand";
 import { ErasureKey, type ErasedForms } from "./erasure";
 import type { PeriodClosed } from "./ledger";
 import { Leases } from "./leases";
@@ -160,7 +161,7 @@ export class CreditCounter extends DurableObject<Env> {
     const erased = await this.erasure.forms(requests.flatMap((r) => (r.identity === null ? [] : [r.identity])));
     if (!hasPool(config.billingMode)) return this.chargeNow(requests, erased, new Set());
     return this.serial.run(async () => {
-      const { ats, spare } = this.creditsWanted(requests, erased);
+      const { ats, spare } = creditsWanted(requests, erased, this.settings.config(), this.periods, this.charges);
       let spent = new Set<number>();
       try {
         if (ats.length > 0) spent = await this.leases.draw(config.organizationId, ats, spare);
@@ -289,16 +290,16 @@ export class CreditCounter extends DurableObject<Env> {
   private chargeOne(request: ChargeRequest, config: Stored, erased: ErasedForms, spent: Set<number>): ChargeAnswer {
     const chargedIn = this.charges.chargedPeriod(request.eventId);
     if (chargedIn !== undefined)
-      return this.outcome(request.eventId, "charged", this.periods.periodRow(chargedIn), config);
+      return outcomeOf(request.eventId, "charged", this.periods.periodRow(chargedIn), config);
     const remembered = this.charges.answer(request.eventId);
     if (remembered)
-      return this.outcome(request.eventId, remembered.reason, this.periods.periodRow(remembered.period_start), config);
+      return outcomeOf(request.eventId, remembered.reason, this.periods.periodRow(remembered.period_start), config);
 
     const period = this.periods.periodRow(request.at);
-    if (request.identity === null) return this.outcome(request.eventId, "not_identified", period, config);
-    if (!this.chargeable(config)) return this.remember(request, "disabled", period, config);
+    if (request.identity === null) return outcomeOf(request.eventId, "not_identified", period, config);
+    if (!chargeable(config)) return this.remember(request, "disabled", period, config);
     if (this.charges.has(period.start, request.identity, erased)) {
-      return this.outcome(request.eventId, "already_charged_this_period", period, config);
+      return outcomeOf(request.eventId, "already_charged_this_period", period, config);
     }
     const limit = periodLimit(config);
     if (period.closed_at !== null || (limit !== null && availableOf(period) <= 0)) {
@@ -308,12 +309,12 @@ export class CreditCounter extends DurableObject<Env> {
     if (hasPool(config.billingMode) && !this.leases.take(request.at)) {
       // The partner's budget: refused for good only once the pool reports the window spent.
       if (this.leases.spentAt(request.at, spent)) return this.remember(request, "no_credit", period, config);
-      return this.outcome(request.eventId, BUDGET_BUSY, period, config);
+      return outcomeOf(request.eventId, BUDGET_BUSY, period, config);
     }
     this.periods.addUsed(period);
     this.charges.add(period.start, request.identity, request.eventId);
     this.periods.record("debit", -1, period, request.at, { eventId: request.eventId, identity: request.identity });
-    return this.outcome(request.eventId, "charged", period, config);
+    return outcomeOf(request.eventId, "charged", period, config);
   }
 
   /** An answer a replay must get again even if credits or the status change meanwhile. */
@@ -324,57 +325,7 @@ export class CreditCounter extends DurableObject<Env> {
     config: Stored,
   ): ChargeOutcome {
     this.charges.remember(request.eventId, reason, period.start, request.at);
-    return this.outcome(request.eventId, reason, period, config);
-  }
-
-  /**
-   * Times of the requests that may take a credit, for the leases to cover: new identities of open
-   * periods, as many per period as it can still spend (a period not opened yet: its allocation).
-   * `spare`: what the period of the latest of them can spend beyond, the most headroom worth leasing.
-   */
-  private creditsWanted(requests: ChargeRequest[], erased: ErasedForms): { ats: number[]; spare: number } {
-    const config = this.settings.config();
-    if (!this.chargeable(config)) return { ats: [], spare: 0 };
-    const counted = new Set<string>();
-    const left = new Map<number, number>();
-    const ats: number[] = [];
-    let latest: { at: number; period: number } | null = null;
-    for (const r of requests) {
-      if (r.identity === null || this.charges.decided(r.eventId)) continue;
-      const period = this.periods.existingPeriod(r.at);
-      const start = period?.start ?? this.periods.newPeriodAt(r.at).start;
-      const key = `${start}|${r.identity}`;
-      if (counted.has(key) || period?.closed_at != null) continue;
-      counted.add(key);
-      if (this.charges.has(start, r.identity, erased)) continue;
-      const spendable = left.get(start) ?? (period ? availableOf(period) : (periodLimit(config) ?? 0));
-      if (spendable <= 0) continue;
-      left.set(start, spendable - 1);
-      ats.push(r.at);
-      if (!latest || r.at >= latest.at) latest = { at: r.at, period: start };
-    }
-    return { ats, spare: latest ? left.get(latest.period)! : 0 };
-  }
-
-  private chargeable(config: Stored): boolean {
-    return config.active && config.heldAt === null;
-  }
-
-  private outcome<Reason extends ChargeAnswer["reason"]>(
-    eventId: string,
-    reason: Reason,
-    period: PeriodRow,
-    config: Stored,
-  ): ChargeOutcome<Reason> {
-    const uncapped = periodLimit(config) === null;
-    return {
-      eventId,
-      reason,
-      periodStart: period.start,
-      used: period.used,
-      allocation: uncapped ? null : period.allocation,
-      available: uncapped ? null : availableOf(period),
-    };
+    return outcomeOf(request.eventId, reason, period, config);
   }
 
   /** Runs a change in one transaction, then makes sure what it recorded is mirrored soon. */

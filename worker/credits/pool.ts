@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { hasPool, TRIAL_CREDIT_LIMIT, type BillingMode, type Tier } from "../../shared/billing";
+import { hasPool, TRIAL_CREDIT_LIMIT, type Tier } from "../../shared/billing";
 import { changeSchedule, scheduleOf, scheduledPeriodAt, type Schedule } from "../billing/period";
 import type { Env } from "../env";
 import { partnerTenant, type TenantEnv } from "../shards";
@@ -14,6 +14,7 @@ import {
   readPoolSource,
   setTierStatement,
 } from "./queries";
+import { PoolConfig, type StoredSettings } from "./pool-config";
 import { createPoolSchema } from "./schema";
 import type {
   AllocationRefusal,
@@ -27,15 +28,6 @@ import type {
 
 /** A registration D1 has not shown yet is kept this long before it counts as abandoned. */
 const REGISTRATION_GRACE_MS = 60_000;
-
-interface StoredSettings {
-  partnerId: string;
-  billingMode: BillingMode;
-  total: number;
-  maxPerOrganization: number | null;
-  active: boolean;
-  schedule: Schedule;
-}
 
 /**
  * The credit pool of one partner (one Durable Object per partner id): the one writer of its
@@ -52,6 +44,7 @@ interface StoredSettings {
  */
 export class CreditPool extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly config: PoolConfig;
   private readonly serial = new Serial();
   private readonly windows: Budget;
   /** The partner's tenant shard (its organizations), from the catalog before the first request. */
@@ -61,14 +54,15 @@ export class CreditPool extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     createPoolSchema(this.sql);
+    this.config = new PoolConfig(this.sql);
     this.windows = new Budget(this.sql, () => this.settings());
-    const partnerId = ctx.id.name ?? this.storedSettings()?.partnerId;
+    const partnerId = ctx.id.name ?? this.config.stored()?.partnerId;
     if (partnerId === undefined) return;
     ctx.blockConcurrencyWhile(async () => {
       const tenant = await partnerTenant(env, partnerId);
       if (!tenant) return;
       this.tenant = tenant;
-      if (!this.storedSettings()) await this.loadFromD1(partnerId);
+      if (!this.config.stored()) await this.loadFromD1(partnerId);
     });
   }
 
@@ -77,7 +71,7 @@ export class CreditPool extends DurableObject<Env> {
     const source = await readPoolSource(this.tenant, partnerId);
     if (!source) return;
     this.ctx.storage.transactionSync(() => {
-      this.writeSettings(source.settings, source.schedule ?? scheduleOf(ruleOf(source.settings)));
+      this.config.write(source.settings, source.schedule ?? scheduleOf(ruleOf(source.settings)));
       for (const o of source.organizations) this.insertOrganization(o, 0);
     });
   }
@@ -88,7 +82,7 @@ export class CreditPool extends DurableObject<Env> {
    */
   configure(settings: PoolSettings): { ok: true; schedule: Schedule } | { ok: false; allocated: number } {
     return this.ctx.storage.transactionSync(() => {
-      const stored = this.storedSettings();
+      const stored = this.config.stored();
       const allocated = this.allocated(null);
       const tightened = !stored || settings.total < stored.total || settings.billingMode !== stored.billingMode;
       if (hasPool(settings.billingMode) && tightened && allocated > settings.total) return { ok: false, allocated };
@@ -98,7 +92,7 @@ export class CreditPool extends DurableObject<Env> {
         const running = scheduledPeriodAt(schedule, Date.now());
         schedule = changeSchedule(schedule, ruleOf(settings), running.end);
       }
-      this.writeSettings(settings, schedule);
+      this.config.write(settings, schedule);
       return { ok: true, schedule };
     });
   }
@@ -350,48 +344,11 @@ export class CreditPool extends DurableObject<Env> {
     );
   }
 
-  private writeSettings(settings: PoolSettings, schedule: Schedule): void {
-    this.sql.exec(
-      `INSERT INTO config (id, partner_id, billing_mode, total, max_per_organization, active, schedule)
-       VALUES (1, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET billing_mode = excluded.billing_mode, total = excluded.total,
-         max_per_organization = excluded.max_per_organization, active = excluded.active, schedule = excluded.schedule`,
-      settings.partnerId,
-      settings.billingMode,
-      settings.total,
-      settings.maxPerOrganization,
-      settings.active ? 1 : 0,
-      JSON.stringify(schedule),
-    );
-  }
-
   /** The partner's settings; throws when the partner is not in D1 either. */
   private settings(): StoredSettings {
-    const settings = this.storedSettings();
+    const settings = this.config.stored();
     if (!settings) throw new Error(`credit pool ${this.ctx.id.name ?? this.ctx.id.toString()}: partner not found`);
     return settings;
-  }
-
-  private storedSettings(): StoredSettings | null {
-    const row = this.sql
-      .exec<{
-        partner_id: string;
-        billing_mode: BillingMode;
-        total: number;
-        max_per_organization: number | null;
-        active: number;
-        schedule: string;
-      }>("SELECT * FROM config WHERE id = 1")
-      .toArray()[0];
-    if (!row) return null;
-    return {
-      partnerId: row.partner_id,
-      billingMode: row.billing_mode,
-      total: row.total,
-      maxPerOrganization: row.max_per_organization,
-      active: row.active === 1,
-      schedule: JSON.parse(row.schedule) as Schedule,
-    };
   }
 }
 

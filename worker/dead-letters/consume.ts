@@ -47,8 +47,12 @@ export function deadLetterSummary(body: Body): Record<string, unknown> {
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const day = isoSeconds().slice(0, 10);
   const groups = new Map<string, { count: number; organizationId: string | null; latest: string }>();
-  for (const m of batch.messages) {
-    const body = m.body as Body;
+  // A bundle of hits (worker/collect/hit-collector.ts) counts each of its hits.
+  const bodies = batch.messages.flatMap((m) => {
+    const body = m.body as Body & { hits?: Body[] };
+    return body?.kind === "bundle" && Array.isArray(body.hits) ? body.hits : [body];
+  });
+  for (const body of bodies) {
     const kind = body?.hit?.t ? `hit:${body.hit.t}` : body?.type ? `job:${body.type}` : (body?.kind ?? "unknown");
     const group = groups.get(kind) ?? { count: 0, organizationId: null, latest: "" };
     group.count += 1;
@@ -64,7 +68,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
   await env.CATALOG.batch(
     [...groups].map(([kind, g]) => upsert.bind(batch.queue, day, kind, g.count, g.organizationId, g.latest)),
   );
-  console.error(`${batch.messages.length} message(s) dead-lettered on ${batch.queue}`, [...groups.keys()]);
+  console.error(`${bodies.length} message(s) or hit(s) dead-lettered on ${batch.queue}`, [...groups.keys()]);
   batch.ackAll();
 }
 

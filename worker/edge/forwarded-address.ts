@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import { fromHex, toHex } from "../lib/encoding";
 import { parseIp } from "../lib/ip";
 import { openProxySecret } from "../pixel-config/proxy-secret";
-import type { PixelRecord } from "../pixel-config/record";
+import { loadPixelRecord, type PixelRecord } from "../pixel-config/record";
 
 /**
  * The first-party path (docs/first-party.md): a client's own reverse proxy forwards the visitor's
@@ -71,8 +71,8 @@ function secretKey(env: Env, record: PixelRecord, sealed: string): Promise<Crypt
 /** True when the request claims to come through a first-party proxy (it may still not verify). */
 export const claimsForwarding = (headers: Headers) => headers.has(SIGNATURE_HEADER);
 
-/** The visitor's address a first-party proxy forwarded and signed with this pixel's secret for this hit, or null. */
-export async function forwardedAddress(
+/** The visitor's address a first-party proxy forwarded and signed with this record's secret for this hit, or null. */
+async function signedAddress(
   env: Env,
   headers: Headers,
   record: PixelRecord,
@@ -83,6 +83,35 @@ export async function forwardedAddress(
   if (!key) return null;
   const signed = { ...hit, address: headers.get(ADDRESS_HEADER), signature: headers.get(SIGNATURE_HEADER) };
   return verifiedAddress(key, signed, Date.now());
+}
+
+/** When this isolate last read a key's record afresh because a signature did not verify (ms), by pixel key. */
+const refreshed = new Map<string, number>();
+const REFRESH_MS = 10_000;
+const REFRESHED_MAX = 1_000;
+
+/**
+ * The visitor's address a first-party proxy forwarded and signed with the pixel's secret for this hit (or
+ * null), and the record it verified with. A location keeps records for minutes (pixel-config/record.ts),
+ * so a signature that does not verify with the record at hand is tried once more with the record read
+ * afresh from KV, in case the secret was set or rotated since: at most once per key every 10 s in an
+ * isolate, so forged signatures cannot make every hit a KV read.
+ */
+export async function forwardedAddress(
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  headers: Headers,
+  record: PixelRecord,
+  hit: { pixelKey: string; body: Uint8Array },
+): Promise<{ address: string | null; record: PixelRecord }> {
+  const address = await signedAddress(env, headers, record, hit);
+  const last = refreshed.get(hit.pixelKey) ?? 0;
+  if (address !== null || Date.now() - last < REFRESH_MS) return { address, record };
+  if (refreshed.size >= REFRESHED_MAX) refreshed.clear();
+  refreshed.set(hit.pixelKey, Date.now());
+  const fresh = await loadPixelRecord(env, ctx, hit.pixelKey, undefined, true);
+  if (!fresh || fresh.proxySecret === record.proxySecret) return { address, record };
+  return { address: await signedAddress(env, headers, fresh, hit), record: fresh };
 }
 
 /** One path segment or more, without `//` (a protocol-relative URL would leave the site's origin). */

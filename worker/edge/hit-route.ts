@@ -5,23 +5,24 @@ import type { AppEnv } from "../env";
 import { limitBody } from "../lib/body-limit";
 import { ApiError } from "../lib/errors";
 import { isPixelKey } from "../pixel-config/key";
-import { loadPixelRecord } from "../pixel-config/record";
+import { loadPixelRecord, type PixelRecord } from "../pixel-config/record";
 import { clientAddress, subscriberOf } from "../rate-limit/address";
 import { believeForwarded, limitHits } from "../rate-limit/hits";
 import { isBot } from "./bots";
 import { claimsForwarding, forwardedAddress } from "./forwarded-address";
-import { hitQueue } from "../collect/hit-queues";
+import { collectHit } from "../collect/collectors";
 import { parseHit } from "./hit-body";
 import type { HitMessage } from "../collect/message";
 import { referrerAllowed } from "../pixel-config/referrers";
 
 /**
- * The hot path: validate, count the hit for (key, address) and for the key, look the key up in KV,
- * check the referrer, enqueue, answer. The address is the connecting one, or the visitor's that a
- * first-party proxy forwarded and signed with the pixel's secret for this hit (forwarded-address.ts),
- * as long as the proxy's address stays within its distinct forwarded addresses a minute.
- * Identification, charging and storage happen in the queue consumer, so the page's
- * request costs one KV read and one queue send. The answer carries no identification data.
+ * The hot path: validate, count the hit for (key, address) and for the key, look the key up, check the
+ * referrer, hand the hit to its collector (which puts it in its hit queue, bundled with others), answer.
+ * The address is the connecting one, or the visitor's that a first-party proxy forwarded and signed with
+ * the pixel's secret for this hit (forwarded-address.ts), as long as the proxy's address stays within its
+ * distinct forwarded addresses a minute. Identification, charging and storage happen in the queue
+ * consumer, so the page's request costs a lookup (mostly from memory) and one collector call. The answer
+ * carries no identification data.
  */
 export const hitRoute = new Hono<AppEnv>().post(
   HIT_PATH,
@@ -45,16 +46,30 @@ export const hitRoute = new Hono<AppEnv>().post(
     if ("problems" in parsed) throw new ApiError("BadRequest", "Invalid hit", parsed.problems);
     const hit = parsed.hit;
     if (!isPixelKey(hit.k)) throw unknownKey();
-    const connecting = clientAddress(c.req.raw.headers);
+    const headers = c.req.raw.headers;
+    const connecting = clientAddress(headers);
+    let known: PixelRecord | null = null;
+    // The pixel already sends nothing under DNT/GPC; this covers cached old scripts and other clients.
+    // Such a hit of an organization that honours the signals is dropped: nothing is queued, counted or
+    // stored, so it spends no hit budget (the lookup is the script route's, which has none either).
+    if (headers.get("dnt") === "1" || headers.get("sec-gpc") === "1") {
+      known = await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting);
+      if (!known) throw unknownKey();
+      if (known.respectPrivacySignals && known.enabled && referrerAllowed(hit.u, headers, known.allowedReferrers)) {
+        return c.body(null, 204);
+      }
+    }
     // A first-party proxy's forwarded address needs the pixel's secret: its hits are counted after the lookup.
-    const forwarding = claimsForwarding(c.req.raw.headers);
+    const forwarding = claimsForwarding(headers);
     if (!forwarding) await limitHits(c.env, hit.k, connecting);
 
-    const record = await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting);
-    if (!record) throw unknownKey();
-    let forwarded = forwarding
-      ? await forwardedAddress(c.env, c.req.raw.headers, record, { pixelKey: hit.k, body: bytes })
-      : null;
+    const found = known ?? (await loadPixelRecord(c.env, c.executionCtx, hit.k, connecting));
+    if (!found) throw unknownKey();
+    const through = forwarding
+      ? await forwardedAddress(c.env, c.executionCtx, headers, found, { pixelKey: hit.k, body: bytes })
+      : { address: null, record: found };
+    const record = through.record;
+    let forwarded = through.address;
     if (forwarded !== null && !(await believeForwarded(c.env, hit.k, connecting, subscriberOf(forwarded)))) {
       forwarded = null;
     }
@@ -68,21 +83,16 @@ export const hitRoute = new Hono<AppEnv>().post(
         reason,
         receivedAt,
       };
-      c.executionCtx.waitUntil(hitQueue(c.env, hit.k).send(message)); // a lost count costs nothing; the answer need not wait
+      c.executionCtx.waitUntil(collectHit(c.env, hit.k, message)); // a lost count costs nothing; the answer need not wait
     };
     if (!record.enabled) {
       reject("disabled");
       throw new ApiError("Forbidden", "Disabled");
     }
-    if (!referrerAllowed(hit.u, c.req.raw.headers, record.allowedReferrers)) {
+    if (!referrerAllowed(hit.u, headers, record.allowedReferrers)) {
       reject("referrer_not_allowed");
       throw new ApiError("Forbidden", "Host not allowed");
     }
-    // The pixel already sends nothing under DNT/GPC; this covers cached old scripts and other clients.
-    if (record.respectPrivacySignals && (c.req.header("dnt") === "1" || c.req.header("sec-gpc") === "1")) {
-      return c.body(null, 204);
-    }
-
     // Through a verified proxy, Cloudflare's location is the proxy's, not the visitor's.
     const cf =
       forwarded === null
@@ -105,8 +115,8 @@ export const hitRoute = new Hono<AppEnv>().post(
       hashRouting: record.hashRouting,
       receivedAt,
     };
-    // Awaited: once the queue has it, the hit survives anything that happens next.
-    await hitQueue(c.env, hit.k).send(message);
+    // Awaited: once its collector has put it in the queue, the hit survives anything that happens next.
+    await collectHit(c.env, hit.k, message);
     return c.body(null, 204);
   },
 );

@@ -11,6 +11,7 @@ import { edge } from ".";
 const app = new Hono<AppEnv>();
 app.onError(handleError);
 app.notFound(routeNotFound);
+app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", edge);
 
 export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

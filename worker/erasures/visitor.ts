@@ -1,4 +1,5 @@
 import { auditStatement, type AuditEntry } from "../audit/queries";
+import { deviceDayTables } from "../visitors/device-days";
 import { SALTED_KEY_LENGTH } from "../visitors/keys";
 import { counterFor } from "../credits/counter-client";
 import type { TenantEnv } from "../shards";
@@ -96,12 +97,15 @@ function identityStatements(db: D1Database, organizationId: string, org: number,
     db
       .prepare("UPDATE ledger_entries SET identity_key = NULL WHERE org = ? AND identity_key = ?")
       .bind(org, publicVisitorId(visitorId)),
-    db
-      .prepare(
-        `UPDATE device_days SET people = replace(people, ?3, ?4), visits = replace(visits, ?3, ?4), version = version + 1
-         WHERE org = ?1 AND (instr(people, ?3) > 0 OR instr(visits, ?2) > 0)`,
-      )
-      .bind(org, `"${visitorId}"`, visitorId, standIn),
+    // Each day's device rows are in a table of their own (visitors/device-days.ts).
+    ...deviceDayTables().map((table) =>
+      db
+        .prepare(
+          `UPDATE ${table} SET people = replace(people, ?3, ?4), visits = replace(visits, ?3, ?4), version = version + 1
+           WHERE org = ?1 AND (instr(people, ?3) > 0 OR instr(visits, ?2) > 0)`,
+        )
+        .bind(org, `"${visitorId}"`, visitorId, standIn),
+    ),
     db
       .prepare(
         "UPDATE address_days SET people = replace(people, ?2, ?3), version = version + 1 WHERE org = ?1 AND instr(people, ?2) > 0",

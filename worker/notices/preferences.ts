@@ -1,4 +1,5 @@
 import { EMAIL_KEYS, type EmailKey } from "../../shared/email";
+import { isoSeconds } from "../lib/time";
 import type { TenantEnv } from "../shards";
 
 export type EmailPreferences = Record<EmailKey, boolean>;
@@ -40,4 +41,36 @@ export async function effectiveEmailPreferences(tenant: TenantEnv, partnerId: st
     preferences: resolvePreferences(partner?.email_preferences, organization?.overrides),
     overriddenKeys: EMAIL_KEYS.filter((key) => key in overrides),
   };
+}
+
+/** Merges the keys given into the partner's choice; json_patch merges in SQL, so concurrent updates of different keys both stick. */
+export async function patchPartnerPreferences(
+  catalog: D1Database,
+  partnerId: string,
+  patch: Partial<EmailPreferences>,
+): Promise<void> {
+  await catalog
+    .prepare("UPDATE partners SET email_preferences = json_patch(email_preferences, ?), updated_at = ? WHERE id = ?")
+    .bind(JSON.stringify(patch), isoSeconds(), partnerId)
+    .run();
+}
+
+/** Merges the organization's overrides (JSON merge patch: `null` removes a key's override). */
+export async function patchOrganizationPreferences(
+  db: D1Database,
+  organizationId: string,
+  patch: Partial<Record<EmailKey, boolean | null>>,
+): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO organization_email_preferences (organization_id, overrides, updated_at) VALUES (?1, json_patch('{}', ?2), ?3)
+       ON CONFLICT (organization_id) DO UPDATE SET overrides = json_patch(overrides, ?2), updated_at = ?3`,
+    )
+    .bind(organizationId, JSON.stringify(patch), isoSeconds())
+    .run();
+}
+
+/** The organization follows the partner's choice again. */
+export async function resetOrganizationPreferences(db: D1Database, organizationId: string): Promise<void> {
+  await db.prepare("DELETE FROM organization_email_preferences WHERE organization_id = ?").bind(organizationId).run();
 }

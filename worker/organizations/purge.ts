@@ -4,6 +4,7 @@ import { poolFor } from "../credits/pool-client";
 import { sendJobs } from "../jobs/message";
 import { dayNumber, isoSeconds } from "../lib/time";
 import type { TenantEnv } from "../shards";
+import { deviceDayTables } from "../visitors/device-days";
 import { forgetPixelRecord } from "../pixel-config/record";
 
 /**
@@ -115,14 +116,16 @@ const TABLES: [left: string, remove: string][] = [
       `DELETE FROM ${table} WHERE (org, ${rest}) IN (SELECT org, ${rest} FROM ${table} WHERE org = ${key} LIMIT ${PURGE_ROWS})`,
     ];
   }),
-  ...["device_days:device", "address_days:address", "anonymous_texts:key"].map((spec): [string, string] => {
-    const [table, rest] = spec.split(":");
-    const rows = `FROM ${table} WHERE day IN ${recentDays} AND org = ${key}`;
-    return [
-      `SELECT 1 ${rows}`,
-      `DELETE FROM ${table} WHERE (day, org, ${rest}) IN (SELECT day, org, ${rest} ${rows} LIMIT ${PURGE_ROWS})`,
-    ];
-  }),
+  ...[...deviceDayTables().map((t) => `${t}:device`), "address_days:address", "anonymous_texts:key"].map(
+    (spec): [string, string] => {
+      const [table, rest] = spec.split(":");
+      const rows = `FROM ${table} WHERE day IN ${recentDays} AND org = ${key}`;
+      return [
+        `SELECT 1 ${rows}`,
+        `DELETE FROM ${table} WHERE (day, org, ${rest}) IN (SELECT day, org, ${rest} ${rows} LIMIT ${PURGE_ROWS})`,
+      ];
+    },
+  ),
   [
     `SELECT 1 FROM webhook_attempts WHERE delivery_id IN (${deliveries})`,
     `DELETE FROM webhook_attempts WHERE (delivery_id, attempt) IN (SELECT delivery_id, attempt FROM webhook_attempts

@@ -1,6 +1,9 @@
+import type { OrganizationStatus } from "../../shared/accounts";
 import type { BillingPeriod, ProductType, Tier } from "../../shared/billing";
 import { periodAt } from "../billing/period";
+import { Where } from "../lib/sql";
 import { isoSeconds } from "../lib/time";
+import { SELECT_ORGANIZATION, type OrganizationRow } from "./organization";
 
 export interface NewOrganization {
   id: string;
@@ -82,6 +85,61 @@ export function insertOrganization(
       )
       .bind(o.id, isoSeconds(period.start), isoSeconds(period.end), o.credits, o.credits, at, o.id),
   ];
+}
+
+export interface OrganizationFilter {
+  /** Without it, every organization but canceled ones. */
+  status?: OrganizationStatus;
+  /** Case-insensitive substring of the name. */
+  search?: string;
+  externalId?: string;
+}
+
+/** A page of the partner's organizations, newest first, and how many match. */
+export async function organizationPage(
+  db: D1Database,
+  partnerId: string,
+  filter: OrganizationFilter,
+  pageSize: number,
+  offset: number,
+): Promise<{ rows: OrganizationRow[]; total: number }> {
+  const where = new Where("o.partner_id = ?", partnerId)
+    .and("o.status = ?", filter.status)
+    .and("o.status != ?", filter.status === undefined ? "canceled" : undefined)
+    .and("instr(lower(o.name), lower(?)) > 0", filter.search || undefined)
+    .and("o.external_id = ?", filter.externalId || undefined);
+  const [rows, count] = await db.batch<OrganizationRow | { total: number }>([
+    db
+      .prepare(`${SELECT_ORGANIZATION} ${where} ORDER BY o.created_at DESC, o.id DESC LIMIT ? OFFSET ?`)
+      .bind(...where.params, pageSize, offset),
+    db.prepare(`SELECT count(*) AS total FROM organizations o ${where}`).bind(...where.params),
+  ]);
+  return { rows: rows!.results as OrganizationRow[], total: (count!.results[0] as { total: number }).total };
+}
+
+/** Every organization of the shard, of every partner, canceled ones included. */
+export async function countOrganizations(db: D1Database): Promise<number> {
+  const row = await db.prepare("SELECT count(*) AS n FROM organizations").first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/**
+ * Sets the columns given on the partner's organization; with `resync`, its copies (the counter)
+ * are marked behind, so the reconciliation tells them if the caller cannot.
+ */
+export async function updateOrganization(
+  db: D1Database,
+  partnerId: string,
+  organizationId: string,
+  changes: [column: keyof OrganizationRow, value: unknown][],
+  resync: boolean,
+): Promise<void> {
+  const sets = [...changes.map(([column]) => `${column} = ?`), ...(resync ? ["sync_version = sync_version + 1"] : [])];
+  if (sets.length === 0) return;
+  await db
+    .prepare(`UPDATE organizations SET ${sets.join(", ")}, updated_at = ? WHERE id = ? AND partner_id = ?`)
+    .bind(...changes.map(([, value]) => value), isoSeconds(), organizationId, partnerId)
+    .run();
 }
 
 /** Organizations of the partner that count toward `maxOrganizations` (all but canceled ones). */

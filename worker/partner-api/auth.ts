@@ -2,24 +2,11 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { fromHex, toHex } from "../lib/encoding";
-import { isoSeconds } from "../lib/time";
-import { KEY_PREFIX, SHOWN_PREFIX_LENGTH } from "../partners/api-keys";
+import { KEY_PREFIX, SHOWN_PREFIX_LENGTH, keysWithPrefix, recordKeyUse } from "../partners/api-keys";
 import { type Scope } from "../../shared/accounts";
 import { clientAddress } from "../rate-limit/address";
-import { tenantEnv, type Shard } from "../shards";
+import { tenantEnv } from "../shards";
 import { countFailure, failingTooOften, rememberVerified, tooManyFailures } from "../rate-limit/failures";
-
-interface KeyRow {
-  id: string;
-  partner_id: string;
-  key_hash: string;
-  scopes: string;
-  status: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  partner_status: string;
-  shard: Shard;
-}
 
 const encoder = new TextEncoder();
 /** lastUsedAt is written at most this often per key, so reads do not each cost a D1 write. */
@@ -38,14 +25,8 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(plain));
   const credential = toHex(digest);
   if (failingTooOften("api-key", address, credential)) throw tooManyFailures();
-  const { results } = await c.env.CATALOG.prepare(
-    `SELECT k.id, k.partner_id, k.key_hash, k.scopes, k.status, k.expires_at, k.last_used_at, p.status AS partner_status,
-       p.shard
-     FROM api_keys k JOIN partners p ON p.id = k.partner_id WHERE k.key_prefix = ?`,
-  )
-    .bind(plain.slice(0, SHOWN_PREFIX_LENGTH))
-    .all<KeyRow>();
-  const key = results.find((row) => crypto.subtle.timingSafeEqual(fromHex(row.key_hash), digest));
+  const candidates = await keysWithPrefix(c.env.CATALOG, plain.slice(0, SHOWN_PREFIX_LENGTH));
+  const key = candidates.find((row) => crypto.subtle.timingSafeEqual(fromHex(row.key_hash), digest));
   const now = Date.now();
   const expired = key?.expires_at != null && Date.parse(key.expires_at) <= now;
   if (!key || key.status !== "active" || key.partner_status !== "active" || expired) {
@@ -59,9 +40,7 @@ export const partnerAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set("apiKeyId", key.id);
   c.set("scopes", JSON.parse(key.scopes) as Scope[]);
   if (!key.last_used_at || now - Date.parse(key.last_used_at) > LAST_USED_RESOLUTION_MS) {
-    c.executionCtx.waitUntil(
-      c.env.CATALOG.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(isoSeconds(now), key.id).run(),
-    );
+    c.executionCtx.waitUntil(recordKeyUse(c.env.CATALOG, key.id, now));
   }
   await next();
 });

@@ -33,7 +33,7 @@ export interface PartnerRow {
   uncapped_usage: number;
   /** JSON (worker/billing/period.ts `Schedule`); null: the billing columns from the start. */
   billing_schedule: string | null;
-  /** Moves on by one with every operator change of its settings (worker/admin/update-partner.ts). */
+  /** Moves on by one with every operator change of its settings (worker/partners/settings.ts). */
   settings_version: number;
   created_at: string;
   updated_at: string;

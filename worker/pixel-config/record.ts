@@ -42,10 +42,18 @@ interface MissingRecord {
   missing: true;
 }
 
-/** How long a missing key stays known as missing (KV after a rotation; the cache after a D1 miss). */
+/** How long a missing key stays known as missing (KV after a rotation; the location's cache after a D1 miss). */
 const MISSING_TTL_SECONDS = 60;
 /** Edge cache of KV reads; KV's minimum. */
 const CACHE_TTL_SECONDS = 30;
+/**
+ * How long a location keeps a record it read (Cache API: free, shared by the location's isolates), and an
+ * isolate the record it used. Together they bound how late a settings change reaches a location's hits:
+ * KV's minute to reach it, then at most 240 + 60 s (docs/collect.md#consistency-what-a-settings-change-means).
+ */
+const LOCATION_TTL_SECONDS = 240;
+const MEMORY_TTL_MS = 60_000;
+const MEMORY_MAX_KEYS = 10_000;
 
 /** A pixel as D1 holds it: the tenant's pixel and organization rows with their partner's from the catalog. */
 export interface PixelRow extends TenantPixelRow {
@@ -111,39 +119,72 @@ export function toRecord(row: PixelRow, env: Env): PixelRecord {
 }
 
 /**
- * Records this isolate read in the last few seconds. A busy site sends many hits to the same
- * isolate: they skip even the KV read. Adds at most MEMORY_TTL_MS to KV's propagation delay;
- * writes through this isolate update it at once.
+ * Records this isolate used in the last minute, oldest first (a Map keeps insertion order): a busy site's
+ * hits skip every lookup. Writes through this isolate update it at once.
  */
 const memory = new Map<string, { record: PixelRecord | null; until: number }>();
-const MEMORY_TTL_MS = 10_000;
-const MEMORY_MAX_KEYS = 5_000;
 
-/** Empties this isolate's memory, as a freshly started isolate has it (tests of the KV and D1 paths). */
+/** Empties this isolate's memory, as a freshly started isolate has it (tests of the location's cache, KV and D1). */
 export function forgetRememberedPixels(): void {
   memory.clear();
 }
 
 function remember(apiKey: string, record: PixelRecord | null): void {
-  if (memory.size >= MEMORY_MAX_KEYS) memory.clear();
+  memory.delete(apiKey);
+  if (memory.size >= MEMORY_MAX_KEYS) memory.delete(memory.keys().next().value!);
   memory.set(apiKey, { record, until: Date.now() + MEMORY_TTL_MS });
 }
 
+/** The location's cache entry of a key; the host is never resolved, it only names the entry. */
+const locationUrl = (apiKey: string) => `https://pixel-records.invalid/${apiKey}`;
+
+/** What the location's cache holds for a key: its record, null (a missing key), or undefined (nothing). */
+async function fromLocation(apiKey: string): Promise<PixelRecord | null | undefined> {
+  const entry = await caches.default.match(locationUrl(apiKey));
+  if (!entry) return undefined;
+  const value = await entry.json<PixelRecord | MissingRecord>();
+  return "missing" in value ? null : value;
+}
+
+/** Keeps a key's record (null: missing) in this location's cache for LOCATION_TTL_SECONDS (a missing key's shorter). */
+export function keepInLocation(apiKey: string, record: PixelRecord | null): Promise<void> {
+  const ttl = record ? LOCATION_TTL_SECONDS : MISSING_TTL_SECONDS;
+  const entry = new Response(JSON.stringify(record ?? { missing: true }), {
+    headers: { "cache-control": `max-age=${ttl}` },
+  });
+  return caches.default.put(locationUrl(apiKey), entry);
+}
+
+/** Forgets what this location's cache holds for these keys, as a location that never read them (tests). */
+export async function forgetLocationPixels(...apiKeys: string[]): Promise<void> {
+  await Promise.all(apiKeys.map((k) => caches.default.delete(locationUrl(k))));
+}
+
 /**
- * The record for a pixel key: memory, then KV; on a KV miss, D1, and KV is repopulated in the
- * background. A key D1 does not know is remembered as unknown in this isolate and in the
- * location's cache (never written to KV), so repeats cost no D1 query and no write. With the
- * caller's `address`, unknown keys count as failed lookups: an address that sends too many gets
- * "unknown" without D1 until its budget renews.
+ * The record for a pixel key: the isolate's memory, then the location's cache, then KV (each read kept in
+ * both, so a location reads a key from KV at most once in LOCATION_TTL_SECONDS); on a KV miss, D1, and KV
+ * is repopulated in the background. A key D1 does not know is remembered as unknown in the isolate and the
+ * location (never written to KV), so repeats cost no D1 query and no write. With the caller's `address`,
+ * unknown keys count as failed lookups: an address that sends too many gets "unknown" without D1 until its
+ * budget renews. `fresh`: skip the isolate and the location (a record that may be out of date, such as a
+ * proxy secret that no longer verifies).
  */
 export async function loadPixelRecord(
   env: Env,
   ctx: Pick<ExecutionContext, "waitUntil">,
   apiKey: string,
   address?: string,
+  fresh = false,
 ): Promise<PixelRecord | null> {
-  const known = memory.get(apiKey);
-  if (known && known.until > Date.now()) return known.record;
+  if (!fresh) {
+    const known = memory.get(apiKey);
+    if (known && known.until > Date.now()) return known.record;
+    const located = await fromLocation(apiKey);
+    if (located !== undefined) {
+      remember(apiKey, located);
+      return located;
+    }
+  }
   const cached = await env.PIXELS.get<PixelRecord | MissingRecord>(apiKey, {
     type: "json",
     cacheTtl: CACHE_TTL_SECONDS,
@@ -151,21 +192,18 @@ export async function loadPixelRecord(
   if (cached) {
     const record = "missing" in cached ? null : cached;
     remember(apiKey, record);
+    ctx.waitUntil(keepInLocation(apiKey, record));
     return record;
-  }
-  if (await knownUnknown(apiKey)) {
-    remember(apiKey, null);
-    return null;
   }
   if (address !== undefined && failingTooOften("pixel-key", address)) return null;
   const row = await pixelRowOfKey(env, apiKey);
   const record = row ? toRecord(row, env) : null;
   remember(apiKey, record);
+  ctx.waitUntil(keepInLocation(apiKey, record));
   if (record) {
     ctx.waitUntil(env.PIXELS.put(apiKey, JSON.stringify(record)));
-  } else {
-    ctx.waitUntil(rememberUnknown(apiKey));
-    if (address !== undefined) ctx.waitUntil(countFailure(env, "pixel-key", address).catch(() => false));
+  } else if (address !== undefined) {
+    ctx.waitUntil(countFailure(env, "pixel-key", address).catch(() => false));
   }
   return record;
 }
@@ -182,18 +220,6 @@ async function pixelRowOfKey(env: Env, apiKey: string): Promise<PixelRow | null>
     }),
   );
   return found.find((row) => row !== null) ?? null;
-}
-
-/** Cache API entry of a key D1 did not know; the host is never resolved, it only names the entry. */
-const unknownKeyUrl = (apiKey: string) => `https://unknown-pixel-keys.invalid/${apiKey}`;
-
-async function knownUnknown(apiKey: string): Promise<boolean> {
-  return (await caches.default.match(unknownKeyUrl(apiKey))) !== undefined;
-}
-
-async function rememberUnknown(apiKey: string): Promise<void> {
-  const entry = new Response("unknown", { headers: { "cache-control": `max-age=${MISSING_TTL_SECONDS}` } });
-  await caches.default.put(unknownKeyUrl(apiKey), entry);
 }
 
 /** The D1 rows the KV records of these organizations are made from. */
@@ -223,7 +249,8 @@ export async function putPixelRecords(env: Env, rows: PixelRow[]): Promise<void>
     rows.map((row) => {
       const record = toRecord(row, env);
       remember(row.api_key, record);
-      return env.PIXELS.put(row.api_key, JSON.stringify(record));
+      // This location sees the change at once; others within their cache's time (LOCATION_TTL_SECONDS).
+      return Promise.all([env.PIXELS.put(row.api_key, JSON.stringify(record)), keepInLocation(row.api_key, record)]);
     }),
   );
 }
@@ -258,10 +285,12 @@ export async function writeThroughPartnerPixels(env: TenantEnv, partnerId: strin
 export async function forgetPixelKey(env: Env, apiKey: string): Promise<void> {
   remember(apiKey, null);
   await env.PIXELS.put(apiKey, JSON.stringify({ missing: true }), { expirationTtl: MISSING_TTL_SECONDS });
+  await keepInLocation(apiKey, null);
 }
 
 /** A purged organization's key: its record leaves KV (the edge then finds it in D1 no more). */
 export async function forgetPixelRecord(env: Env, apiKey: string): Promise<void> {
   remember(apiKey, null);
   await env.PIXELS.delete(apiKey);
+  await keepInLocation(apiKey, null);
 }

@@ -1,11 +1,12 @@
 import type { TenantEnv } from "../shards";
+import { dropPastDeviceDays } from "./device-days";
 
 /** Organizations swept per cron run, least recently swept first. */
 const ORGANIZATIONS_PER_RUN = 50;
 /** Visitors, and sessions, removed per organization and run: a run stays small; a backlog takes several. */
 const VISITORS_PER_RUN = 200;
 const SESSIONS_PER_RUN = 500;
-/** Device rows removed per statement, and statements per run. */
+/** Address rows and anonymous texts removed per statement, and statements per run. */
 const DEVICE_ROWS_PER_STATEMENT = 10_000;
 const DEVICE_STATEMENTS_PER_RUN = 20;
 /** Queue messages can be delivered again for this many days (the queue's retention). */
@@ -16,8 +17,8 @@ const DAY_SECONDS = 86_400;
  * Cron work on the visitor tables; never throws (the other cron work must run).
  * - The retention window: visitors not seen for the partner's `retentionDays` go with their
  *   sessions and page views; visitors still seen lose sessions (and their page views) older than it.
- * - Device rows, address rows and anonymous visits' texts of the days before yesterday (the consumer's
- *   dedupe, people rules and B2C stitching only need the last two days).
+ * - Device rows (their day's table, dropped whole), address rows and anonymous visits' texts of the days
+ *   before yesterday (the consumer's dedupe, people rules and B2C stitching only need the last two days).
  * - Remembered queue messages older than the queue's retention.
  */
 export async function maintainVisitors(env: TenantEnv, now = Date.now()): Promise<void> {
@@ -31,18 +32,8 @@ export async function maintainVisitors(env: TenantEnv, now = Date.now()): Promis
 
 export async function pruneDeviceDays(db: D1Database, now = Date.now()): Promise<number> {
   const today = Math.floor(now / 1000 / DAY_SECONDS);
-  let deleted = 0;
-  for (let i = 0; i < DEVICE_STATEMENTS_PER_RUN; i++) {
-    const { meta } = await db
-      .prepare(
-        `DELETE FROM device_days WHERE (day, org, device) IN
-           (SELECT day, org, device FROM device_days WHERE day < ? LIMIT ${DEVICE_ROWS_PER_STATEMENT})`,
-      )
-      .bind(today - 1)
-      .run();
-    deleted += meta.changes;
-    if (meta.changes < DEVICE_ROWS_PER_STATEMENT) break;
-  }
+  // Device rows go with their day's table, dropped whole; address rows and texts (B2C, few) one by one.
+  const dropped = await dropPastDeviceDays(db, today);
   for (const [table, key] of [
     ["address_days", "day, org, address"],
     ["anonymous_texts", "day, org, key"],
@@ -62,7 +53,7 @@ export async function pruneDeviceDays(db: D1Database, now = Date.now()): Promise
     .prepare("DELETE FROM counted_messages WHERE day < ?")
     .bind(today - MESSAGE_DAYS)
     .run();
-  return deleted;
+  return dropped;
 }
 
 /** The partners' retention windows, from the catalog. */

@@ -77,7 +77,7 @@ export async function bundleForWorkerd(entry: string): Promise<string> {
 }
 
 /** The same bundle and, when asked, its source map (JSON; sources relative to the bundle's folder). */
-async function bundleWithSourceMap(entry: string, sourceMap: boolean): Promise<{ code: string; map?: string }> {
+export async function bundleWithSourceMap(entry: string, sourceMap: boolean): Promise<{ code: string; map?: string }> {
   const out = await build({
     entryPoints: [entry],
     bundle: true,

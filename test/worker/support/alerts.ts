@@ -1,7 +1,8 @@
 import { receiverBucket } from "../../fixtures/receiver";
 import type { AcceptedHit } from "../../../worker/collect/message";
 import type { SegmentFilter } from "../../../worker/segments/filter";
-import { accepted, freshIp, importCompany, newOrganization } from "./index";
+import { importCompany, newOrganization } from "./partners";
+import { accepted, freshIp } from "./hits";
 import { ICP_CONFIG } from "./openapi-operations";
 
 /** Helpers for alert tests: an ICP company on a client's site, Slack and Teams channels at the local receiver. */

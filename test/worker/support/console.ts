@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { newPartner } from "./index";
+import type { newPartner } from "./partners";
 import { signedInConsole, type Browser } from "./dashboard";
 
 /** The partner console's pages and forms, as the console tests drive them. */

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { shardedName, type Shard } from "../../../worker/shards";
-import { organizationTenant } from "./index";
+import { organizationTenant } from "./partners";
 
 /** The real namespace, taken before any test puts faults in front of it (support/env-faults.ts). */
 const CREDITS = env.CREDITS;

@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { BASE, freshIp } from "./index";
+import { BASE } from "./api";
+import { freshIp } from "./hits";
 
 export interface Browser {
   /** `name=value` pairs the Worker set, as a browser would send them back. */

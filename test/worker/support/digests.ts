@@ -2,7 +2,8 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import worker from "../../../worker/index";
-import { deliver, freshIp, importCompany, newOrganization, tenantOfOrganization } from "./index";
+import { importCompany, newOrganization, tenantOfOrganization } from "./partners";
+import { deliver, freshIp } from "./hits";
 import { visitOf } from "./alerts";
 
 /** Helpers for digest tests: companies visiting at chosen times, the settings API, the cron at a chosen time. */

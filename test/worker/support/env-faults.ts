@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../../../worker/index";
-import { BASE } from "./index";
+import { BASE } from "./api";
 
 /**
  * Faults that real networks and storage produce, injected around the real bindings (the code

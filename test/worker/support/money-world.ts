@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { AcceptedHit } from "../../../worker/collect/message";
 import { shardedName, type Shard } from "../../../worker/shards";
-import { deliverTo, newPartner, tenantOf } from "./index";
+import { newPartner, tenantOf } from "./partners";
+import { deliverTo } from "./hits";
 import { callWith, type Faults } from "./env-faults";
 
 /**

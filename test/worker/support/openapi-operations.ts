@@ -2,7 +2,8 @@ import { exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { receiverBucket } from "../../fixtures/receiver";
 import { sha256Hex } from "../../../worker/lib/crypto";
-import { newOrganization, seedVisitors } from "./index";
+import { newOrganization } from "./partners";
+import { seedVisitors } from "./visitors";
 import { freshDomain } from "./domains";
 
 /** One operation of the OpenAPI document, with its path relative to `/api/v1/partner`. */

@@ -1,4 +1,4 @@
-import { tenantOfOrganization } from "./index";
+import { tenantOfOrganization } from "./partners";
 
 /** Page views of seeded visitors (`vis_…` ids), kept as the consumer keeps them: by visitor seq, one session each. */
 export async function viewedPages(organizationId: string, views: [visitorId: string, paths: string[]][]) {

@@ -1,6 +1,8 @@
 import type { AcceptedHit } from "../../../worker/collect/message";
 import { sha256Hex } from "../../../worker/lib/crypto";
-import { accepted, admin, freshIp, newPartner } from "./index";
+import { admin } from "./api";
+import { newPartner } from "./partners";
+import { accepted, freshIp } from "./hits";
 import type { Shard } from "../../../worker/shards";
 
 /** Helpers for B2C people: imported by email hash, identified by the pixel's identify call. */

@@ -15,7 +15,9 @@ export async function everyD1Row(): Promise<Map<string, unknown[]>> {
       .all<{ name: string }>();
     for (const { name } of results) {
       if (name === "visitor_search") continue; // contentless: its rows live in its shadow tables, read below
-      rows.set(name, [...(rows.get(name) ?? []), ...(await db.prepare(`SELECT * FROM "${name}"`).all()).results]);
+      // A day's device rows are in a table of their own (worker/visitors/device-days.ts): one table to a reader.
+      const table = name.replace(/^(device_days)_\d+$/, "$1");
+      rows.set(table, [...(rows.get(table) ?? []), ...(await db.prepare(`SELECT * FROM "${name}"`).all()).results]);
     }
   }
   return rows;

@@ -29,33 +29,63 @@ export interface FeedExtras {
 
 /** The feed page of a request: also answers a refused "Save this view" or view deletion. */
 export async function feedPage(c: DashboardContext, request: FeedRequest, extras: FeedExtras = {}) {
-  const { query, view } = request;
-  const problems = [
-    ...(request.missingView ? [MISSING_VIEW] : []),
-    ...request.problems,
-    ...(extras.problem ? [extras.problem] : []),
-  ];
   const cursorText = c.req.query("cursor");
   const after = cursorText ? decodeVisitorCursor(cursorText) : null;
-  const { rows, next, suggestions, total } = await feedView(c.var.tenant.DB, c.get("organization").id, {
-    query: visitorQueryOf(query),
+  const feed = await feedView(c.var.tenant.DB, c.get("organization").id, {
+    query: visitorQueryOf(request.query),
     after,
     pageSize: FEED_PAGE_SIZE,
     rows: request.problems.length === 0,
   });
-  if (cursorText && !after) problems.push("That page link is not valid any more: this is the first page.");
+  const problems = [
+    ...(request.missingView ? [MISSING_VIEW] : []),
+    ...request.problems,
+    ...(extras.problem ? [extras.problem] : []),
+    ...(cursorText && !after ? ["That page link is not valid any more: this is the first page."] : []),
+  ];
+  const { view } = request;
+  const page = (
+    <CompaniesPage
+      request={request}
+      feed={feed}
+      continued={after !== null}
+      problems={problems}
+      extras={extras}
+      root={clientRoot(c)}
+      csrf={c.get("csrf")}
+      admin={c.get("session").role === "admin"}
+    />
+  );
+  const frame = clientFrame(c, view ? `${view.name} · Companies` : "Companies", view ? { view: view.id } : "companies");
+  return render(c, frame, page, extras.code ?? 200);
+}
+
+/**
+ * A page of the feed (`continued`: not the first), with its filters, the save form of client
+ * admins and what went wrong; `root`: the client's pages' root.
+ */
+export function CompaniesPage(props: {
+  request: FeedRequest;
+  feed: Awaited<ReturnType<typeof feedView>>;
+  continued: boolean;
+  problems: string[];
+  extras: FeedExtras;
+  root: string;
+  csrf: string;
+  admin: boolean;
+}) {
+  const { request, problems, extras, root, csrf, admin } = props;
+  const { query, view } = request;
+  const { rows, next, suggestions, total } = props.feed;
+  const after = props.continued;
   const unfiltered = isEmptyFilter(query.filter) && !query.from && !query.to;
-  const root = clientRoot(c);
-  const admin = c.get("session").role === "admin";
   const withQuery = (path: string, extra: Record<string, string> = {}) => {
     const q = feedAddress(request);
     for (const [k, v] of Object.entries(extra)) q.set(k, v);
     const text = q.toString();
     return text ? `${path}?${text}` : path;
   };
-  return render(
-    c,
-    clientFrame(c, view ? `${view.name} · Companies` : "Companies", view ? { view: view.id } : "companies"),
+  return (
     <>
       <h1>{view ? view.name : "Companies"}</h1>
       {view && (
@@ -63,7 +93,7 @@ export async function feedPage(c: DashboardContext, request: FeedRequest, extras
           <p class="sub">Saved view of your companies. Change a filter below to look beyond it.</p>
           {admin && (
             <form method="post" action={`${root}/views/${view.id}/delete`}>
-              <Csrf token={c.get("csrf")} />
+              <Csrf token={csrf} />
               <button type="submit" class="quiet">
                 Delete this view
               </button>
@@ -87,7 +117,7 @@ export async function feedPage(c: DashboardContext, request: FeedRequest, extras
       )}
       <Filters action={`${root}/companies`} query={query} suggestions={suggestions} />
       {admin && !view && (!isEmptyFilter(query.filter) || extras.save) && (
-        <SaveView action={`${root}/views`} csrf={c.get("csrf")} query={query} {...extras.save} />
+        <SaveView action={`${root}/views`} csrf={csrf} query={query} {...extras.save} />
       )}
       <div class="bar">
         <p class="muted" aria-live="polite">
@@ -140,8 +170,7 @@ export async function feedPage(c: DashboardContext, request: FeedRequest, extras
         {after && <a href={withQuery(`${root}/companies`)}>First page</a>}
         {next && <a href={withQuery(`${root}/companies`, { cursor: encodeVisitorCursor(next) })}>Next page</a>}
       </nav>
-    </>,
-    extras.code ?? 200,
+    </>
   );
 }
 

@@ -12,13 +12,19 @@ import { webLink } from "../../lib/web-link";
 export const companyRoute = new Hono<DashboardEnv>().get("/o/:organizationId/companies/:visitorId", async (c) => {
   const story = await companyStory(c.var.tenant.DB, c.get("organization").id, c.req.param("visitorId"));
   if (!story) return notFoundPage(c);
-  const name = story.company?.name ?? story.person?.name ?? "Unknown visitor";
-  return render(
-    c,
-    clientFrame(c, name, "companies"),
+  return render(c, clientFrame(c, nameOf(story), "companies"), <CompanyPage story={story} root={clientRoot(c)} />);
+});
+
+const nameOf = (story: CompanyStory) => story.company?.name ?? story.person?.name ?? "Unknown visitor";
+
+/** One visitor's page; `root`: the client's pages' root. */
+export function CompanyPage(props: { story: CompanyStory; root: string }) {
+  const { story, root } = props;
+  const name = nameOf(story);
+  return (
     <>
       <p>
-        <a href={`${clientRoot(c)}/companies`}>← All companies</a>
+        <a href={`${root}/companies`}>← All companies</a>
       </p>
       <h1>{name}</h1>
       <p class="sub">
@@ -60,9 +66,9 @@ export const companyRoute = new Hono<DashboardEnv>().get("/o/:organizationId/com
           <p class="muted">The {STORY_SESSIONS} most recent visits are shown.</p>
         )}
       </section>
-    </>,
+    </>
   );
-});
+}
 
 function Firmographics(props: { story: CompanyStory }) {
   const { company, person } = props.story;

@@ -61,7 +61,7 @@ export const exclusionsRoute = new Hono<DashboardEnv>()
     return c.redirect(`${clientRoot(c)}/exclusions?saved=1`, 303);
   });
 
-interface Form {
+export interface ExclusionsForm {
   domains: string;
   ipRanges: string;
   updatedAt: string | null;
@@ -69,10 +69,15 @@ interface Form {
   problems?: ExclusionProblem[];
 }
 
-function page(c: DashboardContext, form: Form, status: 200 | 400 = 200) {
-  return render(
-    c,
-    clientFrame(c, "Exclusions", "exclusions"),
+function page(c: DashboardContext, form: ExclusionsForm, status: 200 | 400 = 200) {
+  const body = <ExclusionsPage form={form} action={`${clientRoot(c)}/exclusions`} csrf={c.get("csrf")} />;
+  return render(c, clientFrame(c, "Exclusions", "exclusions"), body, status);
+}
+
+/** The exclusions form, as saved or as sent with its problems; `action`: where it posts. */
+export function ExclusionsPage(props: { form: ExclusionsForm; action: string; csrf: string }) {
+  const { form } = props;
+  return (
     <>
       <h1>Exclusions</h1>
       <p>
@@ -95,8 +100,8 @@ function page(c: DashboardContext, form: Form, status: 200 | 400 = 200) {
           </ul>
         </div>
       )}
-      <form method="post" action={`${clientRoot(c)}/exclusions`} class="card">
-        <Csrf token={c.get("csrf")} />
+      <form method="post" action={props.action} class="card">
+        <Csrf token={props.csrf} />
         <div class="grid">
           <div>
             <label for="domains">Domains, one per line (subdomains included; at most {MAX_DOMAINS})</label>
@@ -130,7 +135,6 @@ function page(c: DashboardContext, form: Form, status: 200 | 400 = 200) {
           {form.updatedAt && <span class="muted">Last changed {time(form.updatedAt)}</span>}
         </div>
       </form>
-    </>,
-    status,
+    </>
   );
 }

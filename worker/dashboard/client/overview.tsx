@@ -8,7 +8,7 @@ import {
   type Overview,
   type OverviewRange,
 } from "../../insights/overview/queries";
-import { latestVisitors } from "../../insights/feed/queries";
+import { latestVisitors, type FeedRow } from "../../insights/feed/queries";
 import { organizationOf, type OrganizationView } from "../../insights/organizations";
 import { addDays, utcDay } from "../../lib/time";
 import { notFoundPage } from "../signed-in";
@@ -47,10 +47,22 @@ export const overviewRoute = new Hono<DashboardEnv>().get("/o/:organizationId", 
     latestVisitors(c.var.tenant.DB, session.organizationId!, addDays(utcDay(Date.now()), -(days - 1)), LATEST_SHOWN),
   ]);
   if (!organization) return notFoundPage(c);
-  const root = clientRoot(c);
-  return render(
-    c,
-    clientFrame(c, "Overview", "overview"),
+  const page = (
+    <OverviewPage overview={overview} organization={organization} latest={latest} days={days} root={clientRoot(c)} />
+  );
+  return render(c, clientFrame(c, "Overview", "overview"), page);
+});
+
+/** The overview of `days` days with the latest companies seen in them; `root`: the client's pages' root. */
+export function OverviewPage(props: {
+  overview: Overview;
+  organization: OrganizationView;
+  latest: FeedRow[];
+  days: OverviewRange;
+  root: string;
+}) {
+  const { overview, organization, latest, days, root } = props;
+  return (
     <>
       <h1>Overview</h1>
       <div class="bar">
@@ -116,9 +128,9 @@ export const overviewRoute = new Hono<DashboardEnv>().get("/o/:organizationId", 
           />
         </section>
       </div>
-    </>,
+    </>
   );
-});
+}
 
 function Credits(props: { organization: OrganizationView }) {
   const o = props.organization;

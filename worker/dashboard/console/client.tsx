@@ -3,7 +3,7 @@ import { listAudit } from "../../audit/queries";
 import { consoleClient, poolOf } from "../../insights/console/queries";
 import { organizationRow } from "../../organizations/organization";
 import { pixelOf } from "../../organizations/pixel";
-import { consoleMay } from "../../sessions/rules";
+import { consoleMay, type SessionRole } from "../../sessions/rules";
 import type { DashboardContext, DashboardEnv } from "../context";
 import { notFoundPage } from "../signed-in";
 import { day } from "../ui/format";
@@ -61,15 +61,43 @@ export async function clientPage(c: DashboardContext, organizationId: string, ex
     pixelOf(tenant, c.req.url, session.partnerId, organizationId),
     listAudit(tenant.DB, session.partnerId, { organizationId }, { limit: ACTIVITY_SHOWN, offset: 0, after: null }),
   ]);
+  const page = (
+    <ClientPage
+      client={client}
+      pool={pool}
+      pixel={pixel}
+      activity={activity.entries}
+      role={session.role}
+      base={c.get("base")}
+      href={clientHref(c, organizationId)}
+      csrf={c.get("csrf")}
+      extras={extras}
+    />
+  );
+  return render(c, consoleFrame(c, client.organization.name), page, extras.code ?? 200);
+}
+
+/**
+ * One client's page, with the actions `role` may take on it (`href`: its page's address) and what
+ * the last action said (`extras`); `base`: the dashboard's.
+ */
+export function ClientPage(props: {
+  client: NonNullable<Awaited<ReturnType<typeof consoleClient>>>;
+  pool: Awaited<ReturnType<typeof poolOf>>;
+  pixel: Awaited<ReturnType<typeof pixelOf>>;
+  activity: Awaited<ReturnType<typeof listAudit>>["entries"];
+  role: SessionRole;
+  base: string;
+  href: string;
+  csrf: string;
+  extras: ClientExtras;
+}) {
+  const { client, pool, pixel, activity, role, base, href, csrf, extras } = props;
   const o = client.organization;
-  const href = clientHref(c, organizationId);
-  const csrf = c.get("csrf");
-  return render(
-    c,
-    consoleFrame(c, o.name),
+  return (
     <>
       <p class="crumbs">
-        <a href={`${c.get("base")}/console`}>Clients</a>
+        <a href={`${base}/console`}>Clients</a>
       </p>
       <h1>{o.name}</h1>
       <p class="sub">
@@ -91,15 +119,15 @@ export async function clientPage(c: DashboardContext, organizationId: string, ex
         <CreditsCard
           organization={o}
           pool={pool}
-          action={consoleMay(session.role, "admin") ? `${href}/credits` : null}
+          action={consoleMay(role, "admin") ? `${href}/credits` : null}
           csrf={csrf}
           {...extras.credits}
         />
-        <StatusCard organization={o} action={consoleMay(session.role, "staff") ? `${href}/status` : null} csrf={csrf} />
+        <StatusCard organization={o} action={consoleMay(role, "staff") ? `${href}/status` : null} csrf={csrf} />
         <AccessCard
           name={o.name}
           open={`${href}/open`}
-          mail={consoleMay(session.role, "staff") ? `${href}/dashboard-links` : null}
+          mail={consoleMay(role, "staff") ? `${href}/dashboard-links` : null}
           csrf={csrf}
           {...extras.mail}
         />
@@ -107,9 +135,8 @@ export async function clientPage(c: DashboardContext, organizationId: string, ex
       </div>
       <div class="grid">
         <Allocations allocations={client.allocations} />
-        <Activity entries={activity.entries} />
+        <Activity entries={activity} />
       </div>
-    </>,
-    extras.code ?? 200,
+    </>
   );
 }

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { consoleClients, poolOf, type ConsoleClient } from "../../insights/console/queries";
 import type { DashboardContext, DashboardEnv } from "../context";
-import { consoleMay, type ConsoleRole } from "../../sessions/rules";
+import { consoleMay, type ConsoleRole, type SessionRole } from "../../sessions/rules";
 import { Csrf, Scroll } from "../ui/components";
 import { ago, count, day } from "../ui/format";
 import { render, type Frame } from "../ui/layout";
@@ -30,18 +30,44 @@ export function consoleFrame(c: DashboardContext, title: string, page: "clients"
 
 /** `GET /console`: every client with its credits, identifications and install status; the pool meter. */
 export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) => {
-  const partnerId = c.get("session").partnerId;
+  const session = c.get("session");
   const page = Math.max(1, Math.floor(Number(c.req.query("page")) || 1));
   const [{ clients, total }, pool] = await Promise.all([
-    consoleClients(c.var.tenant, partnerId, page, CONSOLE_PAGE_SIZE),
-    poolOf(c.var.tenant, partnerId),
+    consoleClients(c.var.tenant, session.partnerId, page, CONSOLE_PAGE_SIZE),
+    poolOf(c.var.tenant, session.partnerId),
   ]);
+  const body = (
+    <ClientsPage
+      clients={clients}
+      total={total}
+      pool={pool}
+      page={page}
+      role={session.role}
+      email={session.email}
+      base={c.get("base")}
+      csrf={c.get("csrf")}
+    />
+  );
+  return render(c, consoleFrame(c, "Clients"), body);
+});
+
+/**
+ * Page `page` of the partner's clients (of `total`) with the pool (null: billed by usage), for a
+ * member of the partner's staff (`email`, `role`); `base`: the dashboard's.
+ */
+export function ClientsPage(props: {
+  clients: ConsoleClient[];
+  total: number;
+  pool: Awaited<ReturnType<typeof poolOf>>;
+  page: number;
+  role: SessionRole;
+  email: string;
+  base: string;
+  csrf: string;
+}) {
+  const { clients, total, pool, page, role, email, base, csrf } = props;
   const pages = Math.max(1, Math.ceil(total / CONSOLE_PAGE_SIZE));
-  const base = c.get("base");
-  const role = c.get("session").role;
-  return render(
-    c,
-    consoleFrame(c, "Clients"),
+  return (
     <>
       <div class="bar">
         <h1>Clients</h1>
@@ -52,7 +78,7 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
         )}
       </div>
       <p class="sub">
-        Signed in as {c.get("session").email}, {ROLE_TEXT[role as ConsoleRole] ?? role}.
+        Signed in as {email}, {ROLE_TEXT[role as ConsoleRole] ?? role}.
       </p>
       <div class="kpis">
         <dl class="kpi card">
@@ -103,7 +129,7 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
             </thead>
             <tbody>
               {clients.map((client) => (
-                <Row client={client} href={`${base}/console/clients/${client.organization.id}`} csrf={c.get("csrf")} />
+                <Row client={client} href={`${base}/console/clients/${client.organization.id}`} csrf={csrf} />
               ))}
             </tbody>
           </table>
@@ -118,9 +144,9 @@ export const clientsRoute = new Hono<DashboardEnv>().get("/console", async (c) =
           {page < pages && <a href={`${base}/console?page=${page + 1}`}>Next page</a>}
         </nav>
       )}
-    </>,
+    </>
   );
-});
+}
 
 function Row(props: { client: ConsoleClient; href: string; csrf: string }) {
   const { organization: o, lastHitAt, installWarning } = props.client;

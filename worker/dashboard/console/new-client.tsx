@@ -98,13 +98,37 @@ async function page(c: DashboardContext, typed: Typed, problems: string[] = []) 
   const session = c.get("session");
   const admin = consoleMay(session.role, "admin");
   const pool = admin ? await poolOf(c.var.tenant, session.partnerId) : null;
+  const body = (
+    <NewClientPage
+      typed={typed}
+      problems={problems}
+      admin={admin}
+      pool={pool}
+      base={c.get("base")}
+      csrf={c.get("csrf")}
+    />
+  );
+  return render(c, consoleFrame(c, "New client"), body, problems.length > 0 ? 400 : 200);
+}
+
+/**
+ * The new-client form as typed, with why it was refused; the credits field for console admins
+ * only (`pool`: the partner's, null when billed by usage); `base`: the dashboard's.
+ */
+export function NewClientPage(props: {
+  typed: Typed;
+  problems: string[];
+  admin: boolean;
+  pool: Awaited<ReturnType<typeof poolOf>>;
+  base: string;
+  csrf: string;
+}) {
+  const { typed, problems, admin, pool, base, csrf } = props;
   const described = problems.length > 0 ? "problems" : undefined;
-  return render(
-    c,
-    consoleFrame(c, "New client"),
+  return (
     <>
       <p class="crumbs">
-        <a href={`${c.get("base")}/console`}>Clients</a>
+        <a href={`${base}/console`}>Clients</a>
       </p>
       <h1>New client</h1>
       {problems.length > 0 && (
@@ -117,8 +141,8 @@ async function page(c: DashboardContext, typed: Typed, problems: string[] = []) 
           </ul>
         </div>
       )}
-      <form method="post" action={`${c.get("base")}${PATH}`} class="card stack narrow">
-        <Csrf token={c.get("csrf")} />
+      <form method="post" action={`${base}${PATH}`} class="card stack narrow">
+        <Csrf token={csrf} />
         <input type="hidden" name="request" value={typed.request} />
         <div>
           <label for="name">Name</label>
@@ -186,7 +210,6 @@ async function page(c: DashboardContext, typed: Typed, problems: string[] = []) 
           <button type="submit">Create client</button>
         </div>
       </form>
-    </>,
-    problems.length > 0 ? 400 : 200,
+    </>
   );
 }

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
 import { loadPartner } from "../../partners/partner";
+import { updateBranding as saveBranding, type BrandingColumn } from "../../partners/queries";
 import { HexColorSchema } from "./schemas";
 
 const BrandingUpdate = z
@@ -47,19 +47,15 @@ const COLUMNS = {
   primaryColor: "primary_color",
   secondaryColor: "secondary_color",
   companyName: "company_name",
-} as const;
+} as const satisfies Record<string, BrandingColumn>;
 
 export const updateBranding = createApi().openapi(route, async (c) => {
   const body = c.req.valid("json");
   const partnerId = c.get("partnerId");
-  const changes = (Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]).filter((field) => body[field] !== undefined);
-  if (changes.length > 0) {
-    await c.env.CATALOG.prepare(
-      `UPDATE partners SET ${changes.map((field) => `${COLUMNS[field]} = ?`).join(", ")}, updated_at = ? WHERE id = ?`,
-    )
-      .bind(...changes.map((field) => body[field] ?? null), isoSeconds(), partnerId)
-      .run();
-  }
+  const changes = (Object.keys(COLUMNS) as (keyof typeof COLUMNS)[])
+    .filter((field) => body[field] !== undefined)
+    .map((field): [BrandingColumn, string | null] => [COLUMNS[field], body[field] ?? null]);
+  await saveBranding(c.env.CATALOG, partnerId, changes);
   const row = await loadPartner(c.env.CATALOG, partnerId);
   return c.json(
     {

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
 import { loadPartner } from "../../partners/partner";
+import { setRetentionDays } from "../../partners/queries";
 import { RetentionDaysSchema } from "../../partners/schemas";
 import { requireScope } from "../auth";
 
@@ -36,8 +36,6 @@ export const retentionRoutes = createApi()
   })
   .openapi(putRoute, async (c) => {
     const { retentionDays } = c.req.valid("json");
-    await c.env.CATALOG.prepare("UPDATE partners SET retention_days = ?, updated_at = ? WHERE id = ?")
-      .bind(retentionDays, isoSeconds(), c.get("partnerId"))
-      .run();
+    await setRetentionDays(c.env.CATALOG, c.get("partnerId"), retentionDays);
     return c.json({ retentionDays }, 200);
   });

@@ -2,10 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { configOf } from "../../config";
 import type { Env } from "../../env";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
 import { requireScope } from "../auth";
 import { scriptBaseUrl } from "../../organizations/script-tag";
 import { loadPartner } from "../../partners/partner";
+import { setGlobalName } from "../../partners/queries";
 import { GlobalNameSchema } from "../../partners/schemas";
 import { writeThroughPartnerPixels } from "../../pixel-config/record";
 
@@ -63,12 +63,8 @@ export const scriptConfigRoutes = createApi()
   .openapi(putRoute, async (c) => {
     const { globalName } = c.req.valid("json");
     const partnerId = c.get("partnerId");
-    const { meta } = await c.env.CATALOG.prepare(
-      "UPDATE partners SET global_name = ?, updated_at = ? WHERE id = ? AND global_name IS NOT ?",
-    )
-      .bind(globalName, isoSeconds(), partnerId, globalName)
-      .run();
     // The served script reads the name from each pixel's KV record.
-    if (meta.changes > 0) await writeThroughPartnerPixels(c.var.tenant, partnerId);
+    if (await setGlobalName(c.env.CATALOG, partnerId, globalName))
+      await writeThroughPartnerPixels(c.var.tenant, partnerId);
     return c.json(await scriptConfig(c.env, c.req.url, partnerId), 200);
   });

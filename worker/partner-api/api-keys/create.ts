@@ -53,7 +53,7 @@ const route = createRoute({
 
 export const createApiKey = createApi().openapi(route, async (c) => {
   const { name, scopes, expiresAt } = c.req.valid("json");
-  const { apiKey, plainKey, statement } = await issueApiKey(
+  const issued = await issueApiKey(
     c.env.CATALOG,
     c.get("partnerId"),
     name,
@@ -61,11 +61,10 @@ export const createApiKey = createApi().openapi(route, async (c) => {
     expiresAt ? isoSeconds(Date.parse(expiresAt)) : null,
     { maxActiveKeys: MAX_ACTIVE_KEYS },
   );
-  const { meta } = await statement.run();
-  if (meta.changes === 0) {
+  if (!issued) {
     throw new ApiError("UnprocessableEntity", `At most ${MAX_ACTIVE_KEYS} usable API keys; revoke one first`, {
       limit: MAX_ACTIVE_KEYS,
     });
   }
-  return c.json({ apiKey, plainKey }, 201);
+  return c.json(issued, 201);
 });

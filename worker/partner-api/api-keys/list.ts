@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { requireScope } from "../auth";
 import { ApiKeySchema } from "../../partners/schemas";
-import { toApiKey, type ApiKeyRow } from "../../partners/api-keys";
+import { listApiKeys as listKeys } from "../../partners/api-keys";
 
 const route = createRoute({
   method: "get",
@@ -16,12 +16,6 @@ const route = createRoute({
   },
 });
 
-export const listApiKeys = createApi().openapi(route, async (c) => {
-  const { results } = await c.env.CATALOG.prepare(
-    `SELECT id, name, key_prefix, scopes, status, expires_at, last_used_at, created_at
-     FROM api_keys WHERE partner_id = ? ORDER BY created_at DESC, id`,
-  )
-    .bind(c.get("partnerId"))
-    .all<ApiKeyRow>();
-  return c.json({ apiKeys: results.map(toApiKey) }, 200);
-});
+export const listApiKeys = createApi().openapi(route, async (c) =>
+  c.json({ apiKeys: await listKeys(c.env.CATALOG, c.get("partnerId")) }, 200),
+);

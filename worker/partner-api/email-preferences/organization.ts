@@ -1,11 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
 import { OrganizationParams } from "../../http/schemas";
 import { EMAIL_KEYS } from "../../../shared/email";
 import { EmailPreferencesSchema, OrganizationEmailPreferencesUpdate } from "./schemas";
-import { effectiveEmailPreferences } from "../../notices/preferences";
+import {
+  effectiveEmailPreferences,
+  patchOrganizationPreferences,
+  resetOrganizationPreferences,
+} from "../../notices/preferences";
 import type { TenantEnv } from "../../shards";
 
 const path = "/organizations/{organizationId}/email-preferences";
@@ -65,20 +68,12 @@ export const organizationEmailPreferences = createApi()
     const { organizationId } = c.req.valid("param");
     const partnerId = c.get("partnerId");
     await findOrganization(c.var.tenant.DB, partnerId, organizationId);
-    // JSON merge patch: `null` deletes a key, so "remove this override" needs no special case.
-    await c.var.tenant.DB.prepare(
-      `INSERT INTO organization_email_preferences (organization_id, overrides, updated_at) VALUES (?1, json_patch('{}', ?2), ?3)
-       ON CONFLICT (organization_id) DO UPDATE SET overrides = json_patch(overrides, ?2), updated_at = ?3`,
-    )
-      .bind(organizationId, JSON.stringify(c.req.valid("json")), isoSeconds())
-      .run();
+    await patchOrganizationPreferences(c.var.tenant.DB, organizationId, c.req.valid("json"));
     return c.json(await respond(c.var.tenant, partnerId, organizationId), 200);
   })
   .openapi(deleteRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
     await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
-    await c.var.tenant.DB.prepare("DELETE FROM organization_email_preferences WHERE organization_id = ?")
-      .bind(organizationId)
-      .run();
+    await resetOrganizationPreferences(c.var.tenant.DB, organizationId);
     return c.body(null, 204);
   });

@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonBody, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
-import { effectiveEmailPreferences } from "../../notices/preferences";
+import { effectiveEmailPreferences, patchPartnerPreferences } from "../../notices/preferences";
 import { EmailPreferencesSchema, EmailPreferencesUpdate } from "./schemas";
 
 const response = jsonResponse(
@@ -34,12 +33,7 @@ export const partnerEmailPreferences = createApi()
   })
   .openapi(putRoute, async (c) => {
     const partnerId = c.get("partnerId");
-    // json_patch merges in SQL, so two concurrent updates of different keys both stick.
-    await c.env.CATALOG.prepare(
-      "UPDATE partners SET email_preferences = json_patch(email_preferences, ?), updated_at = ? WHERE id = ?",
-    )
-      .bind(JSON.stringify(c.req.valid("json")), isoSeconds(), partnerId)
-      .run();
+    await patchPartnerPreferences(c.env.CATALOG, partnerId, c.req.valid("json"));
     const { preferences } = await effectiveEmailPreferences(c.var.tenant, partnerId);
     return c.json({ emailPreferences: preferences }, 200);
   });

@@ -2,10 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody } from "../../http/routes";
 import { findIcpConfig, toIcpConfig } from "../../icp/configs";
-import { enqueueRescore, nextGeneration } from "../../icp/jobs";
+import { enqueueRescore } from "../../icp/jobs";
+import { insertIcpConfig } from "../../icp/queries";
 import { IcpGroupsSchema, MAX_CONFIGS_PER_ORGANIZATION } from "../../icp/schemas";
 import { newId } from "../../lib/ids";
-import { isoSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
 import { IcpPriority, configResponse } from "./schemas";
 import { OrganizationParams } from "../../http/schemas";
@@ -30,41 +30,17 @@ const route = createRoute({
 
 export const createIcpConfig = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
-  const body = c.req.valid("json");
   const db = c.var.tenant.DB;
   await findOrganization(db, c.get("partnerId"), organizationId);
   const id = newId("icp");
-  const at = isoSeconds();
-  // The limit check is part of the insert, so concurrent creations cannot pass it together.
-  const [insert, bump] = await db.batch<{ generation: number }>([
-    db
-      .prepare(
-        `INSERT INTO icp_configs (id, organization_id, name, priority, enabled, groups, created_at, updated_at)
-         SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM icp_configs WHERE organization_id = ?) < ?`,
-      )
-      .bind(
-        id,
-        organizationId,
-        body.name,
-        body.priority,
-        body.enabled ? 1 : 0,
-        JSON.stringify(body.groups),
-        at,
-        at,
-        organizationId,
-        MAX_CONFIGS_PER_ORGANIZATION,
-      ),
-    nextGeneration(db, organizationId, id),
-  ]);
-  if (insert!.meta.changes !== 1) {
+  const generation = await insertIcpConfig(db, organizationId, id, c.req.valid("json"));
+  if (generation === null) {
     throw new ApiError(
       "UnprocessableEntity",
       `An organization can have at most ${MAX_CONFIGS_PER_ORGANIZATION} ICP configs`,
-      {
-        limit: MAX_CONFIGS_PER_ORGANIZATION,
-      },
+      { limit: MAX_CONFIGS_PER_ORGANIZATION },
     );
   }
-  await enqueueRescore(c.var.tenant, organizationId, bump!.results[0]!.generation);
+  await enqueueRescore(c.var.tenant, organizationId, generation);
   return c.json({ icpConfig: toIcpConfig(await findIcpConfig(db, organizationId, id)) }, 201);
 });

@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { commonErrors, createApi } from "../../http/routes";
 import { findIcpConfig } from "../../icp/configs";
-import { enqueueRescore, nextGeneration } from "../../icp/jobs";
+import { enqueueRescore } from "../../icp/jobs";
+import { deleteIcpConfig as deleteConfig } from "../../icp/queries";
 import { findOrganization } from "../../organizations/organization";
 import { configParams } from "./schemas";
 
@@ -19,10 +20,7 @@ export const deleteIcpConfig = createApi().openapi(route, async (c) => {
   const db = c.var.tenant.DB;
   await findOrganization(db, c.get("partnerId"), organizationId);
   await findIcpConfig(db, organizationId, icpConfigId);
-  const [, bump] = await db.batch<{ generation: number }>([
-    db.prepare("DELETE FROM icp_configs WHERE id = ? AND organization_id = ?").bind(icpConfigId, organizationId),
-    nextGeneration(db, organizationId),
-  ]);
-  await enqueueRescore(c.var.tenant, organizationId, bump!.results[0]!.generation);
+  const generation = await deleteConfig(db, organizationId, icpConfigId);
+  await enqueueRescore(c.var.tenant, organizationId, generation);
   return c.body(null, 204);
 });

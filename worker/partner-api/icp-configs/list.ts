@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
-import { toIcpConfig, type IcpConfigRow } from "../../icp/configs";
+import { toIcpConfig } from "../../icp/configs";
+import { icpConfigPage } from "../../icp/queries";
 import { IcpConfigSchema } from "../../icp/schemas";
 import { findOrganization } from "../../organizations/organization";
 import { PageQuery, pageOf, OrganizationParams } from "../../http/schemas";
@@ -27,14 +28,7 @@ const route = createRoute({
 export const listIcpConfigs = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const { page, pageSize, offset } = pageOf(c.req.valid("query"));
-  const db = c.var.tenant.DB;
-  await findOrganization(db, c.get("partnerId"), organizationId);
-  const [rows, count] = await db.batch<IcpConfigRow | { total: number }>([
-    db
-      .prepare("SELECT * FROM icp_configs WHERE organization_id = ? ORDER BY priority, created_at, id LIMIT ? OFFSET ?")
-      .bind(organizationId, pageSize, offset),
-    db.prepare("SELECT count(*) AS total FROM icp_configs WHERE organization_id = ?").bind(organizationId),
-  ]);
-  const icpConfigs = (rows!.results as IcpConfigRow[]).map(toIcpConfig);
-  return c.json({ icpConfigs, total: (count!.results[0] as { total: number }).total, page, pageSize }, 200);
+  await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
+  const { rows, total } = await icpConfigPage(c.var.tenant.DB, organizationId, pageSize, offset);
+  return c.json({ icpConfigs: rows.map(toIcpConfig), total, page, pageSize }, 200);
 });

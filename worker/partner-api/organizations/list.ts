@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { OrganizationSchema, OrganizationStatusSchema } from "../../organizations/schemas";
 import { PageFields, PageQuery, pageOf } from "../../http/schemas";
-import { SELECT_ORGANIZATION, organizationWithBalance, type OrganizationRow } from "../../organizations/organization";
+import { organizationWithBalance } from "../../organizations/organization";
+import { organizationPage } from "../../organizations/queries";
 
 const route = createRoute({
   method: "get",
@@ -26,29 +27,10 @@ const route = createRoute({
 });
 
 export const listOrganizations = createApi().openapi(route, async (c) => {
-  const query = c.req.valid("query");
-  const { page, pageSize, offset } = pageOf(query);
-  // Canceled organizations are listed only when asked for.
-  const where = ["o.partner_id = ?", query.status ? "o.status = ?" : "o.status != 'canceled'"];
-  const params: unknown[] = [c.get("partnerId"), ...(query.status ? [query.status] : [])];
-  if (query.search) {
-    where.push("instr(lower(o.name), lower(?)) > 0");
-    params.push(query.search);
-  }
-  if (query.externalId) {
-    where.push("o.external_id = ?");
-    params.push(query.externalId);
-  }
-  const filter = `WHERE ${where.join(" AND ")}`;
-  const [rows, count] = await c.var.tenant.DB.batch<OrganizationRow | { total: number }>([
-    c.var.tenant.DB.prepare(
-      `${SELECT_ORGANIZATION} ${filter} ORDER BY o.created_at DESC, o.id DESC LIMIT ? OFFSET ?`,
-    ).bind(...params, pageSize, offset),
-    c.var.tenant.DB.prepare(`SELECT count(*) AS total FROM organizations o ${filter}`).bind(...params),
-  ]);
-  const organizations = await Promise.all(
-    (rows!.results as OrganizationRow[]).map((row) => organizationWithBalance(c.var.tenant, row)),
-  );
-  const total = (count!.results[0] as { total: number }).total;
+  const { status, search, externalId, ...paging } = c.req.valid("query");
+  const { page, pageSize, offset } = pageOf(paging);
+  const filter = { status, search, externalId };
+  const { rows, total } = await organizationPage(c.var.tenant.DB, c.get("partnerId"), filter, pageSize, offset);
+  const organizations = await Promise.all(rows.map((row) => organizationWithBalance(c.var.tenant, row)));
   return c.json({ organizations, total, page, pageSize }, 200);
 });

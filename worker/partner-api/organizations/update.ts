@@ -3,12 +3,17 @@ import type { Scope } from "../../../shared/accounts";
 import { configureCounter } from "../../credits/counter-client";
 import { ApiError, isUniqueViolation } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
 import { writeThroughPixels } from "../../pixel-config/record";
 import { hasScope } from "../auth";
 import { BillingPeriodInput, OrganizationParams, ProductTypeSchema } from "../../http/schemas";
 import { MetadataSchema, OrganizationSchema } from "../../organizations/schemas";
-import { externalIdConflict, findOrganization, organizationWithBalance } from "../../organizations/organization";
+import {
+  externalIdConflict,
+  findOrganization,
+  organizationWithBalance,
+  type OrganizationRow,
+} from "../../organizations/organization";
+import { updateOrganization as updateOrganizationRow } from "../../organizations/queries";
 
 const UpdateOrganizationBody = z
   .object({
@@ -46,7 +51,7 @@ const COLUMNS = {
   billingPeriod: "billing_period",
   billingDayOfMonth: "billing_day_of_month",
   productType: "product_type",
-} as const;
+} as const satisfies Record<string, keyof OrganizationRow>;
 
 export const updateOrganization = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
@@ -61,28 +66,20 @@ export const updateOrganization = createApi().openapi(route, async (c) => {
     throw new ApiError("Forbidden", "Changing the billing period or day needs the 'admin' scope");
   }
 
-  const sets: string[] = [];
-  const values: unknown[] = [];
-  for (const [field, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, string][]) {
-    const value = body[field];
-    if (value === undefined) continue;
-    sets.push(`${column} = ?`);
-    values.push(field === "metadata" ? JSON.stringify(value) : value);
-  }
-  // A billing change is behind until the counter has it: if telling the counter fails below, the
-  // reconciliation (organizations/sync.ts) tells it.
-  if (billingChanged) sets.push("sync_version = sync_version + 1");
-  if (sets.length > 0) {
-    try {
-      await db
-        .prepare(`UPDATE organizations SET ${sets.join(", ")}, updated_at = ? WHERE id = ? AND partner_id = ?`)
-        .bind(...values, isoSeconds(), organizationId, partnerId)
-        .run();
-    } catch (error) {
-      // organizations_external_id: unique per partner.
-      if (body.externalId && isUniqueViolation(error)) throw externalIdConflict(body.externalId, error);
-      throw error;
-    }
+  const changes = (Object.keys(COLUMNS) as (keyof typeof COLUMNS)[])
+    .filter((field) => body[field] !== undefined)
+    .map((field): [keyof OrganizationRow, unknown] => [
+      COLUMNS[field],
+      field === "metadata" ? JSON.stringify(body.metadata) : body[field],
+    ]);
+  try {
+    // A billing change is behind until the counter has it: if telling the counter fails below, the
+    // reconciliation (organizations/sync.ts) tells it.
+    await updateOrganizationRow(db, partnerId, organizationId, changes, billingChanged);
+  } catch (error) {
+    // organizations_external_id: unique per partner.
+    if (body.externalId && isUniqueViolation(error)) throw externalIdConflict(body.externalId, error);
+    throw error;
   }
 
   // The counter decides periods: it keeps the running one and schedules the new rule at its end.

@@ -4,6 +4,7 @@ import { OrganizationParams } from "../../http/schemas";
 import { isoSeconds } from "../../lib/time";
 import { findOrganization } from "../../organizations/organization";
 import { generateProxySecret, sealProxySecret } from "../../pixel-config/proxy-secret";
+import { clearProxySecret, setProxySecret } from "../../pixel-config/queries";
 import { writeThroughPixels } from "../../pixel-config/record";
 import { requireScope } from "../auth";
 import { ProxySecretSchema } from "./schemas";
@@ -45,23 +46,15 @@ export const proxySecret = createApi()
     await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
     const secret = generateProxySecret();
     const createdAt = isoSeconds();
-    await c.var.tenant.DB.prepare(
-      "UPDATE pixels SET proxy_secret = ?, proxy_secret_created_at = ?, updated_at = ? WHERE organization_id = ?",
-    )
-      .bind(await sealProxySecret(c.env, organizationId, secret), createdAt, createdAt, organizationId)
-      .run();
+    const sealed = await sealProxySecret(c.env, organizationId, secret);
+    await setProxySecret(c.var.tenant.DB, organizationId, sealed, createdAt);
     await writeThroughPixels(c.var.tenant, [organizationId]);
     return c.json({ proxySecret: { secret, createdAt } }, 201);
   })
   .openapi(deleteSecretRoute, async (c) => {
     const { organizationId } = c.req.valid("param");
     await findOrganization(c.var.tenant.DB, c.get("partnerId"), organizationId);
-    const { meta } = await c.var.tenant.DB.prepare(
-      `UPDATE pixels SET proxy_secret = NULL, proxy_secret_created_at = NULL, updated_at = ?
-       WHERE organization_id = ? AND proxy_secret IS NOT NULL`,
-    )
-      .bind(isoSeconds(), organizationId)
-      .run();
-    if (meta.changes > 0) await writeThroughPixels(c.var.tenant, [organizationId]);
+    if (await clearProxySecret(c.var.tenant.DB, organizationId))
+      await writeThroughPixels(c.var.tenant, [organizationId]);
     return c.body(null, 204);
   });

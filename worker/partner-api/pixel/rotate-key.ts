@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/routes";
-import { randomHex } from "../../lib/ids";
-import { isoSeconds } from "../../lib/time";
+import { rotatePixelKey as rotateKey } from "../../pixel-config/queries";
 import { forgetPixelKey, writeThroughPixels } from "../../pixel-config/record";
 import { OrganizationParams } from "../../http/schemas";
 import { PixelSchema } from "./schemas";
@@ -27,20 +26,9 @@ const route = createRoute({
 export const rotatePixelKey = createApi().openapi(route, async (c) => {
   const { organizationId } = c.req.valid("param");
   const partnerId = c.get("partnerId");
-  const db = c.var.tenant.DB;
-  await findOrganization(db, partnerId, organizationId);
-  const current = await db
-    .prepare("SELECT api_key FROM pixels WHERE organization_id = ?")
-    .bind(organizationId)
-    .first<{ api_key: string }>();
-  if (!current) throw new Error(`pixel of ${organizationId} missing`);
-  // Compare-and-swap on the old key: of two concurrent rotations, one wins and the other is told.
-  const { meta } = await db
-    .prepare("UPDATE pixels SET api_key = ?, updated_at = ? WHERE organization_id = ? AND api_key = ?")
-    .bind(randomHex(12), isoSeconds(), organizationId, current.api_key)
-    .run();
-  if (meta.changes !== 1)
-    throw new ApiError("Conflict", "The pixel key was rotated by another request at the same time");
-  await Promise.all([forgetPixelKey(c.env, current.api_key), writeThroughPixels(c.var.tenant, [organizationId])]);
+  await findOrganization(c.var.tenant.DB, partnerId, organizationId);
+  const rotated = await rotateKey(c.var.tenant.DB, organizationId);
+  if (!rotated) throw new ApiError("Conflict", "The pixel key was rotated by another request at the same time");
+  await Promise.all([forgetPixelKey(c.env, rotated.oldKey), writeThroughPixels(c.var.tenant, [organizationId])]);
   return c.json({ pixel: await pixelOf(c.var.tenant, c.req.url, partnerId, organizationId) }, 200);
 });

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, createApi, jsonResponse } from "../../http/routes";
 import { requireScope } from "../auth";
 import { IdParam } from "../../http/schemas";
-import { findDelivery, toAttempt, toDelivery, type AttemptRow } from "./queries";
+import { attemptsOf, findDelivery, toAttempt, toDelivery } from "./queries";
 import { AttemptSchema, DeliverySchema } from "./schemas";
 
 const route = createRoute({
@@ -27,10 +27,6 @@ const route = createRoute({
 
 export const getWebhookLog = createApi().openapi(route, async (c) => {
   const row = await findDelivery(c.var.tenant.DB, c.get("partnerId"), c.req.valid("param").deliveryId);
-  const { results } = await c.var.tenant.DB.prepare(
-    "SELECT attempt, url, started_at, status_code, error, latency_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt",
-  )
-    .bind(row.id)
-    .all<AttemptRow>();
-  return c.json({ delivery: { ...toDelivery(row), payload: row.payload }, attempts: results.map(toAttempt) }, 200);
+  const attempts = (await attemptsOf(c.var.tenant.DB, row.id)).map(toAttempt);
+  return c.json({ delivery: { ...toDelivery(row), payload: row.payload }, attempts }, 200);
 });

@@ -1,4 +1,7 @@
+import type { DeliveryStatus, WebhookChannel } from "../../../shared/webhooks";
+import { COUNT_LIMIT } from "../../http/schemas";
 import { notFound } from "../../lib/errors";
+import { Where } from "../../lib/sql";
 import type { AttemptOutcome, DeliveryRow } from "../../webhooks/deliver";
 
 export const toDelivery = (row: DeliveryRow) => ({
@@ -43,6 +46,79 @@ export async function findDelivery(db: D1Database, partnerId: string, id: string
     .first<DeliveryRow>();
   if (!row) throw notFound("Webhook delivery");
   return row;
+}
+
+/** The delivery's attempts, oldest first. */
+export async function attemptsOf(db: D1Database, deliveryId: string): Promise<AttemptRow[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT attempt, url, started_at, status_code, error, latency_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt",
+    )
+    .bind(deliveryId)
+    .all<AttemptRow>();
+  return results;
+}
+
+export interface DeliveryFilter {
+  channel?: WebhookChannel;
+  status?: DeliveryStatus;
+  organizationId?: string;
+  eventType?: string;
+}
+
+const deliveriesOf = (partnerId: string, filter: DeliveryFilter) =>
+  new Where("partner_id = ?", partnerId)
+    .and("channel = ?", filter.channel)
+    .and("status = ?", filter.status)
+    .and("organization_id = ?", filter.organizationId)
+    .and("event_type = ?", filter.eventType);
+
+const NEWEST_FIRST = "ORDER BY created_at DESC, id DESC";
+
+/** One page of the partner's deliveries, newest first, with one more row when more follow. */
+export interface DeliveryPage {
+  rows: DeliveryRow[];
+  /** Counted up to COUNT_LIMIT: a large log is paged with cursors, never counted whole; absent when paged by cursor. */
+  total?: number;
+}
+
+/**
+ * The page after the delivery `after` names (its created_at and id): the index (partner_id,
+ * created_at DESC, id DESC) is walked from there on; nothing is counted.
+ */
+export async function deliveriesAfter(
+  db: D1Database,
+  partnerId: string,
+  filter: DeliveryFilter,
+  after: readonly [createdAt: string, id: string],
+  limit: number,
+): Promise<DeliveryPage> {
+  const where = deliveriesOf(partnerId, filter);
+  const { results } = await db
+    .prepare(`SELECT * FROM webhook_deliveries ${where} AND (created_at, id) < (?, ?) ${NEWEST_FIRST} LIMIT ?`)
+    .bind(...where.params, after[0], after[1], limit)
+    .all<DeliveryRow>();
+  return { rows: results };
+}
+
+/** The page at `offset`, with the total. */
+export async function deliveriesAt(
+  db: D1Database,
+  partnerId: string,
+  filter: DeliveryFilter,
+  offset: number,
+  limit: number,
+): Promise<DeliveryPage> {
+  const where = deliveriesOf(partnerId, filter);
+  const [rows, count] = await db.batch<DeliveryRow | { total: number }>([
+    db
+      .prepare(`SELECT * FROM webhook_deliveries ${where} ${NEWEST_FIRST} LIMIT ? OFFSET ?`)
+      .bind(...where.params, limit, offset),
+    db
+      .prepare(`SELECT count(*) AS total FROM (SELECT 1 FROM webhook_deliveries ${where} LIMIT ${COUNT_LIMIT})`)
+      .bind(...where.params),
+  ]);
+  return { rows: rows!.results as DeliveryRow[], total: (count!.results[0] as { total: number }).total };
 }
 
 export async function loadDelivery(db: D1Database, partnerId: string, id: string) {

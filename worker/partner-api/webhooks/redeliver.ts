@@ -1,9 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonResponse } from "../../http/routes";
-import { isoSeconds } from "../../lib/time";
-import { attemptDelivery, scheduleAttempt } from "../../webhooks/deliver";
 import { isActive, loadEndpoint } from "../../webhooks/endpoints";
+import { redeliver } from "../../webhooks/on-demand";
 import { requireScope } from "../auth";
 import { IdParam } from "../../http/schemas";
 import { findDelivery, loadDelivery, resultOf } from "./queries";
@@ -30,9 +29,8 @@ const route = createRoute({
 export const redeliverWebhook = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   const row = await findDelivery(c.var.tenant.DB, partnerId, c.req.valid("param").deliveryId);
-  const isTest = row.event_type === "webhook.test";
   const endpoint = await loadEndpoint(c.var.tenant.DB, partnerId, row.channel);
-  if (!endpoint?.url || (!isTest && !isActive(endpoint))) {
+  if (!endpoint?.url || (row.event_type !== "webhook.test" && !isActive(endpoint))) {
     throw new ApiError(
       "UnprocessableEntity",
       `The ${row.channel} webhook is not configured, switched off or disabled; enable it first`,
@@ -41,17 +39,6 @@ export const redeliverWebhook = createApi().openapi(route, async (c) => {
       },
     );
   }
-  const now = Date.now();
-  // A fresh schedule: the same event (same webhook-id and body), attempted again from now.
-  await c.var.tenant.DB.prepare(
-    `UPDATE webhook_deliveries SET status = 'pending', first_attempt_at = NULL, next_attempt_at = ?, lease_until = NULL,
-       delivered_at = NULL WHERE id = ?`,
-  )
-    .bind(isoSeconds(now), row.id)
-    .run();
-  const outcome = await attemptDelivery(c.var.tenant, row.id, { now, singleAttempt: isTest, anyEndpointState: isTest });
-  if (outcome.kind === "attempted" && outcome.nextAttemptAt !== null)
-    await scheduleAttempt(c.var.tenant, row.id, outcome.nextAttemptAt, now);
-  if (outcome.kind === "later") await scheduleAttempt(c.var.tenant, row.id, outcome.at, now);
+  const outcome = await redeliver(c.var.tenant, row);
   return c.json({ delivery: await loadDelivery(c.var.tenant.DB, partnerId, row.id), attempt: resultOf(outcome) }, 200);
 });

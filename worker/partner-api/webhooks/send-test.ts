@@ -1,12 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
 import { commonErrors, createApi, errorResponses, jsonBody, jsonResponse } from "../../http/routes";
-import { randomHex } from "../../lib/ids";
-import { isoSeconds } from "../../lib/time";
-import { attemptDelivery } from "../../webhooks/deliver";
 import { loadEndpoint } from "../../webhooks/endpoints";
-import { deliveryId, payloadOf } from "../../webhooks/events";
-import type { EventFields } from "../../webhooks/payloads";
+import { sendTestEvent } from "../../webhooks/on-demand";
 import { requireScope } from "../auth";
 import { loadDelivery, resultOf } from "./queries";
 import { AttemptSchema, DeliverySchema, ChannelSchema } from "./schemas";
@@ -34,26 +30,7 @@ export const testWebhook = createApi().openapi(route, async (c) => {
   const partnerId = c.get("partnerId");
   const endpoint = await loadEndpoint(c.var.tenant.DB, partnerId, channel);
   if (!endpoint?.url) throw new ApiError("UnprocessableEntity", `No ${channel} webhook URL is configured`);
-  const event = { id: `evt_test_${randomHex(12)}`, type: "webhook.test", createdAt: isoSeconds(), partnerId };
-  const data: EventFields<"webhook.test"> = { webhook: channel, message: "Test event from Sightline" };
-  const id = await deliveryId(event.id, channel);
-  await c.var.tenant.DB.prepare(
-    `INSERT INTO webhook_deliveries (id, partner_id, channel, event_id, event_type, organization_id, data, payload, status,
-       next_attempt_at, created_at)
-     VALUES (?, ?, ?, ?, 'webhook.test', NULL, ?, ?, 'pending', ?, ?)`,
-  )
-    .bind(
-      id,
-      partnerId,
-      channel,
-      event.id,
-      JSON.stringify({ createdAt: event.createdAt, ...data }),
-      payloadOf(event, data),
-      event.createdAt,
-      event.createdAt,
-    )
-    .run();
-  const outcome = await attemptDelivery(c.var.tenant, id, { singleAttempt: true, anyEndpointState: true });
-  const delivery = await loadDelivery(c.var.tenant.DB, partnerId, id);
+  const { deliveryId, outcome } = await sendTestEvent(c.var.tenant, partnerId, channel);
+  const delivery = await loadDelivery(c.var.tenant.DB, partnerId, deliveryId);
   return c.json({ delivery, attempt: resultOf(outcome) }, 200);
 });

@@ -152,7 +152,7 @@ export function DeliveryLog(props: {
                     <span class={tone}>{label}</span>
                     {d.attempts > 1 && <span class="muted"> ({d.attempts} attempts)</span>}
                   </td>
-                  <td class="path">{d.error ?? (d.statusCode ? `HTTP ${d.statusCode}` : "")}</td>
+                  <td class="path">{d.error ?? (d.status !== "sent" && d.statusCode ? `HTTP ${d.statusCode}` : "")}</td>
                 </tr>
               );
             })}
