@@ -64,15 +64,25 @@ export interface LatencyFigures {
   queues: (QueueSettings & { batches: QueueBatch[] })[];
 }
 
-/** wrangler.toml's settings of the hit queue and the notification queue. */
-function queueSettings(): QueueSettings[] {
+/** The hit queues (`sightline-hits`, `sightline-hits-2`, …; one organization's hits all go to one) and the notification queue. */
+const QUEUES = [
+  { queue: "sightline-hits", of: /^sightline-hits(-\d+)?$/ },
+  { queue: "sightline-notifications", of: /^sightline-notifications$/ },
+];
+
+/** wrangler.toml's settings of those queues, and the batches each handed its consumer (named by the queue that had them). */
+function queuesOf(batches: QueueBatch[]): LatencyFigures["queues"] {
   const consumers = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions.queueConsumers as
     Record<string, { maxBatchSize?: number; maxBatchTimeout?: number }> | undefined;
-  return ["sightline-hits", "sightline-notifications"].map((queue) => ({
-    queue,
-    maxBatchSize: consumers?.[queue]?.maxBatchSize ?? 10,
-    maxBatchTimeout: consumers?.[queue]?.maxBatchTimeout ?? 5,
-  }));
+  return QUEUES.map(({ queue, of }) => {
+    const own = batches.filter((b) => of.test(b.queue));
+    return {
+      queue: [...new Set(own.map((b) => b.queue))].join(", ") || queue,
+      maxBatchSize: consumers?.[queue]?.maxBatchSize ?? 10,
+      maxBatchTimeout: consumers?.[queue]?.maxBatchTimeout ?? 5,
+      batches: own,
+    };
+  });
 }
 
 /**
@@ -176,6 +186,6 @@ export async function measureAlertLatency(
       return mail ? [mail.at - accepted[k]!] : [];
     }),
     spacingMs: o.spacingMs,
-    queues: queueSettings().map((q) => ({ ...q, batches: o.queueLog.batches.filter((b) => b.queue === q.queue) })),
+    queues: queuesOf(o.queueLog.batches),
   };
 }
