@@ -25,10 +25,10 @@ const Weekday = z
   .max(7)
   .openapi({ description: "The day weekly digests go out: ISO 8601, 1 = Monday … 7 = Sunday", example: 1 });
 
+// Not a named component: request bodies are inlined whole (http/routes.ts jsonBody), so a name here would be unused.
 export const DigestRecipientInput = z
   .object({ email: Email, frequency: Frequency, segmentId: SegmentId.optional() })
-  .strict()
-  .openapi("DigestRecipientInput");
+  .strict();
 
 export const DigestSettingsUpdate = z
   .object({
