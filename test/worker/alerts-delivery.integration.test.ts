@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fireAlerts } from "../../worker/alerts/fire";
+import { scoreAndAlert } from "../../worker/collect/after-store";
 import { activeRulesFrom, activeRulesStatement } from "../../worker/alerts/rules";
 import { SLACK_LIMITS } from "../../worker/alerts/slack";
 import type { OrganizationPlan } from "../../worker/collect/plan-types";
@@ -292,7 +292,14 @@ describe("alerts: exactly once", () => {
       const read = { rules: activeRulesFrom(rules!), recipients: recipientsFrom(recipientRows) };
       await Promise.all(
         ["aaaaaaaa", "bbbbbbbb"].map((key) =>
-          fireAlerts(tenant, [plan(key)], { rules: read.rules, claims: new Map() }, read.recipients),
+          scoreAndAlert(
+            tenant,
+            [],
+            { configs: new Map(), generations: new Map() },
+            [plan(key)],
+            { rules: read.rules, claims: new Map() },
+            read.recipients,
+          ),
         ),
       );
       await receiver.waitFor(1);

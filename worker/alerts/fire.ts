@@ -172,27 +172,6 @@ export async function queueAlerts(
   }
 }
 
-/**
- * The alerts of stored plans on their own: candidates, segment facts read, rows written in one batch,
- * notifications queued (the hits consumer does the same with the batch's ICP scores: collect/after-store.ts).
- * Never throws: the hits are stored already, and alerts must not hold them back.
- */
-export async function fireAlerts(
-  env: TenantEnv,
-  plans: readonly StoredPlan[],
-  alerts: AlertState,
-  recipients: Recipients,
-): Promise<void> {
-  try {
-    const writes = await alertWrites(env.DB, candidatesAmong(plans, alerts));
-    if (!writes) return;
-    const [, , pending] = await env.DB.batch(writes.statements);
-    await queueAlerts(env, writes, pending!, recipients);
-  } catch (error) {
-    console.error("alerts of a stored batch failed", error);
-  }
-}
-
 /** `alert.triggered` for each firing, where the partner has an identification webhook. */
 async function triggeredEvents(firings: Firing[], recipients: Recipients): Promise<WebhookEvent[]> {
   const events: WebhookEvent[] = [];
